@@ -1,0 +1,64 @@
+// Small readers used by each service's loadConfig(env). A service's
+// loadConfig is the only place that reads the environment.
+
+export type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function str(env: Env, name: string, fallback?: string): string {
+  const v = env[name];
+  if (v !== undefined && v !== '') return v;
+  if (fallback !== undefined) return fallback;
+  throw new ConfigError(`${name} must be set`);
+}
+
+export function int(env: Env, name: string, fallback?: number): number {
+  const v = env[name];
+  if (v === undefined || v === '') {
+    if (fallback !== undefined) return fallback;
+    throw new ConfigError(`${name} must be set`);
+  }
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new ConfigError(`${name} must be an integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+export function list(env: Env, name: string, fallback: string[] = []): string[] {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  return v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+/** "pool=shared,ssd=true" -> { pool: 'shared', ssd: 'true' } */
+export function tags(env: Env, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of list(env, name)) {
+    const i = item.indexOf('=');
+    if (i <= 0) throw new ConfigError(`${name}: tag ${JSON.stringify(item)} is not key=value`);
+    out[item.slice(0, i)] = item.slice(i + 1);
+  }
+  return out;
+}
+
+/** Settings every service shares. */
+export interface CommonConfig {
+  etcdEndpoints: string[];
+  etcdPrefix: string;
+  cluster: string;
+  stateDir: string;
+  logLevel: string;
+}
+
+export function commonConfig(env: Env): CommonConfig {
+  const cluster = str(env, 'PAAS_CLUSTER', 'paas');
+  if (!/^[a-z][a-z0-9-]{0,20}$/.test(cluster)) throw new ConfigError(`PAAS_CLUSTER must match ^[a-z][a-z0-9-]{0,20}$`);
+  return {
+    etcdEndpoints: list(env, 'PAAS_ETCD_ENDPOINTS', ['http://127.0.0.1:2379']),
+    etcdPrefix: str(env, 'PAAS_ETCD_PREFIX', '/paas'),
+    cluster,
+    stateDir: str(env, 'PAAS_STATE_DIR', '/var/lib/paas'),
+    logLevel: str(env, 'PAAS_LOG_LEVEL', 'info'),
+  };
+}

@@ -1,0 +1,58 @@
+// The etcd key layout, in one place. Every key is under a prefix (default
+// /paas) so two platforms can share one etcd (the test run does).
+
+export interface KeyLayout {
+  prefix: string;
+  app(name: string): string;
+  apps(): string;
+  release(app: string, version: number): string;
+  releases(app: string): string;
+  formation(app: string): string;
+  host(id: string): string;
+  hosts(): string;
+  assignment(host: string, id: string): string;
+  assignments(host?: string): string;
+  instance(app: string, id: string): string;
+  instances(app?: string): string;
+  route(app: string): string;
+  routes(): string;
+  user(id: string): string;
+  users(): string;
+  userByEmail(email: string): string;
+  token(hash: string): string;
+  sshKey(fingerprint: string): string;
+  sshKeys(): string;
+  schedulerElection(): string;
+}
+
+/** Versions are zero-padded so that etcd's byte order is numeric order. */
+export function padVersion(v: number): string {
+  return String(v).padStart(10, '0');
+}
+
+export function keyLayout(prefix = '/paas'): KeyLayout {
+  const p = prefix.replace(/\/+$/, '');
+  return {
+    prefix: p,
+    app: (name) => `${p}/apps/${name}`,
+    apps: () => `${p}/apps/`,
+    release: (app, v) => `${p}/releases/${app}/${padVersion(v)}`,
+    releases: (app) => `${p}/releases/${app}/`,
+    formation: (app) => `${p}/formation/${app}`,
+    host: (id) => `${p}/hosts/${id}`,
+    hosts: () => `${p}/hosts/`,
+    assignment: (host, id) => `${p}/assignments/${host}/${id}`,
+    assignments: (host) => (host ? `${p}/assignments/${host}/` : `${p}/assignments/`),
+    instance: (app, id) => `${p}/instances/${app}/${id}`,
+    instances: (app) => (app ? `${p}/instances/${app}/` : `${p}/instances/`),
+    route: (app) => `${p}/routes/${app}`,
+    routes: () => `${p}/routes/`,
+    user: (id) => `${p}/users/${id}`,
+    users: () => `${p}/users/`,
+    userByEmail: (email) => `${p}/user-emails/${encodeURIComponent(email.toLowerCase())}`,
+    token: (hash) => `${p}/tokens/${hash}`,
+    sshKey: (fp) => `${p}/keys/${encodeURIComponent(fp)}`,
+    sshKeys: () => `${p}/keys/`,
+    schedulerElection: () => `${p}/election/scheduler`,
+  };
+}

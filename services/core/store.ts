@@ -1,0 +1,154 @@
+import { Etcd3, type Lease, type Watcher } from 'etcd3';
+import { conflict, notFound } from './errors.js';
+import { keyLayout, type KeyLayout } from './keys.js';
+import type { App, Formation, Release } from './types.js';
+
+// The typed etcd store. Values are JSON. Every multi-key change is one etcd
+// transaction guarded by a compare, so no request leaves half-written state
+// and two concurrent changes never both win.
+
+export interface Versioned<T> {
+  value: T;
+  modRevision: string;
+}
+
+export class Store {
+  readonly keys: KeyLayout;
+
+  constructor(
+    readonly etcd: Etcd3,
+    prefix = '/paas',
+  ) {
+    this.keys = keyLayout(prefix);
+  }
+
+  static connect(endpoints: string[], prefix: string): Store {
+    return new Store(new Etcd3({ hosts: endpoints }), prefix);
+  }
+
+  close(): void {
+    this.etcd.close();
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    const raw = await this.etcd.get(key).string();
+    return raw === null ? undefined : (JSON.parse(raw) as T);
+  }
+
+  async getVersioned<T>(key: string): Promise<Versioned<T> | undefined> {
+    const res = await this.etcd.get(key).exec();
+    const kv = res.kvs[0];
+    if (!kv) return undefined;
+    return { value: JSON.parse(kv.value.toString()) as T, modRevision: kv.mod_revision };
+  }
+
+  /** All values under a prefix, in key order. */
+  async list<T>(prefix: string): Promise<T[]> {
+    const all = await this.etcd.getAll().prefix(prefix).strings();
+    return Object.keys(all)
+      .sort()
+      .map((k) => JSON.parse(all[k] as string) as T);
+  }
+
+  /** Keys and values under a prefix, with the store revision they were read at. */
+  async snapshot<T>(prefix: string): Promise<{ revision: string; entries: Map<string, T> }> {
+    const res = await this.etcd.getAll().prefix(prefix).exec();
+    const entries = new Map<string, T>();
+    for (const kv of res.kvs) entries.set(kv.key.toString(), JSON.parse(kv.value.toString()) as T);
+    return { revision: res.header.revision, entries };
+  }
+
+  async put(key: string, value: unknown, lease?: Lease): Promise<void> {
+    if (lease) await lease.put(key).value(JSON.stringify(value));
+    else await this.etcd.put(key).value(JSON.stringify(value));
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.etcd.delete().key(key);
+  }
+
+  /**
+   * Calls `onChange` (debounced) whenever anything under one of the prefixes
+   * changes, and once at start. Reconcile loops re-read what they need inside
+   * it. Returns a function that stops watching.
+   */
+  async watchPrefixes(prefixes: string[], onChange: () => void, debounceMs = 50): Promise<() => Promise<void>> {
+    let timer: NodeJS.Timeout | undefined;
+    const fire = () => {
+      if (timer) clearTimeout(timer);
+      timer = setTimeout(onChange, debounceMs);
+    };
+    const watchers: Watcher[] = [];
+    for (const p of prefixes) {
+      const w = await this.etcd.watch().prefix(p).create();
+      w.on('data', fire);
+      w.on('connected', fire); // after a reconnect, state may have moved on
+      watchers.push(w);
+    }
+    fire();
+    return async () => {
+      if (timer) clearTimeout(timer);
+      await Promise.all(watchers.map((w) => w.cancel()));
+    };
+  }
+
+  // ---- apps and releases -------------------------------------------------
+
+  async getApp(name: string): Promise<App> {
+    const app = await this.get<App>(this.keys.app(name));
+    if (!app) throw notFound(`Couldn't find that app.`);
+    return app;
+  }
+
+  /** Creates the app and its default formation, or fails with conflict if the name is taken. */
+  async createApp(app: App, formation: Formation): Promise<App> {
+    const key = this.keys.app(app.name);
+    const res = await this.etcd
+      .if(key, 'Create', '==', 0)
+      .then(this.etcd.put(key).value(JSON.stringify(app)), this.etcd.put(this.keys.formation(app.name)).value(JSON.stringify(formation)))
+      .commit();
+    if (!res.succeeded) throw conflict(`Name ${app.name} is already taken`);
+    return app;
+  }
+
+  /**
+   * Creates release vN+1: reads the app, then writes the bumped app record and
+   * the release in one transaction that succeeds only if the app record did not
+   * change in between. Retries on a lost race, so concurrent callers get
+   * distinct, gap-free versions.
+   */
+  async createRelease(appName: string, make: (version: number, previous: Release | undefined) => Omit<Release, 'version' | 'app'>): Promise<Release> {
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const cur = await this.getVersioned<App>(this.keys.app(appName));
+      if (!cur) throw notFound(`Couldn't find that app.`);
+      const prevVersion = cur.value.latestRelease;
+      const previous = prevVersion > 0 ? await this.get<Release>(this.keys.release(appName, prevVersion)) : undefined;
+      const version = prevVersion + 1;
+      const release: Release = { ...make(version, previous), app: appName, version };
+      const app: App = { ...cur.value, latestRelease: version };
+      const res = await this.etcd
+        .if(this.keys.app(appName), 'Mod', '==', cur.modRevision)
+        .then(
+          this.etcd.put(this.keys.app(appName)).value(JSON.stringify(app)),
+          this.etcd.put(this.keys.release(appName, version)).value(JSON.stringify(release)),
+        )
+        .commit();
+      if (res.succeeded) return release;
+    }
+    throw conflict(`Too many concurrent changes to ${appName}; try again`);
+  }
+
+  async listReleases(appName: string): Promise<Release[]> {
+    return this.list<Release>(this.keys.releases(appName));
+  }
+
+  async latestRelease(appName: string): Promise<Release | undefined> {
+    const app = await this.get<App>(this.keys.app(appName));
+    if (!app || app.latestRelease === 0) return undefined;
+    return this.get<Release>(this.keys.release(appName, app.latestRelease));
+  }
+
+  async getFormation(appName: string): Promise<Formation> {
+    return (await this.get<Formation>(this.keys.formation(appName))) ?? {};
+  }
+}

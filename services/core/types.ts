@@ -1,0 +1,112 @@
+// The records kept in etcd. Plain data: every service reads and writes these
+// shapes through Store (store.ts); the key of each is in keys.ts.
+
+export type ProcessTypes = Record<string, string>; // type -> command, e.g. { web: 'npm start' }
+
+export interface App {
+  name: string;
+  id: string;
+  owner: string; // user id
+  createdAt: string; // ISO time
+  /** Version of the newest release; 0 while the app has none. Bumped by a compare-and-swap with the release itself. */
+  latestRelease: number;
+}
+
+export interface Release {
+  app: string;
+  version: number;
+  /** Docker image of the slug on the run stack; '' for a config-only release before any build. */
+  image: string;
+  config: Record<string, string>;
+  processTypes: ProcessTypes;
+  description: string;
+  commit?: string;
+  buildId?: string;
+  createdBy: string; // user id or 'builder'
+  createdAt: string;
+}
+
+export interface FormationEntry {
+  quantity: number;
+  size: string;
+}
+export type Formation = Record<string, FormationEntry>; // process type -> entry
+
+export interface HostCapacity {
+  memoryMb: number;
+  cpus: number;
+}
+
+/** A docker host, registered by its agent under a lease (vanishes when the agent dies). */
+export interface Host {
+  id: string;
+  /** Address the host's containers publish their ports on (127.0.0.1 on one machine). */
+  address: string;
+  tags: Record<string, string>;
+  capacity: HostCapacity;
+  registeredAt: string;
+}
+
+/** Written by the scheduler under /assignments/<host>/<id>: one container the agent of <host> must run. */
+export interface Assignment {
+  id: string;
+  host: string;
+  app: string;
+  release: number;
+  type: string; // process type
+  index: number; // web.1 -> 1
+  image: string;
+  command: string;
+  env: Record<string, string>;
+  /** Port the process listens on inside the container (given as PORT). */
+  port: number;
+  memoryMb: number;
+  cpuShares: number;
+  createdAt: string;
+}
+
+export type InstanceState = 'starting' | 'up' | 'crashed';
+
+/** Written by an agent under /instances/<app>/<id> (leased with the host): what really runs. */
+export interface Instance {
+  id: string; // = assignment id
+  host: string;
+  app: string;
+  release: number;
+  type: string;
+  state: InstanceState;
+  containerId: string;
+  /** Where the router reaches it: host address and published port. */
+  address: string;
+  port: number;
+  updatedAt: string;
+}
+
+/** Written by the scheduler under /routes/<app>: what the router renders. */
+export interface Route {
+  app: string;
+  /** host:port of the healthy web containers to send traffic to. */
+  upstreams: string[];
+  updatedAt: string;
+}
+
+export interface User {
+  id: string;
+  email: string;
+  admin: boolean;
+  createdAt: string;
+}
+
+/** Stored under /tokens/<sha256 of the token>; the token itself is never stored. */
+export interface TokenRecord {
+  user: string;
+  description: string;
+  createdAt: string;
+}
+
+export interface SshKey {
+  fingerprint: string; // SHA256:... as ssh-keygen prints it
+  user: string;
+  publicKey: string; // "ssh-ed25519 AAAA... comment"
+  createdAt: string;
+}
