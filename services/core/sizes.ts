@@ -1,0 +1,26 @@
+import { invalid } from './errors.js';
+
+// Named container sizes, like Heroku's dyno sizes: memory limit and CPU share
+// (1024 = one CPU's worth of weight under contention).
+
+export interface Size {
+  name: string;
+  memoryMb: number;
+  cpuShares: number;
+}
+
+export const SIZES: readonly Size[] = [
+  { name: 'eco', memoryMb: 256, cpuShares: 256 },
+  { name: 'basic', memoryMb: 512, cpuShares: 512 },
+  { name: 'standard-1x', memoryMb: 512, cpuShares: 1024 },
+  { name: 'standard-2x', memoryMb: 1024, cpuShares: 2048 },
+  { name: 'performance-m', memoryMb: 2560, cpuShares: 4096 },
+];
+
+export const DEFAULT_SIZE = 'standard-1x';
+
+export function sizeByName(name: string): Size {
+  const s = SIZES.find((x) => x.name === name.toLowerCase());
+  if (!s) throw invalid(`Unknown size ${JSON.stringify(name)}; sizes are ${SIZES.map((x) => x.name).join(', ')}`);
+  return s;
+}
