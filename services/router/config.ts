@@ -1,0 +1,52 @@
+import { resolve } from 'node:path';
+import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
+import { DEFAULT_MODULES_INCLUDE, isDomain, listenAddress } from './render.js';
+
+export interface RouterConfig extends CommonConfig {
+  /** Public port nginx listens on. */
+  httpPort: number;
+  /** Address nginx listens on for apps: all addresses by default (the router is the public entry). */
+  httpListen: string;
+  /** nginx's local-only control endpoint (127.0.0.1). */
+  controlPort: number;
+  domain: string;
+  nginxBin: string;
+  /** $PAAS_STATE_DIR/nginx: nginx.conf, nginx.pid, logs/, tmp/. */
+  nginxDir: string;
+  /** The distribution's snippets that load ndk + lua. */
+  nginxModulesInclude: string;
+  /** How often the router checks that nginx still runs (and restarts it). */
+  resyncMs: number;
+}
+
+function port(env: Env, name: string, fallback: number): number {
+  const n = int(env, name, fallback);
+  if (n < 1 || n > 65535) throw new ConfigError(`${name} must be 1..65535, got ${n}`);
+  return n;
+}
+
+export function loadConfig(env: Env): Readonly<RouterConfig> {
+  const common = commonConfig(env);
+  const domain = str(env, 'PAAS_DOMAIN', 'localhost').toLowerCase();
+  if (!isDomain(domain)) throw new ConfigError(`PAAS_DOMAIN must be a host name, got ${JSON.stringify(domain)}`);
+  const httpListen = str(env, 'PAAS_HTTP_LISTEN', '0.0.0.0');
+  try {
+    listenAddress(httpListen);
+  } catch (err) {
+    throw new ConfigError(`PAAS_HTTP_LISTEN: ${(err as Error).message}`);
+  }
+  const httpPort = port(env, 'PAAS_HTTP_PORT', 80);
+  const controlPort = port(env, 'PAAS_ROUTER_CONTROL_PORT', 8701);
+  if (controlPort === httpPort) throw new ConfigError('PAAS_ROUTER_CONTROL_PORT must differ from PAAS_HTTP_PORT');
+  return Object.freeze({
+    ...common,
+    httpPort,
+    httpListen,
+    controlPort,
+    domain,
+    nginxBin: str(env, 'PAAS_NGINX_BIN', 'nginx'),
+    nginxDir: resolve(common.stateDir, 'nginx'),
+    nginxModulesInclude: str(env, 'PAAS_NGINX_MODULES_INCLUDE', DEFAULT_MODULES_INCLUDE),
+    resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
+  });
+}

@@ -1,0 +1,158 @@
+// The Lua half of the router, loaded by nginx's init_by_lua_block. Static
+// text: nothing from a user is pasted into it. Peers of each app live in the
+// shared dict `paas_upstreams` as "host:port" lines, set through the
+// local-only control endpoint, so a change of upstreams needs no reload.
+//
+//   access()   in each app's location: 503 when the app has no peers
+//   balance()  in the shared upstream's balancer_by_lua_block: round robin,
+//              retrying the next peer when one fails to connect
+//   control()  the control endpoint: GET /upstreams, GET|PUT|DELETE /upstreams/<app>
+
+export const SHARED_DICT = 'paas_upstreams';
+
+export const ROUTER_LUA = String.raw`
+local M = {}
+local dict = ngx.shared.${SHARED_DICT}
+local rr = {}     -- app -> round-robin counter (per worker)
+local cache = {}  -- app -> { raw = <dict value>, peers = { {host, port}, ... } }
+
+local function valid_app(s)
+  return #s >= 2 and #s <= 30 and s:find("^[a-z][a-z0-9%-]*$") ~= nil
+    and s:sub(-1) ~= "-" and s:find("--", 1, true) == nil
+end
+
+local function valid_port(p)
+  if #p > 5 then return nil end
+  local n = tonumber(p)
+  if n == nil or n < 1 or n > 65535 then return nil end
+  return n
+end
+
+-- "a.b.c.d:port" or "[v6]:port" -> { host = ..., port = n } or nil
+local function parse_peer(s)
+  if #s > 64 then return nil end
+  local a, b, c, d, port = s:match("^(%d+)%.(%d+)%.(%d+)%.(%d+):(%d+)$")
+  if a then
+    for _, o in ipairs({ a, b, c, d }) do
+      if #o > 3 or tonumber(o) > 255 then return nil end
+    end
+    local n = valid_port(port)
+    if not n then return nil end
+    return { host = a .. "." .. b .. "." .. c .. "." .. d, port = n }
+  end
+  local v6, port6 = s:match("^%[([%x:%.]+)%]:(%d+)$")
+  if v6 then
+    local n = valid_port(port6)
+    if not n then return nil end
+    return { host = v6, port = n }
+  end
+  return nil
+end
+
+local function peers_of(app)
+  if app == nil or app == "" then return nil end
+  local raw = dict:get(app)
+  if raw == nil or raw == "" then return nil end
+  local c = cache[app]
+  if c and c.raw == raw then return c.peers end
+  local peers = {}
+  for line in raw:gmatch("[^\n]+") do
+    local p = parse_peer(line)
+    if p then peers[#peers + 1] = p end
+  end
+  cache[app] = { raw = raw, peers = peers }
+  return peers
+end
+
+local function reply(status, text)
+  ngx.status = status
+  ngx.header["Content-Type"] = "text/plain; charset=utf-8"
+  ngx.header["Cache-Control"] = "no-store"
+  if text ~= "" then ngx.say(text) end
+  return ngx.exit(status)
+end
+
+function M.access()
+  local peers = peers_of(ngx.var.paas_app)
+  if peers == nil or #peers == 0 then
+    return reply(503, "No web processes are running for this app")
+  end
+  ngx.ctx.paas_peers = peers
+end
+
+function M.balance()
+  local balancer = require "ngx.balancer"
+  local ctx = ngx.ctx
+  local peers = ctx.paas_peers
+  if peers == nil then
+    peers = peers_of(ngx.var.paas_app)
+    if peers == nil or #peers == 0 then return ngx.exit(503) end
+    ctx.paas_peers = peers
+  end
+  local n = #peers
+  local i = ctx.paas_i
+  if i == nil then
+    local app = ngx.var.paas_app
+    i = (rr[app] or 0) + 1
+    rr[app] = i
+    if n > 1 then balancer.set_more_tries(n - 1) end
+  else
+    i = i + 1 -- a retry after a failed attempt: the next peer
+  end
+  ctx.paas_i = i
+  local p = peers[(i - 1) % n + 1]
+  local ok, err = balancer.set_current_peer(p.host, p.port)
+  if not ok then
+    ngx.log(ngx.ERR, "paas: cannot use peer ", p.host, ":", p.port, ": ", err)
+    return ngx.exit(500)
+  end
+end
+
+function M.control()
+  local method = ngx.req.get_method()
+  local uri = ngx.var.uri
+  if uri == "/upstreams" then
+    if method ~= "GET" then return reply(405, "method not allowed") end
+    local keys = dict:get_keys(0)
+    table.sort(keys)
+    local out = {}
+    for _, k in ipairs(keys) do
+      local v = dict:get(k)
+      if v ~= nil then out[#out + 1] = k .. " " .. (v:gsub("\n", " ")) end
+    end
+    return reply(200, table.concat(out, "\n"))
+  end
+  local app = uri:match("^/upstreams/([^/]+)$")
+  if app == nil or not valid_app(app) then return reply(400, "invalid app name") end
+  if method == "GET" then
+    local v = dict:get(app)
+    if v == nil then return reply(404, "no upstreams set for this app") end
+    return reply(200, v)
+  elseif method == "DELETE" then
+    dict:delete(app)
+    cache[app] = nil
+    return reply(200, "deleted")
+  elseif method == "PUT" then
+    ngx.req.read_body()
+    local body = ngx.req.get_body_data()
+    if body == nil then
+      if ngx.req.get_body_file() ~= nil then return reply(413, "body too large") end
+      body = ""
+    end
+    local peers = {}
+    for line in body:gmatch("[^\r\n]+") do
+      local l = line:match("^%s*(.-)%s*$")
+      if l ~= "" then
+        if parse_peer(l) == nil then return reply(400, "invalid upstream on line " .. (#peers + 1)) end
+        peers[#peers + 1] = l
+      end
+    end
+    local ok, err = dict:safe_set(app, table.concat(peers, "\n"))
+    if not ok then return reply(500, "cannot store upstreams: " .. tostring(err)) end
+    return reply(200, #peers .. " upstreams")
+  end
+  return reply(405, "method not allowed")
+end
+
+package.loaded.paas_router = M
+`;

@@ -1,0 +1,52 @@
+import { createLogger } from '../core/logger.js';
+import { Store } from '../core/store.js';
+import { loadConfig } from './config.js';
+import { HttpUpstreamControl } from './control.js';
+import { NginxCli } from './nginx.js';
+import { Router, storeRouteTable } from './router.js';
+
+// Composition root of the router. nginx is left running on exit: it keeps
+// serving while the router restarts (the next router adopts it); scripts/down
+// stops it through $PAAS_STATE_DIR/nginx/nginx.pid.
+
+async function main(): Promise<void> {
+  const config = loadConfig(process.env);
+  const log = createLogger('router', config.logLevel);
+  const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
+  const router = new Router({
+    table: storeRouteTable(store),
+    nginx: new NginxCli(config.nginxBin, config.nginxDir),
+    control: new HttpUpstreamControl(config.controlPort),
+    log: log.child({ module: 'router' }),
+    settings: {
+      domain: config.domain,
+      listen: config.httpListen,
+      httpPort: config.httpPort,
+      controlPort: config.controlPort,
+      dir: config.nginxDir,
+      modulesInclude: config.nginxModulesInclude,
+    },
+    resyncMs: config.resyncMs,
+  });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'router stopping');
+    await router.stop();
+    store.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  await router.start();
+  log.info({ domain: config.domain, httpPort: config.httpPort, controlPort: config.controlPort, nginxDir: config.nginxDir }, 'router started');
+}
+
+main().catch((err: unknown) => {
+  // The logger may not exist yet (bad config): write one JSON line to stderr.
+  process.stderr.write(`${JSON.stringify({ level: 60, name: 'router', msg: 'router failed to start', err: String((err as Error)?.stack ?? err) })}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,66 @@
+import { isIP } from 'node:net';
+import type { Route } from '../core/types.js';
+
+// Pure decisions of the router: what nginx should hold, and the smallest
+// change from what it holds.
+
+/** "a.b.c.d:port" or "[v6]:port" with a port in 1..65535 (what the Lua balancer accepts). */
+export function isUpstream(s: string): boolean {
+  const m = /^(?:(\d{1,3}(?:\.\d{1,3}){3})|\[([0-9a-fA-F:.]+)\]):(\d{1,5})$/.exec(s);
+  if (!m) return false;
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) return false;
+  if (m[1] !== undefined) return isIP(m[1]) === 4;
+  return isIP(m[2] as string) === 6;
+}
+
+export interface InvalidUpstream {
+  app: string;
+  upstream: string;
+}
+
+export interface Desired {
+  /** app -> valid upstreams, sorted and unique. */
+  upstreams: Map<string, string[]>;
+  invalid: InvalidUpstream[];
+}
+
+/** What nginx should hold for these routes. App names are validated by the renderer. */
+export function desiredUpstreams(routes: readonly Route[]): Desired {
+  const upstreams = new Map<string, string[]>();
+  const invalid: InvalidUpstream[] = [];
+  for (const route of routes) {
+    if (typeof route?.app !== 'string') continue;
+    const list = Array.isArray(route.upstreams) ? route.upstreams : [];
+    const ok = new Set(upstreams.get(route.app) ?? []);
+    for (const u of list) {
+      if (typeof u === 'string' && isUpstream(u)) ok.add(u);
+      else invalid.push({ app: route.app, upstream: String(u) });
+    }
+    upstreams.set(route.app, [...ok].sort());
+  }
+  return { upstreams, invalid };
+}
+
+export interface UpstreamChanges {
+  set: Array<{ app: string; upstreams: string[] }>;
+  remove: string[];
+}
+
+function same(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The control calls that turn `current` (what nginx holds) into `desired`, for the apps in `apps` only. */
+export function upstreamChanges(desired: ReadonlyMap<string, readonly string[]>, current: ReadonlyMap<string, readonly string[]>, apps: readonly string[]): UpstreamChanges {
+  const wanted = new Set(apps);
+  const set: UpstreamChanges['set'] = [];
+  for (const app of apps) {
+    const want = desired.get(app) ?? [];
+    const have = current.get(app);
+    if (!have || !same(want, [...have].sort())) set.push({ app, upstreams: [...want] });
+  }
+  const remove = [...current.keys()].filter((app) => !wanted.has(app)).sort();
+  return { set, remove };
+}
+

@@ -1,0 +1,186 @@
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../core/store.js';
+import type { Route } from '../core/types.js';
+import type { UpstreamControl } from './control.js';
+import { desiredUpstreams, upstreamChanges } from './model.js';
+import { NginxError, type Nginx } from './nginx.js';
+import { appAtLine, renderNginx, type NginxModel } from './render.js';
+
+// The reconcile loop: routes in etcd -> nginx. The set of apps decides the
+// config (render, check, swap, reload only when it changes); the upstreams of
+// each app go to nginx's Lua balancer through the control endpoint, so a
+// blue-green swap reloads nothing.
+
+export interface RouteTable {
+  routes(): Promise<Route[]>;
+  /** Calls onChange on every change (debounced) and once at start; returns a function that stops watching. */
+  watch(onChange: () => void): Promise<() => Promise<void>>;
+}
+
+export function storeRouteTable(store: Store): RouteTable {
+  return {
+    routes: () => store.list<Route>(store.keys.routes()),
+    watch: (onChange) => store.watchPrefixes([store.keys.routes()], onChange),
+  };
+}
+
+export interface RouterDeps {
+  table: RouteTable;
+  nginx: Nginx;
+  control: UpstreamControl;
+  log: Logger;
+  /** Everything the renderer needs but the apps. */
+  settings: Omit<NginxModel, 'apps'>;
+  /** A periodic pass that restarts nginx if it died; also the longest retry delay. */
+  resyncMs: number;
+}
+
+export class Router {
+  /** The config in place on disk (read once at start, then what we installed). */
+  private installed: string | undefined;
+  private installedRead = false;
+  /** A config nginx -t rejected; not tried again until the model changes. */
+  private failed: string | undefined;
+  /** The master we last talked to, and what its shared dict holds. */
+  private knownPid: number | undefined;
+  private held = new Map<string, string[]>();
+  private lastReport = '';
+
+  private busy: Promise<void> | undefined;
+  private again = false;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private unwatch: (() => Promise<void>) | undefined;
+  private stopped = false;
+
+  constructor(private readonly deps: RouterDeps) {}
+
+  async start(): Promise<void> {
+    this.unwatch = await this.deps.table.watch(() => this.trigger());
+    this.resyncTimer = setInterval(() => this.trigger(), this.deps.resyncMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.unwatch?.();
+    await this.busy;
+  }
+
+  /** Runs a pass now, or right after the one in progress. */
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.busy) {
+      this.again = true;
+      return;
+    }
+    this.busy = this.loop().finally(() => (this.busy = undefined));
+  }
+
+  /** Resolves when no pass is running (a pass triggered meanwhile included). */
+  async settled(): Promise<void> {
+    while (this.busy) await this.busy;
+  }
+
+  private async loop(): Promise<void> {
+    do {
+      this.again = false;
+      try {
+        await this.reconcile();
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        const delay = Math.min(this.deps.resyncMs, 250 * 2 ** Math.min(this.failures, 8));
+        this.deps.log.error({ err, retryInMs: delay }, 'router pass failed');
+        if (this.retryTimer) clearTimeout(this.retryTimer);
+        this.retryTimer = setTimeout(() => this.trigger(), delay);
+      }
+    } while (this.again && !this.stopped);
+  }
+
+  /** One pass: routes -> config (maybe reload or start) -> upstreams. */
+  async reconcile(): Promise<void> {
+    const { nginx, control, log } = this.deps;
+    const routes = await this.deps.table.routes();
+    const desired = desiredUpstreams(routes);
+    const rendered = renderNginx({ ...this.deps.settings, apps: [...desired.upstreams.keys()] });
+    this.report(rendered.rejected, desired.invalid);
+
+    if (!this.installedRead) {
+      this.installed = await nginx.readConfig();
+      this.installedRead = true;
+    }
+    let changed = false;
+    if (rendered.config !== this.installed && rendered.config !== this.failed) {
+      try {
+        await nginx.install(rendered.config);
+        this.installed = rendered.config;
+        this.failed = undefined;
+        changed = true;
+        log.info({ apps: rendered.apps.length }, 'nginx config installed');
+      } catch (err) {
+        if (!(err instanceof NginxError)) throw err;
+        this.failed = rendered.config;
+        const app = err.line === undefined ? undefined : appAtLine(rendered.config, err.line);
+        log.error({ app, apps: rendered.apps, output: err.output.trim() }, 'nginx rejected the new config; keeping the old one');
+      }
+    }
+    if (this.installed === undefined) return; // nothing valid to run yet
+
+    let pid = await nginx.masterPid();
+    let started = false;
+    if (pid === undefined) {
+      pid = await nginx.start();
+      started = true;
+      log.info({ pid }, 'nginx started');
+    } else if (changed) {
+      await nginx.reload();
+      log.info({ pid, apps: rendered.apps.length }, 'nginx reloaded');
+    }
+    if (pid !== this.knownPid) {
+      // A master we have not talked to (started, adopted or restarted behind our back): learn what it holds.
+      this.held = await control.list();
+      this.knownPid = pid;
+      if (!started) log.info({ pid, apps: this.held.size }, 'running nginx adopted');
+    }
+    await this.push(desired.upstreams, rendered.apps);
+  }
+
+  private async push(desired: Map<string, string[]>, apps: string[]): Promise<void> {
+    const { control, log } = this.deps;
+    const changes = upstreamChanges(desired, this.held, apps);
+    let failed = 0;
+    for (const { app, upstreams } of changes.set) {
+      try {
+        await control.set(app, upstreams);
+        this.held.set(app, upstreams);
+        log.info({ app, upstreams }, 'upstreams set');
+      } catch (err) {
+        failed++;
+        log.error({ err, app }, 'cannot set upstreams');
+      }
+    }
+    for (const app of changes.remove) {
+      try {
+        await control.remove(app);
+        this.held.delete(app);
+        log.info({ app }, 'upstreams removed');
+      } catch (err) {
+        failed++;
+        log.error({ err, app }, 'cannot remove upstreams');
+      }
+    }
+    if (failed > 0) throw new Error(`${failed} upstream change(s) failed`);
+  }
+
+  /** Logs rejected names and addresses once per distinct set, not on every pass. */
+  private report(rejected: Array<{ app: string; reason: string }>, invalid: Array<{ app: string; upstream: string }>): void {
+    const key = JSON.stringify([rejected, invalid]);
+    if (key === this.lastReport) return;
+    this.lastReport = key;
+    for (const r of rejected) this.deps.log.warn({ app: r.app, reason: r.reason }, 'route ignored');
+    for (const i of invalid) this.deps.log.warn({ app: i.app, upstream: i.upstream }, 'upstream ignored: not host:port');
+  }
+}

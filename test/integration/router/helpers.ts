@@ -1,0 +1,106 @@
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { createServer, request, type Agent, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+// Helpers for the router's integration tests: free ports, tiny app servers,
+// requests with a Host header, and nginx's worker pids.
+
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+export interface TestApp {
+  port: number;
+  address: string;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on 127.0.0.1 answering `<body>` plus the request's forwarding headers as JSON. */
+export async function startApp(body: string): Promise<TestApp> {
+  const srv: Server = createServer((req, res) => {
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ body, host: req.headers.host, requestId: req.headers['x-request-id'], forwardedFor: req.headers['x-forwarded-for'], forwardedPort: req.headers['x-forwarded-port'] }));
+  });
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  return {
+    port,
+    address: `127.0.0.1:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        srv.closeAllConnections();
+        srv.close(() => resolve());
+      }),
+  };
+}
+
+export interface Answer {
+  status: number;
+  text: string;
+  socket: Socket;
+}
+
+export function get(port: number, host: string, opts: { agent?: Agent; headers?: Record<string, string> } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host, ...opts.headers }, agent: opts.agent ?? false }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, socket: req.socket as Socket }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The app body behind an answer (the test apps answer JSON). */
+export function bodyOf(a: Answer): string | undefined {
+  try {
+    return (JSON.parse(a.text) as { body?: string }).body;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pids of the processes whose parent is `pid` (nginx's workers), sorted. */
+export async function childPids(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid && fields[0] !== 'Z') out.push(Number(entry));
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  return out.sort((a, b) => a - b);
+}
+
+/** Polls `probe` until it returns a value (not undefined); gives up after `tries`. No timing is asserted. */
+export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, tries = 200, everyMs = 50): Promise<T> {
+  let last: unknown;
+  for (let i = 0; i < tries; i++) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`gave up waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function tempDir(name: string): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `paas-${name}-`));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}

@@ -1,0 +1,131 @@
+import { chmod } from 'node:fs/promises';
+import { Agent } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HttpUpstreamControl } from '../../../services/router/control.js';
+import { NginxCli, NginxError } from '../../../services/router/nginx.js';
+import { renderNginx, type NginxModel } from '../../../services/router/render.js';
+import { bodyOf, childPids, eventually, freePort, get, startApp, tempDir, type TestApp } from './helpers.js';
+
+// A real nginx from the rendered config, in a temp dir on free 127.0.0.1 ports.
+
+describe('nginx from the rendered config', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let nginx: NginxCli;
+  let control: HttpUpstreamControl;
+  let model: NginxModel;
+  let one: TestApp;
+  let two: TestApp;
+  let pid: number;
+
+  beforeAll(async () => {
+    tmp = await tempDir('router-nginx');
+    await chmod(tmp.dir, 0o755); // nginx's workers (nobody) write under tmp/
+    const [httpPort, controlPort] = [await freePort(), await freePort()];
+    model = { apps: ['shop', 'idle-app'], domain: 'paas.test', listen: '127.0.0.1', httpPort, controlPort, dir: `${tmp.dir}/nginx` };
+    nginx = new NginxCli('nginx', model.dir);
+    control = new HttpUpstreamControl(controlPort);
+    [one, two] = [await startApp('one'), await startApp('two')];
+    await nginx.install(renderNginx(model).config);
+    pid = await nginx.start();
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await one?.close();
+    await two?.close();
+    await tmp?.remove();
+  });
+
+  it('runs with its pid file, logs and temp paths in its own directory', async () => {
+    expect(await nginx.masterPid()).toBe(pid);
+    expect((await childPids(pid)).length).toBeGreaterThan(0);
+  });
+
+  it('answers 404 "No such app" for an unknown host', async () => {
+    const a = await get(model.httpPort, `nope.${model.domain}`);
+    expect(a.status).toBe(404);
+    expect(a.text).toBe('No such app\n');
+    const bare = await get(model.httpPort, '127.0.0.1');
+    expect(bare.status).toBe(404);
+  });
+
+  it('answers 503 for an app with no upstreams, before and after an empty set', async () => {
+    const before = await get(model.httpPort, `idle-app.${model.domain}`);
+    expect(before.status).toBe(503);
+    expect(before.text).toContain('No web processes are running for this app');
+    await control.set('idle-app', []);
+    expect(await control.list()).toEqual(new Map([['idle-app', []]]));
+    expect((await get(model.httpPort, `idle-app.${model.domain}`)).status).toBe(503);
+  });
+
+  it('proxies to the app with forwarding headers, keeping an incoming request id', async () => {
+    await control.set('shop', [one.address]);
+    const a = await get(model.httpPort, `shop.${model.domain}`, { headers: { 'x-request-id': 'req-123' } });
+    expect(a.status).toBe(200);
+    const seen = JSON.parse(a.text) as Record<string, string>;
+    expect(seen).toMatchObject({ body: 'one', host: `shop.${model.domain}`, requestId: 'req-123', forwardedFor: '127.0.0.1', forwardedPort: String(model.httpPort) });
+    const b = JSON.parse((await get(model.httpPort, `shop.${model.domain}`)).text) as Record<string, string>;
+    expect(b.requestId).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('switches upstreams through the control endpoint without a reload, on the same kept-alive connection', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      await control.set('shop', [one.address]);
+      const workers = await childPids(pid);
+      const first = await get(model.httpPort, `shop.${model.domain}`, { agent });
+      expect(bodyOf(first)).toBe('one');
+
+      await control.set('shop', [two.address]);
+      const second = await get(model.httpPort, `shop.${model.domain}`, { agent });
+      expect(bodyOf(second)).toBe('two');
+      expect(second.socket).toBe(first.socket); // the client's connection survived
+      expect(await nginx.masterPid()).toBe(pid);
+      expect(await childPids(pid)).toEqual(workers); // a reload would have replaced the workers
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it('balances round robin over several peers and skips one that refuses connections', async () => {
+    const deadPort = await freePort();
+    await control.set('shop', [one.address, two.address, `127.0.0.1:${deadPort}`]);
+    const bodies = new Set<string | undefined>();
+    for (let i = 0; i < 6; i++) {
+      const a = await get(model.httpPort, `shop.${model.domain}`);
+      expect(a.status).toBe(200);
+      bodies.add(bodyOf(a));
+    }
+    expect(bodies).toEqual(new Set(['one', 'two']));
+  });
+
+  it('refuses invalid upstreams and app names at the control endpoint', async () => {
+    await control.set('shop', [one.address]);
+    await expect(control.set('shop', ['evil;host:80'])).rejects.toThrow(/400/);
+    await expect(control.set('shop', ['127.0.0.1:99999'])).rejects.toThrow(/400/);
+    await expect(control.set('Bad--name', [one.address])).rejects.toThrow(/400/);
+    expect((await control.list()).get('shop')).toEqual([one.address]); // unchanged
+  });
+
+  it('a reload changes the workers (so the no-reload check above can fail)', async () => {
+    const workers = await childPids(pid);
+    await nginx.reload();
+    const after = await eventually(async () => {
+      const now = await childPids(pid);
+      return now.some((p) => !workers.includes(p)) ? now : undefined;
+    }, 'new workers after a reload');
+    expect(after).not.toEqual(workers);
+    expect(await nginx.masterPid()).toBe(pid);
+    // the shared dict survives a reload
+    expect((await control.list()).get('shop')).toEqual([one.address]);
+  });
+
+  it('does not install a config that fails nginx -t', async () => {
+    const good = await nginx.readConfig();
+    const bad = `${good}\nthis is not nginx;\n`;
+    const err = await nginx.install(bad).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NginxError);
+    expect((err as NginxError).line).toBeGreaterThan(0);
+    expect(await nginx.readConfig()).toBe(good);
+  });
+});

@@ -1,0 +1,122 @@
+import { chmod } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../services/core/logger.js';
+import { Store } from '../../../services/core/store.js';
+import type { Route } from '../../../services/core/types.js';
+import { HttpUpstreamControl } from '../../../services/router/control.js';
+import { NginxCli } from '../../../services/router/nginx.js';
+import { Router, storeRouteTable } from '../../../services/router/router.js';
+import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
+import { bodyOf, childPids, eventually, freePort, get, startApp, tempDir, type TestApp } from './helpers.js';
+
+// The whole router wired to the real etcd and a real nginx of its own.
+
+describe('router service', () => {
+  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let store: Store;
+  let nginx: NginxCli;
+  let control: HttpUpstreamControl;
+  let one: TestApp;
+  let two: TestApp;
+  let httpPort: number;
+  let router: Router | undefined;
+  const domain = 'apps.test';
+  const log = createLogger('router-test', 'silent');
+
+  const makeRouter = (): Router =>
+    new Router({
+      table: storeRouteTable(store),
+      nginx,
+      control,
+      log,
+      settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir },
+      resyncMs: 200,
+    });
+  const putRoute = (app: string, upstreams: string[]) => store.put(store.keys.route(app), { app, upstreams, updatedAt: new Date().toISOString() } satisfies Route);
+  const answer = (app: string) => get(httpPort, `${app}.${domain}`);
+  const until = (app: string, ok: (a: Awaited<ReturnType<typeof answer>>) => boolean, what: string) =>
+    eventually(async () => {
+      const a = await answer(app);
+      return ok(a) ? a : undefined;
+    }, what);
+
+  beforeAll(async () => {
+    tmp = await tempDir('router-svc');
+    await chmod(tmp.dir, 0o755);
+    store = Store.connect(etcdEndpoints(), uniquePrefix('router'));
+    httpPort = await freePort();
+    nginx = new NginxCli('nginx', `${tmp.dir}/nginx`);
+    control = new HttpUpstreamControl(await freePort());
+    [one, two] = [await startApp('one'), await startApp('two')];
+    router = makeRouter();
+    await router.start();
+  });
+
+  afterAll(async () => {
+    await router?.stop();
+    await nginx?.stop();
+    if (store) {
+      await store.etcd.delete().prefix(`${store.keys.prefix}/`);
+      store.close();
+    }
+    await one?.close();
+    await two?.close();
+    await tmp?.remove();
+  });
+
+  it('starts nginx and serves a route once it is put in etcd', async () => {
+    await putRoute('blog', [one.address]);
+    const a = await until('blog', (x) => x.status === 200, 'blog to answer');
+    expect(bodyOf(a)).toBe('one');
+    expect(await nginx.masterPid()).toBeDefined();
+  });
+
+  it('switches upstreams without reloading nginx', async () => {
+    const pid = (await nginx.masterPid()) as number;
+    const workers = await childPids(pid);
+    await putRoute('blog', [two.address]);
+    await until('blog', (x) => bodyOf(x) === 'two', 'blog served by two');
+    expect(await nginx.masterPid()).toBe(pid);
+    expect(await childPids(pid)).toEqual(workers);
+  });
+
+  it('answers 503 for a route with no upstreams and ignores a hostile app name', async () => {
+    await putRoute('empty-app', []);
+    await store.put(`${store.keys.routes()}evil`, { app: 'evil;app}', upstreams: [one.address], updatedAt: '' });
+    const a = await until('empty-app', (x) => x.status !== 404, 'empty-app to get a server');
+    expect(a.status).toBe(503);
+    expect(bodyOf(await answer('blog'))).toBe('two');
+    expect((await nginx.readConfig()) ?? '').not.toContain('evil');
+    await store.delete(`${store.keys.routes()}evil`);
+  });
+
+  it('answers 404 once the route is removed, and drops its upstreams', async () => {
+    await store.delete(store.keys.route('blog'));
+    await until('blog', (x) => x.status === 404, 'blog to be gone');
+    await eventually(async () => ((await control.list()).has('blog') ? undefined : true), 'blog upstreams removed');
+  });
+
+  it('a new router adopts the running nginx and converges on changes made while none ran', async () => {
+    await router?.stop();
+    const pid = (await nginx.masterPid()) as number;
+    await putRoute('late', [one.address]);
+    await putRoute('empty-app', [two.address]);
+    router = makeRouter();
+    await router.start();
+    await until('late', (x) => bodyOf(x) === 'one', 'late to answer');
+    await until('empty-app', (x) => bodyOf(x) === 'two', 'empty-app to answer');
+    expect(await nginx.masterPid()).toBe(pid);
+  });
+
+  it('restarts nginx when it dies and pushes the upstreams again', async () => {
+    const pid = (await nginx.masterPid()) as number;
+    await nginx.stop();
+    const next = await eventually(async () => {
+      const p = await nginx.masterPid();
+      return p !== undefined && p !== pid ? p : undefined;
+    }, 'a new nginx');
+    expect(next).not.toBe(pid);
+    await until('late', (x) => bodyOf(x) === 'one', 'late to answer again');
+    await until('empty-app', (x) => bodyOf(x) === 'two', 'empty-app to answer again');
+  });
+});

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { parseUpstreamList } from '../../../services/router/control.js';
+import { desiredUpstreams, isUpstream, upstreamChanges } from '../../../services/router/model.js';
+
+const route = (app: string, upstreams: string[]) => ({ app, upstreams, updatedAt: '2024-01-01T00:00:00Z' });
+
+describe('isUpstream', () => {
+  it.each(['127.0.0.1:3000', '10.0.0.12:65535', '[::1]:8080', '[fd00::1]:1'])('accepts %j', (u) => expect(isUpstream(u)).toBe(true));
+  it.each(['127.0.0.1', '127.0.0.1:0', '127.0.0.1:65536', '256.0.0.1:80', 'localhost:80', '::1:80', '127.0.0.1:80;', '127.0.0.1:80\n10.0.0.1:80', ' 127.0.0.1:80', ''])(
+    'refuses %j',
+    (u) => expect(isUpstream(u)).toBe(false),
+  );
+});
+
+describe('desiredUpstreams', () => {
+  it('keeps valid upstreams sorted and unique and reports the others', () => {
+    const d = desiredUpstreams([route('web', ['127.0.0.1:5002', 'bad', '127.0.0.1:5001', '127.0.0.1:5002']), route('api', [])]);
+    expect(d.upstreams).toEqual(
+      new Map([
+        ['web', ['127.0.0.1:5001', '127.0.0.1:5002']],
+        ['api', []],
+      ]),
+    );
+    expect(d.invalid).toEqual([{ app: 'web', upstream: 'bad' }]);
+  });
+});
+
+describe('upstreamChanges', () => {
+  it('sets changed and missing apps, removes apps that are gone, leaves equal ones alone', () => {
+    const desired = new Map([
+      ['same', ['127.0.0.1:1', '127.0.0.1:2']],
+      ['moved', ['127.0.0.1:3']],
+      ['new', []],
+    ]);
+    const current = new Map([
+      ['same', ['127.0.0.1:2', '127.0.0.1:1']],
+      ['moved', ['127.0.0.1:4']],
+      ['gone', ['127.0.0.1:5']],
+    ]);
+    expect(upstreamChanges(desired, current, ['moved', 'new', 'same'])).toEqual({
+      set: [
+        { app: 'moved', upstreams: ['127.0.0.1:3'] },
+        { app: 'new', upstreams: [] },
+      ],
+      remove: ['gone'],
+    });
+  });
+  it('changes nothing when nginx holds what is desired', () => {
+    const m = new Map([['a1', ['127.0.0.1:1']]]);
+    expect(upstreamChanges(m, m, ['a1'])).toEqual({ set: [], remove: [] });
+  });
+  it('does not push apps left out of the config', () => {
+    expect(upstreamChanges(new Map([['Bad;', ['127.0.0.1:1']]]), new Map(), [])).toEqual({ set: [], remove: [] });
+  });
+});
+
+describe('parseUpstreamList', () => {
+  it('reads one app per line with its peers', () => {
+    expect(parseUpstreamList('a1 127.0.0.1:1 127.0.0.1:2\nb2\n\n')).toEqual(
+      new Map([
+        ['a1', ['127.0.0.1:1', '127.0.0.1:2']],
+        ['b2', []],
+      ]),
+    );
+  });
+});

@@ -1,0 +1,148 @@
+import { describe, expect, it } from 'vitest';
+import { appAtLine, isDomain, renderNginx, type NginxModel } from '../../../services/router/render.js';
+
+const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx' };
+
+/** Braces balance and never go negative; every line outside Lua ends a statement or opens/closes a block. */
+function assertWellFormed(config: string): void {
+  let depth = 0;
+  for (const ch of config) {
+    if (ch === '{') depth++;
+    if (ch === '}') depth--;
+    expect(depth).toBeGreaterThanOrEqual(0);
+  }
+  expect(depth).toBe(0);
+}
+
+function serverNames(config: string): string[] {
+  return [...config.matchAll(/^\s*server_name (\S+);$/gm)].map((m) => m[1] as string);
+}
+
+describe('renderNginx', () => {
+  it('renders a config with no apps: default server, control server, paths under dir', () => {
+    const { config, apps, rejected } = renderNginx(base);
+    assertWellFormed(config);
+    expect(apps).toEqual([]);
+    expect(rejected).toEqual([]);
+    expect(config).toMatch(/^include \/etc\/nginx\/modules-enabled\/\*\.conf;$/m);
+    expect(config).toContain('pid /var/lib/paas/nginx/nginx.pid;');
+    expect(config).toContain('error_log /var/lib/paas/nginx/logs/error.log');
+    expect(config).toContain('client_body_temp_path /var/lib/paas/nginx/tmp/client_body;');
+    expect(config).toContain('proxy_temp_path /var/lib/paas/nginx/tmp/proxy;');
+    expect(config).toMatch(/listen 0\.0\.0\.0:80 default_server;/);
+    expect(config).toContain('return 404 "No such app\\n";');
+    expect(config).toMatch(/listen 127\.0\.0\.1:8701;\s+server_name _;\s+allow 127\.0\.0\.1;\s+deny all;/);
+    expect(serverNames(config)).toEqual(['_', '_']);
+    expect(config).not.toContain('$paas_app'.concat(' ')); // no app server sets it
+  });
+
+  it('renders one server per app with an exact server_name and the app variable', () => {
+    const { config, apps } = renderNginx({ ...base, apps: ['web-shop'], domain: 'apps.example.com', httpPort: 8080 });
+    assertWellFormed(config);
+    expect(apps).toEqual(['web-shop']);
+    expect(serverNames(config)).toEqual(['_', 'web-shop.apps.example.com', '_']);
+    expect(config).toContain('set $paas_app web-shop;');
+    expect(config).toMatch(/listen 0\.0\.0\.0:8080;\s+server_name web-shop\.apps\.example\.com;/);
+  });
+
+  it('renders many apps sorted and once each, all sharing one balancer upstream', () => {
+    const names = Array.from({ length: 50 }, (_, i) => `app-${String(49 - i).padStart(2, '0')}`);
+    const { config, apps } = renderNginx({ ...base, apps: [...names, 'app-07'] });
+    assertWellFormed(config);
+    expect(apps).toEqual([...names].sort());
+    expect(serverNames(config).slice(1, -1)).toEqual([...names].sort().map((n) => `${n}.localhost`));
+    expect(config.match(/^\s*upstream /gm)).toHaveLength(1);
+    expect(config.match(/proxy_pass http:\/\/paas_apps;/g)).toHaveLength(50);
+    expect(config).toContain('balancer_by_lua_block');
+  });
+
+  it('is a pure function of the model', () => {
+    expect(renderNginx({ ...base, apps: ['b-app', 'a-app'] }).config).toBe(renderNginx({ ...base, apps: ['a-app', 'b-app'] }).config);
+  });
+
+  it('sets the proxy headers and upstream HTTP/1.1 with websocket upgrade', () => {
+    const { config } = renderNginx(base);
+    for (const line of [
+      'proxy_set_header Host $host;',
+      'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
+      'proxy_set_header X-Forwarded-Proto $scheme;',
+      'proxy_set_header X-Forwarded-Port $server_port;',
+      'proxy_set_header X-Request-Id $paas_request_id;',
+      'proxy_set_header Upgrade $http_upgrade;',
+      'proxy_set_header Connection $connection_upgrade;',
+      'proxy_http_version 1.1;',
+    ]) {
+      expect(config).toContain(line);
+    }
+    expect(config).toMatch(/map \$http_x_request_id \$paas_request_id \{\s+default \$http_x_request_id;\s+'' \$request_id;/);
+    expect(config).toMatch(/keepalive \d+;/);
+  });
+
+  it.each([
+    ['quote', 'evil"app'],
+    ['single quote', "evil'app"],
+    ['brace', 'evil}app'],
+    ['semicolon', 'evil;app'],
+    ['newline', 'evil\napp'],
+    ['space', 'evil app'],
+    ['dollar', 'evil$app'],
+    ['unicode', 'évil-app'],
+    ['upper case', 'Evilapp'],
+    ['too long', `a${'b'.repeat(30)}`],
+    ['empty', ''],
+    ['leading dash', '-evilapp'],
+    ['trailing dash', 'evilapp-'],
+    ['double dash', 'evil--app'],
+    ['dot', 'evil.app'],
+    ['slash', 'evil/app'],
+  ])('rejects a hostile app name (%s) and keeps it out of the file', (_, name) => {
+    const { config, apps, rejected } = renderNginx({ ...base, apps: ['good-app', name] });
+    assertWellFormed(config);
+    expect(apps).toEqual(['good-app']);
+    expect(rejected).toEqual([{ app: name, reason: expect.any(String) }]);
+    expect(serverNames(config)).toEqual(['_', 'good-app.localhost', '_']);
+    if (name.length > 0) expect(config).not.toContain(name);
+  });
+
+  it.each(['', 'Localhost', 'exa mple.com', 'a..b', '-a.com', 'a-.com', 'a.com;', 'a.com}', 'ex"ample.com', 'exämple.com', `${'a'.repeat(64)}.com`, `${'abcdefghi.'.repeat(23)}com`])(
+    'refuses an invalid domain %j',
+    (domain) => {
+      expect(isDomain(domain)).toBe(false);
+      expect(() => renderNginx({ ...base, domain })).toThrow(/domain/);
+    },
+  );
+
+  it.each(['localhost', 'example.com', 'apps.my-co.example', '127.0.0.1.nip.io', 'xn--bcher-kva.example'])('accepts the domain %j', (domain) => {
+    expect(isDomain(domain)).toBe(true);
+    expect(serverNames(renderNginx({ ...base, domain, apps: ['x1'] }).config)).toContain(`x1.${domain}`);
+  });
+
+  it('refuses unsafe operator settings', () => {
+    expect(() => renderNginx({ ...base, dir: 'relative/dir' })).toThrow(/dir/);
+    expect(() => renderNginx({ ...base, dir: '/var/lib/p aas' })).toThrow(/dir/);
+    expect(() => renderNginx({ ...base, dir: '/var/lib/paas;x' })).toThrow(/dir/);
+    expect(() => renderNginx({ ...base, dir: '/var/../etc' })).toThrow(/dir/);
+    expect(() => renderNginx({ ...base, listen: 'example.com' })).toThrow(/listen/);
+    expect(() => renderNginx({ ...base, httpPort: 0 })).toThrow(/httpPort/);
+    expect(() => renderNginx({ ...base, controlPort: 70000 })).toThrow(/controlPort/);
+    expect(() => renderNginx({ ...base, modulesInclude: '/etc/x.conf; evil' })).toThrow(/modulesInclude/);
+  });
+
+  it('brackets an IPv6 listen address and keeps the control server on 127.0.0.1', () => {
+    const { config } = renderNginx({ ...base, listen: '::', apps: ['ab'] });
+    expect(config).toMatch(/listen \[::\]:80 default_server;/);
+    expect(config).toMatch(/listen 127\.0\.0\.1:8701;/);
+  });
+});
+
+describe('appAtLine', () => {
+  it('names the app whose server block holds a line, and none outside app blocks', () => {
+    const { config } = renderNginx({ ...base, apps: ['aa', 'bb'] });
+    const lines = config.split('\n');
+    const line = (pattern: string) => lines.findIndex((l) => l.includes(pattern)) + 1;
+    expect(appAtLine(config, line('server_name bb.localhost'))).toBe('bb');
+    expect(appAtLine(config, line('set $paas_app aa;'))).toBe('aa');
+    expect(appAtLine(config, line('worker_processes'))).toBeUndefined();
+    expect(appAtLine(config, line('listen 127.0.0.1:8701'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,183 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import type { Route } from '../../../services/core/types.js';
+import type { UpstreamControl } from '../../../services/router/control.js';
+import { NginxError, type Nginx } from '../../../services/router/nginx.js';
+import { Router, type RouteTable } from '../../../services/router/router.js';
+
+// The reconcile pass over in-memory stand-ins for etcd, nginx and the control
+// endpoint: which of install / reload / start / set / remove each change causes.
+
+class FakeNginx implements Nginx {
+  config: string | undefined;
+  pid: number | undefined;
+  calls: string[] = [];
+  reject: ((config: string) => number | undefined) | undefined; // line nginx -t complains about
+  private nextPid = 100;
+
+  async readConfig() {
+    return this.config;
+  }
+  async install(config: string) {
+    this.calls.push('install');
+    const line = this.reject?.(config);
+    if (line !== undefined) throw new NginxError('nginx rejected the config', ['-t'], 1, `nginx: [emerg] bad thing in /x/nginx.conf.tmp:${line}\n`);
+    this.config = config;
+  }
+  async masterPid() {
+    return this.pid;
+  }
+  async start() {
+    this.calls.push('start');
+    this.pid = this.nextPid++;
+    return this.pid;
+  }
+  async reload() {
+    this.calls.push('reload');
+  }
+  async stop() {
+    this.pid = undefined;
+  }
+}
+
+class FakeControl implements UpstreamControl {
+  held = new Map<string, string[]>();
+  calls: string[] = [];
+  async set(app: string, upstreams: readonly string[]) {
+    this.calls.push(`set ${app} ${upstreams.join(',')}`);
+    this.held.set(app, [...upstreams]);
+  }
+  async remove(app: string) {
+    this.calls.push(`remove ${app}`);
+    this.held.delete(app);
+  }
+  async list() {
+    return new Map(this.held);
+  }
+}
+
+function setup() {
+  const routes = new Map<string, string[]>();
+  const table: RouteTable = {
+    routes: async () => [...routes].map(([app, upstreams]): Route => ({ app, upstreams, updatedAt: '' })),
+    watch: async () => async () => {},
+  };
+  const nginx = new FakeNginx();
+  const control = new FakeControl();
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      cb();
+    },
+  });
+  const router = new Router({
+    table,
+    nginx,
+    control,
+    log: pino({ level: 'debug' }, sink),
+    settings: { domain: 'localhost', listen: '127.0.0.1', httpPort: 8080, controlPort: 8081, dir: '/tmp/paas/nginx' },
+    resyncMs: 1000,
+  });
+  const reset = () => {
+    nginx.calls = [];
+    control.calls = [];
+  };
+  return { routes, nginx, control, router, lines, reset };
+}
+
+describe('Router.reconcile', () => {
+  it('starts nginx on the first pass and pushes every upstream', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual(['install', 'start']);
+    expect(t.control.calls).toEqual(['set web 127.0.0.1:1']);
+  });
+
+  it('changes only upstreams when only upstreams change: no install, no reload', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    t.reset();
+    t.routes.set('web', ['127.0.0.1:2']);
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual([]);
+    expect(t.control.calls).toEqual(['set web 127.0.0.1:2']);
+    t.reset();
+    await t.router.reconcile();
+    expect([...t.nginx.calls, ...t.control.calls]).toEqual([]);
+  });
+
+  it('reloads when the set of apps changes, and removes the upstreams of a gone app', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    t.reset();
+    t.routes.delete('web');
+    t.routes.set('api', []);
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual(['install', 'reload']);
+    expect(t.control.calls).toEqual(['set api ', 'remove web']);
+  });
+
+  it('adopts a running nginx: no reload when its config is current, and pushes only what it lacks', async () => {
+    const first = setup();
+    first.routes.set('web', ['127.0.0.1:1']);
+    first.routes.set('api', ['127.0.0.1:2']);
+    await first.router.reconcile();
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    t.routes.set('api', ['127.0.0.1:3']);
+    t.nginx.config = first.nginx.config;
+    t.nginx.pid = 42;
+    t.control.held = new Map(first.control.held);
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual([]);
+    expect(t.control.calls).toEqual(['set api 127.0.0.1:3']);
+  });
+
+  it('restarts a dead nginx and pushes all upstreams again', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    await t.nginx.stop();
+    t.control.held.clear(); // a new master starts with an empty shared dict
+    t.reset();
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual(['start']);
+    expect(t.control.calls).toEqual(['set web 127.0.0.1:1']);
+  });
+
+  it('keeps the old config when nginx -t fails, logs the app, and does not retry the same config', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    const good = t.nginx.config;
+    t.nginx.reject = (config) => {
+      const i = config.split('\n').findIndex((l) => l.includes('server_name broken.localhost'));
+      return i < 0 ? undefined : i + 1;
+    };
+    t.reset();
+    t.routes.set('broken', ['127.0.0.1:2']);
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual(['install']);
+    expect(t.nginx.config).toBe(good);
+    expect(t.lines.find((l) => l.msg === 'nginx rejected the new config; keeping the old one')).toMatchObject({ level: 50, app: 'broken' });
+    t.reset();
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual([]);
+  });
+
+  it('logs routes with invalid names or upstreams once and leaves them out', async () => {
+    const t = setup();
+    t.routes.set('Bad;name', ['127.0.0.1:1']);
+    t.routes.set('web', ['127.0.0.1:1', 'nope']);
+    await t.router.reconcile();
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual(['set web 127.0.0.1:1']);
+    expect(t.nginx.config).not.toContain('Bad;name');
+    expect(t.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['route ignored', 'upstream ignored: not host:port']);
+  });
+});
