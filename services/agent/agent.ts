@@ -1,0 +1,268 @@
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../core/store.js';
+import type { Assignment, Instance, InstanceState } from '../core/types.js';
+import type { AgentConfig } from './config.js';
+import type { Runtime } from './docker.js';
+import { tcpAccepts, waitForPort } from './health.js';
+import { register, type Registration } from './registration.js';
+import { LABEL, containerSpec, diffContainers, ownerLabels, restartWaitMs, type ContainerRef, type SpecContext } from './spec.js';
+
+// The agent's reconcile loop: the assignments in etcd for this host (desired)
+// against the containers Docker runs with this host's labels (actual). It
+// creates what is missing, removes what is no longer assigned, restarts what
+// exited, and reports each container as an Instance under its host lease.
+
+export type AgentSettings = Pick<
+  AgentConfig,
+  | 'cluster'
+  | 'hostId'
+  | 'hostAddress'
+  | 'tags'
+  | 'memoryMb'
+  | 'cpus'
+  | 'leaseTtlSeconds'
+  | 'resyncMs'
+  | 'stopGraceSeconds'
+  | 'healthTimeoutMs'
+  | 'restartDelayMs'
+  | 'orphanGraceMs'
+  | 'pidsLimit'
+>;
+
+export interface AgentDeps {
+  store: Store;
+  runtime: Runtime;
+  log: Logger;
+  config: AgentSettings;
+}
+
+/** What the agent knows of one assignment's container. */
+interface Tracked {
+  app: string;
+  containerId: string;
+  port: number;
+  state: InstanceState;
+  probe?: AbortController;
+}
+
+export interface RunningAgent {
+  /** Reconciles once more now. */
+  poke(): void;
+  /** Stops the loop, leaving containers running and records to expire with the lease. */
+  stop(): Promise<void>;
+}
+
+export function startAgent(deps: AgentDeps): RunningAgent {
+  return new Agent(deps).start();
+}
+
+class Agent {
+  private readonly log: Logger;
+  private readonly ctx: SpecContext;
+  private readonly tracked = new Map<string, Tracked>();
+  /** JSON of the last instance written per assignment, under the lease generation `writtenGen`. */
+  private readonly written = new Map<string, string>();
+  private writtenGen = 0;
+  private registration!: Registration;
+  private running = false;
+  private again = false;
+  private stopped = false;
+  private timers: NodeJS.Timeout[] = [];
+  private later: NodeJS.Timeout | undefined;
+  private unwatch: (() => Promise<void>) | undefined;
+  private unwatchDocker: (() => void) | undefined;
+  private loop: Promise<void> = Promise.resolve();
+
+  constructor(private readonly deps: AgentDeps) {
+    this.log = deps.log.child({ module: 'agent', host: deps.config.hostId });
+    const c = deps.config;
+    this.ctx = { cluster: c.cluster, hostId: c.hostId, hostAddress: c.hostAddress, pidsLimit: c.pidsLimit };
+  }
+
+  start(): RunningAgent {
+    const { store, config } = this.deps;
+    this.registration = register({
+      store,
+      log: this.log,
+      host: { id: config.hostId, address: config.hostAddress, tags: config.tags, capacity: { memoryMb: config.memoryMb, cpus: config.cpus } },
+      ttlSeconds: config.leaseTtlSeconds,
+      onRegistered: () => this.poke(),
+    });
+    store
+      .watchPrefixes([store.keys.assignments(config.hostId)], () => this.poke())
+      .then((u) => (this.stopped ? void u() : (this.unwatch = u)))
+      .catch((err: unknown) => this.log.error({ err }, 'cannot watch assignments'));
+    this.deps.runtime
+      .watchExits(ownerLabels(this.ctx), () => this.poke())
+      .then((u) => (this.stopped ? u() : (this.unwatchDocker = u)))
+      .catch((err: unknown) => this.log.warn({ err }, 'cannot watch Docker events; relying on the timer'));
+    this.timers.push(setInterval(() => this.poke(), config.resyncMs));
+    return { poke: () => this.poke(), stop: () => this.stop() };
+  }
+
+  private async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    if (this.later) clearTimeout(this.later);
+    for (const t of this.tracked.values()) t.probe?.abort();
+    this.unwatchDocker?.();
+    await this.unwatch?.();
+    await this.loop;
+    this.registration.close();
+  }
+
+  poke(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = true;
+    this.loop = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.reconcile();
+        } catch (err) {
+          this.log.error({ err }, 'reconcile failed');
+        }
+      } while (this.again && !this.stopped);
+      this.running = false;
+    })();
+  }
+
+  /** Reconciles again after ms (the earliest of all requests wins). */
+  private pokeIn(ms: number): void {
+    if (this.later) clearTimeout(this.later);
+    this.later = setTimeout(() => this.poke(), ms + 10);
+  }
+
+  private async reconcile(): Promise<void> {
+    const { store, runtime, config } = this.deps;
+    if (!this.registration.lease()) return; // registered first; onRegistered pokes
+    if (this.writtenGen !== this.registration.generation()) {
+      this.written.clear(); // a new lease: write every instance again
+      this.writtenGen = this.registration.generation();
+    }
+    const assignments = await store.list<Assignment>(store.keys.assignments(config.hostId));
+    const containers = await runtime.list(ownerLabels(this.ctx));
+    const diff = diffContainers(assignments, containers);
+
+    const inGrace = Date.now() < this.registration.registeredAt() + config.orphanGraceMs;
+    for (const c of diff.remove) {
+      if (inGrace && !diff.matched.some((m) => m.assignment.id === c.labels[LABEL.assignment])) {
+        this.pokeIn(this.registration.registeredAt() + config.orphanGraceMs - Date.now());
+        continue;
+      }
+      await this.removeContainer(c);
+    }
+    for (const a of diff.create) await this.createContainer(a);
+    for (const { assignment, container } of diff.matched) await this.check(assignment, container);
+  }
+
+  private async removeContainer(c: ContainerRef): Promise<void> {
+    const id = c.labels[LABEL.assignment] ?? '';
+    const app = c.labels[LABEL.app] ?? '';
+    this.log.info({ assignment: id, container: c.id }, 'stopping container with no assignment');
+    const t = this.tracked.get(id);
+    if (t?.containerId === c.id) {
+      t.probe?.abort();
+      this.tracked.delete(id);
+    }
+    await this.deps.runtime.stop(c.id, this.deps.config.stopGraceSeconds);
+    await this.deps.runtime.remove(c.id);
+    if (app && id && !this.tracked.has(id)) {
+      await this.deps.store.delete(this.deps.store.keys.instance(app, id));
+      this.written.delete(id);
+    }
+  }
+
+  private async createContainer(a: Assignment): Promise<void> {
+    const { runtime } = this.deps;
+    let containerId: string;
+    try {
+      containerId = await runtime.create(containerSpec(a, this.ctx));
+    } catch (err) {
+      this.log.error({ err, assignment: a.id, image: a.image }, 'cannot create container');
+      await this.report(a, { app: a.app, containerId: '', port: 0, state: 'crashed' });
+      return;
+    }
+    this.log.info({ assignment: a.id, container: containerId }, 'container created');
+    await this.startAndProbe(a, containerId);
+  }
+
+  private async startAndProbe(a: Assignment, containerId: string): Promise<void> {
+    const { runtime, config } = this.deps;
+    try {
+      await runtime.start(containerId);
+    } catch (err) {
+      this.log.error({ err, assignment: a.id }, 'cannot start container');
+      await this.report(a, { app: a.app, containerId, port: 0, state: 'crashed' });
+      return;
+    }
+    const s = await runtime.inspect(containerId, a.port);
+    const t: Tracked = { app: a.app, containerId, port: s.hostPort ?? 0, state: 'starting' };
+    this.tracked.get(a.id)?.probe?.abort();
+    this.tracked.set(a.id, t);
+    await this.report(a, t);
+    if (!s.running || !s.hostPort) return; // exited already: the next pass sees it
+    const probe = new AbortController();
+    t.probe = probe;
+    void waitForPort({ address: config.hostAddress, port: s.hostPort, deadline: Date.now() + config.healthTimeoutMs, signal: probe.signal })
+      .then(async (ok) => {
+        if (probe.signal.aborted || this.tracked.get(a.id) !== t) return;
+        t.probe = undefined;
+        t.state = ok ? 'up' : 'crashed';
+        if (!ok) this.log.warn({ assignment: a.id }, `port did not answer within ${config.healthTimeoutMs} ms`);
+        else this.log.info({ assignment: a.id, port: t.port }, 'instance up');
+        await this.report(a, t);
+        if (!ok) this.poke();
+      })
+      .catch((err: unknown) => this.log.error({ err, assignment: a.id }, 'health check failed'));
+  }
+
+  /** A container that exists for an assignment: adopt it, restart it, or leave it. */
+  private async check(a: Assignment, c: ContainerRef): Promise<void> {
+    const { runtime, config } = this.deps;
+    const t = this.tracked.get(a.id);
+    if (c.running && t?.containerId === c.id) {
+      if (t.probe || t.state === 'up') return this.report(a, t);
+      // It failed its health check: restart it.
+      this.log.warn({ assignment: a.id }, 'restarting unhealthy container');
+      await runtime.stop(c.id, config.stopGraceSeconds);
+      return this.startAndProbe(a, c.id);
+    }
+    const s = await runtime.inspect(c.id, a.port);
+    if (s.running) {
+      // Not ours yet (the agent restarted): adopt it as it is.
+      const ok = s.hostPort ? await tcpAccepts(config.hostAddress, s.hostPort) : false;
+      if (!ok) return this.startAndProbe(a, c.id); // start is a no-op on a running container; probes again
+      const adopted: Tracked = { app: a.app, containerId: c.id, port: s.hostPort ?? 0, state: 'up' };
+      this.tracked.set(a.id, adopted);
+      this.log.info({ assignment: a.id, container: c.id }, 'adopted running container');
+      return this.report(a, adopted);
+    }
+    // Exited (or never started): report it crashed, start it again after the delay.
+    const crashed: Tracked = { app: a.app, containerId: c.id, port: t?.port ?? 0, state: 'crashed' };
+    t?.probe?.abort();
+    this.tracked.set(a.id, crashed);
+    await this.report(a, crashed);
+    const wait = restartWaitMs(s.finishedAt, Date.now(), config.restartDelayMs);
+    if (wait > 0) return this.pokeIn(wait);
+    this.log.warn({ assignment: a.id, exitCode: s.exitCode }, 'restarting exited container');
+    await this.startAndProbe(a, c.id);
+  }
+
+  /** Writes the instance record under the host lease, if it changed. */
+  private async report(a: Assignment, t: Pick<Tracked, 'app' | 'containerId' | 'port' | 'state'>): Promise<void> {
+    const lease = this.registration.lease();
+    if (!lease) return;
+    const { config, store } = this.deps;
+    const body = { id: a.id, host: config.hostId, app: a.app, release: a.release, type: a.type, state: t.state, containerId: t.containerId, address: config.hostAddress, port: t.port };
+    const json = JSON.stringify(body);
+    if (this.written.get(a.id) === json) return;
+    const instance: Instance = { ...body, updatedAt: new Date().toISOString() };
+    await store.put(store.keys.instance(a.app, a.id), instance, lease);
+    this.written.set(a.id, json);
+  }
+}

@@ -1,0 +1,59 @@
+import { availableParallelism, hostname, totalmem } from 'node:os';
+import { commonConfig, ConfigError, int, str, tags, type CommonConfig, type Env } from '../core/config.js';
+
+export interface AgentConfig extends CommonConfig {
+  hostId: string;
+  /** Address containers publish their ports on, and where the router reaches them. */
+  hostAddress: string;
+  tags: Record<string, string>;
+  memoryMb: number;
+  cpus: number;
+  leaseTtlSeconds: number;
+  dockerSocket: string;
+  /** Reconcile at least this often, even with no change in etcd or Docker. */
+  resyncMs: number;
+  /** SIGTERM, then SIGKILL after this many seconds. */
+  stopGraceSeconds: number;
+  /** How long a started container has to accept TCP connections on its port. */
+  healthTimeoutMs: number;
+  /** Minimum time between a container's exit and its restart. */
+  restartDelayMs: number;
+  /** Containers without an assignment are left alone this long after registering (the scheduler catches up). */
+  orphanGraceMs: number;
+  pidsLimit: number;
+}
+
+export const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+const ADDRESS = /^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$/;
+
+function positive(env: Env, name: string, fallback: number): number {
+  const n = int(env, name, fallback);
+  if (n <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return n;
+}
+
+export function loadConfig(env: Env): Readonly<AgentConfig> {
+  const hostId = str(env, 'PAAS_HOST_ID', hostname());
+  if (!HOST_ID.test(hostId)) throw new ConfigError(`PAAS_HOST_ID must match ${HOST_ID.source}, got ${JSON.stringify(hostId)}`);
+  const hostAddress = str(env, 'PAAS_HOST_ADDRESS', '127.0.0.1');
+  if (!ADDRESS.test(hostAddress)) throw new ConfigError(`PAAS_HOST_ADDRESS is not an address: ${JSON.stringify(hostAddress)}`);
+  const hostTags = env.PAAS_HOST_TAGS ? tags(env, 'PAAS_HOST_TAGS') : { pool: 'shared' };
+  const leaseTtlSeconds = int(env, 'PAAS_AGENT_LEASE_TTL', 10);
+  if (leaseTtlSeconds < 2) throw new ConfigError('PAAS_AGENT_LEASE_TTL must be at least 2 (seconds)');
+  return Object.freeze({
+    ...commonConfig(env),
+    hostId,
+    hostAddress,
+    tags: hostTags,
+    memoryMb: positive(env, 'PAAS_HOST_MEMORY_MB', Math.floor(totalmem() / 1024 / 1024)),
+    cpus: positive(env, 'PAAS_HOST_CPUS', availableParallelism()),
+    leaseTtlSeconds,
+    dockerSocket: str(env, 'PAAS_DOCKER_SOCKET', '/var/run/docker.sock'),
+    resyncMs: positive(env, 'PAAS_AGENT_RESYNC_MS', 5000),
+    stopGraceSeconds: int(env, 'PAAS_AGENT_STOP_GRACE', 10),
+    healthTimeoutMs: positive(env, 'PAAS_AGENT_HEALTH_TIMEOUT_MS', 60_000),
+    restartDelayMs: int(env, 'PAAS_AGENT_RESTART_DELAY_MS', 2000),
+    orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
+    pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
+  });
+}

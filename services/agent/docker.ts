@@ -1,0 +1,88 @@
+import type Docker from 'dockerode';
+import type { ContainerRef } from './spec.js';
+
+// The agent's narrow view of Docker. The real one wraps dockerode; the
+// reconcile loop only sees this interface.
+
+export interface ContainerState {
+  id: string;
+  running: boolean;
+  exitCode: number;
+  finishedAt: string;
+  /** Host port published for `containerPort`/tcp, once running. */
+  hostPort?: number;
+}
+
+export interface Runtime {
+  list(labels: Record<string, string>): Promise<ContainerRef[]>;
+  create(spec: Docker.ContainerCreateOptions): Promise<string>;
+  start(id: string): Promise<void>;
+  inspect(id: string, containerPort: number): Promise<ContainerState>;
+  /** SIGTERM, then SIGKILL after graceSeconds; no error if it is already stopped. */
+  stop(id: string, graceSeconds: number): Promise<void>;
+  remove(id: string): Promise<void>;
+  /** Calls `onExit` whenever a container with these labels dies. Returns a function that stops listening. */
+  watchExits(labels: Record<string, string>, onExit: () => void): Promise<() => void>;
+}
+
+const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
+
+export class DockerRuntime implements Runtime {
+  constructor(private readonly docker: Docker) {}
+
+  async list(labels: Record<string, string>): Promise<ContainerRef[]> {
+    const cs = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    return cs.map((c) => ({ id: c.Id, labels: c.Labels, running: c.State === 'running', created: c.Created }));
+  }
+
+  async create(spec: Docker.ContainerCreateOptions): Promise<string> {
+    const c = await this.docker.createContainer(spec);
+    return c.id;
+  }
+
+  async start(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).start();
+    } catch (err) {
+      if (statusOf(err) !== 304) throw err; // 304: already started
+    }
+  }
+
+  async inspect(id: string, containerPort: number): Promise<ContainerState> {
+    const info = await this.docker.getContainer(id).inspect();
+    const binding = info.NetworkSettings.Ports?.[`${containerPort}/tcp`]?.[0];
+    const state: ContainerState = {
+      id: info.Id,
+      running: info.State.Running,
+      exitCode: info.State.ExitCode,
+      finishedAt: info.State.FinishedAt,
+    };
+    if (binding?.HostPort) state.hostPort = Number(binding.HostPort);
+    return state;
+  }
+
+  async stop(id: string, graceSeconds: number): Promise<void> {
+    try {
+      await this.docker.getContainer(id).stop({ t: graceSeconds });
+    } catch (err) {
+      if (statusOf(err) !== 304 && statusOf(err) !== 404) throw err;
+    }
+  }
+
+  async remove(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).remove({ force: true });
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  async watchExits(labels: Record<string, string>, onExit: () => void): Promise<() => void> {
+    const stream = (await this.docker.getEvents({
+      filters: { type: ['container'], event: ['die'], label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+    })) as NodeJS.ReadableStream & { destroy?: () => void };
+    stream.on('data', onExit);
+    stream.on('error', () => undefined);
+    return () => stream.destroy?.();
+  }
+}

@@ -1,0 +1,105 @@
+import type { Assignment } from '../core/types.js';
+
+// Pure decisions of the agent: what a container for an assignment looks like,
+// and which containers to create, keep or remove.
+
+export const LABEL = {
+  cluster: 'paas.cluster',
+  host: 'paas.host',
+  assignment: 'paas.assignment',
+  app: 'paas.app',
+  release: 'paas.release',
+  type: 'paas.type',
+} as const;
+
+export interface SpecContext {
+  cluster: string;
+  hostId: string;
+  hostAddress: string;
+  pidsLimit: number;
+}
+
+/** `<cluster>-<assignment id>`, with anything Docker does not allow in a name turned into '-'. */
+export function containerName(cluster: string, assignmentId: string): string {
+  const name = `${cluster}-${assignmentId}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+  return /^[a-zA-Z0-9]/.test(name) ? name : `x${name}`;
+}
+
+/** Labels that select this agent's containers. */
+export function ownerLabels(ctx: Pick<SpecContext, 'cluster' | 'hostId'>): Record<string, string> {
+  return { [LABEL.cluster]: ctx.cluster, [LABEL.host]: ctx.hostId };
+}
+
+/** The body of Docker's create-container call for an assignment (dockerode's ContainerCreateOptions). */
+export function containerSpec(a: Assignment, ctx: SpecContext) {
+  const portKey = `${a.port}/tcp`;
+  return {
+    name: containerName(ctx.cluster, a.id),
+    Image: a.image,
+    Cmd: ['/usr/local/bin/paas-launch', a.command],
+    User: '1000:1000',
+    WorkingDir: '/app',
+    Env: [...Object.entries(a.env).map(([k, v]) => `${k}=${v}`), `PORT=${a.port}`, `DYNO=${a.type}.${a.index}`],
+    Labels: {
+      ...ownerLabels(ctx),
+      [LABEL.assignment]: a.id,
+      [LABEL.app]: a.app,
+      [LABEL.release]: String(a.release),
+      [LABEL.type]: a.type,
+    },
+    ExposedPorts: { [portKey]: {} },
+    HostConfig: {
+      PortBindings: { [portKey]: [{ HostIp: ctx.hostAddress, HostPort: '' }] },
+      Memory: a.memoryMb * 1024 * 1024,
+      MemorySwap: a.memoryMb * 1024 * 1024,
+      CpuShares: a.cpuShares,
+      PidsLimit: ctx.pidsLimit,
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges'],
+      Init: true,
+      RestartPolicy: { Name: 'no' },
+    },
+  };
+}
+
+export interface ContainerRef {
+  id: string;
+  labels: Record<string, string>;
+  running: boolean;
+  created: number; // seconds since the epoch
+}
+
+export interface ContainerDiff {
+  create: Assignment[];
+  /** Containers with no assignment, or extra ones for an assignment that has a better one. */
+  remove: ContainerRef[];
+  matched: { assignment: Assignment; container: ContainerRef }[];
+}
+
+/** Matches containers to assignments by the assignment label. */
+export function diffContainers(assignments: readonly Assignment[], containers: readonly ContainerRef[]): ContainerDiff {
+  const byAssignment = new Map<string, ContainerRef[]>();
+  for (const c of containers) {
+    const id = c.labels[LABEL.assignment] ?? '';
+    byAssignment.set(id, [...(byAssignment.get(id) ?? []), c]);
+  }
+  const out: ContainerDiff = { create: [], remove: [], matched: [] };
+  const wanted = new Set<string>();
+  for (const a of assignments) {
+    wanted.add(a.id);
+    const mine = [...(byAssignment.get(a.id) ?? [])].sort((x, y) => Number(y.running) - Number(x.running) || y.created - x.created);
+    const [best, ...rest] = mine;
+    if (best) out.matched.push({ assignment: a, container: best });
+    else out.create.push(a);
+    out.remove.push(...rest);
+  }
+  for (const [id, cs] of byAssignment) if (!wanted.has(id)) out.remove.push(...cs);
+  return out;
+}
+
+/** When an exited container may be started again: now, or after how many ms. */
+export function restartWaitMs(finishedAt: string, now: number, delayMs: number): number {
+  const t = Date.parse(finishedAt);
+  if (!Number.isFinite(t) || t <= 0) return 0;
+  return Math.max(0, t + delayMs - now);
+}

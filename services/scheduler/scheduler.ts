@@ -1,0 +1,170 @@
+import type { Campaign, Election } from 'etcd3';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../core/store.js';
+import { plan } from './plan.js';
+import { applyPlan, isEmptyPlan, loadPlanInput } from './state.js';
+
+// Leader election and the reconcile loop. Every scheduler campaigns; the one
+// elected watches etcd and plans; the others wait. A leader whose campaign
+// fails stops planning and campaigns again.
+
+export interface SchedulerOptions {
+  store: Store;
+  log: Logger;
+  name: string;
+  electionTtlSeconds: number;
+  drainMs: number;
+  resyncMs: number;
+  now?: () => number;
+}
+
+export interface RunningScheduler {
+  /** Whether this scheduler leads now. */
+  isLeader(): boolean;
+  /** Plans once more now (the loop also runs on changes and on a timer). */
+  poke(): void;
+  /** Stops planning and resigns, so a standby takes over at once. */
+  stop(): Promise<void>;
+}
+
+const WATCHED = ['apps', 'releases', 'formation', 'hosts', 'instances', 'assignments', 'routes'] as const;
+
+/**
+ * The scheduler election. etcd3 puts an election's keys under
+ * `<namespace>election/<name>/`; in the namespace of our prefix that is
+ * keys.schedulerElection() + '/<lease>', inside the platform's prefix.
+ */
+export function schedulerElection(store: Store, ttlSeconds?: number): Election {
+  return store.etcd.namespace(`${store.keys.prefix}/`).election('scheduler', ttlSeconds);
+}
+
+export function startScheduler(opts: SchedulerOptions): RunningScheduler {
+  const { store, log } = opts;
+  const now = opts.now ?? Date.now;
+  const election = schedulerElection(store, opts.electionTtlSeconds);
+  let stopped = false;
+  let campaign: Campaign | undefined;
+  let term: Term | undefined;
+  let retry: NodeJS.Timeout | undefined;
+
+  const runCampaign = () => {
+    if (stopped) return;
+    const c = election.campaign(opts.name);
+    campaign = c;
+    c.on('elected', () => {
+      if (stopped || campaign !== c) return;
+      log.info({ candidate: opts.name }, 'elected scheduler leader');
+      c.getCampaignKey()
+        .then((fenceKey) => {
+          if (stopped || campaign !== c) return;
+          term = startTerm({ ...opts, now, fenceKey, onLost: () => lose(c, new Error('leadership fence failed')) });
+        })
+        .catch((err: unknown) => lose(c, err));
+    });
+    c.on('error', (err: unknown) => lose(c, err));
+  };
+
+  const lose = (c: Campaign, err: unknown) => {
+    if (campaign !== c) return;
+    campaign = undefined;
+    log.warn({ err }, 'scheduler campaign lost; campaigning again');
+    void term?.stop();
+    term = undefined;
+    c.resign().catch(() => undefined);
+    if (!stopped) retry = setTimeout(runCampaign, 1000);
+  };
+
+  runCampaign();
+  return {
+    isLeader: () => term !== undefined,
+    poke: () => term?.poke(),
+    async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      await term?.stop();
+      term = undefined;
+      const c = campaign;
+      campaign = undefined;
+      await c?.resign().catch(() => undefined);
+    },
+  };
+}
+
+interface Term {
+  poke(): void;
+  stop(): Promise<void>;
+}
+
+/** One term of leadership: watch, plan, apply, until stopped. */
+function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: string; onLost: () => void }): Term {
+  const { store, log } = opts;
+  let running = false;
+  let again = false;
+  let ended = false;
+  let recheck: NodeJS.Timeout | undefined;
+  let unwatch: (() => Promise<void>) | undefined;
+  let lastSuccess = Date.now();
+
+  const reconcile = async () => {
+    const input = await loadPlanInput(store, { now: opts.now(), drainMs: opts.drainMs });
+    const p = plan(input);
+    for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');
+    if (recheck) clearTimeout(recheck);
+    recheck = p.recheckInMs !== undefined ? setTimeout(poke, p.recheckInMs + 10) : undefined;
+    if (isEmptyPlan(p) || ended) return;
+    log.info(
+      { put: p.put.map((a) => `${a.host}/${a.id}`), remove: p.remove.map((r) => `${r.host}/${r.id}`), routes: p.routes, deleteRoutes: p.deleteRoutes },
+      'applying plan',
+    );
+    if (!(await applyPlan(store, p, opts.fenceKey))) opts.onLost();
+  };
+
+  const poke = () => {
+    if (ended) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    void (async () => {
+      do {
+        again = false;
+        try {
+          await reconcile();
+          lastSuccess = Date.now();
+        } catch (err) {
+          log.error({ err }, 'reconcile failed');
+          // A leader that cannot reach etcd for longer than its lease steps down.
+          if (Date.now() - lastSuccess > opts.electionTtlSeconds * 1000) opts.onLost();
+        }
+      } while (again && !ended);
+      running = false;
+    })();
+  };
+
+  const timer = setInterval(poke, opts.resyncMs);
+  const k = store.keys;
+  store
+    .watchPrefixes(
+      WATCHED.map((w) => `${k.prefix}/${w}/`),
+      poke,
+    )
+    .then((u) => {
+      if (ended) void u();
+      else unwatch = u;
+    })
+    .catch((err: unknown) => {
+      log.error({ err }, 'cannot watch etcd');
+      opts.onLost();
+    });
+
+  return {
+    poke,
+    async stop() {
+      ended = true;
+      clearInterval(timer);
+      if (recheck) clearTimeout(recheck);
+      await unwatch?.();
+    },
+  };
+}

@@ -1,0 +1,79 @@
+import type { Etcd3 } from 'etcd3';
+import type { Store } from '../core/store.js';
+import type { App, Assignment, Formation, Host, Instance, Release, Route } from '../core/types.js';
+import type { AppInput, Plan, PlanInput } from './plan.js';
+
+// The scheduler's two edges with etcd: read a consistent snapshot into the
+// planner's plain input, and write a plan back, fenced by leadership.
+
+/** Reads everything the planner needs at one etcd revision. */
+export async function loadPlanInput(store: Store, opts: { now: number; drainMs: number }): Promise<PlanInput> {
+  const k = store.keys;
+  const first = await store.etcd.getAll().prefix(k.apps()).exec();
+  const rev = first.header.revision;
+  const range = async <T>(prefix: string): Promise<T[]> => {
+    const res = await store.etcd.getAll().prefix(prefix).revision(rev).exec();
+    return res.kvs.map((kv) => JSON.parse(kv.value.toString()) as T);
+  };
+  const appRecords = first.kvs.map((kv) => JSON.parse(kv.value.toString()) as App);
+  const [hosts, assignments, instances, routes] = await Promise.all([
+    range<Host>(k.hosts()),
+    range<Assignment>(k.assignments()),
+    range<Instance>(k.instances()),
+    range<Route>(k.routes()),
+  ]);
+  const apps = await Promise.all(
+    appRecords.map(async (a): Promise<AppInput> => {
+      const [release, formation] = await Promise.all([
+        a.latestRelease > 0 ? getAt<Release>(store.etcd, k.release(a.name, a.latestRelease), rev) : undefined,
+        getAt<Formation>(store.etcd, k.formation(a.name), rev),
+      ]);
+      const input: AppInput = { name: a.name, formation: formation ?? {} };
+      if (release) input.release = { version: release.version, image: release.image, config: release.config, processTypes: release.processTypes };
+      return input;
+    }),
+  );
+  return {
+    now: opts.now,
+    drainMs: opts.drainMs,
+    apps,
+    hosts: hosts.map((h) => ({ id: h.id, memoryMb: h.capacity.memoryMb })),
+    assignments,
+    instances,
+    routes,
+  };
+}
+
+async function getAt<T>(etcd: Etcd3, key: string, rev: string): Promise<T | undefined> {
+  const res = await etcd.get(key).revision(rev).exec();
+  const kv = res.kvs[0];
+  return kv ? (JSON.parse(kv.value.toString()) as T) : undefined;
+}
+
+export function isEmptyPlan(p: Plan): boolean {
+  return p.put.length + p.remove.length + p.routes.length + p.deleteRoutes.length === 0;
+}
+
+/**
+ * Writes a plan in transactions that succeed only while `fenceKey` (our
+ * election key) exists, so a deposed leader cannot write. Returns false if
+ * leadership was lost.
+ */
+export async function applyPlan(store: Store, p: Plan, fenceKey: string): Promise<boolean> {
+  const k = store.keys;
+  const etcd = store.etcd;
+  const ops = [
+    ...p.put.map((a) => etcd.put(k.assignment(a.host, a.id)).value(JSON.stringify(a))),
+    ...p.routes.map((r) => etcd.put(k.route(r.app)).value(JSON.stringify(r))),
+    ...p.remove.map((r) => etcd.delete().key(k.assignment(r.host, r.id))),
+    ...p.deleteRoutes.map((app) => etcd.delete().key(k.route(app))),
+  ];
+  for (let i = 0; i < ops.length; i += 100) {
+    const res = await etcd
+      .if(fenceKey, 'Create', '>', 0)
+      .then(...ops.slice(i, i + 100))
+      .commit();
+    if (!res.succeeded) return false;
+  }
+  return true;
+}

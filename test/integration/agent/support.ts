@@ -1,0 +1,81 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import Docker from 'dockerode';
+import { createLogger } from '../../../services/core/logger.js';
+import type { AgentSettings } from '../../../services/agent/agent.js';
+
+// Helpers shared by the agent and scheduler integration tests: a cluster
+// label no one else uses, agent settings for tests, waiting for a state,
+// and what the kernel says about a container's main process.
+
+export const RUN_IMAGE = 'paas/stack-run:latest';
+export const docker = new Docker();
+export const log = createLogger('test', process.env.PAAS_TEST_LOG_LEVEL ?? 'silent');
+
+/** A PAAS_CLUSTER-like value unique to this test, so only our containers carry it. */
+export function uniqueCluster(): string {
+  return `t${randomBytes(4).toString('hex')}`;
+}
+
+export function agentSettings(cluster: string, hostId: string, over: Partial<AgentSettings> = {}): AgentSettings {
+  return {
+    cluster,
+    hostId,
+    hostAddress: '127.0.0.1',
+    tags: { pool: 'shared' },
+    memoryMb: 4096,
+    cpus: 2,
+    leaseTtlSeconds: 5,
+    resyncMs: 1000,
+    stopGraceSeconds: 2,
+    healthTimeoutMs: 30_000,
+    restartDelayMs: 500,
+    orphanGraceMs: 0,
+    pidsLimit: 128,
+    ...over,
+  };
+}
+
+/** Polls `probe` until it returns a value other than undefined, or fails after timeoutMs. */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+}
+
+export async function httpBody(upstream: string): Promise<string | undefined> {
+  try {
+    const res = await fetch(`http://${upstream}/`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? await res.text() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function containersOf(cluster: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`paas.cluster=${cluster}`] } });
+}
+
+export async function removeContainersOf(cluster: string): Promise<void> {
+  for (const c of await containersOf(cluster)) await docker.getContainer(c.Id).remove({ force: true });
+}
+
+/** Uid and effective capabilities of a container's main process, from /proc on the host. */
+export async function mainProcess(containerId: string): Promise<{ uid: string; capEff: string }> {
+  const info = await docker.getContainer(containerId).inspect();
+  const status = readFileSync(`/proc/${info.State.Pid}/status`, 'utf8');
+  const field = (name: string) => (new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(status)?.[1] ?? '');
+  return { uid: field('Uid'), capEff: field('CapEff') };
+}
+
+export const webCommand = (greeting: string) =>
+  `node -e "require('http').createServer((q,s)=>s.end('${greeting} '+process.env.DYNO)).listen(process.env.PORT)"`;

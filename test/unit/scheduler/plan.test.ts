@@ -1,0 +1,295 @@
+import { describe, expect, it } from 'vitest';
+import type { Assignment, Instance, InstanceState } from '../../../services/core/types.js';
+import { assignmentId, plan, type AppInput, type Plan, type PlanInput } from '../../../services/scheduler/plan.js';
+
+// The planner, step by step: each test builds a plain input, plans, applies
+// the plan to the input as etcd would, and moves the agents' reports along.
+
+const T0 = Date.parse('2025-01-01T00:00:00Z');
+
+function app(name: string, version: number, opts: Partial<AppInput> & { web?: number } = {}): AppInput {
+  return {
+    name,
+    release: { version, image: `paas/app-${name}:${version}`, config: { GREETING: `v${version}` }, processTypes: { web: 'node server.js', worker: 'node worker.js' } },
+    formation: opts.formation ?? { web: { quantity: opts.web ?? 1, size: 'standard-1x' } },
+  };
+}
+
+function input(over: Partial<PlanInput>): PlanInput {
+  return { now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096 }], assignments: [], instances: [], routes: [], ...over };
+}
+
+/** Applies a plan's writes to the input, as the store would after applyPlan. */
+function applied(i: PlanInput, p: Plan): PlanInput {
+  const removed = new Set(p.remove.map((r) => `${r.host}/${r.id}`));
+  const routes = new Map(i.routes.map((r) => [r.app, r]));
+  for (const r of p.routes) routes.set(r.app, r);
+  for (const a of p.deleteRoutes) routes.delete(a);
+  return {
+    ...i,
+    assignments: [...i.assignments.filter((a) => !removed.has(`${a.host}/${a.id}`)), ...p.put],
+    // the agent deletes the instance of a removed assignment
+    instances: i.instances.filter((x) => !removed.has(`${x.host}/${x.id}`)),
+    routes: [...routes.values()],
+  };
+}
+
+let nextPort = 40000;
+/** The agents report these assignments in this state. */
+function report(i: PlanInput, ids: string[], state: InstanceState): PlanInput {
+  const instances = i.instances.filter((x) => !ids.includes(x.id));
+  for (const id of ids) {
+    const a = i.assignments.find((x) => x.id === id) as Assignment;
+    expect(a, `assignment ${id}`).toBeDefined();
+    const old = i.instances.find((x) => x.id === id);
+    const inst: Instance = { id, host: a.host, app: a.app, release: a.release, type: a.type, state, containerId: `c-${id}`, address: '127.0.0.1', port: old?.port ?? nextPort++, updatedAt: '' };
+    instances.push(inst);
+  }
+  return { ...i, instances };
+}
+
+const ids = (as: { id: string }[]) => as.map((a) => a.id).sort();
+const upstream = (i: PlanInput, id: string) => {
+  const x = i.instances.find((y) => y.id === id) as Instance;
+  return `${x.address}:${x.port}`;
+};
+
+describe('plan: desired assignments', () => {
+  it('places web=1 of the latest release with the release config and size', () => {
+    const p = plan(input({ apps: [app('shop', 3)] }));
+    expect(p.put).toEqual([
+      {
+        id: 'shop.web.1.v3',
+        host: 'h1',
+        app: 'shop',
+        release: 3,
+        type: 'web',
+        index: 1,
+        image: 'paas/app-shop:3',
+        command: 'node server.js',
+        env: { GREETING: 'v3' },
+        port: 5000,
+        memoryMb: 512,
+        cpuShares: 1024,
+        createdAt: new Date(T0).toISOString(),
+      },
+    ]);
+    expect(p.remove).toEqual([]);
+    expect(p.routes).toEqual([{ app: 'shop', upstreams: [], updatedAt: new Date(T0).toISOString() }]);
+  });
+
+  it('runs web=1 when the formation does not mention web, skips types the release lacks, honours sizes', () => {
+    const a = app('shop', 1, { formation: { worker: { quantity: 2, size: 'eco' }, clock: { quantity: 1, size: 'eco' } } });
+    const p = plan(input({ apps: [a] }));
+    expect(ids(p.put)).toEqual(['shop.web.1.v1', 'shop.worker.1.v1', 'shop.worker.2.v1']);
+    expect(p.put.find((x) => x.type === 'worker')?.memoryMb).toBe(256);
+  });
+
+  it('runs nothing for an app without a release or whose release has no image', () => {
+    const noImage: AppInput = { ...app('cfg', 1), release: { version: 1, image: '', config: {}, processTypes: {} } };
+    const p = plan(input({ apps: [{ name: 'empty', formation: {} }, noImage] }));
+    expect(p.put).toEqual([]);
+  });
+
+  it('writes nothing when everything is in place', () => {
+    let i = input({ apps: [app('shop', 1)] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1'], 'up');
+    i = applied(i, plan(i));
+    const p = plan(i);
+    expect(p).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [] });
+  });
+
+  it('spreads replicas over two hosts', () => {
+    const p = plan(input({ apps: [app('shop', 1, { web: 2 })], hosts: [{ id: 'h1', memoryMb: 4096 }, { id: 'h2', memoryMb: 4096 }] }));
+    expect(p.put.map((a) => `${a.id}@${a.host}`)).toEqual(['shop.web.1.v1@h1', 'shop.web.2.v1@h2']);
+  });
+
+  it('reports what cannot be placed, and places what can', () => {
+    const p = plan(input({ apps: [app('shop', 1, { web: 3 })], hosts: [{ id: 'h1', memoryMb: 1200 }] }));
+    expect(ids(p.put)).toEqual(['shop.web.1.v1', 'shop.web.2.v1']);
+    expect(p.unplaced.map((u) => u.id)).toEqual(['shop.web.3.v1']);
+    expect(p.unplaced[0]?.reason).toMatch(/no host has 512 MB free/);
+  });
+
+  it('moves assignments off a host that is gone', () => {
+    let i = input({ apps: [app('shop', 1)], hosts: [{ id: 'h1', memoryMb: 4096 }] });
+    i = applied(i, plan(i));
+    i = { ...i, hosts: [{ id: 'h2', memoryMb: 4096 }] };
+    const p = plan(i);
+    expect(p.remove).toEqual([{ host: 'h1', id: 'shop.web.1.v1' }]);
+    expect(p.put.map((a) => `${a.id}@${a.host}`)).toEqual(['shop.web.1.v1@h2']);
+  });
+});
+
+describe('plan: blue-green deploy', () => {
+  it('keeps the old release serving until the new one is up, then switches the route, drains, removes', () => {
+    // v1 running and routed
+    let i = input({ apps: [app('shop', 1)] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1'], 'up');
+    i = applied(i, plan(i));
+    const v1 = upstream(i, 'shop.web.1.v1');
+    expect(i.routes[0]?.upstreams).toEqual([v1]);
+
+    // v2 released: v2 is placed, v1 stays and keeps the route
+    i = { ...i, apps: [app('shop', 2)] };
+    let p = plan(i);
+    expect(ids(p.put)).toEqual(['shop.web.1.v2']);
+    expect(p.remove).toEqual([]);
+    expect(p.routes).toEqual([]);
+    i = applied(i, p);
+
+    // v2 starting: nothing changes
+    i = report(i, ['shop.web.1.v2'], 'starting');
+    p = plan(i);
+    expect(p.remove).toEqual([]);
+    expect(p.routes).toEqual([]);
+
+    // v2 up: the route switches to v2, v1 is not removed yet (the route still lists it)
+    i = report(i, ['shop.web.1.v2'], 'up');
+    const v2 = upstream(i, 'shop.web.1.v2');
+    p = plan(i);
+    expect(p.routes.map((r) => r.upstreams)).toEqual([[v2]]);
+    expect(p.remove).toEqual([]);
+    i = applied(i, p);
+
+    // the route no longer lists v1, but the drain delay has not passed
+    p = plan({ ...i, now: T0 + 500 });
+    expect(p.remove).toEqual([]);
+    expect(p.recheckInMs).toBe(1500);
+
+    // after the drain delay v1 goes
+    i = { ...i, now: T0 + 2000 };
+    p = plan(i);
+    expect(p.remove).toEqual([{ host: 'h1', id: 'shop.web.1.v1' }]);
+    expect(p.routes).toEqual([]);
+    i = applied(i, p);
+    expect(plan(i)).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [] });
+  });
+
+  it('keeps the old release when the new one never becomes healthy', () => {
+    let i = input({ apps: [app('shop', 1)] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1'], 'up');
+    i = applied(i, plan(i));
+    const v1 = upstream(i, 'shop.web.1.v1');
+    i = { ...i, apps: [app('shop', 2)] };
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v2'], 'crashed');
+    const p = plan({ ...i, now: T0 + 60_000 });
+    expect(p.remove).toEqual([]);
+    expect(p.routes).toEqual([]);
+    expect(i.routes[0]?.upstreams).toEqual([v1]);
+  });
+
+  it('waits for every desired instance of the new release, per process type', () => {
+    let i = input({ apps: [app('shop', 1, { formation: { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } } })] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1', 'shop.web.2.v1', 'shop.worker.1.v1'], 'up');
+    i = applied(i, plan(i));
+    const old = [upstream(i, 'shop.web.1.v1'), upstream(i, 'shop.web.2.v1')].sort();
+
+    i = { ...i, apps: [app('shop', 2, { formation: { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } } })] };
+    i = applied(i, plan(i));
+    // one of two new web instances up, the new worker up: the worker swaps, web does not
+    i = report(i, ['shop.web.1.v2', 'shop.worker.1.v2'], 'up');
+    let p = plan({ ...i, now: T0 + 10_000 });
+    expect(p.routes).toEqual([]);
+    expect(i.routes[0]?.upstreams).toEqual(old);
+    expect(p.remove).toEqual([{ host: 'h1', id: 'shop.worker.1.v1' }]);
+    i = applied(i, p);
+
+    i = report(i, ['shop.web.2.v2'], 'up');
+    p = plan({ ...i, now: T0 + 20_000 });
+    expect(p.routes[0]?.upstreams).toEqual([upstream(i, 'shop.web.1.v2'), upstream(i, 'shop.web.2.v2')].sort());
+    expect(p.remove).toEqual([]);
+    i = applied(i, p);
+    p = plan({ ...i, now: T0 + 30_000 });
+    expect(p.remove.map((r) => r.id).sort()).toEqual(['shop.web.1.v1', 'shop.web.2.v1']);
+  });
+});
+
+describe('plan: routes', () => {
+  it('routes to the new release while it starts if there is no older one', () => {
+    let i = input({ apps: [app('shop', 1, { web: 2 })] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1'], 'up');
+    i = report(i, ['shop.web.2.v1'], 'starting');
+    const p = plan(i);
+    expect(p.routes.map((r) => r.upstreams)).toEqual([[upstream(i, 'shop.web.1.v1')]]);
+  });
+
+  it('ignores an instance reported by a host it is not assigned to', () => {
+    let i = input({ apps: [app('shop', 1)] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1'], 'up');
+    i = { ...i, instances: i.instances.map((x) => ({ ...x, host: 'other' })) };
+    expect(plan(i).routes).toEqual([]);
+  });
+
+  it('lists upstreams sorted and rewrites the route only when they change', () => {
+    let i = input({ apps: [app('shop', 1, { web: 3 })] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.3.v1', 'shop.web.1.v1', 'shop.web.2.v1'], 'up');
+    const p = plan(i);
+    const ups = p.routes[0]?.upstreams ?? [];
+    expect(ups).toHaveLength(3);
+    expect([...ups].sort()).toEqual(ups);
+    i = applied(i, p);
+    expect(plan({ ...i, now: T0 + 5000 }).routes).toEqual([]);
+  });
+});
+
+describe('plan: scale and delete', () => {
+  it('scales up with new indices and down by dropping the highest, after the route drops them', () => {
+    let i = input({ apps: [app('shop', 1, { web: 1 })] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1'], 'up');
+    i = applied(i, plan(i));
+
+    i = { ...i, apps: [app('shop', 1, { web: 3 })] };
+    let p = plan(i);
+    expect(ids(p.put)).toEqual(['shop.web.2.v1', 'shop.web.3.v1']);
+    i = applied(i, p);
+    i = report(i, ['shop.web.2.v1', 'shop.web.3.v1'], 'up');
+    i = applied(i, plan(i));
+    expect(i.routes[0]?.upstreams).toHaveLength(3);
+
+    i = { ...i, apps: [app('shop', 1, { web: 1 })], now: T0 + 10_000 };
+    p = plan(i);
+    expect(p.routes[0]?.upstreams).toEqual([upstream(i, 'shop.web.1.v1')]);
+    expect(p.remove).toEqual([]); // the stored route still lists them
+    i = applied(i, p);
+    p = plan({ ...i, now: T0 + 12_000 });
+    expect(p.remove.map((r) => r.id).sort()).toEqual(['shop.web.2.v1', 'shop.web.3.v1']);
+  });
+
+  it('scales to zero: empty route, then no containers', () => {
+    let i = input({ apps: [app('shop', 1)] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1'], 'up');
+    i = applied(i, plan(i));
+    i = { ...i, apps: [app('shop', 1, { web: 0 })], now: T0 + 10_000 };
+    i = applied(i, plan(i));
+    expect(i.routes[0]?.upstreams).toEqual([]);
+    expect(plan({ ...i, now: T0 + 20_000 }).remove).toEqual([{ host: 'h1', id: 'shop.web.1.v1' }]);
+  });
+
+  it('removes the assignments and route of a deleted app at once', () => {
+    let i = input({ apps: [app('shop', 1), app('blog', 1)] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1', 'blog.web.1.v1'], 'up');
+    i = applied(i, plan(i));
+    i = { ...i, apps: [app('blog', 1)] };
+    const p = plan(i);
+    expect(p.remove).toEqual([{ host: 'h1', id: 'shop.web.1.v1' }]);
+    expect(p.deleteRoutes).toEqual(['shop']);
+    expect(p.put).toEqual([]);
+  });
+
+  it('makes ids that are stable and safe for etcd keys and Docker names', () => {
+    expect(assignmentId('shop', 'web', 2, 17)).toBe('shop.web.2.v17');
+    expect(assignmentId('my-app', 'worker_2', 1, 1)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
+  });
+});
