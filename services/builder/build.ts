@@ -1,0 +1,179 @@
+import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { constants } from 'node:fs';
+import { mkdir, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Logger } from '../core/logger.js';
+import { CONFIG_KEY } from '../core/names.js';
+import type { Controller, Pusher } from './controller.js';
+import { APP_UID, type BuildDocker } from './docker.js';
+import { DRIVER, driverFailure } from './driver.js';
+import { info, topic, warn, type Output } from './output.js';
+import { describeProcessTypes, resolveProcessTypes } from './processtypes.js';
+
+// One build, after the source is extracted into <dir>/app: buildpacks in a
+// build container, the app image, the release. Throws BuildFailure with a
+// message for the pusher; anything else is an internal error.
+
+export class BuildFailure extends Error {
+  override name = 'BuildFailure';
+}
+
+export interface BuildSettings {
+  cluster: string;
+  buildStackImage: string;
+  runStackImage: string;
+  buildpacksDir: string;
+  buildpacks: string[];
+  cacheDir: string;
+  buildMemoryMb: number;
+}
+
+export interface BuildDeps {
+  settings: BuildSettings;
+  controller: Controller;
+  docker: BuildDocker;
+  logger: Logger;
+}
+
+export interface BuildJob {
+  id: string;
+  app: string;
+  user: Pusher;
+  commit: string;
+  /** builds/<id>: holds app/ (the source), env/ and out/. */
+  dir: string;
+  out: Output;
+  signal: AbortSignal;
+}
+
+/** Sortable, unique, a valid Docker tag. */
+export function newBuildId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function imageRepo(cluster: string, app: string): string {
+  return `${cluster}/app-${app}`;
+}
+
+/** The env dir: one file per config var, as Heroku's ENV_DIR. */
+export async function writeEnvDir(dir: string, config: Record<string, string>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  for (const [name, value] of Object.entries(config)) {
+    if (!CONFIG_KEY.test(name)) continue; // the controller validates names; never let one make a path
+    await writeFile(join(dir, name), value, { mode: 0o600 });
+  }
+}
+
+export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ version: number; webUrl: string; image: string }> {
+  const s = deps.settings;
+  const log = deps.logger.child({ module: 'build', build: job.id, app: job.app });
+  const appDir = join(job.dir, 'app');
+  const envDir = join(job.dir, 'env');
+  const outDir = join(job.dir, 'out');
+  const cacheDir = join(s.cacheDir, job.app);
+
+  for (const image of [s.buildStackImage, s.runStackImage]) {
+    if (!(await deps.docker.imageExists(image))) throw new BuildFailure(`the stack image ${image} is missing on this platform; ask its operator to run the set-up`);
+  }
+  const appInfo = await deps.controller.getApp(job.app);
+  await writeEnvDir(envDir, appInfo.release?.config ?? {});
+  await mkdir(outDir, { recursive: true });
+  await mkdir(cacheDir, { recursive: true });
+  await chownApp([appDir, envDir, outDir, cacheDir]);
+
+  const started = Date.now();
+  const code = await deps.docker.runBuild({
+    name: `${s.cluster}-build-${job.id}`,
+    image: s.buildStackImage,
+    cmd: ['bash', '-c', DRIVER, 'paas-build', ...s.buildpacks],
+    env: ['HOME=/tmp/home', 'STACK=paas-bookworm', `SOURCE_VERSION=${job.commit}`],
+    mounts: [
+      { source: appDir, target: '/tmp/build', readOnly: false },
+      { source: cacheDir, target: '/tmp/cache', readOnly: false },
+      { source: envDir, target: '/tmp/env', readOnly: true },
+      { source: outDir, target: '/tmp/out', readOnly: false },
+      { source: s.buildpacksDir, target: '/buildpacks', readOnly: true },
+    ],
+    memoryMb: s.buildMemoryMb,
+    labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.build': job.id },
+    onLine: (line) => job.out.line(line),
+    signal: job.signal,
+  });
+  log.info({ code, ms: Date.now() - started }, 'build container finished');
+  if (job.signal.aborted) throw new BuildFailure('the push was cancelled');
+  if (code !== 0) throw new BuildFailure(driverFailure(code));
+
+  const releaseYaml = await readBuildFile(join(outDir, 'release.yml'));
+  if (releaseYaml === undefined) throw new BuildFailure("the buildpack's bin/release printed nothing");
+  const procfile = await readBuildFile(join(appDir, 'Procfile'));
+  const types = resolveProcessTypes({ releaseYaml, procfile });
+  if (!types.ok) throw new BuildFailure(types.message);
+  topic(job.out, 'Discovering process types');
+  info(job.out, `${procfile === undefined ? 'Default types for buildpack' : 'Procfile declares types'} -> ${describeProcessTypes(types.value)}`);
+  if (!types.value.web) warn(job.out, 'No web process type: the app will get no HTTP traffic');
+
+  topic(job.out, 'Compressing and committing the app image...');
+  const image = await deps.docker.makeAppImage({
+    runImage: s.runStackImage,
+    slugDir: appDir,
+    repo: imageRepo(s.cluster, job.app),
+    tag: job.id,
+    labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.commit': job.commit, 'paas.build': job.id },
+  });
+  info(job.out, `Done: ${image}`);
+  if (job.signal.aborted) throw new BuildFailure('the push was cancelled');
+
+  const { release, web_url } = await deps.controller.createRelease(job.app, {
+    image,
+    processTypes: types.value,
+    commit: job.commit,
+    buildId: job.id,
+    description: `Deploy ${job.commit.slice(0, 7)}`,
+    user: job.user.id,
+  });
+  log.info({ version: release.version, image }, 'released');
+  topic(job.out, `Released v${release.version}`);
+  info(job.out, `${web_url} deployed`);
+  return { version: release.version, webUrl: web_url, image };
+}
+
+const MAX_BUILD_FILE = 64 * 1024;
+
+/**
+ * Reads a small file the build wrote (release.yml, Procfile) without
+ * following a symlink: the build's code chooses what is there, and a link to
+ * a host file must not make the builder (root) show that file to the pusher.
+ * undefined when there is no such file.
+ */
+export async function readBuildFile(path: string): Promise<string | undefined> {
+  let fh;
+  try {
+    fh = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new BuildFailure(`${path.split('/').pop()} must be a regular file, not a symlink`);
+    throw err;
+  }
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new BuildFailure(`${path.split('/').pop()} must be a regular file`);
+    if (st.size > MAX_BUILD_FILE) throw new BuildFailure(`${path.split('/').pop()} is larger than 64 KB`);
+    return await fh.readFile('utf8');
+  } finally {
+    await fh.close();
+  }
+}
+
+/** -P -h: never follow a symlink the source or an earlier build left (it could point at a host file). */
+function chownApp(paths: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('chown', ['-R', '-P', '-h', `${APP_UID}:${APP_UID}`, '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`chown failed: ${err.trim()}`))));
+  });
+}

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
+
+export interface BuilderConfig extends CommonConfig {
+  sshPort: number;
+  sshListenHost: string;
+  /** OpenSSH private host key (made by ssh-keygen when missing). */
+  sshHostKey: string;
+  apiUrl: string;
+  internalToken: string;
+  buildStackImage: string;
+  runStackImage: string;
+  buildpacksDir: string;
+  /** Buildpacks tried by detect, in this order (folders of buildpacksDir). */
+  buildpacks: string[];
+  /** The compiled pre-receive hook (dist/services/builder/hook.js), run with this node. */
+  hookScript: string;
+  nodePath: string;
+  reposDir: string;
+  buildsDir: string;
+  cacheDir: string;
+  socketPath: string;
+  buildMemoryMb: number;
+  maxParallelBuilds: number;
+  /** Largest source tarball accepted from a push. */
+  maxSourceMb: number;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The repository's buildpacks/ folder, from services/builder or dist/services/builder. */
+function findBuildpacksDir(): string {
+  let dir = here;
+  for (let i = 0; i < 5; i++) {
+    const candidate = join(dir, 'buildpacks');
+    if (existsSync(join(candidate, 'nodejs', 'bin', 'detect'))) return candidate;
+    dir = dirname(dir);
+  }
+  return resolve(here, '../../../buildpacks');
+}
+
+export function loadConfig(env: Env): Readonly<BuilderConfig> {
+  const common = commonConfig(env);
+  const stateDir = resolve(common.stateDir);
+  const config: BuilderConfig = {
+    ...common,
+    stateDir,
+    sshPort: int(env, 'PAAS_SSH_PORT', 2222),
+    sshListenHost: str(env, 'PAAS_SSH_LISTEN_HOST', '127.0.0.1'),
+    sshHostKey: str(env, 'PAAS_SSH_HOST_KEY', join(stateDir, 'ssh', 'host_ed25519')),
+    apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
+    internalToken: str(env, 'PAAS_INTERNAL_TOKEN'),
+    buildStackImage: str(env, 'PAAS_BUILD_STACK_IMAGE', 'paas/stack-build:latest'),
+    runStackImage: str(env, 'PAAS_RUN_STACK_IMAGE', 'paas/stack-run:latest'),
+    buildpacksDir: resolve(str(env, 'PAAS_BUILDPACKS_DIR', findBuildpacksDir())),
+    buildpacks: ['nodejs'],
+    hookScript: resolve(str(env, 'PAAS_BUILDER_HOOK_SCRIPT', join(here, 'hook.js'))),
+    nodePath: process.execPath,
+    reposDir: join(stateDir, 'repos'),
+    buildsDir: join(stateDir, 'builds'),
+    cacheDir: join(stateDir, 'cache'),
+    socketPath: join(stateDir, 'run', 'builder.sock'),
+    buildMemoryMb: int(env, 'PAAS_BUILD_MEMORY_MB', 2048),
+    maxParallelBuilds: int(env, 'PAAS_MAX_PARALLEL_BUILDS', 2),
+    maxSourceMb: int(env, 'PAAS_BUILD_MAX_SOURCE_MB', 500),
+  };
+  if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
+  if (config.buildMemoryMb < 256) throw new ConfigError('PAAS_BUILD_MEMORY_MB must be at least 256');
+  if (config.maxParallelBuilds < 1) throw new ConfigError('PAAS_MAX_PARALLEL_BUILDS must be at least 1');
+  for (const [name, path] of [['hook script', config.hookScript], ['node', config.nodePath]] as const) {
+    if (/['\n]/.test(path)) throw new ConfigError(`the ${name} path must not contain quotes or newlines: ${path}`);
+  }
+  return Object.freeze(config);
+}

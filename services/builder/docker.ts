@@ -1,0 +1,122 @@
+import type Docker from 'dockerode';
+import { PassThrough } from 'node:stream';
+import tarfs from 'tar-fs';
+import { lineWriter } from './output.js';
+
+// The two Docker steps of a build, behind a small interface: run the build
+// container, and commit the slug onto the run stack as the app image.
+
+export interface Mount {
+  source: string;
+  target: string;
+  readOnly: boolean;
+}
+
+export interface BuildContainerSpec {
+  name: string;
+  image: string;
+  cmd: string[];
+  env: string[];
+  mounts: Mount[];
+  memoryMb: number;
+  labels: Record<string, string>;
+  onLine: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface AppImageSpec {
+  runImage: string;
+  slugDir: string;
+  repo: string;
+  tag: string;
+  labels: Record<string, string>;
+}
+
+export interface BuildDocker {
+  /** Runs the container to its end, streaming its output lines; resolves with its exit status. */
+  runBuild(spec: BuildContainerSpec): Promise<number>;
+  /** Makes `repo:tag` from the run stack with slugDir's files at /app owned by 1000:1000. */
+  makeAppImage(spec: AppImageSpec): Promise<string>;
+  imageExists(ref: string): Promise<boolean>;
+}
+
+export const APP_UID = 1000;
+
+export class DockerodeBuilder implements BuildDocker {
+  constructor(private readonly docker: Docker) {}
+
+  async imageExists(ref: string): Promise<boolean> {
+    try {
+      await this.docker.getImage(ref).inspect();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async runBuild(spec: BuildContainerSpec): Promise<number> {
+    const container = await this.docker.createContainer({
+      name: spec.name,
+      Image: spec.image,
+      Cmd: spec.cmd,
+      Env: spec.env,
+      User: `${APP_UID}:${APP_UID}`,
+      WorkingDir: '/tmp/build',
+      Labels: spec.labels,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: false,
+      HostConfig: {
+        Mounts: spec.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+        Memory: spec.memoryMb * 1024 * 1024,
+        MemorySwap: spec.memoryMb * 1024 * 1024,
+        PidsLimit: 2048,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+      },
+    });
+    const kill = () => void container.kill().catch(() => undefined);
+    spec.signal.addEventListener('abort', kill, { once: true });
+    try {
+      const stream = await container.attach({ stream: true, stdout: true, stderr: true });
+      const lines = lineWriter(spec.onLine);
+      const out = new PassThrough();
+      out.pipe(lines);
+      this.docker.modem.demuxStream(stream, out, out);
+      const ended = new Promise<void>((resolve) => {
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+      await container.start();
+      const result = (await container.wait()) as { StatusCode: number };
+      await ended;
+      out.end();
+      await new Promise<void>((resolve) => lines.on('finish', resolve));
+      return result.StatusCode;
+    } finally {
+      spec.signal.removeEventListener('abort', kill);
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  async makeAppImage(spec: AppImageSpec): Promise<string> {
+    const container = await this.docker.createContainer({
+      Image: spec.runImage,
+      User: `${APP_UID}:${APP_UID}`,
+      WorkingDir: '/app',
+      Labels: spec.labels,
+      Cmd: ['bash', '-c', 'exit 0'],
+    });
+    try {
+      const tar = tarfs.pack(spec.slugDir, {
+        map: (h) => ({ ...h, uid: APP_UID, gid: APP_UID, uname: 'app', gname: 'app' }),
+      });
+      await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/app' });
+      await container.commit({ repo: spec.repo, tag: spec.tag, comment: 'paas build', pause: false });
+      return `${spec.repo}:${spec.tag}`;
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type Docker from 'dockerode';
+import type { Logger } from '../core/logger.js';
+import type { BuilderConfig } from './config.js';
+import { ControllerClient, type Controller } from './controller.js';
+import { DockerodeBuilder } from './docker.js';
+import { startHookServer } from './hookserver.js';
+import { Pushes } from './pushes.js';
+import { BuildQueue } from './queue.js';
+import { readHostKey, startSshServer } from './sshserver.js';
+
+// The builder's parts wired together: the hook socket and the ssh server,
+// sharing the pushes in progress. main.ts gives it the real clients.
+
+async function ensureHostKey(path: string, log: Logger): Promise<void> {
+  if (existsSync(path)) return;
+  await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'paas-builder', '-f', path], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh-keygen exited ${code}`))));
+  });
+  log.info({ path }, 'made a new ssh host key');
+}
+
+export interface Builder {
+  sshPort: number;
+  close(): Promise<void>;
+}
+
+export async function startBuilder(
+  config: Readonly<BuilderConfig>,
+  deps: { logger: Logger; docker: Docker; controller?: Controller },
+): Promise<Builder> {
+  const { logger, docker } = deps;
+  const controller = deps.controller ?? new ControllerClient(config.apiUrl, config.internalToken);
+  const pushes = new Pushes();
+  await ensureHostKey(config.sshHostKey, logger);
+  for (const dir of [config.reposDir, config.buildsDir, config.cacheDir]) await mkdir(dir, { recursive: true });
+  const hooks = await startHookServer(
+    {
+      settings: config,
+      controller,
+      docker: new DockerodeBuilder(docker),
+      logger,
+      pushes,
+      queue: new BuildQueue(config.maxParallelBuilds),
+      buildsDir: config.buildsDir,
+      maxSourceBytes: config.maxSourceMb * 1024 * 1024,
+    },
+    config.socketPath,
+  );
+  const ssh = await startSshServer(
+    {
+      controller,
+      pushes,
+      logger,
+      hostKey: readHostKey(config.sshHostKey),
+      reposDir: config.reposDir,
+      nodePath: config.nodePath,
+      hookScript: config.hookScript,
+      socketPath: config.socketPath,
+    },
+    { host: config.sshListenHost, port: config.sshPort },
+  );
+  return {
+    sshPort: ssh.port,
+    async close() {
+      await ssh.close();
+      await hooks.close();
+    },
+  };
+}
+
