@@ -1,0 +1,20 @@
+// What every command works with: the environment, where it runs, and how it
+// talks to the person. main.ts builds the real one; tests build their own.
+
+export interface Ctx {
+  env: Record<string, string | undefined>;
+  cwd: string;
+  home: string;
+  /** Prints a line (or lines) on stdout. */
+  out(text: string): void;
+  /** Prints a line (or lines) on stderr. */
+  err(text: string): void;
+  /** Asks the person for one line of input. */
+  readLine(prompt: string): Promise<string>;
+  fetch: typeof fetch;
+}
+
+/** A failure to show the person as `paas: <message>`, exit status 1. */
+export class CliError extends Error {
+  override name = 'CliError';
+}

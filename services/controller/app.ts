@@ -1,0 +1,39 @@
+import express, { type Express } from 'express';
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../core/store.js';
+import type { ControllerConfig } from './config.js';
+import type { Deps } from './deps.js';
+import { errorHandler, notFoundRoute, requestLogger } from './http.js';
+import { Repo } from './repo.js';
+import { internalRoutes, userRoutes } from './routes.js';
+
+// The controller's express app, built from its clients; main.ts listens,
+// tests run it in-process.
+
+export interface AppOptions {
+  store: Store;
+  logger: Logger;
+  config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes'>;
+}
+
+export function createApp({ store, logger, config }: AppOptions): Express {
+  const deps: Deps = {
+    store,
+    repo: new Repo(store),
+    logger,
+    urls: { domain: config.domain, httpPort: config.httpPort, sshHost: config.sshHost, sshPort: config.sshPort },
+  };
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestLogger(logger));
+  app.use(express.json({ limit: config.bodyLimitBytes }));
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.use('/internal', internalRoutes(deps, config.internalToken), notFoundRoute);
+  app.use(userRoutes(deps));
+  app.use(notFoundRoute);
+  app.use(errorHandler());
+  return app;
+}

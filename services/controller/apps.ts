@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { invalid, notFound, PaasError } from '../core/errors.js';
+import { assertAppName, generateAppName } from '../core/names.js';
+import { DEFAULT_SIZE } from '../core/sizes.js';
+import type { App, User } from '../core/types.js';
+import type { Deps } from './deps.js';
+import { appInfo, formationView, releaseView, type AppInfo, type ReleaseView } from './present.js';
+
+// Apps as users see them: an app is visible to its owner and to admins; to
+// anyone else it does not exist (404, no existence leak).
+
+export function canSee(user: User, app: App): boolean {
+  return user.admin || app.owner === user.id;
+}
+
+/** The app if `user` may see it, else 404 exactly as for an app that does not exist. */
+export async function visibleApp(deps: Deps, user: User, name: string): Promise<App> {
+  const app = await deps.store.get<App>(deps.store.keys.app(name));
+  if (!app || !canSee(user, app)) throw notFound(`Couldn't find that app.`);
+  return app;
+}
+
+/** Looks users up once each, for views that name several. */
+export function userLookup(deps: Deps): (id: string) => Promise<User | undefined> {
+  const cache = new Map<string, Promise<User | undefined>>();
+  return (id) => {
+    let p = cache.get(id);
+    if (!p) {
+      p = deps.repo.getUser(id);
+      cache.set(id, p);
+    }
+    return p;
+  };
+}
+
+export async function infoOf(deps: Deps, app: App, lookup = userLookup(deps)): Promise<AppInfo> {
+  return appInfo(app, await lookup(app.owner), deps.urls);
+}
+
+/** The name to create: the one asked for (validated), else undefined so a generated one is used. */
+export function requestedName(name: unknown): string | undefined {
+  if (name === undefined || name === null || name === '') return undefined;
+  return assertAppName(name);
+}
+
+export async function createAppFor(deps: Deps, user: User, name: string | undefined, random: () => number = Math.random): Promise<AppInfo> {
+  const formation = { web: { quantity: 1, size: DEFAULT_SIZE } };
+  const make = (n: string): App => ({ name: n, id: randomUUID(), owner: user.id, createdAt: new Date().toISOString(), latestRelease: 0 });
+  if (name !== undefined) return infoOf(deps, await deps.store.createApp(make(name), formation));
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      return await infoOf(deps, await deps.store.createApp(make(generateAppName(random)), formation));
+    } catch (err) {
+      if (!(err instanceof PaasError && err.code === 'conflict')) throw err;
+    }
+  }
+  throw invalid('Could not find a free app name; please choose one');
+}
+
+export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
+  const lookup = userLookup(deps);
+  const apps = (await deps.repo.listApps()).filter((a) => canSee(user, a));
+  return Promise.all(apps.map((a) => infoOf(deps, a, lookup)));
+}
+
+export async function releasesOf(deps: Deps, app: App): Promise<ReleaseView[]> {
+  const lookup = userLookup(deps);
+  const releases = await deps.store.listReleases(app.name);
+  return Promise.all(releases.map(async (r) => releaseView(r, await lookup(r.createdBy))));
+}
+
+export async function formationOf(deps: Deps, app: App): Promise<ReturnType<typeof formationView>> {
+  return formationView(await deps.store.getFormation(app.name));
+}

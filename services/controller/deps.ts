@@ -1,0 +1,12 @@
+import type { Logger } from '../core/logger.js';
+import type { Store } from '../core/store.js';
+import type { UrlSettings } from './present.js';
+import type { Repo } from './repo.js';
+
+/** What the domain functions of the controller work with; built once in createApp. */
+export interface Deps {
+  store: Store;
+  repo: Repo;
+  urls: UrlSettings;
+  logger: Logger;
+}

@@ -1,0 +1,28 @@
+import { invalid } from '../core/errors.js';
+import { parsePublicKey } from '../core/sshkeys.js';
+import type { SshKey, User } from '../core/types.js';
+import { keyView, type KeyView } from './present.js';
+import type { Repo } from './repo.js';
+
+// SSH public keys of an account. A key belongs to one user across the whole
+// platform: the builder finds the pusher by the key's fingerprint.
+
+export function keyRecord(user: User, publicKey: unknown, now = new Date()): SshKey {
+  if (typeof publicKey !== 'string' || publicKey.trim() === '') throw invalid('public_key is required');
+  if (publicKey.length > 16 * 1024) throw invalid('public_key is too long');
+  const k = parsePublicKey(publicKey);
+  return {
+    fingerprint: k.fingerprint,
+    user: user.id,
+    publicKey: k.comment ? `${k.canonical} ${k.comment}` : k.canonical,
+    createdAt: now.toISOString(),
+  };
+}
+
+export async function addKey(repo: Repo, user: User, publicKey: unknown): Promise<KeyView> {
+  return keyView(await repo.addSshKey(keyRecord(user, publicKey)));
+}
+
+export async function listKeys(repo: Repo, user: User): Promise<KeyView[]> {
+  return (await repo.listSshKeys(user.id)).map(keyView);
+}

@@ -1,0 +1,95 @@
+import { parsePublicKey } from '../core/sshkeys.js';
+import type { App, Formation, Release, SshKey, User } from '../core/types.js';
+import { gitUrl, webUrl } from '../core/urls.js';
+
+// Pure views: store records -> the JSON shapes of the HTTP API
+// (docs/architecture.md, "Controller HTTP API").
+
+export interface UrlSettings {
+  domain: string;
+  httpPort: number;
+  sshHost: string;
+  sshPort: number;
+}
+
+export interface UserRef {
+  id: string;
+  email: string | null;
+}
+
+export interface AppInfo {
+  id: string;
+  name: string;
+  owner: UserRef;
+  created_at: string;
+  web_url: string;
+  git_url: string;
+  release: { version: number } | null;
+}
+
+export function appUrls(app: string, urls: UrlSettings): { web_url: string; git_url: string } {
+  return { web_url: webUrl(app, urls.domain, urls.httpPort), git_url: gitUrl(app, urls.sshHost, urls.sshPort) };
+}
+
+export function userRef(id: string, user: User | undefined): UserRef {
+  return { id, email: user?.email ?? null };
+}
+
+export function accountView(user: User): { id: string; email: string; admin: boolean } {
+  return { id: user.id, email: user.email, admin: user.admin };
+}
+
+export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): AppInfo {
+  return {
+    id: app.id,
+    name: app.name,
+    owner: userRef(app.owner, owner),
+    created_at: app.createdAt,
+    ...appUrls(app.name, urls),
+    release: app.latestRelease > 0 ? { version: app.latestRelease } : null,
+  };
+}
+
+export interface ReleaseView {
+  id: string;
+  version: number;
+  description: string;
+  commit: string | null;
+  created_at: string;
+  user: UserRef;
+}
+
+export function releaseView(release: Release, creator: User | undefined): ReleaseView {
+  return {
+    id: `${release.app}-v${release.version}`,
+    version: release.version,
+    description: release.description,
+    commit: release.commit ?? null,
+    created_at: release.createdAt,
+    user: userRef(release.createdBy, creator),
+  };
+}
+
+export function formationView(formation: Formation): { type: string; quantity: number; size: string }[] {
+  return Object.keys(formation)
+    .sort()
+    .map((type) => ({ type, quantity: formation[type]!.quantity, size: formation[type]!.size }));
+}
+
+export interface KeyView {
+  id: string;
+  fingerprint: string;
+  public_key: string;
+  comment: string;
+  created_at: string;
+}
+
+export function keyView(key: SshKey): KeyView {
+  let comment = '';
+  try {
+    comment = parsePublicKey(key.publicKey).comment;
+  } catch {
+    // stored keys were parsed on the way in; an unreadable one just has no comment
+  }
+  return { id: key.fingerprint, fingerprint: key.fingerprint, public_key: key.publicKey, comment, created_at: key.createdAt };
+}

@@ -1,0 +1,55 @@
+import { randomUUID } from 'node:crypto';
+import { invalid } from '../core/errors.js';
+import type { User } from '../core/types.js';
+import { hashToken, newToken } from './auth.js';
+import type { Repo } from './repo.js';
+
+// Users and their API tokens.
+
+const EMAIL = /^[^\s@]+@[^\s@]+$/;
+
+/** A trimmed, lower-cased email address, or 422. */
+export function normaliseEmail(email: unknown): string {
+  if (typeof email !== 'string') throw invalid('email is required');
+  const e = email.trim().toLowerCase();
+  if (e.length > 254 || !EMAIL.test(e)) throw invalid(`Not an email address: ${JSON.stringify(email.slice(0, 100))}`);
+  return e;
+}
+
+export function parseAdminFlag(admin: unknown): boolean {
+  if (admin === undefined) return false;
+  if (typeof admin !== 'boolean') throw invalid('admin must be true or false');
+  return admin;
+}
+
+export interface NewUser {
+  user: User;
+  /** The only time the token is seen: only its hash is stored. */
+  token: string;
+}
+
+export async function createUser(repo: Repo, input: { email: string; admin: boolean }, now = new Date()): Promise<NewUser> {
+  const user: User = { id: randomUUID(), email: input.email, admin: input.admin, createdAt: now.toISOString() };
+  const token = newToken();
+  await repo.createUser(user, { hash: hashToken(token), record: { user: user.id, description: 'first token', createdAt: user.createdAt } });
+  return { user, token };
+}
+
+/** Mints another token for an existing user. */
+export async function mintToken(repo: Repo, user: User, description: string, now = new Date()): Promise<string> {
+  const token = newToken();
+  await repo.addToken(hashToken(token), { user: user.id, description, createdAt: now.toISOString() });
+  return token;
+}
+
+/**
+ * Makes sure an admin with this email exists and returns a new token for it.
+ * An existing user who is not an admin is refused rather than promoted.
+ */
+export async function ensureAdmin(repo: Repo, emailInput: string): Promise<NewUser> {
+  const email = normaliseEmail(emailInput);
+  const existing = await repo.userByEmail(email);
+  if (!existing) return createUser(repo, { email, admin: true });
+  if (!existing.admin) throw invalid(`${email} exists and is not an admin`);
+  return { user: existing, token: await mintToken(repo, existing, 'ensure-admin') };
+}
