@@ -1,36 +1,16 @@
 import Docker from 'dockerode';
 import { createLogger } from '../core/logger.js';
+import { runService } from '../core/service.js';
 import { loadConfig } from './config.js';
 import { startBuilder } from './service.js';
 
 // Composition root of the builder: config, logger, Docker (default socket);
-// the controller client is made from the config inside startBuilder.
+// the controller client is made from the config inside startBuilder. On
+// SIGTERM it waits for pushes in progress; a second signal exits at once.
 
-async function main(): Promise<void> {
+runService('builder', async () => {
   const config = loadConfig(process.env);
   const logger = createLogger('builder', config.logLevel);
   const builder = await startBuilder(config, { logger, docker: new Docker() });
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
-      process.exit(1);
-    }
-    stopping = true;
-    logger.info({ signal }, 'shutting down: waiting for pushes in progress');
-    builder.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  process.stderr.write(`builder: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
+  return { log: logger, stop: () => builder.close() };
 });

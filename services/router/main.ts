@@ -1,4 +1,5 @@
 import { createLogger } from '../core/logger.js';
+import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
 import { loadConfig } from './config.js';
 import { HttpUpstreamControl } from './control.js';
@@ -9,7 +10,7 @@ import { Router, storeRouteTable } from './router.js';
 // serving while the router restarts (the next router adopts it); scripts/down
 // stops it through $PAAS_STATE_DIR/nginx/nginx.pid.
 
-async function main(): Promise<void> {
+runService('router', async () => {
   const config = loadConfig(process.env);
   const log = createLogger('router', config.logLevel);
   const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
@@ -29,24 +30,13 @@ async function main(): Promise<void> {
     resyncMs: config.resyncMs,
   });
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'router stopping');
-    await router.stop();
-    store.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-
   await router.start();
   log.info({ domain: config.domain, httpPort: config.httpPort, controlPort: config.controlPort, nginxDir: config.nginxDir }, 'router started');
-}
-
-main().catch((err: unknown) => {
-  // The logger may not exist yet (bad config): write one JSON line to stderr.
-  process.stderr.write(`${JSON.stringify({ level: 60, name: 'router', msg: 'router failed to start', err: String((err as Error)?.stack ?? err) })}\n`);
-  process.exit(1);
+  return {
+    log,
+    stop: async () => {
+      await router.stop();
+      store.close();
+    },
+  };
 });

@@ -1,4 +1,5 @@
 import { createLogger } from '../core/logger.js';
+import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
 import { loadConfig } from './config.js';
 import { startScheduler } from './scheduler.js';
@@ -6,7 +7,7 @@ import { startScheduler } from './scheduler.js';
 // Composition root of the scheduler: config, logger, etcd; then campaign for
 // leadership and plan while leading.
 
-async function main(): Promise<void> {
+runService('scheduler', async () => {
   const config = loadConfig(process.env);
   const log = createLogger('scheduler', config.logLevel);
   const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
@@ -19,25 +20,11 @@ async function main(): Promise<void> {
     resyncMs: config.resyncMs,
   });
   log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
-
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'scheduler stopping');
-    scheduler
-      .stop()
-      .catch((err: unknown) => log.error({ err }, 'stop failed'))
-      .finally(() => {
-        store.close();
-        process.exit(0);
-      });
+  return {
+    log,
+    stop: async () => {
+      await scheduler.stop();
+      store.close();
+    },
   };
-  process.on('SIGTERM', () => shutdown('SIGTERM'));
-  process.on('SIGINT', () => shutdown('SIGINT'));
-}
-
-main().catch((err: unknown) => {
-  createLogger('scheduler').fatal({ err }, 'scheduler failed to start');
-  process.exit(1);
 });
