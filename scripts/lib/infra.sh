@@ -1,0 +1,81 @@
+# shellcheck shell=bash
+# The platform's infrastructure on one machine: Debian packages, the Docker
+# engine and etcd. Nothing here starts by itself (no systemd), so scripts/up
+# starts what is not running, in the background, with pid files.
+
+HOST_PACKAGES=(docker.io etcd-server nginx libnginx-mod-http-lua debootstrap git openssh-client curl ca-certificates tini)
+
+pkg_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
+
+# ensure_packages : installs the missing HOST_PACKAGES (and node when there is
+# none); `apt-get update` only when something is missing.
+ensure_packages() {
+  local missing=() p
+  for p in "${HOST_PACKAGES[@]}"; do
+    pkg_installed "$p" || missing+=("$p")
+  done
+  command -v node >/dev/null || missing+=(nodejs npm)
+  if [ "${#missing[@]}" -eq 0 ]; then
+    log "host packages present"
+  else
+    log "installing ${missing[*]}"
+    # A source that cannot be reached must not stop the install from the others.
+    apt-get update -qq || warn "apt-get update reported errors"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  fi
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  [ "$major" -ge 20 ] || warn "node $(node -v) is older than the project's engines (>=20)"
+}
+
+# ensure_dockerd : starts dockerd when the engine does not answer. It is shared
+# by everything on the machine, so scripts/down never stops it.
+ensure_dockerd() {
+  if docker info >/dev/null 2>&1; then
+    log "docker engine running"
+    return
+  fi
+  log "starting dockerd (log $PAAS_STATE_DIR/logs/dockerd.log)"
+  start_bg dockerd "$PAAS_STATE_DIR/run/dockerd.pid" "$PAAS_STATE_DIR/logs/dockerd.log" dockerd
+  wait_until 60 "dockerd" docker info || {
+    tail -n 30 "$PAAS_STATE_DIR/logs/dockerd.log" >&2
+    die "dockerd did not start"
+  }
+}
+
+etcd_healthy() { curl -fsS --max-time 2 "http://$1:$2/health" 2>/dev/null | grep -q '"health":"true"'; }
+
+# ensure_etcd : starts this platform's etcd (data in $PAAS_STATE_DIR/etcd, peer
+# port = client port + 1) unless one is healthy at PAAS_ETCD_ENDPOINTS. An etcd
+# on another machine is only waited for.
+ensure_etcd() {
+  local host port peer
+  host=$(etcd_endpoint_part host)
+  port=$(etcd_endpoint_part port)
+  peer=$((port + 1))
+  if etcd_healthy "$host" "$port"; then
+    log "etcd healthy at $host:$port"
+    return
+  fi
+  case $host in
+    127.0.0.1 | localhost) ;;
+    *)
+      wait_until 60 "etcd at $host:$port" etcd_healthy "$host" "$port" || die "etcd at $host:$port is not healthy"
+      return
+      ;;
+  esac
+  if ! pid_alive "$PAAS_STATE_DIR/run/etcd.pid" etcd >/dev/null; then
+    mkdir -p "$PAAS_STATE_DIR/etcd"
+    chmod 700 "$PAAS_STATE_DIR/etcd"
+    start_bg etcd "$PAAS_STATE_DIR/run/etcd.pid" "$PAAS_STATE_DIR/logs/etcd.log" \
+      etcd --name "$PAAS_CLUSTER" --data-dir "$PAAS_STATE_DIR/etcd" \
+      --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+      --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+      --initial-cluster "$PAAS_CLUSTER=http://127.0.0.1:$peer" --initial-cluster-state new
+  fi
+  wait_until 60 "etcd at 127.0.0.1:$port" etcd_healthy 127.0.0.1 "$port" || {
+    tail -n 30 "$PAAS_STATE_DIR/logs/etcd.log" >&2
+    die "etcd did not become healthy"
+  }
+  log "etcd healthy at 127.0.0.1:$port"
+}
