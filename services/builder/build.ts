@@ -27,6 +27,8 @@ export interface BuildSettings {
   buildpacks: string[];
   cacheDir: string;
   buildMemoryMb: number;
+  /** How long a push waits for its release to serve before it ends anyway (0: not at all). */
+  deployWaitMs: number;
 }
 
 export interface BuildDeps {
@@ -135,8 +137,33 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   });
   log.info({ version: release.version, image }, 'released');
   topic(job.out, `Released v${release.version}`);
+  await waitUntilServing(deps, job, release.version);
   info(job.out, `${web_url} deployed`);
   return { version: release.version, webUrl: web_url, image };
+}
+
+/**
+ * Keeps the push open until the router serves the new release, as Heroku's
+ * "Launching..." does, so the app answers with the new code when `git push`
+ * returns. A release that does not come up in time is not an error of the
+ * push: the previous release keeps serving, and the pusher is told.
+ */
+async function waitUntilServing(deps: BuildDeps, job: BuildJob, version: number): Promise<void> {
+  const waitMs = deps.settings.deployWaitMs;
+  if (waitMs <= 0) return;
+  const started = Date.now();
+  while (Date.now() - started < waitMs && !job.signal.aborted) {
+    const serving = await deps.controller.getApp(job.app).then(
+      (a) => a.serving_release,
+      () => 0,
+    );
+    if (serving >= version) {
+      topic(job.out, `Launching... done, v${version} is serving (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+  }
+  warn(job.out, `v${version} is not serving after ${Math.round(waitMs / 1000)}s; the previous release keeps serving until it is`);
 }
 
 const MAX_BUILD_FILE = 64 * 1024;

@@ -26,6 +26,7 @@ export interface BuilderConfig extends CommonConfig {
   maxParallelBuilds: number;
   /** Largest source tarball accepted from a push. */
   maxSourceMb: number;
+  deployWaitMs: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,6 +66,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     buildMemoryMb: int(env, 'PAAS_BUILD_MEMORY_MB', 2048),
     maxParallelBuilds: int(env, 'PAAS_MAX_PARALLEL_BUILDS', 2),
     maxSourceMb: int(env, 'PAAS_BUILD_MAX_SOURCE_MB', 500),
+    deployWaitMs: int(env, 'PAAS_BUILD_DEPLOY_WAIT_MS', 60_000),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
   if (config.buildMemoryMb < 256) throw new ConfigError('PAAS_BUILD_MEMORY_MB must be at least 256');

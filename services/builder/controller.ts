@@ -10,8 +10,10 @@ export interface Pusher {
 export type AuthorizeResult = { ok: true; user: Pusher } | { ok: false; status: number; message: string };
 
 export interface AppInfo {
-  app: string;
+  app: unknown;
   release: Release | null;
+  /** The release the router sends traffic to (0: none yet). */
+  serving_release: number;
   web_url: string;
   git_url: string;
 }

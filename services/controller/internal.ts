@@ -1,6 +1,6 @@
 import { forbidden, invalid, notFound } from '../core/errors.js';
 import { PROCESS_TYPE } from '../core/names.js';
-import type { App, ProcessTypes, Release, User } from '../core/types.js';
+import type { App, ProcessTypes, Release, Route, User } from '../core/types.js';
 import { canSee } from './apps.js';
 import type { Deps } from './deps.js';
 import { appUrls } from './present.js';
@@ -32,10 +32,14 @@ export async function authorize(deps: Deps, req: AuthorizeRequest): Promise<{ us
   return { user: { id: user.id, email: user.email } };
 }
 
-export async function internalApp(deps: Deps, name: string): Promise<{ app: App; release: Release | null; web_url: string; git_url: string }> {
+export async function internalApp(
+  deps: Deps,
+  name: string,
+): Promise<{ app: App; release: Release | null; serving_release: number; web_url: string; git_url: string }> {
   const app = await deps.store.getApp(name);
+  const route = await deps.store.get<Route>(deps.store.keys.route(name));
   const release = (await deps.store.latestRelease(name)) ?? null;
-  return { app, release, ...appUrls(name, deps.urls) };
+  return { app, release, serving_release: route?.release ?? 0, ...appUrls(name, deps.urls) };
 }
 
 export interface BuildRelease {

@@ -87,6 +87,8 @@ export interface Route {
   app: string;
   /** host:port of the healthy web containers to send traffic to. */
   upstreams: string[];
+  /** The release those containers run (0 or absent: none). The builder waits for it after a push. */
+  release?: number;
   updatedAt: string;
 }
 

@@ -145,9 +145,10 @@ export function plan(input: PlanInput): Plan {
     const webUpOld = surplus.filter((a) => a.type === 'web' && a.release < latest).flatMap((a) => upInstance(a) ?? []);
     const chosen = allUp('web') || webUpOld.length === 0 ? webUpNew : webUpOld;
     const upstreams = [...new Set(chosen.map(upstreamOf))].sort();
+    const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
     const stored = routeOf.get(app.name);
-    if (!stored || !sameList(stored.upstreams, upstreams)) {
-      out.routes.push({ app: app.name, upstreams, updatedAt: new Date(input.now).toISOString() });
+    if (!stored || !sameList(stored.upstreams, upstreams) || (stored.release ?? 0) !== release) {
+      out.routes.push({ app: app.name, upstreams, release, updatedAt: new Date(input.now).toISOString() });
     }
 
     // Surplus containers go once their replacements are up (scale-down of

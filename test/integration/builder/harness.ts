@@ -65,7 +65,8 @@ export class FakeController {
         const webUrl = `http://${name}.localhost/`;
         const version = this.versions.get(name) ?? 0;
         if (req.method === 'GET' && !m[2]) {
-          return send(200, { app: name, release: version ? { version, config: app.config } : { version: 0, config: app.config }, web_url: webUrl, git_url: '' });
+          // A stand-in platform serves each release the moment it exists.
+          return send(200, { app: name, release: version ? { version, config: app.config } : { version: 0, config: app.config }, serving_release: version, web_url: webUrl, git_url: '' });
         }
         if (req.method === 'POST' && m[2]) {
           this.versions.set(name, version + 1);

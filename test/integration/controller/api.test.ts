@@ -181,7 +181,12 @@ describe('internal API', () => {
 
     const info = await h.call('GET', '/internal/apps/busy-app', { token: h.internalToken });
     expect(info.status).toBe(200);
-    expect(info.body).toMatchObject({ app: { name: 'busy-app', latestRelease: 12 }, release: { version: 12 }, git_url: 'ssh://git@127.0.0.1:2222/busy-app.git' });
+    expect(info.body).toMatchObject({ app: { name: 'busy-app', latestRelease: 12 }, release: { version: 12 }, serving_release: 0, git_url: 'ssh://git@127.0.0.1:2222/busy-app.git' });
+
+    // The release the router serves is the one the scheduler wrote into the route.
+    await h.store.put(h.store.keys.route('busy-app'), { app: 'busy-app', upstreams: ['127.0.0.1:1'], release: 11, updatedAt: new Date().toISOString() });
+    const serving = await h.call('GET', '/internal/apps/busy-app', { token: h.internalToken });
+    expect(serving.body.serving_release).toBe(11);
   });
 
   it('validates release requests (422) and knows unknown apps (404)', async () => {

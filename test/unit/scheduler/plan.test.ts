@@ -75,7 +75,7 @@ describe('plan: desired assignments', () => {
       },
     ]);
     expect(p.remove).toEqual([]);
-    expect(p.routes).toEqual([{ app: 'shop', upstreams: [], updatedAt: new Date(T0).toISOString() }]);
+    expect(p.routes).toEqual([{ app: 'shop', upstreams: [], release: 0, updatedAt: new Date(T0).toISOString() }]);
   });
 
   it('runs web=1 when the formation does not mention web, skips types the release lacks, honours sizes', () => {
@@ -131,6 +131,7 @@ describe('plan: blue-green deploy', () => {
     i = applied(i, plan(i));
     const v1 = upstream(i, 'shop.web.1.v1');
     expect(i.routes[0]?.upstreams).toEqual([v1]);
+    expect(i.routes[0]?.release).toBe(1);
 
     // v2 released: v2 is placed, v1 stays and keeps the route
     i = { ...i, apps: [app('shop', 2)] };
@@ -151,6 +152,7 @@ describe('plan: blue-green deploy', () => {
     const v2 = upstream(i, 'shop.web.1.v2');
     p = plan(i);
     expect(p.routes.map((r) => r.upstreams)).toEqual([[v2]]);
+    expect(p.routes[0]?.release).toBe(2);
     expect(p.remove).toEqual([]);
     i = applied(i, p);
 
