@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { invalid, notFound, PaasError } from '../core/errors.js';
+import { forbidden, invalid, notFound, PaasError } from '../core/errors.js';
 import { assertAppName, generateAppName } from '../core/names.js';
 import { DEFAULT_SIZE } from '../core/sizes.js';
 import type { App, User } from '../core/types.js';
@@ -17,6 +17,17 @@ export function canSee(user: User, app: App): boolean {
 export async function visibleApp(deps: Deps, user: User, name: string): Promise<App> {
   const app = await deps.store.get<App>(deps.store.keys.app(name));
   if (!app || !canSee(user, app)) throw notFound(`Couldn't find that app.`);
+  return app;
+}
+
+/**
+ * The app if `user` may change it as its owner (owner or admin): destroy,
+ * rename, collaborators. Another user who can see the app gets 403; one who
+ * cannot gets the same 404 as for a missing app.
+ */
+export async function ownedApp(deps: Deps, user: User, name: string, action: string): Promise<App> {
+  const app = await visibleApp(deps, user, name);
+  if (!user.admin && app.owner !== user.id) throw forbidden(`Only the owner of ${app.name} can ${action}.`);
   return app;
 }
 

@@ -23,6 +23,13 @@ export interface KeyLayout {
   sshKey(fingerprint: string): string;
   sshKeys(): string;
   schedulerElection(): string;
+  collaborator(app: string, user: string): string;
+  collaborators(app: string): string;
+  domain(hostname: string): string;
+  domains(): string;
+  restart(app: string): string;
+  userToken(user: string, id: string): string;
+  userTokens(user: string): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -54,5 +61,12 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     sshKey: (fp) => `${p}/keys/${encodeURIComponent(fp)}`,
     sshKeys: () => `${p}/keys/`,
     schedulerElection: () => `${p}/election/scheduler`,
+    collaborator: (app, user) => `${p}/collaborators/${app}/${user}`,
+    collaborators: (app) => `${p}/collaborators/${app}/`,
+    domain: (hostname) => `${p}/domains/${hostname}`,
+    domains: () => `${p}/domains/`,
+    restart: (app) => `${p}/restarts/${app}`,
+    userToken: (user, id) => `${p}/user-tokens/${user}/${id}`,
+    userTokens: (user) => `${p}/user-tokens/${user}/`,
   };
 }
