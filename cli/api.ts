@@ -31,6 +31,11 @@ export class ApiClient {
   }
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.exchange<T>(method, path, body)).body;
+  }
+
+  /** Like request, with the answer's headers (a config change names its release in Paas-Release-Version). */
+  async exchange<T>(method: string, path: string, body?: unknown): Promise<{ body: T; headers: Headers }> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -44,7 +49,7 @@ export class ApiClient {
     const text = await res.text();
     if (!res.ok) throw new CliError(errorMessage(res.status, text));
     try {
-      return JSON.parse(text) as T;
+      return { body: JSON.parse(text) as T, headers: res.headers };
     } catch {
       throw new CliError(`The API at ${this.base} answered with something that is not JSON`);
     }

@@ -29,12 +29,12 @@ export async function remoteUrl(dir: string, name = REMOTE): Promise<string | un
   return remotes.find((r) => r.remote === name)?.url;
 }
 
-/** Adds the `paas` remote, or points it at `url`; says which. */
-export async function setRemote(root: string, url: string): Promise<'added' | 'updated' | 'unchanged'> {
+/** Adds the `paas` remote (or `name`), or points it at `url`; says which. */
+export async function setRemote(root: string, url: string, name = REMOTE): Promise<'added' | 'updated' | 'unchanged'> {
   const remotes = await git.listRemotes({ fs, dir: root });
-  const cur = remotes.find((r) => r.remote === REMOTE);
+  const cur = remotes.find((r) => r.remote === name);
   if (cur?.url === url) return 'unchanged';
-  await git.addRemote({ fs, dir: root, remote: REMOTE, url, force: true });
+  await git.addRemote({ fs, dir: root, remote: name, url, force: true });
   return cur ? 'updated' : 'added';
 }
 

@@ -1,8 +1,16 @@
 import { Command, CommanderError } from 'commander';
+import { registerAccess } from './commands/access.js';
 import { registerApps } from './commands/apps.js';
+import { registerAppsLifecycle } from './commands/appslifecycle.js';
 import { registerAuth } from './commands/auth.js';
+import { registerConfig } from './commands/config.js';
+import { registerDomains } from './commands/domains.js';
+import { registerGitRemote } from './commands/gitremote.js';
 import { registerKeys } from './commands/keys.js';
+import { registerMaintenance } from './commands/maintenance.js';
+import { registerPs } from './commands/ps.js';
 import { registerReleases } from './commands/releases.js';
+import { registerTokens } from './commands/tokens.js';
 import { registerUsers } from './commands/users.js';
 import type { Ctx } from './context.js';
 
@@ -23,9 +31,17 @@ export function buildProgram(ctx: Ctx): Command {
     .addHelpText('after', '\nExample:\n  $ paas login\n  $ paas apps:create my-app\n  $ git push paas main');
   registerAuth(program, ctx);
   registerApps(program, ctx);
+  registerAppsLifecycle(program, ctx);
   registerKeys(program, ctx);
+  registerDomains(program, ctx);
+  registerMaintenance(program, ctx);
+  registerConfig(program, ctx);
   registerReleases(program, ctx);
+  registerPs(program, ctx);
   registerUsers(program, ctx);
+  registerAccess(program, ctx);
+  registerTokens(program, ctx);
+  registerGitRemote(program, ctx);
   return program;
 }
 

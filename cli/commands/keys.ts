@@ -5,7 +5,7 @@ import { apiClient } from '../api.js';
 import { CliError, type Ctx } from '../context.js';
 import { formatDate, json, table } from '../format.js';
 
-// keys, keys:add.
+// keys, keys:add, keys:remove.
 
 interface Key {
   id: string;
@@ -29,6 +29,15 @@ async function readKey(files: string[]): Promise<{ file: string; text: string } 
     }
   }
   return undefined;
+}
+
+/** The fingerprint keys:remove deletes: the argument if it is one, else the one key with that comment. */
+export function keyToRemove(keys: readonly Pick<Key, 'fingerprint' | 'comment'>[], arg: string): string {
+  if (/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(arg)) return arg;
+  const matches = keys.filter((k) => k.comment !== '' && k.comment === arg);
+  if (matches.length === 1) return matches[0]!.fingerprint;
+  if (matches.length > 1) throw new CliError(`Several of your keys have the comment ${arg}; remove one by its fingerprint (see \`paas keys\`).`);
+  throw new CliError(`No SSH key of yours has the fingerprint or comment ${arg} (see \`paas keys\`).`);
 }
 
 export function registerKeys(program: Command, ctx: Ctx): void {
@@ -57,5 +66,16 @@ export function registerKeys(program: Command, ctx: Ctx): void {
       }
       const added = await (await apiClient(ctx)).post<Key>('/account/keys', { public_key: key.text });
       ctx.out(`Uploading ${key.file} SSH key... done (${added.fingerprint})`);
+    });
+
+  program
+    .command('keys:remove <key>')
+    .description("remove one of your SSH keys, by its fingerprint (SHA256:...) or its comment")
+    .addHelpText('after', '\nExample:\n  $ paas keys:remove SHA256:uJ0F2mUTGx7BEyQ8mOvkSuvnWLb/PNNozbazVeA5iHk\n  Removing SHA256:uJ0F2mUTGx7BEyQ8mOvkSuvnWLb/PNNozbazVeA5iHk SSH key... done\n  $ paas keys:remove me@laptop')
+    .action(async (arg: string) => {
+      const api = await apiClient(ctx);
+      const fingerprint = keyToRemove(arg.startsWith('SHA256:') ? [] : await api.get<Key[]>('/account/keys'), arg);
+      await api.request<Key>('DELETE', `/account/keys/${encodeURIComponent(fingerprint)}`);
+      ctx.out(`Removing ${fingerprint} SSH key... done`);
     });
 }

@@ -27,6 +27,8 @@ export interface BuilderConfig extends CommonConfig {
   /** Largest source tarball accepted from a push. */
   maxSourceMb: number;
   deployWaitMs: number;
+  /** How often the repos, caches and images of destroyed apps are looked for (and once at start). */
+  cleanupMs: number;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,9 +69,11 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     maxParallelBuilds: int(env, 'PAAS_MAX_PARALLEL_BUILDS', 2),
     maxSourceMb: int(env, 'PAAS_BUILD_MAX_SOURCE_MB', 500),
     deployWaitMs: int(env, 'PAAS_BUILD_DEPLOY_WAIT_MS', 60_000),
+    cleanupMs: int(env, 'PAAS_BUILDER_CLEANUP_MS', 30_000),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
   if (config.buildMemoryMb < 256) throw new ConfigError('PAAS_BUILD_MEMORY_MB must be at least 256');
+  if (config.cleanupMs < 1000) throw new ConfigError('PAAS_BUILDER_CLEANUP_MS must be at least 1000');
   if (config.maxParallelBuilds < 1) throw new ConfigError('PAAS_MAX_PARALLEL_BUILDS must be at least 1');
   for (const [name, path] of [['hook script', config.hookScript], ['node', config.nodePath]] as const) {
     if (/['\n]/.test(path)) throw new ConfigError(`the ${name} path must not contain quotes or newlines: ${path}`);

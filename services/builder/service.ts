@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../core/logger.js';
+import { controllerInventory, startCleanup } from './cleanup.js';
 import type { BuilderConfig } from './config.js';
 import { ControllerClient, type Controller } from './controller.js';
 import { DockerodeBuilder } from './docker.js';
@@ -13,7 +14,7 @@ import { BuildQueue } from './queue.js';
 import { readHostKey, startSshServer } from './sshserver.js';
 
 // The builder's parts wired together: the hook socket and the ssh server,
-// sharing the pushes in progress. main.ts gives it the real clients.
+// sharing the pushes in progress, and the clean-up loop of destroyed apps. main.ts gives it the real clients.
 
 async function ensureHostKey(path: string, log: Logger): Promise<void> {
   if (existsSync(path)) return;
@@ -66,9 +67,21 @@ export async function startBuilder(
     },
     { host: config.sshListenHost, port: config.sshPort },
   );
+  const stopCleanup = startCleanup(
+    {
+      reposDir: config.reposDir,
+      cacheDir: config.cacheDir,
+      cluster: config.cluster,
+      docker,
+      inventory: controllerInventory(config.apiUrl, config.internalToken),
+      log: logger.child({ module: 'cleanup' }),
+    },
+    config.cleanupMs,
+  );
   return {
     sshPort: ssh.port,
     async close() {
+      await stopCleanup();
       await ssh.close();
       await hooks.close();
     },

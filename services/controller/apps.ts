@@ -2,22 +2,29 @@ import { randomUUID } from 'node:crypto';
 import { forbidden, invalid, notFound, PaasError } from '../core/errors.js';
 import { assertAppName, generateAppName } from '../core/names.js';
 import { DEFAULT_SIZE } from '../core/sizes.js';
-import type { App, User } from '../core/types.js';
+import type { App, Collaborator, User } from '../core/types.js';
 import type { Deps } from './deps.js';
 import { appInfo, formationView, releaseView, type AppInfo, type ReleaseView } from './present.js';
 
-// Apps as users see them: an app is visible to its owner and to admins; to
-// anyone else it does not exist (404, no existence leak).
+// Apps as users see them: an app is visible to its owner, its collaborators
+// and admins; to anyone else it does not exist (404, no existence leak).
 
-export function canSee(user: User, app: App): boolean {
-  return user.admin || app.owner === user.id;
+/** Owner or admin; or a collaborator, given the user's collaborator record on this app (if any). */
+export function canSee(user: User, app: App, collaboration?: Collaborator): boolean {
+  if (user.admin || app.owner === user.id) return true;
+  return collaboration !== undefined && collaboration.user === user.id && collaboration.appId === app.id;
+}
+
+/** The user's collaborator record on the app, if any (one etcd get). */
+export function collaborationOf(deps: Deps, app: string, userId: string): Promise<Collaborator | undefined> {
+  return deps.store.get<Collaborator>(deps.store.keys.collaborator(app, userId));
 }
 
 /** The app if `user` may see it, else 404 exactly as for an app that does not exist. */
 export async function visibleApp(deps: Deps, user: User, name: string): Promise<App> {
   const app = await deps.store.get<App>(deps.store.keys.app(name));
-  if (!app || !canSee(user, app)) throw notFound(`Couldn't find that app.`);
-  return app;
+  if (app && (canSee(user, app) || canSee(user, app, await collaborationOf(deps, app.name, user.id)))) return app;
+  throw notFound(`Couldn't find that app.`);
 }
 
 /**
@@ -68,9 +75,16 @@ export async function createAppFor(deps: Deps, user: User, name: string | undefi
   throw invalid('Could not find a free app name; please choose one');
 }
 
+/** Every collaborator record of one user, across apps (one range read). */
+async function collaborationsOf(deps: Deps, userId: string): Promise<Collaborator[]> {
+  return (await deps.store.list<Collaborator>(deps.store.keys.allCollaborators())).filter((c) => c.user === userId);
+}
+
 export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
   const lookup = userLookup(deps);
-  const apps = (await deps.repo.listApps()).filter((a) => canSee(user, a));
+  const [all, mine] = await Promise.all([deps.repo.listApps(), user.admin ? [] : collaborationsOf(deps, user.id)]);
+  const grants = new Map(mine.map((c) => [c.appId, c]));
+  const apps = all.filter((a) => canSee(user, a, grants.get(a.id)));
   return Promise.all(apps.map((a) => infoOf(deps, a, lookup)));
 }
 

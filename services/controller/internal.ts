@@ -1,7 +1,7 @@
 import { forbidden, invalid, notFound } from '../core/errors.js';
 import { PROCESS_TYPE } from '../core/names.js';
 import type { App, ProcessTypes, Release, Route, User } from '../core/types.js';
-import { canSee } from './apps.js';
+import { canSee, collaborationOf } from './apps.js';
 import type { Deps } from './deps.js';
 import { appUrls } from './present.js';
 
@@ -19,7 +19,7 @@ export function parseAuthorizeRequest(body: Record<string, unknown>): AuthorizeR
   return app === undefined ? { fingerprint } : { fingerprint, app };
 }
 
-/** Whose key this is, and (with an app) whether they may push to it: owner or admin. */
+/** Whose key this is, and (with an app) whether they may push to it: owner, collaborator or admin. */
 export async function authorize(deps: Deps, req: AuthorizeRequest): Promise<{ user: { id: string; email: string } }> {
   const key = await deps.repo.getSshKey(req.fingerprint);
   const user = key && (await deps.repo.getUser(key.user));
@@ -27,7 +27,7 @@ export async function authorize(deps: Deps, req: AuthorizeRequest): Promise<{ us
   if (req.app !== undefined) {
     const app = await deps.store.get<App>(deps.store.keys.app(req.app));
     if (!app) throw notFound(`Couldn't find that app.`);
-    if (!canSee(user, app)) throw forbidden(`You do not have access to the app ${app.name}.`);
+    if (!canSee(user, app, await collaborationOf(deps, app.name, user.id))) throw forbidden(`You do not have access to the app ${app.name}.`);
   }
   return { user: { id: user.id, email: user.email } };
 }

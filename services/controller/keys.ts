@@ -1,4 +1,4 @@
-import { invalid } from '../core/errors.js';
+import { invalid, notFound } from '../core/errors.js';
 import { parsePublicKey } from '../core/sshkeys.js';
 import type { SshKey, User } from '../core/types.js';
 import { keyView, type KeyView } from './present.js';
@@ -21,6 +21,13 @@ export function keyRecord(user: User, publicKey: unknown, now = new Date()): Ssh
 
 export async function addKey(repo: Repo, user: User, publicKey: unknown): Promise<KeyView> {
   return keyView(await repo.addSshKey(keyRecord(user, publicKey)));
+}
+
+/** Removes one of the user's own keys by fingerprint; anyone else's (or none) is 404. */
+export async function removeKey(repo: Repo, user: User, fingerprint: string): Promise<KeyView> {
+  const removed = fingerprint.length <= 200 ? await repo.removeSshKey(fingerprint, user.id) : undefined;
+  if (!removed) throw notFound(`Couldn't find that SSH key.`);
+  return keyView(removed);
 }
 
 export async function listKeys(repo: Repo, user: User): Promise<KeyView[]> {

@@ -25,6 +25,7 @@ export interface AppInfo {
   web_url: string;
   git_url: string;
   release: { version: number } | null;
+  maintenance: boolean;
 }
 
 export function appUrls(app: string, urls: UrlSettings): { web_url: string; git_url: string } {
@@ -47,6 +48,7 @@ export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): A
     created_at: app.createdAt,
     ...appUrls(app.name, urls),
     release: app.latestRelease > 0 ? { version: app.latestRelease } : null,
+    maintenance: app.maintenance ?? false,
   };
 }
 

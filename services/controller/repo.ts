@@ -1,7 +1,7 @@
 import type { Store } from '../core/store.js';
 import { conflict } from '../core/errors.js';
 import type { KeyLayout } from '../core/keys.js';
-import type { App, SshKey, TokenRecord, User } from '../core/types.js';
+import type { App, SshKey, TokenRecord, User, UserTokenRef } from '../core/types.js';
 
 // The controller's reads and writes beyond core's Store: users, tokens and
 // SSH keys. Every multi-key write is one etcd transaction guarded by a
@@ -40,18 +40,30 @@ export class Repo {
       .then(
         etcd.put(userKey).value(JSON.stringify(user)),
         etcd.put(emailKey).value(JSON.stringify(user.id)),
-        etcd.put(this.keys.token(token.hash)).value(JSON.stringify(token.record)),
+        ...this.tokenPuts(token.hash, token.record),
       )
       .commit();
     if (!res.succeeded) throw conflict(`A user with the email ${user.email} already exists`);
     return user;
   }
 
-  /** Stores a new token; never overwrites one (a hash collision would be a bug). */
+  /** Stores a new token and its per-user index entry; never overwrites one (a hash collision would be a bug). */
   async addToken(hash: string, record: TokenRecord): Promise<void> {
     const key = this.keys.token(hash);
-    const res = await this.store.etcd.if(key, 'Create', '==', 0).then(this.store.etcd.put(key).value(JSON.stringify(record))).commit();
+    const res = await this.store.etcd
+      .if(key, 'Create', '==', 0)
+      .then(...this.tokenPuts(hash, record))
+      .commit();
     if (!res.succeeded) throw conflict('Token already exists');
+  }
+
+  /** The writes of a new token: its record and, when it has an id, /user-tokens/<user>/<id> -> {hash}. */
+  private tokenPuts(hash: string, record: TokenRecord) {
+    const { etcd } = this.store;
+    const ref: UserTokenRef = { hash };
+    const puts = [etcd.put(this.keys.token(hash)).value(JSON.stringify(record))];
+    if (record.id) puts.push(etcd.put(this.keys.userToken(record.user, record.id)).value(JSON.stringify(ref)));
+    return puts;
   }
 
   getSshKey(fingerprint: string): Promise<SshKey | undefined> {
@@ -64,6 +76,16 @@ export class Repo {
     const res = await this.store.etcd.if(k, 'Create', '==', 0).then(this.store.etcd.put(k).value(JSON.stringify(key))).commit();
     if (!res.succeeded) throw conflict('This key is already in use by an account');
     return key;
+  }
+
+  /** Deletes the key if it is this user's (and unchanged since read); undefined when it is not theirs or is gone. */
+  async removeSshKey(fingerprint: string, userId: string): Promise<SshKey | undefined> {
+    const k = this.keys.sshKey(fingerprint);
+    const kv = (await this.store.etcd.get(k).exec()).kvs[0];
+    const key = kv && (JSON.parse(kv.value.toString()) as SshKey);
+    if (!kv || !key || key.user !== userId) return undefined;
+    const res = await this.store.etcd.if(k, 'Mod', '==', kv.mod_revision).then(this.store.etcd.delete().key(k)).commit();
+    return res.succeeded ? key : undefined;
   }
 
   async listSshKeys(userId: string): Promise<SshKey[]> {

@@ -1,10 +1,15 @@
 import { Router } from 'express';
+import { accessRoutes } from './accessroutes.js';
 import { createAppFor, formationOf, infoOf, listAppsFor, releasesOf, requestedName, visibleApp } from './apps.js';
+import { configRoutes } from './configroutes.js';
 import type { Deps } from './deps.js';
 import { bodyOf, param, requireAdmin, requireInternal, requireUser, userOf } from './http.js';
 import { authorize, createBuildRelease, internalApp, parseAuthorizeRequest, parseBuildRelease } from './internal.js';
 import { addKey, listKeys } from './keys.js';
+import { lifecycleRoutes } from './lifecycleroutes.js';
+import { appInventory } from './inventory.js';
 import { accountView } from './present.js';
+import { psRoutes } from './psroutes.js';
 import { createUser, normaliseEmail, parseAdminFlag } from './users.js';
 
 // Thin handlers: read the request, call a domain function, answer. Errors
@@ -14,6 +19,10 @@ import { createUser, normaliseEmail, parseAdminFlag } from './users.js';
 export function userRoutes(deps: Deps): Router {
   const r = Router();
   r.use(requireUser(deps.repo));
+  r.use(accessRoutes(deps));
+  r.use(lifecycleRoutes(deps));
+  r.use(configRoutes(deps));
+  r.use(psRoutes(deps));
 
   r.get('/account', (_req, res) => {
     res.json(accountView(userOf(res)));
@@ -64,6 +73,10 @@ export function internalRoutes(deps: Deps, internalToken: string): Router {
 
   r.post('/authorize', async (req, res) => {
     res.json(await authorize(deps, parseAuthorizeRequest(bodyOf(req))));
+  });
+
+  r.get('/apps', async (_req, res) => {
+    res.json(await appInventory(deps.store));
   });
 
   r.get('/apps/:app', async (req, res) => {

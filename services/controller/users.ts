@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalid } from '../core/errors.js';
 import type { User } from '../core/types.js';
-import { hashToken, newToken } from './auth.js';
+import { mintedToken } from './tokens.js';
 import type { Repo } from './repo.js';
 
 // Users and their API tokens.
@@ -30,16 +30,16 @@ export interface NewUser {
 
 export async function createUser(repo: Repo, input: { email: string; admin: boolean }, now = new Date()): Promise<NewUser> {
   const user: User = { id: randomUUID(), email: input.email, admin: input.admin, createdAt: now.toISOString() };
-  const token = newToken();
-  await repo.createUser(user, { hash: hashToken(token), record: { user: user.id, description: 'first token', createdAt: user.createdAt } });
-  return { user, token };
+  const minted = mintedToken(user.id, 'first token', now);
+  await repo.createUser(user, minted);
+  return { user, token: minted.token };
 }
 
 /** Mints another token for an existing user. */
 export async function mintToken(repo: Repo, user: User, description: string, now = new Date()): Promise<string> {
-  const token = newToken();
-  await repo.addToken(hashToken(token), { user: user.id, description, createdAt: now.toISOString() });
-  return token;
+  const minted = mintedToken(user.id, description, now);
+  await repo.addToken(minted.hash, minted.record);
+  return minted.token;
 }
 
 /**

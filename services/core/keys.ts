@@ -25,6 +25,8 @@ export interface KeyLayout {
   schedulerElection(): string;
   collaborator(app: string, user: string): string;
   collaborators(app: string): string;
+  /** Every app's collaborators: the prefix of all collaborator keys. */
+  allCollaborators(): string;
   domain(hostname: string): string;
   domains(): string;
   restart(app: string): string;
@@ -63,6 +65,7 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     schedulerElection: () => `${p}/election/scheduler`,
     collaborator: (app, user) => `${p}/collaborators/${app}/${user}`,
     collaborators: (app) => `${p}/collaborators/${app}/`,
+    allCollaborators: () => `${p}/collaborators/`,
     domain: (hostname) => `${p}/domains/${hostname}`,
     domains: () => `${p}/domains/`,
     restart: (app) => `${p}/restarts/${app}`,

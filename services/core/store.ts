@@ -118,7 +118,10 @@ export class Store {
    * distinct, gap-free versions.
    */
   async createRelease(appName: string, make: (version: number, previous: Release | undefined) => Omit<Release, 'version' | 'app'>): Promise<Release> {
-    for (let attempt = 0; attempt < 20; attempt++) {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      // After a lost race, wait a little (random, growing) so that many
+      // concurrent writers spread out instead of colliding again at once.
+      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * attempt)));
       const cur = await this.getVersioned<App>(this.keys.app(appName));
       if (!cur) throw notFound(`Couldn't find that app.`);
       const prevVersion = cur.value.latestRelease;

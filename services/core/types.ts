@@ -10,6 +10,8 @@ export interface App {
   createdAt: string; // ISO time
   /** Version of the newest release; 0 while the app has none. Bumped by a compare-and-swap with the release itself. */
   latestRelease: number;
+  /** In maintenance the router answers 503 with a maintenance page instead of proxying. */
+  maintenance?: boolean;
 }
 
 export interface Release {
@@ -89,6 +91,10 @@ export interface Route {
   upstreams: string[];
   /** The release those containers run (0 or absent: none). The builder waits for it after a push. */
   release?: number;
+  /** The app's custom domains (besides <app>.<domain>), copied by the scheduler from /domains/. */
+  domains?: string[];
+  /** Copied from the app record: the router answers 503 with a maintenance page. */
+  maintenance?: boolean;
   updatedAt: string;
 }
 
@@ -102,7 +108,25 @@ export interface User {
 /** Stored under /tokens/<sha256 of the token>; the token itself is never stored. */
 export interface TokenRecord {
   user: string;
+  /** Also the last segment of its index key /user-tokens/<user>/<id> (absent on tokens minted before ids existed). */
+  id?: string;
   description: string;
+  createdAt: string;
+  /** The token's last four characters, to tell tokens apart in a list. */
+  last4?: string;
+}
+
+/** Stored under /user-tokens/<user>/<token id>: the per-user index of tokens, written with the token. */
+export interface UserTokenRef {
+  hash: string;
+}
+
+/** Stored under /collaborators/<app>/<user id>: a user other than the owner who may see, push to and change the app. */
+export interface Collaborator {
+  user: string;
+  app: string;
+  /** The App.id it was granted on: a grant left over from a destroyed app does not carry to a new app of that name. */
+  appId: string;
   createdAt: string;
 }
 
@@ -110,5 +134,12 @@ export interface SshKey {
   fingerprint: string; // SHA256:... as ssh-keygen prints it
   user: string;
   publicKey: string; // "ssh-ed25519 AAAA... comment"
+  createdAt: string;
+}
+
+/** Stored under /domains/<hostname>: a custom domain, unique across apps. */
+export interface Domain {
+  hostname: string;
+  app: string;
   createdAt: string;
 }

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import type { Route } from '../core/types.js';
+import type { Site } from './render.js';
 
 // Pure decisions of the router: what nginx should hold, and the smallest
 // change from what it holds.
@@ -64,3 +65,13 @@ export function upstreamChanges(desired: ReadonlyMap<string, readonly string[]>,
   return { set, remove };
 }
 
+/** The renderer's sites: each routed app with its custom domains and maintenance flag (validated by the renderer). */
+export function sitesOf(routes: readonly Route[]): Site[] {
+  const out: Site[] = [];
+  for (const route of routes) {
+    if (typeof route?.app !== 'string') continue;
+    const domains = Array.isArray(route.domains) ? route.domains : [];
+    out.push({ app: route.app, domains, maintenance: route.maintenance === true });
+  }
+  return out;
+}

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { isCustomHostname } from '../core/hostnames.js';
 import { isAppName } from '../core/names.js';
 import { ROUTER_LUA, SHARED_DICT } from './lua.js';
 
@@ -6,9 +7,16 @@ import { ROUTER_LUA, SHARED_DICT } from './lua.js';
 // Only validated app names and operator settings (checked below) reach the
 // text; upstream addresses never do (they go through the control endpoint).
 
+/** An app's server: its custom domains (besides <app>.<domain>) and whether it is in maintenance. */
+export interface Site {
+  app: string;
+  domains?: readonly string[];
+  maintenance?: boolean;
+}
+
 export interface NginxModel {
-  /** Apps that have a route. Invalid names are dropped and reported. */
-  apps: readonly string[];
+  /** Apps that have a route (a name, or a Site). Invalid names and domains are dropped and reported. */
+  apps: readonly (string | Site)[];
   /** Apps answer at <app>.<domain>. */
   domain: string;
   /** Public listen address and port. */
@@ -24,6 +32,8 @@ export interface NginxModel {
 
 export interface Rejected {
   app: string;
+  /** Set when only this custom domain of the app was dropped. */
+  domain?: string;
   reason: string;
 }
 
@@ -36,6 +46,10 @@ export interface Rendered {
 
 export const DEFAULT_MODULES_INCLUDE = '/etc/nginx/modules-enabled/*.conf';
 export const NO_SUCH_APP = 'No such app';
+/** The body of a 503 for an app in maintenance (no quotes, backslashes or $: it sits in a quoted nginx string). */
+export const MAINTENANCE_PAGE =
+  '<!DOCTYPE html><html><head><meta charset=utf-8><title>Offline for maintenance</title></head>' +
+  '<body><h1>Offline for maintenance</h1><p>This app is undergoing maintenance right now. Please check back soon.</p></body></html>';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const SAFE_PATH = /^\/[A-Za-z0-9._/+@-]*$/;
@@ -81,17 +95,64 @@ export function partitionApps(apps: readonly string[]): { apps: string[]; reject
   return { apps: [...ok].sort(), rejected };
 }
 
-function appServer(app: string, m: NginxModel, listen: string): string {
-  return `
-    # app: ${app}
-    server {
-        listen ${listen}:${m.httpPort};
-        server_name ${app}.${m.domain};
-        set $paas_app ${app};
-        location / {
+/**
+ * Valid sites, sorted by app, each app once with its valid custom domains
+ * sorted; a domain is dropped (and reported) when invalid, when it is
+ * another app's default name, or when an app earlier in name order has it.
+ */
+export function partitionSites(entries: readonly (string | Site)[], domain: string): { sites: Site[]; rejected: Rejected[] } {
+  const asSite = (e: string | Site): Site => (typeof e === 'object' && e !== null ? e : { app: e });
+  const byApp = new Map<string, Site>();
+  const rejected: Rejected[] = [];
+  for (const e of entries) {
+    const site = asSite(e);
+    if (typeof site.app !== 'string' || !isAppName(site.app)) {
+      rejected.push({ app: String(site.app), reason: 'not a valid app name' });
+      continue;
+    }
+    const prev = byApp.get(site.app);
+    const domains = [...(prev?.domains ?? []), ...(Array.isArray(site.domains) ? site.domains : [])];
+    byApp.set(site.app, { app: site.app, domains, maintenance: prev?.maintenance === true || site.maintenance === true });
+  }
+  const apps = [...byApp.keys()].sort();
+  const defaults = new Set(apps.map((a) => `${a}.${domain}`));
+  const taken = new Map<string, string>();
+  const sites = apps.map((app): Site => {
+    const site = byApp.get(app) as Site;
+    const ok = new Set<string>();
+    for (const d of site.domains ?? []) {
+      const shown = String(d).slice(0, 300);
+      if (!isCustomHostname(d, domain)) rejected.push({ app, domain: shown, reason: 'not a valid custom domain' });
+      else if (defaults.has(d)) rejected.push({ app, domain: d, reason: 'is the default name of an app' });
+      else if (taken.has(d) && taken.get(d) !== app) rejected.push({ app, domain: d, reason: `also claimed by ${taken.get(d)}` });
+      else {
+        taken.set(d, app);
+        ok.add(d);
+      }
+    }
+    return { app, domains: [...ok].sort(), maintenance: site.maintenance === true };
+  });
+  return { sites, rejected };
+}
+
+function appServer(site: Site, m: NginxModel, listen: string): string {
+  const names = [`${site.app}.${m.domain}`, ...(site.domains ?? [])].join(' ');
+  const location = site.maintenance
+    ? `        location / {
+            default_type text/html;
+            return 503 "${MAINTENANCE_PAGE}\\n";
+        }`
+    : `        location / {
             access_by_lua_block { require("paas_router").access() }
             proxy_pass http://paas_apps;
-        }
+        }`;
+  return `
+    # app: ${site.app}
+    server {
+        listen ${listen}:${m.httpPort};
+        server_name ${names};
+        set $paas_app ${site.app};
+${location}
     }
 `;
 }
@@ -99,11 +160,12 @@ function appServer(app: string, m: NginxModel, listen: string): string {
 /** The whole nginx.conf for the model. Throws on invalid operator settings; drops invalid app names. */
 export function renderNginx(m: NginxModel): Rendered {
   checkModel(m);
-  const { apps, rejected } = partitionApps(m.apps);
+  const { sites, rejected } = partitionSites(m.apps, m.domain);
+  const apps = sites.map((s) => s.app);
   const listen = listenAddress(m.listen);
   const d = m.dir.replace(/\/+$/, '');
   const modules = m.modulesInclude ?? DEFAULT_MODULES_INCLUDE;
-  const config = `# Written by the paas router; do not edit (it is rewritten on every change of apps).
+  const config = `# Written by the paas router; do not edit (it is rewritten on every change of apps, domains or maintenance).
 include ${modules};
 
 daemon on;
@@ -177,7 +239,7 @@ ${ROUTER_LUA}
             return 404 "${NO_SUCH_APP}\\n";
         }
     }
-${apps.map((app) => appServer(app, m, listen)).join('')}
+${sites.map((site) => appServer(site, m, listen)).join('')}
     server {
         listen 127.0.0.1:${m.controlPort};
         server_name _;

@@ -2,12 +2,13 @@ import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import type { Route } from '../core/types.js';
 import type { UpstreamControl } from './control.js';
-import { desiredUpstreams, upstreamChanges } from './model.js';
+import { desiredUpstreams, sitesOf, upstreamChanges } from './model.js';
 import { NginxError, type Nginx } from './nginx.js';
 import { appAtLine, renderNginx, type NginxModel } from './render.js';
 
-// The reconcile loop: routes in etcd -> nginx. The set of apps decides the
-// config (render, check, swap, reload only when it changes); the upstreams of
+// The reconcile loop: routes in etcd -> nginx. The set of apps, their custom
+// domains and maintenance flags decide the config (render, check, swap,
+// reload only when it changes); the upstreams of
 // each app go to nginx's Lua balancer through the control endpoint, so a
 // blue-green swap reloads nothing.
 
@@ -105,7 +106,7 @@ export class Router {
     const { nginx, control, log } = this.deps;
     const routes = await this.deps.table.routes();
     const desired = desiredUpstreams(routes);
-    const rendered = renderNginx({ ...this.deps.settings, apps: [...desired.upstreams.keys()] });
+    const rendered = renderNginx({ ...this.deps.settings, apps: sitesOf(routes) });
     this.report(rendered.rejected, desired.invalid);
 
     if (!this.installedRead) {
@@ -176,11 +177,14 @@ export class Router {
   }
 
   /** Logs rejected names and addresses once per distinct set, not on every pass. */
-  private report(rejected: Array<{ app: string; reason: string }>, invalid: Array<{ app: string; upstream: string }>): void {
+  private report(rejected: Array<{ app: string; domain?: string; reason: string }>, invalid: Array<{ app: string; upstream: string }>): void {
     const key = JSON.stringify([rejected, invalid]);
     if (key === this.lastReport) return;
     this.lastReport = key;
-    for (const r of rejected) this.deps.log.warn({ app: r.app, reason: r.reason }, 'route ignored');
+    for (const r of rejected) {
+      if (r.domain !== undefined) this.deps.log.warn({ app: r.app, domain: r.domain, reason: r.reason }, 'custom domain ignored');
+      else this.deps.log.warn({ app: r.app, reason: r.reason }, 'route ignored');
+    }
     for (const i of invalid) this.deps.log.warn({ app: i.app, upstream: i.upstream }, 'upstream ignored: not host:port');
   }
 }

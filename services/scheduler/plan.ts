@@ -1,3 +1,4 @@
+import { generationOf, type RestartRecord } from '../core/restarts.js';
 import { DEFAULT_SIZE, SIZES, type Size } from '../core/sizes.js';
 import type { Assignment, Formation, Instance, ProcessTypes, Route } from '../core/types.js';
 import { place, type HostRoom, type Placed } from './place.js';
@@ -21,6 +22,12 @@ export interface AppInput {
   /** The app's latest release, if it has one. */
   release?: LatestRelease;
   formation: Formation;
+  /** Custom domains (valid, lowercase), copied into the route for the router. */
+  domains?: string[];
+  /** Maintenance mode: copied into the route; the router answers 503. */
+  maintenance?: boolean;
+  /** The app's restart record (keys.restart): containers of an older generation are replaced like those of an older release. */
+  restart?: RestartRecord;
 }
 
 export interface PlanInput {
@@ -45,8 +52,10 @@ export interface Plan {
   recheckInMs?: number;
 }
 
-export function assignmentId(app: string, type: string, index: number, release: number): string {
-  return `${app}.${type}.${index}.v${release}`;
+/** `<app>.<type>.<index>.v<release>`, plus `.g<generation>` once the dyno has been restarted. */
+export function assignmentId(app: string, type: string, index: number, release: number, generation = 0): string {
+  const id = `${app}.${type}.${index}.v${release}`;
+  return generation > 0 ? `${id}.g${generation}` : id;
 }
 
 function sizeOf(name: string | undefined): Size {
@@ -59,7 +68,7 @@ function quantities(formation: Formation): [string, { quantity: number; size: st
   return Object.entries(f).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The containers an app should run (without host): indices 1..q of the latest release per type. */
+/** The containers an app should run (without host): indices 1..q of the latest release per type, at their restart generation. */
 export function desiredFor(app: AppInput, now: number): Omit<Assignment, 'host'>[] {
   const r = app.release;
   if (!r || !r.image) return [];
@@ -70,7 +79,7 @@ export function desiredFor(app: AppInput, now: number): Omit<Assignment, 'host'>
     const size = sizeOf(entry.size);
     for (let index = 1; index <= Math.max(0, Math.floor(entry.quantity)); index++) {
       out.push({
-        id: assignmentId(app.name, type, index, r.version),
+        id: assignmentId(app.name, type, index, r.version, generationOf(app.restart, type, index)),
         app: app.name,
         release: r.version,
         type,
@@ -136,19 +145,31 @@ export function plan(input: PlanInput): Plan {
     }
     const surplus = mine.filter((a) => !desiredIds.has(a.id));
     const latest = app.release?.version ?? 0;
+    // A surplus container is replaced (kept until its successors are up) when
+    // it runs an older release, or when a desired container of another
+    // generation takes its slot (a restart); otherwise it is a scale-down.
+    const slots = new Set(desired.map((d) => `${d.type}.${d.index}`));
+    const replaced = (a: Assignment) => a.release < latest || slots.has(`${a.type}.${a.index}`);
     const allUp = (type: string) =>
       desired.filter((d) => d.type === type).every((d) => current.some((c) => c.id === d.id && upInstance(c)));
 
     // Route: the latest release's web instances once all are up; until then
-    // the older ones that are up, so traffic never goes to nothing.
+    // the older ones that are up, so traffic never goes to nothing, with the
+    // desired ones of the same release (a restart replaces only some).
     const webUpNew = current.filter((a) => a.type === 'web').flatMap((a) => upInstance(a) ?? []);
-    const webUpOld = surplus.filter((a) => a.type === 'web' && a.release < latest).flatMap((a) => upInstance(a) ?? []);
-    const chosen = allUp('web') || webUpOld.length === 0 ? webUpNew : webUpOld;
+    const webUpOld = surplus.filter((a) => a.type === 'web' && replaced(a)).flatMap((a) => upInstance(a) ?? []);
+    const oldReleases = new Set(webUpOld.map((i) => i.release));
+    const chosen = allUp('web') || webUpOld.length === 0 ? webUpNew : [...webUpOld, ...webUpNew.filter((i) => oldReleases.has(i.release))];
     const upstreams = [...new Set(chosen.map(upstreamOf))].sort();
     const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
     const stored = routeOf.get(app.name);
-    if (!stored || !sameList(stored.upstreams, upstreams) || (stored.release ?? 0) !== release) {
-      out.routes.push({ app: app.name, upstreams, release, updatedAt: new Date(input.now).toISOString() });
+    const domains = [...new Set(app.domains ?? [])].sort();
+    const maintenance = app.maintenance === true;
+    const moved = !stored || !sameList(stored.upstreams, upstreams) || (stored.release ?? 0) !== release;
+    if (moved || !sameList(stored.domains ?? [], domains) || (stored.maintenance ?? false) !== maintenance) {
+      // updatedAt dates the upstreams (the drain delay counts from it): a change of domains or maintenance keeps it.
+      const updatedAt = moved ? new Date(input.now).toISOString() : stored.updatedAt;
+      out.routes.push({ app: app.name, upstreams, release, ...(domains.length > 0 && { domains }), ...(maintenance && { maintenance }), updatedAt });
     }
 
     // Surplus containers go once their replacements are up (scale-down of
@@ -157,7 +178,7 @@ export function plan(input: PlanInput): Plan {
     const routed = new Set(stored?.upstreams ?? []);
     const drainedAt = stored ? Date.parse(stored.updatedAt) + input.drainMs : 0;
     for (const a of surplus) {
-      if (a.release < latest && !allUp(a.type)) continue;
+      if (replaced(a) && !allUp(a.type)) continue;
       if (a.type === 'web') {
         const inst = instanceOf.get(`${a.app}/${a.id}`);
         if (inst && routed.has(upstreamOf(inst))) continue; // the new route is written first

@@ -27,7 +27,7 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-const WATCHED = ['apps', 'releases', 'formation', 'hosts', 'instances', 'assignments', 'routes'] as const;
+const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'instances', 'assignments', 'routes'] as const;
 
 /**
  * The scheduler election. etcd3 puts an election's keys under

@@ -1,6 +1,7 @@
 import type { Etcd3 } from 'etcd3';
+import type { RestartRecord } from '../core/restarts.js';
 import type { Store } from '../core/store.js';
-import type { App, Assignment, Formation, Host, Instance, Release, Route } from '../core/types.js';
+import type { App, Assignment, Domain, Formation, Host, Instance, Release, Route } from '../core/types.js';
 import type { AppInput, Plan, PlanInput } from './plan.js';
 
 // The scheduler's two edges with etcd: read a consistent snapshot into the
@@ -22,13 +23,20 @@ export async function loadPlanInput(store: Store, opts: { now: number; drainMs: 
     range<Instance>(k.instances()),
     range<Route>(k.routes()),
   ]);
+  const domainsOf = new Map<string, string[]>();
+  for (const d of await range<Domain>(k.domains())) domainsOf.set(d.app, [...(domainsOf.get(d.app) ?? []), d.hostname]);
   const apps = await Promise.all(
     appRecords.map(async (a): Promise<AppInput> => {
-      const [release, formation] = await Promise.all([
+      const [release, formation, restart] = await Promise.all([
         a.latestRelease > 0 ? getAt<Release>(store.etcd, k.release(a.name, a.latestRelease), rev) : undefined,
         getAt<Formation>(store.etcd, k.formation(a.name), rev),
+        getAt<RestartRecord>(store.etcd, k.restart(a.name), rev),
       ]);
       const input: AppInput = { name: a.name, formation: formation ?? {} };
+      const domains = domainsOf.get(a.name);
+      if (domains) input.domains = domains;
+      if (a.maintenance) input.maintenance = true;
+      if (restart) input.restart = restart;
       if (release) input.release = { version: release.version, image: release.image, config: release.config, processTypes: release.processTypes };
       return input;
     }),

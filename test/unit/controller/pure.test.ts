@@ -81,8 +81,10 @@ describe('views', () => {
       web_url: 'http://my-app.paas.test:8080/',
       git_url: 'ssh://git@git.paas.test:22/my-app.git',
       release: { version: 3 },
+      maintenance: false,
     });
     expect(appInfo(app, undefined, urls).release).toBeNull();
+    expect(appInfo({ ...app, maintenance: true }, undefined, urls).maintenance).toBe(true);
   });
   it('shapes releases and formations', () => {
     const r: Release = { app: 'my-app', version: 2, image: 'i', config: { SECRET: 's' }, processTypes: {}, description: 'Deploy abc', createdBy: 'builder', createdAt: 't' };

@@ -1,0 +1,164 @@
+import { conflict, invalid, notFound } from '../core/errors.js';
+import { assertAppName } from '../core/names.js';
+import type { Store } from '../core/store.js';
+import type { App, Domain, User } from '../core/types.js';
+import { infoOf, ownedApp, visibleApp } from './apps.js';
+import type { Deps } from './deps.js';
+import type { AppInfo } from './present.js';
+
+// The app's life after create: maintenance on/off, rename and destroy. Each
+// is one etcd transaction that compares the app record it read, so a change
+// racing it (a release, a domain added) makes it retry, never half-apply.
+
+/** etcd refuses a transaction with more operations than this (its --max-txn-ops default). */
+export const MAX_TXN_OPS = 128;
+
+export interface AppPatch {
+  name?: string;
+  maintenance?: boolean;
+}
+
+/** Validates PATCH /apps/:app's body; pure. */
+export function parseAppPatch(body: Record<string, unknown>): AppPatch {
+  const out: AppPatch = {};
+  if (body.maintenance !== undefined) {
+    if (typeof body.maintenance !== 'boolean') throw invalid('maintenance must be true or false');
+    out.maintenance = body.maintenance;
+  }
+  if (body.name !== undefined) out.name = assertAppName(body.name);
+  if (out.name === undefined && out.maintenance === undefined) throw invalid('Nothing to change: give a new "name" or "maintenance": true|false');
+  return out;
+}
+
+/** PATCH /apps/:app: a rename needs the owner (or an admin); maintenance any user who sees the app. */
+export async function patchApp(deps: Deps, user: User, name: string, patch: AppPatch): Promise<AppInfo> {
+  const renaming = patch.name !== undefined && patch.name !== name;
+  const app = renaming ? await ownedApp(deps, user, name, 'rename it') : await visibleApp(deps, user, name);
+  if (renaming) return infoOf(deps, await renameApp(deps.store, app.name, patch.name as string, patch.maintenance));
+  if (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance) return infoOf(deps, app);
+  return infoOf(deps, await setMaintenance(deps.store, app.name, patch.maintenance));
+}
+
+export async function setMaintenance(store: Store, name: string, on: boolean): Promise<App> {
+  const key = store.keys.app(name);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const cur = await store.getVersioned<App>(key);
+    if (!cur) throw notFound(`Couldn't find that app.`);
+    const app: App = { ...cur.value, maintenance: on };
+    const res = await store.etcd.if(key, 'Mod', '==', cur.modRevision).then(store.etcd.put(key).value(JSON.stringify(app))).commit();
+    if (res.succeeded) return app;
+  }
+  throw conflict(`Too many concurrent changes to ${name}; try again`);
+}
+
+interface Kv {
+  key: string;
+  value: string;
+  mod: string;
+}
+
+async function range(store: Store, prefix: string): Promise<Kv[]> {
+  const res = await store.etcd.getAll().prefix(prefix).exec();
+  return res.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), mod: kv.mod_revision }));
+}
+
+async function one(store: Store, key: string): Promise<Kv | undefined> {
+  const kv = (await store.etcd.get(key).exec()).kvs[0];
+  return kv ? { key, value: kv.value.toString(), mod: kv.mod_revision } : undefined;
+}
+
+/** A JSON record with its `app` field (if it has one naming `from`) set to `to`. */
+export function renamedRecord(json: string, from: string, to: string): string {
+  const v: unknown = JSON.parse(json);
+  if (typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { app?: unknown }).app === from) return JSON.stringify({ ...v, app: to });
+  return json;
+}
+
+/**
+ * Moves the app record, its releases, formation, domains and collaborators
+ * from `from` to `to` in one transaction: the new name must be free, the old
+ * record and every moved key unchanged since read. Whatever else sits under
+ * the old name (a collaborator added meanwhile, the restart record) is
+ * deleted, so nothing is left for a future app of the old name to inherit.
+ */
+export async function renameApp(store: Store, from: string, to: string, maintenance?: boolean): Promise<App> {
+  const k = store.keys;
+  const { etcd } = store;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const appKv = await one(store, k.app(from));
+    if (!appKv) throw notFound(`Couldn't find that app.`);
+    if (await one(store, k.app(to))) throw conflict(`Name ${to} is already taken`);
+    const [releases, collaborators, formation, allDomains] = await Promise.all([
+      range(store, k.releases(from)),
+      range(store, k.collaborators(from)),
+      one(store, k.formation(from)),
+      range(store, k.domains()),
+    ]);
+    const domains = allDomains.filter((d) => (JSON.parse(d.value) as Domain).app === from);
+    const moved = [...releases, ...collaborators, ...(formation ? [formation] : []), ...domains];
+    if (moved.length + 6 > MAX_TXN_OPS) {
+      throw invalid(`${from} has too many releases, collaborators and domains (${moved.length}) to rename in one step; the store allows ${MAX_TXN_OPS} operations per transaction`);
+    }
+    const app: App = { ...(JSON.parse(appKv.value) as App), name: to, ...(maintenance !== undefined && { maintenance }) };
+    const newKey = (key: string): string => {
+      if (key === k.formation(from)) return k.formation(to);
+      if (key.startsWith(k.releases(from))) return k.releases(to) + key.slice(k.releases(from).length);
+      if (key.startsWith(k.collaborators(from))) return k.collaborators(to) + key.slice(k.collaborators(from).length);
+      return key; // domains are keyed by hostname: only their app field changes
+    };
+    let txn = etcd
+      .if(k.app(to), 'Create', '==', 0)
+      .and(k.app(from), 'Mod', '==', appKv.mod)
+      .and(k.formation(to), 'Create', '==', 0);
+    for (const kv of moved) txn = txn.and(kv.key, 'Mod', '==', kv.mod);
+    const res = await txn
+      .then(
+        etcd.delete().key(k.app(from)),
+        etcd.delete().prefix(k.releases(from)),
+        etcd.delete().prefix(k.collaborators(from)),
+        etcd.delete().key(k.formation(from)),
+        etcd.delete().key(k.restart(from)),
+        ...moved.map((kv) => etcd.put(newKey(kv.key)).value(renamedRecord(kv.value, from, to))),
+        etcd.put(k.app(to)).value(JSON.stringify(app)),
+      )
+      .commit();
+    if (res.succeeded) return app;
+  }
+  throw conflict(`Too many concurrent changes to ${from}; try again`);
+}
+
+/**
+ * Deletes the app record and everything under its name (releases, formation,
+ * collaborators, restart record) and its domains in one transaction that
+ * compares the app record. The scheduler then removes its assignments and
+ * route; the builder its repository and images.
+ */
+export async function destroyApp(store: Store, name: string): Promise<App> {
+  const k = store.keys;
+  const { etcd } = store;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const appKv = await one(store, k.app(name));
+    if (!appKv) throw notFound(`Couldn't find that app.`);
+    const domains = (await range(store, k.domains())).filter((d) => (JSON.parse(d.value) as Domain).app === name);
+    let txn = etcd.if(k.app(name), 'Mod', '==', appKv.mod);
+    for (const d of domains) txn = txn.and(d.key, 'Mod', '==', d.mod);
+    const res = await txn
+      .then(
+        etcd.delete().key(k.app(name)),
+        etcd.delete().prefix(k.releases(name)),
+        etcd.delete().key(k.formation(name)),
+        etcd.delete().prefix(k.collaborators(name)),
+        etcd.delete().key(k.restart(name)),
+        ...domains.map((d) => etcd.delete().key(d.key)),
+      )
+      .commit();
+    if (res.succeeded) return JSON.parse(appKv.value) as App;
+  }
+  throw conflict(`Too many concurrent changes to ${name}; try again`);
+}
+
+/** DELETE /apps/:app: owner or admin only. */
+export async function destroyAppFor(deps: Deps, user: User, name: string): Promise<AppInfo> {
+  const app = await ownedApp(deps, user, name, 'destroy it');
+  return infoOf(deps, await destroyApp(deps.store, app.name));
+}

@@ -1,0 +1,89 @@
+import { invalid, notFound } from '../core/errors.js';
+import type { App, Release, User } from '../core/types.js';
+import { userLookup } from './apps.js';
+import type { ConfigVars } from './configvars.js';
+import type { Deps } from './deps.js';
+import { releaseView, type ReleaseView } from './present.js';
+
+// One release (info, its config) and rollback: a new release copying an
+// older one's image, config and process types.
+
+/** Versions fit the 10 digits of the etcd key (keys.ts padVersion). */
+const MAX_VERSION = 9_999_999_999;
+
+/**
+ * A release named as Heroku's API accepts it: a version (12 or "12"), "v12",
+ * or the release id "<app>-v12" of `app`; pure. Throws invalid_params otherwise.
+ */
+export function parseReleaseRef(ref: unknown, app: string): number {
+  let v: number | undefined;
+  if (typeof ref === 'number') v = ref;
+  else if (typeof ref === 'string') {
+    const m = /^v?(\d{1,10})$/.exec(ref) ?? (ref.startsWith(`${app}-v`) ? /^(\d{1,10})$/.exec(ref.slice(app.length + 2)) : null);
+    if (m) v = Number(m[1]);
+  }
+  if (v === undefined || !Number.isSafeInteger(v) || v < 1 || v > MAX_VERSION) {
+    throw invalid(`Not a release: ${JSON.stringify(ref)?.slice(0, 80) ?? String(ref)}; give a version such as 12 or "v12"`);
+  }
+  return v;
+}
+
+export interface ReleaseInfo extends ReleaseView {
+  status: 'succeeded';
+  /** Whether this is the app's latest release. */
+  current: boolean;
+  /** The release's image (Heroku: its slug); null for a config-only release before any build. */
+  slug: { id: string } | null;
+}
+
+/** The release info view; pure. */
+export function releaseInfoView(release: Release, creator: User | undefined, latestVersion: number): ReleaseInfo {
+  return {
+    ...releaseView(release, creator),
+    status: 'succeeded',
+    current: release.version === latestVersion,
+    slug: release.image ? { id: release.image } : null,
+  };
+}
+
+async function getRelease(deps: Deps, app: App, version: number): Promise<Release> {
+  const release = version <= app.latestRelease ? await deps.store.get<Release>(deps.store.keys.release(app.name, version)) : undefined;
+  if (!release) throw notFound(`Couldn't find release v${version} of ${app.name}.`);
+  return release;
+}
+
+export async function releaseInfo(deps: Deps, app: App, version: number): Promise<ReleaseInfo> {
+  const release = await getRelease(deps, app, version);
+  return releaseInfoView(release, await userLookup(deps)(release.createdBy), app.latestRelease);
+}
+
+export async function releaseConfig(deps: Deps, app: App, version: number): Promise<ConfigVars> {
+  return (await getRelease(deps, app, version)).config;
+}
+
+/** Why `target` cannot be rolled back to, given the release it would follow; pure. */
+export function rollbackProblem(target: Release, latest: Release | undefined): string | undefined {
+  if (!target.image) return `v${target.version} has no build to roll back to (it was made before the first deploy)`;
+  if (latest && latest.version === target.version) return `v${target.version} is already the current release`;
+  return undefined;
+}
+
+/** Release vN+1 copying v`version`'s image, config and process types: "Rollback to vK". */
+export async function rollback(deps: Deps, app: App, user: User, version: number): Promise<ReleaseInfo> {
+  const target = await getRelease(deps, app, version);
+  const release = await deps.store.createRelease(app.name, (_v, previous) => {
+    const problem = rollbackProblem(target, previous);
+    if (problem) throw invalid(problem);
+    return {
+      image: target.image,
+      config: { ...target.config },
+      processTypes: { ...target.processTypes },
+      description: `Rollback to v${target.version}`,
+      ...(target.commit && { commit: target.commit }),
+      ...(target.buildId && { buildId: target.buildId }),
+      createdBy: user.id,
+      createdAt: new Date().toISOString(),
+    };
+  });
+  return releaseInfoView(release, user, release.version);
+}
