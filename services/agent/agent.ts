@@ -205,7 +205,14 @@ class Agent {
     this.tracked.get(a.id)?.probe?.abort();
     this.tracked.set(a.id, t);
     await this.report(a, t);
-    if (!s.running || !s.hostPort) return; // exited already: the next pass sees it
+    if (!s.running) return; // exited already: the next pass sees it
+    if (!listens(a)) {
+      // Only web processes listen on PORT: the others are up once they run
+      // (one that exits is seen as crashed by the next pass).
+      t.state = 'up';
+      return this.report(a, t);
+    }
+    if (!s.hostPort) return;
     const probe = new AbortController();
     t.probe = probe;
     void waitForPort({ address: config.hostAddress, port: s.hostPort, deadline: Date.now() + config.healthTimeoutMs, signal: probe.signal })
@@ -235,7 +242,7 @@ class Agent {
     const s = await runtime.inspect(c.id, a.port);
     if (s.running) {
       // Not ours yet (the agent restarted): adopt it as it is.
-      const ok = s.hostPort ? await tcpAccepts(config.hostAddress, s.hostPort) : false;
+      const ok = !listens(a) || (s.hostPort ? await tcpAccepts(config.hostAddress, s.hostPort) : false);
       if (!ok) return this.startAndProbe(a, c.id); // start is a no-op on a running container; probes again
       const adopted: Tracked = { app: a.app, containerId: c.id, port: s.hostPort ?? 0, state: 'up' };
       this.tracked.set(a.id, adopted);
@@ -265,4 +272,9 @@ class Agent {
     await store.put(store.keys.instance(a.app, a.id), instance, lease);
     this.written.set(a.id, json);
   }
+}
+
+/** Whether the process must answer on its port to be up: web processes only, as on Heroku. */
+function listens(a: Assignment): boolean {
+  return a.type === 'web';
 }

@@ -134,6 +134,17 @@ describe('agent', () => {
     expect((await instance('shop.web.2.v1'))?.state).toBe('up');
   });
 
+  it('reports a non-web process up once it runs, with no port to answer on', async () => {
+    const id = 'shop.worker.1.v1';
+    await store.put(store.keys.assignment(hostId, id), assignment({ id, type: 'worker', command: 'while true; do sleep 1; done' }));
+    const up = await upInstance(id);
+    const inspect = await docker.getContainer(up.containerId).inspect();
+    expect(inspect.State.Running).toBe(true);
+    expect(inspect.Config.Env).toContain('DYNO=worker.1');
+    await store.delete(store.keys.assignment(hostId, id));
+    await waitFor('worker removed', async () => ((await instance(id)) === undefined ? true : undefined));
+  });
+
   it('reports an assignment whose image does not exist as crashed', async () => {
     await store.put(store.keys.assignment(hostId, 'shop.worker.1.v1'), assignment({ id: 'shop.worker.1.v1', type: 'worker', image: `paas/no-such-image-${cluster}:1` }));
     const inst = await waitFor('crashed', async () => ((await instance('shop.worker.1.v1'))?.state === 'crashed' ? true : undefined));
