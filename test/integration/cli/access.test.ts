@@ -1,14 +1,14 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ctx } from '../../../cli/context.js';
 import { run } from '../../../cli/program.js';
 import { startController, type Harness } from '../controller/harness.js';
+import { CLI, runBin, type BinResult } from '../../support/bin.js';
 
 // access, tokens, keys:remove, git:remote and users:create --json against the
 // real controller (in-process, real etcd), the CLI in-process with
@@ -173,24 +173,13 @@ describe('git:remote', () => {
 });
 
 describe('the built paas binary', () => {
-  const root = resolve(import.meta.dirname, '../../..');
-  const bin = join(root, 'dist/cli/main.js');
+  const bin = CLI;
 
-  beforeAll(() => {
-    // tsc still emits when another part of the tree has type errors; the binary is what is checked
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
-  });
 
   // asynchronously: the controller answering it runs in this very process
-  async function bin_(args: string[], token: string): Promise<{ status: number; stdout: string; stderr: string }> {
+  async function bin_(args: string[], token: string): Promise<BinResult> {
     const env = { ...process.env, HOME: home, PAAS_CONFIG_DIR: join(tmp, 'bin-config'), PAAS_API_URL: h.url, PAAS_TOKEN: token };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
-      return { status: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { status: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+    return runBin(args, env);
   }
 
   it('creates and revokes a token; a revoked PAAS_TOKEN exits 1 with the API message', async () => {

@@ -1,14 +1,14 @@
-import { execFile, execFileSync, spawnSync } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import * as fs from 'node:fs';
 import git from 'isomorphic-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ctx } from '../../../cli/context.js';
 import { run } from '../../../cli/program.js';
 import { newUser, startController, type Harness } from '../controller/harness.js';
+import { CLI, runBin, type BinResult } from '../../support/bin.js';
 
 // The `paas` CLI against the real controller (in-process, real etcd): the
 // program runs in-process with its own environment, folders and output.
@@ -172,23 +172,12 @@ describe('paas CLI', () => {
 });
 
 describe('the built paas binary', () => {
-  const root = resolve(import.meta.dirname, '../../..');
-  const bin = join(root, 'dist/cli/main.js');
+  const bin = CLI;
 
-  beforeAll(() => {
-    // tsc still emits when another part of the tree has type errors; the binary is what is checked
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
-  });
 
   // asynchronously: the controller answering it runs in this very process
-  async function bin_(args: string[], env: NodeJS.ProcessEnv): Promise<{ status: number; stdout: string; stderr: string }> {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
-      return { status: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { status: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+  async function bin_(args: string[], env: NodeJS.ProcessEnv): Promise<BinResult> {
+    return runBin(args, env);
   }
 
   it('runs as a process: exit 0 with output, exit 1 with the API message', async () => {

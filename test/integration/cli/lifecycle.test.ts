@@ -1,14 +1,13 @@
-import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ctx } from '../../../cli/context.js';
 import { run } from '../../../cli/program.js';
 import { newUser, startController, type Harness } from '../controller/harness.js';
+import { CLI, runBin, type BinResult } from '../../support/bin.js';
 
 // domains, maintenance, apps:rename and apps:destroy: the CLI in-process
 // against the real controller (in-process, real etcd), and once as the built binary.
@@ -130,22 +129,12 @@ describe('apps:destroy', () => {
 });
 
 describe('the built paas binary', () => {
-  const root = resolve(import.meta.dirname, '../../..');
-  const bin = join(root, 'dist/cli/main.js');
+  const bin = CLI;
 
-  beforeAll(() => {
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
-  });
 
-  async function binary(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  async function binary(args: string[]): Promise<BinResult> {
     const env = { ...process.env, HOME: tmp, PAAS_CONFIG_DIR: join(tmp, 'bin-config'), PAAS_API_URL: h.url, PAAS_TOKEN: alice.token };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
-      return { status: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { status: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+    return runBin(args, env);
   }
 
   it('adds a domain, toggles maintenance and destroys an app as a process', async () => {

@@ -1,14 +1,13 @@
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ctx } from '../../../cli/context.js';
 import { run } from '../../../cli/program.js';
 import type { RestartRecord } from '../../../services/core/restarts.js';
 import type { Assignment, Formation } from '../../../services/core/types.js';
 import { newUser, startController, type Harness } from '../controller/harness.js';
+import { CLI, runBin, type BinResult } from '../../support/bin.js';
 
 // ps, ps:scale, ps:restart and ps:sizes against the real controller
 // (in-process, real etcd), and ps:scale through the built binary.
@@ -108,23 +107,12 @@ describe('paas ps and ps:restart', () => {
 });
 
 describe('the built paas binary', () => {
-  const root = resolve(import.meta.dirname, '../../..');
-  const bin = join(root, 'dist/cli/main.js');
+  const bin = CLI;
 
-  beforeAll(() => {
-    // tsc still emits when another part of the tree has type errors; the binary is what is checked
-    spawnSync('npx', ['tsc', '-p', 'tsconfig.json'], { cwd: root, stdio: 'ignore' });
-  });
 
-  async function bin_(args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  async function bin_(args: string[]): Promise<BinResult> {
     const env = { ...process.env, HOME: home, PAAS_CONFIG_DIR: join(tmp, 'bin-config'), PAAS_API_URL: h.url, PAAS_TOKEN: dev.token };
-    try {
-      const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, ...args], { env, encoding: 'utf8' });
-      return { status: 0, stdout, stderr };
-    } catch (err) {
-      const e = err as { code: number; stdout: string; stderr: string };
-      return { status: e.code, stdout: e.stdout, stderr: e.stderr };
-    }
+    return runBin(args, env);
   }
 
   it('scales as a process, and exits 1 with the API message on a refusal', async () => {
