@@ -3,6 +3,8 @@ import { registerAccess } from './commands/access.js';
 import { registerApps } from './commands/apps.js';
 import { registerAppsLifecycle } from './commands/appslifecycle.js';
 import { registerAuth } from './commands/auth.js';
+import { registerBuildpacks } from './commands/buildpacks.js';
+import { registerBuilds } from './commands/builds.js';
 import { registerConfig } from './commands/config.js';
 import { registerDomains } from './commands/domains.js';
 import { registerGitRemote } from './commands/gitremote.js';
@@ -37,11 +39,13 @@ export function buildProgram(ctx: Ctx): Command {
   registerMaintenance(program, ctx);
   registerConfig(program, ctx);
   registerReleases(program, ctx);
+  registerBuilds(program, ctx);
   registerPs(program, ctx);
   registerUsers(program, ctx);
   registerAccess(program, ctx);
   registerTokens(program, ctx);
   registerGitRemote(program, ctx);
+  registerBuildpacks(program, ctx);
   return program;
 }
 

@@ -7,7 +7,10 @@ import type { Logger } from '../core/logger.js';
 import { CONFIG_KEY } from '../core/names.js';
 import type { Controller, Pusher } from './controller.js';
 import { APP_UID, type BuildDocker } from './docker.js';
+import { buildpackFailure, driverArgs, planBuildpacks, releaseConfigVars } from './buildpacks.js';
 import { DRIVER, driverFailure } from './driver.js';
+import type { BuildPhase } from '../core/builds.js';
+import { syncCacheGeneration } from './cachegen.js';
 import { info, topic, warn, type Output } from './output.js';
 import { describeProcessTypes, resolveProcessTypes } from './processtypes.js';
 
@@ -25,10 +28,16 @@ export interface BuildSettings {
   runStackImage: string;
   buildpacksDir: string;
   buildpacks: string[];
+  buildpacksCacheDir: string;
+  buildpacksAllowFile: boolean;
   cacheDir: string;
   buildMemoryMb: number;
   /** How long a push waits for its release to serve before it ends anyway (0: not at all). */
   deployWaitMs: number;
+  /** Limits of the build container beyond memory (limits.ts); absent: Docker's defaults, no timeout. */
+  buildCpus?: number;
+  buildPids?: number;
+  buildTimeoutS?: number;
 }
 
 export interface BuildDeps {
@@ -47,6 +56,8 @@ export interface BuildJob {
   dir: string;
   out: Output;
   signal: AbortSignal;
+  /** Called as each timed phase starts (build records). */
+  phase?: (name: BuildPhase) => void;
 }
 
 /** Sortable, unique, a valid Docker tag. */
@@ -83,29 +94,37 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   await writeEnvDir(envDir, appInfo.release?.config ?? {});
   await mkdir(outDir, { recursive: true });
   await mkdir(cacheDir, { recursive: true });
+  if (await syncCacheGeneration(cacheDir, appInfo.build_cache_generation ?? 0)) info(job.out, 'The build cache was cleared (builds:cache:clear); this build starts cold');
   await chownApp([appDir, envDir, outDir, cacheDir]);
+  const config = appInfo.release?.config ?? {};
+  const plan = await planBuildpacks(s, { appBuildpacks: appInfo.buildpacks ?? [], config, dotBuildpacks: await readBuildFile(join(appDir, '.buildpacks')), out: job.out, signal: job.signal }).catch((err: Error) => {
+    throw err.name === 'BuildpackFailure' ? new BuildFailure(err.message) : err;
+  });
 
   const started = Date.now();
   const code = await deps.docker.runBuild({
     name: `${s.cluster}-build-${job.id}`,
     image: s.buildStackImage,
-    cmd: ['bash', '-c', DRIVER, 'paas-build', ...s.buildpacks],
+    cmd: ['bash', '-c', DRIVER, ...driverArgs(plan)],
     env: ['HOME=/tmp/home', 'STACK=paas-bookworm', `SOURCE_VERSION=${job.commit}`],
     mounts: [
       { source: appDir, target: '/tmp/build', readOnly: false },
       { source: cacheDir, target: '/tmp/cache', readOnly: false },
       { source: envDir, target: '/tmp/env', readOnly: true },
       { source: outDir, target: '/tmp/out', readOnly: false },
-      { source: s.buildpacksDir, target: '/buildpacks', readOnly: true },
+      ...plan.mounts,
     ],
     memoryMb: s.buildMemoryMb,
+    cpus: s.buildCpus,
+    pidsLimit: s.buildPids,
+    timeoutS: s.buildTimeoutS,
     labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.build': job.id },
     onLine: (line) => job.out.line(line),
     signal: job.signal,
   });
   log.info({ code, ms: Date.now() - started }, 'build container finished');
   if (job.signal.aborted) throw new BuildFailure('the push was cancelled');
-  if (code !== 0) throw new BuildFailure(driverFailure(code));
+  if (code !== 0) throw new BuildFailure(buildpackFailure(code, plan, await readIndex(join(outDir, 'current'))) ?? driverFailure(code));
 
   const releaseYaml = await readBuildFile(join(outDir, 'release.yml'));
   if (releaseYaml === undefined) throw new BuildFailure("the buildpack's bin/release printed nothing");
@@ -115,7 +134,9 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   topic(job.out, 'Discovering process types');
   info(job.out, `${procfile === undefined ? 'Default types for buildpack' : 'Procfile declares types'} -> ${describeProcessTypes(types.value)}`);
   if (!types.value.web) warn(job.out, 'No web process type: the app will get no HTTP traffic');
+  const configDefaults = await releaseDefaults(outDir, plan.labels.length, config);
 
+  job.phase?.('image');
   topic(job.out, 'Compressing and committing the app image...');
   const image = await deps.docker.makeAppImage({
     runImage: s.runStackImage,
@@ -127,6 +148,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   info(job.out, `Done: ${image}`);
   if (job.signal.aborted) throw new BuildFailure('the push was cancelled');
 
+  job.phase?.('release');
   const { release, web_url } = await deps.controller.createRelease(job.app, {
     image,
     processTypes: types.value,
@@ -134,9 +156,11 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
     buildId: job.id,
     description: `Deploy ${job.commit.slice(0, 7)}`,
     user: job.user.id,
+    ...(configDefaults && { configDefaults }),
   });
   log.info({ version: release.version, image }, 'released');
   topic(job.out, `Released v${release.version}`);
+  job.phase?.('launch');
   await waitUntilServing(deps, job, release.version);
   info(job.out, `${web_url} deployed`);
   return { version: release.version, webUrl: web_url, image };
@@ -164,6 +188,20 @@ async function waitUntilServing(deps: BuildDeps, job: BuildJob, version: number)
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
   warn(job.out, `v${version} is not serving after ${Math.round(waitMs / 1000)}s; the previous release keeps serving until it is`);
+}
+
+/** bin/release's config_vars the app has not set (undefined: none), shown to the pusher. */
+async function releaseDefaults(outDir: string, count: number, config: Record<string, string>): Promise<Record<string, string> | undefined> {
+  const yamls: string[] = [];
+  for (let i = 0; i < count; i++) yamls.push((await readBuildFile(join(outDir, `release-${i}.yml`))) ?? '');
+  const missing = Object.entries(releaseConfigVars(yamls)).filter(([k]) => !Object.hasOwn(config, k));
+  return missing.length ? Object.fromEntries(missing) : undefined;
+}
+
+/** The buildpack index the driver wrote to /tmp/out/current. */
+async function readIndex(path: string): Promise<number | undefined> {
+  const text = await readBuildFile(path).catch(() => undefined);
+  return text !== undefined && /^\d{1,3}$/.test(text) ? Number(text) : undefined;
 }
 
 const MAX_BUILD_FILE = 64 * 1024;

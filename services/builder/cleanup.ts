@@ -17,6 +17,8 @@ export interface LocalImage {
   tags: string[];
   /** The paas.app label. */
   app: string;
+  /** The paas.build label ('' when absent). */
+  build?: string;
 }
 
 export interface LocalState {
@@ -28,6 +30,28 @@ export interface LocalState {
 export interface InventoryEntry {
   name: string;
   images: string[];
+  /** Each release's image, newest first (absent from an older controller: every image is kept). */
+  releases?: Array<{ version: number; image: string }>;
+}
+
+/** What, beyond destroyed apps, the plan removes: app images older than the last N releases'. */
+export interface KeepRules {
+  /** Distinct images of the newest releases kept per app (PAAS_KEEP_RELEASE_IMAGES). */
+  releases: number;
+  /** Image ids and references containers use (running or not). */
+  inUse: ReadonlySet<string>;
+  /** Builds in progress: their images have no release yet. */
+  activeBuilds: ReadonlySet<string>;
+}
+
+/** The images of the newest releases, walking back until `n` distinct images. Pure. */
+export function recentImages(releases: ReadonlyArray<{ version: number; image: string }>, n: number): string[] {
+  const out: string[] = [];
+  for (const r of [...releases].sort((a, b) => b.version - a.version)) {
+    if (out.length >= n) break;
+    if (r.image && !out.includes(r.image)) out.push(r.image);
+  }
+  return out;
 }
 
 export interface Removals {
@@ -42,12 +66,15 @@ export interface Removals {
  * apps that do not exist, unless a release still names them (a renamed app
  * keeps running the images built under its old name). Pure.
  */
-export function cleanupPlan(local: LocalState, inventory: readonly InventoryEntry[]): Removals {
+export function cleanupPlan(local: LocalState, inventory: readonly InventoryEntry[], keep?: KeepRules): Removals {
   const apps = new Set(inventory.map((a) => a.name));
-  const used = new Set(inventory.flatMap((a) => a.images));
+  // with keep rules, an app that reports its releases keeps only its recent images; others keep all
+  const pruned = new Set(keep ? inventory.filter((a) => a.releases !== undefined).map((a) => a.name) : []);
+  const used = new Set(inventory.flatMap((a) => (keep && a.releases ? recentImages(a.releases, keep.releases) : a.images)));
   const images: string[] = [];
   for (const img of local.images) {
-    if (apps.has(img.app)) continue;
+    if (apps.has(img.app) && (!pruned.has(img.app) || img.tags.length === 0)) continue;
+    if (keep && (keep.inUse.has(img.id) || img.tags.some((t) => keep.inUse.has(t)) || (img.build && keep.activeBuilds.has(img.build)))) continue;
     if (img.tags.length === 0) images.push(img.id);
     else images.push(...img.tags.filter((t) => !used.has(t)));
   }
@@ -64,9 +91,16 @@ export function parseInventory(body: unknown): InventoryEntry[] | undefined {
   const out: InventoryEntry[] = [];
   for (const e of body) {
     if (typeof e !== 'object' || e === null) return undefined;
-    const { name, images } = e as { name?: unknown; images?: unknown };
+    const { name, images, releases } = e as { name?: unknown; images?: unknown; releases?: unknown };
     if (typeof name !== 'string' || !Array.isArray(images) || !images.every((i) => typeof i === 'string')) return undefined;
-    out.push({ name, images: images as string[] });
+    if (releases === undefined) {
+      out.push({ name, images: images as string[] });
+      continue;
+    }
+    if (!Array.isArray(releases)) return undefined;
+    const rs = releases as Array<{ version?: unknown; image?: unknown }>;
+    if (!rs.every((r) => typeof r === 'object' && r !== null && typeof r.version === 'number' && typeof r.image === 'string')) return undefined;
+    out.push({ name, images: images as string[], releases: rs as Array<{ version: number; image: string }> });
   }
   return out;
 }
@@ -79,6 +113,10 @@ export interface CleanupDeps {
   /** The controller's GET /internal/apps (undefined when it cannot answer). */
   inventory(): Promise<InventoryEntry[] | undefined>;
   log: Logger;
+  /** Keep only the images of the last N releases of each app (absent: keep every image of an existing app). */
+  keepReleaseImages?: number;
+  /** Ids of the builds in progress (their images are kept). */
+  activeBuilds?: ReadonlySet<string>;
 }
 
 async function appDirs(dir: string, suffix: string): Promise<string[]> {
@@ -94,7 +132,7 @@ async function appDirs(dir: string, suffix: string): Promise<string[]> {
 export async function readLocalState(deps: Pick<CleanupDeps, 'reposDir' | 'cacheDir' | 'cluster' | 'docker'>): Promise<LocalState> {
   const listed = await deps.docker.listImages({ filters: JSON.stringify({ label: [`paas.cluster=${deps.cluster}`, 'paas.app'] }) });
   const images = listed
-    .map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), app: i.Labels?.['paas.app'] ?? '' }))
+    .map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), app: i.Labels?.['paas.app'] ?? '', build: i.Labels?.['paas.build'] ?? '' }))
     .filter((i) => i.app !== '');
   return { repos: await appDirs(deps.reposDir, '.git'), caches: await appDirs(deps.cacheDir, ''), images };
 }
@@ -105,7 +143,7 @@ export async function cleanupOnce(deps: CleanupDeps): Promise<Removals> {
   const inventory = await deps.inventory();
   const none: Removals = { repos: [], caches: [], images: [] };
   if (!inventory) return none;
-  const plan = cleanupPlan(local, inventory);
+  const plan = cleanupPlan(local, inventory, await keepRules(deps));
   const done: Removals = { repos: [], caches: [], images: [] };
   for (const app of plan.repos) {
     await rm(join(deps.reposDir, `${app}.git`), { recursive: true, force: true });
@@ -124,8 +162,17 @@ export async function cleanupOnce(deps: CleanupDeps): Promise<Removals> {
       deps.log.warn({ image: ref, err: (err as Error).message }, 'cannot remove image yet');
     }
   }
-  if (done.repos.length + done.caches.length + done.images.length > 0) deps.log.info(done, 'removed what destroyed apps left');
+  if (done.repos.length + done.caches.length + done.images.length > 0) deps.log.info(done, 'removed what destroyed apps and old releases left');
   return done;
+}
+
+/** Read after the inventory: a build that ends after this has its release in the inventory; one still going is in activeBuilds. */
+async function keepRules(deps: CleanupDeps): Promise<KeepRules | undefined> {
+  if (deps.keepReleaseImages === undefined) return undefined;
+  const active = new Set(deps.activeBuilds ?? []);
+  const containers = await deps.docker.listContainers({ all: true });
+  const inUse = new Set(containers.flatMap((c) => [c.Image, c.ImageID]).filter((x): x is string => typeof x === 'string' && x !== ''));
+  return { releases: deps.keepReleaseImages, inUse, activeBuilds: active };
 }
 
 /** GET /internal/apps of the controller; undefined on any failure. */

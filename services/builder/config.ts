@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
+import { DEFAULT_BUILDPACKS } from '../core/buildpacks.js';
+import { commonConfig, ConfigError, int, list, str, type CommonConfig, type Env } from '../core/config.js';
 
 export interface BuilderConfig extends CommonConfig {
   sshPort: number;
@@ -15,6 +16,10 @@ export interface BuilderConfig extends CommonConfig {
   buildpacksDir: string;
   /** Buildpacks tried by detect, in this order (folders of buildpacksDir). */
   buildpacks: string[];
+  /** Buildpacks fetched by URL, one folder per entry (sha256). */
+  buildpacksCacheDir: string;
+  /** Whether file:// buildpack URLs may be used (PAAS_BUILDPACKS_ALLOW_FILE=true; tests). */
+  buildpacksAllowFile: boolean;
   /** The compiled pre-receive hook (dist/services/builder/hook.js), run with this node. */
   hookScript: string;
   nodePath: string;
@@ -23,6 +28,14 @@ export interface BuilderConfig extends CommonConfig {
   cacheDir: string;
   socketPath: string;
   buildMemoryMb: number;
+  /** CPUs a build container may use (PAAS_BUILD_CPUS; fractions allowed, 0: no limit). */
+  buildCpus: number;
+  /** Processes a build container may run (PAAS_BUILD_PIDS). */
+  buildPids: number;
+  /** Seconds a build may take before it is killed (PAAS_BUILD_TIMEOUT_S). */
+  buildTimeoutS: number;
+  /** Images of the last N releases kept (PAAS_KEEP_RELEASE_IMAGES); older ones are removed. */
+  keepReleaseImages: number;
   maxParallelBuilds: number;
   /** Largest source tarball accepted from a push. */
   maxSourceMb: number;
@@ -58,7 +71,9 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     buildStackImage: str(env, 'PAAS_BUILD_STACK_IMAGE', 'paas/stack-build:latest'),
     runStackImage: str(env, 'PAAS_RUN_STACK_IMAGE', 'paas/stack-run:latest'),
     buildpacksDir: resolve(str(env, 'PAAS_BUILDPACKS_DIR', findBuildpacksDir())),
-    buildpacks: ['nodejs'],
+    buildpacks: list(env, 'PAAS_BUILDPACKS', [...DEFAULT_BUILDPACKS]),
+    buildpacksCacheDir: join(stateDir, 'buildpacks-cache'),
+    buildpacksAllowFile: str(env, 'PAAS_BUILDPACKS_ALLOW_FILE', 'false') === 'true',
     hookScript: resolve(str(env, 'PAAS_BUILDER_HOOK_SCRIPT', join(here, 'hook.js'))),
     nodePath: process.execPath,
     reposDir: join(stateDir, 'repos'),
@@ -66,13 +81,22 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     cacheDir: join(stateDir, 'cache'),
     socketPath: join(stateDir, 'run', 'builder.sock'),
     buildMemoryMb: int(env, 'PAAS_BUILD_MEMORY_MB', 2048),
+    buildCpus: Number(str(env, 'PAAS_BUILD_CPUS', '2')),
+    buildPids: int(env, 'PAAS_BUILD_PIDS', 2048),
+    buildTimeoutS: int(env, 'PAAS_BUILD_TIMEOUT_S', 900),
+    keepReleaseImages: int(env, 'PAAS_KEEP_RELEASE_IMAGES', 5),
     maxParallelBuilds: int(env, 'PAAS_MAX_PARALLEL_BUILDS', 2),
     maxSourceMb: int(env, 'PAAS_BUILD_MAX_SOURCE_MB', 500),
     deployWaitMs: int(env, 'PAAS_BUILD_DEPLOY_WAIT_MS', 60_000),
     cleanupMs: int(env, 'PAAS_BUILDER_CLEANUP_MS', 30_000),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
+  for (const name of config.buildpacks) if (!/^[a-z][a-z0-9-]{0,39}$/.test(name)) throw new ConfigError(`PAAS_BUILDPACKS: ${JSON.stringify(name)} is not a buildpack folder name`);
   if (config.buildMemoryMb < 256) throw new ConfigError('PAAS_BUILD_MEMORY_MB must be at least 256');
+  if (!Number.isFinite(config.buildCpus) || config.buildCpus < 0) throw new ConfigError('PAAS_BUILD_CPUS must be a number of CPUs (0: no limit)');
+  if (config.buildPids < 16) throw new ConfigError('PAAS_BUILD_PIDS must be at least 16');
+  if (config.buildTimeoutS < 1) throw new ConfigError('PAAS_BUILD_TIMEOUT_S must be at least 1');
+  if (config.keepReleaseImages < 1) throw new ConfigError('PAAS_KEEP_RELEASE_IMAGES must be at least 1');
   if (config.cleanupMs < 1000) throw new ConfigError('PAAS_BUILDER_CLEANUP_MS must be at least 1000');
   if (config.maxParallelBuilds < 1) throw new ConfigError('PAAS_MAX_PARALLEL_BUILDS must be at least 1');
   for (const [name, path] of [['hook script', config.hookScript], ['node', config.nodePath]] as const) {

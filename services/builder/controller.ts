@@ -16,6 +16,10 @@ export interface AppInfo {
   serving_release: number;
   web_url: string;
   git_url: string;
+  /** Bumped by builds:cache:clear; the cache is emptied when it differs from the last one seen. */
+  build_cache_generation?: number;
+  /** The app's own buildpack list (paas buildpacks:set); empty or absent: detect. */
+  buildpacks?: string[];
 }
 
 export interface NewRelease {
@@ -25,6 +29,8 @@ export interface NewRelease {
   buildId: string;
   description: string;
   user: string;
+  /** bin/release's config_vars: set only where the app has no such config var. */
+  configDefaults?: Record<string, string>;
 }
 
 export interface Controller {

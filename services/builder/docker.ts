@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import { PassThrough } from 'node:stream';
 import tarfs from 'tar-fs';
+import { isForkFailure, LimitExceeded, limitHit, limitMessage, nanoCpus } from './limits.js';
 import { lineWriter } from './output.js';
 
 // The two Docker steps of a build, behind a small interface: run the build
@@ -19,6 +20,10 @@ export interface BuildContainerSpec {
   env: string[];
   mounts: Mount[];
   memoryMb: number;
+  /** CPUs (0 or absent: no limit), process limit (default 2048), seconds before the build is killed (absent: none). */
+  cpus?: number;
+  pidsLimit?: number;
+  timeoutS?: number;
   labels: Record<string, string>;
   onLine: (line: string) => void;
   signal: AbortSignal;
@@ -33,7 +38,7 @@ export interface AppImageSpec {
 }
 
 export interface BuildDocker {
-  /** Runs the container to its end, streaming its output lines; resolves with its exit status. */
+  /** Runs the container to its end, streaming its output lines; resolves with its exit status. Throws LimitExceeded when a limit stopped it. */
   runBuild(spec: BuildContainerSpec): Promise<number>;
   /** Makes `repo:tag` from the run stack with slugDir's files at /app owned by 1000:1000. */
   makeAppImage(spec: AppImageSpec): Promise<string>;
@@ -70,16 +75,28 @@ export class DockerodeBuilder implements BuildDocker {
         Mounts: spec.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
         Memory: spec.memoryMb * 1024 * 1024,
         MemorySwap: spec.memoryMb * 1024 * 1024,
-        PidsLimit: 2048,
+        PidsLimit: spec.pidsLimit ?? 2048,
+        ...(spec.cpus ? { NanoCpus: nanoCpus(spec.cpus) } : {}),
         CapDrop: ['ALL'],
         SecurityOpt: ['no-new-privileges'],
       },
     });
     const kill = () => void container.kill().catch(() => undefined);
     spec.signal.addEventListener('abort', kill, { once: true });
+    let timedOut = false;
+    let forkFailed = false;
+    const timer = spec.timeoutS
+      ? setTimeout(() => {
+          timedOut = true;
+          kill();
+        }, spec.timeoutS * 1000)
+      : undefined;
     try {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
-      const lines = lineWriter(spec.onLine);
+      const lines = lineWriter((line) => {
+        if (isForkFailure(line)) forkFailed = true;
+        spec.onLine(line);
+      });
       const out = new PassThrough();
       out.pipe(lines);
       this.docker.modem.demuxStream(stream, out, out);
@@ -93,8 +110,14 @@ export class DockerodeBuilder implements BuildDocker {
       await ended;
       out.end();
       await new Promise<void>((resolve) => lines.on('finish', resolve));
+      clearTimeout(timer);
+      const state = (await container.inspect().catch(() => undefined))?.State;
+      const hit = limitHit({ timedOut, oomKilled: state?.OOMKilled === true, forkFailed, exitCode: result.StatusCode });
+      const limits = { memoryMb: spec.memoryMb, cpus: spec.cpus ?? 0, pids: spec.pidsLimit ?? 2048, timeoutS: spec.timeoutS ?? 0 };
+      if (hit && !spec.signal.aborted) throw new LimitExceeded(hit, limitMessage(hit, limits));
       return result.StatusCode;
     } finally {
+      clearTimeout(timer);
       spec.signal.removeEventListener('abort', kill);
       await container.remove({ force: true }).catch(() => undefined);
     }

@@ -7,10 +7,12 @@ import tarfs from 'tar-fs';
 import type { Logger } from '../core/logger.js';
 import { BuildFailure, newBuildId, runBuild, type BuildDeps } from './build.js';
 import { DEPLOY_REFS } from './hooklines.js';
+import { LimitExceeded } from './limits.js';
 import { topic, warn, type Output } from './output.js';
 import { BUILDS_PATH, HEADER_COMMIT, HEADER_PUSH, HEADER_REF, resultLine, sanitizeLine } from './protocol.js';
 import type { Pushes } from './pushes.js';
 import type { BuildQueue } from './queue.js';
+import { BuildRecorder, type BuildReporter } from './records.js';
 
 // The unix socket the pre-receive hooks talk to (protocol.ts).
 
@@ -19,6 +21,10 @@ export interface HookServerDeps extends BuildDeps {
   queue: BuildQueue;
   buildsDir: string;
   maxSourceBytes: number;
+  /** Where build records are reported (the controller); none: not recorded. */
+  reporter?: BuildReporter;
+  /** Ids of the builds in progress (the clean-up keeps their images). */
+  activeBuilds?: Set<string>;
 }
 
 export interface RunningHookServer {
@@ -103,28 +109,45 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
     if (!res.writableFinished) aborter.abort();
   });
   res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-  const out: Output = { line: (text) => void (res.writableEnded ? undefined : res.write(sanitizeLine(text) + '\n')) };
+  const wire: Output = { line: (text) => void (res.writableEnded ? undefined : res.write(sanitizeLine(text) + '\n')) };
+  const recorder = deps.reporter && new BuildRecorder(deps.reporter, push.app, id, blog);
+  const out = recorder ? recorder.tee(wire) : wire;
+  deps.activeBuilds?.add(id);
 
   let ok = false;
+  let failure = '';
+  let version: number | undefined;
   try {
+    await recorder?.start(commit, push.user);
+    recorder?.phase('fetch');
     const appDir = join(dir, 'app');
     await mkdir(appDir, { recursive: true });
     await receiveSource(req, appDir, deps.maxSourceBytes);
     topic(out, `Building ${push.app} (commit ${commit.slice(0, 7)}, build ${id})`);
-    if (deps.queue.busy(push.app)) topic(out, 'Waiting for the builds before this one to finish...');
-    await deps.queue.run(push.app, () => runBuild({ id, app: push.app, user: push.user, commit, dir, out, signal: aborter.signal }, deps));
+    recorder?.phase('queue_wait');
+    const waiting = deps.queue.waitReason(push.app);
+    if (waiting) topic(out, waiting);
+    const result = await deps.queue.run(push.app, () => {
+      recorder?.phase('compile');
+      recorder?.status('building');
+      return runBuild({ id, app: push.app, user: push.user, commit, dir, out, signal: aborter.signal, phase: (name) => recorder?.phase(name) }, deps);
+    });
+    version = result.version;
     ok = true;
   } catch (err) {
-    if (err instanceof BuildFailure) {
+    if (err instanceof BuildFailure || err instanceof LimitExceeded) {
       blog.info({ reason: err.message }, 'build failed');
-      warn(out, `Build failed: ${err.message}`);
+      failure = `Build failed: ${err.message}`;
     } else {
       blog.error({ err }, 'build error');
-      warn(out, `Build failed: internal error (build ${id}); the platform's logs have the details`);
+      failure = `Build failed: internal error (build ${id}); the platform's logs have the details`;
     }
+    warn(out, failure);
   } finally {
+    deps.activeBuilds?.delete(id);
     await rm(dir, { recursive: true, force: true }).catch((err: unknown) => blog.warn({ err }, 'could not remove the build dir'));
   }
   if (!ok) warn(out, `Push rejected to ${push.app}.`);
+  await recorder?.finish(ok ? { status: 'succeeded', ...(version !== undefined && { release: version }) } : { status: 'failed', failure });
   res.end(resultLine(ok ? 'ok' : 'failed'));
 }

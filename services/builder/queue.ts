@@ -15,6 +15,13 @@ export class BuildQueue {
     return this.tails.has(app) || this.running >= this.limit;
   }
 
+  /** What a job for this app would wait for, told to the pusher; undefined when it starts at once. */
+  waitReason(app: string): string | undefined {
+    if (this.tails.has(app)) return `Waiting for the previous build of ${app} to finish...`;
+    if (this.running >= this.limit) return `Waiting for a build slot (${this.running} build${this.running === 1 ? '' : 's'} running)...`;
+    return undefined;
+  }
+
   run<T>(app: string, job: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(app) ?? Promise.resolve();
     const result = prev.then(async () => {

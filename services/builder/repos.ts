@@ -22,6 +22,8 @@ export async function ensureRepo(opts: { reposDir: string; app: string; nodePath
     await mkdir(opts.reposDir, { recursive: true });
     await git(['init', '--quiet', '--bare', '-b', 'main', dir]);
   }
+  // a forced push (git push -f) deploys; git's client refuses a non-fast-forward push without it
+  await git(['--git-dir', dir, 'config', 'receive.denyNonFastForwards', 'false']);
   const hooks = join(dir, 'hooks');
   await mkdir(hooks, { recursive: true });
   const tmp = join(hooks, `.pre-receive.${process.pid}.${Date.now()}`);

@@ -11,6 +11,7 @@ import { DockerodeBuilder } from './docker.js';
 import { startHookServer } from './hookserver.js';
 import { Pushes } from './pushes.js';
 import { BuildQueue } from './queue.js';
+import { HttpBuildReporter } from './records.js';
 import { readHostKey, startSshServer } from './sshserver.js';
 
 // The builder's parts wired together: the hook socket and the ssh server,
@@ -39,6 +40,7 @@ export async function startBuilder(
   const { logger, docker } = deps;
   const controller = deps.controller ?? new ControllerClient(config.apiUrl, config.internalToken);
   const pushes = new Pushes();
+  const activeBuilds = new Set<string>();
   await ensureHostKey(config.sshHostKey, logger);
   for (const dir of [config.reposDir, config.buildsDir, config.cacheDir]) await mkdir(dir, { recursive: true });
   const hooks = await startHookServer(
@@ -51,6 +53,8 @@ export async function startBuilder(
       queue: new BuildQueue(config.maxParallelBuilds),
       buildsDir: config.buildsDir,
       maxSourceBytes: config.maxSourceMb * 1024 * 1024,
+      reporter: new HttpBuildReporter(config.apiUrl, config.internalToken),
+      activeBuilds,
     },
     config.socketPath,
   );
@@ -75,6 +79,8 @@ export async function startBuilder(
       docker,
       inventory: controllerInventory(config.apiUrl, config.internalToken),
       log: logger.child({ module: 'cleanup' }),
+      keepReleaseImages: config.keepReleaseImages,
+      activeBuilds,
     },
     config.cleanupMs,
   );

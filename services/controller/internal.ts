@@ -2,6 +2,8 @@ import { forbidden, invalid, notFound } from '../core/errors.js';
 import { PROCESS_TYPE } from '../core/names.js';
 import type { App, ProcessTypes, Release, Route, User } from '../core/types.js';
 import { canSee, collaborationOf } from './apps.js';
+import { appBuildpacks, parseConfigDefaults, withConfigDefaults } from './buildpacks.js';
+import { buildCacheGeneration } from './builds.js';
 import type { Deps } from './deps.js';
 import { appUrls } from './present.js';
 
@@ -35,11 +37,12 @@ export async function authorize(deps: Deps, req: AuthorizeRequest): Promise<{ us
 export async function internalApp(
   deps: Deps,
   name: string,
-): Promise<{ app: App; release: Release | null; serving_release: number; web_url: string; git_url: string }> {
+): Promise<{ app: App; release: Release | null; serving_release: number; web_url: string; git_url: string; build_cache_generation: number; buildpacks: string[] }> {
   const app = await deps.store.getApp(name);
   const route = await deps.store.get<Route>(deps.store.keys.route(name));
   const release = (await deps.store.latestRelease(name)) ?? null;
-  return { app, release, serving_release: route?.release ?? 0, ...appUrls(name, deps.urls) };
+  const build_cache_generation = await buildCacheGeneration(deps, name);
+  return { app, release, serving_release: route?.release ?? 0, ...appUrls(name, deps.urls), build_cache_generation, buildpacks: await appBuildpacks(deps, name) };
 }
 
 export interface BuildRelease {
@@ -49,6 +52,8 @@ export interface BuildRelease {
   buildId?: string;
   description: string;
   user?: string;
+  /** bin/release's config_vars: added only where the app has no such key. */
+  configDefaults?: Record<string, string>;
 }
 
 const IMAGE = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
@@ -77,8 +82,9 @@ export function parseBuildRelease(body: Record<string, unknown>): BuildRelease {
   const buildId = optional(body, 'buildId', BUILD_ID);
   const user = optional(body, 'user', /^[A-Za-z0-9_-]{1,64}$/);
   if (description !== undefined && (typeof description !== 'string' || description.length > 500)) throw invalid('description must be a string of up to 500 characters');
+  const configDefaults = parseConfigDefaults(body.configDefaults);
   const desc = typeof description === 'string' && description.trim() !== '' ? description : `Deploy ${commit ? commit.slice(0, 7) : image}`;
-  return { image, processTypes: types, description: desc, ...(commit && { commit }), ...(buildId && { buildId }), ...(user && { user }) };
+  return { image, processTypes: types, description: desc, ...(commit && { commit }), ...(buildId && { buildId }), ...(user && { user }), ...(configDefaults && { configDefaults }) };
 }
 
 /** Release vN+1 of a build: its image and process types, the config of vN. */
@@ -90,7 +96,7 @@ export async function createBuildRelease(deps: Deps, appName: string, req: Build
   }
   const release = await deps.store.createRelease(appName, (_version, previous) => ({
     image: req.image,
-    config: { ...(previous?.config ?? {}) },
+    config: withConfigDefaults(previous?.config ?? {}, req.configDefaults),
     processTypes: req.processTypes,
     description: req.description,
     ...(req.commit && { commit: req.commit }),

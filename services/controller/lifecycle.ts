@@ -88,20 +88,22 @@ export async function renameApp(store: Store, from: string, to: string, maintena
     const appKv = await one(store, k.app(from));
     if (!appKv) throw notFound(`Couldn't find that app.`);
     if (await one(store, k.app(to))) throw conflict(`Name ${to} is already taken`);
-    const [releases, collaborators, formation, allDomains] = await Promise.all([
+    const [releases, collaborators, formation, allDomains, buildpacks] = await Promise.all([
       range(store, k.releases(from)),
       range(store, k.collaborators(from)),
       one(store, k.formation(from)),
       range(store, k.domains()),
+      one(store, k.buildpacks(from)),
     ]);
     const domains = allDomains.filter((d) => (JSON.parse(d.value) as Domain).app === from);
-    const moved = [...releases, ...collaborators, ...(formation ? [formation] : []), ...domains];
-    if (moved.length + 6 > MAX_TXN_OPS) {
+    const moved = [...releases, ...collaborators, ...(formation ? [formation] : []), ...(buildpacks ? [buildpacks] : []), ...domains];
+    if (moved.length + 11 > MAX_TXN_OPS) { // + the deletes and the new app record below
       throw invalid(`${from} has too many releases, collaborators and domains (${moved.length}) to rename in one step; the store allows ${MAX_TXN_OPS} operations per transaction`);
     }
     const app: App = { ...(JSON.parse(appKv.value) as App), name: to, ...(maintenance !== undefined && { maintenance }) };
     const newKey = (key: string): string => {
       if (key === k.formation(from)) return k.formation(to);
+      if (key === k.buildpacks(from)) return k.buildpacks(to);
       if (key.startsWith(k.releases(from))) return k.releases(to) + key.slice(k.releases(from).length);
       if (key.startsWith(k.collaborators(from))) return k.collaborators(to) + key.slice(k.collaborators(from).length);
       return key; // domains are keyed by hostname: only their app field changes
@@ -118,6 +120,11 @@ export async function renameApp(store: Store, from: string, to: string, maintena
         etcd.delete().prefix(k.collaborators(from)),
         etcd.delete().key(k.formation(from)),
         etcd.delete().key(k.restart(from)),
+        etcd.delete().key(k.buildpacks(from)),
+        // build records are of the old name's repository, which the builder removes
+        etcd.delete().prefix(k.builds(from)),
+        etcd.delete().prefix(k.buildOutput(from, '')),
+        etcd.delete().key(k.buildCache(from)),
         ...moved.map((kv) => etcd.put(newKey(kv.key)).value(renamedRecord(kv.value, from, to))),
         etcd.put(k.app(to)).value(JSON.stringify(app)),
       )
@@ -149,6 +156,10 @@ export async function destroyApp(store: Store, name: string): Promise<App> {
         etcd.delete().key(k.formation(name)),
         etcd.delete().prefix(k.collaborators(name)),
         etcd.delete().key(k.restart(name)),
+        etcd.delete().key(k.buildpacks(name)),
+        etcd.delete().prefix(k.builds(name)),
+        etcd.delete().prefix(k.buildOutput(name, '')),
+        etcd.delete().key(k.buildCache(name)),
         ...domains.map((d) => etcd.delete().key(d.key)),
       )
       .commit();

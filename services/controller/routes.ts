@@ -1,5 +1,7 @@
 import { Router } from 'express';
 import { accessRoutes } from './accessroutes.js';
+import { buildpackRoutes } from './buildpacks.js';
+import { buildRoutes, internalBuildRoutes } from './buildroutes.js';
 import { createAppFor, formationOf, infoOf, listAppsFor, releasesOf, requestedName, visibleApp } from './apps.js';
 import { configRoutes } from './configroutes.js';
 import type { Deps } from './deps.js';
@@ -23,6 +25,8 @@ export function userRoutes(deps: Deps): Router {
   r.use(lifecycleRoutes(deps));
   r.use(configRoutes(deps));
   r.use(psRoutes(deps));
+  r.use(buildpackRoutes(deps));
+  r.use(buildRoutes(deps));
 
   r.get('/account', (_req, res) => {
     res.json(accountView(userOf(res)));
@@ -70,6 +74,7 @@ export function userRoutes(deps: Deps): Router {
 export function internalRoutes(deps: Deps, internalToken: string): Router {
   const r = Router();
   r.use(requireInternal(internalToken));
+  r.use(internalBuildRoutes(deps));
 
   r.post('/authorize', async (req, res) => {
     res.json(await authorize(deps, parseAuthorizeRequest(bodyOf(req))));

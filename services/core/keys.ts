@@ -32,6 +32,15 @@ export interface KeyLayout {
   restart(app: string): string;
   userToken(user: string, id: string): string;
   userTokens(user: string): string;
+  /** The app's own buildpack list: string[] (core/buildpacks.ts). */
+  buildpacks(app: string): string;
+  /** A build record (core/builds.ts): ids sort by time. */
+  build(app: string, id: string): string;
+  builds(app: string): string;
+  /** A build's output lines, apart from the record so that listing stays light. */
+  buildOutput(app: string, id: string): string;
+  /** The app's build-cache clear requests: {generation, clearedAt}. */
+  buildCache(app: string): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -71,5 +80,10 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     restart: (app) => `${p}/restarts/${app}`,
     userToken: (user, id) => `${p}/user-tokens/${user}/${id}`,
     userTokens: (user) => `${p}/user-tokens/${user}/`,
+    buildpacks: (app) => `${p}/buildpacks/${app}`,
+    build: (app, id) => `${p}/builds/${app}/${id}`,
+    builds: (app) => `${p}/builds/${app}/`,
+    buildOutput: (app, id) => `${p}/build-output/${app}/${id}`,
+    buildCache: (app) => `${p}/build-cache/${app}`,
   };
 }

@@ -18,6 +18,23 @@ import { REPO_DIR, type Result } from '../../support/run.js';
 export interface FakeApp {
   owner: string;
   config: Record<string, string>;
+  /** The app's own buildpack list (GET /internal/apps/:app's buildpacks). */
+  buildpacks?: string[];
+  /** build_cache_generation (builds:cache:clear bumps it). */
+  cacheGeneration?: number;
+}
+
+/** A build record as the builder reported it (POST, then PATCHes merged; appended lines joined). */
+export interface FakeBuild {
+  app: string;
+  id: string;
+  commit: string;
+  user: { id: string; email: string };
+  status: string;
+  release?: number;
+  failure?: string;
+  phases: Record<string, number>;
+  lines: string[];
 }
 
 export interface RecordedRequest {
@@ -31,6 +48,9 @@ export class FakeController {
   readonly requests: RecordedRequest[] = [];
   readonly users = new Map<string, { id: string; email: string }>(); // fingerprint -> user
   readonly apps = new Map<string, FakeApp>();
+  readonly builds = new Map<string, FakeBuild>(); // id -> build
+  /** Every release's image, for GET /internal/apps. */
+  readonly releaseImages = new Map<string, Array<{ version: number; image: string }>>();
   private versions = new Map<string, number>();
   private server: Server | undefined;
   url = '';
@@ -58,6 +78,25 @@ export class FakeController {
           if (app.owner !== user.id) return send(403, { id: 'forbidden', message: 'no access' });
           return send(200, { user });
         }
+        const bm = /^\/internal\/apps\/([a-z0-9-]+)\/builds(?:\/([A-Za-z0-9._-]+))?$/.exec(path);
+        if (bm) {
+          const rec = (body ?? {}) as Partial<FakeBuild> & { append?: string[] };
+          if (req.method === 'POST' && !bm[2] && this.apps.has(bm[1] as string)) {
+            this.builds.set(rec.id as string, { app: bm[1] as string, id: rec.id as string, commit: rec.commit as string, user: rec.user as FakeBuild['user'], status: 'pending', phases: {}, lines: [] });
+            return send(201, { id: rec.id, status: 'pending' });
+          }
+          const build = bm[2] ? this.builds.get(bm[2]) : undefined;
+          if (req.method !== 'PATCH' || !build) return send(404, { id: 'not_found', message: 'no such build' });
+          const { append, phases, ...rest } = rec;
+          Object.assign(build, rest, { phases: { ...build.phases, ...phases }, lines: [...build.lines, ...(append ?? [])] });
+          return send(200, { id: build.id, status: build.status });
+        }
+        if (req.method === 'GET' && path === '/internal/apps') {
+          return send(200, [...this.apps.keys()].map((name) => {
+            const releases = [...(this.releaseImages.get(name) ?? [])].reverse();
+            return { name, images: [...new Set(releases.map((r) => r.image))].sort(), releases };
+          }));
+        }
         const m = /^\/internal\/apps\/([a-z0-9-]+)(\/releases)?$/.exec(path);
         const app = m ? this.apps.get(m[1] as string) : undefined;
         if (!m || !app) return send(404, { id: 'not_found', message: 'not found' });
@@ -66,10 +105,11 @@ export class FakeController {
         const version = this.versions.get(name) ?? 0;
         if (req.method === 'GET' && !m[2]) {
           // A stand-in platform serves each release the moment it exists.
-          return send(200, { app: name, release: version ? { version, config: app.config } : { version: 0, config: app.config }, serving_release: version, web_url: webUrl, git_url: '' });
+          return send(200, { app: name, release: version ? { version, config: app.config } : { version: 0, config: app.config }, serving_release: version, web_url: webUrl, git_url: '', buildpacks: app.buildpacks ?? [], build_cache_generation: app.cacheGeneration ?? 0 });
         }
         if (req.method === 'POST' && m[2]) {
           this.versions.set(name, version + 1);
+          this.releaseImages.set(name, [...(this.releaseImages.get(name) ?? []), { version: version + 1, image: b.image as string }]);
           return send(201, { release: { ...b, app: name, version: version + 1, config: app.config }, web_url: webUrl });
         }
         return send(405, { id: 'bad_request', message: 'no' });
@@ -119,7 +159,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
+/** env: more builder settings (e.g. PAAS_BUILDPACKS_DIR, PAAS_BUILDPACKS). */
+export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
   const dir = await mkdtemp(join(tmpdir(), 'paas-builder-'));
   const stateDir = join(dir, 'state');
   const token = randomBytes(16).toString('hex');
@@ -136,6 +177,7 @@ export async function startHarness(): Promise<Harness> {
     PAAS_BUILDER_HOOK_SCRIPT: hookScript,
     PAAS_BUILD_MEMORY_MB: '1024',
     PAAS_LOG_LEVEL: 'warn',
+    ...env,
   });
   const docker = new Docker();
   const builder = await startBuilder(config, { logger: createLogger('builder-test', process.env.BUILDER_TEST_LOG_LEVEL ?? 'warn'), docker });

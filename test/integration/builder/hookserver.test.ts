@@ -23,7 +23,7 @@ describe('hook socket server', () => {
     dir = await mkdtemp(join(tmpdir(), 'paas-hooksrv-'));
     server = await startHookServer(
       {
-        settings: { cluster: 'tbx', buildStackImage: 'none', runStackImage: 'none', buildpacksDir: dir, buildpacks: ['nodejs'], cacheDir: join(dir, 'cache'), buildMemoryMb: 512, deployWaitMs: 0 },
+        settings: { cluster: 'tbx', buildStackImage: 'none', runStackImage: 'none', buildpacksDir: dir, buildpacks: ['nodejs'], buildpacksCacheDir: join(dir, 'bpcache'), buildpacksAllowFile: false, cacheDir: join(dir, 'cache'), buildMemoryMb: 512, deployWaitMs: 0 },
         controller: new ControllerClient('http://127.0.0.1:9', 'unused'),
         docker: new DockerodeBuilder(new Docker()),
         logger: createLogger('hooksrv-test', 'silent'),

@@ -238,8 +238,15 @@ describe('GET /internal/apps', () => {
   it('lists every app with the images its releases use, for the builder only', async () => {
     const res = await h.call('GET', '/internal/apps', { token: h.internalToken });
     expect(res.status).toBe(200);
-    expect(res.body).toContainEqual({ name: 'newer-name', images: ['img/old:1', 'img/old:2'] });
-    expect(res.body).toContainEqual({ name: 'dom-a', images: [] });
+    expect(res.body).toContainEqual({
+      name: 'newer-name',
+      images: ['img/old:1', 'img/old:2'],
+      releases: [
+        { version: 2, image: 'img/old:2' },
+        { version: 1, image: 'img/old:1' },
+      ],
+    });
+    expect(res.body).toContainEqual({ name: 'dom-a', images: [], releases: [] });
     expect(res.body.some((a: { name: string }) => a.name === 'admin-doomed')).toBe(false);
     expect((await h.call('GET', '/internal/apps', { token: alice.token })).status).toBe(401);
   });
