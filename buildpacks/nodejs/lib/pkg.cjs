@@ -5,16 +5,31 @@
 //   has-script NAME           "yes" or "no"
 //   engines-satisfied VERSION exit 0 when VERSION's major matches a plain
 //                             "N", "N.x", ">=N" or "^N" range (else 1)
+//   package-manager           the packageManager field ("pnpm@9.1.0") or nothing
+//   deps-key                  the fields that choose what is installed, as
+//                             JSON (part of the node_modules cache key)
+// and, with no PACKAGE_JSON (pass "-"):
+//   highest-version           the highest of the versions `npm view --json`
+//                             printed on stdin (a string or an array)
 'use strict';
 const fs = require('fs');
 
 const [file, query, arg] = process.argv.slice(2);
-let pkg;
+let pkg = {};
 try {
-  pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (file !== '-') pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
 } catch (err) {
   process.stderr.write(`cannot read ${file}: ${err.message}\n`);
   process.exit(2);
+}
+
+const DEPS_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'overrides', 'resolutions', 'pnpm', 'workspaces'];
+
+function compareVersions(a, b) {
+  const pa = a.split(/[.+-]/).map(Number);
+  const pb = b.split(/[.+-]/).map(Number);
+  for (let i = 0; i < 3; i++) if ((pa[i] || 0) !== (pb[i] || 0)) return (pa[i] || 0) - (pb[i] || 0);
+  return 0;
 }
 
 switch (query) {
@@ -40,6 +55,29 @@ switch (query) {
     if ((m = /^\^?~?(\d+)(\.[\dx*]+)*$/.exec(want))) process.exit(Number(m[1]) === major ? 0 : 1);
     if ((m = /^>=\s*(\d+)/.exec(want))) process.exit(major >= Number(m[1]) ? 0 : 1);
     process.exit(0); // a range we do not judge
+  }
+  case 'package-manager': {
+    const v = pkg && pkg.packageManager;
+    process.stdout.write(typeof v === 'string' ? v.replace(/\+.*$/, '') : '');
+    break;
+  }
+  case 'deps-key': {
+    const picked = {};
+    for (const f of DEPS_FIELDS) if (pkg && pkg[f] !== undefined) picked[f] = pkg[f];
+    process.stdout.write(JSON.stringify(picked));
+    break;
+  }
+  case 'highest-version': {
+    let parsed;
+    try {
+      parsed = JSON.parse(fs.readFileSync(0, 'utf8') || 'null');
+    } catch {
+      process.exit(1);
+    }
+    const list = (Array.isArray(parsed) ? parsed : [parsed]).filter((v) => typeof v === 'string' && /^\d+\.\d+\.\d+$/.test(v));
+    if (list.length === 0) process.exit(1);
+    process.stdout.write(list.sort(compareVersions)[list.length - 1]);
+    break;
   }
   default:
     process.stderr.write(`unknown query ${query}\n`);
