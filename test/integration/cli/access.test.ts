@@ -5,10 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ctx } from '../../../cli/context.js';
-import { run } from '../../../cli/program.js';
 import { startController, type Harness } from '../controller/harness.js';
 import { CLI, runBin, type BinResult } from '../../support/bin.js';
+import { paasInProcess } from '../../support/cli.js';
 
 // access, tokens, keys:remove, git:remote and users:create --json against the
 // real controller (in-process, real etcd), the CLI in-process with
@@ -29,19 +28,7 @@ interface Result {
 
 /** `paas ...` in-process as the holder of `token` (PAAS_API_URL and PAAS_TOKEN, no saved login). */
 async function paas(token: string, args: string[], cwd = tmp): Promise<Result> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: Ctx = {
-    env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'no-login'), PAAS_API_URL: h.url, PAAS_TOKEN: token },
-    cwd,
-    home,
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    readLine: async () => '',
-    fetch: globalThis.fetch,
-  };
-  const code = await run(args, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return paasInProcess(args, { env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'no-login'), PAAS_API_URL: h.url, PAAS_TOKEN: token }, cwd: cwd, home: home });
 }
 
 beforeAll(async () => {

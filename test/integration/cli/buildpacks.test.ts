@@ -2,10 +2,9 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ctx } from '../../../cli/context.js';
-import { run } from '../../../cli/program.js';
 import { startController, type Harness } from '../controller/harness.js';
 import { runBin } from '../../support/bin.js';
+import { paasInProcess } from '../../support/cli.js';
 
 // buildpacks, buildpacks:set|add|remove|clear: the CLI in-process against the
 // real controller (real etcd), then once as the built binary.
@@ -16,11 +15,7 @@ const home = join(tmp, 'home');
 const env = () => ({ HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: h.adminToken });
 
 async function paas(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: Ctx = { env: env(), cwd: tmp, home, out: (s) => out.push(s), err: (s) => err.push(s), readLine: async () => '', fetch: globalThis.fetch };
-  const code = await run(args, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return paasInProcess(args, { env: env(), cwd: tmp, home: home });
 }
 
 beforeAll(async () => {

@@ -2,10 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ctx } from '../../../cli/context.js';
-import { run } from '../../../cli/program.js';
 import { CLI, runBin } from '../../support/bin.js';
 import { newUser, startController, type Harness } from '../controller/harness.js';
+import { paasInProcess } from '../../support/cli.js';
 
 // builds, builds:output, builds:cache:clear: the CLI in-process against the
 // real controller (real etcd), builds reported as the builder reports them;
@@ -19,19 +18,7 @@ const SHA1 = '1a2b3c4'.padEnd(40, '0');
 const SHA2 = '5e6f7a8'.padEnd(40, '0');
 
 async function paas(args: string[], token = dev.token): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: Ctx = {
-    env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: token },
-    cwd: tmp,
-    home,
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    readLine: async () => '',
-    fetch: globalThis.fetch,
-  };
-  const code = await run(args, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return paasInProcess(args, { env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: token }, cwd: tmp, home: home });
 }
 
 async function report(app: string, id: string, commit: string, update: Record<string, unknown>): Promise<void> {

@@ -2,10 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ctx } from '../../../cli/context.js';
-import { run } from '../../../cli/program.js';
 import { newUser, startController, type Harness } from '../controller/harness.js';
 import { CLI, runBin, type BinResult } from '../../support/bin.js';
+import { paasInProcess } from '../../support/cli.js';
 
 // config, config:get, config:set, config:unset, releases:info, rollback:
 // the CLI in-process against the real controller (real etcd), then once as
@@ -23,19 +22,7 @@ interface Result {
 }
 
 async function paas(args: string[], token = h.adminToken): Promise<Result> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: Ctx = {
-    env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: token },
-    cwd: tmp,
-    home,
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    readLine: async () => '',
-    fetch: globalThis.fetch,
-  };
-  const code = await run(args, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return paasInProcess(args, { env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: token }, cwd: tmp, home: home });
 }
 
 async function deploy(app: string, image: string, commit: string): Promise<void> {

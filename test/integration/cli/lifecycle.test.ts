@@ -4,10 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ctx } from '../../../cli/context.js';
-import { run } from '../../../cli/program.js';
 import { newUser, startController, type Harness } from '../controller/harness.js';
 import { CLI, runBin, type BinResult } from '../../support/bin.js';
+import { paasInProcess } from '../../support/cli.js';
 
 // domains, maintenance, apps:rename and apps:destroy: the CLI in-process
 // against the real controller (in-process, real etcd), and once as the built binary.
@@ -18,19 +17,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'paas-cli-life-'));
 const repo = join(tmp, 'project');
 
 async function paas(args: string[], opts: { cwd?: string; token?: string } = {}): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: Ctx = {
-    env: { HOME: tmp, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: opts.token ?? alice.token },
-    cwd: opts.cwd ?? tmp,
-    home: tmp,
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    readLine: async () => '',
-    fetch: globalThis.fetch,
-  };
-  const code = await run(args, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return paasInProcess(args, { env: { HOME: tmp, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: opts.token ?? alice.token }, cwd: opts.cwd ?? tmp, home: tmp });
 }
 
 const remoteOf = async () => (await git.listRemotes({ fs, dir: repo })).find((r) => r.remote === 'paas')?.url;

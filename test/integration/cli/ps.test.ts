@@ -2,12 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Ctx } from '../../../cli/context.js';
-import { run } from '../../../cli/program.js';
 import type { RestartRecord } from '../../../services/core/restarts.js';
 import type { Assignment, Formation } from '../../../services/core/types.js';
 import { newUser, startController, type Harness } from '../controller/harness.js';
 import { CLI, runBin, type BinResult } from '../../support/bin.js';
+import { paasInProcess } from '../../support/cli.js';
 
 // ps, ps:scale, ps:restart and ps:sizes against the real controller
 // (in-process, real etcd), and ps:scale through the built binary.
@@ -18,19 +17,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'paas-cli-ps-'));
 const home = join(tmp, 'home');
 
 async function paas(args: string[], token = dev.token): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const ctx: Ctx = {
-    env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: token },
-    cwd: tmp,
-    home,
-    out: (s) => out.push(s),
-    err: (s) => err.push(s),
-    readLine: async () => '',
-    fetch: globalThis.fetch,
-  };
-  const code = await run(args, ctx);
-  return { code, out: out.join('\n'), err: err.join('\n') };
+  return paasInProcess(args, { env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: token }, cwd: tmp, home: home });
 }
 
 const formation = () => h.store.get<Formation>(h.store.keys.formation('psapp'));
