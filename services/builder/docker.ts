@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
+import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import tarfs from 'tar-fs';
 import { isForkFailure, LimitExceeded, limitHit, limitMessage, nanoCpus } from './limits.js';
 import { lineWriter } from './output.js';
 
@@ -132,14 +132,31 @@ export class DockerodeBuilder implements BuildDocker {
       Cmd: ['bash', '-c', 'exit 0'],
     });
     try {
-      const tar = tarfs.pack(spec.slugDir, {
-        map: (h) => ({ ...h, uid: APP_UID, gid: APP_UID, uname: 'app', gname: 'app' }),
-      });
-      await container.putArchive(tar as unknown as NodeJS.ReadableStream, { path: '/app' });
+      const slug = packSlug(spec.slugDir);
+      await container.putArchive(slug.stream, { path: '/app' });
+      await slug.done; // tar may fail after writing part of the archive
       await container.commit({ repo: spec.repo, tag: spec.tag, comment: 'paas build', pause: false });
       return `${spec.repo}:${spec.tag}`;
     } finally {
       await container.remove({ force: true }).catch(() => undefined);
     }
   }
+}
+
+/**
+ * The slug as a tar stream, every entry owned by the app user. GNU tar, not
+ * tar-fs: a slug holds thousands of small files (node_modules, the vendored
+ * npm), which tar-fs packs in 1-2 s and tar in under 0.1 s. `done` settles
+ * when tar exits and rejects when it failed, even after a partial archive.
+ */
+function packSlug(dir: string): { stream: NodeJS.ReadableStream; done: Promise<void> } {
+  const tar = spawn('tar', ['-c', '-C', dir, `--owner=${APP_UID}`, `--group=${APP_UID}`, '--numeric-owner', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<void>((resolve, reject) => {
+    tar.on('error', reject);
+    tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar of the slug failed (exit ${code}): ${stderr.trim().slice(0, 300)}`))));
+  });
+  done.catch(() => tar.stdout.destroy()); // ends putArchive's upload too
+  return { stream: tar.stdout, done };
 }
