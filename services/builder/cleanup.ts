@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../core/logger.js';
 import { isAppName } from '../core/names.js';
+import { keptReleaseImages } from '../core/images.js';
 
 // The builder's clean-up of destroyed apps: their bare repositories, build
 // caches and app images. A reconcile loop (at start, then every interval):
@@ -45,14 +46,8 @@ export interface KeepRules {
 }
 
 /** The images of the newest releases, walking back until `n` distinct images. Pure. */
-export function recentImages(releases: ReadonlyArray<{ version: number; image: string }>, n: number): string[] {
-  const out: string[] = [];
-  for (const r of [...releases].sort((a, b) => b.version - a.version)) {
-    if (out.length >= n) break;
-    if (r.image && !out.includes(r.image)) out.push(r.image);
-  }
-  return out;
-}
+/** The images kept of an app's releases: the core rule the controller's rollback checks too. */
+export const recentImages = keptReleaseImages;
 
 export interface Removals {
   repos: string[];

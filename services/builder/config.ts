@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BUILDPACKS } from '../core/buildpacks.js';
 import { commonConfig, ConfigError, int, list, str, type CommonConfig, type Env } from '../core/config.js';
+import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 
 export interface BuilderConfig extends CommonConfig {
   sshPort: number;
@@ -84,7 +85,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     buildCpus: Number(str(env, 'PAAS_BUILD_CPUS', '2')),
     buildPids: int(env, 'PAAS_BUILD_PIDS', 2048),
     buildTimeoutS: int(env, 'PAAS_BUILD_TIMEOUT_S', 900),
-    keepReleaseImages: int(env, 'PAAS_KEEP_RELEASE_IMAGES', 5),
+    keepReleaseImages: int(env, 'PAAS_KEEP_RELEASE_IMAGES', DEFAULT_KEEP_RELEASE_IMAGES),
     maxParallelBuilds: int(env, 'PAAS_MAX_PARALLEL_BUILDS', 2),
     maxSourceMb: int(env, 'PAAS_BUILD_MAX_SOURCE_MB', 500),
     deployWaitMs: int(env, 'PAAS_BUILD_DEPLOY_WAIT_MS', 60_000),

@@ -6,6 +6,7 @@ import type { Deps } from './deps.js';
 import { errorHandler, notFoundRoute, requestLogger } from './http.js';
 import { Repo } from './repo.js';
 import { internalRoutes, userRoutes } from './routes.js';
+import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 
 // The controller's express app, built from its clients; main.ts listens,
 // tests run it in-process.
@@ -13,7 +14,7 @@ import { internalRoutes, userRoutes } from './routes.js';
 export interface AppOptions {
   store: Store;
   logger: Logger;
-  config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes'>;
+  config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes'> & Partial<Pick<ControllerConfig, 'keepReleaseImages'>>;
 }
 
 export function createApp({ store, logger, config }: AppOptions): Express {
@@ -22,6 +23,7 @@ export function createApp({ store, logger, config }: AppOptions): Express {
     repo: new Repo(store),
     logger,
     urls: { domain: config.domain, httpPort: config.httpPort, sshHost: config.sshHost, sshPort: config.sshPort },
+    keepReleaseImages: config.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES,
   };
   const app = express();
   app.disable('x-powered-by');

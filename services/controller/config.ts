@@ -1,4 +1,5 @@
 import { ConfigError, commonConfig, int, str, type CommonConfig, type Env } from '../core/config.js';
+import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 
 // The controller's settings. loadConfig is the only reader of the environment.
 
@@ -15,6 +16,8 @@ export interface ControllerConfig extends CommonConfig {
   sshPort: number;
   /** Largest JSON body accepted, in bytes. */
   bodyLimitBytes: number;
+  /** The builder keeps the images of this many newest distinct release images; older ones cannot be rolled back to. */
+  keepReleaseImages: number;
 }
 
 function port(env: Env, name: string, fallback: number): number {
@@ -36,5 +39,6 @@ export function loadConfig(env: Env): Readonly<ControllerConfig> {
     sshHost: str(env, 'PAAS_SSH_HOST', '127.0.0.1'),
     sshPort: port(env, 'PAAS_SSH_PORT', 2222),
     bodyLimitBytes: 100 * 1024,
+    keepReleaseImages: int(env, 'PAAS_KEEP_RELEASE_IMAGES', DEFAULT_KEEP_RELEASE_IMAGES),
   });
 }

@@ -9,4 +9,6 @@ export interface Deps {
   repo: Repo;
   urls: UrlSettings;
   logger: Logger;
+  /** How many distinct release images the builder keeps per app (core/images.ts). */
+  keepReleaseImages: number;
 }

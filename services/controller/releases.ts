@@ -4,6 +4,7 @@ import { userLookup } from './apps.js';
 import type { ConfigVars } from './configvars.js';
 import type { Deps } from './deps.js';
 import { releaseView, type ReleaseView } from './present.js';
+import { keptReleaseImages } from '../core/images.js';
 
 // One release (info, its config) and rollback: a new release copying an
 // older one's image, config and process types.
@@ -61,18 +62,26 @@ export async function releaseConfig(deps: Deps, app: App, version: number): Prom
   return (await getRelease(deps, app, version)).config;
 }
 
-/** Why `target` cannot be rolled back to, given the release it would follow; pure. */
-export function rollbackProblem(target: Release, latest: Release | undefined): string | undefined {
+/**
+ * Why `target` cannot be rolled back to, given the release it would follow
+ * and the images the platform still keeps (absent: not checked); pure.
+ */
+export function rollbackProblem(target: Release, latest: Release | undefined, kept?: { images: readonly string[]; n: number }): string | undefined {
   if (!target.image) return `v${target.version} has no build to roll back to (it was made before the first deploy)`;
   if (latest && latest.version === target.version) return `v${target.version} is already the current release`;
+  if (kept && !kept.images.includes(target.image)) {
+    return `v${target.version}'s build has been cleaned up: the platform keeps the builds of the last ${kept.n} distinct releases (PAAS_KEEP_RELEASE_IMAGES)`;
+  }
   return undefined;
 }
 
 /** Release vN+1 copying v`version`'s image, config and process types: "Rollback to vK". */
 export async function rollback(deps: Deps, app: App, user: User, version: number): Promise<ReleaseInfo> {
   const target = await getRelease(deps, app, version);
+  const n = deps.keepReleaseImages;
+  const kept = { images: keptReleaseImages(await deps.store.listReleases(app.name), n), n };
   const release = await deps.store.createRelease(app.name, (_v, previous) => {
-    const problem = rollbackProblem(target, previous);
+    const problem = rollbackProblem(target, previous, kept);
     if (problem) throw invalid(problem);
     return {
       image: target.image,

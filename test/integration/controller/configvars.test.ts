@@ -172,6 +172,20 @@ describe('config vars', () => {
   });
 });
 
+describe('rollback and the builds the platform keeps', () => {
+  it('refuses a release whose image is older than the last 5 distinct ones, and allows the 5th', async () => {
+    await createApp('rb-old');
+    for (let b = 1; b <= 7; b++) await deploy('rb-old', `paas/app-rb-old:b${b}`, String(b).repeat(7)); // v1..v7
+    await patch('rb-old', { STAGE: 'x' }); // v8: config only, same image as v7
+    const old = await h.call('POST', '/apps/rb-old/releases', { token: alice.token, body: { release: 2 } });
+    expect(old.status).toBe(422);
+    expect(old.body.message).toBe("v2's build has been cleaned up: the platform keeps the builds of the last 5 distinct releases (PAAS_KEEP_RELEASE_IMAGES)");
+    expect((await stateOf('rb-old')).latest).toBe(8);
+    const fifth = await h.call('POST', '/apps/rb-old/releases', { token: alice.token, body: { release: 3 } });
+    expect(fifth.status).toBe(201);
+  });
+});
+
 describe('releases:info and rollback', () => {
   beforeAll(async () => {
     await createApp('rb-app');

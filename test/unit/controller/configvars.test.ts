@@ -155,6 +155,14 @@ describe('releases', () => {
     expect(rollbackProblem(rel(2, 'img'), rel(3, 'img'))).toBeUndefined();
   });
 
+  it('refuses to roll back to a build the platform no longer keeps', () => {
+    const kept = { images: ['img:7', 'img:6'], n: 2 };
+    expect(rollbackProblem(rel(5, 'img:5'), rel(7, 'img:7'), kept)).toBe(
+      "v5's build has been cleaned up: the platform keeps the builds of the last 2 distinct releases (PAAS_KEEP_RELEASE_IMAGES)",
+    );
+    expect(rollbackProblem(rel(6, 'img:6'), rel(7, 'img:7'), kept)).toBeUndefined();
+  });
+
   it('shows status, whether current, and the image as the slug', () => {
     const user = { id: 'u1', email: 'a@b.c', admin: false, createdAt: '' };
     expect(releaseInfoView(rel(2, 'img:1'), user, 2)).toEqual({
