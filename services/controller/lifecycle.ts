@@ -97,7 +97,9 @@ export async function renameApp(store: Store, from: string, to: string, maintena
     ]);
     const domains = allDomains.filter((d) => (JSON.parse(d.value) as Domain).app === from);
     const moved = [...releases, ...collaborators, ...(formation ? [formation] : []), ...(buildpacks ? [buildpacks] : []), ...domains];
-    if (moved.length + 11 > MAX_TXN_OPS) { // + the deletes and the new app record below
+    const cleared = deletesUnder(store, from);
+    // + deleting the old app record, putting the new one, and one to spare
+    if (moved.length + cleared.length + 3 > MAX_TXN_OPS) {
       throw invalid(`${from} has too many releases, collaborators and domains (${moved.length}) to rename in one step; the store allows ${MAX_TXN_OPS} operations per transaction`);
     }
     const app: App = { ...(JSON.parse(appKv.value) as App), name: to, ...(maintenance !== undefined && { maintenance }) };
@@ -116,15 +118,7 @@ export async function renameApp(store: Store, from: string, to: string, maintena
     const res = await txn
       .then(
         etcd.delete().key(k.app(from)),
-        etcd.delete().prefix(k.releases(from)),
-        etcd.delete().prefix(k.collaborators(from)),
-        etcd.delete().key(k.formation(from)),
-        etcd.delete().key(k.restart(from)),
-        etcd.delete().key(k.buildpacks(from)),
-        // build records are of the old name's repository, which the builder removes
-        etcd.delete().prefix(k.builds(from)),
-        etcd.delete().prefix(k.buildOutput(from, '')),
-        etcd.delete().key(k.buildCache(from)),
+        ...cleared,
         ...moved.map((kv) => etcd.put(newKey(kv.key)).value(renamedRecord(kv.value, from, to))),
         etcd.put(k.app(to)).value(JSON.stringify(app)),
       )
@@ -132,6 +126,27 @@ export async function renameApp(store: Store, from: string, to: string, maintena
     if (res.succeeded) return app;
   }
   throw conflict(`Too many concurrent changes to ${from}; try again`);
+}
+
+/**
+ * Deletes everything kept under an app's name apart from its record: the one
+ * list rename (which moves what it keeps first) and destroy both use, so a new
+ * per-app key is added here once. Build records go with the name: they are of
+ * the old name's repository, which the builder removes.
+ */
+function deletesUnder(store: Store, name: string) {
+  const k = store.keys;
+  const { etcd } = store;
+  return [
+    etcd.delete().prefix(k.releases(name)),
+    etcd.delete().key(k.formation(name)),
+    etcd.delete().prefix(k.collaborators(name)),
+    etcd.delete().key(k.restart(name)),
+    etcd.delete().key(k.buildpacks(name)),
+    etcd.delete().prefix(k.builds(name)),
+    etcd.delete().prefix(k.buildOutput(name, '')),
+    etcd.delete().key(k.buildCache(name)),
+  ];
 }
 
 /**
@@ -152,14 +167,7 @@ export async function destroyApp(store: Store, name: string): Promise<App> {
     const res = await txn
       .then(
         etcd.delete().key(k.app(name)),
-        etcd.delete().prefix(k.releases(name)),
-        etcd.delete().key(k.formation(name)),
-        etcd.delete().prefix(k.collaborators(name)),
-        etcd.delete().key(k.restart(name)),
-        etcd.delete().key(k.buildpacks(name)),
-        etcd.delete().prefix(k.builds(name)),
-        etcd.delete().prefix(k.buildOutput(name, '')),
-        etcd.delete().key(k.buildCache(name)),
+        ...deletesUnder(store, name),
         ...domains.map((d) => etcd.delete().key(d.key)),
       )
       .commit();
