@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { createLogger } from '../../../services/core/logger.js';
 import type { AgentSettings } from '../../../services/agent/agent.js';
+import { waitFor as pollUntil } from '../../support/run.js';
 
 // Helpers shared by the agent and scheduler integration tests: a cluster
 // label no one else uses, agent settings for tests, waiting for a state,
@@ -36,20 +37,9 @@ export function agentSettings(cluster: string, hostId: string, over: Partial<Age
   };
 }
 
-/** Polls `probe` until it returns a value other than undefined, or fails after timeoutMs. */
-export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+/** test/support/run.ts's waitFor with the timeout last (default 60 s), as these tests call it. */
+export function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  return pollUntil(what, timeoutMs, probe);
 }
 
 export async function httpBody(upstream: string): Promise<string | undefined> {

@@ -3,11 +3,11 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import tarfs from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupOnce, controllerInventory, type CleanupDeps } from '../../../services/builder/cleanup.js';
 import { createLogger } from '../../../services/core/logger.js';
 import { startController, type Harness } from '../controller/harness.js';
+import { imageExists as isImage, labelledImage } from './images.js';
 
 // The builder's clean-up against the real controller (in-process, real etcd)
 // and the real Docker engine, with a cluster name of its own.
@@ -19,22 +19,9 @@ let tmp: string;
 let deps: CleanupDeps;
 
 /** An empty image labelled like an app image of `app`. */
-async function appImage(app: string, tag: string): Promise<string> {
-  const ctx = join(tmp, `ctx-${app}-${tag}`);
-  await mkdir(ctx, { recursive: true });
-  await writeFile(join(ctx, 'Dockerfile'), `FROM scratch\nLABEL paas.cluster=${cluster} paas.app=${app}\n`);
-  const ref = `${cluster}/app-${app}:${tag}`;
-  const stream = await docker.buildImage(tarfs.pack(ctx) as unknown as NodeJS.ReadableStream, { t: ref });
-  await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve(undefined))));
-  return ref;
-}
+const appImage = (app: string, tag: string) => labelledImage(docker, tmp, { cluster, app, tag });
 
-const imageExists = (ref: string) =>
-  docker
-    .getImage(ref)
-    .inspect()
-    .then(() => true)
-    .catch(() => false);
+const imageExists = (ref: string) => isImage(docker, ref);
 
 beforeAll(async () => {
   h = await startController('builder-cleanup');

@@ -1,12 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import tarfs from 'tar-fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupOnce, controllerInventory, type CleanupDeps } from '../../../services/builder/cleanup.js';
 import { createLogger } from '../../../services/core/logger.js';
 import { startController, type Harness } from '../controller/harness.js';
+import { imageExists as isImage, labelledImage } from './images.js';
 
 // The clean-up keeps the images of an app's last N releases (plus those a
 // container uses and those of builds in progress) and removes older ones:
@@ -20,22 +20,9 @@ let deps: CleanupDeps;
 const active = new Set<string>();
 
 /** An empty image labelled like the app image of build `build`, distinct from every other. */
-async function appImage(app: string, build: string): Promise<string> {
-  const ctx = join(tmp, `ctx-${app}-${build}`);
-  await mkdir(ctx, { recursive: true });
-  await writeFile(join(ctx, 'Dockerfile'), `FROM scratch\nLABEL paas.cluster=${cluster} paas.app=${app} paas.build=${build}\n`);
-  const ref = `${cluster}/app-${app}:${build}`;
-  const stream = await docker.buildImage(tarfs.pack(ctx) as unknown as NodeJS.ReadableStream, { t: ref });
-  await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err) => (err ? reject(err) : resolve(undefined))));
-  return ref;
-}
+const appImage = (app: string, build: string) => labelledImage(docker, tmp, { cluster, app, tag: build, extra: { 'paas.build': build } });
 
-const imageExists = (ref: string) =>
-  docker
-    .getImage(ref)
-    .inspect()
-    .then(() => true)
-    .catch(() => false);
+const imageExists = (ref: string) => isImage(docker, ref);
 
 const release = (app: string, image: string) => h.call('POST', `/internal/apps/${app}/releases`, { token: h.internalToken, body: { image, processTypes: { web: 'x' } } });
 
