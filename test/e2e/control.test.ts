@@ -1,11 +1,9 @@
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platformEnv } from '../support/env.js';
-import { CLI, REPO_DIR, httpGet, must, run, waitFor } from '../support/run.js';
+import { httpGet, must, waitFor } from '../support/run.js';
+import { e2eUser, env, httpPort, signUp } from './user.js';
 
 // The control plane on a running platform, as a user drives it: config:set
 // redeploys with the new environment, ps:scale runs distinct containers,
@@ -13,34 +11,16 @@ import { CLI, REPO_DIR, httpGet, must, run, waitFor } from '../support/run.js';
 // route, repo or image behind. Needs a platform brought up by scripts/up
 // (scripts/test does it and exports PAAS_ENV_FILE).
 
-const env = platformEnv();
-const httpPort = Number(env.PAAS_HTTP_PORT ?? 80);
-const domain = env.PAAS_DOMAIN ?? 'localhost';
-const api = env.PAAS_API_URL ?? 'http://127.0.0.1:8700';
 const stateDir = env.PAAS_STATE_DIR ?? '/var/lib/paas';
 const cluster = env.PAAS_CLUSTER ?? 'paas';
-const adminConfigDir = process.env.PAAS_CONFIG_DIR ?? env.PAAS_CONFIG_DIR;
-
-const work = mkdtempSync(join(tmpdir(), 'paas-e2e-ctl-'));
-const configDir = join(work, 'config');
-const appDir = join(work, 'app');
-const key = join(work, 'id_ed25519');
-const appName = `ctl-${randomBytes(3).toString('hex')}`;
-const host = `${appName}.${domain}`;
+const u = e2eUser('ctl');
+const { appName, host, appDir, gitEnv, paas } = u;
 const docker = new Docker();
 
-const paas = (args: string[]) => run('node', [CLI, ...args], { cwd: appDir, env: { PAAS_CONFIG_DIR: configDir, PAAS_API_URL: undefined, PAAS_TOKEN: undefined } });
 const ok = async (args: string[]) => {
   const r = await paas(args);
   expect(r.code, `paas ${args.join(' ')}: ${r.stderr}`).toBe(0);
   return r.stdout;
-};
-const gitEnv = {
-  GIT_SSH_COMMAND: `ssh -i ${key} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`,
-  GIT_AUTHOR_NAME: 'e2e',
-  GIT_AUTHOR_EMAIL: 'e2e@example.com',
-  GIT_COMMITTER_NAME: 'e2e',
-  GIT_COMMITTER_EMAIL: 'e2e@example.com',
 };
 const body = async (path: string) => (await httpGet(httpPort, host, path)).body.trim();
 const answers = (path: string, text: string) =>
@@ -49,22 +29,13 @@ const containersOfApp = async () => docker.listContainers({ all: true, filters: 
 
 describe('the control plane on a running app', () => {
   beforeAll(async () => {
-    const made = await run('node', [CLI, 'users:create', `${appName}@example.com`, '--json'], { env: { PAAS_CONFIG_DIR: adminConfigDir } });
-    expect(made.code, made.stderr).toBe(0);
-    const token = JSON.parse(made.stdout).token as string;
-    cpSync(join(REPO_DIR, 'test/fixtures/express-hello'), appDir, { recursive: true });
-    await ok(['login', '--api', api, '--token', token]);
-    await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e', '-f', key]);
-    await ok(['keys:add', `${key}.pub`]);
-    await must('git', ['init', '-q', '-b', 'main'], { cwd: appDir });
-    await must('git', ['add', '.'], { cwd: appDir });
-    await must('git', ['commit', '-qm', 'first'], { cwd: appDir, env: gitEnv });
+    await signUp(u);
     await ok(['apps:create', appName]);
     await must('git', ['push', 'paas', 'main'], { cwd: appDir, env: gitEnv });
     expect(await body('/greeting')).toBe('no greeting');
   });
 
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => u.remove());
 
   it('config:set makes a release that serves the new environment', async () => {
     const out = await ok(['config:set', 'GREETING=hello from config']);

@@ -1,10 +1,8 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { platformEnv } from '../support/env.js';
-import { CLI, REPO_DIR, httpGet, must, run } from '../support/run.js';
+import { httpGet, must } from '../support/run.js';
+import { domain, e2eUser, httpPort, signUp } from './user.js';
 
 // The walking skeleton as a user lives it: a new user logs in, adds a key,
 // creates an app in a git repo, pushes it, and it answers through the router;
@@ -12,30 +10,8 @@ import { CLI, REPO_DIR, httpGet, must, run } from '../support/run.js';
 // version keeps serving. Needs a platform brought up by scripts/up
 // (scripts/test does it and exports PAAS_ENV_FILE).
 
-const env = platformEnv();
-const httpPort = Number(env.PAAS_HTTP_PORT ?? 80);
-const domain = env.PAAS_DOMAIN ?? 'localhost';
-const api = env.PAAS_API_URL ?? 'http://127.0.0.1:8700';
-const adminConfigDir = process.env.PAAS_CONFIG_DIR ?? env.PAAS_CONFIG_DIR;
-
-const work = mkdtempSync(join(tmpdir(), 'paas-e2e-'));
-const userConfigDir = join(work, 'config');
-const appDir = join(work, 'app');
-const key = join(work, 'id_ed25519');
-const appName = `e2e-${randomBytes(3).toString('hex')}`;
-const host = `${appName}.${domain}`;
-
-const paas = (args: string[], opts: { cwd?: string; configDir?: string } = {}) =>
-  run('node', [CLI, ...args], { cwd: opts.cwd ?? work, env: { PAAS_CONFIG_DIR: opts.configDir ?? userConfigDir, PAAS_API_URL: undefined, PAAS_TOKEN: undefined } });
-
-const gitEnv = {
-  GIT_SSH_COMMAND: `ssh -i ${key} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`,
-  GIT_AUTHOR_NAME: 'e2e',
-  GIT_AUTHOR_EMAIL: 'e2e@example.com',
-  GIT_COMMITTER_NAME: 'e2e',
-  GIT_COMMITTER_EMAIL: 'e2e@example.com',
-};
-const git = (args: string[]) => run('git', args, { cwd: appDir, env: gitEnv });
+const u = e2eUser('e2e');
+const { appName, host, appDir, gitEnv, paas, git } = u;
 
 /** When `git push` returns, the new version already answers: the builder waits for the router to serve it. */
 async function servesNow(text: string) {
@@ -50,26 +26,9 @@ async function commitMessage(text: string, message: string) {
 }
 
 describe('git push to a running app', () => {
-  beforeAll(async () => {
-    // The admin (logged in by scripts/up) makes a user; the user logs in.
-    const made = await paas(['users:create', `${appName}@example.com`, '--json'], { configDir: adminConfigDir });
-    expect(made.code, made.stderr).toBe(0);
-    const token = JSON.parse(made.stdout).token as string;
-    const login = await paas(['login', '--api', api, '--token', token]);
-    expect(login.code, login.stderr).toBe(0);
-    expect(login.stdout).toContain(`${appName}@example.com`);
+  beforeAll(() => signUp(u));
 
-    await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'e2e', '-f', key]);
-    const added = await paas(['keys:add', `${key}.pub`]);
-    expect(added.code, added.stderr).toBe(0);
-
-    cpSync(join(REPO_DIR, 'test/fixtures/express-hello'), appDir, { recursive: true });
-    await must('git', ['init', '-q', '-b', 'main'], { cwd: appDir });
-    await must('git', ['add', '.'], { cwd: appDir });
-    await must('git', ['commit', '-qm', 'first'], { cwd: appDir, env: gitEnv });
-  });
-
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => u.remove());
 
   it('apps:create adds the paas remote and apps:info knows the URLs', async () => {
     const created = await paas(['apps:create', appName], { cwd: appDir });
