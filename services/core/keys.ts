@@ -10,6 +10,9 @@ export interface KeyLayout {
   formation(app: string): string;
   host(id: string): string;
   hosts(): string;
+  /** An admin's tag changes for a host (HostTagOverride), apart from the leased host record. */
+  hostTags(id: string): string;
+  allHostTags(): string;
   assignment(host: string, id: string): string;
   assignments(host?: string): string;
   instance(app: string, id: string): string;
@@ -59,6 +62,8 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     formation: (app) => `${p}/formation/${app}`,
     host: (id) => `${p}/hosts/${id}`,
     hosts: () => `${p}/hosts/`,
+    hostTags: (id) => `${p}/host-tags/${id}`,
+    allHostTags: () => `${p}/host-tags/`,
     assignment: (host, id) => `${p}/assignments/${host}/${id}`,
     assignments: (host) => (host ? `${p}/assignments/${host}/` : `${p}/assignments/`),
     instance: (app, id) => `${p}/instances/${app}/${id}`,

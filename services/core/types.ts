@@ -12,6 +12,8 @@ export interface App {
   latestRelease: number;
   /** In maintenance the router answers 503 with a maintenance page instead of proxying. */
   maintenance?: boolean;
+  /** Host tags every container of the app requires (`paas apps:pool`), e.g. {pool: 'high'}; absent: any host. */
+  pool?: Record<string, string>;
 }
 
 export interface Release {
@@ -47,6 +49,14 @@ export interface Host {
   tags: Record<string, string>;
   capacity: HostCapacity;
   registeredAt: string;
+  /** What the host's containers really use (docker stats), reported by its agent now and then. */
+  used?: HostCapacity;
+}
+
+/** Written by an admin under /host-tags/<host> (`paas hosts:tag`): tags set (a value) or removed (null) over the agent's own; kept when the agent restarts. */
+export interface HostTagOverride {
+  tags: Record<string, string | null>;
+  updatedAt: string;
 }
 
 /** Written by the scheduler under /assignments/<host>/<id>: one container the agent of <host> must run. */
