@@ -5,14 +5,23 @@
 #
 #   base   = debootstrap --variant=minbase bookworm + RUN_PACKAGES, upgraded
 #            from bookworm-updates/-security when the host's apt knows them
-#   run    = base + the host's extra CA certificates + paas-launch + uid 1000
+#   run    = base + npm (STACK_NPM_VERSION, from the registry) + the host's
+#            extra CA certificates + paas-launch + uid 1000
 #   build  = run + BUILD_PACKAGES
 
 SUITE=bookworm
 # Small on purpose: an app brings its own runtime through its buildpack
 # (nodejs here is the run-time node for the Node.js buildpack's slugs).
 RUN_PACKAGES=ca-certificates,nodejs,bash,procps
-BUILD_PACKAGES=(npm git)
+# npm in both stacks, at run time too (`npm start`, `paas run npm ...`): one
+# copy in the shared stack layer instead of one vendored into every slug.
+# The registry's npm package (it bundles its dependencies), not Debian's:
+# Debian's pulls in ~400 node-* library packages under /usr/share/nodejs,
+# which Debian's node resolves as global modules, so an app that forgot a
+# dependency would work here and nowhere else. 10.7.0 is the npm that
+# node 18.20.4 ships with upstream.
+STACK_NPM_VERSION=10.7.0
+BUILD_PACKAGES=(git)
 APP_UID=1000
 APP_GID=1000
 
@@ -128,6 +137,7 @@ EOF
 # configure_run DIR : what the run stack adds to the base.
 configure_run() {
   local dir=$1
+  install_npm "$dir"
   # The host's extra CAs (e.g. an HTTPS proxy's) so that npm, git and apps
   # trust what the host trusts.
   mkdir -p "$dir/usr/local/share/ca-certificates"
@@ -145,16 +155,40 @@ configure_run() {
   install -d -m 0755 -o "$APP_UID" -g "$APP_GID" "$dir/app"
 }
 
-# add_build_packages DIR : what the build stack adds to the run stack.
-add_build_packages() {
+# install_npm DIR : npm@STACK_NPM_VERSION from the registry (fetched with the
+# host's npm, which trusts the host's CAs) at /usr/local/lib/node_modules/npm,
+# with npm and npx in /usr/local/bin.
+install_npm() {
+  local dir=$1 tmp
+  tmp=$(mktemp -d)
+  log "fetching npm@$STACK_NPM_VERSION from the registry"
+  if ! (cd "$tmp" && npm pack --silent "npm@$STACK_NPM_VERSION" >/dev/null); then
+    rm -rf "$tmp"
+    die "cannot fetch npm@$STACK_NPM_VERSION from the npm registry"
+  fi
+  mkdir -p "$dir/usr/local/lib/node_modules/npm" "$dir/usr/local/bin"
+  tar -C "$dir/usr/local/lib/node_modules/npm" --strip-components=1 --no-same-owner -xzf "$tmp/npm-$STACK_NPM_VERSION.tgz"
+  ln -sfn ../lib/node_modules/npm/bin/npm-cli.js "$dir/usr/local/bin/npm"
+  ln -sfn ../lib/node_modules/npm/bin/npx-cli.js "$dir/usr/local/bin/npx"
+  rm -rf "$tmp"
+}
+
+# apt_install DIR PACKAGE... : installs Debian packages into DIR.
+apt_install() {
   local dir=$1
-  log "installing ${BUILD_PACKAGES[*]} for the build stack"
+  shift
+  log "installing $* into $(basename "$dir")"
   # The lists come from the base; if the mirror moved on since, refresh them.
-  if ! in_chroot "$dir" apt-get -y -qq install "${BUILD_PACKAGES[@]}" >&2; then
+  if ! in_chroot "$dir" apt-get -y -qq install "$@" >&2; then
     in_chroot "$dir" apt-get update -qq >&2
-    in_chroot "$dir" apt-get -y -qq install "${BUILD_PACKAGES[@]}" >&2
+    in_chroot "$dir" apt-get -y -qq install "$@" >&2
   fi
   in_chroot "$dir" apt-get clean
+}
+
+# add_build_packages DIR : what the build stack adds to the run stack.
+add_build_packages() {
+  apt_install "$1" "${BUILD_PACKAGES[@]}"
 }
 
 # import_rootfs DIR IMAGE : docker import DIR as IMAGE, leaving out apt lists,

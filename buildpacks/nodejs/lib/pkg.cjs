@@ -8,6 +8,12 @@
 //   package-manager           the packageManager field ("pnpm@9.1.0") or nothing
 //   deps-key                  the fields that choose what is installed, as
 //                             JSON (part of the node_modules cache key)
+//   summary [NPM_BIN]         all of the above that bin/compile needs, as
+//                             shell assignments for `eval` (one node start
+//                             instead of six): engines_node, engines_npm,
+//                             pm_field, deps_key, has_build, and stack_npm,
+//                             the version of the npm at NPM_BIN (from its
+//                             package.json, without starting npm)
 // and, with no PACKAGE_JSON (pass "-"):
 //   highest-version           the highest of the versions `npm view --json`
 //                             printed on stdin (a string or an array)
@@ -24,6 +30,36 @@ try {
 }
 
 const DEPS_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'overrides', 'resolutions', 'pnpm', 'workspaces'];
+
+/** A shell word that is exactly `value` (single quotes; a quote inside becomes '\\''). */
+function shellQuote(value) {
+  return "'" + String(value).replace(/'/g, "'\\''") + "'";
+}
+
+/** The version in the package.json of the npm whose command is `bin` (a symlink to npm/bin/npm-cli.js), or ''. */
+function npmVersionAt(bin) {
+  try {
+    const path = require('path');
+    let dir = path.dirname(fs.realpathSync(bin));
+    for (let i = 0; i < 3; i++, dir = path.dirname(dir)) {
+      const file = path.join(dir, 'package.json');
+      if (!fs.existsSync(file)) continue;
+      const meta = JSON.parse(fs.readFileSync(file, 'utf8'));
+      if (meta.name === 'npm' && typeof meta.version === 'string') return meta.version;
+    }
+  } catch {
+    // no npm there: the caller asks npm itself
+  }
+  return '';
+}
+
+function depsKey() {
+  const picked = {};
+  for (const f of DEPS_FIELDS) if (pkg && pkg[f] !== undefined) picked[f] = pkg[f];
+  return JSON.stringify(picked);
+}
+
+const str = (v) => (typeof v === 'string' ? v : '');
 
 function compareVersions(a, b) {
   const pa = a.split(/[.+-]/).map(Number);
@@ -62,9 +98,21 @@ switch (query) {
     break;
   }
   case 'deps-key': {
-    const picked = {};
-    for (const f of DEPS_FIELDS) if (pkg && pkg[f] !== undefined) picked[f] = pkg[f];
-    process.stdout.write(JSON.stringify(picked));
+    process.stdout.write(depsKey());
+    break;
+  }
+  case 'summary': {
+    const engines = (pkg && typeof pkg.engines === 'object' && pkg.engines) || {};
+    const build = pkg && pkg.scripts && pkg.scripts.build;
+    const vars = {
+      engines_node: str(engines.node),
+      engines_npm: str(engines.npm),
+      pm_field: str(pkg && pkg.packageManager).replace(/\+.*$/, ''),
+      deps_key: require('crypto').createHash('sha256').update(depsKey()).digest('hex'),
+      has_build: typeof build === 'string' && build.trim() !== '' ? 'yes' : 'no',
+      stack_npm: arg ? npmVersionAt(arg) : '',
+    };
+    for (const [k, v] of Object.entries(vars)) process.stdout.write(`${k}=${shellQuote(v)}\n`);
     break;
   }
   case 'highest-version': {

@@ -102,7 +102,7 @@ describe.skipIf(!haveStacks)('our buildpacks build real apps', () => {
     expect(warm.out).toMatch(/remote: {8}Using node 20\.\d+\.\d+ from the build cache/);
     expect(warm.out).toMatch(/remote: {8}Restoring node_modules from cache \(package-lock\.json unchanged, key [0-9a-f]{16}\)/);
     expect(warm.out).not.toContain('Installing node modules');
-    expect(warm.out).toContain('remote:        Restored from the build cache');
+    expect(warm.out).toMatch(/remote: {8}npm \d+\.\d+\.\d+ from the stack/);
     process.stderr.write(`warm rebuild (registry unreachable): ${Date.now() - started} ms\n`);
     const [again] = await serve(warm.release.image, 'npm start', ['/']);
     expect(again?.body).toMatch(/^node v20\./);
@@ -116,6 +116,45 @@ describe.skipIf(!haveStacks)('our buildpacks build real apps', () => {
     const changed = await push('engines', work);
     expect(changed.out).toContain('remote:        Installing node modules (package.json + package-lock)');
     expect(changed.out).not.toContain('Restoring node_modules');
+  });
+
+  it('nodejs: without a build script a warm rebuild restores the pruned node_modules; engines.npm of another version is vendored', async () => {
+    h.controller.apps.set('pruned', { owner: 'u-nb', config: {} });
+    const work = join(h.dir, 'pruned');
+    const server = `const http = require('http');
+const has = (m) => { try { require.resolve(m); return 'yes'; } catch { return 'no'; } };
+const npm = require('child_process').execSync('npm --version').toString().trim();
+http.createServer((q, s) => s.end('ms ' + has('ms') + ', is-number ' + has('is-number') + ', npm ' + npm + '\\n')).listen(process.env.PORT);
+`;
+    const pkg = { name: 'pruned', version: '1.0.0', private: true, engines: { npm: '10.9.2' }, scripts: { start: 'node server.js' }, dependencies: { ms: '2.1.3' }, devDependencies: { 'is-number': '7.0.0' } };
+    await must('mkdir', ['-p', work]);
+    await writeFile(join(work, 'package.json'), JSON.stringify(pkg, null, 2));
+    await writeFile(join(work, 'server.js'), server);
+    await must('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: work });
+    await commitApp(work, {});
+    const cold = await push('pruned', work);
+    expect(cold.out).toContain('remote:        Installing node modules (package.json + package-lock)');
+    expect(cold.out).toContain('remote:        npm 10.9.2 (engines.npm), vendored at .heroku/npm');
+    const [first] = await serve(cold.release.image, 'npm start', ['/']);
+    expect(first?.body).toBe('ms yes, is-number no, npm 10.9.2\n');
+
+    // Warm, with the registry unreachable: node_modules comes pruned from the cache and npm from the cache.
+    h.controller.apps.set('pruned', { owner: 'u-nb', config: { npm_config_registry: 'http://127.0.0.1:9/' } });
+    await newCommit(work, 'README.md', 'warm\n');
+    const warm = await push('pruned', work);
+    expect(warm.out).toMatch(/remote: {8}Restoring node_modules from cache \(package-lock\.json unchanged, key [0-9a-f]{16}, devDependencies pruned\)/);
+    expect(warm.out).toContain('remote:        Already pruned (from the cache)');
+    expect(warm.out).toContain('remote:        Restored from the build cache');
+    const [again] = await serve(warm.release.image, 'npm start', ['/']);
+    expect(again?.body).toBe('ms yes, is-number no, npm 10.9.2\n');
+
+    // Without engines.npm the stack's npm runs the app: nothing is vendored.
+    h.controller.apps.set('pruned', { owner: 'u-nb', config: {} });
+    await newCommit(work, 'package.json', JSON.stringify({ ...pkg, engines: {} }, null, 2));
+    const plain = await push('pruned', work);
+    expect(plain.out).toMatch(/remote: {8}npm \d+\.\d+\.\d+ from the stack/);
+    const [stackNpm] = await serve(plain.release.image, 'npm start', ['/']);
+    expect(stackNpm?.body).toMatch(/^ms yes, is-number no, npm \d+\.\d+\.\d+\n$/);
   });
 
   it('nodejs: a yarn app installs with yarn from the registry and prunes devDependencies', async () => {
