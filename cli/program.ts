@@ -8,6 +8,7 @@ import { registerBuilds } from './commands/builds.js';
 import { registerConfig } from './commands/config.js';
 import { registerDomains } from './commands/domains.js';
 import { registerGitRemote } from './commands/gitremote.js';
+import { registerHosts } from './commands/hosts.js';
 import { registerKeys } from './commands/keys.js';
 import { registerMaintenance } from './commands/maintenance.js';
 import { registerPs } from './commands/ps.js';
@@ -46,6 +47,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerTokens(program, ctx);
   registerGitRemote(program, ctx);
   registerBuildpacks(program, ctx);
+  registerHosts(program, ctx);
   return program;
 }
 

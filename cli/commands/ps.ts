@@ -17,6 +17,9 @@ export interface DynoView {
   host: string;
   created_at: string;
   updated_at: string;
+  restarts?: number;
+  exit_code?: number | null;
+  started_at?: string | null;
 }
 
 export interface FormationEntry {
@@ -92,9 +95,21 @@ export function ago(iso: string, now: number): string {
   return `~ ${Math.floor(s / 86400)}d ago`;
 }
 
+/** "(exit 3, 2 restarts)" for a crashed dyno, "(2 restarts, last exit 137)" for one running again; '' for one that never exited. */
+export function crashNote(d: Pick<DynoView, 'state' | 'restarts' | 'exit_code'>): string {
+  const parts: string[] = [];
+  const code = d.exit_code ?? undefined;
+  if (d.state === 'crashed' && code !== undefined) parts.push(`exit ${code}`);
+  const n = d.restarts ?? 0;
+  if (n > 0) parts.push(`${n} restart${n === 1 ? '' : 's'}`);
+  if (d.state !== 'crashed' && code !== undefined && n > 0) parts.push(`last exit ${code}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}
+
 /**
  * Heroku's ps: a block per process type, `=== web (standard-1x): npm start (2)`,
- * then `web.1: up 2026/11/24 20:01:02 (~ 3m ago)` per dyno.
+ * then `web.1: up 2026/11/24 20:01:02 (~ 3m ago)` per dyno; one that exited
+ * says so: `web.1: crashed (exit 1, 3 restarts) 2026/11/24 20:01:02 (~ 2m ago)`.
  */
 export function psText(app: string, dynos: readonly DynoView[], now: number): string {
   if (dynos.length === 0) return `No dynos on ${app}`;
@@ -103,7 +118,7 @@ export function psText(app: string, dynos: readonly DynoView[], now: number): st
     .map((type) => {
       const mine = dynos.filter((d) => d.type === type);
       const first = mine[0] as DynoView;
-      const lines = mine.map((d) => `${d.name}: ${d.state} ${utc(d.updated_at)} (${ago(d.updated_at, now)})`);
+      const lines = mine.map((d) => `${d.name}: ${d.state}${crashNote(d)} ${utc(d.updated_at)} (${ago(d.updated_at, now)})`);
       return [`=== ${type} (${first.size}): ${first.command} (${mine.length})`, ...lines].join('\n');
     })
     .join('\n\n');

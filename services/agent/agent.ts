@@ -3,9 +3,11 @@ import type { Store } from '../core/store.js';
 import type { Assignment, Instance, InstanceState } from '../core/types.js';
 import type { AgentConfig } from './config.js';
 import type { Runtime } from './docker.js';
-import { tcpAccepts, waitForPort } from './health.js';
+import { httpCheck, tcpAccepts, waitForHttp, waitForPort } from './health.js';
+import { DEFAULT_BACKOFF, dockerTime, freshHistory, historyFromInstance, restartDecision, type BackoffPolicy, type CrashHistory } from './backoff.js';
+import { measureUsage } from './usage.js';
 import { register, type Registration } from './registration.js';
-import { LABEL, containerSpec, diffContainers, ownerLabels, restartWaitMs, type ContainerRef, type SpecContext } from './spec.js';
+import { LABEL, containerSpec, diffContainers, ownerLabels, type ContainerRef, type SpecContext } from './spec.js';
 
 // The agent's reconcile loop: the assignments in etcd for this host (desired)
 // against the containers Docker runs with this host's labels (actual). It
@@ -27,7 +29,8 @@ export type AgentSettings = Pick<
   | 'restartDelayMs'
   | 'orphanGraceMs'
   | 'pidsLimit'
->;
+> &
+  Partial<Pick<AgentConfig, 'restartMaxDelayMs' | 'restartResetMs' | 'usageMs' | 'domain'>>;
 
 export interface AgentDeps {
   store: Store;
@@ -43,6 +46,8 @@ interface Tracked {
   port: number;
   state: InstanceState;
   probe?: AbortController;
+  /** Restarts, last exit, start time: reported in the instance (backoff.ts). */
+  history: CrashHistory;
 }
 
 export interface RunningAgent {
@@ -59,6 +64,8 @@ export function startAgent(deps: AgentDeps): RunningAgent {
 class Agent {
   private readonly log: Logger;
   private readonly ctx: SpecContext;
+  private readonly backoff: BackoffPolicy;
+  private lastUsage = '';
   private readonly tracked = new Map<string, Tracked>();
   /** JSON of the last instance written per assignment, under the lease generation `writtenGen`. */
   private readonly written = new Map<string, string>();
@@ -77,6 +84,7 @@ class Agent {
     this.log = deps.log.child({ module: 'agent', host: deps.config.hostId });
     const c = deps.config;
     this.ctx = { cluster: c.cluster, hostId: c.hostId, hostAddress: c.hostAddress, pidsLimit: c.pidsLimit };
+    this.backoff = { baseMs: c.restartDelayMs, maxMs: c.restartMaxDelayMs ?? DEFAULT_BACKOFF.maxMs, resetAfterMs: c.restartResetMs ?? DEFAULT_BACKOFF.resetAfterMs };
   }
 
   start(): RunningAgent {
@@ -97,6 +105,7 @@ class Agent {
       .then((u) => (this.stopped ? u() : (this.unwatchDocker = u)))
       .catch((err: unknown) => this.log.warn({ err }, 'cannot watch Docker events; relying on the timer'));
     this.timers.push(setInterval(() => this.poke(), config.resyncMs));
+    this.timers.push(setInterval(() => void this.reportUsage(), config.usageMs ?? 15_000));
     return { poke: () => this.poke(), stop: () => this.stop() };
   }
 
@@ -135,6 +144,22 @@ class Agent {
   private pokeIn(ms: number): void {
     if (this.later) clearTimeout(this.later);
     this.later = setTimeout(() => this.poke(), ms + 10);
+  }
+
+  /** Host.used: the sum of `docker stats` of the running containers; skipped while none runs and zero was reported. */
+  private async reportUsage(): Promise<void> {
+    if (this.stopped || !this.registration.lease()) return;
+    try {
+      const running = (await this.deps.runtime.list(ownerLabels(this.ctx))).filter((c) => c.running).map((c) => c.id);
+      const key = `${this.registration.generation()}`;
+      if (running.length === 0 && this.lastUsage === `${key}:0`) return;
+      const used = await measureUsage(this.deps.runtime, running, this.log);
+      if (this.stopped) return;
+      await this.registration.reportUsage(used);
+      this.lastUsage = running.length === 0 ? `${key}:0` : '';
+    } catch (err) {
+      this.log.warn({ err }, 'cannot report host usage');
+    }
   }
 
   private async reconcile(): Promise<void> {
@@ -184,24 +209,25 @@ class Agent {
       containerId = await runtime.create(containerSpec(a, this.ctx));
     } catch (err) {
       this.log.error({ err, assignment: a.id, image: a.image }, 'cannot create container');
-      await this.report(a, { app: a.app, containerId: '', port: 0, state: 'crashed' });
+      await this.report(a, { app: a.app, containerId: '', port: 0, state: 'crashed', history: freshHistory() });
       return;
     }
     this.log.info({ assignment: a.id, container: containerId }, 'container created');
-    await this.startAndProbe(a, containerId);
+    await this.startAndProbe(a, containerId, freshHistory());
   }
 
-  private async startAndProbe(a: Assignment, containerId: string): Promise<void> {
+  private async startAndProbe(a: Assignment, containerId: string, history: CrashHistory): Promise<void> {
     const { runtime, config } = this.deps;
     try {
       await runtime.start(containerId);
     } catch (err) {
       this.log.error({ err, assignment: a.id }, 'cannot start container');
-      await this.report(a, { app: a.app, containerId, port: 0, state: 'crashed' });
+      await this.report(a, { app: a.app, containerId, port: 0, state: 'crashed', history });
       return;
     }
     const s = await runtime.inspect(containerId, a.port);
-    const t: Tracked = { app: a.app, containerId, port: s.hostPort ?? 0, state: 'starting' };
+    const startedAt = dockerTime(s.startedAt);
+    const t: Tracked = { app: a.app, containerId, port: s.hostPort ?? 0, state: 'starting', history: { ...history, ...(startedAt && { startedAt }) } };
     this.tracked.get(a.id)?.probe?.abort();
     this.tracked.set(a.id, t);
     await this.report(a, t);
@@ -215,12 +241,19 @@ class Agent {
     if (!s.hostPort) return;
     const probe = new AbortController();
     t.probe = probe;
-    void waitForPort({ address: config.hostAddress, port: s.hostPort, deadline: Date.now() + config.healthTimeoutMs, signal: probe.signal })
+    const deadline = Date.now() + config.healthTimeoutMs;
+    const hc = a.healthcheck;
+    const host = `${a.app}.${config.domain ?? 'localhost'}`;
+    void (
+      hc
+        ? waitForHttp({ address: config.hostAddress, port: s.hostPort, path: hc.path, host, timeoutMs: (hc.timeoutS ?? 5) * 1000, ...(hc.attempts && { attempts: hc.attempts }), deadline, signal: probe.signal })
+        : waitForPort({ address: config.hostAddress, port: s.hostPort, deadline, signal: probe.signal })
+    )
       .then(async (ok) => {
         if (probe.signal.aborted || this.tracked.get(a.id) !== t) return;
         t.probe = undefined;
         t.state = ok ? 'up' : 'crashed';
-        if (!ok) this.log.warn({ assignment: a.id }, `port did not answer within ${config.healthTimeoutMs} ms`);
+        if (!ok) this.log.warn({ assignment: a.id, path: hc?.path }, hc ? `GET ${hc.path} did not answer 2xx/3xx` : `port did not answer within ${config.healthTimeoutMs} ms`);
         else this.log.info({ assignment: a.id, port: t.port }, 'instance up');
         await this.report(a, t);
         if (!ok) this.poke();
@@ -234,38 +267,51 @@ class Agent {
     const t = this.tracked.get(a.id);
     if (c.running && t?.containerId === c.id) {
       if (t.probe || t.state === 'up') return this.report(a, t);
-      // It failed its health check: restart it.
-      this.log.warn({ assignment: a.id }, 'restarting unhealthy container');
+      // It failed its health check: stop it; it is restarted as an exited one, after the backoff.
+      this.log.warn({ assignment: a.id }, 'stopping unhealthy container');
       await runtime.stop(c.id, config.stopGraceSeconds);
-      return this.startAndProbe(a, c.id);
     }
+    // Not tracked yet (the agent restarted): the history an earlier agent reported.
+    const history = t?.containerId === c.id ? t.history : historyFromInstance(await this.deps.store.get<Instance>(this.deps.store.keys.instance(a.app, a.id)), c.id);
     const s = await runtime.inspect(c.id, a.port);
     if (s.running) {
       // Not ours yet (the agent restarted): adopt it as it is.
-      const ok = !listens(a) || (s.hostPort ? await tcpAccepts(config.hostAddress, s.hostPort) : false);
-      if (!ok) return this.startAndProbe(a, c.id); // start is a no-op on a running container; probes again
-      const adopted: Tracked = { app: a.app, containerId: c.id, port: s.hostPort ?? 0, state: 'up' };
+      const ok = !listens(a) || (s.hostPort ? await this.answers(a, s.hostPort) : false);
+      if (!ok) return this.startAndProbe(a, c.id, history); // start is a no-op on a running container; probes again
+      const startedAt = dockerTime(s.startedAt);
+      const adopted: Tracked = { app: a.app, containerId: c.id, port: s.hostPort ?? 0, state: 'up', history: { ...history, ...(startedAt && { startedAt }) } };
       this.tracked.set(a.id, adopted);
       this.log.info({ assignment: a.id, container: c.id }, 'adopted running container');
       return this.report(a, adopted);
     }
-    // Exited (or never started): report it crashed, start it again after the delay.
-    const crashed: Tracked = { app: a.app, containerId: c.id, port: t?.port ?? 0, state: 'crashed' };
+    // Exited (or never started): report it crashed, start it again after the backoff.
+    const lastExitAt = dockerTime(s.finishedAt);
+    const exited: CrashHistory = lastExitAt ? { ...history, exitCode: s.exitCode, lastExitAt } : history;
+    const crashed: Tracked = { app: a.app, containerId: c.id, port: t?.port ?? 0, state: 'crashed', history: exited };
     t?.probe?.abort();
     this.tracked.set(a.id, crashed);
     await this.report(a, crashed);
-    const wait = restartWaitMs(s.finishedAt, Date.now(), config.restartDelayMs);
-    if (wait > 0) return this.pokeIn(wait);
-    this.log.warn({ assignment: a.id, exitCode: s.exitCode }, 'restarting exited container');
-    await this.startAndProbe(a, c.id);
+    const d = restartDecision(history.backoff, s, Date.now(), this.backoff);
+    if (d.waitMs > 0) return this.pokeIn(d.waitMs);
+    this.log.warn({ assignment: a.id, exitCode: s.exitCode, restarts: history.restarts + 1, delayMs: d.delayMs }, 'restarting exited container');
+    await this.startAndProbe(a, c.id, { ...exited, restarts: exited.restarts + 1, backoff: d.streak });
+  }
+
+  /** One check of an adopted web container: its HTTP path when the release declares one, else its port. */
+  private async answers(a: Assignment, port: number): Promise<boolean> {
+    const { config } = this.deps;
+    const hc = a.healthcheck;
+    if (!hc) return tcpAccepts(config.hostAddress, port);
+    const host = `${a.app}.${config.domain ?? 'localhost'}`;
+    return (await httpCheck({ address: config.hostAddress, port, path: hc.path, host, timeoutMs: (hc.timeoutS ?? 5) * 1000 })) === 'ok';
   }
 
   /** Writes the instance record under the host lease, if it changed. */
-  private async report(a: Assignment, t: Pick<Tracked, 'app' | 'containerId' | 'port' | 'state'>): Promise<void> {
+  private async report(a: Assignment, t: Pick<Tracked, 'app' | 'containerId' | 'port' | 'state' | 'history'>): Promise<void> {
     const lease = this.registration.lease();
     if (!lease) return;
     const { config, store } = this.deps;
-    const body = { id: a.id, host: config.hostId, app: a.app, release: a.release, type: a.type, state: t.state, containerId: t.containerId, address: config.hostAddress, port: t.port };
+    const body = { id: a.id, host: config.hostId, app: a.app, release: a.release, type: a.type, state: t.state, containerId: t.containerId, address: config.hostAddress, port: t.port, ...t.history };
     const json = JSON.stringify(body);
     if (this.written.get(a.id) === json) return;
     const instance: Instance = { ...body, updatedAt: new Date().toISOString() };

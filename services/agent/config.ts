@@ -16,8 +16,16 @@ export interface AgentConfig extends CommonConfig {
   stopGraceSeconds: number;
   /** How long a started container has to accept TCP connections on its port. */
   healthTimeoutMs: number;
-  /** Minimum time between a container's exit and its restart. */
+  /** Time between a container's exit and its first restart; doubled for each further restart (backoff.ts). */
   restartDelayMs: number;
+  /** The longest restart delay. */
+  restartMaxDelayMs: number;
+  /** A container that ran this long before exiting is restarted after restartDelayMs again. */
+  restartResetMs: number;
+  /** How often the host's real usage (docker stats) is written into its host record. */
+  usageMs: number;
+  /** PAAS_DOMAIN: the Host header of HTTP health checks is <app>.<domain>. */
+  domain: string;
   /** Containers without an assignment are left alone this long after registering (the scheduler catches up). */
   orphanGraceMs: number;
   pidsLimit: number;
@@ -53,6 +61,10 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     stopGraceSeconds: int(env, 'PAAS_AGENT_STOP_GRACE', 10),
     healthTimeoutMs: positive(env, 'PAAS_AGENT_HEALTH_TIMEOUT_MS', 60_000),
     restartDelayMs: int(env, 'PAAS_AGENT_RESTART_DELAY_MS', 2000),
+    restartMaxDelayMs: positive(env, 'PAAS_AGENT_RESTART_MAX_DELAY_MS', 300_000),
+    restartResetMs: positive(env, 'PAAS_AGENT_RESTART_RESET_MS', 600_000),
+    usageMs: positive(env, 'PAAS_AGENT_USAGE_MS', 15_000),
+    domain: str(env, 'PAAS_DOMAIN', 'localhost'),
     orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
   });

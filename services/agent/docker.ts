@@ -9,6 +9,8 @@ export interface ContainerState {
   running: boolean;
   exitCode: number;
   finishedAt: string;
+  /** When Docker last started it. */
+  startedAt: string;
   /** Host port published for `containerPort`/tcp, once running. */
   hostPort?: number;
 }
@@ -23,6 +25,15 @@ export interface Runtime {
   remove(id: string): Promise<void>;
   /** Calls `onExit` whenever a container with these labels dies. Returns a function that stops listening. */
   watchExits(labels: Record<string, string>, onExit: () => void): Promise<() => void>;
+  /** One `docker stats` sample (stream: false); undefined if the container is gone. */
+  stats(id: string): Promise<ContainerStats | undefined>;
+}
+
+/** The fields of Docker's stats answer the agent reads (usage.ts). */
+export interface ContainerStats {
+  cpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number; online_cpus?: number };
+  precpu_stats?: { cpu_usage?: { total_usage?: number }; system_cpu_usage?: number };
+  memory_stats?: { usage?: number; stats?: Record<string, number> };
 }
 
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
@@ -56,6 +67,7 @@ export class DockerRuntime implements Runtime {
       running: info.State.Running,
       exitCode: info.State.ExitCode,
       finishedAt: info.State.FinishedAt,
+      startedAt: info.State.StartedAt,
     };
     if (binding?.HostPort) state.hostPort = Number(binding.HostPort);
     return state;
@@ -74,6 +86,15 @@ export class DockerRuntime implements Runtime {
       await this.docker.getContainer(id).remove({ force: true });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
+    }
+  }
+
+  async stats(id: string): Promise<ContainerStats | undefined> {
+    try {
+      return (await this.docker.getContainer(id).stats({ stream: false })) as ContainerStats;
+    } catch (err) {
+      if (statusOf(err) === 404 || statusOf(err) === 409) return undefined;
+      throw err;
     }
   }
 

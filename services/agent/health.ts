@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 
 // Health check: the container's published port accepts a TCP connection and
@@ -33,6 +34,64 @@ export async function waitForPort(opts: { address: string; port: number; deadlin
   const interval = opts.intervalMs ?? 250;
   while (!opts.signal.aborted && Date.now() < opts.deadline) {
     if (await tcpAccepts(opts.address, opts.port)) return true;
+    await new Promise((r) => setTimeout(r, interval));
+  }
+  return false;
+}
+
+export type HttpCheck = 'ok' | 'failed' | 'unreachable';
+
+/**
+ * One HTTP attempt: GET http://address:port<path> with the app's Host header.
+ * 'ok': 2xx or 3xx within timeoutMs (redirects are not followed); 'failed':
+ * another status or no answer in time; 'unreachable': the connection was
+ * refused or dropped (nothing listens yet, as behind Docker's port proxy).
+ */
+export function httpCheck(opts: { address: string; port: number; path: string; host: string; timeoutMs: number; signal?: AbortSignal }): Promise<HttpCheck> {
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (ok: HttpCheck) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      req.destroy();
+      resolve(ok);
+    };
+    const req = request({ host: opts.address, port: opts.port, path: opts.path, method: 'GET', headers: { host: opts.host, 'user-agent': 'paas-health-check' }, agent: false }, (res) => {
+      res.resume();
+      done(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400 ? 'ok' : 'failed');
+    });
+    const timer = setTimeout(() => done('failed'), opts.timeoutMs);
+    req.once('error', () => done('unreachable'));
+    opts.signal?.addEventListener('abort', () => done('unreachable'), { once: true });
+    req.end();
+  });
+}
+
+/**
+ * Tries the HTTP check until it passes (true), `attempts` of them fail (an
+ * unreachable port does not count: the app may still be starting), the
+ * deadline passes or the signal aborts (false).
+ */
+export async function waitForHttp(opts: {
+  address: string;
+  port: number;
+  path: string;
+  host: string;
+  timeoutMs: number;
+  attempts?: number;
+  deadline: number;
+  signal: AbortSignal;
+  intervalMs?: number;
+}): Promise<boolean> {
+  const interval = opts.intervalMs ?? 1000;
+  let failed = 0;
+  while (!opts.signal.aborted && Date.now() < opts.deadline) {
+    const timeoutMs = Math.max(100, Math.min(opts.timeoutMs, opts.deadline - Date.now()));
+    const result = await httpCheck({ ...opts, timeoutMs });
+    if (result === 'ok') return true;
+    if (result === 'failed') failed += 1;
+    if (opts.attempts !== undefined && failed >= opts.attempts) return false;
     await new Promise((r) => setTimeout(r, interval));
   }
   return false;

@@ -1,7 +1,7 @@
 import type { Lease } from 'etcd3';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
-import type { Host } from '../core/types.js';
+import type { Host, HostCapacity } from '../core/types.js';
 
 // The host record under an etcd lease: it vanishes when the agent dies. When
 // the lease is lost (etcd unreachable for longer than its TTL) a new one is
@@ -14,6 +14,8 @@ export interface Registration {
   generation(): number;
   /** When the current registration was made (ms). */
   registeredAt(): number;
+  /** Rewrites the host record under the current lease with what its containers use (no-op while unregistered). */
+  reportUsage(used: HostCapacity): Promise<void>;
   /** Stops keeping the lease alive without revoking it: the records expire after the TTL. */
   close(): void;
 }
@@ -25,6 +27,8 @@ export function register(opts: { store: Store; log: Logger; host: Omit<Host, 're
   let at = 0;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
+  let used: HostCapacity | undefined;
+  let registeredAt = '';
 
   const attempt = async () => {
     if (closed) return;
@@ -36,8 +40,9 @@ export function register(opts: { store: Store; log: Logger; host: Omit<Host, 're
       retry = setTimeout(() => void attempt(), 500);
     });
     try {
-      const host: Host = { ...opts.host, registeredAt: new Date().toISOString() };
+      const host: Host = { ...opts.host, registeredAt: new Date().toISOString(), ...(used && { used }) };
       await store.put(store.keys.host(host.id), host, lease);
+      registeredAt = host.registeredAt;
       if (closed) {
         lease.release();
         return;
@@ -59,6 +64,13 @@ export function register(opts: { store: Store; log: Logger; host: Omit<Host, 're
     lease: () => current,
     generation: () => gen,
     registeredAt: () => at,
+    async reportUsage(u) {
+      used = u;
+      const lease = current;
+      if (!lease || closed) return;
+      const host: Host = { ...opts.host, registeredAt, used: u };
+      await store.put(store.keys.host(host.id), host, lease);
+    },
     close() {
       closed = true;
       if (retry) clearTimeout(retry);

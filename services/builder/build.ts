@@ -13,6 +13,7 @@ import type { BuildPhase } from '../core/builds.js';
 import { syncCacheGeneration } from './cachegen.js';
 import { info, topic, warn, type Output } from './output.js';
 import { describeProcessTypes, resolveProcessTypes } from './processtypes.js';
+import { parseAppJsonHealthCheck } from '../core/healthcheck.js';
 
 // One build, after the source is extracted into <dir>/app: buildpacks in a
 // build container, the app image, the release. Throws BuildFailure with a
@@ -134,6 +135,10 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   topic(job.out, 'Discovering process types');
   info(job.out, `${procfile === undefined ? 'Default types for buildpack' : 'Procfile declares types'} -> ${describeProcessTypes(types.value)}`);
   if (!types.value.web) warn(job.out, 'No web process type: the app will get no HTTP traffic');
+  const health = parseAppJsonHealthCheck(await readBuildFile(join(appDir, 'app.json')));
+  if (!health.ok) throw new BuildFailure(health.message);
+  for (const w of health.warnings) warn(job.out, w);
+  if (health.value) info(job.out, `app.json: web is up once GET ${health.value.path} answers 2xx/3xx`);
   const configDefaults = await releaseDefaults(outDir, plan.labels.length, config);
 
   job.phase?.('image');
@@ -152,6 +157,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   const { release, web_url } = await deps.controller.createRelease(job.app, {
     image,
     processTypes: types.value,
+    ...(health.value && { healthcheck: health.value }),
     commit: job.commit,
     buildId: job.id,
     description: `Deploy ${job.commit.slice(0, 7)}`,

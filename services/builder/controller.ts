@@ -1,4 +1,4 @@
-import type { ProcessTypes, Release } from '../core/types.js';
+import type { HealthCheck, ProcessTypes, Release } from '../core/types.js';
 
 // The controller's /internal API, as the builder uses it.
 
@@ -31,6 +31,8 @@ export interface NewRelease {
   user: string;
   /** bin/release's config_vars: set only where the app has no such config var. */
   configDefaults?: Record<string, string>;
+  /** app.json's web startup check. */
+  healthcheck?: HealthCheck;
 }
 
 export interface Controller {

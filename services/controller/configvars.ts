@@ -129,6 +129,7 @@ export async function setConfigVars(deps: Deps, app: App, user: User, patch: Con
       image: previous?.image ?? '',
       config: change.config,
       processTypes: { ...(previous?.processTypes ?? {}) },
+      ...(previous?.healthcheck && { healthcheck: { ...previous.healthcheck } }),
       description: configDescription(change.set, change.removed),
       ...(previous?.commit && { commit: previous.commit }),
       ...(previous?.buildId && { buildId: previous.buildId }),

@@ -20,6 +20,12 @@ export interface DynoView {
   host: string;
   created_at: string;
   updated_at: string;
+  /** Times the agent restarted the container after it exited or failed its health check. */
+  restarts: number;
+  /** Exit code of its last exit; null if it never exited. */
+  exit_code: number | null;
+  /** When its container last started; null before it has. */
+  started_at: string | null;
 }
 
 /** The size name of a container's limits, else "<memory>MB". */
@@ -57,6 +63,9 @@ export function dynoViews(assignments: readonly Assignment[], instances: readonl
         host: a.host,
         created_at: a.createdAt,
         updated_at: reported?.updatedAt || a.createdAt,
+        restarts: reported?.restarts ?? 0,
+        exit_code: reported?.exitCode ?? null,
+        started_at: reported?.startedAt ?? null,
       };
     });
 }

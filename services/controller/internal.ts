@@ -1,6 +1,7 @@
 import { forbidden, invalid, notFound } from '../core/errors.js';
 import { PROCESS_TYPE } from '../core/names.js';
-import type { App, ProcessTypes, Release, Route, User } from '../core/types.js';
+import type { App, HealthCheck, ProcessTypes, Release, Route, User } from '../core/types.js';
+import { checkHealthCheck } from '../core/healthcheck.js';
 import { canSee, collaborationOf } from './apps.js';
 import { appBuildpacks, parseConfigDefaults, withConfigDefaults } from './buildpacks.js';
 import { buildCacheGeneration } from './builds.js';
@@ -54,6 +55,8 @@ export interface BuildRelease {
   user?: string;
   /** bin/release's config_vars: added only where the app has no such key. */
   configDefaults?: Record<string, string>;
+  /** app.json's web startup check (core/healthcheck.ts). */
+  healthcheck?: HealthCheck;
 }
 
 const IMAGE = /^[a-z0-9][a-z0-9._/-]*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[0-9a-f]{64})?$/;
@@ -83,8 +86,10 @@ export function parseBuildRelease(body: Record<string, unknown>): BuildRelease {
   const user = optional(body, 'user', /^[A-Za-z0-9_-]{1,64}$/);
   if (description !== undefined && (typeof description !== 'string' || description.length > 500)) throw invalid('description must be a string of up to 500 characters');
   const configDefaults = parseConfigDefaults(body.configDefaults);
+  const healthcheck = body.healthcheck === undefined || body.healthcheck === null ? undefined : checkHealthCheck(body.healthcheck);
+  if (typeof healthcheck === 'string') throw invalid(healthcheck);
   const desc = typeof description === 'string' && description.trim() !== '' ? description : `Deploy ${commit ? commit.slice(0, 7) : image}`;
-  return { image, processTypes: types, description: desc, ...(commit && { commit }), ...(buildId && { buildId }), ...(user && { user }), ...(configDefaults && { configDefaults }) };
+  return { image, processTypes: types, description: desc, ...(commit && { commit }), ...(buildId && { buildId }), ...(user && { user }), ...(configDefaults && { configDefaults }), ...(healthcheck && { healthcheck }) };
 }
 
 /** Release vN+1 of a build: its image and process types, the config of vN. */
@@ -98,6 +103,7 @@ export async function createBuildRelease(deps: Deps, appName: string, req: Build
     image: req.image,
     config: withConfigDefaults(previous?.config ?? {}, req.configDefaults),
     processTypes: req.processTypes,
+    ...(req.healthcheck && { healthcheck: req.healthcheck }),
     description: req.description,
     ...(req.commit && { commit: req.commit }),
     ...(req.buildId && { buildId: req.buildId }),

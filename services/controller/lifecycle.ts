@@ -4,6 +4,7 @@ import type { Store } from '../core/store.js';
 import type { App, Domain, User } from '../core/types.js';
 import { infoOf, ownedApp, visibleApp } from './apps.js';
 import type { Deps } from './deps.js';
+import { parsePool, setAppPool } from './hosts.js';
 import type { AppInfo } from './present.js';
 
 // The app's life after create: maintenance on/off, rename and destroy. Each
@@ -16,6 +17,8 @@ export const MAX_TXN_OPS = 128;
 export interface AppPatch {
   name?: string;
   maintenance?: boolean;
+  /** Required host tags; null clears them (owner or admin). */
+  pool?: Record<string, string> | null;
 }
 
 /** Validates PATCH /apps/:app's body; pure. */
@@ -26,7 +29,10 @@ export function parseAppPatch(body: Record<string, unknown>): AppPatch {
     out.maintenance = body.maintenance;
   }
   if (body.name !== undefined) out.name = assertAppName(body.name);
-  if (out.name === undefined && out.maintenance === undefined) throw invalid('Nothing to change: give a new "name" or "maintenance": true|false');
+  const pool = parsePool(body.pool);
+  if (pool !== undefined) out.pool = pool;
+  if (out.name !== undefined && out.pool !== undefined) throw invalid('Change the name and the pool in separate requests');
+  if (out.name === undefined && out.maintenance === undefined && out.pool === undefined) throw invalid('Nothing to change: give a new "name", "maintenance": true|false or "pool": {"key": "value"} | null');
   return out;
 }
 
@@ -35,6 +41,10 @@ export async function patchApp(deps: Deps, user: User, name: string, patch: AppP
   const renaming = patch.name !== undefined && patch.name !== name;
   const app = renaming ? await ownedApp(deps, user, name, 'rename it') : await visibleApp(deps, user, name);
   if (renaming) return infoOf(deps, await renameApp(deps.store, app.name, patch.name as string, patch.maintenance));
+  if (patch.pool !== undefined) {
+    await ownedApp(deps, user, name, 'change its pool');
+    return infoOf(deps, await setAppPool(deps.store, app.name, patch.pool, patch.maintenance));
+  }
   if (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance) return infoOf(deps, app);
   return infoOf(deps, await setMaintenance(deps.store, app.name, patch.maintenance));
 }

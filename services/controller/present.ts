@@ -26,6 +26,8 @@ export interface AppInfo {
   git_url: string;
   release: { version: number } | null;
   maintenance: boolean;
+  /** The host tags the app's containers require (`paas apps:pool`); null: any host. */
+  pool: Record<string, string> | null;
 }
 
 export function appUrls(app: string, urls: UrlSettings): { web_url: string; git_url: string } {
@@ -49,6 +51,7 @@ export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): A
     ...appUrls(app.name, urls),
     release: app.latestRelease > 0 ? { version: app.latestRelease } : null,
     maintenance: app.maintenance ?? false,
+    pool: app.pool && Object.keys(app.pool).length ? { ...app.pool } : null,
   };
 }
 

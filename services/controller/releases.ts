@@ -87,6 +87,7 @@ export async function rollback(deps: Deps, app: App, user: User, version: number
       image: target.image,
       config: { ...target.config },
       processTypes: { ...target.processTypes },
+      ...(target.healthcheck && { healthcheck: { ...target.healthcheck } }),
       description: `Rollback to v${target.version}`,
       ...(target.commit && { commit: target.commit }),
       ...(target.buildId && { buildId: target.buildId }),

@@ -9,6 +9,7 @@ import { bodyOf, param, requireAdmin, requireInternal, requireUser, userOf } fro
 import { authorize, createBuildRelease, internalApp, parseAuthorizeRequest, parseBuildRelease } from './internal.js';
 import { addKey, listKeys } from './keys.js';
 import { lifecycleRoutes } from './lifecycleroutes.js';
+import { hostRoutes } from './hosts.js';
 import { appInventory } from './inventory.js';
 import { accountView } from './present.js';
 import { psRoutes } from './psroutes.js';
@@ -27,6 +28,7 @@ export function userRoutes(deps: Deps): Router {
   r.use(psRoutes(deps));
   r.use(buildpackRoutes(deps));
   r.use(buildRoutes(deps));
+  r.use(hostRoutes(deps));
 
   r.get('/account', (_req, res) => {
     res.json(accountView(userOf(res)));

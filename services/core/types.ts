@@ -26,8 +26,19 @@ export interface Release {
   description: string;
   commit?: string;
   buildId?: string;
+  /** The web process's HTTP startup check, from app.json's healthchecks (core/healthcheck.ts); absent: TCP check. */
+  healthcheck?: HealthCheck;
   createdBy: string; // user id or 'builder'
   createdAt: string;
+}
+
+/** An HTTP startup check: GET <path> must answer 2xx/3xx before a web container counts as up. */
+export interface HealthCheck {
+  path: string;
+  /** Seconds per attempt (default 5). */
+  timeoutS?: number;
+  /** Failed attempts after which the container is crashed (default: until PAAS_AGENT_HEALTH_TIMEOUT_MS). */
+  attempts?: number;
 }
 
 export interface FormationEntry {
@@ -75,6 +86,8 @@ export interface Assignment {
   memoryMb: number;
   cpuShares: number;
   createdAt: string;
+  /** The release's HTTP startup check (web only); absent: the TCP check. */
+  healthcheck?: HealthCheck;
 }
 
 export type InstanceState = 'starting' | 'up' | 'crashed';
@@ -92,6 +105,15 @@ export interface Instance {
   address: string;
   port: number;
   updatedAt: string;
+  /** Times the agent has started this container again after it exited or failed its health check. */
+  restarts?: number;
+  /** Restarts since the container last ran long enough (services/agent/backoff.ts): the exponent of the restart delay. */
+  backoff?: number;
+  /** Exit code and time of its last exit (absent: it never exited). */
+  exitCode?: number;
+  lastExitAt?: string;
+  /** When Docker last started it. */
+  startedAt?: string;
 }
 
 /** Written by the scheduler under /routes/<app>: what the router renders. */

@@ -1,5 +1,7 @@
 import { hostname } from 'node:os';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
+import { DEFAULT_POLICY, isPolicy, POLICIES, type PolicyName } from './place.js';
+import { DEFAULT_CPU_OVERCOMMIT } from './state.js';
 
 export interface SchedulerConfig extends CommonConfig {
   /** Name this scheduler campaigns with (shows who leads). */
@@ -10,6 +12,14 @@ export interface SchedulerConfig extends CommonConfig {
   drainMs: number;
   /** Plan again at least this often, even with no change in etcd. */
   resyncMs: number;
+  /** Placement policy by name: balanced (default) or least-containers (fleet's rule). */
+  policy: PolicyName;
+  /**
+   * Host CPU capacity placement counts: cpus times this. CPU shares are
+   * weights Docker applies only under contention, so CPU may be overcommitted
+   * (memory never is); 1 reserves a whole CPU per 1024 shares.
+   */
+  cpuOvercommit: number;
 }
 
 export function loadConfig(env: Env): Readonly<SchedulerConfig> {
@@ -19,11 +29,17 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
   if (drainMs < 0) throw new ConfigError('PAAS_SCHEDULER_DRAIN_MS must not be negative');
   const resyncMs = int(env, 'PAAS_SCHEDULER_RESYNC_MS', 10_000);
   if (resyncMs < 100) throw new ConfigError('PAAS_SCHEDULER_RESYNC_MS must be at least 100');
+  const policy = str(env, 'PAAS_SCHEDULER_POLICY', DEFAULT_POLICY);
+  if (!isPolicy(policy)) throw new ConfigError(`PAAS_SCHEDULER_POLICY must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
+  const cpuOvercommit = Number(str(env, 'PAAS_SCHEDULER_CPU_OVERCOMMIT', String(DEFAULT_CPU_OVERCOMMIT)));
+  if (!Number.isFinite(cpuOvercommit) || cpuOvercommit < 1) throw new ConfigError('PAAS_SCHEDULER_CPU_OVERCOMMIT must be a number of at least 1');
   return Object.freeze({
     ...commonConfig(env),
     name: str(env, 'PAAS_SCHEDULER_NAME', `${hostname()}-${process.pid}`),
     electionTtlSeconds,
     drainMs,
     resyncMs,
+    policy,
+    cpuOvercommit,
   });
 }

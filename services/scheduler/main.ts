@@ -18,6 +18,8 @@ runService('scheduler', async () => {
     electionTtlSeconds: config.electionTtlSeconds,
     drainMs: config.drainMs,
     resyncMs: config.resyncMs,
+    policy: config.policy,
+    cpuOvercommit: config.cpuOvercommit,
   });
   log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
   return {

@@ -1,17 +1,54 @@
-// Placement: which host runs one new container. A pure function over plain
-// data, so it is tested and benchmarked without etcd or Docker.
+import { matchesTags } from '../core/hosts.js';
 
-/** What is being placed. Tags (a demanded pool) will join here. */
+// Placement: which host runs each new container. Pure and deterministic over
+// plain data (no clock, no randomness, no I/O), so it is tested and
+// benchmarked without etcd or Docker.
+//
+// A host can take a container when its (effective) tags include the
+// container's required tags and it has room for both the container's memory
+// and its CPU shares (1024 shares = one CPU; allocated = the sum of the
+// requests of the containers placed on it). Among those hosts a policy,
+// chosen by name, picks one:
+//
+// - `balanced` (the default): fewest replicas of the same app and process
+//   type first (spread), then the host whose fuller resource would be least
+//   utilised after placing, max(memory, CPU), then the lower sum of the two,
+//   then the smaller host id. Utilisation is a fraction of each host's own
+//   capacity, so big and small hosts fill evenly, and a CPU-heavy container
+//   goes where CPU is free even if memory is not.
+// - `least-containers`: Deis v1 fleet's rule, kept for comparison: the host
+//   with the fewest containers of any app, then the smaller host id. Unlike
+//   fleet it checks tags and room too, so a comparison of the two policies is
+//   only about the choice among the hosts that can take the container.
+
+export const POLICIES = ['balanced', 'least-containers'] as const;
+export type PolicyName = (typeof POLICIES)[number];
+export const DEFAULT_POLICY: PolicyName = 'balanced';
+
+export function isPolicy(name: string): name is PolicyName {
+  return (POLICIES as readonly string[]).includes(name);
+}
+
+/** One CPU in CPU shares. */
+export const SHARES_PER_CPU = 1024;
+
+/** What is being placed. */
 export interface PlacementRequest {
   app: string;
   type: string;
   memoryMb: number;
+  cpuShares: number;
+  /** Tags the host must have (the app's pool); absent or empty: any host. */
+  requiredTags?: Readonly<Record<string, string>>;
 }
 
-/** A host as placement sees it: its id and what it can hold. */
+/** A host as placement sees it: its effective tags and what it can hold. */
 export interface HostRoom {
   id: string;
   memoryMb: number;
+  /** CPU capacity in CPUs (shares: cpus * 1024). */
+  cpus: number;
+  tags?: Readonly<Record<string, string>>;
 }
 
 /** A container already on a host (or placed earlier in the same plan). */
@@ -20,43 +57,195 @@ export interface Placed {
   app: string;
   type: string;
   memoryMb: number;
+  cpuShares: number;
 }
 
 export type Placement = { ok: true; host: string } | { ok: false; reason: string };
 
-/** Free memory of each host: capacity minus what its containers may use. */
-export function freeMemory(hosts: readonly HostRoom[], existing: readonly Placed[]): Map<string, number> {
-  const free = new Map(hosts.map((h) => [h.id, h.memoryMb] as [string, number]));
-  for (const p of existing) {
-    const f = free.get(p.host);
-    if (f !== undefined) free.set(p.host, f - p.memoryMb);
-  }
-  return free;
+/** `pool=high, ssd=true` (sorted by key). */
+export function formatTags(tags: Readonly<Record<string, string>>): string {
+  return Object.keys(tags)
+    .sort()
+    .map((k) => `${k}=${tags[k]}`)
+    .join(', ');
 }
 
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+const cpusOf = (shares: number) => `${+(shares / SHARES_PER_CPU).toFixed(2)} CPU${shares === SHARES_PER_CPU ? '' : 's'}`;
+
 /**
- * Picks a host with room for the request. Among hosts with enough free
- * memory: fewest replicas of the same app and type first (spread), then the
- * most free memory, then the smallest id (deterministic).
+ * Places containers one after the other, each seeing the ones before: keeps
+ * per-host running totals (memory, CPU, containers, replicas per app and
+ * type), so a placement costs one pass over the matching hosts, never a
+ * rescan of what is already placed.
  */
-export function place(request: PlacementRequest, hosts: readonly HostRoom[], existing: readonly Placed[]): Placement {
-  if (hosts.length === 0) return { ok: false, reason: 'no hosts are registered' };
-  const free = freeMemory(hosts, existing);
-  const siblings = new Map<string, number>();
-  for (const p of existing) {
-    if (p.app === request.app && p.type === request.type) siblings.set(p.host, (siblings.get(p.host) ?? 0) + 1);
+export class Placer {
+  private readonly ids: string[];
+  private readonly tags: Readonly<Record<string, string>>[];
+  private readonly memCap: Float64Array;
+  private readonly cpuCap: Float64Array;
+  private readonly memUsed: Float64Array;
+  private readonly cpuUsed: Float64Array;
+  private readonly count: Int32Array;
+  private readonly index = new Map<string, number>();
+  private readonly siblings = new Map<string, Int32Array>();
+  private readonly matching = new Map<string, number[]>();
+
+  constructor(
+    hosts: readonly HostRoom[],
+    existing: readonly Placed[] = [],
+    readonly policy: PolicyName = DEFAULT_POLICY,
+  ) {
+    if (!isPolicy(policy)) throw new Error(`unknown placement policy ${JSON.stringify(policy)}; policies are ${POLICIES.join(', ')}`);
+    // Sorted by id, and ties are broken by the first in this order, so the
+    // order the hosts come in does not matter.
+    const sorted = [...hosts].sort((a, b) => cmp(a.id, b.id));
+    const n = sorted.length;
+    this.ids = sorted.map((h) => h.id);
+    this.tags = sorted.map((h) => h.tags ?? {});
+    this.memCap = Float64Array.from(sorted, (h) => h.memoryMb);
+    this.cpuCap = Float64Array.from(sorted, (h) => h.cpus * SHARES_PER_CPU);
+    this.memUsed = new Float64Array(n);
+    this.cpuUsed = new Float64Array(n);
+    this.count = new Int32Array(n);
+    sorted.forEach((h, i) => this.index.set(h.id, i));
+    for (const p of existing) {
+      const i = this.index.get(p.host);
+      if (i !== undefined) this.add(i, p);
+    }
   }
-  const candidates = hosts
-    .filter((h) => (free.get(h.id) ?? 0) >= request.memoryMb)
-    .map((h) => ({ id: h.id, free: free.get(h.id) ?? 0, siblings: siblings.get(h.id) ?? 0 }))
-    .sort((a, b) => a.siblings - b.siblings || b.free - a.free || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  const best = candidates[0];
-  if (!best) {
-    const most = Math.max(...hosts.map((h) => free.get(h.id) ?? 0));
-    return {
-      ok: false,
-      reason: `no host has ${request.memoryMb} MB free for ${request.app}.${request.type} (most free: ${most} MB on ${hosts.length} host(s))`,
-    };
+
+  /** Picks a host for the request and counts the container on it. */
+  place(request: PlacementRequest): Placement {
+    const p = this.choose(request);
+    if (p.ok) this.add(this.index.get(p.host) as number, request);
+    return p;
   }
-  return { ok: true, host: best.id };
+
+  /**
+   * Places a batch, largest first (by the sum of its memory and CPU as
+   * fractions of an average host's; ties in the given order), so big
+   * containers find room before small ones have fragmented the hosts.
+   * Answers come back in the order of the requests.
+   */
+  placeAll(requests: readonly PlacementRequest[]): Placement[] {
+    const n = this.ids.length || 1;
+    const avgMem = this.memCap.reduce((s, x) => s + x, 0) / n || 1;
+    const avgCpu = this.cpuCap.reduce((s, x) => s + x, 0) / n || 1;
+    const weight = requests.map((r) => r.memoryMb / avgMem + r.cpuShares / avgCpu);
+    const order = requests.map((_, i) => i).sort((a, b) => weight[b]! - weight[a]! || a - b);
+    const out: Placement[] = new Array<Placement>(requests.length);
+    for (const i of order) out[i] = this.place(requests[i]!);
+    return out;
+  }
+
+  /** Picks a host for the request without counting it. */
+  choose(request: PlacementRequest): Placement {
+    if (this.ids.length === 0) return { ok: false, reason: 'no hosts are registered' };
+    const candidates = this.matchingHosts(request.requiredTags);
+    if (candidates.length === 0) return { ok: false, reason: `no host has tags ${formatTags(request.requiredTags ?? {})}` };
+    const mem = request.memoryMb;
+    const cpu = request.cpuShares;
+    const sib = this.siblings.get(siblingKey(request));
+    let best = -1;
+    let k1 = 0;
+    let k2 = 0;
+    let k3 = 0;
+    for (const i of candidates) {
+      if (this.memUsed[i]! + mem > this.memCap[i]! || this.cpuUsed[i]! + cpu > this.cpuCap[i]!) continue;
+      let a: number;
+      let b = 0;
+      let c = 0;
+      if (this.policy === 'least-containers') {
+        a = this.count[i]!;
+      } else {
+        const mu = (this.memUsed[i]! + mem) / this.memCap[i]!;
+        const cu = this.cpuCap[i]! > 0 ? (this.cpuUsed[i]! + cpu) / this.cpuCap[i]! : 0;
+        a = sib ? sib[i]! : 0;
+        b = mu > cu ? mu : cu;
+        c = mu + cu;
+      }
+      // Candidates are in id order: a later host wins only when strictly better.
+      if (best < 0 || a < k1 || (a === k1 && (b < k2 || (b === k2 && c < k3)))) {
+        best = i;
+        k1 = a;
+        k2 = b;
+        k3 = c;
+      }
+    }
+    if (best >= 0) return { ok: true, host: this.ids[best]! };
+    return { ok: false, reason: this.noRoom(request, candidates) };
+  }
+
+  /** Allocated memory (MB) and CPU shares, and the number of containers, on a host. */
+  allocated(host: string): { memoryMb: number; cpuShares: number; containers: number } | undefined {
+    const i = this.index.get(host);
+    if (i === undefined) return undefined;
+    return { memoryMb: this.memUsed[i]!, cpuShares: this.cpuUsed[i]!, containers: this.count[i]! };
+  }
+
+  private add(i: number, p: { app: string; type: string; memoryMb: number; cpuShares: number }): void {
+    this.memUsed[i]! += p.memoryMb;
+    this.cpuUsed[i]! += p.cpuShares;
+    this.count[i]! += 1;
+    const key = siblingKey(p);
+    let sib = this.siblings.get(key);
+    if (!sib) this.siblings.set(key, (sib = new Int32Array(this.ids.length)));
+    sib[i]! += 1;
+  }
+
+  /** Indices (in id order) of the hosts with the required tags; computed once per tag set. */
+  private matchingHosts(required: Readonly<Record<string, string>> | undefined): number[] {
+    const key = formatTags(required ?? {});
+    let out = this.matching.get(key);
+    if (!out) {
+      out = [];
+      for (let i = 0; i < this.ids.length; i++) if (matchesTags(this.tags[i]!, required)) out.push(i);
+      this.matching.set(key, out);
+    }
+    return out;
+  }
+
+  /** Why none of the matching hosts can take the request, in a person's words. */
+  private noRoom(request: PlacementRequest, candidates: readonly number[]): string {
+    let maxMemCap = 0;
+    let maxCpuCap = 0;
+    let maxMemFree = -Infinity;
+    let maxCpuFree = -Infinity;
+    for (const i of candidates) {
+      maxMemCap = Math.max(maxMemCap, this.memCap[i]!);
+      maxCpuCap = Math.max(maxCpuCap, this.cpuCap[i]!);
+      maxMemFree = Math.max(maxMemFree, this.memCap[i]! - this.memUsed[i]!);
+      maxCpuFree = Math.max(maxCpuFree, this.cpuCap[i]! - this.cpuUsed[i]!);
+    }
+    const where = request.requiredTags && Object.keys(request.requiredTags).length > 0 ? ` with tags ${formatTags(request.requiredTags)}` : '';
+    const of = `(${plural(candidates.length, 'host')}${where})`;
+    const mem = request.memoryMb;
+    const cpu = request.cpuShares;
+    if (mem > maxMemCap) return `not enough memory: needs ${mem} MB, the largest matching host has ${maxMemCap} MB ${of}`;
+    if (cpu > maxCpuCap) return `not enough CPU: needs ${cpu} shares (${cpusOf(cpu)}), the largest matching host has ${maxCpuCap} shares (${cpusOf(maxCpuCap)}) ${of}`;
+    if (mem > maxMemFree) return `not enough memory: needs ${mem} MB, most free on a matching host is ${Math.max(0, maxMemFree)} MB ${of}`;
+    if (cpu > maxCpuFree) return `not enough CPU: needs ${cpu} shares (${cpusOf(cpu)}), most free on a matching host is ${Math.max(0, maxCpuFree)} shares ${of}`;
+    return `no matching host has both ${mem} MB and ${cpu} CPU shares free: hosts with the memory lack the CPU and hosts with the CPU lack the memory ${of}`;
+  }
+}
+
+function siblingKey(p: { app: string; type: string }): string {
+  return `${p.app}\u0000${p.type}`;
+}
+
+/** Places one container among hosts that already hold `existing`. */
+export function place(request: PlacementRequest, hosts: readonly HostRoom[], existing: readonly Placed[], policy: PolicyName = DEFAULT_POLICY): Placement {
+  return new Placer(hosts, existing, policy).choose(request);
+}
+
+/** Places a batch (largest first, each seeing the ones placed before it: Placer.placeAll); one answer per request, in their order. */
+export function placeAll(
+  requests: readonly PlacementRequest[],
+  hosts: readonly HostRoom[],
+  existing: readonly Placed[],
+  policy: PolicyName = DEFAULT_POLICY,
+): Placement[] {
+  return new Placer(hosts, existing, policy).placeAll(requests);
 }

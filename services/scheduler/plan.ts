@@ -1,7 +1,7 @@
 import { generationOf, type RestartRecord } from '../core/restarts.js';
 import { DEFAULT_SIZE, SIZES, type Size } from '../core/sizes.js';
-import type { Assignment, Formation, Instance, ProcessTypes, Route } from '../core/types.js';
-import { place, type HostRoom, type Placed } from './place.js';
+import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, Route } from '../core/types.js';
+import { Placer, type HostRoom, type PolicyName } from './place.js';
 
 // The scheduler's decisions: desired state (latest release + formation) and
 // actual state (hosts, assignments, instances, routes) in, the smallest set of
@@ -15,6 +15,8 @@ export interface LatestRelease {
   image: string;
   config: Record<string, string>;
   processTypes: ProcessTypes;
+  /** The web process's HTTP startup check (Release.healthcheck), copied into its assignments. */
+  healthcheck?: HealthCheck;
 }
 
 export interface AppInput {
@@ -28,6 +30,8 @@ export interface AppInput {
   maintenance?: boolean;
   /** The app's restart record (keys.restart): containers of an older generation are replaced like those of an older release. */
   restart?: RestartRecord;
+  /** Host tags every container of the app requires (App.pool); absent: any host. */
+  pool?: Record<string, string>;
 }
 
 export interface PlanInput {
@@ -35,7 +39,10 @@ export interface PlanInput {
   /** Time between a route no longer listing a container and its removal. */
   drainMs: number;
   apps: AppInput[];
+  /** Live hosts with their effective tags and capacity. */
   hosts: HostRoom[];
+  /** Placement policy by name (place.ts); default balanced. */
+  policy?: PolicyName;
   assignments: Assignment[];
   instances: Instance[];
   routes: Route[];
@@ -91,6 +98,7 @@ export function desiredFor(app: AppInput, now: number): Omit<Assignment, 'host'>
         memoryMb: size.memoryMb,
         cpuShares: size.cpuShares,
         createdAt: new Date(now).toISOString(),
+        ...(type === 'web' && r.healthcheck && { healthcheck: r.healthcheck }),
       });
     }
   }
@@ -119,12 +127,17 @@ export function plan(input: PlanInput): Plan {
   }
   for (const r of input.routes) if (!appNames.has(r.app)) out.deleteRoutes.push(r.app);
 
-  const placed: Placed[] = kept.map((a) => ({ host: a.host, app: a.app, type: a.type, memoryMb: a.memoryMb }));
   const apps = [...input.apps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  // New containers of all apps are placed as one batch (largest first: place.ts).
+  const desiredOf = new Map(apps.map((app) => [app.name, desiredFor(app, input.now)]));
+  const keptIds = new Set(kept.map((a) => a.id));
+  const fresh = apps.flatMap((app) => (desiredOf.get(app.name) ?? []).filter((d) => !keptIds.has(d.id)).map((d) => ({ ...d, requiredTags: app.pool })));
+  const placements = new Placer(input.hosts, kept, input.policy).placeAll(fresh);
+  const placementOf = new Map(fresh.map((d, i) => [d.id, placements[i]!]));
   for (const app of apps) {
     const mine = kept.filter((a) => a.app === app.name);
     const byId = new Map(mine.map((a) => [a.id, a]));
-    const desired = desiredFor(app, input.now);
+    const desired = desiredOf.get(app.name) ?? [];
     const desiredIds = new Set(desired.map((d) => d.id));
     const current: Assignment[] = []; // desired and assigned (now or in this plan)
     for (const d of desired) {
@@ -133,13 +146,12 @@ export function plan(input: PlanInput): Plan {
         current.push(have);
         continue;
       }
-      const p = place({ app: d.app, type: d.type, memoryMb: d.memoryMb }, input.hosts, placed);
+      const p = placementOf.get(d.id) ?? { ok: false, reason: 'not placed' };
       if (!p.ok) {
         out.unplaced.push({ id: d.id, reason: p.reason });
         continue;
       }
       const a: Assignment = { ...d, host: p.host };
-      placed.push({ host: a.host, app: a.app, type: a.type, memoryMb: a.memoryMb });
       out.put.push(a);
       current.push(a);
     }

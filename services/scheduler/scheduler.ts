@@ -1,6 +1,7 @@
 import type { Campaign, Election } from 'etcd3';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
+import type { PolicyName } from './place.js';
 import { plan } from './plan.js';
 import { applyPlan, isEmptyPlan, loadPlanInput } from './state.js';
 
@@ -15,6 +16,10 @@ export interface SchedulerOptions {
   electionTtlSeconds: number;
   drainMs: number;
   resyncMs: number;
+  /** Placement policy (place.ts); default balanced. */
+  policy?: PolicyName;
+  /** Host CPU capacity counted for placement: cpus times this (default DEFAULT_CPU_OVERCOMMIT, state.ts). */
+  cpuOvercommit?: number;
   now?: () => number;
 }
 
@@ -27,7 +32,7 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'instances', 'assignments', 'routes'] as const;
+const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'host-tags', 'instances', 'assignments', 'routes'] as const;
 
 /**
  * The scheduler election. etcd3 puts an election's keys under
@@ -106,7 +111,7 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   let lastSuccess = Date.now();
 
   const reconcile = async () => {
-    const input = await loadPlanInput(store, { now: opts.now(), drainMs: opts.drainMs });
+    const input = await loadPlanInput(store, { now: opts.now(), drainMs: opts.drainMs, policy: opts.policy, cpuOvercommit: opts.cpuOvercommit });
     const p = plan(input);
     for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');
     if (recheck) clearTimeout(recheck);

@@ -1,14 +1,22 @@
 import type { Etcd3 } from 'etcd3';
 import type { RestartRecord } from '../core/restarts.js';
 import type { Store } from '../core/store.js';
-import type { App, Assignment, Domain, Formation, Host, Instance, Release, Route } from '../core/types.js';
+import { effectiveTags } from '../core/hosts.js';
+import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, Route } from '../core/types.js';
+import type { PolicyName } from './place.js';
 import type { AppInput, Plan, PlanInput } from './plan.js';
 
 // The scheduler's two edges with etcd: read a consistent snapshot into the
 // planner's plain input, and write a plan back, fenced by leadership.
 
+/** Host CPU capacity placement counts, as a multiple of its CPUs, unless told (PAAS_SCHEDULER_CPU_OVERCOMMIT). */
+export const DEFAULT_CPU_OVERCOMMIT = 4;
+
 /** Reads everything the planner needs at one etcd revision. */
-export async function loadPlanInput(store: Store, opts: { now: number; drainMs: number }): Promise<PlanInput> {
+export async function loadPlanInput(
+  store: Store,
+  opts: { now: number; drainMs: number; policy?: PolicyName; cpuOvercommit?: number },
+): Promise<PlanInput> {
   const k = store.keys;
   const first = await store.etcd.getAll().prefix(k.apps()).exec();
   const rev = first.header.revision;
@@ -17,12 +25,14 @@ export async function loadPlanInput(store: Store, opts: { now: number; drainMs: 
     return res.kvs.map((kv) => JSON.parse(kv.value.toString()) as T);
   };
   const appRecords = first.kvs.map((kv) => JSON.parse(kv.value.toString()) as App);
-  const [hosts, assignments, instances, routes] = await Promise.all([
+  const [hosts, assignments, instances, routes, tagKvs] = await Promise.all([
     range<Host>(k.hosts()),
     range<Assignment>(k.assignments()),
     range<Instance>(k.instances()),
     range<Route>(k.routes()),
+    store.etcd.getAll().prefix(k.allHostTags()).revision(rev).exec(),
   ]);
+  const overrides = new Map(tagKvs.kvs.map((kv) => [kv.key.toString().slice(k.allHostTags().length), JSON.parse(kv.value.toString()) as HostTagOverride]));
   const domainsOf = new Map<string, string[]>();
   for (const d of await range<Domain>(k.domains())) domainsOf.set(d.app, [...(domainsOf.get(d.app) ?? []), d.hostname]);
   const apps = await Promise.all(
@@ -37,7 +47,8 @@ export async function loadPlanInput(store: Store, opts: { now: number; drainMs: 
       if (domains) input.domains = domains;
       if (a.maintenance) input.maintenance = true;
       if (restart) input.restart = restart;
-      if (release) input.release = { version: release.version, image: release.image, config: release.config, processTypes: release.processTypes };
+      if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
+      if (release) input.release = { version: release.version, image: release.image, config: release.config, processTypes: release.processTypes, ...(release.healthcheck && { healthcheck: release.healthcheck }) };
       return input;
     }),
   );
@@ -45,7 +56,13 @@ export async function loadPlanInput(store: Store, opts: { now: number; drainMs: 
     now: opts.now,
     drainMs: opts.drainMs,
     apps,
-    hosts: hosts.map((h) => ({ id: h.id, memoryMb: h.capacity.memoryMb })),
+    hosts: hosts.map((h) => ({
+      id: h.id,
+      memoryMb: h.capacity.memoryMb,
+      cpus: h.capacity.cpus * (opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT),
+      tags: effectiveTags(h, overrides.get(h.id)),
+    })),
+    ...(opts.policy && { policy: opts.policy }),
     assignments,
     instances,
     routes,

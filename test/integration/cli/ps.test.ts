@@ -78,6 +78,20 @@ describe('paas ps and ps:restart', () => {
     expect(json).toEqual([expect.objectContaining({ name: 'web.1', type: 'web', state: 'up', release: { version: 1 } })]);
   });
 
+  it('shows a crashed dyno with its exit code and restarts', async () => {
+    const now = new Date(Date.now() - 2 * 60_000).toISOString();
+    const a: Assignment = { id: 'psapp.clock.1.v1', host: 'h1', app: 'psapp', release: 1, type: 'clock', index: 1, image: 'x', command: 'node clock.js', env: {}, port: 5000, memoryMb: 512, cpuShares: 1024, createdAt: now };
+    await h.store.put(h.store.keys.assignment('h1', a.id), a);
+    const inst = { id: a.id, host: 'h1', app: 'psapp', release: 1, type: 'clock', state: 'crashed', containerId: 'c', address: '127.0.0.1', port: 0, updatedAt: now, restarts: 3, exitCode: 1, lastExitAt: now, startedAt: now };
+    await h.store.put(h.store.keys.instance('psapp', a.id), inst);
+    const res = await paas(['ps', '-a', 'psapp']);
+    expect(res.out).toMatch(/^=== clock \(standard-1x\): node clock\.js \(1\)\nclock\.1: crashed \(exit 1, 3 restarts\) \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \(~ 2m ago\)/);
+    const json = JSON.parse((await paas(['ps', '-a', 'psapp', '--json'])).out) as { name: string }[];
+    expect(json.find((d) => d.name === 'clock.1')).toMatchObject({ state: 'crashed', restarts: 3, exit_code: 1, started_at: now });
+    await h.store.delete(h.store.keys.assignment('h1', a.id));
+    await h.store.delete(h.store.keys.instance('psapp', a.id));
+  });
+
   it('restarts all, a type, a dyno; refuses an unknown one', async () => {
     expect(await paas(['ps:restart', '-a', 'psapp'])).toEqual({ code: 0, out: 'Restarting dynos on psapp... done', err: '' });
     expect((await paas(['restart', 'worker', '-a', 'psapp'])).out).toBe('Restarting worker dynos on psapp... done');

@@ -46,6 +46,8 @@ function sshKey(comment: string): { pub: string; fingerprint: string } {
 }
 
 const APP = 'matrix-app';
+/** A host record, written as its agent would. */
+const HOST = 'matrix-host';
 const NO_SUCH_APP = { id: 'not_found', message: "Couldn't find that app." };
 const per = (prefix: string) => (role: Role) => `${prefix}-${role}`;
 
@@ -74,6 +76,7 @@ const ROWS: Row[] = [
   { method: 'POST', path: `/apps/${APP}/collaborators`, body: (r) => ({ user: `target-${r}@example.com` }), expect: statuses('201 403 404 201') },
   { method: 'DELETE', path: (r) => `/apps/${APP}/collaborators/leaver-${r}@example.com`, expect: statuses('200 403 404 200') },
   { method: 'PATCH', path: (r) => `/apps/${per('rename')(r)}`, body: (r) => ({ name: per('renamed')(r) }), expect: statuses('200 403 404 200') },
+  { method: 'PATCH', label: `/apps/${APP} {pool}`, path: `/apps/${APP}`, body: (r) => ({ pool: { pool: r } }), expect: statuses('200 403 404 200') },
   { method: 'DELETE', path: (r) => `/apps/${per('doomed')(r)}`, expect: statuses('200 403 404 200') },
   // ---- the caller's own account: any user
   { method: 'GET', path: '/account', expect: statuses('200 200 200 200') },
@@ -88,6 +91,10 @@ const ROWS: Row[] = [
   { method: 'GET', path: '/dyno-sizes', expect: statuses('200 200 200 200') },
   // ---- admins only
   { method: 'POST', path: '/users', body: (r) => ({ email: `new-${r}@example.com` }), expect: statuses('403 403 403 201') },
+  { method: 'GET', path: '/hosts', expect: statuses('403 403 403 200') },
+  { method: 'GET', path: `/hosts/${HOST}`, expect: statuses('403 403 403 200') },
+  { method: 'PATCH', path: `/hosts/${HOST}/tags`, body: (r) => ({ tags: { [`set-by-${r}`]: 'yes' } }), expect: statuses('403 403 403 200') },
+  { method: 'DELETE', path: `/hosts/${HOST}/tags`, expect: statuses('403 403 403 200') },
   // ---- no such route: users learn that, anonymous callers learn nothing
   { method: 'GET', path: '/no/such/route', expect: statuses('404 404 404 404') },
   // ---- the internal API takes the internal token only
@@ -110,6 +117,7 @@ beforeAll(async () => {
   await ok(h.call('DELETE', `/account/tokens/${revoked.id}`, { token: owner.token }), 200);
   Object.assign(tokens, { owner: owner.token, collaborator: collaborator.token, stranger: stranger.token, admin: h.adminToken, none: undefined, revoked: revoked.token, internal: h.internalToken });
 
+  await h.store.put(h.store.keys.host(HOST), { id: HOST, address: '127.0.0.1', tags: { pool: 'shared' }, capacity: { memoryMb: 1024, cpus: 1 }, registeredAt: new Date().toISOString() });
   const asOwner = { token: owner.token };
   await ok(h.call('POST', '/apps', { ...asOwner, body: { name: APP } }), 201);
   await ok(h.call('POST', `/apps/${APP}/collaborators`, { ...asOwner, body: { user: 'collab@example.com' } }), 201);

@@ -178,7 +178,7 @@ describe('dynos', () => {
     for (const a of [web1old, web1, web2, web10, worker, other]) await h.store.put(h.store.keys.assignment(a.host, a.id), a);
     await h.store.put(h.store.keys.instance('shop', web1old.id), instance(web1old, 'up'));
     await h.store.put(h.store.keys.instance('shop', web2.id), instance(web2, 'up'));
-    await h.store.put(h.store.keys.instance('shop', worker.id), instance(worker, 'crashed'));
+    await h.store.put(h.store.keys.instance('shop', worker.id), { ...instance(worker, 'crashed'), restarts: 3, exitCode: 1, lastExitAt: '2026-01-01T00:02:00.000Z', startedAt: '2026-01-01T00:01:59.000Z' });
     await h.store.put(h.store.keys.instance('shop', web10.id), { ...instance(web10, 'up'), host: 'elsewhere' });
 
     const r = await as(alice.token).get('/apps/shop/dynos');
@@ -195,8 +195,11 @@ describe('dynos', () => {
       host: 'h1',
       created_at: '2026-01-01T00:00:00.000Z',
       updated_at: '2026-01-01T00:01:00.000Z',
+      restarts: 0,
+      exit_code: null,
+      started_at: null,
     });
-    expect(r.body[3]).toMatchObject({ size: 'eco', command: 'node worker.js' });
+    expect(r.body[3]).toMatchObject({ size: 'eco', command: 'node worker.js', restarts: 3, exit_code: 1, started_at: '2026-01-01T00:01:59.000Z' });
     expect((await as(alice.token).get('/apps/shop/dynos/worker.1')).body).toMatchObject({ name: 'worker.1', state: 'crashed' });
     expect((await as(alice.token).get('/apps/shop/dynos/web.3')).status).toBe(404);
   });

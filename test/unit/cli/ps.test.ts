@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ago, formationText, parseScaleArgs, psText, restartingText, scaledText, type DynoView } from '../../../cli/commands/ps.js';
+import { ago, crashNote, formationText, parseScaleArgs, psText, restartingText, scaledText, type DynoView } from '../../../cli/commands/ps.js';
 import type { Ctx } from '../../../cli/context.js';
 import { run } from '../../../cli/program.js';
 
@@ -54,6 +54,17 @@ describe('ps output', () => {
       ].join('\n'),
     );
     expect(psText('shop', [], now)).toBe('No dynos on shop');
+  });
+
+  it('shows the exit code and restarts of a dyno that exited', () => {
+    const text = psText('shop', [dyno('web.1', { state: 'crashed', restarts: 3, exit_code: 1 }), dyno('web.2', { restarts: 1, exit_code: 137 }), dyno('web.3', { restarts: 0, exit_code: null })], now);
+    expect(text.split('\n').slice(1)).toEqual([
+      'web.1: crashed (exit 1, 3 restarts) 2026/11/24 20:01:02 (~ 3m ago)',
+      'web.2: up (1 restart, last exit 137) 2026/11/24 20:01:02 (~ 3m ago)',
+      'web.3: up 2026/11/24 20:01:02 (~ 3m ago)',
+    ]);
+    expect(crashNote({ state: 'crashed', restarts: 0, exit_code: 3 })).toBe(' (exit 3)');
+    expect(crashNote({ state: 'crashed' })).toBe('');
   });
 
   it('says how long ago in the largest unit', () => {

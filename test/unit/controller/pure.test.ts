@@ -82,9 +82,12 @@ describe('views', () => {
       git_url: 'ssh://git@git.paas.test:22/my-app.git',
       release: { version: 3 },
       maintenance: false,
+      pool: null,
     });
     expect(appInfo(app, undefined, urls).release).toBeNull();
     expect(appInfo({ ...app, maintenance: true }, undefined, urls).maintenance).toBe(true);
+    expect(appInfo({ ...app, pool: { pool: 'high' } }, undefined, urls).pool).toEqual({ pool: 'high' });
+    expect(appInfo({ ...app, pool: {} }, undefined, urls).pool).toBeNull();
   });
   it('shapes releases and formations', () => {
     const r: Release = { app: 'my-app', version: 2, image: 'i', config: { SECRET: 's' }, processTypes: {}, description: 'Deploy abc', createdBy: 'builder', createdAt: 't' };

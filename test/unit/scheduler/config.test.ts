@@ -6,4 +6,12 @@ describe('scheduler loadConfig', () => {
     expect(loadSchedulerConfig({})).toMatchObject({ drainMs: 2000, electionTtlSeconds: 10 });
     expect(() => loadSchedulerConfig({ PAAS_SCHEDULER_DRAIN_MS: '-1' })).toThrow(/DRAIN/);
   });
+
+  it('chooses the placement policy by name and validates it', () => {
+    expect(loadSchedulerConfig({})).toMatchObject({ policy: 'balanced', cpuOvercommit: 4 });
+    expect(loadSchedulerConfig({ PAAS_SCHEDULER_POLICY: 'least-containers', PAAS_SCHEDULER_CPU_OVERCOMMIT: '1.5' })).toMatchObject({ policy: 'least-containers', cpuOvercommit: 1.5 });
+    expect(() => loadSchedulerConfig({ PAAS_SCHEDULER_POLICY: 'spread' })).toThrow('PAAS_SCHEDULER_POLICY must be one of balanced, least-containers, got "spread"');
+    expect(() => loadSchedulerConfig({ PAAS_SCHEDULER_CPU_OVERCOMMIT: '0.5' })).toThrow(/PAAS_SCHEDULER_CPU_OVERCOMMIT/);
+    expect(() => loadSchedulerConfig({ PAAS_SCHEDULER_CPU_OVERCOMMIT: 'lots' })).toThrow(/PAAS_SCHEDULER_CPU_OVERCOMMIT/);
+  });
 });

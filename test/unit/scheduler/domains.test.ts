@@ -14,7 +14,7 @@ function app(over: Partial<AppInput> = {}): AppInput {
 }
 
 function input(apps: AppInput[], routes: Route[] = [], now = T0): PlanInput {
-  return { now, drainMs: 2000, apps, hosts: [{ id: 'h1', memoryMb: 4096 }], assignments: [], instances: [], routes };
+  return { now, drainMs: 2000, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes };
 }
 
 const base: Route = { app: 'shop', upstreams: [], release: 0, updatedAt: new Date(T0).toISOString() };

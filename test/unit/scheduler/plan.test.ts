@@ -16,7 +16,7 @@ function app(name: string, version: number, opts: Partial<AppInput> & { web?: nu
 }
 
 function input(over: Partial<PlanInput>): PlanInput {
-  return { now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096 }], assignments: [], instances: [], routes: [], ...over };
+  return { now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], ...over };
 }
 
 /** Applies a plan's writes to the input, as the store would after applyPlan. */
@@ -101,21 +101,21 @@ describe('plan: desired assignments', () => {
   });
 
   it('spreads replicas over two hosts', () => {
-    const p = plan(input({ apps: [app('shop', 1, { web: 2 })], hosts: [{ id: 'h1', memoryMb: 4096 }, { id: 'h2', memoryMb: 4096 }] }));
+    const p = plan(input({ apps: [app('shop', 1, { web: 2 })], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }, { id: 'h2', memoryMb: 4096, cpus: 8 }] }));
     expect(p.put.map((a) => `${a.id}@${a.host}`)).toEqual(['shop.web.1.v1@h1', 'shop.web.2.v1@h2']);
   });
 
   it('reports what cannot be placed, and places what can', () => {
-    const p = plan(input({ apps: [app('shop', 1, { web: 3 })], hosts: [{ id: 'h1', memoryMb: 1200 }] }));
+    const p = plan(input({ apps: [app('shop', 1, { web: 3 })], hosts: [{ id: 'h1', memoryMb: 1200, cpus: 8 }] }));
     expect(ids(p.put)).toEqual(['shop.web.1.v1', 'shop.web.2.v1']);
     expect(p.unplaced.map((u) => u.id)).toEqual(['shop.web.3.v1']);
-    expect(p.unplaced[0]?.reason).toMatch(/no host has 512 MB free/);
+    expect(p.unplaced[0]?.reason).toMatch(/^not enough memory: needs 512 MB, most free on a matching host is 176 MB/);
   });
 
   it('moves assignments off a host that is gone', () => {
-    let i = input({ apps: [app('shop', 1)], hosts: [{ id: 'h1', memoryMb: 4096 }] });
+    let i = input({ apps: [app('shop', 1)], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }] });
     i = applied(i, plan(i));
-    i = { ...i, hosts: [{ id: 'h2', memoryMb: 4096 }] };
+    i = { ...i, hosts: [{ id: 'h2', memoryMb: 4096, cpus: 8 }] };
     const p = plan(i);
     expect(p.remove).toEqual([{ host: 'h1', id: 'shop.web.1.v1' }]);
     expect(p.put.map((a) => `${a.id}@${a.host}`)).toEqual(['shop.web.1.v1@h2']);

@@ -51,7 +51,7 @@ const routeOf = (i: PlanInput) => [...(i.routes[0]?.upstreams ?? [])].sort();
 
 /** shop v1 with web=2, worker=1, all up and routed. */
 function running(): PlanInput {
-  let i: PlanInput = { now: T0, drainMs: 2000, apps: [app()], hosts: [{ id: 'h1', memoryMb: 8192 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = { now: T0, drainMs: 2000, apps: [app()], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
   i = applied(i, plan(i));
   i = report(i, ['shop.web.1.v1', 'shop.web.2.v1', 'shop.worker.1.v1'], 'up');
   i = applied(i, plan(i));

@@ -1,0 +1,189 @@
+import { Router } from 'express';
+import { conflict, invalid, notFound } from '../core/errors.js';
+import { effectiveTags } from '../core/hosts.js';
+import type { Store } from '../core/store.js';
+import { MAX_TAGS, parseTagChanges, parseTagSet } from '../core/tags.js';
+import type { App, Assignment, Host, HostTagOverride } from '../core/types.js';
+import type { Deps } from './deps.js';
+import { bodyOf, param, requireAdmin } from './http.js';
+
+// Hosts as admins see them (GET /hosts, GET /hosts/:host), their tag
+// overrides (PATCH|DELETE /hosts/:host/tags -> /host-tags/<host>), and an
+// app's pool (PATCH /apps/:app {pool}: the tags its containers require).
+//
+// A host is live while its agent's leased record /hosts/<host> exists. An
+// override outlives the agent: its tags apply again when the agent returns.
+// A host known only by its override is shown with state "down".
+
+export interface HostView {
+  id: string;
+  address: string | null;
+  /** Effective tags: the agent's with the overrides applied (what placement uses). */
+  tags: Record<string, string>;
+  agent_tags: Record<string, string>;
+  tag_overrides: Record<string, string | null>;
+  capacity: { memory_mb: number; cpus: number } | null;
+  allocated: { memory_mb: number; cpu_shares: number; containers: number };
+  used: { memory_mb: number; cpus: number } | null;
+  registered_at: string | null;
+  state: 'up' | 'down';
+}
+
+type Allocated = HostView['allocated'];
+const NONE: Allocated = { memory_mb: 0, cpu_shares: 0, containers: 0 };
+
+/** The sum of the assignments' requests; pure. */
+export function allocatedOf(assignments: readonly Pick<Assignment, 'memoryMb' | 'cpuShares'>[]): Allocated {
+  return assignments.reduce(
+    (s, a) => ({ memory_mb: s.memory_mb + (a.memoryMb || 0), cpu_shares: s.cpu_shares + (a.cpuShares || 0), containers: s.containers + 1 }),
+    NONE,
+  );
+}
+
+/** One host's view; `host` absent: known only by its override (down). Pure. */
+export function hostView(id: string, host: Host | undefined, override: HostTagOverride | undefined, allocated: Allocated = NONE): HostView {
+  const agentTags = host?.tags ?? {};
+  return {
+    id,
+    address: host?.address ?? null,
+    tags: effectiveTags({ tags: agentTags }, override),
+    agent_tags: { ...agentTags },
+    tag_overrides: { ...(override?.tags ?? {}) },
+    capacity: host ? { memory_mb: host.capacity.memoryMb, cpus: host.capacity.cpus } : null,
+    allocated,
+    used: host?.used ? { memory_mb: host.used.memoryMb, cpus: host.used.cpus } : null,
+    registered_at: host?.registeredAt ?? null,
+    state: host ? 'up' : 'down',
+  };
+}
+
+/** The last path segment after `prefix` (the host id of /host-tags/<id>, /assignments/<id>/...). */
+function segmentAfter(prefix: string, key: string): string {
+  return key.slice(prefix.length).split('/')[0] ?? '';
+}
+
+async function allocations(store: Store): Promise<Map<string, Assignment[]>> {
+  const prefix = store.keys.assignments();
+  const { entries } = await store.snapshot<Assignment>(prefix);
+  const out = new Map<string, Assignment[]>();
+  for (const [key, a] of entries) {
+    const host = segmentAfter(prefix, key);
+    out.set(host, [...(out.get(host) ?? []), a]);
+  }
+  return out;
+}
+
+/** GET /hosts: the live hosts, sorted by id. */
+export async function listHosts(store: Store): Promise<HostView[]> {
+  const [hosts, overrides, assigned] = await Promise.all([
+    store.list<Host>(store.keys.hosts()),
+    store.snapshot<HostTagOverride>(store.keys.allHostTags()),
+    allocations(store),
+  ]);
+  const byId = new Map<string, HostTagOverride>();
+  for (const [key, o] of overrides.entries) byId.set(segmentAfter(store.keys.allHostTags(), key), o);
+  return hosts
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .map((h) => hostView(h.id, h, byId.get(h.id), allocatedOf(assigned.get(h.id) ?? [])));
+}
+
+/** GET /hosts/:host: a live host, or one known by its override (down); else 404. */
+export async function getHost(store: Store, id: string): Promise<HostView> {
+  const [host, override, assigned] = await Promise.all([
+    store.get<Host>(store.keys.host(id)),
+    store.get<HostTagOverride>(store.keys.hostTags(id)),
+    store.list<Assignment>(store.keys.assignments(id)),
+  ]);
+  if (!host && !override) throw notFound(`Couldn't find that host.`);
+  return hostView(id, host, override, allocatedOf(assigned));
+}
+
+/** The override after a change: each key set to its value or to null (removed, even when the agent sets it); pure. */
+export function mergeOverride(current: Readonly<Record<string, string | null>>, change: Readonly<Record<string, string | null>>): Record<string, string | null> {
+  const out = { ...current, ...change };
+  if (Object.keys(out).length > MAX_TAGS) throw invalid(`Too many tag overrides on this host (${Object.keys(out).length}); the limit is ${MAX_TAGS}`);
+  return out;
+}
+
+/**
+ * PATCH /hosts/:host/tags: merges the change into /host-tags/<host> in one
+ * compare-and-swap (create when absent), retried on a lost race. 404 when the
+ * host is neither live nor has an override.
+ */
+export async function changeHostTags(store: Store, id: string, change: Record<string, string | null>, now = () => new Date()): Promise<HostView> {
+  const key = store.keys.hostTags(id);
+  const { etcd } = store;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const [cur, host] = await Promise.all([store.getVersioned<HostTagOverride>(key), store.get<Host>(store.keys.host(id))]);
+    if (!cur && !host) throw notFound(`Couldn't find that host.`);
+    const next: HostTagOverride = { tags: mergeOverride(cur?.value.tags ?? {}, change), updatedAt: now().toISOString() };
+    const guard = cur ? etcd.if(key, 'Mod', '==', cur.modRevision) : etcd.if(key, 'Create', '==', 0);
+    const res = await guard.then(etcd.put(key).value(JSON.stringify(next))).commit();
+    if (res.succeeded) return getHost(store, id);
+  }
+  throw conflict(`Too many concurrent changes to the tags of ${id}; try again`);
+}
+
+/** DELETE /hosts/:host/tags: drops every override, back to the agent's own tags. 404 as for PATCH. */
+export async function resetHostTags(store: Store, id: string): Promise<HostView> {
+  const [override, host] = await Promise.all([store.get<HostTagOverride>(store.keys.hostTags(id)), store.get<Host>(store.keys.host(id))]);
+  if (!override && !host) throw notFound(`Couldn't find that host.`);
+  await store.delete(store.keys.hostTags(id));
+  return host ? getHost(store, id) : hostView(id, undefined, undefined);
+}
+
+/** PATCH /hosts/:host/tags's body: {tags: {key: "value" | null}}; pure. */
+export function parseHostTagsPatch(body: Record<string, unknown>): Record<string, string | null> {
+  if (body.tags === undefined) throw invalid('Give the tags to change as {"tags": {"key": "value" | null}}');
+  return parseTagChanges(body.tags);
+}
+
+/** PATCH /apps/:app's `pool`: a tag set, or null / {} to clear it (undefined: no change); pure. */
+export function parsePool(value: unknown): Record<string, string> | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === null) return null;
+  const pool = parseTagSet(value);
+  return Object.keys(pool).length ? pool : null;
+}
+
+/**
+ * Sets (or with null clears) the app's pool, with `maintenance` if also
+ * asked, in one compare-and-swap on the app record, retried on a lost race.
+ */
+export async function setAppPool(store: Store, name: string, pool: Record<string, string> | null, maintenance?: boolean): Promise<App> {
+  const key = store.keys.app(name);
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const cur = await store.getVersioned<App>(key);
+    if (!cur) throw notFound(`Couldn't find that app.`);
+    const { pool: _old, ...rest } = cur.value;
+    const app: App = { ...rest, ...(pool && { pool }), ...(maintenance !== undefined && { maintenance }) };
+    const res = await store.etcd.if(key, 'Mod', '==', cur.modRevision).then(store.etcd.put(key).value(JSON.stringify(app))).commit();
+    if (res.succeeded) return app;
+  }
+  throw conflict(`Too many concurrent changes to ${name}; try again`);
+}
+
+/** Admins only (others 403); mounted inside userRoutes. */
+export function hostRoutes(deps: Deps): Router {
+  const r = Router();
+  r.use('/hosts', requireAdmin());
+
+  r.get('/hosts', async (_req, res) => {
+    res.json(await listHosts(deps.store));
+  });
+
+  r.get('/hosts/:host', async (req, res) => {
+    res.json(await getHost(deps.store, param(req, 'host')));
+  });
+
+  r.patch('/hosts/:host/tags', async (req, res) => {
+    const change = parseHostTagsPatch(bodyOf(req));
+    res.json(await changeHostTags(deps.store, param(req, 'host'), change));
+  });
+
+  r.delete('/hosts/:host/tags', async (req, res) => {
+    res.json(await resetHostTags(deps.store, param(req, 'host')));
+  });
+
+  return r;
+}
