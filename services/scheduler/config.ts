@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_POLICY, isPolicy, POLICIES, type PolicyName } from './place.js';
-import { DEFAULT_CPU_OVERCOMMIT } from './state.js';
+import { DEFAULT_CPU_OVERCOMMIT, DEFAULT_MEMORY_OVERCOMMIT } from './state.js';
 
 export interface SchedulerConfig extends CommonConfig {
   /** Name this scheduler campaigns with (shows who leads). */
@@ -20,6 +20,8 @@ export interface SchedulerConfig extends CommonConfig {
    * (memory never is); 1 reserves a whole CPU per 1024 shares.
    */
   cpuOvercommit: number;
+  /** Host memory placement counts: its memory times this (1: memory limits are never overcommitted). */
+  memoryOvercommit: number;
 }
 
 export function loadConfig(env: Env): Readonly<SchedulerConfig> {
@@ -33,6 +35,8 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
   if (!isPolicy(policy)) throw new ConfigError(`PAAS_SCHEDULER_POLICY must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
   const cpuOvercommit = Number(str(env, 'PAAS_SCHEDULER_CPU_OVERCOMMIT', String(DEFAULT_CPU_OVERCOMMIT)));
   if (!Number.isFinite(cpuOvercommit) || cpuOvercommit < 1) throw new ConfigError('PAAS_SCHEDULER_CPU_OVERCOMMIT must be a number of at least 1');
+  const memoryOvercommit = Number(str(env, 'PAAS_SCHEDULER_MEMORY_OVERCOMMIT', String(DEFAULT_MEMORY_OVERCOMMIT)));
+  if (!Number.isFinite(memoryOvercommit) || memoryOvercommit < 1 || memoryOvercommit > 10) throw new ConfigError('PAAS_SCHEDULER_MEMORY_OVERCOMMIT must be a number from 1 to 10');
   return Object.freeze({
     ...commonConfig(env),
     name: str(env, 'PAAS_SCHEDULER_NAME', `${hostname()}-${process.pid}`),
@@ -41,5 +45,6 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
     resyncMs,
     policy,
     cpuOvercommit,
+    memoryOvercommit,
   });
 }

@@ -20,6 +20,7 @@ runService('scheduler', async () => {
     resyncMs: config.resyncMs,
     policy: config.policy,
     cpuOvercommit: config.cpuOvercommit,
+    memoryOvercommit: config.memoryOvercommit,
   });
   log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
   return {

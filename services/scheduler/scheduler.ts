@@ -20,6 +20,10 @@ export interface SchedulerOptions {
   policy?: PolicyName;
   /** Host CPU capacity counted for placement: cpus times this (default DEFAULT_CPU_OVERCOMMIT, state.ts). */
   cpuOvercommit?: number;
+  /** Host memory counted for placement: its memory times this (default 1: limits never add up to more than the host has). */
+  memoryOvercommit?: number;
+  /** How long the latest release's web containers have to come up before it is failed (default 60 s: rollout.ts). */
+  rolloutTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -32,7 +36,7 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'host-tags', 'instances', 'assignments', 'routes'] as const;
+const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'host-tags', 'instances', 'assignments', 'routes', 'release-status'] as const;
 
 /**
  * The scheduler election. etcd3 puts an election's keys under
@@ -111,8 +115,9 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   let lastSuccess = Date.now();
 
   const reconcile = async () => {
-    const input = await loadPlanInput(store, { now: opts.now(), drainMs: opts.drainMs, policy: opts.policy, cpuOvercommit: opts.cpuOvercommit });
+    const input = await loadPlanInput(store, { now: opts.now(), drainMs: opts.drainMs, policy: opts.policy, cpuOvercommit: opts.cpuOvercommit, memoryOvercommit: opts.memoryOvercommit, ...(opts.rolloutTimeoutMs !== undefined && { rolloutTimeoutMs: opts.rolloutTimeoutMs }) });
     const p = plan(input);
+    for (const s of p.statuses) log[s.status === 'failed' ? 'warn' : 'info']({ app: s.app, version: s.version, status: s.status, reason: s.reason }, `release v${s.version} of ${s.app}: ${s.status}`);
     for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');
     if (recheck) clearTimeout(recheck);
     recheck = p.recheckInMs !== undefined ? setTimeout(poke, p.recheckInMs + 10) : undefined;

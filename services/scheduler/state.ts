@@ -2,20 +2,23 @@ import type { Etcd3 } from 'etcd3';
 import type { RestartRecord } from '../core/restarts.js';
 import type { Store } from '../core/store.js';
 import { effectiveTags } from '../core/hosts.js';
-import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, Route } from '../core/types.js';
+import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord, Route } from '../core/types.js';
 import type { PolicyName } from './place.js';
-import type { AppInput, Plan, PlanInput } from './plan.js';
+import type { AppInput, LatestRelease, Plan, PlanInput } from './plan.js';
 
 // The scheduler's two edges with etcd: read a consistent snapshot into the
 // planner's plain input, and write a plan back, fenced by leadership.
 
 /** Host CPU capacity placement counts, as a multiple of its CPUs, unless told (PAAS_SCHEDULER_CPU_OVERCOMMIT). */
-export const DEFAULT_CPU_OVERCOMMIT = 4;
+/** CPU shares are weights (Docker applies them only under contention), so a host counts cpus × 16 for placement: sixteen standard-1x dynos per core, as shared hosts do. */
+export const DEFAULT_CPU_OVERCOMMIT = 16;
+/** Memory limits are hard: by default a host holds containers whose limits add up to its memory, no more. */
+export const DEFAULT_MEMORY_OVERCOMMIT = 1;
 
 /** Reads everything the planner needs at one etcd revision. */
 export async function loadPlanInput(
   store: Store,
-  opts: { now: number; drainMs: number; policy?: PolicyName; cpuOvercommit?: number },
+  opts: { now: number; drainMs: number; policy?: PolicyName; cpuOvercommit?: number; memoryOvercommit?: number; rolloutTimeoutMs?: number },
 ): Promise<PlanInput> {
   const k = store.keys;
   const first = await store.etcd.getAll().prefix(k.apps()).exec();
@@ -25,13 +28,15 @@ export async function loadPlanInput(
     return res.kvs.map((kv) => JSON.parse(kv.value.toString()) as T);
   };
   const appRecords = first.kvs.map((kv) => JSON.parse(kv.value.toString()) as App);
-  const [hosts, assignments, instances, routes, tagKvs] = await Promise.all([
+  const [hosts, assignments, instances, routes, tagKvs, statusRecords] = await Promise.all([
     range<Host>(k.hosts()),
     range<Assignment>(k.assignments()),
     range<Instance>(k.instances()),
     range<Route>(k.routes()),
     store.etcd.getAll().prefix(k.allHostTags()).revision(rev).exec(),
+    range<ReleaseStatusRecord>(k.releaseStatuses()),
   ]);
+  const statusOf = new Map(statusRecords.map((s) => [`${s.app}/${s.version}`, s]));
   const overrides = new Map(tagKvs.kvs.map((kv) => [kv.key.toString().slice(k.allHostTags().length), JSON.parse(kv.value.toString()) as HostTagOverride]));
   const domainsOf = new Map<string, string[]>();
   for (const d of await range<Domain>(k.domains())) domainsOf.set(d.app, [...(domainsOf.get(d.app) ?? []), d.hostname]);
@@ -48,7 +53,20 @@ export async function loadPlanInput(
       if (a.maintenance) input.maintenance = true;
       if (restart) input.restart = restart;
       if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
-      if (release) input.release = { version: release.version, image: release.image, config: release.config, processTypes: release.processTypes, ...(release.healthcheck && { healthcheck: release.healthcheck }) };
+      if (release) input.release = latestRelease(release);
+      const status = statusOf.get(`${a.name}/${a.latestRelease}`);
+      if (status) input.status = { status: status.status, at: status.at, ...(status.reason && { reason: status.reason }) };
+      if (status?.status === 'failed') {
+        // The newest earlier release that did not fail runs instead (a few reads: failures are rare in a row).
+        for (let v = a.latestRelease - 1; v >= 1 && v >= a.latestRelease - 50; v--) {
+          if (statusOf.get(`${a.name}/${v}`)?.status === 'failed') continue;
+          const older = await getAt<Release>(store.etcd, k.release(a.name, v), rev);
+          if (older?.image) {
+            input.fallback = latestRelease(older);
+            break;
+          }
+        }
+      }
       return input;
     }),
   );
@@ -58,7 +76,7 @@ export async function loadPlanInput(
     apps,
     hosts: hosts.map((h) => ({
       id: h.id,
-      memoryMb: h.capacity.memoryMb,
+      memoryMb: Math.floor(h.capacity.memoryMb * (opts.memoryOvercommit ?? DEFAULT_MEMORY_OVERCOMMIT)),
       cpus: h.capacity.cpus * (opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT),
       tags: effectiveTags(h, overrides.get(h.id)),
     })),
@@ -66,7 +84,12 @@ export async function loadPlanInput(
     assignments,
     instances,
     routes,
+    ...(opts.rolloutTimeoutMs !== undefined && { rolloutTimeoutMs: opts.rolloutTimeoutMs }),
   };
+}
+
+function latestRelease(r: Release): LatestRelease {
+  return { version: r.version, image: r.image, config: r.config, processTypes: r.processTypes, createdAt: r.createdAt, ...(r.healthcheck && { healthcheck: r.healthcheck }) };
 }
 
 async function getAt<T>(etcd: Etcd3, key: string, rev: string): Promise<T | undefined> {
@@ -76,7 +99,7 @@ async function getAt<T>(etcd: Etcd3, key: string, rev: string): Promise<T | unde
 }
 
 export function isEmptyPlan(p: Plan): boolean {
-  return p.put.length + p.remove.length + p.routes.length + p.deleteRoutes.length === 0;
+  return p.put.length + p.remove.length + p.routes.length + p.deleteRoutes.length + (p.statuses?.length ?? 0) === 0;
 }
 
 /**
@@ -88,6 +111,7 @@ export async function applyPlan(store: Store, p: Plan, fenceKey: string): Promis
   const k = store.keys;
   const etcd = store.etcd;
   const ops = [
+    ...(p.statuses ?? []).map((s) => etcd.put(k.releaseStatus(s.app, s.version)).value(JSON.stringify(s))),
     ...p.put.map((a) => etcd.put(k.assignment(a.host, a.id)).value(JSON.stringify(a))),
     ...p.routes.map((r) => etcd.put(k.route(r.app)).value(JSON.stringify(r))),
     ...p.remove.map((r) => etcd.delete().key(k.assignment(r.host, r.id))),

@@ -8,7 +8,10 @@ describe('scheduler loadConfig', () => {
   });
 
   it('chooses the placement policy by name and validates it', () => {
-    expect(loadSchedulerConfig({})).toMatchObject({ policy: 'balanced', cpuOvercommit: 4 });
+    expect(loadSchedulerConfig({})).toMatchObject({ policy: 'balanced', cpuOvercommit: 16, memoryOvercommit: 1 });
+    expect(loadSchedulerConfig({ PAAS_SCHEDULER_MEMORY_OVERCOMMIT: '2' })).toMatchObject({ memoryOvercommit: 2 });
+    expect(() => loadSchedulerConfig({ PAAS_SCHEDULER_MEMORY_OVERCOMMIT: '0.9' })).toThrow(/PAAS_SCHEDULER_MEMORY_OVERCOMMIT/);
+    expect(() => loadSchedulerConfig({ PAAS_SCHEDULER_MEMORY_OVERCOMMIT: 'x' })).toThrow(/PAAS_SCHEDULER_MEMORY_OVERCOMMIT/);
     expect(loadSchedulerConfig({ PAAS_SCHEDULER_POLICY: 'least-containers', PAAS_SCHEDULER_CPU_OVERCOMMIT: '1.5' })).toMatchObject({ policy: 'least-containers', cpuOvercommit: 1.5 });
     expect(() => loadSchedulerConfig({ PAAS_SCHEDULER_POLICY: 'spread' })).toThrow('PAAS_SCHEDULER_POLICY must be one of balanced, least-containers, got "spread"');
     expect(() => loadSchedulerConfig({ PAAS_SCHEDULER_CPU_OVERCOMMIT: '0.5' })).toThrow(/PAAS_SCHEDULER_CPU_OVERCOMMIT/);
