@@ -11,11 +11,23 @@ import { matchesTags } from '../core/hosts.js';
 // chosen by name, picks one:
 //
 // - `balanced` (the default): fewest replicas of the same app and process
-//   type first (spread), then the host whose fuller resource would be least
-//   utilised after placing, max(memory, CPU), then the lower sum of the two,
-//   then the smaller host id. Utilisation is a fraction of each host's own
-//   capacity, so big and small hosts fill evenly, and a CPU-heavy container
-//   goes where CPU is free even if memory is not.
+//   type first (spread), then the lowest score, then the lower sum of memory
+//   and CPU utilisation after placing, then the lower max of the two (so a
+//   CPU-heavy container goes where CPU is free even if memory is not), then
+//   the smaller host id. The score is the host's utilisation now, max(memory,
+//   CPU) as fractions of its own capacity (Kubernetes' LeastAllocated, on the
+//   fuller resource), plus a headroom penalty. Utilisation is measured before
+//   placing, not after: after placing, a small container looks cheaper on a
+//   big host than on a small one, so small containers went to big hosts,
+//   small hosts idled, and the next big container found no host with room
+//   (the Deis v1 pile-up in another form). The penalty keeps room for big
+//   containers: a "slot" is room on a host for the largest container
+//   expected (the largest running or placed one at a time, and in a batch
+//   the largest still to come), and a host where this container would use up
+//   a slot scores RESERVE_WEIGHT / (slots left on the matching hosts) more.
+//   While slots are plentiful that is a nudge; as they run out, small
+//   containers go where they break no slot (small hosts, or the leftover of
+//   a host already in use: best fit for the small ones), so big ones fit.
 // - `least-containers`: Deis v1 fleet's rule, kept for comparison: the host
 //   with the fewest containers of any app, then the smaller host id. Unlike
 //   fleet it checks tags and room too, so a comparison of the two policies is
@@ -28,6 +40,15 @@ export const DEFAULT_POLICY: PolicyName = 'balanced';
 export function isPolicy(name: string): name is PolicyName {
   return (POLICIES as readonly string[]).includes(name);
 }
+
+/**
+ * How much a lost slot for the largest container weighs against utilisation
+ * (see `balanced`): with S slots left, losing one costs 30 / S, as much as
+ * 30 / S of a host's capacity. Measured with bench/placement.ts over seeds:
+ * 20 to 50 do about as well; without the penalty, the same workload placed
+ * one container at a time leaves big containers unplaced.
+ */
+export const RESERVE_WEIGHT = 30;
 
 /** One CPU in CPU shares. */
 export const SHARES_PER_CPU = 1024;
@@ -91,6 +112,11 @@ export class Placer {
   private readonly index = new Map<string, number>();
   private readonly siblings = new Map<string, Int32Array>();
   private readonly matching = new Map<string, number[]>();
+  /** The largest memory and CPU of a container running or placed one at a time: what may come again. */
+  private seenMem = 0;
+  private seenCpu = 0;
+  /** During placeAll: the largest memory and CPU of the batch's containers still to be placed. */
+  private batch: { mem: number; cpu: number } | undefined;
 
   constructor(
     hosts: readonly HostRoom[],
@@ -135,8 +161,27 @@ export class Placer {
     const avgCpu = this.cpuCap.reduce((s, x) => s + x, 0) / n || 1;
     const weight = requests.map((r) => r.memoryMb / avgMem + r.cpuShares / avgCpu);
     const order = requests.map((_, i) => i).sort((a, b) => weight[b]! - weight[a]! || a - b);
+    // The largest still to come after each position: a batch keeps room for
+    // those, not for the big ones it has already placed.
+    const aheadMem = new Float64Array(order.length + 1);
+    const aheadCpu = new Float64Array(order.length + 1);
+    for (let k = order.length - 1; k >= 0; k--) {
+      const r = requests[order[k]!]!;
+      aheadMem[k] = Math.max(aheadMem[k + 1]!, r.memoryMb);
+      aheadCpu[k] = Math.max(aheadCpu[k + 1]!, r.cpuShares);
+    }
     const out: Placement[] = new Array<Placement>(requests.length);
-    for (const i of order) out[i] = this.place(requests[i]!);
+    try {
+      order.forEach((i, k) => {
+        this.batch = { mem: aheadMem[k + 1]!, cpu: aheadCpu[k + 1]! };
+        out[i] = this.place(requests[i]!);
+      });
+    } finally {
+      this.batch = undefined;
+    }
+    // Later placements keep room for containers like these.
+    this.seenMem = Math.max(this.seenMem, aheadMem[0]!);
+    this.seenCpu = Math.max(this.seenCpu, aheadCpu[0]!);
     return out;
   }
 
@@ -148,30 +193,53 @@ export class Placer {
     const mem = request.memoryMb;
     const cpu = request.cpuShares;
     const sib = this.siblings.get(siblingKey(request));
+    // The container to keep room for; none when this one is at least as big.
+    const bigMem = Math.max(this.seenMem, this.batch?.mem ?? 0);
+    const bigCpu = Math.max(this.seenCpu, this.batch?.cpu ?? 0);
+    const reserve = this.policy === 'balanced' && (bigMem > 0 || bigCpu > 0) && (mem < bigMem || cpu < bigCpu);
+    // How many of the largest fit in a host's free room (less `m`, `c`).
+    const slots = (i: number, m: number, c: number) =>
+      Math.max(
+        0,
+        Math.min(
+          bigMem > 0 ? Math.floor((this.memCap[i]! - this.memUsed[i]! - m) / bigMem) : Infinity,
+          bigCpu > 0 ? Math.floor((this.cpuCap[i]! - this.cpuUsed[i]! - c) / bigCpu) : Infinity,
+        ),
+      );
+    let slotsLeft = 0;
+    if (reserve) for (const i of candidates) slotsLeft += slots(i, 0, 0);
+    const lostWeight = RESERVE_WEIGHT / Math.max(1, slotsLeft);
     let best = -1;
     let k1 = 0;
     let k2 = 0;
     let k3 = 0;
+    let k4 = 0;
     for (const i of candidates) {
       if (this.memUsed[i]! + mem > this.memCap[i]! || this.cpuUsed[i]! + cpu > this.cpuCap[i]!) continue;
       let a: number;
       let b = 0;
       let c = 0;
+      let d = 0;
       if (this.policy === 'least-containers') {
         a = this.count[i]!;
       } else {
-        const mu = (this.memUsed[i]! + mem) / this.memCap[i]!;
-        const cu = this.cpuCap[i]! > 0 ? (this.cpuUsed[i]! + cpu) / this.cpuCap[i]! : 0;
+        const memNow = this.memUsed[i]! / this.memCap[i]!;
+        const cpuNow = this.cpuCap[i]! > 0 ? this.cpuUsed[i]! / this.cpuCap[i]! : 0;
         a = sib ? sib[i]! : 0;
-        b = mu > cu ? mu : cu;
-        c = mu + cu;
+        b = memNow > cpuNow ? memNow : cpuNow;
+        if (reserve) b += lostWeight * (slots(i, 0, 0) - slots(i, mem, cpu));
+        const memAfter = (this.memUsed[i]! + mem) / this.memCap[i]!;
+        const cpuAfter = this.cpuCap[i]! > 0 ? (this.cpuUsed[i]! + cpu) / this.cpuCap[i]! : 0;
+        c = memAfter + cpuAfter;
+        d = memAfter > cpuAfter ? memAfter : cpuAfter;
       }
       // Candidates are in id order: a later host wins only when strictly better.
-      if (best < 0 || a < k1 || (a === k1 && (b < k2 || (b === k2 && c < k3)))) {
+      if (best < 0 || a < k1 || (a === k1 && (b < k2 || (b === k2 && (c < k3 || (c === k3 && d < k4)))))) {
         best = i;
         k1 = a;
         k2 = b;
         k3 = c;
+        k4 = d;
       }
     }
     if (best >= 0) return { ok: true, host: this.ids[best]! };
@@ -189,6 +257,10 @@ export class Placer {
     this.memUsed[i]! += p.memoryMb;
     this.cpuUsed[i]! += p.cpuShares;
     this.count[i]! += 1;
+    if (!this.batch) {
+      this.seenMem = Math.max(this.seenMem, p.memoryMb);
+      this.seenCpu = Math.max(this.seenCpu, p.cpuShares);
+    }
     const key = siblingKey(p);
     let sib = this.siblings.get(key);
     if (!sib) this.siblings.set(key, (sib = new Int32Array(this.ids.length)));

@@ -37,7 +37,7 @@ describe('place: which hosts can take a container', () => {
 });
 
 describe('place: balanced policy', () => {
-  it('prefers the least utilised host after placing', () => {
+  it('prefers the least utilised host', () => {
     const hosts = [host('h1', 4096, 4), host('h2', 4096, 4)];
     expect(place(web(), hosts, [on('h1', web('other'))])).toEqual({ ok: true, host: 'h2' });
   });
@@ -77,8 +77,34 @@ describe('place: balanced policy', () => {
     const hosts = [host('h1', 8192, 8), host('h2', 2048, 2)];
     expect(place(web(), hosts, [on('h1', web())])).toEqual({ ok: true, host: 'h2' });
     expect(place(web(), hosts, [on('h1', web()), on('h2', web())])).toEqual({ ok: true, host: 'h1' });
-    // Another process type of the same app is not a sibling.
-    expect(place(web('shop', { type: 'worker' }), hosts, [on('h1', web())])).toEqual({ ok: true, host: 'h1' });
+    // Another process type of the same app is not a sibling: it goes to the less utilised h1 (12.5% against 50%).
+    const busy = [on('h1', web()), on('h2', web('other', { memoryMb: 1024, cpuShares: 1024 }))];
+    expect(place(web('shop', { type: 'worker' }), hosts, busy)).toEqual({ ok: true, host: 'h1' });
+    expect(place(web('shop'), hosts, busy)).toEqual({ ok: true, host: 'h2' });
+  });
+
+  it('keeps room for a big container when containers arrive one at a time, where least-containers does not', () => {
+    // A big app runs on the 12-CPU host; small apps arrive, then a big app with 2 replicas.
+    const hosts = [host('small', 4096, 2), host('big', 16384, 12)];
+    const perf = (app: string) => web(app, { memoryMb: 2560, cpuShares: 4096 });
+    const arrivals = [...['a', 'b', 'c', 'd'].map((a) => web(a, { memoryMb: 256, cpuShares: 256 })), perf('p'), perf('p')];
+    const oneByOne = (policy: 'balanced' | 'least-containers') => {
+      const placer = new Placer(hosts, [on('big', perf('x'))], policy);
+      return arrivals.map((r) => placer.place(r));
+    };
+    // balanced: the small ones go to the small host (putting one on the big
+    // host would use up one of its two slots for a 4096-share container), so
+    // both big replicas fit.
+    expect(oneByOne('balanced').map((p) => (p.ok ? p.host : 'unplaced'))).toEqual(['small', 'small', 'small', 'small', 'big', 'big']);
+    // least-containers puts small ones on the big host too, and a big replica is left out.
+    expect(oneByOne('least-containers').filter((p) => !p.ok)).toHaveLength(1);
+  });
+
+  it('in a batch keeps room only for the bigger containers still to come', () => {
+    // Largest first: once the big one is placed, the small ones may use the rest of the big host.
+    const hosts = [host('small', 4096, 2), host('big', 8192, 8)];
+    const r = placeAll([web('e', { memoryMb: 256, cpuShares: 1024 }), web('p', { memoryMb: 2560, cpuShares: 4096 }), web('f', { memoryMb: 256, cpuShares: 1024 })], hosts, []);
+    expect(r).toEqual([{ ok: true, host: 'small' }, { ok: true, host: 'big' }, { ok: true, host: 'big' }]);
   });
 
   it('places a batch largest first and answers in the order asked', () => {
