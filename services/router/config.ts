@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
-import { DEFAULT_MODULES_INCLUDE, isDomain, listenAddress } from './render.js';
+import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE, isDomain, listenAddress } from './render.js';
 
 export interface RouterConfig extends CommonConfig {
   /** Public port nginx listens on. */
@@ -17,6 +17,8 @@ export interface RouterConfig extends CommonConfig {
   nginxModulesInclude: string;
   /** How often the router checks that nginx still runs (and restarts it). */
   resyncMs: number;
+  /** The largest request body nginx accepts, in MiB (413 above). */
+  maxBodyMb: number;
 }
 
 function port(env: Env, name: string, fallback: number): number {
@@ -38,6 +40,8 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   const httpPort = port(env, 'PAAS_HTTP_PORT', 80);
   const controlPort = port(env, 'PAAS_ROUTER_CONTROL_PORT', 8701);
   if (controlPort === httpPort) throw new ConfigError('PAAS_ROUTER_CONTROL_PORT must differ from PAAS_HTTP_PORT');
+  const maxBodyMb = int(env, 'PAAS_ROUTER_MAX_BODY_MB', DEFAULT_MAX_BODY_MB);
+  if (maxBodyMb < 1 || maxBodyMb > 102_400) throw new ConfigError(`PAAS_ROUTER_MAX_BODY_MB must be 1..102400, got ${maxBodyMb}`);
   return Object.freeze({
     ...common,
     httpPort,
@@ -48,5 +52,6 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     nginxDir: resolve(common.stateDir, 'nginx'),
     nginxModulesInclude: str(env, 'PAAS_NGINX_MODULES_INCLUDE', DEFAULT_MODULES_INCLUDE),
     resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
+    maxBodyMb,
   });
 }

@@ -3,12 +3,22 @@
 // shared dict `paas_upstreams` as "host:port" lines, set through the
 // local-only control endpoint, so a change of upstreams needs no reload.
 //
-//   access()   in each app's location: 503 when the app has no peers
-//   balance()  in the shared upstream's balancer_by_lua_block: round robin,
-//              retrying the next peer when one fails to connect
+//   access()   in each app's location: 503 (the server's "no web process"
+//              page) when the app has no peers
+//   balance()  in the shared upstream's balancer_by_lua_block: round robin;
+//              up to MAX_TRIES peers per request, nginx deciding whether a
+//              failed try may go on (proxy_next_upstream: never a POST/PATCH/
+//              LOCK once sent); a websocket upgrade gets the idle timeout
+//              WEBSOCKET_IDLE_S instead of the 30 s first-byte timeout
 //   control()  the control endpoint: GET /upstreams, GET|PUT|DELETE /upstreams/<app>
 
 export const SHARED_DICT = 'paas_upstreams';
+/** Heroku's idle timeout of a websocket: closed after this long without a byte from the app. */
+export const WEBSOCKET_IDLE_S = 55;
+/** proxy_connect_timeout, also for websockets. */
+export const CONNECT_S = 5;
+/** At most this many containers are tried for one request. */
+export const MAX_TRIES = 3;
 
 export const ROUTER_LUA = String.raw`
 local M = {}
@@ -75,7 +85,7 @@ end
 function M.access()
   local peers = peers_of(ngx.var.paas_app)
   if peers == nil or #peers == 0 then
-    return reply(503, "No web processes are running for this app")
+    return ngx.exit(503)
   end
   ngx.ctx.paas_peers = peers
 end
@@ -95,11 +105,14 @@ function M.balance()
     local app = ngx.var.paas_app
     i = (rr[app] or 0) + 1
     rr[app] = i
-    if n > 1 then balancer.set_more_tries(n - 1) end
+    if n > 1 then balancer.set_more_tries(math.min(n, ${MAX_TRIES}) - 1) end
   else
     i = i + 1 -- a retry after a failed attempt: the next peer
   end
   ctx.paas_i = i
+  if ngx.var.http_upgrade ~= nil then
+    balancer.set_timeouts(${CONNECT_S}, ${WEBSOCKET_IDLE_S}, ${WEBSOCKET_IDLE_S})
+  end
   local p = peers[(i - 1) % n + 1]
   local ok, err = balancer.set_current_peer(p.host, p.port)
   if not ok then

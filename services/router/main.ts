@@ -1,6 +1,8 @@
+import { join } from 'node:path';
 import { createLogger } from '../core/logger.js';
 import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
+import { AccessLogTail, RecentRequests } from './access.js';
 import { loadConfig } from './config.js';
 import { HttpUpstreamControl } from './control.js';
 import { NginxCli } from './nginx.js';
@@ -26,15 +28,26 @@ runService('router', async () => {
       controlPort: config.controlPort,
       dir: config.nginxDir,
       modulesInclude: config.nginxModulesInclude,
+      maxBodyMb: config.maxBodyMb,
     },
     resyncMs: config.resyncMs,
   });
 
+  // The access log (JSON lines, written by nginx) followed from its end: the
+  // last requests of each app, for `paas logs` (issue 7) to read.
+  const recent = new RecentRequests();
+  const accessLog = new AccessLogTail(join(config.nginxDir, 'logs', 'access.log'), {
+    fromEnd: true,
+    onRecord: (r) => recent.add(r),
+    onError: (err) => log.warn({ err }, 'cannot read the access log'),
+  });
   await router.start();
+  accessLog.start();
   log.info({ domain: config.domain, httpPort: config.httpPort, controlPort: config.controlPort, nginxDir: config.nginxDir }, 'router started');
   return {
     log,
     stop: async () => {
+      await accessLog.stop();
       await router.stop();
       store.close();
     },

@@ -1,7 +1,8 @@
 import { isIP } from 'node:net';
 import { isCustomHostname } from '../core/hostnames.js';
 import { isAppName } from '../core/names.js';
-import { ROUTER_LUA, SHARED_DICT } from './lua.js';
+import { CONNECT_S, ROUTER_LUA, SHARED_DICT } from './lua.js';
+import { PAGES, pageHtml, type PageName } from './pages.js';
 
 // renderNginx: a pure function from the routing model to the whole nginx.conf.
 // Only validated app names and operator settings (checked below) reach the
@@ -28,6 +29,8 @@ export interface NginxModel {
   dir: string;
   /** Loads ndk + lua; the distribution's module snippets by default. */
   modulesInclude?: string;
+  /** client_max_body_size in MiB (DEFAULT_MAX_BODY_MB when absent). */
+  maxBodyMb?: number;
 }
 
 export interface Rejected {
@@ -45,11 +48,17 @@ export interface Rendered {
 }
 
 export const DEFAULT_MODULES_INCLUDE = '/etc/nginx/modules-enabled/*.conf';
-export const NO_SUCH_APP = 'No such app';
-/** The body of a 503 for an app in maintenance (no quotes, backslashes or $: it sits in a quoted nginx string). */
-export const MAINTENANCE_PAGE =
-  '<!DOCTYPE html><html><head><meta charset=utf-8><title>Offline for maintenance</title></head>' +
-  '<body><h1>Offline for maintenance</h1><p>This app is undergoing maintenance right now. Please check back soon.</p></body></html>';
+export const DEFAULT_MAX_BODY_MB = 100;
+export const NO_SUCH_APP = PAGES.noSuchApp.title;
+/** The body of a 503 for an app in maintenance. */
+export const MAINTENANCE_PAGE = pageHtml(PAGES.maintenance);
+/** Heroku's limits: 30 s to the first byte of the answer; 55 s idle for websockets (set by the balancer). */
+export const READ_TIMEOUT_S = 30;
+export const CONNECT_TIMEOUT_S = CONNECT_S;
+/** A request is passed to another container only within this time of its first try (so never after a read timeout). */
+export const RETRY_WINDOW_S = 10;
+/** An X-Request-Id sent by the client is kept when it matches this (Heroku keeps 20..200 such characters); else nginx's $request_id. */
+export const SANE_REQUEST_ID = '^[A-Za-z0-9._:+/=@-]{1,200}$';
 
 const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const SAFE_PATH = /^\/[A-Za-z0-9._/+@-]*$/;
@@ -81,6 +90,27 @@ function checkModel(m: NginxModel): void {
   if (!isPort(m.controlPort)) throw new Error(`controlPort must be 1..65535: ${m.controlPort}`);
   if (!SAFE_PATH.test(m.dir) || m.dir.split('/').includes('..')) throw new Error(`dir must be a plain absolute path: ${JSON.stringify(m.dir)}`);
   if (m.modulesInclude !== undefined && !SAFE_GLOB.test(m.modulesInclude)) throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
+  if (m.maxBodyMb !== undefined && !(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400)) throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
+}
+
+function pageReturn(name: PageName): string {
+  const page = PAGES[name];
+  return `return ${page.status} "${pageHtml(page)}\\n";`;
+}
+
+/** The pages nginx answers itself in an app's server (an app's own 502 or 503 passes through untouched). */
+function errorPages(names: readonly PageName[]): string {
+  return names
+    .map((name) => {
+      const status = PAGES[name].status;
+      return `        error_page ${status} @paas_${status};
+        location @paas_${status} {
+            default_type text/html;
+            ${pageReturn(name)}
+        }
+`;
+    })
+    .join('');
 }
 
 /** Valid, sorted, unique app names, and the reason each other one was dropped. */
@@ -140,19 +170,20 @@ function appServer(site: Site, m: NginxModel, listen: string): string {
   const location = site.maintenance
     ? `        location / {
             default_type text/html;
-            return 503 "${MAINTENANCE_PAGE}\\n";
+            ${pageReturn('maintenance')}
         }`
     : `        location / {
             access_by_lua_block { require("paas_router").access() }
             proxy_pass http://paas_apps;
         }`;
+  const pages = errorPages(site.maintenance ? ['tooLarge'] : ['noWeb', 'badGateway', 'timeout', 'tooLarge']);
   return `
     # app: ${site.app}
     server {
         listen ${listen}:${m.httpPort};
         server_name ${names};
         set $paas_app ${site.app};
-${location}
+${pages}${location}
     }
 `;
 }
@@ -165,6 +196,7 @@ export function renderNginx(m: NginxModel): Rendered {
   const listen = listenAddress(m.listen);
   const d = m.dir.replace(/\/+$/, '');
   const modules = m.modulesInclude ?? DEFAULT_MODULES_INCLUDE;
+  const maxBody = m.maxBodyMb ?? DEFAULT_MAX_BODY_MB;
   const config = `# Written by the paas router; do not edit (it is rewritten on every change of apps, domains or maintenance).
 include ${modules};
 
@@ -181,9 +213,13 @@ events {
 
 http {
     default_type text/plain;
-    log_format paas '$remote_addr [$time_local] "$host" "$request" $status $body_bytes_sent '
-                    '$request_time "$upstream_addr" $upstream_status "$paas_request_id"';
-    access_log ${d}/logs/access.log paas;
+    # One JSON object per request (see access.ts, docs/architecture.md).
+    log_format paas_json escape=json '{"at":"$msec","app":"$paas_app","host":"$host","method":"$request_method",'
+        '"path":"$request_uri","protocol":"$server_protocol","status":"$status","bytes":"$body_bytes_sent",'
+        '"request_time":"$request_time","upstream":"$upstream_addr","upstream_status":"$upstream_status",'
+        '"upstream_time":"$upstream_response_time","upstream_connect_time":"$upstream_connect_time",'
+        '"request_id":"$paas_request_id","client":"$remote_addr"}';
+    access_log ${d}/logs/access.log paas_json buffer=64k flush=1s;
     server_tokens off;
     sendfile on;
     keepalive_timeout 75s;
@@ -196,30 +232,37 @@ http {
     uwsgi_temp_path ${d}/tmp/uwsgi;
     scgi_temp_path ${d}/tmp/scgi;
 
-    client_max_body_size 50m;
+    client_max_body_size ${maxBody}m;
     proxy_http_version 1.1;
-    proxy_connect_timeout 5s;
-    proxy_send_timeout 30s;
-    proxy_read_timeout 30s;
+    proxy_connect_timeout ${CONNECT_TIMEOUT_S}s;
+    proxy_send_timeout ${READ_TIMEOUT_S}s;
+    proxy_read_timeout ${READ_TIMEOUT_S}s;
+    # Another container only when it is safe: nginx never passes on a POST,
+    # PATCH or LOCK once sent, nor anything once the client got a byte; the
+    # window keeps a read timeout (${READ_TIMEOUT_S}s) from being retried.
     proxy_next_upstream error timeout;
+    proxy_next_upstream_timeout ${RETRY_WINDOW_S}s;
     proxy_redirect off;
 
+    # Keep-alive to the apps, except for a websocket upgrade.
     map $http_upgrade $connection_upgrade {
         default upgrade;
         '' '';
     }
     map $http_x_request_id $paas_request_id {
-        default $http_x_request_id;
-        '' $request_id;
+        "~${SANE_REQUEST_ID}" $http_x_request_id;
+        default $request_id;
     }
 
-    proxy_set_header Host $host;
+    proxy_set_header Host $http_host;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     proxy_set_header X-Forwarded-Proto $scheme;
     proxy_set_header X-Forwarded-Port $server_port;
     proxy_set_header X-Request-Id $paas_request_id;
     proxy_set_header Upgrade $http_upgrade;
     proxy_set_header Connection $connection_upgrade;
+    proxy_hide_header X-Request-Id;
+    add_header X-Request-Id $paas_request_id always;
 
     lua_shared_dict ${SHARED_DICT} 8m;
     init_by_lua_block {
@@ -230,13 +273,17 @@ ${ROUTER_LUA}
         server 0.0.0.1:1; # placeholder; the balancer picks every peer
         balancer_by_lua_block { require("paas_router").balance() }
         keepalive 64;
+        keepalive_timeout 4s; # below Node's 5 s, so nginx does not reuse a connection the app is closing
+        keepalive_requests 10000;
     }
 
     server {
         listen ${listen}:${m.httpPort} default_server;
         server_name _;
+        set $paas_app "";
         location / {
-            return 404 "${NO_SUCH_APP}\\n";
+            default_type text/html;
+            ${pageReturn('noSuchApp')}
         }
     }
 ${sites.map((site) => appServer(site, m, listen)).join('')}

@@ -1,5 +1,5 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, request, type Agent, type Server } from 'node:http';
+import { createServer, request, type Agent, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ export interface TestApp {
 export async function startApp(body: string): Promise<TestApp> {
   const srv: Server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ body, host: req.headers.host, requestId: req.headers['x-request-id'], forwardedFor: req.headers['x-forwarded-for'], forwardedPort: req.headers['x-forwarded-port'] }));
+    res.end(JSON.stringify({ body, host: req.headers.host, requestId: req.headers['x-request-id'], forwardedFor: req.headers['x-forwarded-for'], forwardedPort: req.headers['x-forwarded-port'], forwardedProto: req.headers['x-forwarded-proto'] }));
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const { port } = srv.address() as AddressInfo;
@@ -45,18 +45,19 @@ export interface Answer {
   status: number;
   text: string;
   socket: Socket;
+  headers: IncomingHttpHeaders;
 }
 
-export function get(port: number, host: string, opts: { agent?: Agent; headers?: Record<string, string> } = {}): Promise<Answer> {
+export function get(port: number, host: string, opts: { agent?: Agent; headers?: Record<string, string>; method?: string; path?: string; body?: Buffer | string } = {}): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', headers: { host, ...opts.headers }, agent: opts.agent ?? false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path ?? '/', headers: { host, ...opts.headers }, agent: opts.agent ?? false }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, socket: req.socket as Socket }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, socket: req.socket as Socket, headers: res.headers }));
     });
     req.on('error', reject);
-    req.end();
+    req.end(opts.body);
   });
 }
 

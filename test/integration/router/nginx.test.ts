@@ -44,7 +44,8 @@ describe('nginx from the rendered config', () => {
   it('answers 404 "No such app" for an unknown host', async () => {
     const a = await get(model.httpPort, `nope.${model.domain}`);
     expect(a.status).toBe(404);
-    expect(a.text).toBe('No such app\n');
+    expect(a.text).toContain('<title>No such app</title>');
+    expect(a.text).toContain(`Request ID: ${String(a.headers['x-request-id'])}`);
     const bare = await get(model.httpPort, '127.0.0.1');
     expect(bare.status).toBe(404);
   });
@@ -52,7 +53,7 @@ describe('nginx from the rendered config', () => {
   it('answers 503 for an app with no upstreams, before and after an empty set', async () => {
     const before = await get(model.httpPort, `idle-app.${model.domain}`);
     expect(before.status).toBe(503);
-    expect(before.text).toContain('No web processes are running for this app');
+    expect(before.text).toContain('no web process running');
     await control.set('idle-app', []);
     expect(await control.list()).toEqual(new Map([['idle-app', []]]));
     expect((await get(model.httpPort, `idle-app.${model.domain}`)).status).toBe(503);

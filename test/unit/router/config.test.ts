@@ -4,7 +4,7 @@ import { loadConfig } from '../../../services/router/config.js';
 describe('router loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ httpPort: 80, controlPort: 8701, domain: 'localhost', httpListen: '0.0.0.0', nginxBin: 'nginx', nginxDir: '/var/lib/paas/nginx' });
+    expect(c).toMatchObject({ httpPort: 80, controlPort: 8701, domain: 'localhost', httpListen: '0.0.0.0', nginxBin: 'nginx', nginxDir: '/var/lib/paas/nginx', maxBodyMb: 100 });
     expect(Object.isFrozen(c)).toBe(true);
   });
   it('reads overrides', () => {
@@ -16,5 +16,8 @@ describe('router loadConfig', () => {
     expect(() => loadConfig({ PAAS_HTTP_PORT: '70000' })).toThrow(/PAAS_HTTP_PORT/);
     expect(() => loadConfig({ PAAS_HTTP_LISTEN: 'everywhere' })).toThrow(/PAAS_HTTP_LISTEN/);
     expect(() => loadConfig({ PAAS_HTTP_PORT: '8701' })).toThrow(/differ/);
+    expect(() => loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '0' })).toThrow(/PAAS_ROUTER_MAX_BODY_MB/);
+    expect(() => loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '1.5' })).toThrow(/PAAS_ROUTER_MAX_BODY_MB/);
+    expect(loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '7' }).maxBodyMb).toBe(7);
   });
 });

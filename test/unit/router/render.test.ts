@@ -30,10 +30,10 @@ describe('renderNginx', () => {
     expect(config).toContain('client_body_temp_path /var/lib/paas/nginx/tmp/client_body;');
     expect(config).toContain('proxy_temp_path /var/lib/paas/nginx/tmp/proxy;');
     expect(config).toMatch(/listen 0\.0\.0\.0:80 default_server;/);
-    expect(config).toContain('return 404 "No such app\\n";');
+    expect(config).toMatch(/return 404 "<!DOCTYPE html>.*<title>No such app<\/title>.*Request ID: \$paas_request_id.*\\n";/);
     expect(config).toMatch(/listen 127\.0\.0\.1:8701;\s+server_name _;\s+allow 127\.0\.0\.1;\s+deny all;/);
     expect(serverNames(config)).toEqual(['_', '_']);
-    expect(config).not.toContain('$paas_app'.concat(' ')); // no app server sets it
+    expect(config.match(/set \$paas_app [^;]*;/g)).toEqual(['set $paas_app "";']); // only the default server's empty one
   });
 
   it('renders one server per app with an exact server_name and the app variable', () => {
@@ -63,7 +63,7 @@ describe('renderNginx', () => {
   it('sets the proxy headers and upstream HTTP/1.1 with websocket upgrade', () => {
     const { config } = renderNginx(base);
     for (const line of [
-      'proxy_set_header Host $host;',
+      'proxy_set_header Host $http_host;',
       'proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;',
       'proxy_set_header X-Forwarded-Proto $scheme;',
       'proxy_set_header X-Forwarded-Port $server_port;',
@@ -74,7 +74,7 @@ describe('renderNginx', () => {
     ]) {
       expect(config).toContain(line);
     }
-    expect(config).toMatch(/map \$http_x_request_id \$paas_request_id \{\s+default \$http_x_request_id;\s+'' \$request_id;/);
+    expect(config).toContain(`map $http_x_request_id $paas_request_id {\n        "~^[A-Za-z0-9._:+/=@-]{1,200}$" $http_x_request_id;\n        default $request_id;\n    }`);
     expect(config).toMatch(/keepalive \d+;/);
   });
 
@@ -144,5 +144,43 @@ describe('appAtLine', () => {
     expect(appAtLine(config, line('set $paas_app aa;'))).toBe('aa');
     expect(appAtLine(config, line('worker_processes'))).toBeUndefined();
     expect(appAtLine(config, line('listen 127.0.0.1:8701'))).toBeUndefined();
+  });
+});
+
+describe('renderNginx: limits, timeouts, retries, access log', () => {
+  it('sets Heroku-like timeouts, a short connect timeout and a retry window below the read timeout', () => {
+    const { config } = renderNginx(base);
+    expect(config).toContain('proxy_read_timeout 30s;');
+    expect(config).toContain('proxy_connect_timeout 5s;');
+    expect(config).toContain('proxy_next_upstream error timeout;');
+    expect(config).not.toMatch(/proxy_next_upstream [^;]*non_idempotent/);
+    expect(config).toContain('proxy_next_upstream_timeout 10s;');
+    expect(config).toMatch(/balancer_by_lua_block[^\n]*\n\s+keepalive 64;\n\s+keepalive_timeout 4s;/);
+  });
+
+  it('limits the body to 100 MiB by default, or the configured size; refuses a bad one', () => {
+    expect(renderNginx(base).config).toMatch(/^ {4}client_max_body_size 100m;$/m);
+    expect(renderNginx({ ...base, maxBodyMb: 7 }).config).toMatch(/^ {4}client_max_body_size 7m;$/m);
+    for (const bad of [0, -1, 1.5, 1e9, Number.NaN]) expect(() => renderNginx({ ...base, maxBodyMb: bad })).toThrow(/maxBodyMb/);
+  });
+
+  it('logs one JSON object per request and sets the app variable in the default server', () => {
+    const { config } = renderNginx({ ...base, apps: ['shop'] });
+    expect(config).toMatch(/log_format paas_json escape=json '\{"at":"\$msec","app":"\$paas_app",/);
+    expect(config).toContain('access_log /var/lib/paas/nginx/logs/access.log paas_json buffer=64k flush=1s;');
+    expect(config).toMatch(/default_server;\s+server_name _;\s+set \$paas_app "";/);
+  });
+
+  it.each([
+    ['a very long domain', `${Array.from({ length: 4 }, () => 'a'.repeat(63)).join('.')}.com`],
+    ['a label over 63 characters', `${'a'.repeat(64)}.example.com`],
+    ['a unicode domain', 'bücher.example'],
+    ['a domain with a newline', 'a.com\n'],
+    ['a domain with a brace', 'a.com{'],
+  ])('keeps %s out of the file', (_, domain) => {
+    const { config, rejected } = renderNginx({ ...base, apps: [{ app: 'shop', domains: [domain] }] });
+    assertWellFormed(config);
+    expect(rejected).toEqual([expect.objectContaining({ app: 'shop', reason: expect.any(String) })]);
+    expect(config).not.toContain(domain);
   });
 });
