@@ -7,9 +7,11 @@ import { registerBuildpacks } from './commands/buildpacks.js';
 import { registerBuilds } from './commands/builds.js';
 import { registerConfig } from './commands/config.js';
 import { registerDomains } from './commands/domains.js';
+import { registerDrains } from './commands/drains.js';
 import { registerGitRemote } from './commands/gitremote.js';
 import { registerHosts } from './commands/hosts.js';
 import { registerKeys } from './commands/keys.js';
+import { registerLogs } from './commands/logs.js';
 import { registerMaintenance } from './commands/maintenance.js';
 import { registerPs } from './commands/ps.js';
 import { registerReleases } from './commands/releases.js';
@@ -48,6 +50,8 @@ export function buildProgram(ctx: Ctx): Command {
   registerGitRemote(program, ctx);
   registerBuildpacks(program, ctx);
   registerHosts(program, ctx);
+  registerLogs(program, ctx);
+  registerDrains(program, ctx);
   return program;
 }
 

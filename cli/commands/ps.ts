@@ -3,6 +3,7 @@ import { apiClient, appPath } from '../api.js';
 import { CliError, type Ctx } from '../context.js';
 import { json, table } from '../format.js';
 import { resolveApp } from '../git.js';
+import type { ReleaseView } from './releases.js';
 
 // ps, ps:scale (alias scale), ps:restart (alias restart), ps:sizes.
 
@@ -99,10 +100,11 @@ export function ago(iso: string, now: number): string {
 export function crashNote(d: Pick<DynoView, 'state' | 'restarts' | 'exit_code'>): string {
   const parts: string[] = [];
   const code = d.exit_code ?? undefined;
-  if (d.state === 'crashed' && code !== undefined) parts.push(`exit ${code}`);
+  const exited = d.state === 'crashed' || d.state === 'failed' || d.state === 'succeeded'; // the last two: a one-off (release phase) that ran
+  if (exited && code !== undefined) parts.push(`exit ${code}`);
   const n = d.restarts ?? 0;
   if (n > 0) parts.push(`${n} restart${n === 1 ? '' : 's'}`);
-  if (d.state !== 'crashed' && code !== undefined && n > 0) parts.push(`last exit ${code}`);
+  if (!exited && code !== undefined && n > 0) parts.push(`last exit ${code}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
@@ -124,6 +126,18 @@ export function psText(app: string, dynos: readonly DynoView[], now: number): st
     .join('\n\n');
 }
 
+/**
+ * "v7 failed: web.1 crashed (exit 1) 3 times; v6 is serving" when the latest
+ * release failed (the serving one: the newest release of an up web dyno); else
+ * undefined.
+ */
+export function failedReleaseNote(releases: readonly ReleaseView[], dynos: readonly DynoView[]): string | undefined {
+  const latest = releases.reduce<ReleaseView | undefined>((m, r) => (!m || r.version > m.version ? r : m), undefined);
+  if (latest?.status !== 'failed') return undefined;
+  const serving = dynos.filter((d) => d.type === 'web' && d.state === 'up').reduce((m, d) => Math.max(m, d.release.version), 0);
+  return `v${latest.version} failed: ${latest.failure ?? 'unknown reason'}; ${serving > 0 ? `v${serving} is serving` : 'no release is serving'}`;
+}
+
 /** "Restarting web.1 dyno on my-app", "Restarting web dynos on my-app", "Restarting dynos on my-app". */
 export function restartingText(app: string, target: string | undefined): string {
   if (target === undefined) return `Restarting dynos on ${app}`;
@@ -141,8 +155,11 @@ export function registerPs(program: Command, ctx: Ctx): void {
     .addHelpText('after', '\nExample:\n  $ paas ps -a my-app\n  === web (standard-1x): npm start (2)\n  web.1: up 2026/11/24 20:01:02 (~ 3m ago)\n  web.2: up 2026/11/24 20:01:04 (~ 3m ago)')
     .action(async (opts: { app?: string; json?: boolean }) => {
       const app = await resolveApp(ctx.cwd, opts.app);
-      const dynos = await (await apiClient(ctx)).get<DynoView[]>(appPath(app, '/dynos'));
-      ctx.out(opts.json ? json(dynos) : psText(app, dynos, Date.now()));
+      const client = await apiClient(ctx);
+      const dynos = await client.get<DynoView[]>(appPath(app, '/dynos'));
+      if (opts.json) return ctx.out(json(dynos));
+      const note = failedReleaseNote(await client.get<ReleaseView[]>(appPath(app, '/releases')), dynos);
+      ctx.out(note ? `${psText(app, dynos, Date.now())}\n\n${note}` : psText(app, dynos, Date.now()));
     });
 
   program

@@ -15,13 +15,22 @@ export interface ReleaseView {
   commit: string | null;
   created_at: string;
   user: { id: string; email: string | null };
+  /** pending (the latest, not serving yet), succeeded or failed. */
+  status?: string;
+  /** Why it failed; null otherwise. */
+  failure?: string | null;
+}
+
+/** The description column: a failed release says why, as Heroku's does. */
+export function releaseDescription(r: Pick<ReleaseView, 'description' | 'status' | 'failure'>): string {
+  return r.status === 'failed' ? `${r.description}  failed: ${r.failure ?? 'unknown reason'}` : r.description;
 }
 
 /** Newest first, as Heroku lists them. */
 export function releasesTable(releases: readonly ReleaseView[]): string {
   const rows = [...releases]
     .sort((a, b) => b.version - a.version)
-    .map((r) => [`v${r.version}`, r.description, r.user.email ?? r.user.id, formatDate(r.created_at)]);
+    .map((r) => [`v${r.version}`, releaseDescription(r), r.user.email ?? r.user.id, formatDate(r.created_at)]);
   return table(rows, ['Version', 'Description', 'User', 'Date']);
 }
 
@@ -54,6 +63,7 @@ export function releaseInfoText(r: ReleaseInfo, config: ConfigVars, shell = fals
       ['When', formatDate(r.created_at)],
       ['Commit', r.commit ?? ''],
       ['Status', r.current ? `${r.status} (current)` : r.status],
+      ...(r.failure ? ([['Failure', r.failure]] as [string, string][]) : []),
     ]),
   ];
   const vars = shell ? shellLines(config) : configLines(config);

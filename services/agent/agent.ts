@@ -197,7 +197,12 @@ class Agent {
     await this.deps.runtime.stop(c.id, this.deps.config.stopGraceSeconds);
     await this.deps.runtime.remove(c.id);
     if (app && id && !this.tracked.has(id)) {
-      await this.deps.store.delete(this.deps.store.keys.instance(app, id));
+      // Only our own record: an assignment moved to another host (this one was
+      // lost) has the same instance key there, and that container is live.
+      const { store } = this.deps;
+      const key = store.keys.instance(app, id);
+      const cur = await store.getVersioned<Instance>(key);
+      if (cur?.value.host === this.deps.config.hostId) await store.etcd.if(key, 'Mod', '==', cur.modRevision).then(store.etcd.delete().key(key)).commit();
       this.written.delete(id);
     }
   }
@@ -209,7 +214,7 @@ class Agent {
       containerId = await runtime.create(containerSpec(a, this.ctx));
     } catch (err) {
       this.log.error({ err, assignment: a.id, image: a.image }, 'cannot create container');
-      await this.report(a, { app: a.app, containerId: '', port: 0, state: 'crashed', history: freshHistory() });
+      await this.report(a, { app: a.app, containerId: '', port: 0, state: a.oneOff ? 'failed' : 'crashed', history: freshHistory() });
       return;
     }
     this.log.info({ assignment: a.id, container: containerId }, 'container created');
@@ -222,7 +227,7 @@ class Agent {
       await runtime.start(containerId);
     } catch (err) {
       this.log.error({ err, assignment: a.id }, 'cannot start container');
-      await this.report(a, { app: a.app, containerId, port: 0, state: 'crashed', history });
+      await this.report(a, { app: a.app, containerId, port: 0, state: a.oneOff ? 'failed' : 'crashed', history });
       return;
     }
     const s = await runtime.inspect(containerId, a.port);
@@ -284,8 +289,15 @@ class Agent {
       this.log.info({ assignment: a.id, container: c.id }, 'adopted running container');
       return this.report(a, adopted);
     }
-    // Exited (or never started): report it crashed, start it again after the backoff.
     const lastExitAt = dockerTime(s.finishedAt);
+    // A one-off runs once: its exit is its result, it is never started again.
+    if (a.oneOff && lastExitAt) {
+      const done: Tracked = { app: a.app, containerId: c.id, port: t?.port ?? 0, state: s.exitCode === 0 ? 'succeeded' : 'failed', history: { ...history, exitCode: s.exitCode, lastExitAt } };
+      if (t?.state !== done.state) this.log.info({ assignment: a.id, exitCode: s.exitCode }, 'one-off container exited');
+      this.tracked.set(a.id, done);
+      return this.report(a, done);
+    }
+    // Exited (or never started): report it crashed, start it again after the backoff.
     const exited: CrashHistory = lastExitAt ? { ...history, exitCode: s.exitCode, lastExitAt } : history;
     const crashed: Tracked = { app: a.app, containerId: c.id, port: t?.port ?? 0, state: 'crashed', history: exited };
     t?.probe?.abort();

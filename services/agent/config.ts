@@ -29,6 +29,12 @@ export interface AgentConfig extends CommonConfig {
   /** Containers without an assignment are left alone this long after registering (the scheduler catches up). */
   orphanGraceMs: number;
   pidsLimit: number;
+  /** Where app log lines go (POST /internal/logs, logs.ts): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no shipping. */
+  apiUrl: string;
+  internalToken?: string;
+  /** Flood control per container (flood.ts): PAAS_LOG_RATE lines/s (1000), bursts of PAAS_LOG_BURST (2000). */
+  logRate: number;
+  logBurst: number;
 }
 
 export const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -67,5 +73,9 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     domain: str(env, 'PAAS_DOMAIN', 'localhost'),
     orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
+    apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
+    ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),
+    logRate: positive(env, 'PAAS_LOG_RATE', 1000),
+    logBurst: positive(env, 'PAAS_LOG_BURST', 2000),
   });
 }

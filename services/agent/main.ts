@@ -5,6 +5,7 @@ import { Store } from '../core/store.js';
 import { startAgent } from './agent.js';
 import { loadConfig } from './config.js';
 import { DockerRuntime } from './docker.js';
+import { startLogShipping } from './logstart.js';
 
 // Composition root of the agent: config, logger, etcd and Docker; then the
 // reconcile loop. On SIGTERM the agent stops but leaves its containers
@@ -14,13 +15,16 @@ runService('agent', async () => {
   const config = loadConfig(process.env);
   const log = createLogger('agent', config.logLevel);
   const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
-  const runtime = new DockerRuntime(new Docker({ socketPath: config.dockerSocket }));
+  const docker = new Docker({ socketPath: config.dockerSocket });
+  const runtime = new DockerRuntime(docker);
+  const shipper = await startLogShipping(docker, config, log); // app log lines -> controller
   const agent = startAgent({ store, runtime, log, config });
   log.info({ host: config.hostId, address: config.hostAddress, tags: config.tags, memoryMb: config.memoryMb, cpus: config.cpus }, 'agent started');
   return {
     log,
     stop: async () => {
       await agent.stop();
+      await shipper?.stop();
       store.close();
     },
   };

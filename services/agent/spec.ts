@@ -58,6 +58,8 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
       SecurityOpt: ['no-new-privileges'],
       Init: true,
       RestartPolicy: { Name: 'no' },
+      // bounded on disk (3 × 10 MB), and an app never blocks on its output (Docker drops past a 4 MB buffer)
+      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3', mode: 'non-blocking', 'max-buffer-size': '4m' } },
     },
   };
 }

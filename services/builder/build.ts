@@ -23,6 +23,11 @@ export class BuildFailure extends Error {
   override name = 'BuildFailure';
 }
 
+/** The build succeeded but its release failed (release phase, or its containers never came up): the push fails with this message. */
+export class ReleaseFailure extends BuildFailure {
+  override name = 'ReleaseFailure';
+}
+
 export interface BuildSettings {
   cluster: string;
   buildStackImage: string;
@@ -167,6 +172,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   log.info({ version: release.version, image }, 'released');
   topic(job.out, `Released v${release.version}`);
   job.phase?.('launch');
+  if (types.value.release !== undefined) topic(job.out, `Running release command: ${types.value.release}`);
   await waitUntilServing(deps, job, release.version);
   info(job.out, `${web_url} deployed`);
   return { version: release.version, webUrl: web_url, image };
@@ -175,18 +181,23 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
 /**
  * Keeps the push open until the router serves the new release, as Heroku's
  * "Launching..." does, so the app answers with the new code when `git push`
- * returns. A release that does not come up in time is not an error of the
- * push: the previous release keeps serving, and the pusher is told.
+ * returns. A release the scheduler failed (release phase, or its containers
+ * never came up) fails the push with the reason (ReleaseFailure). One that is
+ * merely still starting when the wait ends is not an error of the push: the
+ * previous release keeps serving, and the pusher is told.
  */
 async function waitUntilServing(deps: BuildDeps, job: BuildJob, version: number): Promise<void> {
   const waitMs = deps.settings.deployWaitMs;
   if (waitMs <= 0) return;
   const started = Date.now();
   while (Date.now() - started < waitMs && !job.signal.aborted) {
-    const serving = await deps.controller.getApp(job.app).then(
-      (a) => a.serving_release,
-      () => 0,
-    );
+    const app = await deps.controller.getApp(job.app).catch(() => undefined);
+    const serving = app?.serving_release ?? 0;
+    const status = app?.release_status;
+    if (status?.version === version && status.status === 'failed') {
+      const keeps = serving > 0 ? `v${serving} keeps serving` : 'no release is serving';
+      throw new ReleaseFailure(`Launching... failed: ${status.failure ?? 'the release failed'}; ${keeps}`);
+    }
     if (serving >= version) {
       topic(job.out, `Launching... done, v${version} is serving (${((Date.now() - started) / 1000).toFixed(1)}s)`);
       return;

@@ -40,6 +40,7 @@ export interface BuilderConfig extends CommonConfig {
   maxParallelBuilds: number;
   /** Largest source tarball accepted from a push. */
   maxSourceMb: number;
+  /** How long a push waits for its release to serve: longer than the scheduler's rollout timeout (60 s), so a failed release is told to the pusher. */
   deployWaitMs: number;
   /** How often the repos, caches and images of destroyed apps are looked for (and once at start). */
   cleanupMs: number;
@@ -88,7 +89,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     keepReleaseImages: int(env, 'PAAS_KEEP_RELEASE_IMAGES', DEFAULT_KEEP_RELEASE_IMAGES),
     maxParallelBuilds: int(env, 'PAAS_MAX_PARALLEL_BUILDS', 2),
     maxSourceMb: int(env, 'PAAS_BUILD_MAX_SOURCE_MB', 500),
-    deployWaitMs: int(env, 'PAAS_BUILD_DEPLOY_WAIT_MS', 60_000),
+    deployWaitMs: int(env, 'PAAS_BUILD_DEPLOY_WAIT_MS', 120_000),
     cleanupMs: int(env, 'PAAS_BUILDER_CLEANUP_MS', 30_000),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');

@@ -14,6 +14,8 @@ export interface AppInfo {
   release: Release | null;
   /** The release the router sends traffic to (0: none yet). */
   serving_release: number;
+  /** The latest release's status (pending, succeeded, failed) and why it failed; absent from older controllers. */
+  release_status?: { version: number; status: string; failure: string | null } | null;
   web_url: string;
   git_url: string;
   /** Bumped by builds:cache:clear; the cache is emptied when it differs from the last one seen. */

@@ -5,7 +5,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarfs from 'tar-fs';
 import type { Logger } from '../core/logger.js';
-import { BuildFailure, newBuildId, runBuild, type BuildDeps } from './build.js';
+import { BuildFailure, ReleaseFailure, newBuildId, runBuild, type BuildDeps } from './build.js';
 import { DEPLOY_REFS } from './hooklines.js';
 import { LimitExceeded } from './limits.js';
 import { topic, warn, type Output } from './output.js';
@@ -137,7 +137,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
   } catch (err) {
     if (err instanceof BuildFailure || err instanceof LimitExceeded) {
       blog.info({ reason: err.message }, 'build failed');
-      failure = `Build failed: ${err.message}`;
+      failure = err instanceof ReleaseFailure ? err.message : `Build failed: ${err.message}`;
     } else {
       blog.error({ err }, 'build error');
       failure = `Build failed: internal error (build ${id}); the platform's logs have the details`;

@@ -7,6 +7,8 @@ import { errorHandler, notFoundRoute, requestLogger } from './http.js';
 import { Repo } from './repo.js';
 import { internalRoutes, userRoutes } from './routes.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
+import { logEarlyRoutes } from './logs/routes.js';
+import { LogService } from './logs/service.js';
 
 // The controller's express app, built from its clients; main.ts listens,
 // tests run it in-process.
@@ -14,21 +16,25 @@ import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 export interface AppOptions {
   store: Store;
   logger: Logger;
+  /** The app log pipeline (main.ts builds and starts one); absent: in memory only. */
+  logs?: LogService;
   config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes'> & Partial<Pick<ControllerConfig, 'keepReleaseImages'>>;
 }
 
-export function createApp({ store, logger, config }: AppOptions): Express {
+export function createApp({ store, logger, config, logs }: AppOptions): Express {
   const deps: Deps = {
     store,
     repo: new Repo(store),
     logger,
     urls: { domain: config.domain, httpPort: config.httpPort, sshHost: config.sshHost, sshPort: config.sshPort },
     keepReleaseImages: config.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES,
+    logs: logs ?? new LogService({}, logger),
   };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestLogger(logger));
+  app.use(logEarlyRoutes(deps, config.internalToken)); // before the JSON parser and user auth: bigger ingest bodies, session URLs
   app.use(express.json({ limit: config.bodyLimitBytes }));
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });

@@ -4,6 +4,7 @@ import { assertAppName, generateAppName } from '../core/names.js';
 import { DEFAULT_SIZE } from '../core/sizes.js';
 import type { App, Collaborator, User } from '../core/types.js';
 import type { Deps } from './deps.js';
+import { releaseStatusesOf, type ReleaseStatusFields } from './releasestatus.js';
 import { appInfo, formationView, releaseView, type AppInfo, type ReleaseView } from './present.js';
 
 // Apps as users see them: an app is visible to its owner, its collaborators
@@ -88,10 +89,10 @@ export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
   return Promise.all(apps.map((a) => infoOf(deps, a, lookup)));
 }
 
-export async function releasesOf(deps: Deps, app: App): Promise<ReleaseView[]> {
+export async function releasesOf(deps: Deps, app: App): Promise<(ReleaseView & ReleaseStatusFields)[]> {
   const lookup = userLookup(deps);
-  const releases = await deps.store.listReleases(app.name);
-  return Promise.all(releases.map(async (r) => releaseView(r, await lookup(r.createdBy))));
+  const [releases, statusOf] = await Promise.all([deps.store.listReleases(app.name), releaseStatusesOf(deps, app)]);
+  return Promise.all(releases.map(async (r) => ({ ...releaseView(r, await lookup(r.createdBy)), ...statusOf(r) })));
 }
 
 export async function formationOf(deps: Deps, app: App): Promise<ReturnType<typeof formationView>> {

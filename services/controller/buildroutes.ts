@@ -3,6 +3,7 @@ import { visibleApp } from './apps.js';
 import { buildOutputOf, clearBuildCache, createBuild, getBuild, listBuilds, parseBuildUpdate, parseNewBuild, updateBuild } from './builds.js';
 import type { Deps } from './deps.js';
 import { bodyOf, param, userOf } from './http.js';
+import { buildLogRecords } from './logs/routes.js';
 
 // Build records and the build cache. buildRoutes is mounted inside
 // userRoutes (authenticated user; apps they may not see are 404),
@@ -39,7 +40,9 @@ export function internalBuildRoutes(deps: Deps): Router {
   });
 
   r.patch('/apps/:app/builds/:id', async (req, res) => {
-    res.json(await updateBuild(deps, param(req, 'app'), param(req, 'id'), parseBuildUpdate(bodyOf(req))));
+    const upd = parseBuildUpdate(bodyOf(req));
+    res.json(await updateBuild(deps, param(req, 'app'), param(req, 'id'), upd));
+    await deps.logs.store.append(param(req, 'app'), buildLogRecords(upd.append)); // paas[build] lines in the app's log
   });
 
   return r;

@@ -1,5 +1,6 @@
 import { ConfigError, commonConfig, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
+import { logsConfig, type LogsConfig } from './logs/config.js';
 
 // The controller's settings. loadConfig is the only reader of the environment.
 
@@ -18,6 +19,8 @@ export interface ControllerConfig extends CommonConfig {
   bodyLimitBytes: number;
   /** The builder keeps the images of this many newest distinct release images; older ones cannot be rolled back to. */
   keepReleaseImages: number;
+  /** App logs: store, limits, drain CAs (logs/config.ts). */
+  logs: LogsConfig;
 }
 
 function port(env: Env, name: string, fallback: number): number {
@@ -29,8 +32,10 @@ function port(env: Env, name: string, fallback: number): number {
 export function loadConfig(env: Env): Readonly<ControllerConfig> {
   const internalToken = str(env, 'PAAS_INTERNAL_TOKEN');
   if (internalToken.length < 16) throw new ConfigError('PAAS_INTERNAL_TOKEN must be at least 16 characters');
+  const common = commonConfig(env);
   return Object.freeze({
-    ...commonConfig(env),
+    ...common,
+    logs: logsConfig(env, common.stateDir),
     apiHost: str(env, 'PAAS_API_HOST', '127.0.0.1'),
     apiPort: port(env, 'PAAS_API_PORT', 8700),
     internalToken,

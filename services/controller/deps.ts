@@ -1,5 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
+import type { LogService } from './logs/service.js';
 import type { UrlSettings } from './present.js';
 import type { Repo } from './repo.js';
 
@@ -11,4 +12,6 @@ export interface Deps {
   logger: Logger;
   /** How many distinct release images the builder keeps per app (core/images.ts). */
   keepReleaseImages: number;
+  /** App logs (logs/): the store, log sessions, drains. */
+  logs: LogService;
 }

@@ -99,6 +99,7 @@ export function applyUpdates(formation: Formation, updates: readonly FormationUp
   const next: Formation = { ...formation };
   const changed: string[] = [];
   for (const u of updates) {
+    if (u.type === 'release') throw invalid('The release process type runs once for each new release, before it is deployed (release phase); it cannot be scaled.');
     if (!allowed.has(u.type)) throw invalid(`No such process type ${u.type} defined in Procfile.`);
     const cur = next[u.type] ?? { quantity: 0, size: DEFAULT_SIZE };
     let quantity = cur.quantity;

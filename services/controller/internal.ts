@@ -1,6 +1,7 @@
 import { forbidden, invalid, notFound } from '../core/errors.js';
 import { PROCESS_TYPE } from '../core/names.js';
-import type { App, HealthCheck, ProcessTypes, Release, Route, User } from '../core/types.js';
+import type { App, HealthCheck, ProcessTypes, Release, ReleaseStatusRecord, Route, User } from '../core/types.js';
+import { releaseStatusOf, type ReleaseStatusFields } from './releasestatus.js';
 import { checkHealthCheck } from '../core/healthcheck.js';
 import { canSee, collaborationOf } from './apps.js';
 import { appBuildpacks, parseConfigDefaults, withConfigDefaults } from './buildpacks.js';
@@ -38,12 +39,14 @@ export async function authorize(deps: Deps, req: AuthorizeRequest): Promise<{ us
 export async function internalApp(
   deps: Deps,
   name: string,
-): Promise<{ app: App; release: Release | null; serving_release: number; web_url: string; git_url: string; build_cache_generation: number; buildpacks: string[] }> {
+): Promise<{ app: App; release: Release | null; serving_release: number; release_status: ({ version: number } & ReleaseStatusFields) | null; web_url: string; git_url: string; build_cache_generation: number; buildpacks: string[] }> {
   const app = await deps.store.getApp(name);
   const route = await deps.store.get<Route>(deps.store.keys.route(name));
   const release = (await deps.store.latestRelease(name)) ?? null;
   const build_cache_generation = await buildCacheGeneration(deps, name);
-  return { app, release, serving_release: route?.release ?? 0, ...appUrls(name, deps.urls), build_cache_generation, buildpacks: await appBuildpacks(deps, name) };
+  const record = release ? await deps.store.get<ReleaseStatusRecord>(deps.store.keys.releaseStatus(name, release.version)) : undefined;
+  const release_status = release && { version: release.version, ...releaseStatusOf(release.version, record, app.latestRelease, route?.release ?? 0, release.image) };
+  return { app, release, serving_release: route?.release ?? 0, release_status, ...appUrls(name, deps.urls), build_cache_generation, buildpacks: await appBuildpacks(deps, name) };
 }
 
 export interface BuildRelease {

@@ -98,15 +98,17 @@ export async function renameApp(store: Store, from: string, to: string, maintena
     const appKv = await one(store, k.app(from));
     if (!appKv) throw notFound(`Couldn't find that app.`);
     if (await one(store, k.app(to))) throw conflict(`Name ${to} is already taken`);
-    const [releases, collaborators, formation, allDomains, buildpacks] = await Promise.all([
+    const [releases, collaborators, formation, allDomains, buildpacks, statuses, drains] = await Promise.all([
       range(store, k.releases(from)),
       range(store, k.collaborators(from)),
       one(store, k.formation(from)),
       range(store, k.domains()),
       one(store, k.buildpacks(from)),
+      range(store, k.releaseStatuses(from)),
+      range(store, k.drains(from)),
     ]);
     const domains = allDomains.filter((d) => (JSON.parse(d.value) as Domain).app === from);
-    const moved = [...releases, ...collaborators, ...(formation ? [formation] : []), ...(buildpacks ? [buildpacks] : []), ...domains];
+    const moved = [...releases, ...statuses, ...collaborators, ...(formation ? [formation] : []), ...(buildpacks ? [buildpacks] : []), ...domains, ...drains];
     const cleared = deletesUnder(store, from);
     // + deleting the old app record, putting the new one, and one to spare
     if (moved.length + cleared.length + 3 > MAX_TXN_OPS) {
@@ -117,7 +119,9 @@ export async function renameApp(store: Store, from: string, to: string, maintena
       if (key === k.formation(from)) return k.formation(to);
       if (key === k.buildpacks(from)) return k.buildpacks(to);
       if (key.startsWith(k.releases(from))) return k.releases(to) + key.slice(k.releases(from).length);
+      if (key.startsWith(k.releaseStatuses(from))) return k.releaseStatuses(to) + key.slice(k.releaseStatuses(from).length);
       if (key.startsWith(k.collaborators(from))) return k.collaborators(to) + key.slice(k.collaborators(from).length);
+      if (key.startsWith(k.drains(from))) return k.drains(to) + key.slice(k.drains(from).length);
       return key; // domains are keyed by hostname: only their app field changes
     };
     let txn = etcd
@@ -156,6 +160,8 @@ function deletesUnder(store: Store, name: string) {
     etcd.delete().prefix(k.builds(name)),
     etcd.delete().prefix(k.buildOutput(name, '')),
     etcd.delete().key(k.buildCache(name)),
+    etcd.delete().prefix(k.releaseStatuses(name)),
+    etcd.delete().prefix(k.drains(name)),
   ];
 }
 

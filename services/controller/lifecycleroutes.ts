@@ -12,11 +12,15 @@ export function lifecycleRoutes(deps: Deps): Router {
   const r = Router();
 
   r.patch('/apps/:app', async (req, res) => {
-    res.json(await patchApp(deps, userOf(res), param(req, 'app'), parseAppPatch(bodyOf(req))));
+    const info = await patchApp(deps, userOf(res), param(req, 'app'), parseAppPatch(bodyOf(req)));
+    if (info.name !== param(req, 'app')) await deps.logs.store.rename(param(req, 'app'), info.name); // the app's log moves with it
+    res.json(info);
   });
 
   r.delete('/apps/:app', async (req, res) => {
-    res.json(await destroyAppFor(deps, userOf(res), param(req, 'app')));
+    const info = await destroyAppFor(deps, userOf(res), param(req, 'app'));
+    await deps.logs.store.drop(info.name); // and its log
+    res.json(info);
   });
 
   r.get('/apps/:app/domains', async (req, res) => {

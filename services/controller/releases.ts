@@ -5,6 +5,7 @@ import type { ConfigVars } from './configvars.js';
 import type { Deps } from './deps.js';
 import { releaseView, type ReleaseView } from './present.js';
 import { keptReleaseImages } from '../core/images.js';
+import { releaseStatusesOf, type ReleaseStatusFields } from './releasestatus.js';
 
 // One release (info, its config) and rollback: a new release copying an
 // older one's image, config and process types.
@@ -29,8 +30,7 @@ export function parseReleaseRef(ref: unknown, app: string): number {
   return v;
 }
 
-export interface ReleaseInfo extends ReleaseView {
-  status: 'succeeded';
+export interface ReleaseInfo extends ReleaseView, ReleaseStatusFields {
   /** Whether this is the app's latest release. */
   current: boolean;
   /** The release's image (Heroku: its slug); null for a config-only release before any build. */
@@ -38,10 +38,10 @@ export interface ReleaseInfo extends ReleaseView {
 }
 
 /** The release info view; pure. */
-export function releaseInfoView(release: Release, creator: User | undefined, latestVersion: number): ReleaseInfo {
+export function releaseInfoView(release: Release, creator: User | undefined, latestVersion: number, status: ReleaseStatusFields = { status: 'pending', failure: null }): ReleaseInfo {
   return {
     ...releaseView(release, creator),
-    status: 'succeeded',
+    ...status,
     current: release.version === latestVersion,
     slug: release.image ? { id: release.image } : null,
   };
@@ -55,7 +55,8 @@ async function getRelease(deps: Deps, app: App, version: number): Promise<Releas
 
 export async function releaseInfo(deps: Deps, app: App, version: number): Promise<ReleaseInfo> {
   const release = await getRelease(deps, app, version);
-  return releaseInfoView(release, await userLookup(deps)(release.createdBy), app.latestRelease);
+  const statusOf = await releaseStatusesOf(deps, app);
+  return releaseInfoView(release, await userLookup(deps)(release.createdBy), app.latestRelease, statusOf(release));
 }
 
 export async function releaseConfig(deps: Deps, app: App, version: number): Promise<ConfigVars> {
@@ -66,9 +67,10 @@ export async function releaseConfig(deps: Deps, app: App, version: number): Prom
  * Why `target` cannot be rolled back to, given the release it would follow
  * and the images the platform still keeps (absent: not checked); pure.
  */
-export function rollbackProblem(target: Release, latest: Release | undefined, kept?: { images: readonly string[]; n: number }): string | undefined {
+export function rollbackProblem(target: Release, latest: Release | undefined, kept?: { images: readonly string[]; n: number }, targetFailed = false): string | undefined {
   if (!target.image) return `v${target.version} has no build to roll back to (it was made before the first deploy)`;
-  if (latest && latest.version === target.version) return `v${target.version} is already the current release`;
+  // A failed latest release may be tried again: the rollback is a new release.
+  if (latest && latest.version === target.version && !targetFailed) return `v${target.version} is already the current release`;
   if (kept && !kept.images.includes(target.image)) {
     return `v${target.version}'s build has been cleaned up: the platform keeps the builds of the last ${kept.n} distinct releases (PAAS_KEEP_RELEASE_IMAGES)`;
   }
@@ -80,8 +82,9 @@ export async function rollback(deps: Deps, app: App, user: User, version: number
   const target = await getRelease(deps, app, version);
   const n = deps.keepReleaseImages;
   const kept = { images: keptReleaseImages(await deps.store.listReleases(app.name), n), n };
+  const failed = (await releaseStatusesOf(deps, app))(target).status === 'failed';
   const release = await deps.store.createRelease(app.name, (_v, previous) => {
-    const problem = rollbackProblem(target, previous, kept);
+    const problem = rollbackProblem(target, previous, kept, failed);
     if (problem) throw invalid(problem);
     return {
       image: target.image,

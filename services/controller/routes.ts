@@ -13,6 +13,7 @@ import { hostRoutes } from './hosts.js';
 import { appInventory } from './inventory.js';
 import { accountView } from './present.js';
 import { psRoutes } from './psroutes.js';
+import { logUserRoutes } from './logs/routes.js';
 import { createUser, normaliseEmail, parseAdminFlag } from './users.js';
 
 // Thin handlers: read the request, call a domain function, answer. Errors
@@ -29,6 +30,7 @@ export function userRoutes(deps: Deps): Router {
   r.use(buildpackRoutes(deps));
   r.use(buildRoutes(deps));
   r.use(hostRoutes(deps));
+  r.use(logUserRoutes(deps));
 
   r.get('/account', (_req, res) => {
     res.json(accountView(userOf(res)));

@@ -44,6 +44,14 @@ export interface KeyLayout {
   buildOutput(app: string, id: string): string;
   /** The app's build-cache clear requests: {generation, clearedAt}. */
   buildCache(app: string): string;
+  /** What became of a release (ReleaseStatusRecord), written by the scheduler. */
+  releaseStatus(app: string, version: number): string;
+  /** One app's release status records; without an app, every app's. */
+  releaseStatuses(app?: string): string;
+  /** A log drain of the app (controller/logs/drains.ts). */
+  drain(app: string, id: string): string;
+  /** One app's drains; without an app, every app's. */
+  drains(app?: string): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -90,5 +98,9 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     builds: (app) => `${p}/builds/${app}/`,
     buildOutput: (app, id) => `${p}/build-output/${app}/${id}`,
     buildCache: (app) => `${p}/build-cache/${app}`,
+    releaseStatus: (app, v) => `${p}/release-status/${app}/${padVersion(v)}`,
+    releaseStatuses: (app) => (app ? `${p}/release-status/${app}/` : `${p}/release-status/`),
+    drain: (app, id) => `${p}/drains/${app}/${id}`,
+    drains: (app) => (app ? `${p}/drains/${app}/` : `${p}/drains/`),
   };
 }

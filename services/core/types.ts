@@ -88,9 +88,27 @@ export interface Assignment {
   createdAt: string;
   /** The release's HTTP startup check (web only); absent: the TCP check. */
   healthcheck?: HealthCheck;
+  /** Runs once (the release phase): never restarted, no health check; its exit is reported as `succeeded` or `failed`. */
+  oneOff?: boolean;
 }
 
-export type InstanceState = 'starting' | 'up' | 'crashed';
+/** `succeeded` / `failed`: a one-off container that has exited (0 / not 0). */
+export type InstanceState = 'starting' | 'up' | 'crashed' | 'succeeded' | 'failed';
+
+/**
+ * Written by the scheduler under /release-status/<app>/<v>: what became of a
+ * release. `released`: its release phase succeeded (the rollout goes on);
+ * `succeeded`: all its web containers came up; `failed`: its release phase
+ * failed or its containers did not come up within the rollout timeout.
+ */
+export interface ReleaseStatusRecord {
+  app: string;
+  version: number;
+  status: 'released' | 'succeeded' | 'failed';
+  /** Why it failed, for a person: "web.1 crashed (exit 1) 3 times". */
+  reason?: string;
+  at: string;
+}
 
 /** Written by an agent under /instances/<app>/<id> (leased with the host): what really runs. */
 export interface Instance {

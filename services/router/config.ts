@@ -19,6 +19,9 @@ export interface RouterConfig extends CommonConfig {
   resyncMs: number;
   /** The largest request body nginx accepts, in MiB (413 above). */
   maxBodyMb: number;
+  /** Where router lines go (POST /internal/logs): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no router lines in `paas logs`. */
+  apiUrl: string;
+  internalToken?: string;
 }
 
 function port(env: Env, name: string, fallback: number): number {
@@ -53,5 +56,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     nginxModulesInclude: str(env, 'PAAS_NGINX_MODULES_INCLUDE', DEFAULT_MODULES_INCLUDE),
     resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
     maxBodyMb,
+    apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
+    ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),
   });
 }

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
+import { DEFAULT_ROLLOUT_TIMEOUT_MS } from './rollout.js';
 import { DEFAULT_POLICY, isPolicy, POLICIES, type PolicyName } from './place.js';
 import { DEFAULT_CPU_OVERCOMMIT, DEFAULT_MEMORY_OVERCOMMIT } from './state.js';
 
@@ -22,6 +23,8 @@ export interface SchedulerConfig extends CommonConfig {
   cpuOvercommit: number;
   /** Host memory placement counts: its memory times this (1: memory limits are never overcommitted). */
   memoryOvercommit: number;
+  /** How long the latest release's web containers have to come up before the release is failed (rollout.ts). */
+  rolloutTimeoutMs: number;
 }
 
 export function loadConfig(env: Env): Readonly<SchedulerConfig> {
@@ -37,6 +40,8 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
   if (!Number.isFinite(cpuOvercommit) || cpuOvercommit < 1) throw new ConfigError('PAAS_SCHEDULER_CPU_OVERCOMMIT must be a number of at least 1');
   const memoryOvercommit = Number(str(env, 'PAAS_SCHEDULER_MEMORY_OVERCOMMIT', String(DEFAULT_MEMORY_OVERCOMMIT)));
   if (!Number.isFinite(memoryOvercommit) || memoryOvercommit < 1 || memoryOvercommit > 10) throw new ConfigError('PAAS_SCHEDULER_MEMORY_OVERCOMMIT must be a number from 1 to 10');
+  const rolloutTimeoutMs = int(env, 'PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS', DEFAULT_ROLLOUT_TIMEOUT_MS);
+  if (rolloutTimeoutMs < 1000) throw new ConfigError('PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS must be at least 1000');
   return Object.freeze({
     ...commonConfig(env),
     name: str(env, 'PAAS_SCHEDULER_NAME', `${hostname()}-${process.pid}`),
@@ -46,5 +51,6 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
     policy,
     cpuOvercommit,
     memoryOvercommit,
+    rolloutTimeoutMs,
   });
 }

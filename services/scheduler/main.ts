@@ -21,6 +21,7 @@ runService('scheduler', async () => {
     policy: config.policy,
     cpuOvercommit: config.cpuOvercommit,
     memoryOvercommit: config.memoryOvercommit,
+    rolloutTimeoutMs: config.rolloutTimeoutMs,
   });
   log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
   return {

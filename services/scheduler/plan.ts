@@ -1,7 +1,8 @@
 import { generationOf, type RestartRecord } from '../core/restarts.js';
 import { DEFAULT_SIZE, SIZES, type Size } from '../core/sizes.js';
-import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, Route } from '../core/types.js';
+import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route } from '../core/types.js';
 import { Placer, type HostRoom, type PolicyName } from './place.js';
+import { DEFAULT_ROLLOUT_TIMEOUT_MS, RELEASE_TYPE, fateOf, releasePhaseFailure, rolloutFailure, rolloutStart, type ReleaseStatus, type RolloutItem } from './rollout.js';
 
 // The scheduler's decisions: desired state (latest release + formation) and
 // actual state (hosts, assignments, instances, routes) in, the smallest set of
@@ -17,6 +18,8 @@ export interface LatestRelease {
   processTypes: ProcessTypes;
   /** The web process's HTTP startup check (Release.healthcheck), copied into its assignments. */
   healthcheck?: HealthCheck;
+  /** Release.createdAt: the rollout timeout counts from it while nothing of the release could be placed. */
+  createdAt?: string;
 }
 
 export interface AppInput {
@@ -32,6 +35,10 @@ export interface AppInput {
   restart?: RestartRecord;
   /** Host tags every container of the app requires (App.pool); absent: any host. */
   pool?: Record<string, string>;
+  /** What became of the latest release so far (keys.releaseStatus): release phase done, succeeded or failed. */
+  status?: ReleaseStatus;
+  /** When the latest release failed: the newest earlier release that did not, which runs instead (absent: nothing runs). */
+  fallback?: LatestRelease;
 }
 
 export interface PlanInput {
@@ -46,6 +53,8 @@ export interface PlanInput {
   assignments: Assignment[];
   instances: Instance[];
   routes: Route[];
+  /** How long the latest release's web containers have to come up before it is failed (default DEFAULT_ROLLOUT_TIMEOUT_MS). */
+  rolloutTimeoutMs?: number;
 }
 
 export interface Plan {
@@ -55,6 +64,8 @@ export interface Plan {
   deleteRoutes: string[];
   /** Desired containers no host can take now, and why. */
   unplaced: { id: string; reason: string }[];
+  /** Release status records to write (keys.releaseStatus): release phase results, rollouts succeeded or failed. */
+  statuses: ReleaseStatusRecord[];
   /** Set when a removal waits for a drain: plan again after this many ms. */
   recheckInMs?: number;
 }
@@ -72,6 +83,7 @@ function sizeOf(name: string | undefined): Size {
 /** Process types and quantities to run: the formation, web=1 when it does not say. */
 function quantities(formation: Formation): [string, { quantity: number; size: string }][] {
   const f: Formation = { web: { quantity: 1, size: DEFAULT_SIZE }, ...formation };
+  delete f[RELEASE_TYPE]; // runs once per release (releasePhaseAssignment), never as a formation
   return Object.entries(f).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
@@ -105,10 +117,30 @@ export function desiredFor(app: AppInput, now: number): Omit<Assignment, 'host'>
   return out;
 }
 
+/** The release phase's one-off container `<app>.release.1.v<N>`: the release's `release` command, once. */
+export function releasePhaseAssignment(app: AppInput, now: number): Omit<Assignment, 'host'>[] {
+  const r = app.release;
+  const command = r?.processTypes[RELEASE_TYPE];
+  if (!r || !r.image || command === undefined) return [];
+  const size = sizeOf(app.formation[RELEASE_TYPE]?.size);
+  const id = assignmentId(app.name, RELEASE_TYPE, 1, r.version);
+  const env = { ...r.config };
+  return [{ id, app: app.name, release: r.version, type: RELEASE_TYPE, index: 1, image: r.image, command, env, port: APP_PORT, memoryMb: size.memoryMb, cpuShares: size.cpuShares, createdAt: new Date(now).toISOString(), oneOff: true }];
+}
+
+/** The app as planned: with its fallback as the release when the latest failed. */
+function running(app: AppInput): AppInput {
+  if (!fateOf(app.release, app.status).fellBack) return app;
+  const { release: _failed, ...rest } = app;
+  return app.fallback ? { ...rest, release: app.fallback } : rest;
+}
+
 const upstreamOf = (i: Instance) => `${i.address}:${i.port}`;
 
 export function plan(input: PlanInput): Plan {
-  const out: Plan = { put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [] };
+  const out: Plan = { put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] };
+  const timeoutMs = input.rolloutTimeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
+  const at = new Date(input.now).toISOString();
   const liveHosts = new Set(input.hosts.map((h) => h.id));
   const appNames = new Set(input.apps.map((a) => a.name));
   const instanceOf = new Map(input.instances.map((i) => [`${i.app}/${i.id}`, i]));
@@ -127,9 +159,11 @@ export function plan(input: PlanInput): Plan {
   }
   for (const r of input.routes) if (!appNames.has(r.app)) out.deleteRoutes.push(r.app);
 
-  const apps = [...input.apps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const apps = [...input.apps].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map(running);
+  const fates = new Map(input.apps.map((app) => [app.name, fateOf(app.release, app.status)]));
   // New containers of all apps are placed as one batch (largest first: place.ts).
-  const desiredOf = new Map(apps.map((app) => [app.name, desiredFor(app, input.now)]));
+  // While its release phase runs, a release is only its one-off container.
+  const desiredOf = new Map(apps.map((app) => [app.name, fates.get(app.name)?.phase ? releasePhaseAssignment(app, input.now) : desiredFor(app, input.now)]));
   const keptIds = new Set(kept.map((a) => a.id));
   const fresh = apps.flatMap((app) => (desiredOf.get(app.name) ?? []).filter((d) => !keptIds.has(d.id)).map((d) => ({ ...d, requiredTags: app.pool })));
   const placements = new Placer(input.hosts, kept, input.policy).placeAll(fresh);
@@ -140,6 +174,7 @@ export function plan(input: PlanInput): Plan {
     const desired = desiredOf.get(app.name) ?? [];
     const desiredIds = new Set(desired.map((d) => d.id));
     const current: Assignment[] = []; // desired and assigned (now or in this plan)
+    const unplacedHere = new Map<string, string>();
     for (const d of desired) {
       const have = byId.get(d.id);
       if (have) {
@@ -149,6 +184,7 @@ export function plan(input: PlanInput): Plan {
       const p = placementOf.get(d.id) ?? { ok: false, reason: 'not placed' };
       if (!p.ok) {
         out.unplaced.push({ id: d.id, reason: p.reason });
+        unplacedHere.set(d.id, p.reason);
         continue;
       }
       const a: Assignment = { ...d, host: p.host };
@@ -157,13 +193,19 @@ export function plan(input: PlanInput): Plan {
     }
     const surplus = mine.filter((a) => !desiredIds.has(a.id));
     const latest = app.release?.version ?? 0;
+    const fate = fates.get(app.name) ?? { fellBack: false, phase: false, judged: false };
+    // While the release phase runs, everything that runs stays as it is.
+    const holding = fate.phase;
+    if (holding && app.release) releasePhase(app.name, app.release, current[0], unplacedHere.get(desired[0]?.id ?? ''));
     // A surplus container is replaced (kept until its successors are up) when
     // it runs an older release, or when a desired container of another
-    // generation takes its slot (a restart); otherwise it is a scale-down.
+    // generation takes its slot (a restart); otherwise (a scale-down, or a
+    // container of a failed newer release) it goes at once.
     const slots = new Set(desired.map((d) => `${d.type}.${d.index}`));
-    const replaced = (a: Assignment) => a.release < latest || slots.has(`${a.type}.${a.index}`);
+    const replaced = (a: Assignment) => holding || a.release < latest || (a.release === latest && slots.has(`${a.type}.${a.index}`));
     const allUp = (type: string) =>
-      desired.filter((d) => d.type === type).every((d) => current.some((c) => c.id === d.id && upInstance(c)));
+      !holding && desired.filter((d) => d.type === type).every((d) => current.some((c) => c.id === d.id && upInstance(c)));
+    if (fate.judged && !holding && app.release) judgeRollout(app, desired, current, unplacedHere, allUp('web'));
 
     // Route: the latest release's web instances once all are up; until then
     // the older ones that are up, so traffic never goes to nothing, with the
@@ -204,6 +246,42 @@ export function plan(input: PlanInput): Plan {
     }
   }
   return out;
+
+  /** The one-off of a release phase: its result is recorded and it is removed; unplaced too long, the release fails. */
+  function releasePhase(app: string, release: LatestRelease, one: Assignment | undefined, unplaced: string | undefined): void {
+    const inst = one && instanceOf.get(`${app}/${one.id}`);
+    const done = inst && inst.host === one.host && (inst.state === 'succeeded' || inst.state === 'failed') ? inst : undefined;
+    if (one && done) {
+      const failed = done.state === 'failed';
+      out.statuses.push({ app, version: release.version, status: failed ? 'failed' : 'released', ...(failed && { reason: releasePhaseFailure(done) }), at });
+      out.remove.push({ host: one.host, id: one.id });
+    } else if (!one && input.now - rolloutStart([], release, undefined, input.now) >= timeoutMs) {
+      out.statuses.push({ app, version: release.version, status: 'failed', reason: `release command could not be placed: ${unplaced ?? 'no host'}`, at });
+    }
+  }
+
+  /** The latest release succeeds once all is placed and its web containers are up; fails when that takes longer than the timeout. */
+  function judgeRollout(app: AppInput, desired: Omit<Assignment, 'host'>[], current: Assignment[], unplaced: Map<string, string>, webUp: boolean): void {
+    const release = app.release as LatestRelease;
+    const assigned = new Map(current.map((c) => [c.id, c]));
+    if (webUp && desired.every((d) => assigned.has(d.id))) {
+      out.statuses.push({ app: app.name, version: release.version, status: 'succeeded', at });
+      return;
+    }
+    const deadline = rolloutStart(current.filter((c) => c.release === release.version), release, app.status, input.now) + timeoutMs;
+    if (input.now < deadline) {
+      out.recheckInMs = Math.min(out.recheckInMs ?? Infinity, deadline - input.now);
+      return;
+    }
+    const items: RolloutItem[] = [];
+    for (const d of desired) {
+      const a = assigned.get(d.id);
+      if (a ? d.type !== 'web' || upInstance(a) : false) continue;
+      const inst = a && instanceOf.get(`${a.app}/${a.id}`);
+      items.push({ name: `${d.type}.${d.index}`, ...(a && { assignment: a }), ...(inst && inst.host === a?.host && { instance: inst }), ...(!a && { unplaced: unplaced.get(d.id) ?? 'not placed' }) });
+    }
+    out.statuses.push({ app: app.name, version: release.version, status: 'failed', reason: rolloutFailure(items), at });
+  }
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

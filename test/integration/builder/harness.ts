@@ -22,6 +22,8 @@ export interface FakeApp {
   buildpacks?: string[];
   /** build_cache_generation (builds:cache:clear bumps it). */
   cacheGeneration?: number;
+  /** Set: the app's latest release fails with this reason (release_status), the one before keeps serving. */
+  releaseFailure?: string;
 }
 
 /** A build record as the builder reported it (POST, then PATCHes merged; appended lines joined). */
@@ -105,7 +107,9 @@ export class FakeController {
         const version = this.versions.get(name) ?? 0;
         if (req.method === 'GET' && !m[2]) {
           // A stand-in platform serves each release the moment it exists.
-          return send(200, { app: name, release: version ? { version, config: app.config } : { version: 0, config: app.config }, serving_release: version, web_url: webUrl, git_url: '', buildpacks: app.buildpacks ?? [], build_cache_generation: app.cacheGeneration ?? 0 });
+          const failed = app.releaseFailure !== undefined && version > 0;
+          const release_status = failed ? { version, status: 'failed', failure: app.releaseFailure } : { version, status: 'succeeded', failure: null };
+          return send(200, { app: name, release: version ? { version, config: app.config } : { version: 0, config: app.config }, serving_release: failed ? version - 1 : version, release_status, web_url: webUrl, git_url: '', buildpacks: app.buildpacks ?? [], build_cache_generation: app.cacheGeneration ?? 0 });
         }
         if (req.method === 'POST' && m[2]) {
           this.versions.set(name, version + 1);

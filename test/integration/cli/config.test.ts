@@ -113,7 +113,7 @@ describe('paas releases:info and rollback', () => {
     const lines = res.out.split('\n');
     expect(lines.slice(0, 3)).toEqual(['=== Release v4', 'Change:  Remove GREETING, NODE_ENV config vars', 'By:      admin@example.com']);
     expect(lines[3]).toMatch(/^When: {4}\d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d UTC$/);
-    expect(lines.slice(4)).toEqual(['Commit:  abcdef1', 'Status:  succeeded (current)', '', '=== v4 Config vars', 'DATABASE_URL: postgres://u:p@db/x?a=b']);
+    expect(lines.slice(4)).toEqual(['Commit:  abcdef1', 'Status:  pending (current)', '', '=== v4 Config vars', 'DATABASE_URL: postgres://u:p@db/x?a=b']);
   });
 
   it('releases:info vN --json gives the API view', async () => {

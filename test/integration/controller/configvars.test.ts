@@ -206,6 +206,7 @@ describe('releases:info and rollback', () => {
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       user: { id: alice.id, email: 'alice@example.com' },
       status: 'succeeded',
+      failure: null,
       current: false,
       slug: { id: 'paas/app-rb-app:b1' },
     });

@@ -165,7 +165,7 @@ describe('releases', () => {
 
   it('shows status, whether current, and the image as the slug', () => {
     const user = { id: 'u1', email: 'a@b.c', admin: false, createdAt: '' };
-    expect(releaseInfoView(rel(2, 'img:1'), user, 2)).toEqual({
+    expect(releaseInfoView(rel(2, 'img:1'), user, 2, { status: 'succeeded', failure: null })).toEqual({
       id: 'my-app-v2',
       version: 2,
       description: 'Deploy abc',
@@ -173,6 +173,7 @@ describe('releases', () => {
       created_at: '2024-01-01T00:00:00.000Z',
       user: { id: 'u1', email: 'a@b.c' },
       status: 'succeeded',
+      failure: null,
       current: true,
       slug: { id: 'img:1' },
     });

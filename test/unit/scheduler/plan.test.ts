@@ -27,6 +27,11 @@ function applied(i: PlanInput, p: Plan): PlanInput {
   for (const a of p.deleteRoutes) routes.delete(a);
   return {
     ...i,
+    // the release status records the scheduler writes (rollout.ts)
+    apps: i.apps.map((a) => {
+      const s = p.statuses.find((x) => x.app === a.name && x.version === a.release?.version);
+      return s ? { ...a, status: s } : a;
+    }),
     assignments: [...i.assignments.filter((a) => !removed.has(`${a.host}/${a.id}`)), ...p.put],
     // the agent deletes the instance of a removed assignment
     instances: i.instances.filter((x) => !removed.has(`${x.host}/${x.id}`)),
@@ -97,7 +102,7 @@ describe('plan: desired assignments', () => {
     i = report(i, ['shop.web.1.v1'], 'up');
     i = applied(i, plan(i));
     const p = plan(i);
-    expect(p).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [] });
+    expect(p).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] });
   });
 
   it('spreads replicas over two hosts', () => {
@@ -167,7 +172,7 @@ describe('plan: blue-green deploy', () => {
     expect(p.remove).toEqual([{ host: 'h1', id: 'shop.web.1.v1' }]);
     expect(p.routes).toEqual([]);
     i = applied(i, p);
-    expect(plan(i)).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [] });
+    expect(plan(i)).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] });
   });
 
   it('keeps the old release when the new one never becomes healthy', () => {

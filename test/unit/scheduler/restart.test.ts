@@ -24,6 +24,11 @@ function applied(i: PlanInput, p: Plan): PlanInput {
   for (const r of p.routes) routes.set(r.app, r);
   return {
     ...i,
+    // the release status records the scheduler writes (rollout.ts)
+    apps: i.apps.map((a) => {
+      const s = p.statuses.find((x) => x.app === a.name && x.version === a.release?.version);
+      return s ? { ...a, status: s } : a;
+    }),
     assignments: [...i.assignments.filter((a) => !removed.has(`${a.host}/${a.id}`)), ...p.put],
     instances: i.instances.filter((x) => !removed.has(`${x.host}/${x.id}`)),
     routes: [...routes.values()],
@@ -131,7 +136,7 @@ describe('plan: restart', () => {
     p = plan(i);
     expect(ids(p.remove)).toEqual(['shop.web.1.v1', 'shop.web.2.v1']);
     i = applied(i, p);
-    expect(plan(i)).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [] });
+    expect(plan(i)).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] });
   });
 
   it('keeps the old containers serving when the restarted ones crash', () => {

@@ -1,0 +1,87 @@
+import type { LogRecord } from '../core/logs.js';
+
+// Flood control of one container's log lines, pure: a token bucket (`rate`
+// lines per second, `burst` at once) and a bounded queue (`maxLines`,
+// `maxBytes`). A line past either is counted and dropped; the next note()
+// turns the count into Heroku's L10 line. Nothing here ever waits, so a
+// container writing as fast as it can is never slowed by its logs.
+
+export interface FloodLimits {
+  rate: number;
+  burst: number;
+  maxLines: number;
+  maxBytes: number;
+}
+
+export const DEFAULT_FLOOD: FloodLimits = { rate: 1000, burst: 2000, maxLines: 2000, maxBytes: 1024 * 1024 };
+
+export class FloodQueue {
+  private queue: LogRecord[] = [];
+  private bytes = 0;
+  private tokens: number;
+  private last: number;
+  /** Lines dropped since `droppedSince` and not told yet. */
+  dropped = 0;
+  droppedSince = '';
+  /** Every line dropped, for the benchmark. */
+  droppedTotal = 0;
+  accepted = 0;
+
+  constructor(
+    private readonly limits: FloodLimits,
+    now: number,
+  ) {
+    this.tokens = limits.burst;
+    this.last = now;
+  }
+
+  /** Queues the record if the rate and the queue allow; counts it dropped otherwise. */
+  offer(r: LogRecord, now: number): boolean {
+    this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.last) / 1000) * this.limits.rate);
+    this.last = now;
+    const size = r.line.length + 64;
+    if (this.tokens < 1 || this.queue.length >= this.limits.maxLines || this.bytes + size > this.limits.maxBytes) {
+      if (this.dropped === 0) this.droppedSince = r.at;
+      this.dropped++;
+      this.droppedTotal++;
+      return false;
+    }
+    this.tokens -= 1;
+    this.queue.push(r);
+    this.bytes += size;
+    this.accepted++;
+    return true;
+  }
+
+  /** The L10 line for what was dropped (and the count reset), once the queue has room for it. */
+  note(at: string, dyno: string): LogRecord | undefined {
+    if (this.dropped === 0 || this.queue.length >= this.limits.maxLines) return undefined;
+    const r: LogRecord = { at, source: 'paas', dyno, line: l10Line(this.dropped, this.droppedSince) };
+    this.dropped = 0;
+    this.queue.push(r);
+    this.bytes += r.line.length + 64;
+    return r;
+  }
+
+  /** Takes up to n queued records. */
+  take(n: number): LogRecord[] {
+    const out = this.queue.splice(0, n);
+    for (const r of out) this.bytes -= r.line.length + 64;
+    return out;
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+}
+
+/** `Error L10 (output buffer overflow): 12345 messages dropped since 2026-11-24T22:00:00.123456+00:00.` */
+export function l10Line(count: number, since: string): string {
+  return `Error L10 (output buffer overflow): ${count} messages dropped since ${since.replace(/Z$/, '+00:00')}.`;
+}
+
+/** Parses the L10 line back (the benchmark counts drops from it). */
+export function parseL10(line: string): number | undefined {
+  const m = /Error L10 \(output buffer overflow\): (\d+) messages dropped/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}

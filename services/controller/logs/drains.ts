@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { conflict, invalid, notFound } from '../../core/errors.js';
+import type { Store } from '../../core/store.js';
+import type { App } from '../../core/types.js';
+import { parseDrainUrl } from './syslog.js';
+
+// Log drains in etcd: /drains/<app>/<id> = LogDrain. Added and removed through
+// Heroku's /apps/:app/log-drains; destroy deletes them, rename moves them
+// (controller/lifecycle.ts). The forwarder (forward.ts) watches the prefix.
+
+export interface LogDrain {
+  id: string;
+  app: string;
+  url: string;
+  /** Sent as the syslog HOSTNAME and Logplex-Drain-Token, as Heroku does. */
+  token: string;
+  createdAt: string;
+}
+
+export interface DrainView {
+  id: string;
+  url: string;
+  token: string;
+  created_at: string;
+  updated_at: string;
+  addon: null;
+  app: { name: string };
+}
+
+export const MAX_DRAINS_PER_APP = 10;
+
+export function drainView(d: LogDrain): DrainView {
+  return { id: d.id, url: d.url, token: d.token, created_at: d.createdAt, updated_at: d.createdAt, addon: null, app: { name: d.app } };
+}
+
+export async function listDrains(store: Store, app: string): Promise<LogDrain[]> {
+  return store.list<LogDrain>(store.keys.drains(app));
+}
+
+/**
+ * Adds a drain: one transaction that rewrites the app record unchanged (so two
+ * adds racing each other, or a rename or destroy, make one of them retry) and
+ * creates the drain key.
+ */
+export async function addDrain(store: Store, appName: string, urlInput: unknown): Promise<LogDrain> {
+  const target = parseDrainUrl(urlInput);
+  const url = target.kind === 'https' ? (urlInput as string).trim() : target.url;
+  const k = store.keys;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const app = await store.getVersioned<App>(k.app(appName));
+    if (!app) throw notFound(`Couldn't find that app.`);
+    const existing = await listDrains(store, appName);
+    if (existing.some((d) => d.url === url)) throw conflict(`${url} is already a drain of ${appName}`);
+    if (existing.length >= MAX_DRAINS_PER_APP) throw invalid(`${appName} has ${MAX_DRAINS_PER_APP} drains already`);
+    const id = randomUUID();
+    const drain: LogDrain = { id, app: appName, url, token: `d.${randomUUID()}`, createdAt: new Date().toISOString() };
+    const res = await store.etcd
+      .if(k.app(appName), 'Mod', '==', app.modRevision)
+      .and(k.drain(appName, id), 'Create', '==', 0)
+      .then(store.etcd.put(k.app(appName)).value(JSON.stringify(app.value)), store.etcd.put(k.drain(appName, id)).value(JSON.stringify(drain)))
+      .commit();
+    if (res.succeeded) return drain;
+  }
+  throw conflict(`Too many concurrent changes to ${appName}; try again`);
+}
+
+/** Removes a drain named by its id or its URL. */
+export async function removeDrain(store: Store, appName: string, idOrUrl: string): Promise<LogDrain> {
+  const drain = (await listDrains(store, appName)).find((d) => d.id === idOrUrl || d.url === idOrUrl || d.token === idOrUrl);
+  if (!drain) throw notFound(`No drain ${idOrUrl} on ${appName}`);
+  await store.delete(store.keys.drain(appName, drain.id));
+  return drain;
+}

@@ -1,0 +1,44 @@
+import type { Logger } from '../../core/logger.js';
+import type { Store } from '../../core/store.js';
+import type { LogsConfig } from './config.js';
+import { PlatformEvents } from './events.js';
+import { DrainForwarder } from './forward.js';
+import { SessionTable } from './sessions.js';
+import { LogStore } from './store.js';
+
+// The controller's log pipeline, built once: the store, the log sessions, and
+// (once started) the platform-event watch and the drain forwarder.
+
+export class LogService {
+  readonly store: LogStore;
+  readonly sessions = new SessionTable();
+  private events: PlatformEvents | undefined;
+  private forwarder: DrainForwarder | undefined;
+
+  constructor(
+    private readonly config: Partial<LogsConfig>,
+    private readonly log: Logger,
+  ) {
+    this.store = new LogStore({
+      ...(config.dir && { dir: config.dir }),
+      maxLines: config.maxLines ?? 1500,
+      maxBytesPerApp: config.maxBytesPerApp ?? 4 * 1024 * 1024,
+      maxAppsLoaded: config.maxAppsLoaded ?? 64,
+      log,
+    });
+  }
+
+  /** Starts telling platform events and forwarding to drains. */
+  async start(store: Store): Promise<void> {
+    this.events = new PlatformEvents(store, this.store, this.log);
+    this.forwarder = new DrainForwarder({ store, logs: this.store, log: this.log, ...(this.config.drainCa && { extraCa: this.config.drainCa }) });
+    await this.events.start();
+    await this.forwarder.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.events?.stop();
+    await this.forwarder?.stop();
+    await this.store.flush();
+  }
+}

@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import type { Response } from 'express';
+import { invalid } from '../../core/errors.js';
+import { formatLogLine, matchesFilter, parseDynoFilter, parseSourceFilter, type LogFilter, type LogRecord } from '../../core/logs.js';
+import type { LogStore } from './store.js';
+
+// Heroku's log sessions: POST /apps/:app/log-sessions answers a logplex_url
+// that streams the app's lines as text. The URL carries an unguessable id
+// (128 bits), valid for SESSION_TTL_MS, so `curl <logplex_url>` works with
+// no token; a tail started within that time streams until the client leaves.
+
+export const SESSION_TTL_MS = 5 * 60_000;
+export const MAX_SESSIONS = 10_000;
+export const DEFAULT_LINES = 100;
+export const MAX_LINES_ASKED = 10_000;
+/** A tail client that lets this much pile up unread loses lines (counted, then told). */
+export const SLOW_CLIENT_BYTES = 1024 * 1024;
+export const HEARTBEAT_MS = 30_000;
+
+export interface SessionRequest extends LogFilter {
+  lines: number;
+  tail: boolean;
+}
+
+export interface LogSession extends SessionRequest {
+  id: string;
+  app: string;
+  createdAt: string;
+  expiresAt: number;
+}
+
+/** The body of POST /apps/:app/log-sessions: `{lines?, tail?, dyno?, source?}`. Pure. */
+export function parseSessionRequest(body: Record<string, unknown>): SessionRequest {
+  const lines = body.lines ?? DEFAULT_LINES;
+  if (typeof lines !== 'number' || !Number.isInteger(lines) || lines < 0 || lines > MAX_LINES_ASKED) throw invalid(`lines must be an integer 0..${MAX_LINES_ASKED}`);
+  if (body.tail !== undefined && typeof body.tail !== 'boolean') throw invalid('tail must be true or false');
+  const dyno = parseDynoFilter(body.dyno);
+  const source = parseSourceFilter(body.source);
+  return { lines, tail: body.tail === true, ...(dyno && { dyno }), ...(source && { source }) };
+}
+
+export class SessionTable {
+  private readonly sessions = new Map<string, LogSession>();
+
+  create(app: string, req: SessionRequest, now = Date.now()): LogSession {
+    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
+    while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
+    const s: LogSession = { ...req, id: randomBytes(16).toString('hex'), app, createdAt: new Date(now).toISOString(), expiresAt: now + SESSION_TTL_MS };
+    this.sessions.set(s.id, s);
+    return s;
+  }
+
+  /** The live session with this id for this app, else undefined. */
+  get(app: string, id: string, now = Date.now()): LogSession | undefined {
+    const s = this.sessions.get(id);
+    return s && s.app === app && s.expiresAt > now ? s : undefined;
+  }
+}
+
+/** The last `n` records matching the filter, oldest first. Pure. */
+export function lastMatching(records: readonly LogRecord[], filter: LogFilter, n: number): LogRecord[] {
+  const out: LogRecord[] = [];
+  for (let i = records.length - 1; i >= 0 && out.length < n; i--) {
+    const r = records[i] as LogRecord;
+    if (matchesFilter(r, filter)) out.push(r);
+  }
+  return out.reverse();
+}
+
+/**
+ * Writes the session's lines to `res` as text/plain: the history, then (tail)
+ * every new line until the client disconnects. Subscribes before reading the
+ * history, so nothing falls between the two; a record seen in both is written once.
+ */
+export async function streamSession(store: LogStore, s: LogSession, res: Response): Promise<void> {
+  res.status(200);
+  res.setHeader('content-type', 'text/plain; charset=utf-8');
+  res.setHeader('cache-control', 'no-cache');
+  res.setHeader('x-accel-buffering', 'no');
+  const filter: LogFilter = { ...(s.dyno && { dyno: s.dyno }), ...(s.source && { source: s.source }) };
+  const pending: LogRecord[] = [];
+  let live = false;
+  let dropped = 0;
+  const write = (records: readonly LogRecord[]): void => {
+    const text = records.filter((r) => matchesFilter(r, filter)).map((r) => formatLogLine(r) + '\n').join('');
+    if (!text) return;
+    if (res.writableLength > SLOW_CLIENT_BYTES) {
+      dropped += text.split('\n').length - 1;
+      return;
+    }
+    if (dropped > 0) {
+      res.write(`${new Date().toISOString().replace(/Z$/, '000+00:00')} paas[logs]: Error L11 (tail buffer overflow): ${dropped} messages dropped (the client reads too slowly)\n`);
+      dropped = 0;
+    }
+    res.write(text);
+  };
+  const unsubscribe = s.tail ? store.subscribe(s.app, (records) => (live ? write(records) : pending.push(...records))) : undefined;
+  try {
+    const kept = await store.recent(s.app, Number.MAX_SAFE_INTEGER);
+    const seen = new Set(pending); // arrived since subscribing: written after the history
+    const history = lastMatching(kept.filter((r) => !seen.has(r)), filter, s.lines);
+    write(history);
+    write(pending);
+    pending.length = 0;
+    live = true;
+    if (!unsubscribe) {
+      res.end();
+      return;
+    }
+    res.flushHeaders();
+    const beat = setInterval(() => res.write('\n'), HEARTBEAT_MS);
+    await new Promise<void>((resolve) => {
+      res.on('close', resolve);
+      res.on('error', resolve);
+    });
+    clearInterval(beat);
+  } finally {
+    unsubscribe?.();
+  }
+}

@@ -1,0 +1,89 @@
+import type { Assignment, HealthCheck, Instance, ReleaseStatusRecord } from '../core/types.js';
+
+// Pure pieces of the planner about the fate of a release: which release an
+// app runs (the latest, or the newest earlier one when the latest failed),
+// whether its release phase still has to run, and why a rollout failed, in
+// words a person understands.
+
+/** How long the latest release's web containers have to come up (Heroku's boot timeout), unless told (PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS). */
+export const DEFAULT_ROLLOUT_TIMEOUT_MS = 60_000;
+
+/** The Procfile process type that runs once per release, before its rollout (Heroku's release phase). */
+export const RELEASE_TYPE = 'release';
+
+/** How many containers a failure reason names before "and N more". */
+const MAX_NAMED = 3;
+
+export type ReleaseStatus = Pick<ReleaseStatusRecord, 'status' | 'reason' | 'at'>;
+
+export interface Fate {
+  /** The latest release failed: the app runs its fallback (or nothing). */
+  fellBack: boolean;
+  /** The release phase of the latest release has still to run (or is running). */
+  phase: boolean;
+  /** The rollout of the latest release is still judged: it succeeds or fails by the timeout. */
+  judged: boolean;
+}
+
+/** What the planner does with an app's latest release, given its status record; pure. */
+export function fateOf(release: { image: string; processTypes: Record<string, string> } | undefined, status: ReleaseStatus | undefined): Fate {
+  if (status?.status === 'failed') return { fellBack: true, phase: false, judged: false };
+  const live = release !== undefined && release.image !== '';
+  return {
+    fellBack: false,
+    phase: live && release.processTypes[RELEASE_TYPE] !== undefined && status === undefined,
+    judged: live && status?.status !== 'succeeded',
+  };
+}
+
+/** "once", "3 times". */
+function times(n: number): string {
+  return n === 1 ? 'once' : `${n} times`;
+}
+
+/** Why one container is not up: "web.1 crashed (exit 1) 3 times", "web.1 never passed its health check GET /health". */
+export function notUpReason(name: string, instance: Instance | undefined, healthcheck?: HealthCheck): string {
+  if (!instance) return `${name} did not start (its host has not reported it)`;
+  const crashes = (instance.restarts ?? 0) + (instance.state === 'crashed' ? 1 : 0);
+  const code = instance.exitCode;
+  // A container that failed its health check is stopped by the agent: SIGTERM/SIGKILL (143/137) say nothing of the app.
+  const stoppedByAgent = code === 143 || code === 137;
+  if (healthcheck && (code === undefined || stoppedByAgent)) return `${name} never passed its health check GET ${healthcheck.path}`;
+  if (code !== undefined && crashes > 0 && !stoppedByAgent) return `${name} crashed (exit ${code}) ${times(crashes)}`;
+  if (crashes > 0 || instance.state === 'crashed') return `${name} did not listen on $PORT (${times(Math.max(crashes, 1))})`;
+  return `${name} did not listen on $PORT in time`;
+}
+
+export interface RolloutItem {
+  /** web.1 */
+  name: string;
+  /** Its assignment; absent when no host could take it (`unplaced` says why). */
+  assignment?: Assignment;
+  instance?: Instance;
+  unplaced?: string;
+}
+
+/** The failure reason of a rollout: each container that is not up, then "and N more"; pure. */
+export function rolloutFailure(items: readonly RolloutItem[]): string {
+  const parts = items.map((i) => (i.assignment ? notUpReason(i.name, i.instance, i.assignment.healthcheck) : `${i.name} could not be placed: ${i.unplaced ?? 'no host'}`));
+  const named = parts.slice(0, MAX_NAMED);
+  if (parts.length > MAX_NAMED) named.push(`and ${parts.length - MAX_NAMED} more`);
+  return named.join('; ') || 'its containers did not come up in time';
+}
+
+/** The reason of a failed release phase: "release command failed (exit 2)". */
+export function releasePhaseFailure(instance: Instance): string {
+  return instance.exitCode !== undefined ? `release command failed (exit ${instance.exitCode})` : 'release command failed (its container could not run)';
+}
+
+/**
+ * When the rollout of a release started: its oldest rollout assignment; with
+ * none (nothing could be placed), the later of the release's creation and the
+ * end of its release phase; else now. ms since the epoch; pure.
+ */
+export function rolloutStart(assignments: readonly Pick<Assignment, 'createdAt'>[], release: { createdAt?: string } | undefined, status: ReleaseStatus | undefined, now: number): number {
+  const times = assignments.map((a) => Date.parse(a.createdAt)).filter(Number.isFinite);
+  if (times.length > 0) return Math.min(...times);
+  const known = [release?.createdAt, status?.at].map((t) => (t ? Date.parse(t) : NaN)).filter(Number.isFinite);
+  return known.length > 0 ? Math.max(...known) : now;
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path';
+import Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO_DIR } from '../../support/run.js';
+import { commitApp, makeKey, stackImagesExist, startHarness, type Harness } from './harness.js';
+
+// A push whose release fails (the stand-in controller answers release_status
+// failed, as the real one does once the scheduler has failed the release):
+// "Launching... failed: <reason>; vN keeps serving" and the push fails.
+
+const haveStacks = await stackImagesExist(new Docker());
+
+describe.skipIf(!haveStacks)('builder: a failed release fails the push', () => {
+  let h: Harness;
+  let key: string;
+
+  beforeAll(async () => {
+    h = await startHarness({ PAAS_BUILDPACKS_DIR: join(REPO_DIR, 'test/fixtures/buildpacks'), PAAS_BUILDPACKS: 'hello', PAAS_BUILD_DEPLOY_WAIT_MS: '20000' });
+    const k = await makeKey(h.dir, 'rf');
+    key = k.path;
+    h.controller.users.set(k.fingerprint, { id: 'u-rf', email: 'rf@example.com' });
+    h.controller.apps.set('rf', { owner: 'u-rf', config: {} });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('says why, names the release that keeps serving and exits non-zero', async () => {
+    const dir = join(h.dir, 'src');
+    await commitApp(dir, { 'hello.txt': 'hi\n', Procfile: 'web: hello && sleep 600\nrelease: exit 2\n' });
+    const first = await h.push({ key, app: 'rf', cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('Running release command: exit 2');
+    expect(first.stderr).toContain('Launching... done, v1 is serving');
+
+    (h.controller.apps.get('rf') as { releaseFailure?: string }).releaseFailure = 'release command failed (exit 2)';
+    await commitApp(dir, { 'hello.txt': 'hi again\n', Procfile: 'web: hello && sleep 600\nrelease: exit 2\n' });
+    const second = await h.push({ key, app: 'rf', cwd: dir });
+    expect(second.code).not.toBe(0);
+    expect(second.stderr).toContain('Launching... failed: release command failed (exit 2); v1 keeps serving');
+    expect(second.stderr).not.toContain('Build failed');
+    const builds = [...h.controller.builds.values()].filter((b) => b.app === 'rf');
+    expect(builds.map((b) => b.status)).toEqual(['succeeded', 'failed']);
+    expect(builds[1]?.failure).toBe('Launching... failed: release command failed (exit 2); v1 keeps serving');
+  });
+});

@@ -1,0 +1,113 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import Docker from 'dockerode';
+import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
+import { DockerRuntime } from '../../../services/agent/docker.js';
+import { Store } from '../../../services/core/store.js';
+import type { App, Instance, ReleaseStatusRecord, Route } from '../../../services/core/types.js';
+import { startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
+import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
+import { RUN_IMAGE, agentSettings, containersOf, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from '../agent/support.js';
+
+// Failed releases and the release phase end to end: the real scheduler and
+// agent against the real etcd and Docker, releases written as the controller
+// would. A short rollout timeout makes a release that never comes up fail fast.
+
+const cluster = uniqueCluster();
+const hostId = `host-${cluster}`;
+let store: Store;
+let agent: RunningAgent;
+let scheduler: RunningScheduler;
+/** Every release the route has named, in order (from a watch). */
+const routed: number[] = [];
+/** Every instance record the agent wrote, in order (from a watch). */
+const reports: Instance[] = [];
+let stopWatch: (() => Promise<void>) | undefined;
+
+async function release(processTypes: Record<string, string>, greeting: string): Promise<number> {
+  const r = await store.createRelease('hello', () => ({
+    image: RUN_IMAGE,
+    config: { GREETING: greeting },
+    processTypes,
+    description: `deploy ${greeting}`,
+    createdBy: 'test',
+    createdAt: new Date().toISOString(),
+  }));
+  return r.version;
+}
+
+const route = () => store.get<Route>(store.keys.route('hello'));
+const status = (v: number) => store.get<ReleaseStatusRecord>(store.keys.releaseStatus('hello', v));
+
+async function servedBy(greeting: string, version: number): Promise<void> {
+  await waitFor(`route to ${greeting}`, async () => {
+    const r = await route();
+    if (!r || r.release !== version || r.upstreams.length !== 1) return undefined;
+    return (await httpBody(r.upstreams[0] as string))?.startsWith(`${greeting} `) ? true : undefined;
+  });
+}
+
+beforeAll(async () => {
+  store = Store.connect(etcdEndpoints(), uniquePrefix('releases'));
+  const w = await store.etcd.watch().key(store.keys.route('hello')).create();
+  w.on('put', (kv) => routed.push((JSON.parse(kv.value.toString()) as Route).release ?? 0));
+  const wi = await store.etcd.watch().prefix(store.keys.instances('hello')).create();
+  wi.on('put', (kv) => reports.push(JSON.parse(kv.value.toString()) as Instance));
+  stopWatch = async () => {
+    await w.cancel();
+    await wi.cancel();
+  };
+  agent = startAgent({ store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, hostId) });
+  scheduler = startScheduler({ store, log, name: 's1', electionTtlSeconds: 3, drainMs: 300, resyncMs: 1000, rolloutTimeoutMs: 6000 });
+  const app: App = { name: 'hello', id: 'app-1', owner: 'u1', createdAt: new Date().toISOString(), latestRelease: 0 };
+  await store.createApp(app, { web: { quantity: 1, size: 'eco' } });
+});
+
+afterAll(async () => {
+  await scheduler?.stop();
+  await agent?.stop();
+  await stopWatch?.();
+  await removeContainersOf(cluster);
+  await store.etcd.delete().prefix(`${store.keys.prefix}/`);
+  store.close();
+});
+
+describe('failed releases and the release phase', () => {
+  it('a release whose web exits 1 fails within the timeout; the previous one keeps serving', async () => {
+    const v1 = await release({ web: webCommand('v1') }, 'v1');
+    await servedBy('v1', v1);
+    await waitFor('v1 succeeded', async () => ((await status(v1))?.status === 'succeeded' ? true : undefined));
+
+    const v2 = await release({ web: 'node -e "process.exit(1)"' }, 'v2');
+    const failed = await waitFor('v2 failed', async () => ((await status(v2))?.status === 'failed' ? await status(v2) : undefined), 30_000);
+    expect(failed?.reason).toMatch(/^web\.1 crashed \(exit 1\)( once| \d+ times)$/);
+    // its containers go; v1's stays and answers
+    await waitFor('v2 container removed', async () => ((await containersOf(cluster)).every((c) => c.Labels['paas.release'] === '1') ? true : undefined));
+    await servedBy('v1', v1);
+    expect(routed.every((v) => v !== v2)).toBe(true);
+  });
+
+  it('runs a release command that exits 0 once, then rolls out', async () => {
+    const v3 = await release({ web: webCommand('v3'), release: 'node -e "console.log(\'migrating\')"' }, 'v3');
+    await servedBy('v3', v3);
+    await waitFor('v3 succeeded', async () => ((await status(v3))?.status === 'succeeded' ? true : undefined));
+    // the one-off ran once, exited 0, was never restarted, and ran before any v3 web container
+    const oneOff = reports.filter((r) => r.id === `hello.release.1.v${v3}`);
+    expect(oneOff.at(-1)).toMatchObject({ state: 'succeeded', exitCode: 0 });
+    expect(oneOff.every((r) => (r.restarts ?? 0) === 0)).toBe(true);
+    const firstWeb = reports.findIndex((r) => r.type === 'web' && r.release === v3);
+    expect(firstWeb).toBeGreaterThan(reports.findIndex((r) => r.id === `hello.release.1.v${v3}` && r.state === 'succeeded'));
+    await waitFor('one-off removed', async () => ((await containersOf(cluster)).every((c) => c.Labels['paas.type'] === 'web' && c.Labels['paas.release'] === String(v3)) ? true : undefined));
+  });
+
+  it('a release command that exits 2 fails the release: nothing rolls out, the old release keeps serving', async () => {
+    const before = routed.length;
+    const v4 = await release({ web: webCommand('v4'), release: 'node -e "process.exit(2)"' }, 'v4');
+    const failed = await waitFor('v4 failed', async () => ((await status(v4))?.status === 'failed' ? await status(v4) : undefined), 30_000);
+    expect(failed?.reason).toBe('release command failed (exit 2)');
+    await waitFor('one-off removed', async () => ((await containersOf(cluster)).length === 1 ? true : undefined));
+    const [c] = await containersOf(cluster);
+    expect(c?.Labels['paas.release']).toBe('3');
+    await servedBy('v3', 3);
+    expect(routed.slice(before).every((v) => v === 3)).toBe(true);
+  });
+});
