@@ -32,7 +32,7 @@ export interface AgentConfig extends CommonConfig {
   /** Where app log lines go (POST /internal/logs, logs.ts): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no shipping. */
   apiUrl: string;
   internalToken?: string;
-  /** Flood control per container (flood.ts): PAAS_LOG_RATE lines/s (1000), bursts of PAAS_LOG_BURST (2000). */
+  /** Flood control per container (flood.ts): PAAS_LOG_RATE lines/s (5000), bursts of PAAS_LOG_BURST (10000). */
   logRate: number;
   logBurst: number;
 }
@@ -75,7 +75,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),
-    logRate: positive(env, 'PAAS_LOG_RATE', 1000),
-    logBurst: positive(env, 'PAAS_LOG_BURST', 2000),
+    logRate: positive(env, 'PAAS_LOG_RATE', 5000),
+    logBurst: positive(env, 'PAAS_LOG_BURST', 10000),
   });
 }
