@@ -31,7 +31,7 @@ export function tcpAccepts(address: string, port: number, opts: { timeoutMs?: nu
 
 /** Tries until the port accepts (true), the deadline passes or the signal aborts (false). */
 export async function waitForPort(opts: { address: string; port: number; deadline: number; signal: AbortSignal; intervalMs?: number }): Promise<boolean> {
-  const interval = opts.intervalMs ?? 250;
+  const interval = opts.intervalMs ?? 100;
   while (!opts.signal.aborted && Date.now() < opts.deadline) {
     if (await tcpAccepts(opts.address, opts.port)) return true;
     await new Promise((r) => setTimeout(r, interval));
@@ -92,7 +92,8 @@ export async function waitForHttp(opts: {
     if (result === 'ok') return true;
     if (result === 'failed') failed += 1;
     if (opts.attempts !== undefined && failed >= opts.attempts) return false;
-    await new Promise((r) => setTimeout(r, interval));
+    // Not listening yet: look again soon; a wrong answer waits the whole interval (attempts are spaced by it).
+    await new Promise((r) => setTimeout(r, result === 'failed' ? interval : Math.min(interval, 100)));
   }
   return false;
 }

@@ -202,7 +202,7 @@ async function waitUntilServing(deps: BuildDeps, job: BuildJob, version: number)
       topic(job.out, `Launching... done, v${version} is serving (${((Date.now() - started) / 1000).toFixed(1)}s)`);
       return;
     }
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 150));
   }
   warn(job.out, `v${version} is not serving after ${Math.round(waitMs / 1000)}s; the previous release keeps serving until it is`);
 }
