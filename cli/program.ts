@@ -15,6 +15,7 @@ import { registerLogs } from './commands/logs.js';
 import { registerMaintenance } from './commands/maintenance.js';
 import { registerPs } from './commands/ps.js';
 import { registerReleases } from './commands/releases.js';
+import { registerRun } from './commands/run.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerUsers } from './commands/users.js';
 import type { Ctx } from './context.js';
@@ -52,6 +53,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerHosts(program, ctx);
   registerLogs(program, ctx);
   registerDrains(program, ctx);
+  registerRun(program, ctx);
   return program;
 }
 

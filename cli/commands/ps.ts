@@ -4,6 +4,7 @@ import { CliError, type Ctx } from '../context.js';
 import { json, table } from '../format.js';
 import { resolveApp } from '../git.js';
 import type { ReleaseView } from './releases.js';
+import { oneOffText } from './runformat.js';
 
 // ps, ps:scale (alias scale), ps:restart (alias restart), ps:sizes.
 
@@ -115,14 +116,16 @@ export function crashNote(d: Pick<DynoView, 'state' | 'restarts' | 'exit_code'>)
  */
 export function psText(app: string, dynos: readonly DynoView[], now: number): string {
   if (dynos.length === 0) return `No dynos on ${app}`;
-  const types = [...new Set(dynos.map((d) => d.type))];
-  return types
+  const types = [...new Set(dynos.filter((d) => d.type !== 'run').map((d) => d.type))]; // one-offs: oneOffText
+  const runs = oneOffText(dynos, (iso) => `${utc(iso)} (${ago(iso, now)})`);
+  return [runs, ...types
     .map((type) => {
       const mine = dynos.filter((d) => d.type === type);
       const first = mine[0] as DynoView;
       const lines = mine.map((d) => `${d.name}: ${d.state}${crashNote(d)} ${utc(d.updated_at)} (${ago(d.updated_at, now)})`);
       return [`=== ${type} (${first.size}): ${first.command} (${mine.length})`, ...lines].join('\n');
-    })
+    })]
+    .filter((block) => block !== '')
     .join('\n\n');
 }
 

@@ -1,6 +1,7 @@
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import type { Assignment, Instance, InstanceState } from '../core/types.js';
+import type { Attacher } from './attach.js';
 import type { AgentConfig } from './config.js';
 import type { Runtime } from './docker.js';
 import { httpCheck, tcpAccepts, waitForHttp, waitForPort } from './health.js';
@@ -37,6 +38,8 @@ export interface AgentDeps {
   runtime: Runtime;
   log: Logger;
   config: AgentSettings;
+  /** Runs attached one-offs (`paas run`, attach.ts); absent: they run detached. */
+  attacher?: Attacher;
 }
 
 /** What the agent knows of one assignment's container. */
@@ -218,6 +221,10 @@ class Agent {
       return;
     }
     this.log.info({ assignment: a.id, container: containerId }, 'container created');
+    if (a.attach && this.deps.attacher) {
+      await this.report(a, { app: a.app, containerId, port: 0, state: 'starting', history: freshHistory() });
+      return this.deps.attacher.begin(a, containerId, () => this.poke()); // started once its user is there
+    }
     await this.startAndProbe(a, containerId, freshHistory());
   }
 
@@ -269,6 +276,7 @@ class Agent {
   /** A container that exists for an assignment: adopt it, restart it, or leave it. */
   private async check(a: Assignment, c: ContainerRef): Promise<void> {
     const { runtime, config } = this.deps;
+    if (this.deps.attacher?.isPending(a.id)) return; // a `paas run` waiting for its user (attach.ts)
     const t = this.tracked.get(a.id);
     if (c.running && t?.containerId === c.id) {
       if (t.probe || t.state === 'up') return this.report(a, t);

@@ -3,6 +3,7 @@ import { createLogger } from '../core/logger.js';
 import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
 import { startAgent } from './agent.js';
+import { Attacher } from './attach.js';
 import { loadConfig } from './config.js';
 import { DockerRuntime } from './docker.js';
 import { startLogShipping } from './logstart.js';
@@ -18,7 +19,8 @@ runService('agent', async () => {
   const docker = new Docker({ socketPath: config.dockerSocket });
   const runtime = new DockerRuntime(docker);
   const shipper = await startLogShipping(docker, config, log); // app log lines -> controller
-  const agent = startAgent({ store, runtime, log, config });
+  const attacher = config.internalToken ? new Attacher({ docker, apiUrl: config.apiUrl, internalToken: config.internalToken, log, stopGraceSeconds: config.stopGraceSeconds }) : undefined; // `paas run`
+  const agent = startAgent({ store, runtime, log, config, ...(attacher && { attacher }) });
   log.info({ host: config.hostId, address: config.hostAddress, tags: config.tags, memoryMb: config.memoryMb, cpus: config.cpus }, 'agent started');
   return {
     log,

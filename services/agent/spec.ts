@@ -1,4 +1,5 @@
 import type { Assignment } from '../core/types.js';
+import { attachSpec } from './attach.js';
 
 // Pure decisions of the agent: what a container for an assignment looks like,
 // and which containers to create, keep or remove.
@@ -47,6 +48,7 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
       [LABEL.release]: String(a.release),
       [LABEL.type]: a.type,
     },
+    ...attachSpec(a), // `paas run`: stdin, and a terminal when the user has one
     ExposedPorts: { [portKey]: {} },
     HostConfig: {
       PortBindings: { [portKey]: [{ HostIp: ctx.hostAddress, HostPort: '' }] },

@@ -9,6 +9,7 @@ import { internalRoutes, userRoutes } from './routes.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { logEarlyRoutes } from './logs/routes.js';
 import { LogService } from './logs/service.js';
+import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
 
 // The controller's express app, built from its clients; main.ts listens,
 // tests run it in-process.
@@ -43,5 +44,6 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
   app.use(userRoutes(deps));
   app.use(notFoundRoute);
   app.use(errorHandler());
-  return app;
+  // `paas run`'s websockets (runs/rendezvous.ts), on the server app.listen makes
+  return withRendezvous(app, new Rendezvous({ store, internalToken: config.internalToken, log: logger.child({ module: 'rendezvous' }) }));
 }

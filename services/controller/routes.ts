@@ -14,6 +14,7 @@ import { appInventory } from './inventory.js';
 import { accountView } from './present.js';
 import { psRoutes } from './psroutes.js';
 import { logUserRoutes } from './logs/routes.js';
+import { runRoutes } from './runs/routes.js';
 import { createUser, normaliseEmail, parseAdminFlag } from './users.js';
 
 // Thin handlers: read the request, call a domain function, answer. Errors
@@ -31,6 +32,7 @@ export function userRoutes(deps: Deps): Router {
   r.use(buildRoutes(deps));
   r.use(hostRoutes(deps));
   r.use(logUserRoutes(deps));
+  r.use(runRoutes(deps));
 
   r.get('/account', (_req, res) => {
     res.json(accountView(userOf(res)));

@@ -52,6 +52,10 @@ export interface KeyLayout {
   drain(app: string, id: string): string;
   /** One app's drains; without an app, every app's. */
   drains(app?: string): string;
+  /** A one-off dyno request (core/runs.ts RunRequest), `paas run`. */
+  run(app: string, name: string): string;
+  /** One app's run requests; without an app, every app's. */
+  runs(app?: string): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -102,5 +106,7 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     releaseStatuses: (app) => (app ? `${p}/release-status/${app}/` : `${p}/release-status/`),
     drain: (app, id) => `${p}/drains/${app}/${id}`,
     drains: (app) => (app ? `${p}/drains/${app}/` : `${p}/drains/`),
+    run: (app, name) => `${p}/runs/${app}/${name}`,
+    runs: (app) => (app ? `${p}/runs/${app}/` : `${p}/runs/`),
   };
 }

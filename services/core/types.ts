@@ -90,6 +90,8 @@ export interface Assignment {
   healthcheck?: HealthCheck;
   /** Runs once (the release phase): never restarted, no health check; its exit is reported as `succeeded` or `failed`. */
   oneOff?: boolean;
+  /** A `paas run` one-off whose input and output go through the controller's rendezvous (core/runs.ts); tty: it gets a terminal. */
+  attach?: { tty: boolean };
 }
 
 /** `succeeded` / `failed`: a one-off container that has exited (0 / not 0). */

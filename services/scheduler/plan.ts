@@ -2,6 +2,7 @@ import { generationOf, type RestartRecord } from '../core/restarts.js';
 import { DEFAULT_SIZE, SIZES, type Size } from '../core/sizes.js';
 import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route } from '../core/types.js';
 import { Placer, type HostRoom, type PolicyName } from './place.js';
+import { isRunAssignment, planRuns, type RunInput } from './runs.js';
 import { DEFAULT_ROLLOUT_TIMEOUT_MS, RELEASE_TYPE, fateOf, releasePhaseFailure, rolloutFailure, rolloutStart, type ReleaseStatus, type RolloutItem } from './rollout.js';
 
 // The scheduler's decisions: desired state (latest release + formation) and
@@ -55,6 +56,8 @@ export interface PlanInput {
   routes: Route[];
   /** How long the latest release's web containers have to come up before it is failed (default DEFAULT_ROLLOUT_TIMEOUT_MS). */
   rolloutTimeoutMs?: number;
+  /** `paas run` requests with their releases (runs.ts). */
+  runs?: RunInput[];
 }
 
 export interface Plan {
@@ -68,9 +71,11 @@ export interface Plan {
   statuses: ReleaseStatusRecord[];
   /** Set when a removal waits for a drain: plan again after this many ms. */
   recheckInMs?: number;
+  /** Run requests to delete (keys.run): the one-off ended, expired or was lost (runs.ts). */
+  deleteRuns?: { app: string; name: string }[];
 }
 
-/** `<app>.<type>.<index>.v<release>`, plus `.g<generation>` once the dyno has been restarted. */
+/** `<app>.<type>.<index>.v<release>`, plus `.g<generation>` once the dyno has been restarted (and `.<size>` after a resize: sizedId). */
 export function assignmentId(app: string, type: string, index: number, release: number, generation = 0): string {
   const id = `${app}.${type}.${index}.v${release}`;
   return generation > 0 ? `${id}.g${generation}` : id;
@@ -87,8 +92,23 @@ function quantities(formation: Formation): [string, { quantity: number; size: st
   return Object.entries(f).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
-/** The containers an app should run (without host): indices 1..q of the latest release per type, at their restart generation. */
-export function desiredFor(app: AppInput, now: number): Omit<Assignment, 'host'>[] {
+/**
+ * The id of a dyno of `size` whose id without size is `base`: a resize needs a
+ * new id (containers are never changed in place), so the size is appended
+ * when a kept assignment holds `base` with other limits; the kept one of these
+ * two ids with the right limits keeps its id. Stable: the same kept set gives
+ * the same id.
+ */
+export function sizedId(base: string, size: Size, kept: ReadonlyMap<string, Pick<Assignment, 'memoryMb' | 'cpuShares'>>): string {
+  const fits = (a: Pick<Assignment, 'memoryMb' | 'cpuShares'> | undefined) => a !== undefined && a.memoryMb === size.memoryMb && a.cpuShares === size.cpuShares;
+  const sized = `${base}.${size.name}`;
+  if (fits(kept.get(sized))) return sized;
+  const held = kept.get(base);
+  return held && !fits(held) ? sized : base;
+}
+
+/** The containers an app should run (without host): indices 1..q of the latest release per type, at their restart generation and size (`kept`: the app's assignments, by id). */
+export function desiredFor(app: AppInput, now: number, kept: ReadonlyMap<string, Assignment> = new Map()): Omit<Assignment, 'host'>[] {
   const r = app.release;
   if (!r || !r.image) return [];
   const out: Omit<Assignment, 'host'>[] = [];
@@ -98,7 +118,7 @@ export function desiredFor(app: AppInput, now: number): Omit<Assignment, 'host'>
     const size = sizeOf(entry.size);
     for (let index = 1; index <= Math.max(0, Math.floor(entry.quantity)); index++) {
       out.push({
-        id: assignmentId(app.name, type, index, r.version, generationOf(app.restart, type, index)),
+        id: sizedId(assignmentId(app.name, type, index, r.version, generationOf(app.restart, type, index)), size, kept),
         app: app.name,
         release: r.version,
         type,
@@ -163,13 +183,14 @@ export function plan(input: PlanInput): Plan {
   const fates = new Map(input.apps.map((app) => [app.name, fateOf(app.release, app.status)]));
   // New containers of all apps are placed as one batch (largest first: place.ts).
   // While its release phase runs, a release is only its one-off container.
-  const desiredOf = new Map(apps.map((app) => [app.name, fates.get(app.name)?.phase ? releasePhaseAssignment(app, input.now) : desiredFor(app, input.now)]));
+  const keptById = new Map(kept.map((a) => [a.id, a]));
+  const desiredOf = new Map(apps.map((app) => [app.name, fates.get(app.name)?.phase ? releasePhaseAssignment(app, input.now) : desiredFor(app, input.now, keptById)]));
   const keptIds = new Set(kept.map((a) => a.id));
   const fresh = apps.flatMap((app) => (desiredOf.get(app.name) ?? []).filter((d) => !keptIds.has(d.id)).map((d) => ({ ...d, requiredTags: app.pool })));
   const placements = new Placer(input.hosts, kept, input.policy).placeAll(fresh);
   const placementOf = new Map(fresh.map((d, i) => [d.id, placements[i]!]));
   for (const app of apps) {
-    const mine = kept.filter((a) => a.app === app.name);
+    const mine = kept.filter((a) => a.app === app.name && !isRunAssignment(a)); // `paas run` one-offs: planRuns
     const byId = new Map(mine.map((a) => [a.id, a]));
     const desired = desiredOf.get(app.name) ?? [];
     const desiredIds = new Set(desired.map((d) => d.id));
@@ -194,26 +215,31 @@ export function plan(input: PlanInput): Plan {
     const surplus = mine.filter((a) => !desiredIds.has(a.id));
     const latest = app.release?.version ?? 0;
     const fate = fates.get(app.name) ?? { fellBack: false, phase: false, judged: false };
-    // While the release phase runs, everything that runs stays as it is.
+    // While the release phase runs, what serves stays as it is.
     const holding = fate.phase;
     if (holding && app.release) releasePhase(app.name, app.release, current[0], unplacedHere.get(desired[0]?.id ?? ''));
-    // A surplus container is replaced (kept until its successors are up) when
-    // it runs an older release, or when a desired container of another
-    // generation takes its slot (a restart); otherwise (a scale-down, or a
-    // container of a failed newer release) it goes at once.
+    // Blue-green keeps at most two releases: the latest and the one that
+    // serves until the latest is all up (servingRelease). A surplus container
+    // is replaced (kept until its successors are up) when it runs the serving
+    // release, or when a desired container of another generation or size
+    // takes its slot (a restart, a resize); otherwise (a scale-down, any other
+    // older release, a container of a failed newer release) it goes at once,
+    // so releases made faster than a rollout do not pile up until nothing fits.
+    const serving = servingRelease(mine, latest, routeOf.get(app.name), (a) => upInstance(a) !== undefined);
     const slots = new Set(desired.map((d) => `${d.type}.${d.index}`));
-    const replaced = (a: Assignment) => holding || a.release < latest || (a.release === latest && slots.has(`${a.type}.${a.index}`));
+    const replaced = (a: Assignment) => (a.release === serving && a.release < latest) || (a.release === latest && (holding || slots.has(`${a.type}.${a.index}`)));
     const allUp = (type: string) =>
       !holding && desired.filter((d) => d.type === type).every((d) => current.some((c) => c.id === d.id && upInstance(c)));
     if (fate.judged && !holding && app.release) judgeRollout(app, desired, current, unplacedHere, allUp('web'));
 
     // Route: the latest release's web instances once all are up; until then
-    // the older ones that are up, so traffic never goes to nothing, with the
-    // desired ones of the same release (a restart replaces only some).
+    // the replaced ones that are up, so traffic never goes to nothing, of one
+    // release only (the serving one), with the desired ones of that release
+    // (a restart or resize replaces only some).
     const webUpNew = current.filter((a) => a.type === 'web').flatMap((a) => upInstance(a) ?? []);
     const webUpOld = surplus.filter((a) => a.type === 'web' && replaced(a)).flatMap((a) => upInstance(a) ?? []);
-    const oldReleases = new Set(webUpOld.map((i) => i.release));
-    const chosen = allUp('web') || webUpOld.length === 0 ? webUpNew : [...webUpOld, ...webUpNew.filter((i) => oldReleases.has(i.release))];
+    const routedRelease = webUpOld.some((i) => i.release === serving) ? serving : webUpOld.reduce((max, i) => Math.max(max, i.release), 0);
+    const chosen = allUp('web') || webUpOld.length === 0 ? webUpNew : [...webUpOld, ...webUpNew].filter((i) => i.release === routedRelease);
     const upstreams = [...new Set(chosen.map(upstreamOf))].sort();
     const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
     const stored = routeOf.get(app.name);
@@ -245,6 +271,7 @@ export function plan(input: PlanInput): Plan {
       out.remove.push({ host: a.host, id: a.id });
     }
   }
+  planRuns(input, kept, out, APP_PORT);
   return out;
 
   /** The one-off of a release phase: its result is recorded and it is removed; unplaced too long, the release fails. */
@@ -282,6 +309,28 @@ export function plan(input: PlanInput): Plan {
     }
     out.statuses.push({ app: app.name, version: release.version, status: 'failed', reason: rolloutFailure(items), at });
   }
+}
+
+/**
+ * The release that serves while the latest rolls out: the route's release
+ * while any of its web containers is up; else the newest older release whose
+ * kept web containers (all containers, without web) are all up; else the
+ * route's release while any of its containers is kept (it may come back up);
+ * 0 when none. The latest itself when the route has it (a restart, a resize).
+ */
+export function servingRelease(mine: readonly Assignment[], latest: number, route: Pick<Route, 'release'> | undefined, isUp: (a: Assignment) => boolean): number {
+  const routed = route?.release ?? 0;
+  const ofRelease = (r: number) => mine.filter((a) => a.release === r && !a.oneOff);
+  const routedKept = routed > 0 && routed <= latest ? ofRelease(routed) : [];
+  if (routedKept.some((a) => a.type === 'web' && isUp(a))) return routed;
+  const older = [...new Set(mine.filter((a) => a.release < latest).map((a) => a.release))].sort((a, b) => b - a);
+  for (const r of older) {
+    const of = ofRelease(r);
+    const web = of.filter((a) => a.type === 'web');
+    const judged = web.length > 0 ? web : of;
+    if (judged.length > 0 && judged.every(isUp)) return r;
+  }
+  return routedKept.length > 0 ? routed : 0;
 }
 
 function sameList(a: readonly string[], b: readonly string[]): boolean {

@@ -36,7 +36,7 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'host-tags', 'instances', 'assignments', 'routes', 'release-status'] as const;
+const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'host-tags', 'instances', 'assignments', 'routes', 'release-status', 'runs'] as const;
 
 /**
  * The scheduler election. etcd3 puts an election's keys under

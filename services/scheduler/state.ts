@@ -5,6 +5,7 @@ import { effectiveTags } from '../core/hosts.js';
 import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord, Route } from '../core/types.js';
 import type { PolicyName } from './place.js';
 import type { AppInput, LatestRelease, Plan, PlanInput } from './plan.js';
+import { loadRuns, runDeletes } from './runstate.js';
 
 // The scheduler's two edges with etcd: read a consistent snapshot into the
 // planner's plain input, and write a plan back, fenced by leadership.
@@ -85,6 +86,7 @@ export async function loadPlanInput(
     instances,
     routes,
     ...(opts.rolloutTimeoutMs !== undefined && { rolloutTimeoutMs: opts.rolloutTimeoutMs }),
+    runs: await loadRuns(store, rev, latestRelease), // `paas run` (runs.ts)
   };
 }
 
@@ -99,7 +101,7 @@ async function getAt<T>(etcd: Etcd3, key: string, rev: string): Promise<T | unde
 }
 
 export function isEmptyPlan(p: Plan): boolean {
-  return p.put.length + p.remove.length + p.routes.length + p.deleteRoutes.length + (p.statuses?.length ?? 0) === 0;
+  return p.put.length + p.remove.length + p.routes.length + p.deleteRoutes.length + (p.statuses?.length ?? 0) + (p.deleteRuns?.length ?? 0) === 0;
 }
 
 /**
@@ -116,6 +118,7 @@ export async function applyPlan(store: Store, p: Plan, fenceKey: string): Promis
     ...p.routes.map((r) => etcd.put(k.route(r.app)).value(JSON.stringify(r))),
     ...p.remove.map((r) => etcd.delete().key(k.assignment(r.host, r.id))),
     ...p.deleteRoutes.map((app) => etcd.delete().key(k.route(app))),
+    ...runDeletes(store, p.deleteRuns),
   ];
   for (let i = 0; i < ops.length; i += 100) {
     const res = await etcd

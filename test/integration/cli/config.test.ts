@@ -1,29 +1,19 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newUser, startController, type Harness } from '../controller/harness.js';
+import { newUser, type Harness } from '../controller/harness.js';
 import { CLI, runBin, type BinResult } from '../../support/bin.js';
-import { paasInProcess } from '../../support/cli.js';
+import type { CliResult } from '../../support/cli.js';
+import { startCli, type CliHarness } from './harness.js';
 
 // config, config:get, config:set, config:unset, releases:info, rollback:
 // the CLI in-process against the real controller (real etcd), then once as
 // the built binary.
 
+let cli: CliHarness;
 let h: Harness;
 let dev: { id: string; token: string };
-const tmp = mkdtempSync(join(tmpdir(), 'paas-cli-config-'));
-const home = join(tmp, 'home');
 
-interface Result {
-  code: number;
-  out: string;
-  err: string;
-}
-
-async function paas(args: string[], token = h.adminToken): Promise<Result> {
-  return paasInProcess(args, { env: { HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: token }, cwd: tmp, home: home });
-}
+const paas = (args: string[], token?: string): Promise<CliResult> => cli.paas(args, token);
 
 async function deploy(app: string, image: string, commit: string): Promise<void> {
   const res = await h.call('POST', `/internal/apps/${app}/releases`, { token: h.internalToken, body: { image, processTypes: { web: 'npm start' }, commit } });
@@ -31,18 +21,12 @@ async function deploy(app: string, image: string, commit: string): Promise<void>
 }
 
 beforeAll(async () => {
-  h = await startController('cli-config');
-  mkdirSync(home, { recursive: true });
+  cli = await startCli('cli-config');
+  h = cli.h;
   dev = await newUser(h, 'dev@example.com');
-  for (const name of ['conf-app', 'conf-bin']) {
-    const res = await h.call('POST', '/apps', { token: h.adminToken, body: { name } });
-    if (res.status !== 201) throw new Error(`POST /apps: ${res.status}`);
-  }
+  await cli.createApps(h.adminToken, ['conf-app', 'conf-bin']);
 });
-afterAll(async () => {
-  await h?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => cli?.close());
 
 describe('paas config', () => {
   it('shows an empty config with just the header', async () => {
@@ -150,7 +134,7 @@ describe('the built paas binary', () => {
 
   // asynchronously: the controller answering it runs in this very process
   async function bin_(args: string[]): Promise<BinResult> {
-    const env = { ...process.env, HOME: home, PAAS_CONFIG_DIR: join(tmp, 'bin-config'), PAAS_API_URL: h.url, PAAS_TOKEN: h.adminToken };
+    const env = { ...process.env, ...cli.env(h.adminToken, 'bin-config') };
     return runBin(args, env);
   }
 

@@ -1,45 +1,32 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App, HostTagOverride } from '../../../services/core/types.js';
-import { newUser, startController, type Harness } from '../controller/harness.js';
+import { newUser, type Harness } from '../controller/harness.js';
 import { runBin } from '../../support/bin.js';
-import { paasInProcess } from '../../support/cli.js';
+import { startCli, type CliHarness } from './harness.js';
 
 // hosts, hosts:info, hosts:tag and apps:pool: the CLI in-process against the
 // real controller (real etcd; host records written as an agent would), then
 // once as the built binary.
 
+let cli: CliHarness;
 let h: Harness;
 let owner: { id: string; token: string };
-const tmp = mkdtempSync(join(tmpdir(), 'paas-cli-hosts-'));
-const home = join(tmp, 'home');
-const env = (token = h.adminToken) => ({ HOME: home, PAAS_CONFIG_DIR: join(tmp, 'config'), PAAS_API_URL: h.url, PAAS_TOKEN: token });
-
-function paas(args: string[], token?: string) {
-  return paasInProcess(args, { env: env(token), cwd: tmp, home });
-}
+const env = (token?: string) => cli.env(token);
+const paas = (args: string[], token?: string) => cli.paas(args, token);
 
 const appRecord = (name: string) => h.store.get<App>(h.store.keys.app(name));
 
 beforeAll(async () => {
-  h = await startController('cli-hosts');
-  mkdirSync(home, { recursive: true });
+  cli = await startCli('cli-hosts');
+  h = cli.h;
   owner = await newUser(h, 'owner@example.com');
   const s = h.store;
   await s.put(s.keys.host('node-1'), { id: 'node-1', address: '127.0.0.1', tags: { pool: 'shared', ssd: 'true' }, capacity: { memoryMb: 8192, cpus: 4 }, registeredAt: '2024-05-01T10:00:00.000Z', used: { memoryMb: 300, cpus: 0.25 } });
   await s.put(s.keys.host('node-2'), { id: 'node-2', address: '127.0.0.2', tags: {}, capacity: { memoryMb: 2048, cpus: 1 }, registeredAt: '2024-05-01T10:00:00.000Z' });
   await s.put(s.keys.assignment('node-1', 'a.web.1.v1'), { id: 'a.web.1.v1', host: 'node-1', app: 'a', release: 1, type: 'web', index: 1, image: 'i', command: 'c', env: {}, port: 5000, memoryMb: 512, cpuShares: 1024, createdAt: 't' });
-  for (const name of ['pool-cli', 'pool-bin']) {
-    const res = await h.call('POST', '/apps', { token: owner.token, body: { name } });
-    if (res.status !== 201) throw new Error(`POST /apps: ${res.status}`);
-  }
+  await cli.createApps(owner.token, ['pool-cli', 'pool-bin']);
 });
-afterAll(async () => {
-  await h?.close();
-  rmSync(tmp, { recursive: true, force: true });
-});
+afterAll(() => cli?.close());
 
 describe('paas hosts', () => {
   it('lists hosts as a table and as the API shape with --json', async () => {

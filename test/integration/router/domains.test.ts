@@ -1,24 +1,17 @@
-import { chmod } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../services/core/logger.js';
-import { Store } from '../../../services/core/store.js';
+import type { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
-import { HttpUpstreamControl } from '../../../services/router/control.js';
-import { NginxCli } from '../../../services/router/nginx.js';
-import { Router, storeRouteTable } from '../../../services/router/router.js';
-import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { bodyOf, childPids, eventually, freePort, get, startApp, tempDir, type TestApp } from './helpers.js';
+import type { NginxCli } from '../../../services/router/nginx.js';
+import { bodyOf, childPids, eventually, get, startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
 
 // Custom domains and maintenance mode through the real router, etcd and nginx.
 
 describe('router: custom domains and maintenance', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let h: RouterHarness | undefined;
   let store: Store;
   let nginx: NginxCli;
-  let control: HttpUpstreamControl;
   let app: TestApp;
   let httpPort: number;
-  let router: Router | undefined;
   const domain = 'apps.test';
 
   const putRoute = (over: Partial<Route>) =>
@@ -30,33 +23,14 @@ describe('router: custom domains and maintenance', () => {
     }, what);
 
   beforeAll(async () => {
-    tmp = await tempDir('router-domains');
-    await chmod(tmp.dir, 0o755);
-    store = Store.connect(etcdEndpoints(), uniquePrefix('router-domains'));
-    httpPort = await freePort();
-    nginx = new NginxCli('nginx', `${tmp.dir}/nginx`);
-    control = new HttpUpstreamControl(await freePort());
+    h = await startRouter('router-domains');
+    ({ store, nginx, httpPort } = h);
     app = await startApp('shop');
-    router = new Router({
-      table: storeRouteTable(store),
-      nginx,
-      control,
-      log: createLogger('router-test', 'silent'),
-      settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir },
-      resyncMs: 200,
-    });
-    await router.start();
   });
 
   afterAll(async () => {
-    await router?.stop();
-    await nginx?.stop();
-    if (store) {
-      await store.etcd.delete().prefix(`${store.keys.prefix}/`);
-      store.close();
-    }
+    await h?.stop();
     await app?.close();
-    await tmp?.remove();
   });
 
   it('serves the app at its custom domains as well as its default name', async () => {
@@ -72,9 +46,9 @@ describe('router: custom domains and maintenance', () => {
     const pid = (await nginx.masterPid()) as number;
     const workers = await childPids(pid);
     await putRoute({ domains: ['shop.example', 'www.shop.example'] });
-    await router?.settled();
+    await h?.router?.settled();
     await new Promise((r) => setTimeout(r, 300));
-    await router?.settled();
+    await h?.router?.settled();
     expect(await childPids(pid)).toEqual(workers);
   });
 

@@ -1,12 +1,19 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, request, type Agent, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from '../../../services/core/logger.js';
+import { Store } from '../../../services/core/store.js';
+import { HttpUpstreamControl } from '../../../services/router/control.js';
+import { NginxCli } from '../../../services/router/nginx.js';
+import { Router, storeRouteTable } from '../../../services/router/router.js';
+import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 
 // Helpers for the router's integration tests: free ports, tiny app servers,
-// requests with a Host header, and nginx's worker pids.
+// requests with a Host header, nginx's worker pids, and the whole router
+// over the real etcd with an nginx of its own.
 
 export async function freePort(): Promise<number> {
   const srv = createServer();
@@ -104,4 +111,51 @@ export async function eventually<T>(probe: () => Promise<T | undefined>, what: s
 export async function tempDir(name: string): Promise<{ dir: string; remove(): Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `paas-${name}-`));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export interface RouterHarness {
+  store: Store;
+  nginx: NginxCli;
+  control: HttpUpstreamControl;
+  httpPort: number;
+  /** The apps' domain: an app answers at <app>.<domain>. */
+  domain: string;
+  /** The running router, stopped by stop() (a test that replaces it sets this). */
+  router: Router | undefined;
+  /** A new router over the same etcd, nginx and control port, not started. */
+  makeRouter(): Router;
+  /** Stops the router and nginx, removes the keys and the temp dir. */
+  stop(): Promise<void>;
+}
+
+/** A started Router over the real etcd (a prefix of its own), with its own nginx in a temp dir. */
+export async function startRouter(name: string): Promise<RouterHarness> {
+  const tmp = await tempDir(name);
+  await chmod(tmp.dir, 0o755);
+  const store = Store.connect(etcdEndpoints(), uniquePrefix(name));
+  const httpPort = await freePort();
+  const nginx = new NginxCli('nginx', `${tmp.dir}/nginx`);
+  const control = new HttpUpstreamControl(await freePort());
+  const domain = 'apps.test';
+  const log = createLogger('router-test', 'silent');
+  const h: RouterHarness = {
+    store,
+    nginx,
+    control,
+    httpPort,
+    domain,
+    router: undefined,
+    makeRouter: () =>
+      new Router({ table: storeRouteTable(store), nginx, control, log, settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir }, resyncMs: 200 }),
+    async stop() {
+      await h.router?.stop();
+      await nginx.stop();
+      await store.etcd.delete().prefix(`${store.keys.prefix}/`);
+      store.close();
+      await tmp.remove();
+    },
+  };
+  h.router = h.makeRouter();
+  await h.router.start();
+  return h;
 }

@@ -1,14 +1,9 @@
-import { chmod } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../services/core/logger.js';
-import { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
-import { HttpUpstreamControl } from '../../../services/router/control.js';
-import { NginxCli } from '../../../services/router/nginx.js';
-import { Router, storeRouteTable } from '../../../services/router/router.js';
-import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { childPids, eventually, freePort, get, tempDir } from './helpers.js';
+import type { NginxCli } from '../../../services/router/nginx.js';
+import type { Store } from '../../../services/core/store.js';
+import { childPids, eventually, get, startRouter, type RouterHarness } from './helpers.js';
 import { openWs, startWsApp, type WsTestApp } from './wsapp.js';
 
 // When the router reloads nginx, through etcd: a blue-green swap of the
@@ -16,10 +11,9 @@ import { openWs, startWsApp, type WsTestApp } from './wsapp.js';
 // and kept-alive connections; a new custom domain reloads (new workers).
 
 describe('router: swap without reload, reload on a new domain', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let h: RouterHarness | undefined;
   let store: Store;
   let nginx: NginxCli;
-  let router: Router | undefined;
   let blue: WsTestApp;
   let green: WsTestApp;
   let httpPort: number;
@@ -29,33 +23,14 @@ describe('router: swap without reload, reload on a new domain', () => {
     store.put(store.keys.route('shop'), { app: 'shop', upstreams, release, domains, updatedAt: new Date().toISOString() } satisfies Route);
 
   beforeAll(async () => {
-    tmp = await tempDir('router-reload');
-    await chmod(tmp.dir, 0o755);
-    store = Store.connect(etcdEndpoints(), uniquePrefix('router-reload'));
-    httpPort = await freePort();
-    nginx = new NginxCli('nginx', `${tmp.dir}/nginx`);
-    const control = new HttpUpstreamControl(await freePort());
+    h = await startRouter('router-reload');
+    ({ store, nginx, httpPort } = h);
     [blue, green] = await Promise.all([startWsApp('blue'), startWsApp('green')]);
-    router = new Router({
-      table: storeRouteTable(store),
-      nginx,
-      control,
-      log: createLogger('router-test', 'silent'),
-      settings: { domain: 'apps.test', listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir },
-      resyncMs: 200,
-    });
-    await router.start();
   });
 
   afterAll(async () => {
-    await router?.stop();
-    await nginx?.stop();
-    if (store) {
-      await store.etcd.delete().prefix(`${store.keys.prefix}/`);
-      store.close();
-    }
+    await h?.stop();
     await Promise.all([blue?.close(), green?.close()]);
-    await tmp?.remove();
   });
 
   it('swaps blue to green with a websocket and a kept-alive connection open: same master, same workers', async () => {

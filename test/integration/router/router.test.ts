@@ -1,37 +1,22 @@
-import { chmod } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../services/core/logger.js';
-import { Store } from '../../../services/core/store.js';
+import type { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
-import { HttpUpstreamControl } from '../../../services/router/control.js';
-import { NginxCli } from '../../../services/router/nginx.js';
-import { Router, storeRouteTable } from '../../../services/router/router.js';
-import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { bodyOf, childPids, eventually, freePort, get, startApp, tempDir, type TestApp } from './helpers.js';
+import type { HttpUpstreamControl } from '../../../services/router/control.js';
+import type { NginxCli } from '../../../services/router/nginx.js';
+import { bodyOf, childPids, eventually, get, startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
 
 // The whole router wired to the real etcd and a real nginx of its own.
 
 describe('router service', () => {
-  let tmp: Awaited<ReturnType<typeof tempDir>>;
+  let h: RouterHarness;
   let store: Store;
   let nginx: NginxCli;
   let control: HttpUpstreamControl;
   let one: TestApp;
   let two: TestApp;
   let httpPort: number;
-  let router: Router | undefined;
   const domain = 'apps.test';
-  const log = createLogger('router-test', 'silent');
 
-  const makeRouter = (): Router =>
-    new Router({
-      table: storeRouteTable(store),
-      nginx,
-      control,
-      log,
-      settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir },
-      resyncMs: 200,
-    });
   const putRoute = (app: string, upstreams: string[]) => store.put(store.keys.route(app), { app, upstreams, updatedAt: new Date().toISOString() } satisfies Route);
   const answer = (app: string) => get(httpPort, `${app}.${domain}`);
   const until = (app: string, ok: (a: Awaited<ReturnType<typeof answer>>) => boolean, what: string) =>
@@ -41,27 +26,15 @@ describe('router service', () => {
     }, what);
 
   beforeAll(async () => {
-    tmp = await tempDir('router-svc');
-    await chmod(tmp.dir, 0o755);
-    store = Store.connect(etcdEndpoints(), uniquePrefix('router'));
-    httpPort = await freePort();
-    nginx = new NginxCli('nginx', `${tmp.dir}/nginx`);
-    control = new HttpUpstreamControl(await freePort());
+    h = await startRouter('router-svc');
+    ({ store, nginx, control, httpPort } = h);
     [one, two] = [await startApp('one'), await startApp('two')];
-    router = makeRouter();
-    await router.start();
   });
 
   afterAll(async () => {
-    await router?.stop();
-    await nginx?.stop();
-    if (store) {
-      await store.etcd.delete().prefix(`${store.keys.prefix}/`);
-      store.close();
-    }
+    await h?.stop();
     await one?.close();
     await two?.close();
-    await tmp?.remove();
   });
 
   it('starts nginx and serves a route once it is put in etcd', async () => {
@@ -97,12 +70,12 @@ describe('router service', () => {
   });
 
   it('a new router adopts the running nginx and converges on changes made while none ran', async () => {
-    await router?.stop();
+    await h.router?.stop();
     const pid = (await nginx.masterPid()) as number;
     await putRoute('late', [one.address]);
     await putRoute('empty-app', [two.address]);
-    router = makeRouter();
-    await router.start();
+    h.router = h.makeRouter();
+    await h.router.start();
     await until('late', (x) => bodyOf(x) === 'one', 'late to answer');
     await until('empty-app', (x) => bodyOf(x) === 'two', 'empty-app to answer');
     expect(await nginx.masterPid()).toBe(pid);

@@ -1,75 +1,29 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import Docker from 'dockerode';
-import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
-import { DockerRuntime } from '../../../services/agent/docker.js';
-import { Store } from '../../../services/core/store.js';
-import type { App, Instance, ReleaseStatusRecord, Route } from '../../../services/core/types.js';
-import { startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
-import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, agentSettings, containersOf, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from '../agent/support.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { ReleaseStatusRecord } from '../../../services/core/types.js';
+import { containersOf, waitFor, webCommand } from '../agent/support.js';
+import { schedulerHarness } from './harness.js';
 
 // Failed releases and the release phase end to end: the real scheduler and
 // agent against the real etcd and Docker, releases written as the controller
 // would. A short rollout timeout makes a release that never comes up fail fast.
 
-const cluster = uniqueCluster();
-const hostId = `host-${cluster}`;
-let store: Store;
-let agent: RunningAgent;
-let scheduler: RunningScheduler;
+const h = schedulerHarness('releases', { app: 'hello', scheduler: { drainMs: 300, rolloutTimeoutMs: 6000 }, watchInstances: true });
+const { cluster } = h;
 /** Every release the route has named, in order (from a watch). */
-const routed: number[] = [];
+const routed = () => h.routes.map((r) => r.release ?? 0);
 /** Every instance record the agent wrote, in order (from a watch). */
-const reports: Instance[] = [];
-let stopWatch: (() => Promise<void>) | undefined;
+const reports = h.instances;
 
-async function release(processTypes: Record<string, string>, greeting: string): Promise<number> {
-  const r = await store.createRelease('hello', () => ({
-    image: RUN_IMAGE,
-    config: { GREETING: greeting },
-    processTypes,
-    description: `deploy ${greeting}`,
-    createdBy: 'test',
-    createdAt: new Date().toISOString(),
-  }));
-  return r.version;
-}
+const release = (processTypes: Record<string, string>, greeting: string): Promise<number> =>
+  h.release({ config: { GREETING: greeting }, processTypes, description: `deploy ${greeting}` });
 
-const route = () => store.get<Route>(store.keys.route('hello'));
-const status = (v: number) => store.get<ReleaseStatusRecord>(store.keys.releaseStatus('hello', v));
+const status = (v: number) => h.store.get<ReleaseStatusRecord>(h.store.keys.releaseStatus('hello', v));
 
 async function servedBy(greeting: string, version: number): Promise<void> {
-  await waitFor(`route to ${greeting}`, async () => {
-    const r = await route();
-    if (!r || r.release !== version || r.upstreams.length !== 1) return undefined;
-    return (await httpBody(r.upstreams[0] as string))?.startsWith(`${greeting} `) ? true : undefined;
-  });
+  await h.served(`route to ${greeting}`, 1, ([body]) => body?.startsWith(`${greeting} `) ?? false, { release: version });
 }
 
-beforeAll(async () => {
-  store = Store.connect(etcdEndpoints(), uniquePrefix('releases'));
-  const w = await store.etcd.watch().key(store.keys.route('hello')).create();
-  w.on('put', (kv) => routed.push((JSON.parse(kv.value.toString()) as Route).release ?? 0));
-  const wi = await store.etcd.watch().prefix(store.keys.instances('hello')).create();
-  wi.on('put', (kv) => reports.push(JSON.parse(kv.value.toString()) as Instance));
-  stopWatch = async () => {
-    await w.cancel();
-    await wi.cancel();
-  };
-  agent = startAgent({ store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, hostId) });
-  scheduler = startScheduler({ store, log, name: 's1', electionTtlSeconds: 3, drainMs: 300, resyncMs: 1000, rolloutTimeoutMs: 6000 });
-  const app: App = { name: 'hello', id: 'app-1', owner: 'u1', createdAt: new Date().toISOString(), latestRelease: 0 };
-  await store.createApp(app, { web: { quantity: 1, size: 'eco' } });
-});
-
-afterAll(async () => {
-  await scheduler?.stop();
-  await agent?.stop();
-  await stopWatch?.();
-  await removeContainersOf(cluster);
-  await store.etcd.delete().prefix(`${store.keys.prefix}/`);
-  store.close();
-});
+beforeAll(() => h.createApp({ web: { quantity: 1, size: 'eco' } }));
 
 describe('failed releases and the release phase', () => {
   it('a release whose web exits 1 fails within the timeout; the previous one keeps serving', async () => {
@@ -83,7 +37,7 @@ describe('failed releases and the release phase', () => {
     // its containers go; v1's stays and answers
     await waitFor('v2 container removed', async () => ((await containersOf(cluster)).every((c) => c.Labels['paas.release'] === '1') ? true : undefined));
     await servedBy('v1', v1);
-    expect(routed.every((v) => v !== v2)).toBe(true);
+    expect(routed().every((v) => v !== v2)).toBe(true);
   });
 
   it('runs a release command that exits 0 once, then rolls out', async () => {
@@ -100,7 +54,7 @@ describe('failed releases and the release phase', () => {
   });
 
   it('a release command that exits 2 fails the release: nothing rolls out, the old release keeps serving', async () => {
-    const before = routed.length;
+    const before = h.routes.length;
     const v4 = await release({ web: webCommand('v4'), release: 'node -e "process.exit(2)"' }, 'v4');
     const failed = await waitFor('v4 failed', async () => ((await status(v4))?.status === 'failed' ? await status(v4) : undefined), 30_000);
     expect(failed?.reason).toBe('release command failed (exit 2)');
@@ -108,6 +62,6 @@ describe('failed releases and the release phase', () => {
     const [c] = await containersOf(cluster);
     expect(c?.Labels['paas.release']).toBe('3');
     await servedBy('v3', 3);
-    expect(routed.slice(before).every((v) => v === 3)).toBe(true);
+    expect(routed().slice(before).every((v) => v === 3)).toBe(true);
   });
 });

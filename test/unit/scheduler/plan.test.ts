@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Assignment, Instance, InstanceState } from '../../../services/core/types.js';
-import { assignmentId, plan, type AppInput, type Plan, type PlanInput } from '../../../services/scheduler/plan.js';
+import { assignmentId, plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { applied, ids, report, upstream } from './steps.js';
 
 // The planner, step by step: each test builds a plain input, plans, applies
 // the plan to the input as etcd would, and moves the agents' reports along.
@@ -18,46 +18,6 @@ function app(name: string, version: number, opts: Partial<AppInput> & { web?: nu
 function input(over: Partial<PlanInput>): PlanInput {
   return { now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], ...over };
 }
-
-/** Applies a plan's writes to the input, as the store would after applyPlan. */
-function applied(i: PlanInput, p: Plan): PlanInput {
-  const removed = new Set(p.remove.map((r) => `${r.host}/${r.id}`));
-  const routes = new Map(i.routes.map((r) => [r.app, r]));
-  for (const r of p.routes) routes.set(r.app, r);
-  for (const a of p.deleteRoutes) routes.delete(a);
-  return {
-    ...i,
-    // the release status records the scheduler writes (rollout.ts)
-    apps: i.apps.map((a) => {
-      const s = p.statuses.find((x) => x.app === a.name && x.version === a.release?.version);
-      return s ? { ...a, status: s } : a;
-    }),
-    assignments: [...i.assignments.filter((a) => !removed.has(`${a.host}/${a.id}`)), ...p.put],
-    // the agent deletes the instance of a removed assignment
-    instances: i.instances.filter((x) => !removed.has(`${x.host}/${x.id}`)),
-    routes: [...routes.values()],
-  };
-}
-
-let nextPort = 40000;
-/** The agents report these assignments in this state. */
-function report(i: PlanInput, ids: string[], state: InstanceState): PlanInput {
-  const instances = i.instances.filter((x) => !ids.includes(x.id));
-  for (const id of ids) {
-    const a = i.assignments.find((x) => x.id === id) as Assignment;
-    expect(a, `assignment ${id}`).toBeDefined();
-    const old = i.instances.find((x) => x.id === id);
-    const inst: Instance = { id, host: a.host, app: a.app, release: a.release, type: a.type, state, containerId: `c-${id}`, address: '127.0.0.1', port: old?.port ?? nextPort++, updatedAt: '' };
-    instances.push(inst);
-  }
-  return { ...i, instances };
-}
-
-const ids = (as: { id: string }[]) => as.map((a) => a.id).sort();
-const upstream = (i: PlanInput, id: string) => {
-  const x = i.instances.find((y) => y.id === id) as Instance;
-  return `${x.address}:${x.port}`;
-};
 
 describe('plan: desired assignments', () => {
   it('places web=1 of the latest release with the release config and size', () => {

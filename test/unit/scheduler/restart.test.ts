@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { bumpRestart, generationOf, type RestartRecord, type RestartTarget } from '../../../services/core/restarts.js';
-import type { Assignment, Instance, InstanceState } from '../../../services/core/types.js';
-import { assignmentId, plan, type AppInput, type Plan, type PlanInput } from '../../../services/scheduler/plan.js';
+import { assignmentId, plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { applied, ids, report, upstream } from './steps.js';
 
 // Restarts through the planner: a bumped generation replaces containers
 // blue-green, like a new release, but only those the restart covers.
@@ -18,40 +18,6 @@ function app(restart?: RestartRecord, formation = { web: { quantity: 2, size: 'e
   return a;
 }
 
-function applied(i: PlanInput, p: Plan): PlanInput {
-  const removed = new Set(p.remove.map((r) => `${r.host}/${r.id}`));
-  const routes = new Map(i.routes.map((r) => [r.app, r]));
-  for (const r of p.routes) routes.set(r.app, r);
-  return {
-    ...i,
-    // the release status records the scheduler writes (rollout.ts)
-    apps: i.apps.map((a) => {
-      const s = p.statuses.find((x) => x.app === a.name && x.version === a.release?.version);
-      return s ? { ...a, status: s } : a;
-    }),
-    assignments: [...i.assignments.filter((a) => !removed.has(`${a.host}/${a.id}`)), ...p.put],
-    instances: i.instances.filter((x) => !removed.has(`${x.host}/${x.id}`)),
-    routes: [...routes.values()],
-  };
-}
-
-let nextPort = 41000;
-function report(i: PlanInput, ids: string[], state: InstanceState): PlanInput {
-  const instances = i.instances.filter((x) => !ids.includes(x.id));
-  for (const id of ids) {
-    const a = i.assignments.find((x) => x.id === id) as Assignment;
-    expect(a, `assignment ${id}`).toBeDefined();
-    const old = i.instances.find((x) => x.id === id);
-    instances.push({ id, host: a.host, app: a.app, release: a.release, type: a.type, state, containerId: `c-${id}`, address: '127.0.0.1', port: old?.port ?? nextPort++, updatedAt: '' });
-  }
-  return { ...i, instances };
-}
-
-const ids = (as: { id: string }[]) => as.map((a) => a.id).sort();
-const upstream = (i: PlanInput, id: string) => {
-  const x = i.instances.find((y) => y.id === id) as Instance;
-  return `${x.address}:${x.port}`;
-};
 const routeOf = (i: PlanInput) => [...(i.routes[0]?.upstreams ?? [])].sort();
 
 /** shop v1 with web=2, worker=1, all up and routed. */

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { Assignment, Instance, InstanceState } from '../../../services/core/types.js';
-import { desiredFor, plan, type AppInput, type LatestRelease, type Plan, type PlanInput } from '../../../services/scheduler/plan.js';
+import type { Instance, InstanceState } from '../../../services/core/types.js';
+import { desiredFor, plan, type AppInput, type LatestRelease, type PlanInput } from '../../../services/scheduler/plan.js';
 import { fateOf, notUpReason, rolloutFailure } from '../../../services/scheduler/rollout.js';
+import { applied, ids, report as reportAll } from './steps.js';
 
 // Failed releases and the release phase, step by step: plain inputs, the plan
 // applied as etcd would apply it (status records included), agents' reports.
@@ -17,34 +18,9 @@ function input(apps: AppInput[], over: Partial<PlanInput> = {}): PlanInput {
   return { now: T0, drainMs: 0, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], rolloutTimeoutMs: TIMEOUT, ...over };
 }
 
-/** The plan written back, as applyPlan and the agents (which delete removed containers' instances) would. */
-function applied(i: PlanInput, p: Plan): PlanInput {
-  const removed = new Set(p.remove.map((r) => `${r.host}/${r.id}`));
-  const routes = new Map(i.routes.map((r) => [r.app, r]));
-  for (const r of p.routes) routes.set(r.app, r);
-  return {
-    ...i,
-    apps: i.apps.map((a) => {
-      const s = p.statuses.find((x) => x.app === a.name && x.version === a.release?.version);
-      return s ? { ...a, status: s } : a;
-    }),
-    assignments: [...i.assignments.filter((a) => !removed.has(`${a.host}/${a.id}`)), ...p.put],
-    instances: i.instances.filter((x) => !removed.has(`${x.host}/${x.id}`)),
-    routes: [...routes.values()],
-  };
-}
-
-let port = 43000;
-function report(i: PlanInput, id: string, state: InstanceState, extra: Partial<Instance> = {}): PlanInput {
-  const a = i.assignments.find((x) => x.id === id) as Assignment;
-  expect(a, id).toBeDefined();
-  const old = i.instances.find((x) => x.id === id);
-  const inst: Instance = { id, host: a.host, app: a.app, release: a.release, type: a.type, state, containerId: `c-${id}`, address: '127.0.0.1', port: old?.port ?? port++, updatedAt: '', ...extra };
-  return { ...i, instances: [...i.instances.filter((x) => x.id !== id), inst] };
-}
-
+/** One agent's report of one assignment. */
+const report = (i: PlanInput, id: string, state: InstanceState, extra: Partial<Instance> = {}): PlanInput => reportAll(i, [id], state, extra);
 const at = (i: PlanInput, ms: number): PlanInput => ({ ...i, now: T0 + ms });
-const ids = (as: { id: string }[]) => as.map((a) => a.id).sort();
 
 /** shop at v1, serving, status succeeded. */
 function serving(): PlanInput {

@@ -1,0 +1,115 @@
+import { conflict, invalid, notFound } from '../../core/errors.js';
+import { RUN_TYPE, resolveRunCommand, runName, type RunParams, type RunRequest } from '../../core/runs.js';
+import type { App, Assignment, Instance, InstanceState, Release, Route, User } from '../../core/types.js';
+import { hashToken, newToken } from '../auth.js';
+import type { Deps } from '../deps.js';
+import { parseRestartTarget, restartDynos } from '../dynos.js';
+
+// `paas run`: a one-off dyno request (/runs/<app>/<name>) written in one
+// transaction; the scheduler runs it, the rendezvous (rendezvous.ts) joins
+// its input and output to the user's websocket. Stopping one deletes the
+// request (the scheduler removes its container).
+
+/** Heroku's dyno shape, as POST /apps/:app/dynos answers. */
+export interface RunDynoView {
+  id: string;
+  name: string;
+  type: 'run';
+  command: string;
+  attach_url: string | null;
+  state: InstanceState;
+  size: string;
+  release: { version: number };
+  app: { name: string };
+  time_to_live: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function runView(r: RunRequest, attachUrl: string | null, state: InstanceState = 'starting'): RunDynoView {
+  return { id: `${r.app}.${r.name}.v${r.release}`, name: r.name, type: RUN_TYPE, command: r.command, attach_url: attachUrl, state, size: r.size, release: { version: r.release }, app: { name: r.app }, time_to_live: r.ttlS, created_at: r.createdAt, updated_at: r.createdAt };
+}
+
+/** The release a one-off runs: the serving one (the route's), else the latest; it must have an image. */
+export async function runRelease(deps: Deps, app: App): Promise<Release> {
+  const { store } = deps;
+  const route = await store.get<Route>(store.keys.route(app.name));
+  const version = route?.release && route.release > 0 ? route.release : app.latestRelease;
+  const release = version > 0 ? await store.get<Release>(store.keys.release(app.name, version)) : undefined;
+  if (!release?.image) throw invalid(`${app.name} has no release to run yet: push code first (git push paas main)`);
+  return release;
+}
+
+/**
+ * Writes the request under a new random name (`run.1234`), only while the app
+ * exists and the name is free; retried with another name. Returns it with
+ * the one-time attach secret (only its hash is stored).
+ */
+export async function createRun(deps: Deps, app: App, user: User, params: RunParams, random: () => number = Math.random): Promise<{ run: RunRequest; token?: string }> {
+  const { store } = deps;
+  const release = await runRelease(deps, app);
+  const token = params.attach ? newToken() : undefined;
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const run: RunRequest = {
+      app: app.name,
+      name: runName(random()),
+      command: resolveRunCommand(params.command, release.processTypes),
+      size: params.size,
+      env: params.env,
+      ttlS: params.ttlS,
+      attach: params.attach,
+      tty: params.tty,
+      release: release.version,
+      createdAt: new Date().toISOString(),
+      createdBy: user.id,
+      ...(token && { tokenHash: hashToken(token) }),
+    };
+    const key = store.keys.run(app.name, run.name);
+    const res = await store.etcd
+      .if(key, 'Create', '==', 0)
+      .and(store.keys.app(app.name), 'Create', '>', 0)
+      .then(store.etcd.put(key).value(JSON.stringify(run)))
+      .commit();
+    if (res.succeeded) return token ? { run, token } : { run };
+    if (!(await store.get<App>(store.keys.app(app.name)))) throw notFound(`Couldn't find that app.`);
+  }
+  throw conflict(`Too many one-off dynos on ${app.name}; try again`);
+}
+
+/** The attach URL: the API's own address as the client used it, ws(s)://, with the one-time secret. */
+export function attachUrl(apiBase: string, app: string, name: string, token: string): string {
+  const ws = apiBase.replace(/^http/, 'ws').replace(/\/+$/, '');
+  return `${ws}/apps/${encodeURIComponent(app)}/dynos/${encodeURIComponent(name)}/attach?token=${encodeURIComponent(token)}`;
+}
+
+/**
+ * POST .../dynos/:dyno/actions/stop. A one-off (`run.1234`): its request is
+ * deleted, so the scheduler removes its container. Another dyno (`web.1`) is
+ * stopped and started again by the platform, as on Heroku: a restart.
+ */
+export async function stopDyno(deps: Deps, app: App, dyno: string): Promise<{ target: string; stopped: boolean }> {
+  const { store } = deps;
+  if (!dyno.startsWith(`${RUN_TYPE}.`)) {
+    const r = await restartDynos(deps, app, parseRestartTarget(dyno));
+    return { target: r.target, stopped: false };
+  }
+  const key = store.keys.run(app.name, dyno);
+  const res = await store.etcd.if(key, 'Create', '>', 0).then(store.etcd.delete().key(key)).commit();
+  if (!res.succeeded) throw notFound(`Couldn't find that dyno (${dyno.slice(0, 40)}).`);
+  return { target: dyno, stopped: true };
+}
+
+/** The run requests of an app with the state their instances report (for tests and the dyno list). */
+export async function runsOf(deps: Deps, app: App): Promise<RunDynoView[]> {
+  const { store } = deps;
+  const [runs, assignments, instances] = await Promise.all([
+    store.list<RunRequest>(store.keys.runs(app.name)),
+    store.list<Assignment>(store.keys.assignments()),
+    store.list<Instance>(store.keys.instances(app.name)),
+  ]);
+  return runs.map((r) => {
+    const a = assignments.find((x) => x.app === r.app && x.id === `${r.app}.${r.name}.v${r.release}`);
+    const i = a && instances.find((x) => x.id === a.id && x.host === a.host);
+    return runView(r, null, i?.state ?? 'starting');
+  });
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll } from 'vitest';
+import Docker from 'dockerode';
+import { startAgent, type AgentSettings, type RunningAgent } from '../../../services/agent/agent.js';
+import { DockerRuntime } from '../../../services/agent/docker.js';
+import { Store } from '../../../services/core/store.js';
+import type { Formation, HealthCheck, Instance, ProcessTypes, Route } from '../../../services/core/types.js';
+import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../../services/scheduler/scheduler.js';
+import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
+import { RUN_IMAGE, agentSettings, httpBody, log, removeContainersOf, uniqueCluster, waitFor } from '../agent/support.js';
+
+// One app on a platform in this process, for the scheduler's integration
+// tests: a store under a prefix of its own on the real etcd, an agent on the
+// real Docker engine and a scheduler, started before the file's tests and
+// stopped (containers and keys removed) after them; the app's route (and, if
+// asked, its instance records) watched from the start.
+
+export interface HarnessOptions {
+  /** The app the tests deploy: its route is watched. */
+  app: string;
+  agent?: Partial<AgentSettings>;
+  scheduler?: Partial<Omit<SchedulerOptions, 'store' | 'log'>>;
+  /** Also record every instance record of the app the agent writes. */
+  watchInstances?: boolean;
+}
+
+export interface ReleaseFixture {
+  processTypes: ProcessTypes;
+  config?: Record<string, string>;
+  description?: string;
+  healthcheck?: HealthCheck;
+}
+
+export interface SchedulerHarness {
+  readonly app: string;
+  /** The agent's cluster label: only this file's containers carry it. */
+  readonly cluster: string;
+  store: Store;
+  agent: RunningAgent;
+  /** The scheduler stopped after the tests (a test that replaces it sets this). */
+  scheduler: RunningScheduler;
+  /** Every value the app's route has had, in order (from a watch started before the scheduler). */
+  readonly routes: Route[];
+  /** Every instance record of the app, in order (with watchInstances). */
+  readonly instances: Instance[];
+  /** The options the scheduler was started with, under another name (for a standby). */
+  schedulerOptions(name: string): SchedulerOptions;
+  route(): Promise<Route | undefined>;
+  /** Creates the app as the controller does (default formation: web=1 eco). */
+  createApp(formation?: Formation): Promise<void>;
+  /** Writes a release of the app on the run stack as the builder does; its version. */
+  release(r: ReleaseFixture): Promise<number>;
+  /**
+   * The app's route once it lists `n` upstreams, none of them in `not` (and
+   * names `release`, if given), whose answers on / pass `accept`.
+   */
+  served(what: string, n: number, accept: (bodies: (string | undefined)[]) => boolean, o?: { not?: readonly string[]; release?: number }): Promise<{ route: Route; bodies: string[] }>;
+}
+
+/** Registers the file's beforeAll/afterAll; the harness is ready inside tests. */
+export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerHarness {
+  const cluster = uniqueCluster();
+  const cancels: (() => Promise<void>)[] = [];
+  const h = {
+    app: opts.app,
+    cluster,
+    routes: [] as Route[],
+    instances: [] as Instance[],
+    schedulerOptions: (n: string): SchedulerOptions => ({ store: h.store, log, name: n, electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000, ...opts.scheduler }),
+    route: () => h.store.get<Route>(h.store.keys.route(opts.app)),
+    async createApp(formation: Formation = { web: { quantity: 1, size: 'eco' } }) {
+      await h.store.createApp({ name: opts.app, id: 'app-1', owner: 'u1', createdAt: new Date().toISOString(), latestRelease: 0 }, formation);
+    },
+    async release(r: ReleaseFixture) {
+      const rel = await h.store.createRelease(opts.app, () => ({
+        image: RUN_IMAGE,
+        config: r.config ?? {},
+        processTypes: r.processTypes,
+        ...(r.healthcheck && { healthcheck: r.healthcheck }),
+        description: r.description ?? 'deploy',
+        createdBy: 'test',
+        createdAt: new Date().toISOString(),
+      }));
+      return rel.version;
+    },
+    served: (what: string, n: number, accept: (bodies: (string | undefined)[]) => boolean, o: { not?: readonly string[]; release?: number } = {}) =>
+      waitFor(what, async () => {
+        const r = await h.route();
+        if (!r || r.upstreams.length !== n || r.upstreams.some((u) => o.not?.includes(u))) return undefined;
+        if (o.release !== undefined && r.release !== o.release) return undefined;
+        const bodies = await Promise.all(r.upstreams.map(httpBody));
+        return accept(bodies) ? { route: r, bodies: bodies as string[] } : undefined;
+      }),
+  } as SchedulerHarness;
+
+  beforeAll(async () => {
+    h.store = Store.connect(etcdEndpoints(), uniquePrefix(name));
+    const w = await h.store.etcd.watch().key(h.store.keys.route(opts.app)).create();
+    w.on('put', (kv) => h.routes.push(JSON.parse(kv.value.toString()) as Route));
+    cancels.push(() => w.cancel());
+    if (opts.watchInstances) {
+      const wi = await h.store.etcd.watch().prefix(h.store.keys.instances(opts.app)).create();
+      wi.on('put', (kv) => h.instances.push(JSON.parse(kv.value.toString()) as Instance));
+      cancels.push(() => wi.cancel());
+    }
+    h.agent = startAgent({ store: h.store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, `host-${cluster}`, opts.agent) });
+    h.scheduler = startScheduler(h.schedulerOptions('s1'));
+  });
+
+  afterAll(async () => {
+    await h.scheduler?.stop();
+    await h.agent?.stop();
+    for (const cancel of cancels) await cancel();
+    await removeContainersOf(cluster);
+    if (h.store) {
+      await h.store.etcd.delete().prefix(`${h.store.keys.prefix}/`);
+      h.store.close();
+    }
+  });
+
+  return h;
+}
