@@ -111,9 +111,16 @@ export function crashNote(d: Pick<DynoView, 'state' | 'restarts' | 'exit_code'>)
 
 /**
  * Heroku's ps: a block per process type, `=== web (standard-1x): npm start (2)`,
- * then `web.1: up 2026/11/24 20:01:02 (~ 3m ago)` per dyno; one that exited
- * says so: `web.1: crashed (exit 1, 3 restarts) 2026/11/24 20:01:02 (~ 2m ago)`.
+ * then `web.1: up 2026/11/24 20:01:02 (~ 3m ago) v14 on host-1` per dyno (its
+ * release and host); one that exited says so: `web.1: crashed (exit 1, 3
+ * restarts) 2026/11/24 20:01:02 (~ 2m ago) v14 on host-1`.
  */
+/** ` v14 on host-1`: the dyno's release and host, when known. */
+function placeNote(d: DynoView): string {
+  const v = d.release?.version ? ` v${d.release.version}` : '';
+  return d.host ? `${v} on ${d.host}` : v;
+}
+
 export function psText(app: string, dynos: readonly DynoView[], now: number): string {
   if (dynos.length === 0) return `No dynos on ${app}`;
   const types = [...new Set(dynos.filter((d) => d.type !== 'run').map((d) => d.type))]; // one-offs: oneOffText
@@ -122,7 +129,7 @@ export function psText(app: string, dynos: readonly DynoView[], now: number): st
     .map((type) => {
       const mine = dynos.filter((d) => d.type === type);
       const first = mine[0] as DynoView;
-      const lines = mine.map((d) => `${d.name}: ${d.state}${crashNote(d)} ${utc(d.updated_at)} (${ago(d.updated_at, now)})`);
+      const lines = mine.map((d) => `${d.name}: ${d.state}${crashNote(d)} ${utc(d.updated_at)} (${ago(d.updated_at, now)})${placeNote(d)}`);
       return [`=== ${type} (${first.size}): ${first.command} (${mine.length})`, ...lines].join('\n');
     })]
     .filter((block) => block !== '')
@@ -155,7 +162,7 @@ export function registerPs(program: Command, ctx: Ctx): void {
     .description("list an app's dynos and their state")
     .option(...APP_OPTION)
     .option('--json', 'output as JSON')
-    .addHelpText('after', '\nExample:\n  $ paas ps -a my-app\n  === web (standard-1x): npm start (2)\n  web.1: up 2026/11/24 20:01:02 (~ 3m ago)\n  web.2: up 2026/11/24 20:01:04 (~ 3m ago)')
+    .addHelpText('after', '\nExample:\n  $ paas ps -a my-app\n  === web (standard-1x): npm start (2)\n  web.1: up 2026/11/24 20:01:02 (~ 3m ago) v14 on host-1\n  web.2: up 2026/11/24 20:01:04 (~ 3m ago) v14 on host-1')
     .action(async (opts: { app?: string; json?: boolean }) => {
       const app = await resolveApp(ctx.cwd, opts.app);
       const client = await apiClient(ctx);

@@ -198,7 +198,9 @@ export class LogShipper {
       this.followed.set(e.id, f);
     }
     const at = e.timeNano ? isoMicro(new Date(Math.floor(e.timeNano / 1e6))) ?? nowMicro() : nowMicro();
-    const say = (line: string) => f.queue.offer({ at, source: 'paas', dyno: f.dyno, line }, Date.now());
+    const say = (line: string) => {
+      if (!f.queue.offer({ at, source: 'paas', dyno: f.dyno, line }, Date.now())) this.dropped++; // told in the L10 line like any other
+    };
     if (e.status === 'start') {
       say(f.started === 0 ? 'Starting process' : `Restarting (restart ${f.started})`);
       f.started++;

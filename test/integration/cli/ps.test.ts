@@ -73,7 +73,7 @@ describe('paas ps and ps:restart', () => {
     await h.store.put(h.store.keys.instance('psapp', a.id), { id: a.id, host: 'h1', app: 'psapp', release: 1, type: 'web', state: 'up', containerId: 'c', address: '127.0.0.1', port: 1, updatedAt: now });
     const res = await paas(['ps', '-a', 'psapp']);
     expect(res.code).toBe(0);
-    expect(res.out).toMatch(/^=== web \(standard-1x\): npm start \(1\)\nweb\.1: up \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \(~ 3m ago\)$/);
+    expect(res.out).toMatch(/^=== web \(standard-1x\): npm start \(1\)\nweb\.1: up \d{4}\/\d\d\/\d\d \d\d:\d\d:\d\d \(~ 3m ago\) v1 on h1$/);
     const json = JSON.parse((await paas(['ps', '-a', 'psapp', '--json'])).out) as { name: string; type: string; state: string }[];
     expect(json).toEqual([expect.objectContaining({ name: 'web.1', type: 'web', state: 'up', release: { version: 1 } })]);
   });

@@ -46,11 +46,11 @@ describe('ps output', () => {
     expect(text).toBe(
       [
         '=== web (standard-1x): npm start (2)',
-        'web.1: up 2026/11/24 20:01:02 (~ 3m ago)',
-        'web.2: starting 2026/11/24 20:04:00 (~ 2s ago)',
+        'web.1: up 2026/11/24 20:01:02 (~ 3m ago) v1 on h1',
+        'web.2: starting 2026/11/24 20:04:00 (~ 2s ago) v1 on h1',
         '',
         '=== worker (eco): node w.js (1)',
-        'worker.1: crashed 2026/11/22 20:04:02 (~ 2d ago)',
+        'worker.1: crashed 2026/11/22 20:04:02 (~ 2d ago) v1 on h1',
       ].join('\n'),
     );
     expect(psText('shop', [], now)).toBe('No dynos on shop');
@@ -59,9 +59,9 @@ describe('ps output', () => {
   it('shows the exit code and restarts of a dyno that exited', () => {
     const text = psText('shop', [dyno('web.1', { state: 'crashed', restarts: 3, exit_code: 1 }), dyno('web.2', { restarts: 1, exit_code: 137 }), dyno('web.3', { restarts: 0, exit_code: null })], now);
     expect(text.split('\n').slice(1)).toEqual([
-      'web.1: crashed (exit 1, 3 restarts) 2026/11/24 20:01:02 (~ 3m ago)',
-      'web.2: up (1 restart, last exit 137) 2026/11/24 20:01:02 (~ 3m ago)',
-      'web.3: up 2026/11/24 20:01:02 (~ 3m ago)',
+      'web.1: crashed (exit 1, 3 restarts) 2026/11/24 20:01:02 (~ 3m ago) v1 on h1',
+      'web.2: up (1 restart, last exit 137) 2026/11/24 20:01:02 (~ 3m ago) v1 on h1',
+      'web.3: up 2026/11/24 20:01:02 (~ 3m ago) v1 on h1',
     ]);
     expect(crashNote({ state: 'crashed', restarts: 0, exit_code: 3 })).toBe(' (exit 3)');
     expect(crashNote({ state: 'crashed' })).toBe('');
