@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpGet, must, waitFor } from '../support/run.js';
+import { CLI, httpGet, must, waitFor } from '../support/run.js';
 import { e2eUser, env, httpPort, signUp } from './user.js';
 
 // The README's promises as one story, lived by a new user of a platform
@@ -120,6 +121,33 @@ describe('the journey of a new user', () => {
     expect((await get('/')).body.toLowerCase()).toContain('maintenance');
     await ok(['maintenance:off']);
     await answers('/', 'hello v1');
+  });
+
+  it('logs --tail keeps streaming across a redeploy, from the old worker to the new one', async () => {
+    const tail = spawn(process.execPath, [CLI, 'logs', '--tail', '--ps', 'worker', '-n', '1'], {
+      cwd: appDir,
+      env: { ...process.env, PAAS_CONFIG_DIR: join(u.work, 'config'), PAAS_API_URL: undefined, PAAS_TOKEN: undefined },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    tail.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((resolve) => tail.on('close', (code) => resolve(code)));
+    const ticks = () => [...out.matchAll(/ app\[worker\.1\]: worker tick (\d+)$/gm)].map((m) => Number(m[1]));
+    try {
+      await waitFor('ticks of the running worker', 30_000, async () => (ticks().length >= 2 ? true : undefined));
+      const before = Math.max(...ticks());
+      await ok(['config:set', 'TAIL_TEST=1']); // a new release: new worker container, counting from 1 again
+      await waitFor('ticks of the new worker on the same tail', 90_000, async () => {
+        const t = ticks();
+        const restart = t.findIndex((n, i) => i > 0 && n < (t[i - 1] as number));
+        return restart > 0 && t.length - restart >= 2 ? true : undefined;
+      });
+      expect(Math.max(...ticks())).toBeGreaterThanOrEqual(before);
+      expect(tail.exitCode).toBeNull(); // still streaming
+    } finally {
+      tail.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
   });
 
   it('a second user cannot see the app', async () => {
