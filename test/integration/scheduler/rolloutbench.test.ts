@@ -55,7 +55,7 @@ describe('bench/rollout.js', () => {
       expect(out[`rollout_web${q}_ms_median`]).toBeGreaterThanOrEqual(out[`rollout_web${q}_ms_min`] as number);
       expect(out[`rollout_web${q}_ms_max`]).toBeGreaterThanOrEqual(out[`rollout_web${q}_ms_median`] as number);
     }
-    expect(r.stderr).toMatch(/rollout web=3: median \d+ ms/);
+    expect(r.stderr).toMatch(/rollout web=3: median \d+(\.\d+)? ms/);
     expect((await h.store.get<Formation>(h.store.keys.formation('benched')))?.web?.quantity).toBe(1);
     const config = await h.call('GET', '/apps/benched/config-vars', { token: h.adminToken });
     expect(config.body).toEqual({});
