@@ -7,18 +7,9 @@ import { resolveApp } from '../git.js';
 // hosts, hosts:info, hosts:tag (admins) over /hosts; apps:pool over
 // PATCH /apps/:app {pool}. Parsing and text in pure functions below.
 
-export interface HostView {
-  id: string;
-  address: string | null;
-  tags: Record<string, string>;
-  agent_tags: Record<string, string>;
-  tag_overrides: Record<string, string | null>;
-  capacity: { memory_mb: number; cpus: number } | null;
-  allocated: { memory_mb: number; cpu_shares: number; containers: number };
-  used: { memory_mb: number; cpus: number } | null;
-  registered_at: string | null;
-  state: 'up' | 'down';
-}
+/** The API's host view (a type only: the CLI still talks to the controller over HTTP). */
+export type { HostView } from '../../services/controller/hosts.js';
+import type { HostView } from '../../services/controller/hosts.js';
 
 interface AppPool {
   name: string;
