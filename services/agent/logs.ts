@@ -125,13 +125,18 @@ export class LogShipper {
       const info = await c.inspect();
       const raw = (await c.logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: sinceOf(f.cursor) as unknown as number })) as NodeJS.ReadableStream;
       f.stream = raw;
-      const take = lineReader((line) => this.take(f, line));
+      // Lines up to the cursor this follow started from were shipped by an
+      // earlier follow (a resumed one reads them again). Within one follow
+      // nothing is skipped: stdout and stderr are read apart, so their lines
+      // may arrive a little out of time order.
+      const from = f.cursor;
+      const take = lineReader((line) => this.take(f, line, from));
       if (info.Config.Tty) raw.on('data', (b: Buffer) => take(b));
       else {
         const out = new PassThrough();
         const err = new PassThrough();
         out.on('data', (b: Buffer) => take(b));
-        const takeErr = lineReader((line) => this.take(f, line));
+        const takeErr = lineReader((line) => this.take(f, line, from));
         err.on('data', (b: Buffer) => takeErr(b));
         this.o.docker.modem.demuxStream(raw, out, err);
       }
@@ -151,11 +156,11 @@ export class LogShipper {
   }
 
   /** One line from Docker: `<RFC3339Nano> <text>`. */
-  private take(f: Followed, raw: string): void {
+  private take(f: Followed, raw: string, from: string): void {
     const sp = raw.indexOf(' ');
     const ts = normNano(sp > 0 ? raw.slice(0, sp) : '');
-    if (!ts || ts <= f.cursor) return; // already shipped (a resumed follow)
-    f.cursor = ts;
+    if (!ts || ts <= from) return; // already shipped (a resumed follow)
+    if (ts > f.cursor) f.cursor = ts;
     this.cursorsDirty = true;
     const r: LogRecord = { at: isoMicro(ts) ?? nowMicro(), source: 'app', dyno: f.dyno, line: cleanLine(raw.slice(sp + 1)) };
     if (!f.queue.offer(r, Date.now())) this.dropped++;
