@@ -24,17 +24,9 @@ export interface DynoView {
   started_at?: string | null;
 }
 
-export interface FormationEntry {
-  type: string;
-  quantity: number;
-  size: string;
-}
-
-export interface SizeView {
-  name: string;
-  memory_mb: number;
-  cpu_shares: number;
-}
+/** The API's shapes (types only: the CLI talks to the controller over HTTP). */
+export type { FormationEntryView as FormationEntry, SizeView } from '../../services/controller/formation.js';
+import type { FormationEntryView as FormationEntry, SizeView } from '../../services/controller/formation.js';
 
 /** One update of ps:scale as the API takes it: quantity absolute (3) or relative ("+1", "-2"). */
 export interface ScaleUpdate {
