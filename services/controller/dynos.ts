@@ -1,9 +1,9 @@
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { bumpRestart, type RestartRecord, type RestartTarget } from '../core/restarts.js';
 import { SIZES } from '../core/sizes.js';
-import type { App, Assignment, Formation, Instance, InstanceState, Release } from '../core/types.js';
+import type { App, Assignment, Formation, Instance, InstanceState } from '../core/types.js';
 import type { Deps } from './deps.js';
-import { scalableTypes } from './formation.js';
+import { latestReleaseOf, scalableTypes } from './formation.js';
 
 // Dynos: the app's containers as the scheduler assigned them and the agents
 // report them; and restarts, which bump the app's restart generation so the
@@ -113,8 +113,7 @@ export function targetName(target: RestartTarget): string {
 export async function restartDynos(deps: Deps, app: App, target: RestartTarget): Promise<{ target: string; generation: number }> {
   const { store } = deps;
   if (target.kind !== 'all') {
-    const release = app.latestRelease > 0 ? await store.get<Release>(store.keys.release(app.name, app.latestRelease)) : undefined;
-    checkRestartTarget(target, await store.getFormation(app.name), scalableTypes(release));
+    checkRestartTarget(target, await store.getFormation(app.name), scalableTypes(await latestReleaseOf(deps, app)));
   }
   const key = store.keys.restart(app.name);
   for (let attempt = 0; attempt < 20; attempt++) {

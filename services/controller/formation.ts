@@ -117,7 +117,8 @@ function entryView(formation: Formation, type: string): FormationEntryView {
   return { type, quantity: e.quantity, size: e.size };
 }
 
-async function latestReleaseOf(deps: Deps, app: App): Promise<Release | undefined> {
+/** The app's latest release, from the app record already read (undefined before the first). */
+export async function latestReleaseOf(deps: Deps, app: App): Promise<Release | undefined> {
   return app.latestRelease > 0 ? deps.store.get<Release>(deps.store.keys.release(app.name, app.latestRelease)) : undefined;
 }
 

@@ -39,12 +39,10 @@ export function parseAppPatch(body: Record<string, unknown>): AppPatch {
 /** PATCH /apps/:app: a rename needs the owner (or an admin); maintenance any user who sees the app. */
 export async function patchApp(deps: Deps, user: User, name: string, patch: AppPatch): Promise<AppInfo> {
   const renaming = patch.name !== undefined && patch.name !== name;
-  const app = renaming ? await ownedApp(deps, user, name, 'rename it') : await visibleApp(deps, user, name);
+  const ownerAction = renaming ? 'rename it' : patch.pool !== undefined ? 'change its pool' : undefined;
+  const app = ownerAction ? await ownedApp(deps, user, name, ownerAction) : await visibleApp(deps, user, name);
   if (renaming) return infoOf(deps, await renameApp(deps.store, app.name, patch.name as string, patch.maintenance));
-  if (patch.pool !== undefined) {
-    await ownedApp(deps, user, name, 'change its pool');
-    return infoOf(deps, await setAppPool(deps.store, app.name, patch.pool, patch.maintenance));
-  }
+  if (patch.pool !== undefined) return infoOf(deps, await setAppPool(deps.store, app.name, patch.pool, patch.maintenance));
   if (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance) return infoOf(deps, app);
   return infoOf(deps, await setMaintenance(deps.store, app.name, patch.maintenance));
 }

@@ -17,6 +17,9 @@ export interface LogsConfig {
   drainCa?: string;
 }
 
+/** The limits when not configured (also LogService's, built without a config in tests). */
+export const LOG_DEFAULTS = { maxLines: 1500, maxBytesPerApp: 4 * 1024 * 1024, maxAppsLoaded: 64 } as const;
+
 function positive(env: Env, name: string, fallback: number): number {
   const n = int(env, name, fallback);
   if (n <= 0) throw new ConfigError(`${name} must be a positive integer`);
@@ -35,9 +38,9 @@ export function logsConfig(env: Env, stateDir: string): LogsConfig {
   }
   return {
     dir: str(env, 'PAAS_LOG_DIR', join(resolve(stateDir), 'logs', 'apps')),
-    maxLines: positive(env, 'PAAS_LOG_LINES', 1500),
-    maxBytesPerApp: positive(env, 'PAAS_LOG_APP_BYTES', 4 * 1024 * 1024),
-    maxAppsLoaded: positive(env, 'PAAS_LOG_APPS_IN_MEMORY', 64),
+    maxLines: positive(env, 'PAAS_LOG_LINES', LOG_DEFAULTS.maxLines),
+    maxBytesPerApp: positive(env, 'PAAS_LOG_APP_BYTES', LOG_DEFAULTS.maxBytesPerApp),
+    maxAppsLoaded: positive(env, 'PAAS_LOG_APPS_IN_MEMORY', LOG_DEFAULTS.maxAppsLoaded),
     ...(drainCa && { drainCa }),
   };
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../core/store.js';
-import type { LogsConfig } from './config.js';
+import { LOG_DEFAULTS, type LogsConfig } from './config.js';
 import { PlatformEvents } from './events.js';
 import { DrainForwarder } from './forward.js';
 import { SessionTable } from './sessions.js';
@@ -21,9 +21,9 @@ export class LogService {
   ) {
     this.store = new LogStore({
       ...(config.dir && { dir: config.dir }),
-      maxLines: config.maxLines ?? 1500,
-      maxBytesPerApp: config.maxBytesPerApp ?? 4 * 1024 * 1024,
-      maxAppsLoaded: config.maxAppsLoaded ?? 64,
+      maxLines: config.maxLines ?? LOG_DEFAULTS.maxLines,
+      maxBytesPerApp: config.maxBytesPerApp ?? LOG_DEFAULTS.maxBytesPerApp,
+      maxAppsLoaded: config.maxAppsLoaded ?? LOG_DEFAULTS.maxAppsLoaded,
       log,
     });
   }

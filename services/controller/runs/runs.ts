@@ -1,6 +1,6 @@
 import { conflict, invalid, notFound } from '../../core/errors.js';
 import { RUN_TYPE, resolveRunCommand, runName, type RunParams, type RunRequest } from '../../core/runs.js';
-import type { App, Assignment, Instance, InstanceState, Release, Route, User } from '../../core/types.js';
+import type { App, InstanceState, Release, Route, User } from '../../core/types.js';
 import { hashToken, newToken } from '../auth.js';
 import type { Deps } from '../deps.js';
 import { parseRestartTarget, restartDynos } from '../dynos.js';
@@ -97,19 +97,4 @@ export async function stopDyno(deps: Deps, app: App, dyno: string): Promise<{ ta
   const res = await store.etcd.if(key, 'Create', '>', 0).then(store.etcd.delete().key(key)).commit();
   if (!res.succeeded) throw notFound(`Couldn't find that dyno (${dyno.slice(0, 40)}).`);
   return { target: dyno, stopped: true };
-}
-
-/** The run requests of an app with the state their instances report (for tests and the dyno list). */
-export async function runsOf(deps: Deps, app: App): Promise<RunDynoView[]> {
-  const { store } = deps;
-  const [runs, assignments, instances] = await Promise.all([
-    store.list<RunRequest>(store.keys.runs(app.name)),
-    store.list<Assignment>(store.keys.assignments()),
-    store.list<Instance>(store.keys.instances(app.name)),
-  ]);
-  return runs.map((r) => {
-    const a = assignments.find((x) => x.app === r.app && x.id === `${r.app}.${r.name}.v${r.release}`);
-    const i = a && instances.find((x) => x.id === a.id && x.host === a.host);
-    return runView(r, null, i?.state ?? 'starting');
-  });
 }
