@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
@@ -82,7 +82,7 @@ async function fetchTarball(url: string, into: string, opts: FetchOptions): Prom
       const path = fileURLToPath(url);
       const st = await stat(path).catch(() => undefined);
       if (!st?.isFile()) throw new FetchError('no such file');
-      source = (await import('node:fs')).createReadStream(path);
+      source = createReadStream(path);
     } else {
       const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)]);
       const res = await fetch(url, { signal, redirect: 'follow' }).catch((err: Error) => {

@@ -97,12 +97,12 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
     if (!(await deps.docker.imageExists(image))) throw new BuildFailure(`the stack image ${image} is missing on this platform; ask its operator to run the set-up`);
   }
   const appInfo = await deps.controller.getApp(job.app);
-  await writeEnvDir(envDir, appInfo.release?.config ?? {});
+  const config = appInfo.release?.config ?? {};
+  await writeEnvDir(envDir, config);
   await mkdir(outDir, { recursive: true });
   await mkdir(cacheDir, { recursive: true });
   if (await syncCacheGeneration(cacheDir, appInfo.build_cache_generation ?? 0)) info(job.out, 'The build cache was cleared (builds:cache:clear); this build starts cold');
   await chownApp([appDir, envDir, outDir, cacheDir]);
-  const config = appInfo.release?.config ?? {};
   const plan = await planBuildpacks(s, { appBuildpacks: appInfo.buildpacks ?? [], config, dotBuildpacks: await readBuildFile(join(appDir, '.buildpacks')), out: job.out, signal: job.signal }).catch((err: Error) => {
     throw err.name === 'BuildpackFailure' ? new BuildFailure(err.message) : err;
   });

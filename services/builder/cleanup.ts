@@ -45,10 +45,6 @@ export interface KeepRules {
   activeBuilds: ReadonlySet<string>;
 }
 
-/** The images of the newest releases, walking back until `n` distinct images. Pure. */
-/** The images kept of an app's releases: the core rule the controller's rollback checks too. */
-export const recentImages = keptReleaseImages;
-
 export interface Removals {
   repos: string[];
   caches: string[];
@@ -65,7 +61,7 @@ export function cleanupPlan(local: LocalState, inventory: readonly InventoryEntr
   const apps = new Set(inventory.map((a) => a.name));
   // with keep rules, an app that reports its releases keeps only its recent images; others keep all
   const pruned = new Set(keep ? inventory.filter((a) => a.releases !== undefined).map((a) => a.name) : []);
-  const used = new Set(inventory.flatMap((a) => (keep && a.releases ? recentImages(a.releases, keep.releases) : a.images)));
+  const used = new Set(inventory.flatMap((a) => (keep && a.releases ? keptReleaseImages(a.releases, keep.releases) : a.images)));
   const images: string[] = [];
   for (const img of local.images) {
     if (apps.has(img.app) && (!pruned.has(img.app) || img.tags.length === 0)) continue;

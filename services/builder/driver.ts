@@ -51,14 +51,9 @@ done
 exit 0
 `;
 
+/** The failure message of an exit that buildpackFailure (buildpacks.ts) does not explain. */
 export function driverFailure(code: number): string {
   switch (code) {
-    case DRIVER_EXIT.noMatch:
-      return 'No default language could be detected for this app (a Node.js app needs a package.json)';
-    case DRIVER_EXIT.compileFailed:
-      return 'the buildpack could not compile the app (see the output above)';
-    case DRIVER_EXIT.releaseFailed:
-      return "the buildpack's bin/release failed";
     case 137:
       return 'the build was killed (out of memory, or cancelled)';
     default:

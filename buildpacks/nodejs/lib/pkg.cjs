@@ -1,19 +1,15 @@
 // node pkg.cjs PACKAGE_JSON QUERY [ARG]: small questions about package.json,
 // answered on stdout, for the shell scripts in bin/.
-//   engines-node              engines.node or nothing
-//   engines-npm               engines.npm or nothing
 //   has-script NAME           "yes" or "no"
-//   engines-satisfied VERSION exit 0 when VERSION's major matches a plain
-//                             "N", "N.x", ">=N" or "^N" range (else 1)
-//   package-manager           the packageManager field ("pnpm@9.1.0") or nothing
-//   deps-key                  the fields that choose what is installed, as
-//                             JSON (part of the node_modules cache key)
-//   summary [NPM_BIN]         all of the above that bin/compile needs, as
-//                             shell assignments for `eval` (one node start
-//                             instead of six): engines_node, engines_npm,
-//                             pm_field, deps_key, has_build, and stack_npm,
-//                             the version of the npm at NPM_BIN (from its
-//                             package.json, without starting npm)
+//   summary [NPM_BIN]         what bin/compile needs, as shell assignments
+//                             for `eval` (one node start instead of six):
+//                             engines_node, engines_npm, pm_field (the
+//                             packageManager field, "pnpm@9.1.0"), deps_key
+//                             (a hash of the fields that choose what is
+//                             installed: part of the node_modules cache key),
+//                             has_build, and stack_npm, the version of the
+//                             npm at NPM_BIN (from its package.json, without
+//                             starting npm)
 // and, with no PACKAGE_JSON (pass "-"):
 //   highest-version           the highest of the versions `npm view --json`
 //                             printed on stdin (a string or an array)
@@ -59,6 +55,11 @@ function depsKey() {
   return JSON.stringify(picked);
 }
 
+function hasScript(name) {
+  const s = pkg && pkg.scripts && pkg.scripts[name];
+  return typeof s === 'string' && s.trim() !== '' ? 'yes' : 'no';
+}
+
 const str = (v) => (typeof v === 'string' ? v : '');
 
 function compareVersions(a, b) {
@@ -69,47 +70,18 @@ function compareVersions(a, b) {
 }
 
 switch (query) {
-  case 'engines-node': {
-    const v = pkg && pkg.engines && pkg.engines.node;
-    process.stdout.write(typeof v === 'string' ? v : '');
-    break;
-  }
-  case 'engines-npm': {
-    const v = pkg && pkg.engines && pkg.engines.npm;
-    process.stdout.write(typeof v === 'string' ? v : '');
-    break;
-  }
   case 'has-script': {
-    const s = pkg && pkg.scripts && pkg.scripts[arg];
-    process.stdout.write(typeof s === 'string' && s.trim() !== '' ? 'yes' : 'no');
-    break;
-  }
-  case 'engines-satisfied': {
-    const want = String((pkg.engines && pkg.engines.node) || '').trim();
-    const major = Number(String(arg).replace(/^v/, '').split('.')[0]);
-    let m;
-    if ((m = /^\^?~?(\d+)(\.[\dx*]+)*$/.exec(want))) process.exit(Number(m[1]) === major ? 0 : 1);
-    if ((m = /^>=\s*(\d+)/.exec(want))) process.exit(major >= Number(m[1]) ? 0 : 1);
-    process.exit(0); // a range we do not judge
-  }
-  case 'package-manager': {
-    const v = pkg && pkg.packageManager;
-    process.stdout.write(typeof v === 'string' ? v.replace(/\+.*$/, '') : '');
-    break;
-  }
-  case 'deps-key': {
-    process.stdout.write(depsKey());
+    process.stdout.write(hasScript(arg));
     break;
   }
   case 'summary': {
     const engines = (pkg && typeof pkg.engines === 'object' && pkg.engines) || {};
-    const build = pkg && pkg.scripts && pkg.scripts.build;
     const vars = {
       engines_node: str(engines.node),
       engines_npm: str(engines.npm),
       pm_field: str(pkg && pkg.packageManager).replace(/\+.*$/, ''),
       deps_key: require('crypto').createHash('sha256').update(depsKey()).digest('hex'),
-      has_build: typeof build === 'string' && build.trim() !== '' ? 'yes' : 'no',
+      has_build: hasScript('build'),
       stack_npm: arg ? npmVersionAt(arg) : '',
     };
     for (const [k, v] of Object.entries(vars)) process.stdout.write(`${k}=${shellQuote(v)}\n`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupPlan, parseInventory, recentImages, type KeepRules, type LocalImage } from '../../../services/builder/cleanup.js';
+import { cleanupPlan, parseInventory, type KeepRules, type LocalImage } from '../../../services/builder/cleanup.js';
+import { keptReleaseImages } from '../../../services/core/images.js';
 import { isForkFailure, limitHit, limitMessage, nanoCpus } from '../../../services/builder/limits.js';
 import { BuildQueue } from '../../../services/builder/queue.js';
 import { chunkLines, PhaseTimer } from '../../../services/builder/records.js';
@@ -84,8 +85,8 @@ describe('keeping the last N release images', () => {
   ];
 
   it('walks releases newest first to N distinct images', () => {
-    expect(recentImages(releases, 2)).toEqual(['c/app-web:b3', 'c/app-web:b2']);
-    expect(recentImages([...releases].reverse(), 1)).toEqual(['c/app-web:b3']);
+    expect(keptReleaseImages(releases, 2)).toEqual(['c/app-web:b3', 'c/app-web:b2']);
+    expect(keptReleaseImages([...releases].reverse(), 1)).toEqual(['c/app-web:b3']);
   });
 
   it('removes older images of an app, not those in use or of a build in progress', () => {
