@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { sizeByName } from '../services/core/sizes.js';
-import { Placer, placeAll, POLICIES, type HostRoom, type Placement, type PlacementRequest, type PolicyName } from '../services/scheduler/place.js';
+import { Placer, placeAll, POLICIES, SHARES_PER_CPU, type HostRoom, type Placement, type PlacementRequest, type PolicyName } from '../services/scheduler/place.js';
 
 // Placement benchmark: speed (10,000 containers onto 1,000 hosts of mixed
 // sizes and tags, a full placement per policy) and quality (the spread of
@@ -107,7 +107,7 @@ function speedWorkload(rand: () => number, count: number): PlacementRequest[] {
  */
 function qualityWorkload(rand: () => number, hosts: readonly HostRoom[], fill: number, mix: 'sizes' | 'cpu-memory'): PlacementRequest[] {
   const memCap = hosts.reduce((s, h) => s + h.memoryMb, 0);
-  const cpuCap = hosts.reduce((s, h) => s + h.cpus * 1024, 0);
+  const cpuCap = hosts.reduce((s, h) => s + h.cpus * SHARES_PER_CPU, 0);
   const classes: (readonly [readonly [Kind, number, number], number])[] =
     mix === 'sizes'
       ? [
@@ -177,7 +177,7 @@ function spread(hosts: readonly HostRoom[], requests: readonly PlacementRequest[
     cpu.set(p.host, cpu.get(p.host)! + r.cpuShares);
   });
   const mu = hosts.map((h) => mem.get(h.id)! / h.memoryMb);
-  const cu = hosts.map((h) => cpu.get(h.id)! / (h.cpus * 1024));
+  const cu = hosts.map((h) => cpu.get(h.id)! / (h.cpus * SHARES_PER_CPU));
   const mx = mu.map((m, i) => Math.max(m, cu[i]!));
   return {
     cvMem: round(cv(mu)),

@@ -1,8 +1,8 @@
 import { generationOf, type RestartRecord } from '../core/restarts.js';
-import { DEFAULT_SIZE, SIZES, type Size } from '../core/sizes.js';
+import { DEFAULT_SIZE, sizeOrDefault, type Size } from '../core/sizes.js';
 import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route } from '../core/types.js';
 import { Placer, type HostRoom, type PolicyName } from './place.js';
-import { isRunAssignment, planRuns, type RunInput } from './runs.js';
+import { exitedInstance, isRunAssignment, planRuns, type RunInput } from './runs.js';
 import { DEFAULT_ROLLOUT_TIMEOUT_MS, RELEASE_TYPE, fateOf, releasePhaseFailure, rolloutFailure, rolloutStart, type ReleaseStatus, type RolloutItem } from './rollout.js';
 
 // The scheduler's decisions: desired state (latest release + formation) and
@@ -81,10 +81,6 @@ export function assignmentId(app: string, type: string, index: number, release: 
   return generation > 0 ? `${id}.g${generation}` : id;
 }
 
-function sizeOf(name: string | undefined): Size {
-  return SIZES.find((s) => s.name === (name ?? '').toLowerCase()) ?? (SIZES.find((s) => s.name === DEFAULT_SIZE) as Size);
-}
-
 /** Process types and quantities to run: the formation, web=1 when it does not say. */
 function quantities(formation: Formation): [string, { quantity: number; size: string }][] {
   const f: Formation = { web: { quantity: 1, size: DEFAULT_SIZE }, ...formation };
@@ -115,7 +111,7 @@ export function desiredFor(app: AppInput, now: number, kept: ReadonlyMap<string,
   for (const [type, entry] of quantities(app.formation)) {
     const command = r.processTypes[type];
     if (command === undefined) continue;
-    const size = sizeOf(entry.size);
+    const size = sizeOrDefault(entry.size);
     for (let index = 1; index <= Math.max(0, Math.floor(entry.quantity)); index++) {
       out.push({
         id: sizedId(assignmentId(app.name, type, index, r.version, generationOf(app.restart, type, index)), size, kept),
@@ -142,7 +138,7 @@ export function releasePhaseAssignment(app: AppInput, now: number): Omit<Assignm
   const r = app.release;
   const command = r?.processTypes[RELEASE_TYPE];
   if (!r || !r.image || command === undefined) return [];
-  const size = sizeOf(app.formation[RELEASE_TYPE]?.size);
+  const size = sizeOrDefault(app.formation[RELEASE_TYPE]?.size);
   const id = assignmentId(app.name, RELEASE_TYPE, 1, r.version);
   const env = { ...r.config };
   return [{ id, app: app.name, release: r.version, type: RELEASE_TYPE, index: 1, image: r.image, command, env, port: APP_PORT, memoryMb: size.memoryMb, cpuShares: size.cpuShares, createdAt: new Date(now).toISOString(), oneOff: true }];
@@ -185,8 +181,7 @@ export function plan(input: PlanInput): Plan {
   // While its release phase runs, a release is only its one-off container.
   const keptById = new Map(kept.map((a) => [a.id, a]));
   const desiredOf = new Map(apps.map((app) => [app.name, fates.get(app.name)?.phase ? releasePhaseAssignment(app, input.now) : desiredFor(app, input.now, keptById)]));
-  const keptIds = new Set(kept.map((a) => a.id));
-  const fresh = apps.flatMap((app) => (desiredOf.get(app.name) ?? []).filter((d) => !keptIds.has(d.id)).map((d) => ({ ...d, requiredTags: app.pool })));
+  const fresh = apps.flatMap((app) => (desiredOf.get(app.name) ?? []).filter((d) => !keptById.has(d.id)).map((d) => ({ ...d, requiredTags: app.pool })));
   const placements = new Placer(input.hosts, kept, input.policy).placeAll(fresh);
   const placementOf = new Map(fresh.map((d, i) => [d.id, placements[i]!]));
   for (const app of apps) {
@@ -248,7 +243,7 @@ export function plan(input: PlanInput): Plan {
     const moved = !stored || !sameList(stored.upstreams, upstreams) || (stored.release ?? 0) !== release;
     if (moved || !sameList(stored.domains ?? [], domains) || (stored.maintenance ?? false) !== maintenance) {
       // updatedAt dates the upstreams (the drain delay counts from it): a change of domains or maintenance keeps it.
-      const updatedAt = moved ? new Date(input.now).toISOString() : stored.updatedAt;
+      const updatedAt = moved ? at : stored.updatedAt;
       out.routes.push({ app: app.name, upstreams, release, ...(domains.length > 0 && { domains }), ...(maintenance && { maintenance }), updatedAt });
     }
 
@@ -271,13 +266,12 @@ export function plan(input: PlanInput): Plan {
       out.remove.push({ host: a.host, id: a.id });
     }
   }
-  planRuns(input, kept, out, APP_PORT);
+  planRuns(input, kept, instanceOf, out, APP_PORT);
   return out;
 
   /** The one-off of a release phase: its result is recorded and it is removed; unplaced too long, the release fails. */
   function releasePhase(app: string, release: LatestRelease, one: Assignment | undefined, unplaced: string | undefined): void {
-    const inst = one && instanceOf.get(`${app}/${one.id}`);
-    const done = inst && inst.host === one.host && (inst.state === 'succeeded' || inst.state === 'failed') ? inst : undefined;
+    const done = one && exitedInstance(instanceOf, one);
     if (one && done) {
       const failed = done.state === 'failed';
       out.statuses.push({ app, version: release.version, status: failed ? 'failed' : 'released', ...(failed && { reason: releasePhaseFailure(done) }), at });

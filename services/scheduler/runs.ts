@@ -1,5 +1,5 @@
 import { RUN_TYPE, runDeadline, runIndex, type RunRequest } from '../core/runs.js';
-import { DEFAULT_SIZE, SIZES, type Size } from '../core/sizes.js';
+import { sizeOrDefault } from '../core/sizes.js';
 import type { Assignment, Instance } from '../core/types.js';
 import { Placer } from './place.js';
 import type { LatestRelease, Plan, PlanInput } from './plan.js';
@@ -21,18 +21,20 @@ export function isRunAssignment(a: Pick<Assignment, 'type' | 'oneOff'>): boolean
   return a.oneOff === true && a.type === RUN_TYPE;
 }
 
+/** The instance of a one-off assignment (a run or the release phase) once it has exited on the host it is assigned to. */
+export function exitedInstance(instanceOf: ReadonlyMap<string, Instance>, a: Pick<Assignment, 'app' | 'id' | 'host'>): Instance | undefined {
+  const inst = instanceOf.get(`${a.app}/${a.id}`);
+  return inst && inst.host === a.host && (inst.state === 'succeeded' || inst.state === 'failed') ? inst : undefined;
+}
+
 /** `<app>.run.1234.v<release>` */
 export function runAssignmentId(r: Pick<RunRequest, 'app' | 'name' | 'release'>): string {
   return `${r.app}.${r.name}.v${r.release}`;
 }
 
-function sizeOf(name: string): Size {
-  return SIZES.find((s) => s.name === name) ?? (SIZES.find((s) => s.name === DEFAULT_SIZE) as Size);
-}
-
 /** The one-off assignment of a run request, without host. */
 export function runAssignment(r: RunRequest, release: LatestRelease, port: number, now: number): Omit<Assignment, 'host'> {
-  const size = sizeOf(r.size);
+  const size = sizeOrDefault(r.size);
   return {
     id: runAssignmentId(r),
     app: r.app,
@@ -54,14 +56,14 @@ export function runAssignment(r: RunRequest, release: LatestRelease, port: numbe
 /**
  * Adds to `out` what the run requests need: assignments to put, run
  * assignments to remove, requests to delete (out.deleteRuns). `kept`: the
- * assignments on live hosts of existing apps (plan.ts removes the others).
+ * assignments on live hosts of existing apps (plan.ts removes the others);
+ * `instanceOf`: the instances by `<app>/<id>`.
  */
-export function planRuns(input: PlanInput, kept: readonly Assignment[], out: Plan, port: number): void {
+export function planRuns(input: PlanInput, kept: readonly Assignment[], instanceOf: ReadonlyMap<string, Instance>, out: Plan, port: number): void {
   const runs = input.runs ?? [];
   const apps = new Map(input.apps.map((a) => [a.name, a]));
   const all = new Map(input.assignments.filter(isRunAssignment).map((a) => [a.id, a]));
   const keptRuns = new Map(kept.filter(isRunAssignment).map((a) => [a.id, a]));
-  const instanceOf = new Map(input.instances.map((i) => [`${i.app}/${i.id}`, i]));
   const wanted = new Set<string>();
   const deleteRuns: { app: string; name: string }[] = [];
   let placer: Placer | undefined;
@@ -82,8 +84,7 @@ export function planRuns(input: PlanInput, kept: readonly Assignment[], out: Pla
       continue;
     }
     if (a) {
-      const inst: Instance | undefined = instanceOf.get(`${a.app}/${a.id}`);
-      if (inst && inst.host === a.host && (inst.state === 'succeeded' || inst.state === 'failed')) {
+      if (exitedInstance(instanceOf, a)) {
         end(r, a);
         continue;
       }

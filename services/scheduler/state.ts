@@ -10,7 +10,6 @@ import { loadRuns, runDeletes } from './runstate.js';
 // The scheduler's two edges with etcd: read a consistent snapshot into the
 // planner's plain input, and write a plan back, fenced by leadership.
 
-/** Host CPU capacity placement counts, as a multiple of its CPUs, unless told (PAAS_SCHEDULER_CPU_OVERCOMMIT). */
 /** CPU shares are weights (Docker applies them only under contention), so a host counts cpus × 16 for placement: sixteen standard-1x dynos per core, as shared hosts do. */
 export const DEFAULT_CPU_OVERCOMMIT = 16;
 /** Memory limits are hard: by default a host holds containers whose limits add up to its memory, no more. */
@@ -29,18 +28,20 @@ export async function loadPlanInput(
     return res.kvs.map((kv) => JSON.parse(kv.value.toString()) as T);
   };
   const appRecords = first.kvs.map((kv) => JSON.parse(kv.value.toString()) as App);
-  const [hosts, assignments, instances, routes, tagKvs, statusRecords] = await Promise.all([
+  const [hosts, assignments, instances, routes, tagKvs, statusRecords, domainRecords, runs] = await Promise.all([
     range<Host>(k.hosts()),
     range<Assignment>(k.assignments()),
     range<Instance>(k.instances()),
     range<Route>(k.routes()),
     store.etcd.getAll().prefix(k.allHostTags()).revision(rev).exec(),
     range<ReleaseStatusRecord>(k.releaseStatuses()),
+    range<Domain>(k.domains()),
+    loadRuns(store, rev, latestRelease), // `paas run` (runs.ts)
   ]);
   const statusOf = new Map(statusRecords.map((s) => [`${s.app}/${s.version}`, s]));
   const overrides = new Map(tagKvs.kvs.map((kv) => [kv.key.toString().slice(k.allHostTags().length), JSON.parse(kv.value.toString()) as HostTagOverride]));
   const domainsOf = new Map<string, string[]>();
-  for (const d of await range<Domain>(k.domains())) domainsOf.set(d.app, [...(domainsOf.get(d.app) ?? []), d.hostname]);
+  for (const d of domainRecords) domainsOf.set(d.app, [...(domainsOf.get(d.app) ?? []), d.hostname]);
   const apps = await Promise.all(
     appRecords.map(async (a): Promise<AppInput> => {
       const [release, formation, restart] = await Promise.all([
@@ -86,7 +87,7 @@ export async function loadPlanInput(
     instances,
     routes,
     ...(opts.rolloutTimeoutMs !== undefined && { rolloutTimeoutMs: opts.rolloutTimeoutMs }),
-    runs: await loadRuns(store, rev, latestRelease), // `paas run` (runs.ts)
+    runs,
   };
 }
 
