@@ -255,10 +255,9 @@ class Agent {
     t.probe = probe;
     const deadline = Date.now() + config.healthTimeoutMs;
     const hc = a.healthcheck;
-    const host = `${a.app}.${config.domain ?? 'localhost'}`;
     void (
       hc
-        ? waitForHttp({ address: config.hostAddress, port: s.hostPort, path: hc.path, host, timeoutMs: (hc.timeoutS ?? 5) * 1000, ...(hc.attempts && { attempts: hc.attempts }), deadline, signal: probe.signal })
+        ? waitForHttp({ ...this.httpTarget(a, hc, s.hostPort), ...(hc.attempts && { attempts: hc.attempts }), deadline, signal: probe.signal })
         : waitForPort({ address: config.hostAddress, port: s.hostPort, deadline, signal: probe.signal })
     )
       .then(async (ok) => {
@@ -322,8 +321,13 @@ class Agent {
     const { config } = this.deps;
     const hc = a.healthcheck;
     if (!hc) return tcpAccepts(config.hostAddress, port);
-    const host = `${a.app}.${config.domain ?? 'localhost'}`;
-    return (await httpCheck({ address: config.hostAddress, port, path: hc.path, host, timeoutMs: (hc.timeoutS ?? 5) * 1000 })) === 'ok';
+    return (await httpCheck(this.httpTarget(a, hc, port))) === 'ok';
+  }
+
+  /** What one HTTP health check of the container asks: its path, with the app's Host header, within the release's timeout. */
+  private httpTarget(a: Assignment, hc: NonNullable<Assignment['healthcheck']>, port: number) {
+    const { config } = this.deps;
+    return { address: config.hostAddress, port, path: hc.path, host: `${a.app}.${config.domain ?? 'localhost'}`, timeoutMs: (hc.timeoutS ?? 5) * 1000 };
   }
 
   /** Writes the instance record under the host lease, if it changed. */

@@ -36,13 +36,18 @@ export interface ContainerStats {
   memory_stats?: { usage?: number; stats?: Record<string, number> };
 }
 
+/** Docker's `label` filter for containers carrying all of these labels. */
+export function labelFilter(labels: Record<string, string>): string[] {
+  return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
+}
+
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
 export class DockerRuntime implements Runtime {
   constructor(private readonly docker: Docker) {}
 
   async list(labels: Record<string, string>): Promise<ContainerRef[]> {
-    const cs = await this.docker.listContainers({ all: true, filters: { label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) } });
+    const cs = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
     return cs.map((c) => ({ id: c.Id, labels: c.Labels, running: c.State === 'running', created: c.Created }));
   }
 
@@ -100,7 +105,7 @@ export class DockerRuntime implements Runtime {
 
   async watchExits(labels: Record<string, string>, onExit: () => void): Promise<() => void> {
     const stream = (await this.docker.getEvents({
-      filters: { type: ['container'], event: ['die'], label: Object.entries(labels).map(([k, v]) => `${k}=${v}`) },
+      filters: { type: ['container'], event: ['die'], label: labelFilter(labels) },
     })) as NodeJS.ReadableStream & { destroy?: () => void };
     stream.on('data', onExit);
     stream.on('error', () => undefined);

@@ -25,7 +25,6 @@ export class FloodQueue {
   droppedSince = '';
   /** Every line dropped, for the benchmark. */
   droppedTotal = 0;
-  accepted = 0;
 
   constructor(
     private readonly limits: FloodLimits,
@@ -39,7 +38,7 @@ export class FloodQueue {
   offer(r: LogRecord, now: number): boolean {
     this.tokens = Math.min(this.limits.burst, this.tokens + ((now - this.last) / 1000) * this.limits.rate);
     this.last = now;
-    const size = r.line.length + 64;
+    const size = sizeOf(r);
     if (this.tokens < 1 || this.queue.length >= this.limits.maxLines || this.bytes + size > this.limits.maxBytes) {
       if (this.dropped === 0) this.droppedSince = r.at;
       this.dropped++;
@@ -49,7 +48,6 @@ export class FloodQueue {
     this.tokens -= 1;
     this.queue.push(r);
     this.bytes += size;
-    this.accepted++;
     return true;
   }
 
@@ -59,20 +57,25 @@ export class FloodQueue {
     const r: LogRecord = { at, source: 'paas', dyno, line: l10Line(this.dropped, this.droppedSince) };
     this.dropped = 0;
     this.queue.push(r);
-    this.bytes += r.line.length + 64;
+    this.bytes += sizeOf(r);
     return r;
   }
 
   /** Takes up to n queued records. */
   take(n: number): LogRecord[] {
     const out = this.queue.splice(0, n);
-    for (const r of out) this.bytes -= r.line.length + 64;
+    for (const r of out) this.bytes -= sizeOf(r);
     return out;
   }
 
   get length(): number {
     return this.queue.length;
   }
+}
+
+/** What a queued record counts against maxBytes: its text and an allowance for its fields. */
+function sizeOf(r: LogRecord): number {
+  return r.line.length + 64;
 }
 
 /** `Error L10 (output buffer overflow): 12345 messages dropped since 2026-11-24T22:00:00.123456+00:00.` */

@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from '../core/logger.js';
 import { cleanLine, dynoOf, isoMicro, nowMicro, type IngestRecord, type LogRecord } from '../core/logs.js';
+import { labelFilter } from './docker.js';
 import { DEFAULT_FLOOD, FloodQueue, type FloodLimits } from './flood.js';
 import { LABEL } from './spec.js';
 
@@ -97,24 +98,30 @@ export class LogShipper {
   private async scan(): Promise<void> {
     if (this.stopped) return;
     try {
-      const filters = { label: Object.entries(this.o.labels).map(([k, v]) => `${k}=${v}`) };
-      const list = await this.o.docker.listContainers({ all: true, filters });
+      const list = await this.o.docker.listContainers({ all: true, filters: { label: labelFilter(this.o.labels) } });
       const seen = new Set<string>();
       for (const c of list) {
         seen.add(c.Id);
-        const app = c.Labels[LABEL.app];
-        if (!app) continue;
-        let f = this.followed.get(c.Id);
-        if (!f) {
-          f = { app, dyno: dynoOf(app, c.Labels[LABEL.assignment] ?? '', c.Labels[LABEL.type] ?? ''), queue: new FloodQueue(this.flood, Date.now()), cursor: this.initial[c.Id] ?? '', done: false, started: 0 };
-          this.followed.set(c.Id, f);
-        }
+        const f = this.entry(c.Id, c.Labels, this.initial[c.Id] ?? '');
+        if (!f) continue;
         if (!f.stream && (c.State === 'running' || !f.done)) void this.follow(c.Id, f);
       }
       for (const [id, f] of this.followed) if (!seen.has(id) && !f.stream && f.queue.length === 0) this.followed.delete(id);
     } catch (err) {
       this.o.log.warn({ err }, 'cannot list containers for logs');
     }
+  }
+
+  /** The container's entry, made on first sight from its labels; undefined for a container of no app. */
+  private entry(id: string, labels: Record<string, string>, cursor: string): Followed | undefined {
+    const app = labels[LABEL.app];
+    if (!app) return undefined;
+    let f = this.followed.get(id);
+    if (!f) {
+      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', labels[LABEL.type] ?? ''), queue: new FloodQueue(this.flood, Date.now()), cursor, done: false, started: 0 };
+      this.followed.set(id, f);
+    }
+    return f;
   }
 
   private async follow(id: string, f: Followed): Promise<void> {
@@ -140,11 +147,7 @@ export class LogShipper {
         err.on('data', (b: Buffer) => takeErr(b));
         this.o.docker.modem.demuxStream(raw, out, err);
       }
-      await new Promise<void>((resolve) => {
-        raw.on('end', resolve);
-        raw.on('close', resolve);
-        raw.on('error', resolve);
-      });
+      await ended(raw);
       const after = await c.inspect().catch(() => undefined);
       f.done = !after?.State.Running;
     } catch (err) {
@@ -170,16 +173,12 @@ export class LogShipper {
   private async watchEvents(): Promise<void> {
     while (!this.stopped) {
       try {
-        const filters = { type: ['container'], event: ['start', 'die', 'kill'], label: Object.entries(this.o.labels).map(([k, v]) => `${k}=${v}`) };
+        const filters = { type: ['container'], event: ['start', 'die', 'kill'], label: labelFilter(this.o.labels) };
         const s = await this.o.docker.getEvents({ filters: filters as unknown as string });
         this.events = s;
         const read = lineReader((line) => this.onEvent(line));
         s.on('data', (b: Buffer) => read(b));
-        await new Promise<void>((resolve) => {
-          s.on('end', resolve);
-          s.on('close', resolve);
-          s.on('error', resolve);
-        });
+        await ended(s);
       } catch (err) {
         this.o.log.warn({ err }, 'cannot watch Docker events for logs');
       }
@@ -195,13 +194,8 @@ export class LogShipper {
       return;
     }
     const attrs = e.Actor?.Attributes ?? {};
-    const app = attrs[LABEL.app];
-    if (!app || !e.id) return;
-    let f = this.followed.get(e.id);
-    if (!f) {
-      f = { app, dyno: dynoOf(app, attrs[LABEL.assignment] ?? '', attrs[LABEL.type] ?? ''), queue: new FloodQueue(this.flood, Date.now()), cursor: '', done: false, started: 0 };
-      this.followed.set(e.id, f);
-    }
+    const f = e.id ? this.entry(e.id, attrs, '') : undefined;
+    if (!f) return;
     const at = e.timeNano ? isoMicro(new Date(Math.floor(e.timeNano / 1e6))) ?? nowMicro() : nowMicro();
     const say = (line: string) => {
       if (!f.queue.offer({ at, source: 'paas', dyno: f.dyno, line }, Date.now())) this.dropped++; // told in the L10 line like any other
@@ -274,6 +268,15 @@ export class LogShipper {
       this.o.log.warn({ err }, 'cannot save log cursors');
     }
   }
+}
+
+/** Resolves when the stream ends, closes or fails. */
+function ended(s: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve) => {
+    s.on('end', resolve);
+    s.on('close', resolve);
+    s.on('error', () => resolve());
+  });
 }
 
 /** Calls onLine for each complete line of the chunks it is given (a partial line waits for the rest; one over 64 KiB is cut). */

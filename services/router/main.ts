@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import { createLogger } from '../core/logger.js';
 import { LogBatcher } from '../core/logpost.js';
-import { isoMicro } from '../core/logs.js';
+import { isoMicro, nowMicro } from '../core/logs.js';
 import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
-import { AccessLogTail, RecentRequests, routerLine } from './access.js';
+import { AccessLogTail, routerLine } from './access.js';
 import { loadConfig } from './config.js';
 import { HttpUpstreamControl } from './control.js';
 import { NginxCli } from './nginx.js';
@@ -37,14 +37,12 @@ runService('router', async () => {
 
   // The access log (JSON lines, written by nginx) followed from its end: each
   // request to an app becomes a `router` line of its log (`paas logs`).
-  const recent = new RecentRequests();
   const lines = config.internalToken ? new LogBatcher({ apiUrl: config.apiUrl, internalToken: config.internalToken, log }) : undefined;
   if (!lines) log.warn('PAAS_INTERNAL_TOKEN not set: router lines do not reach app logs');
   const accessLog = new AccessLogTail(join(config.nginxDir, 'logs', 'access.log'), {
     fromEnd: true,
     onRecord: (r) => {
-      recent.add(r);
-      if (r.app) lines?.offer({ app: r.app, at: isoMicro(r.at) ?? isoMicro(new Date()) ?? r.at, source: 'router', dyno: 'router', line: routerLine(r) });
+      if (r.app) lines?.offer({ app: r.app, at: isoMicro(r.at) ?? nowMicro(), source: 'router', dyno: 'router', line: routerLine(r) });
     },
     onError: (err) => log.warn({ err }, 'cannot read the access log'),
   });

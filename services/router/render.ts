@@ -113,18 +113,6 @@ function errorPages(names: readonly PageName[]): string {
     .join('');
 }
 
-/** Valid, sorted, unique app names, and the reason each other one was dropped. */
-export function partitionApps(apps: readonly string[]): { apps: string[]; rejected: Rejected[] } {
-  const ok = new Set<string>();
-  const rejected: Rejected[] = [];
-  for (const app of apps) {
-    if (typeof app !== 'string' || !isAppName(app)) {
-      rejected.push({ app: String(app), reason: 'not a valid app name' });
-    } else ok.add(app);
-  }
-  return { apps: [...ok].sort(), rejected };
-}
-
 /**
  * Valid sites, sorted by app, each app once with its valid custom domains
  * sorted; a domain is dropped (and reported) when invalid, when it is
