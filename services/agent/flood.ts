@@ -1,4 +1,4 @@
-import type { LogRecord } from '../core/logs.js';
+import { l10Line, type LogRecord } from '../core/logs.js';
 
 // Flood control of one container's log lines, pure: a token bucket (`rate`
 // lines per second, `burst` at once) and a bounded queue (`maxLines`,
@@ -78,13 +78,5 @@ function sizeOf(r: LogRecord): number {
   return r.line.length + 64;
 }
 
-/** `Error L10 (output buffer overflow): 12345 messages dropped since 2026-11-24T22:00:00.123456+00:00.` */
-export function l10Line(count: number, since: string): string {
-  return `Error L10 (output buffer overflow): ${count} messages dropped since ${since.replace(/Z$/, '+00:00')}.`;
-}
-
-/** Parses the L10 line back (the benchmark counts drops from it). */
-export function parseL10(line: string): number | undefined {
-  const m = /Error L10 \(output buffer overflow\): (\d+) messages dropped/.exec(line);
-  return m ? Number(m[1]) : undefined;
-}
+// The L10 line itself is core's: the controller's drains tell their drops the same way.
+export { l10Line, parseL10 } from '../core/logs.js';

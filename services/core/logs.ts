@@ -124,3 +124,14 @@ export function dynoOf(app: string, assignmentId: string, type: string): string 
   const m = /^([a-z0-9_-]+)\.(\d+)(?:\.|$)/i.exec(rest);
   return m ? `${m[1]}.${m[2]}`.toLowerCase() : (type || 'run').toLowerCase();
 }
+
+/** `Error L10 (output buffer overflow): 12345 messages dropped since 2026-11-24T22:00:00.123456+00:00.` */
+export function l10Line(count: number, since: string): string {
+  return `Error L10 (output buffer overflow): ${count} messages dropped since ${since.replace(/Z$/, '+00:00')}.`;
+}
+
+/** Parses the L10 line back (the benchmark counts drops from it). */
+export function parseL10(line: string): number | undefined {
+  const m = /Error L10 \(output buffer overflow\): (\d+) messages dropped/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}

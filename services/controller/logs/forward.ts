@@ -2,7 +2,7 @@ import { request as httpsRequest } from 'node:https';
 import { connect as netConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import type { Logger } from '../../core/logger.js';
-import { nowMicro, type LogRecord } from '../../core/logs.js';
+import { l10Line, nowMicro, type LogRecord } from '../../core/logs.js';
 import type { Store } from '../../core/store.js';
 import type { LogDrain } from './drains.js';
 import type { LogStore } from './store.js';
@@ -59,7 +59,7 @@ class Drain {
         continue;
       }
       if (this.dropped > 0) {
-        const note: LogRecord = { at: nowMicro(), source: 'paas', dyno: 'logplex', line: `Error L10 (output buffer overflow): ${this.dropped} messages dropped since ${this.droppedSince.replace(/Z$/, '+00:00')}.` };
+        const note: LogRecord = { at: nowMicro(), source: 'paas', dyno: 'logplex', line: l10Line(this.dropped, this.droppedSince) };
         this.queue.push(octetFrame(syslogMessage(note, this.drain.token)));
         this.dropped = 0;
       }
