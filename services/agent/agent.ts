@@ -47,6 +47,8 @@ interface Tracked {
   app: string;
   containerId: string;
   port: number;
+  /** Its address on the Docker network while it runs (Instance.bridge). */
+  bridge?: string;
   state: InstanceState;
   probe?: AbortController;
   /** Restarts, last exit, start time: reported in the instance (backoff.ts). */
@@ -239,7 +241,7 @@ class Agent {
     }
     const s = await runtime.inspect(containerId, a.port);
     const startedAt = dockerTime(s.startedAt);
-    const t: Tracked = { app: a.app, containerId, port: s.hostPort ?? 0, state: 'starting', history: { ...history, ...(startedAt && { startedAt }) } };
+    const t: Tracked = { app: a.app, containerId, port: s.hostPort ?? 0, ...(s.bridge && { bridge: s.bridge }), state: 'starting', history: { ...history, ...(startedAt && { startedAt }) } };
     this.tracked.get(a.id)?.probe?.abort();
     this.tracked.set(a.id, t);
     await this.report(a, t);
@@ -291,7 +293,7 @@ class Agent {
       const ok = !listens(a) || (s.hostPort ? await this.answers(a, s.hostPort) : false);
       if (!ok) return this.startAndProbe(a, c.id, history); // start is a no-op on a running container; probes again
       const startedAt = dockerTime(s.startedAt);
-      const adopted: Tracked = { app: a.app, containerId: c.id, port: s.hostPort ?? 0, state: 'up', history: { ...history, ...(startedAt && { startedAt }) } };
+      const adopted: Tracked = { app: a.app, containerId: c.id, port: s.hostPort ?? 0, ...(s.bridge && { bridge: s.bridge }), state: 'up', history: { ...history, ...(startedAt && { startedAt }) } };
       this.tracked.set(a.id, adopted);
       this.log.info({ assignment: a.id, container: c.id }, 'adopted running container');
       return this.report(a, adopted);
@@ -331,11 +333,11 @@ class Agent {
   }
 
   /** Writes the instance record under the host lease, if it changed. */
-  private async report(a: Assignment, t: Pick<Tracked, 'app' | 'containerId' | 'port' | 'state' | 'history'>): Promise<void> {
+  private async report(a: Assignment, t: Pick<Tracked, 'app' | 'containerId' | 'port' | 'bridge' | 'state' | 'history'>): Promise<void> {
     const lease = this.registration.lease();
     if (!lease) return;
     const { config, store } = this.deps;
-    const body = { id: a.id, host: config.hostId, app: a.app, release: a.release, type: a.type, state: t.state, containerId: t.containerId, address: config.hostAddress, port: t.port, ...t.history };
+    const body = { id: a.id, host: config.hostId, app: a.app, release: a.release, type: a.type, state: t.state, containerId: t.containerId, address: config.hostAddress, port: t.port, ...(t.bridge && { bridge: t.bridge }), ...t.history };
     const json = JSON.stringify(body);
     if (this.written.get(a.id) === json) return;
     const instance: Instance = { ...body, updatedAt: new Date().toISOString() };

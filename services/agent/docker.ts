@@ -13,6 +13,8 @@ export interface ContainerState {
   startedAt: string;
   /** Host port published for `containerPort`/tcp, once running. */
   hostPort?: number;
+  /** "ip:containerPort" on its Docker network, once running (reachable from this host only). */
+  bridge?: string;
 }
 
 export interface Runtime {
@@ -75,6 +77,8 @@ export class DockerRuntime implements Runtime {
       startedAt: info.State.StartedAt,
     };
     if (binding?.HostPort) state.hostPort = Number(binding.HostPort);
+    const ip = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
+    if (info.State.Running && ip) state.bridge = `${ip}:${containerPort}`;
     return state;
   }
 

@@ -124,6 +124,8 @@ export interface Instance {
   /** Where the router reaches it: host address and published port. */
   address: string;
   port: number;
+  /** "ip:port" of the container on its Docker network: reachable from its own host only (a router there skips Docker's port proxy). */
+  bridge?: string;
   updatedAt: string;
   /** Times the agent has started this container again after it exited or failed its health check. */
   restarts?: number;
@@ -136,11 +138,20 @@ export interface Instance {
   startedAt?: string;
 }
 
+export interface RouteDyno {
+  upstream: string;
+  dyno: string;
+  host: string;
+  bridge?: string;
+}
+
 /** Written by the scheduler under /routes/<app>: what the router renders. */
 export interface Route {
   app: string;
   /** host:port of the healthy web containers to send traffic to. */
   upstreams: string[];
+  /** Each upstream's dyno (web.1), host, and its bridge address (see Instance.bridge): a router on that host uses the bridge address. */
+  dynos?: RouteDyno[];
   /** The release those containers run (0 or absent: none). The builder waits for it after a push. */
   release?: number;
   /** The app's custom domains (besides <app>.<domain>), copied by the scheduler from /domains/. */

@@ -106,9 +106,13 @@ function quoted(s: string): string {
   return JSON.stringify(s);
 }
 
-/** Heroku's router line: `at=info method=GET path="/" host=... request_id=... fwd="..." dyno=... connect=1ms service=5ms status=200 bytes=12 protocol=http`. */
-export function routerLine(r: AccessRecord): string {
+/**
+ * Heroku's router line: `at=info method=GET path="/" host=... request_id=... fwd="..." dyno=web.1 connect=1ms service=5ms status=200 bytes=12 protocol=http`.
+ * `dynoOf` names the container at an upstream address (the address itself when it cannot).
+ */
+export function routerLine(r: AccessRecord, dynoOf: (upstream: string) => string | undefined = () => undefined): string {
   const error = r.status >= 500 && r.upstreamStatus !== r.status;
+  const upstream = r.upstreams[r.upstreams.length - 1];
   const parts = [
     `at=${error ? 'error' : 'info'}`,
     `method=${r.method}`,
@@ -116,7 +120,7 @@ export function routerLine(r: AccessRecord): string {
     `host=${r.host}`,
     `request_id=${r.requestId}`,
     `fwd=${quoted(r.client)}`,
-    `dyno=${r.upstreams[r.upstreams.length - 1] ?? ''}`,
+    `dyno=${upstream === undefined ? '' : (dynoOf(upstream) ?? upstream)}`,
     `connect=${r.connectMs ?? 0}ms`,
     `service=${r.serviceMs ?? r.durationMs}ms`,
     `status=${r.status}`,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE, isDomain, listenAddress } from './render.js';
@@ -19,6 +20,8 @@ export interface RouterConfig extends CommonConfig {
   resyncMs: number;
   /** The largest request body nginx accepts, in MiB (413 above). */
   maxBodyMb: number;
+  /** The host it runs on, named as its agent names it (PAAS_HOST_ID, the machine's host name by default): containers there are reached at their bridge addresses. */
+  hostId: string;
   /** Where router lines go (POST /internal/logs): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no router lines in `paas logs`. */
   apiUrl: string;
   internalToken?: string;
@@ -56,6 +59,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     nginxModulesInclude: str(env, 'PAAS_NGINX_MODULES_INCLUDE', DEFAULT_MODULES_INCLUDE),
     resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
     maxBodyMb,
+    hostId: str(env, 'PAAS_HOST_ID', hostname()),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),
   });

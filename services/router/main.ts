@@ -33,6 +33,7 @@ runService('router', async () => {
       maxBodyMb: config.maxBodyMb,
     },
     resyncMs: config.resyncMs,
+    hostId: config.hostId,
   });
 
   // The access log (JSON lines, written by nginx) followed from its end: each
@@ -42,7 +43,7 @@ runService('router', async () => {
   const accessLog = new AccessLogTail(join(config.nginxDir, 'logs', 'access.log'), {
     fromEnd: true,
     onRecord: (r) => {
-      if (r.app) lines?.offer({ app: r.app, at: isoMicro(r.at) ?? nowMicro(), source: 'router', dyno: 'router', line: routerLine(r) });
+      if (r.app) lines?.offer({ app: r.app, at: isoMicro(r.at) ?? nowMicro(), source: 'router', dyno: 'router', line: routerLine(r, (u) => router.dynoOf(r.app, u)) });
     },
     onError: (err) => log.warn({ err }, 'cannot read the access log'),
   });

@@ -15,6 +15,8 @@ export function isUpstream(s: string): boolean {
   return isIP(m[2] as string) === 6;
 }
 
+const DYNO = /^[a-z0-9][a-z0-9_-]{0,62}\.[0-9]{1,6}$/;
+
 export interface InvalidUpstream {
   app: string;
   upstream: string;
@@ -23,24 +25,42 @@ export interface InvalidUpstream {
 export interface Desired {
   /** app -> valid upstreams, sorted and unique. */
   upstreams: Map<string, string[]>;
+  /** app -> upstream as nginx holds it -> its dyno name (web.1), for router lines. */
+  dynos: Map<string, Map<string, string>>;
   invalid: InvalidUpstream[];
 }
 
-/** What nginx should hold for these routes. App names are validated by the renderer. */
-export function desiredUpstreams(routes: readonly Route[]): Desired {
+/**
+ * What nginx should hold for these routes. A container on the router's own
+ * host (`hostId`) is reached at its bridge address, skipping Docker's port
+ * proxy; any other at its published address. App names are validated by the
+ * renderer.
+ */
+export function desiredUpstreams(routes: readonly Route[], hostId?: string): Desired {
   const upstreams = new Map<string, string[]>();
+  const dynos = new Map<string, Map<string, string>>();
   const invalid: InvalidUpstream[] = [];
   for (const route of routes) {
     if (typeof route?.app !== 'string') continue;
     const list = Array.isArray(route.upstreams) ? route.upstreams : [];
+    const details = new Map((Array.isArray(route.dynos) ? route.dynos : []).filter((d) => typeof d?.upstream === 'string').map((d) => [d.upstream, d]));
     const ok = new Set(upstreams.get(route.app) ?? []);
+    const names = dynos.get(route.app) ?? new Map<string, string>();
     for (const u of list) {
-      if (typeof u === 'string' && isUpstream(u)) ok.add(u);
-      else invalid.push({ app: route.app, upstream: String(u) });
+      if (typeof u !== 'string' || !isUpstream(u)) {
+        invalid.push({ app: route.app, upstream: String(u) });
+        continue;
+      }
+      const d = details.get(u);
+      const local = hostId !== undefined && d?.host === hostId && typeof d.bridge === 'string' && isUpstream(d.bridge);
+      const held = local ? (d.bridge as string) : u;
+      ok.add(held);
+      if (typeof d?.dyno === 'string' && DYNO.test(d.dyno)) names.set(held, d.dyno);
     }
     upstreams.set(route.app, [...ok].sort());
+    dynos.set(route.app, names);
   }
-  return { upstreams, invalid };
+  return { upstreams, dynos, invalid };
 }
 
 export interface UpstreamChanges {

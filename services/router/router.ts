@@ -34,6 +34,8 @@ export interface RouterDeps {
   settings: Omit<NginxModel, 'apps'>;
   /** A periodic pass that restarts nginx if it died; also the longest retry delay. */
   resyncMs: number;
+  /** The host the router runs on (an agent's PAAS_HOST_ID): its containers are reached at their bridge addresses. */
+  hostId?: string;
 }
 
 export class Router {
@@ -45,6 +47,9 @@ export class Router {
   /** The master we last talked to, and what its shared dict holds. */
   private knownPid: number | undefined;
   private held = new Map<string, string[]>();
+  /** Dyno names by app and upstream, of this pass and the one before (a drained container still logs its last requests). */
+  private dynos = new Map<string, Map<string, string>>();
+  private dynosBefore = new Map<string, Map<string, string>>();
   private lastReport = '';
 
   private busy: Promise<void> | undefined;
@@ -80,6 +85,11 @@ export class Router {
     this.busy = this.loop().finally(() => (this.busy = undefined));
   }
 
+  /** The dyno (web.1) at an upstream address of an app, as nginx's access log names it. */
+  dynoOf(app: string, upstream: string): string | undefined {
+    return this.dynos.get(app)?.get(upstream) ?? this.dynosBefore.get(app)?.get(upstream);
+  }
+
   /** Resolves when no pass is running (a pass triggered meanwhile included). */
   async settled(): Promise<void> {
     while (this.busy) await this.busy;
@@ -105,7 +115,9 @@ export class Router {
   async reconcile(): Promise<void> {
     const { nginx, control, log } = this.deps;
     const routes = await this.deps.table.routes();
-    const desired = desiredUpstreams(routes);
+    const desired = desiredUpstreams(routes, this.deps.hostId);
+    this.dynosBefore = this.dynos;
+    this.dynos = desired.dynos;
     const rendered = renderNginx({ ...this.deps.settings, apps: sitesOf(routes) });
     this.report(rendered.rejected, desired.invalid);
 

@@ -1,6 +1,6 @@
 import { generationOf, type RestartRecord } from '../core/restarts.js';
 import { DEFAULT_SIZE, sizeOrDefault, type Size } from '../core/sizes.js';
-import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route } from '../core/types.js';
+import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route, RouteDyno } from '../core/types.js';
 import { Placer, type HostRoom, type PolicyName } from './place.js';
 import { exitedInstance, isRunAssignment, planRuns, type RunInput } from './runs.js';
 import { DEFAULT_ROLLOUT_TIMEOUT_MS, RELEASE_TYPE, fateOf, releasePhaseFailure, rolloutFailure, rolloutStart, type ReleaseStatus, type RolloutItem } from './rollout.js';
@@ -153,6 +153,18 @@ function running(app: AppInput): AppInput {
 
 const upstreamOf = (i: Instance) => `${i.address}:${i.port}`;
 
+/** The route's dyno details of its instances, in upstream order (one per upstream). */
+function routeDynos(chosen: readonly Instance[], assignments: readonly Assignment[]): RouteDyno[] {
+  const byId = new Map(assignments.map((a) => [a.id, a]));
+  const out = new Map<string, RouteDyno>();
+  for (const i of chosen) {
+    const a = byId.get(i.id);
+    const upstream = upstreamOf(i);
+    out.set(upstream, { upstream, dyno: a ? `${a.type}.${a.index}` : i.type, host: i.host, ...(i.bridge && { bridge: i.bridge }) });
+  }
+  return [...out.values()].sort((x, y) => (x.upstream < y.upstream ? -1 : x.upstream > y.upstream ? 1 : 0));
+}
+
 export function plan(input: PlanInput): Plan {
   const out: Plan = { put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] };
   const timeoutMs = input.rolloutTimeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
@@ -236,15 +248,17 @@ export function plan(input: PlanInput): Plan {
     const routedRelease = webUpOld.some((i) => i.release === serving) ? serving : webUpOld.reduce((max, i) => Math.max(max, i.release), 0);
     const chosen = allUp('web') || webUpOld.length === 0 ? webUpNew : [...webUpOld, ...webUpNew].filter((i) => i.release === routedRelease);
     const upstreams = [...new Set(chosen.map(upstreamOf))].sort();
+    const dynos = routeDynos(chosen, [...current, ...surplus]);
     const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
     const stored = routeOf.get(app.name);
     const domains = [...new Set(app.domains ?? [])].sort();
     const maintenance = app.maintenance === true;
     const moved = !stored || !sameList(stored.upstreams, upstreams) || (stored.release ?? 0) !== release;
-    if (moved || !sameList(stored.domains ?? [], domains) || (stored.maintenance ?? false) !== maintenance) {
-      // updatedAt dates the upstreams (the drain delay counts from it): a change of domains or maintenance keeps it.
+    const sameDynos = JSON.stringify(stored?.dynos ?? []) === JSON.stringify(dynos);
+    if (moved || !sameDynos || !sameList(stored.domains ?? [], domains) || (stored.maintenance ?? false) !== maintenance) {
+      // updatedAt dates the upstreams (the drain delay counts from it): a change of domains, maintenance or dyno details keeps it.
       const updatedAt = moved ? at : stored.updatedAt;
-      out.routes.push({ app: app.name, upstreams, release, ...(domains.length > 0 && { domains }), ...(maintenance && { maintenance }), updatedAt });
+      out.routes.push({ app: app.name, upstreams, ...(dynos.length > 0 && { dynos }), release, ...(domains.length > 0 && { domains }), ...(maintenance && { maintenance }), updatedAt });
     }
 
     // Surplus containers go once their replacements are up (scale-down of

@@ -91,7 +91,7 @@ describe('the journey of a new user', () => {
     await waitFor('app, router and paas lines in the log', 30_000, async () => {
       const out = await ok(['logs', '-n', '1500']);
       const has = (re: RegExp) => re.test(out);
-      return has(/ app\[worker\.1\]: worker tick \d+$/m) && has(/ app\[web\.\d\]: /m) && has(/ router: at=info method=GET path="\/" /m) && has(/ paas\[api\]: /m)
+      return has(/ app\[worker\.1\]: worker tick \d+$/m) && has(/ app\[web\.\d\]: /m) && has(/ router: at=info method=GET path="\/" .* dyno=web\.\d /m) && has(/ paas\[api\]: /m)
         ? true
         : undefined;
     });

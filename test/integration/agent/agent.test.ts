@@ -64,6 +64,9 @@ describe('agent', () => {
     const inst = await upInstance();
     expect(inst).toMatchObject({ host: hostId, app: 'shop', release: 1, type: 'web', address: '127.0.0.1' });
     expect(await httpBody(`${inst.address}:${inst.port}`)).toBe('v1 web.1');
+    // Its bridge address answers too, from this host (the router here uses it).
+    expect(inst.bridge).toMatch(/^\d+\.\d+\.\d+\.\d+:5000$/);
+    expect(await httpBody(inst.bridge as string)).toBe('v1 web.1');
 
     const info = await docker.getContainer(inst.containerId).inspect();
     expect(info.Name).toBe(`/${cluster}-shop.web.1.v1`);
@@ -91,6 +94,7 @@ describe('agent', () => {
     });
     const after = await upInstance();
     expect(after.containerId).toBe(before.containerId);
+    expect(after.bridge).toBe(before.bridge);
     expect((await containersOf(cluster)).length).toBe(1);
   });
 
@@ -119,6 +123,7 @@ describe('agent', () => {
     await w.cancel();
     const after = await upInstance();
     expect(after.containerId).toBe(before.containerId);
+    expect(after.bridge).toBe(before.bridge);
     expect(await httpBody(`${after.address}:${after.port}`)).toBe('v1 web.1');
   });
 

@@ -120,6 +120,8 @@ export interface RouterHarness {
   httpPort: number;
   /** The apps' domain: an app answers at <app>.<domain>. */
   domain: string;
+  /** The host the router says it runs on (containers there are reached at their bridge address). */
+  hostId: string;
   /** The running router, stopped by stop() (a test that replaces it sets this). */
   router: Router | undefined;
   /** A new router over the same etcd, nginx and control port, not started. */
@@ -137,6 +139,7 @@ export async function startRouter(name: string): Promise<RouterHarness> {
   const nginx = new NginxCli('nginx', `${tmp.dir}/nginx`);
   const control = new HttpUpstreamControl(await freePort());
   const domain = 'apps.test';
+  const hostId = 'router-host';
   const log = createLogger('router-test', 'silent');
   const h: RouterHarness = {
     store,
@@ -144,9 +147,10 @@ export async function startRouter(name: string): Promise<RouterHarness> {
     control,
     httpPort,
     domain,
+    hostId,
     router: undefined,
     makeRouter: () =>
-      new Router({ table: storeRouteTable(store), nginx, control, log, settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir }, resyncMs: 200 }),
+      new Router({ table: storeRouteTable(store), nginx, control, log, settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir }, resyncMs: 200, hostId }),
     async stop() {
       await h.router?.stop();
       await nginx.stop();

@@ -3,7 +3,7 @@ import type { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
 import type { HttpUpstreamControl } from '../../../services/router/control.js';
 import type { NginxCli } from '../../../services/router/nginx.js';
-import { bodyOf, childPids, eventually, get, startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
+import { bodyOf, childPids, eventually, freePort, get, startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
 
 // The whole router wired to the real etcd and a real nginx of its own.
 
@@ -61,6 +61,19 @@ describe('router service', () => {
     expect(bodyOf(await answer('blog'))).toBe('two');
     expect((await nginx.readConfig()) ?? '').not.toContain('evil');
     await store.delete(`${store.keys.routes()}evil`);
+  });
+
+  it('reaches a container on its own host at its bridge address, one elsewhere at its published address, and names their dynos', async () => {
+    const published = `127.0.0.1:${await freePort()}`; // nothing listens there
+    const route = (host: string): Route => ({ app: 'near', upstreams: [published], dynos: [{ upstream: published, dyno: 'web.1', host, bridge: one.address }], updatedAt: new Date().toISOString() });
+    await store.put(store.keys.route('near'), route(h.hostId));
+    expect(bodyOf(await until('near', (x) => x.status === 200, 'near to answer at its bridge address'))).toBe('one');
+    expect((await control.list()).get('near')).toEqual([one.address]);
+    expect(h.router?.dynoOf('near', one.address)).toBe('web.1');
+    await store.put(store.keys.route('near'), route('another-host'));
+    await eventually(async () => ((await control.list()).get('near')?.[0] === published ? true : undefined), 'near reached at its published address');
+    expect(h.router?.dynoOf('near', published)).toBe('web.1');
+    await store.delete(store.keys.route('near'));
   });
 
   it('answers 404 once the route is removed, and drops its upstreams', async () => {

@@ -75,6 +75,12 @@ describe('routerLine', () => {
     expect(routerLine(r)).toBe('at=info method=GET path="/cart?id=1" host=shop.localhost request_id=abc123 fwd="192.0.2.7" dyno=10.0.0.2:5000 connect=1ms service=14ms status=200 bytes=512 protocol=http');
   });
 
+  it('names the dyno when the router knows the upstream\'s', () => {
+    const r = parseAccessLine(line()) as AccessRecord;
+    expect(routerLine(r, (u) => (u === '10.0.0.2:5000' ? 'web.2' : undefined))).toContain(' dyno=web.2 ');
+    expect(routerLine(r, () => undefined)).toContain(' dyno=10.0.0.2:5000 ');
+  });
+
   it('marks the router\'s own 5xx as an error, not the app\'s', () => {
     expect(routerLine(parseAccessLine(line({ status: '502', upstream_status: '502' })) as AccessRecord)).toMatch(/^at=info /);
     expect(routerLine(parseAccessLine(line({ status: '502', upstream_status: '' })) as AccessRecord)).toMatch(/^at=error /);

@@ -25,6 +25,41 @@ describe('desiredUpstreams', () => {
   });
 });
 
+describe('desiredUpstreams on a host', () => {
+  const shop = {
+    app: 'shop',
+    upstreams: ['10.0.0.1:32001', '10.0.0.2:32002', '10.0.0.1:32003'],
+    dynos: [
+      { upstream: '10.0.0.1:32001', dyno: 'web.1', host: 'h1', bridge: '172.17.0.4:5000' },
+      { upstream: '10.0.0.2:32002', dyno: 'web.2', host: 'h2', bridge: '172.17.0.4:5000' },
+      { upstream: '10.0.0.1:32003', dyno: 'web.3', host: 'h1', bridge: 'not an address' },
+    ],
+    updatedAt: '2024-01-01T00:00:00Z',
+  };
+
+  it('reaches containers on its own host at their bridge address, the others at their published address', () => {
+    const d = desiredUpstreams([shop], 'h1');
+    expect(d.upstreams.get('shop')).toEqual(['10.0.0.1:32003', '10.0.0.2:32002', '172.17.0.4:5000']);
+    expect(d.dynos.get('shop')).toEqual(
+      new Map([
+        ['172.17.0.4:5000', 'web.1'],
+        ['10.0.0.2:32002', 'web.2'],
+        ['10.0.0.1:32003', 'web.3'],
+      ]),
+    );
+  });
+
+  it('uses published addresses only when it has no host, or the route no dyno details', () => {
+    expect(desiredUpstreams([shop]).upstreams.get('shop')).toEqual(['10.0.0.1:32001', '10.0.0.1:32003', '10.0.0.2:32002']);
+    expect(desiredUpstreams([route('shop', ['10.0.0.1:32001'])], 'h1').upstreams.get('shop')).toEqual(['10.0.0.1:32001']);
+  });
+
+  it('drops dyno names that are not type.index', () => {
+    const odd = { ...shop, dynos: [{ upstream: '10.0.0.1:32001', dyno: 'web.1 status=500', host: 'h9' }] };
+    expect(desiredUpstreams([odd], 'h1').dynos.get('shop')).toEqual(new Map());
+  });
+});
+
 describe('upstreamChanges', () => {
   it('sets changed and missing apps, removes apps that are gone, leaves equal ones alone', () => {
     const desired = new Map([

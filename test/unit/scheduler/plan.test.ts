@@ -260,3 +260,27 @@ describe('plan: scale and delete', () => {
     expect(assignmentId('my-app', 'worker_2', 1, 1)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
   });
 });
+
+describe('plan: dyno details in routes', () => {
+  it('names each upstream\'s dyno, host and bridge address, and rewrites the route when a bridge address appears, keeping updatedAt', () => {
+    let i = input({ apps: [app('shop', 1, { web: 2 })] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v1', 'shop.web.2.v1'], 'up');
+    const first = plan(i);
+    const route = first.routes[0];
+    expect(route?.dynos).toEqual(
+      [
+        { upstream: upstream(i, 'shop.web.1.v1'), dyno: 'web.1', host: 'h1' },
+        { upstream: upstream(i, 'shop.web.2.v1'), dyno: 'web.2', host: 'h1' },
+      ].sort((a, b) => a.upstream.localeCompare(b.upstream)),
+    );
+    i = applied(i, first);
+    expect(plan({ ...i, now: T0 + 60_000 }).routes).toEqual([]);
+
+    i = report(i, ['shop.web.1.v1'], 'up', { bridge: '172.17.0.9:5000' });
+    const again = plan({ ...i, now: T0 + 60_000 }).routes[0];
+    expect(again?.upstreams).toEqual(route?.upstreams);
+    expect(again?.updatedAt).toBe(route?.updatedAt);
+    expect(again?.dynos?.find((d) => d.dyno === 'web.1')).toEqual({ upstream: upstream(i, 'shop.web.1.v1'), dyno: 'web.1', host: 'h1', bridge: '172.17.0.9:5000' });
+  });
+});
