@@ -1,27 +1,39 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { parseFlags, percentile, round, startLoad, type LoadResult, type Target } from './load.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { parseFlags, percentile, round } from './load.js';
+import { parseWrk, type WrkResult } from './wrk.js';
 
 // Router overhead: requests per second and p50/p99 latency through the
-// router against the same container directly, same load (C kept-alive
-// connections for D seconds each, after a short warm-up), in one run.
+// router against the same container directly, same load (wrk: C kept-alive
+// connections for D seconds, after a short warm-up), in one run.
 //
 //   node dist/bench/overhead.js --router http://127.0.0.1:80/ --host app.localhost \
-//     --direct http://172.17.0.5:5000/ [--concurrency 16] [--duration 10] [--warmup 2] [--rounds 2]
+//     --direct http://172.17.0.5:5000/ [--published http://127.0.0.1:32768/] \
+//     [--concurrency 16] [--duration 10] [--warmup 2] [--rounds 3]
 //
-// The two targets are measured alternately (`--rounds` times each) so drift
-// on a shared machine hits both. Prints one JSON object with flat keys on
-// stdout, a summary on stderr.
+// --direct is the container's own address (no proxy at all); --published,
+// when given, its port published by Docker (what a client on the host reaches
+// without the router, through Docker's port proxy). The targets are measured
+// in turn, `--rounds` times each, so drift on a shared machine hits all.
+// The load generator is wrk (C, one thread): a generator written in Node
+// takes a whole core of a small machine, and the comparison would measure
+// the fight for CPU between it and the router rather than the router.
+// Prints one JSON object with flat keys on stdout, a summary on stderr.
 
-const USAGE = 'usage: node dist/bench/overhead.js --router URL [--host HOST] --direct URL [--concurrency C] [--duration S] [--warmup S] [--rounds N]';
+const USAGE =
+  'usage: node dist/bench/overhead.js --router URL [--host HOST] --direct URL [--published URL] [--concurrency C] [--duration S] [--warmup S] [--rounds N]';
+
+const run = promisify(execFile);
 
 interface Options {
-  router: Target;
-  direct: Target;
+  targets: Array<{ name: TargetName; url: string; host?: string }>;
   concurrency: number;
   durationS: number;
   warmupS: number;
   rounds: number;
 }
+
+type TargetName = 'direct' | 'published' | 'router';
 
 function positive(value: string | undefined, name: string, fallback: number): number {
   if (value === undefined) return fallback;
@@ -31,72 +43,60 @@ function positive(value: string | undefined, name: string, fallback: number): nu
 }
 
 function parseOverheadArgs(argv: readonly string[]): Options {
-  const f = parseFlags(argv, ['router', 'host', 'direct', 'concurrency', 'duration', 'warmup', 'rounds']);
+  const f = parseFlags(argv, ['router', 'host', 'direct', 'published', 'concurrency', 'duration', 'warmup', 'rounds']);
   const one = (k: string) => f.get(k)?.at(-1);
   const router = one('router');
   const direct = one('direct');
   if (!router || !direct) throw new Error(USAGE);
   const host = one('host');
+  const published = one('published');
+  for (const u of [router, direct, published]) if (u !== undefined) new URL(u); // throws on a bad URL
   return {
-    router: { url: new URL(router), ...(host ? { host } : {}) },
-    direct: { url: new URL(direct) },
+    targets: [{ name: 'direct', url: direct }, ...(published ? [{ name: 'published' as const, url: published }] : []), { name: 'router', url: router, ...(host ? { host } : {}) }],
     concurrency: Math.round(positive(one('concurrency'), 'concurrency', 16)),
     durationS: positive(one('duration'), 'duration', 10),
     warmupS: positive(one('warmup'), 'warmup', 2),
-    rounds: Math.round(positive(one('rounds'), 'rounds', 2)),
+    rounds: Math.round(positive(one('rounds'), 'rounds', 3)),
   };
 }
 
-async function measure(target: Target, o: Options): Promise<{ result: LoadResult; seconds: number }> {
-  const warm = startLoad(target, { keepAlive: true, concurrency: o.concurrency });
-  await sleep(o.warmupS * 1000);
-  await warm.stop();
-  const t0 = Date.now();
-  const load = startLoad(target, { keepAlive: true, concurrency: o.concurrency, recordLatency: true });
-  await sleep(o.durationS * 1000);
-  const result = await load.stop();
-  return { result, seconds: (Date.now() - t0) / 1000 };
-}
-
-function merge(a: LoadResult | undefined, b: LoadResult): LoadResult {
-  if (!a) return b;
-  return { requests: a.requests + b.requests, ok: a.ok + b.ok, failed: a.failed + b.failed, statuses: {}, errors: {}, latenciesMs: a.latenciesMs.concat(b.latenciesMs) };
+async function wrk(t: Options['targets'][number], concurrency: number, seconds: number): Promise<WrkResult> {
+  const args = ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', ...(t.host ? ['-H', `Host: ${t.host}`] : []), t.url];
+  try {
+    const { stdout } = await run('wrk', args, { timeout: (seconds + 30) * 1000 });
+    return parseWrk(stdout);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed (Debian: apt-get install wrk; scripts/bench installs it)');
+    throw err;
+  }
 }
 
 async function main(): Promise<void> {
   const o = parseOverheadArgs(process.argv.slice(2));
-  const total: Record<'direct' | 'router', { result?: LoadResult; seconds: number }> = { direct: { seconds: 0 }, router: { seconds: 0 } };
+  const runs = new Map<TargetName, WrkResult[]>(o.targets.map((t) => [t.name, []]));
   for (let i = 0; i < o.rounds; i++) {
-    for (const name of ['direct', 'router'] as const) {
-      const m = await measure(o[name], o);
-      total[name] = { result: merge(total[name].result, m.result), seconds: total[name].seconds + m.seconds };
-      process.stderr.write(`round ${i + 1} ${name}: ${round(m.result.requests / m.seconds, 0)} req/s, ${m.result.failed} failed\n`);
+    for (const t of o.targets) {
+      await wrk(t, o.concurrency, o.warmupS);
+      const r = await wrk(t, o.concurrency, o.durationS);
+      runs.get(t.name)?.push(r);
+      process.stderr.write(`round ${i + 1} ${t.name}: ${round(r.rps, 0)} req/s, p50 ${r.p50Ms} ms, ${r.failed} failed\n`);
     }
   }
-  const stats = (name: 'direct' | 'router') => {
-    const { result, seconds } = total[name];
-    const r = result as LoadResult;
-    return { rps: r.requests / seconds, p50: percentile(r.latenciesMs, 50), p99: percentile(r.latenciesMs, 99), failed: r.failed, requests: r.requests };
-  };
-  const d = stats('direct');
-  const r = stats('router');
-  const out = {
-    concurrency: o.concurrency,
-    duration_s: o.durationS,
-    rounds: o.rounds,
-    direct_rps: round(d.rps, 0),
-    direct_p50_ms: round(d.p50),
-    direct_p99_ms: round(d.p99),
-    direct_requests: d.requests,
-    direct_failed: d.failed,
-    router_rps: round(r.rps, 0),
-    router_p50_ms: round(r.p50),
-    router_p99_ms: round(r.p99),
-    router_requests: r.requests,
-    router_failed: r.failed,
-    throughput_ratio: round(r.rps / d.rps, 3),
-  };
-  process.stderr.write(`router ${out.router_rps} req/s (p50 ${out.router_p50_ms} ms, p99 ${out.router_p99_ms} ms) vs direct ${out.direct_rps} req/s (p50 ${out.direct_p50_ms} ms, p99 ${out.direct_p99_ms} ms): ratio ${out.throughput_ratio}\n`);
+  const out: Record<string, number | string> = { generator: 'wrk', concurrency: o.concurrency, duration_s: o.durationS, rounds: o.rounds };
+  const rps: Partial<Record<TargetName, number>> = {};
+  for (const [name, list] of runs) {
+    const requests = list.reduce((s, r) => s + r.requests, 0);
+    rps[name] = requests / list.reduce((s, r) => s + r.seconds, 0);
+    out[`${name}_rps`] = round(rps[name] as number, 0);
+    out[`${name}_p50_ms`] = round(percentile(list.map((r) => r.p50Ms), 50));
+    out[`${name}_p99_ms`] = round(percentile(list.map((r) => r.p99Ms), 50));
+    out[`${name}_requests`] = requests;
+    out[`${name}_failed`] = list.reduce((s, r) => s + r.failed, 0);
+  }
+  out.throughput_ratio = round((rps.router as number) / (rps.direct as number), 3);
+  if (rps.published !== undefined) out.published_ratio = round((rps.router as number) / rps.published, 3);
+  const line = (name: TargetName) => `${name} ${out[`${name}_rps`]} req/s (p50 ${out[`${name}_p50_ms`]} ms, p99 ${out[`${name}_p99_ms`]} ms)`;
+  process.stderr.write(`${[...runs.keys()].map(line).join(', ')}: router / direct ${out.throughput_ratio}${rps.published !== undefined ? `, router / published ${out.published_ratio}` : ''}\n`);
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
