@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from '../core/logger.js';
-import { cleanLine, dynoOf, isoMicro, nowMicro, type IngestRecord, type LogRecord } from '../core/logs.js';
+import { cleanLine, dynoOf, exitStateLine, isoMicro, nowMicro, type IngestRecord, type LogRecord } from '../core/logs.js';
 import { labelFilter } from './docker.js';
 import { DEFAULT_FLOOD, FloodQueue, type FloodLimits } from './flood.js';
 import { LABEL } from './spec.js';
@@ -35,6 +35,8 @@ const BATCH = 2000;
 interface Followed {
   app: string;
   dyno: string;
+  /** Its process type (web, worker, run, release...). */
+  type: string;
   queue: FloodQueue;
   stream?: NodeJS.ReadableStream;
   /** Docker's timestamp (RFC 3339, 9 fraction digits) of the last line taken. */
@@ -118,7 +120,8 @@ export class LogShipper {
     if (!app) return undefined;
     let f = this.followed.get(id);
     if (!f) {
-      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', labels[LABEL.type] ?? ''), queue: new FloodQueue(this.flood, Date.now()), cursor, done: false, started: 0 };
+      const type = labels[LABEL.type] ?? '';
+      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type), type, queue: new FloodQueue(this.flood, Date.now()), cursor, done: false, started: 0 };
       this.followed.set(id, f);
     }
     return f;
@@ -211,7 +214,7 @@ export class LogShipper {
     } else if (e.status === 'die') {
       const code = attrs.exitCode ?? '?';
       say(`Process exited with status ${code}`);
-      if (!(f.killedAt && Date.now() - f.killedAt < 60_000) && code !== '0') say('State changed from up to crashed');
+      say(exitStateLine(f.type, f.killedAt !== undefined && Date.now() - f.killedAt < 60_000));
     }
   }
 

@@ -1,5 +1,6 @@
 import { invalid } from './errors.js';
 import { isAppName } from './names.js';
+import { RELEASE_TYPE, RUN_TYPE } from './runs.js';
 
 // App logs (issue 7), the pure part: the record every producer sends, Heroku's
 // text format, filters, and the validation of an ingest batch.
@@ -123,6 +124,16 @@ export function dynoOf(app: string, assignmentId: string, type: string): string 
   const rest = assignmentId.startsWith(`${app}.`) ? assignmentId.slice(app.length + 1) : '';
   const m = /^([a-z0-9_-]+)\.(\d+)(?:\.|$)/i.exec(rest);
   return m ? `${m[1]}.${m[2]}`.toLowerCase() : (type || 'run').toLowerCase();
+}
+
+/**
+ * Heroku's state line after a process exits: a one-off (`paas run`, the
+ * release phase) completes, whatever its status; any other process crashed,
+ * unless the platform stopped it (a deploy, a scale-down), when it is down.
+ */
+export function exitStateLine(type: string, stoppedByPlatform: boolean): string {
+  if (type === RUN_TYPE || type === RELEASE_TYPE) return 'State changed from up to complete';
+  return stoppedByPlatform ? 'State changed from up to down' : 'State changed from up to crashed';
 }
 
 /** `Error L10 (output buffer overflow): 12345 messages dropped since 2026-11-24T22:00:00.123456+00:00.` */

@@ -76,7 +76,19 @@ describe('agent log shipping', () => {
     expect(out).toEqual(Array.from({ length: 30 }, (_, i) => `line ${i}`));
     expect(lines('web.1').filter((l) => l.startsWith('err'))).toHaveLength(30);
     expect(lines('web.1', 'paas')).toContain('State changed from up to crashed');
+    expect(lines('web.1', 'paas')).not.toContain('State changed from up to complete');
     expect(got.find((r) => r.dyno === 'web.1')?.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
+  });
+
+  it('tells a one-off that exits non-zero as complete, not crashed (as Heroku does)', async () => {
+    const s = shipper();
+    await s.start();
+    await run('run.4321', 'console.log("once"); process.exit(2)');
+    await waitFor('the one-off\'s state', async () => (lines('run.4321', 'paas').some((l) => l.startsWith('State changed')) ? true : undefined), 30_000);
+    await s.stop();
+    expect(lines('run.4321')).toEqual(['once']);
+    expect(lines('run.4321', 'paas')).toEqual(expect.arrayContaining(['Process exited with status 2', 'State changed from up to complete']));
+    expect(lines('run.4321', 'paas')).not.toContain('State changed from up to crashed');
   });
 
   it('counts and drops a flood, tells it as L10, and stays bounded', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanLine, dynoOf, formatLogLine, isoMicro, matchesFilter, parseIngest, type LogRecord } from '../../../services/core/logs.js';
+import { cleanLine, dynoOf, exitStateLine, formatLogLine, isoMicro, matchesFilter, parseIngest, type LogRecord } from '../../../services/core/logs.js';
 import { LogRing } from '../../../services/controller/logs/ring.js';
 import { lastMatching, parseSessionRequest } from '../../../services/controller/logs/sessions.js';
 import { octetFrame, parseDrainUrl, readFrames, syslogMessage } from '../../../services/controller/logs/syslog.js';
@@ -160,5 +160,17 @@ describe('paas logs flags', () => {
     expect(logSessionRequest({ num: '5', tail: true, ps: 'web', source: 'app' })).toEqual({ lines: 5, tail: true, dyno: 'web', source: 'app' });
     expect(() => logSessionRequest({ num: 'x' })).toThrow(/--num/);
     expect(() => logSessionRequest({ source: 'kernel' })).toThrow(/--source/);
+  });
+});
+
+describe('exitStateLine', () => {
+  it('completes a one-off whatever its status', () => {
+    expect(exitStateLine('run', false)).toBe('State changed from up to complete');
+    expect(exitStateLine('release', true)).toBe('State changed from up to complete');
+  });
+
+  it('says crashed for any other process that exits unasked, down for one the platform stopped', () => {
+    expect(exitStateLine('web', false)).toBe('State changed from up to crashed');
+    expect(exitStateLine('worker', true)).toBe('State changed from up to down');
   });
 });
