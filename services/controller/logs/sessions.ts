@@ -57,6 +57,15 @@ export class SessionTable {
   }
 }
 
+/**
+ * The records in time order (a copy; stable, so records of the same time keep
+ * their order). They arrive in batches from several producers (agents, the
+ * router), so arrival order can put a line before an earlier one. Pure.
+ */
+export function byTime(records: readonly LogRecord[]): LogRecord[] {
+  return [...records].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+}
+
 /** The last `n` records matching the filter, oldest first. Pure. */
 export function lastMatching(records: readonly LogRecord[], filter: LogFilter, n: number): LogRecord[] {
   const out: LogRecord[] = [];
@@ -96,7 +105,7 @@ export async function streamSession(store: LogStore, s: LogSession, res: Respons
   };
   const unsubscribe = s.tail ? store.subscribe(s.app, (records) => (live ? write(records) : pending.push(...records))) : undefined;
   try {
-    const kept = await store.recent(s.app, Number.MAX_SAFE_INTEGER);
+    const kept = byTime(await store.recent(s.app, Number.MAX_SAFE_INTEGER));
     const seen = new Set(pending); // arrived since subscribing: written after the history
     const history = lastMatching(kept.filter((r) => !seen.has(r)), filter, s.lines);
     write(history);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanLine, dynoOf, exitStateLine, formatLogLine, isoMicro, matchesFilter, parseIngest, type LogRecord } from '../../../services/core/logs.js';
 import { LogRing } from '../../../services/controller/logs/ring.js';
-import { lastMatching, parseSessionRequest } from '../../../services/controller/logs/sessions.js';
+import { byTime, lastMatching, parseSessionRequest } from '../../../services/controller/logs/sessions.js';
 import { octetFrame, parseDrainUrl, readFrames, syslogMessage } from '../../../services/controller/logs/syslog.js';
 import { releaseLines, restartLine, scaleLine } from '../../../services/controller/logs/events.js';
 import { FloodQueue, l10Line, parseL10 } from '../../../services/agent/flood.js';
@@ -172,5 +172,14 @@ describe('exitStateLine', () => {
   it('says crashed for any other process that exits unasked, down for one the platform stopped', () => {
     expect(exitStateLine('web', false)).toBe('State changed from up to crashed');
     expect(exitStateLine('worker', true)).toBe('State changed from up to down');
+  });
+});
+
+describe('byTime', () => {
+  it('orders a history by time, keeping the arrival order of equal times', () => {
+    const r = (at: string, line: string): LogRecord => ({ at, source: 'app', dyno: 'web.1', line });
+    const arrived = [r('2026-01-01T00:00:02.000000Z', 'b'), r('2026-01-01T00:00:01.000000Z', 'a'), r('2026-01-01T00:00:02.000000Z', 'c')];
+    expect(byTime(arrived).map((x) => x.line)).toEqual(['a', 'b', 'c']);
+    expect(arrived.map((x) => x.line)).toEqual(['b', 'a', 'c']);
   });
 });
