@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { RunRequest } from '../../../services/core/runs.js';
@@ -66,6 +67,19 @@ describe('paas run (piped)', () => {
     await waitFor('its container removed', async () => ((await containersOf(p.cluster)).length === 0 ? true : undefined), 30_000);
     expect(await runs()).toEqual([]);
     expect((await paas(['ps:stop', name, '-a', p.app])).code).toBe(1);
+  });
+
+  it('Ctrl-C without a terminal (SIGINT): stops the dyno and exits 130', async () => {
+    const child = spawn(process.execPath, [CLI, 'run', '-a', p.app, '--', 'sh', '-c', 'echo started; sleep 100'], { env: { ...process.env, ...p.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor('the remote output', async () => (out.includes('started') ? true : undefined), 30_000);
+    const sent = Date.now();
+    child.kill('SIGINT');
+    expect(await code).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(5_000);
+    await waitFor('its run request and container gone', async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined), 30_000);
   });
 
   it('stops a one-off when its time to live has passed', async () => {
