@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { createServer as createNetServer, type AddressInfo, type Server } from 'node:net';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,7 @@ import { CLI } from '../../support/bin.js';
 
 // The log pipeline in the real controller (in-process, real etcd): ingest,
 // log sessions (-n, tail, filters), platform events, build output, history
-// across a controller restart, destroy, drains over TCP and TLS, and the CLI.
+// across a controller restart, destroy, drains over TCP, TLS and HTTPS, and the CLI.
 
 const dir = mkdtempSync(join(tmpdir(), 'paas-logs-'));
 const logger = createLogger('test', 'silent');
@@ -189,6 +190,41 @@ describe('logs in the controller', () => {
     expect((await call('GET', '/apps/logapp/log-drains')).body).toHaveLength(1);
     tcp.close();
     tls.close();
+  });
+
+  it('POSTs lines to an https drain as logplex frames with its token and credentials, again after a 5xx', async () => {
+    const posts: Array<{ headers: import('node:http').IncomingHttpHeaders; frames: string[] }> = [];
+    let failFirst = true;
+    const server = createHttpsServer({ key: readFileSync(join(certDir, 'key.pem')), cert: ca }, (req, res) => {
+      let body = Buffer.alloc(0);
+      req.on('data', (b: Buffer) => (body = Buffer.concat([body, b])));
+      req.on('end', () => {
+        if (failFirst) {
+          failFirst = false;
+          res.writeHead(503).end();
+          return;
+        }
+        posts.push({ headers: req.headers, frames: readFrames(body).messages });
+        res.writeHead(204).end();
+      });
+    }).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `https://drain:s3cret@localhost:${(server.address() as AddressInfo).port}/logs`;
+    const add = await call('POST', '/apps/logapp/log-drains', { url });
+    expect(add.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 500)); // the forwarder sees the drain
+    await ingest([line('logapp', 'web.1', 'to https 1'), line('logapp', 'web.2', 'to https 2')]);
+    for (let i = 0; i < 100 && posts.flatMap((p) => p.frames).filter((m) => m.includes('to https')).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    const frames = posts.flatMap((p) => p.frames).filter((m) => m.includes('to https'));
+    expect(frames).toHaveLength(2); // the batch refused with 503 came again, once
+    expect(frames[0]).toMatch(/^<190>1 \S+ d\.[0-9a-f-]+ app web\.1 - - to https 1$/);
+    const h = posts.find((p) => p.frames.some((m) => m.includes('to https')))?.headers ?? {};
+    expect(h['content-type']).toBe('application/logplex-1');
+    expect(h['logplex-drain-token']).toBe(add.body.token);
+    expect(Number(h['logplex-msg-count'])).toBeGreaterThanOrEqual(1);
+    expect(h.authorization).toBe(`Basic ${Buffer.from('drain:s3cret').toString('base64')}`);
+    expect((await call('DELETE', `/apps/logapp/log-drains/${encodeURIComponent(add.body.url ?? url)}`)).status).toBe(200);
+    server.close();
   });
 
   it('paas logs -n prints the lines (in-process and through the built binary)', async () => {
