@@ -23,8 +23,6 @@ export class FloodQueue {
   /** Lines dropped since `droppedSince` and not told yet. */
   dropped = 0;
   droppedSince = '';
-  /** Every line dropped, for the benchmark. */
-  droppedTotal = 0;
 
   constructor(
     private readonly limits: FloodLimits,
@@ -42,7 +40,6 @@ export class FloodQueue {
     if (this.tokens < 1 || this.queue.length >= this.limits.maxLines || this.bytes + size > this.limits.maxBytes) {
       if (this.dropped === 0) this.droppedSince = r.at;
       this.dropped++;
-      this.droppedTotal++;
       return false;
     }
     this.tokens -= 1;

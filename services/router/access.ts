@@ -5,7 +5,7 @@ import { StringDecoder } from 'node:string_decoder';
 // render.ts), in $PAAS_STATE_DIR/nginx/logs/access.log. parseAccessLine turns
 // a line into a record, routerLine into Heroku's router log line (what `paas
 // logs` shows as source "router"); AccessLogTail follows the file and hands
-// each record on, RecentRequests keeps the last few per app.
+// each record on.
 
 export interface AccessRecord {
   /** The app whose server answered; "" for an unknown host (the 404 page). */
@@ -128,24 +128,6 @@ export function routerLine(r: AccessRecord, dynoOf: (upstream: string) => string
     `protocol=${r.protocol.toLowerCase().startsWith('http') ? 'http' : r.protocol}`,
   ];
   return parts.join(' ');
-}
-
-/** The last `perApp` records of each app, oldest first. */
-export class RecentRequests {
-  private readonly byApp = new Map<string, AccessRecord[]>();
-
-  constructor(private readonly perApp = 200) {}
-
-  add(record: AccessRecord): void {
-    const list = this.byApp.get(record.app) ?? [];
-    list.push(record);
-    if (list.length > this.perApp) list.splice(0, list.length - this.perApp);
-    this.byApp.set(record.app, list);
-  }
-
-  of(app: string): AccessRecord[] {
-    return [...(this.byApp.get(app) ?? [])];
-  }
 }
 
 export interface TailOptions {

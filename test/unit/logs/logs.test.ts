@@ -127,7 +127,7 @@ describe('flood control', () => {
     expect(q.dropped).toBe(40);
     for (let i = 0; i < 50; i++) if (q.offer(rec('web.1', `m${i}`), 100)) passed++; // 0.1 s later: 10 more tokens
     expect(passed).toBe(20);
-    expect(q.droppedTotal).toBe(80);
+    expect(q.dropped).toBe(80);
     const note = q.note('2026-11-24T22:00:01.000000Z', 'web.1');
     expect(note?.line).toBe('Error L10 (output buffer overflow): 80 messages dropped since 2026-11-24T22:00:00.123456+00:00.');
     expect(note?.dyno).toBe('web.1');
@@ -139,7 +139,7 @@ describe('flood control', () => {
     const q = new FloodQueue({ rate: 1e9, burst: 1e9, maxLines: 100, maxBytes: 1e6 }, 0);
     for (let i = 0; i < 1000; i++) q.offer(rec('web.1', 'x'), i);
     expect(q.length).toBe(100);
-    expect(q.droppedTotal).toBe(900);
+    expect(q.dropped).toBe(900);
     expect(parseL10(l10Line(900, 'x'))).toBe(900);
   });
   it('reads lines across chunks and orders Docker timestamps', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseAccessLine, RecentRequests, routerLine, type AccessRecord } from '../../../services/router/access.js';
+import { parseAccessLine, routerLine, type AccessRecord } from '../../../services/router/access.js';
 
 // nginx's JSON access line (log_format paas_json) -> records and Heroku router lines.
 
@@ -94,12 +94,3 @@ describe('routerLine', () => {
   });
 });
 
-describe('RecentRequests', () => {
-  it('keeps the last N of each app, oldest first', () => {
-    const recent = new RecentRequests(2);
-    for (const [app, id] of [['a', '1'], ['b', '2'], ['a', '3'], ['a', '4']] as const) recent.add(parseAccessLine(line({ app, request_id: id })) as AccessRecord);
-    expect(recent.of('a').map((r) => r.requestId)).toEqual(['3', '4']);
-    expect(recent.of('b').map((r) => r.requestId)).toEqual(['2']);
-    expect(recent.of('c')).toEqual([]);
-  });
-});
