@@ -1,8 +1,8 @@
 import { Agent, request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 
-// Shared parts of the router benchmarks: an HTTP load generator (kept-alive
-// or a new connection per request) that counts failures, and percentiles.
+// The router benchmarks' HTTP load generator (kept-alive or a new connection
+// per request) that counts failures.
 
 export interface Target {
   url: URL;
@@ -77,36 +77,4 @@ export function startLoad(target: Target, opts: { keepAlive: boolean; concurrenc
       return result;
     },
   };
-}
-
-/** The p-th percentile (0..100) of the values, by nearest rank. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
-  return sorted[rank - 1] as number;
-}
-
-export function round(n: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(n * f) / f;
-}
-
-/** --flag value pairs (and bare --flag for booleans in `booleans`) into a map; repeated flags collect. */
-export function parseFlags(argv: readonly string[], known: readonly string[], booleans: readonly string[] = []): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i] as string;
-    const name = flag.replace(/^--/, '');
-    if (!flag.startsWith('--') || (!known.includes(name) && !booleans.includes(name))) throw new Error(`unknown option ${JSON.stringify(flag)}`);
-    if (booleans.includes(name)) {
-      out.set(name, ['true']);
-      continue;
-    }
-    const value = argv[i + 1];
-    if (value === undefined) throw new Error(`${flag} needs a value`);
-    out.set(name, [...(out.get(name) ?? []), value]);
-    i++;
-  }
-  return out;
 }

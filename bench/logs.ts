@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseL10 } from '../services/agent/flood.js';
+import { env, flags, runMain } from './common.js';
 
 // Log throughput benchmark against a running platform: an app's `flood`
 // process writes RATE lines per second for SECONDS seconds; a `--tail` log
@@ -16,31 +17,10 @@ import { parseL10 } from '../services/agent/flood.js';
 // paas/stack-run:latest; the internal token is needed for that), scales it to
 // 1, measures, and scales it back to 0. Flat JSON on stdout.
 
-interface Options {
-  app: string;
-  rate: number;
-  seconds: number;
-  image: string;
+function parseArgs(argv: readonly string[]) {
+  const f = flags(argv, 'usage: node dist/bench/logs.js --app NAME [--rate N] [--seconds N] [--image IMAGE]', ['app', 'rate', 'seconds', 'image']);
+  return { app: f.required('app'), rate: f.int('rate', 50_000), seconds: f.int('seconds', 10), image: f.one('image') || 'paas/stack-run:latest' };
 }
-
-function parseArgs(argv: readonly string[]): Options {
-  const o: Partial<Options> = { rate: 50_000, seconds: 10, image: 'paas/stack-run:latest' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const [flag, v] = [argv[i], argv[i + 1]];
-    if (flag === '--app' && v) o.app = v;
-    else if ((flag === '--rate' || flag === '--seconds') && v && /^\d+$/.test(v)) o[flag === '--rate' ? 'rate' : 'seconds'] = Number(v);
-    else if (flag === '--image' && v) o.image = v;
-    else throw new Error('usage: node dist/bench/logs.js --app NAME [--rate N] [--seconds N] [--image IMAGE]');
-  }
-  if (!o.app) throw new Error('--app NAME is required');
-  return o as Options;
-}
-
-const env = (name: string): string => {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} must be set`);
-  return v;
-};
 
 function rssMb(service: string): number | null {
   try {
@@ -136,7 +116,4 @@ async function main(): Promise<void> {
   process.stdout.write(JSON.stringify(out) + '\n');
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench/logs: ${err instanceof Error ? err.message : String(err)}\n`);
-  process.exitCode = 1;
-});
+runMain(main);

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { parseFlags, percentile, round } from './load.js';
+import { flags, percentile, round, runMain } from './common.js';
 import { parseWrk, type WrkResult } from './wrk.js';
 
 // Router overhead: requests per second and p50/p99 latency through the
@@ -35,28 +35,16 @@ interface Options {
 
 type TargetName = 'direct' | 'published' | 'router';
 
-function positive(value: string | undefined, name: string, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number\n${USAGE}`);
-  return n;
-}
-
 function parseOverheadArgs(argv: readonly string[]): Options {
-  const f = parseFlags(argv, ['router', 'host', 'direct', 'published', 'concurrency', 'duration', 'warmup', 'rounds']);
-  const one = (k: string) => f.get(k)?.at(-1);
-  const router = one('router');
-  const direct = one('direct');
-  if (!router || !direct) throw new Error(USAGE);
-  const host = one('host');
-  const published = one('published');
+  const f = flags(argv, USAGE, ['router', 'host', 'direct', 'published', 'concurrency', 'duration', 'warmup', 'rounds']);
+  const [router, direct, host, published] = [f.required('router'), f.required('direct'), f.one('host'), f.one('published')];
   for (const u of [router, direct, published]) if (u !== undefined) new URL(u); // throws on a bad URL
   return {
     targets: [{ name: 'direct', url: direct }, ...(published ? [{ name: 'published' as const, url: published }] : []), { name: 'router', url: router, ...(host ? { host } : {}) }],
-    concurrency: Math.round(positive(one('concurrency'), 'concurrency', 16)),
-    durationS: positive(one('duration'), 'duration', 10),
-    warmupS: positive(one('warmup'), 'warmup', 2),
-    rounds: Math.round(positive(one('rounds'), 'rounds', 3)),
+    concurrency: Math.round(f.positive('concurrency', 16)),
+    durationS: f.positive('duration', 10),
+    warmupS: f.positive('warmup', 2),
+    rounds: Math.round(f.positive('rounds', 3)),
   };
 }
 
@@ -100,7 +88,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { sizeByName } from '../services/core/sizes.js';
 import { Placer, placeAll, POLICIES, SHARES_PER_CPU, type HostRoom, type Placement, type PlacementRequest, type PolicyName } from '../services/scheduler/place.js';
+import { flags, median, round, runMain } from './common.js';
 
 // Placement benchmark: speed (10,000 containers onto 1,000 hosts of mixed
 // sizes and tags, a full placement per policy) and quality (the spread of
@@ -12,24 +13,9 @@ import { Placer, placeAll, POLICIES, SHARES_PER_CPU, type HostRoom, type Placeme
 //
 // Prints one JSON object with flat keys on stdout, a summary on stderr.
 
-interface Options {
-  seed: number;
-  runs: number;
-}
-
-function parseArgs(argv: readonly string[]): Options {
-  const opts: Options = { seed: 42, runs: 5 };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if ((flag === '--seed' || flag === '--runs') && value !== undefined && /^\d+$/.test(value)) {
-      opts[flag === '--seed' ? 'seed' : 'runs'] = Number(value);
-      i++;
-    } else {
-      throw new Error(`usage: node dist/bench/placement.js [--seed N] [--runs N] (got ${JSON.stringify(flag)})`);
-    }
-  }
-  if (opts.runs < 1) throw new Error('--runs must be at least 1');
-  return opts;
+function parseArgs(argv: readonly string[]) {
+  const f = flags(argv, 'usage: node dist/bench/placement.js [--seed N] [--runs N]', ['seed', 'runs']);
+  return { seed: f.int('seed', 42), runs: f.int('runs', 5, 1) };
 }
 
 /** mulberry32: a small seeded generator, uniform in [0, 1). */
@@ -56,12 +42,6 @@ function pick<T>(rand: () => number, choices: readonly (readonly [T, number])[])
 }
 
 const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
-const median = (xs: readonly number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const round = (x: number, digits = 3) => Number(x.toFixed(digits));
 
 /** Hosts of mixed sizes: memory and CPUs drawn independently, so their memory/CPU ratios differ. */
 function hostsOf(rand: () => number, n: number, tagged: boolean): HostRoom[] {
@@ -179,15 +159,8 @@ function spread(hosts: readonly HostRoom[], requests: readonly PlacementRequest[
   const mu = hosts.map((h) => mem.get(h.id)! / h.memoryMb);
   const cu = hosts.map((h) => cpu.get(h.id)! / (h.cpus * SHARES_PER_CPU));
   const mx = mu.map((m, i) => Math.max(m, cu[i]!));
-  return {
-    cvMem: round(cv(mu)),
-    cvCpu: round(cv(cu)),
-    cvMax: round(cv(mx)),
-    fullestMem: round(Math.max(...mu)),
-    fullestCpu: round(Math.max(...cu)),
-    fullestMax: round(Math.max(...mx)),
-    unplaced,
-  };
+  const r = (x: number) => round(x, 3);
+  return { cvMem: r(cv(mu)), cvCpu: r(cv(cu)), cvMax: r(cv(mx)), fullestMem: r(Math.max(...mu)), fullestCpu: r(Math.max(...cu)), fullestMax: r(Math.max(...mx)), unplaced };
 }
 
 function main(): void {
@@ -247,4 +220,4 @@ function main(): void {
   process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
 }
 
-main();
+runMain(main);

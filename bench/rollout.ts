@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Store } from '../services/core/store.js';
 import type { Route } from '../services/core/types.js';
+import { env, flags, median, runMain } from './common.js';
 
 // Rollout benchmark against a live platform: the time from a release being
 // created (the answer to a config-only release, PATCH config-vars) until the
@@ -19,35 +20,10 @@ import type { Route } from '../services/core/types.js';
 const VAR = 'BENCH_ROLLOUT';
 const QUANTITIES = [1, 3] as const;
 
-interface Options {
-  app: string;
-  runs: number;
-  timeoutMs: number;
-}
-
-function parseArgs(argv: readonly string[]): Options {
+function parseArgs(argv: readonly string[]) {
   const usage = 'usage: node dist/bench/rollout.js --app NAME [--runs N] [--timeout SECONDS]';
-  let app = '';
-  let runs = 3;
-  let timeoutS = 120;
-  for (let i = 0; i < argv.length; i++) {
-    const [flag, value] = [argv[i], argv[i + 1]];
-    if ((flag === '--app' || flag === '-a') && value) app = value;
-    else if ((flag === '--runs' || flag === '--timeout') && value !== undefined && /^\d+$/.test(value)) {
-      if (flag === '--runs') runs = Number(value);
-      else timeoutS = Number(value);
-    } else throw new Error(`${usage} (got ${JSON.stringify(flag)})`);
-    i++;
-  }
-  if (!app) throw new Error(usage);
-  if (runs < 1 || timeoutS < 1) throw new Error('--runs and --timeout must be at least 1');
-  return { app, runs, timeoutMs: timeoutS * 1000 };
-}
-
-function env(name: string): string {
-  const v = process.env[name];
-  if (!v) throw new Error(`${name} must be set`);
-  return v;
+  const f = flags(argv.map((a, i) => (a === '-a' && i % 2 === 0 ? '--app' : a)), usage, ['app', 'runs', 'timeout']);
+  return { app: f.required('app'), runs: f.int('runs', 3, 1), timeoutMs: f.int('timeout', 120, 1) * 1000 };
 }
 
 class Api {
@@ -112,12 +88,6 @@ async function setVar(api: Api, app: string, value: string | null): Promise<numb
   return version;
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
-};
-
 async function main(): Promise<void> {
   const opts = parseArgs(process.argv.slice(2));
   const api = new Api(env('PAAS_API_URL'), env('PAAS_TOKEN'));
@@ -157,7 +127,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { flags, median, runMain } from './common.js';
 
 // `paas run` latency against a running platform: the time from invoking the
 // built CLI (`node dist/cli/main.js run -a APP -- echo hi`, not a terminal)
@@ -40,10 +41,7 @@ export function timeRun(app: string, env: NodeJS.ProcessEnv = process.env, cli =
 }
 
 export function summary(name: string, xs: readonly number[]): Record<string, number> {
-  const s = [...xs].sort((a, b) => a - b);
-  const r = (x: number) => Math.round(x);
-  const median = s.length % 2 ? (s[(s.length - 1) / 2] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
-  return { [`${name}_median_ms`]: r(median), [`${name}_min_ms`]: r(s[0] as number), [`${name}_max_ms`]: r(s[s.length - 1] as number) };
+  return { [`${name}_median_ms`]: Math.round(median(xs)), [`${name}_min_ms`]: Math.round(Math.min(...xs)), [`${name}_max_ms`]: Math.round(Math.max(...xs)) };
 }
 
 export async function benchRun(app: string, runs: number, env: NodeJS.ProcessEnv = process.env, cli = CLI): Promise<Record<string, number | string>> {
@@ -52,19 +50,9 @@ export async function benchRun(app: string, runs: number, env: NodeJS.ProcessEnv
   return { bench: 'run', app, runs, failures: timings.filter((t) => t.code !== 0).length, ...summary('output', timings.map((t) => t.outputMs)), ...summary('total', timings.map((t) => t.totalMs)) };
 }
 
-function parseArgs(argv: readonly string[]): { app: string; runs: number } {
-  let app = '';
-  let runs = 10;
-  for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === '--app') app = argv[i + 1] ?? '';
-    else if (argv[i] === '--runs') runs = Number(argv[i + 1]);
-    else throw new Error(`unknown argument ${argv[i]}; usage: run.js --app NAME [--runs 10]`);
-  }
-  if (!app || !Number.isInteger(runs) || runs < 1) throw new Error('usage: run.js --app NAME [--runs 10]');
-  return { app, runs };
-}
-
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const { app, runs } = parseArgs(process.argv.slice(2));
-  process.stdout.write(JSON.stringify(await benchRun(app, runs)) + '\n');
+  runMain(async () => {
+    const f = flags(process.argv.slice(2), 'usage: run.js --app NAME [--runs 10]', ['app', 'runs']);
+    process.stdout.write(JSON.stringify(await benchRun(f.required('app'), f.int('runs', 10, 1))) + '\n');
+  });
 }

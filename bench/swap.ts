@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
-import { parseFlags, startLoad, type LoadResult, type Target } from './load.js';
+import { flags, runMain } from './common.js';
+import { startLoad, type LoadResult, type Target } from './load.js';
 
 // Swap safety (issue 6). Phase 1: one load generator on kept-alive
 // connections and one opening a new connection per request run against an
@@ -37,31 +38,19 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const f = parseFlags(argv, ['url', 'host', 'ws-url', 'redeploy', 'deploys', 'wait-cmd', 'scale-cmd', 'sockets', 'concurrency', 'settle', 'deploy-timeout']);
-  const one = (k: string) => f.get(k)?.at(-1);
-  const num = (k: string, fallback: number) => {
-    const v = one(k);
-    const n = v === undefined ? fallback : Number(v);
-    if (!Number.isInteger(n) || n < 0) throw new Error(`--${k} must be a whole number\n${USAGE}`);
-    return n;
-  };
-  const url = one('url');
-  if (!url) throw new Error(USAGE);
-  const host = one('host');
-  const target: Target = { url: new URL(url), ...(host ? { host } : {}) };
-  const redeploy = one('redeploy');
-  const waitCmd = one('wait-cmd');
+  const f = flags(argv, USAGE, ['url', 'host', 'ws-url', 'redeploy', 'deploys', 'wait-cmd', 'scale-cmd', 'sockets', 'concurrency', 'settle', 'deploy-timeout']);
+  const [url, host, redeploy, waitCmd] = [f.required('url'), f.one('host'), f.one('redeploy'), f.one('wait-cmd')];
   return {
-    target,
-    wsUrl: one('ws-url') ?? url.replace(/^http/, 'ws'),
+    target: { url: new URL(url), ...(host ? { host } : {}) },
+    wsUrl: f.one('ws-url') ?? url.replace(/^http/, 'ws'),
     ...(redeploy ? { redeploy } : {}),
     ...(waitCmd ? { waitCmd } : {}),
-    deploys: num('deploys', 20),
-    scaleCmds: f.get('scale-cmd') ?? [],
-    sockets: num('sockets', 20),
-    concurrency: Math.max(1, num('concurrency', 4)),
-    settleS: num('settle', 5),
-    deployTimeoutS: num('deploy-timeout', 300),
+    deploys: f.int('deploys', 20),
+    scaleCmds: f.all('scale-cmd'),
+    sockets: f.int('sockets', 20),
+    concurrency: Math.max(1, f.int('concurrency', 4)),
+    settleS: f.int('settle', 5),
+    deployTimeoutS: f.int('deploy-timeout', 300),
   };
 }
 
@@ -254,7 +243,4 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);
