@@ -29,7 +29,7 @@ export function accessRoutes(deps: Deps): Router {
   });
 
   r.post('/account/tokens', async (req, res) => {
-    res.status(201).json(await createToken(deps, userOf(res), parseDescription(bodyOf(req).description)));
+    res.status(201).json(await createToken(deps.repo, userOf(res), parseDescription(bodyOf(req).description)));
   });
 
   r.delete('/account/tokens/:id', async (req, res) => {

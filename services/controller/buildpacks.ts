@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { buildpackView, DEFAULT_BUILDPACKS, entryLabel, MAX_BUILDPACKS, parseBuildpackEntry } from '../core/buildpacks.js';
-import { conflict, invalid, notFound } from '../core/errors.js';
+import { invalid, notFound } from '../core/errors.js';
 import { CONFIG_KEY } from '../core/names.js';
 import type { App } from '../core/types.js';
 import { visibleApp } from './apps.js';
@@ -49,16 +49,13 @@ export async function appBuildpacks(deps: Deps, app: string): Promise<string[]> 
 /** Replaces the list in one transaction that compares the app record (a rename or destroy racing it wins, and this retries). */
 export async function setBuildpacks(deps: Deps, name: string, list: readonly string[]): Promise<string[]> {
   const { store } = deps;
-  const { etcd } = store;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const app = await store.getVersioned<App>(store.keys.app(name));
-    if (!app) throw notFound(`Couldn't find that app.`);
-    const key = store.keys.buildpacks(name);
-    const write = list.length ? etcd.put(key).value(JSON.stringify(list)) : etcd.delete().key(key);
-    const res = await etcd.if(store.keys.app(name), 'Mod', '==', app.modRevision).then(write).commit();
-    if (res.succeeded) return [...list];
-  }
-  throw conflict(`Too many concurrent changes to ${name}; try again`);
+  const key = store.keys.buildpacks(name);
+  await store.transact(async (tx) => {
+    if (!(await tx.read<App>(store.keys.app(name)))) throw notFound(`Couldn't find that app.`);
+    if (list.length) tx.put(key, list);
+    else tx.then(store.etcd.delete().key(key));
+  }, { conflict: `Too many concurrent changes to ${name}; try again` });
+  return [...list];
 }
 
 /**

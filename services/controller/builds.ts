@@ -103,29 +103,25 @@ export async function createBuild(deps: Deps, appName: string, req: NewBuild): P
 /** Applies an update to a build record (and its output); compare-and-swap, retried on a lost race. */
 export async function updateBuild(deps: Deps, appName: string, id: string, upd: BuildUpdate): Promise<BuildRecord> {
   const { store } = deps;
-  const { etcd, keys } = store;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cur = await store.getVersioned<BuildRecord>(keys.build(appName, id));
+  const { keys } = store;
+  return store.transact(async (tx) => {
+    const cur = await tx.read<BuildRecord>(keys.build(appName, id));
     if (!cur) throw notFound(`Couldn't find the build ${id}.`);
-    const next: BuildRecord = {
-      ...cur.value,
+    const next = tx.put<BuildRecord>(keys.build(appName, id), {
+      ...cur,
       ...(upd.status && { status: upd.status }),
       ...(upd.release !== undefined && { release: upd.release }),
       ...(upd.failure !== undefined && { failure: upd.failure }),
-      phases: { ...cur.value.phases, ...upd.phases },
+      phases: { ...cur.phases, ...upd.phases },
       updatedAt: new Date().toISOString(),
-    };
-    const puts = [etcd.put(keys.build(appName, id)).value(JSON.stringify(next))];
+    });
     if (upd.append && upd.append.length > 0) {
       // the record's Mod guards the output too: every append rewrites the record
       const prev = (await store.get<BuildOutput>(keys.buildOutput(appName, id))) ?? { lines: [], truncatedBytes: 0 };
-      const output = capOutput([...prev.lines, ...upd.append], undefined, prev.truncatedBytes);
-      puts.push(etcd.put(keys.buildOutput(appName, id)).value(JSON.stringify(output)));
+      tx.put(keys.buildOutput(appName, id), capOutput([...prev.lines, ...upd.append], undefined, prev.truncatedBytes));
     }
-    const res = await etcd.if(keys.build(appName, id), 'Mod', '==', cur.modRevision).then(...puts).commit();
-    if (res.succeeded) return next;
-  }
-  throw conflict(`Too many concurrent changes to the build ${id}; try again`);
+    return next;
+  }, { conflict: `Too many concurrent changes to the build ${id}; try again` });
 }
 
 export interface BuildView {
@@ -181,17 +177,13 @@ export async function buildOutputOf(deps: Deps, app: App, id: string): Promise<{
 /** Bumps the app's build-cache generation: the builder empties the cache before the next build. */
 export async function clearBuildCache(deps: Deps, app: App): Promise<{ app: { name: string }; generation: number; cleared_at: string }> {
   const { store } = deps;
-  const { etcd, keys } = store;
-  const key = keys.buildCache(app.name);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cur = await store.getVersioned<BuildCacheRecord>(key);
-    const next: BuildCacheRecord = { generation: (cur?.value.generation ?? 0) + 1, clearedAt: new Date().toISOString() };
-    const guard = cur ? etcd.if(key, 'Mod', '==', cur.modRevision) : etcd.if(key, 'Create', '==', 0);
-    const res = await guard.and(keys.app(app.name), 'Create', '>', 0).then(etcd.put(key).value(JSON.stringify(next))).commit();
-    if (res.succeeded) return { app: { name: app.name }, generation: next.generation, cleared_at: next.clearedAt };
-    if (!(await store.get<App>(keys.app(app.name)))) throw notFound(`Couldn't find that app.`);
-  }
-  throw conflict('Too many concurrent cache clears; try again');
+  const key = store.keys.buildCache(app.name);
+  const next = await store.transact(async (tx) => {
+    const cur = await tx.read<BuildCacheRecord>(key);
+    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    return tx.put<BuildCacheRecord>(key, { generation: (cur?.generation ?? 0) + 1, clearedAt: new Date().toISOString() });
+  }, { conflict: 'Too many concurrent cache clears; try again', onConflict: () => store.getApp(app.name) });
+  return { app: { name: app.name }, generation: next.generation, cleared_at: next.clearedAt };
 }
 
 /** The generation the builder compares with the one it last saw (0: never cleared). */

@@ -49,24 +49,22 @@ export async function addDomain(deps: Deps, appName: string, hostnameInput: unkn
   const { store } = deps;
   const appKey = store.keys.app(appName);
   const domainKey = store.keys.domain(hostname);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const cur = await store.getVersioned<App>(appKey);
-    if (!cur) throw notFound(`Couldn't find that app.`);
-    const mine = await customDomainsOf(store, appName);
-    if (mine.length >= MAX_DOMAINS_PER_APP) throw invalid(`An app can have at most ${MAX_DOMAINS_PER_APP} custom domains`);
-    const domain: Domain = { hostname, app: appName, createdAt: new Date().toISOString() };
-    const res = await store.etcd
-      .if(domainKey, 'Create', '==', 0)
-      .and(appKey, 'Mod', '==', cur.modRevision)
-      .then(store.etcd.put(domainKey).value(JSON.stringify(domain)), store.etcd.put(appKey).value(JSON.stringify(cur.value)))
-      .commit();
-    if (res.succeeded) return domainView(domain);
+  const taken = async () => {
     const existing = await store.get<Domain>(domainKey);
     if (existing?.app === appName) throw conflict(`${hostname} is already a domain of ${appName}`);
     if (existing) throw conflict(`${hostname} is already in use by another app`);
     // the app record changed meanwhile (a release, maintenance): try again
-  }
-  throw conflict(`Too many concurrent changes to ${appName}; try again`);
+  };
+  return store.transact(async (tx) => {
+    const cur = await tx.read<App>(appKey);
+    if (!cur) throw notFound(`Couldn't find that app.`);
+    const mine = await customDomainsOf(store, appName);
+    if (mine.length >= MAX_DOMAINS_PER_APP) throw invalid(`An app can have at most ${MAX_DOMAINS_PER_APP} custom domains`);
+    tx.if(domainKey, 'Create', '==', 0);
+    const domain = tx.put<Domain>(domainKey, { hostname, app: appName, createdAt: new Date().toISOString() });
+    tx.put(appKey, cur);
+    return domainView(domain);
+  }, { attempts: 10, conflict: `Too many concurrent changes to ${appName}; try again`, onConflict: taken });
 }
 
 export async function removeDomain(deps: Deps, appName: string, hostnameInput: string): Promise<DomainView> {

@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../core/errors.js';
+import { invalid, notFound } from '../core/errors.js';
 import { bumpRestart, type RestartRecord, type RestartTarget } from '../core/restarts.js';
 import { SIZES } from '../core/sizes.js';
 import type { App, Assignment, Formation, Instance, InstanceState } from '../core/types.js';
@@ -116,16 +116,10 @@ export async function restartDynos(deps: Deps, app: App, target: RestartTarget):
     checkRestartTarget(target, await store.getFormation(app.name), scalableTypes(await latestReleaseOf(deps, app)));
   }
   const key = store.keys.restart(app.name);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cur = await store.getVersioned<RestartRecord>(key);
-    const next = bumpRestart(cur?.value, target);
-    const res = await store.etcd
-      .if(key, 'Mod', '==', cur?.modRevision ?? '0')
-      .and(store.keys.app(app.name), 'Create', '>', 0)
-      .then(store.etcd.put(key).value(JSON.stringify(next)))
-      .commit();
-    if (res.succeeded) return { target: targetName(target), generation: next.generation };
-    if (!(await store.get<App>(store.keys.app(app.name)))) throw notFound(`Couldn't find that app.`);
-  }
-  throw conflict(`Too many concurrent restarts of ${app.name}; try again`);
+  const next = await store.transact(async (tx) => {
+    const cur = await tx.read<RestartRecord>(key);
+    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    return tx.put(key, bumpRestart(cur, target));
+  }, { conflict: `Too many concurrent restarts of ${app.name}; try again`, onConflict: () => store.getApp(app.name) });
+  return { target: targetName(target), generation: next.generation };
 }

@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../core/errors.js';
+import { invalid, notFound } from '../core/errors.js';
 import { PROCESS_TYPE } from '../core/names.js';
 import { DEFAULT_SIZE, SIZES, sizeByName } from '../core/sizes.js';
 import type { App, Formation, Release } from '../core/types.js';
@@ -139,16 +139,10 @@ export async function updateFormation(deps: Deps, app: App, updates: readonly Fo
   const { store } = deps;
   const key = store.keys.formation(app.name);
   const allowed = scalableTypes(await latestReleaseOf(deps, app));
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cur = await store.getVersioned<Formation>(key);
-    const { formation, changed } = applyUpdates(cur?.value ?? {}, updates, allowed);
-    const res = await store.etcd
-      .if(key, 'Mod', '==', cur?.modRevision ?? '0')
-      .and(store.keys.app(app.name), 'Create', '>', 0)
-      .then(store.etcd.put(key).value(JSON.stringify(formation)))
-      .commit();
-    if (res.succeeded) return changed.map((t) => entryView(formation, t));
-    if (!(await store.get<App>(store.keys.app(app.name)))) throw notFound(`Couldn't find that app.`);
-  }
-  throw conflict(`Too many concurrent changes to ${app.name}'s formation; try again`);
+  return store.transact(async (tx) => {
+    const { formation, changed } = applyUpdates((await tx.read<Formation>(key)) ?? {}, updates, allowed);
+    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    tx.put(key, formation);
+    return changed.map((t) => entryView(formation, t));
+  }, { conflict: `Too many concurrent changes to ${app.name}'s formation; try again`, onConflict: () => store.getApp(app.name) });
 }

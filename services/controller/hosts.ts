@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { conflict, invalid, notFound } from '../core/errors.js';
+import { invalid, notFound } from '../core/errors.js';
 import { effectiveTags } from '../core/hosts.js';
 import type { Store } from '../core/store.js';
 import { MAX_TAGS, parseTagChanges, parseTagSet } from '../core/tags.js';
-import type { App, Assignment, Host, HostTagOverride } from '../core/types.js';
+import type { Assignment, Host, HostTagOverride } from '../core/types.js';
 import type { Deps } from './deps.js';
 import { bodyOf, param, requireAdmin } from './http.js';
 
@@ -112,16 +112,12 @@ export function mergeOverride(current: Readonly<Record<string, string | null>>, 
  */
 export async function changeHostTags(store: Store, id: string, change: Record<string, string | null>, now = () => new Date()): Promise<HostView> {
   const key = store.keys.hostTags(id);
-  const { etcd } = store;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const [cur, host] = await Promise.all([store.getVersioned<HostTagOverride>(key), store.get<Host>(store.keys.host(id))]);
+  await store.transact(async (tx) => {
+    const [cur, host] = await Promise.all([tx.read<HostTagOverride>(key), store.get<Host>(store.keys.host(id))]);
     if (!cur && !host) throw notFound(`Couldn't find that host.`);
-    const next: HostTagOverride = { tags: mergeOverride(cur?.value.tags ?? {}, change), updatedAt: now().toISOString() };
-    const guard = cur ? etcd.if(key, 'Mod', '==', cur.modRevision) : etcd.if(key, 'Create', '==', 0);
-    const res = await guard.then(etcd.put(key).value(JSON.stringify(next))).commit();
-    if (res.succeeded) return getHost(store, id);
-  }
-  throw conflict(`Too many concurrent changes to the tags of ${id}; try again`);
+    tx.put<HostTagOverride>(key, { tags: mergeOverride(cur?.tags ?? {}, change), updatedAt: now().toISOString() });
+  }, { conflict: `Too many concurrent changes to the tags of ${id}; try again` });
+  return getHost(store, id);
 }
 
 /** DELETE /hosts/:host/tags: drops every override, back to the agent's own tags. 404 as for PATCH. */
@@ -144,23 +140,6 @@ export function parsePool(value: unknown): Record<string, string> | null | undef
   if (value === null) return null;
   const pool = parseTagSet(value);
   return Object.keys(pool).length ? pool : null;
-}
-
-/**
- * Sets (or with null clears) the app's pool, with `maintenance` if also
- * asked, in one compare-and-swap on the app record, retried on a lost race.
- */
-export async function setAppPool(store: Store, name: string, pool: Record<string, string> | null, maintenance?: boolean): Promise<App> {
-  const key = store.keys.app(name);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cur = await store.getVersioned<App>(key);
-    if (!cur) throw notFound(`Couldn't find that app.`);
-    const { pool: _old, ...rest } = cur.value;
-    const app: App = { ...rest, ...(pool && { pool }), ...(maintenance !== undefined && { maintenance }) };
-    const res = await store.etcd.if(key, 'Mod', '==', cur.modRevision).then(store.etcd.put(key).value(JSON.stringify(app))).commit();
-    if (res.succeeded) return app;
-  }
-  throw conflict(`Too many concurrent changes to ${name}; try again`);
 }
 
 /** Admins only (others 403); mounted inside userRoutes. */

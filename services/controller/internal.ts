@@ -7,6 +7,7 @@ import { canSee, collaborationOf } from './apps.js';
 import { appBuildpacks, parseConfigDefaults, withConfigDefaults } from './buildpacks.js';
 import { buildCacheGeneration } from './builds.js';
 import type { Deps } from './deps.js';
+import { latestReleaseOf } from './formation.js';
 import { appUrls } from './present.js';
 
 // The /internal API, for the builder and the scheduler.
@@ -31,7 +32,7 @@ export async function authorize(deps: Deps, req: AuthorizeRequest): Promise<{ us
   if (req.app !== undefined) {
     const app = await deps.store.get<App>(deps.store.keys.app(req.app));
     if (!app) throw notFound(`Couldn't find that app.`);
-    if (!canSee(user, app, await collaborationOf(deps, app.name, user.id))) throw forbidden(`You do not have access to the app ${app.name}.`);
+    if (!canSee(user, app) && !canSee(user, app, await collaborationOf(deps, app.name, user.id))) throw forbidden(`You do not have access to the app ${app.name}.`);
   }
   return { user: { id: user.id, email: user.email } };
 }
@@ -40,13 +41,16 @@ export async function internalApp(
   deps: Deps,
   name: string,
 ): Promise<{ app: App; release: Release | null; serving_release: number; release_status: ({ version: number } & ReleaseStatusFields) | null; web_url: string; git_url: string; build_cache_generation: number; buildpacks: string[] }> {
-  const app = await deps.store.getApp(name);
-  const route = await deps.store.get<Route>(deps.store.keys.route(name));
-  const release = (await deps.store.latestRelease(name)) ?? null;
-  const build_cache_generation = await buildCacheGeneration(deps, name);
+  const [app, route, build_cache_generation, buildpacks] = await Promise.all([
+    deps.store.getApp(name),
+    deps.store.get<Route>(deps.store.keys.route(name)),
+    buildCacheGeneration(deps, name),
+    appBuildpacks(deps, name),
+  ]);
+  const release = (await latestReleaseOf(deps, app)) ?? null;
   const record = release ? await deps.store.get<ReleaseStatusRecord>(deps.store.keys.releaseStatus(name, release.version)) : undefined;
   const release_status = release && { version: release.version, ...releaseStatusOf(release.version, record, app.latestRelease, route?.release ?? 0, release.image) };
-  return { app, release, serving_release: route?.release ?? 0, release_status, ...appUrls(name, deps.urls), build_cache_generation, buildpacks: await appBuildpacks(deps, name) };
+  return { app, release, serving_release: route?.release ?? 0, release_status, ...appUrls(name, deps.urls), build_cache_generation, buildpacks };
 }
 
 export interface BuildRelease {

@@ -4,7 +4,7 @@ import type { Store } from '../core/store.js';
 import type { App, Domain, User } from '../core/types.js';
 import { infoOf, ownedApp, visibleApp } from './apps.js';
 import type { Deps } from './deps.js';
-import { parsePool, setAppPool } from './hosts.js';
+import { parsePool } from './hosts.js';
 import type { AppInfo } from './present.js';
 
 // The app's life after create: maintenance on/off, rename and destroy. Each
@@ -42,21 +42,23 @@ export async function patchApp(deps: Deps, user: User, name: string, patch: AppP
   const ownerAction = renaming ? 'rename it' : patch.pool !== undefined ? 'change its pool' : undefined;
   const app = ownerAction ? await ownedApp(deps, user, name, ownerAction) : await visibleApp(deps, user, name);
   if (renaming) return infoOf(deps, await renameApp(deps.store, app.name, patch.name as string, patch.maintenance));
-  if (patch.pool !== undefined) return infoOf(deps, await setAppPool(deps.store, app.name, patch.pool, patch.maintenance));
-  if (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance) return infoOf(deps, app);
-  return infoOf(deps, await setMaintenance(deps.store, app.name, patch.maintenance));
+  if (patch.pool === undefined && (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance)) return infoOf(deps, app);
+  return infoOf(deps, await setAppFields(deps.store, app.name, patch));
 }
 
-export async function setMaintenance(store: Store, name: string, on: boolean): Promise<App> {
+/**
+ * Sets `maintenance` and/or the pool (null clears it) of the app record, each
+ * only if given, in one compare-and-swap retried on a lost race.
+ */
+export async function setAppFields(store: Store, name: string, { maintenance, pool }: Pick<AppPatch, 'maintenance' | 'pool'>): Promise<App> {
   const key = store.keys.app(name);
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const cur = await store.getVersioned<App>(key);
+  return store.transact(async (tx) => {
+    const cur = await tx.read<App>(key);
     if (!cur) throw notFound(`Couldn't find that app.`);
-    const app: App = { ...cur.value, maintenance: on };
-    const res = await store.etcd.if(key, 'Mod', '==', cur.modRevision).then(store.etcd.put(key).value(JSON.stringify(app))).commit();
-    if (res.succeeded) return app;
-  }
-  throw conflict(`Too many concurrent changes to ${name}; try again`);
+    const { pool: _old, ...rest } = cur;
+    const app = pool === undefined ? cur : { ...rest, ...(pool && { pool }) };
+    return tx.put<App>(key, { ...app, ...(maintenance !== undefined && { maintenance }) });
+  }, { conflict: `Too many concurrent changes to ${name}; try again` });
 }
 
 interface Kv {
@@ -92,10 +94,10 @@ export function renamedRecord(json: string, from: string, to: string): string {
 export async function renameApp(store: Store, from: string, to: string, maintenance?: boolean): Promise<App> {
   const k = store.keys;
   const { etcd } = store;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const appKv = await one(store, k.app(from));
-    if (!appKv) throw notFound(`Couldn't find that app.`);
-    if (await one(store, k.app(to))) throw conflict(`Name ${to} is already taken`);
+  return store.transact(async (tx) => {
+    const cur = await tx.read<App>(k.app(from));
+    if (!cur) throw notFound(`Couldn't find that app.`);
+    if (await tx.read(k.app(to))) throw conflict(`Name ${to} is already taken`);
     const [releases, collaborators, formation, allDomains, buildpacks, statuses, drains] = await Promise.all([
       range(store, k.releases(from)),
       range(store, k.collaborators(from)),
@@ -112,7 +114,7 @@ export async function renameApp(store: Store, from: string, to: string, maintena
     if (moved.length + cleared.length + 3 > MAX_TXN_OPS) {
       throw invalid(`${from} has too many releases, collaborators and domains (${moved.length}) to rename in one step; the store allows ${MAX_TXN_OPS} operations per transaction`);
     }
-    const app: App = { ...(JSON.parse(appKv.value) as App), name: to, ...(maintenance !== undefined && { maintenance }) };
+    const app: App = { ...cur, name: to, ...(maintenance !== undefined && { maintenance }) };
     const newKey = (key: string): string => {
       if (key === k.formation(from)) return k.formation(to);
       if (key === k.buildpacks(from)) return k.buildpacks(to);
@@ -122,22 +124,11 @@ export async function renameApp(store: Store, from: string, to: string, maintena
       if (key.startsWith(k.drains(from))) return k.drains(to) + key.slice(k.drains(from).length);
       return key; // domains are keyed by hostname: only their app field changes
     };
-    let txn = etcd
-      .if(k.app(to), 'Create', '==', 0)
-      .and(k.app(from), 'Mod', '==', appKv.mod)
-      .and(k.formation(to), 'Create', '==', 0);
-    for (const kv of moved) txn = txn.and(kv.key, 'Mod', '==', kv.mod);
-    const res = await txn
-      .then(
-        etcd.delete().key(k.app(from)),
-        ...cleared,
-        ...moved.map((kv) => etcd.put(newKey(kv.key)).value(renamedRecord(kv.value, from, to))),
-        etcd.put(k.app(to)).value(JSON.stringify(app)),
-      )
-      .commit();
-    if (res.succeeded) return app;
-  }
-  throw conflict(`Too many concurrent changes to ${from}; try again`);
+    tx.if(k.formation(to), 'Create', '==', 0);
+    for (const kv of moved) tx.if(kv.key, 'Mod', '==', kv.mod);
+    tx.then(etcd.delete().key(k.app(from)), ...cleared, ...moved.map((kv) => etcd.put(newKey(kv.key)).value(renamedRecord(kv.value, from, to))));
+    return tx.put(k.app(to), app);
+  }, { conflict: `Too many concurrent changes to ${from}; try again` });
 }
 
 /**
@@ -172,22 +163,14 @@ function deletesUnder(store: Store, name: string) {
 export async function destroyApp(store: Store, name: string): Promise<App> {
   const k = store.keys;
   const { etcd } = store;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const appKv = await one(store, k.app(name));
-    if (!appKv) throw notFound(`Couldn't find that app.`);
+  return store.transact(async (tx) => {
+    const app = await tx.read<App>(k.app(name));
+    if (!app) throw notFound(`Couldn't find that app.`);
     const domains = (await range(store, k.domains())).filter((d) => (JSON.parse(d.value) as Domain).app === name);
-    let txn = etcd.if(k.app(name), 'Mod', '==', appKv.mod);
-    for (const d of domains) txn = txn.and(d.key, 'Mod', '==', d.mod);
-    const res = await txn
-      .then(
-        etcd.delete().key(k.app(name)),
-        ...deletesUnder(store, name),
-        ...domains.map((d) => etcd.delete().key(d.key)),
-      )
-      .commit();
-    if (res.succeeded) return JSON.parse(appKv.value) as App;
-  }
-  throw conflict(`Too many concurrent changes to ${name}; try again`);
+    for (const d of domains) tx.if(d.key, 'Mod', '==', d.mod);
+    tx.then(etcd.delete().key(k.app(name)), ...deletesUnder(store, name), ...domains.map((d) => etcd.delete().key(d.key)));
+    return app;
+  }, { conflict: `Too many concurrent changes to ${name}; try again` });
 }
 
 /** DELETE /apps/:app: owner or admin only. */

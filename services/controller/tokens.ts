@@ -3,6 +3,7 @@ import { invalid, notFound } from '../core/errors.js';
 import type { TokenRecord, User, UserTokenRef } from '../core/types.js';
 import { hashToken, newToken } from './auth.js';
 import type { Deps } from './deps.js';
+import type { Repo } from './repo.js';
 
 // A user's own API tokens: list, create, revoke. A token is stored only as
 // its sha256 (/tokens/<hash> -> TokenRecord, what authentication reads) plus
@@ -63,9 +64,10 @@ export async function listTokens(deps: Deps, user: User): Promise<TokenView[]> {
   return views.filter((v): v is TokenView => v !== undefined).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
 }
 
-export async function createToken(deps: Deps, user: User, description: string): Promise<TokenView & { token: string }> {
+/** Mints another token for an existing user; the answer is the only time it is seen. */
+export async function createToken(repo: Repo, user: User, description: string): Promise<TokenView & { token: string }> {
   const minted = mintedToken(user.id, description);
-  await deps.repo.addToken(minted.hash, minted.record);
+  await repo.addToken(minted.hash, minted.record);
   return { ...tokenView(minted.record.id, minted.record), token: minted.token };
 }
 

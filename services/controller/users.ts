@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { invalid } from '../core/errors.js';
 import type { User } from '../core/types.js';
-import { mintedToken } from './tokens.js';
+import { createToken, mintedToken } from './tokens.js';
 import type { Repo } from './repo.js';
 
 // Users and their API tokens.
@@ -35,13 +35,6 @@ export async function createUser(repo: Repo, input: { email: string; admin: bool
   return { user, token: minted.token };
 }
 
-/** Mints another token for an existing user. */
-export async function mintToken(repo: Repo, user: User, description: string, now = new Date()): Promise<string> {
-  const minted = mintedToken(user.id, description, now);
-  await repo.addToken(minted.hash, minted.record);
-  return minted.token;
-}
-
 /**
  * Makes sure an admin with this email exists and returns a new token for it.
  * An existing user who is not an admin is refused rather than promoted.
@@ -51,5 +44,5 @@ export async function ensureAdmin(repo: Repo, emailInput: string): Promise<NewUs
   const existing = await repo.userByEmail(email);
   if (!existing) return createUser(repo, { email, admin: true });
   if (!existing.admin) throw invalid(`${email} exists and is not an admin`);
-  return { user: existing, token: await mintToken(repo, existing, 'ensure-admin') };
+  return { user: existing, token: (await createToken(repo, existing, 'ensure-admin')).token };
 }

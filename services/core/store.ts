@@ -1,4 +1,4 @@
-import { Etcd3, type Lease, type Watcher } from 'etcd3';
+import { Etcd3, type ComparatorBuilder, type Lease, type Watcher } from 'etcd3';
 import { conflict, notFound } from './errors.js';
 import { keyLayout, type KeyLayout } from './keys.js';
 import type { App, Formation, Release } from './types.js';
@@ -10,6 +10,51 @@ import type { App, Formation, Release } from './types.js';
 export interface Versioned<T> {
   value: T;
   modRevision: string;
+}
+
+/**
+ * One attempt of Store.transact: what it read (each key must be unchanged at
+ * commit), further compares, and the writes to commit if they all hold.
+ */
+export class Txn {
+  guard?: ComparatorBuilder;
+  readonly ops: Parameters<ComparatorBuilder['then']> = [];
+
+  constructor(private readonly store: Store) {}
+
+  /** The key's value (undefined: absent); the commit requires it unchanged (or still absent). */
+  async read<T>(key: string): Promise<T | undefined> {
+    const cur = await this.store.getVersioned<T>(key);
+    this.if(key, 'Mod', '==', cur?.modRevision ?? '0');
+    return cur?.value;
+  }
+
+  /** A further compare the commit requires, as etcd's `if`. */
+  if(...compare: Parameters<Etcd3['if']>): void {
+    this.guard = this.guard ? this.guard.and(...compare) : this.store.etcd.if(...compare);
+  }
+
+  /** Writes the value (as JSON) at commit; returns it. */
+  put<V>(key: string, value: V): V {
+    this.ops.push(this.store.etcd.put(key).value(JSON.stringify(value)));
+    return value;
+  }
+
+  /** Further etcd operations to commit (deletes, raw puts). */
+  then(...ops: Parameters<ComparatorBuilder['then']>): void {
+    this.ops.push(...ops);
+  }
+}
+
+export interface TransactOptions {
+  /** The message of the conflict thrown after the last lost race. */
+  conflict: string;
+  /** Attempts before giving up (20). */
+  attempts?: number;
+  /** Wait a little (random, growing) before each retry. */
+  backoff?: boolean;
+  /** Runs after each lost race, before the next attempt; may throw (say, 404 when the app is gone). */
+  onConflict?: () => Promise<unknown>;
 }
 
 export class Store {
@@ -92,6 +137,28 @@ export class Store {
     };
   }
 
+  /**
+   * An optimistic transaction, retried: `attempt` reads through `tx` and
+   * records its compares and writes, which are committed in one etcd
+   * transaction only if every key read is unchanged and every compare holds;
+   * on a lost race it runs again. An attempt that writes nothing commits
+   * nothing. Answers what the successful attempt returned.
+   */
+  async transact<R>(attempt: (tx: Txn) => R | Promise<R>, opts: TransactOptions): Promise<R> {
+    for (let i = 0; i < (opts.attempts ?? 20); i++) {
+      // After a lost race, wait a little (random, growing) so that many
+      // concurrent writers spread out instead of colliding again at once.
+      if (i > 0 && opts.backoff) await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * i)));
+      const tx = new Txn(this);
+      const result = await attempt(tx);
+      if (tx.ops.length === 0) return result;
+      if (!tx.guard) throw new Error('Store.transact: a write needs a compare (read a key or add one with tx.if)');
+      if ((await tx.guard.then(...tx.ops).commit()).succeeded) return result;
+      await opts.onConflict?.();
+    }
+    throw conflict(opts.conflict);
+  }
+
   // ---- apps and releases -------------------------------------------------
 
   async getApp(name: string): Promise<App> {
@@ -118,27 +185,16 @@ export class Store {
    * distinct, gap-free versions.
    */
   async createRelease(appName: string, make: (version: number, previous: Release | undefined) => Omit<Release, 'version' | 'app'>): Promise<Release> {
-    for (let attempt = 0; attempt < 100; attempt++) {
-      // After a lost race, wait a little (random, growing) so that many
-      // concurrent writers spread out instead of colliding again at once.
-      if (attempt > 0) await new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 5 * attempt)));
-      const cur = await this.getVersioned<App>(this.keys.app(appName));
+    const key = this.keys.app(appName);
+    return this.transact(async (tx) => {
+      const cur = await tx.read<App>(key);
       if (!cur) throw notFound(`Couldn't find that app.`);
-      const prevVersion = cur.value.latestRelease;
-      const previous = prevVersion > 0 ? await this.get<Release>(this.keys.release(appName, prevVersion)) : undefined;
-      const version = prevVersion + 1;
+      const previous = cur.latestRelease > 0 ? await this.get<Release>(this.keys.release(appName, cur.latestRelease)) : undefined;
+      const version = cur.latestRelease + 1;
       const release: Release = { ...make(version, previous), app: appName, version };
-      const app: App = { ...cur.value, latestRelease: version };
-      const res = await this.etcd
-        .if(this.keys.app(appName), 'Mod', '==', cur.modRevision)
-        .then(
-          this.etcd.put(this.keys.app(appName)).value(JSON.stringify(app)),
-          this.etcd.put(this.keys.release(appName, version)).value(JSON.stringify(release)),
-        )
-        .commit();
-      if (res.succeeded) return release;
-    }
-    throw conflict(`Too many concurrent changes to ${appName}; try again`);
+      tx.put<App>(key, { ...cur, latestRelease: version });
+      return tx.put(this.keys.release(appName, version), release);
+    }, { attempts: 100, backoff: true, conflict: `Too many concurrent changes to ${appName}; try again` });
   }
 
   async listReleases(appName: string): Promise<Release[]> {

@@ -46,22 +46,17 @@ export async function addDrain(store: Store, appName: string, urlInput: unknown)
   const target = parseDrainUrl(urlInput);
   const url = target.kind === 'https' ? (urlInput as string).trim() : target.url;
   const k = store.keys;
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const app = await store.getVersioned<App>(k.app(appName));
+  return store.transact(async (tx) => {
+    const app = await tx.read<App>(k.app(appName));
     if (!app) throw notFound(`Couldn't find that app.`);
     const existing = await listDrains(store, appName);
     if (existing.some((d) => d.url === url)) throw conflict(`${url} is already a drain of ${appName}`);
     if (existing.length >= MAX_DRAINS_PER_APP) throw invalid(`${appName} has ${MAX_DRAINS_PER_APP} drains already`);
     const id = randomUUID();
-    const drain: LogDrain = { id, app: appName, url, token: `d.${randomUUID()}`, createdAt: new Date().toISOString() };
-    const res = await store.etcd
-      .if(k.app(appName), 'Mod', '==', app.modRevision)
-      .and(k.drain(appName, id), 'Create', '==', 0)
-      .then(store.etcd.put(k.app(appName)).value(JSON.stringify(app.value)), store.etcd.put(k.drain(appName, id)).value(JSON.stringify(drain)))
-      .commit();
-    if (res.succeeded) return drain;
-  }
-  throw conflict(`Too many concurrent changes to ${appName}; try again`);
+    tx.if(k.drain(appName, id), 'Create', '==', 0);
+    tx.put(k.app(appName), app);
+    return tx.put<LogDrain>(k.drain(appName, id), { id, app: appName, url, token: `d.${randomUUID()}`, createdAt: new Date().toISOString() });
+  }, { conflict: `Too many concurrent changes to ${appName}; try again` });
 }
 
 /** Removes a drain named by its id or its URL. */

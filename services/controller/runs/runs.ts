@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../../core/errors.js';
+import { invalid, notFound } from '../../core/errors.js';
 import { RUN_TYPE, resolveRunCommand, runName, type RunParams, type RunRequest } from '../../core/runs.js';
 import type { App, InstanceState, Release, Route, User } from '../../core/types.js';
 import { hashToken, newToken } from '../auth.js';
@@ -49,7 +49,7 @@ export async function createRun(deps: Deps, app: App, user: User, params: RunPar
   const { store } = deps;
   const release = await runRelease(deps, app);
   const token = params.attach ? newToken() : undefined;
-  for (let attempt = 0; attempt < 20; attempt++) {
+  const run = await store.transact((tx) => {
     const run: RunRequest = {
       app: app.name,
       name: runName(random()),
@@ -65,15 +65,11 @@ export async function createRun(deps: Deps, app: App, user: User, params: RunPar
       ...(token && { tokenHash: hashToken(token) }),
     };
     const key = store.keys.run(app.name, run.name);
-    const res = await store.etcd
-      .if(key, 'Create', '==', 0)
-      .and(store.keys.app(app.name), 'Create', '>', 0)
-      .then(store.etcd.put(key).value(JSON.stringify(run)))
-      .commit();
-    if (res.succeeded) return token ? { run, token } : { run };
-    if (!(await store.get<App>(store.keys.app(app.name)))) throw notFound(`Couldn't find that app.`);
-  }
-  throw conflict(`Too many one-off dynos on ${app.name}; try again`);
+    tx.if(key, 'Create', '==', 0);
+    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    return tx.put(key, run);
+  }, { conflict: `Too many one-off dynos on ${app.name}; try again`, onConflict: () => store.getApp(app.name) });
+  return token ? { run, token } : { run };
 }
 
 /** The attach URL: the API's own address as the client used it, ws(s)://, with the one-time secret. */
