@@ -14,6 +14,8 @@ import { syncCacheGeneration } from './cachegen.js';
 import { info, topic, warn, type Output } from './output.js';
 import { describeProcessTypes, resolveProcessTypes } from './processtypes.js';
 import { parseAppJsonHealthCheck } from '../core/healthcheck.js';
+import { DEFAULT_RELEASE_TIMEOUT_MS } from '../core/releasephase.js';
+import { ReleasePhaseFollower } from './releaselog.js';
 
 // One build, after the source is extracted into <dir>/app: buildpacks in a
 // build container, the app image, the release. Throws BuildFailure with a
@@ -38,8 +40,10 @@ export interface BuildSettings {
   buildpacksAllowFile: boolean;
   cacheDir: string;
   buildMemoryMb: number;
-  /** How long a push waits for its release to serve before it ends anyway (0: not at all). */
+  /** How long a push waits for its release to serve before it ends anyway (0: not at all); after its release phase, when it has one. */
   deployWaitMs: number;
+  /** How long a release command may run (the scheduler's PAAS_SCHEDULER_RELEASE_TIMEOUT_MS): a push with one waits that much longer. */
+  releaseTimeoutMs?: number;
   /** Limits of the build container beyond memory (limits.ts); absent: Docker's defaults, no timeout. */
   buildCpus?: number;
   buildPids?: number;
@@ -159,6 +163,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   if (job.signal.aborted) throw new BuildFailure('the push was cancelled');
 
   job.phase?.('release');
+  const beforeRelease = Date.now();
   const { release, web_url } = await deps.controller.createRelease(job.app, {
     image,
     processTypes: types.value,
@@ -172,8 +177,13 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   log.info({ version: release.version, image }, 'released');
   topic(job.out, `Released v${release.version}`);
   job.phase?.('launch');
-  if (types.value.release !== undefined) topic(job.out, `Running release command: ${types.value.release}`);
-  await waitUntilServing(deps, job, release.version);
+  let phase: { sinceMs: number } | undefined;
+  if (types.value.release !== undefined) {
+    topic(job.out, `Running release command: ${types.value.release}`);
+    const createdAt = Date.parse(release.createdAt ?? ''); // its one-off's lines are not older
+    phase = { sinceMs: Number.isFinite(createdAt) ? createdAt : beforeRelease };
+  }
+  await waitUntilServing(deps, job, release.version, phase);
   info(job.out, `${web_url} deployed`);
   return { version: release.version, webUrl: web_url, image };
 }
@@ -181,30 +191,56 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
 /**
  * Keeps the push open until the router serves the new release, as Heroku's
  * "Launching..." does, so the app answers with the new code when `git push`
- * returns. A release the scheduler failed (release phase, or its containers
- * never came up) fails the push with the reason (ReleaseFailure). One that is
- * merely still starting when the wait ends is not an error of the push: the
- * previous release keeps serving, and the pusher is told.
+ * returns. With a release phase (`phase`), the release command's output is
+ * shown meanwhile (releaselog.ts), then its outcome; the wait may then last
+ * the release timeout more, and once the command succeeded the usual wait
+ * counts from its end. A release the scheduler failed (release phase, its
+ * timeout, or its containers never came up) fails the push with the reason
+ * (ReleaseFailure). One that is merely still starting when the wait ends is
+ * not an error of the push: the previous release keeps serving, and the
+ * pusher is told.
  */
-async function waitUntilServing(deps: BuildDeps, job: BuildJob, version: number): Promise<void> {
+async function waitUntilServing(deps: BuildDeps, job: BuildJob, version: number, phase?: { sinceMs: number }): Promise<void> {
   const waitMs = deps.settings.deployWaitMs;
   if (waitMs <= 0) return;
   const started = Date.now();
-  while (Date.now() - started < waitMs && !job.signal.aborted) {
-    const app = await deps.controller.getApp(job.app).catch(() => undefined);
-    const serving = app?.serving_release ?? 0;
-    const status = app?.release_status;
-    if (status?.version === version && status.status === 'failed') {
-      const keeps = serving > 0 ? `v${serving} keeps serving` : 'no release is serving';
-      throw new ReleaseFailure(`Launching... failed: ${status.failure ?? 'the release failed'}; ${keeps}`);
+  const seconds = (from: number) => `${((Date.now() - from) / 1000).toFixed(1)}s`;
+  let deadline = started + waitMs + (phase ? deps.settings.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS : 0);
+  const log = deps.logger.child({ module: 'release-phase', app: job.app, version });
+  const follower = phase && new ReleasePhaseFollower({ controller: deps.controller, app: job.app, sinceMs: phase.sinceMs, out: job.out, log });
+  let phaseOver = !follower;
+  /** The release command's output is complete: its outcome is told (when it is known here). */
+  const endPhase = async () => {
+    if (phaseOver || !follower) return;
+    phaseOver = true;
+    await follower.finish();
+    if (follower.exitCode === 0) topic(job.out, `Release command succeeded (${seconds(started)})`);
+  };
+  try {
+    while (Date.now() < deadline && !job.signal.aborted) {
+      const app = await deps.controller.getApp(job.app).catch(() => undefined);
+      const serving = app?.serving_release ?? 0;
+      const status = app?.release_status;
+      if (status?.version === version && status.status === 'failed') {
+        await endPhase();
+        const keeps = serving > 0 ? `v${serving} keeps serving` : 'no release is serving';
+        throw new ReleaseFailure(`Launching... failed: ${status.failure ?? 'the release failed'}; ${keeps}`);
+      }
+      if (serving >= version) {
+        await endPhase();
+        topic(job.out, `Launching... done, v${version} is serving (${seconds(started)})`);
+        return;
+      }
+      if (!phaseOver && follower?.exitCode === 0) {
+        await endPhase();
+        deadline = Math.min(deadline, Date.now() + waitMs);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 150));
     }
-    if (serving >= version) {
-      topic(job.out, `Launching... done, v${version} is serving (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-      return;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
+  } finally {
+    await follower?.stop();
   }
-  warn(job.out, `v${version} is not serving after ${Math.round(waitMs / 1000)}s; the previous release keeps serving until it is`);
+  warn(job.out, `v${version} is not serving after ${Math.round((Date.now() - started) / 1000)}s; the previous release keeps serving until it is`);
 }
 
 /** bin/release's config_vars the app has not set (undefined: none), shown to the pusher. */

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { DEFAULT_BUILDPACKS } from '../core/buildpacks.js';
 import { commonConfig, ConfigError, int, list, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
+import { releaseTimeoutSetting } from '../core/releasephase.js';
 
 export interface BuilderConfig extends CommonConfig {
   sshPort: number;
@@ -40,8 +41,10 @@ export interface BuilderConfig extends CommonConfig {
   maxParallelBuilds: number;
   /** Largest source tarball accepted from a push. */
   maxSourceMb: number;
-  /** How long a push waits for its release to serve: longer than the scheduler's rollout timeout (60 s), so a failed release is told to the pusher. */
+  /** How long a push waits for its release to serve: longer than the scheduler's rollout timeout (60 s), so a failed release is told to the pusher; counted after a release phase. */
   deployWaitMs: number;
+  /** The scheduler's release timeout (PAAS_SCHEDULER_RELEASE_TIMEOUT_MS, the same setting): a push with a release command waits that much longer. */
+  releaseTimeoutMs: number;
   /** How often the repos, caches and images of destroyed apps are looked for (and once at start). */
   cleanupMs: number;
 }
@@ -90,6 +93,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     maxParallelBuilds: int(env, 'PAAS_MAX_PARALLEL_BUILDS', 2),
     maxSourceMb: int(env, 'PAAS_BUILD_MAX_SOURCE_MB', 500),
     deployWaitMs: int(env, 'PAAS_BUILD_DEPLOY_WAIT_MS', 120_000),
+    releaseTimeoutMs: releaseTimeoutSetting(env),
     cleanupMs: int(env, 'PAAS_BUILDER_CLEANUP_MS', 30_000),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');

@@ -37,10 +37,20 @@ export interface NewRelease {
   healthcheck?: HealthCheck;
 }
 
+/** The body of a log session request (POST /apps/:app/log-sessions, as `paas logs` sends it). */
+export interface LogSessionRequest {
+  lines: number;
+  tail: boolean;
+  dyno?: string;
+  source?: 'app' | 'router' | 'paas';
+}
+
 export interface Controller {
   authorize(fingerprint: string, app?: string): Promise<AuthorizeResult>;
   getApp(app: string): Promise<AppInfo>;
   createRelease(app: string, release: NewRelease): Promise<{ release: Release; web_url: string }>;
+  /** A log session of the app (POST /internal/apps/:app/log-sessions): the URL that streams its lines (logplex_url). */
+  openLogSession(app: string, request: LogSessionRequest): Promise<string>;
 }
 
 export class ControllerError extends Error {
@@ -77,6 +87,12 @@ export class ControllerClient implements Controller {
     const res = await this.call('POST', `/internal/apps/${encodeURIComponent(app)}/releases`, release);
     if (res.status !== 201 && res.status !== 200) throw new ControllerError(res.status, `Could not create the release: ${await messageOf(res)}`);
     return (await res.json()) as { release: Release; web_url: string };
+  }
+
+  async openLogSession(app: string, request: LogSessionRequest): Promise<string> {
+    const res = await this.call('POST', `/internal/apps/${encodeURIComponent(app)}/log-sessions`, request);
+    if (res.status !== 201) throw new ControllerError(res.status, `Could not open a log session: ${await messageOf(res)}`);
+    return ((await res.json()) as { logplex_url: string }).logplex_url;
   }
 
   private call(method: string, path: string, body?: unknown): Promise<Response> {

@@ -56,6 +56,14 @@ export function formatLogLine(r: LogRecord): string {
   return `${r.at.replace(/Z$/, '+00:00')} ${tagOf(r)}: ${r.line}`;
 }
 
+/** A line in Heroku's format (formatLogLine, as a log session streams it) back as a record; undefined for anything else (a heartbeat). Pure. */
+export function parseLogLine(text: string): LogRecord | undefined {
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})\+00:00 ([a-z]+)(?:\[([^\]]*)\])?: (.*)$/s.exec(text);
+  if (!m || !LOG_SOURCES.includes(m[2] as LogSource)) return undefined;
+  const source = m[2] as LogSource;
+  return { at: `${m[1]}Z`, source, dyno: m[3] ?? source, line: m[4] as string };
+}
+
 export interface LogFilter {
   /** A process type (`web`: web.1, web.2, ...) or one dyno (`web.1`). */
   dyno?: string;

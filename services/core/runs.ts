@@ -6,7 +6,7 @@ import { SIZES } from './sizes.js';
 
 /** The process type of one-off dynos: `run.1234`. */
 export const RUN_TYPE = 'run';
-/** The process type of a release phase's one-off (the Procfile's `release:`). */
+/** The Procfile process type that runs once per release, before its rollout (Heroku's release phase). */
 export const RELEASE_TYPE = 'release';
 export const DEFAULT_RUN_TTL_S = 3600;
 export const MAX_RUN_TTL_S = 86_400;

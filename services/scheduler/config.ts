@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
+import { releaseTimeoutSetting } from '../core/releasephase.js';
 import { DEFAULT_ROLLOUT_TIMEOUT_MS } from './rollout.js';
 import { DEFAULT_POLICY, isPolicy, POLICIES, type PolicyName } from './place.js';
 import { DEFAULT_CPU_OVERCOMMIT, DEFAULT_MEMORY_OVERCOMMIT } from './state.js';
@@ -23,8 +24,10 @@ export interface SchedulerConfig extends CommonConfig {
   cpuOvercommit: number;
   /** Host memory placement counts: its memory times this (1: memory limits are never overcommitted). */
   memoryOvercommit: number;
-  /** How long the latest release's web containers have to come up before the release is failed (rollout.ts). */
+  /** How long the latest release's web containers have to come up before the release is failed (rollout.ts); counted after the release phase. */
   rolloutTimeoutMs: number;
+  /** How long a release command (Procfile `release:`) may run before its one-off is removed and the release failed. */
+  releaseTimeoutMs: number;
 }
 
 export function loadConfig(env: Env): Readonly<SchedulerConfig> {
@@ -42,6 +45,7 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
   if (!Number.isFinite(memoryOvercommit) || memoryOvercommit < 1 || memoryOvercommit > 10) throw new ConfigError('PAAS_SCHEDULER_MEMORY_OVERCOMMIT must be a number from 1 to 10');
   const rolloutTimeoutMs = int(env, 'PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS', DEFAULT_ROLLOUT_TIMEOUT_MS);
   if (rolloutTimeoutMs < 1000) throw new ConfigError('PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS must be at least 1000');
+  const releaseTimeoutMs = releaseTimeoutSetting(env);
   return Object.freeze({
     ...commonConfig(env),
     name: str(env, 'PAAS_SCHEDULER_NAME', `${hostname()}-${process.pid}`),
@@ -52,5 +56,6 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
     cpuOvercommit,
     memoryOvercommit,
     rolloutTimeoutMs,
+    releaseTimeoutMs,
   });
 }

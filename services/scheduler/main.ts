@@ -22,6 +22,7 @@ runService('scheduler', async () => {
     cpuOvercommit: config.cpuOvercommit,
     memoryOvercommit: config.memoryOvercommit,
     rolloutTimeoutMs: config.rolloutTimeoutMs,
+    releaseTimeoutMs: config.releaseTimeoutMs,
   });
   log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
   return {

@@ -1,9 +1,11 @@
 import { generationOf, type RestartRecord } from '../core/restarts.js';
+import { DEFAULT_RELEASE_TIMEOUT_MS, releaseTimeoutReason } from '../core/releasephase.js';
+import { RELEASE_TYPE } from '../core/runs.js';
 import { DEFAULT_SIZE, sizeOrDefault, type Size } from '../core/sizes.js';
 import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route, RouteDyno } from '../core/types.js';
 import { Placer, type HostRoom, type PolicyName } from './place.js';
 import { exitedInstance, isRunAssignment, planRuns, type RunInput } from './runs.js';
-import { DEFAULT_ROLLOUT_TIMEOUT_MS, RELEASE_TYPE, fateOf, releasePhaseFailure, rolloutFailure, rolloutStart, type ReleaseStatus, type RolloutItem } from './rollout.js';
+import { DEFAULT_ROLLOUT_TIMEOUT_MS, fateOf, releasePhaseFailure, rolloutFailure, rolloutStart, type ReleaseStatus, type RolloutItem } from './rollout.js';
 
 // The scheduler's decisions: desired state (latest release + formation) and
 // actual state (hosts, assignments, instances, routes) in, the smallest set of
@@ -54,8 +56,10 @@ export interface PlanInput {
   assignments: Assignment[];
   instances: Instance[];
   routes: Route[];
-  /** How long the latest release's web containers have to come up before it is failed (default DEFAULT_ROLLOUT_TIMEOUT_MS). */
+  /** How long the latest release's web containers have to come up before it is failed (default DEFAULT_ROLLOUT_TIMEOUT_MS); the release phase's time does not count. */
   rolloutTimeoutMs?: number;
+  /** How long a release command may run, from its one-off's assignment, before the release is failed (default DEFAULT_RELEASE_TIMEOUT_MS). */
+  releaseTimeoutMs?: number;
   /** `paas run` requests with their releases (runs.ts). */
   runs?: RunInput[];
 }
@@ -168,6 +172,7 @@ function routeDynos(chosen: readonly Instance[], assignments: readonly Assignmen
 export function plan(input: PlanInput): Plan {
   const out: Plan = { put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] };
   const timeoutMs = input.rolloutTimeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
+  const releaseTimeoutMs = input.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS;
   const at = new Date(input.now).toISOString();
   const liveHosts = new Set(input.hosts.map((h) => h.id));
   const appNames = new Set(input.apps.map((a) => a.name));
@@ -283,14 +288,26 @@ export function plan(input: PlanInput): Plan {
   planRuns(input, kept, instanceOf, out, APP_PORT);
   return out;
 
-  /** The one-off of a release phase: its result is recorded and it is removed; unplaced too long, the release fails. */
+  /**
+   * The one-off of a release phase: its result is recorded and it is removed;
+   * running past the release timeout (from its assignment), it is removed and
+   * the release fails; unplaced past the rollout timeout, the release fails.
+   */
   function releasePhase(app: string, release: LatestRelease, one: Assignment | undefined, unplaced: string | undefined): void {
     const done = one && exitedInstance(instanceOf, one);
     if (one && done) {
       const failed = done.state === 'failed';
       out.statuses.push({ app, version: release.version, status: failed ? 'failed' : 'released', ...(failed && { reason: releasePhaseFailure(done) }), at });
       out.remove.push({ host: one.host, id: one.id });
-    } else if (!one && input.now - rolloutStart([], release, undefined, input.now) >= timeoutMs) {
+    } else if (one) {
+      const deadline = rolloutStart([one], release, undefined, input.now) + releaseTimeoutMs; // from its assignment
+      if (input.now < deadline) {
+        out.recheckInMs = Math.min(out.recheckInMs ?? Infinity, deadline - input.now);
+        return;
+      }
+      out.statuses.push({ app, version: release.version, status: 'failed', reason: releaseTimeoutReason(releaseTimeoutMs), at });
+      out.remove.push({ host: one.host, id: one.id });
+    } else if (input.now - rolloutStart([], release, undefined, input.now) >= timeoutMs) {
       out.statuses.push({ app, version: release.version, status: 'failed', reason: `release command could not be placed: ${unplaced ?? 'no host'}`, at });
     }
   }

@@ -1,15 +1,18 @@
 import type { Assignment, HealthCheck, Instance, ReleaseStatusRecord } from '../core/types.js';
+import { RELEASE_TYPE } from '../core/runs.js';
 
 // Pure pieces of the planner about the fate of a release: which release an
 // app runs (the latest, or the newest earlier one when the latest failed),
 // whether its release phase still has to run, and why a rollout failed, in
 // words a person understands.
 
-/** How long the latest release's web containers have to come up (Heroku's boot timeout), unless told (PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS). */
+/**
+ * How long the latest release's web containers have to come up (Heroku's boot
+ * timeout), unless told (PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS). It counts from
+ * the rollout's start (rolloutStart): a release phase's time is not part of
+ * it; the release command has its own limit (DEFAULT_RELEASE_TIMEOUT_MS).
+ */
 export const DEFAULT_ROLLOUT_TIMEOUT_MS = 60_000;
-
-/** The Procfile process type that runs once per release, before its rollout (Heroku's release phase). */
-export const RELEASE_TYPE = 'release';
 
 /** How many containers a failure reason names before "and N more". */
 const MAX_NAMED = 3;

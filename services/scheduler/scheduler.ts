@@ -24,6 +24,8 @@ export interface SchedulerOptions {
   memoryOvercommit?: number;
   /** How long the latest release's web containers have to come up before it is failed (default 60 s: rollout.ts). */
   rolloutTimeoutMs?: number;
+  /** How long a release command may run before the release is failed (default 5 min: core/releasephase.ts). */
+  releaseTimeoutMs?: number;
   now?: () => number;
 }
 
@@ -115,7 +117,7 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   let lastSuccess = Date.now();
 
   const reconcile = async () => {
-    const input = await loadPlanInput(store, { now: opts.now(), drainMs: opts.drainMs, policy: opts.policy, cpuOvercommit: opts.cpuOvercommit, memoryOvercommit: opts.memoryOvercommit, rolloutTimeoutMs: opts.rolloutTimeoutMs });
+    const input = await loadPlanInput(store, { now: opts.now(), drainMs: opts.drainMs, policy: opts.policy, cpuOvercommit: opts.cpuOvercommit, memoryOvercommit: opts.memoryOvercommit, rolloutTimeoutMs: opts.rolloutTimeoutMs, releaseTimeoutMs: opts.releaseTimeoutMs });
     const p = plan(input);
     for (const s of p.statuses) log[s.status === 'failed' ? 'warn' : 'info']({ app: s.app, version: s.version, status: s.status, reason: s.reason }, `release v${s.version} of ${s.app}: ${s.status}`);
     for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');

@@ -18,7 +18,7 @@ export const DEFAULT_MEMORY_OVERCOMMIT = 1;
 /** Reads everything the planner needs at one etcd revision. */
 export async function loadPlanInput(
   store: Store,
-  opts: { now: number; drainMs: number; policy?: PolicyName; cpuOvercommit?: number; memoryOvercommit?: number; rolloutTimeoutMs?: number },
+  opts: { now: number; drainMs: number; policy?: PolicyName; cpuOvercommit?: number; memoryOvercommit?: number; rolloutTimeoutMs?: number; releaseTimeoutMs?: number },
 ): Promise<PlanInput> {
   const k = store.keys;
   const first = await store.etcd.getAll().prefix(k.apps()).exec();
@@ -87,6 +87,7 @@ export async function loadPlanInput(
     instances,
     routes,
     ...(opts.rolloutTimeoutMs !== undefined && { rolloutTimeoutMs: opts.rolloutTimeoutMs }),
+    ...(opts.releaseTimeoutMs !== undefined && { releaseTimeoutMs: opts.releaseTimeoutMs }),
     runs,
   };
 }

@@ -6,8 +6,8 @@ import { domain, e2eUser, httpPort, signUp } from './user.js';
 
 // The walking skeleton as a user lives it: a new user logs in, adds a key,
 // creates an app in a git repo, pushes it, and it answers through the router;
-// a second push serves the new version; a broken push fails and the old
-// version keeps serving. Needs a platform brought up by scripts/up
+// a second push (with a release command, whose output the push shows) serves
+// the new version; a broken push fails and the old version keeps serving. Needs a platform brought up by scripts/up
 // (scripts/test does it and exports PAAS_ENV_FILE).
 
 const u = e2eUser('e2e');
@@ -55,12 +55,16 @@ describe('git push to a running app', () => {
     console.log(`cold push to serving: ${Date.now() - started} ms`);
   });
 
-  it('a second push serves the new version', async () => {
+  it('a second push runs its release command, shows its output and serves the new version', async () => {
+    writeFileSync(join(appDir, 'Procfile'), 'web: npm start\nrelease: echo "migrated on $DYNO"\n');
+    await must('git', ['add', 'Procfile'], { cwd: appDir });
     await commitMessage('hello v2', 'second');
     const started = Date.now();
     const push = await git(['push', 'paas', 'main']);
     expect(push.code, push.stderr).toBe(0);
     expect(push.stderr).toMatch(/Released v2/);
+    // the release one-off's output, indented like build output, between the header and the outcome
+    expect(push.stderr).toMatch(/remote: -----> Running release command: echo "migrated on \$DYNO"\s+remote: {8}migrated on release\.1\s+remote: -----> Release command succeeded/);
     expect(push.stderr).toMatch(/v2 is serving/);
     await servesNow('hello v2');
     console.log(`warm push to serving: ${Date.now() - started} ms`);

@@ -5,7 +5,7 @@ import { visibleApp } from '../apps.js';
 import type { Deps } from '../deps.js';
 import { bodyOf, param, requireInternal, userOf } from '../http.js';
 import { addDrain, drainView, listDrains, removeDrain } from './drains.js';
-import { parseSessionRequest, streamSession } from './sessions.js';
+import { parseSessionRequest, streamSession, type LogSession } from './sessions.js';
 
 // The logs' HTTP routes. logEarlyRoutes is mounted before the app-wide JSON
 // parser and user authentication (app.ts): the ingest takes bigger bodies, and
@@ -43,6 +43,13 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
     res.json({ accepted, dropped });
   });
 
+  // The builder follows a release command's output into the push (builder/releaselog.ts).
+  r.post('/internal/apps/:app/log-sessions', requireInternal(internalToken), express.json(), async (req, res) => {
+    const app = param(req, 'app');
+    if (!(await exists(app))) throw notFound(`Couldn't find that app.`);
+    res.status(201).json(sessionView(req, deps.logs.sessions.create(app, parseSessionRequest(bodyOf(req)))));
+  });
+
   r.get('/apps/:app/log-sessions/:id/stream', async (req, res) => {
     const s = deps.logs.sessions.get(param(req, 'app'), param(req, 'id'));
     if (!s) throw notFound('No such log session (it may have expired: create another)');
@@ -57,8 +64,7 @@ export function logUserRoutes(deps: Deps): Router {
 
   r.post('/apps/:app/log-sessions', async (req, res) => {
     const app = await visibleApp(deps, userOf(res), param(req, 'app'));
-    const s = deps.logs.sessions.create(app.name, parseSessionRequest(bodyOf(req)));
-    res.status(201).json({ id: s.id, logplex_url: `${baseUrl(req)}/apps/${app.name}/log-sessions/${s.id}/stream`, created_at: s.createdAt, updated_at: s.createdAt });
+    res.status(201).json(sessionView(req, deps.logs.sessions.create(app.name, parseSessionRequest(bodyOf(req)))));
   });
 
   r.get('/apps/:app/log-drains', async (req, res) => {
@@ -81,6 +87,10 @@ export function logUserRoutes(deps: Deps): Router {
 
 function baseUrl(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+}
+
+function sessionView(req: Request, s: LogSession): { id: string; logplex_url: string; created_at: string; updated_at: string } {
+  return { id: s.id, logplex_url: `${baseUrl(req)}/apps/${s.app}/log-sessions/${s.id}/stream`, created_at: s.createdAt, updated_at: s.createdAt };
 }
 
 export function groupByApp(records: readonly IngestRecord[]): Map<string, LogRecord[]> {

@@ -24,6 +24,8 @@ export interface FakeApp {
   cacheGeneration?: number;
   /** Set: the app's latest release fails with this reason (release_status), the one before keeps serving. */
   releaseFailure?: string;
+  /** Set: what a log session of the release one-off streams (as the controller would): `earlier` lines of an hour ago (an earlier release phase), then these output lines and its exit, stamped now. */
+  releaseLog?: { earlier?: string[]; lines: string[]; exit: number };
 }
 
 /** A build record as the builder reported it (POST, then PATCHes merged; appended lines joined). */
@@ -69,6 +71,15 @@ export class FakeController {
         const path = req.url ?? '';
         this.requests.push({ method: req.method ?? '', path, auth: req.headers.authorization, body });
         const send = (status: number, data: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
+        const stream = /^\/log-stream\/([a-z0-9-]+)$/.exec(path);
+        if (req.method === 'GET' && stream) {
+          // A log session's URL (no token): the release one-off's lines, stamped now, then kept open as a tail is.
+          const log = this.apps.get(stream[1] as string)?.releaseLog;
+          const line = (source: string, text: string, ago = 0) => `${new Date(Date.now() - ago).toISOString().replace(/Z$/, '000+00:00')} ${source}[release.1]: ${text}\n`;
+          res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
+          if (log) res.write([...(log.earlier ?? []).map((l) => line('app', l, 3_600_000)), ...log.lines.map((l) => line('app', l)), line('paas', `Process exited with status ${log.exit}`)].join(''));
+          return;
+        }
         if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { id: 'unauthorized', message: 'bad token' });
         const b = (body ?? {}) as Record<string, string>;
         if (req.method === 'POST' && path === '/internal/authorize') {
@@ -99,6 +110,11 @@ export class FakeController {
             return { name, images: [...new Set(releases.map((r) => r.image))].sort(), releases };
           }));
         }
+        const ls = /^\/internal\/apps\/([a-z0-9-]+)\/log-sessions$/.exec(path);
+        if (req.method === 'POST' && ls) {
+          if (!this.apps.has(ls[1] as string)) return send(404, { id: 'not_found', message: "Couldn't find that app." });
+          return send(201, { id: 'ls', logplex_url: `${this.url}/log-stream/${ls[1]}` });
+        }
         const m = /^\/internal\/apps\/([a-z0-9-]+)(\/releases)?$/.exec(path);
         const app = m ? this.apps.get(m[1] as string) : undefined;
         if (!m || !app) return send(404, { id: 'not_found', message: 'not found' });
@@ -124,6 +140,7 @@ export class FakeController {
   }
 
   async stop(): Promise<void> {
+    this.server?.closeAllConnections(); // log streams stay open as tails do
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 }

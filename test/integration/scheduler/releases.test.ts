@@ -5,9 +5,11 @@ import { schedulerHarness } from './harness.js';
 
 // Failed releases and the release phase end to end: the real scheduler and
 // agent against the real etcd and Docker, releases written as the controller
-// would. A short rollout timeout makes a release that never comes up fail fast.
+// would. A short rollout timeout makes a release that never comes up fail
+// fast, a short release timeout a release command that hangs.
 
-const h = schedulerHarness('releases', { app: 'hello', scheduler: { drainMs: 300, rolloutTimeoutMs: 6000 }, watchInstances: true });
+const RELEASE_TIMEOUT_MS = 5000;
+const h = schedulerHarness('releases', { app: 'hello', scheduler: { drainMs: 300, rolloutTimeoutMs: 6000, releaseTimeoutMs: RELEASE_TIMEOUT_MS }, watchInstances: true });
 const { cluster } = h;
 /** Every release the route has named, in order (from a watch). */
 const routed = () => h.routes.map((r) => r.release ?? 0);
@@ -61,6 +63,23 @@ describe('failed releases and the release phase', () => {
     await waitFor('one-off removed', async () => ((await containersOf(cluster)).length === 1 ? true : undefined));
     const [c] = await containersOf(cluster);
     expect(c?.Labels['paas.release']).toBe('3');
+    await servedBy('v3', 3);
+    expect(routed().slice(before).every((v) => v === 3)).toBe(true);
+  });
+
+  it('a release command that hangs is stopped at the release timeout and fails the release; the old release keeps serving', async () => {
+    const before = h.routes.length;
+    const started = Date.now();
+    const v5 = await release({ web: webCommand('v5'), release: 'echo migrating; sleep 600' }, 'v5');
+    await waitFor('release one-off running', async () => (reports.some((r) => r.id === `hello.release.1.v${v5}` && r.state === 'up') ? true : undefined));
+    const failed = await waitFor('v5 failed', async () => ((await status(v5))?.status === 'failed' ? await status(v5) : undefined), 30_000);
+    expect(failed?.reason).toBe('release command timed out after 5 s');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(RELEASE_TIMEOUT_MS);
+    // its one-off container is stopped and removed; no v5 web container ever ran; v3 keeps serving
+    await waitFor('one-off removed', async () => ((await containersOf(cluster)).length === 1 ? true : undefined));
+    const [c] = await containersOf(cluster);
+    expect(c?.Labels['paas.release']).toBe('3');
+    expect(reports.some((r) => r.release === v5 && r.type === 'web')).toBe(false);
     await servedBy('v3', 3);
     expect(routed().slice(before).every((v) => v === 3)).toBe(true);
   });

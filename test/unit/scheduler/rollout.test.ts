@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Instance, InstanceState } from '../../../services/core/types.js';
 import { desiredFor, plan, type AppInput, type LatestRelease, type PlanInput } from '../../../services/scheduler/plan.js';
 import { fateOf, notUpReason, rolloutFailure } from '../../../services/scheduler/rollout.js';
+import { DEFAULT_RELEASE_TIMEOUT_MS, releaseTimeoutReason } from '../../../services/core/releasephase.js';
 import { applied, ids, report as reportAll } from './steps.js';
 
 // Failed releases and the release phase, step by step: plain inputs, the plan
@@ -127,9 +128,9 @@ describe('release phase', () => {
     expect(p.routes).toEqual([]);
     i = applied(i, p);
     i = report(i, 'shop.release.1.v2', 'up');
-    // running, even past the rollout timeout: still holding, nothing rolled out
+    // running, even past the rollout timeout: still holding, nothing rolled out (until its own timeout: 5 min from its assignment at 1 s)
     const running = plan(at(i, 5 * TIMEOUT));
-    expect(running).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] });
+    expect(running).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [], recheckInMs: 1000 });
     i = report(i, 'shop.release.1.v2', 'succeeded', { exitCode: 0 });
     const done = plan(i);
     expect(done.statuses.map((s) => s.status)).toEqual(['released']);
@@ -161,6 +162,55 @@ describe('release phase', () => {
     expect(ids(i.assignments)).toEqual(['shop.web.1.v1']);
   });
 
+  it('a release command running past the release timeout is stopped and fails the release; the previous release keeps serving', () => {
+    const RELEASE_TIMEOUT = 120_000;
+    let i: PlanInput = { ...deploy(serving(), withRelease(2)), releaseTimeoutMs: RELEASE_TIMEOUT };
+    i = applied(i, plan(i)); // the one-off, assigned at 1 s
+    i = report(i, 'shop.release.1.v2', 'up');
+    const before = i.routes;
+    // just before its deadline: nothing changes, the planner wakes up at the deadline
+    const waiting = plan(at(i, 1000 + RELEASE_TIMEOUT - 1));
+    expect(waiting).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [], recheckInMs: 1 });
+    // at the deadline: failed, with the reason a person reads; the one-off goes; nothing rolls out
+    i = at(i, 1000 + RELEASE_TIMEOUT);
+    const p = plan(i);
+    expect(p.statuses).toEqual([{ app: 'shop', version: 2, status: 'failed', reason: 'release command timed out after 120 s', at: new Date(T0 + 1000 + RELEASE_TIMEOUT).toISOString() }]);
+    expect(ids(p.remove)).toEqual(['shop.release.1.v2']);
+    expect(p.put).toEqual([]);
+    expect(p.routes).toEqual([]);
+    i = applied(i, p);
+    // afterwards v1 keeps serving as it is, and the release phase never runs again
+    expect(plan(at(i, 1000 + 2 * RELEASE_TIMEOUT))).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] });
+    expect(ids(i.assignments)).toEqual(['shop.web.1.v1']);
+    expect(i.routes).toEqual(before);
+  });
+
+  it('the release timeout is 5 minutes unless told, counted from the one-off\'s assignment, not from the release', () => {
+    let i = deploy(serving(), withRelease(2), 30_000); // the one-off is assigned 30 s after v1
+    i = applied(i, plan(i));
+    i = report(i, 'shop.release.1.v2', 'up');
+    expect(plan(at(i, 30_000 + DEFAULT_RELEASE_TIMEOUT_MS - 1)).statuses).toEqual([]);
+    expect(plan(at(i, 30_000 + DEFAULT_RELEASE_TIMEOUT_MS)).statuses.map((s) => s.reason)).toEqual(['release command timed out after 300 s']);
+  });
+
+  it('the rollout timeout counts after the release phase: a 4-minute release command leaves the web containers their whole minute', () => {
+    let i = deploy(serving(), withRelease(2));
+    i = applied(i, plan(i));
+    i = report(i, 'shop.release.1.v2', 'up');
+    const ended = 1000 + 4 * 60_000;
+    i = report(at(i, ended), 'shop.release.1.v2', 'succeeded', { exitCode: 0 });
+    i = applied(i, plan(i)); // released, the one-off removed
+    const rollout = plan(i);
+    expect(ids(rollout.put)).toEqual(['shop.web.1.v2']);
+    i = applied(i, rollout);
+    // the web container is still starting 59 s later: not failed yet
+    i = report(at(i, ended + TIMEOUT - 1000), 'shop.web.1.v2', 'starting');
+    expect(plan(i).statuses).toEqual([]);
+    // up at 59.5 s: succeeded
+    i = report(at(i, ended + TIMEOUT - 500), 'shop.web.1.v2', 'up');
+    expect(plan(i).statuses.map((s) => s.status)).toEqual(['succeeded']);
+  });
+
   it('release is never a formation type', () => {
     const a: AppInput = { name: 'shop', release: withRelease(1), formation: { release: { quantity: 2, size: 'eco' } }, status: { status: 'released', at: '' } };
     expect(ids(desiredFor(a, T0))).toEqual(['shop.web.1.v1']);
@@ -175,6 +225,13 @@ describe('rollout: pure parts', () => {
     expect(fateOf(r, { status: 'succeeded', at: '' })).toEqual({ fellBack: false, phase: false, judged: false });
     expect(fateOf(r, { status: 'failed', at: '' })).toEqual({ fellBack: true, phase: false, judged: false });
     expect(fateOf({ image: '', processTypes: {} }, undefined)).toEqual({ fellBack: false, phase: false, judged: false });
+  });
+
+  it('releaseTimeoutReason', () => {
+    expect(releaseTimeoutReason(300_000)).toBe('release command timed out after 300 s');
+    expect(releaseTimeoutReason(3000)).toBe('release command timed out after 3 s');
+    expect(releaseTimeoutReason(2500)).toBe('release command timed out after 2.5 s');
+    expect(releaseTimeoutReason(90_400)).toBe('release command timed out after 90 s');
   });
 
   it('notUpReason and rolloutFailure', () => {
