@@ -3,7 +3,7 @@ import { invalid, notFound } from '../core/errors.js';
 import { effectiveTags } from '../core/hosts.js';
 import type { Store } from '../core/store.js';
 import { MAX_TAGS, parseTagChanges, parseTagSet } from '../core/tags.js';
-import type { Assignment, Host, HostTagOverride } from '../core/types.js';
+import type { Assignment, Host, HostTagOverride, PlacementSettings } from '../core/types.js';
 import type { Deps } from './deps.js';
 import { bodyOf, param, requireAdmin } from './http.js';
 
@@ -23,6 +23,8 @@ export interface HostView {
   agent_tags: Record<string, string>;
   tag_overrides: Record<string, string | null>;
   capacity: { memory_mb: number; cpus: number } | null;
+  /** The capacity as the scheduler counts it for placement (capacity × its overcommit factors); null when unknown. */
+  placement_capacity: { memory_mb: number; cpus: number } | null;
   allocated: { memory_mb: number; cpu_shares: number; containers: number };
   used: { memory_mb: number; cpus: number } | null;
   registered_at: string | null;
@@ -41,7 +43,7 @@ export function allocatedOf(assignments: readonly Pick<Assignment, 'memoryMb' | 
 }
 
 /** One host's view; `host` absent: known only by its override (down). Pure. */
-export function hostView(id: string, host: Host | undefined, override: HostTagOverride | undefined, allocated: Allocated = NONE): HostView {
+export function hostView(id: string, host: Host | undefined, override: HostTagOverride | undefined, allocated: Allocated = NONE, placement?: PlacementSettings): HostView {
   const agentTags = host?.tags ?? {};
   return {
     id,
@@ -50,6 +52,7 @@ export function hostView(id: string, host: Host | undefined, override: HostTagOv
     agent_tags: { ...agentTags },
     tag_overrides: { ...(override?.tags ?? {}) },
     capacity: host ? { memory_mb: host.capacity.memoryMb, cpus: host.capacity.cpus } : null,
+    placement_capacity: host && placement ? { memory_mb: Math.floor(host.capacity.memoryMb * placement.memoryOvercommit), cpus: host.capacity.cpus * placement.cpuOvercommit } : null,
     allocated,
     used: host?.used ? { memory_mb: host.used.memoryMb, cpus: host.used.cpus } : null,
     registered_at: host?.registeredAt ?? null,
@@ -75,27 +78,29 @@ async function allocations(store: Store): Promise<Map<string, Assignment[]>> {
 
 /** GET /hosts: the live hosts, sorted by id. */
 export async function listHosts(store: Store): Promise<HostView[]> {
-  const [hosts, overrides, assigned] = await Promise.all([
+  const [hosts, overrides, assigned, placement] = await Promise.all([
     store.list<Host>(store.keys.hosts()),
     store.snapshot<HostTagOverride>(store.keys.allHostTags()),
     allocations(store),
+    store.get<PlacementSettings>(store.keys.placement()),
   ]);
   const byId = new Map<string, HostTagOverride>();
   for (const [key, o] of overrides.entries) byId.set(segmentAfter(store.keys.allHostTags(), key), o);
   return hosts
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-    .map((h) => hostView(h.id, h, byId.get(h.id), allocatedOf(assigned.get(h.id) ?? [])));
+    .map((h) => hostView(h.id, h, byId.get(h.id), allocatedOf(assigned.get(h.id) ?? []), placement));
 }
 
 /** GET /hosts/:host: a live host, or one known by its override (down); else 404. */
 export async function getHost(store: Store, id: string): Promise<HostView> {
-  const [host, override, assigned] = await Promise.all([
+  const [host, override, assigned, placement] = await Promise.all([
     store.get<Host>(store.keys.host(id)),
     store.get<HostTagOverride>(store.keys.hostTags(id)),
     store.list<Assignment>(store.keys.assignments(id)),
+    store.get<PlacementSettings>(store.keys.placement()),
   ]);
   if (!host && !override) throw notFound(`Couldn't find that host.`);
-  return hostView(id, host, override, allocatedOf(assigned));
+  return hostView(id, host, override, allocatedOf(assigned), placement);
 }
 
 /** The override after a change: each key set to its value or to null (removed, even when the agent sets it); pure. */

@@ -12,6 +12,7 @@ export interface KeyLayout {
   hosts(): string;
   /** An admin's tag changes for a host (HostTagOverride), apart from the leased host record. */
   hostTags(id: string): string;
+  placement(): string;
   allHostTags(): string;
   assignment(host: string, id: string): string;
   assignments(host?: string): string;
@@ -75,6 +76,7 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     host: (id) => `${p}/hosts/${id}`,
     hosts: () => `${p}/hosts/`,
     hostTags: (id) => `${p}/host-tags/${id}`,
+    placement: () => `${p}/placement`,
     allHostTags: () => `${p}/host-tags/`,
     assignment: (host, id) => `${p}/assignments/${host}/${id}`,
     assignments: (host) => (host ? `${p}/assignments/${host}/` : `${p}/assignments/`),

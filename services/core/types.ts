@@ -145,6 +145,17 @@ export interface RouteDyno {
   bridge?: string;
 }
 
+/** Written by the leading scheduler under /placement: how it counts a host's room (so `paas hosts` shows what placement sees). */
+export interface PlacementSettings {
+  policy: string;
+  /** A host's CPUs are counted this many times (CPU shares are weights). */
+  cpuOvercommit: number;
+  /** A host's memory is counted this many times. */
+  memoryOvercommit: number;
+  scheduler: string;
+  updatedAt: string;
+}
+
 /** Written by the scheduler under /routes/<app>: what the router renders. */
 export interface Route {
   app: string;

@@ -1,9 +1,10 @@
 import type { Campaign, Election } from 'etcd3';
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
-import type { PolicyName } from './place.js';
+import type { PlacementSettings } from '../core/types.js';
+import { DEFAULT_POLICY, type PolicyName } from './place.js';
 import { plan } from './plan.js';
-import { applyPlan, isEmptyPlan, loadPlanInput } from './state.js';
+import { applyPlan, DEFAULT_CPU_OVERCOMMIT, DEFAULT_MEMORY_OVERCOMMIT, isEmptyPlan, loadPlanInput } from './state.js';
 
 // Leader election and the reconcile loop. Every scheduler campaigns; the one
 // elected watches etcd and plans; the others wait. A leader whose campaign
@@ -101,6 +102,17 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   };
 }
 
+/** What /placement says of a scheduler's options; pure. */
+export function placementSettings(opts: Pick<SchedulerOptions, 'name' | 'policy' | 'cpuOvercommit' | 'memoryOvercommit'>, at: string): PlacementSettings {
+  return {
+    policy: opts.policy ?? DEFAULT_POLICY,
+    cpuOvercommit: opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT,
+    memoryOvercommit: opts.memoryOvercommit ?? DEFAULT_MEMORY_OVERCOMMIT,
+    scheduler: opts.name,
+    updatedAt: at,
+  };
+}
+
 interface Term {
   poke(): void;
   stop(): Promise<void>;
@@ -156,6 +168,8 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
 
   const timer = setInterval(poke, opts.resyncMs);
   const k = store.keys;
+  // How this leader counts a host's room, for `paas hosts`.
+  store.put(k.placement(), placementSettings(opts, new Date(opts.now()).toISOString())).catch((err: unknown) => log.warn({ err }, 'cannot record the placement settings'));
   store
     .watchPrefixes(
       WATCHED.map((w) => `${k.prefix}/${w}/`),

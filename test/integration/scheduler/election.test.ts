@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../services/core/store.js';
-import type { Assignment, Host } from '../../../services/core/types.js';
+import type { Assignment, Host, PlacementSettings } from '../../../services/core/types.js';
+import { listHosts } from '../../../services/controller/hosts.js';
 import { schedulerElection, startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { log, waitFor } from '../agent/support.js';
@@ -55,6 +56,9 @@ describe('scheduler election', () => {
     expect((await assigned('one')).id).toBe('one.web.1.v1');
     expect(b.s.isLeader()).toBe(false);
     expect(await schedulerElection(store).leader()).toBe('a');
+    // the leader tells how it counts a host's room, and `paas hosts` shows it
+    expect(await store.get<PlacementSettings>(store.keys.placement())).toMatchObject({ scheduler: 'a', policy: 'balanced', cpuOvercommit: 16, memoryOvercommit: 1 });
+    expect((await listHosts(store))[0]?.placement_capacity).toEqual({ memory_mb: 4096, cpus: 32 });
 
     // a's session dies as if its process had: etcd revokes its lease, nobody resigns
     const res = await store.etcd.getAll().prefix(`${store.keys.schedulerElection()}/`).sort('Create', 'Ascend').exec();
@@ -67,5 +71,6 @@ describe('scheduler election', () => {
     // a noticed and stands by
     await waitFor('a steps down', async () => (a.s.isLeader() ? undefined : true));
     expect(await schedulerElection(store).leader()).toBe('b');
+    expect((await store.get<PlacementSettings>(store.keys.placement()))?.scheduler).toBe('b');
   });
 });

@@ -10,6 +10,7 @@ const host = (over: Partial<HostView> = {}): HostView => ({
   agent_tags: { pool: 'shared', ssd: 'true' },
   tag_overrides: { pool: 'high', gpu: null },
   capacity: { memory_mb: 8192, cpus: 4 },
+  placement_capacity: null,
   allocated: { memory_mb: 1536, cpu_shares: 2560, containers: 3 },
   used: { memory_mb: 300.456, cpus: 0.25 },
   registered_at: '2024-05-01T10:20:30.123Z',
@@ -55,6 +56,16 @@ describe('host text', () => {
     expect(memoryText(host({ used: null, capacity: null }))).toBe('-/1536/- MB');
     expect(cpuText(host({ used: null }))).toBe('-/2.5/4');
   });
+  it('counts allocations against the capacity placement counts, and says so', () => {
+    const h = host({ placement_capacity: { memory_mb: 8192, cpus: 64 } });
+    expect(cpuText(h)).toBe('0.25/2.5/64');
+    expect(memoryText(h)).toBe('300.46/1536/8192 MB');
+    expect(hostsTable([h]).split('\n').at(-1)).toBe('cap: as placement counts it (4 CPUs × 16: PAAS_SCHEDULER_CPU_OVERCOMMIT, PAAS_SCHEDULER_MEMORY_OVERCOMMIT)');
+    expect(hostInfoText(h)).toMatch(/CPU: +0\.25\/2\.5\/64 \(used\/allocated\/capacity; placement counts 4 CPUs × 16\)/);
+    expect(hostInfoText(h)).toMatch(/Memory: +300\.46\/1536\/8192 MB \(used\/allocated\/capacity\)$/m);
+    expect(hostsTable([host()])).not.toContain('cap:');
+  });
+
   it('lists hosts in a table, tags sorted', () => {
     const lines = hostsTable([host(), host({ id: 'host-2', tags: {}, allocated: { memory_mb: 0, cpu_shares: 0, containers: 0 }, used: null })]).split('\n');
     expect(lines[0]).toMatch(/^ID +ADDRESS +TAGS +MEMORY \(used\/alloc\/cap\) +CPU \(used\/alloc\/cap\) +CONTAINERS$/);

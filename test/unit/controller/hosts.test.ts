@@ -55,6 +55,7 @@ describe('host views', () => {
       agent_tags: { pool: 'shared', ssd: 'true' },
       tag_overrides: { pool: 'high', ssd: null, gpu: 'a100' },
       capacity: { memory_mb: 4096, cpus: 2 },
+      placement_capacity: null,
       allocated: { memory_mb: 0, cpu_shares: 0, containers: 0 },
       used: { memory_mb: 100, cpus: 0.5 },
       registered_at: 't',
@@ -62,6 +63,11 @@ describe('host views', () => {
     });
     expect(hostView('h1', host, undefined).used).toBeNull();
     expect(hostView('gone', undefined, { tags: { pool: 'high' }, updatedAt: 'u' })).toMatchObject({ state: 'down', address: null, capacity: null, tags: { pool: 'high' } });
+  });
+  it('shows the capacity placement counts when the scheduler told it', () => {
+    const placement = { policy: 'balanced', cpuOvercommit: 16, memoryOvercommit: 1.5, scheduler: 's', updatedAt: 'u' };
+    expect(hostView('h1', host, undefined, undefined, placement).placement_capacity).toEqual({ memory_mb: 6144, cpus: 32 });
+    expect(hostView('gone', undefined, { tags: {}, updatedAt: 'u' }, undefined, placement).placement_capacity).toBeNull();
   });
   it('merges a change into the override, null kept as a removal', () => {
     expect(mergeOverride({ pool: 'high', ssd: null }, { ssd: 'true', gpu: null })).toEqual({ pool: 'high', ssd: 'true', gpu: null });
