@@ -44,12 +44,38 @@ interface Followed {
   done: boolean;
   killedAt?: number;
   started: number;
+  /** Per output stream: what was taken last (Docker hands some lines again). */
+  order: { out: StreamOrder; err: StreamOrder };
 }
 
 /** Docker's RFC3339Nano with the fraction padded to 9 digits, so timestamps compare as strings. */
 export function normNano(ts: string): string {
   const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(ts);
   return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z` : '';
+}
+
+/**
+ * Docker's json-file follow hands some lines again when the file rotates
+ * (measured with 20.10: 841 repeats in 486,500 lines, their timestamps going
+ * back). Within one stream Docker's timestamps never go back, so a line older
+ * than the newest taken, or one already taken at that same time, is a
+ * repeat. Pure.
+ */
+export class StreamOrder {
+  private last = '';
+  private readonly atLast = new Set<string>();
+
+  /** Whether the line (normalised timestamp, text) is new on this stream; remembers it. */
+  fresh(ts: string, text: string): boolean {
+    if (ts < this.last) return false;
+    if (ts > this.last) {
+      this.last = ts;
+      this.atLast.clear();
+    }
+    if (this.atLast.has(text)) return false;
+    this.atLast.add(text);
+    return true;
+  }
 }
 
 /** `since` for Docker's log API: seconds.nanoseconds of a normalised timestamp. */
@@ -121,7 +147,7 @@ export class LogShipper {
     let f = this.followed.get(id);
     if (!f) {
       const type = labels[LABEL.type] ?? '';
-      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type), type, queue: new FloodQueue(this.flood, Date.now()), cursor, done: false, started: 0 };
+      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type), type, order: { out: new StreamOrder(), err: new StreamOrder() }, queue: new FloodQueue(this.flood, Date.now()), cursor, done: false, started: 0 };
       this.followed.set(id, f);
     }
     return f;
@@ -140,13 +166,13 @@ export class LogShipper {
       // nothing is skipped: stdout and stderr are read apart, so their lines
       // may arrive a little out of time order.
       const from = f.cursor;
-      const take = lineReader((line) => this.take(f, line, from));
+      const take = lineReader((line) => this.take(f, line, from, f.order.out));
       if (info.Config.Tty) raw.on('data', (b: Buffer) => take(b));
       else {
         const out = new PassThrough();
         const err = new PassThrough();
         out.on('data', (b: Buffer) => take(b));
-        const takeErr = lineReader((line) => this.take(f, line, from));
+        const takeErr = lineReader((line) => this.take(f, line, from, f.order.err));
         err.on('data', (b: Buffer) => takeErr(b));
         this.o.docker.modem.demuxStream(raw, out, err);
       }
@@ -162,10 +188,11 @@ export class LogShipper {
   }
 
   /** One line from Docker: `<RFC3339Nano> <text>`. */
-  private take(f: Followed, raw: string, from: string): void {
+  private take(f: Followed, raw: string, from: string, order: StreamOrder): void {
     const sp = raw.indexOf(' ');
     const ts = normNano(sp > 0 ? raw.slice(0, sp) : '');
     if (!ts || ts <= from) return; // already shipped (a resumed follow)
+    if (!order.fresh(ts, raw)) return; // handed again by Docker (a rotated file)
     if (ts > f.cursor) f.cursor = ts;
     this.cursorsDirty = true;
     const r: LogRecord = { at: isoMicro(ts) ?? nowMicro(), source: 'app', dyno: f.dyno, line: cleanLine(raw.slice(sp + 1)) };

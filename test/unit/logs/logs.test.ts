@@ -5,7 +5,7 @@ import { byTime, lastMatching, parseSessionRequest } from '../../../services/con
 import { octetFrame, parseDrainUrl, readFrames, syslogMessage } from '../../../services/controller/logs/syslog.js';
 import { releaseLines, restartLine, scaleLine } from '../../../services/controller/logs/events.js';
 import { FloodQueue, l10Line, parseL10 } from '../../../services/agent/flood.js';
-import { lineReader, normNano, sinceOf } from '../../../services/agent/logs.js';
+import { lineReader, normNano, sinceOf, StreamOrder } from '../../../services/agent/logs.js';
 import { logSessionRequest } from '../../../cli/commands/logs.js';
 import { drainsText } from '../../../cli/commands/drains.js';
 
@@ -181,5 +181,16 @@ describe('byTime', () => {
     const arrived = [r('2026-01-01T00:00:02.000000Z', 'b'), r('2026-01-01T00:00:01.000000Z', 'a'), r('2026-01-01T00:00:02.000000Z', 'c')];
     expect(byTime(arrived).map((x) => x.line)).toEqual(['a', 'b', 'c']);
     expect(arrived.map((x) => x.line)).toEqual(['b', 'a', 'c']);
+  });
+});
+
+describe('StreamOrder', () => {
+  it('takes lines in time order and refuses what Docker hands again after a rotation', () => {
+    const o = new StreamOrder();
+    const t = (n: number) => `2026-11-24T22:00:00.00000000${n}Z`;
+    expect([o.fresh(t(1), 'a'), o.fresh(t(2), 'b'), o.fresh(t(2), 'c'), o.fresh(t(3), 'd')]).toEqual([true, true, true, true]);
+    // the rotated file read again: older lines, and the last one at the newest time
+    expect([o.fresh(t(1), 'a'), o.fresh(t(2), 'c'), o.fresh(t(3), 'd')]).toEqual([false, false, false]);
+    expect([o.fresh(t(3), 'e'), o.fresh(t(4), 'd')]).toEqual([true, true]);
   });
 });
