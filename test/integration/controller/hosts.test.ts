@@ -56,6 +56,7 @@ describe('GET /hosts', () => {
       agent_tags: { pool: 'shared', ssd: 'true' },
       tag_overrides: {},
       capacity: { memory_mb: 8192, cpus: 4 },
+      placement_capacity: null, // no scheduler has said how it counts
       allocated: { memory_mb: 1536, cpu_shares: 3072, containers: 2 },
       used: { memory_mb: 300, cpus: 0.5 },
       registered_at: '2024-05-01T10:00:00.000Z',
