@@ -50,7 +50,7 @@ export async function patchApp(deps: Deps, user: User, name: string, patch: AppP
  * Sets `maintenance` and/or the pool (null clears it) of the app record, each
  * only if given, in one compare-and-swap retried on a lost race.
  */
-export async function setAppFields(store: Store, name: string, { maintenance, pool }: Pick<AppPatch, 'maintenance' | 'pool'>): Promise<App> {
+async function setAppFields(store: Store, name: string, { maintenance, pool }: Pick<AppPatch, 'maintenance' | 'pool'>): Promise<App> {
   const key = store.keys.app(name);
   return store.transact(async (tx) => {
     const cur = await tx.read<App>(key);

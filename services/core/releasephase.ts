@@ -13,7 +13,7 @@ import { RELEASE_TYPE } from './runs.js';
 export const DEFAULT_RELEASE_TIMEOUT_MS = 5 * 60_000;
 
 /** The longest release timeout accepted: a day (the scheduler's wake-up timer must stay within setTimeout's range). */
-export const MAX_RELEASE_TIMEOUT_MS = 86_400_000;
+const MAX_RELEASE_TIMEOUT_MS = 86_400_000;
 
 /** PAAS_SCHEDULER_RELEASE_TIMEOUT_MS (ms, 1000 to a day), read by the scheduler's and the builder's loadConfig. */
 export function releaseTimeoutSetting(env: Env): number {

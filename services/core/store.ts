@@ -16,7 +16,7 @@ export interface Versioned<T> {
  * One attempt of Store.transact: what it read (each key must be unchanged at
  * commit), further compares, and the writes to commit if they all hold.
  */
-export class Txn {
+class Txn {
   guard?: ComparatorBuilder;
   readonly ops: Parameters<ComparatorBuilder['then']> = [];
 
@@ -46,7 +46,7 @@ export class Txn {
   }
 }
 
-export interface TransactOptions {
+interface TransactOptions {
   /** The message of the conflict thrown after the last lost race. */
   conflict: string;
   /** Attempts before giving up (20). */

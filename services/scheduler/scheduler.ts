@@ -103,7 +103,7 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
 }
 
 /** What /placement says of a scheduler's options; pure. */
-export function placementSettings(opts: Pick<SchedulerOptions, 'name' | 'policy' | 'cpuOvercommit' | 'memoryOvercommit'>, at: string): PlacementSettings {
+function placementSettings(opts: Pick<SchedulerOptions, 'name' | 'policy' | 'cpuOvercommit' | 'memoryOvercommit'>, at: string): PlacementSettings {
   return {
     policy: opts.policy ?? DEFAULT_POLICY,
     cpuOvercommit: opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT,
