@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { apiClient, appPath } from '../api.js';
 import { CliError, type Ctx } from '../context.js';
 import { resolveApp } from '../git.js';
+import type { LogSessionRequest, LogSource } from '../../services/core/logs.js';
 
 // logs: the app's recent lines (-n), or a tail (--tail) that streams until Ctrl-C.
 
@@ -13,13 +14,6 @@ export interface LogsOptions {
   source?: string;
 }
 
-export interface LogSessionRequest {
-  lines: number;
-  tail: boolean;
-  dyno?: string;
-  source?: string;
-}
-
 /** The log-session body from the flags (`--ps` is `--dyno`); refuses a bad -n or source. Pure. */
 export function logSessionRequest(o: LogsOptions): LogSessionRequest {
   const n = o.num === undefined ? 100 : Number(o.num);
@@ -27,7 +21,7 @@ export function logSessionRequest(o: LogsOptions): LogSessionRequest {
   const source = o.source;
   if (source !== undefined && !['app', 'router', 'paas'].includes(source)) throw new CliError('--source must be app, router or paas');
   const dyno = o.dyno ?? o.ps;
-  return { lines: n, tail: o.tail === true, ...(dyno && { dyno }), ...(source && { source }) };
+  return { lines: n, tail: o.tail === true, ...(dyno && { dyno }), ...(source && { source: source as LogSource }) };
 }
 
 /** Streams the session's text to `out`, line by line (heartbeat blank lines dropped), until it ends or `signal` aborts. */

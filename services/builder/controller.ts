@@ -1,3 +1,4 @@
+import type { LogSessionRequest } from '../core/logs.js';
 import type { HealthCheck, ProcessTypes, Release } from '../core/types.js';
 
 // The controller's /internal API, as the builder uses it.
@@ -35,14 +36,6 @@ export interface NewRelease {
   configDefaults?: Record<string, string>;
   /** app.json's web startup check. */
   healthcheck?: HealthCheck;
-}
-
-/** The body of a log session request (POST /apps/:app/log-sessions, as `paas logs` sends it). */
-export interface LogSessionRequest {
-  lines: number;
-  tail: boolean;
-  dyno?: string;
-  source?: 'app' | 'router' | 'paas';
 }
 
 export interface Controller {

@@ -70,6 +70,12 @@ export interface LogFilter {
   source?: LogSource;
 }
 
+/** The body of POST /apps/:app/log-sessions, as `paas logs` and the builder send it (the controller's parseSessionRequest checks it). */
+export interface LogSessionRequest extends LogFilter {
+  lines: number;
+  tail: boolean;
+}
+
 export function matchesFilter(r: LogRecord, f: LogFilter): boolean {
   if (f.source && r.source !== f.source) return false;
   if (f.dyno) {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import { invalid } from '../../core/errors.js';
-import { formatLogLine, matchesFilter, parseDynoFilter, parseSourceFilter, type LogFilter, type LogRecord } from '../../core/logs.js';
+import { formatLogLine, matchesFilter, parseDynoFilter, parseSourceFilter, type LogFilter, type LogRecord, type LogSessionRequest } from '../../core/logs.js';
 import type { LogStore } from './store.js';
 
 // Heroku's log sessions: POST /apps/:app/log-sessions answers a logplex_url
@@ -17,12 +17,7 @@ export const MAX_LINES_ASKED = 10_000;
 export const SLOW_CLIENT_BYTES = 1024 * 1024;
 export const HEARTBEAT_MS = 30_000;
 
-export interface SessionRequest extends LogFilter {
-  lines: number;
-  tail: boolean;
-}
-
-export interface LogSession extends SessionRequest {
+export interface LogSession extends LogSessionRequest {
   id: string;
   app: string;
   createdAt: string;
@@ -30,7 +25,7 @@ export interface LogSession extends SessionRequest {
 }
 
 /** The body of POST /apps/:app/log-sessions: `{lines?, tail?, dyno?, source?}`. Pure. */
-export function parseSessionRequest(body: Record<string, unknown>): SessionRequest {
+export function parseSessionRequest(body: Record<string, unknown>): LogSessionRequest {
   const lines = body.lines ?? DEFAULT_LINES;
   if (typeof lines !== 'number' || !Number.isInteger(lines) || lines < 0 || lines > MAX_LINES_ASKED) throw invalid(`lines must be an integer 0..${MAX_LINES_ASKED}`);
   if (body.tail !== undefined && typeof body.tail !== 'boolean') throw invalid('tail must be true or false');
@@ -42,7 +37,7 @@ export function parseSessionRequest(body: Record<string, unknown>): SessionReque
 export class SessionTable {
   private readonly sessions = new Map<string, LogSession>();
 
-  create(app: string, req: SessionRequest, now = Date.now()): LogSession {
+  create(app: string, req: LogSessionRequest, now = Date.now()): LogSession {
     for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
     const s: LogSession = { ...req, id: randomBytes(16).toString('hex'), app, createdAt: new Date(now).toISOString(), expiresAt: now + SESSION_TTL_MS };
