@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { invalid, notFound } from '../core/errors.js';
-import { effectiveTags } from '../core/hosts.js';
+import { effectiveTags, placementCapacity } from '../core/hosts.js';
 import type { Store } from '../core/store.js';
 import { MAX_TAGS, parseTagChanges, parseTagSet } from '../core/tags.js';
 import type { Assignment, Host, HostTagOverride, PlacementSettings } from '../core/types.js';
@@ -42,6 +42,9 @@ export function allocatedOf(assignments: readonly Pick<Assignment, 'memoryMb' | 
   );
 }
 
+/** Memory and CPUs as the API spells them. */
+const roomView = (r: { memoryMb: number; cpus: number }) => ({ memory_mb: r.memoryMb, cpus: r.cpus });
+
 /** One host's view; `host` absent: known only by its override (down). Pure. */
 export function hostView(id: string, host: Host | undefined, override: HostTagOverride | undefined, allocated: Allocated = NONE, placement?: PlacementSettings): HostView {
   const agentTags = host?.tags ?? {};
@@ -51,10 +54,10 @@ export function hostView(id: string, host: Host | undefined, override: HostTagOv
     tags: effectiveTags({ tags: agentTags }, override),
     agent_tags: { ...agentTags },
     tag_overrides: { ...(override?.tags ?? {}) },
-    capacity: host ? { memory_mb: host.capacity.memoryMb, cpus: host.capacity.cpus } : null,
-    placement_capacity: host && placement ? { memory_mb: Math.floor(host.capacity.memoryMb * placement.memoryOvercommit), cpus: host.capacity.cpus * placement.cpuOvercommit } : null,
+    capacity: host ? roomView(host.capacity) : null,
+    placement_capacity: host && placement ? roomView(placementCapacity(host.capacity, placement)) : null,
     allocated,
-    used: host?.used ? { memory_mb: host.used.memoryMb, cpus: host.used.cpus } : null,
+    used: host?.used ? roomView(host.used) : null,
     registered_at: host?.registeredAt ?? null,
     state: host ? 'up' : 'down',
   };

@@ -1,4 +1,4 @@
-import type { Host, HostTagOverride } from './types.js';
+import type { Host, HostTagOverride, PlacementSettings } from './types.js';
 
 // Host tags as placement sees them: the agent's own (PAAS_HOST_TAGS) with an
 // admin's changes (`paas hosts:tag`, /host-tags/<host>) on top.
@@ -11,6 +11,11 @@ export function effectiveTags(host: Pick<Host, 'tags'>, override?: Pick<HostTagO
     else out[k] = v;
   }
   return out;
+}
+
+/** A host's room as placement counts it: its memory and CPUs times the scheduler's overcommit factors. */
+export function placementCapacity(capacity: Host['capacity'], factors: Pick<PlacementSettings, 'cpuOvercommit' | 'memoryOvercommit'>): { memoryMb: number; cpus: number } {
+  return { memoryMb: Math.floor(capacity.memoryMb * factors.memoryOvercommit), cpus: capacity.cpus * factors.cpuOvercommit };
 }
 
 /** True when every required tag is on the host with the same value. */

@@ -1,7 +1,7 @@
 import type { Etcd3 } from 'etcd3';
 import type { RestartRecord } from '../core/restarts.js';
 import type { Store } from '../core/store.js';
-import { effectiveTags } from '../core/hosts.js';
+import { effectiveTags, placementCapacity } from '../core/hosts.js';
 import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord, Route } from '../core/types.js';
 import type { PolicyName } from './place.js';
 import type { AppInput, LatestRelease, Plan, PlanInput } from './plan.js';
@@ -78,8 +78,7 @@ export async function loadPlanInput(
     apps,
     hosts: hosts.map((h) => ({
       id: h.id,
-      memoryMb: Math.floor(h.capacity.memoryMb * (opts.memoryOvercommit ?? DEFAULT_MEMORY_OVERCOMMIT)),
-      cpus: h.capacity.cpus * (opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT),
+      ...placementCapacity(h.capacity, { memoryOvercommit: opts.memoryOvercommit ?? DEFAULT_MEMORY_OVERCOMMIT, cpuOvercommit: opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT }),
       tags: effectiveTags(h, overrides.get(h.id)),
     })),
     ...(opts.policy && { policy: opts.policy }),
