@@ -157,7 +157,7 @@ function running(app: AppInput): AppInput {
 
 const upstreamOf = (i: Instance) => `${i.address}:${i.port}`;
 
-/** The route's dyno details of its instances, in upstream order (one per upstream). */
+/** The route's dyno details of its instances, sorted by upstream, one per upstream (so also the route's upstreams). */
 function routeDynos(chosen: readonly Instance[], assignments: readonly Assignment[]): RouteDyno[] {
   const byId = new Map(assignments.map((a) => [a.id, a]));
   const out = new Map<string, RouteDyno>();
@@ -252,8 +252,8 @@ export function plan(input: PlanInput): Plan {
     const webUpOld = surplus.filter((a) => a.type === 'web' && replaced(a)).flatMap((a) => upInstance(a) ?? []);
     const routedRelease = webUpOld.some((i) => i.release === serving) ? serving : webUpOld.reduce((max, i) => Math.max(max, i.release), 0);
     const chosen = allUp('web') || webUpOld.length === 0 ? webUpNew : [...webUpOld, ...webUpNew].filter((i) => i.release === routedRelease);
-    const upstreams = [...new Set(chosen.map(upstreamOf))].sort();
     const dynos = routeDynos(chosen, [...current, ...surplus]);
+    const upstreams = dynos.map((d) => d.upstream);
     const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
     const stored = routeOf.get(app.name);
     const domains = [...new Set(app.domains ?? [])].sort();
