@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../core/logger.js';
 import { parseLogLine } from '../core/logs.js';
 import { RELEASE_DYNO } from '../core/releasephase.js';
@@ -87,7 +88,7 @@ export class ReleasePhaseFollower {
         }
         this.o.log.warn({ err }, 'cannot follow the release command output; trying again');
       }
-      await sleep(RECONNECT_MS, signal);
+      await sleep(RECONNECT_MS, undefined, { signal }).catch(() => undefined); // an abort ends the wait
     }
   }
 
@@ -118,15 +119,4 @@ export class ReleasePhaseFollower {
     if (e.kind === 'output') info(this.o.out, e.line);
     else this.exitCode = e.code;
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => {
-      clearTimeout(t);
-      resolve();
-    }, { once: true });
-  });
 }
