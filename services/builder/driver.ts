@@ -43,7 +43,6 @@ for ((i = 0; i < count; i++)); do
     : > "/tmp/out/release-$i.yml"
   fi
   cp "/tmp/out/release-$i.yml" /tmp/out/release.yml
-  printf '%s' "$i" > /tmp/out/buildpack
   ran=$((ran + 1))
   [ "$mode" = detect ] && break
 done
