@@ -36,14 +36,8 @@ export interface RunRequest {
   tokenHash?: string;
 }
 
-export interface RunParams {
-  command: string;
-  size: string;
-  env: Record<string, string>;
-  ttlS: number;
-  attach: boolean;
-  tty: boolean;
-}
+/** What a user asks for in POST /apps/:app/dynos: the request's own fields. */
+export type RunParams = Pick<RunRequest, 'command' | 'size' | 'env' | 'ttlS' | 'attach' | 'tty'>;
 
 const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
