@@ -209,12 +209,16 @@ async function waitUntilServing(deps: BuildDeps, job: BuildJob, version: number,
   const log = deps.logger.child({ module: 'release-phase', app: job.app, version });
   const follower = phase && new ReleasePhaseFollower({ controller: deps.controller, app: job.app, sinceMs: phase.sinceMs, out: job.out, log });
   let phaseOver = !follower;
-  /** The release command's output is complete: its outcome is told (when it is known here). */
-  const endPhase = async () => {
+  /**
+   * The release command's output is complete: its outcome is told. It
+   * succeeded when its exit line said 0, or when the scheduler says so (the
+   * release was recorded released or serves) before that line reached us.
+   */
+  const endPhase = async (succeeded: boolean) => {
     if (phaseOver || !follower) return;
     phaseOver = true;
     await follower.finish();
-    if (follower.exitCode === 0) topic(job.out, `Release command succeeded (${seconds(started)})`);
+    if (succeeded || follower.exitCode === 0) topic(job.out, `Release command succeeded (${seconds(started)})`);
   };
   try {
     while (Date.now() < deadline && !job.signal.aborted) {
@@ -222,17 +226,17 @@ async function waitUntilServing(deps: BuildDeps, job: BuildJob, version: number,
       const serving = app?.serving_release ?? 0;
       const status = app?.release_status;
       if (status?.version === version && status.status === 'failed') {
-        await endPhase();
+        await endPhase(false);
         const keeps = serving > 0 ? `v${serving} keeps serving` : 'no release is serving';
         throw new ReleaseFailure(`Launching... failed: ${status.failure ?? 'the release failed'}; ${keeps}`);
       }
       if (serving >= version) {
-        await endPhase();
+        await endPhase(true);
         topic(job.out, `Launching... done, v${version} is serving (${seconds(started)})`);
         return;
       }
-      if (!phaseOver && follower?.exitCode === 0) {
-        await endPhase();
+      if (!phaseOver && (follower?.exitCode === 0 || status?.version === version)) {
+        await endPhase(true); // a status of this release that is not `failed` is `released` or `succeeded`
         deadline = Math.min(deadline, Date.now() + waitMs);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));

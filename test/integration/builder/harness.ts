@@ -25,7 +25,8 @@ export interface FakeApp {
   /** Set: the app's latest release fails with this reason (release_status), the one before keeps serving. */
   releaseFailure?: string;
   /** Set: what a log session of the release one-off streams (as the controller would): `earlier` lines of an hour ago (an earlier release phase), then these output lines and its exit, stamped now. */
-  releaseLog?: { earlier?: string[]; lines: string[]; exit: number };
+  /** `exit` absent: the exit line has not reached the log yet. */
+  releaseLog?: { earlier?: string[]; lines: string[]; exit?: number };
 }
 
 /** A build record as the builder reported it (POST, then PATCHes merged; appended lines joined). */
@@ -77,7 +78,7 @@ export class FakeController {
           const log = this.apps.get(stream[1] as string)?.releaseLog;
           const line = (source: string, text: string, ago = 0) => `${new Date(Date.now() - ago).toISOString().replace(/Z$/, '000+00:00')} ${source}[release.1]: ${text}\n`;
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-          if (log) res.write([...(log.earlier ?? []).map((l) => line('app', l, 3_600_000)), ...log.lines.map((l) => line('app', l)), line('paas', `Process exited with status ${log.exit}`)].join(''));
+          if (log) res.write([...(log.earlier ?? []).map((l) => line('app', l, 3_600_000)), ...log.lines.map((l) => line('app', l)), ...(log.exit === undefined ? [] : [line('paas', `Process exited with status ${log.exit}`)])].join(''));
           return;
         }
         if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { id: 'unauthorized', message: 'bad token' });

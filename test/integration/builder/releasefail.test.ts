@@ -55,4 +55,15 @@ describe.skipIf(!haveStacks)('builder: a failed release fails the push', () => {
     expect(builds.map((b) => b.status)).toEqual(['succeeded', 'failed']);
     expect(builds[1]?.failure).toBe('Launching... failed: release command failed (exit 2); v1 keeps serving');
   });
+
+  it('tells the release command succeeded when the release serves before its exit line is in the log', async () => {
+    const dir = join(h.dir, 'src');
+    const rf = h.controller.apps.get('rf') as FakeApp;
+    delete rf.releaseFailure;
+    rf.releaseLog = { lines: ['quick'] };
+    await commitApp(dir, { 'hello.txt': 'hi a third time\n', Procfile: 'web: hello && sleep 600\nrelease: echo quick\n' });
+    const third = await h.push({ key, app: 'rf', cwd: dir });
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/remote: {8}quick\s+remote: -----> Release command succeeded \(\d+\.\ds\)\s+remote: -----> Launching\.\.\. done, v3 is serving/);
+  });
 });
