@@ -201,12 +201,12 @@ export function registerPs(program: Command, ctx: Ctx): void {
 
   program
     .command('ps:sizes')
-    .description('list the dyno sizes: memory and CPU share')
+    .description('list the dyno sizes: memory, CPU share and disk')
     .option('--json', 'output as JSON')
-    .addHelpText('after', '\nExample:\n  $ paas ps:sizes\n  Name         Memory (MB)  CPU shares\n  eco          256          256')
+    .addHelpText('after', '\nExample:\n  $ paas ps:sizes\n  Name         Memory (MB)  CPU shares  Disk (MB)\n  eco          256          256         1024')
     .action(async (opts: { json?: boolean }) => {
       const sizes = await (await apiClient(ctx)).get<SizeView[]>('/dyno-sizes');
       if (opts.json) return ctx.out(json(sizes));
-      ctx.out(table(sizes.map((s) => [s.name, String(s.memory_mb), String(s.cpu_shares)]), ['Name', 'Memory (MB)', 'CPU shares']));
+      ctx.out(table(sizes.map((s) => [s.name, String(s.memory_mb), String(s.cpu_shares), String(s.disk_mb)]), ['Name', 'Memory (MB)', 'CPU shares', 'Disk (MB)']));
     });
 }

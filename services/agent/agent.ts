@@ -71,6 +71,7 @@ class Agent {
   private readonly ctx: SpecContext;
   private readonly backoff: BackoffPolicy;
   private lastUsage = '';
+  private lastSweep = 0;
   private readonly tracked = new Map<string, Tracked>();
   /** JSON of the last instance written per assignment, under the lease generation `writtenGen`. */
   private readonly written = new Map<string, string>();
@@ -178,6 +179,10 @@ class Agent {
     const containers = await runtime.list(ownerLabels(this.ctx));
     const diff = diffContainers(assignments, containers);
 
+    if (runtime.sweepDisks && Date.now() - this.lastSweep > 60_000) {
+      this.lastSweep = Date.now();
+      await runtime.sweepDisks(new Set(containers.map((c) => c.id))).catch((err: unknown) => this.log.warn({ err }, 'cannot sweep layer filesystems'));
+    }
     const inGrace = Date.now() < this.registration.registeredAt() + config.orphanGraceMs;
     for (const c of diff.remove) {
       if (inGrace && !diff.matched.some((m) => m.assignment.id === c.labels[LABEL.assignment])) {
@@ -216,7 +221,7 @@ class Agent {
     const { runtime } = this.deps;
     let containerId: string;
     try {
-      containerId = await runtime.create(containerSpec(a, this.ctx));
+      containerId = await runtime.create(containerSpec(a, this.ctx), { diskMb: a.diskMb });
     } catch (err) {
       this.log.error({ err, assignment: a.id, image: a.image }, 'cannot create container');
       await this.report(a, { app: a.app, containerId: '', port: 0, state: a.oneOff ? 'failed' : 'crashed', history: freshHistory() });

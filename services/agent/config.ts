@@ -1,5 +1,6 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
-import { commonConfig, ConfigError, int, str, tags, type CommonConfig, type Env } from '../core/config.js';
+import { join } from 'node:path';
+import { bool, commonConfig, ConfigError, int, str, tags, type CommonConfig, type Env } from '../core/config.js';
 
 export interface AgentConfig extends CommonConfig {
   hostId: string;
@@ -29,6 +30,9 @@ export interface AgentConfig extends CommonConfig {
   /** Containers without an assignment are left alone this long after registering (the scheduler catches up). */
   orphanGraceMs: number;
   pidsLimit: number;
+  /** PAAS_AGENT_DISK_LIMITS (true): each container's writable layer is a filesystem of its size's diskMb (core/layerdisk.ts), kept under diskDir. */
+  diskLimits: boolean;
+  diskDir: string;
   /** Where app log lines go (POST /internal/logs, logs.ts): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no shipping. */
   apiUrl: string;
   internalToken?: string;
@@ -73,6 +77,8 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     domain: str(env, 'PAAS_DOMAIN', 'localhost'),
     orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
+    diskLimits: bool(env, 'PAAS_AGENT_DISK_LIMITS', true),
+    diskDir: str(env, 'PAAS_AGENT_DISK_DIR', join(commonConfig(env).stateDir, 'agent', `${hostId}-disks`)),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),
     logRate: positive(env, 'PAAS_LOG_RATE', 5000),

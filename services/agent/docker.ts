@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import type { LayerDisks } from '../core/layerdisk.js';
 import type { ContainerRef } from './spec.js';
 
 // The agent's narrow view of Docker. The real one wraps dockerode; the
@@ -19,12 +20,15 @@ export interface ContainerState {
 
 export interface Runtime {
   list(labels: Record<string, string>): Promise<ContainerRef[]>;
-  create(spec: Docker.ContainerCreateOptions): Promise<string>;
+  /** Creates the container; with `diskMb`, its writable layer is a filesystem of that size (layerdisk.ts). */
+  create(spec: Docker.ContainerCreateOptions, opts?: { diskMb?: number | undefined }): Promise<string>;
   start(id: string): Promise<void>;
   inspect(id: string, containerPort: number): Promise<ContainerState>;
   /** SIGTERM, then SIGKILL after graceSeconds; no error if it is already stopped. */
   stop(id: string, graceSeconds: number): Promise<void>;
   remove(id: string): Promise<void>;
+  /** Deletes the layer filesystems of containers that no longer exist; `live` are the ids Docker still has. */
+  sweepDisks?(live: ReadonlySet<string>): Promise<void>;
   /** Calls `onExit` whenever a container with these labels dies. Returns a function that stops listening. */
   watchExits(labels: Record<string, string>, onExit: () => void): Promise<() => void>;
   /** One `docker stats` sample (stream: false); undefined if the container is gone. */
@@ -45,20 +49,49 @@ export function labelFilter(labels: Record<string, string>): string[] {
 
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
+export interface DiskLog {
+  warn(obj: object, msg: string): void;
+}
+
 export class DockerRuntime implements Runtime {
-  constructor(private readonly docker: Docker) {}
+  /** `disks`: where containers' layer filesystems are made; absent: writable layers are unbounded. */
+  constructor(
+    private readonly docker: Docker,
+    private readonly disks?: { disks: LayerDisks; log: DiskLog },
+  ) {}
 
   async list(labels: Record<string, string>): Promise<ContainerRef[]> {
     const cs = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
     return cs.map((c) => ({ id: c.Id, labels: c.Labels, running: c.State === 'running', created: c.Created }));
   }
 
-  async create(spec: Docker.ContainerCreateOptions): Promise<string> {
+  async create(spec: Docker.ContainerCreateOptions, opts: { diskMb?: number | undefined } = {}): Promise<string> {
     const c = await this.docker.createContainer(spec);
+    if (this.disks && opts.diskMb) {
+      try {
+        const upper = await this.upperDir(c.id);
+        if (upper) await this.disks.disks.attach(c.id, upper, opts.diskMb);
+        else this.disks.log.warn({ container: c.id }, 'the storage driver is not overlay2: no disk limit for this container');
+      } catch (err) {
+        await this.remove(c.id).catch(() => undefined);
+        throw new Error(`cannot give the container a ${opts.diskMb} MB disk: ${(err as Error).message}`);
+      }
+    }
     return c.id;
   }
 
+  /** The container's overlay upper dir (its writable layer), when the driver is overlay2. */
+  private async upperDir(id: string): Promise<string | undefined> {
+    const info = await this.docker.getContainer(id).inspect();
+    const d = info.GraphDriver as { Name?: string; Data?: Record<string, string> } | undefined;
+    return d?.Name === 'overlay2' ? d.Data?.UpperDir : undefined;
+  }
+
   async start(id: string): Promise<void> {
+    if (this.disks && (await this.disks.disks.has(id))) {
+      const upper = await this.upperDir(id);
+      if (upper) await this.disks.disks.ensure(id, upper); // mounted again after a reboot
+    }
     try {
       await this.docker.getContainer(id).start();
     } catch (err) {
@@ -92,10 +125,26 @@ export class DockerRuntime implements Runtime {
 
   async remove(id: string): Promise<void> {
     try {
+      if (this.disks && (await this.disks.disks.has(id))) {
+        // Its overlay must be gone before its filesystem can be unmounted.
+        const c = this.docker.getContainer(id);
+        await c.kill().catch((err: unknown) => {
+          if (statusOf(err) !== 409 && statusOf(err) !== 304) throw err; // 409: not running
+        });
+        await c.wait({ condition: 'not-running' });
+        await this.disks.disks.release(id, await this.upperDir(id));
+      }
       await this.docker.getContainer(id).remove({ force: true });
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
+      await this.disks?.disks.release(id, undefined);
     }
+  }
+
+  async sweepDisks(live: ReadonlySet<string>): Promise<void> {
+    if (!this.disks) return;
+    const gone = await this.disks.disks.sweep(live);
+    if (gone.length) this.disks.log.warn({ files: gone }, 'deleted the layer filesystems of containers removed outside the agent');
   }
 
   async stats(id: string): Promise<ContainerStats | undefined> {

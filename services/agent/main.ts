@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { LayerDisks } from '../core/layerdisk.js';
 import { createLogger } from '../core/logger.js';
 import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
@@ -17,7 +18,7 @@ runService('agent', async () => {
   const log = createLogger('agent', config.logLevel);
   const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
   const docker = new Docker({ socketPath: config.dockerSocket });
-  const runtime = new DockerRuntime(docker);
+  const runtime = new DockerRuntime(docker, config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined);
   const shipper = await startLogShipping(docker, config, log); // app log lines -> controller
   const attacher = config.internalToken ? new Attacher({ docker, apiUrl: config.apiUrl, internalToken: config.internalToken, log, stopGraceSeconds: config.stopGraceSeconds }) : undefined; // `paas run`
   const agent = startAgent({ store, runtime, log, config, ...(attacher && { attacher }) });

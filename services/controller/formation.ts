@@ -33,10 +33,12 @@ export interface SizeView {
   cpu_shares: number;
   /** Heroku's field: memory in GB. */
   memory: number;
+  /** The dyno's writable disk space. */
+  disk_mb: number;
 }
 
 export function sizesView(): SizeView[] {
-  return SIZES.map((s) => ({ name: s.name, memory_mb: s.memoryMb, cpu_shares: s.cpuShares, memory: s.memoryMb / 1024 }));
+  return SIZES.map((s) => ({ name: s.name, memory_mb: s.memoryMb, cpu_shares: s.cpuShares, memory: s.memoryMb / 1024, disk_mb: s.diskMb }));
 }
 
 const QUANTITY_RULE = `Quantity must be a whole number from 0 to ${MAX_QUANTITY}`;

@@ -25,6 +25,14 @@ export function int(env: Env, name: string, fallback?: number): number {
   return n;
 }
 
+/** `true` or `false` (the fallback when unset); anything else is refused. */
+export function bool(env: Env, name: string, fallback: boolean): boolean {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  if (v === 'true' || v === 'false') return v === 'true';
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(v)}`);
+}
+
 export function list(env: Env, name: string, fallback: string[] = []): string[] {
   const v = env[name];
   if (v === undefined || v === '') return fallback;

@@ -1,20 +1,22 @@
 import { invalid } from './errors.js';
 
-// Named container sizes, like Heroku's dyno sizes: memory limit and CPU share
-// (1024 = one CPU's worth of weight under contention).
+// Named container sizes, like Heroku's dyno sizes: memory limit, CPU share
+// (1024 = one CPU's worth of weight under contention) and the writable disk
+// space of the container (its root filesystem's writes: /app, /tmp, ...).
 
 export interface Size {
   name: string;
   memoryMb: number;
   cpuShares: number;
+  diskMb: number;
 }
 
 export const SIZES: readonly Size[] = [
-  { name: 'eco', memoryMb: 256, cpuShares: 256 },
-  { name: 'basic', memoryMb: 512, cpuShares: 512 },
-  { name: 'standard-1x', memoryMb: 512, cpuShares: 1024 },
-  { name: 'standard-2x', memoryMb: 1024, cpuShares: 2048 },
-  { name: 'performance-m', memoryMb: 2560, cpuShares: 4096 },
+  { name: 'eco', memoryMb: 256, cpuShares: 256, diskMb: 1024 },
+  { name: 'basic', memoryMb: 512, cpuShares: 512, diskMb: 2048 },
+  { name: 'standard-1x', memoryMb: 512, cpuShares: 1024, diskMb: 2048 },
+  { name: 'standard-2x', memoryMb: 1024, cpuShares: 2048, diskMb: 4096 },
+  { name: 'performance-m', memoryMb: 2560, cpuShares: 4096, diskMb: 8192 },
 ];
 
 export const DEFAULT_SIZE = 'standard-1x';

@@ -85,6 +85,8 @@ export interface Assignment {
   port: number;
   memoryMb: number;
   cpuShares: number;
+  /** The container's writable space (its size's diskMb): a filesystem of this size under its writable layer; absent: unbounded. */
+  diskMb?: number;
   createdAt: string;
   /** The release's HTTP startup check (web only); absent: the TCP check. */
   healthcheck?: HealthCheck;

@@ -129,6 +129,7 @@ export function desiredFor(app: AppInput, now: number, kept: ReadonlyMap<string,
         port: APP_PORT,
         memoryMb: size.memoryMb,
         cpuShares: size.cpuShares,
+        diskMb: size.diskMb,
         createdAt: new Date(now).toISOString(),
         ...(type === 'web' && r.healthcheck && { healthcheck: r.healthcheck }),
       });
@@ -145,7 +146,8 @@ export function releasePhaseAssignment(app: AppInput, now: number): Omit<Assignm
   const size = sizeOrDefault(app.formation[RELEASE_TYPE]?.size);
   const id = assignmentId(app.name, RELEASE_TYPE, 1, r.version);
   const env = { ...r.config };
-  return [{ id, app: app.name, release: r.version, type: RELEASE_TYPE, index: 1, image: r.image, command, env, port: APP_PORT, memoryMb: size.memoryMb, cpuShares: size.cpuShares, createdAt: new Date(now).toISOString(), oneOff: true }];
+  return [{ id, app: app.name, release: r.version, type: RELEASE_TYPE, index: 1, image: r.image, command, env, port: APP_PORT, memoryMb: size.memoryMb, cpuShares: size.cpuShares,
+        diskMb: size.diskMb, createdAt: new Date(now).toISOString(), oneOff: true }];
 }
 
 /** The app as planned: with its fallback as the release when the latest failed. */

@@ -47,6 +47,7 @@ export function runAssignment(r: RunRequest, release: LatestRelease, port: numbe
     port,
     memoryMb: size.memoryMb,
     cpuShares: size.cpuShares,
+    diskMb: size.diskMb,
     createdAt: new Date(now).toISOString(),
     oneOff: true,
     ...(r.attach && { attach: { tty: r.tty } }),

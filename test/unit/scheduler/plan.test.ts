@@ -36,6 +36,7 @@ describe('plan: desired assignments', () => {
         port: 5000,
         memoryMb: 512,
         cpuShares: 1024,
+        diskMb: 2048,
         createdAt: new Date(T0).toISOString(),
       },
     ]);

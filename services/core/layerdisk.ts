@@ -1,0 +1,125 @@
+import { execFile } from 'node:child_process';
+import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+// A bounded writable layer for a container. Docker's overlay2 driver can only
+// limit a container's writable layer on XFS with project quotas, which this
+// kernel (and ext4) lacks; so the container's layer folder
+// (<data root>/overlay2/<id>/, holding diff/ and work/, the overlay's upper
+// and work dirs) is moved onto a filesystem of its own before the container
+// first starts: a sparse file of the limit's size, made ext4 (no journal) with
+// the folder's files in it, loop-mounted over the folder. Everything the
+// container writes anywhere in its root filesystem lands there, and a write
+// past the limit fails inside the container with ENOSPC while the host's disk
+// and the other containers are untouched. The file stays beside the others
+// under `root` (named by the container id), so a reboot only needs it mounted
+// again; it is unmounted and deleted when the container is removed (or,
+// should Docker remove the container itself, Docker unmounts it and the next
+// sweep deletes the file).
+
+const run = promisify(execFile);
+
+/** `mkfs.ext4` arguments for a filesystem holding `contents` (ext4 without a journal: nothing to replay, nothing to write twice). */
+export function mkfsArgs(image: string, contents: string): string[] {
+  return ['-q', '-F', '-t', 'ext4', '-O', '^has_journal', '-m', '0', '-E', 'lazy_itable_init=1,nodiscard', '-L', 'paas-layer', '-d', contents, image];
+}
+
+/** The mount points of /proc/self/mountinfo text (field 5, octal escapes undone). */
+export function mountPoints(mountinfo: string): Set<string> {
+  const out = new Set<string>();
+  for (const line of mountinfo.split('\n')) {
+    const f = line.split(' ');
+    if (f.length > 4 && f[4]) out.add(f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+  }
+  return out;
+}
+
+/** The image files under root that belong to no container in `live` (ids). */
+export function strayImages(files: readonly string[], live: ReadonlySet<string>): string[] {
+  return files.filter((f) => f.endsWith('.img') && !live.has(f.slice(0, -'.img'.length)));
+}
+
+export class LayerDisks {
+  constructor(private readonly root: string) {}
+
+  private image(id: string): string {
+    if (!/^[0-9a-f]{12,64}$/.test(id)) throw new Error(`not a container id: ${id}`);
+    return join(this.root, `${id}.img`);
+  }
+
+  private async mounted(dir: string): Promise<boolean> {
+    return mountPoints(await readFile('/proc/self/mountinfo', 'utf8')).has(dir);
+  }
+
+  /**
+   * Puts a `limitMb` filesystem under the container's layer folder (the
+   * parent of its overlay upper dir), before its first start. Idempotent:
+   * a folder mounted already is left as it is.
+   */
+  async attach(id: string, upperDir: string, limitMb: number): Promise<void> {
+    const dir = dirname(upperDir);
+    if (await this.mounted(dir)) return;
+    await mkdir(this.root, { recursive: true, mode: 0o700 });
+    const image = this.image(id);
+    const fh = await open(image, 'w', 0o600);
+    try {
+      await fh.truncate(limitMb * 1024 * 1024); // sparse: only what is written takes room
+    } finally {
+      await fh.close();
+    }
+    try {
+      await run('mkfs.ext4', mkfsArgs(image, dir));
+      await run('mount', ['-o', 'loop,nodev,nosuid', image, dir]);
+    } catch (err) {
+      await rm(image, { force: true });
+      throw err;
+    }
+  }
+
+  /** Mounts the container's filesystem again if it has one and it is not mounted (after a reboot). */
+  async ensure(id: string, upperDir: string): Promise<void> {
+    const image = this.image(id);
+    if (!(await exists(image))) return;
+    const dir = dirname(upperDir);
+    if (await this.mounted(dir)) return;
+    await run('mount', ['-o', 'loop,nodev,nosuid', image, dir]);
+  }
+
+  /** Whether the container has a filesystem of its own. */
+  has(id: string): Promise<boolean> {
+    return exists(this.image(id));
+  }
+
+  /** Unmounts and deletes the container's filesystem (its container must not run). */
+  async release(id: string, upperDir: string | undefined): Promise<void> {
+    const image = this.image(id);
+    if (upperDir) {
+      const dir = dirname(upperDir);
+      if (await this.mounted(dir)) await run('umount', [dir]);
+    }
+    await rm(image, { force: true });
+  }
+
+  /** Deletes the files of containers that no longer exist (removed behind the agent's back). */
+  async sweep(live: ReadonlySet<string>): Promise<string[]> {
+    let files: string[];
+    try {
+      files = await readdir(this.root);
+    } catch {
+      return [];
+    }
+    const stray = strayImages(files, live);
+    for (const f of stray) await rm(join(this.root, f), { force: true });
+    return stray;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
