@@ -11,6 +11,7 @@ import { buildpackFailure, driverArgs, planBuildpacks, releaseConfigVars } from 
 import { DRIVER, driverFailure } from './driver.js';
 import type { BuildPhase } from '../core/builds.js';
 import { syncCacheGeneration } from './cachegen.js';
+import type { BuildDisks } from './disks.js';
 import { info, topic, warn, type Output } from './output.js';
 import { describeProcessTypes, resolveProcessTypes } from './processtypes.js';
 import { parseAppJsonHealthCheck } from '../core/healthcheck.js';
@@ -55,6 +56,8 @@ export interface BuildDeps {
   controller: Controller;
   docker: BuildDocker;
   logger: Logger;
+  /** Bounded disk for builds (disks.ts); absent: unbounded. */
+  disks?: BuildDisks;
 }
 
 export interface BuildJob {
@@ -105,6 +108,22 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
   await writeEnvDir(envDir, config);
   await mkdir(outDir, { recursive: true });
   await mkdir(cacheDir, { recursive: true });
+  if ((await deps.disks?.mountCache(job.app, cacheDir)) === 'reset') info(job.out, `The build cache was over its ${deps.disks?.settings.cacheMb} MB limit (PAAS_BUILD_CACHE_MB); this build starts cold`);
+  try {
+    return await buildInCache(job, deps, { appDir, envDir, outDir, cacheDir, config, appInfo });
+  } finally {
+    await deps.disks?.unmountCache(cacheDir).catch((err: unknown) => log.warn({ err }, 'cannot unmount the build cache'));
+  }
+}
+
+async function buildInCache(
+  job: BuildJob,
+  deps: BuildDeps,
+  d: { appDir: string; envDir: string; outDir: string; cacheDir: string; config: Record<string, string>; appInfo: Awaited<ReturnType<Controller['getApp']>> },
+): Promise<{ version: number; webUrl: string; image: string }> {
+  const s = deps.settings;
+  const log = deps.logger.child({ module: 'build', build: job.id, app: job.app });
+  const { appDir, envDir, outDir, cacheDir, config, appInfo } = d;
   if (await syncCacheGeneration(cacheDir, appInfo.build_cache_generation ?? 0)) info(job.out, 'The build cache was cleared (builds:cache:clear); this build starts cold');
   await chownApp([appDir, envDir, outDir, cacheDir]);
   const plan = await planBuildpacks(s, { appBuildpacks: appInfo.buildpacks ?? [], config, dotBuildpacks: await readBuildFile(join(appDir, '.buildpacks')), out: job.out, signal: job.signal }).catch((err: Error) => {
@@ -128,6 +147,7 @@ export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ versio
     cpus: s.buildCpus,
     pidsLimit: s.buildPids,
     timeoutS: s.buildTimeoutS,
+    ...(deps.disks && { diskMb: deps.disks.settings.buildMb, cacheMb: deps.disks.settings.cacheMb }),
     labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.build': job.id },
     onLine: (line) => job.out.line(line),
     signal: job.signal,

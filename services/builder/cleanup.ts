@@ -4,6 +4,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../core/logger.js';
 import { isAppName } from '../core/names.js';
 import { keptReleaseImages } from '../core/images.js';
+import type { BuildDisks } from './disks.js';
 
 // The builder's clean-up of destroyed apps: their bare repositories, build
 // caches and app images. A reconcile loop (at start, then every interval):
@@ -108,6 +109,8 @@ export interface CleanupDeps {
   keepReleaseImages?: number;
   /** Ids of the builds in progress (their images are kept). */
   activeBuilds?: ReadonlySet<string>;
+  /** The apps' cache filesystems (disks.ts), deleted with their caches. */
+  disks?: Pick<BuildDisks, 'removeCache'>;
 }
 
 async function appDirs(dir: string, suffix: string): Promise<string[]> {
@@ -141,6 +144,7 @@ export async function cleanupOnce(deps: CleanupDeps): Promise<Removals> {
     done.repos.push(app);
   }
   for (const app of plan.caches) {
+    await deps.disks?.removeCache(app, join(deps.cacheDir, app));
     await rm(join(deps.cacheDir, app), { recursive: true, force: true });
     done.caches.push(app);
   }

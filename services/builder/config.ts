@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BUILDPACKS } from '../core/buildpacks.js';
-import { commonConfig, ConfigError, int, list, str, type CommonConfig, type Env } from '../core/config.js';
+import { bool, commonConfig, ConfigError, int, list, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { releaseTimeoutSetting } from '../core/releasephase.js';
 
@@ -47,6 +47,11 @@ export interface BuilderConfig extends CommonConfig {
   releaseTimeoutMs: number;
   /** How often the repos, caches and images of destroyed apps are looked for (and once at start). */
   cleanupMs: number;
+  /** Bounded disk for builds (disks.ts), PAAS_BUILD_DISK_LIMITS (true): a build's folder and its container's writable layer get buildDiskMb each, an app's cache buildCacheMb. */
+  buildDiskLimits: boolean;
+  buildDiskMb: number;
+  buildCacheMb: number;
+  buildDisksDir: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -95,6 +100,10 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     deployWaitMs: int(env, 'PAAS_BUILD_DEPLOY_WAIT_MS', 120_000),
     releaseTimeoutMs: releaseTimeoutSetting(env),
     cleanupMs: int(env, 'PAAS_BUILDER_CLEANUP_MS', 30_000),
+    buildDiskLimits: bool(env, 'PAAS_BUILD_DISK_LIMITS', true),
+    buildDiskMb: int(env, 'PAAS_BUILD_DISK_MB', 8192),
+    buildCacheMb: int(env, 'PAAS_BUILD_CACHE_MB', 4096),
+    buildDisksDir: join(stateDir, 'build-disks'),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
   for (const name of config.buildpacks) if (!/^[a-z][a-z0-9-]{0,39}$/.test(name)) throw new ConfigError(`PAAS_BUILDPACKS: ${JSON.stringify(name)} is not a buildpack folder name`);
@@ -103,6 +112,8 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
   if (config.buildPids < 16) throw new ConfigError('PAAS_BUILD_PIDS must be at least 16');
   if (config.buildTimeoutS < 1) throw new ConfigError('PAAS_BUILD_TIMEOUT_S must be at least 1');
   if (config.keepReleaseImages < 1) throw new ConfigError('PAAS_KEEP_RELEASE_IMAGES must be at least 1');
+  if (config.buildDiskMb < 256) throw new ConfigError('PAAS_BUILD_DISK_MB must be at least 256');
+  if (config.buildCacheMb < 64) throw new ConfigError('PAAS_BUILD_CACHE_MB must be at least 64');
   if (config.cleanupMs < 1000) throw new ConfigError('PAAS_BUILDER_CLEANUP_MS must be at least 1000');
   if (config.maxParallelBuilds < 1) throw new ConfigError('PAAS_MAX_PARALLEL_BUILDS must be at least 1');
   for (const [name, path] of [['hook script', config.hookScript], ['node', config.nodePath]] as const) {

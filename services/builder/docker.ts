@@ -1,7 +1,8 @@
 import type Docker from 'dockerode';
 import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { isForkFailure, LimitExceeded, limitHit, limitMessage, nanoCpus } from './limits.js';
+import type { LayerDisks } from '../core/layerdisk.js';
+import { isDiskFull, isForkFailure, LimitExceeded, limitHit, limitMessage, nanoCpus } from './limits.js';
 import { lineWriter } from './output.js';
 
 // The two Docker steps of a build, behind a small interface: run the build
@@ -24,6 +25,9 @@ export interface BuildContainerSpec {
   cpus?: number;
   pidsLimit?: number;
   timeoutS?: number;
+  /** The container's writable layer (core/layerdisk.ts) and, for the message, the app's cache limit; absent: unbounded. */
+  diskMb?: number;
+  cacheMb?: number;
   labels: Record<string, string>;
   onLine: (line: string) => void;
   signal: AbortSignal;
@@ -48,7 +52,11 @@ export interface BuildDocker {
 export const APP_UID = 1000;
 
 export class DockerodeBuilder implements BuildDocker {
-  constructor(private readonly docker: Docker) {}
+  /** `disks`: where build containers' layer filesystems are made (absent: unbounded). */
+  constructor(
+    private readonly docker: Docker,
+    private readonly disks?: LayerDisks,
+  ) {}
 
   async imageExists(ref: string): Promise<boolean> {
     try {
@@ -81,10 +89,21 @@ export class DockerodeBuilder implements BuildDocker {
         SecurityOpt: ['no-new-privileges'],
       },
     });
+    if (this.disks && spec.diskMb) {
+      const upper = ((await container.inspect()).GraphDriver as { Name?: string; Data?: Record<string, string> }).Data?.UpperDir;
+      try {
+        if (upper) await this.disks.attach(container.id, upper, spec.diskMb);
+      } catch (err) {
+        await container.remove({ force: true }).catch(() => undefined);
+        await this.disks.release(container.id, undefined);
+        throw err;
+      }
+    }
     const kill = () => void container.kill().catch(() => undefined);
     spec.signal.addEventListener('abort', kill, { once: true });
     let timedOut = false;
     let forkFailed = false;
+    let diskFull = false;
     const timer = spec.timeoutS
       ? setTimeout(() => {
           timedOut = true;
@@ -95,6 +114,7 @@ export class DockerodeBuilder implements BuildDocker {
       const stream = await container.attach({ stream: true, stdout: true, stderr: true });
       const lines = lineWriter((line) => {
         if (isForkFailure(line)) forkFailed = true;
+        if (isDiskFull(line)) diskFull = true;
         spec.onLine(line);
       });
       const out = new PassThrough();
@@ -112,14 +132,15 @@ export class DockerodeBuilder implements BuildDocker {
       await new Promise<void>((resolve) => lines.on('finish', resolve));
       clearTimeout(timer);
       const state = (await container.inspect().catch(() => undefined))?.State;
-      const hit = limitHit({ timedOut, oomKilled: state?.OOMKilled === true, forkFailed, exitCode: result.StatusCode });
-      const limits = { memoryMb: spec.memoryMb, cpus: spec.cpus ?? 0, pids: spec.pidsLimit ?? 2048, timeoutS: spec.timeoutS ?? 0 };
+      const hit = limitHit({ timedOut, oomKilled: state?.OOMKilled === true, forkFailed, diskFull, exitCode: result.StatusCode });
+      const limits = { memoryMb: spec.memoryMb, cpus: spec.cpus ?? 0, pids: spec.pidsLimit ?? 2048, timeoutS: spec.timeoutS ?? 0, diskMb: spec.diskMb ?? 0, cacheMb: spec.cacheMb ?? 0 };
       if (hit && !spec.signal.aborted) throw new LimitExceeded(hit, limitMessage(hit, limits));
       return result.StatusCode;
     } finally {
       clearTimeout(timer);
       spec.signal.removeEventListener('abort', kill);
-      await container.remove({ force: true }).catch(() => undefined);
+      await container.remove({ force: true }).catch(() => undefined); // Docker unmounts its layer filesystem
+      await this.disks?.release(container.id, undefined);
     }
   }
 

@@ -121,6 +121,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
     await recorder?.start(commit, push.user);
     recorder?.phase('fetch');
     const appDir = join(dir, 'app');
+    if (deps.disks) await deps.disks.mountBuild(id, dir);
     await mkdir(appDir, { recursive: true });
     await receiveSource(req, appDir, deps.maxSourceBytes);
     topic(out, `Building ${push.app} (commit ${commit.slice(0, 7)}, build ${id})`);
@@ -145,6 +146,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
     warn(out, failure);
   } finally {
     deps.activeBuilds?.delete(id);
+    await deps.disks?.unmountBuild(id, dir).catch((err: unknown) => blog.warn({ err }, 'could not unmount the build dir'));
     await rm(dir, { recursive: true, force: true }).catch((err: unknown) => blog.warn({ err }, 'could not remove the build dir'));
   }
   if (!ok) warn(out, `Push rejected to ${push.app}.`);

@@ -8,6 +8,8 @@ import { controllerInventory, startCleanup } from './cleanup.js';
 import type { BuilderConfig } from './config.js';
 import { ControllerClient, type Controller } from './controller.js';
 import { DockerodeBuilder } from './docker.js';
+import { BuildDisks } from './disks.js';
+import { LayerDisks } from '../core/layerdisk.js';
 import { startHookServer } from './hookserver.js';
 import { Pushes } from './pushes.js';
 import { BuildQueue } from './queue.js';
@@ -41,13 +43,17 @@ export async function startBuilder(
   const controller = deps.controller ?? new ControllerClient(config.apiUrl, config.internalToken);
   const pushes = new Pushes();
   const activeBuilds = new Set<string>();
+  const disks = config.buildDiskLimits ? new BuildDisks({ dir: config.buildDisksDir, buildMb: config.buildDiskMb, cacheMb: config.buildCacheMb }) : undefined;
   await ensureHostKey(config.sshHostKey, logger);
   for (const dir of [config.reposDir, config.buildsDir, config.cacheDir]) await mkdir(dir, { recursive: true });
+  const unmounted = await disks?.recover(config.buildsDir, config.cacheDir);
+  if (unmounted?.length) logger.warn({ unmounted }, 'unmounted the build filesystems an earlier builder left');
   const hooks = await startHookServer(
     {
       settings: config,
       controller,
-      docker: new DockerodeBuilder(docker),
+      docker: new DockerodeBuilder(docker, disks && new LayerDisks(config.buildDisksDir)),
+      ...(disks && { disks }),
       logger,
       pushes,
       queue: new BuildQueue(config.maxParallelBuilds),
@@ -81,6 +87,7 @@ export async function startBuilder(
       log: logger.child({ module: 'cleanup' }),
       keepReleaseImages: config.keepReleaseImages,
       activeBuilds,
+      ...(disks && { disks }),
     },
     config.cleanupMs,
   );

@@ -16,13 +16,14 @@ import { promisify } from 'node:util';
 // under `root` (named by the container id), so a reboot only needs it mounted
 // again; it is unmounted and deleted when the container is removed (or,
 // should Docker remove the container itself, Docker unmounts it and the next
-// sweep deletes the file).
+// sweep deletes the file). The builder makes the same filesystems for a
+// build's folder and an app's build cache (builder/disks.ts).
 
 const run = promisify(execFile);
 
-/** `mkfs.ext4` arguments for a filesystem holding `contents` (ext4 without a journal: nothing to replay, nothing to write twice). */
-export function mkfsArgs(image: string, contents: string): string[] {
-  return ['-q', '-F', '-t', 'ext4', '-O', '^has_journal', '-m', '0', '-E', 'lazy_itable_init=1,nodiscard', '-L', 'paas-layer', '-d', contents, image];
+/** `mkfs.ext4` arguments for a filesystem holding the files of `contents` (ext4 without a journal: nothing to replay, nothing to write twice). */
+export function mkfsArgs(image: string, contents?: string): string[] {
+  return ['-q', '-F', '-t', 'ext4', '-O', '^has_journal', '-m', '0', '-E', 'lazy_itable_init=1,nodiscard', '-L', 'paas-disk', ...(contents ? ['-d', contents] : []), image];
 }
 
 /** The mount points of /proc/self/mountinfo text (field 5, octal escapes undone). */
@@ -40,16 +41,50 @@ export function strayImages(files: readonly string[], live: ReadonlySet<string>)
   return files.filter((f) => f.endsWith('.img') && !live.has(f.slice(0, -'.img'.length)));
 }
 
+export async function isMountPoint(dir: string): Promise<boolean> {
+  return mountPoints(await readFile('/proc/self/mountinfo', 'utf8')).has(dir);
+}
+
+/** Loop-mounts the filesystem in `image` at `at`. */
+export async function mountFs(image: string, at: string): Promise<void> {
+  await run('mount', ['-o', 'loop,nodev,nosuid', image, at]);
+}
+
+/**
+ * Makes `image` a sparse file of `sizeMb` holding an ext4 filesystem with
+ * the files of `contents` (if given), and mounts it at `at` (which must
+ * exist). The image is deleted again when anything fails (e.g. `contents`
+ * holds more than fits: the caller says what that means).
+ */
+export async function mountNewFs(o: { image: string; sizeMb: number; contents?: string; at: string }): Promise<void> {
+  const fh = await open(o.image, 'w', 0o600);
+  try {
+    await fh.truncate(o.sizeMb * 1024 * 1024); // sparse: only what is written takes room
+  } finally {
+    await fh.close();
+  }
+  try {
+    const args = mkfsArgs(o.image, o.contents);
+    await run('mkfs.ext4', args);
+    await mountFs(o.image, o.at);
+  } catch (err) {
+    await rm(o.image, { force: true });
+    throw err;
+  }
+}
+
+/** Unmounts `at` if something is mounted there and deletes `image` (if given). */
+export async function unmountFs(at: string, image?: string): Promise<void> {
+  if (await isMountPoint(at)) await run('umount', [at]);
+  if (image) await rm(image, { force: true });
+}
+
 export class LayerDisks {
   constructor(private readonly root: string) {}
 
   private image(id: string): string {
     if (!/^[0-9a-f]{12,64}$/.test(id)) throw new Error(`not a container id: ${id}`);
     return join(this.root, `${id}.img`);
-  }
-
-  private async mounted(dir: string): Promise<boolean> {
-    return mountPoints(await readFile('/proc/self/mountinfo', 'utf8')).has(dir);
   }
 
   /**
@@ -59,22 +94,9 @@ export class LayerDisks {
    */
   async attach(id: string, upperDir: string, limitMb: number): Promise<void> {
     const dir = dirname(upperDir);
-    if (await this.mounted(dir)) return;
+    if (await isMountPoint(dir)) return;
     await mkdir(this.root, { recursive: true, mode: 0o700 });
-    const image = this.image(id);
-    const fh = await open(image, 'w', 0o600);
-    try {
-      await fh.truncate(limitMb * 1024 * 1024); // sparse: only what is written takes room
-    } finally {
-      await fh.close();
-    }
-    try {
-      await run('mkfs.ext4', mkfsArgs(image, dir));
-      await run('mount', ['-o', 'loop,nodev,nosuid', image, dir]);
-    } catch (err) {
-      await rm(image, { force: true });
-      throw err;
-    }
+    await mountNewFs({ image: this.image(id), sizeMb: limitMb, contents: dir, at: dir });
   }
 
   /** Mounts the container's filesystem again if it has one and it is not mounted (after a reboot). */
@@ -82,8 +104,8 @@ export class LayerDisks {
     const image = this.image(id);
     if (!(await exists(image))) return;
     const dir = dirname(upperDir);
-    if (await this.mounted(dir)) return;
-    await run('mount', ['-o', 'loop,nodev,nosuid', image, dir]);
+    if (await isMountPoint(dir)) return;
+    await mountFs(image, dir);
   }
 
   /** Whether the container has a filesystem of its own. */
@@ -96,7 +118,7 @@ export class LayerDisks {
     const image = this.image(id);
     if (upperDir) {
       const dir = dirname(upperDir);
-      if (await this.mounted(dir)) await run('umount', [dir]);
+      if (await isMountPoint(dir)) await run('umount', [dir]);
     }
     await rm(image, { force: true });
   }
@@ -115,7 +137,7 @@ export class LayerDisks {
   }
 }
 
-async function exists(path: string): Promise<boolean> {
+export async function exists(path: string): Promise<boolean> {
   try {
     await stat(path);
     return true;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,10 +34,10 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
   let key: { path: string; fingerprint: string };
 
   beforeAll(async () => {
-    h = await startHarness({ PAAS_BUILD_MEMORY_MB: '256', PAAS_BUILD_TIMEOUT_S: '25', PAAS_BUILD_PIDS: '150' });
+    h = await startHarness({ PAAS_BUILD_MEMORY_MB: '256', PAAS_BUILD_TIMEOUT_S: '25', PAAS_BUILD_PIDS: '150', PAAS_BUILD_DISK_MB: '256', PAAS_BUILD_CACHE_MB: '64' });
     key = await makeKey(h.dir, 'alice');
     h.controller.users.set(key.fingerprint, { id: 'u-alice', email: 'alice@example.com' });
-    for (const name of ['rec', 'hog', 'sleepy', 'rules', 'forker']) h.controller.apps.set(name, { owner: 'u-alice', config: {} });
+    for (const name of ['rec', 'hog', 'sleepy', 'rules', 'forker', 'filler', 'homefill', 'cachefill']) h.controller.apps.set(name, { owner: 'u-alice', config: {} });
   });
 
   afterAll(async () => {
@@ -93,6 +93,25 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
     expect(h.controller.releaseRequests('forker')).toHaveLength(0);
   });
 
+  it.each([
+    ['filler', 'its folder', 'dd if=/dev/zero of=/tmp/build/fill bs=1M count=300'],
+    ['homefill', 'its writable layer', 'dd if=/dev/zero of=$HOME/fill bs=1M count=300'],
+    ['cachefill', "the app's cache", 'dd if=/dev/zero of=/tmp/cache/fill bs=1M count=100'],
+  ])('fails a build (%s) that fills %s, says which limit, and leaves no filesystem behind', async (name, _what, fill) => {
+    const work = join(h.dir, name);
+    await app(work, fill);
+    const r = await h.push({ key: key.path, app: name, cwd: work });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('No space left on device');
+    expect(r.stderr).toContain('remote:  !     Build failed: it ran out of disk space (limits: 256 MB for the build, 64 MB for its cache; PAAS_BUILD_DISK_MB, PAAS_BUILD_CACHE_MB)');
+    expect(h.controller.releaseRequests(name)).toHaveLength(0);
+    const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+    expect(mounts).not.toContain(h.stateDir);
+    const images = await readdir(join(h.stateDir, 'build-disks'));
+    expect(images.filter((f) => f.startsWith('build-'))).toEqual([]);
+    expect(images).toContain(`cache-${name}.img`); // kept for the app's next build
+  });
+
   it('refuses a plain non-fast-forward push and deploys a forced one', async () => {
     const work = join(h.dir, 'rules');
     await app(work, 'echo ok');
@@ -122,25 +141,31 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
   });
 
   it('empties the cache before the next build once its generation changed', async () => {
-    const work = join(h.dir, 'rules');
-    const cache = join(h.stateDir, 'cache', 'rules');
-    await writeFile(join(cache, 'stale-marker'), 'x');
+    // The cache lives on the app's own filesystem, mounted only during its builds: the build itself looks.
+    const HOLDS_MARKER = /cache holds: [a-z+_ -]*stale-marker/; // its output, not npm's echo of the script
+    const work = join(h.dir, 'gen');
+    h.controller.apps.set('gen', { owner: 'u-alice', config: {} });
+    await app(work, `echo "cache holds: $(ls /tmp/cache | tr '\\n' ' ')"; touch /tmp/cache/stale-marker`);
+    const first = await h.push({ key: key.path, app: 'gen', cwd: work });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).not.toMatch(HOLDS_MARKER);
     await commitAgain(work, 'same generation');
-    const same = await h.push({ key: key.path, app: 'rules', cwd: work });
+    const same = await h.push({ key: key.path, app: 'gen', cwd: work });
     expect(same.code, same.stderr).toBe(0);
-    expect(existsSync(join(cache, 'stale-marker'))).toBe(true);
+    expect(same.stderr).toMatch(HOLDS_MARKER);
     expect(same.stderr).not.toContain('build cache was cleared');
 
-    (h.controller.apps.get('rules') as { cacheGeneration?: number }).cacheGeneration = 1;
+    (h.controller.apps.get('gen') as { cacheGeneration?: number }).cacheGeneration = 1;
     await commitAgain(work, 'after a clear');
-    const cleared = await h.push({ key: key.path, app: 'rules', cwd: work });
+    const cleared = await h.push({ key: key.path, app: 'gen', cwd: work });
     expect(cleared.code, cleared.stderr).toBe(0);
     expect(cleared.stderr).toContain('The build cache was cleared (builds:cache:clear); this build starts cold');
-    expect(existsSync(join(cache, 'stale-marker'))).toBe(false);
+    expect(cleared.stderr).not.toMatch(HOLDS_MARKER);
 
     await commitAgain(work, 'no new clear');
-    const again = await h.push({ key: key.path, app: 'rules', cwd: work });
+    const again = await h.push({ key: key.path, app: 'gen', cwd: work });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).not.toContain('build cache was cleared');
+    expect(existsSync(join(h.stateDir, 'build-disks', 'cache-gen.img'))).toBe(true);
   });
 });

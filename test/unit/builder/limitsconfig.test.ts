@@ -15,5 +15,8 @@ describe('builder limits settings', () => {
     expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_BUILD_TIMEOUT_S: '0' })).toThrow(/PAAS_BUILD_TIMEOUT_S/);
     expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_KEEP_RELEASE_IMAGES: '0' })).toThrow(/PAAS_KEEP_RELEASE_IMAGES/);
     expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_BUILD_PIDS: '3' })).toThrow(/PAAS_BUILD_PIDS/);
+    expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_BUILD_DISK_MB: '10' })).toThrow(/PAAS_BUILD_DISK_MB/);
+    expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_BUILD_CACHE_MB: '1' })).toThrow(/PAAS_BUILD_CACHE_MB/);
+    expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_BUILD_DISK_LIMITS: 'yes' })).toThrow(/PAAS_BUILD_DISK_LIMITS must be true or false/);
   });
 });
