@@ -40,6 +40,8 @@ export interface AgentDeps {
   config: AgentSettings;
   /** Runs attached one-offs (`paas run`, attach.ts); absent: they run detached. */
   attacher?: Attacher;
+  /** The Docker network containers join (network.ts); absent: the default bridge. */
+  network?: string;
 }
 
 /** What the agent knows of one assignment's container. */
@@ -89,7 +91,7 @@ class Agent {
   constructor(private readonly deps: AgentDeps) {
     this.log = deps.log.child({ module: 'agent', host: deps.config.hostId });
     const c = deps.config;
-    this.ctx = { cluster: c.cluster, hostId: c.hostId, hostAddress: c.hostAddress, pidsLimit: c.pidsLimit };
+    this.ctx = { cluster: c.cluster, hostId: c.hostId, hostAddress: c.hostAddress, pidsLimit: c.pidsLimit, ...(deps.network && { network: deps.network }) };
     this.backoff = { baseMs: c.restartDelayMs, maxMs: c.restartMaxDelayMs ?? DEFAULT_BACKOFF.maxMs, resetAfterMs: c.restartResetMs ?? DEFAULT_BACKOFF.resetAfterMs };
   }
 

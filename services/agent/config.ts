@@ -33,6 +33,9 @@ export interface AgentConfig extends CommonConfig {
   /** PAAS_AGENT_DISK_LIMITS (true): each container's writable layer is a filesystem of its size's diskMb (core/layerdisk.ts), kept under diskDir. */
   diskLimits: boolean;
   diskDir: string;
+  /** PAAS_AGENT_NETWORK_ISOLATION (true): apps run on the cluster's isolated network (network.ts); the router's ports (PAAS_HTTP_PORT, PAAS_HTTPS_PORT) are the host ports they may reach. */
+  networkIsolation: boolean;
+  routerPorts: number[];
   /** Where app log lines go (POST /internal/logs, logs.ts): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no shipping. */
   apiUrl: string;
   internalToken?: string;
@@ -78,6 +81,8 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
     diskLimits: bool(env, 'PAAS_AGENT_DISK_LIMITS', true),
+    networkIsolation: bool(env, 'PAAS_AGENT_NETWORK_ISOLATION', true),
+    routerPorts: [int(env, 'PAAS_HTTP_PORT', 80), ...(env.PAAS_HTTPS_PORT ? [int(env, 'PAAS_HTTPS_PORT')] : [])],
     diskDir: str(env, 'PAAS_AGENT_DISK_DIR', join(commonConfig(env).stateDir, 'agent', `${hostId}-disks`)),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),

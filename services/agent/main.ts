@@ -7,6 +7,7 @@ import { startAgent } from './agent.js';
 import { Attacher } from './attach.js';
 import { loadConfig } from './config.js';
 import { DockerRuntime } from './docker.js';
+import { startIsolation } from './network.js';
 import { startLogShipping } from './logstart.js';
 
 // Composition root of the agent: config, logger, etcd and Docker; then the
@@ -21,12 +22,15 @@ runService('agent', async () => {
   const runtime = new DockerRuntime(docker, config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined);
   const shipper = await startLogShipping(docker, config, log); // app log lines -> controller
   const attacher = config.internalToken ? new Attacher({ docker, apiUrl: config.apiUrl, internalToken: config.internalToken, log, stopGraceSeconds: config.stopGraceSeconds }) : undefined; // `paas run`
-  const agent = startAgent({ store, runtime, log, config, ...(attacher && { attacher }) });
+  const isolation = config.networkIsolation ? await startIsolation({ docker, cluster: config.cluster, routerPorts: config.routerPorts, log: log.child({ module: 'isolation' }) }) : undefined;
+  if (!isolation) log.warn('PAAS_AGENT_NETWORK_ISOLATION=false: apps share Docker\'s default bridge and reach each other and the host');
+  const agent = startAgent({ store, runtime, log, config, ...(attacher && { attacher }), ...(isolation && { network: isolation.network }) });
   log.info({ host: config.hostId, address: config.hostAddress, tags: config.tags, memoryMb: config.memoryMb, cpus: config.cpus }, 'agent started');
   return {
     log,
     stop: async () => {
       await agent.stop();
+      isolation?.stop();
       await shipper?.stop();
       store.close();
     },

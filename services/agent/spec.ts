@@ -18,6 +18,8 @@ export interface SpecContext {
   hostId: string;
   hostAddress: string;
   pidsLimit: number;
+  /** The Docker network the containers join (network.ts: the cluster's isolated apps network); absent: Docker's default bridge. */
+  network?: string;
 }
 
 /** `<cluster>-<assignment id>`, with anything Docker does not allow in a name turned into '-'. */
@@ -52,6 +54,7 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
     ExposedPorts: { [portKey]: {} },
     HostConfig: {
       PortBindings: { [portKey]: [{ HostIp: ctx.hostAddress, HostPort: '' }] },
+      ...(ctx.network && { NetworkMode: ctx.network }),
       Memory: a.memoryMb * 1024 * 1024,
       MemorySwap: a.memoryMb * 1024 * 1024,
       CpuShares: a.cpuShares,
