@@ -1,27 +1,33 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { entryLabel, type BuildpackEntry } from '../core/buildpacks.js';
 
-// Fetches a buildpack given by URL on the platform's side (never inside the
-// build container): a tarball over http(s) (or file:// when allowed) or a git
-// repository, into $STATE/buildpacks-cache/<sha256 of the entry>, once per
-// entry; later builds reuse it. Every command gets an argument array.
+// Fetches a buildpack given by URL, before the build container runs: a
+// tarball or a git repository over http(s) from inside a container of its
+// own on Docker's default bridge (`remote`, docker.ts with fetchscript.ts),
+// so a URL reaches only what an app's container may reach, never the host's
+// loopback (the platform's API, etcd) nor link-local addresses; file:// (when
+// the operator allows it) read on the host. Into
+// $STATE/buildpacks-cache/<sha256 of the entry>, once per entry; later builds
+// reuse it. Every command gets an argument array.
 
 export class FetchError extends Error {
   override name = 'FetchError';
 }
+
+/** Fetches an http(s) entry into `into` from inside a container; throws FetchError with the reason. */
+export type RemoteFetch = (e: { kind: 'git' | 'tarball'; url: string; ref?: string | undefined }, into: string, limits: { timeoutMs: number; maxBytes: number; signal: AbortSignal }) => Promise<void>;
 
 export interface FetchOptions {
   cacheRoot: string;
   signal: AbortSignal;
   timeoutMs?: number;
   maxBytes?: number;
+  /** How http(s) entries are fetched (absent: they are refused). */
+  remote?: RemoteFetch;
 }
 
 const DEFAULT_TIMEOUT_MS = 120_000;
@@ -39,7 +45,10 @@ export async function fetchBuildpack(e: Exclude<BuildpackEntry, { kind: 'builtin
   const tmp = `${dir}.tmp-${randomBytes(4).toString('hex')}`;
   await mkdir(tmp);
   try {
-    if (e.kind === 'tarball') await fetchTarball(e.url, tmp, opts);
+    if (!e.url.startsWith('file:')) {
+      if (!opts.remote) throw new FetchError('this builder has no container to fetch it from');
+      await opts.remote(e, tmp, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, signal: opts.signal });
+    } else if (e.kind === 'tarball') await fetchTarball(e.url, tmp, opts);
     else await fetchGit(e.url, e.ref, tmp, opts);
     await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', tmp], opts);
     const root = await buildpackRoot(tmp);
@@ -73,41 +82,17 @@ async function isDir(path: string): Promise<boolean> {
   }
 }
 
+/** A file:// tarball (the operator allowed them), read on the host. */
 async function fetchTarball(url: string, into: string, opts: FetchOptions): Promise<void> {
-  const file = join(into, '..', `${into.split('/').pop()}.tgz`);
+  const path = fileURLToPath(url);
+  const st = await stat(path).catch(() => undefined);
+  if (!st?.isFile()) throw new FetchError('no such file');
   const max = opts.maxBytes ?? DEFAULT_MAX_BYTES;
-  try {
-    let source: Readable;
-    if (url.startsWith('file:')) {
-      const path = fileURLToPath(url);
-      const st = await stat(path).catch(() => undefined);
-      if (!st?.isFile()) throw new FetchError('no such file');
-      source = createReadStream(path);
-    } else {
-      const signal = AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)]);
-      const res = await fetch(url, { signal, redirect: 'follow' }).catch((err: Error) => {
-        throw new FetchError(reason(err));
-      });
-      if (!res.ok || !res.body) throw new FetchError(`HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''}`);
-      source = Readable.fromWeb(res.body as import('node:stream/web').ReadableStream);
-    }
-    let seen = 0;
-    const limit = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        seen += chunk.length;
-        done(seen > max ? new FetchError(`it is larger than ${Math.round(max / 1024 / 1024)} MB`) : null, chunk);
-      },
-    });
-    await pipeline(source, limit, createWriteStream(file)).catch((err: Error) => {
-      throw err instanceof FetchError ? err : new FetchError(reason(err));
-    });
-    // GNU tar refuses absolute names and `..` members by default; never as the archive's owners.
-    await run('tar', ['-xzf', file, '-C', into, '--no-same-owner', '--no-same-permissions'], opts).catch((err: Error) => {
-      throw new FetchError(`not a gzip tarball (${err.message})`);
-    });
-  } finally {
-    await rm(file, { force: true });
-  }
+  if (st.size > max) throw new FetchError(`it is larger than ${Math.round(max / 1024 / 1024)} MB`);
+  // GNU tar refuses absolute names and `..` members by default; never as the archive's owners.
+  await run('tar', ['-xzf', path, '-C', into, '--no-same-owner', '--no-same-permissions'], opts).catch((err: Error) => {
+    throw new FetchError(`not a gzip tarball (${err.message})`);
+  });
 }
 
 async function fetchGit(url: string, ref: string | undefined, into: string, opts: FetchOptions): Promise<void> {
@@ -118,12 +103,6 @@ async function fetchGit(url: string, ref: string | undefined, into: string, opts
   });
   await git(['-C', into, 'checkout', '-q', 'FETCH_HEAD']);
   await rm(join(into, '.git'), { recursive: true, force: true });
-}
-
-function reason(err: Error): string {
-  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-  if (err.name === 'TimeoutError') return 'timed out';
-  return cause?.code ?? cause?.message ?? err.message;
 }
 
 /** Runs a command (argument array, no shell, no prompt); rejects with its last stderr line. */

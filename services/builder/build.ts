@@ -11,6 +11,7 @@ import { buildpackFailure, driverArgs, planBuildpacks, releaseConfigVars } from 
 import { DRIVER, driverFailure } from './driver.js';
 import type { BuildPhase } from '../core/builds.js';
 import { syncCacheGeneration } from './cachegen.js';
+import type { RemoteFetch } from './bpfetch.js';
 import type { BuildDisks } from './disks.js';
 import { info, topic, warn, type Output } from './output.js';
 import { describeProcessTypes, resolveProcessTypes } from './processtypes.js';
@@ -126,7 +127,9 @@ async function buildInCache(
   const { appDir, envDir, outDir, cacheDir, config, appInfo } = d;
   if (await syncCacheGeneration(cacheDir, appInfo.build_cache_generation ?? 0)) info(job.out, 'The build cache was cleared (builds:cache:clear); this build starts cold');
   await chownApp([appDir, envDir, outDir, cacheDir]);
-  const plan = await planBuildpacks(s, { appBuildpacks: appInfo.buildpacks ?? [], config, dotBuildpacks: await readBuildFile(join(appDir, '.buildpacks')), out: job.out, signal: job.signal }).catch((err: Error) => {
+  const remote: RemoteFetch = (e, into, limits) =>
+    deps.docker.fetchBuildpack({ image: s.buildStackImage, kind: e.kind, url: e.url, ref: e.ref, ...limits, labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.build': job.id } }, into);
+  const plan = await planBuildpacks(s, { appBuildpacks: appInfo.buildpacks ?? [], config, dotBuildpacks: await readBuildFile(join(appDir, '.buildpacks')), out: job.out, signal: job.signal, remote }).catch((err: Error) => {
     throw err.name === 'BuildpackFailure' ? new BuildFailure(err.message) : err;
   });
 

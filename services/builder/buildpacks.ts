@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { chooseBuildpacks, entryLabel, type BuildpackSource } from '../core/buildpacks.js';
 import { CONFIG_KEY } from '../core/names.js';
-import { fetchBuildpack, FetchError } from './bpfetch.js';
+import { fetchBuildpack, FetchError, type RemoteFetch } from './bpfetch.js';
 import type { Mount } from './docker.js';
 import { DRIVER_EXIT } from './driver.js';
 import { info, topic, type Output } from './output.js';
@@ -39,6 +39,8 @@ export interface PlanInput {
   dotBuildpacks: string | undefined;
   out: Output;
   signal: AbortSignal;
+  /** How http(s) buildpacks are fetched: from inside a container (bpfetch.ts). */
+  remote?: RemoteFetch;
 }
 
 export async function planBuildpacks(s: BuildpackSettings, input: PlanInput): Promise<BuildpackPlan> {
@@ -64,7 +66,7 @@ export async function planBuildpacks(s: BuildpackSettings, input: PlanInput): Pr
       topic(input.out, `Fetching buildpack ${label}`);
       const started = Date.now();
       try {
-        dir = await fetchBuildpack(e, { cacheRoot: s.buildpacksCacheDir, signal: input.signal });
+        dir = await fetchBuildpack(e, { cacheRoot: s.buildpacksCacheDir, signal: input.signal, ...(input.remote && { remote: input.remote }) });
       } catch (err) {
         if (err instanceof FetchError) throw new BuildpackFailure(`Could not fetch the buildpack ${label}: ${err.message}`);
         throw err;

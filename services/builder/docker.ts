@@ -4,6 +4,8 @@ import { PassThrough } from 'node:stream';
 import type { LayerDisks } from '../core/layerdisk.js';
 import { isDiskFull, isForkFailure, LimitExceeded, limitHit, limitMessage, nanoCpus } from './limits.js';
 import { lineWriter } from './output.js';
+import { FetchError } from './bpfetch.js';
+import { FETCH_SCRIPT, FETCH_TARBALL } from './fetchscript.js';
 
 // The two Docker steps of a build, behind a small interface: run the build
 // container, and commit the slug onto the run stack as the app image.
@@ -47,6 +49,19 @@ export interface BuildDocker {
   /** Makes `repo:tag` from the run stack with slugDir's files at /app owned by 1000:1000. */
   makeAppImage(spec: AppImageSpec): Promise<string>;
   imageExists(ref: string): Promise<boolean>;
+  /** Fetches an http(s) buildpack into `into` from inside a container (fetchscript.ts); throws FetchError with the reason. */
+  fetchBuildpack(spec: BuildpackFetchSpec, into: string): Promise<void>;
+}
+
+export interface BuildpackFetchSpec {
+  image: string;
+  kind: 'git' | 'tarball';
+  url: string;
+  ref?: string | undefined;
+  timeoutMs: number;
+  maxBytes: number;
+  labels: Record<string, string>;
+  signal: AbortSignal;
 }
 
 export const APP_UID = 1000;
@@ -144,6 +159,49 @@ export class DockerodeBuilder implements BuildDocker {
     }
   }
 
+  async fetchBuildpack(spec: BuildpackFetchSpec, into: string): Promise<void> {
+    const container = await this.docker.createContainer({
+      Image: spec.image,
+      Cmd: ['bash', '-c', FETCH_SCRIPT, 'bpfetch', spec.kind, spec.url, spec.ref ?? '', String(spec.maxBytes), FETCH_TARBALL],
+      Env: ['HOME=/tmp', 'GIT_TERMINAL_PROMPT=0', 'GIT_CONFIG_NOSYSTEM=1'],
+      User: `${APP_UID}:${APP_UID}`,
+      WorkingDir: '/tmp',
+      Labels: { ...spec.labels, 'paas.buildpack-fetch': 'true' },
+      HostConfig: {
+        NetworkMode: 'bridge', // Docker's default bridge, as builds: none of the host's loopback
+        Memory: 512 * 1024 * 1024,
+        MemorySwap: 512 * 1024 * 1024,
+        PidsLimit: 128,
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+      },
+    });
+    const kill = () => void container.kill().catch(() => undefined);
+    const timer = setTimeout(kill, spec.timeoutMs);
+    spec.signal.addEventListener('abort', kill, { once: true });
+    try {
+      if (this.disks) {
+        const upper = ((await container.inspect()).GraphDriver as { Data?: Record<string, string> }).Data?.UpperDir;
+        if (upper) await this.disks.attach(container.id, upper, Math.ceil((spec.maxBytes * 2) / 1024 / 1024) + 64); // the download and what it unpacks to
+      }
+      await container.start();
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      if (spec.signal.aborted) throw new FetchError('cancelled');
+      if (StatusCode !== 0) {
+        const log = demuxed((await container.logs({ stdout: false, stderr: true })) as unknown as Buffer);
+        const why = log.trim().split('\n').pop()?.trim();
+        throw new FetchError(StatusCode === 137 ? `timed out after ${Math.round(spec.timeoutMs / 1000)} s` : why || `the fetch exited with status ${StatusCode}`);
+      }
+      const archive = await container.getArchive({ path: '/tmp/bp' });
+      await untar(archive, into, spec.maxBytes * 2);
+    } finally {
+      clearTimeout(timer);
+      spec.signal.removeEventListener('abort', kill);
+      await container.remove({ force: true }).catch(() => undefined);
+      await this.disks?.release(container.id, undefined);
+    }
+  }
+
   async makeAppImage(spec: AppImageSpec): Promise<string> {
     const container = await this.docker.createContainer({
       Image: spec.runImage,
@@ -180,4 +238,36 @@ function packSlug(dir: string): { stream: NodeJS.ReadableStream; done: Promise<v
   });
   done.catch(() => tar.stdout.destroy()); // ends putArchive's upload too
   return { stream: tar.stdout, done };
+}
+
+/** Unpacks Docker's archive of a folder (its name the top entry) into `into`, refusing more than maxBytes. */
+function untar(archive: NodeJS.ReadableStream, into: string, maxBytes: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tar = spawn('tar', ['-x', '-C', into, '--strip-components=1', '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let seen = 0;
+    let stderr = '';
+    tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    archive.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > maxBytes) {
+        tar.kill();
+        reject(new FetchError(`it is larger than ${Math.round(maxBytes / 2 / 1024 / 1024)} MB`));
+      }
+    });
+    archive.on('error', reject);
+    tar.on('error', reject);
+    tar.on('close', (code) => (code === 0 ? resolve() : reject(new FetchError(`cannot unpack it: ${stderr.trim().split('\n').pop() ?? code}`))));
+    archive.pipe(tar.stdin);
+  });
+}
+
+/** The text of a non-TTY container's log answer: frames of an 8-byte header (stream, 0, 0, 0, size) and the payload. */
+export function demuxed(buf: Buffer): string {
+  const parts: Buffer[] = [];
+  for (let i = 0; i + 8 <= buf.length; ) {
+    const size = buf.readUInt32BE(i + 4);
+    parts.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(parts).toString('utf8');
 }

@@ -50,6 +50,47 @@ export function entryLabel(e: BuildpackEntry): string {
   return e.url;
 }
 
+/**
+ * Why a URL's host (as the WHATWG URL parser normalises it: IPv4 in dotted
+ * decimal, IPv6 in brackets, lowercase) must never be fetched on a tenant's
+ * behalf, or undefined. Only literal addresses and names that mean this
+ * machine; a DNS name that resolves to one is fetched from a container that
+ * cannot reach them (builder/bpfetch.ts).
+ */
+export function internalHost(hostname: string): string | undefined {
+  const h = hostname.toLowerCase().replace(/\.$/, '');
+  if (h === 'localhost' || h.endsWith('.localhost')) return `a loopback name (${h})`;
+  const v4 = ipv4(h) ?? mappedIpv4(h);
+  if (v4) {
+    const [a, b] = v4;
+    if (a === 127) return `a loopback address (${h})`;
+    if (a === 0) return `an unspecified address (${h})`;
+    if (a === 169 && b === 254) return `a link-local (metadata) address (${h})`;
+    return undefined;
+  }
+  if (h.startsWith('[')) {
+    const inner = h.slice(1, -1);
+    if (inner === '::1') return `a loopback address (${h})`;
+    if (inner === '::') return `an unspecified address (${h})`;
+    if (/^fe[89ab][0-9a-f]:/.test(inner)) return `a link-local address (${h})`;
+  }
+  return undefined;
+}
+
+function ipv4(h: string): number[] | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return m ? m.slice(1).map(Number) : undefined;
+}
+
+/** [::ffff:7f00:1] (the parser's form of ::ffff:127.0.0.1) as IPv4. */
+function mappedIpv4(h: string): number[] | undefined {
+  const m = /^\[::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})\]$/.exec(h);
+  if (!m) return undefined;
+  const hi = parseInt(m[1] as string, 16);
+  const lo = parseInt(m[2] as string, 16);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255];
+}
+
 /** Validates one entry; an alias of ours becomes our name, a URL keeps its text (the fragment split off as the git ref). */
 export function parseBuildpackEntry(text: string, opts: EntryOptions): Parsed<BuildpackEntry> {
   const raw = text.trim();
@@ -73,6 +114,8 @@ export function parseBuildpackEntry(text: string, opts: EntryOptions): Parsed<Bu
     const allowed = schemes.map((s) => s.slice(0, -1)).join(', ');
     return { ok: false, message: `Buildpack URL ${show} must use ${allowed}${opts.allowFile ? '' : ' (file:// is off on this platform)'}` };
   }
+  const internal = url.protocol === 'file:' ? undefined : internalHost(url.hostname);
+  if (internal) return { ok: false, message: `Buildpack URL ${show} points at ${internal}; buildpacks are fetched as an app would fetch them, and the platform refuses loopback, unspecified and link-local (metadata) addresses` };
   const fragment = url.hash.slice(1);
   url.hash = '';
   const base = url.href;

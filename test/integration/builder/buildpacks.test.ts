@@ -11,8 +11,10 @@ import { commitApp, makeKey, must, stackImagesExist, startHarness, type Harness 
 // The buildpack contract with small classic buildpacks written the way third
 // parties write them (test/fixtures/buildpacks: hello, chained): detect order,
 // the env dir, export chaining, release YAML with config_vars, .profile.d at
-// run time, the app's own list, BUILDPACK_URL with a tarball from a loopback
-// server, .buildpacks with a git repository, and each failure message.
+// run time, the app's own list, BUILDPACK_URL with a tarball from a server on
+// the Docker bridge's address (buildpacks are fetched from a container, as an
+// app would fetch them), .buildpacks with a git repository, each failure
+// message, and the platform's own addresses refused.
 
 const haveStacks = await stackImagesExist(new Docker());
 const FIXTURES = join(REPO_DIR, 'test/fixtures/buildpacks');
@@ -30,6 +32,9 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
   let serverUrl = '';
   const served: string[] = [];
   let gitUrl = '';
+  let internal: Server;
+  let internalPort = 0;
+  const internalHits: string[] = [];
 
   beforeAll(async () => {
     h = await startHarness({ PAAS_BUILDPACKS_DIR: FIXTURES, PAAS_BUILDPACKS: 'hello,chained', PAAS_BUILDPACKS_ALLOW_FILE: 'true' });
@@ -42,13 +47,23 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
     await mkdir(tarDir, { recursive: true });
     await cp(join(FIXTURES, 'hello'), join(tarDir, 'hello-buildpack-1.0'), { recursive: true });
     await must('tar', ['-czf', join(h.dir, 'hello.tgz'), '-C', tarDir, 'hello-buildpack-1.0']);
+    // What must never be reached on a tenant's behalf: a listener on the host's loopback, as etcd and the API are.
+    internal = createServer((req, res) => {
+      internalHits.push(req.url ?? '');
+      res.writeHead(200).end('secret');
+    });
+    await new Promise<void>((resolve) => internal.listen(0, '127.0.0.1', resolve));
+    internalPort = (internal.address() as AddressInfo).port;
     server = createServer((req, res) => {
       served.push(req.url ?? '');
       if (req.url === '/hello.tgz') createReadStream(join(h.dir, 'hello.tgz')).pipe(res.writeHead(200, { 'content-type': 'application/gzip' }));
+      else if (req.url === '/to-loopback.tgz') res.writeHead(302, { location: `http://127.0.0.1:${internalPort}/x.tgz` }).end();
       else res.writeHead(404).end('no');
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    serverUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    // On the Docker bridge's own address, which containers reach (a host's loopback they never do).
+    const gateway = ((await h.docker.getNetwork('bridge').inspect()).IPAM?.Config?.[0] as { Gateway?: string } | undefined)?.Gateway ?? '172.17.0.1';
+    await new Promise<void>((resolve) => server.listen(0, gateway, resolve));
+    serverUrl = `http://${gateway}:${(server.address() as AddressInfo).port}`;
 
     // hello as a git repository (bare, file://)
     const work = join(h.dir, 'hello-src');
@@ -61,6 +76,7 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
 
   afterAll(async () => {
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) => (internal ? internal.close(() => resolve()) : resolve()));
     await h?.close();
   });
 
@@ -139,6 +155,29 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
     const bad = await push('bp-scheme', { 'hello.txt': 'a\n' }, { config: { BUILDPACK_URL: 'ftp://example.com/x.tgz' } });
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('BUILDPACK_URL: Buildpack URL "ftp://example.com/x.tgz" must use http, https, file');
+  });
+
+  it("refuses the platform's own addresses up front, naming the URL, and sends them nothing", async () => {
+    const urls = [`http://127.0.0.1:${internalPort}/version`, `http://localhost:${internalPort}/internal/apps.tgz`, 'http://169.254.169.254/latest/meta-data/', `http://[::1]:${internalPort}/x.git`];
+    for (const [i, url] of urls.entries()) {
+      const r = await push(`bp-ssrf${i}`, { 'hello.txt': 'a\n', '.buildpacks': `${url}\n` });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain(`.buildpacks line 1: Buildpack URL ${JSON.stringify(url)} points at a`);
+      expect(r.stderr).toContain('the platform refuses loopback, unspecified and link-local (metadata) addresses');
+    }
+    const cfg = await push('bp-ssrf-cfg', { 'hello.txt': 'a\n' }, { config: { BUILDPACK_URL: `http://127.0.0.1:${internalPort}/version` } });
+    expect(cfg.code).not.toBe(0);
+    expect(cfg.stderr).toContain('BUILDPACK_URL: Buildpack URL');
+    expect(internalHits).toEqual([]);
+  });
+
+  it("fetches from a container: a redirect to the host's loopback reaches nothing and fails the build", async () => {
+    const url = `${serverUrl}/to-loopback.tgz`;
+    const r = await push('bp-redirect', { 'hello.txt': 'a\n' }, { config: { BUILDPACK_URL: url } });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`Could not fetch the buildpack ${url}: connection refused`);
+    expect(served).toContain('/to-loopback.tgz');
+    expect(internalHits).toEqual([]);
   });
 
   it('takes a .buildpacks file: a git repository at a ref, then one of ours', async () => {

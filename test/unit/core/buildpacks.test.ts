@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBuildpacks, DEFAULT_BUILDPACKS, type ChoiceInput, entryLabel, parseBuildpackEntry, parseBuildpacksFile, type EntryOptions } from '../../../services/core/buildpacks.js';
+import { chooseBuildpacks, DEFAULT_BUILDPACKS, type ChoiceInput, entryLabel, internalHost, parseBuildpackEntry, parseBuildpacksFile, type EntryOptions } from '../../../services/core/buildpacks.js';
 
 const opts: EntryOptions = { builtins: DEFAULT_BUILDPACKS, allowFile: false };
 
@@ -73,5 +73,29 @@ describe('chooseBuildpacks: app list, then BUILDPACK_URL, then .buildpacks, then
   it('says which source holds a bad entry', () => {
     expect(chooseBuildpacks({ ...base, buildpackUrl: 'nope' })).toMatchObject({ ok: false, message: expect.stringMatching(/^BUILDPACK_URL: Unknown buildpack/) });
     expect(chooseBuildpacks({ ...base, app: ['ftp://x/y.tgz'] })).toMatchObject({ ok: false, message: expect.stringContaining("The app's buildpack") });
+  });
+});
+
+describe('buildpack URLs that point at the platform itself', () => {
+  const opts = { builtins: ['nodejs'], allowFile: false };
+  it.each([
+    ['http://127.0.0.1:2379/version', 'a loopback address (127.0.0.1)'],
+    ['http://2130706433/x.tgz', 'a loopback address (127.0.0.1)'],
+    ['http://0x7f.0.0.1/x.tgz', 'a loopback address (127.0.0.1)'],
+    ['http://localhost:8700/internal/apps', 'a loopback name (localhost)'],
+    ['https://api.localhost/x.git', 'a loopback name (api.localhost)'],
+    ['http://169.254.169.254/latest/meta-data/', 'a link-local (metadata) address (169.254.169.254)'],
+    ['http://0.0.0.0:2379/', 'an unspecified address (0.0.0.0)'],
+    ['http://[::1]:2379/', 'a loopback address ([::1])'],
+    ['http://[::ffff:127.0.0.1]/x.tgz', 'a loopback address ([::ffff:7f00:1])'],
+    ['http://[fe80::1]/x.git', 'a link-local address ([fe80::1])'],
+  ])('refuses %s: %s', (url, why) => {
+    const r = parseBuildpackEntry(url, opts);
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.message).toContain(`points at ${why}`);
+  });
+  it('takes other addresses and names, the Docker bridge included', () => {
+    for (const url of ['http://172.17.0.1:8000/hello.tgz', 'https://example.com/bp.git#v1', 'http://10.0.0.5/x.tgz', 'http://localhost.example.com/x.tgz']) expect(parseBuildpackEntry(url, opts).ok).toBe(true);
+    expect(internalHost('example.com')).toBeUndefined();
   });
 });
