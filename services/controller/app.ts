@@ -10,6 +10,7 @@ import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { logEarlyRoutes } from './logs/routes.js';
 import { LogService } from './logs/service.js';
 import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
+import { AccessGuard } from './accessguard.js';
 
 // The controller's express app, built from its clients; main.ts listens,
 // tests run it in-process.
@@ -23,13 +24,16 @@ export interface AppOptions {
 }
 
 export function createApp({ store, logger, config, logs }: AppOptions): Express {
+  const repo = new Repo(store);
+  const access = new AccessGuard({ store, repo, logger });
   const deps: Deps = {
     store,
-    repo: new Repo(store),
+    repo,
     logger,
     urls: { domain: config.domain, httpPort: config.httpPort, sshHost: config.sshHost, sshPort: config.sshPort },
     keepReleaseImages: config.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES,
     logs: logs ?? new LogService({}, logger),
+    access,
   };
   const app = express();
   app.disable('x-powered-by');
@@ -45,5 +49,5 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
   app.use(notFoundRoute);
   app.use(errorHandler());
   // `paas run`'s websockets (runs/rendezvous.ts), on the server app.listen makes
-  return withRendezvous(app, new Rendezvous({ store, internalToken: config.internalToken, log: logger.child({ module: 'rendezvous' }) }));
+  return withRendezvous(app, new Rendezvous({ store, internalToken: config.internalToken, log: logger.child({ module: 'rendezvous' }), access }));
 }

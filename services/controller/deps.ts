@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import type { AccessGuard } from './accessguard.js';
 import type { Store } from '../core/store.js';
 import type { LogService } from './logs/service.js';
 import type { UrlSettings } from './present.js';
@@ -14,4 +15,6 @@ export interface Deps {
   keepReleaseImages: number;
   /** App logs (logs/): the store, log sessions, drains. */
   logs: LogService;
+  /** Ends log streams and `paas run` attachments of users who lost access (accessguard.ts). */
+  access: AccessGuard;
 }

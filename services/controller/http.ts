@@ -4,7 +4,7 @@ import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Respon
 import { PaasError, statusOf, unauthorized } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { User } from '../core/types.js';
-import { authenticateInternal, authenticateUser } from './auth.js';
+import { authenticateInternal, authenticateUser, bearerToken, hashToken } from './auth.js';
 import type { Repo } from './repo.js';
 
 // The HTTP plumbing: per-request logger, authentication, body access, and the
@@ -13,6 +13,8 @@ import type { Repo } from './repo.js';
 interface Locals {
   log: Logger;
   user?: User;
+  /** sha256 of the API token the user authenticated with. */
+  tokenHash?: string;
 }
 
 function locals(res: Response): Locals {
@@ -28,6 +30,13 @@ export function userOf(res: Response): User {
   const u = locals(res).user;
   if (!u) throw unauthorized('Not authenticated');
   return u;
+}
+
+/** Who made this request, with which token (its hash), for one app: what a stream it opens lasts by (accessguard.ts). */
+export function grantOf(res: Response, app: string): { app: string; userId: string; tokenHash: string } {
+  const { tokenHash } = locals(res);
+  if (!tokenHash) throw unauthorized('Not authenticated');
+  return { app, userId: userOf(res).id, tokenHash };
 }
 
 function pathOf(req: Request): string {
@@ -52,6 +61,7 @@ export function requireUser(repo: Repo): RequestHandler {
   return async (req, res, next) => {
     const user = await authenticateUser(repo, req.get('authorization'));
     locals(res).user = user;
+    locals(res).tokenHash = hashToken(bearerToken(req.get('authorization')) ?? '');
     locals(res).log = logOf(res).child({ user: user.id });
     next();
   };

@@ -34,6 +34,8 @@ export interface RunRequest {
   createdBy: string;
   /** sha256 (hex) of the one-time attach secret; absent when detached. */
   tokenHash?: string;
+  /** sha256 (hex) of the API token the run was asked for with: the attachment lasts while it may see the app (controller/accessguard.ts). */
+  apiTokenHash?: string;
 }
 
 /** What a user asks for in POST /apps/:app/dynos: the request's own fields. */

@@ -3,7 +3,7 @@ import { cleanLine, nowMicro, parseIngest, type IngestRecord, type LogRecord } f
 import { notFound } from '../../core/errors.js';
 import { visibleApp } from '../apps.js';
 import type { Deps } from '../deps.js';
-import { bodyOf, param, requireInternal, userOf } from '../http.js';
+import { bodyOf, grantOf, param, requireInternal, userOf } from '../http.js';
 import { addDrain, drainView, listDrains, removeDrain } from './drains.js';
 import { parseSessionRequest, streamSession, type LogSession } from './sessions.js';
 
@@ -52,8 +52,11 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
 
   r.get('/apps/:app/log-sessions/:id/stream', async (req, res) => {
     const s = deps.logs.sessions.get(param(req, 'app'), param(req, 'id'));
-    if (!s) throw notFound('No such log session (it may have expired: create another)');
-    await streamSession(deps.logs.store, s, res);
+    const gone = notFound('No such log session (it may have expired: create another)');
+    if (!s) throw gone;
+    const grant = s.grant;
+    if (grant && !(await deps.access.allowed(grant))) throw gone;
+    await streamSession(deps.logs.store, s, res, grant && ((onLost) => deps.access.watch(grant, onLost)));
   });
 
   return r;
@@ -64,7 +67,7 @@ export function logUserRoutes(deps: Deps): Router {
 
   r.post('/apps/:app/log-sessions', async (req, res) => {
     const app = await visibleApp(deps, userOf(res), param(req, 'app'));
-    res.status(201).json(sessionView(req, deps.logs.sessions.create(app.name, parseSessionRequest(bodyOf(req)))));
+    res.status(201).json(sessionView(req, deps.logs.sessions.create(app.name, parseSessionRequest(bodyOf(req)), grantOf(res, app.name))));
   });
 
   r.get('/apps/:app/log-drains', async (req, res) => {

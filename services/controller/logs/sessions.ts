@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import { invalid } from '../../core/errors.js';
 import { formatLogLine, matchesFilter, parseDynoFilter, parseSourceFilter, type LogFilter, type LogRecord, type LogSessionRequest } from '../../core/logs.js';
+import type { Grant } from '../accessguard.js';
 import type { LogStore } from './store.js';
 
 // Heroku's log sessions: POST /apps/:app/log-sessions answers a logplex_url
 // that streams the app's lines as text. The URL carries an unguessable id
 // (128 bits), valid for SESSION_TTL_MS, so `curl <logplex_url>` works with
-// no token; a tail started within that time streams until the client leaves.
+// no token; a tail started within that time streams until the client leaves,
+// or until the user who made it loses access to the app (then the stream ends
+// with a last `paas[logs]` line; accessguard.ts).
 
 export const SESSION_TTL_MS = 5 * 60_000;
 export const MAX_SESSIONS = 10_000;
@@ -22,6 +25,8 @@ export interface LogSession extends LogSessionRequest {
   app: string;
   createdAt: string;
   expiresAt: number;
+  /** Who made it (absent for the builder's internal sessions): the stream lasts while they may see the app. */
+  grant?: Grant;
 }
 
 /** The body of POST /apps/:app/log-sessions: `{lines?, tail?, dyno?, source?}`. Pure. */
@@ -37,10 +42,12 @@ export function parseSessionRequest(body: Record<string, unknown>): LogSessionRe
 export class SessionTable {
   private readonly sessions = new Map<string, LogSession>();
 
-  create(app: string, req: LogSessionRequest, now = Date.now()): LogSession {
+  constructor(private readonly ttlMs = SESSION_TTL_MS) {}
+
+  create(app: string, req: LogSessionRequest, grant?: Grant, now = Date.now()): LogSession {
     for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
-    const s: LogSession = { ...req, id: randomBytes(16).toString('hex'), app, createdAt: new Date(now).toISOString(), expiresAt: now + SESSION_TTL_MS };
+    const s: LogSession = { ...req, id: randomBytes(16).toString('hex'), app, createdAt: new Date(now).toISOString(), expiresAt: now + this.ttlMs, ...(grant && { grant }) };
     this.sessions.set(s.id, s);
     return s;
   }
@@ -76,7 +83,7 @@ export function lastMatching(records: readonly LogRecord[], filter: LogFilter, n
  * every new line until the client disconnects. Subscribes before reading the
  * history, so nothing falls between the two; a record seen in both is written once.
  */
-export async function streamSession(store: LogStore, s: LogSession, res: Response): Promise<void> {
+export async function streamSession(store: LogStore, s: LogSession, res: Response, guard?: (onLost: () => void) => () => void): Promise<void> {
   res.status(200);
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   res.setHeader('cache-control', 'no-cache');
@@ -113,10 +120,16 @@ export async function streamSession(store: LogStore, s: LogSession, res: Respons
     }
     res.flushHeaders();
     const beat = setInterval(() => res.write('\n'), HEARTBEAT_MS);
+    let unguard: (() => void) | undefined;
     await new Promise<void>((resolve) => {
       res.on('close', resolve);
       res.on('error', resolve);
+      unguard = guard?.(() => {
+        res.end(`${new Date().toISOString().replace(/Z$/, '000+00:00')} paas[logs]: the stream ended: access to the app ended\n`);
+        resolve();
+      });
     });
+    unguard?.();
     clearInterval(beat);
   } finally {
     unsubscribe?.();

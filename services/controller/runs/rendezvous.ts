@@ -7,6 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import type { RunRequest } from '../../core/runs.js';
 import type { Store } from '../../core/store.js';
 import { authenticateInternal } from '../auth.js';
+import type { AccessGuard, Grant } from '../accessguard.js';
 
 // The rendezvous of `paas run` (Heroku's design): the agent running an
 // attached one-off opens GET /internal/rendezvous/<app>/<name> (internal
@@ -26,6 +27,8 @@ export interface RendezvousOptions {
   waitMs?: number;
   /** Bytes kept for a side that is not there yet, or not reading, before the sender is paused (default 1 MiB). */
   maxBuffered?: number;
+  /** Closes the user's side (and so stops the dyno) when they lose access to the app (accessguard.ts). */
+  access?: Pick<AccessGuard, 'allowed' | 'watch'>;
 }
 
 type Side = 'agent' | 'user';
@@ -43,6 +46,9 @@ interface Pair {
   /** The agent closed (the dyno ended): the user gets what is queued, then the close. */
   agentDone?: { code: number; reason: string };
   timer?: NodeJS.Timeout;
+  /** Who may attach (the run's creator with the API token they asked with), and the watch on it. */
+  grant?: Grant;
+  unguard?: () => void;
 }
 
 const AGENT_PATH = /^\/internal\/rendezvous\/([a-z0-9-]{1,64})\/(run\.\d{1,6})$/;
@@ -89,6 +95,11 @@ export class Rendezvous {
     const run = await this.o.store.get<RunRequest>(this.o.store.keys.run(app, name));
     if (!run?.tokenHash || !token || !sameHash(token, run.tokenHash)) throw new PaasError('not_found', `Couldn't find that dyno (${name}).`);
     if (this.pairs.get(`${app}/${name}`)?.userCame) throw new PaasError('conflict', `${name} is attached already`);
+    if (run.apiTokenHash) {
+      const grant: Grant = { app, userId: run.createdBy, tokenHash: run.apiTokenHash };
+      if (this.o.access && !(await this.o.access.allowed(grant))) throw new PaasError('not_found', `Couldn't find that dyno (${name}).`);
+      this.pair(`${app}/${name}`).grant = grant;
+    }
   }
 
   private pair(key: string): Pair {
@@ -105,6 +116,7 @@ export class Rendezvous {
     if (side === 'user') {
       if (p.userCame) return ws.close(4409, 'attached already');
       p.userCame = true;
+      if (p.grant && this.o.access) p.unguard = this.o.access.watch(p.grant, () => ws.close(1008, 'access to the app ended'));
     } else p.agent?.close(4409, 'replaced');
     p[side] = ws;
     const log = this.o.log.child({ run: key, side });
@@ -165,6 +177,7 @@ export class Rendezvous {
   private left(key: string, p: Pair, side: Side, ws: WebSocket, code: number, reason: string): void {
     if (p[side] !== ws) return;
     p[side] = undefined;
+    if (side === 'user') p.unguard?.();
     if (side === 'agent') {
       // The dyno ended (its exit frame came first) or the agent went away.
       const c = code === 1000 ? 1000 : 4500;

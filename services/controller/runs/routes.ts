@@ -3,7 +3,7 @@ import { parseRunParams } from '../../core/runs.js';
 import { DEFAULT_SIZE } from '../../core/sizes.js';
 import { visibleApp } from '../apps.js';
 import type { Deps } from '../deps.js';
-import { bodyOf, param, userOf } from '../http.js';
+import { bodyOf, grantOf, param, userOf } from '../http.js';
 import { attachUrl, createRun, runView, stopDyno } from './runs.js';
 
 // POST /apps/:app/dynos (`paas run`) and POST .../dynos/:dyno/actions/stop
@@ -17,7 +17,7 @@ export function runRoutes(deps: Deps): Router {
   r.post('/apps/:app/dynos', async (req, res) => {
     const params = parseRunParams(bodyOf(req), DEFAULT_SIZE);
     const a = await app(req, res);
-    const { run, token } = await createRun(deps, a, userOf(res), params);
+    const { run, token } = await createRun(deps, a, userOf(res), params, Math.random, grantOf(res, a.name).tokenHash);
     const base = `${req.protocol}://${req.get('host') ?? '127.0.0.1'}`;
     res.status(201).json(runView(run, token ? attachUrl(base, a.name, run.name, token) : null));
   });

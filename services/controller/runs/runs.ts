@@ -45,7 +45,7 @@ export async function runRelease(deps: Deps, app: App): Promise<Release> {
  * exists and the name is free; retried with another name. Returns it with
  * the one-time attach secret (only its hash is stored).
  */
-export async function createRun(deps: Deps, app: App, user: User, params: RunParams, random: () => number = Math.random): Promise<{ run: RunRequest; token?: string }> {
+export async function createRun(deps: Deps, app: App, user: User, params: RunParams, random: () => number = Math.random, apiTokenHash?: string): Promise<{ run: RunRequest; token?: string }> {
   const { store } = deps;
   const release = await runRelease(deps, app);
   const token = params.attach ? newToken() : undefined;
@@ -63,6 +63,7 @@ export async function createRun(deps: Deps, app: App, user: User, params: RunPar
       createdAt: new Date().toISOString(),
       createdBy: user.id,
       ...(token && { tokenHash: hashToken(token) }),
+      ...(token && apiTokenHash && { apiTokenHash }),
     };
     const key = store.keys.run(app.name, run.name);
     tx.if(key, 'Create', '==', 0);

@@ -82,6 +82,29 @@ describe('paas run (piped)', () => {
     await waitFor('its run request and container gone', async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined), 30_000);
   });
 
+  it("ends an attached run within seconds of its user losing access to the app (access:remove), and stops the dyno", async () => {
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(p.url + path, { method, headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+      expect(res.ok).toBe(true);
+      return (await res.json()) as { token?: string };
+    };
+    const dev = (await call('POST', '/users', { email: 'runner@example.com' })).token as string;
+    await call('POST', `/apps/${p.app}/collaborators`, { user: 'runner@example.com' });
+    const child = spawn(process.execPath, [CLI, 'run', '-a', p.app, '--', 'sh', '-c', 'echo started; sleep 100'], { env: { ...process.env, ...p.env, PAAS_TOKEN: dev }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const code = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await waitFor('the remote output', async () => (out.includes('started') ? true : undefined), 30_000);
+    const removed = Date.now();
+    await call('DELETE', `/apps/${p.app}/collaborators/runner@example.com`);
+    expect(await code).toBe(1);
+    expect(Date.now() - removed).toBeLessThan(5_000);
+    expect(err).toContain('access to the app ended');
+    await waitFor('its run request and container gone', async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined), 30_000);
+  });
+
   it('stops a one-off when its time to live has passed', async () => {
     const res = await fetch(`${p.url}/apps/${p.app}/dynos`, { method: 'POST', headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'sleep 100', time_to_live: 3 }) });
     expect(res.status).toBe(201);
