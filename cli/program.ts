@@ -16,6 +16,7 @@ import { registerMaintenance } from './commands/maintenance.js';
 import { registerPs } from './commands/ps.js';
 import { registerReleases } from './commands/releases.js';
 import { registerRun } from './commands/run.js';
+import { registerStatus } from './commands/status.js';
 import { registerTokens } from './commands/tokens.js';
 import { registerUsers } from './commands/users.js';
 import type { Ctx } from './context.js';
@@ -45,6 +46,7 @@ export function buildProgram(ctx: Ctx): Command {
   registerReleases(program, ctx);
   registerBuilds(program, ctx);
   registerPs(program, ctx);
+  registerStatus(program, ctx);
   registerUsers(program, ctx);
   registerAccess(program, ctx);
   registerTokens(program, ctx);

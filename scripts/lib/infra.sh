@@ -1,9 +1,13 @@
 # shellcheck shell=bash
 # The platform's infrastructure on one machine: Debian packages, the Docker
-# engine and etcd. Nothing here starts by itself (no systemd), so scripts/up
-# starts what is not running, in the background, with pid files.
+# engine and etcd. scripts/up starts what is not running, under a supervisor
+# (supervise.sh).
 
-HOST_PACKAGES=(docker.io etcd-server nginx libnginx-mod-http-lua debootstrap git openssh-client curl ca-certificates tini)
+HOST_PACKAGES=(docker.io etcd-server nginx libnginx-mod-http-lua debootstrap git openssh-client curl ca-certificates tini runit)
+
+# Where the Docker engine is supervised when scripts/up has to start it: the
+# engine is the machine's, not one platform's, so not under a state directory.
+: "${PAAS_ENGINE_DIR:=/var/lib/paas-engine}"
 
 pkg_installed() { [ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" = "install ok installed" ]; }
 
@@ -28,21 +32,35 @@ ensure_packages() {
   [ "$major" -ge 20 ] || warn "node $(node -v) is older than the project's engines (>=20)"
 }
 
-# ensure_dockerd : starts dockerd when the engine does not answer. It is shared
-# by everything on the machine, so scripts/down never stops it.
+# ensure_dockerd : starts the Docker engine, supervised, when it does not
+# answer: Debian's docker.service where systemd is the init, else runit over
+# $PAAS_ENGINE_DIR/runit. It is shared by everything on the machine, so
+# scripts/down never stops it; one that answers is left as it is.
 ensure_dockerd() {
   if docker info >/dev/null 2>&1; then
     log "docker engine running"
+    if pid_alive "$PAAS_STATE_DIR/run/dockerd.pid" dockerd >/dev/null; then
+      warn "dockerd (pid $(cat "$PAAS_STATE_DIR/run/dockerd.pid")) was started by an older scripts/up and nothing restarts it; stop it and run scripts/up again to have it supervised"
+    fi
     return
   fi
-  log "starting dockerd (log $PAAS_STATE_DIR/logs/dockerd.log)"
-  start_bg dockerd "$PAAS_STATE_DIR/run/dockerd.pid" "$PAAS_STATE_DIR/logs/dockerd.log" dockerd
+  local logfile
+  if [ "$(supervisor)" = systemd ]; then
+    log "starting docker.service"
+    systemctl enable -q --now docker.service
+    logfile="journalctl -u docker"
+  else
+    logfile=$PAAS_ENGINE_DIR/logs/dockerd.log
+    log "starting dockerd under runit (log $logfile)"
+    supervise_define dockerd "$PAAS_ENGINE_DIR/runit" "$logfile" "" dockerd
+    ensure_runsvdir "$PAAS_ENGINE_DIR/runit"
+    supervise_up dockerd "$PAAS_ENGINE_DIR/runit"
+  fi
   wait_until 60 "dockerd" docker info || {
-    tail -n 30 "$PAAS_STATE_DIR/logs/dockerd.log" >&2
-    die "dockerd did not start"
+    [ -f "$logfile" ] && tail -n 30 "$logfile" >&2
+    die "dockerd did not start ($logfile)"
   }
 }
-
 etcd_healthy() { curl -fsS --max-time 2 "http://$1:$2/health" 2>/dev/null | grep -q '"health":"true"'; }
 
 # ensure_etcd : starts this platform's etcd (data in $PAAS_STATE_DIR/etcd, peer
@@ -53,7 +71,8 @@ ensure_etcd() {
   host=$(etcd_endpoint_part host)
   port=$(etcd_endpoint_part port)
   peer=$((port + 1))
-  if etcd_healthy "$host" "$port"; then
+  if etcd_healthy "$host" "$port" && ! pid_alive "$PAAS_STATE_DIR/run/etcd.pid" etcd >/dev/null; then
+    # Ours under the supervisor, or one that is not ours to start.
     log "etcd healthy at $host:$port"
     return
   fi
@@ -64,15 +83,16 @@ ensure_etcd() {
       return
       ;;
   esac
-  if ! pid_alive "$PAAS_STATE_DIR/run/etcd.pid" etcd >/dev/null; then
-    mkdir -p "$PAAS_STATE_DIR/etcd"
-    chmod 700 "$PAAS_STATE_DIR/etcd"
-    start_bg etcd "$PAAS_STATE_DIR/run/etcd.pid" "$PAAS_STATE_DIR/logs/etcd.log" \
-      etcd --name "$PAAS_CLUSTER" --data-dir "$PAAS_STATE_DIR/etcd" \
-      --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
-      --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-      --initial-cluster "$PAAS_CLUSTER=http://127.0.0.1:$peer" --initial-cluster-state new
-  fi
+  mkdir -p "$PAAS_STATE_DIR/etcd"
+  chmod 700 "$PAAS_STATE_DIR/etcd"
+  supervise_define etcd "$PAAS_STATE_DIR/runit" "$PAAS_STATE_DIR/logs/etcd.log" "" \
+    etcd --name "$PAAS_CLUSTER" --data-dir "$PAAS_STATE_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+    --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+    --initial-cluster "$PAAS_CLUSTER=http://127.0.0.1:$peer" --initial-cluster-state new
+  # An etcd of the pid-file era (before supervision) makes way for the supervised one.
+  stop_pidfile etcd "$PAAS_STATE_DIR/run/etcd.pid" etcd
+  supervise_running etcd "$PAAS_STATE_DIR/runit" || supervise_up etcd "$PAAS_STATE_DIR/runit"
   wait_until 60 "etcd at 127.0.0.1:$port" etcd_healthy 127.0.0.1 "$port" || {
     tail -n 30 "$PAAS_STATE_DIR/logs/etcd.log" >&2
     die "etcd did not become healthy"

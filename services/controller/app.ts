@@ -20,7 +20,7 @@ export interface AppOptions {
   logger: Logger;
   /** The app log pipeline (main.ts builds and starts one); absent: in memory only. */
   logs?: LogService;
-  config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes'> & Partial<Pick<ControllerConfig, 'keepReleaseImages'>>;
+  config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes'> & Partial<Pick<ControllerConfig, 'keepReleaseImages' | 'stateDir' | 'engineDir'>>;
 }
 
 export function createApp({ store, logger, config, logs }: AppOptions): Express {
@@ -32,6 +32,7 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
     logger,
     urls: { domain: config.domain, httpPort: config.httpPort, sshHost: config.sshHost, sshPort: config.sshPort },
     keepReleaseImages: config.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES,
+    dirs: { state: config.stateDir ?? '/var/lib/paas', engine: config.engineDir ?? '/var/lib/paas-engine' },
     logs: logs ?? new LogService({}, logger),
     access,
   };

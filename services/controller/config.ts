@@ -19,6 +19,8 @@ export interface ControllerConfig extends CommonConfig {
   bodyLimitBytes: number;
   /** The builder keeps the images of this many newest distinct release images; older ones cannot be rolled back to. */
   keepReleaseImages: number;
+  /** Where scripts/up supervises the Docker engine when it started it (PAAS_ENGINE_DIR; GET /status). */
+  engineDir: string;
   /** App logs: store, limits, drain CAs (logs/config.ts). */
   logs: LogsConfig;
 }
@@ -44,6 +46,7 @@ export function loadConfig(env: Env): Readonly<ControllerConfig> {
     sshHost: str(env, 'PAAS_SSH_HOST', '127.0.0.1'),
     sshPort: port(env, 'PAAS_SSH_PORT', 2222),
     bodyLimitBytes: 100 * 1024,
+    engineDir: str(env, 'PAAS_ENGINE_DIR', '/var/lib/paas-engine'),
     keepReleaseImages: int(env, 'PAAS_KEEP_RELEASE_IMAGES', DEFAULT_KEEP_RELEASE_IMAGES),
   });
 }

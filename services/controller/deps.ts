@@ -15,6 +15,8 @@ export interface Deps {
   keepReleaseImages: number;
   /** App logs (logs/): the store, log sessions, drains. */
   logs: LogService;
+  /** The state directory and the Docker engine's supervision dir, read by GET /status (status.ts). */
+  dirs: { state: string; engine: string };
   /** Ends log streams and `paas run` attachments of users who lost access (accessguard.ts). */
   access: AccessGuard;
 }

@@ -10,6 +10,7 @@ import { authorize, createBuildRelease, internalApp, parseAuthorizeRequest, pars
 import { addKey, listKeys } from './keys.js';
 import { lifecycleRoutes } from './lifecycleroutes.js';
 import { hostRoutes } from './hosts.js';
+import { statusRoutes } from './status.js';
 import { appInventory } from './inventory.js';
 import { accountView } from './present.js';
 import { psRoutes } from './psroutes.js';
@@ -31,6 +32,7 @@ export function userRoutes(deps: Deps): Router {
   r.use(buildpackRoutes(deps));
   r.use(buildRoutes(deps));
   r.use(hostRoutes(deps));
+  r.use(statusRoutes(deps));
   r.use(logUserRoutes(deps));
   r.use(runRoutes(deps));
 

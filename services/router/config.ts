@@ -18,6 +18,8 @@ export interface RouterConfig extends CommonConfig {
   nginxModulesInclude: string;
   /** How often the router checks that nginx still runs (and restarts it). */
   resyncMs: number;
+  /** How often the router looks whether nginx's master still runs (PAAS_ROUTER_NGINX_CHECK_MS, 500): a dead one is started again at once. */
+  nginxCheckMs: number;
   /** The largest request body nginx accepts, in MiB (413 above). */
   maxBodyMb: number;
   /** The host it runs on, named as its agent names it (PAAS_HOST_ID, the machine's host name by default): containers there are reached at their bridge addresses. */
@@ -58,6 +60,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     nginxDir: resolve(common.stateDir, 'nginx'),
     nginxModulesInclude: str(env, 'PAAS_NGINX_MODULES_INCLUDE', DEFAULT_MODULES_INCLUDE),
     resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
+    nginxCheckMs: int(env, 'PAAS_ROUTER_NGINX_CHECK_MS', 500),
     maxBodyMb,
     hostId: str(env, 'PAAS_HOST_ID', hostname()),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),

@@ -33,6 +33,7 @@ runService('router', async () => {
       maxBodyMb: config.maxBodyMb,
     },
     resyncMs: config.resyncMs,
+    nginxCheckMs: config.nginxCheckMs,
     hostId: config.hostId,
   });
 

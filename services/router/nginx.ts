@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -80,6 +80,41 @@ async function isNginx(pid: number): Promise<boolean> {
   }
 }
 
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already
+  }
+}
+
+/** nginx processes (not their master: it is gone) holding a file under `dir` open, whose parent is not an nginx. */
+export async function orphanWorkers(dir: string): Promise<number[]> {
+  const out: number[] = [];
+  for (const name of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    try {
+      if ((await readFile(`/proc/${pid}/comm`, 'utf8')).trim() !== 'nginx') continue;
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (await isNginx(ppid)) continue; // a live master's worker (or a master itself: its parent is not nginx, but it holds no file below)
+      if (!(await readFile(`/proc/${pid}/cmdline`, 'utf8')).startsWith('nginx: worker process')) continue;
+      const fds = await readdir(`/proc/${pid}/fd`);
+      for (const fd of fds) {
+        const target = await readlink(`/proc/${pid}/fd/${fd}`).catch(() => '');
+        if (target.startsWith(dir + '/')) {
+          out.push(pid);
+          break;
+        }
+      }
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return out;
+}
+
 export class NginxCli implements Nginx {
   readonly paths: NginxPaths;
 
@@ -129,6 +164,7 @@ export class NginxCli implements Nginx {
   async start(): Promise<number> {
     await mkdir(join(this.paths.dir, 'logs'), { recursive: true });
     await mkdir(join(this.paths.dir, 'tmp'), { recursive: true });
+    await this.endOrphans();
     const args = ['-c', this.paths.conf];
     const res = await run(this.bin, args);
     if (res.code !== 0) throw new NginxError('nginx did not start', args, res.code, res.output);
@@ -139,6 +175,20 @@ export class NginxCli implements Nginx {
       await sleep(50);
     }
     throw new NginxError('nginx started but wrote no pid file', args, res.code, res.output);
+  }
+
+  /**
+   * Workers a killed master left behind still hold the listening ports (a
+   * new master's bind() fails): ours are the nginx processes with a file of
+   * this dir open (their logs) whose parent is no longer an nginx. They are
+   * told to stop (TERM), then killed after 2 s.
+   */
+  private async endOrphans(): Promise<void> {
+    const orphans = await orphanWorkers(this.paths.dir);
+    if (orphans.length === 0) return;
+    for (const pid of orphans) signal(pid, 'SIGTERM');
+    for (let i = 0; i < 40 && (await Promise.all(orphans.map(isNginx))).some(Boolean); i++) await sleep(50);
+    for (const pid of orphans) if (await isNginx(pid)) signal(pid, 'SIGKILL');
   }
 
   async reload(): Promise<void> {

@@ -34,6 +34,8 @@ export interface RouterDeps {
   settings: Omit<NginxModel, 'apps'>;
   /** A periodic pass that restarts nginx if it died; also the longest retry delay. */
   resyncMs: number;
+  /** How often to look whether nginx's master still runs; a pass starts it again at once if not (nginx is the router's to supervise). */
+  nginxCheckMs?: number;
   /** The host the router runs on (an agent's PAAS_HOST_ID): its containers are reached at their bridge addresses. */
   hostId?: string;
 }
@@ -57,6 +59,9 @@ export class Router {
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private checkTimer: NodeJS.Timeout | undefined;
+  /** checkNginx starting a dead nginx again; a pass waits for it. */
+  private restarting: Promise<void> | undefined;
   private unwatch: (() => Promise<void>) | undefined;
   private stopped = false;
 
@@ -65,11 +70,43 @@ export class Router {
   async start(): Promise<void> {
     this.unwatch = await this.deps.table.watch(() => this.trigger());
     this.resyncTimer = setInterval(() => this.trigger(), this.deps.resyncMs);
+    if (this.deps.nginxCheckMs) this.checkTimer = setInterval(() => void this.checkNginx(), this.deps.nginxCheckMs);
+  }
+
+  /**
+   * nginx gone (killed, crashed) while a config is installed: started again at
+   * once with the config on disk and the upstreams it held (needing neither
+   * etcd nor a pass, which may be waiting on it), then a pass.
+   */
+  private async checkNginx(): Promise<void> {
+    if (this.restarting || this.stopped || this.installed === undefined || this.knownPid === undefined) return;
+    const { nginx, control, log } = this.deps;
+    if ((await nginx.masterPid().catch(() => this.knownPid)) !== undefined) return;
+    this.restarting = (async () => {
+      log.warn({ pid: this.knownPid }, 'nginx is not running (killed or crashed); starting it again');
+      try {
+        const pid = await nginx.start();
+        for (const [app, upstreams] of this.held) {
+          await control.set(app, upstreams).catch((err: unknown) => {
+            this.held.delete(app);
+            log.error({ err, app }, 'cannot set upstreams');
+          });
+        }
+        this.knownPid = pid;
+        log.info({ pid, apps: this.held.size }, 'nginx started again');
+      } catch (err) {
+        this.knownPid = undefined; // the next pass tries
+        log.error({ err }, 'cannot start nginx again');
+      }
+    })().finally(() => (this.restarting = undefined));
+    await this.restarting;
+    this.trigger();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.resyncTimer) clearInterval(this.resyncTimer);
+    if (this.checkTimer) clearInterval(this.checkTimer);
     if (this.retryTimer) clearTimeout(this.retryTimer);
     await this.unwatch?.();
     await this.busy;
@@ -142,6 +179,7 @@ export class Router {
     }
     if (this.installed === undefined) return; // nothing valid to run yet
 
+    await this.restarting;
     let pid = await nginx.masterPid();
     let started = false;
     if (pid === undefined) {

@@ -2,7 +2,7 @@ import { chmod } from 'node:fs/promises';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpUpstreamControl } from '../../../services/router/control.js';
-import { NginxCli, NginxError } from '../../../services/router/nginx.js';
+import { NginxCli, NginxError, orphanWorkers } from '../../../services/router/nginx.js';
 import { renderNginx, type NginxModel } from '../../../services/router/render.js';
 import { bodyOf, childPids, eventually, freePort, get, startApp, tempDir, type TestApp } from './helpers.js';
 
@@ -128,5 +128,16 @@ describe('nginx from the rendered config', () => {
     expect(err).toBeInstanceOf(NginxError);
     expect((err as NginxError).line).toBeGreaterThan(0);
     expect(await nginx.readConfig()).toBe(good);
+  });
+
+  it('starts again after its master was killed -9: the workers it left (holding the ports) are ended first', async () => {
+    const workers = await childPids(pid);
+    expect(workers.length).toBeGreaterThan(0);
+    process.kill(pid, 'SIGKILL');
+    await eventually(async () => ((await nginx.masterPid()) === undefined ? true : undefined), 'the master gone');
+    expect((await orphanWorkers(model.dir)).sort()).toEqual([...workers].sort());
+    pid = await nginx.start();
+    expect(await orphanWorkers(model.dir)).toEqual([]);
+    expect((await get(model.httpPort, `nope.${model.domain}`)).status).toBe(404);
   });
 });

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { processStatus } from '../../../services/controller/status.js';
+import { statusText } from '../../../cli/commands/status.js';
+
+// GET /status's reading of a supervise/<name>/ dir, and `paas status`'s table.
+
+const alive = (live: number[]) => (pid: number) => live.includes(pid);
+
+describe('processStatus', () => {
+  it('is up with the pid, since its start, and the restarts and last exit recorded', () => {
+    const s = processStatus('agent', { pid: '4242\n', started: '1796580000\n', restarts: '2\n', last_exit: '2026-12-06T18:00:00Z killed by signal 9; started again after 0s\n', supervisor: 'runit\n' }, alive([4242]));
+    expect(s).toEqual({ name: 'agent', state: 'up', supervisor: 'runit', pid: 4242, up_since: new Date(1796580000 * 1000).toISOString(), restarts: 2, last_exit: '2026-12-06T18:00:00Z killed by signal 9; started again after 0s' });
+  });
+
+  it('is down when the recorded pid does not run, or there is none (waiting out a backoff, or stopped)', () => {
+    expect(processStatus('etcd', { pid: '4242', started: '1', restarts: '5' }, alive([])).state).toBe('down');
+    const none = processStatus('etcd', {}, alive([1]));
+    expect(none).toMatchObject({ state: 'down', pid: null, up_since: null, restarts: 0, last_exit: null, supervisor: 'unknown' });
+    expect(processStatus('etcd', { pid: 'garbage', restarts: '-3' }, alive([])).restarts).toBe(0);
+  });
+});
+
+describe('statusText', () => {
+  it('prints a row per process, DOWN for one not running', () => {
+    const text = statusText({
+      processes: [
+        { name: 'etcd', state: 'up', supervisor: 'runit', pid: 7, up_since: '2026-12-06T18:00:00.000Z', restarts: 0, last_exit: null },
+        { name: 'agent', state: 'down', supervisor: 'runit', pid: null, up_since: null, restarts: 4, last_exit: 'x exited with code 1; started again after 8s' },
+      ],
+    });
+    expect(text).toMatch(/^Process +State +Since +Supervisor +Restarts +Last exit\n/);
+    expect(text).toMatch(/etcd +up \(pid 7\) +2026\/12\/06 18:00:00 UTC +runit +0 +-/);
+    expect(text).toMatch(/agent +DOWN +- +runit +4 +x exited with code 1; started again after 8s/);
+    expect(statusText({ processes: [] })).toContain('No supervised processes');
+  });
+});
