@@ -6,7 +6,7 @@ import { resolveApp } from '../git.js';
 import type { ReleaseView } from './releases.js';
 import { oneOffText } from './runformat.js';
 
-// ps, ps:scale (alias scale), ps:restart (alias restart), ps:sizes.
+// ps, ps:scale (alias scale), ps:type, ps:restart (alias restart), ps:sizes.
 
 export interface DynoView {
   id: string;
@@ -69,6 +69,31 @@ export function scaledText(entries: readonly FormationEntry[]): string {
 }
 
 /** "web=1:standard-1x worker=0:eco", as ps:scale without arguments shows the formation. */
+export interface TypeRow {
+  type: string;
+  quantity: number;
+  size: string;
+  memory_mb: number | null;
+  cpu_shares: number | null;
+  disk_mb: number | null;
+  egress_mbit: number | null;
+  ingress_mbit: number | null;
+}
+
+/** ps:type's rows: each process type with what its size gives a dyno; pure. */
+export function typeRows(formation: readonly FormationEntry[], sizes: readonly SizeView[]): TypeRow[] {
+  return formation.map((f) => {
+    const s = sizes.find((x) => x.name === f.size);
+    return { type: f.type, quantity: f.quantity, size: f.size, memory_mb: s?.memory_mb ?? null, cpu_shares: s?.cpu_shares ?? null, disk_mb: s?.disk_mb ?? null, egress_mbit: s?.egress_mbit ?? null, ingress_mbit: s?.ingress_mbit ?? null };
+  });
+}
+
+export function typeText(rows: readonly TypeRow[]): string {
+  if (rows.length === 0) return 'No process types (push the app first)';
+  const n = (v: number | null) => (v === null ? '-' : String(v));
+  return table(rows.map((r) => [r.type, r.size, String(r.quantity), n(r.memory_mb), n(r.cpu_shares), n(r.disk_mb), n(r.egress_mbit), n(r.ingress_mbit)]), ['Type', 'Size', 'Qty', 'Memory (MB)', 'CPU shares', 'Disk (MB)', 'Egress (Mbit/s)', 'Ingress (Mbit/s)']);
+}
+
 export function formationText(entries: readonly FormationEntry[]): string {
   return entries.map((e) => `${e.type}=${e.quantity}:${e.size}`).join(' ');
 }
@@ -187,6 +212,29 @@ export function registerPs(program: Command, ctx: Ctx): void {
     });
 
   program
+    .command('ps:type [changes...]')
+    .description("show each process type's size and what it gives a dyno (memory, CPU, disk, bandwidth); TYPE=SIZE changes it")
+    .option(...APP_OPTION)
+    .option('--json', 'output as JSON: [{type, quantity, size, memory_mb, cpu_shares, disk_mb, egress_mbit, ingress_mbit}]')
+    .addHelpText('after', '\nExample:\n  $ paas ps:type -a my-app\n  Type  Size         Qty  Memory (MB)  CPU shares  Disk (MB)  Egress (Mbit/s)  Ingress (Mbit/s)\n  web   standard-1x  1    512          1024        2048       200              200\n  $ paas ps:type web=standard-2x worker=eco')
+    .action(async (changes: string[], opts: { app?: string; json?: boolean }) => {
+      const app = await resolveApp(ctx.cwd, opts.app);
+      const client = await apiClient(ctx);
+      let formation: FormationEntry[];
+      if (changes.length > 0) {
+        const updates = changes.map((arg) => {
+          const m = new RegExp(`^(${TYPE})=(${SIZE})$`).exec(arg);
+          if (!m) throw new CliError(`Invalid argument ${JSON.stringify(arg)}: use TYPE=SIZE, e.g. web=standard-2x (paas ps:sizes lists the sizes)`);
+          return { type: m[1] as string, size: m[2] as string };
+        });
+        formation = await client.request<FormationEntry[]>('PATCH', appPath(app, '/formation'), { updates });
+      } else formation = await client.get<FormationEntry[]>(appPath(app, '/formation'));
+      const rows = typeRows(formation, await client.get<SizeView[]>('/dyno-sizes'));
+      if (opts.json) return ctx.out(json(rows));
+      ctx.out(typeText(rows));
+    });
+
+  program
     .command('ps:restart [dyno]')
     .alias('restart')
     .description('restart all dynos, the dynos of one process type (web) or one dyno (web.1), without downtime')
@@ -201,12 +249,12 @@ export function registerPs(program: Command, ctx: Ctx): void {
 
   program
     .command('ps:sizes')
-    .description('list the dyno sizes: memory, CPU share and disk')
+    .description('list the dyno sizes: memory, CPU share, disk and bandwidth')
     .option('--json', 'output as JSON')
-    .addHelpText('after', '\nExample:\n  $ paas ps:sizes\n  Name         Memory (MB)  CPU shares  Disk (MB)\n  eco          256          256         1024')
+    .addHelpText('after', '\nExample:\n  $ paas ps:sizes\n  Name         Memory (MB)  CPU shares  Disk (MB)  Egress (Mbit/s)  Ingress (Mbit/s)\n  eco          256          256         1024       50               50')
     .action(async (opts: { json?: boolean }) => {
       const sizes = await (await apiClient(ctx)).get<SizeView[]>('/dyno-sizes');
       if (opts.json) return ctx.out(json(sizes));
-      ctx.out(table(sizes.map((s) => [s.name, String(s.memory_mb), String(s.cpu_shares), String(s.disk_mb)]), ['Name', 'Memory (MB)', 'CPU shares', 'Disk (MB)']));
+      ctx.out(table(sizes.map((s) => [s.name, String(s.memory_mb), String(s.cpu_shares), String(s.disk_mb), String(s.egress_mbit), String(s.ingress_mbit)]), ['Name', 'Memory (MB)', 'CPU shares', 'Disk (MB)', 'Egress (Mbit/s)', 'Ingress (Mbit/s)']));
     });
 }

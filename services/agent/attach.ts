@@ -58,6 +58,8 @@ export interface AttacherOptions {
   log: Logger;
   /** Seconds between SIGTERM and SIGKILL when the user leaves. */
   stopGraceSeconds: number;
+  /** Shapes the one-off's interface to its size's rates once it starts (bandwidth.ts). */
+  bandwidth?: { apply(id: string): Promise<unknown> };
 }
 
 export class Attacher {
@@ -146,6 +148,10 @@ export class Attacher {
     await go;
     if (ws.readyState !== ws.OPEN) stream.end();
     await container.start();
+    await this.o.bandwidth?.apply(container.id).catch(async (err: unknown) => {
+      log.error({ err }, 'cannot limit the one-off\'s bandwidth: stopping it');
+      await container.stop({ t: 0 }).catch(() => undefined);
+    });
     exitCode = container
       .wait()
       .then((r: { StatusCode?: number }) => r.StatusCode ?? 1)

@@ -32,6 +32,8 @@ export interface AgentConfig extends CommonConfig {
   pidsLimit: number;
   /** PAAS_AGENT_DISK_LIMITS (true): each container's writable layer is a filesystem of its size's diskMb (core/layerdisk.ts), kept under diskDir. */
   diskLimits: boolean;
+  /** PAAS_AGENT_BANDWIDTH_LIMITS (true): each container's interface is shaped to its size's rates with tc (bandwidth.ts). */
+  bandwidthLimits: boolean;
   diskDir: string;
   /** PAAS_AGENT_NETWORK_ISOLATION (true): apps run on the cluster's isolated network (network.ts); the router's ports (PAAS_HTTP_PORT, PAAS_HTTPS_PORT) are the host ports they may reach. */
   networkIsolation: boolean;
@@ -81,6 +83,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
     diskLimits: bool(env, 'PAAS_AGENT_DISK_LIMITS', true),
+    bandwidthLimits: bool(env, 'PAAS_AGENT_BANDWIDTH_LIMITS', true),
     networkIsolation: bool(env, 'PAAS_AGENT_NETWORK_ISOLATION', true),
     routerPorts: [int(env, 'PAAS_HTTP_PORT', 80), ...(env.PAAS_HTTPS_PORT ? [int(env, 'PAAS_HTTPS_PORT')] : [])],
     diskDir: str(env, 'PAAS_AGENT_DISK_DIR', join(commonConfig(env).stateDir, 'agent', `${hostId}-disks`)),

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { LayerDisks } from '../core/layerdisk.js';
+import type { Bandwidth } from './bandwidth.js';
 import type { ContainerRef } from './spec.js';
 
 // The agent's narrow view of Docker. The real one wraps dockerode; the
@@ -54,10 +55,14 @@ export interface DiskLog {
 }
 
 export class DockerRuntime implements Runtime {
-  /** `disks`: where containers' layer filesystems are made; absent: writable layers are unbounded. */
+  /**
+   * `disks`: where containers' layer filesystems are made; absent: writable layers are unbounded.
+   * `bandwidth`: shapes each container's interface after each start (bandwidth.ts); absent: unshaped.
+   */
   constructor(
     private readonly docker: Docker,
     private readonly disks?: { disks: LayerDisks; log: DiskLog },
+    private readonly bandwidth?: Pick<Bandwidth, 'apply'>,
   ) {}
 
   async list(labels: Record<string, string>): Promise<ContainerRef[]> {
@@ -96,6 +101,18 @@ export class DockerRuntime implements Runtime {
       await this.docker.getContainer(id).start();
     } catch (err) {
       if (statusOf(err) !== 304) throw err; // 304: already started
+    }
+    await this.shape(id);
+  }
+
+  /** Its size's rates on its interface; a container that cannot be held to them is stopped (the start fails). */
+  private async shape(id: string): Promise<void> {
+    if (!this.bandwidth) return;
+    try {
+      await this.bandwidth.apply(id);
+    } catch (err) {
+      await this.docker.getContainer(id).stop({ t: 0 }).catch(() => undefined);
+      throw new Error(`cannot limit the container's bandwidth: ${(err as Error).message}`);
     }
   }
 

@@ -1,5 +1,6 @@
 import Docker from 'dockerode';
 import { LayerDisks } from '../core/layerdisk.js';
+import { Bandwidth } from './bandwidth.js';
 import { createLogger } from '../core/logger.js';
 import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
@@ -19,9 +20,10 @@ runService('agent', async () => {
   const log = createLogger('agent', config.logLevel);
   const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
   const docker = new Docker({ socketPath: config.dockerSocket });
-  const runtime = new DockerRuntime(docker, config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined);
+  const bandwidth = config.bandwidthLimits ? new Bandwidth(docker, log) : undefined;
+  const runtime = new DockerRuntime(docker, config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined, bandwidth);
   const shipper = await startLogShipping(docker, config, log); // app log lines -> controller
-  const attacher = config.internalToken ? new Attacher({ docker, apiUrl: config.apiUrl, internalToken: config.internalToken, log, stopGraceSeconds: config.stopGraceSeconds }) : undefined; // `paas run`
+  const attacher = config.internalToken ? new Attacher({ docker, apiUrl: config.apiUrl, internalToken: config.internalToken, log, stopGraceSeconds: config.stopGraceSeconds, ...(bandwidth && { bandwidth }) }) : undefined; // `paas run`
   const isolation = config.networkIsolation ? await startIsolation({ docker, cluster: config.cluster, routerPorts: config.routerPorts, log: log.child({ module: 'isolation' }) }) : undefined;
   if (!isolation) log.warn('PAAS_AGENT_NETWORK_ISOLATION=false: apps share Docker\'s default bridge and reach each other and the host');
   const agent = startAgent({ store, runtime, log, config, ...(attacher && { attacher }), ...(isolation && { network: isolation.network }) });

@@ -11,6 +11,9 @@ export const LABEL = {
   app: 'paas.app',
   release: 'paas.release',
   type: 'paas.type',
+  /** Its size's rates (Mbit/s), read back by bandwidth.ts at every start. */
+  egress: 'paas.egress-mbit',
+  ingress: 'paas.ingress-mbit',
 } as const;
 
 export interface SpecContext {
@@ -49,6 +52,8 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
       [LABEL.app]: a.app,
       [LABEL.release]: String(a.release),
       [LABEL.type]: a.type,
+      ...(a.egressMbit && { [LABEL.egress]: String(a.egressMbit) }),
+      ...(a.ingressMbit && { [LABEL.ingress]: String(a.ingressMbit) }),
     },
     ...attachSpec(a), // `paas run`: stdin, and a terminal when the user has one
     ExposedPorts: { [portKey]: {} },

@@ -35,10 +35,13 @@ export interface SizeView {
   memory: number;
   /** The dyno's writable disk space. */
   disk_mb: number;
+  /** Its network rates, Mbit/s: what it sends, what it receives (tc, agent/bandwidth.ts). */
+  egress_mbit: number;
+  ingress_mbit: number;
 }
 
 export function sizesView(): SizeView[] {
-  return SIZES.map((s) => ({ name: s.name, memory_mb: s.memoryMb, cpu_shares: s.cpuShares, memory: s.memoryMb / 1024, disk_mb: s.diskMb }));
+  return SIZES.map((s) => ({ name: s.name, memory_mb: s.memoryMb, cpu_shares: s.cpuShares, memory: s.memoryMb / 1024, disk_mb: s.diskMb, egress_mbit: s.egressMbit, ingress_mbit: s.ingressMbit }));
 }
 
 const QUANTITY_RULE = `Quantity must be a whole number from 0 to ${MAX_QUANTITY}`;

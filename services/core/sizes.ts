@@ -2,21 +2,26 @@ import { invalid } from './errors.js';
 
 // Named container sizes, like Heroku's dyno sizes: memory limit, CPU share
 // (1024 = one CPU's worth of weight under contention) and the writable disk
-// space of the container (its root filesystem's writes: /app, /tmp, ...).
+// space of the container (its root filesystem's writes: /app, /tmp, ...) and
+// its network rates (Mbit/s): egress (what the dyno sends: its responses, its
+// uploads) and ingress (what it receives), shaped with tc on its interface by
+// the agent (services/agent/bandwidth.ts).
 
 export interface Size {
   name: string;
   memoryMb: number;
   cpuShares: number;
   diskMb: number;
+  egressMbit: number;
+  ingressMbit: number;
 }
 
 export const SIZES: readonly Size[] = [
-  { name: 'eco', memoryMb: 256, cpuShares: 256, diskMb: 1024 },
-  { name: 'basic', memoryMb: 512, cpuShares: 512, diskMb: 2048 },
-  { name: 'standard-1x', memoryMb: 512, cpuShares: 1024, diskMb: 2048 },
-  { name: 'standard-2x', memoryMb: 1024, cpuShares: 2048, diskMb: 4096 },
-  { name: 'performance-m', memoryMb: 2560, cpuShares: 4096, diskMb: 8192 },
+  { name: 'eco', memoryMb: 256, cpuShares: 256, diskMb: 1024, egressMbit: 50, ingressMbit: 50 },
+  { name: 'basic', memoryMb: 512, cpuShares: 512, diskMb: 2048, egressMbit: 100, ingressMbit: 100 },
+  { name: 'standard-1x', memoryMb: 512, cpuShares: 1024, diskMb: 2048, egressMbit: 200, ingressMbit: 200 },
+  { name: 'standard-2x', memoryMb: 1024, cpuShares: 2048, diskMb: 4096, egressMbit: 400, ingressMbit: 400 },
+  { name: 'performance-m', memoryMb: 2560, cpuShares: 4096, diskMb: 8192, egressMbit: 1000, ingressMbit: 1000 },
 ];
 
 export const DEFAULT_SIZE = 'standard-1x';

@@ -87,6 +87,9 @@ export interface Assignment {
   cpuShares: number;
   /** The container's writable space (its size's diskMb): a filesystem of this size under its writable layer; absent: unbounded. */
   diskMb?: number;
+  /** Its size's network rates in Mbit/s (what it sends, what it receives), shaped with tc when it starts; absent: unshaped. */
+  egressMbit?: number;
+  ingressMbit?: number;
   createdAt: string;
   /** The release's HTTP startup check (web only); absent: the TCP check. */
   healthcheck?: HealthCheck;

@@ -129,7 +129,7 @@ export function desiredFor(app: AppInput, now: number, kept: ReadonlyMap<string,
         port: APP_PORT,
         memoryMb: size.memoryMb,
         cpuShares: size.cpuShares,
-        diskMb: size.diskMb,
+        diskMb: size.diskMb, egressMbit: size.egressMbit, ingressMbit: size.ingressMbit,
         createdAt: new Date(now).toISOString(),
         ...(type === 'web' && r.healthcheck && { healthcheck: r.healthcheck }),
       });
@@ -147,7 +147,7 @@ export function releasePhaseAssignment(app: AppInput, now: number): Omit<Assignm
   const id = assignmentId(app.name, RELEASE_TYPE, 1, r.version);
   const env = { ...r.config };
   return [{ id, app: app.name, release: r.version, type: RELEASE_TYPE, index: 1, image: r.image, command, env, port: APP_PORT, memoryMb: size.memoryMb, cpuShares: size.cpuShares,
-        diskMb: size.diskMb, createdAt: new Date(now).toISOString(), oneOff: true }];
+        diskMb: size.diskMb, egressMbit: size.egressMbit, ingressMbit: size.ingressMbit, createdAt: new Date(now).toISOString(), oneOff: true }];
 }
 
 /** The app as planned: with its fallback as the release when the latest failed. */

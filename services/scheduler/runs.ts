@@ -47,7 +47,7 @@ export function runAssignment(r: RunRequest, release: LatestRelease, port: numbe
     port,
     memoryMb: size.memoryMb,
     cpuShares: size.cpuShares,
-    diskMb: size.diskMb,
+    diskMb: size.diskMb, egressMbit: size.egressMbit, ingressMbit: size.ingressMbit,
     createdAt: new Date(now).toISOString(),
     oneOff: true,
     ...(r.attach && { attach: { tty: r.tty } }),

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,6 +112,13 @@ describe('a killed platform process is started again and the platform converges'
     const one = await paas(['run', '--', 'sh', '-c', 'echo "$GREETING"']);
     expect(one.code, one.stderr).toBe(0);
     expect(one.stdout.trim()).toBe('back');
+  });
+
+  it("its web dyno's interface is shaped to its size's rates (tc, set by the agent at the start)", async () => {
+    const id = execFileSync('docker', ['ps', '-q', '--filter', `label=paas.app=${appName}`, '--filter', 'label=paas.type=web'], { encoding: 'utf8' }).trim().split('\n')[0] as string;
+    expect(id).not.toBe('');
+    const pid = execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim();
+    expect(execFileSync('nsenter', ['-t', pid, '-n', 'tc', 'qdisc', 'show', 'dev', 'eth0'], { encoding: 'utf8' })).toMatch(/qdisc tbf .* rate 200Mbit/);
   });
 
   it('a process that keeps dying waits longer before each start (backoff), and says so in its log', async () => {

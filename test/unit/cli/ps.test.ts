@@ -105,3 +105,17 @@ describe('ps commands in the program', () => {
     expect(await paas(['ps:scale', 'web=2.5'])).toMatchObject({ code: 1, err: expect.stringMatching(/^paas: Invalid argument "web=2\.5"/) });
   });
 });
+
+describe('ps:type', () => {
+  it("shows each process type's size with what it gives a dyno; an unknown size gets dashes", async () => {
+    const { typeRows, typeText } = await import('../../../cli/commands/ps.js');
+    const sizes = [{ name: 'eco', memory_mb: 256, cpu_shares: 256, memory: 0.25, disk_mb: 1024, egress_mbit: 50, ingress_mbit: 50 }];
+    const rows = typeRows([{ type: 'web', quantity: 2, size: 'eco' }, { type: 'worker', quantity: 0, size: 'gone' }], sizes);
+    expect(rows[0]).toEqual({ type: 'web', quantity: 2, size: 'eco', memory_mb: 256, cpu_shares: 256, disk_mb: 1024, egress_mbit: 50, ingress_mbit: 50 });
+    const text = typeText(rows);
+    expect(text).toMatch(/^Type +Size +Qty +Memory \(MB\) +CPU shares +Disk \(MB\) +Egress \(Mbit\/s\) +Ingress \(Mbit\/s\)\n/);
+    expect(text).toMatch(/web +eco +2 +256 +256 +1024 +50 +50/);
+    expect(text).toMatch(/worker +gone +0 +- +- +- +- +-/);
+    expect(typeText([])).toContain('No process types');
+  });
+});

@@ -37,6 +37,8 @@ describe('plan: desired assignments', () => {
         memoryMb: 512,
         cpuShares: 1024,
         diskMb: 2048,
+        egressMbit: 200,
+        ingressMbit: 200,
         createdAt: new Date(T0).toISOString(),
       },
     ]);
