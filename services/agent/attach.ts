@@ -148,10 +148,6 @@ export class Attacher {
     await go;
     if (ws.readyState !== ws.OPEN) stream.end();
     await container.start();
-    await this.o.bandwidth?.apply(container.id).catch(async (err: unknown) => {
-      log.error({ err }, 'cannot limit the one-off\'s bandwidth: stopping it');
-      await container.stop({ t: 0 }).catch(() => undefined);
-    });
     exitCode = container
       .wait()
       .then((r: { StatusCode?: number }) => r.StatusCode ?? 1)
@@ -163,6 +159,12 @@ export class Attacher {
       else stream.end();
     }
     log.info('attached one-off started');
+    // Shaped once it runs (the exit code is already being waited for: a quick command may end meanwhile).
+    await this.o.bandwidth?.apply(container.id).catch(async (err: unknown) => {
+      if (exited) return;
+      log.error({ err }, "cannot limit the one-off's bandwidth: stopping it");
+      await container.stop({ t: 0 }).catch(() => undefined);
+    });
   }
 }
 

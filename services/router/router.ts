@@ -60,6 +60,8 @@ export class Router {
   private retryTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private checkTimer: NodeJS.Timeout | undefined;
+  /** An nginx start in flight: a pass and checkNginx share it (never two masters racing for the ports). */
+  private startingNginx: Promise<number> | undefined;
   /** checkNginx starting a dead nginx again; a pass waits for it. */
   private restarting: Promise<void> | undefined;
   private unwatch: (() => Promise<void>) | undefined;
@@ -79,13 +81,19 @@ export class Router {
    * etcd nor a pass, which may be waiting on it), then a pass.
    */
   private async checkNginx(): Promise<void> {
-    if (this.restarting || this.stopped || this.installed === undefined || this.knownPid === undefined) return;
+    if (this.restarting || this.stopped) return;
     const { nginx, control, log } = this.deps;
-    if ((await nginx.masterPid().catch(() => this.knownPid)) !== undefined) return;
+    if (!this.installedRead) {
+      // Just started and no pass through yet (etcd may be down): the config on disk is what nginx ran.
+      this.installed = await nginx.readConfig().catch(() => undefined);
+      this.installedRead = true;
+    }
+    if (this.installed === undefined) return;
+    if ((await nginx.masterPid().catch(() => 0)) !== undefined) return;
     this.restarting = (async () => {
       log.warn({ pid: this.knownPid }, 'nginx is not running (killed or crashed); starting it again');
       try {
-        const pid = await nginx.start();
+        const pid = await this.startNginx();
         for (const [app, upstreams] of this.held) {
           await control.set(app, upstreams).catch((err: unknown) => {
             this.held.delete(app);
@@ -101,6 +109,11 @@ export class Router {
     })().finally(() => (this.restarting = undefined));
     await this.restarting;
     this.trigger();
+  }
+
+  private startNginx(): Promise<number> {
+    this.startingNginx ??= this.deps.nginx.start().finally(() => (this.startingNginx = undefined));
+    return this.startingNginx;
   }
 
   async stop(): Promise<void> {
@@ -183,7 +196,7 @@ export class Router {
     let pid = await nginx.masterPid();
     let started = false;
     if (pid === undefined) {
-      pid = await nginx.start();
+      pid = await this.startNginx();
       started = true;
       log.info({ pid }, 'nginx started');
     } else if (changed) {
