@@ -6,7 +6,7 @@ import { env, flags, runMain } from './common.js';
 // Log throughput benchmark against a running platform: an app's `flood`
 // process writes RATE lines per second for SECONDS seconds; a `--tail` log
 // session counts the lines delivered and the drops told by L10 lines; the RSS
-// of the agent and controller (from $PAAS_STATE_DIR/run/<service>.pid) is read
+// of the agent and controller (from $PAAS_STATE_DIR/supervise/<service>/pid, written by its supervisor) is read
 // before, at the peak and after.
 //
 //   PAAS_API_URL=... PAAS_TOKEN=... PAAS_INTERNAL_TOKEN=... PAAS_STATE_DIR=... \
@@ -24,7 +24,7 @@ function parseArgs(argv: readonly string[]) {
 
 function rssMb(service: string): number | null {
   try {
-    const pid = readFileSync(join(process.env.PAAS_STATE_DIR ?? '/var/lib/paas', 'run', `${service}.pid`), 'utf8').trim();
+    const pid = readFileSync(join(process.env.PAAS_STATE_DIR ?? '/var/lib/paas', 'supervise', service, 'pid'), 'utf8').trim();
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
   } catch {

@@ -28,7 +28,7 @@ pids_of_pidfile() {
 platform_rss_mb() {
   local s pids=()
   for s in controller builder scheduler agent router etcd; do
-    mapfile -t -O "${#pids[@]}" pids < <(pids_of_pidfile "$PAAS_STATE_DIR/run/$s.pid")
+    mapfile -t -O "${#pids[@]}" pids < <(pids_of_pidfile "$PAAS_STATE_DIR/supervise/$s/pid")
   done
   mapfile -t -O "${#pids[@]}" pids < <(pids_of_pidfile "$PAAS_STATE_DIR/nginx/nginx.pid")
   rss_of "${pids[@]}"
