@@ -1,4 +1,5 @@
 import type { Assignment } from '../core/types.js';
+import { LEGACY_APP_UID } from '../core/uids.js';
 import { attachSpec } from './attach.js';
 
 // Pure decisions of the agent: what a container for an assignment looks like,
@@ -43,7 +44,7 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
     name: containerName(ctx.cluster, a.id),
     Image: a.image,
     Cmd: ['/usr/local/bin/paas-launch', a.command],
-    User: '1000:1000',
+    User: `${a.uid ?? LEGACY_APP_UID}:${a.uid ?? LEGACY_APP_UID}`,
     WorkingDir: '/app',
     Env: [...Object.entries(a.env).map(([k, v]) => `${k}=${v}`), `PORT=${a.port}`, `DYNO=${a.type}.${a.index}`],
     Labels: {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { CONFIG_KEY } from '../core/names.js';
 import type { Controller, Pusher } from './controller.js';
-import { APP_UID, type BuildDocker } from './docker.js';
+import type { BuildDocker } from './docker.js';
+import { appUid } from '../core/uids.js';
 import { buildpackFailure, driverArgs, planBuildpacks, releaseConfigVars } from './buildpacks.js';
 import { DRIVER, driverFailure } from './driver.js';
 import type { BuildPhase } from '../core/builds.js';
@@ -125,8 +126,9 @@ async function buildInCache(
   const s = deps.settings;
   const log = deps.logger.child({ module: 'build', build: job.id, app: job.app });
   const { appDir, envDir, outDir, cacheDir, config, appInfo } = d;
+  const uid = appUid((appInfo.app ?? {}) as { uid?: number }); // the app's own (core/uids.ts): the build runs as it, the slug is its
   if (await syncCacheGeneration(cacheDir, appInfo.build_cache_generation ?? 0)) info(job.out, 'The build cache was cleared (builds:cache:clear); this build starts cold');
-  await chownApp([appDir, envDir, outDir, cacheDir]);
+  await chownApp([appDir, envDir, outDir, cacheDir], uid);
   const remote: RemoteFetch = (e, into, limits) =>
     deps.docker.fetchBuildpack({ image: s.buildStackImage, kind: e.kind, url: e.url, ref: e.ref, ...limits, labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.build': job.id } }, into);
   const plan = await planBuildpacks(s, { appBuildpacks: appInfo.buildpacks ?? [], config, dotBuildpacks: await readBuildFile(join(appDir, '.buildpacks')), out: job.out, signal: job.signal, remote }).catch((err: Error) => {
@@ -152,6 +154,7 @@ async function buildInCache(
     timeoutS: s.buildTimeoutS,
     ...(deps.disks && { diskMb: deps.disks.settings.buildMb, cacheMb: deps.disks.settings.cacheMb }),
     labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.build': job.id },
+    uid,
     onLine: (line) => job.out.line(line),
     signal: job.signal,
   });
@@ -180,7 +183,8 @@ async function buildInCache(
     slugDir: appDir,
     repo: imageRepo(s.cluster, job.app),
     tag: job.id,
-    labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.commit': job.commit, 'paas.build': job.id },
+    labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.commit': job.commit, 'paas.build': job.id, 'paas.uid': String(uid) },
+    uid,
   });
   info(job.out, `Done: ${image}`);
   if (job.signal.aborted) throw new BuildFailure('the push was cancelled');
@@ -313,9 +317,9 @@ export async function readBuildFile(path: string): Promise<string | undefined> {
 }
 
 /** -P -h: never follow a symlink the source or an earlier build left (it could point at a host file). */
-function chownApp(paths: string[]): Promise<void> {
+function chownApp(paths: string[], uid: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('chown', ['-R', '-P', '-h', `${APP_UID}:${APP_UID}`, '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('chown', ['-R', '-P', '-h', `${uid}:${uid}`, '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);

@@ -1,5 +1,8 @@
 import type Docker from 'dockerode';
 import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type { LayerDisks } from '../core/layerdisk.js';
 import { isDiskFull, isForkFailure, LimitExceeded, limitHit, limitMessage, nanoCpus } from './limits.js';
@@ -31,6 +34,8 @@ export interface BuildContainerSpec {
   diskMb?: number;
   cacheMb?: number;
   labels: Record<string, string>;
+  /** The app's uid/gid it runs as (core/uids.ts; default the stack's app user, 1000). */
+  uid?: number;
   onLine: (line: string) => void;
   signal: AbortSignal;
 }
@@ -41,12 +46,14 @@ export interface AppImageSpec {
   repo: string;
   tag: string;
   labels: Record<string, string>;
+  /** The app's uid/gid (core/uids.ts; default 1000): owns /app and is the `app` user of the image. */
+  uid?: number;
 }
 
 export interface BuildDocker {
   /** Runs the container to its end, streaming its output lines; resolves with its exit status. Throws LimitExceeded when a limit stopped it. */
   runBuild(spec: BuildContainerSpec): Promise<number>;
-  /** Makes `repo:tag` from the run stack with slugDir's files at /app owned by 1000:1000. */
+  /** Makes `repo:tag` from the run stack with slugDir's files at /app owned by the app's uid, which is `app`'s in its /etc/passwd. */
   makeAppImage(spec: AppImageSpec): Promise<string>;
   imageExists(ref: string): Promise<boolean>;
   /** Fetches an http(s) buildpack into `into` from inside a container (fetchscript.ts); throws FetchError with the reason. */
@@ -88,7 +95,7 @@ export class DockerodeBuilder implements BuildDocker {
       Image: spec.image,
       Cmd: spec.cmd,
       Env: spec.env,
-      User: `${APP_UID}:${APP_UID}`,
+      User: `${spec.uid ?? APP_UID}:${spec.uid ?? APP_UID}`,
       WorkingDir: '/tmp/build',
       Labels: spec.labels,
       AttachStdout: true,
@@ -203,15 +210,17 @@ export class DockerodeBuilder implements BuildDocker {
   }
 
   async makeAppImage(spec: AppImageSpec): Promise<string> {
+    const uid = spec.uid ?? APP_UID;
     const container = await this.docker.createContainer({
       Image: spec.runImage,
-      User: `${APP_UID}:${APP_UID}`,
+      User: `${uid}:${uid}`,
       WorkingDir: '/app',
       Labels: spec.labels,
       Cmd: ['bash', '-c', 'exit 0'],
     });
     try {
-      const slug = packSlug(spec.slugDir);
+      if (uid !== APP_UID) await this.renumberAppUser(container, uid);
+      const slug = packSlug(spec.slugDir, uid);
       await container.putArchive(slug.stream, { path: '/app' });
       await slug.done; // tar may fail after writing part of the archive
       await container.commit({ repo: spec.repo, tag: spec.tag, comment: 'paas build', pause: false });
@@ -220,6 +229,55 @@ export class DockerodeBuilder implements BuildDocker {
       await container.remove({ force: true }).catch(() => undefined);
     }
   }
+
+  /** The image's `app` user and group get the app's uid/gid (its /etc/passwd and /etc/group, and /app itself). */
+  private async renumberAppUser(container: Docker.Container, uid: number): Promise<void> {
+    const dir = await mkdtemp(join(tmpdir(), 'paas-passwd-'));
+    try {
+      await mkdir(join(dir, 'etc'));
+      for (const file of ['passwd', 'group']) {
+        const text = await readArchivedFile(await container.getArchive({ path: `/etc/${file}` }));
+        await writeFile(join(dir, 'etc', file), renumberApp(text, uid, file === 'passwd'), { mode: 0o644 });
+      }
+      const files = spawn('tar', ['-c', '-C', dir, '--owner=0', '--group=0', '--numeric-owner', 'etc/passwd', 'etc/group'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      await container.putArchive(files.stdout, { path: '/' });
+      // /app itself (the stack's, 1000's): Docker keeps an existing folder's owner when the slug is put into it.
+      await mkdir(join(dir, 'app'), { mode: 0o755 });
+      const home = spawn('tar', ['-c', '-C', dir, `--owner=${uid}`, `--group=${uid}`, '--numeric-owner', '--no-recursion', 'app'], { stdio: ['ignore', 'pipe', 'ignore'] });
+      await container.putArchive(home.stdout, { path: '/' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** The `app` entry of an /etc/passwd (or /etc/group) with the uid (and gid) given; the other lines unchanged. Pure. */
+export function renumberApp(text: string, uid: number, passwd: boolean): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      const f = line.split(':');
+      if (f[0] !== 'app') return line;
+      if (passwd && f.length >= 7) return [f[0], f[1], String(uid), String(uid), ...f.slice(4)].join(':');
+      if (!passwd && f.length >= 4) return [f[0], f[1], String(uid), ...f.slice(3)].join(':');
+      return line;
+    })
+    .join('\n');
+}
+
+/** The content of the one file in a Docker archive (getArchive of a file). */
+function readArchivedFile(archive: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const tar = spawn('tar', ['-x', '-O'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    tar.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    tar.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    tar.on('error', reject);
+    tar.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`cannot read the stack's file: ${err.trim()}`))));
+    archive.on('error', reject);
+    archive.pipe(tar.stdin);
+  });
 }
 
 /**
@@ -228,8 +286,8 @@ export class DockerodeBuilder implements BuildDocker {
  * npm), which tar-fs packs in 1-2 s and tar in under 0.1 s. `done` settles
  * when tar exits and rejects when it failed, even after a partial archive.
  */
-function packSlug(dir: string): { stream: NodeJS.ReadableStream; done: Promise<void> } {
-  const tar = spawn('tar', ['-c', '-C', dir, `--owner=${APP_UID}`, `--group=${APP_UID}`, '--numeric-owner', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function packSlug(dir: string, uid: number): { stream: NodeJS.ReadableStream; done: Promise<void> } {
+  const tar = spawn('tar', ['-c', '-C', dir, `--owner=${uid}`, `--group=${uid}`, '--numeric-owner', '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<void>((resolve, reject) => {

@@ -4,6 +4,8 @@
 export interface KeyLayout {
   prefix: string;
   app(name: string): string;
+  /** The next app uid to give (core/uids.ts): a counter, so a uid is never given twice. */
+  nextUid(): string;
   apps(): string;
   release(app: string, version: number): string;
   releases(app: string): string;
@@ -69,6 +71,7 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
   return {
     prefix: p,
     app: (name) => `${p}/apps/${name}`,
+    nextUid: () => `${p}/uids/next`,
     apps: () => `${p}/apps/`,
     release: (app, v) => `${p}/releases/${app}/${padVersion(v)}`,
     releases: (app) => `${p}/releases/${app}/`,

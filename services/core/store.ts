@@ -1,6 +1,7 @@
 import { Etcd3, type ComparatorBuilder, type Lease, type Watcher } from 'etcd3';
 import { conflict, notFound } from './errors.js';
 import { keyLayout, type KeyLayout } from './keys.js';
+import { nextAppUid } from './uids.js';
 import type { App, Formation, Release } from './types.js';
 
 // The typed etcd store. Values are JSON. Every multi-key change is one etcd
@@ -170,12 +171,18 @@ export class Store {
   /** Creates the app and its default formation, or fails with conflict if the name is taken. */
   async createApp(app: App, formation: Formation): Promise<App> {
     const key = this.keys.app(app.name);
-    const res = await this.etcd
-      .if(key, 'Create', '==', 0)
-      .then(this.etcd.put(key).value(JSON.stringify(app)), this.etcd.put(this.keys.formation(app.name)).value(JSON.stringify(formation)))
-      .commit();
-    if (!res.succeeded) throw conflict(`Name ${app.name} is already taken`);
-    return app;
+    const taken = () => conflict(`Name ${app.name} is already taken`);
+    // The app, its formation and its uid (the counter moved on) in one transaction.
+    return this.transact(
+      async (tx) => {
+        if ((await tx.read<App>(key)) !== undefined) throw taken();
+        const { uid, next } = nextAppUid(await tx.read<number>(this.keys.nextUid()));
+        tx.put(this.keys.nextUid(), next);
+        tx.put(this.keys.formation(app.name), formation);
+        return tx.put<App>(key, { ...app, uid });
+      },
+      { attempts: 100, backoff: true, conflict: 'Too many apps created at once; try again' },
+    );
   }
 
   /**

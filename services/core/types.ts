@@ -14,6 +14,8 @@ export interface App {
   maintenance?: boolean;
   /** Host tags every container of the app requires (`paas apps:pool`), e.g. {pool: 'high'}; absent: any host. */
   pool?: Record<string, string>;
+  /** The host uid/gid its builds and dynos run as (core/uids.ts), given at creation; absent (apps made before): 1000. */
+  uid?: number;
 }
 
 export interface Release {
@@ -87,6 +89,8 @@ export interface Assignment {
   cpuShares: number;
   /** The container's writable space (its size's diskMb): a filesystem of this size under its writable layer; absent: unbounded. */
   diskMb?: number;
+  /** The app's uid/gid (App.uid) its processes run as; absent: 1000. */
+  uid?: number;
   /** Its size's network rates in Mbit/s (what it sends, what it receives), shaped with tc when it starts; absent: unshaped. */
   egressMbit?: number;
   ingressMbit?: number;

@@ -38,6 +38,8 @@ export interface AppInput {
   restart?: RestartRecord;
   /** Host tags every container of the app requires (App.pool); absent: any host. */
   pool?: Record<string, string>;
+  /** The app's uid (App.uid), copied into its assignments. */
+  uid?: number;
   /** What became of the latest release so far (keys.releaseStatus): release phase done, succeeded or failed. */
   status?: ReleaseStatus;
   /** When the latest release failed: the newest earlier release that did not, which runs instead (absent: nothing runs). */
@@ -131,6 +133,7 @@ export function desiredFor(app: AppInput, now: number, kept: ReadonlyMap<string,
         cpuShares: size.cpuShares,
         diskMb: size.diskMb, egressMbit: size.egressMbit, ingressMbit: size.ingressMbit,
         createdAt: new Date(now).toISOString(),
+        ...(app.uid && { uid: app.uid }),
         ...(type === 'web' && r.healthcheck && { healthcheck: r.healthcheck }),
       });
     }
@@ -147,7 +150,7 @@ export function releasePhaseAssignment(app: AppInput, now: number): Omit<Assignm
   const id = assignmentId(app.name, RELEASE_TYPE, 1, r.version);
   const env = { ...r.config };
   return [{ id, app: app.name, release: r.version, type: RELEASE_TYPE, index: 1, image: r.image, command, env, port: APP_PORT, memoryMb: size.memoryMb, cpuShares: size.cpuShares,
-        diskMb: size.diskMb, egressMbit: size.egressMbit, ingressMbit: size.ingressMbit, createdAt: new Date(now).toISOString(), oneOff: true }];
+        diskMb: size.diskMb, egressMbit: size.egressMbit, ingressMbit: size.ingressMbit, createdAt: new Date(now).toISOString(), oneOff: true, ...(app.uid && { uid: app.uid }) }];
 }
 
 /** The app as planned: with its fallback as the release when the latest failed. */

@@ -95,7 +95,8 @@ export function planRuns(input: PlanInput, kept: readonly Assignment[], instance
         end(r);
         continue;
       }
-      const d = runAssignment(r, release, port, input.now);
+      const uid = apps.get(r.app)?.uid;
+      const d = { ...runAssignment(r, release, port, input.now), ...(uid && { uid }) };
       placer ??= new Placer(input.hosts, [...kept, ...out.put], input.policy);
       const pool = apps.get(r.app)?.pool;
       const p = placer.place({ ...d, ...(pool && { requiredTags: pool }) });

@@ -55,6 +55,7 @@ export async function loadPlanInput(
       if (a.maintenance) input.maintenance = true;
       if (restart) input.restart = restart;
       if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
+      if (a.uid) input.uid = a.uid;
       if (release) input.release = latestRelease(release);
       const status = statusOf.get(`${a.name}/${a.latestRelease}`);
       if (status) input.status = { status: status.status, at: status.at, ...(status.reason && { reason: status.reason }) };

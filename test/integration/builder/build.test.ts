@@ -38,7 +38,7 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     h = await startHarness();
     key = await makeKey(h.dir, 'alice');
     h.controller.users.set(key.fingerprint, { id: 'u-alice', email: 'alice@example.com' });
-    h.controller.apps.set('tiny', { owner: 'u-alice', config: { GREETING: 'hi there', PATH: '/nope' } });
+    h.controller.apps.set('tiny', { owner: 'u-alice', uid: 100_123, config: { GREETING: 'hi there', PATH: '/nope' } });
     h.controller.apps.set('broken', { owner: 'u-alice', config: {} });
   });
 
@@ -46,7 +46,7 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     await h?.close();
   });
 
-  it('pushes a tiny Express app that then answers HTTP as user 1000', async () => {
+  it('pushes a tiny Express app that then answers HTTP as the app's own uid', async () => {
     const work = join(h.dir, 'tiny');
     const commit = await tinyApp(work, 'echo "GREETING=$GREETING" > built.txt');
     const started = Date.now();
@@ -64,7 +64,10 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     expect(body).toMatchObject({ processTypes: { web: 'npm start' }, commit, description: `Deploy ${commit.slice(0, 7)}`, user: 'u-alice' });
     expect(body.image).toBe(`${h.cluster}/app-tiny:${body.buildId}`);
     const image = await h.docker.getImage(body.image).inspect();
-    expect(image.Config.Labels).toMatchObject({ 'paas.app': 'tiny', 'paas.commit': commit, 'paas.build': body.buildId });
+    expect(image.Config.Labels).toMatchObject({ 'paas.app': 'tiny', 'paas.commit': commit, 'paas.build': body.buildId, 'paas.uid': '100123' });
+    // the slug is the app's uid's, which is `app` in the image; its build ran as it too
+    const owners = await run('docker', ['run', '--rm', '--user', '100123:100123', '--label', `paas.cluster=${h.cluster}`, body.image, 'sh', '-c', 'stat -c %u:%g /app /app/server.js; id; touch /app/written && echo writable']);
+    expect(owners.stdout + owners.stderr).toBe('100123:100123\n100123:100123\nuid=100123(app) gid=100123(app) groups=100123(app)\nwritable\n');
 
     // the ref moved only because the build succeeded
     const head = await must('git', ['--git-dir', join(h.stateDir, 'repos', 'tiny.git'), 'rev-parse', 'refs/heads/main']);
@@ -73,7 +76,7 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     const container = await h.docker.createContainer({
       Image: body.image,
       Cmd: ['paas-launch', 'npm start'],
-      User: '1000:1000',
+      User: '100123:100123',
       Env: ['PORT=5000'],
       Labels: { 'paas.cluster': h.cluster },
       ExposedPorts: { '5000/tcp': {} },
@@ -89,7 +92,7 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
         return got.status === 200 ? got : undefined;
       });
       expect(res.body).toBe('hello from tiny; GREETING=hi there\n');
-      expect(info.Config.User).toBe('1000:1000');
+      expect(info.Config.User).toBe('100123:100123');
     } finally {
       await container.remove({ force: true });
     }

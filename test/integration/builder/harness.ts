@@ -17,6 +17,8 @@ import { REPO_DIR, type Result } from '../../support/run.js';
 
 export interface FakeApp {
   owner: string;
+  /** The app's uid (App.uid); absent: an app made before uids per app. */
+  uid?: number;
   config: Record<string, string>;
   /** The app's own buildpack list (GET /internal/apps/:app's buildpacks). */
   buildpacks?: string[];
@@ -126,7 +128,7 @@ export class FakeController {
           // A stand-in platform serves each release the moment it exists.
           const failed = app.releaseFailure !== undefined && version > 0;
           const release_status = failed ? { version, status: 'failed', failure: app.releaseFailure } : { version, status: 'succeeded', failure: null };
-          return send(200, { app: name, release: version ? { version, config: app.config } : { version: 0, config: app.config }, serving_release: failed ? version - 1 : version, release_status, web_url: webUrl, git_url: '', buildpacks: app.buildpacks ?? [], build_cache_generation: app.cacheGeneration ?? 0 });
+          return send(200, { app: { name, ...(app.uid && { uid: app.uid }) }, release: version ? { version, config: app.config } : { version: 0, config: app.config }, serving_release: failed ? version - 1 : version, release_status, web_url: webUrl, git_url: '', buildpacks: app.buildpacks ?? [], build_cache_generation: app.cacheGeneration ?? 0 });
         }
         if (req.method === 'POST' && m[2]) {
           this.versions.set(name, version + 1);

@@ -41,7 +41,7 @@ describe('dyno sizes', () => {
   it('lists the size table', async () => {
     const r = await as(alice.token).get('/dyno-sizes');
     expect(r.status).toBe(200);
-    expect(r.body).toContainEqual({ name: 'standard-2x', memory_mb: 1024, cpu_shares: 2048, memory: 1, disk_mb: 4096 });
+    expect(r.body).toContainEqual({ name: 'standard-2x', memory_mb: 1024, cpu_shares: 2048, memory: 1, disk_mb: 4096, egress_mbit: 400, ingress_mbit: 400 });
     expect(r.body.map((s: { name: string }) => s.name)).toEqual(['eco', 'basic', 'standard-1x', 'standard-2x', 'performance-m']);
     expect((await h.call('GET', '/dyno-sizes')).status).toBe(401);
   });

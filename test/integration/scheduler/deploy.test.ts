@@ -33,10 +33,13 @@ describe('deploy through scheduler and agent', () => {
 
     const [c] = await containersOf(cluster);
     const info = await docker.getContainer(c?.Id ?? '').inspect();
-    expect(info.Config.User).toBe('1000:1000');
+    // the app's own uid, given when it was created (core/uids.ts)
+    const uid = String((await h.store.getApp(h.app)).uid);
+    expect(Number(uid)).toBeGreaterThanOrEqual(100_000);
+    expect(info.Config.User).toBe(`${uid}:${uid}`);
     expect(info.HostConfig.CapDrop).toEqual(['ALL']);
     expect(info.HostConfig.Memory).toBe(256 * 1024 * 1024); // eco
-    expect(await mainProcess(info.Id)).toEqual({ uid: '1000', capEff: '0000000000000000' });
+    expect(await mainProcess(info.Id)).toEqual({ uid, capEff: '0000000000000000' });
   });
 
   it('switches blue-green to release 2: never an empty route, old container removed', async () => {
