@@ -46,7 +46,7 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     await h?.close();
   });
 
-  it('pushes a tiny Express app that then answers HTTP as the app's own uid', async () => {
+  it('pushes a tiny Express app that then answers HTTP as the uid of the app', async () => {
     const work = join(h.dir, 'tiny');
     const commit = await tinyApp(work, 'echo "GREETING=$GREETING" > built.txt');
     const started = Date.now();

@@ -102,8 +102,8 @@ describe('paas ps and ps:restart', () => {
 
   it('lists the sizes', async () => {
     const res = await paas(['ps:sizes']);
-    expect(res.out.split('\n')[0]).toMatch(/^Name +Memory \(MB\) +CPU shares +Disk \(MB\)$/);
-    expect(res.out).toMatch(/\nstandard-2x +1024 +2048 +4096\n/);
+    expect(res.out.split('\n')[0]).toMatch(/^Name +Memory \(MB\) +CPU shares +Disk \(MB\) +Egress \(Mbit\/s\) +Ingress \(Mbit\/s\)$/);
+    expect(res.out).toMatch(/\nstandard-2x +1024 +2048 +4096 +400 +400\n/);
   });
 });
 
