@@ -1,6 +1,6 @@
 import { invalid, notFound } from '../../core/errors.js';
 import { RUN_TYPE, resolveRunCommand, runName, type RunParams, type RunRequest } from '../../core/runs.js';
-import type { App, InstanceState, Release, Route, User } from '../../core/types.js';
+import type { App, InstanceState, Release, ReleaseStatusRecord, Route, User } from '../../core/types.js';
 import { hashToken, newToken } from '../auth.js';
 import type { Deps } from '../deps.js';
 import { parseRestartTarget, restartDynos } from '../dynos.js';
@@ -30,12 +30,20 @@ export function runView(r: RunRequest, attachUrl: string | null, state: Instance
   return { id: `${r.app}.${r.name}.v${r.release}`, name: r.name, type: RUN_TYPE, command: r.command, attach_url: attachUrl, state, size: r.size, release: { version: r.release }, app: { name: r.app }, time_to_live: r.ttlS, created_at: r.createdAt, updated_at: r.createdAt };
 }
 
-/** The release a one-off runs: the serving one (the route's), else the latest; it must have an image. */
+/**
+ * The release a one-off runs: the latest, as on Heroku (a `paas run` right
+ * after `config:set` sees the new value while the web dynos are still being
+ * replaced), unless it failed (its release phase or rollout: then the one the
+ * router serves); it must have an image.
+ */
 export async function runRelease(deps: Deps, app: App): Promise<Release> {
   const { store } = deps;
+  const latest = app.latestRelease > 0 ? await store.get<Release>(store.keys.release(app.name, app.latestRelease)) : undefined;
+  const status = latest ? await store.get<ReleaseStatusRecord>(store.keys.releaseStatus(app.name, latest.version)) : undefined;
+  if (latest?.image && status?.status !== 'failed') return latest;
   const route = await store.get<Route>(store.keys.route(app.name));
-  const version = route?.release && route.release > 0 ? route.release : app.latestRelease;
-  const release = version > 0 ? await store.get<Release>(store.keys.release(app.name, version)) : undefined;
+  const serving = route?.release && route.release > 0 ? await store.get<Release>(store.keys.release(app.name, route.release)) : undefined;
+  const release = serving ?? latest;
   if (!release?.image) throw invalid(`${app.name} has no release to run yet: push code first (git push paas main)`);
   return release;
 }
