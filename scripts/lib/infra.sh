@@ -37,6 +37,8 @@ ensure_packages() {
 # $PAAS_ENGINE_DIR/runit. It is shared by everything on the machine, so
 # scripts/down never stops it; one that answers is left as it is.
 ensure_dockerd() {
+  # Ours already (an earlier scripts/up started it): its run script is written again for its next start.
+  [ -d "$PAAS_ENGINE_DIR/runit/sv/dockerd" ] && [ "$(supervisor)" = runit ] && define_dockerd
   if docker info >/dev/null 2>&1; then
     log "docker engine running"
     if pid_alive "$PAAS_STATE_DIR/run/dockerd.pid" dockerd >/dev/null; then
@@ -52,7 +54,7 @@ ensure_dockerd() {
   else
     logfile=$PAAS_ENGINE_DIR/logs/dockerd.log
     log "starting dockerd under runit (log $logfile)"
-    supervise_define dockerd "$PAAS_ENGINE_DIR/runit" "$logfile" "" dockerd
+    define_dockerd
     ensure_runsvdir "$PAAS_ENGINE_DIR/runit"
     supervise_up dockerd "$PAAS_ENGINE_DIR/runit"
   fi
@@ -61,6 +63,15 @@ ensure_dockerd() {
     die "dockerd did not start ($logfile)"
   }
 }
+# define_dockerd : the engine's runit service. A killed dockerd's containerd
+# (it dies with it) can linger as a zombie until the init reaps it; the new
+# dockerd would wait 15 s for that pid, then exit: a pid file naming no live
+# process is removed first.
+define_dockerd() {
+  supervise_define dockerd "$PAAS_ENGINE_DIR/runit" "$PAAS_ENGINE_DIR/logs/dockerd.log" "" sh -c \
+    'p=/var/run/docker/containerd/containerd.pid; if [ -s "$p" ]; then case $(awk "{print \$3}" "/proc/$(cat "$p")/stat" 2>/dev/null) in "" | Z | X) rm -f "$p" ;; esac; fi; exec dockerd'
+}
+
 etcd_healthy() { curl -fsS --max-time 2 "http://$1:$2/health" 2>/dev/null | grep -q '"health":"true"'; }
 
 # ensure_etcd : starts this platform's etcd (data in $PAAS_STATE_DIR/etcd, peer

@@ -17,7 +17,8 @@ beforeAll(async () => {
   expect((await h.call('POST', '/apps', { token: alice.token, body: { name: 'shop' } })).status).toBe(201);
   const r = await h.call('POST', '/internal/apps/shop/releases', { token: h.internalToken, body: { image: 'paas/app-shop:x', processTypes: { web: 'npm start' }, commit: 'abcdef1', user: alice.id } });
   expect(r.status).toBe(201);
-  await h.store.put<Route>(h.store.keys.route('shop'), { app: 'shop', upstreams: ['127.0.0.1:1'], release: 1 });
+  const route: Route = { app: 'shop', upstreams: ['127.0.0.1:1'], release: 1, updatedAt: new Date().toISOString() };
+  await h.store.put(h.store.keys.route('shop'), route);
 });
 afterAll(async () => {
   await h?.close();
@@ -36,7 +37,8 @@ describe('the release a one-off runs', () => {
   });
 
   it('is the serving one when the latest failed', async () => {
-    await h.store.put<ReleaseStatusRecord>(h.store.keys.releaseStatus('shop', 2), { app: 'shop', version: 2, status: 'failed', reason: 'web.1 crashed', at: new Date().toISOString() });
+    const failed: ReleaseStatusRecord = { app: 'shop', version: 2, status: 'failed', reason: 'web.1 crashed', at: new Date().toISOString() };
+    await h.store.put(h.store.keys.releaseStatus('shop', 2), failed);
     expect((await run()).release.version).toBe(1);
   });
 });
