@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rm } from 'node:fs/promises';
 import Docker from 'dockerode';
+import { appsNetworkName, iptables, removeRules } from '../../../services/agent/network.js';
 import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
@@ -88,6 +90,10 @@ afterAll(async () => {
   await stopWatch?.();
   await removeContainersOf(clusterA);
   await removeContainersOf(clusterB);
+  // What agent B (a real process, killed) made as any agent does: its isolation rules, apps network and disks folder.
+  await removeRules(iptables, clusterB).catch(() => undefined);
+  await new Docker().getNetwork(appsNetworkName(clusterB)).remove().catch(() => undefined);
+  await rm(`/tmp/agent/${hostB}-disks`, { recursive: true, force: true });
   await store.etcd.delete().prefix(`${prefix}/`);
   store.close();
 });

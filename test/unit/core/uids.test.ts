@@ -26,3 +26,13 @@ describe('app uids', () => {
     expect(renumberApp('root:x:0:\napp:x:1000:\n', 100_123, false)).toBe('root:x:0:\napp:x:100123:\n');
   });
 });
+
+describe('withoutEnd', () => {
+  it('drops the two zero end blocks of a one-block-record tar, refusing anything else', async () => {
+    const { withoutEnd } = await import('../../../services/builder/docker.js');
+    const body = Buffer.alloc(1024, 7);
+    expect(withoutEnd(Buffer.concat([body, Buffer.alloc(1024)]))).toEqual(body);
+    expect(() => withoutEnd(Buffer.concat([body, Buffer.alloc(1024, 1)]))).toThrow(/not a tar/);
+    expect(() => withoutEnd(Buffer.alloc(100))).toThrow(/not a tar/);
+  });
+});
