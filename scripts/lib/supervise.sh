@@ -57,7 +57,7 @@ supervise_define() {
       echo "set -a; . $(shell_quote "$envfile"); set +a"
     fi
     echo "exec$cmd"
-  } >"$dir/run.tmp"
+  } >"$dir/run.tmp.$$"
   {
     echo '#!/bin/sh'
     echo "# Written by $REPO_DIR/scripts/up: after $name ends. runit passes (exit code, -1 if killed;"
@@ -93,10 +93,10 @@ echo "$(date -u +%FT%TZ) $how; started again after ${delay}s" >"$state/last_exit
 echo "--- $(date -u +%FT%TZ): $name $how; the supervisor starts it again in ${delay}s (restart $restarts)"
 sleep "$delay"
 EOF
-  } >"$dir/finish.tmp"
-  chmod 755 "$dir/run.tmp" "$dir/finish.tmp"
-  mv "$dir/run.tmp" "$dir/run"
-  mv "$dir/finish.tmp" "$dir/finish"
+  } >"$dir/finish.tmp.$$"
+  chmod 755 "$dir/run.tmp.$$" "$dir/finish.tmp.$$"
+  mv "$dir/run.tmp.$$" "$dir/run"
+  mv "$dir/finish.tmp.$$" "$dir/finish"
 }
 
 # runsvdir_running ROOT : the runsvdir over ROOT/service runs (pid in ROOT/runsvdir.pid).
@@ -184,7 +184,7 @@ supervise_down() {
 supervise_unit() {
   local name=$1 root=$2 after=""
   [ "$name" != etcd ] && [ -d "$root/sv/etcd" ] && after=" $(unit_of etcd)"
-  cat >"/etc/systemd/system/$(unit_of "$name").tmp" <<EOF
+  cat >"/etc/systemd/system/$(unit_of "$name").tmp.$$" <<EOF
 # Written by $REPO_DIR/scripts/up for the platform in $PAAS_STATE_DIR.
 [Unit]
 Description=paas $name (cluster $PAAS_CLUSTER)
@@ -202,7 +202,7 @@ KillMode=mixed
 [Install]
 WantedBy=multi-user.target
 EOF
-  mv "/etc/systemd/system/$(unit_of "$name").tmp" "/etc/systemd/system/$(unit_of "$name")"
+  mv "/etc/systemd/system/$(unit_of "$name").tmp.$$" "/etc/systemd/system/$(unit_of "$name")"
 }
 
 # stop_runsvdir ROOT : after every service of ROOT is down, the runsvdir itself.
