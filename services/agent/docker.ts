@@ -105,12 +105,15 @@ export class DockerRuntime implements Runtime {
     await this.shape(id);
   }
 
-  /** Its size's rates on its interface; a container that cannot be held to them is stopped (the start fails). */
+  /** Its size's rates on its interface; a running container that cannot be held to them is stopped (the start fails). */
   private async shape(id: string): Promise<void> {
     if (!this.bandwidth) return;
     try {
       await this.bandwidth.apply(id);
     } catch (err) {
+      // A quick command (a release phase's echo) may have ended meanwhile: nothing left to shape, not a failure.
+      const running = await this.docker.getContainer(id).inspect().then((i) => i.State.Running, () => false);
+      if (!running) return;
       await this.docker.getContainer(id).stop({ t: 0 }).catch(() => undefined);
       throw new Error(`cannot limit the container's bandwidth: ${(err as Error).message}`);
     }
