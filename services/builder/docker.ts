@@ -263,16 +263,20 @@ export class DockerodeBuilder implements BuildDocker {
   }
 }
 
-/** What `tar ARGS` writes to stdout. */
-function tarBytes(args: string[]): Promise<Buffer> {
+/** What `tar ARGS` writes to stdout, fed `input` (if given) on its stdin. */
+function tarBytes(args: string[], input?: NodeJS.ReadableStream): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const tar = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tar = spawn('tar', args, { stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     let err = '';
-    tar.stdout.on('data', (d: Buffer) => out.push(d));
-    tar.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    tar.stdout?.on('data', (d: Buffer) => out.push(d));
+    tar.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     tar.on('error', reject);
     tar.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`tar failed (exit ${code}): ${err.trim()}`))));
+    if (input && tar.stdin) {
+      input.on('error', reject);
+      input.pipe(tar.stdin);
+    }
   });
 }
 
@@ -298,18 +302,8 @@ export function renumberApp(text: string, uid: number, passwd: boolean): string 
 }
 
 /** The content of the one file in a Docker archive (getArchive of a file). */
-function readArchivedFile(archive: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const tar = spawn('tar', ['-x', '-O'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    tar.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    tar.stderr.on('data', (d: Buffer) => (err += d.toString()));
-    tar.on('error', reject);
-    tar.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`cannot read the stack's file: ${err.trim()}`))));
-    archive.on('error', reject);
-    archive.pipe(tar.stdin);
-  });
+async function readArchivedFile(archive: NodeJS.ReadableStream): Promise<string> {
+  return (await tarBytes(['-x', '-O'], archive)).toString('utf8');
 }
 
 /**
