@@ -28,7 +28,7 @@ export interface PlatformStatus {
 }
 
 /** Files of one supervise/<name>/ dir -> its status; `alive` says whether a pid runs. Pure. */
-export function processStatus(name: string, files: Readonly<Record<string, string | undefined>>, alive: (pid: number) => boolean, fallbackSupervisor = 'unknown'): ProcessStatus {
+export function processStatus(name: string, files: Readonly<Record<string, string | undefined>>, alive: (pid: number) => boolean): ProcessStatus {
   const pid = Number(files.pid?.trim());
   const running = Number.isInteger(pid) && pid > 0 && alive(pid);
   const started = Number(files.started?.trim());
@@ -36,7 +36,7 @@ export function processStatus(name: string, files: Readonly<Record<string, strin
   return {
     name,
     state: running ? 'up' : 'down',
-    supervisor: files.supervisor?.trim() || fallbackSupervisor,
+    supervisor: files.supervisor?.trim() || 'unknown',
     pid: running ? pid : null,
     up_since: running && Number.isFinite(started) && started > 0 ? new Date(started * 1000).toISOString() : null,
     restarts: Number.isInteger(restarts) && restarts >= 0 ? restarts : 0,

@@ -42,12 +42,10 @@ export function parseSessionRequest(body: Record<string, unknown>): LogSessionRe
 export class SessionTable {
   private readonly sessions = new Map<string, LogSession>();
 
-  constructor(private readonly ttlMs = SESSION_TTL_MS) {}
-
   create(app: string, req: LogSessionRequest, grant?: Grant, now = Date.now()): LogSession {
     for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
-    const s: LogSession = { ...req, id: randomBytes(16).toString('hex'), app, createdAt: new Date(now).toISOString(), expiresAt: now + this.ttlMs, ...(grant && { grant }) };
+    const s: LogSession = { ...req, id: randomBytes(16).toString('hex'), app, createdAt: new Date(now).toISOString(), expiresAt: now + SESSION_TTL_MS, ...(grant && { grant }) };
     this.sessions.set(s.id, s);
     return s;
   }
