@@ -8,8 +8,8 @@ import { resolveApp } from '../git.js';
 // PATCH /apps/:app {pool}. Parsing and text in pure functions below.
 
 /** The API's host view (a type only: the CLI still talks to the controller over HTTP). */
-export type { HostView } from '../../services/controller/hosts.js';
-import type { HostView } from '../../services/controller/hosts.js';
+export type { HostView } from '../../services/core/api.js';
+import type { HostView } from '../../services/core/api.js';
 
 interface AppPool {
   name: string;

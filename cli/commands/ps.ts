@@ -25,8 +25,8 @@ export interface DynoView {
 }
 
 /** The API's shapes (types only: the CLI talks to the controller over HTTP). */
-export type { FormationEntryView as FormationEntry, SizeView } from '../../services/controller/formation.js';
-import type { FormationEntryView as FormationEntry, SizeView } from '../../services/controller/formation.js';
+export type { FormationEntryView as FormationEntry, SizeView } from '../../services/core/api.js';
+import type { FormationEntryView as FormationEntry, SizeView } from '../../services/core/api.js';
 
 /** One update of ps:scale as the API takes it: quantity absolute (3) or relative ("+1", "-2"). */
 export interface ScaleUpdate {

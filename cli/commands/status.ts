@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { apiClient } from '../api.js';
 import type { Ctx } from '../context.js';
 import { formatDate, json, table } from '../format.js';
-import type { PlatformStatus } from '../../services/controller/status.js';
+import type { PlatformStatus } from '../../services/core/api.js';
 
 // status (admins): the platform's own processes on the controller's machine,
 // as their supervisor sees them (GET /status).

@@ -2,20 +2,15 @@ import { conflict, invalid, notFound } from '../core/errors.js';
 import type { App, Collaborator, User } from '../core/types.js';
 import { ownedApp, userLookup, visibleApp } from './apps.js';
 import type { Deps } from './deps.js';
-import { userRef, type UserRef } from './present.js';
+import { userRef } from './present.js';
+import type { UserRef } from '../core/api.js';
 import { normaliseEmail } from './users.js';
+import type { CollaboratorView } from '../core/api.js';
 
 // Collaborators: users other than the owner who may see an app, push to it
 // and change it (config, scale, releases, ...), but not destroy or rename it
 // nor manage its collaborators. /collaborators/<app>/<user id> -> Collaborator.
 // Only the owner or an admin adds and removes them.
-
-export interface CollaboratorView {
-  id: string;
-  user: UserRef;
-  role: 'owner' | 'collaborator';
-  created_at: string;
-}
 
 /** The owner first, then collaborators by email (by id for a user that is gone); pure. */
 export function collaboratorViews(app: App, owner: User | undefined, collaborators: { record: Collaborator; user: User | undefined }[]): CollaboratorView[] {

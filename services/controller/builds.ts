@@ -12,6 +12,7 @@ import {
 } from '../core/builds.js';
 import type { App } from '../core/types.js';
 import type { Deps } from './deps.js';
+import type { BuildView } from '../core/api.js';
 
 // Build records (reported by the builder over /internal) and the build-cache
 // clear requests. Each write is one etcd transaction guarded by a compare.
@@ -122,19 +123,6 @@ export async function updateBuild(deps: Deps, appName: string, id: string, upd: 
     }
     return next;
   }, { conflict: `Too many concurrent changes to the build ${id}; try again` });
-}
-
-export interface BuildView {
-  id: string;
-  app: { name: string };
-  status: BuildStatus;
-  source_blob: { version: string };
-  user: { id: string; email: string };
-  created_at: string;
-  updated_at: string;
-  release: { version: number } | null;
-  phases: BuildPhases;
-  failure: string | null;
 }
 
 export function buildView(b: BuildRecord): BuildView {

@@ -3,6 +3,7 @@ import { parseHostname } from '../core/hostnames.js';
 import type { Store } from '../core/store.js';
 import type { App, Domain } from '../core/types.js';
 import type { Deps } from './deps.js';
+import type { DomainView } from '../core/api.js';
 
 // Custom domains: /domains/<hostname> {hostname, app, createdAt}, unique
 // across apps by a create-only transaction. Adding one also rewrites the app
@@ -10,13 +11,6 @@ import type { Deps } from './deps.js';
 // app record) cannot leave a domain pointing at an app that is gone.
 
 export const MAX_DOMAINS_PER_APP = 100;
-
-export interface DomainView {
-  id: string;
-  hostname: string;
-  kind: 'default' | 'custom';
-  created_at: string;
-}
 
 export function domainView(d: Domain): DomainView {
   return { id: d.hostname, hostname: d.hostname, kind: 'custom', created_at: d.createdAt };

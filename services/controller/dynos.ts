@@ -4,29 +4,11 @@ import { SIZES } from '../core/sizes.js';
 import type { App, Assignment, Formation, Instance, InstanceState } from '../core/types.js';
 import type { Deps } from './deps.js';
 import { latestReleaseOf, scalableTypes } from './formation.js';
+import type { DynoView } from '../core/api.js';
 
 // Dynos: the app's containers as the scheduler assigned them and the agents
 // report them; and restarts, which bump the app's restart generation so the
 // scheduler replaces the containers blue-green (core/restarts.ts).
-
-export interface DynoView {
-  id: string;
-  name: string; // web.1
-  type: string;
-  state: InstanceState;
-  release: { version: number };
-  size: string;
-  command: string;
-  host: string;
-  created_at: string;
-  updated_at: string;
-  /** Times the agent restarted the container after it exited or failed its health check. */
-  restarts: number;
-  /** Exit code of its last exit; null if it never exited. */
-  exit_code: number | null;
-  /** When its container last started; null before it has. */
-  started_at: string | null;
-}
 
 /** The size name of a container's limits, else "<memory>MB". */
 export function sizeNameOf(memoryMb: number, cpuShares: number): string {

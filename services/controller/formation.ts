@@ -3,6 +3,7 @@ import { PROCESS_TYPE } from '../core/names.js';
 import { DEFAULT_SIZE, SIZES, sizeByName } from '../core/sizes.js';
 import type { App, Formation, Release } from '../core/types.js';
 import type { Deps } from './deps.js';
+import type { FormationEntryView, SizeView } from '../core/api.js';
 
 // Formation: how many containers of each process type run, and their size.
 // Scaling changes /formation/<app> in one compare-and-swap transaction; it
@@ -19,25 +20,6 @@ export interface FormationUpdate {
   type: string;
   quantity?: QuantityChange;
   size?: string;
-}
-
-export interface FormationEntryView {
-  type: string;
-  quantity: number;
-  size: string;
-}
-
-export interface SizeView {
-  name: string;
-  memory_mb: number;
-  cpu_shares: number;
-  /** Heroku's field: memory in GB. */
-  memory: number;
-  /** The dyno's writable disk space. */
-  disk_mb: number;
-  /** Its network rates, Mbit/s: what it sends, what it receives (tc, agent/bandwidth.ts). */
-  egress_mbit: number;
-  ingress_mbit: number;
 }
 
 export function sizesView(): SizeView[] {

@@ -6,6 +6,7 @@ import { MAX_TAGS, parseTagChanges, parseTagSet } from '../core/tags.js';
 import type { Assignment, Host, HostTagOverride, PlacementSettings } from '../core/types.js';
 import type { Deps } from './deps.js';
 import { bodyOf, param, requireAdmin } from './http.js';
+import type { HostView } from '../core/api.js';
 
 // Hosts as admins see them (GET /hosts, GET /hosts/:host), their tag
 // overrides (PATCH|DELETE /hosts/:host/tags -> /host-tags/<host>), and an
@@ -14,22 +15,6 @@ import { bodyOf, param, requireAdmin } from './http.js';
 // A host is live while its agent's leased record /hosts/<host> exists. An
 // override outlives the agent: its tags apply again when the agent returns.
 // A host known only by its override is shown with state "down".
-
-export interface HostView {
-  id: string;
-  address: string | null;
-  /** Effective tags: the agent's with the overrides applied (what placement uses). */
-  tags: Record<string, string>;
-  agent_tags: Record<string, string>;
-  tag_overrides: Record<string, string | null>;
-  capacity: { memory_mb: number; cpus: number } | null;
-  /** The capacity as the scheduler counts it for placement (capacity × its overcommit factors); null when unknown. */
-  placement_capacity: { memory_mb: number; cpus: number } | null;
-  allocated: { memory_mb: number; cpu_shares: number; containers: number };
-  used: { memory_mb: number; cpus: number } | null;
-  registered_at: string | null;
-  state: 'up' | 'down';
-}
 
 type Allocated = HostView['allocated'];
 const NONE: Allocated = { memory_mb: 0, cpu_shares: 0, containers: 0 };

@@ -5,7 +5,7 @@ import type { App, Domain, User } from '../core/types.js';
 import { infoOf, ownedApp, visibleApp } from './apps.js';
 import type { Deps } from './deps.js';
 import { parsePool } from './hosts.js';
-import type { AppInfo } from './present.js';
+import type { AppInfo } from '../core/api.js';
 
 // The app's life after create: maintenance on/off, rename and destroy. Each
 // is one etcd transaction that compares the app record it read, so a change

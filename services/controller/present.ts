@@ -1,6 +1,7 @@
 import { parsePublicKey } from '../core/sshkeys.js';
 import type { App, Formation, Release, SshKey, User } from '../core/types.js';
 import { gitUrl, webUrl } from '../core/urls.js';
+import type { UserRef, AppInfo, ReleaseView, KeyView } from '../core/api.js';
 
 // Pure views: store records -> the JSON shapes of the HTTP API
 // (docs/architecture.md, "Controller HTTP API").
@@ -10,24 +11,6 @@ export interface UrlSettings {
   httpPort: number;
   sshHost: string;
   sshPort: number;
-}
-
-export interface UserRef {
-  id: string;
-  email: string | null;
-}
-
-export interface AppInfo {
-  id: string;
-  name: string;
-  owner: UserRef;
-  created_at: string;
-  web_url: string;
-  git_url: string;
-  release: { version: number } | null;
-  maintenance: boolean;
-  /** The host tags the app's containers require (`paas apps:pool`); null: any host. */
-  pool: Record<string, string> | null;
 }
 
 export function appUrls(app: string, urls: UrlSettings): { web_url: string; git_url: string } {
@@ -55,15 +38,6 @@ export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): A
   };
 }
 
-export interface ReleaseView {
-  id: string;
-  version: number;
-  description: string;
-  commit: string | null;
-  created_at: string;
-  user: UserRef;
-}
-
 export function releaseView(release: Release, creator: User | undefined): ReleaseView {
   return {
     id: `${release.app}-v${release.version}`,
@@ -79,14 +53,6 @@ export function formationView(formation: Formation): { type: string; quantity: n
   return Object.keys(formation)
     .sort()
     .map((type) => ({ type, quantity: formation[type]!.quantity, size: formation[type]!.size }));
-}
-
-export interface KeyView {
-  id: string;
-  fingerprint: string;
-  public_key: string;
-  comment: string;
-  created_at: string;
 }
 
 export function keyView(key: SshKey): KeyView {

@@ -3,7 +3,8 @@ import type { App, Release, User } from '../core/types.js';
 import { userLookup } from './apps.js';
 import type { ConfigVars } from './configvars.js';
 import type { Deps } from './deps.js';
-import { releaseView, type ReleaseView } from './present.js';
+import type { ReleaseView } from '../core/api.js';
+import { releaseView } from './present.js';
 import { keptReleaseImages } from '../core/images.js';
 import { releaseStatusesOf, type ReleaseStatusFields } from './releasestatus.js';
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Router } from 'express';
 import type { Deps } from './deps.js';
 import { requireAdmin } from './http.js';
+import type { ProcessStatus, PlatformStatus } from '../core/api.js';
 
 // GET /status (admins; `paas status`): the platform's own processes on the
 // controller's machine as their supervisor sees them. scripts/up runs each
@@ -11,21 +12,6 @@ import { requireAdmin } from './http.js';
 // the Docker engine's are under $PAAS_ENGINE_DIR when scripts/up started it;
 // nginx is the router's child (its pid file). Read-only: nothing here starts
 // or stops anything.
-
-export interface ProcessStatus {
-  name: string;
-  /** up: the recorded process runs; down: it does not (starting again after a crash, or stopped). */
-  state: 'up' | 'down';
-  supervisor: string;
-  pid: number | null;
-  up_since: string | null;
-  restarts: number;
-  last_exit: string | null;
-}
-
-export interface PlatformStatus {
-  processes: ProcessStatus[];
-}
 
 /** Files of one supervise/<name>/ dir -> its status; `alive` says whether a pid runs. Pure. */
 export function processStatus(name: string, files: Readonly<Record<string, string | undefined>>, alive: (pid: number) => boolean): ProcessStatus {

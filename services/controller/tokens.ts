@@ -4,19 +4,13 @@ import type { TokenRecord, User, UserTokenRef } from '../core/types.js';
 import { hashToken, newToken } from './auth.js';
 import type { Deps } from './deps.js';
 import type { Repo } from './repo.js';
+import type { TokenView } from '../core/api.js';
 
 // A user's own API tokens: list, create, revoke. A token is stored only as
 // its sha256 (/tokens/<hash> -> TokenRecord, what authentication reads) plus
 // the per-user index /user-tokens/<user>/<id> -> {hash}, written and deleted
 // together in one transaction. A revoked token is unknown on its next request
 // (401). Tokens minted before ids existed have no index entry and are not listed.
-
-export interface TokenView {
-  id: string;
-  description: string;
-  created_at: string;
-  last4?: string;
-}
 
 export interface MintedToken {
   /** The only time the token is seen. */

@@ -1,4 +1,4 @@
-import { Etcd3, type ComparatorBuilder, type Lease, type Watcher } from 'etcd3';
+import { Etcd3, type ComparatorBuilder, type Election, type Lease, type Watcher } from 'etcd3';
 import { conflict, notFound } from './errors.js';
 import { keyLayout, type KeyLayout } from './keys.js';
 import { nextAppUid } from './uids.js';
@@ -8,9 +8,34 @@ import type { App, Formation, Release } from './types.js';
 // transaction guarded by a compare, so no request leaves half-written state
 // and two concurrent changes never both win.
 
+export type { Campaign, Election, Lease } from 'etcd3';
+
 export interface Versioned<T> {
   value: T;
   modRevision: string;
+  /** The revision that created the key; a key deleted and created again has a new one. */
+  createRevision: string;
+}
+
+/** A key and its value (as read by Store.range). */
+export interface Entry<T> extends Versioned<T> {
+  key: string;
+}
+
+/** What Store.commit requires of a key. */
+export type Guard =
+  | { key: string; absent: true }
+  | { key: string; exists: true }
+  | { key: string; modRevision: string }
+  | { key: string; createRevision: string };
+
+/** One write of Store.commit: a put of a JSON value, or a delete. */
+export type Write = { put: string; value: unknown } | { delete: string };
+
+/** Handlers of Store.watchRecords: values are parsed JSON; a value that does not parse is skipped. */
+export interface RecordHandlers<T> {
+  put?: (key: string, value: T, previous: T | undefined, created: boolean) => void;
+  delete?: (key: string, previous: T | undefined) => void;
 }
 
 /**
@@ -33,6 +58,16 @@ class Txn {
   /** A further compare the commit requires, as etcd's `if`. */
   if(...compare: Parameters<Etcd3['if']>): void {
     this.guard = this.guard ? this.guard.and(...compare) : this.store.etcd.if(...compare);
+  }
+
+  /** The commit requires what the guard says of its key. */
+  require(guard: Guard): void {
+    this.if(...compareOf(guard));
+  }
+
+  /** Deletes the key at commit. */
+  delete(key: string): void {
+    this.ops.push(this.store.etcd.delete().key(key));
   }
 
   /** Writes the value (as JSON) at commit; returns it. */
@@ -58,6 +93,14 @@ interface TransactOptions {
   onConflict?: () => Promise<unknown>;
 }
 
+/** The etcd compare of a guard. */
+function compareOf(g: Guard): Parameters<Etcd3['if']> {
+  if ('absent' in g) return [g.key, 'Create', '==', 0];
+  if ('exists' in g) return [g.key, 'Create', '>', 0];
+  if ('modRevision' in g) return [g.key, 'Mod', '==', g.modRevision];
+  return [g.key, 'Create', '==', g.createRevision];
+}
+
 export class Store {
   readonly keys: KeyLayout;
 
@@ -81,11 +124,70 @@ export class Store {
     return raw === null ? undefined : (JSON.parse(raw) as T);
   }
 
-  async getVersioned<T>(key: string): Promise<Versioned<T> | undefined> {
-    const res = await this.etcd.get(key).exec();
+  /** The value with its revisions; at `revision` (default: now) when given. */
+  async getVersioned<T>(key: string, revision?: string): Promise<Versioned<T> | undefined> {
+    const get = this.etcd.get(key);
+    const res = await (revision ? get.revision(revision) : get).exec();
     const kv = res.kvs[0];
     if (!kv) return undefined;
-    return { value: JSON.parse(kv.value.toString()) as T, modRevision: kv.mod_revision };
+    return { value: JSON.parse(kv.value.toString()) as T, modRevision: kv.mod_revision, createRevision: kv.create_revision };
+  }
+
+  /**
+   * Every key under a prefix with its value and revisions, in key order, at
+   * `revision` (default: now), and the store revision it was read at: reads
+   * at that revision see the same moment.
+   */
+  async range<T>(prefix: string, revision?: string): Promise<{ revision: string; entries: Entry<T>[] }> {
+    const get = this.etcd.getAll().prefix(prefix);
+    const res = await (revision ? get.revision(revision) : get).exec();
+    const entries = res.kvs.map((kv) => ({ key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: kv.mod_revision, createRevision: kv.create_revision }));
+    return { revision: res.header.revision, entries };
+  }
+
+  /**
+   * Commits the writes in one transaction if every guard holds; false (and
+   * nothing written) when one does not.
+   */
+  async commit(guards: readonly Guard[], writes: readonly Write[]): Promise<boolean> {
+    if (guards.length === 0) throw new Error('Store.commit: a write needs a guard');
+    const [first, ...rest] = guards.map(compareOf);
+    let txn = this.etcd.if(...(first as Parameters<Etcd3['if']>));
+    for (const c of rest) txn = txn.and(...c);
+    const ops = writes.map((w) => ('put' in w ? this.etcd.put(w.put).value(JSON.stringify(w.value)) : this.etcd.delete().key(w.delete)));
+    return (await txn.then(...ops).commit()).succeeded;
+  }
+
+  /** A lease of `ttlSeconds`, kept alive until revoked or lost (keys put with it go with it). */
+  lease(ttlSeconds: number): Lease {
+    return this.etcd.lease(ttlSeconds, { autoKeepAlive: true });
+  }
+
+  /** The election `name`, its keys under this store's prefix. */
+  election(name: string, ttlSeconds?: number): Election {
+    return this.etcd.namespace(`${this.keys.prefix}/`).election(name, ttlSeconds);
+  }
+
+  /**
+   * Calls the handlers for every put and delete under the prefix from now on,
+   * with the previous value. Returns a function that stops watching.
+   */
+  async watchRecords<T>(prefix: string, handlers: RecordHandlers<T>): Promise<() => Promise<void>> {
+    const parse = (raw: Buffer | undefined): T | undefined => {
+      if (!raw) return undefined;
+      try {
+        return JSON.parse(raw.toString()) as T;
+      } catch {
+        return undefined;
+      }
+    };
+    const w = await this.etcd.watch().prefix(prefix).withPreviousKV().create();
+    w.on('put', (kv, prev) => {
+      const value = parse(kv.value);
+      if (value !== undefined) handlers.put?.(kv.key.toString(), value, parse(prev?.value), kv.create_revision === kv.mod_revision);
+    });
+    w.on('delete', (kv, prev) => handlers.delete?.(kv.key.toString(), parse(prev?.value)));
+    return () => w.cancel();
   }
 
   /** All values under a prefix, in key order. */
@@ -111,6 +213,11 @@ export class Store {
 
   async delete(key: string): Promise<void> {
     await this.etcd.delete().key(key);
+  }
+
+  /** Deletes every key under the prefix. */
+  async deletePrefix(prefix: string): Promise<void> {
+    await this.etcd.delete().prefix(prefix);
   }
 
   /**

@@ -3,6 +3,7 @@ import { conflict, invalid, notFound } from '../../core/errors.js';
 import type { Store } from '../../core/store.js';
 import type { App } from '../../core/types.js';
 import { parseDrainUrl } from './syslog.js';
+import type { DrainView } from '../../core/api.js';
 
 // Log drains in etcd: /drains/<app>/<id> = LogDrain. Added and removed through
 // Heroku's /apps/:app/log-drains; destroy deletes them, rename moves them
@@ -15,16 +16,6 @@ export interface LogDrain {
   /** Sent as the syslog HOSTNAME and Logplex-Drain-Token, as Heroku does. */
   token: string;
   createdAt: string;
-}
-
-export interface DrainView {
-  id: string;
-  url: string;
-  token: string;
-  created_at: string;
-  updated_at: string;
-  addon: null;
-  app: { name: string };
 }
 
 export const MAX_DRAINS_PER_APP = 10;

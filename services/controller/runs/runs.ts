@@ -4,27 +4,12 @@ import type { App, InstanceState, Release, ReleaseStatusRecord, Route, User } fr
 import { hashToken, newToken } from '../auth.js';
 import type { Deps } from '../deps.js';
 import { parseRestartTarget, restartDynos } from '../dynos.js';
+import type { RunDynoView } from '../../core/api.js';
 
 // `paas run`: a one-off dyno request (/runs/<app>/<name>) written in one
 // transaction; the scheduler runs it, the rendezvous (rendezvous.ts) joins
 // its input and output to the user's websocket. Stopping one deletes the
 // request (the scheduler removes its container).
-
-/** Heroku's dyno shape, as POST /apps/:app/dynos answers. */
-export interface RunDynoView {
-  id: string;
-  name: string;
-  type: 'run';
-  command: string;
-  attach_url: string | null;
-  state: InstanceState;
-  size: string;
-  release: { version: number };
-  app: { name: string };
-  time_to_live: number;
-  created_at: string;
-  updated_at: string;
-}
 
 export function runView(r: RunRequest, attachUrl: string | null, state: InstanceState = 'starting'): RunDynoView {
   return { id: `${r.app}.${r.name}.v${r.release}`, name: r.name, type: RUN_TYPE, command: r.command, attach_url: attachUrl, state, size: r.size, release: { version: r.release }, app: { name: r.app }, time_to_live: r.ttlS, created_at: r.createdAt, updated_at: r.createdAt };
