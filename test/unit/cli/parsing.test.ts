@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { errorMessage } from '../../../cli/api.js';
-import { appInfoText } from '../../../cli/commands/apps.js';
-import { defaultKeyFiles } from '../../../cli/commands/keys.js';
-import { releasesTable } from '../../../cli/commands/releases.js';
+import { appInfoText } from '../../../cli/commands/apps/index.js';
+import { defaultKeyFiles } from '../../../cli/commands/keys/index.js';
+import { releasesTable } from '../../../cli/commands/releases/format.js';
 import { credentialsPath, effectiveCredentials, normaliseApiUrl } from '../../../cli/credentials.js';
 import { formatDate, keyValues, table } from '../../../cli/format.js';
 import { appFromGitUrl } from '../../../cli/git.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { crashNote, failedReleaseNote, type DynoView } from '../../../cli/commands/ps.js';
-import { releaseDescription, releasesTable, type ReleaseView } from '../../../cli/commands/releases.js';
+import { crashNote, failedReleaseNote, type DynoView } from '../../../cli/commands/ps/format.js';
+import { releaseDescription, releasesTable, type ReleaseView } from '../../../cli/commands/releases/format.js';
 
 const rel = (version: number, status: string, failure: string | null = null): ReleaseView => ({
   id: `a-v${version}`,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { processStatus } from '../../../services/controller/status.js';
-import { statusText } from '../../../cli/commands/status.js';
+import { statusText } from '../../../cli/commands/status/index.js';
 
 // GET /status's reading of a supervise/<name>/ dir, and `paas status`'s table.
 

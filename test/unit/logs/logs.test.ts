@@ -6,8 +6,8 @@ import { octetFrame, parseDrainUrl, readFrames, syslogMessage } from '../../../s
 import { releaseLines, restartLine, scaleLine } from '../../../services/controller/logs/events.js';
 import { FloodQueue, l10Line, parseL10 } from '../../../services/agent/flood.js';
 import { lineReader, normNano, sinceOf, StreamOrder } from '../../../services/agent/logs.js';
-import { logSessionRequest } from '../../../cli/commands/logs.js';
-import { drainsText } from '../../../cli/commands/drains.js';
+import { logSessionRequest } from '../../../cli/commands/logs/index.js';
+import { drainsText } from '../../../cli/commands/drains/index.js';
 
 const rec = (dyno: string, line: string, source: LogRecord['source'] = 'app'): LogRecord => ({ at: '2026-11-24T22:00:00.123456Z', source, dyno, line });
 

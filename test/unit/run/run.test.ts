@@ -3,7 +3,7 @@ import { attachSpec, parseControl } from '../../../services/agent/attach.js';
 import { parseRunParams, resolveRunCommand, runIndex, runName, type RunRequest } from '../../../services/core/runs.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { plan, type PlanInput } from '../../../services/scheduler/plan.js';
-import { commandLine, exitOf, oneOffText, parseEnvFlag } from '../../../cli/commands/runformat.js';
+import { commandLine, exitOf, oneOffText, parseEnvFlag } from '../../../cli/commands/run/format.js';
 
 // The pure parts of `paas run`: request checks, names, commands, the
 // planner's one-off lifecycle, the CLI's parsing and the control frames.

@@ -1,0 +1,36 @@
+import type { Command } from 'commander';
+import { apiClient } from '../../api.js';
+import type { Ctx } from '../../context.js';
+import { formatDate, json, table } from '../../format.js';
+import type { PlatformStatus } from '../../../services/core/api.js';
+
+// status (admins): the platform's own processes on the controller's machine,
+// as their supervisor sees them (GET /status).
+
+/** The table `paas status` prints; pure. */
+export function statusText(s: PlatformStatus): string {
+  const rows = s.processes.map((p) => [
+    p.name,
+    p.state === 'up' ? `up (pid ${p.pid})` : 'DOWN',
+    p.up_since ? formatDate(p.up_since) : '-',
+    p.supervisor,
+    String(p.restarts),
+    p.last_exit ?? '-',
+  ]);
+  if (rows.length === 0) return 'No supervised processes found on the controller\'s machine (was the platform started with scripts/up?)';
+  return table(rows, ['Process', 'State', 'Since', 'Supervisor', 'Restarts', 'Last exit']);
+}
+
+export function registerStatus(program: Command, ctx: Ctx): void {
+  program
+    .command('status')
+    .description("show the platform's own processes: up or down, since when, restarts and the last exit (admins only)")
+    .option('--json', 'output as JSON: {processes: [{name, state, pid, up_since, supervisor, restarts, last_exit}]}')
+    .addHelpText('after', '\nExample:\n  $ paas status\n  Process     State            Since                    Supervisor  Restarts  Last exit\n  etcd        up (pid 4242)    2026/12/06 18:00:00 UTC  runit       0         -')
+    .action(async (opts: { json?: boolean }) => {
+      const s = await (await apiClient(ctx)).get<PlatformStatus>('/status');
+      if (opts.json) return ctx.out(json(s));
+      ctx.out(statusText(s));
+      if (s.processes.some((p) => p.state !== 'up')) process.exitCode = 1;
+    });
+}
