@@ -1,24 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { registerAccess } from './commands/access/index.js';
-import { registerApps } from './commands/apps/index.js';
-import { registerAppsLifecycle } from './commands/apps/destroy.js';
-import { registerAuth } from './commands/auth/login.js';
-import { registerBuildpacks } from './commands/buildpacks/change.js';
-import { registerBuilds } from './commands/builds/format.js';
-import { registerConfig } from './commands/config/format.js';
-import { registerDomains } from './commands/domains/index.js';
-import { registerDrains } from './commands/drains/index.js';
-import { registerGitRemote } from './commands/git/remote.js';
-import { registerHosts } from './commands/hosts/format.js';
-import { registerKeys } from './commands/keys/index.js';
-import { registerLogs } from './commands/logs/index.js';
-import { registerMaintenance } from './commands/maintenance/index.js';
-import { registerPs } from './commands/ps/format.js';
-import { registerReleases } from './commands/releases/format.js';
-import { registerRun } from './commands/run/attach.js';
-import { registerStatus } from './commands/status/index.js';
-import { registerTokens } from './commands/tokens/index.js';
-import { registerUsers } from './commands/users/create.js';
+import { COMMANDS } from './commands/index.js';
 import type { Ctx } from './context.js';
 
 // The `paas` program: topic:verb commands over the controller's HTTP API.
@@ -36,26 +17,7 @@ export function buildProgram(ctx: Ctx): Command {
       writeErr: (s) => ctx.err(s.replace(/\n$/, '')),
     })
     .addHelpText('after', '\nExample:\n  $ paas login\n  $ paas apps:create my-app\n  $ git push paas main');
-  registerAuth(program, ctx);
-  registerApps(program, ctx);
-  registerAppsLifecycle(program, ctx);
-  registerKeys(program, ctx);
-  registerDomains(program, ctx);
-  registerMaintenance(program, ctx);
-  registerConfig(program, ctx);
-  registerReleases(program, ctx);
-  registerBuilds(program, ctx);
-  registerPs(program, ctx);
-  registerStatus(program, ctx);
-  registerUsers(program, ctx);
-  registerAccess(program, ctx);
-  registerTokens(program, ctx);
-  registerGitRemote(program, ctx);
-  registerBuildpacks(program, ctx);
-  registerHosts(program, ctx);
-  registerLogs(program, ctx);
-  registerDrains(program, ctx);
-  registerRun(program, ctx);
+  for (const define of COMMANDS) define(program, ctx);
   return program;
 }
 

@@ -1,12 +1,9 @@
-import type { Command } from 'commander';
-import { apiClient, appPath } from '../../api.js';
-import { CliError, type Ctx } from '../../context.js';
-import { json } from '../../format.js';
-import { resolveApp } from '../../git.js';
+import { appPath, type ApiClient } from '../../api.js';
+import type { OptionSpec } from '../../command.js';
+import { CliError } from '../../context.js';
 
-// buildpacks, buildpacks:set, buildpacks:add, buildpacks:remove,
-// buildpacks:clear over GET/PUT /apps/:app/buildpack-installations. The list
-// is changed here (pure functions below) and PUT whole, as Heroku's CLI does.
+// The buildpacks commands work over GET/PUT /apps/:app/buildpack-installations.
+// The list is changed here (pure functions below) and PUT whole, as Heroku's CLI does.
 
 export interface Installation {
   ordinal: number;
@@ -55,94 +52,14 @@ export function changeBuildpacks(current: readonly string[], change: Change): st
   return list;
 }
 
-/** "Buildpack set. Next release on my-app will use nodejs." and the like; pure. */
-export function changedText(app: string, verb: 'set' | 'added' | 'removed', list: readonly string[]): string {
-  const head = (n: number) => `${n > 1 && verb !== 'removed' ? 'Buildpacks' : 'Buildpack'} ${verb}.`;
-  if (list.length === 0) return `${head(1)} Next release on ${app} will detect buildpacks normally.`;
-  if (list.length === 1) return `${head(1)} Next release on ${app} will use ${list[0]}.\nRun git push paas main to create a new release using this buildpack.`;
-  return [`${head(list.length)} Next release on ${app} will use:`, ...list.map((u, i) => `  ${i + 1}. ${u}`), 'Run git push paas main to create a new release using these buildpacks.'].join('\n');
-}
+export const installationsPath = (app: string) => appPath(app, '/buildpack-installations');
 
-/** The `paas buildpacks` text; pure. */
-export function buildpacksText(app: string, list: readonly Installation[]): string {
-  if (list.length === 0) return `${app} has no Buildpack URL set.`;
-  if (list.length === 1) return `=== ${app} Buildpack URL\n${list[0]?.buildpack.url}`;
-  return [`=== ${app} Buildpack URLs`, ...list.map((b) => `${b.ordinal + 1}. ${b.buildpack.url}`)].join('\n');
-}
+export const INDEX_OPTION: OptionSpec = ['-i, --index <index>', 'the 1-based position of the buildpack in the list'];
 
-const path = (app: string) => appPath(app, '/buildpack-installations');
-
-async function replace(ctx: Ctx, app: string, change: (current: string[]) => string[]): Promise<string[]> {
-  const api = await apiClient(ctx);
-  const current = (await api.get<Installation[]>(path(app))).map((b) => b.buildpack.url);
+/** Reads the app's list, changes it and saves it; the list saved. */
+export async function replace(api: ApiClient, app: string, change: (current: string[]) => string[]): Promise<string[]> {
+  const current = (await api.get<Installation[]>(installationsPath(app))).map((b) => b.buildpack.url);
   const next = change(current);
-  const saved = await api.request<Installation[]>('PUT', path(app), { updates: next.map((buildpack) => ({ buildpack })) });
+  const saved = await api.request<Installation[]>('PUT', installationsPath(app), { updates: next.map((buildpack) => ({ buildpack })) });
   return saved.map((b) => b.buildpack.url);
-}
-
-export function registerBuildpacks(program: Command, ctx: Ctx): void {
-  const appOption = ['-a, --app <app>', 'app to run the command against'] as const;
-  const indexOption = ['-i, --index <index>', 'the 1-based position of the buildpack in the list'] as const;
-
-  program
-    .command('buildpacks')
-    .description("list an app's buildpacks (none: each build detects one of ours)")
-    .option(...appOption)
-    .option('--json', 'output as JSON')
-    .addHelpText('after', '\nExample:\n  $ paas buildpacks -a my-app\n  === my-app Buildpack URL\n  nodejs')
-    .action(async (opts: { app?: string; json?: boolean }) => {
-      const app = await resolveApp(ctx.cwd, opts.app);
-      const list = await (await apiClient(ctx)).get<Installation[]>(path(app));
-      ctx.out(opts.json ? json(list) : buildpacksText(app, list));
-    });
-
-  program
-    .command('buildpacks:set <buildpack>')
-    .description('set the buildpack (ours by name, a git URL with #ref, or a .tgz URL), replacing the one at the index (default 1)')
-    .option(...appOption)
-    .option(...indexOption)
-    .addHelpText('after', '\nExample:\n  $ paas buildpacks:set heroku/nodejs -a my-app\n  Buildpack set. Next release on my-app will use nodejs.\n  $ paas buildpacks:set https://example.com/apt-buildpack.git#v3 -i 1')
-    .action(async (url: string, opts: { app?: string; index?: string }) => {
-      const app = await resolveApp(ctx.cwd, opts.app);
-      const index = parseIndex(opts.index);
-      const list = await replace(ctx, app, (current) => changeBuildpacks(current, { kind: 'set', url, ...(index !== undefined && { index }) }));
-      ctx.out(changedText(app, 'set', list));
-    });
-
-  program
-    .command('buildpacks:add <buildpack>')
-    .description('add a buildpack: last, or at the index (every buildpack of the list runs, in order)')
-    .option(...appOption)
-    .option(...indexOption)
-    .addHelpText('after', '\nExample:\n  $ paas buildpacks:add https://example.com/buildpacks/apt.tgz -i 1 -a my-app\n  Buildpacks added. Next release on my-app will use:\n    1. https://example.com/buildpacks/apt.tgz\n    2. nodejs')
-    .action(async (url: string, opts: { app?: string; index?: string }) => {
-      const app = await resolveApp(ctx.cwd, opts.app);
-      const index = parseIndex(opts.index);
-      const list = await replace(ctx, app, (current) => changeBuildpacks(current, { kind: 'add', url, ...(index !== undefined && { index }) }));
-      ctx.out(changedText(app, 'added', list));
-    });
-
-  program
-    .command('buildpacks:remove [buildpack]')
-    .description('remove a buildpack, given by its URL or name or by -i INDEX')
-    .option(...appOption)
-    .option(...indexOption)
-    .addHelpText('after', '\nExample:\n  $ paas buildpacks:remove -i 1 -a my-app\n  Buildpack removed. Next release on my-app will detect buildpacks normally.')
-    .action(async (url: string | undefined, opts: { app?: string; index?: string }) => {
-      const app = await resolveApp(ctx.cwd, opts.app);
-      const index = parseIndex(opts.index);
-      const list = await replace(ctx, app, (current) => changeBuildpacks(current, { kind: 'remove', ...(url !== undefined && { url }), ...(index !== undefined && { index }) }));
-      ctx.out(changedText(app, 'removed', list));
-    });
-
-  program
-    .command('buildpacks:clear')
-    .description("clear the app's buildpacks: the next build detects one of ours")
-    .option(...appOption)
-    .addHelpText('after', '\nExample:\n  $ paas buildpacks:clear -a my-app\n  Buildpacks cleared. Next release on my-app will detect buildpacks normally.')
-    .action(async (opts: { app?: string }) => {
-      const app = await resolveApp(ctx.cwd, opts.app);
-      await (await apiClient(ctx)).request('PUT', path(app), { updates: [] });
-      ctx.out(`Buildpacks cleared. Next release on ${app} will detect buildpacks normally.`);
-    });
 }

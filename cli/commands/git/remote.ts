@@ -1,7 +1,7 @@
-import type { Command } from 'commander';
-import { apiClient, appPath } from '../../api.js';
-import { CliError, type Ctx } from '../../context.js';
-import { gitRoot, REMOTE, resolveApp, setRemote } from '../../git.js';
+import { appPath } from '../../api.js';
+import { appCommand } from '../../command.js';
+import { CliError } from '../../context.js';
+import { gitRoot, REMOTE, setRemote } from '../../git.js';
 
 // git:remote: point a git remote (default `paas`) of the current repository at an app.
 
@@ -13,20 +13,27 @@ export function remoteNameArg(name: string): string {
   return name;
 }
 
-export function registerGitRemote(program: Command, ctx: Ctx): void {
-  program
-    .command('git:remote')
-    .description('add a git remote for an app to the current repository (or update it)')
-    .option('-a, --app <app>', 'app to point the remote at')
-    .option('-r, --remote <name>', 'name of the git remote', REMOTE)
-    .addHelpText('after', '\nExample:\n  $ paas git:remote -a my-app\n  set git remote paas to ssh://git@127.0.0.1:2222/my-app.git')
-    .action(async (opts: { app?: string; remote: string }) => {
+export default appCommand(
+  'git:remote',
+  {
+    description: 'add a git remote for an app to the current repository (or update it)',
+    appHelp: 'app to point the remote at',
+    options: [['-r, --remote <name>', 'name of the git remote', REMOTE]],
+    example: ['$ paas git:remote -a my-app', 'set git remote paas to ssh://git@127.0.0.1:2222/my-app.git'],
+    parse: async (_args: [], opts: { remote: string }, ctx) => {
       const remote = remoteNameArg(opts.remote);
       const root = await gitRoot(ctx.cwd);
       if (!root) throw new CliError(`${ctx.cwd} is not inside a git repository. Run \`git init\` first.`);
-      const app = await resolveApp(ctx.cwd, opts.app);
-      const info = await (await apiClient(ctx)).get<{ git_url: string }>(appPath(app));
-      const change = await setRemote(root, info.git_url, remote);
-      ctx.out(change === 'unchanged' ? `git remote ${remote} already points to ${info.git_url}` : `set git remote ${remote} to ${info.git_url}`);
-    });
-}
+      return { remote, root };
+    },
+  },
+  async ({ app, api, input: { remote, root }, out }) => {
+    const info = await api.get<{ git_url: string }>(appPath(app));
+    const change = await setRemote(root, info.git_url, remote);
+    out(
+      change === 'unchanged'
+        ? `git remote ${remote} already points to ${info.git_url}`
+        : `set git remote ${remote} to ${info.git_url}`,
+    );
+  },
+);

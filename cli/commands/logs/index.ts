@@ -1,7 +1,6 @@
-import type { Command } from 'commander';
-import { apiClient, appPath } from '../../api.js';
+import { appPath } from '../../api.js';
+import { appCommand } from '../../command.js';
 import { CliError, type Ctx } from '../../context.js';
-import { resolveApp } from '../../git.js';
 import type { LogSessionRequest, LogSource } from '../../../services/core/logs.js';
 
 // logs: the app's recent lines (-n), or a tail (--tail) that streams until Ctrl-C.
@@ -49,28 +48,32 @@ export async function streamLines(ctx: Ctx, url: string, signal: AbortSignal): P
   if (rest) ctx.out(rest);
 }
 
-export function registerLogs(program: Command, ctx: Ctx): void {
-  program
-    .command('logs')
-    .description("display recent log output of an app: its dynos, the router, builds and platform events")
-    .option('-a, --app <app>', 'app to run the command against')
-    .option('-n, --num <n>', 'number of lines to display (default 100)')
-    .option('-t, --tail', 'continually stream logs (Ctrl-C ends)')
-    .option('-d, --dyno <dyno>', 'only show output from this process type (web) or dyno (web.1)')
-    .option('--ps <dyno>', 'same as --dyno')
-    .option('-s, --source <source>', 'only show output from this source: app, router or paas')
-    .addHelpText('after', '\nExample:\n  $ paas logs -n 200 --ps web --tail -a my-app\n  2026-11-24T22:00:00.123456+00:00 app[web.1]: listening on 5000')
-    .action(async (opts: LogsOptions & { app?: string }) => {
-      const body = logSessionRequest(opts);
-      const app = await resolveApp(ctx.cwd, opts.app);
-      const session = await (await apiClient(ctx)).post<{ logplex_url: string }>(appPath(app, '/log-sessions'), body);
-      const abort = new AbortController();
-      const stop = () => abort.abort();
-      if (body.tail) process.once('SIGINT', stop);
-      try {
-        await streamLines(ctx, session.logplex_url, abort.signal);
-      } finally {
-        process.removeListener('SIGINT', stop);
-      }
-    });
-}
+export default appCommand(
+  'logs',
+  {
+    description: 'display recent log output of an app: its dynos, the router, builds and platform events',
+    options: [
+      ['-n, --num <n>', 'number of lines to display (default 100)'],
+      ['-t, --tail', 'continually stream logs (Ctrl-C ends)'],
+      ['-d, --dyno <dyno>', 'only show output from this process type (web) or dyno (web.1)'],
+      ['--ps <dyno>', 'same as --dyno'],
+      ['-s, --source <source>', 'only show output from this source: app, router or paas'],
+    ],
+    example: [
+      '$ paas logs -n 200 --ps web --tail -a my-app',
+      '2026-11-24T22:00:00.123456+00:00 app[web.1]: listening on 5000',
+    ],
+    parse: (_args: [], opts: LogsOptions) => logSessionRequest(opts),
+  },
+  async ({ app, api, input: body, ctx }) => {
+    const session = await api.post<{ logplex_url: string }>(appPath(app, '/log-sessions'), body);
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    if (body.tail) process.once('SIGINT', stop);
+    try {
+      await streamLines(ctx, session.logplex_url, abort.signal);
+    } finally {
+      process.removeListener('SIGINT', stop);
+    }
+  },
+);

@@ -1,11 +1,9 @@
-import type { Command } from 'commander';
-import { apiClient, appPath } from '../../api.js';
-import type { Ctx } from '../../context.js';
-import { resolveApp } from '../../git.js';
+import { appPath } from '../../api.js';
+import { appCommand } from '../../command.js';
 
-// maintenance, maintenance:on, maintenance:off.
+// maintenance: whether an app's web traffic gets a 503 maintenance page (maintenance:on, maintenance:off).
 
-interface AppMaintenance {
+export interface AppMaintenance {
   name: string;
   maintenance: boolean;
 }
@@ -14,35 +12,14 @@ export function maintenanceText(on: boolean): string {
   return on ? 'on' : 'off';
 }
 
-export function registerMaintenance(program: Command, ctx: Ctx): void {
-  program
-    .command('maintenance')
-    .description('show whether an app is in maintenance mode (on or off)')
-    .option('-a, --app <app>', 'app to run the command against')
-    .addHelpText('after', '\nExample:\n  $ paas maintenance -a my-app\n  off')
-    .action(async (opts: { app?: string }) => {
-      const app = await resolveApp(ctx.cwd, opts.app);
-      const info = await (await apiClient(ctx)).get<AppMaintenance>(appPath(app));
-      ctx.out(maintenanceText(info.maintenance === true));
-    });
-
-  const toggle = (on: boolean) => async (opts: { app?: string }) => {
-    const app = await resolveApp(ctx.cwd, opts.app);
-    await (await apiClient(ctx)).request<AppMaintenance>('PATCH', appPath(app), { maintenance: on });
-    ctx.out(`${on ? 'Enabling' : 'Disabling'} maintenance mode for ${app}... done`);
-  };
-
-  program
-    .command('maintenance:on')
-    .description('put an app in maintenance mode: its web traffic gets a 503 maintenance page')
-    .option('-a, --app <app>', 'app to run the command against')
-    .addHelpText('after', '\nExample:\n  $ paas maintenance:on -a my-app\n  Enabling maintenance mode for my-app... done')
-    .action(toggle(true));
-
-  program
-    .command('maintenance:off')
-    .description('take an app out of maintenance mode')
-    .option('-a, --app <app>', 'app to run the command against')
-    .addHelpText('after', '\nExample:\n  $ paas maintenance:off -a my-app\n  Disabling maintenance mode for my-app... done')
-    .action(toggle(false));
-}
+export default appCommand(
+  'maintenance',
+  {
+    description: 'show whether an app is in maintenance mode (on or off)',
+    example: ['$ paas maintenance -a my-app', 'off'],
+  },
+  async ({ app, api, out }) => {
+    const info = await api.get<AppMaintenance>(appPath(app));
+    out(maintenanceText(info.maintenance === true));
+  },
+);

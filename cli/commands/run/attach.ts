@@ -1,15 +1,11 @@
-import { CommanderError, type Command } from 'commander';
 import { WebSocket, type RawData } from 'ws';
-import { apiClient, appPath } from '../../api.js';
-import { CliError, type Ctx } from '../../context.js';
-import { resolveApp } from '../../git.js';
-import { commandLine, exitOf, parseEnvFlag, resizeFrame } from './format.js';
+import type { Ctx } from '../../context.js';
+import { exitOf, resizeFrame } from './format.js';
 
-// paas run, ps:stop. `run` asks the API for a one-off dyno and attaches to it
-// through the controller's websocket (attach_url): a raw terminal when stdin
-// and stdout are terminals, else stdin piped (its end sent as stdin_eof).
-// Binary frames carry a channel byte: 0 stdin, 1 stdout, 2 stderr. The
-// remote exit code is paas's.
+// How `paas run` joins a one-off dyno: through the controller's websocket
+// (attach_url), a raw terminal when stdin and stdout are terminals, else
+// stdin piped (its end sent as stdin_eof). Binary frames carry a channel
+// byte: 0 stdin, 1 stdout, 2 stderr; a text frame {"exit": N} ends it.
 
 export interface RunDyno {
   id: string;
@@ -20,7 +16,7 @@ export interface RunDyno {
   size: string;
 }
 
-/** The process's terminal and streams; tests of the CLI in-process give their own. */
+/** The terminal and streams a one-off is joined to (processIo: this process's). */
 export interface RunIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean; setRawMode?: (raw: boolean) => unknown };
   stdout: NodeJS.WritableStream & { isTTY?: boolean; columns?: number; rows?: number };
@@ -36,69 +32,12 @@ export function processIo(): RunIo {
     process.on(sig, cb);
     return () => void process.off(sig, cb);
   };
-  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, onResize: on('SIGWINCH'), onInterrupt: on('SIGINT') };
-}
-
-const APP_OPTION = ['-a, --app <app>', 'app to run the command against'] as const;
-
-interface RunOpts {
-  app?: string;
-  size?: string;
-  detach?: boolean;
-  env?: string;
-  tty?: boolean;
-}
-
-export function registerRun(program: Command, ctx: Ctx, io: () => RunIo = processIo): void {
-  program
-    .command('run')
-    .argument('<command...>', 'the command to run (after --, to pass options to it)')
-    .description('run a one-off dyno of the current release, attached to your terminal; its exit code is paas\'s')
-    .option(...APP_OPTION)
-    .option('-s, --size <size>', 'dyno size (ps:sizes)')
-    .option('-d, --detach', 'run in the background: its output goes to the logs')
-    .option('-e, --env <vars>', 'environment variables for this dyno: "KEY=value;KEY2=value2"')
-    .option('--no-tty', 'no terminal even when stdin and stdout are terminals')
-    .option('-x, --exit-code', 'exit with the remote command\'s exit code (always on)')
-    .allowUnknownOption()
-    .addHelpText('after', '\nExample:\n  $ paas run -a my-app -- bash\n  Running bash on my-app... up, run.4821\n  $ echo hello | paas run cat\n  $ paas run console\n  $ paas run --detach -s standard-2x -- node scripts/backfill.js\n  Running node scripts/backfill.js on my-app... up, run.2077')
-    .action(async (words: string[], opts: RunOpts) => {
-      const command = commandLine(words);
-      const env = parseEnvFlag(opts.env);
-      const app = await resolveApp(ctx.cwd, opts.app);
-      const client = await apiClient(ctx);
-      const streams = io();
-      const tty = opts.tty !== false && !opts.detach && streams.stdin.isTTY === true && streams.stdout.isTTY === true;
-      streams.stderr.write(`Running ${command} on ${app}... `);
-      const dyno = await client
-        .post<RunDyno>(appPath(app, '/dynos'), { command, attach: !opts.detach, ...(opts.size && { size: opts.size }), ...(Object.keys(env).length > 0 && { env }), force_no_tty: !tty })
-        .catch((err: unknown) => {
-          streams.stderr.write('failed\n');
-          throw err;
-        });
-      if (opts.detach || !dyno.attach_url) {
-        streams.stderr.write(`up, ${dyno.name}\nRun paas logs -a ${app} --ps ${dyno.name} to view the output.\n`);
-        return;
-      }
-      const code = await attach(dyno, streams, tty, ctx, () => client.request('POST', appPath(app, `/dynos/${encodeURIComponent(dyno.name)}/actions/stop`)).then(() => undefined));
-      if (code !== 0) throw new CommanderError(code, 'paas.run.exit', '');
-    });
-
-  program
-    .command('ps:stop <dyno>')
-    .alias('stop')
-    .description('stop a one-off dyno (run.1234): its container is stopped and removed; another dyno (web.1) is restarted')
-    .option(...APP_OPTION)
-    .addHelpText('after', '\nExample:\n  $ paas ps:stop run.4821 -a my-app\n  Stopping run.4821 dyno on my-app... done')
-    .action(async (dyno: string, opts: { app?: string }) => {
-      const app = await resolveApp(ctx.cwd, opts.app);
-      await (await apiClient(ctx)).request('POST', appPath(app, `/dynos/${encodeURIComponent(dyno)}/actions/stop`));
-      ctx.out(`Stopping ${dyno} dyno on ${app}... done`);
-    });
+  const { stdin, stdout, stderr } = process;
+  return { stdin, stdout, stderr, onResize: on('SIGWINCH'), onInterrupt: on('SIGINT') };
 }
 
 /** Joins the terminal (or pipes) to the dyno until it exits; its exit code (1 when the connection ends without one). */
-function attach(dyno: RunDyno, io: RunIo, tty: boolean, ctx: Ctx, stop: () => Promise<void>): Promise<number> {
+export function attach(dyno: RunDyno, io: RunIo, tty: boolean, ctx: Ctx, stop: () => Promise<void>): Promise<number> {
   return new Promise<number>((resolve) => {
     const ws = new WebSocket(dyno.attach_url as string);
     let exit: number | undefined;

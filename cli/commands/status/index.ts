@@ -1,6 +1,4 @@
-import type { Command } from 'commander';
-import { apiClient } from '../../api.js';
-import type { Ctx } from '../../context.js';
+import { command } from '../../command.js';
 import { formatDate, json, table } from '../../format.js';
 import type { PlatformStatus } from '../../../services/core/api.js';
 
@@ -17,20 +15,27 @@ export function statusText(s: PlatformStatus): string {
     String(p.restarts),
     p.last_exit ?? '-',
   ]);
-  if (rows.length === 0) return 'No supervised processes found on the controller\'s machine (was the platform started with scripts/up?)';
+  if (rows.length === 0) {
+    return "No supervised processes found on the controller's machine (was the platform started with scripts/up?)";
+  }
   return table(rows, ['Process', 'State', 'Since', 'Supervisor', 'Restarts', 'Last exit']);
 }
 
-export function registerStatus(program: Command, ctx: Ctx): void {
-  program
-    .command('status')
-    .description("show the platform's own processes: up or down, since when, restarts and the last exit (admins only)")
-    .option('--json', 'output as JSON: {processes: [{name, state, pid, up_since, supervisor, restarts, last_exit}]}')
-    .addHelpText('after', '\nExample:\n  $ paas status\n  Process     State            Since                    Supervisor  Restarts  Last exit\n  etcd        up (pid 4242)    2026/12/06 18:00:00 UTC  runit       0         -')
-    .action(async (opts: { json?: boolean }) => {
-      const s = await (await apiClient(ctx)).get<PlatformStatus>('/status');
-      if (opts.json) return ctx.out(json(s));
-      ctx.out(statusText(s));
-      if (s.processes.some((p) => p.state !== 'up')) process.exitCode = 1;
-    });
-}
+export default command(
+  'status',
+  {
+    description: "show the platform's own processes: up or down, since when, restarts and the last exit (admins only)",
+    json: 'output as JSON: {processes: [{name, state, pid, up_since, supervisor, restarts, last_exit}]}',
+    example: [
+      '$ paas status',
+      'Process     State            Since                    Supervisor  Restarts  Last exit',
+      'etcd        up (pid 4242)    2026/12/06 18:00:00 UTC  runit       0         -',
+    ],
+  },
+  async ({ api, opts, out }) => {
+    const s = await api.get<PlatformStatus>('/status');
+    if (opts.json) return out(json(s));
+    out(statusText(s));
+    if (s.processes.some((p) => p.state !== 'up')) process.exitCode = 1;
+  },
+);

@@ -1,6 +1,4 @@
-import type { Command } from 'commander';
-import { apiClient } from '../../api.js';
-import type { Ctx } from '../../context.js';
+import { command, type ApiCall } from '../../command.js';
 import { json } from '../../format.js';
 
 // users:create (admins only).
@@ -15,18 +13,24 @@ export function createdJson(created: Created): { name: string; token: string; us
   return { name: created.user.email, token: created.token, user: created.user };
 }
 
-export function registerUsers(program: Command, ctx: Ctx): void {
-  program
-    .command('users:create <email>')
-    .description('create a user and print their first API token (admins only)')
-    .option('--admin', 'make the user an admin')
-    .option('--json', 'output as JSON: {name, token, user}')
-    .addHelpText('after', '\nExample:\n  $ paas users:create dev@example.com\n  Created user dev@example.com\n  API token: 3q2-...\n  (give it to them: paas login --token TOKEN)')
-    .action(async (email: string, opts: { admin?: boolean; json?: boolean }) => {
-      const created = await (await apiClient(ctx)).post<Created>('/users', { email, admin: Boolean(opts.admin) });
-      if (opts.json) return ctx.out(json(createdJson(created)));
-      ctx.out(`Created ${created.user.admin ? 'admin ' : ''}user ${created.user.email}`);
-      ctx.out(`API token: ${created.token}`);
-      ctx.out('(give it to them: paas login --token TOKEN; it is not shown again)');
-    });
-}
+export default command(
+  'users:create <email>',
+  {
+    description: 'create a user and print their first API token (admins only)',
+    options: [['--admin', 'make the user an admin']],
+    json: 'output as JSON: {name, token, user}',
+    example: [
+      '$ paas users:create dev@example.com',
+      'Created user dev@example.com',
+      'API token: 3q2-...',
+      '(give it to them: paas login --token TOKEN)',
+    ],
+  },
+  async ({ api, args: [email], opts, out }: ApiCall<[email: string], { admin?: boolean; json?: boolean }>) => {
+    const created = await api.post<Created>('/users', { email, admin: Boolean(opts.admin) });
+    if (opts.json) return out(json(createdJson(created)));
+    out(`Created ${created.user.admin ? 'admin ' : ''}user ${created.user.email}`);
+    out(`API token: ${created.token}`);
+    out('(give it to them: paas login --token TOKEN; it is not shown again)');
+  },
+);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorMessage } from '../../../cli/api.js';
-import { appInfoText } from '../../../cli/commands/apps/index.js';
-import { defaultKeyFiles } from '../../../cli/commands/keys/index.js';
+import { appInfoText } from '../../../cli/commands/apps/info.js';
+import { defaultKeyFiles } from '../../../cli/commands/keys/add.js';
 import { releasesTable } from '../../../cli/commands/releases/format.js';
 import { credentialsPath, effectiveCredentials, normaliseApiUrl } from '../../../cli/credentials.js';
 import { formatDate, keyValues, table } from '../../../cli/format.js';

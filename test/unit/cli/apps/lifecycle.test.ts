@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { destroyTarget, remoteIsApp } from '../../../../cli/commands/apps/destroy.js';
-import { domainPath, domainsText } from '../../../../cli/commands/domains/index.js';
+import { destroyTarget } from '../../../../cli/commands/apps/destroy.js';
+import { domainsText } from '../../../../cli/commands/domains/index.js';
+import { domainPath } from '../../../../cli/commands/domains/remove.js';
 import { maintenanceText } from '../../../../cli/commands/maintenance/index.js';
 import { CliError } from '../../../../cli/context.js';
+import { remoteIsApp } from '../../../../cli/git.js';
 
 describe('destroyTarget', () => {
   it('takes the argument, else --app, else the remote, when --confirm matches', () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildpacksText, changeBuildpacks, changedText, parseIndex } from '../../../../cli/commands/buildpacks/change.js';
+import { changeBuildpacks, parseIndex } from '../../../../cli/commands/buildpacks/change.js';
+import { changedText } from '../../../../cli/commands/buildpacks/format.js';
+import { buildpacksText } from '../../../../cli/commands/buildpacks/index.js';
 
 describe('changeBuildpacks (1-based indexes, as heroku/cli)', () => {
   it('sets the first, or the one at the index', () => {

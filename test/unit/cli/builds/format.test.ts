@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildsTable, formatDuration, outputText, parseBuildId, type BuildView } from '../../../../cli/commands/builds/format.js';
+import { buildsTable, formatDuration, outputText, type BuildView } from '../../../../cli/commands/builds/format.js';
+import { parseBuildId } from '../../../../cli/commands/builds/output.js';
 
 const build = (over: Partial<BuildView>): BuildView => ({
   id: '20260101-102030-abcdef',

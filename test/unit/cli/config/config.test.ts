@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { configLines, parseAssignments, patchBody, shellLines, shellQuote } from '../../../../cli/commands/config/format.js';
-import { parseVersionArg, previousVersion, releaseInfoText } from '../../../../cli/commands/releases/format.js';
+import { parseAssignments, patchBody } from '../../../../cli/commands/config/change.js';
+import { configLines, shellLines, shellQuote } from '../../../../cli/commands/config/format.js';
+import { releaseInfoText } from '../../../../cli/commands/releases/format.js';
+import { parseVersionArg, previousVersion } from '../../../../cli/commands/releases/version.js';
 import { CliError } from '../../../../cli/context.js';
 
 function cliError(f: () => unknown): string {

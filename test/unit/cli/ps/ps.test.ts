@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ago, crashNote, formationText, parseScaleArgs, psText, restartingText, scaledText, type DynoView } from '../../../../cli/commands/ps/format.js';
+import { ago, crashNote, formationText, psText, scaledText, type DynoView } from '../../../../cli/commands/ps/format.js';
+import { parseScaleArgs } from '../../../../cli/commands/ps/parse.js';
+import { restartingText } from '../../../../cli/commands/ps/restart.js';
 import type { Ctx } from '../../../../cli/context.js';
 import { run } from '../../../../cli/program.js';
 
@@ -108,7 +110,7 @@ describe('ps commands in the program', () => {
 
 describe('ps:type', () => {
   it("shows each process type's size with what it gives a dyno; an unknown size gets dashes", async () => {
-    const { typeRows, typeText } = await import('../../../../cli/commands/ps/format.js');
+    const { typeRows, typeText } = await import('../../../../cli/commands/ps/type.js');
     const sizes = [{ name: 'eco', memory_mb: 256, cpu_shares: 256, memory: 0.25, disk_mb: 1024, egress_mbit: 50, ingress_mbit: 50 }];
     const rows = typeRows([{ type: 'web', quantity: 2, size: 'eco' }, { type: 'worker', quantity: 0, size: 'gone' }], sizes);
     expect(rows[0]).toEqual({ type: 'web', quantity: 2, size: 'eco', memory_mb: 256, cpu_shares: 256, disk_mb: 1024, egress_mbit: 50, ingress_mbit: 50 });
