@@ -1,18 +1,12 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json, table } from '../../format.js';
+import type { CollaboratorView } from '../../../services/core/api.js';
 
 // access: an app's collaborators (access:add, access:remove change them).
 
-export interface Collaborator {
-  id: string;
-  user: { id: string; email: string | null };
-  role: 'owner' | 'collaborator';
-  created_at: string;
-}
-
 /** The access table: email and role, owner first (as the API orders them). */
-export function accessText(app: string, list: readonly Collaborator[]): string {
+export function accessText(app: string, list: readonly CollaboratorView[]): string {
   return [`=== ${app} Access`, table(list.map((c) => [c.user.email ?? c.user.id, c.role]), ['Email', 'Role'])].join('\n');
 }
 
@@ -31,7 +25,7 @@ export default appCommand(
     ],
   },
   async ({ app, api, opts, out }) => {
-    const list = await api.get<Collaborator[]>(appPath(app, '/collaborators'));
+    const list = await api.get<CollaboratorView[]>(appPath(app, '/collaborators'));
     out(opts.json ? json(list) : accessText(app, list));
   },
 );

@@ -1,6 +1,6 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
-import type { Collaborator } from './index.js';
+import type { CollaboratorView } from '../../../services/core/api.js';
 import { emailArg } from './parse.js';
 
 export default appCommand(
@@ -11,7 +11,7 @@ export default appCommand(
     parse: ([email]: [string]) => emailArg(email),
   },
   async ({ app, api, input: user, out }) => {
-    await api.request<Collaborator>('DELETE', appPath(app, `/collaborators/${encodeURIComponent(user)}`));
+    await api.request<CollaboratorView>('DELETE', appPath(app, `/collaborators/${encodeURIComponent(user)}`));
     out(`Removing ${user} access from the app ${app}... done`);
   },
 );

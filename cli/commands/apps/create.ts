@@ -1,7 +1,7 @@
 import { command, type ApiCall } from '../../command.js';
 import { json } from '../../format.js';
 import { gitRoot, REMOTE, setRemote } from '../../git.js';
-import type { AppInfo } from './index.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 export default command(
   'apps:create [name]',

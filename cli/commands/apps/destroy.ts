@@ -4,7 +4,7 @@ import { appPath } from '../../api.js';
 import { APP_OPTION, command } from '../../command.js';
 import { CliError } from '../../context.js';
 import { appFromGitUrl, gitRoot, NO_APP, REMOTE, remoteIsApp, remoteUrl } from '../../git.js';
-import type { AppInfo } from './index.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 /** The app apps:destroy deletes: the argument, else --app, else the git remote's; it must match --confirm. Pure. */
 export function destroyTarget(

@@ -1,17 +1,8 @@
 import { command } from '../../command.js';
 import { json } from '../../format.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 // apps: the apps you can see.
-
-export interface AppInfo {
-  id: string;
-  name: string;
-  owner: { id: string; email: string | null };
-  created_at: string;
-  web_url: string;
-  git_url: string;
-  release: { version: number } | null;
-}
 
 export default command(
   'apps',

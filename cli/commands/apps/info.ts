@@ -1,7 +1,7 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { formatDate, json, keyValues } from '../../format.js';
-import type { AppInfo } from './index.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 /** The apps:info block. */
 export function appInfoText(app: AppInfo): string {

@@ -3,14 +3,10 @@ import { APP_OPTION, command } from '../../command.js';
 import { CliError } from '../../context.js';
 import { json } from '../../format.js';
 import { resolveApp } from '../../git.js';
+import type { AppInfo } from '../../../services/core/api.js';
 import { tagsText } from '../hosts/format.js';
 
 // apps:pool over PATCH /apps/:app {pool}: the host tags the app's containers require.
-
-interface AppPool {
-  name: string;
-  pool: Record<string, string> | null;
-}
 
 /**
  * apps:pool's arguments: a first one without '=' names the app (else -a or
@@ -71,10 +67,10 @@ export default command(
   },
   async ({ api, input: { app, pool }, opts, out }) => {
     if (!pool && !opts.clear) {
-      const info = await api.get<AppPool>(appPath(app));
+      const info = await api.get<AppInfo>(appPath(app));
       return out(opts.json ? json(info.pool) : poolText(app, info.pool));
     }
-    const info = await api.request<AppPool>('PATCH', appPath(app), { pool: opts.clear ? null : pool });
+    const info = await api.request<AppInfo>('PATCH', appPath(app), { pool: opts.clear ? null : pool });
     if (opts.json) return out(json(info.pool));
     out(opts.clear ? `Clearing pool of ${app}... done` : `Setting pool of ${app} to ${tagsText(info.pool ?? {})}... done`);
   },

@@ -2,7 +2,7 @@ import { appPath } from '../../api.js';
 import { appCommand, type AppCall } from '../../command.js';
 import { json } from '../../format.js';
 import { gitRoot, REMOTE, remoteIsApp, remoteUrl, setRemote } from '../../git.js';
-import type { AppInfo } from './index.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 export default appCommand(
   'apps:rename <newname>',

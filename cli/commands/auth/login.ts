@@ -2,12 +2,7 @@ import { ApiClient } from '../../api.js';
 import { authCommand, type Call } from '../../command.js';
 import { CliError } from '../../context.js';
 import { credentialsPath, DEFAULT_API, normaliseApiUrl, readCredentials, saveCredentials } from '../../credentials.js';
-
-export interface Account {
-  id: string;
-  email: string;
-  admin: boolean;
-}
+import type { AccountView } from '../../../services/core/api.js';
 
 export default authCommand(
   'login',
@@ -25,7 +20,7 @@ export default authCommand(
     const api = normaliseApiUrl(opts.api || ctx.env.PAAS_API_URL || saved.api || DEFAULT_API);
     const token = (opts.token ?? (await ctx.readLine('API token: '))).trim();
     if (!token) throw new CliError('No token given. Ask your platform admin for one (paas users:create).');
-    const account = await new ApiClient(api, token, ctx.fetch).get<Account>('/account');
+    const account = await new ApiClient(api, token, ctx.fetch).get<AccountView>('/account');
     await saveCredentials(path, { api, token });
     out(`Logged in as ${account.email}`);
   },

@@ -1,5 +1,5 @@
 import { command } from '../../command.js';
-import type { Account } from './login.js';
+import type { AccountView } from '../../../services/core/api.js';
 
 export default command(
   'whoami',
@@ -8,7 +8,7 @@ export default command(
     example: ['$ paas whoami', 'me@example.com'],
   },
   async ({ api, out }) => {
-    const account = await api.get<Account>('/account');
+    const account = await api.get<AccountView>('/account');
     out(account.email);
   },
 );

@@ -1,14 +1,10 @@
 import { appPath, type ApiClient } from '../../api.js';
 import type { OptionSpec } from '../../command.js';
 import { CliError } from '../../context.js';
+import type { BuildpackInstallation } from '../../../services/core/api.js';
 
 // The buildpacks commands work over GET/PUT /apps/:app/buildpack-installations.
 // The list is changed here (pure functions below) and PUT whole, as Heroku's CLI does.
-
-export interface Installation {
-  ordinal: number;
-  buildpack: { url: string; name: string };
-}
 
 export type Change = { kind: 'set' | 'add'; url: string; index?: number } | { kind: 'remove'; url?: string; index?: number };
 
@@ -58,8 +54,8 @@ export const INDEX_OPTION: OptionSpec = ['-i, --index <index>', 'the 1-based pos
 
 /** Reads the app's list, changes it and saves it; the list saved. */
 export async function replace(api: ApiClient, app: string, change: (current: string[]) => string[]): Promise<string[]> {
-  const current = (await api.get<Installation[]>(installationsPath(app))).map((b) => b.buildpack.url);
+  const current = (await api.get<BuildpackInstallation[]>(installationsPath(app))).map((b) => b.buildpack.url);
   const next = change(current);
-  const saved = await api.request<Installation[]>('PUT', installationsPath(app), { updates: next.map((buildpack) => ({ buildpack })) });
+  const saved = await api.request<BuildpackInstallation[]>('PUT', installationsPath(app), { updates: next.map((buildpack) => ({ buildpack })) });
   return saved.map((b) => b.buildpack.url);
 }

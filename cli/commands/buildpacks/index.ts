@@ -1,9 +1,10 @@
 import { appCommand } from '../../command.js';
 import { json } from '../../format.js';
-import { installationsPath, type Installation } from './change.js';
+import type { BuildpackInstallation } from '../../../services/core/api.js';
+import { installationsPath } from './change.js';
 
 /** The `paas buildpacks` text; pure. */
-export function buildpacksText(app: string, list: readonly Installation[]): string {
+export function buildpacksText(app: string, list: readonly BuildpackInstallation[]): string {
   if (list.length === 0) return `${app} has no Buildpack URL set.`;
   if (list.length === 1) return `=== ${app} Buildpack URL\n${list[0]?.buildpack.url}`;
   return [`=== ${app} Buildpack URLs`, ...list.map((b) => `${b.ordinal + 1}. ${b.buildpack.url}`)].join('\n');
@@ -17,7 +18,7 @@ export default appCommand(
     example: ['$ paas buildpacks -a my-app', '=== my-app Buildpack URL', 'nodejs'],
   },
   async ({ app, api, opts, out }) => {
-    const list = await api.get<Installation[]>(installationsPath(app));
+    const list = await api.get<BuildpackInstallation[]>(installationsPath(app));
     out(opts.json ? json(list) : buildpacksText(app, list));
   },
 );

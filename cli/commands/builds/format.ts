@@ -1,25 +1,7 @@
 import { formatDate, table } from '../../format.js';
+import type { BuildOutputView, BuildView } from '../../../services/core/api.js';
 
 // Text the builds commands print.
-
-export interface BuildView {
-  id: string;
-  status: string;
-  source_blob: { version: string };
-  user: { id: string; email: string };
-  created_at: string;
-  updated_at: string;
-  release: { version: number } | null;
-  phases: Record<string, number>;
-  failure: string | null;
-}
-
-export interface BuildOutputView {
-  id: string;
-  status: string;
-  lines: string[];
-  truncated_bytes: number;
-}
 
 /** 83_456 -> "1m 23s", 4_200 -> "4.2s"; a build still going has no duration. */
 export function formatDuration(ms: number): string {

@@ -1,7 +1,8 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json } from '../../format.js';
-import { buildsTable, type BuildView } from './format.js';
+import type { BuildView } from '../../../services/core/api.js';
+import { buildsTable } from './format.js';
 
 export default appCommand(
   'builds',

@@ -2,7 +2,8 @@ import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { CliError } from '../../context.js';
 import { json } from '../../format.js';
-import { outputText, type BuildOutputView, type BuildView } from './format.js';
+import type { BuildOutputView, BuildView } from '../../../services/core/api.js';
+import { outputText } from './format.js';
 
 /** An id as the builder makes them (20240501-102030-a1b2c3); the API checks the rest. */
 export function parseBuildId(arg: string): string {

@@ -1,6 +1,6 @@
 import { appPath, type ApiClient } from '../../api.js';
 import { CliError } from '../../context.js';
-import type { ConfigVars } from './format.js';
+import type { ConfigVars } from '../../../services/core/api.js';
 
 // config:set and config:unset: a PATCH of the app's config vars, which makes a release.
 

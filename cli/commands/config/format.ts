@@ -1,6 +1,6 @@
 // Config vars as text: for people (config) and for a shell (config -s); releases:info shows them too.
 
-export type ConfigVars = Record<string, string>;
+import type { ConfigVars } from '../../../services/core/api.js';
 
 /** "KEY: value" lines, values aligned one space after the longest key, as Heroku prints them. */
 export function configLines(config: Readonly<ConfigVars>): string {

@@ -1,6 +1,7 @@
 import { appPath } from '../../api.js';
 import { appCommand, type AppCall } from '../../command.js';
-import { shellQuote, type ConfigVars } from './format.js';
+import type { ConfigVars } from '../../../services/core/api.js';
+import { shellQuote } from './format.js';
 
 export default appCommand(
   'config:get <key>',

@@ -1,7 +1,8 @@
 import { appPath } from '../../api.js';
 import { appCommand, type AppCall } from '../../command.js';
 import { json } from '../../format.js';
-import { configLines, shellLines, type ConfigVars } from './format.js';
+import type { ConfigVars } from '../../../services/core/api.js';
+import { configLines, shellLines } from './format.js';
 
 export default appCommand(
   'config',

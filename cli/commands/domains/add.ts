@@ -1,7 +1,7 @@
 import { appPath } from '../../api.js';
 import { appCommand, type AppCall } from '../../command.js';
 import { json } from '../../format.js';
-import type { DomainView } from './index.js';
+import type { DomainView } from '../../../services/core/api.js';
 
 export default appCommand(
   'domains:add <hostname>',

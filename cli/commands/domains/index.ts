@@ -1,15 +1,9 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json, table } from '../../format.js';
+import type { DomainView } from '../../../services/core/api.js';
 
 // domains: an app's default name and custom domains (domains:add, domains:remove change them).
-
-export interface DomainView {
-  id: string;
-  hostname: string;
-  kind: 'default' | 'custom';
-  created_at: string;
-}
 
 /** The `paas domains` text: the default name, then the custom domains in a table. */
 export function domainsText(app: string, domains: readonly DomainView[]): string {

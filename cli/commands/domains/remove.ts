@@ -1,6 +1,6 @@
 import { appPath } from '../../api.js';
 import { appCommand, type AppCall } from '../../command.js';
-import type { DomainView } from './index.js';
+import type { DomainView } from '../../../services/core/api.js';
 
 /** A path segment for a hostname given on the command line (the API validates it). */
 export function domainPath(app: string, hostname: string): string {

@@ -1,7 +1,7 @@
 import { appPath } from '../../api.js';
 import { appCommand, type AppCall } from '../../command.js';
 import { json } from '../../format.js';
-import type { DrainView } from './index.js';
+import type { DrainView } from '../../../services/core/api.js';
 
 export default appCommand(
   'drains:add <url>',

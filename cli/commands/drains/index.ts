@@ -1,18 +1,12 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json } from '../../format.js';
+import type { DrainView } from '../../../services/core/api.js';
 
 // drains: where an app's log lines are forwarded (drains:add, drains:remove change them).
 
-export interface DrainView {
-  id: string;
-  url: string;
-  token: string;
-  created_at: string;
-}
-
 /** Heroku's listing: `=== Drains` then `<url> (<token>)` per drain. Pure. */
-export function drainsText(app: string, drains: readonly DrainView[]): string {
+export function drainsText(app: string, drains: readonly Pick<DrainView, 'url' | 'token'>[]): string {
   if (drains.length === 0) return `${app} has no drains.`;
   return ['=== Drains', ...drains.map((d) => `${d.url} (${d.token})`)].join('\n');
 }

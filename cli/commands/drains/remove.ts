@@ -1,6 +1,6 @@
 import { appPath } from '../../api.js';
 import { appCommand, type AppCall } from '../../command.js';
-import type { DrainView } from './index.js';
+import type { DrainView } from '../../../services/core/api.js';
 
 export default appCommand(
   'drains:remove <url-or-id>',

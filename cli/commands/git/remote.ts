@@ -2,6 +2,7 @@ import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { CliError } from '../../context.js';
 import { gitRoot, REMOTE, setRemote } from '../../git.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 // git:remote: point a git remote (default `paas`) of the current repository at an app.
 
@@ -28,7 +29,7 @@ export default appCommand(
     },
   },
   async ({ app, api, input: { remote, root }, out }) => {
-    const info = await api.get<{ git_url: string }>(appPath(app));
+    const info = await api.get<AppInfo>(appPath(app));
     const change = await setRemote(root, info.git_url, remote);
     out(
       change === 'unchanged'

@@ -1,10 +1,8 @@
 import { formatDate, keyValues, table } from '../../format.js';
+import type { HostView } from '../../../services/core/api.js';
 
 // Text the hosts commands (admins, over /hosts) print; apps:pool prints tags too.
 
-/** The API's host view (a type only: the CLI still talks to the controller over HTTP). */
-export type { HostView } from '../../../services/core/api.js';
-import type { HostView } from '../../../services/core/api.js';
 
 /** "pool=high,ssd=true" sorted by key; pure. */
 export function tagsText(tags: Readonly<Record<string, string>>): string {

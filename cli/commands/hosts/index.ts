@@ -1,6 +1,7 @@
 import { command } from '../../command.js';
 import { json } from '../../format.js';
-import { hostsTable, type HostView } from './format.js';
+import type { HostView } from '../../../services/core/api.js';
+import { hostsTable } from './format.js';
 
 export default command(
   'hosts',

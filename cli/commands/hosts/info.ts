@@ -1,6 +1,7 @@
 import { command, type ApiCall } from '../../command.js';
 import { json } from '../../format.js';
-import { hostInfoText, hostPath, type HostView } from './format.js';
+import type { HostView } from '../../../services/core/api.js';
+import { hostInfoText, hostPath } from './format.js';
 
 export default command(
   'hosts:info <host>',

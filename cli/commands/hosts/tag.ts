@@ -1,7 +1,8 @@
 import { command } from '../../command.js';
 import { CliError } from '../../context.js';
 import { json } from '../../format.js';
-import { hostPath, tagsText, type HostView } from './format.js';
+import type { HostView } from '../../../services/core/api.js';
+import { hostPath, tagsText } from './format.js';
 
 /** `key=value` sets a tag, `key-` removes it (as config:unset does); pure. */
 export function parseTagArgs(args: readonly string[]): Record<string, string | null> {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { command } from '../../command.js';
 import { CliError } from '../../context.js';
-import type { Key } from './index.js';
+import type { KeyView } from '../../../services/core/api.js';
 
 /** The public keys keys:add tries, in order, when no file is given. */
 export function defaultKeyFiles(home: string): string[] {
@@ -36,7 +36,7 @@ export default command(
     },
   },
   async ({ api, input: key, out }) => {
-    const added = await api.post<Key>('/account/keys', { public_key: key.text });
+    const added = await api.post<KeyView>('/account/keys', { public_key: key.text });
     out(`Uploading ${key.file} SSH key... done (${added.fingerprint})`);
   },
 );

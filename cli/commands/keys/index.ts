@@ -1,15 +1,8 @@
 import { command } from '../../command.js';
 import { formatDate, json, table } from '../../format.js';
+import type { KeyView } from '../../../services/core/api.js';
 
 // keys: your SSH keys (keys:add, keys:remove change them).
-
-export interface Key {
-  id: string;
-  fingerprint: string;
-  public_key: string;
-  comment: string;
-  created_at: string;
-}
 
 export default command(
   'keys',
@@ -19,7 +12,7 @@ export default command(
     example: ['$ paas keys', 'Fingerprint                                         Comment     Added'],
   },
   async ({ api, opts, out }) => {
-    const keys = await api.get<Key[]>('/account/keys');
+    const keys = await api.get<KeyView[]>('/account/keys');
     if (opts.json) return out(json(keys));
     if (keys.length === 0) return out('You have no SSH keys. Add one with `paas keys:add`.');
     out(table(keys.map((k) => [k.fingerprint, k.comment, formatDate(k.created_at)]), ['Fingerprint', 'Comment', 'Added']));

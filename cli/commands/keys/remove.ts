@@ -1,9 +1,9 @@
 import { command, type ApiCall } from '../../command.js';
 import { CliError } from '../../context.js';
-import type { Key } from './index.js';
+import type { KeyView } from '../../../services/core/api.js';
 
 /** The fingerprint keys:remove deletes: the argument if it is one, else the one key with that comment. */
-export function keyToRemove(keys: readonly Pick<Key, 'fingerprint' | 'comment'>[], arg: string): string {
+export function keyToRemove(keys: readonly Pick<KeyView, 'fingerprint' | 'comment'>[], arg: string): string {
   if (/^SHA256:[A-Za-z0-9+/]{43}=?$/.test(arg)) return arg;
   const matches = keys.filter((k) => k.comment !== '' && k.comment === arg);
   if (matches.length === 1) return matches[0]!.fingerprint;
@@ -24,8 +24,8 @@ export default command(
     ],
   },
   async ({ api, args: [arg], out }: ApiCall<[key: string]>) => {
-    const fingerprint = keyToRemove(arg.startsWith('SHA256:') ? [] : await api.get<Key[]>('/account/keys'), arg);
-    await api.request<Key>('DELETE', `/account/keys/${encodeURIComponent(fingerprint)}`);
+    const fingerprint = keyToRemove(arg.startsWith('SHA256:') ? [] : await api.get<KeyView[]>('/account/keys'), arg);
+    await api.request<KeyView>('DELETE', `/account/keys/${encodeURIComponent(fingerprint)}`);
     out(`Removing ${fingerprint} SSH key... done`);
   },
 );

@@ -1,7 +1,7 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { CliError, type Ctx } from '../../context.js';
-import type { LogSessionRequest, LogSource } from '../../../services/core/logs.js';
+import type { LogSessionRequest, LogSessionView, LogSource } from '../../../services/core/api.js';
 
 // logs: the app's recent lines (-n), or a tail (--tail) that streams until Ctrl-C.
 
@@ -66,7 +66,7 @@ export default appCommand(
     parse: (_args: [], opts: LogsOptions) => logSessionRequest(opts),
   },
   async ({ app, api, input: body, ctx }) => {
-    const session = await api.post<{ logplex_url: string }>(appPath(app, '/log-sessions'), body);
+    const session = await api.post<LogSessionView>(appPath(app, '/log-sessions'), body);
     const abort = new AbortController();
     const stop = () => abort.abort();
     if (body.tail) process.once('SIGINT', stop);

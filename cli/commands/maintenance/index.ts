@@ -1,12 +1,8 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 // maintenance: whether an app's web traffic gets a 503 maintenance page (maintenance:on, maintenance:off).
-
-export interface AppMaintenance {
-  name: string;
-  maintenance: boolean;
-}
 
 export function maintenanceText(on: boolean): string {
   return on ? 'on' : 'off';
@@ -19,7 +15,7 @@ export default appCommand(
     example: ['$ paas maintenance -a my-app', 'off'],
   },
   async ({ app, api, out }) => {
-    const info = await api.get<AppMaintenance>(appPath(app));
-    out(maintenanceText(info.maintenance === true));
+    const info = await api.get<AppInfo>(appPath(app));
+    out(maintenanceText(info.maintenance));
   },
 );

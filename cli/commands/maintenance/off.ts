@@ -1,6 +1,6 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
-import type { AppMaintenance } from './index.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 export default appCommand(
   'maintenance:off',
@@ -9,7 +9,7 @@ export default appCommand(
     example: ['$ paas maintenance:off -a my-app', 'Disabling maintenance mode for my-app... done'],
   },
   async ({ app, api, out }) => {
-    await api.request<AppMaintenance>('PATCH', appPath(app), { maintenance: false });
+    await api.request<AppInfo>('PATCH', appPath(app), { maintenance: false });
     out(`Disabling maintenance mode for ${app}... done`);
   },
 );

@@ -1,6 +1,6 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
-import type { AppMaintenance } from './index.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 export default appCommand(
   'maintenance:on',
@@ -9,7 +9,7 @@ export default appCommand(
     example: ['$ paas maintenance:on -a my-app', 'Enabling maintenance mode for my-app... done'],
   },
   async ({ app, api, out }) => {
-    await api.request<AppMaintenance>('PATCH', appPath(app), { maintenance: true });
+    await api.request<AppInfo>('PATCH', appPath(app), { maintenance: true });
     out(`Enabling maintenance mode for ${app}... done`);
   },
 );

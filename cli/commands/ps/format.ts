@@ -1,35 +1,16 @@
-import type { ReleaseView } from '../releases/format.js';
+import type { DynoView, FormationEntryView, ReleaseListEntry } from '../../../services/core/api.js';
 import { oneOffText } from '../run/format.js';
 
 // Text the ps commands print: the dynos (ps) and the formation (ps:scale).
 
-export interface DynoView {
-  id: string;
-  name: string;
-  type: string;
-  state: string;
-  release: { version: number };
-  size: string;
-  command: string;
-  host: string;
-  created_at: string;
-  updated_at: string;
-  restarts?: number;
-  exit_code?: number | null;
-  started_at?: string | null;
-}
-
-/** The API's shapes (types only: the CLI talks to the controller over HTTP). */
-export type { FormationEntryView as FormationEntry, SizeView } from '../../../services/core/api.js';
-import type { FormationEntryView as FormationEntry, SizeView } from '../../../services/core/api.js';
 
 /** "web at 3:standard-1x, worker at 1:standard-2x" */
-export function scaledText(entries: readonly FormationEntry[]): string {
+export function scaledText(entries: readonly FormationEntryView[]): string {
   return entries.map((e) => `${e.type} at ${e.quantity}:${e.size}`).join(', ');
 }
 
 /** "web=1:standard-1x worker=0:eco", as ps:scale without arguments shows the formation. */
-export function formationText(entries: readonly FormationEntry[]): string {
+export function formationText(entries: readonly FormationEntryView[]): string {
   return entries.map((e) => `${e.type}=${e.quantity}:${e.size}`).join(' ');
 }
 
@@ -49,21 +30,25 @@ export function ago(iso: string, now: number): string {
   return `~ ${Math.floor(s / 86400)}d ago`;
 }
 
-/** "(exit 3, 2 restarts)" for a crashed dyno, "(2 restarts, last exit 137)" for one running again; '' for one that never exited. */
+/**
+ * "(exit 3, 2 restarts)" for a crashed dyno, "(2 restarts, last exit 137)" for
+ * one running again; '' for one that never exited.
+ */
 export function crashNote(d: Pick<DynoView, 'state' | 'restarts' | 'exit_code'>): string {
   const parts: string[] = [];
-  const code = d.exit_code ?? undefined;
-  const exited = d.state === 'crashed' || d.state === 'failed' || d.state === 'succeeded'; // the last two: a one-off (release phase) that ran
-  if (exited && code !== undefined) parts.push(`exit ${code}`);
-  const n = d.restarts ?? 0;
+  const code = d.exit_code;
+  // failed and succeeded: a one-off (a release phase) that ran
+  const exited = d.state === 'crashed' || d.state === 'failed' || d.state === 'succeeded';
+  if (exited && code !== null) parts.push(`exit ${code}`);
+  const n = d.restarts;
   if (n > 0) parts.push(`${n} restart${n === 1 ? '' : 's'}`);
-  if (!exited && code !== undefined && n > 0) parts.push(`last exit ${code}`);
+  if (!exited && code !== null && n > 0) parts.push(`last exit ${code}`);
   return parts.length ? ` (${parts.join(', ')})` : '';
 }
 
 /** ` v14 on host-1`: the dyno's release and host, when known. */
-function placeNote(d: DynoView): string {
-  const v = d.release?.version ? ` v${d.release.version}` : '';
+function placeNote(d: Pick<DynoView, 'release' | 'host'>): string {
+  const v = d.release.version ? ` v${d.release.version}` : '';
   return d.host ? `${v} on ${d.host}` : v;
 }
 
@@ -93,9 +78,10 @@ export function psText(app: string, dynos: readonly DynoView[], now: number): st
  * release failed (the serving one: the newest release of an up web dyno); else
  * undefined.
  */
-export function failedReleaseNote(releases: readonly ReleaseView[], dynos: readonly DynoView[]): string | undefined {
-  const latest = releases.reduce<ReleaseView | undefined>((m, r) => (!m || r.version > m.version ? r : m), undefined);
+export function failedReleaseNote(releases: readonly Pick<ReleaseListEntry, 'version' | 'status' | 'failure'>[], dynos: readonly DynoView[]): string | undefined {
+  const latest = releases.reduce<(typeof releases)[number] | undefined>((m, r) => (!m || r.version > m.version ? r : m), undefined);
   if (latest?.status !== 'failed') return undefined;
   const serving = dynos.filter((d) => d.type === 'web' && d.state === 'up').reduce((m, d) => Math.max(m, d.release.version), 0);
-  return `v${latest.version} failed: ${latest.failure ?? 'unknown reason'}; ${serving > 0 ? `v${serving} is serving` : 'no release is serving'}`;
+  const now = serving > 0 ? `v${serving} is serving` : 'no release is serving';
+  return `v${latest.version} failed: ${latest.failure ?? 'unknown reason'}; ${now}`;
 }

@@ -1,8 +1,8 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json } from '../../format.js';
-import type { ReleaseView } from '../releases/format.js';
-import { failedReleaseNote, psText, type DynoView } from './format.js';
+import type { DynoView, ReleaseListEntry } from '../../../services/core/api.js';
+import { failedReleaseNote, psText } from './format.js';
 
 export default appCommand(
   'ps',
@@ -19,7 +19,7 @@ export default appCommand(
   async ({ app, api, opts, out }) => {
     const dynos = await api.get<DynoView[]>(appPath(app, '/dynos'));
     if (opts.json) return out(json(dynos));
-    const note = failedReleaseNote(await api.get<ReleaseView[]>(appPath(app, '/releases')), dynos);
+    const note = failedReleaseNote(await api.get<ReleaseListEntry[]>(appPath(app, '/releases')), dynos);
     out(note ? `${psText(app, dynos, Date.now())}\n\n${note}` : psText(app, dynos, Date.now()));
   },
 );

@@ -1,7 +1,8 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json } from '../../format.js';
-import { formationText, scaledText, type FormationEntry } from './format.js';
+import type { FormationEntryView } from '../../../services/core/api.js';
+import { formationText, scaledText } from './format.js';
 import { parseScaleArgs } from './parse.js';
 
 export default appCommand(
@@ -20,10 +21,10 @@ export default appCommand(
   },
   async ({ app, api, input: updates, opts, out }) => {
     if (!updates) {
-      const formation = await api.get<FormationEntry[]>(appPath(app, '/formation'));
+      const formation = await api.get<FormationEntryView[]>(appPath(app, '/formation'));
       return out(opts.json ? json(formation) : formationText(formation));
     }
-    const scaled = await api.request<FormationEntry[]>('PATCH', appPath(app, '/formation'), { updates });
+    const scaled = await api.request<FormationEntryView[]>('PATCH', appPath(app, '/formation'), { updates });
     out(opts.json ? json(scaled) : `Scaling dynos... done, now running ${scaledText(scaled)}`);
   },
 );

@@ -1,6 +1,6 @@
 import { command } from '../../command.js';
 import { json, table } from '../../format.js';
-import type { SizeView } from './format.js';
+import type { SizeView } from '../../../services/core/api.js';
 
 export default command(
   'ps:sizes',

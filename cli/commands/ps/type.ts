@@ -1,7 +1,7 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json, table } from '../../format.js';
-import type { FormationEntry, SizeView } from './format.js';
+import type { FormationEntryView, SizeView } from '../../../services/core/api.js';
 import { parseTypeArgs } from './parse.js';
 
 export interface TypeRow {
@@ -16,7 +16,7 @@ export interface TypeRow {
 }
 
 /** ps:type's rows: each process type with what its size gives a dyno; pure. */
-export function typeRows(formation: readonly FormationEntry[], sizes: readonly SizeView[]): TypeRow[] {
+export function typeRows(formation: readonly FormationEntryView[], sizes: readonly SizeView[]): TypeRow[] {
   return formation.map((f) => {
     const s = sizes.find((x) => x.name === f.size);
     return {
@@ -58,8 +58,8 @@ export default appCommand(
   async ({ app, api, input: updates, opts, out }) => {
     const formation =
       updates.length > 0
-        ? await api.request<FormationEntry[]>('PATCH', appPath(app, '/formation'), { updates })
-        : await api.get<FormationEntry[]>(appPath(app, '/formation'));
+        ? await api.request<FormationEntryView[]>('PATCH', appPath(app, '/formation'), { updates })
+        : await api.get<FormationEntryView[]>(appPath(app, '/formation'));
     const rows = typeRows(formation, await api.get<SizeView[]>('/dyno-sizes'));
     out(opts.json ? json(rows) : typeText(rows));
   },

@@ -1,38 +1,20 @@
 import { formatDate, keyValues, table } from '../../format.js';
-import { configLines, shellLines, type ConfigVars } from '../config/format.js';
+import type { ConfigVars, ReleaseInfo, ReleaseListEntry } from '../../../services/core/api.js';
+import { configLines, shellLines } from '../config/format.js';
 
 // Text the releases commands print.
 
-export interface ReleaseView {
-  id: string;
-  version: number;
-  description: string;
-  commit: string | null;
-  created_at: string;
-  user: { id: string; email: string | null };
-  /** pending (the latest, not serving yet), succeeded or failed. */
-  status?: string;
-  /** Why it failed; null otherwise. */
-  failure?: string | null;
-}
-
 /** The description column: a failed release says why, as Heroku's does. */
-export function releaseDescription(r: Pick<ReleaseView, 'description' | 'status' | 'failure'>): string {
+export function releaseDescription(r: Pick<ReleaseListEntry, 'description' | 'status' | 'failure'>): string {
   return r.status === 'failed' ? `${r.description}  failed: ${r.failure ?? 'unknown reason'}` : r.description;
 }
 
 /** Newest first, as Heroku lists them. */
-export function releasesTable(releases: readonly ReleaseView[]): string {
+export function releasesTable(releases: readonly ReleaseListEntry[]): string {
   const rows = [...releases]
     .sort((a, b) => b.version - a.version)
     .map((r) => [`v${r.version}`, releaseDescription(r), r.user.email ?? r.user.id, formatDate(r.created_at)]);
   return table(rows, ['Version', 'Description', 'User', 'Date']);
-}
-
-export interface ReleaseInfo extends ReleaseView {
-  status: string;
-  current: boolean;
-  slug: { id: string } | null;
 }
 
 /** The releases:info block, with the release's config vars as Heroku shows them. */

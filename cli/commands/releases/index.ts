@@ -1,7 +1,8 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json } from '../../format.js';
-import { releasesTable, type ReleaseView } from './format.js';
+import type { ReleaseListEntry } from '../../../services/core/api.js';
+import { releasesTable } from './format.js';
 
 export default appCommand(
   'releases',
@@ -15,7 +16,7 @@ export default appCommand(
     ],
   },
   async ({ app, api, opts, out }) => {
-    const releases = await api.get<ReleaseView[]>(appPath(app, '/releases'));
+    const releases = await api.get<ReleaseListEntry[]>(appPath(app, '/releases'));
     if (opts.json) return out(json(releases));
     if (releases.length === 0) return out(`${app} has no releases yet. Deploy with: git push paas main`);
     out(`=== ${app} Releases\n${releasesTable(releases)}`);

@@ -1,8 +1,8 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json } from '../../format.js';
-import type { ConfigVars } from '../config/format.js';
-import { releaseInfoText, type ReleaseInfo } from './format.js';
+import type { ConfigVars, ReleaseInfo } from '../../../services/core/api.js';
+import { releaseInfoText } from './format.js';
 import { latestVersion, parseVersionArg } from './version.js';
 
 export default appCommand(

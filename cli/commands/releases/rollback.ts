@@ -1,7 +1,7 @@
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { json } from '../../format.js';
-import type { ReleaseInfo } from './format.js';
+import type { ReleaseInfo } from '../../../services/core/api.js';
 import { latestVersion, parseVersionArg, previousVersion } from './version.js';
 
 export default appCommand(

@@ -1,6 +1,6 @@
 import { appPath, type ApiClient } from '../../api.js';
 import { CliError } from '../../context.js';
-import type { AppInfo } from '../apps/index.js';
+import type { AppInfo } from '../../../services/core/api.js';
 
 // The release releases:info and rollback are about: as typed, or counted from the latest.
 

@@ -1,20 +1,12 @@
 import { WebSocket, type RawData } from 'ws';
 import type { Ctx } from '../../context.js';
+import type { RunDynoView } from '../../../services/core/api.js';
 import { exitOf, resizeFrame } from './format.js';
 
 // How `paas run` joins a one-off dyno: through the controller's websocket
 // (attach_url), a raw terminal when stdin and stdout are terminals, else
 // stdin piped (its end sent as stdin_eof). Binary frames carry a channel
 // byte: 0 stdin, 1 stdout, 2 stderr; a text frame {"exit": N} ends it.
-
-export interface RunDyno {
-  id: string;
-  name: string;
-  command: string;
-  attach_url: string | null;
-  state: string;
-  size: string;
-}
 
 /** The terminal and streams a one-off is joined to (processIo: this process's). */
 export interface RunIo {
@@ -37,7 +29,7 @@ export function processIo(): RunIo {
 }
 
 /** Joins the terminal (or pipes) to the dyno until it exits; its exit code (1 when the connection ends without one). */
-export function attach(dyno: RunDyno, io: RunIo, tty: boolean, ctx: Ctx, stop: () => Promise<void>): Promise<number> {
+export function attach(dyno: RunDynoView, io: RunIo, tty: boolean, ctx: Ctx, stop: () => Promise<void>): Promise<number> {
   return new Promise<number>((resolve) => {
     const ws = new WebSocket(dyno.attach_url as string);
     let exit: number | undefined;

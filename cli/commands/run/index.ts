@@ -1,7 +1,8 @@
 import { CommanderError } from 'commander';
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
-import { attach, processIo, type RunDyno } from './attach.js';
+import type { RunDynoView } from '../../../services/core/api.js';
+import { attach, processIo } from './attach.js';
 import { commandLine, parseEnvFlag } from './format.js';
 
 // paas run: a one-off dyno of the app's current release (the API picks it:
@@ -48,7 +49,7 @@ export default appCommand(
       ...(Object.keys(env).length > 0 && { env }),
       force_no_tty: !tty,
     };
-    const dyno = await api.post<RunDyno>(appPath(app, '/dynos'), body).catch((err: unknown) => {
+    const dyno = await api.post<RunDynoView>(appPath(app, '/dynos'), body).catch((err: unknown) => {
       io.stderr.write('failed\n');
       throw err;
     });

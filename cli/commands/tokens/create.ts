@@ -1,6 +1,6 @@
 import { command, type ApiCall } from '../../command.js';
 import { json } from '../../format.js';
-import type { TokenInfo } from './index.js';
+import type { CreatedTokenView } from '../../../services/core/api.js';
 
 export default command(
   'tokens:create',
@@ -17,7 +17,7 @@ export default command(
   },
   async ({ api, opts, out }: ApiCall<[], { description?: string; json?: boolean }>) => {
     const body = opts.description === undefined ? {} : { description: opts.description };
-    const created = await api.post<TokenInfo & { token: string }>('/account/tokens', body);
+    const created = await api.post<CreatedTokenView>('/account/tokens', body);
     if (opts.json) return out(json(created));
     out(`Created token ${created.id}${created.description ? ` (${created.description})` : ''}`);
     out(`Token: ${created.token}`);

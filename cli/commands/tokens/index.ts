@@ -1,16 +1,10 @@
 import { command } from '../../command.js';
 import { formatDate, json, table } from '../../format.js';
+import type { TokenView } from '../../../services/core/api.js';
 
 // tokens: your own API tokens (tokens:create, tokens:revoke change them).
 
-export interface TokenInfo {
-  id: string;
-  description: string;
-  created_at: string;
-  last4?: string;
-}
-
-export function tokensText(tokens: readonly TokenInfo[]): string {
+export function tokensText(tokens: readonly TokenView[]): string {
   if (tokens.length === 0) return 'You have no API tokens listed. Create one with `paas tokens:create`.';
   return table(
     tokens.map((t) => [t.id, t.last4 ? `…${t.last4}` : '', t.description, formatDate(t.created_at)]),
@@ -31,7 +25,7 @@ export default command(
     ],
   },
   async ({ api, opts, out }) => {
-    const tokens = await api.get<TokenInfo[]>('/account/tokens');
+    const tokens = await api.get<TokenView[]>('/account/tokens');
     out(opts.json ? json(tokens) : tokensText(tokens));
   },
 );

@@ -1,6 +1,6 @@
 import { command } from '../../command.js';
 import { CliError } from '../../context.js';
-import type { TokenInfo } from './index.js';
+import type { TokenView } from '../../../services/core/api.js';
 
 /** A token id as tokens prints it (a UUID); refused before any request otherwise. */
 export function tokenIdArg(id: string): string {
@@ -22,7 +22,7 @@ export default command(
     parse: ([id]: [string]) => tokenIdArg(id),
   },
   async ({ api, input: id, out }) => {
-    await api.request<TokenInfo>('DELETE', `/account/tokens/${id}`);
+    await api.request<TokenView>('DELETE', `/account/tokens/${id}`);
     out(`Revoking token ${id}... done`);
   },
 );

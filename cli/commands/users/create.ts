@@ -1,15 +1,11 @@
 import { command, type ApiCall } from '../../command.js';
 import { json } from '../../format.js';
+import type { CreatedUserView } from '../../../services/core/api.js';
 
 // users:create (admins only).
 
-interface Created {
-  user: { id: string; email: string; admin: boolean };
-  token: string;
-}
-
 /** users:create --json: `{name, token}` as the issue asks (a user's name is their email), plus the API's `user`. */
-export function createdJson(created: Created): { name: string; token: string; user: Created['user'] } {
+export function createdJson(created: CreatedUserView): { name: string; token: string; user: CreatedUserView['user'] } {
   return { name: created.user.email, token: created.token, user: created.user };
 }
 
@@ -27,7 +23,7 @@ export default command(
     ],
   },
   async ({ api, args: [email], opts, out }: ApiCall<[email: string], { admin?: boolean; json?: boolean }>) => {
-    const created = await api.post<Created>('/users', { email, admin: Boolean(opts.admin) });
+    const created = await api.post<CreatedUserView>('/users', { email, admin: Boolean(opts.admin) });
     if (opts.json) return out(json(createdJson(created)));
     out(`Created ${created.user.admin ? 'admin ' : ''}user ${created.user.email}`);
     out(`API token: ${created.token}`);

@@ -1,6 +1,7 @@
 import { appPath } from '../../../api.js';
 import { appCommand } from '../../../command.js';
 import { json } from '../../../format.js';
+import type { BuildCacheView } from '../../../../services/core/api.js';
 
 export default appCommand(
   'builds:cache:clear',
@@ -13,7 +14,7 @@ export default appCommand(
     ],
   },
   async ({ app, api, opts, out }) => {
-    const cleared = await api.request<{ generation: number }>('DELETE', appPath(app, '/build-cache'));
+    const cleared = await api.request<BuildCacheView>('DELETE', appPath(app, '/build-cache'));
     out(opts.json ? json(cleared) : `Clearing the build cache of ${app}... done; the next build starts cold`);
   },
 );

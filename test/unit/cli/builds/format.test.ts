@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { buildsTable, formatDuration, outputText, type BuildView } from '../../../../cli/commands/builds/format.js';
+import type { BuildView } from '../../../../services/core/api.js';
+import { buildsTable, formatDuration, outputText } from '../../../../cli/commands/builds/format.js';
 import { parseBuildId } from '../../../../cli/commands/builds/output.js';
 
 const build = (over: Partial<BuildView>): BuildView => ({
   id: '20260101-102030-abcdef',
+  app: { name: 'a' },
   status: 'succeeded',
   source_blob: { version: '1a2b3c4d'.padEnd(40, '0') },
   user: { id: 'u1', email: 'me@example.com' },

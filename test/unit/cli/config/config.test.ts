@@ -82,6 +82,7 @@ describe('releases:info and rollback arguments', () => {
         created_at: '2024-05-01T10:20:30.000Z',
         user: { id: 'u', email: 'me@example.com' },
         status: 'succeeded',
+        failure: null,
         current: true,
         slug: { id: 'img' },
       },

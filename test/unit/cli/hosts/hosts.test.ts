@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parsePoolArgs, poolText } from '../../../../cli/commands/apps/pool.js';
-import { cpuText, hostInfoText, hostsTable, memoryText, tagsText, type HostView } from '../../../../cli/commands/hosts/format.js';
+import type { HostView } from '../../../../services/core/api.js';
+import { cpuText, hostInfoText, hostsTable, memoryText, tagsText } from '../../../../cli/commands/hosts/format.js';
 import { parseTagArgs } from '../../../../cli/commands/hosts/tag.js';
 
 // hosts, hosts:info, hosts:tag and apps:pool: argument parsing and text, pure.

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ago, crashNote, formationText, psText, scaledText, type DynoView } from '../../../../cli/commands/ps/format.js';
+import type { DynoView } from '../../../../services/core/api.js';
+import { ago, crashNote, formationText, psText, scaledText } from '../../../../cli/commands/ps/format.js';
 import { parseScaleArgs } from '../../../../cli/commands/ps/parse.js';
 import { restartingText } from '../../../../cli/commands/ps/restart.js';
 import type { Ctx } from '../../../../cli/context.js';
@@ -40,6 +41,9 @@ describe('ps output', () => {
     host: 'h1',
     created_at: '2026-11-24T20:01:02.000Z',
     updated_at: '2026-11-24T20:01:02.000Z',
+    restarts: 0,
+    exit_code: null,
+    started_at: '2026-11-24T20:01:02.000Z',
     ...over,
   });
 
@@ -66,7 +70,7 @@ describe('ps output', () => {
       'web.3: up 2026/11/24 20:01:02 (~ 3m ago) v1 on h1',
     ]);
     expect(crashNote({ state: 'crashed', restarts: 0, exit_code: 3 })).toBe(' (exit 3)');
-    expect(crashNote({ state: 'crashed' })).toBe('');
+    expect(crashNote({ state: 'crashed', restarts: 0, exit_code: null })).toBe('');
   });
 
   it('says how long ago in the largest unit', () => {
