@@ -92,7 +92,11 @@ export function authCommand<A extends unknown[] = [], O = JsonOpts, I = undefine
   return declare(name, spec, run);
 }
 
-function declare<A extends unknown[], O, I>(name: string, spec: Spec<A, O, I>, run: (call: Call<A, O, I>) => Promise<void>): Definition {
+function declare<A extends unknown[], O, I>(
+  name: string,
+  spec: Spec<A, O, I>,
+  run: (call: Call<A, O, I>) => Promise<void>,
+): Definition {
   return (program, ctx) => {
     const cmd = program.command(name).description(spec.description);
     if (spec.alias) cmd.alias(spec.alias);

@@ -7,7 +7,8 @@ import type { CollaboratorView } from '../../../services/core/api.js';
 
 /** The access table: email and role, owner first (as the API orders them). */
 export function accessText(app: string, list: readonly CollaboratorView[]): string {
-  return [`=== ${app} Access`, table(list.map((c) => [c.user.email ?? c.user.id, c.role]), ['Email', 'Role'])].join('\n');
+  const rows = list.map((c) => [c.user.email ?? c.user.id, c.role]);
+  return [`=== ${app} Access`, table(rows, ['Email', 'Role'])].join('\n');
 }
 
 export default appCommand(

@@ -7,7 +7,10 @@ export default appCommand(
   'access:remove <email>',
   {
     description: "remove a collaborator's access to an app (the owner or an admin only)",
-    example: ['$ paas access:remove dev@example.com -a my-app', 'Removing dev@example.com access from the app my-app... done'],
+    example: [
+      '$ paas access:remove dev@example.com -a my-app',
+      'Removing dev@example.com access from the app my-app... done',
+    ],
     parse: ([email]: [string]) => emailArg(email),
   },
   async ({ app, api, input: user, out }) => {

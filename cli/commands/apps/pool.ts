@@ -47,7 +47,8 @@ export default command(
   'apps:pool [args...]',
   {
     description:
-      "show or set the host tags an app's containers require (owner or admin to change); the set given replaces the old one",
+      "show or set the host tags an app's containers require (owner or admin to change); " +
+      'the set given replaces the old one',
     options: [APP_OPTION, ['--clear', 'remove the requirement: any host']],
     json: true,
     example: [
@@ -72,6 +73,7 @@ export default command(
     }
     const info = await api.request<AppInfo>('PATCH', appPath(app), { pool: opts.clear ? null : pool });
     if (opts.json) return out(json(info.pool));
-    out(opts.clear ? `Clearing pool of ${app}... done` : `Setting pool of ${app} to ${tagsText(info.pool ?? {})}... done`);
+    if (opts.clear) return out(`Clearing pool of ${app}... done`);
+    out(`Setting pool of ${app} to ${tagsText(info.pool ?? {})}... done`);
   },
 );

@@ -14,7 +14,11 @@ export default appCommand(
     parse: ([url]: [string | undefined], opts: { index?: string }) => ({ url, index: parseIndex(opts.index) }),
   },
   async ({ app, api, input: { url, index }, out }) => {
-    const change = { kind: 'remove', ...(url !== undefined && { url }), ...(index !== undefined && { index }) } as const;
+    const change = {
+      kind: 'remove',
+      ...(url !== undefined && { url }),
+      ...(index !== undefined && { index }),
+    } as const;
     out(changedText(app, 'removed', await replace(api, app, (current) => changeBuildpacks(current, change))));
   },
 );

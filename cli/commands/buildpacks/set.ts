@@ -6,7 +6,8 @@ export default appCommand(
   'buildpacks:set <buildpack>',
   {
     description:
-      'set the buildpack (ours by name, a git URL with #ref, or a .tgz URL), replacing the one at the index (default 1)',
+      'set the buildpack (ours by name, a git URL with #ref, or a .tgz URL), ' +
+      'replacing the one at the index (default 1)',
     options: [INDEX_OPTION],
     example: [
       '$ paas buildpacks:set heroku/nodejs -a my-app',

@@ -10,8 +10,9 @@ export function domainsText(app: string, domains: readonly DomainView[]): string
   const fallback = domains.filter((d) => d.kind === 'default').map((d) => d.hostname);
   const custom = domains.filter((d) => d.kind !== 'default');
   const lines = [`=== ${app} Default Domain`, ...fallback, ''];
-  if (custom.length === 0) lines.push(`=== ${app} has no custom domains`, 'Add one with `paas domains:add www.example.com`.');
-  else lines.push(`=== ${app} Custom Domains`, table(custom.map((d) => [d.hostname]), ['Domain Name']));
+  if (custom.length === 0) {
+    lines.push(`=== ${app} has no custom domains`, 'Add one with `paas domains:add www.example.com`.');
+  } else lines.push(`=== ${app} Custom Domains`, table(custom.map((d) => [d.hostname]), ['Domain Name']));
   return lines.join('\n');
 }
 

@@ -15,6 +15,7 @@ export default command(
     const keys = await api.get<KeyView[]>('/account/keys');
     if (opts.json) return out(json(keys));
     if (keys.length === 0) return out('You have no SSH keys. Add one with `paas keys:add`.');
-    out(table(keys.map((k) => [k.fingerprint, k.comment, formatDate(k.created_at)]), ['Fingerprint', 'Comment', 'Added']));
+    const rows = keys.map((k) => [k.fingerprint, k.comment, formatDate(k.created_at)]);
+    out(table(rows, ['Fingerprint', 'Comment', 'Added']));
   },
 );

@@ -78,10 +78,18 @@ export function psText(app: string, dynos: readonly DynoView[], now: number): st
  * release failed (the serving one: the newest release of an up web dyno); else
  * undefined.
  */
-export function failedReleaseNote(releases: readonly Pick<ReleaseListEntry, 'version' | 'status' | 'failure'>[], dynos: readonly DynoView[]): string | undefined {
-  const latest = releases.reduce<(typeof releases)[number] | undefined>((m, r) => (!m || r.version > m.version ? r : m), undefined);
+export function failedReleaseNote(
+  releases: readonly Pick<ReleaseListEntry, 'version' | 'status' | 'failure'>[],
+  dynos: readonly Pick<DynoView, 'type' | 'state' | 'release'>[],
+): string | undefined {
+  const latest = releases.reduce<(typeof releases)[number] | undefined>(
+    (m, r) => (!m || r.version > m.version ? r : m),
+    undefined,
+  );
   if (latest?.status !== 'failed') return undefined;
-  const serving = dynos.filter((d) => d.type === 'web' && d.state === 'up').reduce((m, d) => Math.max(m, d.release.version), 0);
+  const serving = dynos
+    .filter((d) => d.type === 'web' && d.state === 'up')
+    .reduce((m, d) => Math.max(m, d.release.version), 0);
   const now = serving > 0 ? `v${serving} is serving` : 'no release is serving';
   return `v${latest.version} failed: ${latest.failure ?? 'unknown reason'}; ${now}`;
 }

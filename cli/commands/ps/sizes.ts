@@ -16,7 +16,10 @@ export default command(
   async ({ api, opts, out }) => {
     const sizes = await api.get<SizeView[]>('/dyno-sizes');
     if (opts.json) return out(json(sizes));
-    const rows = sizes.map((s) => [s.name, ...[s.memory_mb, s.cpu_shares, s.disk_mb, s.egress_mbit, s.ingress_mbit].map(String)]);
+    const rows = sizes.map((s) => [
+      s.name,
+      ...[s.memory_mb, s.cpu_shares, s.disk_mb, s.egress_mbit, s.ingress_mbit].map(String),
+    ]);
     out(table(rows, ['Name', 'Memory (MB)', 'CPU shares', 'Disk (MB)', 'Egress (Mbit/s)', 'Ingress (Mbit/s)']));
   },
 );

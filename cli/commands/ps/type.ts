@@ -36,7 +36,12 @@ export function typeText(rows: readonly TypeRow[]): string {
   if (rows.length === 0) return 'No process types (push the app first)';
   const n = (v: number | null) => (v === null ? '-' : String(v));
   return table(
-    rows.map((r) => [r.type, r.size, String(r.quantity), ...[r.memory_mb, r.cpu_shares, r.disk_mb, r.egress_mbit, r.ingress_mbit].map(n)]),
+    rows.map((r) => [
+      r.type,
+      r.size,
+      String(r.quantity),
+      ...[r.memory_mb, r.cpu_shares, r.disk_mb, r.egress_mbit, r.ingress_mbit].map(n),
+    ]),
     ['Type', 'Size', 'Qty', 'Memory (MB)', 'CPU shares', 'Disk (MB)', 'Egress (Mbit/s)', 'Ingress (Mbit/s)'],
   );
 }

@@ -43,7 +43,10 @@ export function exitOf(text: string): number | undefined {
  * Heroku's one-off section of ps: `=== run: one-off processes (1)` then
  * `run.1234 (standard-1x): up 2026/11/24 20:01:02 (~ 5s ago): bash`.
  */
-export function oneOffText(dynos: readonly Pick<DynoView, 'name' | 'type' | 'state' | 'size' | 'command' | 'updated_at'>[], when: (iso: string) => string): string {
+export function oneOffText(
+  dynos: readonly Pick<DynoView, 'name' | 'type' | 'state' | 'size' | 'command' | 'updated_at'>[],
+  when: (iso: string) => string,
+): string {
   const runs = dynos.filter((d) => d.type === 'run');
   if (runs.length === 0) return '';
   return [`=== run: one-off processes (${runs.length})`, ...runs.map((d) => `${d.name} (${d.size}): ${d.state} ${when(d.updated_at)}: ${d.command}`)].join('\n');
