@@ -13,6 +13,11 @@ export function appFromGitUrl(url: string): string | undefined {
   return m ? m[1] : undefined;
 }
 
+/** Whether the `paas` remote at `url` is the one of `app` (and so follows it). Pure. */
+export function remoteIsApp(url: string | undefined, app: string): boolean {
+  return url !== undefined && appFromGitUrl(url) === app;
+}
+
 /** The root of the repository containing `dir`, or undefined outside one. */
 export async function gitRoot(dir: string): Promise<string | undefined> {
   try {

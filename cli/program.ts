@@ -1,24 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { registerAccess } from './commands/access.js';
-import { registerApps } from './commands/apps.js';
-import { registerAppsLifecycle } from './commands/appslifecycle.js';
-import { registerAuth } from './commands/auth.js';
-import { registerBuildpacks } from './commands/buildpacks.js';
-import { registerBuilds } from './commands/builds.js';
-import { registerConfig } from './commands/config.js';
-import { registerDomains } from './commands/domains.js';
-import { registerDrains } from './commands/drains.js';
-import { registerGitRemote } from './commands/gitremote.js';
-import { registerHosts } from './commands/hosts.js';
-import { registerKeys } from './commands/keys.js';
-import { registerLogs } from './commands/logs.js';
-import { registerMaintenance } from './commands/maintenance.js';
-import { registerPs } from './commands/ps.js';
-import { registerReleases } from './commands/releases.js';
-import { registerRun } from './commands/run.js';
-import { registerStatus } from './commands/status.js';
-import { registerTokens } from './commands/tokens.js';
-import { registerUsers } from './commands/users.js';
+import { COMMANDS } from './commands/index.js';
 import type { Ctx } from './context.js';
 
 // The `paas` program: topic:verb commands over the controller's HTTP API.
@@ -36,26 +17,7 @@ export function buildProgram(ctx: Ctx): Command {
       writeErr: (s) => ctx.err(s.replace(/\n$/, '')),
     })
     .addHelpText('after', '\nExample:\n  $ paas login\n  $ paas apps:create my-app\n  $ git push paas main');
-  registerAuth(program, ctx);
-  registerApps(program, ctx);
-  registerAppsLifecycle(program, ctx);
-  registerKeys(program, ctx);
-  registerDomains(program, ctx);
-  registerMaintenance(program, ctx);
-  registerConfig(program, ctx);
-  registerReleases(program, ctx);
-  registerBuilds(program, ctx);
-  registerPs(program, ctx);
-  registerStatus(program, ctx);
-  registerUsers(program, ctx);
-  registerAccess(program, ctx);
-  registerTokens(program, ctx);
-  registerGitRemote(program, ctx);
-  registerBuildpacks(program, ctx);
-  registerHosts(program, ctx);
-  registerLogs(program, ctx);
-  registerDrains(program, ctx);
-  registerRun(program, ctx);
+  for (const define of COMMANDS) define(program, ctx);
   return program;
 }
 

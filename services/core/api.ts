@@ -34,6 +34,42 @@ export interface ReleaseView {
   user: UserRef;
 }
 
+export type ReleaseState = 'pending' | 'succeeded' | 'failed';
+
+/** A release's status: pending (the latest, not serving yet), succeeded or failed. */
+export interface ReleaseStatusFields {
+  status: ReleaseState;
+  /** Why it failed ("web.1 crashed (exit 1) 3 times"); null unless failed. */
+  failure: string | null;
+}
+
+/** GET /apps/:app/releases answers a list of these. */
+export type ReleaseListEntry = ReleaseView & ReleaseStatusFields;
+
+/** GET /apps/:app/releases/:version; POST /apps/:app/releases (a rollback) answers the new one. */
+export interface ReleaseInfo extends ReleaseView, ReleaseStatusFields {
+  /** Whether this is the app's latest release. */
+  current: boolean;
+  /** The release's image (Heroku: its slug); null for a config-only release before any build. */
+  slug: { id: string } | null;
+}
+
+/** GET and PATCH /apps/:app/config-vars, GET /apps/:app/releases/:version/config-vars. */
+export type ConfigVars = Record<string, string>;
+
+/** GET /account. */
+export interface AccountView {
+  id: string;
+  email: string;
+  admin: boolean;
+}
+
+/** POST /users: the new user and their first API token. */
+export interface CreatedUserView {
+  user: AccountView;
+  token: string;
+}
+
 export interface KeyView {
   id: string;
   fingerprint: string;
@@ -70,6 +106,11 @@ export interface TokenView {
   description: string;
   created_at: string;
   last4?: string;
+}
+
+/** POST /account/tokens: the token itself is shown only in this answer. */
+export interface CreatedTokenView extends TokenView {
+  token: string;
 }
 
 export interface FormationEntryView {
@@ -169,4 +210,34 @@ export interface BuildView {
   release: { version: number } | null;
   phases: BuildPhases;
   failure: string | null;
+}
+
+/** GET /apps/:app/builds/:id/output. */
+export interface BuildOutputView {
+  id: string;
+  status: BuildStatus;
+  lines: string[];
+  /** Bytes cut from the start of the output (only its tail is kept). */
+  truncated_bytes: number;
+}
+
+/** DELETE /apps/:app/build-cache. */
+export interface BuildCacheView {
+  app: { name: string };
+  generation: number;
+  cleared_at: string;
+}
+
+/** GET and PUT /apps/:app/buildpack-installations answer a list of these. */
+export interface BuildpackInstallation {
+  ordinal: number;
+  buildpack: { url: string; name: string };
+}
+
+/** POST /apps/:app/log-sessions: logplex_url streams the lines as text. */
+export interface LogSessionView {
+  id: string;
+  logplex_url: string;
+  created_at: string;
+  updated_at: string;
 }

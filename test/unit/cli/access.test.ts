@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { accessText, emailArg } from '../../../cli/commands/access.js';
-import { remoteNameArg } from '../../../cli/commands/gitremote.js';
-import { keyToRemove } from '../../../cli/commands/keys.js';
-import { tokenIdArg, tokensText } from '../../../cli/commands/tokens.js';
-import { createdJson } from '../../../cli/commands/users.js';
+import { accessText } from '../../../cli/commands/access/index.js';
+import { emailArg } from '../../../cli/commands/access/parse.js';
+import { remoteNameArg } from '../../../cli/commands/git/remote.js';
+import { keyToRemove } from '../../../cli/commands/keys/remove.js';
+import { tokensText } from '../../../cli/commands/tokens/index.js';
+import { tokenIdArg } from '../../../cli/commands/tokens/revoke.js';
+import { createdJson } from '../../../cli/commands/users/create.js';
 import { CliError } from '../../../cli/context.js';
 
 // access, tokens, keys:remove, git:remote, users:create --json: parsing and output.

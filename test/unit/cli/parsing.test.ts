@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { errorMessage } from '../../../cli/api.js';
-import { appInfoText } from '../../../cli/commands/apps.js';
-import { defaultKeyFiles } from '../../../cli/commands/keys.js';
-import { releasesTable } from '../../../cli/commands/releases.js';
+import { appInfoText } from '../../../cli/commands/apps/info.js';
+import { defaultKeyFiles } from '../../../cli/commands/keys/add.js';
+import { releasesTable } from '../../../cli/commands/releases/format.js';
 import { credentialsPath, effectiveCredentials, normaliseApiUrl } from '../../../cli/credentials.js';
 import { formatDate, keyValues, table } from '../../../cli/format.js';
 import { appFromGitUrl } from '../../../cli/git.js';
@@ -73,7 +73,7 @@ describe('credentials', () => {
 
 describe('command output', () => {
   it('lists releases newest first', () => {
-    const r = (version: number, email: string | null) => ({ id: `a-v${version}`, version, description: `Deploy ${version}`, commit: null, created_at: '2024-01-02T03:04:05.000Z', user: { id: 'u1', email } });
+    const r = (version: number, email: string | null) => ({ id: `a-v${version}`, version, description: `Deploy ${version}`, commit: null, created_at: '2024-01-02T03:04:05.000Z', user: { id: 'u1', email }, status: 'succeeded' as const, failure: null });
     const lines = releasesTable([r(1, 'me@x.io'), r(2, null)]).split('\n');
     expect(lines[2]).toBe('v2       Deploy 2     u1       2024/01/02 03:04:05 UTC');
     expect(lines[3]).toBe('v1       Deploy 1     me@x.io  2024/01/02 03:04:05 UTC');
@@ -87,6 +87,8 @@ describe('command output', () => {
       web_url: 'http://my-app.localhost/',
       git_url: 'ssh://git@h:2222/my-app.git',
       release: null,
+      maintenance: false,
+      pool: null,
     });
     expect(text).toContain('=== my-app\nGit URL:  ssh://git@h:2222/my-app.git\nOwner:    me@x.io\nWeb URL:  http://my-app.localhost/\nRelease:  none yet');
   });

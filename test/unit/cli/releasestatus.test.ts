@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { crashNote, failedReleaseNote, type DynoView } from '../../../cli/commands/ps.js';
-import { releaseDescription, releasesTable, type ReleaseView } from '../../../cli/commands/releases.js';
+import type { DynoView, ReleaseListEntry, ReleaseState } from '../../../services/core/api.js';
+import { crashNote, failedReleaseNote } from '../../../cli/commands/ps/format.js';
+import { releaseDescription, releasesTable } from '../../../cli/commands/releases/format.js';
 
-const rel = (version: number, status: string, failure: string | null = null): ReleaseView => ({
+const rel = (version: number, status: ReleaseState, failure: string | null = null): ReleaseListEntry => ({
   id: `a-v${version}`,
   version,
   description: `Deploy abc${version}`,
@@ -12,7 +13,21 @@ const rel = (version: number, status: string, failure: string | null = null): Re
   status,
   failure,
 });
-const dyno = (release: number, state: string, type = 'web'): DynoView => ({ id: `x${release}`, name: `${type}.1`, type, state, release: { version: release }, size: 'eco', command: 'x', host: 'h', created_at: '', updated_at: '' });
+const dyno = (release: number, state: DynoView['state'], type = 'web'): DynoView => ({
+  id: `x${release}`,
+  name: `${type}.1`,
+  type,
+  state,
+  release: { version: release },
+  size: 'eco',
+  command: 'x',
+  host: 'h',
+  created_at: '',
+  updated_at: '',
+  restarts: 0,
+  exit_code: null,
+  started_at: null,
+});
 
 describe('failed releases in the CLI', () => {
   it('releaseDescription and the releases table say why a release failed', () => {

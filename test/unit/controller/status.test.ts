@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { processStatus } from '../../../services/controller/status.js';
-import { statusText } from '../../../cli/commands/status.js';
 
-// GET /status's reading of a supervise/<name>/ dir, and `paas status`'s table.
+// GET /status's reading of a supervise/<name>/ dir (`paas status`'s table: test/unit/cli/status.test.ts).
 
 const alive = (live: number[]) => (pid: number) => live.includes(pid);
 
@@ -17,20 +16,5 @@ describe('processStatus', () => {
     const none = processStatus('etcd', {}, alive([1]));
     expect(none).toMatchObject({ state: 'down', pid: null, up_since: null, restarts: 0, last_exit: null, supervisor: 'unknown' });
     expect(processStatus('etcd', { pid: 'garbage', restarts: '-3' }, alive([])).restarts).toBe(0);
-  });
-});
-
-describe('statusText', () => {
-  it('prints a row per process, DOWN for one not running', () => {
-    const text = statusText({
-      processes: [
-        { name: 'etcd', state: 'up', supervisor: 'runit', pid: 7, up_since: '2026-12-06T18:00:00.000Z', restarts: 0, last_exit: null },
-        { name: 'agent', state: 'down', supervisor: 'runit', pid: null, up_since: null, restarts: 4, last_exit: 'x exited with code 1; started again after 8s' },
-      ],
-    });
-    expect(text).toMatch(/^Process +State +Since +Supervisor +Restarts +Last exit\n/);
-    expect(text).toMatch(/etcd +up \(pid 7\) +2026\/12\/06 18:00:00 UTC +runit +0 +-/);
-    expect(text).toMatch(/agent +DOWN +- +runit +4 +x exited with code 1; started again after 8s/);
-    expect(statusText({ processes: [] })).toContain('No supervised processes');
   });
 });

@@ -6,8 +6,6 @@ import { octetFrame, parseDrainUrl, readFrames, syslogMessage } from '../../../s
 import { releaseLines, restartLine, scaleLine } from '../../../services/controller/logs/events.js';
 import { FloodQueue, l10Line, parseL10 } from '../../../services/agent/flood.js';
 import { lineReader, normNano, sinceOf, StreamOrder } from '../../../services/agent/logs.js';
-import { logSessionRequest } from '../../../cli/commands/logs.js';
-import { drainsText } from '../../../cli/commands/drains.js';
 
 const rec = (dyno: string, line: string, source: LogRecord['source'] = 'app'): LogRecord => ({ at: '2026-11-24T22:00:00.123456Z', source, dyno, line });
 
@@ -101,10 +99,6 @@ describe('drains', () => {
     expect(messages).toEqual([msg, msg]);
     expect(rest.toString()).toBe('12 <19');
   });
-  it('lists drains as Heroku does', () => {
-    expect(drainsText('a', [])).toBe('a has no drains.');
-    expect(drainsText('a', [{ id: '1', url: 'syslog://h:1', token: 'd.x', created_at: '' }])).toBe('=== Drains\nsyslog://h:1 (d.x)');
-  });
 });
 
 describe('platform events', () => {
@@ -151,15 +145,6 @@ describe('flood control', () => {
     expect(normNano('2026-11-24T22:00:00.1Z')).toBe('2026-11-24T22:00:00.100000000Z');
     expect(normNano('2026-11-24T22:00:00.1Z') < normNano('2026-11-24T22:00:00.099999999Z')).toBe(false);
     expect(sinceOf(normNano('2026-11-24T22:00:00.25Z'))).toBe(`${Date.UTC(2026, 10, 24, 22) / 1000}.250000000`);
-  });
-});
-
-describe('paas logs flags', () => {
-  it('builds the session request', () => {
-    expect(logSessionRequest({})).toEqual({ lines: 100, tail: false });
-    expect(logSessionRequest({ num: '5', tail: true, ps: 'web', source: 'app' })).toEqual({ lines: 5, tail: true, dyno: 'web', source: 'app' });
-    expect(() => logSessionRequest({ num: 'x' })).toThrow(/--num/);
-    expect(() => logSessionRequest({ source: 'kernel' })).toThrow(/--source/);
   });
 });
 

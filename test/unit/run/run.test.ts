@@ -3,10 +3,10 @@ import { attachSpec, parseControl } from '../../../services/agent/attach.js';
 import { parseRunParams, resolveRunCommand, runIndex, runName, type RunRequest } from '../../../services/core/runs.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { plan, type PlanInput } from '../../../services/scheduler/plan.js';
-import { commandLine, exitOf, oneOffText, parseEnvFlag } from '../../../cli/commands/runformat.js';
 
 // The pure parts of `paas run`: request checks, names, commands, the
-// planner's one-off lifecycle, the CLI's parsing and the control frames.
+// planner's one-off lifecycle and the control frames (the CLI's parsing:
+// test/unit/cli/run/).
 
 describe('run requests', () => {
   it('takes Heroku\'s fields with defaults', () => {
@@ -115,30 +115,6 @@ describe('planning one-offs', () => {
     const a = assigned();
     const p = plan(input({ assignments: [a], instances: [inst(a, 'up')], apps: [{ name: 'app', release: { ...release, processTypes: { web: 'x' } }, formation: { web: { quantity: 0, size: 'standard-1x' } } }] }));
     expect(p.remove).toEqual([]);
-  });
-});
-
-describe('paas run parsing', () => {
-  it('parses --env', () => {
-    expect(parseEnvFlag('A=1;B=x=y; ;C=')).toEqual({ A: '1', B: 'x=y', C: '' });
-    expect(parseEnvFlag(undefined)).toEqual({});
-    expect(() => parseEnvFlag('1=2')).toThrow(/KEY=value/);
-    expect(() => parseEnvFlag('novalue')).toThrow(/KEY=value/);
-  });
-
-  it('joins the command words, quoting for the remote shell', () => {
-    expect(commandLine(['ls -la | wc -l'])).toBe('ls -la | wc -l');
-    expect(commandLine(['sh', '-c', "echo 'hi'; exit 7"])).toBe(`sh -c 'echo '\\''hi'\\''; exit 7'`);
-    expect(() => commandLine([])).toThrow(/Usage/);
-  });
-
-  it('reads exit frames and formats the one-off section of ps', () => {
-    expect(exitOf('{"exit":7}')).toBe(7);
-    expect(exitOf('{"resize":{}}')).toBeUndefined();
-    expect(exitOf('nope')).toBeUndefined();
-    const d = { name: 'run.4821', type: 'run', state: 'up', size: 'standard-1x', command: 'bash', updated_at: 'T' };
-    expect(oneOffText([d, { ...d, type: 'web' }], () => 'WHEN')).toBe('=== run: one-off processes (1)\nrun.4821 (standard-1x): up WHEN: bash');
-    expect(oneOffText([{ ...d, type: 'web' }], () => '')).toBe('');
   });
 });
 

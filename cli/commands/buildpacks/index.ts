@@ -1,0 +1,24 @@
+import { appCommand } from '../../command.js';
+import { json } from '../../format.js';
+import type { BuildpackInstallation } from '../../../services/core/api.js';
+import { installationsPath } from './change.js';
+
+/** The `paas buildpacks` text; pure. */
+export function buildpacksText(app: string, list: readonly BuildpackInstallation[]): string {
+  if (list.length === 0) return `${app} has no Buildpack URL set.`;
+  if (list.length === 1) return `=== ${app} Buildpack URL\n${list[0]?.buildpack.url}`;
+  return [`=== ${app} Buildpack URLs`, ...list.map((b) => `${b.ordinal + 1}. ${b.buildpack.url}`)].join('\n');
+}
+
+export default appCommand(
+  'buildpacks',
+  {
+    description: "list an app's buildpacks (none: each build detects one of ours)",
+    json: true,
+    example: ['$ paas buildpacks -a my-app', '=== my-app Buildpack URL', 'nodejs'],
+  },
+  async ({ app, api, opts, out }) => {
+    const list = await api.get<BuildpackInstallation[]>(installationsPath(app));
+    out(opts.json ? json(list) : buildpacksText(app, list));
+  },
+);

@@ -1,0 +1,82 @@
+import type { Definition } from '../command.js';
+import access from './access/index.js';
+import accessAdd from './access/add.js';
+import accessRemove from './access/remove.js';
+import apps from './apps/index.js';
+import appsCreate from './apps/create.js';
+import appsDestroy from './apps/destroy.js';
+import appsInfo from './apps/info.js';
+import appsPool from './apps/pool.js';
+import appsRename from './apps/rename.js';
+import login from './auth/login.js';
+import logout from './auth/logout.js';
+import whoami from './auth/whoami.js';
+import buildpacks from './buildpacks/index.js';
+import buildpacksAdd from './buildpacks/add.js';
+import buildpacksClear from './buildpacks/clear.js';
+import buildpacksRemove from './buildpacks/remove.js';
+import buildpacksSet from './buildpacks/set.js';
+import builds from './builds/index.js';
+import buildsCacheClear from './builds/cache/clear.js';
+import buildsOutput from './builds/output.js';
+import config from './config/index.js';
+import configGet from './config/get.js';
+import configSet from './config/set.js';
+import configUnset from './config/unset.js';
+import domains from './domains/index.js';
+import domainsAdd from './domains/add.js';
+import domainsRemove from './domains/remove.js';
+import drains from './drains/index.js';
+import drainsAdd from './drains/add.js';
+import drainsRemove from './drains/remove.js';
+import gitRemote from './git/remote.js';
+import hosts from './hosts/index.js';
+import hostsInfo from './hosts/info.js';
+import hostsTag from './hosts/tag.js';
+import keys from './keys/index.js';
+import keysAdd from './keys/add.js';
+import keysRemove from './keys/remove.js';
+import logs from './logs/index.js';
+import maintenance from './maintenance/index.js';
+import maintenanceOff from './maintenance/off.js';
+import maintenanceOn from './maintenance/on.js';
+import ps from './ps/index.js';
+import psRestart from './ps/restart.js';
+import psScale from './ps/scale.js';
+import psSizes from './ps/sizes.js';
+import psStop from './ps/stop.js';
+import psType from './ps/type.js';
+import releases from './releases/index.js';
+import releasesInfo from './releases/info.js';
+import rollback from './releases/rollback.js';
+import run from './run/index.js';
+import status from './status/index.js';
+import tokens from './tokens/index.js';
+import tokensCreate from './tokens/create.js';
+import tokensRevoke from './tokens/revoke.js';
+import usersCreate from './users/create.js';
+
+// Every command of `paas`, in the order `paas help` lists them
+// (cli/commands/<topic>/<verb>.ts: `paas <topic>:<verb>`; <topic>/index.ts: `paas <topic>`).
+
+export const COMMANDS: readonly Definition[] = [
+  ...[login, logout, whoami],
+  ...[apps, appsCreate, appsInfo, appsDestroy, appsRename],
+  ...[keys, keysAdd, keysRemove],
+  ...[domains, domainsAdd, domainsRemove],
+  ...[maintenance, maintenanceOn, maintenanceOff],
+  ...[config, configGet, configSet, configUnset],
+  ...[releases, releasesInfo, rollback],
+  ...[builds, buildsOutput, buildsCacheClear],
+  ...[ps, psScale, psType, psRestart, psSizes],
+  status,
+  usersCreate,
+  ...[access, accessAdd, accessRemove],
+  ...[tokens, tokensCreate, tokensRevoke],
+  gitRemote,
+  ...[buildpacks, buildpacksSet, buildpacksAdd, buildpacksRemove, buildpacksClear],
+  ...[hosts, hostsInfo, hostsTag, appsPool],
+  ...[logs],
+  ...[drains, drainsAdd, drainsRemove],
+  ...[run, psStop],
+];

@@ -1,0 +1,41 @@
+import { command } from '../../command.js';
+import { formatDate, json, table } from '../../format.js';
+import type { PlatformStatus } from '../../../services/core/api.js';
+
+// status (admins): the platform's own processes on the controller's machine,
+// as their supervisor sees them (GET /status).
+
+/** The table `paas status` prints; pure. */
+export function statusText(s: PlatformStatus): string {
+  const rows = s.processes.map((p) => [
+    p.name,
+    p.state === 'up' ? `up (pid ${p.pid})` : 'DOWN',
+    p.up_since ? formatDate(p.up_since) : '-',
+    p.supervisor,
+    String(p.restarts),
+    p.last_exit ?? '-',
+  ]);
+  if (rows.length === 0) {
+    return "No supervised processes found on the controller's machine (was the platform started with scripts/up?)";
+  }
+  return table(rows, ['Process', 'State', 'Since', 'Supervisor', 'Restarts', 'Last exit']);
+}
+
+export default command(
+  'status',
+  {
+    description: "show the platform's own processes: up or down, since when, restarts and the last exit (admins only)",
+    json: 'output as JSON: {processes: [{name, state, pid, up_since, supervisor, restarts, last_exit}]}',
+    example: [
+      '$ paas status',
+      'Process     State            Since                    Supervisor  Restarts  Last exit',
+      'etcd        up (pid 4242)    2026/12/06 18:00:00 UTC  runit       0         -',
+    ],
+  },
+  async ({ api, opts, out }) => {
+    const s = await api.get<PlatformStatus>('/status');
+    if (opts.json) return out(json(s));
+    out(statusText(s));
+    if (s.processes.some((p) => p.state !== 'up')) process.exitCode = 1;
+  },
+);

@@ -1,0 +1,31 @@
+import { command } from '../../command.js';
+import { formatDate, json, table } from '../../format.js';
+import type { TokenView } from '../../../services/core/api.js';
+
+// tokens: your own API tokens (tokens:create, tokens:revoke change them).
+
+export function tokensText(tokens: readonly TokenView[]): string {
+  if (tokens.length === 0) return 'You have no API tokens listed. Create one with `paas tokens:create`.';
+  return table(
+    tokens.map((t) => [t.id, t.last4 ? `…${t.last4}` : '', t.description, formatDate(t.created_at)]),
+    ['ID', 'Token', 'Description', 'Created'],
+  );
+}
+
+export default command(
+  'tokens',
+  {
+    description: 'list your API tokens (never the tokens themselves)',
+    json: true,
+    example: [
+      '$ paas tokens',
+      'ID                                    Token  Description  Created',
+      '───  ...',
+      '0b1c...                               …x3Fq  ci           2024/05/01 10:20:30 UTC',
+    ],
+  },
+  async ({ api, opts, out }) => {
+    const tokens = await api.get<TokenView[]>('/account/tokens');
+    out(opts.json ? json(tokens) : tokensText(tokens));
+  },
+);

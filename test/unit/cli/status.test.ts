@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { statusText } from '../../../cli/commands/status/index.js';
+
+describe('statusText', () => {
+  it('prints a row per process, DOWN for one not running', () => {
+    const text = statusText({
+      processes: [
+        { name: 'etcd', state: 'up', supervisor: 'runit', pid: 7, up_since: '2026-12-06T18:00:00.000Z', restarts: 0, last_exit: null },
+        { name: 'agent', state: 'down', supervisor: 'runit', pid: null, up_since: null, restarts: 4, last_exit: 'x exited with code 1; started again after 8s' },
+      ],
+    });
+    expect(text).toMatch(/^Process +State +Since +Supervisor +Restarts +Last exit\n/);
+    expect(text).toMatch(/etcd +up \(pid 7\) +2026\/12\/06 18:00:00 UTC +runit +0 +-/);
+    expect(text).toMatch(/agent +DOWN +- +runit +4 +x exited with code 1; started again after 8s/);
+    expect(statusText({ processes: [] })).toContain('No supervised processes');
+  });
+});
