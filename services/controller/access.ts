@@ -51,19 +51,18 @@ export async function addCollaborator(deps: Deps, user: User, appName: string, e
   if (target.id === app.owner) throw conflict(`${target.email} is the owner of ${app.name}.`);
   const { store } = deps;
   const appKey = store.keys.app(app.name);
-  const cur = (await store.etcd.get(appKey).exec()).kvs[0];
-  if (!cur || (JSON.parse(cur.value.toString()) as App).id !== app.id) throw notFound(`Couldn't find that app.`);
+  const cur = await store.getVersioned<App>(appKey);
+  if (!cur || cur.value.id !== app.id) throw notFound(`Couldn't find that app.`);
   const key = store.keys.collaborator(app.name, target.id);
   const already = () => conflict(`${target.email} is already a collaborator on ${app.name}.`);
-  const existing = (await store.etcd.get(key).exec()).kvs[0];
-  if (existing && (JSON.parse(existing.value.toString()) as Collaborator).appId === app.id) throw already();
+  const existing = await store.getVersioned<Collaborator>(key);
+  if (existing && existing.value.appId === app.id) throw already();
   const record: Collaborator = { user: target.id, app: app.name, appId: app.id, createdAt: now.toISOString() };
   // a grant left over from a destroyed namesake is overwritten, anything else only created
-  const guarded = existing ? store.etcd.if(key, 'Mod', '==', existing.mod_revision) : store.etcd.if(key, 'Create', '==', 0);
-  const res = await guarded.and(appKey, 'Create', '==', cur.create_revision).then(store.etcd.put(key).value(JSON.stringify(record))).commit();
-  if (!res.succeeded) {
-    const after = (await store.etcd.get(appKey).exec()).kvs[0];
-    if (after?.create_revision !== cur.create_revision) throw notFound(`Couldn't find that app.`);
+  const guard = existing ? { key, modRevision: existing.modRevision } : { key, absent: true as const };
+  if (!(await store.commit([guard, { key: appKey, createRevision: cur.createRevision }], [{ put: key, value: record }]))) {
+    const after = await store.getVersioned<App>(appKey);
+    if (after?.createRevision !== cur.createRevision) throw notFound(`Couldn't find that app.`);
     throw already(); // added by a concurrent request
   }
   return { id: target.id, user: userRef(target.id, target), role: 'collaborator', created_at: record.createdAt };
@@ -83,11 +82,9 @@ export async function removeCollaborator(deps: Deps, user: User, appName: string
   if (!target) throw missing();
   const { store } = deps;
   const key = store.keys.collaborator(app.name, target.id);
-  const kv = (await store.etcd.get(key).exec()).kvs[0];
-  if (!kv) throw missing();
-  const record = JSON.parse(kv.value.toString()) as Collaborator;
-  if (record.appId !== app.id) throw missing();
-  const res = await store.etcd.if(key, 'Mod', '==', kv.mod_revision).then(store.etcd.delete().key(key)).commit();
-  if (!res.succeeded) throw missing();
+  const cur = await store.getVersioned<Collaborator>(key);
+  if (!cur || cur.value.appId !== app.id) throw missing();
+  const record = cur.value;
+  if (!(await store.commit([{ key, modRevision: cur.modRevision }], [{ delete: key }]))) throw missing();
   return { id: target.id, user: userRef(target.id, target), role: 'collaborator', created_at: record.createdAt };
 }

@@ -53,7 +53,7 @@ export async function setBuildpacks(deps: Deps, name: string, list: readonly str
   await store.transact(async (tx) => {
     if (!(await tx.read<App>(store.keys.app(name)))) throw notFound(`Couldn't find that app.`);
     if (list.length) tx.put(key, list);
-    else tx.then(store.etcd.delete().key(key));
+    else tx.delete(key);
   }, { conflict: `Too many concurrent changes to ${name}; try again` });
   return [...list];
 }

@@ -85,19 +85,18 @@ export function parseBuildUpdate(body: Record<string, unknown>): BuildUpdate {
 /** Records a new build (pending), deleting the app's oldest records beyond BUILDS_KEPT in the same transaction. */
 export async function createBuild(deps: Deps, appName: string, req: NewBuild): Promise<BuildRecord> {
   const { store } = deps;
-  const { etcd, keys } = store;
+  const { keys } = store;
   if (!(await store.get<App>(keys.app(appName)))) throw notFound(`Couldn't find that app.`);
-  const existing = await etcd.getAll().prefix(keys.builds(appName)).keys();
-  const ids = existing.map((k) => k.slice(keys.builds(appName).length));
+  const { entries } = await store.range(keys.builds(appName));
+  const ids = entries.map((e) => e.key.slice(keys.builds(appName).length));
   const now = new Date().toISOString();
   const rec: BuildRecord = { id: req.id, app: appName, status: 'pending', commit: req.commit, user: req.user, createdAt: now, updatedAt: now, release: null, phases: {}, failure: null };
-  const drops = buildsToDrop(ids).flatMap((id) => [etcd.delete().key(keys.build(appName, id)), etcd.delete().key(keys.buildOutput(appName, id))]);
-  const res = await etcd
-    .if(keys.app(appName), 'Create', '>', 0)
-    .and(keys.build(appName, req.id), 'Create', '==', 0)
-    .then(etcd.put(keys.build(appName, req.id)).value(JSON.stringify(rec)), etcd.put(keys.buildOutput(appName, req.id)).value(JSON.stringify({ lines: [], truncatedBytes: 0 })), ...drops)
-    .commit();
-  if (!res.succeeded) throw conflict(`The build ${req.id} exists already, or ${appName} was destroyed meanwhile`);
+  const drops = buildsToDrop(ids).flatMap((id) => [{ delete: keys.build(appName, id) }, { delete: keys.buildOutput(appName, id) }]);
+  const created = await store.commit(
+    [{ key: keys.app(appName), exists: true }, { key: keys.build(appName, req.id), absent: true }],
+    [{ put: keys.build(appName, req.id), value: rec }, { put: keys.buildOutput(appName, req.id), value: { lines: [], truncatedBytes: 0 } }, ...drops],
+  );
+  if (!created) throw conflict(`The build ${req.id} exists already, or ${appName} was destroyed meanwhile`);
   return rec;
 }
 
@@ -168,7 +167,7 @@ export async function clearBuildCache(deps: Deps, app: App): Promise<{ app: { na
   const key = store.keys.buildCache(app.name);
   const next = await store.transact(async (tx) => {
     const cur = await tx.read<BuildCacheRecord>(key);
-    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    tx.require({ key: store.keys.app(app.name), exists: true });
     return tx.put<BuildCacheRecord>(key, { generation: (cur?.generation ?? 0) + 1, clearedAt: new Date().toISOString() });
   }, { conflict: 'Too many concurrent cache clears; try again', onConflict: () => store.getApp(app.name) });
   return { app: { name: app.name }, generation: next.generation, cleared_at: next.clearedAt };

@@ -54,7 +54,7 @@ export async function addDomain(deps: Deps, appName: string, hostnameInput: unkn
     if (!cur) throw notFound(`Couldn't find that app.`);
     const mine = await customDomainsOf(store, appName);
     if (mine.length >= MAX_DOMAINS_PER_APP) throw invalid(`An app can have at most ${MAX_DOMAINS_PER_APP} custom domains`);
-    tx.if(domainKey, 'Create', '==', 0);
+    tx.require({ key: domainKey, absent: true });
     const domain = tx.put<Domain>(domainKey, { hostname, app: appName, createdAt: new Date().toISOString() });
     tx.put(appKey, cur);
     return domainView(domain);
@@ -69,7 +69,6 @@ export async function removeDomain(deps: Deps, appName: string, hostnameInput: s
   const key = store.keys.domain(hostname);
   const cur = await store.getVersioned<Domain>(key);
   if (!cur || cur.value.app !== appName) throw missing;
-  const res = await store.etcd.if(key, 'Mod', '==', cur.modRevision).then(store.etcd.delete().key(key)).commit();
-  if (!res.succeeded) throw conflict(`${hostname} changed meanwhile; try again`);
+  if (!(await store.commit([{ key, modRevision: cur.modRevision }], [{ delete: key }]))) throw conflict(`${hostname} changed meanwhile; try again`);
   return domainView(cur.value);
 }

@@ -100,7 +100,7 @@ export async function restartDynos(deps: Deps, app: App, target: RestartTarget):
   const key = store.keys.restart(app.name);
   const next = await store.transact(async (tx) => {
     const cur = await tx.read<RestartRecord>(key);
-    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    tx.require({ key: store.keys.app(app.name), exists: true });
     return tx.put(key, bumpRestart(cur, target));
   }, { conflict: `Too many concurrent restarts of ${app.name}; try again`, onConflict: () => store.getApp(app.name) });
   return { target: targetName(target), generation: next.generation };

@@ -128,7 +128,7 @@ export async function updateFormation(deps: Deps, app: App, updates: readonly Fo
   const allowed = scalableTypes(await latestReleaseOf(deps, app));
   return store.transact(async (tx) => {
     const { formation, changed } = applyUpdates((await tx.read<Formation>(key)) ?? {}, updates, allowed);
-    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    tx.require({ key: store.keys.app(app.name), exists: true });
     tx.put(key, formation);
     return changed.map((t) => entryView(formation, t));
   }, { conflict: `Too many concurrent changes to ${app.name}'s formation; try again`, onConflict: () => store.getApp(app.name) });

@@ -46,11 +46,10 @@ const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 /** The user's tokens, oldest first. */
 export async function listTokens(deps: Deps, user: User): Promise<TokenView[]> {
   const { store } = deps;
-  const res = await store.etcd.getAll().prefix(store.keys.userTokens(user.id)).exec();
+  const { entries } = await store.range<UserTokenRef>(store.keys.userTokens(user.id));
   const views = await Promise.all(
-    res.kvs.map(async (kv) => {
-      const id = kv.key.toString().slice(store.keys.userTokens(user.id).length);
-      const ref = JSON.parse(kv.value.toString()) as UserTokenRef;
+    entries.map(async ({ key, value: ref }) => {
+      const id = key.slice(store.keys.userTokens(user.id).length);
       const record = await store.get<TokenRecord>(store.keys.token(ref.hash));
       return record && record.user === user.id ? tokenView(id, record) : undefined;
     }),
@@ -71,16 +70,10 @@ export async function revokeToken(deps: Deps, user: User, id: string): Promise<T
   const missing = () => notFound(`Couldn't find that token.`);
   if (!TOKEN_ID.test(id)) throw missing();
   const indexKey = store.keys.userToken(user.id, id);
-  const res = await store.etcd.get(indexKey).exec();
-  const kv = res.kvs[0];
-  if (!kv) throw missing();
-  const ref = JSON.parse(kv.value.toString()) as UserTokenRef;
-  const tokenKey = store.keys.token(ref.hash);
+  const ref = await store.getVersioned<UserTokenRef>(indexKey);
+  if (!ref) throw missing();
+  const tokenKey = store.keys.token(ref.value.hash);
   const record = await store.get<TokenRecord>(tokenKey);
-  const txn = await store.etcd
-    .if(indexKey, 'Mod', '==', kv.mod_revision)
-    .then(store.etcd.delete().key(indexKey), store.etcd.delete().key(tokenKey))
-    .commit();
-  if (!txn.succeeded) throw missing(); // revoked meanwhile by another request
+  if (!(await store.commit([{ key: indexKey, modRevision: ref.modRevision }], [{ delete: indexKey }, { delete: tokenKey }]))) throw missing(); // revoked meanwhile by another request
   return tokenView(id, record ?? { user: user.id, description: '', createdAt: '' });
 }

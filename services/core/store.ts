@@ -1,4 +1,4 @@
-import { Etcd3, type ComparatorBuilder, type Election, type Lease, type Watcher } from 'etcd3';
+import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, type ComparatorBuilder, type Election, type Lease, type Watcher } from 'etcd3';
 import { conflict, notFound } from './errors.js';
 import { keyLayout, type KeyLayout } from './keys.js';
 import { nextAppUid } from './uids.js';
@@ -29,8 +29,13 @@ export type Guard =
   | { key: string; modRevision: string }
   | { key: string; createRevision: string };
 
-/** One write of Store.commit: a put of a JSON value, or a delete. */
-export type Write = { put: string; value: unknown } | { delete: string };
+/** One write of Store.commit: a put of a JSON value, a delete, or a delete of every key under a prefix. */
+export type Write = { put: string; value: unknown } | { delete: string } | { deletePrefix: string };
+
+/** Whether the error says the store could not be reached (or did not answer in time): a 503, not a 500. */
+export function isUnavailable(err: unknown): boolean {
+  return err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError;
+}
 
 /** Handlers of Store.watchRecords: values are parsed JSON; a value that does not parse is skipped. */
 export interface RecordHandlers<T> {
@@ -42,7 +47,7 @@ export interface RecordHandlers<T> {
  * One attempt of Store.transact: what it read (each key must be unchanged at
  * commit), further compares, and the writes to commit if they all hold.
  */
-class Txn {
+export class Txn {
   guard?: ComparatorBuilder;
   readonly ops: Parameters<ComparatorBuilder['then']> = [];
 
@@ -51,18 +56,14 @@ class Txn {
   /** The key's value (undefined: absent); the commit requires it unchanged (or still absent). */
   async read<T>(key: string): Promise<T | undefined> {
     const cur = await this.store.getVersioned<T>(key);
-    this.if(key, 'Mod', '==', cur?.modRevision ?? '0');
+    this.require(cur ? { key, modRevision: cur.modRevision } : { key, absent: true });
     return cur?.value;
-  }
-
-  /** A further compare the commit requires, as etcd's `if`. */
-  if(...compare: Parameters<Etcd3['if']>): void {
-    this.guard = this.guard ? this.guard.and(...compare) : this.store.etcd.if(...compare);
   }
 
   /** The commit requires what the guard says of its key. */
   require(guard: Guard): void {
-    this.if(...compareOf(guard));
+    const c = compareOf(guard);
+    this.guard = this.guard ? this.guard.and(...c) : this.store.etcd.if(...c);
   }
 
   /** Deletes the key at commit. */
@@ -70,15 +71,15 @@ class Txn {
     this.ops.push(this.store.etcd.delete().key(key));
   }
 
+  /** Deletes every key under the prefix at commit. */
+  deletePrefix(prefix: string): void {
+    this.ops.push(this.store.etcd.delete().prefix(prefix));
+  }
+
   /** Writes the value (as JSON) at commit; returns it. */
   put<V>(key: string, value: V): V {
     this.ops.push(this.store.etcd.put(key).value(JSON.stringify(value)));
     return value;
-  }
-
-  /** Further etcd operations to commit (deletes, raw puts). */
-  then(...ops: Parameters<ComparatorBuilder['then']>): void {
-    this.ops.push(...ops);
   }
 }
 
@@ -154,7 +155,10 @@ export class Store {
     const [first, ...rest] = guards.map(compareOf);
     let txn = this.etcd.if(...(first as Parameters<Etcd3['if']>));
     for (const c of rest) txn = txn.and(...c);
-    const ops = writes.map((w) => ('put' in w ? this.etcd.put(w.put).value(JSON.stringify(w.value)) : this.etcd.delete().key(w.delete)));
+    const ops = writes.map((w) => {
+      if ('put' in w) return this.etcd.put(w.put).value(JSON.stringify(w.value));
+      return 'delete' in w ? this.etcd.delete().key(w.delete) : this.etcd.delete().prefix(w.deletePrefix);
+    });
     return (await txn.then(...ops).commit()).succeeded;
   }
 
@@ -260,7 +264,7 @@ export class Store {
       const tx = new Txn(this);
       const result = await attempt(tx);
       if (tx.ops.length === 0) return result;
-      if (!tx.guard) throw new Error('Store.transact: a write needs a compare (read a key or add one with tx.if)');
+      if (!tx.guard) throw new Error('Store.transact: a write needs a compare (read a key or add one with tx.require)');
       if ((await tx.guard.then(...tx.ops).commit()).succeeded) return result;
       await opts.onConflict?.();
     }

@@ -1,4 +1,3 @@
-import type { Watcher } from 'etcd3';
 import type { Logger } from '../../core/logger.js';
 import { nowMicro, type LogRecord } from '../../core/logs.js';
 import type { RestartRecord } from '../../core/restarts.js';
@@ -41,7 +40,7 @@ export function restartLine(r: RestartRecord): string {
 }
 
 export class PlatformEvents {
-  private watchers: Watcher[] = [];
+  private stops: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -52,23 +51,15 @@ export class PlatformEvents {
   async start(): Promise<void> {
     const k = this.store.keys;
     const on = async (prefix: string, fn: (app: string, key: string, value: unknown, prev: unknown, created: boolean) => Promise<string[]>) => {
-      const w = await this.store.etcd.watch().prefix(prefix).withPreviousKV().create();
-      w.on('put', (kv, prev) => {
-        const key = kv.key.toString();
-        const app = key.slice(prefix.length).split('/')[0] ?? '';
-        let value: unknown;
-        let before: unknown;
-        try {
-          value = JSON.parse(kv.value.toString());
-          before = prev ? JSON.parse(prev.value.toString()) : undefined;
-        } catch {
-          return;
-        }
-        fn(app, key, value, before, kv.create_revision === kv.mod_revision)
-          .then((lines) => this.write(app, lines))
-          .catch((err: unknown) => this.log.warn({ err, key }, 'cannot log platform event'));
+      const stop = await this.store.watchRecords<unknown>(prefix, {
+        put: (key, value, before, created) => {
+          const app = key.slice(prefix.length).split('/')[0] ?? '';
+          fn(app, key, value, before, created)
+            .then((lines) => this.write(app, lines))
+            .catch((err: unknown) => this.log.warn({ err, key }, 'cannot log platform event'));
+        },
       });
-      this.watchers.push(w);
+      this.stops.push(stop);
     };
     await on(`${k.prefix}/releases/`, async (_app, _key, v, _prev, created) => (created && Date.now() - Date.parse((v as Release).createdAt) < NEW_RELEASE_MS ? releaseLines(v as Release, await this.email((v as Release).createdBy)) : []));
     await on(`${k.prefix}/formation/`, async (_app, _key, v, prev) => {
@@ -79,8 +70,8 @@ export class PlatformEvents {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.watchers.map((w) => w.cancel()));
-    this.watchers = [];
+    await Promise.all(this.stops.map((stop) => stop()));
+    this.stops = [];
   }
 
   private async email(userId: string): Promise<string> {

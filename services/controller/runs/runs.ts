@@ -59,8 +59,8 @@ export async function createRun(deps: Deps, app: App, user: User, params: RunPar
       ...(token && apiTokenHash && { apiTokenHash }),
     };
     const key = store.keys.run(app.name, run.name);
-    tx.if(key, 'Create', '==', 0);
-    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    tx.require({ key, absent: true });
+    tx.require({ key: store.keys.app(app.name), exists: true });
     return tx.put(key, run);
   }, { conflict: `Too many one-off dynos on ${app.name}; try again`, onConflict: () => store.getApp(app.name) });
   return token ? { run, token } : { run };
@@ -84,7 +84,6 @@ export async function stopDyno(deps: Deps, app: App, dyno: string): Promise<{ ta
     return { target: r.target, stopped: false };
   }
   const key = store.keys.run(app.name, dyno);
-  const res = await store.etcd.if(key, 'Create', '>', 0).then(store.etcd.delete().key(key)).commit();
-  if (!res.succeeded) throw notFound(`Couldn't find that dyno (${dyno.slice(0, 40)}).`);
+  if (!(await store.commit([{ key, exists: true }], [{ delete: key }]))) throw notFound(`Couldn't find that dyno (${dyno.slice(0, 40)}).`);
   return { target: dyno, stopped: true };
 }
