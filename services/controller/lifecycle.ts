@@ -1,7 +1,8 @@
 import { conflict, invalid, notFound } from '../core/errors.js';
 import { assertAppName } from '../core/names.js';
-import type { Store } from '../core/store.js';
-import type { App, Domain, User } from '../core/types.js';
+import { APP_KEY_FAMILIES, type AppKeys } from '../core/keys.js';
+import type { Entry, Store, Txn } from '../core/store.js';
+import type { App, User } from '../core/types.js';
 import { infoOf, ownedApp, visibleApp } from './apps.js';
 import type { Deps } from './deps.js';
 import { parsePool } from './hosts.js';
@@ -61,114 +62,90 @@ async function setAppFields(store: Store, name: string, { maintenance, pool }: P
   }, { conflict: `Too many concurrent changes to ${name}; try again` });
 }
 
-interface Kv {
-  key: string;
-  value: string;
-  mod: string;
+/** A record with its `app` field (if it has one naming `from`) set to `to`; pure. */
+export function renamedRecord(value: unknown, from: string, to: string): unknown {
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { app?: unknown }).app === from) return { ...value, app: to };
+  return value;
 }
 
-async function range(store: Store, prefix: string): Promise<Kv[]> {
-  const res = await store.etcd.getAll().prefix(prefix).exec();
-  return res.kvs.map((kv) => ({ key: kv.key.toString(), value: kv.value.toString(), mod: kv.mod_revision }));
+/** The family's keys of `app` as they are now. */
+async function entriesOf(store: Store, keys: AppKeys, app: string): Promise<Entry<unknown>[]> {
+  if ('key' in keys) {
+    const cur = await store.getVersioned(keys.key);
+    return cur ? [{ key: keys.key, ...cur }] : [];
+  }
+  if ('prefix' in keys) return (await store.range(keys.prefix)).entries;
+  return (await store.range<{ app?: unknown }>(keys.where)).entries.filter((e) => e.value.app === app);
 }
 
-async function one(store: Store, key: string): Promise<Kv | undefined> {
-  const kv = (await store.etcd.get(key).exec()).kvs[0];
-  return kv ? { key, value: kv.value.toString(), mod: kv.mod_revision } : undefined;
+/** Deletes the family's keys of one app at commit (`where` families are deleted by the entries read). */
+function deleteKeys(tx: Txn, keys: AppKeys): void {
+  if ('key' in keys) tx.delete(keys.key);
+  else if ('prefix' in keys) tx.deletePrefix(keys.prefix);
 }
 
-/** A JSON record with its `app` field (if it has one naming `from`) set to `to`. */
-export function renamedRecord(json: string, from: string, to: string): string {
-  const v: unknown = JSON.parse(json);
-  if (typeof v === 'object' && v !== null && !Array.isArray(v) && (v as { app?: unknown }).app === from) return JSON.stringify({ ...v, app: to });
-  return json;
+/** Where a key of the family moves when its app is renamed. */
+function movedKey(key: string, from: AppKeys, to: AppKeys): string {
+  if ('key' in from && 'key' in to) return to.key;
+  if ('prefix' in from && 'prefix' in to) return to.prefix + key.slice(from.prefix.length);
+  return key; // not keyed by app (domains): only the record's app changes
 }
 
 /**
- * Moves the app record, its releases, formation, domains and collaborators
- * from `from` to `to` in one transaction: the new name must be free, the old
- * record and every moved key unchanged since read. Whatever else sits under
- * the old name (a collaborator added meanwhile, the restart record) is
- * deleted, so nothing is left for a future app of the old name to inherit.
+ * Renames the app in one transaction, each per-app key family as keys.ts's
+ * APP_KEY_FAMILIES says (moved, its records' app rewritten, or dropped): the
+ * new name must be free, the old record and every moved key unchanged since
+ * read. Whatever else sits under the old name (a collaborator added
+ * meanwhile) is deleted, so nothing is left for a future app of the old name
+ * to inherit.
  */
 export async function renameApp(store: Store, from: string, to: string, maintenance?: boolean): Promise<App> {
   const k = store.keys;
-  const { etcd } = store;
   return store.transact(async (tx) => {
     const cur = await tx.read<App>(k.app(from));
     if (!cur) throw notFound(`Couldn't find that app.`);
     if (await tx.read(k.app(to))) throw conflict(`Name ${to} is already taken`);
-    const [releases, collaborators, formation, allDomains, buildpacks, statuses, drains] = await Promise.all([
-      range(store, k.releases(from)),
-      range(store, k.collaborators(from)),
-      one(store, k.formation(from)),
-      range(store, k.domains()),
-      one(store, k.buildpacks(from)),
-      range(store, k.releaseStatuses(from)),
-      range(store, k.drains(from)),
-    ]);
-    const domains = allDomains.filter((d) => (JSON.parse(d.value) as Domain).app === from);
-    const moved = [...releases, ...statuses, ...collaborators, ...(formation ? [formation] : []), ...(buildpacks ? [buildpacks] : []), ...domains, ...drains];
-    const cleared = deletesUnder(store, from);
+    const families = await Promise.all(
+      APP_KEY_FAMILIES.filter((f) => f.rename !== 'others').map(async (f) => {
+        const keys = f.keys(k, from);
+        return { f, from: keys, to: f.keys(k, to), entries: f.rename === 'drop' ? [] : await entriesOf(store, keys, from) };
+      }),
+    );
+    const moved = families.flatMap((m) => m.entries);
+    const cleared = families.filter((m) => m.f.rename !== 'app-field');
     // + deleting the old app record, putting the new one, and one to spare
     if (moved.length + cleared.length + 3 > MAX_TXN_OPS) {
       throw invalid(`${from} has too many releases, collaborators and domains (${moved.length}) to rename in one step; the store allows ${MAX_TXN_OPS} operations per transaction`);
     }
     const app: App = { ...cur, name: to, ...(maintenance !== undefined && { maintenance }) };
-    const newKey = (key: string): string => {
-      if (key === k.formation(from)) return k.formation(to);
-      if (key === k.buildpacks(from)) return k.buildpacks(to);
-      if (key.startsWith(k.releases(from))) return k.releases(to) + key.slice(k.releases(from).length);
-      if (key.startsWith(k.releaseStatuses(from))) return k.releaseStatuses(to) + key.slice(k.releaseStatuses(from).length);
-      if (key.startsWith(k.collaborators(from))) return k.collaborators(to) + key.slice(k.collaborators(from).length);
-      if (key.startsWith(k.drains(from))) return k.drains(to) + key.slice(k.drains(from).length);
-      return key; // domains are keyed by hostname: only their app field changes
-    };
-    tx.if(k.formation(to), 'Create', '==', 0);
-    for (const kv of moved) tx.if(kv.key, 'Mod', '==', kv.mod);
-    tx.then(etcd.delete().key(k.app(from)), ...cleared, ...moved.map((kv) => etcd.put(newKey(kv.key)).value(renamedRecord(kv.value, from, to))));
+    tx.require({ key: k.formation(to), absent: true });
+    for (const e of moved) tx.require({ key: e.key, modRevision: e.modRevision });
+    tx.delete(k.app(from));
+    for (const m of cleared) deleteKeys(tx, m.from);
+    for (const m of families) {
+      for (const e of m.entries) tx.put(movedKey(e.key, m.from, m.to), m.f.rename === 'move' ? e.value : renamedRecord(e.value, from, to));
+    }
     return tx.put(k.app(to), app);
   }, { conflict: `Too many concurrent changes to ${from}; try again` });
 }
 
 /**
- * Deletes everything kept under an app's name apart from its record: the one
- * list rename (which moves what it keeps first) and destroy both use, so a new
- * per-app key is added here once. Build records go with the name: they are of
- * the old name's repository, which the builder removes.
- */
-function deletesUnder(store: Store, name: string) {
-  const k = store.keys;
-  const { etcd } = store;
-  return [
-    etcd.delete().prefix(k.releases(name)),
-    etcd.delete().key(k.formation(name)),
-    etcd.delete().prefix(k.collaborators(name)),
-    etcd.delete().key(k.restart(name)),
-    etcd.delete().key(k.buildpacks(name)),
-    etcd.delete().prefix(k.builds(name)),
-    etcd.delete().prefix(k.buildOutput(name, '')),
-    etcd.delete().key(k.buildCache(name)),
-    etcd.delete().prefix(k.releaseStatuses(name)),
-    etcd.delete().prefix(k.drains(name)),
-  ];
-}
-
-/**
- * Deletes the app record and everything under its name (releases, formation,
- * collaborators, restart record) and its domains in one transaction that
- * compares the app record. The scheduler then removes its assignments and
- * route; the builder its repository and images.
+ * Deletes the app record and every per-app key family that goes with it
+ * (keys.ts's APP_KEY_FAMILIES: releases, formation, collaborators, domains,
+ * ...) in one transaction that compares the app record. The scheduler then
+ * removes its assignments and route; the builder its repository and images.
  */
 export async function destroyApp(store: Store, name: string): Promise<App> {
   const k = store.keys;
-  const { etcd } = store;
+  const families = APP_KEY_FAMILIES.filter((f) => f.destroy).map((f) => f.keys(k, name));
   return store.transact(async (tx) => {
     const app = await tx.read<App>(k.app(name));
     if (!app) throw notFound(`Couldn't find that app.`);
-    const domains = (await range(store, k.domains())).filter((d) => (JSON.parse(d.value) as Domain).app === name);
-    for (const d of domains) tx.if(d.key, 'Mod', '==', d.mod);
-    tx.then(etcd.delete().key(k.app(name)), ...deletesUnder(store, name), ...domains.map((d) => etcd.delete().key(d.key)));
+    const named = (await Promise.all(families.filter((keys) => 'where' in keys).map((keys) => entriesOf(store, keys, name)))).flat();
+    for (const e of named) tx.require({ key: e.key, modRevision: e.modRevision });
+    tx.delete(k.app(name));
+    for (const keys of families) deleteKeys(tx, keys);
+    for (const e of named) tx.delete(e.key);
     return app;
   }, { conflict: `Too many concurrent changes to ${name}; try again` });
 }
