@@ -6,6 +6,7 @@ import { userRef } from './present.js';
 import type { UserRef } from '../core/api.js';
 import { normaliseEmail } from './users.js';
 import type { CollaboratorView } from '../core/api.js';
+import { by } from '../core/compare.js';
 
 // Collaborators: users other than the owner who may see an app, push to it
 // and change it (config, scale, releases, ...), but not destroy or rename it
@@ -17,7 +18,7 @@ export function collaboratorViews(app: App, owner: User | undefined, collaborato
   const rest = collaborators
     .filter((c) => c.record.user !== app.owner)
     .map(({ record, user }): CollaboratorView => ({ id: record.user, user: userRef(record.user, user), role: 'collaborator', created_at: record.createdAt }))
-    .sort((a, b) => (a.user.email ?? a.id).localeCompare(b.user.email ?? b.id));
+    .sort(by((c) => c.user.email ?? c.id));
   return [{ id: app.owner, user: userRef(app.owner, owner), role: 'owner', created_at: app.createdAt }, ...rest];
 }
 

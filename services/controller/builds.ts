@@ -13,6 +13,7 @@ import {
 import type { App } from '../core/types.js';
 import type { Deps } from './deps.js';
 import type { BuildView } from '../core/api.js';
+import { compareStrings } from '../core/compare.js';
 
 // Build records (reported by the builder over /internal) and the build-cache
 // clear requests. Each write is one etcd transaction guarded by a compare.
@@ -142,7 +143,7 @@ export function buildView(b: BuildRecord): BuildView {
 /** Newest first. */
 export async function listBuilds(deps: Deps, app: App): Promise<BuildView[]> {
   const recs = await deps.store.list<BuildRecord>(deps.store.keys.builds(app.name));
-  return recs.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).map(buildView);
+  return recs.sort((a, b) => compareStrings(b.id, a.id)).map(buildView);
 }
 
 async function buildOf(deps: Deps, app: App, id: string): Promise<BuildRecord> {

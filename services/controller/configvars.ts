@@ -2,6 +2,7 @@ import { invalid } from '../core/errors.js';
 import { CONFIG_KEY } from '../core/names.js';
 import type { App, Release, User } from '../core/types.js';
 import type { Deps } from './deps.js';
+import { compareStrings } from '../core/compare.js';
 
 // Config vars: GET the latest release's config; PATCH {KEY: "value" | null}
 // makes release vN+1 with the merged config (null removes a key). The
@@ -74,8 +75,8 @@ export function applyConfigPatch(current: Readonly<ConfigVars>, patch: ConfigPat
       set.push(key);
     }
   }
-  const config = Object.fromEntries([...merged].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-  return { config, set: set.sort(), removed: removed.sort() };
+  const config = Object.fromEntries([...merged].sort(([a], [b]) => compareStrings(a, b)));
+  return { config, set: set.sort(compareStrings), removed: removed.sort(compareStrings) };
 }
 
 /** Throws invalid_params if the whole config is over a limit; pure. */

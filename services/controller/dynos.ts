@@ -5,6 +5,9 @@ import type { App, Assignment, Formation, Instance, InstanceState } from '../cor
 import type { Deps } from './deps.js';
 import { latestReleaseOf, scalableTypes } from './formation.js';
 import type { DynoView } from '../core/api.js';
+import { compareStrings } from '../core/compare.js';
+import { dynoName, parseDynoName } from '../core/ids.js';
+import { PROCESS_TYPE } from '../core/names.js';
 
 // Dynos: the app's containers as the scheduler assigned them and the agents
 // report them; and restarts, which bump the app's restart generation so the
@@ -24,19 +27,19 @@ export function sizeNameOf(memoryMb: number, cpuShares: number): string {
 export function dynoViews(assignments: readonly Assignment[], instances: readonly Instance[]): DynoView[] {
   const newest = new Map<string, Assignment>();
   for (const a of assignments) {
-    const name = `${a.type}.${a.index}`;
+    const name = dynoName(a.type, a.index);
     const cur = newest.get(name);
     if (!cur || a.release > cur.release || (a.release === cur.release && a.createdAt > cur.createdAt)) newest.set(name, a);
   }
   const instanceOf = new Map(instances.map((i) => [i.id, i]));
   return [...newest.values()]
-    .sort((a, b) => (a.type < b.type ? -1 : a.type > b.type ? 1 : a.index - b.index))
+    .sort((a, b) => compareStrings(a.type, b.type) || a.index - b.index)
     .map((a) => {
       const inst = instanceOf.get(a.id);
       const reported = inst && inst.host === a.host ? inst : undefined;
       return {
         id: a.id,
-        name: `${a.type}.${a.index}`,
+        name: dynoName(a.type, a.index),
         type: a.type,
         state: reported?.state ?? 'starting',
         release: { version: a.release },
@@ -67,24 +70,27 @@ export async function dynoOf(deps: Deps, app: App, name: string): Promise<DynoVi
   return dyno;
 }
 
+/** The highest dyno index a restart names (quantities stop at MAX_QUANTITY, far below). */
+const MAX_DYNO_INDEX = 999;
+
 /** "web" -> the type; "web.1" -> one dyno. Anything else is refused. */
 export function parseRestartTarget(raw: string | undefined): RestartTarget {
   if (raw === undefined) return { kind: 'all' };
-  const m = /^([a-zA-Z0-9_-]{1,30})(?:\.([1-9]\d{0,2}))?$/.exec(raw);
-  if (!m) throw invalid(`Invalid dyno or process type ${JSON.stringify(raw.slice(0, 60))}: give a type (web) or a dyno (web.1)`);
-  const type = m[1] as string;
-  return m[2] === undefined ? { kind: 'type', type } : { kind: 'dyno', type, index: Number(m[2]) };
+  const dyno = parseDynoName(raw);
+  if (dyno && dyno.index <= MAX_DYNO_INDEX) return { kind: 'dyno', ...dyno };
+  if (PROCESS_TYPE.test(raw)) return { kind: 'type', type: raw };
+  throw invalid(`Invalid dyno or process type ${JSON.stringify(raw.slice(0, 60))}: give a type (web) or a dyno (web.1)`);
 }
 
 /** The target exists: a type of the release (or of the formation), a dyno within the type's quantity. */
 export function checkRestartTarget(target: RestartTarget, formation: Formation, types: ReadonlySet<string>): void {
   if (target.kind === 'all') return;
   if (!types.has(target.type) && !(target.type in formation)) throw notFound(`Couldn't find that process type (${target.type}).`);
-  if (target.kind === 'dyno' && target.index > (formation[target.type]?.quantity ?? 0)) throw notFound(`Couldn't find that dyno (${target.type}.${target.index}).`);
+  if (target.kind === 'dyno' && target.index > (formation[target.type]?.quantity ?? 0)) throw notFound(`Couldn't find that dyno (${dynoName(target.type, target.index)}).`);
 }
 
 export function targetName(target: RestartTarget): string {
-  return target.kind === 'all' ? 'all' : target.kind === 'type' ? target.type : `${target.type}.${target.index}`;
+  return target.kind === 'all' ? 'all' : target.kind === 'type' ? target.type : dynoName(target.type, target.index);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Assignment, Host, HostTagOverride, PlacementSettings } from '../co
 import type { Deps } from './deps.js';
 import { bodyOf, param, requireAdmin } from './http.js';
 import type { HostView } from '../core/api.js';
+import { by } from '../core/compare.js';
 
 // Hosts as admins see them (GET /hosts, GET /hosts/:host), their tag
 // overrides (PATCH|DELETE /hosts/:host/tags -> /host-tags/<host>), and an
@@ -75,7 +76,7 @@ export async function listHosts(store: Store): Promise<HostView[]> {
   const byId = new Map<string, HostTagOverride>();
   for (const [key, o] of overrides.entries) byId.set(segmentAfter(store.keys.allHostTags(), key), o);
   return hosts
-    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+    .sort(by((h) => h.id))
     .map((h) => hostView(h.id, h, byId.get(h.id), allocatedOf(assigned.get(h.id) ?? []), placement));
 }
 

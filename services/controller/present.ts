@@ -2,6 +2,8 @@ import { parsePublicKey } from '../core/sshkeys.js';
 import type { App, Formation, Release, SshKey, User } from '../core/types.js';
 import { gitUrl, webUrl } from '../core/urls.js';
 import type { UserRef, AppInfo, ReleaseView, KeyView } from '../core/api.js';
+import { sortedEntries } from '../core/compare.js';
+import { releaseId } from '../core/ids.js';
 
 // Pure views: store records -> the JSON shapes of the HTTP API
 // (docs/architecture.md, "Controller HTTP API").
@@ -40,7 +42,7 @@ export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): A
 
 export function releaseView(release: Release, creator: User | undefined): ReleaseView {
   return {
-    id: `${release.app}-v${release.version}`,
+    id: releaseId(release.app, release.version),
     version: release.version,
     description: release.description,
     commit: release.commit ?? null,
@@ -50,9 +52,7 @@ export function releaseView(release: Release, creator: User | undefined): Releas
 }
 
 export function formationView(formation: Formation): { type: string; quantity: number; size: string }[] {
-  return Object.keys(formation)
-    .sort()
-    .map((type) => ({ type, quantity: formation[type]!.quantity, size: formation[type]!.size }));
+  return sortedEntries(formation).map(([type, e]) => ({ type, quantity: e.quantity, size: e.size }));
 }
 
 export function keyView(key: SshKey): KeyView {

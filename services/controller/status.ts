@@ -4,6 +4,7 @@ import { Router } from 'express';
 import type { Deps } from './deps.js';
 import { requireAdmin } from './http.js';
 import type { ProcessStatus, PlatformStatus } from '../core/api.js';
+import { compareStrings } from '../core/compare.js';
 
 // GET /status (admins; `paas status`): the platform's own processes on the
 // controller's machine as their supervisor sees them. scripts/up runs each
@@ -61,7 +62,7 @@ export async function platformStatus(stateDir: string, engineDir: string): Promi
   const nginx = processStatus('nginx', { pid: await read(join(stateDir, 'nginx', 'nginx.pid')), supervisor: 'router' }, alive);
   const all = [...engine.filter((p) => p.name === 'dockerd'), ...own, nginx];
   const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
-  return { processes: all.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name)) };
+  return { processes: all.sort((a, b) => rank(a.name) - rank(b.name) || compareStrings(a.name, b.name)) };
 }
 
 export function statusRoutes(deps: Deps): Router {

@@ -5,6 +5,7 @@ import { hashToken, newToken } from './auth.js';
 import type { Deps } from './deps.js';
 import type { Repo } from './repo.js';
 import type { TokenView } from '../core/api.js';
+import { compareStrings } from '../core/compare.js';
 
 // A user's own API tokens: list, create, revoke. A token is stored only as
 // its sha256 (/tokens/<hash> -> TokenRecord, what authentication reads) plus
@@ -54,7 +55,7 @@ export async function listTokens(deps: Deps, user: User): Promise<TokenView[]> {
       return record && record.user === user.id ? tokenView(id, record) : undefined;
     }),
   );
-  return views.filter((v): v is TokenView => v !== undefined).sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+  return views.filter((v): v is TokenView => v !== undefined).sort((a, b) => compareStrings(a.created_at, b.created_at) || compareStrings(a.id, b.id));
 }
 
 /** Mints another token for an existing user; the answer is the only time it is seen. */

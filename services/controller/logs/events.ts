@@ -4,6 +4,7 @@ import type { RestartRecord } from '../../core/restarts.js';
 import type { Store } from '../../core/store.js';
 import type { Formation, Release, User } from '../../core/types.js';
 import type { LogStore } from './store.js';
+import { sortedEntries } from '../../core/compare.js';
 
 // Platform events in the app's log (`paas[api]: ...`), taken from etcd as the
 // controller writes them, whatever path wrote them (a build's release, a
@@ -22,11 +23,9 @@ const NEW_RELEASE_MS = 60_000;
 
 /** `Scaled to web@2:standard-1x worker@0:standard-1x`, or undefined when nothing scaled. Pure. */
 export function scaleLine(prev: Formation | undefined, next: Formation): string | undefined {
-  const same = prev && JSON.stringify(Object.entries(prev).sort()) === JSON.stringify(Object.entries(next).sort());
+  const same = prev && JSON.stringify(sortedEntries(prev)) === JSON.stringify(sortedEntries(next));
   if (same) return undefined;
-  const parts = Object.entries(next)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([type, e]) => `${type}@${e.quantity}:${e.size}`);
+  const parts = sortedEntries(next).map(([type, e]) => `${type}@${e.quantity}:${e.size}`);
   return `Scaled to ${parts.join(' ')}`;
 }
 

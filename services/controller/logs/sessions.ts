@@ -4,6 +4,7 @@ import { invalid } from '../../core/errors.js';
 import { formatLogLine, matchesFilter, parseDynoFilter, parseSourceFilter, type LogFilter, type LogRecord, type LogSessionRequest } from '../../core/logs.js';
 import type { Grant } from '../accessguard.js';
 import type { LogStore } from './store.js';
+import { by } from '../../core/compare.js';
 
 // Heroku's log sessions: POST /apps/:app/log-sessions answers a logplex_url
 // that streams the app's lines as text. The URL carries an unguessable id
@@ -63,7 +64,7 @@ export class SessionTable {
  * router), so arrival order can put a line before an earlier one. Pure.
  */
 export function byTime(records: readonly LogRecord[]): LogRecord[] {
-  return [...records].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return [...records].sort(by((r) => r.at));
 }
 
 /** The last `n` records matching the filter, oldest first. Pure. */

@@ -5,6 +5,7 @@ import { hashToken, newToken } from '../auth.js';
 import type { Deps } from '../deps.js';
 import { parseRestartTarget, restartDynos } from '../dynos.js';
 import type { RunDynoView } from '../../core/api.js';
+import { assignmentId } from '../../core/ids.js';
 
 // `paas run`: a one-off dyno request (/runs/<app>/<name>) written in one
 // transaction; the scheduler runs it, the rendezvous (rendezvous.ts) joins
@@ -12,7 +13,7 @@ import type { RunDynoView } from '../../core/api.js';
 // request (the scheduler removes its container).
 
 export function runView(r: RunRequest, attachUrl: string | null, state: InstanceState = 'starting'): RunDynoView {
-  return { id: `${r.app}.${r.name}.v${r.release}`, name: r.name, type: RUN_TYPE, command: r.command, attach_url: attachUrl, state, size: r.size, release: { version: r.release }, app: { name: r.app }, time_to_live: r.ttlS, created_at: r.createdAt, updated_at: r.createdAt };
+  return { id: assignmentId(r.app, r.name, r.release), name: r.name, type: RUN_TYPE, command: r.command, attach_url: attachUrl, state, size: r.size, release: { version: r.release }, app: { name: r.app }, time_to_live: r.ttlS, created_at: r.createdAt, updated_at: r.createdAt };
 }
 
 /**
