@@ -9,7 +9,7 @@ import { internalRoutes, userRoutes } from './routes.js';
 import { logEarlyRoutes } from './logs/routes.js';
 import { LogService } from './logs/service.js';
 import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
-import { AccessGuard } from './accessguard.js';
+import { AccessGuard } from './access/guard.js';
 
 // The controller's express app, built from its clients; main.ts listens,
 // tests run it in-process.

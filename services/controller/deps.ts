@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js';
-import type { AccessGuard } from './accessguard.js';
+import type { AccessGuard } from './access/guard.js';
 import type { Store } from '../core/store.js';
 import type { LogService } from './logs/service.js';
 import type { UrlSettings } from './present.js';

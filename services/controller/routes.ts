@@ -1,22 +1,22 @@
 import { Router } from 'express';
-import { accessRoutes } from './accessroutes.js';
-import { buildpackRoutes } from './buildpacks.js';
-import { buildRoutes, internalBuildRoutes } from './buildroutes.js';
-import { createAppFor, formationOf, infoOf, listAppsFor, releasesOf, requestedName, visibleApp } from './apps.js';
-import { configRoutes } from './configroutes.js';
+import { accessRoutes } from './access/routes.js';
+import { buildpackRoutes } from './buildpacks/buildpacks.js';
+import { buildRoutes, internalBuildRoutes } from './builds/routes.js';
+import { createAppFor, formationOf, infoOf, listAppsFor, releasesOf, requestedName, visibleApp } from './apps/apps.js';
+import { configRoutes } from './configvars/routes.js';
 import type { Deps } from './deps.js';
 import { bodyOf, param, requireAdmin, requireInternal, requireUser, userOf } from './http.js';
-import { authorize, createBuildRelease, internalApp, parseAuthorizeRequest, parseBuildRelease } from './internal.js';
-import { addKey, listKeys } from './keys.js';
-import { lifecycleRoutes } from './lifecycleroutes.js';
-import { hostRoutes } from './hosts.js';
-import { statusRoutes } from './status.js';
-import { appInventory } from './inventory.js';
+import { authorize, createBuildRelease, internalApp, parseAuthorizeRequest, parseBuildRelease } from './internal/internal.js';
+import { addKey, listKeys } from './keys/keys.js';
+import { lifecycleRoutes } from './apps/routes.js';
+import { hostRoutes } from './hosts/hosts.js';
+import { statusRoutes } from './status/status.js';
+import { appInventory } from './internal/inventory.js';
 import { accountView } from './present.js';
-import { psRoutes } from './psroutes.js';
+import { psRoutes } from './ps/routes.js';
 import { logUserRoutes } from './logs/routes.js';
 import { runRoutes } from './runs/routes.js';
-import { createUser, normaliseEmail, parseAdminFlag } from './users.js';
+import { createUser, normaliseEmail, parseAdminFlag } from './users/users.js';
 
 // Thin handlers: read the request, call a domain function, answer. Errors
 // thrown (or rejected) here reach the error middleware.

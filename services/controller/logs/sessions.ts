@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import { invalid } from '../../core/errors.js';
 import { formatLogLine, matchesFilter, parseDynoFilter, parseSourceFilter, type LogFilter, type LogRecord, type LogSessionRequest } from '../../core/logs.js';
-import type { Grant } from '../accessguard.js';
+import type { Grant } from '../access/guard.js';
 import type { LogStore } from './store.js';
 import { by } from '../../core/compare.js';
 

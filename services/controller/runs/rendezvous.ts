@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import type { RunRequest } from '../../core/runs.js';
 import type { Store } from '../../core/store.js';
 import { authenticateInternal } from '../auth.js';
-import type { AccessGuard, Grant } from '../accessguard.js';
+import type { AccessGuard, Grant } from '../access/guard.js';
 
 // The rendezvous of `paas run` (Heroku's design): the agent running an
 // attached one-off opens GET /internal/rendezvous/<app>/<name> (internal

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APP_KEY_FAMILIES, APP_RECORD_FN, keyLayout, NOT_PER_APP_FNS } from '../../../services/core/keys.js';
-import { renamedRecord } from '../../../services/controller/lifecycle.js';
+import { renamedRecord } from '../../../services/controller/apps/lifecycle.js';
 
 // Rename and destroy iterate core/keys.ts's APP_KEY_FAMILIES: a key function
 // added to the layout must say there what becomes of its keys.

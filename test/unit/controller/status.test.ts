@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { processStatus } from '../../../services/controller/status.js';
+import { processStatus } from '../../../services/controller/status/status.js';
 import { statusText } from '../../../cli/commands/status.js';
 
 // GET /status's reading of a supervise/<name>/ dir, and `paas status`'s table.

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { invalid } from '../core/errors.js';
-import type { User } from '../core/types.js';
-import { createToken, mintedToken } from './tokens.js';
-import type { Repo } from './repo.js';
+import { invalid } from '../../core/errors.js';
+import type { User } from '../../core/types.js';
+import { createToken, mintedToken } from '../tokens/tokens.js';
+import type { Repo } from '../repo.js';
 
 // Users and their API tokens.
 

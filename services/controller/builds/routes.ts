@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import { visibleApp } from './apps.js';
+import { visibleApp } from '../apps/apps.js';
 import { buildOutputOf, clearBuildCache, createBuild, getBuild, listBuilds, parseBuildUpdate, parseNewBuild, updateBuild } from './builds.js';
-import type { Deps } from './deps.js';
-import { bodyOf, param, userOf } from './http.js';
-import { buildLogRecords } from './logs/routes.js';
+import type { Deps } from '../deps.js';
+import { bodyOf, param, userOf } from '../http.js';
+import { buildLogRecords } from '../logs/routes.js';
 
 // Build records and the build cache. buildRoutes is mounted inside
 // userRoutes (authenticated user; apps they may not see are 404),

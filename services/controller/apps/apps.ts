@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { forbidden, invalid, notFound, PaasError } from '../core/errors.js';
-import { assertAppName, generateAppName } from '../core/names.js';
-import { DEFAULT_SIZE } from '../core/sizes.js';
-import type { App, Collaborator, User } from '../core/types.js';
-import type { Deps } from './deps.js';
-import { releaseStatusesOf, type ReleaseStatusFields } from './releasestatus.js';
-import type { AppInfo, ReleaseView } from '../core/api.js';
-import { appInfo, formationView, releaseView } from './present.js';
+import { forbidden, invalid, notFound, PaasError } from '../../core/errors.js';
+import { assertAppName, generateAppName } from '../../core/names.js';
+import { DEFAULT_SIZE } from '../../core/sizes.js';
+import type { App, Collaborator, User } from '../../core/types.js';
+import type { Deps } from '../deps.js';
+import { releaseStatusesOf, type ReleaseStatusFields } from '../releases/status.js';
+import type { AppInfo, ReleaseView } from '../../core/api.js';
+import { appInfo, formationView, releaseView } from '../present.js';
 
 // Apps as users see them: an app is visible to its owner, its collaborators
 // and admins; to anyone else it does not exist (404, no existence leak).

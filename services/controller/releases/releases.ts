@@ -1,12 +1,12 @@
-import { invalid, notFound } from '../core/errors.js';
-import type { App, Release, User } from '../core/types.js';
-import { userLookup } from './apps.js';
-import type { ConfigVars } from './configvars.js';
-import type { Deps } from './deps.js';
-import type { ReleaseView } from '../core/api.js';
-import { releaseView } from './present.js';
-import { keptReleaseImages } from '../core/images.js';
-import { releaseStatusesOf, type ReleaseStatusFields } from './releasestatus.js';
+import { invalid, notFound } from '../../core/errors.js';
+import type { App, Release, User } from '../../core/types.js';
+import { userLookup } from '../apps/apps.js';
+import type { ConfigVars } from '../configvars/configvars.js';
+import type { Deps } from '../deps.js';
+import type { ReleaseView } from '../../core/api.js';
+import { releaseView } from '../present.js';
+import { keptReleaseImages } from '../../core/images.js';
+import { releaseStatusesOf, type ReleaseStatusFields } from './status.js';
 
 // One release (info, its config) and rollback: a new release copying an
 // older one's image, config and process types.

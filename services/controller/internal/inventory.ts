@@ -1,5 +1,5 @@
-import type { Store } from '../core/store.js';
-import type { App, Release } from '../core/types.js';
+import type { Store } from '../../core/store.js';
+import type { App, Release } from '../../core/types.js';
 
 // GET /internal/apps: what exists, for the builder's clean-up of the
 // repositories and images of destroyed (or renamed) apps.

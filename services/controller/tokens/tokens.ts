@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { invalid, notFound } from '../core/errors.js';
-import type { TokenRecord, User, UserTokenRef } from '../core/types.js';
-import { hashToken, newToken } from './auth.js';
-import type { Deps } from './deps.js';
-import type { Repo } from './repo.js';
-import type { TokenView } from '../core/api.js';
-import { compareStrings } from '../core/compare.js';
+import { invalid, notFound } from '../../core/errors.js';
+import type { TokenRecord, User, UserTokenRef } from '../../core/types.js';
+import { hashToken, newToken } from '../auth.js';
+import type { Deps } from '../deps.js';
+import type { Repo } from '../repo.js';
+import type { TokenView } from '../../core/api.js';
+import { compareStrings } from '../../core/compare.js';
 
 // A user's own API tokens: list, create, revoke. A token is stored only as
 // its sha256 (/tokens/<hash> -> TokenRecord, what authentication reads) plus

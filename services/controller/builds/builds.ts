@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../core/errors.js';
+import { conflict, invalid, notFound } from '../../core/errors.js';
 import {
   BUILD_PHASES,
   BUILD_STATUSES,
@@ -9,11 +9,11 @@ import {
   type BuildPhases,
   type BuildRecord,
   type BuildStatus,
-} from '../core/builds.js';
-import type { App } from '../core/types.js';
-import type { Deps } from './deps.js';
-import type { BuildView } from '../core/api.js';
-import { compareStrings } from '../core/compare.js';
+} from '../../core/builds.js';
+import type { App } from '../../core/types.js';
+import type { Deps } from '../deps.js';
+import type { BuildView } from '../../core/api.js';
+import { compareStrings } from '../../core/compare.js';
 
 // Build records (reported by the builder over /internal) and the build-cache
 // clear requests. Each write is one etcd transaction guarded by a compare.

@@ -1,13 +1,13 @@
 import { Router } from 'express';
-import { invalid, notFound } from '../core/errors.js';
-import { effectiveTags, placementCapacity } from '../core/hosts.js';
-import type { Store } from '../core/store.js';
-import { MAX_TAGS, parseTagChanges, parseTagSet } from '../core/tags.js';
-import type { Assignment, Host, HostTagOverride, PlacementSettings } from '../core/types.js';
-import type { Deps } from './deps.js';
-import { bodyOf, param, requireAdmin } from './http.js';
-import type { HostView } from '../core/api.js';
-import { by } from '../core/compare.js';
+import { invalid, notFound } from '../../core/errors.js';
+import { effectiveTags, placementCapacity } from '../../core/hosts.js';
+import type { Store } from '../../core/store.js';
+import { MAX_TAGS, parseTagChanges, parseTagSet } from '../../core/tags.js';
+import type { Assignment, Host, HostTagOverride, PlacementSettings } from '../../core/types.js';
+import type { Deps } from '../deps.js';
+import { bodyOf, param, requireAdmin } from '../http.js';
+import type { HostView } from '../../core/api.js';
+import { by } from '../../core/compare.js';
 
 // Hosts as admins see them (GET /hosts, GET /hosts/:host), their tag
 // overrides (PATCH|DELETE /hosts/:host/tags -> /host-tags/<host>), and an

@@ -1,12 +1,12 @@
 import { Router } from 'express';
-import { buildpackView, DEFAULT_BUILDPACKS, entryLabel, MAX_BUILDPACKS, parseBuildpackEntry } from '../core/buildpacks.js';
-import { invalid, notFound } from '../core/errors.js';
-import { CONFIG_KEY } from '../core/names.js';
-import type { App } from '../core/types.js';
-import { visibleApp } from './apps.js';
-import { keyProblem, LIMITS } from './configvars.js';
-import type { Deps } from './deps.js';
-import { bodyOf, param, userOf } from './http.js';
+import { buildpackView, DEFAULT_BUILDPACKS, entryLabel, MAX_BUILDPACKS, parseBuildpackEntry } from '../../core/buildpacks.js';
+import { invalid, notFound } from '../../core/errors.js';
+import { CONFIG_KEY } from '../../core/names.js';
+import type { App } from '../../core/types.js';
+import { visibleApp } from '../apps/apps.js';
+import { keyProblem, LIMITS } from '../configvars/configvars.js';
+import type { Deps } from '../deps.js';
+import { bodyOf, param, userOf } from '../http.js';
 
 // The app's own buildpack list, Heroku's buildpack-installations:
 //   GET /apps/:app/buildpack-installations -> [{ordinal, buildpack: {url, name}}]

@@ -1,5 +1,5 @@
-import { visibleApp } from './apps.js';
-import type { Deps } from './deps.js';
+import { visibleApp } from '../apps/apps.js';
+import type { Deps } from '../deps.js';
 
 // Access that ends ends everywhere: a log stream (logs/) or a `paas run`
 // attachment (runs/) opened by a user lasts only while that user, with that

@@ -1,10 +1,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Router } from 'express';
-import type { Deps } from './deps.js';
-import { requireAdmin } from './http.js';
-import type { ProcessStatus, PlatformStatus } from '../core/api.js';
-import { compareStrings } from '../core/compare.js';
+import type { Deps } from '../deps.js';
+import { requireAdmin } from '../http.js';
+import type { ProcessStatus, PlatformStatus } from '../../core/api.js';
+import { compareStrings } from '../../core/compare.js';
 
 // GET /status (admins; `paas status`): the platform's own processes on the
 // controller's machine as their supervisor sees them. scripts/up runs each

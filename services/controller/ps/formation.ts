@@ -1,9 +1,9 @@
-import { invalid, notFound } from '../core/errors.js';
-import { PROCESS_TYPE } from '../core/names.js';
-import { DEFAULT_SIZE, SIZES, sizeByName } from '../core/sizes.js';
-import type { App, Formation, Release } from '../core/types.js';
-import type { Deps } from './deps.js';
-import type { FormationEntryView, SizeView } from '../core/api.js';
+import { invalid, notFound } from '../../core/errors.js';
+import { PROCESS_TYPE } from '../../core/names.js';
+import { DEFAULT_SIZE, SIZES, sizeByName } from '../../core/sizes.js';
+import type { App, Formation, Release } from '../../core/types.js';
+import type { Deps } from '../deps.js';
+import type { FormationEntryView, SizeView } from '../../core/api.js';
 
 // Formation: how many containers of each process type run, and their size.
 // Scaling changes /formation/<app> in one compare-and-swap transaction; it

@@ -1,5 +1,5 @@
-import type { App, Release, ReleaseStatusRecord, Route } from '../core/types.js';
-import type { Deps } from './deps.js';
+import type { App, Release, ReleaseStatusRecord, Route } from '../../core/types.js';
+import type { Deps } from '../deps.js';
 
 // A release's status as Heroku's API shows it: `pending` (the latest, not yet
 // serving), `succeeded` or `failed` (with the reason), from the scheduler's

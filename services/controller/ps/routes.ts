@@ -1,9 +1,9 @@
 import { Router, type Request, type Response } from 'express';
-import { visibleApp } from './apps.js';
-import type { Deps } from './deps.js';
+import { visibleApp } from '../apps/apps.js';
+import type { Deps } from '../deps.js';
 import { dynoOf, dynosOf, parseRestartTarget, restartDynos } from './dynos.js';
 import { formationEntryOf, parseBatch, parseUpdate, sizesView, updateFormation } from './formation.js';
-import { bodyOf, param, userOf } from './http.js';
+import { bodyOf, param, userOf } from '../http.js';
 
 // Formation (scale), dyno sizes, dynos (ps) and restarts. Mounted inside
 // userRoutes, so every handler has an authenticated user; apps the user may

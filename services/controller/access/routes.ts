@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { addCollaborator, listCollaborators, parseCollaboratorRequest, removeCollaborator } from './access.js';
-import type { Deps } from './deps.js';
-import { bodyOf, param, userOf } from './http.js';
-import { removeKey } from './keys.js';
-import { createToken, listTokens, parseDescription, revokeToken } from './tokens.js';
+import { addCollaborator, listCollaborators, parseCollaboratorRequest, removeCollaborator } from './collaborators.js';
+import type { Deps } from '../deps.js';
+import { bodyOf, param, userOf } from '../http.js';
+import { removeKey } from '../keys/keys.js';
+import { createToken, listTokens, parseDescription, revokeToken } from '../tokens/tokens.js';
 
 // Who may do what: an app's collaborators, a user's own API tokens, removing
 // one's own SSH keys. Mounted inside userRoutes (the caller is authenticated).

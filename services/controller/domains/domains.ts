@@ -1,9 +1,9 @@
-import { conflict, invalid, notFound } from '../core/errors.js';
-import { parseHostname } from '../core/hostnames.js';
-import type { Store } from '../core/store.js';
-import type { App, Domain } from '../core/types.js';
-import type { Deps } from './deps.js';
-import type { DomainView } from '../core/api.js';
+import { conflict, invalid, notFound } from '../../core/errors.js';
+import { parseHostname } from '../../core/hostnames.js';
+import type { Store } from '../../core/store.js';
+import type { App, Domain } from '../../core/types.js';
+import type { Deps } from '../deps.js';
+import type { DomainView } from '../../core/api.js';
 
 // Custom domains: /domains/<hostname> {hostname, app, createdAt}, unique
 // across apps by a create-only transaction. Adding one also rewrites the app

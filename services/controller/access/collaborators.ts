@@ -1,12 +1,12 @@
-import { conflict, invalid, notFound } from '../core/errors.js';
-import type { App, Collaborator, User } from '../core/types.js';
-import { ownedApp, userLookup, visibleApp } from './apps.js';
-import type { Deps } from './deps.js';
-import { userRef } from './present.js';
-import type { UserRef } from '../core/api.js';
-import { normaliseEmail } from './users.js';
-import type { CollaboratorView } from '../core/api.js';
-import { by } from '../core/compare.js';
+import { conflict, invalid, notFound } from '../../core/errors.js';
+import type { App, Collaborator, User } from '../../core/types.js';
+import { ownedApp, userLookup, visibleApp } from '../apps/apps.js';
+import type { Deps } from '../deps.js';
+import { userRef } from '../present.js';
+import type { UserRef } from '../../core/api.js';
+import { normaliseEmail } from '../users/users.js';
+import type { CollaboratorView } from '../../core/api.js';
+import { by } from '../../core/compare.js';
 
 // Collaborators: users other than the owner who may see an app, push to it
 // and change it (config, scale, releases, ...), but not destroy or rename it

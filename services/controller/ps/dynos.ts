@@ -1,13 +1,13 @@
-import { invalid, notFound } from '../core/errors.js';
-import { bumpRestart, type RestartRecord, type RestartTarget } from '../core/restarts.js';
-import { SIZES } from '../core/sizes.js';
-import type { App, Assignment, Formation, Instance, InstanceState } from '../core/types.js';
-import type { Deps } from './deps.js';
+import { invalid, notFound } from '../../core/errors.js';
+import { bumpRestart, type RestartRecord, type RestartTarget } from '../../core/restarts.js';
+import { SIZES } from '../../core/sizes.js';
+import type { App, Assignment, Formation, Instance, InstanceState } from '../../core/types.js';
+import type { Deps } from '../deps.js';
 import { latestReleaseOf, scalableTypes } from './formation.js';
-import type { DynoView } from '../core/api.js';
-import { compareStrings } from '../core/compare.js';
-import { dynoName, parseDynoName } from '../core/ids.js';
-import { PROCESS_TYPE } from '../core/names.js';
+import type { DynoView } from '../../core/api.js';
+import { compareStrings } from '../../core/compare.js';
+import { dynoName, parseDynoName } from '../../core/ids.js';
+import { PROCESS_TYPE } from '../../core/names.js';
 
 // Dynos: the app's containers as the scheduler assigned them and the agents
 // report them; and restarts, which bump the app's restart generation so the

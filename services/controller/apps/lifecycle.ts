@@ -1,12 +1,12 @@
-import { conflict, invalid, notFound } from '../core/errors.js';
-import { assertAppName } from '../core/names.js';
-import { APP_KEY_FAMILIES, type AppKeys } from '../core/keys.js';
-import type { Entry, Store, Txn } from '../core/store.js';
-import type { App, User } from '../core/types.js';
+import { conflict, invalid, notFound } from '../../core/errors.js';
+import { assertAppName } from '../../core/names.js';
+import { APP_KEY_FAMILIES, type AppKeys } from '../../core/keys.js';
+import type { Entry, Store, Txn } from '../../core/store.js';
+import type { App, User } from '../../core/types.js';
 import { infoOf, ownedApp, visibleApp } from './apps.js';
-import type { Deps } from './deps.js';
-import { parsePool } from './hosts.js';
-import type { AppInfo } from '../core/api.js';
+import type { Deps } from '../deps.js';
+import { parsePool } from '../hosts/hosts.js';
+import type { AppInfo } from '../../core/api.js';
 
 // The app's life after create: maintenance on/off, rename and destroy. Each
 // is one etcd transaction that compares the app record it read, so a change

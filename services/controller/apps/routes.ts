@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import { visibleApp } from './apps.js';
-import type { Deps } from './deps.js';
-import { addDomain, listDomains, removeDomain } from './domains.js';
-import { bodyOf, param, userOf } from './http.js';
+import type { Deps } from '../deps.js';
+import { addDomain, listDomains, removeDomain } from '../domains/domains.js';
+import { bodyOf, param, userOf } from '../http.js';
 import { destroyAppFor, parseAppPatch, patchApp } from './lifecycle.js';
 
 // Domains, maintenance, rename and destroy: thin handlers, mounted inside

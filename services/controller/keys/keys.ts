@@ -1,9 +1,9 @@
-import { invalid, notFound } from '../core/errors.js';
-import { parsePublicKey } from '../core/sshkeys.js';
-import type { SshKey, User } from '../core/types.js';
-import type { KeyView } from '../core/api.js';
-import { keyView } from './present.js';
-import type { Repo } from './repo.js';
+import { invalid, notFound } from '../../core/errors.js';
+import { parsePublicKey } from '../../core/sshkeys.js';
+import type { SshKey, User } from '../../core/types.js';
+import type { KeyView } from '../../core/api.js';
+import { keyView } from '../present.js';
+import type { Repo } from '../repo.js';
 
 // SSH public keys of an account. A key belongs to one user across the whole
 // platform: the builder finds the pusher by the key's fingerprint.

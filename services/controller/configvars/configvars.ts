@@ -1,8 +1,8 @@
-import { invalid } from '../core/errors.js';
-import { CONFIG_KEY } from '../core/names.js';
-import type { App, Release, User } from '../core/types.js';
-import type { Deps } from './deps.js';
-import { compareStrings } from '../core/compare.js';
+import { invalid } from '../../core/errors.js';
+import { CONFIG_KEY } from '../../core/names.js';
+import type { App, Release, User } from '../../core/types.js';
+import type { Deps } from '../deps.js';
+import { compareStrings } from '../../core/compare.js';
 
 // Config vars: GET the latest release's config; PATCH {KEY: "value" | null}
 // makes release vN+1 with the merged config (null removes a key). The

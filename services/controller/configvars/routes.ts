@@ -1,9 +1,9 @@
 import { Router } from 'express';
-import { visibleApp } from './apps.js';
+import { visibleApp } from '../apps/apps.js';
 import { configOf, parseConfigPatch, setConfigVars } from './configvars.js';
-import type { Deps } from './deps.js';
-import { bodyOf, param, userOf } from './http.js';
-import { parseReleaseRef, releaseConfig, releaseInfo, rollback } from './releases.js';
+import type { Deps } from '../deps.js';
+import { bodyOf, param, userOf } from '../http.js';
+import { parseReleaseRef, releaseConfig, releaseInfo, rollback } from '../releases/releases.js';
 
 // Config vars, one release, rollback. Mounted inside userRoutes (after
 // requireUser); thin handlers over configvars.ts and releases.ts.
