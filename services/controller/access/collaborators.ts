@@ -2,9 +2,7 @@ import { conflict, invalid, notFound } from '../../core/errors.js';
 import type { App, Collaborator, User } from '../../core/types.js';
 import { ownedApp, userLookup, visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
-import { userRef } from '../present.js';
-import type { UserRef } from '../../core/api.js';
-import { normaliseEmail } from '../users/users.js';
+import { normaliseEmail, userRef } from '../users/users.js';
 import type { CollaboratorView } from '../../core/api.js';
 import { by } from '../../core/compare.js';
 

@@ -4,12 +4,39 @@ import { assertAppName, generateAppName } from '../../core/names.js';
 import { DEFAULT_SIZE } from '../../core/sizes.js';
 import type { App, Collaborator, User } from '../../core/types.js';
 import type { Deps } from '../deps.js';
-import { releaseStatusesOf, type ReleaseStatusFields } from '../releases/status.js';
-import type { AppInfo, ReleaseView } from '../../core/api.js';
-import { appInfo, formationView, releaseView } from '../present.js';
+import { gitUrl, webUrl } from '../../core/urls.js';
+import type { AppInfo } from '../../core/api.js';
+import { userRef } from '../users/users.js';
 
 // Apps as users see them: an app is visible to its owner, its collaborators
 // and admins; to anyone else it does not exist (404, no existence leak).
+
+/** Where apps answer and are pushed to (the controller's config). */
+export interface UrlSettings {
+  domain: string;
+  httpPort: number;
+  sshHost: string;
+  sshPort: number;
+}
+
+/** Where the app answers and where it is pushed to. */
+export function appUrls(app: string, urls: UrlSettings): { web_url: string; git_url: string } {
+  return { web_url: webUrl(app, urls.domain, urls.httpPort), git_url: gitUrl(app, urls.sshHost, urls.sshPort) };
+}
+
+/** The app as GET /apps/:app shows it; pure. */
+export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): AppInfo {
+  return {
+    id: app.id,
+    name: app.name,
+    owner: userRef(app.owner, owner),
+    created_at: app.createdAt,
+    ...appUrls(app.name, urls),
+    release: app.latestRelease > 0 ? { version: app.latestRelease } : null,
+    maintenance: app.maintenance ?? false,
+    pool: app.pool && Object.keys(app.pool).length ? { ...app.pool } : null,
+  };
+}
 
 /** Owner or admin; or a collaborator, given the user's collaborator record on this app (if any). */
 export function canSee(user: User, app: App, collaboration?: Collaborator): boolean {
@@ -88,14 +115,4 @@ export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
   const grants = new Map(mine.map((c) => [c.appId, c]));
   const apps = all.filter((a) => canSee(user, a, grants.get(a.id)));
   return Promise.all(apps.map((a) => infoOf(deps, a, lookup)));
-}
-
-export async function releasesOf(deps: Deps, app: App): Promise<(ReleaseView & ReleaseStatusFields)[]> {
-  const lookup = userLookup(deps);
-  const [releases, statusOf] = await Promise.all([deps.store.listReleases(app.name), releaseStatusesOf(deps, app)]);
-  return Promise.all(releases.map(async (r) => ({ ...releaseView(r, await lookup(r.createdBy)), ...statusOf(r) })));
-}
-
-export async function formationOf(deps: Deps, app: App): Promise<ReturnType<typeof formationView>> {
-  return formationView(await deps.store.getFormation(app.name));
 }

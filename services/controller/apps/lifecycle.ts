@@ -92,7 +92,7 @@ function movedKey(key: string, from: AppKeys, to: AppKeys): string {
 }
 
 /**
- * Renames the app in one transaction, each per-app key family as keys.ts's
+ * Renames the app in one transaction, each per-app key family as core/keys.ts's
  * APP_KEY_FAMILIES says (moved, its records' app rewritten, or dropped): the
  * new name must be free, the old record and every moved key unchanged since
  * read. Whatever else sits under the old name (a collaborator added
@@ -131,7 +131,7 @@ export async function renameApp(store: Store, from: string, to: string, maintena
 
 /**
  * Deletes the app record and every per-app key family that goes with it
- * (keys.ts's APP_KEY_FAMILIES: releases, formation, collaborators, domains,
+ * (core/keys.ts's APP_KEY_FAMILIES: releases, formation, collaborators, domains,
  * ...) in one transaction that compares the app record. The scheduler then
  * removes its assignments and route; the builder its repository and images.
  */

@@ -1,12 +1,9 @@
-import { Router } from 'express';
 import { buildpackView, DEFAULT_BUILDPACKS, entryLabel, MAX_BUILDPACKS, parseBuildpackEntry } from '../../core/buildpacks.js';
 import { invalid, notFound } from '../../core/errors.js';
 import { CONFIG_KEY } from '../../core/names.js';
 import type { App } from '../../core/types.js';
-import { visibleApp } from '../apps/apps.js';
 import { keyProblem, LIMITS } from '../configvars/configvars.js';
 import type { Deps } from '../deps.js';
-import { bodyOf, param, userOf } from '../http.js';
 
 // The app's own buildpack list, Heroku's buildpack-installations:
 //   GET /apps/:app/buildpack-installations -> [{ordinal, buildpack: {url, name}}]
@@ -80,21 +77,4 @@ export function withConfigDefaults(config: Readonly<Record<string, string>>, def
   const out = new Map(Object.entries(config));
   for (const [k, v] of Object.entries(defaults ?? {})) if (!out.has(k)) out.set(k, v);
   return Object.fromEntries(out);
-}
-
-export function buildpackRoutes(deps: Deps): Router {
-  const r = Router();
-
-  r.get('/apps/:app/buildpack-installations', async (req, res) => {
-    const app = await visibleApp(deps, userOf(res), param(req, 'app'));
-    res.json(installationsView(await appBuildpacks(deps, app.name)));
-  });
-
-  r.put('/apps/:app/buildpack-installations', async (req, res) => {
-    const app = await visibleApp(deps, userOf(res), param(req, 'app'));
-    const list = parseInstallationsUpdate(bodyOf(req));
-    res.json(installationsView(await setBuildpacks(deps, app.name, list)));
-  });
-
-  return r;
 }

@@ -1,11 +1,8 @@
-import { Router } from 'express';
 import { invalid, notFound } from '../../core/errors.js';
 import { effectiveTags, placementCapacity } from '../../core/hosts.js';
 import type { Store } from '../../core/store.js';
 import { MAX_TAGS, parseTagChanges, parseTagSet } from '../../core/tags.js';
 import type { Assignment, Host, HostTagOverride, PlacementSettings } from '../../core/types.js';
-import type { Deps } from '../deps.js';
-import { bodyOf, param, requireAdmin } from '../http.js';
 import type { HostView } from '../../core/api.js';
 import { by } from '../../core/compare.js';
 
@@ -134,29 +131,4 @@ export function parsePool(value: unknown): Record<string, string> | null | undef
   if (value === null) return null;
   const pool = parseTagSet(value);
   return Object.keys(pool).length ? pool : null;
-}
-
-/** Admins only (others 403); mounted inside userRoutes. */
-export function hostRoutes(deps: Deps): Router {
-  const r = Router();
-  r.use('/hosts', requireAdmin());
-
-  r.get('/hosts', async (_req, res) => {
-    res.json(await listHosts(deps.store));
-  });
-
-  r.get('/hosts/:host', async (req, res) => {
-    res.json(await getHost(deps.store, param(req, 'host')));
-  });
-
-  r.patch('/hosts/:host/tags', async (req, res) => {
-    const change = parseHostTagsPatch(bodyOf(req));
-    res.json(await changeHostTags(deps.store, param(req, 'host'), change));
-  });
-
-  r.delete('/hosts/:host/tags', async (req, res) => {
-    res.json(await resetHostTags(deps.store, param(req, 'host')));
-  });
-
-  return r;
 }

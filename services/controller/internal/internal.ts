@@ -3,12 +3,11 @@ import { PROCESS_TYPE } from '../../core/names.js';
 import type { App, HealthCheck, ProcessTypes, Release, ReleaseStatusRecord, Route, User } from '../../core/types.js';
 import { releaseStatusOf, type ReleaseStatusFields } from '../releases/status.js';
 import { checkHealthCheck } from '../../core/healthcheck.js';
-import { canSee, collaborationOf } from '../apps/apps.js';
+import { appUrls, canSee, collaborationOf } from '../apps/apps.js';
 import { appBuildpacks, parseConfigDefaults, withConfigDefaults } from '../buildpacks/buildpacks.js';
 import { buildCacheGeneration } from '../builds/builds.js';
 import type { Deps } from '../deps.js';
 import { latestReleaseOf } from '../ps/formation.js';
-import { appUrls } from '../present.js';
 
 // The /internal API, for the builder and the scheduler.
 

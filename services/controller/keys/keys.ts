@@ -2,7 +2,6 @@ import { invalid, notFound } from '../../core/errors.js';
 import { parsePublicKey } from '../../core/sshkeys.js';
 import type { SshKey, User } from '../../core/types.js';
 import type { KeyView } from '../../core/api.js';
-import { keyView } from '../present.js';
 import type { Repo } from '../repo.js';
 
 // SSH public keys of an account. A key belongs to one user across the whole
@@ -18,6 +17,17 @@ export function keyRecord(user: User, publicKey: unknown, now = new Date()): Ssh
     publicKey: k.comment ? `${k.canonical} ${k.comment}` : k.canonical,
     createdAt: now.toISOString(),
   };
+}
+
+/** A key as the API shows it; pure. */
+export function keyView(key: SshKey): KeyView {
+  let comment = '';
+  try {
+    comment = parsePublicKey(key.publicKey).comment;
+  } catch {
+    // stored keys were parsed on the way in; an unreadable one just has no comment
+  }
+  return { id: key.fingerprint, fingerprint: key.fingerprint, public_key: key.publicKey, comment, created_at: key.createdAt };
 }
 
 export async function addKey(repo: Repo, user: User, publicKey: unknown): Promise<KeyView> {

@@ -7,7 +7,7 @@ import type { DrainView } from '../../core/api.js';
 
 // Log drains in etcd: /drains/<app>/<id> = LogDrain. Added and removed through
 // Heroku's /apps/:app/log-drains; destroy deletes them, rename moves them
-// (controller/lifecycle.ts). The forwarder (forward.ts) watches the prefix.
+// (apps/lifecycle.ts). The forwarder (forward.ts) watches the prefix.
 
 export interface LogDrain {
   id: string;

@@ -11,7 +11,7 @@ import { by } from '../../core/compare.js';
 // (128 bits), valid for SESSION_TTL_MS, so `curl <logplex_url>` works with
 // no token; a tail started within that time streams until the client leaves,
 // or until the user who made it loses access to the app (then the stream ends
-// with a last `paas[logs]` line; accessguard.ts).
+// with a last `paas[logs]` line; access/guard.ts).
 
 export const SESSION_TTL_MS = 5 * 60_000;
 export const MAX_SESSIONS = 10_000;

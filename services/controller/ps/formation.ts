@@ -2,6 +2,7 @@ import { invalid, notFound } from '../../core/errors.js';
 import { PROCESS_TYPE } from '../../core/names.js';
 import { DEFAULT_SIZE, SIZES, sizeByName } from '../../core/sizes.js';
 import type { App, Formation, Release } from '../../core/types.js';
+import { sortedEntries } from '../../core/compare.js';
 import type { Deps } from '../deps.js';
 import type { FormationEntryView, SizeView } from '../../core/api.js';
 
@@ -97,6 +98,16 @@ export function applyUpdates(formation: Formation, updates: readonly FormationUp
     if (!changed.includes(u.type)) changed.push(u.type);
   }
   return { formation: next, changed };
+}
+
+/** The formation as GET /apps/:app/formation shows it, by type; pure. */
+export function formationView(formation: Formation): { type: string; quantity: number; size: string }[] {
+  return sortedEntries(formation).map(([type, e]) => ({ type, quantity: e.quantity, size: e.size }));
+}
+
+/** GET /apps/:app/formation. */
+export async function formationOf(deps: Deps, app: App): Promise<ReturnType<typeof formationView>> {
+  return formationView(await deps.store.getFormation(app.name));
 }
 
 function entryView(formation: Formation, type: string): FormationEntryView {

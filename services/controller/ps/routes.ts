@@ -1,8 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import { visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
-import { dynoOf, dynosOf, parseRestartTarget, restartDynos } from './dynos.js';
-import { formationEntryOf, parseBatch, parseUpdate, sizesView, updateFormation } from './formation.js';
+import { dynoOf, dynosOf } from './dynos.js';
+import { formationEntryOf, formationOf, parseBatch, parseUpdate, sizesView, updateFormation } from './formation.js';
+import { parseRestartTarget, restartDynos } from './restarts.js';
 import { bodyOf, param, userOf } from '../http.js';
 
 // Formation (scale), dyno sizes, dynos (ps) and restarts. Mounted inside
@@ -15,6 +16,10 @@ export function psRoutes(deps: Deps): Router {
 
   r.get('/dyno-sizes', (_req, res) => {
     res.json(sizesView());
+  });
+
+  r.get('/apps/:app/formation', async (req, res) => {
+    res.json(await formationOf(deps, await app(req, res)));
   });
 
   r.get('/apps/:app/formation/:type', async (req, res) => {

@@ -1,17 +1,38 @@
 import { invalid, notFound } from '../../core/errors.js';
+import { releaseId } from '../../core/ids.js';
 import type { App, Release, User } from '../../core/types.js';
 import { userLookup } from '../apps/apps.js';
 import type { ConfigVars } from '../configvars/configvars.js';
 import type { Deps } from '../deps.js';
 import type { ReleaseView } from '../../core/api.js';
-import { releaseView } from '../present.js';
+import { userRef } from '../users/users.js';
 import { keptReleaseImages } from '../../core/images.js';
 import { releaseStatusesOf, type ReleaseStatusFields } from './status.js';
 
-// One release (info, its config) and rollback: a new release copying an
-// older one's image, config and process types.
+// Releases: the list (each with its status, status.ts), one release (info,
+// its config) and rollback: a new release copying an older one's image,
+// config and process types.
 
-/** Versions fit the 10 digits of the etcd key (keys.ts padVersion). */
+/** A release as the list shows it; pure. */
+export function releaseView(release: Release, creator: User | undefined): ReleaseView {
+  return {
+    id: releaseId(release.app, release.version),
+    version: release.version,
+    description: release.description,
+    commit: release.commit ?? null,
+    created_at: release.createdAt,
+    user: userRef(release.createdBy, creator),
+  };
+}
+
+/** The app's releases, oldest first, each with its status. */
+export async function releasesOf(deps: Deps, app: App): Promise<(ReleaseView & ReleaseStatusFields)[]> {
+  const lookup = userLookup(deps);
+  const [releases, statusOf] = await Promise.all([deps.store.listReleases(app.name), releaseStatusesOf(deps, app)]);
+  return Promise.all(releases.map(async (r) => ({ ...releaseView(r, await lookup(r.createdBy)), ...statusOf(r) })));
+}
+
+/** Versions fit the 10 digits of the etcd key (core/keys.ts padVersion). */
 const MAX_VERSION = 9_999_999_999;
 
 /**

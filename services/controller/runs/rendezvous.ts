@@ -27,7 +27,7 @@ export interface RendezvousOptions {
   waitMs?: number;
   /** Bytes kept for a side that is not there yet, or not reading, before the sender is paused (default 1 MiB). */
   maxBuffered?: number;
-  /** Closes the user's side (and so stops the dyno) when they lose access to the app (accessguard.ts). */
+  /** Closes the user's side (and so stops the dyno) when they lose access to the app (access/guard.ts). */
   access?: Pick<AccessGuard, 'allowed' | 'watch'>;
 }
 

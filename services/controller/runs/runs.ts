@@ -3,7 +3,7 @@ import { RUN_TYPE, resolveRunCommand, runName, type RunParams, type RunRequest }
 import type { App, InstanceState, Release, ReleaseStatusRecord, Route, User } from '../../core/types.js';
 import { hashToken, newToken } from '../auth.js';
 import type { Deps } from '../deps.js';
-import { parseRestartTarget, restartDynos } from '../ps/dynos.js';
+import { parseRestartTarget, restartDynos } from '../ps/restarts.js';
 import type { RunDynoView } from '../../core/api.js';
 import { assignmentId } from '../../core/ids.js';
 

@@ -1,8 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Router } from 'express';
-import type { Deps } from '../deps.js';
-import { requireAdmin } from '../http.js';
 import type { ProcessStatus, PlatformStatus } from '../../core/api.js';
 import { compareStrings } from '../../core/compare.js';
 
@@ -63,12 +60,4 @@ export async function platformStatus(stateDir: string, engineDir: string): Promi
   const all = [...engine.filter((p) => p.name === 'dockerd'), ...own, nginx];
   const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
   return { processes: all.sort((a, b) => rank(a.name) - rank(b.name) || compareStrings(a.name, b.name)) };
-}
-
-export function statusRoutes(deps: Deps): Router {
-  const r = Router();
-  r.get('/status', requireAdmin(), async (_req, res) => {
-    res.json(await platformStatus(deps.dirs.state, deps.dirs.engine));
-  });
-  return r;
 }

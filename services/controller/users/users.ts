@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { invalid } from '../../core/errors.js';
+import type { UserRef } from '../../core/api.js';
 import type { User } from '../../core/types.js';
 import { createToken, mintedToken } from '../tokens/tokens.js';
 import type { Repo } from '../repo.js';
@@ -20,6 +21,15 @@ export function parseAdminFlag(admin: unknown): boolean {
   if (admin === undefined) return false;
   if (typeof admin !== 'boolean') throw invalid('admin must be true or false');
   return admin;
+}
+
+/** A user named in a view: its email, null when the user is gone. */
+export function userRef(id: string, user: User | undefined): UserRef {
+  return { id, email: user?.email ?? null };
+}
+
+export function accountView(user: User): { id: string; email: string; admin: boolean } {
+  return { id: user.id, email: user.email, admin: user.admin };
 }
 
 export interface NewUser {

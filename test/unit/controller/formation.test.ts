@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { checkRestartTarget, parseRestartTarget, sizeNameOf } from '../../../services/controller/ps/dynos.js';
+import { sizeNameOf } from '../../../services/controller/ps/dynos.js';
+import { checkRestartTarget, parseRestartTarget } from '../../../services/controller/ps/restarts.js';
 import { applyUpdates, parseQuantity, parseUpdate, scalableTypes } from '../../../services/controller/ps/formation.js';
 
 describe('formation updates', () => {
