@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { Store } from '../core/store.js';
 import { loadConfig } from './config.js';
 import { Repo } from './repo.js';
-import { ensureAdmin } from './users.js';
+import { ensureAdmin } from './users/users.js';
 
 // Operator commands, run with the controller's environment:
 //   node dist/services/controller/admin.js ensure-admin --email EMAIL

@@ -6,11 +6,10 @@ import type { Deps } from './deps.js';
 import { errorHandler, notFoundRoute, requestLogger } from './http.js';
 import { Repo } from './repo.js';
 import { internalRoutes, userRoutes } from './routes.js';
-import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { logEarlyRoutes } from './logs/routes.js';
 import { LogService } from './logs/service.js';
 import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
-import { AccessGuard } from './accessguard.js';
+import { AccessGuard } from './access/guard.js';
 
 // The controller's express app, built from its clients; main.ts listens,
 // tests run it in-process.
@@ -18,12 +17,13 @@ import { AccessGuard } from './accessguard.js';
 export interface AppOptions {
   store: Store;
   logger: Logger;
-  /** The app log pipeline (main.ts builds and starts one); absent: in memory only. */
+  /** The app log pipeline (main.ts builds and starts one); absent: one in memory only, with config.logs's limits. */
   logs?: LogService;
-  config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes'> & Partial<Pick<ControllerConfig, 'keepReleaseImages' | 'stateDir' | 'engineDir'>>;
+  config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes' | 'keepReleaseImages' | 'stateDir' | 'engineDir' | 'logs'>;
 }
 
 export function createApp({ store, logger, config, logs }: AppOptions): Express {
+  const { dir: _onDisk, ...inMemory } = config.logs;
   const repo = new Repo(store);
   const access = new AccessGuard({ store, repo, logger });
   const deps: Deps = {
@@ -31,9 +31,9 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
     repo,
     logger,
     urls: { domain: config.domain, httpPort: config.httpPort, sshHost: config.sshHost, sshPort: config.sshPort },
-    keepReleaseImages: config.keepReleaseImages ?? DEFAULT_KEEP_RELEASE_IMAGES,
-    dirs: { state: config.stateDir ?? '/var/lib/paas', engine: config.engineDir ?? '/var/lib/paas-engine' },
-    logs: logs ?? new LogService({}, logger),
+    keepReleaseImages: config.keepReleaseImages,
+    dirs: { state: config.stateDir, engine: config.engineDir },
+    logs: logs ?? new LogService(inMemory, logger),
     access,
   };
   const app = express();

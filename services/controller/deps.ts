@@ -1,8 +1,8 @@
 import type { Logger } from '../core/logger.js';
-import type { AccessGuard } from './accessguard.js';
+import type { AccessGuard } from './access/guard.js';
 import type { Store } from '../core/store.js';
 import type { LogService } from './logs/service.js';
-import type { UrlSettings } from './present.js';
+import type { UrlSettings } from './apps/apps.js';
 import type { Repo } from './repo.js';
 
 /** What the domain functions of the controller work with; built once in createApp. */
@@ -15,8 +15,8 @@ export interface Deps {
   keepReleaseImages: number;
   /** App logs (logs/): the store, log sessions, drains. */
   logs: LogService;
-  /** The state directory and the Docker engine's supervision dir, read by GET /status (status.ts). */
+  /** The state directory and the Docker engine's supervision dir, read by GET /status (status/status.ts). */
   dirs: { state: string; engine: string };
-  /** Ends log streams and `paas run` attachments of users who lost access (accessguard.ts). */
+  /** Ends log streams and `paas run` attachments of users who lost access (access/guard.ts). */
   access: AccessGuard;
 }

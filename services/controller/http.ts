@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { GRPCDeadlineExceededError, GRPCUnavailableError } from 'etcd3';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
 import { PaasError, statusOf, unauthorized } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { isUnavailable } from '../core/store.js';
 import type { User } from '../core/types.js';
 import { authenticateInternal, authenticateUser, bearerToken, hashToken } from './auth.js';
 import type { Repo } from './repo.js';
@@ -32,7 +32,7 @@ export function userOf(res: Response): User {
   return u;
 }
 
-/** Who made this request, with which token (its hash), for one app: what a stream it opens lasts by (accessguard.ts). */
+/** Who made this request, with which token (its hash), for one app: what a stream it opens lasts by (access/guard.ts). */
 export function grantOf(res: Response, app: string): { app: string; userId: string; tokenHash: string } {
   const { tokenHash } = locals(res);
   if (!tokenHash) throw unauthorized('Not authenticated');
@@ -117,7 +117,7 @@ export function errorHandler(): ErrorRequestHandler {
     else {
       const parsed = fromParser(err);
       if (parsed) e = parsed;
-      else if (err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError) {
+      else if (isUnavailable(err)) {
         log?.error({ err }, 'etcd unavailable');
         e = new PaasError('unavailable', 'The platform store is unavailable; try again shortly');
       } else {

@@ -1,4 +1,4 @@
-import type { Store } from '../core/store.js';
+import type { Store, Write } from '../core/store.js';
 import { conflict } from '../core/errors.js';
 import type { KeyLayout } from '../core/keys.js';
 import type { App, SshKey, TokenRecord, User, UserTokenRef } from '../core/types.js';
@@ -31,38 +31,27 @@ export class Repo {
 
   /** Creates the user, its email index and its first token, or fails with conflict if the email is taken. */
   async createUser(user: User, token: { hash: string; record: TokenRecord }): Promise<User> {
-    const { etcd } = this.store;
     const emailKey = this.keys.userByEmail(user.email);
     const userKey = this.keys.user(user.id);
-    const res = await etcd
-      .if(emailKey, 'Create', '==', 0)
-      .and(userKey, 'Create', '==', 0)
-      .then(
-        etcd.put(userKey).value(JSON.stringify(user)),
-        etcd.put(emailKey).value(JSON.stringify(user.id)),
-        ...this.tokenPuts(token.hash, token.record),
-      )
-      .commit();
-    if (!res.succeeded) throw conflict(`A user with the email ${user.email} already exists`);
+    const created = await this.store.commit(
+      [{ key: emailKey, absent: true }, { key: userKey, absent: true }],
+      [{ put: userKey, value: user }, { put: emailKey, value: user.id }, ...this.tokenPuts(token.hash, token.record)],
+    );
+    if (!created) throw conflict(`A user with the email ${user.email} already exists`);
     return user;
   }
 
   /** Stores a new token and its per-user index entry; never overwrites one (a hash collision would be a bug). */
   async addToken(hash: string, record: TokenRecord): Promise<void> {
     const key = this.keys.token(hash);
-    const res = await this.store.etcd
-      .if(key, 'Create', '==', 0)
-      .then(...this.tokenPuts(hash, record))
-      .commit();
-    if (!res.succeeded) throw conflict('Token already exists');
+    if (!(await this.store.commit([{ key, absent: true }], this.tokenPuts(hash, record)))) throw conflict('Token already exists');
   }
 
   /** The writes of a new token: its record and, when it has an id, /user-tokens/<user>/<id> -> {hash}. */
-  private tokenPuts(hash: string, record: TokenRecord) {
-    const { etcd } = this.store;
+  private tokenPuts(hash: string, record: TokenRecord): Write[] {
     const ref: UserTokenRef = { hash };
-    const puts = [etcd.put(this.keys.token(hash)).value(JSON.stringify(record))];
-    if (record.id) puts.push(etcd.put(this.keys.userToken(record.user, record.id)).value(JSON.stringify(ref)));
+    const puts: Write[] = [{ put: this.keys.token(hash), value: record }];
+    if (record.id) puts.push({ put: this.keys.userToken(record.user, record.id), value: ref });
     return puts;
   }
 
@@ -73,19 +62,16 @@ export class Repo {
   /** Adds the key, or fails with conflict if any user has it already. */
   async addSshKey(key: SshKey): Promise<SshKey> {
     const k = this.keys.sshKey(key.fingerprint);
-    const res = await this.store.etcd.if(k, 'Create', '==', 0).then(this.store.etcd.put(k).value(JSON.stringify(key))).commit();
-    if (!res.succeeded) throw conflict('This key is already in use by an account');
+    if (!(await this.store.commit([{ key: k, absent: true }], [{ put: k, value: key }]))) throw conflict('This key is already in use by an account');
     return key;
   }
 
   /** Deletes the key if it is this user's (and unchanged since read); undefined when it is not theirs or is gone. */
   async removeSshKey(fingerprint: string, userId: string): Promise<SshKey | undefined> {
     const k = this.keys.sshKey(fingerprint);
-    const kv = (await this.store.etcd.get(k).exec()).kvs[0];
-    const key = kv && (JSON.parse(kv.value.toString()) as SshKey);
-    if (!kv || !key || key.user !== userId) return undefined;
-    const res = await this.store.etcd.if(k, 'Mod', '==', kv.mod_revision).then(this.store.etcd.delete().key(k)).commit();
-    return res.succeeded ? key : undefined;
+    const cur = await this.store.getVersioned<SshKey>(k);
+    if (!cur || !cur.value || cur.value.user !== userId) return undefined;
+    return (await this.store.commit([{ key: k, modRevision: cur.modRevision }], [{ delete: k }])) ? cur.value : undefined;
   }
 
   async listSshKeys(userId: string): Promise<SshKey[]> {

@@ -115,3 +115,55 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     runs: (app) => (app ? `${p}/runs/${app}/` : `${p}/runs/`),
   };
 }
+
+// ---- what becomes of an app's keys when it is renamed or destroyed ---------
+// (controller/apps/lifecycle.ts iterates this list for both; a unit test fails
+// when a layout function that takes an app name is not classified here).
+
+/** The keys of one family for one app: a single key, every key under a prefix, or the records under a prefix (of all apps) whose `app` is the app. */
+export type AppKeys = { key: string } | { prefix: string } | { where: string };
+
+/**
+ * On rename: `move` the keys to the new name with their values as they are;
+ * `move-app` them and set each record's `app` to the new name; `app-field`:
+ * the keys stay (they are not keyed by app) and the records' `app` changes;
+ * `drop` them (they are of the old name: build records, the restart record);
+ * `others`: left to the service that writes them (scheduler, agent).
+ */
+export type OnRename = 'move' | 'move-app' | 'app-field' | 'drop' | 'others';
+
+export interface AppKeyFamily {
+  /** The layout's functions that name the family's keys. */
+  fns: readonly (keyof KeyLayout)[];
+  keys: (k: KeyLayout, app: string) => AppKeys;
+  rename: OnRename;
+  /** Destroying the app deletes them (false: their writer removes them). */
+  destroy: boolean;
+}
+
+/** The app record itself (keyLayout's `app`): lifecycle.ts reads, guards and rewrites it apart. */
+export const APP_RECORD_FN = 'app' satisfies keyof KeyLayout;
+
+/** Every per-app key family but the app record, in the order a rename and a destroy write them. */
+export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
+  { fns: ['release', 'releases'], keys: (k, app) => ({ prefix: k.releases(app) }), rename: 'move-app', destroy: true },
+  { fns: ['formation'], keys: (k, app) => ({ key: k.formation(app) }), rename: 'move', destroy: true },
+  { fns: ['collaborator', 'collaborators'], keys: (k, app) => ({ prefix: k.collaborators(app) }), rename: 'move-app', destroy: true },
+  { fns: ['restart'], keys: (k, app) => ({ key: k.restart(app) }), rename: 'drop', destroy: true },
+  { fns: ['buildpacks'], keys: (k, app) => ({ key: k.buildpacks(app) }), rename: 'move', destroy: true },
+  // build records and their output are of the old name's repository, which the builder removes
+  { fns: ['build', 'builds'], keys: (k, app) => ({ prefix: k.builds(app) }), rename: 'drop', destroy: true },
+  { fns: ['buildOutput'], keys: (k, app) => ({ prefix: k.buildOutput(app, '') }), rename: 'drop', destroy: true },
+  { fns: ['buildCache'], keys: (k, app) => ({ key: k.buildCache(app) }), rename: 'drop', destroy: true },
+  { fns: ['releaseStatus', 'releaseStatuses'], keys: (k, app) => ({ prefix: k.releaseStatuses(app) }), rename: 'move-app', destroy: true },
+  { fns: ['drain', 'drains'], keys: (k, app) => ({ prefix: k.drains(app) }), rename: 'move-app', destroy: true },
+  // keyed by hostname; each names its app
+  { fns: ['domain'], keys: (k) => ({ where: k.domains() }), rename: 'app-field', destroy: true },
+  // the scheduler's and the agents': they follow the apps that exist
+  { fns: ['instance', 'instances'], keys: (k, app) => ({ prefix: k.instances(app) }), rename: 'others', destroy: false },
+  { fns: ['route'], keys: (k, app) => ({ key: k.route(app) }), rename: 'others', destroy: false },
+  { fns: ['run', 'runs'], keys: (k, app) => ({ prefix: k.runs(app) }), rename: 'others', destroy: false },
+];
+
+/** The layout's functions that take an argument other than an app name. */
+export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = ['host', 'hostTags', 'assignment', 'assignments', 'user', 'userByEmail', 'token', 'sshKey', 'userToken', 'userTokens'];

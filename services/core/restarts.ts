@@ -1,3 +1,5 @@
+import { dynoName } from './ids.js';
+
 // Restarts: the controller bumps a restart generation per app (stored at
 // keys.restart(app)); the scheduler replaces, blue-green, every container
 // whose generation is older than the one that applies to it. Pure.
@@ -28,11 +30,11 @@ export function bumpRestart(prev: RestartRecord | undefined, target: RestartTarg
     const dynos = Object.fromEntries(Object.entries(cur.dynos).filter(([name]) => !name.startsWith(`${target.type}.`)));
     return { generation, all: cur.all, types: { ...cur.types, [target.type]: generation }, dynos };
   }
-  return { generation, all: cur.all, types: { ...cur.types }, dynos: { ...cur.dynos, [`${target.type}.${target.index}`]: generation } };
+  return { generation, all: cur.all, types: { ...cur.types }, dynos: { ...cur.dynos, [dynoName(target.type, target.index)]: generation } };
 }
 
 /** The restart generation that applies to dyno `<type>.<index>`: the latest restart that covered it, 0 if none. */
 export function generationOf(record: RestartRecord | undefined, type: string, index: number): number {
   if (!record) return 0;
-  return Math.max(record.all ?? 0, record.types?.[type] ?? 0, record.dynos?.[`${type}.${index}`] ?? 0);
+  return Math.max(record.all ?? 0, record.types?.[type] ?? 0, record.dynos?.[dynoName(type, index)] ?? 0);
 }

@@ -1,6 +1,7 @@
-import { Etcd3, type ComparatorBuilder, type Election, type Lease, type Watcher } from 'etcd3';
+import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, type Election, type Lease, type Watcher } from 'etcd3';
 import { conflict, notFound } from './errors.js';
 import { keyLayout, type KeyLayout } from './keys.js';
+import { compareOf, Txn, type Guard, type TransactOptions, type Write } from './txn.js';
 import { nextAppUid } from './uids.js';
 import type { App, Formation, Release } from './types.js';
 
@@ -9,6 +10,7 @@ import type { App, Formation, Release } from './types.js';
 // and two concurrent changes never both win.
 
 export type { Campaign, Election, Lease } from 'etcd3';
+export { Txn, type Guard, type Write } from './txn.js';
 
 export interface Versioned<T> {
   value: T;
@@ -22,83 +24,15 @@ export interface Entry<T> extends Versioned<T> {
   key: string;
 }
 
-/** What Store.commit requires of a key. */
-export type Guard =
-  | { key: string; absent: true }
-  | { key: string; exists: true }
-  | { key: string; modRevision: string }
-  | { key: string; createRevision: string };
-
-/** One write of Store.commit: a put of a JSON value, or a delete. */
-export type Write = { put: string; value: unknown } | { delete: string };
+/** Whether the error says the store could not be reached (or did not answer in time): a 503, not a 500. */
+export function isUnavailable(err: unknown): boolean {
+  return err instanceof GRPCUnavailableError || err instanceof GRPCDeadlineExceededError;
+}
 
 /** Handlers of Store.watchRecords: values are parsed JSON; a value that does not parse is skipped. */
 export interface RecordHandlers<T> {
   put?: (key: string, value: T, previous: T | undefined, created: boolean) => void;
   delete?: (key: string, previous: T | undefined) => void;
-}
-
-/**
- * One attempt of Store.transact: what it read (each key must be unchanged at
- * commit), further compares, and the writes to commit if they all hold.
- */
-class Txn {
-  guard?: ComparatorBuilder;
-  readonly ops: Parameters<ComparatorBuilder['then']> = [];
-
-  constructor(private readonly store: Store) {}
-
-  /** The key's value (undefined: absent); the commit requires it unchanged (or still absent). */
-  async read<T>(key: string): Promise<T | undefined> {
-    const cur = await this.store.getVersioned<T>(key);
-    this.if(key, 'Mod', '==', cur?.modRevision ?? '0');
-    return cur?.value;
-  }
-
-  /** A further compare the commit requires, as etcd's `if`. */
-  if(...compare: Parameters<Etcd3['if']>): void {
-    this.guard = this.guard ? this.guard.and(...compare) : this.store.etcd.if(...compare);
-  }
-
-  /** The commit requires what the guard says of its key. */
-  require(guard: Guard): void {
-    this.if(...compareOf(guard));
-  }
-
-  /** Deletes the key at commit. */
-  delete(key: string): void {
-    this.ops.push(this.store.etcd.delete().key(key));
-  }
-
-  /** Writes the value (as JSON) at commit; returns it. */
-  put<V>(key: string, value: V): V {
-    this.ops.push(this.store.etcd.put(key).value(JSON.stringify(value)));
-    return value;
-  }
-
-  /** Further etcd operations to commit (deletes, raw puts). */
-  then(...ops: Parameters<ComparatorBuilder['then']>): void {
-    this.ops.push(...ops);
-  }
-}
-
-interface TransactOptions {
-  /** The message of the conflict thrown after the last lost race. */
-  conflict: string;
-  /** Attempts before giving up (20). */
-  attempts?: number;
-  /** Wait a little (random, growing) before each retry. */
-  backoff?: boolean;
-  /** Runs after each lost race, before the next attempt; may throw (say, 404 when the app is gone). */
-  onConflict?: () => Promise<unknown>;
-}
-
-/** The etcd compare of a guard. */
-function compareOf(g: Guard): Parameters<Etcd3['if']> {
-  if ('absent' in g) return [g.key, 'Create', '==', 0];
-  if ('exists' in g) return [g.key, 'Create', '>', 0];
-  if ('modRevision' in g) return [g.key, 'Mod', '==', g.modRevision];
-  return [g.key, 'Create', '==', g.createRevision];
 }
 
 export class Store {
@@ -154,7 +88,10 @@ export class Store {
     const [first, ...rest] = guards.map(compareOf);
     let txn = this.etcd.if(...(first as Parameters<Etcd3['if']>));
     for (const c of rest) txn = txn.and(...c);
-    const ops = writes.map((w) => ('put' in w ? this.etcd.put(w.put).value(JSON.stringify(w.value)) : this.etcd.delete().key(w.delete)));
+    const ops = writes.map((w) => {
+      if ('put' in w) return this.etcd.put(w.put).value(JSON.stringify(w.value));
+      return 'delete' in w ? this.etcd.delete().key(w.delete) : this.etcd.delete().prefix(w.deletePrefix);
+    });
     return (await txn.then(...ops).commit()).succeeded;
   }
 
@@ -260,7 +197,7 @@ export class Store {
       const tx = new Txn(this);
       const result = await attempt(tx);
       if (tx.ops.length === 0) return result;
-      if (!tx.guard) throw new Error('Store.transact: a write needs a compare (read a key or add one with tx.if)');
+      if (!tx.guard) throw new Error('Store.transact: a write needs a compare (read a key or add one with tx.require)');
       if ((await tx.guard.then(...tx.ops).commit()).succeeded) return result;
       await opts.onConflict?.();
     }

@@ -17,7 +17,7 @@ export interface LogsConfig {
   drainCa?: string;
 }
 
-/** The limits when not configured (also LogService's, built without a config in tests). */
+/** The limits when not configured. */
 export const LOG_DEFAULTS = { maxLines: 1500, maxBytesPerApp: 4 * 1024 * 1024, maxAppsLoaded: 64 } as const;
 
 function positive(env: Env, name: string, fallback: number): number {

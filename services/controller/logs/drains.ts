@@ -7,7 +7,7 @@ import type { DrainView } from '../../core/api.js';
 
 // Log drains in etcd: /drains/<app>/<id> = LogDrain. Added and removed through
 // Heroku's /apps/:app/log-drains; destroy deletes them, rename moves them
-// (controller/lifecycle.ts). The forwarder (forward.ts) watches the prefix.
+// (apps/lifecycle.ts). The forwarder (forward.ts) watches the prefix.
 
 export interface LogDrain {
   id: string;
@@ -44,7 +44,7 @@ export async function addDrain(store: Store, appName: string, urlInput: unknown)
     if (existing.some((d) => d.url === url)) throw conflict(`${url} is already a drain of ${appName}`);
     if (existing.length >= MAX_DRAINS_PER_APP) throw invalid(`${appName} has ${MAX_DRAINS_PER_APP} drains already`);
     const id = randomUUID();
-    tx.if(k.drain(appName, id), 'Create', '==', 0);
+    tx.require({ key: k.drain(appName, id), absent: true });
     tx.put(k.app(appName), app);
     return tx.put<LogDrain>(k.drain(appName, id), { id, app: appName, url, token: `d.${randomUUID()}`, createdAt: new Date().toISOString() });
   }, { conflict: `Too many concurrent changes to ${appName}; try again` });

@@ -1,10 +1,10 @@
-import type { Watcher } from 'etcd3';
 import type { Logger } from '../../core/logger.js';
 import { nowMicro, type LogRecord } from '../../core/logs.js';
 import type { RestartRecord } from '../../core/restarts.js';
 import type { Store } from '../../core/store.js';
 import type { Formation, Release, User } from '../../core/types.js';
 import type { LogStore } from './store.js';
+import { sortedEntries } from '../../core/compare.js';
 
 // Platform events in the app's log (`paas[api]: ...`), taken from etcd as the
 // controller writes them, whatever path wrote them (a build's release, a
@@ -23,11 +23,9 @@ const NEW_RELEASE_MS = 60_000;
 
 /** `Scaled to web@2:standard-1x worker@0:standard-1x`, or undefined when nothing scaled. Pure. */
 export function scaleLine(prev: Formation | undefined, next: Formation): string | undefined {
-  const same = prev && JSON.stringify(Object.entries(prev).sort()) === JSON.stringify(Object.entries(next).sort());
+  const same = prev && JSON.stringify(sortedEntries(prev)) === JSON.stringify(sortedEntries(next));
   if (same) return undefined;
-  const parts = Object.entries(next)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([type, e]) => `${type}@${e.quantity}:${e.size}`);
+  const parts = sortedEntries(next).map(([type, e]) => `${type}@${e.quantity}:${e.size}`);
   return `Scaled to ${parts.join(' ')}`;
 }
 
@@ -41,7 +39,7 @@ export function restartLine(r: RestartRecord): string {
 }
 
 export class PlatformEvents {
-  private watchers: Watcher[] = [];
+  private stops: (() => Promise<void>)[] = [];
 
   constructor(
     private readonly store: Store,
@@ -52,23 +50,15 @@ export class PlatformEvents {
   async start(): Promise<void> {
     const k = this.store.keys;
     const on = async (prefix: string, fn: (app: string, key: string, value: unknown, prev: unknown, created: boolean) => Promise<string[]>) => {
-      const w = await this.store.etcd.watch().prefix(prefix).withPreviousKV().create();
-      w.on('put', (kv, prev) => {
-        const key = kv.key.toString();
-        const app = key.slice(prefix.length).split('/')[0] ?? '';
-        let value: unknown;
-        let before: unknown;
-        try {
-          value = JSON.parse(kv.value.toString());
-          before = prev ? JSON.parse(prev.value.toString()) : undefined;
-        } catch {
-          return;
-        }
-        fn(app, key, value, before, kv.create_revision === kv.mod_revision)
-          .then((lines) => this.write(app, lines))
-          .catch((err: unknown) => this.log.warn({ err, key }, 'cannot log platform event'));
+      const stop = await this.store.watchRecords<unknown>(prefix, {
+        put: (key, value, before, created) => {
+          const app = key.slice(prefix.length).split('/')[0] ?? '';
+          fn(app, key, value, before, created)
+            .then((lines) => this.write(app, lines))
+            .catch((err: unknown) => this.log.warn({ err, key }, 'cannot log platform event'));
+        },
       });
-      this.watchers.push(w);
+      this.stops.push(stop);
     };
     await on(`${k.prefix}/releases/`, async (_app, _key, v, _prev, created) => (created && Date.now() - Date.parse((v as Release).createdAt) < NEW_RELEASE_MS ? releaseLines(v as Release, await this.email((v as Release).createdBy)) : []));
     await on(`${k.prefix}/formation/`, async (_app, _key, v, prev) => {
@@ -79,8 +69,8 @@ export class PlatformEvents {
   }
 
   async stop(): Promise<void> {
-    await Promise.all(this.watchers.map((w) => w.cancel()));
-    this.watchers = [];
+    await Promise.all(this.stops.map((stop) => stop()));
+    this.stops = [];
   }
 
   private async email(userId: string): Promise<string> {

@@ -1,7 +1,7 @@
 import express, { Router, type Request } from 'express';
 import { cleanLine, nowMicro, parseIngest, type IngestRecord, type LogRecord } from '../../core/logs.js';
 import { notFound } from '../../core/errors.js';
-import { visibleApp } from '../apps.js';
+import { visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
 import { bodyOf, grantOf, param, requireInternal, userOf } from '../http.js';
 import { addDrain, drainView, listDrains, removeDrain } from './drains.js';

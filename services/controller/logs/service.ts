@@ -1,6 +1,6 @@
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../core/store.js';
-import { LOG_DEFAULTS, type LogsConfig } from './config.js';
+import type { LogsConfig } from './config.js';
 import { PlatformEvents } from './events.js';
 import { DrainForwarder } from './forward.js';
 import { SessionTable } from './sessions.js';
@@ -16,14 +16,14 @@ export class LogService {
   private forwarder: DrainForwarder | undefined;
 
   constructor(
-    private readonly config: Partial<LogsConfig>,
+    private readonly config: Omit<LogsConfig, 'dir'> & Partial<Pick<LogsConfig, 'dir'>>,
     private readonly log: Logger,
   ) {
     this.store = new LogStore({
       ...(config.dir && { dir: config.dir }),
-      maxLines: config.maxLines ?? LOG_DEFAULTS.maxLines,
-      maxBytesPerApp: config.maxBytesPerApp ?? LOG_DEFAULTS.maxBytesPerApp,
-      maxAppsLoaded: config.maxAppsLoaded ?? LOG_DEFAULTS.maxAppsLoaded,
+      maxLines: config.maxLines,
+      maxBytesPerApp: config.maxBytesPerApp,
+      maxAppsLoaded: config.maxAppsLoaded,
       log,
     });
   }

@@ -2,15 +2,16 @@ import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import { invalid } from '../../core/errors.js';
 import { formatLogLine, matchesFilter, parseDynoFilter, parseSourceFilter, type LogFilter, type LogRecord, type LogSessionRequest } from '../../core/logs.js';
-import type { Grant } from '../accessguard.js';
+import type { Grant } from '../access/guard.js';
 import type { LogStore } from './store.js';
+import { by } from '../../core/compare.js';
 
 // Heroku's log sessions: POST /apps/:app/log-sessions answers a logplex_url
 // that streams the app's lines as text. The URL carries an unguessable id
 // (128 bits), valid for SESSION_TTL_MS, so `curl <logplex_url>` works with
 // no token; a tail started within that time streams until the client leaves,
 // or until the user who made it loses access to the app (then the stream ends
-// with a last `paas[logs]` line; accessguard.ts).
+// with a last `paas[logs]` line; access/guard.ts).
 
 export const SESSION_TTL_MS = 5 * 60_000;
 export const MAX_SESSIONS = 10_000;
@@ -63,7 +64,7 @@ export class SessionTable {
  * router), so arrival order can put a line before an earlier one. Pure.
  */
 export function byTime(records: readonly LogRecord[]): LogRecord[] {
-  return [...records].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return [...records].sort(by((r) => r.at));
 }
 
 /** The last `n` records matching the filter, oldest first. Pure. */

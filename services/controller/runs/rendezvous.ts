@@ -7,7 +7,7 @@ import type { Logger } from '../../core/logger.js';
 import type { RunRequest } from '../../core/runs.js';
 import type { Store } from '../../core/store.js';
 import { authenticateInternal } from '../auth.js';
-import type { AccessGuard, Grant } from '../accessguard.js';
+import type { AccessGuard, Grant } from '../access/guard.js';
 
 // The rendezvous of `paas run` (Heroku's design): the agent running an
 // attached one-off opens GET /internal/rendezvous/<app>/<name> (internal
@@ -27,7 +27,7 @@ export interface RendezvousOptions {
   waitMs?: number;
   /** Bytes kept for a side that is not there yet, or not reading, before the sender is paused (default 1 MiB). */
   maxBuffered?: number;
-  /** Closes the user's side (and so stops the dyno) when they lose access to the app (accessguard.ts). */
+  /** Closes the user's side (and so stops the dyno) when they lose access to the app (access/guard.ts). */
   access?: Pick<AccessGuard, 'allowed' | 'watch'>;
 }
 

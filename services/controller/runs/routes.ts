@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import { parseRunParams } from '../../core/runs.js';
 import { DEFAULT_SIZE } from '../../core/sizes.js';
-import { visibleApp } from '../apps.js';
+import { visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
 import { bodyOf, grantOf, param, userOf } from '../http.js';
 import { attachUrl, createRun, runView, stopDyno } from './runs.js';

@@ -3,8 +3,9 @@ import { RUN_TYPE, resolveRunCommand, runName, type RunParams, type RunRequest }
 import type { App, InstanceState, Release, ReleaseStatusRecord, Route, User } from '../../core/types.js';
 import { hashToken, newToken } from '../auth.js';
 import type { Deps } from '../deps.js';
-import { parseRestartTarget, restartDynos } from '../dynos.js';
+import { parseRestartTarget, restartDynos } from '../ps/restarts.js';
 import type { RunDynoView } from '../../core/api.js';
+import { assignmentId } from '../../core/ids.js';
 
 // `paas run`: a one-off dyno request (/runs/<app>/<name>) written in one
 // transaction; the scheduler runs it, the rendezvous (rendezvous.ts) joins
@@ -12,7 +13,7 @@ import type { RunDynoView } from '../../core/api.js';
 // request (the scheduler removes its container).
 
 export function runView(r: RunRequest, attachUrl: string | null, state: InstanceState = 'starting'): RunDynoView {
-  return { id: `${r.app}.${r.name}.v${r.release}`, name: r.name, type: RUN_TYPE, command: r.command, attach_url: attachUrl, state, size: r.size, release: { version: r.release }, app: { name: r.app }, time_to_live: r.ttlS, created_at: r.createdAt, updated_at: r.createdAt };
+  return { id: assignmentId(r.app, r.name, r.release), name: r.name, type: RUN_TYPE, command: r.command, attach_url: attachUrl, state, size: r.size, release: { version: r.release }, app: { name: r.app }, time_to_live: r.ttlS, created_at: r.createdAt, updated_at: r.createdAt };
 }
 
 /**
@@ -59,8 +60,8 @@ export async function createRun(deps: Deps, app: App, user: User, params: RunPar
       ...(token && apiTokenHash && { apiTokenHash }),
     };
     const key = store.keys.run(app.name, run.name);
-    tx.if(key, 'Create', '==', 0);
-    tx.if(store.keys.app(app.name), 'Create', '>', 0);
+    tx.require({ key, absent: true });
+    tx.require({ key: store.keys.app(app.name), exists: true });
     return tx.put(key, run);
   }, { conflict: `Too many one-off dynos on ${app.name}; try again`, onConflict: () => store.getApp(app.name) });
   return token ? { run, token } : { run };
@@ -84,7 +85,6 @@ export async function stopDyno(deps: Deps, app: App, dyno: string): Promise<{ ta
     return { target: r.target, stopped: false };
   }
   const key = store.keys.run(app.name, dyno);
-  const res = await store.etcd.if(key, 'Create', '>', 0).then(store.etcd.delete().key(key)).commit();
-  if (!res.succeeded) throw notFound(`Couldn't find that dyno (${dyno.slice(0, 40)}).`);
+  if (!(await store.commit([{ key, exists: true }], [{ delete: key }]))) throw notFound(`Couldn't find that dyno (${dyno.slice(0, 40)}).`);
   return { target: dyno, stopped: true };
 }

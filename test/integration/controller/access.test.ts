@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App, Collaborator } from '../../../services/core/types.js';
 import { Repo } from '../../../services/controller/repo.js';
-import { ensureAdmin } from '../../../services/controller/users.js';
+import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { newUser, startController, type Harness } from './harness.js';
 
 // Collaborators, a user's own API tokens and SSH key removal, over the real etcd.

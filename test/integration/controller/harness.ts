@@ -5,7 +5,7 @@ import { Store } from '../../../services/core/store.js';
 import { createApp } from '../../../services/controller/app.js';
 import { loadConfig } from '../../../services/controller/config.js';
 import { Repo } from '../../../services/controller/repo.js';
-import { ensureAdmin } from '../../../services/controller/users.js';
+import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 
 // The real controller app, in-process on a free 127.0.0.1 port, over the real

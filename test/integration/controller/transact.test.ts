@@ -63,7 +63,7 @@ describe('Store.transact', () => {
       .transact(
         (tx) => {
           attempts++;
-          tx.if(key('must-exist'), 'Create', '>', 0);
+          tx.require({ key: key('must-exist'), exists: true });
           tx.put(k, 'x');
         },
         { conflict: 'Too many concurrent changes; try again', attempts: 3 },
@@ -82,7 +82,7 @@ describe('Store.transact', () => {
       .transact(
         (tx) => {
           attempts++;
-          tx.if(key('must-exist'), 'Create', '>', 0);
+          tx.require({ key: key('must-exist'), exists: true });
           tx.put(key('never'), 1);
         },
         {

@@ -9,7 +9,7 @@ import { Store } from '../../../services/core/store.js';
 import { createApp } from '../../../services/controller/app.js';
 import { loadConfig } from '../../../services/controller/config.js';
 import { Repo } from '../../../services/controller/repo.js';
-import { ensureAdmin } from '../../../services/controller/users.js';
+import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { LogService } from '../../../services/controller/logs/service.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 

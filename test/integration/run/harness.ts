@@ -13,7 +13,7 @@ import { ownerLabels } from '../../../services/agent/spec.js';
 import { createApp } from '../../../services/controller/app.js';
 import { loadConfig } from '../../../services/controller/config.js';
 import { Repo } from '../../../services/controller/repo.js';
-import { ensureAdmin } from '../../../services/controller/users.js';
+import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { Store } from '../../../services/core/store.js';
 import { startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Host, PlacementSettings } from '../../../services/core/types.js';
-import { listHosts } from '../../../services/controller/hosts.js';
+import { listHosts } from '../../../services/controller/hosts/hosts.js';
 import { schedulerElection, startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { log, waitFor } from '../agent/support.js';

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { PaasError } from '../../../services/core/errors.js';
 import type { App, Collaborator, User } from '../../../services/core/types.js';
-import { collaboratorViews, parseCollaboratorRequest } from '../../../services/controller/access.js';
-import { canSee } from '../../../services/controller/apps.js';
+import { collaboratorViews, parseCollaboratorRequest } from '../../../services/controller/access/collaborators.js';
+import { canSee } from '../../../services/controller/apps/apps.js';
 import { hashToken } from '../../../services/controller/auth.js';
-import { mintedToken, parseDescription, tokenView } from '../../../services/controller/tokens.js';
+import { mintedToken, parseDescription, tokenView } from '../../../services/controller/tokens/tokens.js';
 
 // Collaborators and tokens: the pure parts.
 

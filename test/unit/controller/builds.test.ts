@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PaasError } from '../../../services/core/errors.js';
-import { buildView, parseBuildUpdate, parseNewBuild } from '../../../services/controller/builds.js';
+import { buildView, parseBuildUpdate, parseNewBuild } from '../../../services/controller/builds/builds.js';
 
 const SHA = 'c'.repeat(40);
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PaasError } from '../../../services/core/errors.js';
 import type { Release } from '../../../services/core/types.js';
-import { applyConfigPatch, checkConfigLimits, configDescription, keyProblem, LIMITS, parseConfigPatch } from '../../../services/controller/configvars.js';
-import { parseReleaseRef, releaseInfoView, rollbackProblem } from '../../../services/controller/releases.js';
+import { applyConfigPatch, checkConfigLimits, configDescription, keyProblem, LIMITS, parseConfigPatch } from '../../../services/controller/configvars/configvars.js';
+import { parseReleaseRef, releaseInfoView, rollbackProblem } from '../../../services/controller/releases/releases.js';
 
 function refusal(f: () => unknown): string {
   try {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { checkRestartTarget, parseRestartTarget, sizeNameOf } from '../../../services/controller/dynos.js';
-import { applyUpdates, parseQuantity, parseUpdate, scalableTypes } from '../../../services/controller/formation.js';
+import { sizeNameOf } from '../../../services/controller/ps/dynos.js';
+import { checkRestartTarget, parseRestartTarget } from '../../../services/controller/ps/restarts.js';
+import { applyUpdates, parseQuantity, parseUpdate, scalableTypes } from '../../../services/controller/ps/formation.js';
 
 describe('formation updates', () => {
   it('reads absolute and relative quantities, refuses the rest', () => {

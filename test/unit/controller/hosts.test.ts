@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { PaasError } from '../../../services/core/errors.js';
 import { MAX_TAGS, parseTagChanges, parseTagSet } from '../../../services/core/tags.js';
-import { allocatedOf, hostView, mergeOverride, parseHostTagsPatch, parsePool } from '../../../services/controller/hosts.js';
-import { parseAppPatch } from '../../../services/controller/lifecycle.js';
+import { allocatedOf, hostView, mergeOverride, parseHostTagsPatch, parsePool } from '../../../services/controller/hosts/hosts.js';
+import { parseAppPatch } from '../../../services/controller/apps/lifecycle.js';
 import type { Host } from '../../../services/core/types.js';
 
 // Host views, tag overrides and pools: the pure parts.

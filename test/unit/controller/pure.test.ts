@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { PaasError } from '../../../services/core/errors.js';
-import { canSee, requestedName } from '../../../services/controller/apps.js';
+import { appInfo, canSee, requestedName } from '../../../services/controller/apps/apps.js';
 import { bearerToken, hashToken, newToken, sameSecret } from '../../../services/controller/auth.js';
 import { loadConfig } from '../../../services/controller/config.js';
-import { parseAuthorizeRequest, parseBuildRelease } from '../../../services/controller/internal.js';
-import { keyRecord } from '../../../services/controller/keys.js';
-import { appInfo, formationView, keyView, releaseView } from '../../../services/controller/present.js';
-import { normaliseEmail, parseAdminFlag } from '../../../services/controller/users.js';
+import { parseAuthorizeRequest, parseBuildRelease } from '../../../services/controller/internal/internal.js';
+import { keyRecord, keyView } from '../../../services/controller/keys/keys.js';
+import { formationView } from '../../../services/controller/ps/formation.js';
+import { releaseView } from '../../../services/controller/releases/releases.js';
+import { normaliseEmail, parseAdminFlag } from '../../../services/controller/users/users.js';
 import type { App, Release, User } from '../../../services/core/types.js';
 
 const alice: User = { id: 'u-alice', email: 'alice@example.com', admin: false, createdAt: '2024-01-01T00:00:00.000Z' };

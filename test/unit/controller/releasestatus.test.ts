@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Release } from '../../../services/core/types.js';
-import { rollbackProblem } from '../../../services/controller/releases.js';
-import { releaseStatusOf } from '../../../services/controller/releasestatus.js';
+import { rollbackProblem } from '../../../services/controller/releases/releases.js';
+import { releaseStatusOf } from '../../../services/controller/releases/status.js';
 
 describe('releaseStatusOf', () => {
   it('failed with its reason, succeeded by record, by being older or served, else pending', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { processStatus } from '../../../services/controller/status.js';
+import { processStatus } from '../../../services/controller/status/status.js';
 
 // GET /status's reading of a supervise/<name>/ dir (`paas status`'s table: test/unit/cli/status.test.ts).
 

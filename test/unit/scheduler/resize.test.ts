@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { dynoOf } from '../../../services/core/logs.js';
 import { sizeByName } from '../../../services/core/sizes.js';
 import type { Assignment, Formation } from '../../../services/core/types.js';
-import { dynoViews } from '../../../services/controller/dynos.js';
+import { dynoViews } from '../../../services/controller/ps/dynos.js';
 import { plan, sizedId, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
 import { applied, ids, report, upstream } from './steps.js';
 

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { forbidden, invalid, notFound, PaasError } from '../../core/errors.js';
+import { assertAppName, generateAppName } from '../../core/names.js';
+import { DEFAULT_SIZE } from '../../core/sizes.js';
+import type { App, Collaborator, User } from '../../core/types.js';
+import type { Deps } from '../deps.js';
+import { gitUrl, webUrl } from '../../core/urls.js';
+import type { AppInfo } from '../../core/api.js';
+import { userRef } from '../users/users.js';
+
+// Apps as users see them: an app is visible to its owner, its collaborators
+// and admins; to anyone else it does not exist (404, no existence leak).
+
+/** Where apps answer and are pushed to (the controller's config). */
+export interface UrlSettings {
+  domain: string;
+  httpPort: number;
+  sshHost: string;
+  sshPort: number;
+}
+
+/** Where the app answers and where it is pushed to. */
+export function appUrls(app: string, urls: UrlSettings): { web_url: string; git_url: string } {
+  return { web_url: webUrl(app, urls.domain, urls.httpPort), git_url: gitUrl(app, urls.sshHost, urls.sshPort) };
+}
+
+/** The app as GET /apps/:app shows it; pure. */
+export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): AppInfo {
+  return {
+    id: app.id,
+    name: app.name,
+    owner: userRef(app.owner, owner),
+    created_at: app.createdAt,
+    ...appUrls(app.name, urls),
+    release: app.latestRelease > 0 ? { version: app.latestRelease } : null,
+    maintenance: app.maintenance ?? false,
+    pool: app.pool && Object.keys(app.pool).length ? { ...app.pool } : null,
+  };
+}
+
+/** Owner or admin; or a collaborator, given the user's collaborator record on this app (if any). */
+export function canSee(user: User, app: App, collaboration?: Collaborator): boolean {
+  if (user.admin || app.owner === user.id) return true;
+  return collaboration !== undefined && collaboration.user === user.id && collaboration.appId === app.id;
+}
+
+/** The user's collaborator record on the app, if any (one etcd get). */
+export function collaborationOf(deps: Deps, app: string, userId: string): Promise<Collaborator | undefined> {
+  return deps.store.get<Collaborator>(deps.store.keys.collaborator(app, userId));
+}
+
+/** The app if `user` may see it, else 404 exactly as for an app that does not exist. */
+export async function visibleApp(deps: Deps, user: User, name: string): Promise<App> {
+  const app = await deps.store.get<App>(deps.store.keys.app(name));
+  if (app && (canSee(user, app) || canSee(user, app, await collaborationOf(deps, app.name, user.id)))) return app;
+  throw notFound(`Couldn't find that app.`);
+}
+
+/**
+ * The app if `user` may change it as its owner (owner or admin): destroy,
+ * rename, collaborators. Another user who can see the app gets 403; one who
+ * cannot gets the same 404 as for a missing app.
+ */
+export async function ownedApp(deps: Deps, user: User, name: string, action: string): Promise<App> {
+  const app = await visibleApp(deps, user, name);
+  if (!user.admin && app.owner !== user.id) throw forbidden(`Only the owner of ${app.name} can ${action}.`);
+  return app;
+}
+
+/** Looks users up once each, for views that name several. */
+export function userLookup(deps: Deps): (id: string) => Promise<User | undefined> {
+  const cache = new Map<string, Promise<User | undefined>>();
+  return (id) => {
+    let p = cache.get(id);
+    if (!p) {
+      p = deps.repo.getUser(id);
+      cache.set(id, p);
+    }
+    return p;
+  };
+}
+
+export async function infoOf(deps: Deps, app: App, lookup = userLookup(deps)): Promise<AppInfo> {
+  return appInfo(app, await lookup(app.owner), deps.urls);
+}
+
+/** The name to create: the one asked for (validated), else undefined so a generated one is used. */
+export function requestedName(name: unknown): string | undefined {
+  if (name === undefined || name === null || name === '') return undefined;
+  return assertAppName(name);
+}
+
+export async function createAppFor(deps: Deps, user: User, name: string | undefined, random: () => number = Math.random): Promise<AppInfo> {
+  const formation = { web: { quantity: 1, size: DEFAULT_SIZE } };
+  const make = (n: string): App => ({ name: n, id: randomUUID(), owner: user.id, createdAt: new Date().toISOString(), latestRelease: 0 });
+  if (name !== undefined) return infoOf(deps, await deps.store.createApp(make(name), formation));
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      return await infoOf(deps, await deps.store.createApp(make(generateAppName(random)), formation));
+    } catch (err) {
+      if (!(err instanceof PaasError && err.code === 'conflict')) throw err;
+    }
+  }
+  throw invalid('Could not find a free app name; please choose one');
+}
+
+/** Every collaborator record of one user, across apps (one range read). */
+async function collaborationsOf(deps: Deps, userId: string): Promise<Collaborator[]> {
+  return (await deps.store.list<Collaborator>(deps.store.keys.allCollaborators())).filter((c) => c.user === userId);
+}
+
+export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
+  const lookup = userLookup(deps);
+  const [all, mine] = await Promise.all([deps.repo.listApps(), user.admin ? [] : collaborationsOf(deps, user.id)]);
+  const grants = new Map(mine.map((c) => [c.appId, c]));
+  const apps = all.filter((a) => canSee(user, a, grants.get(a.id)));
+  return Promise.all(apps.map((a) => infoOf(deps, a, lookup)));
+}

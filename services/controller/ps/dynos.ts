@@ -1,0 +1,67 @@
+import { notFound } from '../../core/errors.js';
+import { SIZES } from '../../core/sizes.js';
+import type { App, Assignment, Instance } from '../../core/types.js';
+import type { Deps } from '../deps.js';
+import type { DynoView } from '../../core/api.js';
+import { compareStrings } from '../../core/compare.js';
+import { dynoName } from '../../core/ids.js';
+
+// Dynos: the app's containers as the scheduler assigned them and the agents
+// report them (restarts.ts restarts them).
+
+/** The size name of a container's limits, else "<memory>MB". */
+export function sizeNameOf(memoryMb: number, cpuShares: number): string {
+  return SIZES.find((s) => s.memoryMb === memoryMb && s.cpuShares === cpuShares)?.name ?? `${memoryMb}MB`;
+}
+
+/**
+ * One dyno per name (type.index): the newest assignment of that name (a
+ * replacement is always assigned after the container it replaces), with the
+ * state its agent reports; "starting" while it reports nothing. Sorted by
+ * type, then index.
+ */
+export function dynoViews(assignments: readonly Assignment[], instances: readonly Instance[]): DynoView[] {
+  const newest = new Map<string, Assignment>();
+  for (const a of assignments) {
+    const name = dynoName(a.type, a.index);
+    const cur = newest.get(name);
+    if (!cur || a.release > cur.release || (a.release === cur.release && a.createdAt > cur.createdAt)) newest.set(name, a);
+  }
+  const instanceOf = new Map(instances.map((i) => [i.id, i]));
+  return [...newest.values()]
+    .sort((a, b) => compareStrings(a.type, b.type) || a.index - b.index)
+    .map((a) => {
+      const inst = instanceOf.get(a.id);
+      const reported = inst && inst.host === a.host ? inst : undefined;
+      return {
+        id: a.id,
+        name: dynoName(a.type, a.index),
+        type: a.type,
+        state: reported?.state ?? 'starting',
+        release: { version: a.release },
+        size: sizeNameOf(a.memoryMb, a.cpuShares),
+        command: a.command,
+        host: a.host,
+        created_at: a.createdAt,
+        updated_at: reported?.updatedAt || a.createdAt,
+        restarts: reported?.restarts ?? 0,
+        exit_code: reported?.exitCode ?? null,
+        started_at: reported?.startedAt ?? null,
+      };
+    });
+}
+
+export async function dynosOf(deps: Deps, app: App): Promise<DynoView[]> {
+  const { store } = deps;
+  const [assignments, instances] = await Promise.all([store.list<Assignment>(store.keys.assignments()), store.list<Instance>(store.keys.instances(app.name))]);
+  return dynoViews(
+    assignments.filter((a) => a.app === app.name),
+    instances.filter((i) => i.app === app.name),
+  );
+}
+
+export async function dynoOf(deps: Deps, app: App, name: string): Promise<DynoView> {
+  const dyno = (await dynosOf(deps, app)).find((d) => d.name === name || d.id === name);
+  if (!dyno) throw notFound(`Couldn't find that dyno.`);
+  return dyno;
+}
