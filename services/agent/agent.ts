@@ -214,7 +214,7 @@ class Agent {
       const { store } = this.deps;
       const key = store.keys.instance(app, id);
       const cur = await store.getVersioned<Instance>(key);
-      if (cur?.value.host === this.deps.config.hostId) await store.etcd.if(key, 'Mod', '==', cur.modRevision).then(store.etcd.delete().key(key)).commit();
+      if (cur?.value.host === this.deps.config.hostId) await store.commit([{ key, modRevision: cur.modRevision }], [{ delete: key }]);
       this.written.delete(id);
     }
   }
