@@ -1,3 +1,4 @@
+import { dynoName } from '../core/ids.js';
 import type { Assignment } from '../core/types.js';
 import { LEGACY_APP_UID } from '../core/uids.js';
 import { attachSpec } from './attach.js';
@@ -46,7 +47,7 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
     Cmd: ['/usr/local/bin/paas-launch', a.command],
     User: `${a.uid ?? LEGACY_APP_UID}:${a.uid ?? LEGACY_APP_UID}`,
     WorkingDir: '/app',
-    Env: [...Object.entries(a.env).map(([k, v]) => `${k}=${v}`), `PORT=${a.port}`, `DYNO=${a.type}.${a.index}`],
+    Env: [...Object.entries(a.env).map(([k, v]) => `${k}=${v}`), `PORT=${a.port}`, `DYNO=${dynoName(a.type, a.index)}`],
     Labels: {
       ...ownerLabels(ctx),
       [LABEL.assignment]: a.id,
