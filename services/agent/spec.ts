@@ -110,10 +110,3 @@ export function diffContainers(assignments: readonly Assignment[], containers: r
   for (const [id, cs] of byAssignment) if (!wanted.has(id)) out.remove.push(...cs);
   return out;
 }
-
-/** When an exited container may be started again: now, or after how many ms. */
-export function restartWaitMs(finishedAt: string, now: number, delayMs: number): number {
-  const t = Date.parse(finishedAt);
-  if (!Number.isFinite(t) || t <= 0) return 0;
-  return Math.max(0, t + delayMs - now);
-}
