@@ -5,7 +5,7 @@ import type { Attacher } from './attach.js';
 import type { AgentConfig } from './config.js';
 import type { Runtime } from './docker.js';
 import { httpCheck, tcpAccepts, waitForHttp, waitForPort } from './health.js';
-import { DEFAULT_BACKOFF, dockerTime, freshHistory, historyFromInstance, restartDecision, type BackoffPolicy, type CrashHistory } from './backoff.js';
+import { dockerTime, freshHistory, historyFromInstance, restartDecision, type BackoffPolicy, type CrashHistory } from './backoff.js';
 import { measureUsage } from './usage.js';
 import { register, type Registration } from './registration.js';
 import { LABEL, containerSpec, diffContainers, ownerLabels, type ContainerRef, type SpecContext } from './spec.js';
@@ -15,6 +15,7 @@ import { LABEL, containerSpec, diffContainers, ownerLabels, type ContainerRef, t
 // creates what is missing, removes what is no longer assigned, restarts what
 // exited, and reports each container as an Instance under its host lease.
 
+/** What the loop reads of the agent's config (config.ts, where every default is): main.ts passes the config itself. */
 export type AgentSettings = Pick<
   AgentConfig,
   | 'cluster'
@@ -28,16 +29,19 @@ export type AgentSettings = Pick<
   | 'stopGraceSeconds'
   | 'healthTimeoutMs'
   | 'restartDelayMs'
+  | 'restartMaxDelayMs'
+  | 'restartResetMs'
+  | 'usageMs'
+  | 'domain'
   | 'orphanGraceMs'
   | 'pidsLimit'
-> &
-  Partial<Pick<AgentConfig, 'restartMaxDelayMs' | 'restartResetMs' | 'usageMs' | 'domain'>>;
+>;
 
 export interface AgentDeps {
   store: Store;
   runtime: Runtime;
   log: Logger;
-  config: AgentSettings;
+  config: Readonly<AgentSettings>;
   /** Runs attached one-offs (`paas run`, attach.ts); absent: they run detached. */
   attacher?: Attacher;
   /** The Docker network containers join (network.ts); absent: the default bridge. */
@@ -92,7 +96,7 @@ class Agent {
     this.log = deps.log.child({ module: 'agent', host: deps.config.hostId });
     const c = deps.config;
     this.ctx = { cluster: c.cluster, hostId: c.hostId, hostAddress: c.hostAddress, pidsLimit: c.pidsLimit, ...(deps.network && { network: deps.network }) };
-    this.backoff = { baseMs: c.restartDelayMs, maxMs: c.restartMaxDelayMs ?? DEFAULT_BACKOFF.maxMs, resetAfterMs: c.restartResetMs ?? DEFAULT_BACKOFF.resetAfterMs };
+    this.backoff = { baseMs: c.restartDelayMs, maxMs: c.restartMaxDelayMs, resetAfterMs: c.restartResetMs };
   }
 
   start(): RunningAgent {
@@ -113,7 +117,7 @@ class Agent {
       .then((u) => (this.stopped ? u() : (this.unwatchDocker = u)))
       .catch((err: unknown) => this.log.warn({ err }, 'cannot watch Docker events; relying on the timer'));
     this.timers.push(setInterval(() => this.poke(), config.resyncMs));
-    this.timers.push(setInterval(() => void this.reportUsage(), config.usageMs ?? 15_000));
+    this.timers.push(setInterval(() => void this.reportUsage(), config.usageMs));
     return { poke: () => this.poke(), stop: () => this.stop() };
   }
 
@@ -336,7 +340,7 @@ class Agent {
   /** What one HTTP health check of the container asks: its path, with the app's Host header, within the release's timeout. */
   private httpTarget(a: Assignment, hc: NonNullable<Assignment['healthcheck']>, port: number) {
     const { config } = this.deps;
-    return { address: config.hostAddress, port, path: hc.path, host: `${a.app}.${config.domain ?? 'localhost'}`, timeoutMs: (hc.timeoutS ?? 5) * 1000 };
+    return { address: config.hostAddress, port, path: hc.path, host: `${a.app}.${config.domain}`, timeoutMs: (hc.timeoutS ?? 5) * 1000 };
   }
 
   /** Writes the instance record under the host lease, if it changed. */

@@ -13,7 +13,8 @@ export interface FloodLimits {
   maxBytes: number;
 }
 
-export const DEFAULT_FLOOD: FloodLimits = { rate: 1000, burst: 2000, maxLines: 2000, maxBytes: 1024 * 1024 };
+/** The queue's bounds; the rate and burst are the agent's logRate and logBurst (config.ts). */
+export const QUEUE_BOUNDS: Pick<FloodLimits, 'maxLines' | 'maxBytes'> = { maxLines: 2000, maxBytes: 1024 * 1024 };
 
 export class FloodQueue {
   private queue: LogRecord[] = [];

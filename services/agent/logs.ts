@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import type { Logger } from '../core/logger.js';
 import { cleanLine, dynoOf, exitStateLine, isoMicro, nowMicro, type IngestRecord, type LogRecord } from '../core/logs.js';
 import { labelFilter } from './docker.js';
-import { DEFAULT_FLOOD, FloodQueue, type FloodLimits } from './flood.js';
+import { FloodQueue, type FloodLimits } from './flood.js';
 import { LABEL } from './spec.js';
 
 // Ships the lines of this host's containers to the controller (POST
@@ -24,7 +24,7 @@ export interface ShipperOptions {
   internalToken: string;
   cursorFile: string;
   log: Logger;
-  flood?: FloodLimits;
+  flood: FloodLimits;
   flushMs?: number;
   scanMs?: number;
   fetchFn?: typeof fetch;
@@ -92,13 +92,10 @@ export class LogShipper {
   private posting = false;
   private stopped = false;
   private cursorsDirty = false;
-  private readonly flood: FloodLimits;
   /** Lines dropped by flood control since start (benchmark). */
   dropped = 0;
 
-  constructor(private readonly o: ShipperOptions) {
-    this.flood = o.flood ?? DEFAULT_FLOOD;
-  }
+  constructor(private readonly o: ShipperOptions) {}
 
   async start(): Promise<void> {
     const cursors = await this.readCursors();
@@ -147,7 +144,7 @@ export class LogShipper {
     let f = this.followed.get(id);
     if (!f) {
       const type = labels[LABEL.type] ?? '';
-      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type), type, order: { out: new StreamOrder(), err: new StreamOrder() }, queue: new FloodQueue(this.flood, Date.now()), cursor, done: false, started: 0 };
+      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type), type, order: { out: new StreamOrder(), err: new StreamOrder() }, queue: new FloodQueue(this.o.flood, Date.now()), cursor, done: false, started: 0 };
       this.followed.set(id, f);
     }
     return f;
