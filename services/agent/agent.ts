@@ -46,7 +46,7 @@ export interface AgentDeps {
   config: Readonly<AgentSettings>;
   /** Runs attached one-offs (`paas run`, attach.ts); absent: they run detached. */
   attacher?: Attacher;
-  /** The Docker network containers join (network.ts); absent: the default bridge. */
+  /** The Docker network containers join (isolation/network.ts); absent: the default bridge. */
   network?: string;
 }
 

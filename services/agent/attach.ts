@@ -59,7 +59,7 @@ export interface AttacherOptions {
   log: Logger;
   /** Seconds between SIGTERM and SIGKILL when the user leaves. */
   stopGraceSeconds: number;
-  /** Shapes the one-off's interface to its size's rates once it starts (bandwidth.ts). */
+  /** Shapes the one-off's interface to its size's rates once it starts (isolation/bandwidth.ts). */
   bandwidth?: { apply(id: string): Promise<unknown> };
 }
 

@@ -13,7 +13,7 @@ export const LABEL = {
   app: 'paas.app',
   release: 'paas.release',
   type: 'paas.type',
-  /** Its size's rates (Mbit/s), read back by bandwidth.ts at every start. */
+  /** Its size's rates (Mbit/s), read back by isolation/bandwidth.ts at every start. */
   egress: 'paas.egress-mbit',
   ingress: 'paas.ingress-mbit',
 } as const;
@@ -23,7 +23,7 @@ export interface SpecContext {
   hostId: string;
   hostAddress: string;
   pidsLimit: number;
-  /** The Docker network the containers join (network.ts: the cluster's isolated apps network); absent: Docker's default bridge. */
+  /** The Docker network the containers join (isolation/network.ts: the cluster's isolated apps network); absent: Docker's default bridge. */
   network?: string;
 }
 

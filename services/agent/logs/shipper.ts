@@ -1,13 +1,13 @@
-import { postLogLines } from '../core/logpost.js';
+import { postLogLines } from '../../core/logpost.js';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Logger } from '../core/logger.js';
-import { cleanLine, dynoOf, exitStateLine, isoMicro, nowMicro, type IngestRecord, type LogRecord } from '../core/logs.js';
-import { labelFilter } from './docker.js';
+import type { Logger } from '../../core/logger.js';
+import { cleanLine, dynoOf, exitStateLine, isoMicro, nowMicro, type IngestRecord, type LogRecord } from '../../core/logs.js';
+import { labelFilter } from '../docker.js';
 import { FloodQueue, type FloodLimits } from './flood.js';
-import { LABEL } from './spec.js';
+import { LABEL } from '../spec.js';
 
 // Ships the lines of this host's containers to the controller (POST
 // /internal/logs): each container's stdout/stderr followed with Docker's log

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { sameList } from '../core/compare.js';
+import { sameList } from '../../core/compare.js';
 
 // Network isolation of apps (see docs/architecture.md, "Network isolation").
 // Every container of a cluster's apps runs on one user-defined bridge,
