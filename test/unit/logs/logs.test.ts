@@ -5,7 +5,7 @@ import { byTime, lastMatching, parseSessionRequest } from '../../../services/con
 import { octetFrame, parseDrainUrl, readFrames, syslogMessage } from '../../../services/controller/logs/syslog.js';
 import { releaseLines, restartLine, scaleLine } from '../../../services/controller/logs/events.js';
 import { FloodQueue } from '../../../services/agent/logs/flood.js';
-import { lineReader, normNano, sinceOf, StreamOrder } from '../../../services/agent/logs/shipper.js';
+import { lineReader, normNano, sinceOf, StreamOrder } from '../../../services/agent/logs/lines.js';
 import { logSessionRequest } from '../../../cli/commands/logs.js';
 import { drainsText } from '../../../cli/commands/drains.js';
 
