@@ -114,7 +114,8 @@ class Agent {
       .then((u) => (this.stopped ? u() : (this.unwatchDocker = u)))
       .catch((err: unknown) => this.log.warn({ err }, 'cannot watch Docker events; relying on the timer'));
     this.timers.push(setInterval(() => this.poke(), config.resyncMs));
-    this.stopUsage = startUsageReports({ runtime, labels: ownerLabels(this.ctx), registration: this.registration, everyMs: config.usageMs, log: this.log });
+    const labels = ownerLabels(this.ctx);
+    this.stopUsage = startUsageReports({ runtime, labels, registration: this.registration, everyMs: config.usageMs, log: this.log });
     return { poke: () => this.poke(), stop: () => this.stop() };
   }
 

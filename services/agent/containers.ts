@@ -149,7 +149,8 @@ export class Containers {
     const probe = new AbortController();
     t.probe = probe;
     const hc = a.healthcheck;
-    void waitUntilUp(a, this.target(s.hostPort), { deadline: Date.now() + config.healthTimeoutMs, signal: probe.signal })
+    const deadline = Date.now() + config.healthTimeoutMs;
+    void waitUntilUp(a, this.target(s.hostPort), { deadline, signal: probe.signal })
       .then(async (ok) => {
         if (probe.signal.aborted || this.tracked.get(a.id) !== t) return;
         t.probe = undefined;

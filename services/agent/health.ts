@@ -113,20 +113,24 @@ export interface CheckTarget {
   domain: string;
 }
 
-/** What one HTTP health check of the container asks: its path, with the app's Host header, within the release's timeout. */
+/** One HTTP check of the container: its path, with the app's Host header, within the release's timeout. */
 function httpTarget(a: Pick<Assignment, 'app'>, hc: NonNullable<Assignment['healthcheck']>, t: CheckTarget) {
-  return { address: t.address, port: t.port, path: hc.path, host: `${a.app}.${t.domain}`, timeoutMs: (hc.timeoutS ?? 5) * 1000 };
+  const timeoutMs = (hc.timeoutS ?? 5) * 1000;
+  return { address: t.address, port: t.port, path: hc.path, host: `${a.app}.${t.domain}`, timeoutMs };
 }
 
-/** Checks a started web container until it is up (true): its release's HTTP path when it declares one, else its port. */
-export function waitUntilUp(a: Pick<Assignment, 'app' | 'healthcheck'>, t: CheckTarget, o: { deadline: number; signal: AbortSignal }): Promise<boolean> {
+/** Checks a started web container until it is up (true): its release's HTTP path if it has one, else its port. */
+export function waitUntilUp(
+  a: Pick<Assignment, 'app' | 'healthcheck'>,
+  t: CheckTarget,
+  o: { deadline: number; signal: AbortSignal },
+): Promise<boolean> {
   const hc = a.healthcheck;
-  return hc
-    ? waitForHttp({ ...httpTarget(a, hc, t), ...(hc.attempts && { attempts: hc.attempts }), deadline: o.deadline, signal: o.signal })
-    : waitForPort({ address: t.address, port: t.port, deadline: o.deadline, signal: o.signal });
+  if (!hc) return waitForPort({ address: t.address, port: t.port, ...o });
+  return waitForHttp({ ...httpTarget(a, hc, t), ...(hc.attempts && { attempts: hc.attempts }), ...o });
 }
 
-/** One check of a running web container (one the agent adopts): its HTTP path when the release declares one, else its port. */
+/** One check of a running web container (one the agent adopts): its release's HTTP path if it has one, else its port. */
 export async function answers(a: Pick<Assignment, 'app' | 'healthcheck'>, t: CheckTarget): Promise<boolean> {
   const hc = a.healthcheck;
   if (!hc) return tcpAccepts(t.address, t.port);

@@ -78,7 +78,9 @@ export class InstanceRecords {
     const { store } = this;
     const key = store.keys.instance(app, assignmentId);
     const cur = await store.getVersioned<Instance>(key);
-    if (cur?.value.host === this.config.hostId) await store.commit([{ key, modRevision: cur.modRevision }], [{ delete: key }]);
+    if (cur?.value.host === this.config.hostId) {
+      await store.commit([{ key, modRevision: cur.modRevision }], [{ delete: key }]);
+    }
     this.written.delete(assignmentId);
   }
 }
