@@ -1,12 +1,12 @@
 import Docker from 'dockerode';
-import { Bandwidth, ratesOf } from '../services/agent/bandwidth.js';
+import { Bandwidth, ratesOf } from '../services/agent/isolation/bandwidth.js';
 import { DockerRuntime } from '../services/agent/docker.js';
 import { LABEL } from '../services/agent/spec.js';
 import { sizeByName } from '../services/core/sizes.js';
 import { startProbe } from './bandwidthprobe.js';
 import { flags, median, round, runMain } from './common.js';
 
-// Bandwidth per dyno (services/agent/bandwidth.ts) on the real engine, with the
+// Bandwidth per dyno (services/agent/isolation/bandwidth.ts) on the real engine, with the
 // agent's own DockerRuntime (which shapes each container after its start):
 // for each size asked, a container of the run stack (on Docker's default
 // bridge) pushes data out to a server on the host for --seconds (egress) and

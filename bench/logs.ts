@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseL10 } from '../services/agent/flood.js';
+import { parseL10 } from '../services/core/logs.js';
 import { env, flags, runMain } from './common.js';
 
 // Log throughput benchmark against a running platform: an app's `flood`

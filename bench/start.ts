@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
-import { Bandwidth } from '../services/agent/bandwidth.js';
+import { Bandwidth } from '../services/agent/isolation/bandwidth.js';
 import { DockerRuntime } from '../services/agent/docker.js';
 import { LABEL } from '../services/agent/spec.js';
 import { LayerDisks } from '../services/core/layerdisk.js';
@@ -15,7 +15,7 @@ import { flags, median, round, runMain } from './common.js';
 //   bare      Docker's default bridge, no limit of ours (the floor: a plain docker run)
 //   network   on the cluster's isolated apps network (--network; icc off)
 //   disk      + its layer filesystem (core/layerdisk.ts)
-//   all       + its bandwidth shaping (agent/bandwidth.ts): what the agent does
+//   all       + its bandwidth shaping (agent/isolation/bandwidth.ts): what the agent does
 // Flat JSON on stdout.
 //
 //   node dist/bench/start.js --network paas-apps [--image paas/stack-run:latest] [--runs 10]

@@ -2,6 +2,7 @@ import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
 import { WebSocket, type RawData } from 'ws';
+import { dynoName } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Assignment } from '../core/types.js';
 
@@ -58,7 +59,7 @@ export interface AttacherOptions {
   log: Logger;
   /** Seconds between SIGTERM and SIGKILL when the user leaves. */
   stopGraceSeconds: number;
-  /** Shapes the one-off's interface to its size's rates once it starts (bandwidth.ts). */
+  /** Shapes the one-off's interface to its size's rates once it starts (isolation/bandwidth.ts). */
   bandwidth?: { apply(id: string): Promise<unknown> };
 }
 
@@ -87,7 +88,7 @@ export class Attacher {
   /** Resolves once the container has been started (the piping goes on). */
   private async session(a: Assignment, containerId: string, log: Logger): Promise<void> {
     const container = this.o.docker.getContainer(containerId);
-    const url = `${this.o.apiUrl.replace(/^http/, 'ws')}/internal/rendezvous/${encodeURIComponent(a.app)}/${a.type}.${a.index}`;
+    const url = `${this.o.apiUrl.replace(/^http/, 'ws')}/internal/rendezvous/${encodeURIComponent(a.app)}/${dynoName(a.type, a.index)}`;
     // Attached first, then the websocket, whose handlers are set before it can bring the go.
     const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
     stream.on('error', (err) => log.warn({ err }, 'attach stream error'));

@@ -9,13 +9,12 @@
 // its containers; how long the container ran comes from Docker's own
 // StartedAt/FinishedAt. Pure.
 
+/** The agent's restartDelayMs, restartMaxDelayMs and restartResetMs (config.ts). */
 export interface BackoffPolicy {
   baseMs: number;
   maxMs: number;
   resetAfterMs: number;
 }
-
-export const DEFAULT_BACKOFF: BackoffPolicy = { baseMs: 2000, maxMs: 5 * 60_000, resetAfterMs: 10 * 60_000 };
 
 /** The delay before the restart that follows `streak` earlier restarts of the same crash loop. */
 export function backoffDelayMs(streak: number, p: BackoffPolicy): number {

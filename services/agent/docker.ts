@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import type { LayerDisks } from '../core/layerdisk.js';
-import type { Bandwidth } from './bandwidth.js';
+import type { Bandwidth } from './isolation/bandwidth.js';
 import type { ContainerRef } from './spec.js';
 
 // The agent's narrow view of Docker. The real one wraps dockerode; the
@@ -57,7 +57,7 @@ export interface DiskLog {
 export class DockerRuntime implements Runtime {
   /**
    * `disks`: where containers' layer filesystems are made; absent: writable layers are unbounded.
-   * `bandwidth`: shapes each container's interface after each start (bandwidth.ts); absent: unshaped.
+   * `bandwidth`: shapes each container's interface after each start (isolation/bandwidth.ts); absent: unshaped.
    */
   constructor(
     private readonly docker: Docker,

@@ -1,10 +1,13 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import type { Assignment } from '../core/types.js';
 
 // Health check: the container's published port accepts a TCP connection and
 // keeps it open. Docker's userland proxy accepts on the host port even while
 // nothing listens in the container, and then closes the connection at once;
-// so a connection only counts once it has stayed open for `settleMs`.
+// so a connection only counts once it has stayed open for `settleMs`. A
+// release that declares an HTTP check (app.json, core/healthcheck.ts) is up
+// once GET <path> answers 2xx/3xx instead. Only web processes are checked.
 
 /** One attempt: resolves true if address:port accepts and does not hang up within settleMs. */
 export function tcpAccepts(address: string, port: number, opts: { timeoutMs?: number; settleMs?: number } = {}): Promise<boolean> {
@@ -96,4 +99,40 @@ export async function waitForHttp(opts: {
     await new Promise((r) => setTimeout(r, result === 'failed' ? interval : Math.min(interval, 100)));
   }
   return false;
+}
+
+/** Whether the process must answer on its port to be up: web processes only, as on Heroku. */
+export function listens(a: Pick<Assignment, 'type'>): boolean {
+  return a.type === 'web';
+}
+
+/** Where an assignment's container is checked: its published port on this host, and the domain of its Host header. */
+export interface CheckTarget {
+  address: string;
+  port: number;
+  domain: string;
+}
+
+/** One HTTP check of the container: its path, with the app's Host header, within the release's timeout. */
+function httpTarget(a: Pick<Assignment, 'app'>, hc: NonNullable<Assignment['healthcheck']>, t: CheckTarget) {
+  const timeoutMs = (hc.timeoutS ?? 5) * 1000;
+  return { address: t.address, port: t.port, path: hc.path, host: `${a.app}.${t.domain}`, timeoutMs };
+}
+
+/** Checks a started web container until it is up (true): its release's HTTP path if it has one, else its port. */
+export function waitUntilUp(
+  a: Pick<Assignment, 'app' | 'healthcheck'>,
+  t: CheckTarget,
+  o: { deadline: number; signal: AbortSignal },
+): Promise<boolean> {
+  const hc = a.healthcheck;
+  if (!hc) return waitForPort({ address: t.address, port: t.port, ...o });
+  return waitForHttp({ ...httpTarget(a, hc, t), ...(hc.attempts && { attempts: hc.attempts }), ...o });
+}
+
+/** One check of a running web container (one the agent adopts): its release's HTTP path if it has one, else its port. */
+export async function answers(a: Pick<Assignment, 'app' | 'healthcheck'>, t: CheckTarget): Promise<boolean> {
+  const hc = a.healthcheck;
+  if (!hc) return tcpAccepts(t.address, t.port);
+  return (await httpCheck(httpTarget(a, hc, t))) === 'ok';
 }

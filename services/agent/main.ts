@@ -1,6 +1,5 @@
 import Docker from 'dockerode';
 import { LayerDisks } from '../core/layerdisk.js';
-import { Bandwidth } from './bandwidth.js';
 import { createLogger } from '../core/logger.js';
 import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
@@ -8,8 +7,9 @@ import { startAgent } from './agent.js';
 import { Attacher } from './attach.js';
 import { loadConfig } from './config.js';
 import { DockerRuntime } from './docker.js';
-import { startIsolation } from './network.js';
-import { startLogShipping } from './logstart.js';
+import { Bandwidth } from './isolation/bandwidth.js';
+import { startIsolation } from './isolation/network.js';
+import { startLogShipping } from './logs/start.js';
 
 // Composition root of the agent: config, logger, etcd and Docker; then the
 // reconcile loop. On SIGTERM the agent stops but leaves its containers

@@ -1,6 +1,5 @@
-import type { Lease } from 'etcd3';
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../core/store.js';
+import type { Lease, Store } from '../core/store.js';
 import type { Host, HostCapacity } from '../core/types.js';
 
 // The host record under an etcd lease: it vanishes when the agent dies. When
@@ -32,7 +31,7 @@ export function register(opts: { store: Store; log: Logger; host: Omit<Host, 're
 
   const attempt = async () => {
     if (closed) return;
-    const lease = store.etcd.lease(opts.ttlSeconds, { autoKeepAlive: true });
+    const lease = store.lease(opts.ttlSeconds);
     lease.on('lost', (err) => {
       if (current !== lease || closed) return;
       log.warn({ err }, 'host lease lost; registering again');

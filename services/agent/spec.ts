@@ -1,3 +1,4 @@
+import { dynoName } from '../core/ids.js';
 import type { Assignment } from '../core/types.js';
 import { LEGACY_APP_UID } from '../core/uids.js';
 import { attachSpec } from './attach.js';
@@ -12,7 +13,7 @@ export const LABEL = {
   app: 'paas.app',
   release: 'paas.release',
   type: 'paas.type',
-  /** Its size's rates (Mbit/s), read back by bandwidth.ts at every start. */
+  /** Its size's rates (Mbit/s), read back by isolation/bandwidth.ts at every start. */
   egress: 'paas.egress-mbit',
   ingress: 'paas.ingress-mbit',
 } as const;
@@ -22,7 +23,7 @@ export interface SpecContext {
   hostId: string;
   hostAddress: string;
   pidsLimit: number;
-  /** The Docker network the containers join (network.ts: the cluster's isolated apps network); absent: Docker's default bridge. */
+  /** The Docker network the containers join (isolation/network.ts: the cluster's isolated apps network); absent: Docker's default bridge. */
   network?: string;
 }
 
@@ -46,7 +47,7 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
     Cmd: ['/usr/local/bin/paas-launch', a.command],
     User: `${a.uid ?? LEGACY_APP_UID}:${a.uid ?? LEGACY_APP_UID}`,
     WorkingDir: '/app',
-    Env: [...Object.entries(a.env).map(([k, v]) => `${k}=${v}`), `PORT=${a.port}`, `DYNO=${a.type}.${a.index}`],
+    Env: [...Object.entries(a.env).map(([k, v]) => `${k}=${v}`), `PORT=${a.port}`, `DYNO=${dynoName(a.type, a.index)}`],
     Labels: {
       ...ownerLabels(ctx),
       [LABEL.assignment]: a.id,
@@ -108,11 +109,4 @@ export function diffContainers(assignments: readonly Assignment[], containers: r
   }
   for (const [id, cs] of byAssignment) if (!wanted.has(id)) out.remove.push(...cs);
   return out;
-}
-
-/** When an exited container may be started again: now, or after how many ms. */
-export function restartWaitMs(finishedAt: string, now: number, delayMs: number): number {
-  const t = Date.parse(finishedAt);
-  if (!Number.isFinite(t) || t <= 0) return 0;
-  return Math.max(0, t + delayMs - now);
 }

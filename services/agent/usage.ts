@@ -1,12 +1,13 @@
 import type { Logger } from '../core/logger.js';
 import type { HostCapacity } from '../core/types.js';
 import type { ContainerStats, Runtime } from './docker.js';
+import type { Registration } from './registration.js';
 
 // What the host's containers really use, from one `docker stats` sample of
 // each running container (stream: false: Docker takes two readings about a
 // second apart, so the CPU figure is a rate). The agent puts the sum into its
-// host record as `used` every PAAS_AGENT_USAGE_MS; with no running container
-// it reports zero without asking Docker.
+// host record as `used` every PAAS_AGENT_USAGE_MS (startUsageReports); with
+// no running container it reports zero without asking Docker.
 
 /** Memory in MB (without the reclaimable file cache, as `docker stats` shows it) and CPU in cores. */
 export function usageOf(s: ContainerStats): HostCapacity {
@@ -43,4 +44,40 @@ export async function measureUsage(runtime: Runtime, ids: readonly string[], log
     }),
   );
   return sumUsage(samples);
+}
+
+/**
+ * Writes the sum into the host record every `everyMs`; skipped while no
+ * container runs and zero was reported under the current lease. Returns a
+ * function that stops it.
+ */
+export function startUsageReports(o: {
+  runtime: Runtime;
+  /** The labels of this agent's containers (spec.ts ownerLabels). */
+  labels: Record<string, string>;
+  registration: Pick<Registration, 'lease' | 'generation' | 'reportUsage'>;
+  everyMs: number;
+  log: Logger;
+}): () => void {
+  let stopped = false;
+  let zeroReported: number | undefined; // the lease generation zero was reported under
+  const report = async () => {
+    if (stopped || !o.registration.lease()) return;
+    try {
+      const running = (await o.runtime.list(o.labels)).filter((c) => c.running).map((c) => c.id);
+      const gen = o.registration.generation();
+      if (running.length === 0 && zeroReported === gen) return;
+      const used = await measureUsage(o.runtime, running, o.log);
+      if (stopped) return;
+      await o.registration.reportUsage(used);
+      zeroReported = running.length === 0 ? gen : undefined;
+    } catch (err) {
+      o.log.warn({ err }, 'cannot report host usage');
+    }
+  };
+  const timer = setInterval(() => void report(), o.everyMs);
+  return () => {
+    stopped = true;
+    clearInterval(timer);
+  };
 }

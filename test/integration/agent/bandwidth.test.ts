@@ -1,13 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Bandwidth } from '../../../services/agent/bandwidth.js';
+import { Bandwidth } from '../../../services/agent/isolation/bandwidth.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { LABEL } from '../../../services/agent/spec.js';
 import { sizeByName } from '../../../services/core/sizes.js';
 import { startProbe, type Probe } from '../../../bench/bandwidthprobe.js';
 import { RUN_IMAGE, docker, log } from './support.js';
 
-// Bandwidth per dyno (agent/bandwidth.ts) on the real engine, through the
+// Bandwidth per dyno (agent/isolation/bandwidth.ts) on the real engine, through the
 // agent's DockerRuntime: a container of the smallest size pushes data out and
 // pulls data in for 2 s each and achieves about its size's rates, not more;
 // shaped again after a restart (a new veth); an unlabelled container is not

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
 import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
-import { appsBridgeName, appsNetworkName, iptables, ourLines, removeRules, startIsolation } from '../../../services/agent/network.js';
+import { appsBridgeName, appsNetworkName, iptables, ourLines, removeRules, startIsolation } from '../../../services/agent/isolation/network.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { RUN_IMAGE, agentSettings, docker, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from './support.js';
 
-// Network isolation (services/agent/network.ts), tried from inside a real dyno
+// Network isolation (services/agent/isolation/network.ts), tried from inside a real dyno
 // as a hostile tenant would: one connection attempt to each target.
 // The link-local "metadata" address is one this test gives a network
 // namespace of its own (169.254.77.77 behind a veth pair), so nothing leaves

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { createLogger } from '../../../services/core/logger.js';
 import type { AgentSettings } from '../../../services/agent/agent.js';
+import { loadConfig } from '../../../services/agent/config.js';
 import { waitFor as pollUntil } from '../../support/run.js';
 
 // Helpers shared by the agent and scheduler integration tests: a cluster
@@ -13,17 +14,14 @@ export const RUN_IMAGE = 'paas/stack-run:latest';
 export const docker = new Docker();
 export const log = createLogger('test', process.env.PAAS_TEST_LOG_LEVEL ?? 'silent');
 
-/** A PAAS_CLUSTER-like value unique to this test, so only our containers carry it. */
+/** A PAAS_CLUSTER value unique to this test, so only our containers carry it. */
 export function uniqueCluster(): string {
   return `t${randomBytes(4).toString('hex')}`;
 }
 
 export function agentSettings(cluster: string, hostId: string, over: Partial<AgentSettings> = {}): AgentSettings {
   return {
-    cluster,
-    hostId,
-    hostAddress: '127.0.0.1',
-    tags: { pool: 'shared' },
+    ...loadConfig({ PAAS_CLUSTER: cluster, PAAS_HOST_ID: hostId }), // the defaults the agent runs with
     memoryMb: 4096,
     cpus: 2,
     leaseTtlSeconds: 5,

@@ -5,9 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LogShipper } from '../../../services/agent/logs.js';
-import { parseL10 } from '../../../services/agent/flood.js';
-import type { IngestRecord } from '../../../services/core/logs.js';
+import { LogShipper } from '../../../services/agent/logs/shipper.js';
+import { parseL10, type IngestRecord } from '../../../services/core/logs.js';
 import { docker, log, removeContainersOf, RUN_IMAGE, uniqueCluster, waitFor } from '../agent/support.js';
 
 // The agent's log shipping against the real Docker engine, into a stand-in

@@ -8,7 +8,8 @@ import Docker from 'dockerode';
 import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
 import { Attacher } from '../../../services/agent/attach.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
-import { LogShipper } from '../../../services/agent/logs.js';
+import { QUEUE_BOUNDS } from '../../../services/agent/logs/flood.js';
+import { LogShipper } from '../../../services/agent/logs/shipper.js';
 import { ownerLabels } from '../../../services/agent/spec.js';
 import { createApp } from '../../../services/controller/app.js';
 import { loadConfig } from '../../../services/controller/config.js';
@@ -51,7 +52,7 @@ export async function startRunPlatform(name: string, processTypes: Record<string
   const attacher = new Attacher({ docker, apiUrl: url, internalToken, log, stopGraceSeconds: 1 });
   const agent: RunningAgent = startAgent({ store, runtime: new DockerRuntime(docker), log, config: settings, attacher });
   const home = mkdtempSync(join(tmpdir(), 'paas-run-'));
-  const shipper = new LogShipper({ docker, labels: ownerLabels({ cluster, hostId }), apiUrl: url, internalToken, cursorFile: join(home, 'cursors.json'), log, flushMs: 100, scanMs: 300 });
+  const shipper = new LogShipper({ docker, labels: ownerLabels({ cluster, hostId }), apiUrl: url, internalToken, cursorFile: join(home, 'cursors.json'), log, flushMs: 100, scanMs: 300, flood: { ...QUEUE_BOUNDS, rate: 1000, burst: 2000 } });
   await shipper.start();
   const scheduler: RunningScheduler = startScheduler({ store, log, name: 's1', electionTtlSeconds: 3, drainMs: 200, resyncMs: 1000 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rm } from 'node:fs/promises';
 import Docker from 'dockerode';
-import { appsNetworkName, iptables, removeRules } from '../../../services/agent/network.js';
+import { appsNetworkName, iptables, removeRules } from '../../../services/agent/isolation/network.js';
 import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';

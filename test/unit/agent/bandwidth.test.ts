@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { burstBytes, peerIndex, ratesOf, tbfArgs } from '../../../services/agent/bandwidth.js';
+import { burstBytes, peerIndex, ratesOf, tbfArgs } from '../../../services/agent/isolation/bandwidth.js';
 import { containerSpec } from '../../../services/agent/spec.js';
 import { SIZES } from '../../../services/core/sizes.js';
 import type { Assignment } from '../../../services/core/types.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appsBridgeName, appsNetworkName, deleteArgs, Firewall, isolationRules, ourLines, type Iptables } from '../../../services/agent/network.js';
+import { appsBridgeName, appsNetworkName, deleteArgs, Firewall, isolationRules, ourLines, type Iptables } from '../../../services/agent/isolation/network.js';
 
 describe('apps network names', () => {
   it('names the network after the cluster and keeps the bridge within 15 characters, distinct per cluster', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Assignment } from '../../../services/core/types.js';
-import { containerName, containerSpec, diffContainers, restartWaitMs, type ContainerRef } from '../../../services/agent/spec.js';
+import { containerName, containerSpec, diffContainers, type ContainerRef } from '../../../services/agent/spec.js';
 
 const a: Assignment = {
   id: 'shop.web.2.v7',
@@ -70,16 +70,5 @@ describe('diffContainers', () => {
 
   it('removes everything when nothing is assigned', () => {
     expect(diffContainers([], [c('x', 'a'), c('y', '')]).remove.map((x) => x.id)).toEqual(['x', 'y']);
-  });
-});
-
-describe('restartWaitMs', () => {
-  const t = Date.parse('2025-01-01T00:00:10Z');
-  it('waits out the delay after an exit', () => {
-    expect(restartWaitMs('2025-01-01T00:00:09Z', t, 2000)).toBe(1000);
-    expect(restartWaitMs('2025-01-01T00:00:07Z', t, 2000)).toBe(0);
-  });
-  it('starts at once a container that never ran', () => {
-    expect(restartWaitMs('0001-01-01T00:00:00Z', t, 2000)).toBe(0);
   });
 });

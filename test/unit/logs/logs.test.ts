@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { cleanLine, dynoOf, exitStateLine, formatLogLine, isoMicro, matchesFilter, parseIngest, type LogRecord } from '../../../services/core/logs.js';
+import { cleanLine, dynoOf, exitStateLine, formatLogLine, isoMicro, l10Line, matchesFilter, parseIngest, parseL10, type LogRecord } from '../../../services/core/logs.js';
 import { LogRing } from '../../../services/controller/logs/ring.js';
 import { byTime, lastMatching, parseSessionRequest } from '../../../services/controller/logs/sessions.js';
 import { octetFrame, parseDrainUrl, readFrames, syslogMessage } from '../../../services/controller/logs/syslog.js';
 import { releaseLines, restartLine, scaleLine } from '../../../services/controller/logs/events.js';
-import { FloodQueue, l10Line, parseL10 } from '../../../services/agent/flood.js';
-import { lineReader, normNano, sinceOf, StreamOrder } from '../../../services/agent/logs.js';
+import { FloodQueue } from '../../../services/agent/logs/flood.js';
+import { lineReader, normNano, sinceOf, StreamOrder } from '../../../services/agent/logs/lines.js';
 
 const rec = (dyno: string, line: string, source: LogRecord['source'] = 'app'): LogRecord => ({ at: '2026-11-24T22:00:00.123456Z', source, dyno, line });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
+import { sameList } from '../../core/compare.js';
 
 // Network isolation of apps (see docs/architecture.md, "Network isolation").
 // Every container of a cluster's apps runs on one user-defined bridge,
@@ -105,9 +106,9 @@ export class Firewall {
       const mine = ourLines(listing, this.cluster);
       const all = listing.split('\n').filter((l) => l.startsWith('-A '));
       const at = all.indexOf(mine[0] ?? '');
-      const together = mine.length === want.length && (mine.length === 0 || all.slice(at, at + mine.length).join('\n') === mine.join('\n'));
+      const together = mine.length === want.length && (mine.length === 0 || sameList(all.slice(at, at + mine.length), mine));
       const known = this.seen.get(chain);
-      const ok = together && (known ? known.join('\n') === mine.join('\n') : await everyPresent(this.ipt, chain, want, comment));
+      const ok = together && (known ? sameList(known, mine) : await everyPresent(this.ipt, chain, want, comment));
       if (ok) {
         this.seen.set(chain, mine);
         continue;

@@ -1,10 +1,10 @@
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { Logger } from '../core/logger.js';
-import type { AgentConfig } from './config.js';
-import { DEFAULT_FLOOD } from './flood.js';
-import { LogShipper } from './logs.js';
-import { ownerLabels } from './spec.js';
+import type { Logger } from '../../core/logger.js';
+import type { AgentConfig } from '../config.js';
+import { ownerLabels } from '../spec.js';
+import { QUEUE_BOUNDS } from './flood.js';
+import { LogShipper } from './shipper.js';
 
 /** Starts shipping this host's container logs, when the agent has the internal token; undefined otherwise. */
 export async function startLogShipping(docker: Docker, config: Readonly<AgentConfig>, log: Logger): Promise<LogShipper | undefined> {
@@ -19,7 +19,7 @@ export async function startLogShipping(docker: Docker, config: Readonly<AgentCon
     internalToken: config.internalToken,
     cursorFile: join(config.stateDir, 'agent', `${config.hostId}-log-cursors.json`),
     log: log.child({ module: 'logs' }),
-    flood: { ...DEFAULT_FLOOD, rate: config.logRate, burst: config.logBurst },
+    flood: { ...QUEUE_BOUNDS, rate: config.logRate, burst: config.logBurst },
   });
   await shipper.start();
   return shipper;

@@ -1,9 +1,10 @@
-import { l10Line, type LogRecord } from '../core/logs.js';
+import { l10Line, type LogRecord } from '../../core/logs.js';
 
 // Flood control of one container's log lines, pure: a token bucket (`rate`
 // lines per second, `burst` at once) and a bounded queue (`maxLines`,
 // `maxBytes`). A line past either is counted and dropped; the next note()
-// turns the count into Heroku's L10 line. Nothing here ever waits, so a
+// turns the count into Heroku's L10 line (core/logs.ts: the controller's
+// drains tell their drops the same way). Nothing here ever waits, so a
 // container writing as fast as it can is never slowed by its logs.
 
 export interface FloodLimits {
@@ -13,7 +14,8 @@ export interface FloodLimits {
   maxBytes: number;
 }
 
-export const DEFAULT_FLOOD: FloodLimits = { rate: 1000, burst: 2000, maxLines: 2000, maxBytes: 1024 * 1024 };
+/** The queue's bounds; the rate and burst are the agent's logRate and logBurst (config.ts). */
+export const QUEUE_BOUNDS: Pick<FloodLimits, 'maxLines' | 'maxBytes'> = { maxLines: 2000, maxBytes: 1024 * 1024 };
 
 export class FloodQueue {
   private queue: LogRecord[] = [];
@@ -74,6 +76,3 @@ export class FloodQueue {
 function sizeOf(r: LogRecord): number {
   return r.line.length + 64;
 }
-
-// The L10 line itself is core's: the controller's drains tell their drops the same way.
-export { l10Line, parseL10 } from '../core/logs.js';

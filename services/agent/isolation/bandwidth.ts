@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
-import { LABEL } from './spec.js';
+import { LABEL } from '../spec.js';
 
 // Bandwidth per dyno (its size's egress and ingress rates), as Scalingo does:
 // tc token buckets (tbf) on both ends of the container's veth, set after every

@@ -1,43 +1,39 @@
-import { postLogLines } from '../core/logpost.js';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
-import type { Logger } from '../core/logger.js';
-import { cleanLine, dynoOf, exitStateLine, isoMicro, nowMicro, type IngestRecord, type LogRecord } from '../core/logs.js';
-import { labelFilter } from './docker.js';
-import { DEFAULT_FLOOD, FloodQueue, type FloodLimits } from './flood.js';
-import { LABEL } from './spec.js';
+import type { Logger } from '../../core/logger.js';
+import { cleanLine, dynoOf, exitStateLine, isoMicro, nowMicro, type LogRecord } from '../../core/logs.js';
+import { labelFilter } from '../docker.js';
+import { LABEL } from '../spec.js';
+import { FloodQueue, type FloodLimits } from './flood.js';
+import { ended, lineReader, normNano, sinceOf, StreamOrder } from './lines.js';
 
-// Ships the lines of this host's containers to the controller (POST
-// /internal/logs): each container's stdout/stderr followed with Docker's log
-// API (timestamps on), through its FloodQueue, batched every `flushMs`.
-// Containers the agent adopts are followed from the last timestamp shipped
-// (kept in `cursorFile`), so an agent restart neither doubles nor loses
-// lines, as far as Docker still has them. Docker events become `paas[web.1]`
-// lines: started, exited with status N, crashed.
+// The log lines of this host's containers, into one FloodQueue each (taken
+// by the shipper, shipper.ts): every container that runs, or exited with
+// lines not read yet, is followed with Docker's log API (timestamps on) from
+// its cursor, the timestamp of the last line taken; Docker's events become
+// platform lines (`paas[web.1]`): started, stopping, exited with status N,
+// crashed.
 
-export interface ShipperOptions {
+export interface FollowerOptions {
   docker: Docker;
+  /** The labels of the containers to follow (spec.ts ownerLabels). */
   labels: Record<string, string>;
-  apiUrl: string;
-  internalToken: string;
-  cursorFile: string;
   log: Logger;
-  flood?: FloodLimits;
-  flushMs?: number;
-  scanMs?: number;
-  fetchFn?: typeof fetch;
+  flood: FloodLimits;
+  /** How often the container list is read again. */
+  scanMs: number;
 }
 
-const BATCH = 2000;
-
-interface Followed {
+/** One container's lines, queued for the shipper. */
+export interface LogSource {
   app: string;
   dyno: string;
+  queue: FloodQueue;
+}
+
+interface Followed extends LogSource {
   /** Its process type (web, worker, run, release...). */
   type: string;
-  queue: FloodQueue;
   stream?: NodeJS.ReadableStream;
   /** Docker's timestamp (RFC 3339, 9 fraction digits) of the last line taken. */
   cursor: string;
@@ -48,79 +44,47 @@ interface Followed {
   order: { out: StreamOrder; err: StreamOrder };
 }
 
-/** Docker's RFC3339Nano with the fraction padded to 9 digits, so timestamps compare as strings. */
-export function normNano(ts: string): string {
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d+))?Z$/.exec(ts);
-  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}Z` : '';
-}
-
-/**
- * Docker's json-file follow hands some lines again when the file rotates
- * (measured with 20.10: 841 repeats in 486,500 lines, their timestamps going
- * back). Within one stream Docker's timestamps never go back, so a line older
- * than the newest taken, or one already taken at that same time, is a
- * repeat. Pure.
- */
-export class StreamOrder {
-  private last = '';
-  private readonly atLast = new Set<string>();
-
-  /** Whether the line (normalised timestamp, text) is new on this stream; remembers it. */
-  fresh(ts: string, text: string): boolean {
-    if (ts < this.last) return false;
-    if (ts > this.last) {
-      this.last = ts;
-      this.atLast.clear();
-    }
-    if (this.atLast.has(text)) return false;
-    this.atLast.add(text);
-    return true;
-  }
-}
-
-/** `since` for Docker's log API: seconds.nanoseconds of a normalised timestamp. */
-export function sinceOf(cursor: string): string {
-  if (!cursor) return '0';
-  const secs = Math.floor(Date.parse(cursor.replace(/\.\d+Z$/, 'Z')) / 1000);
-  return `${secs}.${cursor.slice(20, 29)}`;
-}
-
-export class LogShipper {
+export class LogFollower {
   private readonly followed = new Map<string, Followed>();
-  private timers: NodeJS.Timeout[] = [];
+  /** The cursors read at start, per container id: where a container seen for the first time is resumed. */
+  private initial: Record<string, string> = {};
+  private timer: NodeJS.Timeout | undefined;
   private events: NodeJS.ReadableStream | undefined;
-  private posting = false;
   private stopped = false;
-  private cursorsDirty = false;
-  private readonly flood: FloodLimits;
-  /** Lines dropped by flood control since start (benchmark). */
+  private cursorsMoved = false;
+  /** Lines dropped by flood control since start. */
   dropped = 0;
 
-  constructor(private readonly o: ShipperOptions) {
-    this.flood = o.flood ?? DEFAULT_FLOOD;
-  }
+  constructor(private readonly o: FollowerOptions) {}
 
-  async start(): Promise<void> {
-    const cursors = await this.readCursors();
+  /** Follows what runs now, from the cursors an earlier agent saved, then what starts later. */
+  async start(cursors: Record<string, string>): Promise<void> {
     this.initial = cursors;
     await this.scan();
-    this.timers.push(setInterval(() => void this.flush(), this.o.flushMs ?? 200));
-    this.timers.push(setInterval(() => void this.scan(), this.o.scanMs ?? 2000));
-    this.timers.push(setInterval(() => void this.saveCursors(), 2000));
+    this.timer = setInterval(() => void this.scan(), this.o.scanMs);
     void this.watchEvents();
   }
 
-  async stop(): Promise<void> {
+  stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    if (this.timer) clearInterval(this.timer);
     (this.events as unknown as { destroy?: () => void } | undefined)?.destroy?.();
     for (const f of this.followed.values()) (f.stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
-    await this.flush();
-    this.cursorsDirty = true;
-    await this.saveCursors();
   }
 
-  private initial: Record<string, string> = {};
+  /** Every container's queue. */
+  sources(): Iterable<LogSource> {
+    return this.followed.values();
+  }
+
+  /** The cursor of every container, when one moved since the last call (or `always`). */
+  changedCursors(always = false): Record<string, string> | undefined {
+    if (!this.cursorsMoved && !always) return undefined;
+    this.cursorsMoved = false;
+    const out: Record<string, string> = {};
+    for (const [id, f] of this.followed) if (f.cursor) out[id] = f.cursor;
+    return out;
+  }
 
   /** Follows every container of this host that runs, or that exited with lines not read yet. */
   private async scan(): Promise<void> {
@@ -147,7 +111,7 @@ export class LogShipper {
     let f = this.followed.get(id);
     if (!f) {
       const type = labels[LABEL.type] ?? '';
-      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type), type, order: { out: new StreamOrder(), err: new StreamOrder() }, queue: new FloodQueue(this.flood, Date.now()), cursor, done: false, started: 0 };
+      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type), type, order: { out: new StreamOrder(), err: new StreamOrder() }, queue: new FloodQueue(this.o.flood, Date.now()), cursor, done: false, started: 0 };
       this.followed.set(id, f);
     }
     return f;
@@ -194,7 +158,7 @@ export class LogShipper {
     if (!ts || ts <= from) return; // already shipped (a resumed follow)
     if (!order.fresh(ts, raw)) return; // handed again by Docker (a rotated file)
     if (ts > f.cursor) f.cursor = ts;
-    this.cursorsDirty = true;
+    this.cursorsMoved = true;
     const r: LogRecord = { at: isoMicro(ts) ?? nowMicro(), source: 'app', dyno: f.dyno, line: cleanLine(raw.slice(sp + 1)) };
     if (!f.queue.offer(r, Date.now())) this.dropped++;
   }
@@ -244,82 +208,4 @@ export class LogShipper {
       say(exitStateLine(f.type, f.killedAt !== undefined && Date.now() - f.killedAt < 60_000));
     }
   }
-
-  /** Sends what the queues hold, one POST at a time. */
-  async flush(): Promise<void> {
-    if (this.posting) return;
-    this.posting = true;
-    try {
-      for (;;) {
-        const batch: IngestRecord[] = [];
-        for (const f of this.followed.values()) {
-          f.queue.note(nowMicro(), f.dyno);
-          for (const r of f.queue.take(BATCH - batch.length)) batch.push({ app: f.app, ...r });
-          if (batch.length >= BATCH) break;
-        }
-        if (batch.length === 0) return;
-        await this.post(batch);
-        if (batch.length < BATCH) return;
-      }
-    } finally {
-      this.posting = false;
-    }
-  }
-
-  private async post(lines: IngestRecord[]): Promise<void> {
-    try {
-      const status = await postLogLines(this.o, lines);
-      if (status >= 400) this.o.log.warn({ status, lines: lines.length }, 'controller refused log lines');
-    } catch (err) {
-      // the lines are lost rather than held: memory stays bounded while the controller is away
-      this.dropped += lines.length;
-      this.o.log.warn({ err, lines: lines.length }, 'cannot ship log lines');
-    }
-  }
-
-  private async readCursors(): Promise<Record<string, string>> {
-    try {
-      return JSON.parse(await readFile(this.o.cursorFile, 'utf8')) as Record<string, string>;
-    } catch {
-      return {};
-    }
-  }
-
-  private async saveCursors(): Promise<void> {
-    if (!this.cursorsDirty) return;
-    this.cursorsDirty = false;
-    const out: Record<string, string> = {};
-    for (const [id, f] of this.followed) if (f.cursor) out[id] = f.cursor;
-    try {
-      await mkdir(dirname(this.o.cursorFile), { recursive: true });
-      await writeFile(`${this.o.cursorFile}.tmp`, JSON.stringify(out));
-      await rename(`${this.o.cursorFile}.tmp`, this.o.cursorFile);
-    } catch (err) {
-      this.o.log.warn({ err }, 'cannot save log cursors');
-    }
-  }
-}
-
-/** Resolves when the stream ends, closes or fails. */
-function ended(s: NodeJS.ReadableStream): Promise<void> {
-  return new Promise((resolve) => {
-    s.on('end', resolve);
-    s.on('close', resolve);
-    s.on('error', () => resolve());
-  });
-}
-
-/** Calls onLine for each complete line of the chunks it is given (a partial line waits for the rest; one over 64 KiB is cut). */
-export function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
-  let rest = '';
-  return (chunk) => {
-    const text = rest + chunk.toString('utf8');
-    const parts = text.split('\n');
-    rest = parts.pop() ?? '';
-    if (rest.length > 64 * 1024) {
-      parts.push(rest);
-      rest = '';
-    }
-    for (const p of parts) if (p !== '') onLine(p);
-  };
 }

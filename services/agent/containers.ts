@@ -1,0 +1,173 @@
+import type { Logger } from '../core/logger.js';
+import type { Assignment } from '../core/types.js';
+import type { Attacher } from './attach.js';
+import { dockerTime, freshHistory, historyFromInstance, restartDecision, type BackoffPolicy, type CrashHistory } from './backoff.js';
+import type { AgentConfig } from './config.js';
+import type { Runtime } from './docker.js';
+import { answers, listens, waitUntilUp, type CheckTarget } from './health.js';
+import type { InstanceRecords, InstanceReport } from './instances.js';
+import { LABEL, containerSpec, type ContainerRef, type SpecContext } from './spec.js';
+
+// One assignment's container through its life, as the reconcile loop
+// (agent.ts) meets it: created and started (or handed to `paas run`'s
+// attacher), checked until it is up, adopted as it is after an agent
+// restart, started again after its backoff when it exits, reported done
+// when it is a one-off, and removed once it is no longer assigned. Every
+// change is reported in its instance record (instances.ts).
+
+export interface ContainerDeps {
+  runtime: Runtime;
+  instances: InstanceRecords;
+  log: Logger;
+  config: Pick<AgentConfig, 'hostAddress' | 'domain' | 'stopGraceSeconds' | 'healthTimeoutMs'>;
+  ctx: SpecContext;
+  backoff: BackoffPolicy;
+  /** Runs attached one-offs (`paas run`, attach.ts); absent: they run detached. */
+  attacher?: Attacher;
+  /** Asks the loop for another pass: now, or in ms. */
+  poke(): void;
+  pokeIn(ms: number): void;
+}
+
+/** What the agent knows of one assignment's container. */
+interface Tracked extends InstanceReport {
+  /** Its health check, while it runs. */
+  probe?: AbortController;
+}
+
+export class Containers {
+  private readonly tracked = new Map<string, Tracked>();
+
+  constructor(private readonly d: ContainerDeps) {}
+
+  /** Ends every health check still running (the agent stops). */
+  abortProbes(): void {
+    for (const t of this.tracked.values()) t.probe?.abort();
+  }
+
+  /** A container with no assignment (or a spare one): stopped, removed, and its instance record deleted. */
+  async remove(c: ContainerRef): Promise<void> {
+    const id = c.labels[LABEL.assignment] ?? '';
+    const app = c.labels[LABEL.app] ?? '';
+    this.d.log.info({ assignment: id, container: c.id }, 'stopping container with no assignment');
+    const t = this.tracked.get(id);
+    if (t?.containerId === c.id) {
+      t.probe?.abort();
+      this.tracked.delete(id);
+    }
+    await this.d.runtime.stop(c.id, this.d.config.stopGraceSeconds);
+    await this.d.runtime.remove(c.id);
+    if (app && id && !this.tracked.has(id)) await this.d.instances.delete(app, id);
+  }
+
+  async create(a: Assignment): Promise<void> {
+    const { runtime } = this.d;
+    let containerId: string;
+    try {
+      containerId = await runtime.create(containerSpec(a, this.d.ctx), { diskMb: a.diskMb });
+    } catch (err) {
+      this.d.log.error({ err, assignment: a.id, image: a.image }, 'cannot create container');
+      await this.report(a, { app: a.app, containerId: '', port: 0, state: a.oneOff ? 'failed' : 'crashed', history: freshHistory() });
+      return;
+    }
+    this.d.log.info({ assignment: a.id, container: containerId }, 'container created');
+    if (a.attach && this.d.attacher) {
+      await this.report(a, { app: a.app, containerId, port: 0, state: 'starting', history: freshHistory() });
+      return this.d.attacher.begin(a, containerId, () => this.d.poke()); // started once its user is there
+    }
+    await this.startAndProbe(a, containerId, freshHistory());
+  }
+
+  /** A container that exists for an assignment: adopt it, restart it, or leave it. */
+  async check(a: Assignment, c: ContainerRef): Promise<void> {
+    const { runtime, config } = this.d;
+    if (this.d.attacher?.isPending(a.id)) return; // a `paas run` waiting for its user (attach.ts)
+    const t = this.tracked.get(a.id);
+    if (c.running && t?.containerId === c.id) {
+      if (t.probe || t.state === 'up') return this.report(a, t);
+      // It failed its health check: stop it; it is restarted as an exited one, after the backoff.
+      this.d.log.warn({ assignment: a.id }, 'stopping unhealthy container');
+      await runtime.stop(c.id, config.stopGraceSeconds);
+    }
+    // Not tracked yet (the agent restarted): the history an earlier agent reported.
+    const history = t?.containerId === c.id ? t.history : historyFromInstance(await this.d.instances.read(a), c.id);
+    const s = await runtime.inspect(c.id, a.port);
+    if (s.running) {
+      // Not ours yet (the agent restarted): adopt it as it is.
+      const ok = !listens(a) || (s.hostPort ? await answers(a, this.target(s.hostPort)) : false);
+      if (!ok) return this.startAndProbe(a, c.id, history); // start is a no-op on a running container; probes again
+      const startedAt = dockerTime(s.startedAt);
+      const adopted: Tracked = { app: a.app, containerId: c.id, port: s.hostPort ?? 0, ...(s.bridge && { bridge: s.bridge }), state: 'up', history: { ...history, ...(startedAt && { startedAt }) } };
+      this.tracked.set(a.id, adopted);
+      this.d.log.info({ assignment: a.id, container: c.id }, 'adopted running container');
+      return this.report(a, adopted);
+    }
+    const lastExitAt = dockerTime(s.finishedAt);
+    // A one-off runs once: its exit is its result, it is never started again.
+    if (a.oneOff && lastExitAt) {
+      const done: Tracked = { app: a.app, containerId: c.id, port: t?.port ?? 0, state: s.exitCode === 0 ? 'succeeded' : 'failed', history: { ...history, exitCode: s.exitCode, lastExitAt } };
+      if (t?.state !== done.state) this.d.log.info({ assignment: a.id, exitCode: s.exitCode }, 'one-off container exited');
+      this.tracked.set(a.id, done);
+      return this.report(a, done);
+    }
+    // Exited (or never started): report it crashed, start it again after the backoff.
+    const exited: CrashHistory = lastExitAt ? { ...history, exitCode: s.exitCode, lastExitAt } : history;
+    const crashed: Tracked = { app: a.app, containerId: c.id, port: t?.port ?? 0, state: 'crashed', history: exited };
+    t?.probe?.abort();
+    this.tracked.set(a.id, crashed);
+    await this.report(a, crashed);
+    const d = restartDecision(history.backoff, s, Date.now(), this.d.backoff);
+    if (d.waitMs > 0) return this.d.pokeIn(d.waitMs);
+    this.d.log.warn({ assignment: a.id, exitCode: s.exitCode, restarts: history.restarts + 1, delayMs: d.delayMs }, 'restarting exited container');
+    await this.startAndProbe(a, c.id, { ...exited, restarts: exited.restarts + 1, backoff: d.streak });
+  }
+
+  /** Starts the container, reports it starting, and checks a web one in the background until it is up or crashed. */
+  private async startAndProbe(a: Assignment, containerId: string, history: CrashHistory): Promise<void> {
+    const { runtime, config } = this.d;
+    try {
+      await runtime.start(containerId);
+    } catch (err) {
+      this.d.log.error({ err, assignment: a.id }, 'cannot start container');
+      await this.report(a, { app: a.app, containerId, port: 0, state: a.oneOff ? 'failed' : 'crashed', history });
+      return;
+    }
+    const s = await runtime.inspect(containerId, a.port);
+    const startedAt = dockerTime(s.startedAt);
+    const t: Tracked = { app: a.app, containerId, port: s.hostPort ?? 0, ...(s.bridge && { bridge: s.bridge }), state: 'starting', history: { ...history, ...(startedAt && { startedAt }) } };
+    this.tracked.get(a.id)?.probe?.abort();
+    this.tracked.set(a.id, t);
+    await this.report(a, t);
+    if (!s.running) return; // exited already: the next pass sees it
+    if (!listens(a)) {
+      // Only web processes listen on PORT: the others are up once they run
+      // (one that exits is seen as crashed by the next pass).
+      t.state = 'up';
+      return this.report(a, t);
+    }
+    if (!s.hostPort) return;
+    const probe = new AbortController();
+    t.probe = probe;
+    const hc = a.healthcheck;
+    const deadline = Date.now() + config.healthTimeoutMs;
+    void waitUntilUp(a, this.target(s.hostPort), { deadline, signal: probe.signal })
+      .then(async (ok) => {
+        if (probe.signal.aborted || this.tracked.get(a.id) !== t) return;
+        t.probe = undefined;
+        t.state = ok ? 'up' : 'crashed';
+        if (!ok) this.d.log.warn({ assignment: a.id, path: hc?.path }, hc ? `GET ${hc.path} did not answer 2xx/3xx` : `port did not answer within ${config.healthTimeoutMs} ms`);
+        else this.d.log.info({ assignment: a.id, port: t.port }, 'instance up');
+        await this.report(a, t);
+        if (!ok) this.d.poke();
+      })
+      .catch((err: unknown) => this.d.log.error({ err, assignment: a.id }, 'health check failed'));
+  }
+
+  private target(port: number): CheckTarget {
+    return { address: this.d.config.hostAddress, port, domain: this.d.config.domain };
+  }
+
+  private report(a: Assignment, t: InstanceReport): Promise<void> {
+    return this.d.instances.write(a, t);
+  }
+}
