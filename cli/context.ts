@@ -14,6 +14,17 @@ export interface Ctx {
   fetch: typeof fetch;
 }
 
+/**
+ * Ends the command with this exit status and no further message: what it had
+ * to say is printed already (say, `paas status` with a process down).
+ */
+export class ExitStatus extends Error {
+  override name = 'ExitStatus';
+  constructor(readonly code: number) {
+    super(`exit status ${code}`);
+  }
+}
+
 /** A failure to show the person as `paas: <message>`, exit status 1. */
 export class CliError extends Error {
   override name = 'CliError';

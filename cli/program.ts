@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { COMMANDS } from './commands/index.js';
-import type { Ctx } from './context.js';
+import { ExitStatus, type Ctx } from './context.js';
 
 // The `paas` program: topic:verb commands over the controller's HTTP API.
 // run() never exits the process; it returns the exit status, so tests run it in-process.
@@ -28,6 +28,7 @@ export async function run(argv: string[], ctx: Ctx): Promise<number> {
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof ExitStatus) return err.code;
     ctx.err(`paas: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
   }

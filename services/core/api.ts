@@ -127,7 +127,7 @@ export interface SizeView {
   memory: number;
   /** The dyno's writable disk space. */
   disk_mb: number;
-  /** Its network rates, Mbit/s: what it sends, what it receives (tc, agent/bandwidth.ts). */
+  /** Its network rates, Mbit/s: what it sends, what it receives (tc, agent/isolation/bandwidth.ts). */
   egress_mbit: number;
   ingress_mbit: number;
 }

@@ -28,13 +28,13 @@ export interface RunRequest {
   attach: boolean;
   /** The container gets a terminal (the user's is one). */
   tty: boolean;
-  /** The release it runs (the one serving when it was asked for). */
+  /** The release it runs: the latest when it was asked for, unless that one failed (then the serving one). */
   release: number;
   createdAt: string;
   createdBy: string;
   /** sha256 (hex) of the one-time attach secret; absent when detached. */
   tokenHash?: string;
-  /** sha256 (hex) of the API token the run was asked for with: the attachment lasts while it may see the app (controller/accessguard.ts). */
+  /** sha256 (hex) of the API token the run was asked for with: the attachment lasts while it may see the app (controller/access/guard.ts). */
   apiTokenHash?: string;
 }
 

@@ -5,7 +5,7 @@ import { invalid } from './errors.js';
 // space of the container (its root filesystem's writes: /app, /tmp, ...) and
 // its network rates (Mbit/s): egress (what the dyno sends: its responses, its
 // uploads) and ingress (what it receives), shaped with tc on its interface by
-// the agent (services/agent/bandwidth.ts).
+// the agent (services/agent/isolation/bandwidth.ts).
 
 export interface Size {
   name: string;

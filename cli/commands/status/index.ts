@@ -1,4 +1,5 @@
 import { command } from '../../command.js';
+import { ExitStatus } from '../../context.js';
 import { formatDate, json, table } from '../../format.js';
 import type { PlatformStatus } from '../../../services/core/api.js';
 
@@ -36,6 +37,7 @@ export default command(
     const s = await api.get<PlatformStatus>('/status');
     if (opts.json) return out(json(s));
     out(statusText(s));
-    if (s.processes.some((p) => p.state !== 'up')) process.exitCode = 1;
+    // exit 1 when one is down, so a script or a health check can tell
+    if (s.processes.some((p) => p.state !== 'up')) throw new ExitStatus(1);
   },
 );

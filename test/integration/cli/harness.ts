@@ -23,13 +23,14 @@ export interface CliHarness {
   close(): Promise<void>;
 }
 
-export async function startCli(name: string): Promise<CliHarness> {
+/** `controllerEnv`: settings of the controller under test (startController). */
+export async function startCli(name: string, controllerEnv: Record<string, string> = {}): Promise<CliHarness> {
   const tmp = mkdtempSync(join(tmpdir(), `paas-${name}-`));
   const home = join(tmp, 'home');
   mkdirSync(home, { recursive: true });
   let h: Harness;
   try {
-    h = await startController(name);
+    h = await startController(name, controllerEnv);
   } catch (err) {
     rmSync(tmp, { recursive: true, force: true });
     throw err;

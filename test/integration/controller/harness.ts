@@ -25,10 +25,11 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function startController(name: string): Promise<Harness> {
+/** The controller in-process under a prefix of its own; `env` adds settings (say, PAAS_STATE_DIR). */
+export async function startController(name: string, env: Record<string, string> = {}): Promise<Harness> {
   const prefix = uniquePrefix(name);
   const internalToken = 'internal-' + prefix.replace(/\W/g, '') + '-0123456789';
-  const config = loadConfig({ PAAS_INTERNAL_TOKEN: internalToken, PAAS_ETCD_PREFIX: prefix, PAAS_LOG_LEVEL: 'silent' });
+  const config = loadConfig({ ...env, PAAS_INTERNAL_TOKEN: internalToken, PAAS_ETCD_PREFIX: prefix, PAAS_LOG_LEVEL: 'silent' });
   const store = Store.connect(etcdEndpoints(), prefix);
   const server = createApp({ store, logger: createLogger('controller', 'silent'), config }).listen(0, '127.0.0.1');
   await once(server, 'listening');
