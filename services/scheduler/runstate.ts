@@ -1,8 +1,7 @@
 import type { RunRequest } from '../core/runs.js';
 import type { Store } from '../core/store.js';
 import type { Release } from '../core/types.js';
-import type { LatestRelease } from './plan.js';
-import type { RunInput } from './runs.js';
+import type { LatestRelease, RunInput } from './model.js';
 
 // Reads the run requests and the releases they name at one etcd revision
 // (state.ts's snapshot), for planRuns.

@@ -4,7 +4,7 @@ import type { Store } from '../core/store.js';
 import { effectiveTags, placementCapacity } from '../core/hosts.js';
 import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord, Route } from '../core/types.js';
 import type { PolicyName } from './place.js';
-import type { AppInput, LatestRelease, Plan, PlanInput } from './plan.js';
+import type { AppInput, LatestRelease, Plan, PlanInput } from './model.js';
 import { loadRuns, runDeletes } from './runstate.js';
 
 // The scheduler's two edges with etcd: read a consistent snapshot into the

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../services/core/types.js';
-import { plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 
 // The planner copies an app's custom domains and maintenance flag into its
 // route, and rewrites the route when they change, without touching the

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { place, placeAll, Placer, type HostRoom, type Placed, type PlacementRequest } from '../../../services/scheduler/place.js';
-import { plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 
 // Placement over plain data: tags, room (memory and CPU), spread, balance
 // between memory and CPU, the reasons it gives, determinism, both policies.

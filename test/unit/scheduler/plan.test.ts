@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { assignmentId, plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { desiredId } from '../../../services/scheduler/desired.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 import { applied, ids, report, upstream } from './steps.js';
 
 // The planner, step by step: each test builds a plain input, plans, applies
@@ -259,8 +261,8 @@ describe('plan: scale and delete', () => {
   });
 
   it('makes ids that are stable and safe for etcd keys and Docker names', () => {
-    expect(assignmentId('shop', 'web', 2, 17)).toBe('shop.web.2.v17');
-    expect(assignmentId('my-app', 'worker_2', 1, 1)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
+    expect(desiredId('shop', 'web', 2, 17)).toBe('shop.web.2.v17');
+    expect(desiredId('my-app', 'worker_2', 1, 1)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
   });
 });
 

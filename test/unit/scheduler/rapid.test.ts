@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Assignment, Instance } from '../../../services/core/types.js';
-import { desiredFor, plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { desiredFor } from '../../../services/scheduler/desired.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 
 // Releases made faster than a rollout plus its drain (a benchmark, a CI
 // pipeline, a user running config:set three times): v1 served, v2 took over

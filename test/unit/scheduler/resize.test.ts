@@ -3,7 +3,9 @@ import { dynoOf } from '../../../services/core/logs.js';
 import { sizeByName } from '../../../services/core/sizes.js';
 import type { Assignment, Formation } from '../../../services/core/types.js';
 import { dynoViews } from '../../../services/controller/dynos.js';
-import { plan, sizedId, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { sizedId } from '../../../services/scheduler/desired.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 import { applied, ids, report, upstream } from './steps.js';
 
 // A change of size in the formation (ps:scale web=2:standard-2x) replaces the

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { bumpRestart, generationOf, type RestartRecord, type RestartTarget } from '../../../services/core/restarts.js';
-import { assignmentId, plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { desiredId } from '../../../services/scheduler/desired.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 import { applied, ids, report, upstream } from './steps.js';
 
 // Restarts through the planner: a bumped generation replaces containers
@@ -52,10 +54,10 @@ describe('restart records', () => {
   });
 
   it('keeps ids of never-restarted dynos as they were, and adds the generation after a restart', () => {
-    expect(assignmentId('shop', 'web', 1, 3)).toBe('shop.web.1.v3');
-    expect(assignmentId('shop', 'web', 1, 3, 0)).toBe('shop.web.1.v3');
-    expect(assignmentId('shop', 'web', 1, 3, 2)).toBe('shop.web.1.v3.g2');
-    expect(assignmentId('my-app', 'worker_2', 10, 1, 12)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
+    expect(desiredId('shop', 'web', 1, 3)).toBe('shop.web.1.v3');
+    expect(desiredId('shop', 'web', 1, 3, 0)).toBe('shop.web.1.v3');
+    expect(desiredId('shop', 'web', 1, 3, 2)).toBe('shop.web.1.v3.g2');
+    expect(desiredId('my-app', 'worker_2', 10, 1, 12)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
   });
 });
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Instance, InstanceState } from '../../../services/core/types.js';
-import { desiredFor, plan, type AppInput, type LatestRelease, type PlanInput } from '../../../services/scheduler/plan.js';
+import { desiredFor } from '../../../services/scheduler/desired.js';
+import { type AppInput, type LatestRelease, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 import { fateOf, notUpReason, rolloutFailure } from '../../../services/scheduler/rollout.js';
 import { DEFAULT_RELEASE_TIMEOUT_MS, releaseTimeoutReason } from '../../../services/core/releasephase.js';
 import { applied, ids, report as reportAll } from './steps.js';

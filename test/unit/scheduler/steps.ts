@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Assignment, Instance, InstanceState } from '../../../services/core/types.js';
-import type { Plan, PlanInput } from '../../../services/scheduler/plan.js';
+import type { Plan, PlanInput } from '../../../services/scheduler/model.js';
 
 // Stepping the planner in unit tests: apply a plan's writes to its input as
 // the store would, and move the agents' reports along.

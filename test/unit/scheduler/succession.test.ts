@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { bumpRestart } from '../../../services/core/restarts.js';
 import type { Assignment } from '../../../services/core/types.js';
-import { plan, servingRelease, type AppInput, type Plan, type PlanInput } from '../../../services/scheduler/plan.js';
+import { type AppInput, type Plan, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
+import { servingRelease } from '../../../services/scheduler/succession.js';
 import { applied, ids, report, upstream } from './steps.js';
 
 // Releases made faster than a rollout: blue-green keeps at most two releases,
