@@ -1,4 +1,5 @@
-import type { Assignment, Route } from '../core/types.js';
+import { routeUpstreams, type StoredRoute } from '../core/routes.js';
+import type { Assignment } from '../core/types.js';
 import { instanceKey, type PlanPart, type Snapshot } from './model.js';
 import { upstreamOf } from './route.js';
 import type { Succession } from './succession.js';
@@ -11,12 +12,12 @@ import type { Succession } from './succession.js';
 export function drainSurplus(
   surplus: readonly Assignment[],
   succession: Succession,
-  stored: Route | undefined,
+  stored: StoredRoute | undefined,
   anyWebUp: boolean,
   s: Snapshot,
   drainMs: number,
 ): PlanPart {
-  const routed = new Set(stored?.upstreams ?? []);
+  const routed = new Set(stored ? routeUpstreams(stored) : []);
   const drainedAt = stored ? Date.parse(stored.updatedAt) + drainMs : 0;
   const remove: { host: string; id: string }[] = [];
   let recheckInMs: number | undefined;

@@ -1,4 +1,5 @@
 import type { RestartRecord } from '../core/restarts.js';
+import type { StoredRoute } from '../core/routes.js';
 import type { RunRequest } from '../core/runs.js';
 import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route } from '../core/types.js';
 import type { HostRoom, PolicyName } from './place.js';
@@ -65,7 +66,8 @@ export interface PlanInput {
   policy?: PolicyName;
   assignments: Assignment[];
   instances: Instance[];
-  routes: Route[];
+  /** The stored routes (an older scheduler's records list `upstreams` too: core/routes.ts). */
+  routes: StoredRoute[];
   /** How long the latest release's web containers have to come up before it is failed (default DEFAULT_ROLLOUT_TIMEOUT_MS); the release phase's time does not count. */
   rolloutTimeoutMs?: number;
   /** How long a release command may run, from its one-off's assignment, before the release is failed (default DEFAULT_RELEASE_TIMEOUT_MS). */
@@ -118,7 +120,7 @@ export interface Snapshot {
   keptById: ReadonlyMap<string, Assignment>;
   /** Instances by instanceKey. */
   instanceOf: ReadonlyMap<string, Instance>;
-  routeOf: ReadonlyMap<string, Route>;
+  routeOf: ReadonlyMap<string, StoredRoute>;
 }
 
 /** The key of an instance in Snapshot.instanceOf: `<app>/<id>`. */

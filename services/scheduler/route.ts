@@ -1,6 +1,7 @@
 import { by, sameList } from '../core/compare.js';
 import { dynoName } from '../core/ids.js';
-import type { Assignment, Instance, Route, RouteDyno } from '../core/types.js';
+import { isLegacyRoute, routeUpstreams, type StoredRoute } from '../core/routes.js';
+import type { Assignment, Instance, RouteDyno } from '../core/types.js';
 import { upInstance, type AppInput, type PlanPart, type Snapshot } from './model.js';
 import type { Succession } from './succession.js';
 
@@ -41,19 +42,20 @@ const sameDyno = (a: RouteDyno, b: RouteDyno) => a.upstream === b.upstream && a.
 
 /**
  * The step of an app's route: the route to write when it differs from the
- * stored one. Its updatedAt dates the upstreams (the drain delay counts from
- * it): a change of domains, maintenance or dyno details keeps it.
+ * stored one (or the stored one is an older scheduler's record, rewritten
+ * once). Its updatedAt dates the upstreams (the drain delay counts from it):
+ * a change of domains, maintenance or dyno details keeps it.
  */
-export function routeUpdate(app: AppInput, chosen: readonly Instance[], assignments: readonly Assignment[], stored: Route | undefined, at: string): PlanPart {
+export function routeUpdate(app: AppInput, chosen: readonly Instance[], assignments: readonly Assignment[], stored: StoredRoute | undefined, at: string): PlanPart {
   const dynos = routeDynos(chosen, assignments);
-  const upstreams = dynos.map((d) => d.upstream);
   const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
   const domains = [...new Set(app.domains ?? [])].sort();
   const maintenance = app.maintenance === true;
-  const moved = !stored || !sameList(stored.upstreams, upstreams) || (stored.release ?? 0) !== release;
+  const moved = !stored || !sameList(routeUpstreams(stored), dynos.map((d) => d.upstream)) || (stored.release ?? 0) !== release;
   const storedDynos = stored?.dynos ?? [];
   const sameDynos = storedDynos.length === dynos.length && storedDynos.every((d, i) => sameDyno(d, dynos[i]!));
-  if (!moved && sameDynos && sameList(stored.domains ?? [], domains) && (stored.maintenance ?? false) === maintenance) return {};
+  const same = !moved && sameDynos && !isLegacyRoute(stored) && sameList(stored.domains ?? [], domains) && (stored.maintenance ?? false) === maintenance;
+  if (same) return {};
   const updatedAt = moved ? at : stored.updatedAt;
-  return { routes: [{ app: app.name, upstreams, ...(dynos.length > 0 && { dynos }), release, ...(domains.length > 0 && { domains }), ...(maintenance && { maintenance }), updatedAt }] };
+  return { routes: [{ app: app.name, dynos, release, ...(domains.length > 0 && { domains }), ...(maintenance && { maintenance }), updatedAt }] };
 }

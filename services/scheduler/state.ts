@@ -1,5 +1,6 @@
 import type { Etcd3 } from 'etcd3';
 import type { RestartRecord } from '../core/restarts.js';
+import type { StoredRoute } from '../core/routes.js';
 import type { Store } from '../core/store.js';
 import { effectiveTags, placementCapacity } from '../core/hosts.js';
 import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord, Route } from '../core/types.js';
@@ -32,7 +33,7 @@ export async function loadPlanInput(
     range<Host>(k.hosts()),
     range<Assignment>(k.assignments()),
     range<Instance>(k.instances()),
-    range<Route>(k.routes()),
+    range<StoredRoute>(k.routes()),
     store.etcd.getAll().prefix(k.allHostTags()).revision(rev).exec(),
     range<ReleaseStatusRecord>(k.releaseStatuses()),
     range<Domain>(k.domains()),

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import Docker from 'dockerode';
 import { startAgent, type AgentSettings, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
@@ -85,9 +86,9 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
     served: (what: string, n: number, accept: (bodies: (string | undefined)[]) => boolean, o: { not?: readonly string[]; release?: number } = {}) =>
       waitFor(what, async () => {
         const r = await h.route();
-        if (!r || r.upstreams.length !== n || r.upstreams.some((u) => o.not?.includes(u))) return undefined;
+        if (!r || routeUpstreams(r).length !== n || routeUpstreams(r).some((u) => o.not?.includes(u))) return undefined;
         if (o.release !== undefined && r.release !== o.release) return undefined;
-        const bodies = await Promise.all(r.upstreams.map(httpBody));
+        const bodies = await Promise.all(routeUpstreams(r).map(httpBody));
         return accept(bodies) ? { route: r, bodies: bodies as string[] } : undefined;
       }),
   } as SchedulerHarness;

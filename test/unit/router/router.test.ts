@@ -60,7 +60,7 @@ class FakeControl implements UpstreamControl {
 function setup() {
   const routes = new Map<string, string[]>();
   const table: RouteTable = {
-    routes: async () => [...routes].map(([app, upstreams]): Route => ({ app, upstreams, updatedAt: '' })),
+    routes: async () => [...routes].map(([app, upstreams]): Route => ({ app, dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h' })), updatedAt: '' })),
     watch: async () => async () => {},
   };
   const nginx = new FakeNginx();

@@ -67,10 +67,10 @@ describe('renderNginx with sites', () => {
 describe('sitesOf', () => {
   it('takes each route app with its domains and maintenance, ignoring junk', () => {
     const routes = [
-      { app: 'shop', upstreams: [], domains: ['www.shop.com'], maintenance: true, updatedAt: '' },
-      { app: 'blog', upstreams: [], updatedAt: '' },
-      { app: 'odd', upstreams: [], domains: 'www.odd.com', maintenance: 'yes', updatedAt: '' },
-      { upstreams: [] },
+      { app: 'shop', dynos: [], domains: ['www.shop.com'], maintenance: true, updatedAt: '' },
+      { app: 'blog', dynos: [], updatedAt: '' },
+      { app: 'odd', dynos: [], domains: 'www.odd.com', maintenance: 'yes', updatedAt: '' },
+      { dynos: [] },
     ] as unknown as Route[];
     expect(sitesOf(routes)).toEqual([
       { app: 'shop', domains: ['www.shop.com'], maintenance: true },

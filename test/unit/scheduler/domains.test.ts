@@ -18,7 +18,7 @@ function input(apps: AppInput[], routes: Route[] = [], now = T0): PlanInput {
   return { now, drainMs: 2000, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes };
 }
 
-const base: Route = { app: 'shop', upstreams: [], release: 0, updatedAt: new Date(T0).toISOString() };
+const base: Route = { app: 'shop', dynos: [], release: 0, updatedAt: new Date(T0).toISOString() };
 
 describe('plan: domains and maintenance in routes', () => {
   it('writes the plain route shape when the app has neither', () => {

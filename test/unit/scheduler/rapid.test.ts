@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { desiredFor } from '../../../services/scheduler/desired.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
@@ -34,7 +35,7 @@ const input = (): PlanInput => ({
   hosts: [{ id: 'h', memoryMb: 4096, cpus: 8192, tags: {} }],
   assignments: [assigned(1), assigned(2), assigned(3)],
   instances: [instance(1, 'up'), instance(2, 'up'), instance(3, 'starting')],
-  routes: [{ app: 'shop', upstreams: ['127.0.0.1:40002'], release: 2, updatedAt: LONG_AGO }],
+  routes: [{ app: 'shop', dynos: [{ upstream: '127.0.0.1:40002', dyno: 'web.1', host: 'h' }], release: 2, updatedAt: LONG_AGO }],
 });
 
 describe('plan: a release made while the previous rollout is still draining', () => {
@@ -43,12 +44,12 @@ describe('plan: a release made while the previous rollout is still draining', ()
   });
 
   it('never puts an older release than the routed one back into the route', () => {
-    for (const r of plan(input()).routes) expect(r.upstreams).not.toContain('127.0.0.1:40001');
+    for (const r of plan(input()).routes) expect(routeUpstreams(r)).not.toContain('127.0.0.1:40001');
   });
 
   it('keeps the routed release serving until v3 is up (this part holds today)', () => {
     const p = plan(input());
     expect(p.remove).not.toContainEqual({ host: 'h', id: 'shop.web.1.v2' });
-    for (const r of p.routes) expect(r.upstreams).toContain('127.0.0.1:40002');
+    for (const r of p.routes) expect(routeUpstreams(r)).toContain('127.0.0.1:40002');
   });
 });

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { routeUpstreams, type StoredRoute } from '../../../services/core/routes.js';
 import type { Assignment, Instance, InstanceState } from '../../../services/core/types.js';
 import type { Plan, PlanInput } from '../../../services/scheduler/model.js';
 
@@ -42,4 +43,9 @@ export const ids = (as: readonly { id: string }[]) => as.map((a) => a.id).sort()
 export function upstream(i: PlanInput, id: string): string {
   const x = i.instances.find((y) => y.id === id) as Instance;
   return `${x.address}:${x.port}`;
+}
+
+/** The upstreams a route lists (undefined: no route). */
+export function upstreamsOf(r: StoredRoute | undefined): string[] | undefined {
+  return r ? routeUpstreams(r) : undefined;
 }
