@@ -1,6 +1,5 @@
-import type { Campaign, Election } from 'etcd3';
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../core/store.js';
+import type { Campaign, Election, Store } from '../core/store.js';
 import type { PlacementSettings } from '../core/types.js';
 import { DEFAULT_POLICY, type PolicyName } from './place.js';
 import { plan } from './plan.js';
@@ -42,12 +41,11 @@ export interface RunningScheduler {
 const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'host-tags', 'instances', 'assignments', 'routes', 'release-status', 'runs'] as const;
 
 /**
- * The scheduler election. etcd3 puts an election's keys under
- * `<namespace>election/<name>/`; in the namespace of our prefix that is
- * keys.schedulerElection() + '/<lease>', inside the platform's prefix.
+ * The scheduler election: its keys are keys.schedulerElection() + '/<lease>',
+ * inside the platform's prefix (Store.election).
  */
 export function schedulerElection(store: Store, ttlSeconds?: number): Election {
-  return store.etcd.namespace(`${store.keys.prefix}/`).election('scheduler', ttlSeconds);
+  return store.election('scheduler', ttlSeconds);
 }
 
 export function startScheduler(opts: SchedulerOptions): RunningScheduler {

@@ -154,7 +154,7 @@ export async function startRouter(name: string): Promise<RouterHarness> {
     async stop() {
       await h.router?.stop();
       await nginx.stop();
-      await store.etcd.delete().prefix(`${store.keys.prefix}/`);
+      await store.deletePrefix(`${store.keys.prefix}/`);
       store.close();
       await tmp.remove();
     },

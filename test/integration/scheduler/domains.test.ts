@@ -20,7 +20,7 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await store?.etcd.delete().prefix(`${store.keys.prefix}/`);
+  await store?.deletePrefix(`${store.keys.prefix}/`);
   store?.close();
 });
 

@@ -43,7 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of running) await s.stop().catch(() => undefined);
   for (const o of others) o.close();
-  await store.etcd.delete().prefix(`${prefix}/`);
+  await store.deletePrefix(`${prefix}/`);
   store.close();
 });
 

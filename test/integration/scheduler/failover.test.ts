@@ -48,7 +48,7 @@ afterAll(async () => {
   await standby?.stop();
   await agent?.stop();
   await removeContainersOf(cluster);
-  await store.etcd.delete().prefix(`${prefix}/`);
+  await store.deletePrefix(`${prefix}/`);
   standbyStore.close();
   store.close();
 });

@@ -95,14 +95,8 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
 
   beforeAll(async () => {
     h.store = Store.connect(etcdEndpoints(), uniquePrefix(name));
-    const w = await h.store.etcd.watch().key(h.store.keys.route(opts.app)).create();
-    w.on('put', (kv) => h.routes.push(JSON.parse(kv.value.toString()) as Route));
-    cancels.push(() => w.cancel());
-    if (opts.watchInstances) {
-      const wi = await h.store.etcd.watch().prefix(h.store.keys.instances(opts.app)).create();
-      wi.on('put', (kv) => h.instances.push(JSON.parse(kv.value.toString()) as Instance));
-      cancels.push(() => wi.cancel());
-    }
+    cancels.push(await h.store.watchRecords<Route>(h.store.keys.route(opts.app), { put: (_key, route) => h.routes.push(route) }));
+    if (opts.watchInstances) cancels.push(await h.store.watchRecords<Instance>(h.store.keys.instances(opts.app), { put: (_key, i) => h.instances.push(i) }));
     h.agent = startAgent({ store: h.store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, `host-${cluster}`, opts.agent) });
     h.scheduler = startScheduler(h.schedulerOptions('s1'));
   });
@@ -113,7 +107,7 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
     for (const cancel of cancels) await cancel();
     await removeContainersOf(cluster);
     if (h.store) {
-      await h.store.etcd.delete().prefix(`${h.store.keys.prefix}/`);
+      await h.store.deletePrefix(`${h.store.keys.prefix}/`);
       h.store.close();
     }
   });

@@ -72,9 +72,7 @@ const served = (n: number, not = '') =>
 
 beforeAll(async () => {
   store = Store.connect(etcdEndpoints(), prefix);
-  const w = await store.etcd.watch().key(store.keys.route('lost')).create();
-  w.on('put', (kv) => routeHistory.push({ at: Date.now(), upstreams: routeUpstreams(JSON.parse(kv.value.toString()) as Route) }));
-  stopWatch = () => w.cancel();
+  stopWatch = await store.watchRecords<Route>(store.keys.route('lost'), { put: (_key, r) => routeHistory.push({ at: Date.now(), upstreams: routeUpstreams(r) }) });
   agentA = startAgent({ store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(clusterA, hostA, { leaseTtlSeconds: TTL }) });
   agentB = startB();
   const b = agentB;
@@ -95,7 +93,7 @@ afterAll(async () => {
   await removeRules(iptables, clusterB).catch(() => undefined);
   await new Docker().getNetwork(appsNetworkName(clusterB)).remove().catch(() => undefined);
   await rm(`/tmp/agent/${hostB}-disks`, { recursive: true, force: true });
-  await store.etcd.delete().prefix(`${prefix}/`);
+  await store.deletePrefix(`${prefix}/`);
   store.close();
 });
 

@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await store.etcd.delete().prefix(`${prefix}/`);
+  await store.deletePrefix(`${prefix}/`);
   store.close();
 });
 
