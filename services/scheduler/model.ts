@@ -2,7 +2,8 @@ import type { RestartRecord } from '../core/restarts.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { RunRequest } from '../core/runs.js';
 import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route } from '../core/types.js';
-import type { HostRoom, PolicyName } from './place.js';
+import type { SchedulerConfig } from './config.js';
+import type { HostRoom } from './place.js';
 
 // The planner's data: what it reads (PlanInput, plain data read by state.ts
 // at one etcd revision) and what it decides (Plan, written by state.ts). Each
@@ -55,23 +56,18 @@ export interface RunInput {
   release?: LatestRelease;
 }
 
-export interface PlanInput {
+/** The scheduler's settings the planner goes by (config.ts). */
+export type PlanSettings = Pick<SchedulerConfig, 'drainMs' | 'policy' | 'rolloutTimeoutMs' | 'releaseTimeoutMs'>;
+
+export interface PlanInput extends PlanSettings {
   now: number; // ms since the epoch
-  /** Time between a route no longer listing a container and its removal. */
-  drainMs: number;
   apps: AppInput[];
   /** Live hosts with their effective tags and capacity. */
   hosts: HostRoom[];
-  /** Placement policy by name (place.ts); default balanced. */
-  policy?: PolicyName;
   assignments: Assignment[];
   instances: Instance[];
   /** The stored routes (an older scheduler's records list `upstreams` too: core/routes.ts). */
   routes: StoredRoute[];
-  /** How long the latest release's web containers have to come up before it is failed (default DEFAULT_ROLLOUT_TIMEOUT_MS); the release phase's time does not count. */
-  rolloutTimeoutMs?: number;
-  /** How long a release command may run, from its one-off's assignment, before the release is failed (default DEFAULT_RELEASE_TIMEOUT_MS). */
-  releaseTimeoutMs?: number;
   /** `paas run` requests with their releases (runs.ts). */
   runs?: RunInput[];
 }

@@ -1,6 +1,6 @@
 import { compareStrings } from '../core/compare.js';
 import { matchesTags } from '../core/hosts.js';
-import { DEFAULT_POLICY, lowerScore, policyNamed, SCORE_KEYS, type HostLoad, type Policy, type PolicyName } from './policies.js';
+import { lowerScore, policyNamed, SCORE_KEYS, type HostLoad, type Policy, type PolicyName } from './policies.js';
 
 // Placement: which host runs each new container. Pure and deterministic over
 // plain data (no clock, no randomness, no I/O), so it is tested and
@@ -22,7 +22,7 @@ import { DEFAULT_POLICY, lowerScore, policyNamed, SCORE_KEYS, type HostLoad, typ
 // break no slot (small hosts, or the leftover of a host already in use: best
 // fit for the small ones), so big ones fit.
 
-export { DEFAULT_POLICY, isPolicy, POLICIES, type PolicyName } from './policies.js';
+export { isPolicy, POLICIES, type PolicyName } from './policies.js';
 
 /**
  * How much a lost slot for the largest container weighs against utilisation
@@ -104,8 +104,8 @@ export class Placer {
 
   constructor(
     hosts: readonly HostRoom[],
-    existing: readonly Placed[] = [],
-    readonly policy: PolicyName = DEFAULT_POLICY,
+    existing: readonly Placed[],
+    readonly policy: PolicyName,
   ) {
     this.scorer = policyNamed(policy);
     // Sorted by id, and ties are broken by the first in this order, so the
@@ -279,7 +279,7 @@ function siblingKey(p: { app: string; type: string }): string {
 }
 
 /** Places one container among hosts that already hold `existing`. */
-export function place(request: PlacementRequest, hosts: readonly HostRoom[], existing: readonly Placed[], policy: PolicyName = DEFAULT_POLICY): Placement {
+export function place(request: PlacementRequest, hosts: readonly HostRoom[], existing: readonly Placed[], policy: PolicyName): Placement {
   return new Placer(hosts, existing, policy).choose(request);
 }
 
@@ -288,7 +288,7 @@ export function placeAll(
   requests: readonly PlacementRequest[],
   hosts: readonly HostRoom[],
   existing: readonly Placed[],
-  policy: PolicyName = DEFAULT_POLICY,
+  policy: PolicyName,
 ): Placement[] {
   return new Placer(hosts, existing, policy).placeAll(requests);
 }

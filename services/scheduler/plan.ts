@@ -1,11 +1,10 @@
 import { by } from '../core/compare.js';
-import { DEFAULT_RELEASE_TIMEOUT_MS } from '../core/releasephase.js';
 import { assignDesired, placeNew } from './assign.js';
 import { desiredOf, runningApp } from './desired.js';
 import { drainSurplus } from './drain.js';
 import { instanceKey, joinParts, type AppInput, type Desired, type Plan, type PlanInput, type PlanPart, type Snapshot } from './model.js';
 import type { Placement } from './place.js';
-import { DEFAULT_ROLLOUT_TIMEOUT_MS, fateOf, judgeReleasePhase, judgeRollout, type Fate } from './rollout.js';
+import { fateOf, judgeReleasePhase, judgeRollout, type Fate } from './rollout.js';
 import { routedInstances, routeUpdate } from './route.js';
 import { isRunAssignment, planRuns } from './runs.js';
 import { successionOf } from './succession.js';
@@ -72,12 +71,8 @@ export function planApp(app: AppInput, fate: Fate, desired: readonly Desired[], 
   const succession = successionOf(mine, desired, current, app.release?.version ?? 0, holding, stored, s);
   const parts: PlanPart[] = [assigned];
   const release = app.release;
-  const rolloutTimeoutMs = input.rolloutTimeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
-  if (holding && release) {
-    const timeouts = { rolloutTimeoutMs, releaseTimeoutMs: input.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS };
-    parts.push(judgeReleasePhase(app.name, release, current[0], unplaced.get(desired[0]?.id ?? ''), s, timeouts));
-  }
-  if (fate.judged && !holding && release) parts.push(judgeRollout({ ...app, release }, desired, current, unplaced, succession.allUp('web'), s, rolloutTimeoutMs));
+  if (holding && release) parts.push(judgeReleasePhase(app.name, release, current[0], unplaced.get(desired[0]?.id ?? ''), s, input));
+  if (fate.judged && !holding && release) parts.push(judgeRollout({ ...app, release }, desired, current, unplaced, succession.allUp('web'), s, input.rolloutTimeoutMs));
   const { chosen, anyUp } = routedInstances(current, surplus, succession, s);
   parts.push(routeUpdate(app, chosen, [...current, ...surplus], stored, s.at));
   parts.push(drainSurplus(surplus, succession, stored, anyUp, s, input.drainMs));

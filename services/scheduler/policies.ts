@@ -4,7 +4,7 @@
 // match, it has room for the container's memory and CPU) and takes the lowest
 // score, compared key by key; ties go to the smaller host id.
 //
-// - `balanced` (the default): fewest replicas of the same app and process
+// - `balanced` (the default: config.ts): fewest replicas of the same app and process
 //   type first (spread), then the lowest load, then the lower sum of memory
 //   and CPU utilisation after placing, then the lower max of the two (so a
 //   CPU-heavy container goes where CPU is free even if memory is not). The
@@ -76,7 +76,6 @@ const leastContainers: Policy = {
 
 export const POLICIES = ['balanced', 'least-containers'] as const;
 export type PolicyName = (typeof POLICIES)[number];
-export const DEFAULT_POLICY: PolicyName = 'balanced';
 
 const BY_NAME: Record<PolicyName, Policy> = { balanced, 'least-containers': leastContainers };
 

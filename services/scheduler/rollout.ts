@@ -9,14 +9,6 @@ import { exitedInstance, instanceKey, upInstance, type AppInput, type Desired, t
 // has to run, the two steps of the planner that judge it (its release phase,
 // its rollout), and why it failed, in words a person understands.
 
-/**
- * How long the latest release's web containers have to come up (Heroku's boot
- * timeout), unless told (PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS). It counts from
- * the rollout's start (rolloutStart): a release phase's time is not part of
- * it; the release command has its own limit (DEFAULT_RELEASE_TIMEOUT_MS).
- */
-export const DEFAULT_ROLLOUT_TIMEOUT_MS = 60_000;
-
 /** How many containers a failure reason names before "and N more". */
 const MAX_NAMED = 3;
 

@@ -3,23 +3,18 @@ import type { StoredRoute } from '../core/routes.js';
 import type { Store, Write } from '../core/store.js';
 import { effectiveTags, placementCapacity } from '../core/hosts.js';
 import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord } from '../core/types.js';
-import type { PolicyName } from './place.js';
-import type { AppInput, LatestRelease, Plan, PlanInput } from './model.js';
+import type { SchedulerConfig } from './config.js';
+import type { AppInput, LatestRelease, Plan, PlanInput, PlanSettings } from './model.js';
 import { loadRuns, runDeletes } from './runstate.js';
 
 // The scheduler's two edges with etcd: read a consistent snapshot into the
 // planner's plain input, and write a plan back, fenced by leadership.
 
-/** CPU shares are weights (Docker applies them only under contention), so a host counts cpus × 16 for placement: sixteen standard-1x dynos per core, as shared hosts do. */
-export const DEFAULT_CPU_OVERCOMMIT = 16;
-/** Memory limits are hard: by default a host holds containers whose limits add up to its memory, no more. */
-export const DEFAULT_MEMORY_OVERCOMMIT = 1;
+/** The settings the snapshot goes by: the planner's, and how a host's room is counted. */
+export type StateSettings = PlanSettings & Pick<SchedulerConfig, 'cpuOvercommit' | 'memoryOvercommit'>;
 
 /** Reads everything the planner needs at one etcd revision. */
-export async function loadPlanInput(
-  store: Store,
-  opts: { now: number; drainMs: number; policy?: PolicyName; cpuOvercommit?: number; memoryOvercommit?: number; rolloutTimeoutMs?: number; releaseTimeoutMs?: number },
-): Promise<PlanInput> {
+export async function loadPlanInput(store: Store, now: number, config: StateSettings): Promise<PlanInput> {
   const k = store.keys;
   const first = await store.range<App>(k.apps());
   const rev = first.revision;
@@ -72,20 +67,20 @@ export async function loadPlanInput(
     }),
   );
   return {
-    now: opts.now,
-    drainMs: opts.drainMs,
+    now,
+    drainMs: config.drainMs,
+    policy: config.policy,
+    rolloutTimeoutMs: config.rolloutTimeoutMs,
+    releaseTimeoutMs: config.releaseTimeoutMs,
     apps,
     hosts: hosts.map((h) => ({
       id: h.id,
-      ...placementCapacity(h.capacity, { memoryOvercommit: opts.memoryOvercommit ?? DEFAULT_MEMORY_OVERCOMMIT, cpuOvercommit: opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT }),
+      ...placementCapacity(h.capacity, { memoryOvercommit: config.memoryOvercommit, cpuOvercommit: config.cpuOvercommit }),
       tags: effectiveTags(h, overrides.get(h.id)),
     })),
-    ...(opts.policy && { policy: opts.policy }),
     assignments,
     instances,
     routes,
-    ...(opts.rolloutTimeoutMs !== undefined && { rolloutTimeoutMs: opts.rolloutTimeoutMs }),
-    ...(opts.releaseTimeoutMs !== undefined && { releaseTimeoutMs: opts.releaseTimeoutMs }),
     runs,
   };
 }

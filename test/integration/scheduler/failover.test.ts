@@ -5,6 +5,7 @@ import { startAgent, type RunningAgent } from '../../../services/agent/agent.js'
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
+import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { schedulerElection, startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { RUN_IMAGE, agentSettings, containersOf, docker, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from '../agent/support.js';
@@ -68,7 +69,7 @@ describe('scheduler leader failover', () => {
     await waitFor('a leads', async () => ((await schedulerElection(store).leader()) === 'a' ? true : undefined), 30_000).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${l.output()}`);
     });
-    standby = startScheduler({ store: standbyStore, log, name: 'b', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 });
+    standby = startScheduler({ store: standbyStore, log, config: { ...schedulerConfig({}), name: 'b', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 } });
 
     // The process leads: it deploys while b stands by.
     await store.createApp({ name: 'fo', id: 'fo', owner: 'u', createdAt: new Date().toISOString(), latestRelease: 0 }, { web: { quantity: 1, size: 'eco' } });

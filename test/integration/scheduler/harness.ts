@@ -5,6 +5,7 @@ import { startAgent, type AgentSettings, type RunningAgent } from '../../../serv
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Formation, HealthCheck, Instance, ProcessTypes, Route } from '../../../services/core/types.js';
+import { loadConfig, type SchedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { RUN_IMAGE, agentSettings, httpBody, log, removeContainersOf, uniqueCluster, waitFor } from '../agent/support.js';
@@ -19,7 +20,7 @@ export interface HarnessOptions {
   /** The app the tests deploy: its route is watched. */
   app: string;
   agent?: Partial<AgentSettings>;
-  scheduler?: Partial<Omit<SchedulerOptions, 'store' | 'log'>>;
+  scheduler?: Partial<SchedulerConfig>;
   /** Also record every instance record of the app the agent writes. */
   watchInstances?: boolean;
 }
@@ -66,7 +67,7 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
     cluster,
     routes: [] as Route[],
     instances: [] as Instance[],
-    schedulerOptions: (n: string): SchedulerOptions => ({ store: h.store, log, name: n, electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000, ...opts.scheduler }),
+    schedulerOptions: (n: string): SchedulerOptions => ({ store: h.store, log, config: { ...loadConfig({}), name: n, electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000, ...opts.scheduler } }),
     route: () => h.store.get<Route>(h.store.keys.route(opts.app)),
     async createApp(formation: Formation = { web: { quantity: 1, size: 'eco' } }) {
       await h.store.createApp({ name: opts.app, id: 'app-1', owner: 'u1', createdAt: new Date().toISOString(), latestRelease: 0 }, formation);

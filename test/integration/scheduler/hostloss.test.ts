@@ -7,6 +7,7 @@ import { startAgent, type RunningAgent } from '../../../services/agent/agent.js'
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Host, Instance, Route } from '../../../services/core/types.js';
+import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { RUN_IMAGE, agentSettings, containersOf, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from '../agent/support.js';
@@ -79,7 +80,7 @@ beforeAll(async () => {
   await waitFor('both hosts registered', async () => ((await store.list<Host>(store.keys.hosts())).length === 2 ? true : undefined), 30_000).catch((err: unknown) => {
     throw new Error(`${String(err)}\n${b.output()}`);
   });
-  scheduler = startScheduler({ store, log, name: 's', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 });
+  scheduler = startScheduler({ store, log, config: { ...schedulerConfig({}), name: 's', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 } });
 });
 
 afterAll(async () => {

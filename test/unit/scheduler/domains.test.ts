@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../services/core/types.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
+import { SETTINGS } from './steps.js';
 
 // The planner copies an app's custom domains and maintenance flag into its
 // route, and rewrites the route when they change, without touching the
@@ -15,7 +16,7 @@ function app(over: Partial<AppInput> = {}): AppInput {
 }
 
 function input(apps: AppInput[], routes: Route[] = [], now = T0): PlanInput {
-  return { now, drainMs: 2000, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes };
+  return { ...SETTINGS, now, drainMs: 2000, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes };
 }
 
 const base: Route = { app: 'shop', dynos: [], release: 0, updatedAt: new Date(T0).toISOString() };

@@ -5,6 +5,7 @@ import { drainSurplus } from '../../../services/scheduler/drain.js';
 import type { PlanInput } from '../../../services/scheduler/model.js';
 import { snapshotOf } from '../../../services/scheduler/plan.js';
 import type { Succession } from '../../../services/scheduler/succession.js';
+import { SETTINGS } from './steps.js';
 
 // The drain step alone: a surplus web container goes once no stored route
 // lists it and the drain delay since the route's change has passed.
@@ -14,7 +15,7 @@ const old = { id: 'shop.web.1.v1', host: 'h1', app: 'shop', release: 1, type: 'w
 const inst: Instance = { id: old.id, host: 'h1', app: 'shop', release: 1, type: 'web', state: 'up', containerId: 'c', address: '127.0.0.1', port: 40001, updatedAt: '' };
 const done: Succession = { serving: 2, replaced: () => true, allUp: () => true };
 const snapshot = (now: number) =>
-  snapshotOf({ now, drainMs: 2000, apps: [{ name: 'shop', formation: {} }], hosts: [{ id: 'h1', memoryMb: 1024, cpus: 1 }], assignments: [old], instances: [inst], routes: [] } as PlanInput);
+  snapshotOf({ ...SETTINGS, now, apps: [{ name: 'shop', formation: {} }], hosts: [{ id: 'h1', memoryMb: 1024, cpus: 1 }], assignments: [old], instances: [inst], routes: [] } as PlanInput);
 const route = (over: Partial<StoredRoute>): StoredRoute => ({ app: 'shop', dynos: [], release: 2, updatedAt: new Date(T0).toISOString(), ...over });
 
 describe('drainSurplus', () => {

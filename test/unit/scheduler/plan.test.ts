@@ -3,7 +3,7 @@ import { routeUpstreams } from '../../../services/core/routes.js';
 import { desiredId } from '../../../services/scheduler/desired.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
-import { applied, ids, report, upstream, upstreamsOf } from './steps.js';
+import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.js';
 
 // The planner, step by step: each test builds a plain input, plans, applies
 // the plan to the input as etcd would, and moves the agents' reports along.
@@ -19,7 +19,7 @@ function app(name: string, version: number, opts: Partial<AppInput> & { web?: nu
 }
 
 function input(over: Partial<PlanInput>): PlanInput {
-  return { now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], ...over };
+  return { ...SETTINGS, now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], ...over };
 }
 
 describe('plan: desired assignments', () => {

@@ -4,6 +4,7 @@ import type { Assignment, Instance } from '../../../services/core/types.js';
 import { desiredFor } from '../../../services/scheduler/desired.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
+import { SETTINGS } from './steps.js';
 
 // Releases made faster than a rollout plus its drain (a benchmark, a CI
 // pipeline, a user running config:set three times): v1 served, v2 took over
@@ -29,6 +30,7 @@ const instance = (version: number, state: Instance['state']): Instance => ({
 });
 
 const input = (): PlanInput => ({
+  ...SETTINGS,
   now: NOW,
   drainMs: 2000,
   apps: [app(3)],

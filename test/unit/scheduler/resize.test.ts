@@ -7,7 +7,7 @@ import { dynoViews } from '../../../services/controller/dynos.js';
 import { sizedId } from '../../../services/scheduler/desired.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
-import { applied, ids, report, upstream, upstreamsOf } from './steps.js';
+import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.js';
 
 // A change of size in the formation (ps:scale web=2:standard-2x) replaces the
 // dynos blue-green, like a restart: a container's limits never change in place.
@@ -23,7 +23,7 @@ const limits = (i: PlanInput) => Object.fromEntries(i.assignments.map((a) => [a.
 const routeOf = (i: PlanInput) => [...(upstreamsOf(i.routes[0]) ?? [])].sort();
 
 function running(): PlanInput {
-  let i: PlanInput = { now: T0, drainMs: 2000, apps: [app(eco)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: 2000, apps: [app(eco)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
   i = applied(i, plan(i));
   i = report(i, ids(i.assignments), 'up');
   return applied(i, plan(i));

@@ -4,7 +4,7 @@ import { bumpRestart, generationOf, type RestartRecord, type RestartTarget } fro
 import { desiredId } from '../../../services/scheduler/desired.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
-import { applied, ids, report, upstream, upstreamsOf } from './steps.js';
+import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.js';
 
 // Restarts through the planner: a bumped generation replaces containers
 // blue-green, like a new release, but only those the restart covers.
@@ -25,7 +25,7 @@ const routeOf = (i: PlanInput) => [...(upstreamsOf(i.routes[0]) ?? [])].sort();
 
 /** shop v1 with web=2, worker=1, all up and routed. */
 function running(): PlanInput {
-  let i: PlanInput = { now: T0, drainMs: 2000, apps: [app()], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: 2000, apps: [app()], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
   i = applied(i, plan(i));
   i = report(i, ['shop.web.1.v1', 'shop.web.2.v1', 'shop.worker.1.v1'], 'up');
   i = applied(i, plan(i));

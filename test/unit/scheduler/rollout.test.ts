@@ -5,7 +5,7 @@ import { type AppInput, type LatestRelease, type PlanInput } from '../../../serv
 import { plan } from '../../../services/scheduler/plan.js';
 import { fateOf, notUpReason, rolloutFailure } from '../../../services/scheduler/rollout.js';
 import { DEFAULT_RELEASE_TIMEOUT_MS, releaseTimeoutReason } from '../../../services/core/releasephase.js';
-import { applied, ids, report as reportAll, upstreamsOf } from './steps.js';
+import { applied, ids, report as reportAll, upstreamsOf, SETTINGS } from './steps.js';
 
 // Failed releases and the release phase, step by step: plain inputs, the plan
 // applied as etcd would apply it (status records included), agents' reports.
@@ -18,7 +18,7 @@ function rel(version: number, types: Record<string, string> = { web: 'node serve
 }
 
 function input(apps: AppInput[], over: Partial<PlanInput> = {}): PlanInput {
-  return { now: T0, drainMs: 0, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], rolloutTimeoutMs: TIMEOUT, ...over };
+  return { ...SETTINGS, now: T0, drainMs: 0, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], rolloutTimeoutMs: TIMEOUT, ...over };
 }
 
 /** One agent's report of one assignment. */

@@ -5,7 +5,7 @@ import type { Assignment } from '../../../services/core/types.js';
 import { type AppInput, type Plan, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
 import { servingRelease } from '../../../services/scheduler/succession.js';
-import { applied, ids, report, upstream, upstreamsOf } from './steps.js';
+import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.js';
 
 // Releases made faster than a rollout: blue-green keeps at most two releases,
 // the latest and the one that serves until the latest is all up; the route
@@ -54,7 +54,7 @@ const of = (i: PlanInput, v: number) => i.assignments.filter((a) => a.release ==
 
 /** shop v1 (web=2, worker=1) all up and routed. */
 function running(): PlanInput {
-  let i: PlanInput = { now: T0, drainMs: DRAIN, apps: [app(1)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: DRAIN, apps: [app(1)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
   [i] = step(i);
   i = report(i, of(i, 1), 'up');
   [i] = step(i);
