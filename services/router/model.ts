@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { sameList } from '../core/compare.js';
 import { parseDynoName } from '../core/ids.js';
 import { routeUpstreams, type StoredRoute } from '../core/routes.js';
-import type { Site } from './render.js';
+import type { Site } from './sites.js';
 
 // Pure decisions of the router: what nginx should hold, and the smallest
 // change from what it holds.
