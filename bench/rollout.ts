@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { Store } from '../services/core/store.js';
-import type { Route } from '../services/core/types.js';
+import { routeUpstreams, type StoredRoute } from '../services/core/routes.js';
 import { env, flags, median, runMain } from './common.js';
 
 // Rollout benchmark against a live platform: the time from a release being
@@ -58,9 +58,9 @@ async function answers(upstream: string): Promise<boolean> {
 async function routed(store: Store, app: string, release: number, n: number, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {
-    const r = await store.get<Route>(store.keys.route(app));
-    if (r && (release === 0 || r.release === release) && r.upstreams.length === n && !r.maintenance) {
-      if ((await Promise.all(r.upstreams.map(answers))).every(Boolean)) return performance.now();
+    const r = await store.get<StoredRoute>(store.keys.route(app));
+    if (r && (release === 0 || r.release === release) && routeUpstreams(r).length === n && !r.maintenance) {
+      if ((await Promise.all(routeUpstreams(r).map(answers))).every(Boolean)) return performance.now();
     }
     await new Promise((res) => setTimeout(res, 20));
   }

@@ -147,10 +147,14 @@ export interface Instance {
   startedAt?: string;
 }
 
+/** A web container a route sends traffic to. */
 export interface RouteDyno {
+  /** host:port where routers reach it: its host's address and published port. */
   upstream: string;
+  /** Its dyno name (web.1), for the router's log lines. */
   dyno: string;
   host: string;
+  /** Its address on its host's Docker network (Instance.bridge): a router on that host uses it instead. */
   bridge?: string;
 }
 
@@ -165,13 +169,15 @@ export interface PlacementSettings {
   updatedAt: string;
 }
 
-/** Written by the scheduler under /routes/<app>: what the router renders. */
+/**
+ * Written by the scheduler under /routes/<app>: what the router renders.
+ * Records of older schedulers list `upstreams` beside `dynos`
+ * (core/routes.ts reads both).
+ */
 export interface Route {
   app: string;
-  /** host:port of the healthy web containers to send traffic to. */
-  upstreams: string[];
-  /** Each upstream's dyno (web.1), host, and its bridge address (see Instance.bridge): a router on that host uses the bridge address. */
-  dynos?: RouteDyno[];
+  /** The healthy web containers to send traffic to, sorted by upstream, one per upstream. */
+  dynos: RouteDyno[];
   /** The release those containers run (0 or absent: none). The builder waits for it after a push. */
   release?: number;
   /** The app's custom domains (besides <app>.<domain>), copied by the scheduler from /domains/. */

@@ -1,7 +1,16 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
-import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE, isDomain, listenAddress } from './render.js';
+import { listenAddress } from './render.js';
+import { isDomain } from './sites.js';
+
+// The router's settings, read from the environment once and frozen; the
+// defaults live here only.
+
+/** The distribution's snippets that load ndk + lua. */
+export const DEFAULT_MODULES_INCLUDE = '/etc/nginx/modules-enabled/*.conf';
+/** The largest request body nginx accepts unless told, in MiB. */
+export const DEFAULT_MAX_BODY_MB = 100;
 
 export interface RouterConfig extends CommonConfig {
   /** Public port nginx listens on. */

@@ -1,6 +1,8 @@
 import { isIP } from 'node:net';
-import type { Route } from '../core/types.js';
-import type { Site } from './render.js';
+import { sameList } from '../core/compare.js';
+import { parseDynoName } from '../core/ids.js';
+import { routeUpstreams, type StoredRoute } from '../core/routes.js';
+import type { Site } from './sites.js';
 
 // Pure decisions of the router: what nginx should hold, and the smallest
 // change from what it holds.
@@ -14,8 +16,6 @@ export function isUpstream(s: string): boolean {
   if (m[1] !== undefined) return isIP(m[1]) === 4;
   return isIP(m[2] as string) === 6;
 }
-
-const DYNO = /^[a-z0-9][a-z0-9_-]{0,62}\.[0-9]{1,6}$/;
 
 export interface InvalidUpstream {
   app: string;
@@ -31,22 +31,22 @@ export interface Desired {
 }
 
 /**
- * What nginx should hold for these routes. A container on the router's own
- * host (`hostId`) is reached at its bridge address, skipping Docker's port
- * proxy; any other at its published address. App names are validated by the
- * renderer.
+ * What nginx should hold for these routes (as stored: an older scheduler's
+ * record lists `upstreams` too, and those count). A container on the
+ * router's own host (`hostId`) is reached at its bridge address, skipping
+ * Docker's port proxy; any other at its published address. App names are
+ * validated by the renderer.
  */
-export function desiredUpstreams(routes: readonly Route[], hostId?: string): Desired {
+export function desiredUpstreams(routes: readonly StoredRoute[], hostId?: string): Desired {
   const upstreams = new Map<string, string[]>();
   const dynos = new Map<string, Map<string, string>>();
   const invalid: InvalidUpstream[] = [];
   for (const route of routes) {
     if (typeof route?.app !== 'string') continue;
-    const list = Array.isArray(route.upstreams) ? route.upstreams : [];
     const details = new Map((Array.isArray(route.dynos) ? route.dynos : []).filter((d) => typeof d?.upstream === 'string').map((d) => [d.upstream, d]));
     const ok = new Set(upstreams.get(route.app) ?? []);
     const names = dynos.get(route.app) ?? new Map<string, string>();
-    for (const u of list) {
+    for (const u of routeUpstreams(route) as unknown[]) {
       if (typeof u !== 'string' || !isUpstream(u)) {
         invalid.push({ app: route.app, upstream: String(u) });
         continue;
@@ -55,7 +55,7 @@ export function desiredUpstreams(routes: readonly Route[], hostId?: string): Des
       const local = hostId !== undefined && d?.host === hostId && typeof d.bridge === 'string' && isUpstream(d.bridge);
       const held = local ? (d.bridge as string) : u;
       ok.add(held);
-      if (typeof d?.dyno === 'string' && DYNO.test(d.dyno)) names.set(held, d.dyno);
+      if (typeof d?.dyno === 'string' && parseDynoName(d.dyno)) names.set(held, d.dyno);
     }
     upstreams.set(route.app, [...ok].sort());
     dynos.set(route.app, names);
@@ -68,10 +68,6 @@ export interface UpstreamChanges {
   remove: string[];
 }
 
-function same(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
 /** The control calls that turn `current` (what nginx holds) into `desired`, for the apps in `apps` only. */
 export function upstreamChanges(desired: ReadonlyMap<string, readonly string[]>, current: ReadonlyMap<string, readonly string[]>, apps: readonly string[]): UpstreamChanges {
   const wanted = new Set(apps);
@@ -79,14 +75,14 @@ export function upstreamChanges(desired: ReadonlyMap<string, readonly string[]>,
   for (const app of apps) {
     const want = desired.get(app) ?? [];
     const have = current.get(app);
-    if (!have || !same(want, [...have].sort())) set.push({ app, upstreams: [...want] });
+    if (!have || !sameList(want, [...have].sort())) set.push({ app, upstreams: [...want] });
   }
   const remove = [...current.keys()].filter((app) => !wanted.has(app)).sort();
   return { set, remove };
 }
 
 /** The renderer's sites: each routed app with its custom domains and maintenance flag (validated by the renderer). */
-export function sitesOf(routes: readonly Route[]): Site[] {
+export function sitesOf(routes: readonly StoredRoute[]): Site[] {
   const out: Site[] = [];
   for (const route of routes) {
     if (typeof route?.app !== 'string') continue;

@@ -1,19 +1,11 @@
 import { isIP } from 'node:net';
-import { isCustomHostname } from '../core/hostnames.js';
-import { isAppName } from '../core/names.js';
 import { CONNECT_S, ROUTER_LUA, SHARED_DICT } from './lua.js';
 import { PAGES, pageHtml, type PageName } from './pages.js';
+import { isDomain, partitionSites, type Rejected, type Site } from './sites.js';
 
 // renderNginx: a pure function from the routing model to the whole nginx.conf.
 // Only validated app names and operator settings (checked below) reach the
 // text; upstream addresses never do (they go through the control endpoint).
-
-/** An app's server: its custom domains (besides <app>.<domain>) and whether it is in maintenance. */
-export interface Site {
-  app: string;
-  domains?: readonly string[];
-  maintenance?: boolean;
-}
 
 export interface NginxModel {
   /** Apps that have a route (a name, or a Site). Invalid names and domains are dropped and reported. */
@@ -27,17 +19,10 @@ export interface NginxModel {
   controlPort: number;
   /** Absolute directory holding the pid file, logs and temp paths. */
   dir: string;
-  /** Loads ndk + lua; the distribution's module snippets by default. */
-  modulesInclude?: string;
-  /** client_max_body_size in MiB (DEFAULT_MAX_BODY_MB when absent). */
-  maxBodyMb?: number;
-}
-
-export interface Rejected {
-  app: string;
-  /** Set when only this custom domain of the app was dropped. */
-  domain?: string;
-  reason: string;
+  /** Loads ndk + lua (the distribution's module snippets: config.ts). */
+  modulesInclude: string;
+  /** client_max_body_size in MiB. */
+  maxBodyMb: number;
 }
 
 export interface Rendered {
@@ -47,8 +32,6 @@ export interface Rendered {
   rejected: Rejected[];
 }
 
-export const DEFAULT_MODULES_INCLUDE = '/etc/nginx/modules-enabled/*.conf';
-export const DEFAULT_MAX_BODY_MB = 100;
 export const NO_SUCH_APP = PAGES.noSuchApp.title;
 /** The body of a 503 for an app in maintenance. */
 export const MAINTENANCE_PAGE = pageHtml(PAGES.maintenance);
@@ -60,16 +43,8 @@ export const RETRY_WINDOW_S = 10;
 /** An X-Request-Id sent by the client is kept when it matches this (Heroku keeps 20..200 such characters); else nginx's $request_id. */
 export const SANE_REQUEST_ID = '^[A-Za-z0-9._:+/=@-]{1,200}$';
 
-const LABEL = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const SAFE_PATH = /^\/[A-Za-z0-9._/+@-]*$/;
 const SAFE_GLOB = /^\/[A-Za-z0-9._/+@*-]*$/;
-const MAX_APP_NAME = 30;
-
-/** A lowercase DNS name (letters, digits, dashes; dot-separated labels) that leaves room for "<app>.". */
-export function isDomain(domain: string): boolean {
-  if (domain.length === 0 || domain.length > 253 - MAX_APP_NAME - 1) return false;
-  return domain.split('.').every((label) => LABEL.test(label));
-}
 
 function isPort(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && n <= 65535;
@@ -89,8 +64,8 @@ function checkModel(m: NginxModel): void {
   if (!isPort(m.httpPort)) throw new Error(`httpPort must be 1..65535: ${m.httpPort}`);
   if (!isPort(m.controlPort)) throw new Error(`controlPort must be 1..65535: ${m.controlPort}`);
   if (!SAFE_PATH.test(m.dir) || m.dir.split('/').includes('..')) throw new Error(`dir must be a plain absolute path: ${JSON.stringify(m.dir)}`);
-  if (m.modulesInclude !== undefined && !SAFE_GLOB.test(m.modulesInclude)) throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
-  if (m.maxBodyMb !== undefined && !(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400)) throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
+  if (!SAFE_GLOB.test(m.modulesInclude)) throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
+  if (!(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400)) throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
 }
 
 function pageReturn(name: PageName): string {
@@ -111,46 +86,6 @@ function errorPages(names: readonly PageName[]): string {
 `;
     })
     .join('');
-}
-
-/**
- * Valid sites, sorted by app, each app once with its valid custom domains
- * sorted; a domain is dropped (and reported) when invalid, when it is
- * another app's default name, or when an app earlier in name order has it.
- */
-export function partitionSites(entries: readonly (string | Site)[], domain: string): { sites: Site[]; rejected: Rejected[] } {
-  const asSite = (e: string | Site): Site => (typeof e === 'object' && e !== null ? e : { app: e });
-  const byApp = new Map<string, Site>();
-  const rejected: Rejected[] = [];
-  for (const e of entries) {
-    const site = asSite(e);
-    if (typeof site.app !== 'string' || !isAppName(site.app)) {
-      rejected.push({ app: String(site.app), reason: 'not a valid app name' });
-      continue;
-    }
-    const prev = byApp.get(site.app);
-    const domains = [...(prev?.domains ?? []), ...(Array.isArray(site.domains) ? site.domains : [])];
-    byApp.set(site.app, { app: site.app, domains, maintenance: prev?.maintenance === true || site.maintenance === true });
-  }
-  const apps = [...byApp.keys()].sort();
-  const defaults = new Set(apps.map((a) => `${a}.${domain}`));
-  const taken = new Map<string, string>();
-  const sites = apps.map((app): Site => {
-    const site = byApp.get(app) as Site;
-    const ok = new Set<string>();
-    for (const d of site.domains ?? []) {
-      const shown = String(d).slice(0, 300);
-      if (!isCustomHostname(d, domain)) rejected.push({ app, domain: shown, reason: 'not a valid custom domain' });
-      else if (defaults.has(d)) rejected.push({ app, domain: d, reason: 'is the default name of an app' });
-      else if (taken.has(d) && taken.get(d) !== app) rejected.push({ app, domain: d, reason: `also claimed by ${taken.get(d)}` });
-      else {
-        taken.set(d, app);
-        ok.add(d);
-      }
-    }
-    return { app, domains: [...ok].sort(), maintenance: site.maintenance === true };
-  });
-  return { sites, rejected };
 }
 
 function appServer(site: Site, m: NginxModel, listen: string): string {
@@ -183,8 +118,8 @@ export function renderNginx(m: NginxModel): Rendered {
   const apps = sites.map((s) => s.app);
   const listen = listenAddress(m.listen);
   const d = m.dir.replace(/\/+$/, '');
-  const modules = m.modulesInclude ?? DEFAULT_MODULES_INCLUDE;
-  const maxBody = m.maxBodyMb ?? DEFAULT_MAX_BODY_MB;
+  const modules = m.modulesInclude;
+  const maxBody = m.maxBodyMb;
   const config = `# Written by the paas router; do not edit (it is rewritten on every change of apps, domains or maintenance).
 include ${modules};
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
-import type { Route } from '../core/types.js';
+import type { StoredRoute } from '../core/routes.js';
 import type { UpstreamControl } from './control.js';
 import { desiredUpstreams, sitesOf, upstreamChanges } from './model.js';
 import { NginxError, type Nginx } from './nginx.js';
@@ -13,14 +13,14 @@ import { appAtLine, renderNginx, type NginxModel } from './render.js';
 // blue-green swap reloads nothing.
 
 export interface RouteTable {
-  routes(): Promise<Route[]>;
+  routes(): Promise<StoredRoute[]>;
   /** Calls onChange on every change (debounced) and once at start; returns a function that stops watching. */
   watch(onChange: () => void): Promise<() => Promise<void>>;
 }
 
 export function storeRouteTable(store: Store): RouteTable {
   return {
-    routes: () => store.list<Route>(store.keys.routes()),
+    routes: () => store.list<StoredRoute>(store.keys.routes()),
     watch: (onChange) => store.watchPrefixes([store.keys.routes()], onChange),
   };
 }

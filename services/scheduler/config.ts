@@ -1,9 +1,24 @@
 import { hostname } from 'node:os';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { releaseTimeoutSetting } from '../core/releasephase.js';
-import { DEFAULT_ROLLOUT_TIMEOUT_MS } from './rollout.js';
-import { DEFAULT_POLICY, isPolicy, POLICIES, type PolicyName } from './place.js';
-import { DEFAULT_CPU_OVERCOMMIT, DEFAULT_MEMORY_OVERCOMMIT } from './state.js';
+import { isPolicy, POLICIES, type PolicyName } from './policies.js';
+
+// The scheduler's settings, read from the environment once and frozen; the
+// defaults live here only, and every part of the scheduler gets the config.
+
+/** Placement policy unless told (policies.ts). */
+export const DEFAULT_POLICY: PolicyName = 'balanced';
+/** CPU shares are weights (Docker applies them only under contention), so a host counts cpus × 16 for placement: sixteen standard-1x dynos per core, as shared hosts do. */
+export const DEFAULT_CPU_OVERCOMMIT = 16;
+/** Memory limits are hard: by default a host holds containers whose limits add up to its memory, no more. */
+export const DEFAULT_MEMORY_OVERCOMMIT = 1;
+/**
+ * How long the latest release's web containers have to come up (Heroku's boot
+ * timeout), unless told (PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS). It counts from
+ * the rollout's start (rollout.ts: rolloutStart): a release phase's time is
+ * not part of it; the release command has its own limit (releaseTimeoutMs).
+ */
+export const DEFAULT_ROLLOUT_TIMEOUT_MS = 60_000;
 
 export interface SchedulerConfig extends CommonConfig {
   /** Name this scheduler campaigns with (shows who leads). */

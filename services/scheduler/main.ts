@@ -11,19 +11,7 @@ runService('scheduler', async () => {
   const config = loadConfig(process.env);
   const log = createLogger('scheduler', config.logLevel);
   const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
-  const scheduler = startScheduler({
-    store,
-    log,
-    name: config.name,
-    electionTtlSeconds: config.electionTtlSeconds,
-    drainMs: config.drainMs,
-    resyncMs: config.resyncMs,
-    policy: config.policy,
-    cpuOvercommit: config.cpuOvercommit,
-    memoryOvercommit: config.memoryOvercommit,
-    rolloutTimeoutMs: config.rolloutTimeoutMs,
-    releaseTimeoutMs: config.releaseTimeoutMs,
-  });
+  const scheduler = startScheduler({ store, log, config });
   log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
   return {
     log,

@@ -1,4 +1,6 @@
+import { compareStrings } from '../core/compare.js';
 import { matchesTags } from '../core/hosts.js';
+import { lowerScore, policyNamed, SCORE_KEYS, type HostLoad, type Policy, type PolicyName } from './policies.js';
 
 // Placement: which host runs each new container. Pure and deterministic over
 // plain data (no clock, no randomness, no I/O), so it is tested and
@@ -8,42 +10,23 @@ import { matchesTags } from '../core/hosts.js';
 // container's required tags and it has room for both the container's memory
 // and its CPU shares (1024 shares = one CPU; allocated = the sum of the
 // requests of the containers placed on it). Among those hosts a policy,
-// chosen by name, picks one:
+// chosen by name (policies.ts), scores each; the lowest score wins, then the
+// smaller host id.
 //
-// - `balanced` (the default): fewest replicas of the same app and process
-//   type first (spread), then the lowest score, then the lower sum of memory
-//   and CPU utilisation after placing, then the lower max of the two (so a
-//   CPU-heavy container goes where CPU is free even if memory is not), then
-//   the smaller host id. The score is the host's utilisation now, max(memory,
-//   CPU) as fractions of its own capacity (Kubernetes' LeastAllocated, on the
-//   fuller resource), plus a headroom penalty. Utilisation is measured before
-//   placing, not after: after placing, a small container looks cheaper on a
-//   big host than on a small one, so small containers went to big hosts,
-//   small hosts idled, and the next big container found no host with room
-//   (the Deis v1 pile-up in another form). The penalty keeps room for big
-//   containers: a "slot" is room on a host for the largest container
-//   expected (the largest running or placed one at a time, and in a batch
-//   the largest still to come), and a host where this container would use up
-//   a slot scores RESERVE_WEIGHT / (slots left on the matching hosts) more.
-//   While slots are plentiful that is a nudge; as they run out, small
-//   containers go where they break no slot (small hosts, or the leftover of
-//   a host already in use: best fit for the small ones), so big ones fit.
-// - `least-containers`: Deis v1 fleet's rule, kept for comparison: the host
-//   with the fewest containers of any app, then the smaller host id. Unlike
-//   fleet it checks tags and room too, so a comparison of the two policies is
-//   only about the choice among the hosts that can take the container.
+// The reserve penalty (for policies that keep room, as `balanced` does): a
+// "slot" is room on a host for the largest container expected (the largest
+// running or placed one at a time, and in a batch the largest still to come),
+// and a host where this container would use up a slot is penalised
+// RESERVE_WEIGHT / (slots left on the matching hosts). While slots are
+// plentiful that is a nudge; as they run out, small containers go where they
+// break no slot (small hosts, or the leftover of a host already in use: best
+// fit for the small ones), so big ones fit.
 
-export const POLICIES = ['balanced', 'least-containers'] as const;
-export type PolicyName = (typeof POLICIES)[number];
-export const DEFAULT_POLICY: PolicyName = 'balanced';
-
-export function isPolicy(name: string): name is PolicyName {
-  return (POLICIES as readonly string[]).includes(name);
-}
+export { isPolicy, POLICIES, type PolicyName } from './policies.js';
 
 /**
  * How much a lost slot for the largest container weighs against utilisation
- * (see `balanced`): with S slots left, losing one costs 30 / S, as much as
+ * (the reserve penalty): with S slots left, losing one costs 30 / S, as much as
  * 30 / S of a host's capacity. Measured with bench/placement.ts over seeds:
  * 20 to 50 do about as well; without the penalty, the same workload placed
  * one container at a time leaves big containers unplaced.
@@ -91,7 +74,6 @@ export function formatTags(tags: Readonly<Record<string, string>>): string {
     .join(', ');
 }
 
-const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const cpusOf = (shares: number) => `${+(shares / SHARES_PER_CPU).toFixed(2)} CPU${shares === SHARES_PER_CPU ? '' : 's'}`;
 
@@ -118,15 +100,17 @@ export class Placer {
   /** During placeAll: the largest memory and CPU of the batch's containers still to be placed. */
   private batch: { mem: number; cpu: number } | undefined;
 
+  private readonly scorer: Policy;
+
   constructor(
     hosts: readonly HostRoom[],
-    existing: readonly Placed[] = [],
-    readonly policy: PolicyName = DEFAULT_POLICY,
+    existing: readonly Placed[],
+    readonly policy: PolicyName,
   ) {
-    if (!isPolicy(policy)) throw new Error(`unknown placement policy ${JSON.stringify(policy)}; policies are ${POLICIES.join(', ')}`);
+    this.scorer = policyNamed(policy);
     // Sorted by id, and ties are broken by the first in this order, so the
     // order the hosts come in does not matter.
-    const sorted = [...hosts].sort((a, b) => cmp(a.id, b.id));
+    const sorted = [...hosts].sort((a, b) => compareStrings(a.id, b.id));
     const n = sorted.length;
     this.ids = sorted.map((h) => h.id);
     this.tags = sorted.map((h) => h.tags ?? {});
@@ -196,7 +180,7 @@ export class Placer {
     // The container to keep room for; none when this one is at least as big.
     const bigMem = Math.max(this.seenMem, this.batch?.mem ?? 0);
     const bigCpu = Math.max(this.seenCpu, this.batch?.cpu ?? 0);
-    const reserve = this.policy === 'balanced' && (bigMem > 0 || bigCpu > 0) && (mem < bigMem || cpu < bigCpu);
+    const reserve = this.scorer.reserves && (bigMem > 0 || bigCpu > 0) && (mem < bigMem || cpu < bigCpu);
     // How many of the largest fit in a host's free room (less `m`, `c`).
     const slots = (i: number, m: number, c: number) =>
       Math.max(
@@ -209,37 +193,24 @@ export class Placer {
     let slotsLeft = 0;
     if (reserve) for (const i of candidates) slotsLeft += slots(i, 0, 0);
     const lostWeight = RESERVE_WEIGHT / Math.max(1, slotsLeft);
+    const host: HostLoad = { memoryMb: 0, cpuShares: 0, memoryUsed: 0, cpuUsed: 0, containers: 0, siblings: 0, reservePenalty: 0 };
     let best = -1;
-    let k1 = 0;
-    let k2 = 0;
-    let k3 = 0;
-    let k4 = 0;
+    let score = new Float64Array(SCORE_KEYS);
+    let bestScore = new Float64Array(SCORE_KEYS);
     for (const i of candidates) {
       if (this.memUsed[i]! + mem > this.memCap[i]! || this.cpuUsed[i]! + cpu > this.cpuCap[i]!) continue;
-      let a: number;
-      let b = 0;
-      let c = 0;
-      let d = 0;
-      if (this.policy === 'least-containers') {
-        a = this.count[i]!;
-      } else {
-        const memNow = this.memUsed[i]! / this.memCap[i]!;
-        const cpuNow = this.cpuCap[i]! > 0 ? this.cpuUsed[i]! / this.cpuCap[i]! : 0;
-        a = sib ? sib[i]! : 0;
-        b = memNow > cpuNow ? memNow : cpuNow;
-        if (reserve) b += lostWeight * (slots(i, 0, 0) - slots(i, mem, cpu));
-        const memAfter = (this.memUsed[i]! + mem) / this.memCap[i]!;
-        const cpuAfter = this.cpuCap[i]! > 0 ? (this.cpuUsed[i]! + cpu) / this.cpuCap[i]! : 0;
-        c = memAfter + cpuAfter;
-        d = memAfter > cpuAfter ? memAfter : cpuAfter;
-      }
+      host.memoryMb = this.memCap[i]!;
+      host.cpuShares = this.cpuCap[i]!;
+      host.memoryUsed = this.memUsed[i]!;
+      host.cpuUsed = this.cpuUsed[i]!;
+      host.containers = this.count[i]!;
+      host.siblings = sib ? sib[i]! : 0;
+      host.reservePenalty = reserve ? lostWeight * (slots(i, 0, 0) - slots(i, mem, cpu)) : 0;
+      this.scorer.score(host, request, score);
       // Candidates are in id order: a later host wins only when strictly better.
-      if (best < 0 || a < k1 || (a === k1 && (b < k2 || (b === k2 && (c < k3 || (c === k3 && d < k4)))))) {
+      if (best < 0 || lowerScore(score, bestScore)) {
         best = i;
-        k1 = a;
-        k2 = b;
-        k3 = c;
-        k4 = d;
+        [bestScore, score] = [score, bestScore];
       }
     }
     if (best >= 0) return { ok: true, host: this.ids[best]! };
@@ -308,7 +279,7 @@ function siblingKey(p: { app: string; type: string }): string {
 }
 
 /** Places one container among hosts that already hold `existing`. */
-export function place(request: PlacementRequest, hosts: readonly HostRoom[], existing: readonly Placed[], policy: PolicyName = DEFAULT_POLICY): Placement {
+export function place(request: PlacementRequest, hosts: readonly HostRoom[], existing: readonly Placed[], policy: PolicyName): Placement {
   return new Placer(hosts, existing, policy).choose(request);
 }
 
@@ -317,7 +288,7 @@ export function placeAll(
   requests: readonly PlacementRequest[],
   hosts: readonly HostRoom[],
   existing: readonly Placed[],
-  policy: PolicyName = DEFAULT_POLICY,
+  policy: PolicyName,
 ): Placement[] {
   return new Placer(hosts, existing, policy).placeAll(requests);
 }

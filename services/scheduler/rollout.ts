@@ -1,23 +1,16 @@
-import type { Assignment, HealthCheck, Instance, ReleaseStatusRecord } from '../core/types.js';
+import { dynoName } from '../core/ids.js';
+import { releaseTimeoutReason } from '../core/releasephase.js';
 import { RELEASE_TYPE } from '../core/runs.js';
+import type { Assignment, HealthCheck, Instance, ReleaseStatusRecord } from '../core/types.js';
+import { exitedInstance, instanceKey, upInstance, type AppInput, type Desired, type LatestRelease, type PlanPart, type ReleaseStatus, type Snapshot } from './model.js';
 
-// Pure pieces of the planner about the fate of a release: which release an
-// app runs (the latest, or the newest earlier one when the latest failed),
-// whether its release phase still has to run, and why a rollout failed, in
-// words a person understands.
-
-/**
- * How long the latest release's web containers have to come up (Heroku's boot
- * timeout), unless told (PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS). It counts from
- * the rollout's start (rolloutStart): a release phase's time is not part of
- * it; the release command has its own limit (DEFAULT_RELEASE_TIMEOUT_MS).
- */
-export const DEFAULT_ROLLOUT_TIMEOUT_MS = 60_000;
+// The fate of a release: which release an app runs (the latest, or the
+// newest earlier one when the latest failed), whether its release phase still
+// has to run, the two steps of the planner that judge it (its release phase,
+// its rollout), and why it failed, in words a person understands.
 
 /** How many containers a failure reason names before "and N more". */
 const MAX_NAMED = 3;
-
-export type ReleaseStatus = Pick<ReleaseStatusRecord, 'status' | 'reason' | 'at'>;
 
 export interface Fate {
   /** The latest release failed: the app runs its fallback (or nothing). */
@@ -89,4 +82,70 @@ export function rolloutStart(assignments: readonly Pick<Assignment, 'createdAt'>
   if (times.length > 0) return Math.min(...times);
   const known = [release?.createdAt, status?.at].map((t) => (t ? Date.parse(t) : NaN)).filter(Number.isFinite);
   return known.length > 0 ? Math.max(...known) : now;
+}
+
+/**
+ * The step of an app whose release phase runs (`one`: its one-off's
+ * assignment, if placed): once the one-off has exited, its result is recorded
+ * and it is removed; running past the release timeout (from its assignment),
+ * it is removed and the release fails; unplaced past the rollout timeout, the
+ * release fails.
+ */
+export function judgeReleasePhase(
+  app: string,
+  release: LatestRelease,
+  one: Assignment | undefined,
+  unplaced: string | undefined,
+  s: Snapshot,
+  timeouts: { rolloutTimeoutMs: number; releaseTimeoutMs: number },
+): PlanPart {
+  const status = (st: Omit<ReleaseStatusRecord, 'app' | 'version' | 'at'>): ReleaseStatusRecord => ({ app, version: release.version, ...st, at: s.at });
+  const done = one && exitedInstance(s, one);
+  if (one && done) {
+    const failed = done.state === 'failed';
+    return { statuses: [status({ status: failed ? 'failed' : 'released', ...(failed && { reason: releasePhaseFailure(done) }) })], remove: [{ host: one.host, id: one.id }] };
+  }
+  if (one) {
+    const deadline = rolloutStart([one], release, undefined, s.now) + timeouts.releaseTimeoutMs; // from its assignment
+    if (s.now < deadline) return { recheckInMs: deadline - s.now };
+    return { statuses: [status({ status: 'failed', reason: releaseTimeoutReason(timeouts.releaseTimeoutMs) })], remove: [{ host: one.host, id: one.id }] };
+  }
+  if (s.now - rolloutStart([], release, undefined, s.now) >= timeouts.rolloutTimeoutMs) {
+    return { statuses: [status({ status: 'failed', reason: `release command could not be placed: ${unplaced ?? 'no host'}` })] };
+  }
+  return {};
+}
+
+/**
+ * The step of an app whose latest release is still judged: it succeeds once
+ * all is placed and its web containers are up (`webUp`); it fails when that
+ * takes longer than the rollout timeout.
+ */
+export function judgeRollout(
+  app: AppInput & { release: LatestRelease },
+  desired: readonly Desired[],
+  current: readonly Assignment[],
+  unplaced: ReadonlyMap<string, string>,
+  webUp: boolean,
+  s: Snapshot,
+  rolloutTimeoutMs: number,
+): PlanPart {
+  const release = app.release;
+  const assigned = new Map(current.map((c) => [c.id, c]));
+  if (webUp && desired.every((d) => assigned.has(d.id))) return { statuses: [{ app: app.name, version: release.version, status: 'succeeded', at: s.at }] };
+  const deadline = rolloutStart(current.filter((c) => c.release === release.version), release, app.status, s.now) + rolloutTimeoutMs;
+  if (s.now < deadline) return { recheckInMs: deadline - s.now };
+  const items: RolloutItem[] = [];
+  for (const d of desired) {
+    const a = assigned.get(d.id);
+    if (a ? d.type !== 'web' || upInstance(s, a) : false) continue;
+    const inst = a && s.instanceOf.get(instanceKey(a));
+    items.push({
+      name: dynoName(d.type, d.index),
+      ...(a && { assignment: a }),
+      ...(inst && inst.host === a?.host && { instance: inst }),
+      ...(!a && { unplaced: unplaced.get(d.id) ?? 'not placed' }),
+    });
+  }
+  return { statuses: [{ app: app.name, version: release.version, status: 'failed', reason: rolloutFailure(items), at: s.at }] };
 }

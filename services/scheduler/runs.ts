@@ -1,8 +1,9 @@
+import { assignmentId } from '../core/ids.js';
 import { RUN_TYPE, runDeadline, runIndex, type RunRequest } from '../core/runs.js';
 import { sizeOrDefault } from '../core/sizes.js';
-import type { Assignment, Instance } from '../core/types.js';
+import type { Assignment } from '../core/types.js';
+import { APP_PORT, exitedInstance, type Desired, type LatestRelease, type PlanInput, type PlanPart, type Snapshot } from './model.js';
 import { Placer } from './place.js';
-import type { LatestRelease, Plan, PlanInput } from './plan.js';
 
 // The planner's part for `paas run`: each request under /runs/<app>/ becomes
 // one one-off assignment of the release it names (placed like any dyno), and
@@ -10,30 +11,18 @@ import type { LatestRelease, Plan, PlanInput } from './plan.js';
 // passed or its host is lost. A one-off is never started twice: once its
 // assignment is gone, so is its request. Pure, like plan.ts.
 
-/** A run request with the release it runs (undefined: that release no longer exists). */
-export interface RunInput {
-  request: RunRequest;
-  release?: LatestRelease;
-}
-
 /** A `paas run` dyno's assignment (the release phase's one-off has type `release`). */
 export function isRunAssignment(a: Pick<Assignment, 'type' | 'oneOff'>): boolean {
   return a.oneOff === true && a.type === RUN_TYPE;
 }
 
-/** The instance of a one-off assignment (a run or the release phase) once it has exited on the host it is assigned to. */
-export function exitedInstance(instanceOf: ReadonlyMap<string, Instance>, a: Pick<Assignment, 'app' | 'id' | 'host'>): Instance | undefined {
-  const inst = instanceOf.get(`${a.app}/${a.id}`);
-  return inst && inst.host === a.host && (inst.state === 'succeeded' || inst.state === 'failed') ? inst : undefined;
-}
-
 /** `<app>.run.1234.v<release>` */
 export function runAssignmentId(r: Pick<RunRequest, 'app' | 'name' | 'release'>): string {
-  return `${r.app}.${r.name}.v${r.release}`;
+  return assignmentId(r.app, r.name, r.release);
 }
 
 /** The one-off assignment of a run request, without host. */
-export function runAssignment(r: RunRequest, release: LatestRelease, port: number, now: number): Omit<Assignment, 'host'> {
+export function runAssignment(r: RunRequest, release: LatestRelease, now: number): Desired {
   const size = sizeOrDefault(r.size);
   return {
     id: runAssignmentId(r),
@@ -44,10 +33,12 @@ export function runAssignment(r: RunRequest, release: LatestRelease, port: numbe
     image: release.image,
     command: r.command,
     env: { ...release.config, ...r.env },
-    port,
+    port: APP_PORT,
     memoryMb: size.memoryMb,
     cpuShares: size.cpuShares,
-    diskMb: size.diskMb, egressMbit: size.egressMbit, ingressMbit: size.ingressMbit,
+    diskMb: size.diskMb,
+    egressMbit: size.egressMbit,
+    ingressMbit: size.ingressMbit,
     createdAt: new Date(now).toISOString(),
     oneOff: true,
     ...(r.attach && { attach: { tty: r.tty } }),
@@ -55,24 +46,27 @@ export function runAssignment(r: RunRequest, release: LatestRelease, port: numbe
 }
 
 /**
- * Adds to `out` what the run requests need: assignments to put, run
- * assignments to remove, requests to delete (out.deleteRuns). `kept`: the
- * assignments on live hosts of existing apps (plan.ts removes the others);
- * `instanceOf`: the instances by `<app>/<id>`.
+ * What the run requests need: assignments to put, run assignments to remove,
+ * requests to delete. `placed`: what the hosts hold once the rest of the plan
+ * is applied (the kept assignments and the plan's puts), where new one-offs
+ * are placed among.
  */
-export function planRuns(input: PlanInput, kept: readonly Assignment[], instanceOf: ReadonlyMap<string, Instance>, out: Plan, port: number): void {
-  const runs = input.runs ?? [];
+export function planRuns(input: Pick<PlanInput, 'runs' | 'apps' | 'assignments' | 'hosts' | 'policy'>, s: Snapshot, placed: readonly Assignment[]): PlanPart {
   const apps = new Map(input.apps.map((a) => [a.name, a]));
   const all = new Map(input.assignments.filter(isRunAssignment).map((a) => [a.id, a]));
-  const keptRuns = new Map(kept.filter(isRunAssignment).map((a) => [a.id, a]));
+  const keptRuns = new Map(s.kept.filter(isRunAssignment).map((a) => [a.id, a]));
   const wanted = new Set<string>();
+  const put: Assignment[] = [];
+  const remove: { host: string; id: string }[] = [];
+  const unplaced: { id: string; reason: string }[] = [];
   const deleteRuns: { app: string; name: string }[] = [];
+  let recheckInMs: number | undefined;
   let placer: Placer | undefined;
   const end = (r: RunRequest, a?: Assignment) => {
     deleteRuns.push({ app: r.app, name: r.name });
-    if (a) out.remove.push({ host: a.host, id: a.id });
+    if (a) remove.push({ host: a.host, id: a.id });
   };
-  for (const { request: r, release } of runs) {
+  for (const { request: r, release } of input.runs ?? []) {
     const id = runAssignmentId(r);
     const a = keptRuns.get(id);
     if (!apps.has(r.app) || (all.has(id) && !a)) {
@@ -80,12 +74,12 @@ export function planRuns(input: PlanInput, kept: readonly Assignment[], instance
       continue;
     }
     const deadline = runDeadline(r);
-    if (!(input.now < deadline)) {
+    if (!(s.now < deadline)) {
       end(r, a);
       continue;
     }
     if (a) {
-      if (exitedInstance(instanceOf, a)) {
+      if (exitedInstance(s, a)) {
         end(r, a);
         continue;
       }
@@ -96,19 +90,19 @@ export function planRuns(input: PlanInput, kept: readonly Assignment[], instance
         continue;
       }
       const uid = apps.get(r.app)?.uid;
-      const d = { ...runAssignment(r, release, port, input.now), ...(uid && { uid }) };
-      placer ??= new Placer(input.hosts, [...kept, ...out.put], input.policy);
+      const d = { ...runAssignment(r, release, s.now), ...(uid && { uid }) };
+      placer ??= new Placer(input.hosts, placed, input.policy);
       const pool = apps.get(r.app)?.pool;
       const p = placer.place({ ...d, ...(pool && { requiredTags: pool }) });
-      if (!p.ok) out.unplaced.push({ id: d.id, reason: p.reason });
+      if (!p.ok) unplaced.push({ id: d.id, reason: p.reason });
       else {
-        out.put.push({ ...d, host: p.host });
+        put.push({ ...d, host: p.host });
         wanted.add(id);
       }
     }
-    out.recheckInMs = Math.min(out.recheckInMs ?? Infinity, deadline - input.now);
+    recheckInMs = Math.min(recheckInMs ?? Infinity, deadline - s.now);
   }
   // ps:stop deleted the request: its container goes.
-  for (const a of keptRuns.values()) if (!wanted.has(a.id) && !out.remove.some((x) => x.id === a.id && x.host === a.host)) out.remove.push({ host: a.host, id: a.id });
-  if (deleteRuns.length > 0) out.deleteRuns = [...(out.deleteRuns ?? []), ...deleteRuns];
+  for (const a of keptRuns.values()) if (!wanted.has(a.id) && !remove.some((x) => x.id === a.id && x.host === a.host)) remove.push({ host: a.host, id: a.id });
+  return { put, remove, unplaced, deleteRuns, ...(recheckInMs !== undefined && { recheckInMs }) };
 }

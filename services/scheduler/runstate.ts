@@ -1,21 +1,19 @@
 import type { RunRequest } from '../core/runs.js';
-import type { Store } from '../core/store.js';
+import type { Store, Write } from '../core/store.js';
 import type { Release } from '../core/types.js';
-import type { LatestRelease } from './plan.js';
-import type { RunInput } from './runs.js';
+import type { LatestRelease, RunInput } from './model.js';
 
 // Reads the run requests and the releases they name at one etcd revision
 // (state.ts's snapshot), for planRuns.
 
 export async function loadRuns(store: Store, rev: string, toLatest: (r: Release) => LatestRelease): Promise<RunInput[]> {
-  const res = await store.etcd.getAll().prefix(store.keys.runs()).revision(rev).exec();
-  const requests = res.kvs.map((kv) => JSON.parse(kv.value.toString()) as RunRequest);
+  const requests = (await store.range<RunRequest>(store.keys.runs(), rev)).entries.map((e) => e.value);
   const releases = new Map<string, Promise<Release | undefined>>();
   const releaseOf = (app: string, v: number) => {
     const key = store.keys.release(app, v);
     let p = releases.get(key);
     if (!p) {
-      p = store.etcd.get(key).revision(rev).exec().then((r) => (r.kvs[0] ? (JSON.parse(r.kvs[0].value.toString()) as Release) : undefined));
+      p = store.getVersioned<Release>(key, rev).then((r) => r?.value);
       releases.set(key, p);
     }
     return p;
@@ -28,7 +26,7 @@ export async function loadRuns(store: Store, rev: string, toLatest: (r: Release)
   );
 }
 
-/** The etcd delete operations of a plan's ended runs. */
-export function runDeletes(store: Store, deleteRuns: readonly { app: string; name: string }[] | undefined) {
-  return (deleteRuns ?? []).map((r) => store.etcd.delete().key(store.keys.run(r.app, r.name)));
+/** The deletes of a plan's ended runs. */
+export function runDeletes(store: Store, deleteRuns: readonly { app: string; name: string }[] | undefined): Write[] {
+  return (deleteRuns ?? []).map((r) => ({ delete: store.keys.run(r.app, r.name) }));
 }

@@ -1,10 +1,9 @@
-import type { Campaign, Election } from 'etcd3';
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../core/store.js';
+import type { Campaign, Election, Store } from '../core/store.js';
 import type { PlacementSettings } from '../core/types.js';
-import { DEFAULT_POLICY, type PolicyName } from './place.js';
+import type { SchedulerConfig } from './config.js';
 import { plan } from './plan.js';
-import { applyPlan, DEFAULT_CPU_OVERCOMMIT, DEFAULT_MEMORY_OVERCOMMIT, isEmptyPlan, loadPlanInput } from './state.js';
+import { applyPlan, isEmptyPlan, loadPlanInput } from './state.js';
 
 // Leader election and the reconcile loop. Every scheduler campaigns; the one
 // elected watches etcd and plans; the others wait. A leader whose campaign
@@ -13,20 +12,8 @@ import { applyPlan, DEFAULT_CPU_OVERCOMMIT, DEFAULT_MEMORY_OVERCOMMIT, isEmptyPl
 export interface SchedulerOptions {
   store: Store;
   log: Logger;
-  name: string;
-  electionTtlSeconds: number;
-  drainMs: number;
-  resyncMs: number;
-  /** Placement policy (place.ts); default balanced. */
-  policy?: PolicyName;
-  /** Host CPU capacity counted for placement: cpus times this (default DEFAULT_CPU_OVERCOMMIT, state.ts). */
-  cpuOvercommit?: number;
-  /** Host memory counted for placement: its memory times this (default 1: limits never add up to more than the host has). */
-  memoryOvercommit?: number;
-  /** How long the latest release's web containers have to come up before it is failed (default 60 s: rollout.ts). */
-  rolloutTimeoutMs?: number;
-  /** How long a release command may run before the release is failed (default 5 min: core/releasephase.ts). */
-  releaseTimeoutMs?: number;
+  /** The scheduler's frozen settings (config.ts: loadConfig). */
+  config: Readonly<SchedulerConfig>;
   now?: () => number;
 }
 
@@ -42,18 +29,17 @@ export interface RunningScheduler {
 const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'host-tags', 'instances', 'assignments', 'routes', 'release-status', 'runs'] as const;
 
 /**
- * The scheduler election. etcd3 puts an election's keys under
- * `<namespace>election/<name>/`; in the namespace of our prefix that is
- * keys.schedulerElection() + '/<lease>', inside the platform's prefix.
+ * The scheduler election: its keys are keys.schedulerElection() + '/<lease>',
+ * inside the platform's prefix (Store.election).
  */
 export function schedulerElection(store: Store, ttlSeconds?: number): Election {
-  return store.etcd.namespace(`${store.keys.prefix}/`).election('scheduler', ttlSeconds);
+  return store.election('scheduler', ttlSeconds);
 }
 
 export function startScheduler(opts: SchedulerOptions): RunningScheduler {
-  const { store, log } = opts;
+  const { store, log, config } = opts;
   const now = opts.now ?? Date.now;
-  const election = schedulerElection(store, opts.electionTtlSeconds);
+  const election = schedulerElection(store, config.electionTtlSeconds);
   let stopped = false;
   let campaign: Campaign | undefined;
   let term: Term | undefined;
@@ -61,11 +47,11 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
 
   const runCampaign = () => {
     if (stopped) return;
-    const c = election.campaign(opts.name);
+    const c = election.campaign(config.name);
     campaign = c;
     c.on('elected', () => {
       if (stopped || campaign !== c) return;
-      log.info({ candidate: opts.name }, 'elected scheduler leader');
+      log.info({ candidate: config.name }, 'elected scheduler leader');
       c.getCampaignKey()
         .then((fenceKey) => {
           if (stopped || campaign !== c) return;
@@ -102,15 +88,9 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   };
 }
 
-/** What /placement says of a scheduler's options; pure. */
-function placementSettings(opts: Pick<SchedulerOptions, 'name' | 'policy' | 'cpuOvercommit' | 'memoryOvercommit'>, at: string): PlacementSettings {
-  return {
-    policy: opts.policy ?? DEFAULT_POLICY,
-    cpuOvercommit: opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT,
-    memoryOvercommit: opts.memoryOvercommit ?? DEFAULT_MEMORY_OVERCOMMIT,
-    scheduler: opts.name,
-    updatedAt: at,
-  };
+/** What /placement says of a scheduler's settings; pure. */
+function placementSettings(config: Pick<SchedulerConfig, 'name' | 'policy' | 'cpuOvercommit' | 'memoryOvercommit'>, at: string): PlacementSettings {
+  return { policy: config.policy, cpuOvercommit: config.cpuOvercommit, memoryOvercommit: config.memoryOvercommit, scheduler: config.name, updatedAt: at };
 }
 
 interface Term {
@@ -120,7 +100,7 @@ interface Term {
 
 /** One term of leadership: watch, plan, apply, until stopped. */
 function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: string; onLost: () => void }): Term {
-  const { store, log } = opts;
+  const { store, log, config } = opts;
   let running = false;
   let again = false;
   let ended = false;
@@ -129,7 +109,7 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   let lastSuccess = Date.now();
 
   const reconcile = async () => {
-    const input = await loadPlanInput(store, { now: opts.now(), drainMs: opts.drainMs, policy: opts.policy, cpuOvercommit: opts.cpuOvercommit, memoryOvercommit: opts.memoryOvercommit, rolloutTimeoutMs: opts.rolloutTimeoutMs, releaseTimeoutMs: opts.releaseTimeoutMs });
+    const input = await loadPlanInput(store, opts.now(), config);
     const p = plan(input);
     for (const s of p.statuses) log[s.status === 'failed' ? 'warn' : 'info']({ app: s.app, version: s.version, status: s.status, reason: s.reason }, `release v${s.version} of ${s.app}: ${s.status}`);
     for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');
@@ -159,17 +139,17 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
         } catch (err) {
           log.error({ err }, 'reconcile failed');
           // A leader that cannot reach etcd for longer than its lease steps down.
-          if (Date.now() - lastSuccess > opts.electionTtlSeconds * 1000) opts.onLost();
+          if (Date.now() - lastSuccess > config.electionTtlSeconds * 1000) opts.onLost();
         }
       } while (again && !ended);
       running = false;
     })();
   };
 
-  const timer = setInterval(poke, opts.resyncMs);
+  const timer = setInterval(poke, config.resyncMs);
   const k = store.keys;
   // How this leader counts a host's room, for `paas hosts`.
-  store.put(k.placement(), placementSettings(opts, new Date(opts.now()).toISOString())).catch((err: unknown) => log.warn({ err }, 'cannot record the placement settings'));
+  store.put(k.placement(), placementSettings(config, new Date(opts.now()).toISOString())).catch((err: unknown) => log.warn({ err }, 'cannot record the placement settings'));
   store
     .watchPrefixes(
       WATCHED.map((w) => `${k.prefix}/${w}/`),

@@ -1,53 +1,46 @@
-import type { Etcd3 } from 'etcd3';
 import type { RestartRecord } from '../core/restarts.js';
-import type { Store } from '../core/store.js';
+import type { StoredRoute } from '../core/routes.js';
+import type { Store, Write } from '../core/store.js';
 import { effectiveTags, placementCapacity } from '../core/hosts.js';
-import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord, Route } from '../core/types.js';
-import type { PolicyName } from './place.js';
-import type { AppInput, LatestRelease, Plan, PlanInput } from './plan.js';
+import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord } from '../core/types.js';
+import type { SchedulerConfig } from './config.js';
+import type { AppInput, LatestRelease, Plan, PlanInput, PlanSettings } from './model.js';
 import { loadRuns, runDeletes } from './runstate.js';
 
 // The scheduler's two edges with etcd: read a consistent snapshot into the
 // planner's plain input, and write a plan back, fenced by leadership.
 
-/** CPU shares are weights (Docker applies them only under contention), so a host counts cpus × 16 for placement: sixteen standard-1x dynos per core, as shared hosts do. */
-export const DEFAULT_CPU_OVERCOMMIT = 16;
-/** Memory limits are hard: by default a host holds containers whose limits add up to its memory, no more. */
-export const DEFAULT_MEMORY_OVERCOMMIT = 1;
+/** The settings the snapshot goes by: the planner's, and how a host's room is counted. */
+export type StateSettings = PlanSettings & Pick<SchedulerConfig, 'cpuOvercommit' | 'memoryOvercommit'>;
 
 /** Reads everything the planner needs at one etcd revision. */
-export async function loadPlanInput(
-  store: Store,
-  opts: { now: number; drainMs: number; policy?: PolicyName; cpuOvercommit?: number; memoryOvercommit?: number; rolloutTimeoutMs?: number; releaseTimeoutMs?: number },
-): Promise<PlanInput> {
+export async function loadPlanInput(store: Store, now: number, config: StateSettings): Promise<PlanInput> {
   const k = store.keys;
-  const first = await store.etcd.getAll().prefix(k.apps()).exec();
-  const rev = first.header.revision;
-  const range = async <T>(prefix: string): Promise<T[]> => {
-    const res = await store.etcd.getAll().prefix(prefix).revision(rev).exec();
-    return res.kvs.map((kv) => JSON.parse(kv.value.toString()) as T);
-  };
-  const appRecords = first.kvs.map((kv) => JSON.parse(kv.value.toString()) as App);
+  const first = await store.range<App>(k.apps());
+  const rev = first.revision;
+  const range = async <T>(prefix: string): Promise<T[]> => (await store.range<T>(prefix, rev)).entries.map((e) => e.value);
+  const getAt = async <T>(key: string): Promise<T | undefined> => (await store.getVersioned<T>(key, rev))?.value;
+  const appRecords = first.entries.map((e) => e.value);
   const [hosts, assignments, instances, routes, tagKvs, statusRecords, domainRecords, runs] = await Promise.all([
     range<Host>(k.hosts()),
     range<Assignment>(k.assignments()),
     range<Instance>(k.instances()),
-    range<Route>(k.routes()),
-    store.etcd.getAll().prefix(k.allHostTags()).revision(rev).exec(),
+    range<StoredRoute>(k.routes()),
+    store.range<HostTagOverride>(k.allHostTags(), rev),
     range<ReleaseStatusRecord>(k.releaseStatuses()),
     range<Domain>(k.domains()),
     loadRuns(store, rev, latestRelease), // `paas run` (runs.ts)
   ]);
   const statusOf = new Map(statusRecords.map((s) => [`${s.app}/${s.version}`, s]));
-  const overrides = new Map(tagKvs.kvs.map((kv) => [kv.key.toString().slice(k.allHostTags().length), JSON.parse(kv.value.toString()) as HostTagOverride]));
+  const overrides = new Map(tagKvs.entries.map((e) => [e.key.slice(k.allHostTags().length), e.value]));
   const domainsOf = new Map<string, string[]>();
   for (const d of domainRecords) domainsOf.set(d.app, [...(domainsOf.get(d.app) ?? []), d.hostname]);
   const apps = await Promise.all(
     appRecords.map(async (a): Promise<AppInput> => {
       const [release, formation, restart] = await Promise.all([
-        a.latestRelease > 0 ? getAt<Release>(store.etcd, k.release(a.name, a.latestRelease), rev) : undefined,
-        getAt<Formation>(store.etcd, k.formation(a.name), rev),
-        getAt<RestartRecord>(store.etcd, k.restart(a.name), rev),
+        a.latestRelease > 0 ? getAt<Release>(k.release(a.name, a.latestRelease)) : undefined,
+        getAt<Formation>(k.formation(a.name)),
+        getAt<RestartRecord>(k.restart(a.name)),
       ]);
       const input: AppInput = { name: a.name, formation: formation ?? {} };
       const domains = domainsOf.get(a.name);
@@ -63,7 +56,7 @@ export async function loadPlanInput(
         // The newest earlier release that did not fail runs instead (a few reads: failures are rare in a row).
         for (let v = a.latestRelease - 1; v >= 1 && v >= a.latestRelease - 50; v--) {
           if (statusOf.get(`${a.name}/${v}`)?.status === 'failed') continue;
-          const older = await getAt<Release>(store.etcd, k.release(a.name, v), rev);
+          const older = await getAt<Release>(k.release(a.name, v));
           if (older?.image) {
             input.fallback = latestRelease(older);
             break;
@@ -74,32 +67,26 @@ export async function loadPlanInput(
     }),
   );
   return {
-    now: opts.now,
-    drainMs: opts.drainMs,
+    now,
+    drainMs: config.drainMs,
+    policy: config.policy,
+    rolloutTimeoutMs: config.rolloutTimeoutMs,
+    releaseTimeoutMs: config.releaseTimeoutMs,
     apps,
     hosts: hosts.map((h) => ({
       id: h.id,
-      ...placementCapacity(h.capacity, { memoryOvercommit: opts.memoryOvercommit ?? DEFAULT_MEMORY_OVERCOMMIT, cpuOvercommit: opts.cpuOvercommit ?? DEFAULT_CPU_OVERCOMMIT }),
+      ...placementCapacity(h.capacity, { memoryOvercommit: config.memoryOvercommit, cpuOvercommit: config.cpuOvercommit }),
       tags: effectiveTags(h, overrides.get(h.id)),
     })),
-    ...(opts.policy && { policy: opts.policy }),
     assignments,
     instances,
     routes,
-    ...(opts.rolloutTimeoutMs !== undefined && { rolloutTimeoutMs: opts.rolloutTimeoutMs }),
-    ...(opts.releaseTimeoutMs !== undefined && { releaseTimeoutMs: opts.releaseTimeoutMs }),
     runs,
   };
 }
 
 function latestRelease(r: Release): LatestRelease {
   return { version: r.version, image: r.image, config: r.config, processTypes: r.processTypes, createdAt: r.createdAt, ...(r.healthcheck && { healthcheck: r.healthcheck }) };
-}
-
-async function getAt<T>(etcd: Etcd3, key: string, rev: string): Promise<T | undefined> {
-  const res = await etcd.get(key).revision(rev).exec();
-  const kv = res.kvs[0];
-  return kv ? (JSON.parse(kv.value.toString()) as T) : undefined;
 }
 
 export function isEmptyPlan(p: Plan): boolean {
@@ -113,21 +100,16 @@ export function isEmptyPlan(p: Plan): boolean {
  */
 export async function applyPlan(store: Store, p: Plan, fenceKey: string): Promise<boolean> {
   const k = store.keys;
-  const etcd = store.etcd;
-  const ops = [
-    ...(p.statuses ?? []).map((s) => etcd.put(k.releaseStatus(s.app, s.version)).value(JSON.stringify(s))),
-    ...p.put.map((a) => etcd.put(k.assignment(a.host, a.id)).value(JSON.stringify(a))),
-    ...p.routes.map((r) => etcd.put(k.route(r.app)).value(JSON.stringify(r))),
-    ...p.remove.map((r) => etcd.delete().key(k.assignment(r.host, r.id))),
-    ...p.deleteRoutes.map((app) => etcd.delete().key(k.route(app))),
+  const writes: Write[] = [
+    ...(p.statuses ?? []).map((s) => ({ put: k.releaseStatus(s.app, s.version), value: s })),
+    ...p.put.map((a) => ({ put: k.assignment(a.host, a.id), value: a })),
+    ...p.routes.map((r) => ({ put: k.route(r.app), value: r })),
+    ...p.remove.map((r) => ({ delete: k.assignment(r.host, r.id) })),
+    ...p.deleteRoutes.map((app) => ({ delete: k.route(app) })),
     ...runDeletes(store, p.deleteRuns),
   ];
-  for (let i = 0; i < ops.length; i += 100) {
-    const res = await etcd
-      .if(fenceKey, 'Create', '>', 0)
-      .then(...ops.slice(i, i + 100))
-      .commit();
-    if (!res.succeeded) return false;
+  for (let i = 0; i < writes.length; i += 100) {
+    if (!(await store.commit([{ key: fenceKey, exists: true }], writes.slice(i, i + 100)))) return false;
   }
   return true;
 }

@@ -45,7 +45,7 @@ describe('release status in the API', () => {
   it('pending until served, then succeeded; a failed one says why; the internal view has it', async () => {
     await push('rs', { web: 'npm start', release: 'node migrate.js' });
     expect((await get('/apps/rs/releases')).body.map((r: { status: string; failure: unknown }) => [r.status, r.failure])).toEqual([['pending', null]]);
-    await h.store.put(h.store.keys.route('rs'), { app: 'rs', upstreams: ['127.0.0.1:1'], release: 1, updatedAt: new Date().toISOString() } satisfies Route);
+    await h.store.put(h.store.keys.route('rs'), { app: 'rs', dynos: [{ upstream: '127.0.0.1:1', dyno: 'web.1', host: 'h' }], release: 1, updatedAt: new Date().toISOString() } satisfies Route);
     expect((await get('/apps/rs/releases/1')).body).toMatchObject({ status: 'succeeded', failure: null, current: true });
 
     const v2 = await push('rs', { web: 'npm start', release: 'node migrate.js' });

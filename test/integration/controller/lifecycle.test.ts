@@ -204,7 +204,7 @@ describe('destroy', () => {
     await grant('doomed', bob.id);
     await h.call('POST', '/apps/doomed/domains', { token: alice.token, body: { hostname: 'doomed.example.com' } });
     await h.store.put(h.store.keys.restart('doomed'), { generation: 1, all: 1, types: {}, dynos: {} });
-    const route: Route = { app: 'doomed', upstreams: [], updatedAt: new Date().toISOString() };
+    const route: Route = { app: 'doomed', dynos: [], updatedAt: new Date().toISOString() };
     await h.store.put(h.store.keys.route('doomed'), route); // the scheduler's, removed by the scheduler
     expect((await keysOf('doomed')).length).toBeGreaterThan(4);
 

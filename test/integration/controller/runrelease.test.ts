@@ -17,7 +17,7 @@ beforeAll(async () => {
   expect((await h.call('POST', '/apps', { token: alice.token, body: { name: 'shop' } })).status).toBe(201);
   const r = await h.call('POST', '/internal/apps/shop/releases', { token: h.internalToken, body: { image: 'paas/app-shop:x', processTypes: { web: 'npm start' }, commit: 'abcdef1', user: alice.id } });
   expect(r.status).toBe(201);
-  const route: Route = { app: 'shop', upstreams: ['127.0.0.1:1'], release: 1, updatedAt: new Date().toISOString() };
+  const route: Route = { app: 'shop', dynos: [{ upstream: '127.0.0.1:1', dyno: 'web.1', host: 'h' }], release: 1, updatedAt: new Date().toISOString() };
   await h.store.put(h.store.keys.route('shop'), route);
 });
 afterAll(async () => {

@@ -15,7 +15,7 @@ describe('router: custom domains and maintenance', () => {
   const domain = 'apps.test';
 
   const putRoute = (over: Partial<Route>) =>
-    store.put(store.keys.route('shop'), { app: 'shop', upstreams: [app.address], release: 1, updatedAt: new Date().toISOString(), ...over } satisfies Route);
+    store.put(store.keys.route('shop'), { app: 'shop', dynos: [{ upstream: app.address, dyno: 'web.1', host: 'elsewhere' }], release: 1, updatedAt: new Date().toISOString(), ...over } satisfies Route);
   const until = (host: string, ok: (a: Awaited<ReturnType<typeof get>>) => boolean, what: string) =>
     eventually(async () => {
       const a = await get(httpPort, host);

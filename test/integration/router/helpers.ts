@@ -10,6 +10,7 @@ import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli } from '../../../services/router/nginx.js';
 import { Router, storeRouteTable } from '../../../services/router/router.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
+import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
 // Helpers for the router's integration tests: free ports, tiny app servers,
 // requests with a Host header, nginx's worker pids, and the whole router
@@ -150,11 +151,11 @@ export async function startRouter(name: string): Promise<RouterHarness> {
     hostId,
     router: undefined,
     makeRouter: () =>
-      new Router({ table: storeRouteTable(store), nginx, control, log, settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir }, resyncMs: 200, hostId }),
+      new Router({ table: storeRouteTable(store), nginx, control, log, settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir, modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB }, resyncMs: 200, hostId }),
     async stop() {
       await h.router?.stop();
       await nginx.stop();
-      await store.etcd.delete().prefix(`${store.keys.prefix}/`);
+      await store.deletePrefix(`${store.keys.prefix}/`);
       store.close();
       await tmp.remove();
     },

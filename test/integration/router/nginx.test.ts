@@ -5,6 +5,7 @@ import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli, NginxError, orphanWorkers } from '../../../services/router/nginx.js';
 import { renderNginx, type NginxModel } from '../../../services/router/render.js';
 import { bodyOf, childPids, eventually, freePort, get, startApp, tempDir, type TestApp } from './helpers.js';
+import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
 // A real nginx from the rendered config, in a temp dir on free 127.0.0.1 ports.
 
@@ -21,7 +22,7 @@ describe('nginx from the rendered config', () => {
     tmp = await tempDir('router-nginx');
     await chmod(tmp.dir, 0o755); // nginx's workers (nobody) write under tmp/
     const [httpPort, controlPort] = [await freePort(), await freePort()];
-    model = { apps: ['shop', 'idle-app'], domain: 'paas.test', listen: '127.0.0.1', httpPort, controlPort, dir: `${tmp.dir}/nginx` };
+    model = { apps: ['shop', 'idle-app'], domain: 'paas.test', listen: '127.0.0.1', httpPort, controlPort, dir: `${tmp.dir}/nginx`, modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB };
     nginx = new NginxCli('nginx', model.dir);
     control = new HttpUpstreamControl(controlPort);
     [one, two] = [await startApp('one'), await startApp('two')];

@@ -7,6 +7,7 @@ import { NginxCli } from '../../../services/router/nginx.js';
 import { renderNginx, type NginxModel } from '../../../services/router/render.js';
 import { childPids, freePort, get, tempDir } from './helpers.js';
 import { openWs, startWsApp, type WsTestApp } from './wsapp.js';
+import { DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
 // What a request meets in the router: headers, websockets, error pages, the
 // body limit, retries and the access log, against a real nginx from the
@@ -29,7 +30,7 @@ describe('the router proxying requests', () => {
     tmp = await tempDir('router-proxy');
     await chmod(tmp.dir, 0o755);
     const [httpPort, controlPort] = [await freePort(), await freePort()];
-    model = { apps: ['shop', 'broken', 'failing'], domain: 'paas.test', listen: '127.0.0.1', httpPort, controlPort, dir: `${tmp.dir}/nginx`, maxBodyMb: 1 };
+    model = { apps: ['shop', 'broken', 'failing'], domain: 'paas.test', listen: '127.0.0.1', httpPort, controlPort, dir: `${tmp.dir}/nginx`, modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: 1 };
     nginx = new NginxCli('nginx', model.dir);
     control = new HttpUpstreamControl(controlPort);
     [blue, green, reset, own502] = await Promise.all([startWsApp('blue'), startWsApp('green'), startWsApp('reset', 'reset'), startWsApp('own', 'own-502')]);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredRoute } from '../../../services/core/routes.js';
 import type { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
 import type { HttpUpstreamControl } from '../../../services/router/control.js';
@@ -17,7 +18,8 @@ describe('router service', () => {
   let httpPort: number;
   const domain = 'apps.test';
 
-  const putRoute = (app: string, upstreams: string[]) => store.put(store.keys.route(app), { app, upstreams, updatedAt: new Date().toISOString() } satisfies Route);
+  const dynos = (upstreams: string[]) => upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'elsewhere' }));
+  const putRoute = (app: string, upstreams: string[]) => store.put(store.keys.route(app), { app, dynos: dynos(upstreams), updatedAt: new Date().toISOString() } satisfies Route);
   const answer = (app: string) => get(httpPort, `${app}.${domain}`);
   const until = (app: string, ok: (a: Awaited<ReturnType<typeof answer>>) => boolean, what: string) =>
     eventually(async () => {
@@ -55,7 +57,7 @@ describe('router service', () => {
 
   it('answers 503 for a route with no upstreams and ignores a hostile app name', async () => {
     await putRoute('empty-app', []);
-    await store.put(`${store.keys.routes()}evil`, { app: 'evil;app}', upstreams: [one.address], updatedAt: '' });
+    await store.put(`${store.keys.routes()}evil`, { app: 'evil;app}', dynos: dynos([one.address]), updatedAt: '' });
     const a = await until('empty-app', (x) => x.status !== 404, 'empty-app to get a server');
     expect(a.status).toBe(503);
     expect(bodyOf(await answer('blog'))).toBe('two');
@@ -65,7 +67,7 @@ describe('router service', () => {
 
   it('reaches a container on its own host at its bridge address, one elsewhere at its published address, and names their dynos', async () => {
     const published = `127.0.0.1:${await freePort()}`; // nothing listens there
-    const route = (host: string): Route => ({ app: 'near', upstreams: [published], dynos: [{ upstream: published, dyno: 'web.1', host, bridge: one.address }], updatedAt: new Date().toISOString() });
+    const route = (host: string): Route => ({ app: 'near', dynos: [{ upstream: published, dyno: 'web.1', host, bridge: one.address }], updatedAt: new Date().toISOString() });
     await store.put(store.keys.route('near'), route(h.hostId));
     expect(bodyOf(await until('near', (x) => x.status === 200, 'near to answer at its bridge address'))).toBe('one');
     expect((await control.list()).get('near')).toEqual([one.address]);
@@ -74,6 +76,16 @@ describe('router service', () => {
     await eventually(async () => ((await control.list()).get('near')?.[0] === published ? true : undefined), 'near reached at its published address');
     expect(h.router?.dynoOf('near', published)).toBe('web.1');
     await store.delete(store.keys.route('near'));
+  });
+
+  it("serves an older scheduler's record, which lists upstreams (and dynos only when not empty)", async () => {
+    const old: StoredRoute = { app: 'old', upstreams: [one.address], updatedAt: new Date().toISOString() };
+    await store.put(store.keys.route('old'), old);
+    expect(bodyOf(await until('old', (x) => x.status === 200, 'old to answer'))).toBe('one');
+    await store.put(store.keys.route('old'), { ...old, upstreams: [two.address], dynos: [{ upstream: two.address, dyno: 'web.2', host: 'elsewhere' }] });
+    await until('old', (x) => bodyOf(x) === 'two', 'old served by two');
+    expect(h.router?.dynoOf('old', two.address)).toBe('web.2');
+    await store.delete(store.keys.route('old'));
   });
 
   it('answers 404 once the route is removed, and drops its upstreams', async () => {

@@ -16,6 +16,7 @@ import { loadConfig } from '../../../services/controller/config.js';
 import { Repo } from '../../../services/controller/repo.js';
 import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { Store } from '../../../services/core/store.js';
+import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { RUN_IMAGE, agentSettings, log, removeContainersOf, uniqueCluster } from '../agent/support.js';
@@ -54,7 +55,7 @@ export async function startRunPlatform(name: string, processTypes: Record<string
   const home = mkdtempSync(join(tmpdir(), 'paas-run-'));
   const shipper = new LogShipper({ docker, labels: ownerLabels({ cluster, hostId }), apiUrl: url, internalToken, cursorFile: join(home, 'cursors.json'), log, flushMs: 100, scanMs: 300, flood: { ...QUEUE_BOUNDS, rate: 1000, burst: 2000 } });
   await shipper.start();
-  const scheduler: RunningScheduler = startScheduler({ store, log, name: 's1', electionTtlSeconds: 3, drainMs: 200, resyncMs: 1000 });
+  const scheduler: RunningScheduler = startScheduler({ store, log, config: { ...schedulerConfig({}), name: 's1', electionTtlSeconds: 3, drainMs: 200, resyncMs: 1000 } });
 
   const app = `run-${cluster}`;
   const call = async (method: string, path: string, body: unknown, bearer: string) => {

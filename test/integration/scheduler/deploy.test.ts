@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import type { Formation } from '../../../services/core/types.js';
 import { startScheduler } from '../../../services/scheduler/scheduler.js';
 import { containersOf, docker, mainProcess, waitFor, webCommand } from '../agent/support.js';
@@ -10,7 +11,7 @@ import { schedulerHarness } from './harness.js';
 const h = schedulerHarness('deploy', { app: 'hello' });
 const { cluster } = h;
 /** Every upstream list the route has had, in order (from a watch). */
-const routeHistory = () => h.routes.map((r) => r.upstreams);
+const routeHistory = () => h.routes.map((r) => routeUpstreams(r));
 
 async function release(greeting: string, formation?: Formation): Promise<number> {
   const version = await h.release({ config: { GREETING: greeting }, processTypes: { web: webCommand(greeting) }, description: `deploy ${greeting}` });
@@ -21,7 +22,7 @@ async function release(greeting: string, formation?: Formation): Promise<number>
 /** The route once it has `n` upstreams that all answer with bodies starting with `greeting`. */
 async function routeAnswering(greeting: string, n: number): Promise<{ upstreams: string[]; bodies: string[] }> {
   const { route, bodies } = await h.served(`route to ${n} x ${greeting}`, n, (bs) => bs.every((b) => b?.startsWith(`${greeting} `)));
-  return { upstreams: route.upstreams, bodies };
+  return { upstreams: routeUpstreams(route), bodies };
 }
 
 describe('deploy through scheduler and agent', () => {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../services/core/store.js';
 import type { App, Domain } from '../../../services/core/types.js';
+import { loadConfig } from '../../../services/scheduler/config.js';
 import { plan } from '../../../services/scheduler/plan.js';
 import { loadPlanInput } from '../../../services/scheduler/state.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
@@ -20,13 +21,13 @@ beforeAll(async () => {
   }
 });
 afterAll(async () => {
-  await store?.etcd.delete().prefix(`${store.keys.prefix}/`);
+  await store?.deletePrefix(`${store.keys.prefix}/`);
   store?.close();
 });
 
 describe('scheduler: domains and maintenance from etcd', () => {
   it('loads them per app and writes them into the routes', async () => {
-    const input = await loadPlanInput(store, { now: 0, drainMs: 0 });
+    const input = await loadPlanInput(store, 0, { ...loadConfig({}), drainMs: 0 });
     const byName = new Map(input.apps.map((a) => [a.name, a]));
     expect(byName.get('shop')).toMatchObject({ maintenance: true });
     expect([...(byName.get('shop')?.domains ?? [])].sort()).toEqual(['shop.example', 'www.shop.example']);

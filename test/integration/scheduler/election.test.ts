@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Host, PlacementSettings } from '../../../services/core/types.js';
 import { listHosts } from '../../../services/controller/hosts/hosts.js';
+import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { schedulerElection, startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { log, waitFor } from '../agent/support.js';
@@ -18,7 +19,7 @@ const running: RunningScheduler[] = [];
 function scheduler(name: string): { s: RunningScheduler; store: Store } {
   const own = Store.connect(etcdEndpoints(), prefix); // its own etcd client, so it can die alone
   others.push(own);
-  const s = startScheduler({ store: own, log, name, electionTtlSeconds: 2, drainMs: 0, resyncMs: 500 });
+  const s = startScheduler({ store: own, log, config: { ...schedulerConfig({}), name, electionTtlSeconds: 2, drainMs: 0, resyncMs: 500 } });
   running.push(s);
   return { s, store: own };
 }
@@ -43,7 +44,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const s of running) await s.stop().catch(() => undefined);
   for (const o of others) o.close();
-  await store.etcd.delete().prefix(`${prefix}/`);
+  await store.deletePrefix(`${prefix}/`);
   store.close();
 });
 

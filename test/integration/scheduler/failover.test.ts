@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import Docker from 'dockerode';
 import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
+import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { schedulerElection, startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { RUN_IMAGE, agentSettings, containersOf, docker, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from '../agent/support.js';
@@ -31,8 +33,8 @@ const running = async () => (await containersOf(cluster)).filter((c) => c.State 
 const routed = (n: number) =>
   waitFor(`route to ${n} containers`, async () => {
     const r = await route();
-    if (!r || r.upstreams.length !== n) return undefined;
-    const bodies = await Promise.all(r.upstreams.map(httpBody));
+    if (!r || routeUpstreams(r).length !== n) return undefined;
+    const bodies = await Promise.all(routeUpstreams(r).map(httpBody));
     return bodies.every((b) => b?.startsWith('v1 web.')) && new Set(bodies).size === n ? r : undefined;
   });
 
@@ -47,7 +49,7 @@ afterAll(async () => {
   await standby?.stop();
   await agent?.stop();
   await removeContainersOf(cluster);
-  await store.etcd.delete().prefix(`${prefix}/`);
+  await store.deletePrefix(`${prefix}/`);
   standbyStore.close();
   store.close();
 });
@@ -67,7 +69,7 @@ describe('scheduler leader failover', () => {
     await waitFor('a leads', async () => ((await schedulerElection(store).leader()) === 'a' ? true : undefined), 30_000).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${l.output()}`);
     });
-    standby = startScheduler({ store: standbyStore, log, name: 'b', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 });
+    standby = startScheduler({ store: standbyStore, log, config: { ...schedulerConfig({}), name: 'b', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 } });
 
     // The process leads: it deploys while b stands by.
     await store.createApp({ name: 'fo', id: 'fo', owner: 'u', createdAt: new Date().toISOString(), latestRelease: 0 }, { web: { quantity: 1, size: 'eco' } });
@@ -84,12 +86,12 @@ describe('scheduler leader failover', () => {
     // The lease expires at most TTL after the last keep-alive; etcd checks expiry every ~0.5 s.
     expect(takeoverMs).toBeLessThanOrEqual(TTL * 1000 + 1500);
     // Nothing was torn down meanwhile: the first container still serves.
-    expect((await route())?.upstreams).toEqual(first.upstreams);
+    expect(routeUpstreams((await route()) as Route)).toEqual(routeUpstreams(first));
 
     // The new leader reconciles: scale up...
     await store.put(store.keys.formation('fo'), { web: { quantity: 3, size: 'eco' } });
     const three = await routed(3);
-    expect(three.upstreams).toEqual(expect.arrayContaining(first.upstreams));
+    expect(routeUpstreams(three)).toEqual(expect.arrayContaining(routeUpstreams(first)));
     expect(await running()).toHaveLength(3);
     const limits = await Promise.all((await running()).map(async (c) => (await docker.getContainer(c.Id).inspect()).HostConfig.Memory));
     expect(limits).toEqual([256, 256, 256].map((m) => m * 1024 * 1024)); // eco

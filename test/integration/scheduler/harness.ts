@@ -1,9 +1,11 @@
 import { afterAll, beforeAll } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import Docker from 'dockerode';
 import { startAgent, type AgentSettings, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Formation, HealthCheck, Instance, ProcessTypes, Route } from '../../../services/core/types.js';
+import { loadConfig, type SchedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { RUN_IMAGE, agentSettings, httpBody, log, removeContainersOf, uniqueCluster, waitFor } from '../agent/support.js';
@@ -18,7 +20,7 @@ export interface HarnessOptions {
   /** The app the tests deploy: its route is watched. */
   app: string;
   agent?: Partial<AgentSettings>;
-  scheduler?: Partial<Omit<SchedulerOptions, 'store' | 'log'>>;
+  scheduler?: Partial<SchedulerConfig>;
   /** Also record every instance record of the app the agent writes. */
   watchInstances?: boolean;
 }
@@ -65,7 +67,7 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
     cluster,
     routes: [] as Route[],
     instances: [] as Instance[],
-    schedulerOptions: (n: string): SchedulerOptions => ({ store: h.store, log, name: n, electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000, ...opts.scheduler }),
+    schedulerOptions: (n: string): SchedulerOptions => ({ store: h.store, log, config: { ...loadConfig({}), name: n, electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000, ...opts.scheduler } }),
     route: () => h.store.get<Route>(h.store.keys.route(opts.app)),
     async createApp(formation: Formation = { web: { quantity: 1, size: 'eco' } }) {
       await h.store.createApp({ name: opts.app, id: 'app-1', owner: 'u1', createdAt: new Date().toISOString(), latestRelease: 0 }, formation);
@@ -85,23 +87,17 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
     served: (what: string, n: number, accept: (bodies: (string | undefined)[]) => boolean, o: { not?: readonly string[]; release?: number } = {}) =>
       waitFor(what, async () => {
         const r = await h.route();
-        if (!r || r.upstreams.length !== n || r.upstreams.some((u) => o.not?.includes(u))) return undefined;
+        if (!r || routeUpstreams(r).length !== n || routeUpstreams(r).some((u) => o.not?.includes(u))) return undefined;
         if (o.release !== undefined && r.release !== o.release) return undefined;
-        const bodies = await Promise.all(r.upstreams.map(httpBody));
+        const bodies = await Promise.all(routeUpstreams(r).map(httpBody));
         return accept(bodies) ? { route: r, bodies: bodies as string[] } : undefined;
       }),
   } as SchedulerHarness;
 
   beforeAll(async () => {
     h.store = Store.connect(etcdEndpoints(), uniquePrefix(name));
-    const w = await h.store.etcd.watch().key(h.store.keys.route(opts.app)).create();
-    w.on('put', (kv) => h.routes.push(JSON.parse(kv.value.toString()) as Route));
-    cancels.push(() => w.cancel());
-    if (opts.watchInstances) {
-      const wi = await h.store.etcd.watch().prefix(h.store.keys.instances(opts.app)).create();
-      wi.on('put', (kv) => h.instances.push(JSON.parse(kv.value.toString()) as Instance));
-      cancels.push(() => wi.cancel());
-    }
+    cancels.push(await h.store.watchRecords<Route>(h.store.keys.route(opts.app), { put: (_key, route) => h.routes.push(route) }));
+    if (opts.watchInstances) cancels.push(await h.store.watchRecords<Instance>(h.store.keys.instances(opts.app), { put: (_key, i) => h.instances.push(i) }));
     h.agent = startAgent({ store: h.store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, `host-${cluster}`, opts.agent) });
     h.scheduler = startScheduler(h.schedulerOptions('s1'));
   });
@@ -112,7 +108,7 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
     for (const cancel of cancels) await cancel();
     await removeContainersOf(cluster);
     if (h.store) {
-      await h.store.etcd.delete().prefix(`${h.store.keys.prefix}/`);
+      await h.store.deletePrefix(`${h.store.keys.prefix}/`);
       h.store.close();
     }
   });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import { rm } from 'node:fs/promises';
 import Docker from 'dockerode';
 import { appsNetworkName, iptables, removeRules } from '../../../services/agent/isolation/network.js';
@@ -6,6 +7,7 @@ import { startAgent, type RunningAgent } from '../../../services/agent/agent.js'
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Host, Instance, Route } from '../../../services/core/types.js';
+import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { RUN_IMAGE, agentSettings, containersOf, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from '../agent/support.js';
@@ -63,24 +65,22 @@ const startB = () =>
 const served = (n: number, not = '') =>
   waitFor(`route to ${n} answering containers`, async () => {
     const r = await route();
-    if (!r || r.upstreams.length !== n || r.upstreams.includes(not)) return undefined;
-    const bodies = await Promise.all(r.upstreams.map(httpBody));
+    if (!r || routeUpstreams(r).length !== n || routeUpstreams(r).includes(not)) return undefined;
+    const bodies = await Promise.all(routeUpstreams(r).map(httpBody));
     const want = Array.from({ length: n }, (_, i) => `v1 web.${i + 1}`);
     return [...bodies].sort().join() === want.join() ? r : undefined;
   });
 
 beforeAll(async () => {
   store = Store.connect(etcdEndpoints(), prefix);
-  const w = await store.etcd.watch().key(store.keys.route('lost')).create();
-  w.on('put', (kv) => routeHistory.push({ at: Date.now(), upstreams: (JSON.parse(kv.value.toString()) as Route).upstreams }));
-  stopWatch = () => w.cancel();
+  stopWatch = await store.watchRecords<Route>(store.keys.route('lost'), { put: (_key, r) => routeHistory.push({ at: Date.now(), upstreams: routeUpstreams(r) }) });
   agentA = startAgent({ store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(clusterA, hostA, { leaseTtlSeconds: TTL }) });
   agentB = startB();
   const b = agentB;
   await waitFor('both hosts registered', async () => ((await store.list<Host>(store.keys.hosts())).length === 2 ? true : undefined), 30_000).catch((err: unknown) => {
     throw new Error(`${String(err)}\n${b.output()}`);
   });
-  scheduler = startScheduler({ store, log, name: 's', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 });
+  scheduler = startScheduler({ store, log, config: { ...schedulerConfig({}), name: 's', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 } });
 });
 
 afterAll(async () => {
@@ -94,7 +94,7 @@ afterAll(async () => {
   await removeRules(iptables, clusterB).catch(() => undefined);
   await new Docker().getNetwork(appsNetworkName(clusterB)).remove().catch(() => undefined);
   await rm(`/tmp/agent/${hostB}-disks`, { recursive: true, force: true });
-  await store.etcd.delete().prefix(`${prefix}/`);
+  await store.deletePrefix(`${prefix}/`);
   store.close();
 });
 
@@ -124,12 +124,12 @@ describe('host loss', () => {
     const healedMs = Date.now() - killedAt;
 
     expect(goneMs).toBeLessThanOrEqual(TTL * 1000 + 1500);
-    expect(r.upstreams).not.toContain(lostUpstream);
+    expect(routeUpstreams(r)).not.toContain(lostUpstream);
     const as = await assignments();
     expect(as.map((a) => `${a.host}/${a.id}`).sort()).toEqual([`${hostA}/lost.web.1.v1`, `${hostA}/lost.web.2.v1`]);
     const instances = await store.list<Instance>(store.keys.instances('lost'));
     expect(instances.map((i) => i.host)).toEqual([hostA, hostA]);
-    expect(instances.every((i) => r.upstreams.includes(`${i.address}:${i.port}`))).toBe(true);
+    expect(instances.every((i) => routeUpstreams(r).includes(`${i.address}:${i.port}`))).toBe(true);
     // Once the host was gone, no route ever listed its upstream again.
     const goneAt = killedAt + goneMs;
     expect(routeHistory.filter((h) => h.at > goneAt + 500).every((h) => !h.upstreams.includes(lostUpstream))).toBe(true);
@@ -156,6 +156,6 @@ describe('host loss', () => {
     expect((await runningOn(hostA)).map((c) => c.Id).sort()).toEqual(movedIds);
     const instances = await store.list<Instance>(store.keys.instances('lost'));
     expect(instances.map((i) => `${i.host}/${i.id}/${i.state}`).sort()).toEqual([`${hostA}/lost.web.1.v1/up`, `${hostA}/lost.web.2.v1/up`]);
-    expect((await route())?.upstreams).toEqual(before.upstreams);
+    expect(routeUpstreams((await route()) as Route)).toEqual(routeUpstreams(before));
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Store } from '../../../services/core/store.js';
 import type { App, Host, HostTagOverride } from '../../../services/core/types.js';
+import { loadConfig } from '../../../services/scheduler/config.js';
 import { plan } from '../../../services/scheduler/plan.js';
 import { loadPlanInput } from '../../../services/scheduler/state.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
@@ -30,13 +31,13 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await store.etcd.delete().prefix(`${prefix}/`);
+  await store.deletePrefix(`${prefix}/`);
   store.close();
 });
 
 describe('scheduler input from etcd', () => {
   it('reads effective host tags, CPU capacity and app pools, and places by them', async () => {
-    const input = await loadPlanInput(store, { now: Date.now(), drainMs: 0, cpuOvercommit: 2, policy: 'least-containers' });
+    const input = await loadPlanInput(store, Date.now(), { ...loadConfig({}), drainMs: 0, cpuOvercommit: 2, policy: 'least-containers' });
     expect(input.policy).toBe('least-containers');
     expect(input.hosts.sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual([
       { id: 'h1', memoryMb: 4096, cpus: 4, tags: { pool: 'high' } },
@@ -56,9 +57,9 @@ describe('scheduler input from etcd', () => {
   });
 
   it('counts CPU capacity: without overcommit a 2-CPU host takes two standard-1x dynos', async () => {
-    const p = plan(await loadPlanInput(store, { now: Date.now(), drainMs: 0, cpuOvercommit: 1 }));
+    const p = plan(await loadPlanInput(store, Date.now(), { ...loadConfig({}), drainMs: 0, cpuOvercommit: 1 }));
     expect(p.put.filter((x) => x.app === 'heavy').map((x) => x.host)).toEqual(['h1', 'h1']);
-    const more = plan(await loadPlanInput(store, { now: Date.now(), drainMs: 0, cpuOvercommit: 1 }).then((i) => ({ ...i, apps: i.apps.map((a) => (a.name === 'heavy' ? { ...a, formation: { web: { quantity: 3, size: 'standard-1x' } } } : a)) })));
+    const more = plan(await loadPlanInput(store, Date.now(), { ...loadConfig({}), drainMs: 0, cpuOvercommit: 1 }).then((i) => ({ ...i, apps: i.apps.map((a) => (a.name === 'heavy' ? { ...a, formation: { web: { quantity: 3, size: 'standard-1x' } } } : a)) })));
     expect(more.unplaced.find((u) => u.id === 'heavy.web.3.v1')?.reason).toBe(
       'not enough CPU: needs 1024 shares (1 CPU), most free on a matching host is 0 shares (1 host with tags pool=high)',
     );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import { containersOf, docker, httpBody, waitFor, webCommand } from '../agent/support.js';
 import { schedulerHarness } from './harness.js';
 
@@ -24,7 +25,7 @@ describe('resize through scheduler and agent', () => {
   it('replaces the container with one of the new limits when the formation size changes, the route never empty', async () => {
     await h.createApp({ web: { quantity: 1, size: 'eco' } });
     await h.release({ processTypes: { web: webCommand('v1') }, description: 'deploy v1' });
-    const first = (await h.served('served by web.1', 1, ([body]) => body === 'v1 web.1')).route.upstreams;
+    const first = routeUpstreams((await h.served('served by web.1', 1, ([body]) => body === 'v1 web.1')).route);
     expect(await running()).toEqual({ 'grow.web.1.v1': { memory: 256 * MB, cpuShares: 256 } });
 
     const before = h.routes.length;
@@ -35,10 +36,11 @@ describe('resize through scheduler and agent', () => {
     });
     expect(await running()).toEqual({ 'grow.web.1.v1.standard-2x': { memory: 1024 * MB, cpuShares: 2048 } });
     const r = await h.route();
-    expect(r?.upstreams).toHaveLength(1);
-    expect(r?.upstreams).not.toEqual(first);
-    expect(await httpBody(r?.upstreams[0] ?? '')).toBe('v1 web.1');
-    const during = h.routes.slice(before).map((x) => x.upstreams);
+    const upstreams = r ? routeUpstreams(r) : [];
+    expect(upstreams).toHaveLength(1);
+    expect(upstreams).not.toEqual(first);
+    expect(await httpBody(upstreams[0] ?? '')).toBe('v1 web.1');
+    const during = h.routes.slice(before).map((x) => routeUpstreams(x));
     expect(during.length).toBeGreaterThan(0);
     expect(during.every((u) => u.length > 0)).toBe(true);
   });

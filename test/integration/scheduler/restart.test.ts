@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import { bumpRestart, type RestartRecord, type RestartTarget } from '../../../services/core/restarts.js';
 import type { Instance } from '../../../services/core/types.js';
 import { containersOf, waitFor, webCommand } from '../agent/support.js';
@@ -10,7 +11,7 @@ import { schedulerHarness } from './harness.js';
 
 const h = schedulerHarness('restart', { app: 'again' });
 const { cluster } = h;
-const routeHistory = () => h.routes.map((r) => r.upstreams);
+const routeHistory = () => h.routes.map((r) => routeUpstreams(r));
 const containerIds = async () => (await containersOf(cluster)).filter((c) => c.State === 'running').map((c) => c.Id).sort();
 
 async function restart(target: RestartTarget): Promise<void> {
@@ -21,7 +22,7 @@ async function restart(target: RestartTarget): Promise<void> {
 /** Two upstreams answering "v1 web.1" and "v1 web.2", none of them in `not`. */
 async function servedByNew(not: readonly string[]): Promise<string[]> {
   const { route } = await h.served('route to two new containers', 2, (bodies) => [...bodies].sort().join() === 'v1 web.1,v1 web.2', { not });
-  return route.upstreams;
+  return routeUpstreams(route);
 }
 
 describe('restart through scheduler and agent', () => {

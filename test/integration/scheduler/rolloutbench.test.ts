@@ -3,6 +3,7 @@ import Docker from 'dockerode';
 import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import type { Formation } from '../../../services/core/types.js';
+import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints } from '../../support/env.js';
 import { REPO_DIR, run } from '../../support/run.js';
@@ -21,7 +22,7 @@ let scheduler: RunningScheduler;
 beforeAll(async () => {
   h = await startController('rolloutbench');
   agent = startAgent({ store: h.store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, `host-${cluster}`) });
-  scheduler = startScheduler({ store: h.store, log, name: 's', electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000 });
+  scheduler = startScheduler({ store: h.store, log, config: { ...schedulerConfig({}), name: 's', electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000 } });
   const created = await h.call('POST', '/apps', { token: h.adminToken, body: { name: 'benched' } });
   expect(created.status).toBe(201);
   // What the builder writes after a build.

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { ROUTER_LUA } from '../../../services/router/lua.js';
 import { isSafeText, pageHtml, PAGES, REQUEST_ID_VAR } from '../../../services/router/pages.js';
 import { renderNginx, type NginxModel } from '../../../services/router/render.js';
+import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
-const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx' };
+const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx', modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB };
 
 describe('pages', () => {
   it.each(Object.entries(PAGES))('%s is plain text for a quoted nginx string, with the request id as its only variable', (_, page) => {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { appAtLine, isDomain, renderNginx, type NginxModel } from '../../../services/router/render.js';
+import { appAtLine, renderNginx, type NginxModel } from '../../../services/router/render.js';
+import { isDomain } from '../../../services/router/sites.js';
+import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
-const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx' };
+const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx', modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB };
 
 /** Braces balance and never go negative; every line outside Lua ends a statement or opens/closes a block. */
 function assertWellFormed(config: string): void {

@@ -5,6 +5,7 @@ import type { Route } from '../../../services/core/types.js';
 import type { UpstreamControl } from '../../../services/router/control.js';
 import { NginxError, type Nginx } from '../../../services/router/nginx.js';
 import { Router, type RouteTable } from '../../../services/router/router.js';
+import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
 // The reconcile pass over in-memory stand-ins for etcd, nginx and the control
 // endpoint: which of install / reload / start / set / remove each change causes.
@@ -60,7 +61,7 @@ class FakeControl implements UpstreamControl {
 function setup() {
   const routes = new Map<string, string[]>();
   const table: RouteTable = {
-    routes: async () => [...routes].map(([app, upstreams]): Route => ({ app, upstreams, updatedAt: '' })),
+    routes: async () => [...routes].map(([app, upstreams]): Route => ({ app, dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h' })), updatedAt: '' })),
     watch: async () => async () => {},
   };
   const nginx = new FakeNginx();
@@ -77,7 +78,7 @@ function setup() {
     nginx,
     control,
     log: pino({ level: 'debug' }, sink),
-    settings: { domain: 'localhost', listen: '127.0.0.1', httpPort: 8080, controlPort: 8081, dir: '/tmp/paas/nginx' },
+    settings: { domain: 'localhost', listen: '127.0.0.1', httpPort: 8080, controlPort: 8081, dir: '/tmp/paas/nginx', modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB },
     resyncMs: 1000,
   });
   const reset = () => {

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../services/core/types.js';
 import { sitesOf } from '../../../services/router/model.js';
-import { MAINTENANCE_PAGE, partitionSites, renderNginx, type NginxModel } from '../../../services/router/render.js';
+import { MAINTENANCE_PAGE, renderNginx, type NginxModel } from '../../../services/router/render.js';
+import { partitionSites } from '../../../services/router/sites.js';
+import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
 // Custom domains and maintenance in the rendered config.
 
-const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx' };
+const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx', modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB };
 
 function serverNames(config: string): string[] {
   return [...config.matchAll(/^\s*server_name ([^;]+);$/gm)].map((m) => m[1] as string);
@@ -67,10 +69,10 @@ describe('renderNginx with sites', () => {
 describe('sitesOf', () => {
   it('takes each route app with its domains and maintenance, ignoring junk', () => {
     const routes = [
-      { app: 'shop', upstreams: [], domains: ['www.shop.com'], maintenance: true, updatedAt: '' },
-      { app: 'blog', upstreams: [], updatedAt: '' },
-      { app: 'odd', upstreams: [], domains: 'www.odd.com', maintenance: 'yes', updatedAt: '' },
-      { upstreams: [] },
+      { app: 'shop', dynos: [], domains: ['www.shop.com'], maintenance: true, updatedAt: '' },
+      { app: 'blog', dynos: [], updatedAt: '' },
+      { app: 'odd', dynos: [], domains: 'www.odd.com', maintenance: 'yes', updatedAt: '' },
+      { dynos: [] },
     ] as unknown as Route[];
     expect(sitesOf(routes)).toEqual([
       { app: 'shop', domains: ['www.shop.com'], maintenance: true },

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { attachSpec, parseControl } from '../../../services/agent/attach.js';
 import { parseRunParams, resolveRunCommand, runIndex, runName, type RunRequest } from '../../../services/core/runs.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
+import { loadConfig as loadSchedulerConfig } from '../../../services/scheduler/config.js';
 import { plan, type PlanInput } from '../../../services/scheduler/plan.js';
 
 // The pure parts of `paas run`: request checks, names, commands, the
@@ -56,6 +57,7 @@ describe('planning one-offs', () => {
   const release = { version: 3, image: 'img:3', config: { A: 'a', B: 'b' }, processTypes: {} };
   const request = (over: Partial<RunRequest> = {}): RunRequest => ({ app: 'app', name: 'run.1234', command: 'bash', size: 'standard-2x', env: { B: 'over' }, ttlS: 60, attach: true, tty: true, release: 3, createdAt: new Date(now - 1000).toISOString(), createdBy: 'u', ...over });
   const input = (over: Partial<PlanInput> = {}): PlanInput => ({
+    ...loadSchedulerConfig({}),
     now,
     drainMs: 0,
     apps: [{ name: 'app', release, formation: { web: { quantity: 0, size: 'standard-1x' } } }],

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../services/core/types.js';
-import { plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
+import { SETTINGS } from './steps.js';
 
 // The planner copies an app's custom domains and maintenance flag into its
 // route, and rewrites the route when they change, without touching the
@@ -14,10 +16,10 @@ function app(over: Partial<AppInput> = {}): AppInput {
 }
 
 function input(apps: AppInput[], routes: Route[] = [], now = T0): PlanInput {
-  return { now, drainMs: 2000, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes };
+  return { ...SETTINGS, now, drainMs: 2000, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes };
 }
 
-const base: Route = { app: 'shop', upstreams: [], release: 0, updatedAt: new Date(T0).toISOString() };
+const base: Route = { app: 'shop', dynos: [], release: 0, updatedAt: new Date(T0).toISOString() };
 
 describe('plan: domains and maintenance in routes', () => {
   it('writes the plain route shape when the app has neither', () => {

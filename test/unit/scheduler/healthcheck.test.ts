@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { desiredFor, type AppInput } from '../../../services/scheduler/plan.js';
+import { desiredFor } from '../../../services/scheduler/desired.js';
+import { type AppInput } from '../../../services/scheduler/model.js';
 
 describe('desiredFor and the release health check', () => {
   const app = (healthcheck?: { path: string; timeoutS?: number }): AppInput => ({

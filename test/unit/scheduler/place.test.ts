@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { place, placeAll, Placer, type HostRoom, type Placed, type PlacementRequest } from '../../../services/scheduler/place.js';
-import { plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { place as placeBy, placeAll as placeAllBy, Placer, type HostRoom, type Placed, type PlacementRequest, type PolicyName } from '../../../services/scheduler/place.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
+import { SETTINGS } from './steps.js';
 
 // Placement over plain data: tags, room (memory and CPU), spread, balance
 // between memory and CPU, the reasons it gives, determinism, both policies.
@@ -8,6 +10,10 @@ import { plan, type AppInput, type PlanInput } from '../../../services/scheduler
 const web = (app = 'shop', over: Partial<PlacementRequest> = {}): PlacementRequest => ({ app, type: 'web', memoryMb: 512, cpuShares: 1024, ...over });
 const host = (id: string, memoryMb: number, cpus: number, tags: Record<string, string> = {}): HostRoom => ({ id, memoryMb, cpus, tags });
 const on = (h: string, r: PlacementRequest): Placed => ({ host: h, app: r.app, type: r.type, memoryMb: r.memoryMb, cpuShares: r.cpuShares });
+
+// The default policy unless a test names one.
+const place = (r: PlacementRequest, hosts: readonly HostRoom[], existing: readonly Placed[], policy: PolicyName = SETTINGS.policy) => placeBy(r, hosts, existing, policy);
+const placeAll = (rs: readonly PlacementRequest[], hosts: readonly HostRoom[], existing: readonly Placed[], policy: PolicyName = SETTINGS.policy) => placeAllBy(rs, hosts, existing, policy);
 
 describe('place: which hosts can take a container', () => {
   it('puts a container on the only host with room', () => {
@@ -30,7 +36,7 @@ describe('place: which hosts can take a container', () => {
   });
 
   it('counts only containers on known hosts', () => {
-    const placer = new Placer([host('h1', 1000, 1)], [on('h1', web('a', { memoryMb: 300 })), on('gone', web('b', { memoryMb: 300 }))]);
+    const placer = new Placer([host('h1', 1000, 1)], [on('h1', web('a', { memoryMb: 300 })), on('gone', web('b', { memoryMb: 300 }))], SETTINGS.policy);
     expect(placer.allocated('h1')).toEqual({ memoryMb: 300, cpuShares: 1024, containers: 1 });
     expect(placer.allocated('gone')).toBeUndefined();
   });
@@ -206,7 +212,7 @@ describe('plan: app pools', () => {
     formation: { web: { quantity: web, size: 'standard-1x' } },
     ...(pool && { pool }),
   });
-  const input = (apps: AppInput[], hosts: HostRoom[]): PlanInput => ({ now: T0, drainMs: 2000, apps, hosts, assignments: [], instances: [], routes: [] });
+  const input = (apps: AppInput[], hosts: HostRoom[]): PlanInput => ({ ...SETTINGS, now: T0, drainMs: 2000, apps, hosts, assignments: [], instances: [], routes: [] });
 
   it('runs an app with pool=high only on pool=high hosts', () => {
     const hosts = [host('s1', 8192, 8, { pool: 'shared' }), host('s2', 8192, 8, { pool: 'shared' }), host('h1', 4096, 4, { pool: 'high' }), host('h2', 4096, 4, { pool: 'high' })];

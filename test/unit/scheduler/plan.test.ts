@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { assignmentId, plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
-import { applied, ids, report, upstream } from './steps.js';
+import { routeUpstreams } from '../../../services/core/routes.js';
+import { desiredId } from '../../../services/scheduler/desired.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
+import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.js';
 
 // The planner, step by step: each test builds a plain input, plans, applies
 // the plan to the input as etcd would, and moves the agents' reports along.
@@ -16,7 +19,7 @@ function app(name: string, version: number, opts: Partial<AppInput> & { web?: nu
 }
 
 function input(over: Partial<PlanInput>): PlanInput {
-  return { now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], ...over };
+  return { ...SETTINGS, now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], ...over };
 }
 
 describe('plan: desired assignments', () => {
@@ -43,7 +46,7 @@ describe('plan: desired assignments', () => {
       },
     ]);
     expect(p.remove).toEqual([]);
-    expect(p.routes).toEqual([{ app: 'shop', upstreams: [], release: 0, updatedAt: new Date(T0).toISOString() }]);
+    expect(p.routes).toEqual([{ app: 'shop', dynos: [], release: 0, updatedAt: new Date(T0).toISOString() }]);
   });
 
   it('runs web=1 when the formation does not mention web, skips types the release lacks, honours sizes', () => {
@@ -98,7 +101,7 @@ describe('plan: blue-green deploy', () => {
     i = report(i, ['shop.web.1.v1'], 'up');
     i = applied(i, plan(i));
     const v1 = upstream(i, 'shop.web.1.v1');
-    expect(i.routes[0]?.upstreams).toEqual([v1]);
+    expect(upstreamsOf(i.routes[0])).toEqual([v1]);
     expect(i.routes[0]?.release).toBe(1);
 
     // v2 released: v2 is placed, v1 stays and keeps the route
@@ -119,7 +122,7 @@ describe('plan: blue-green deploy', () => {
     i = report(i, ['shop.web.1.v2'], 'up');
     const v2 = upstream(i, 'shop.web.1.v2');
     p = plan(i);
-    expect(p.routes.map((r) => r.upstreams)).toEqual([[v2]]);
+    expect(p.routes.map((r) => routeUpstreams(r))).toEqual([[v2]]);
     expect(p.routes[0]?.release).toBe(2);
     expect(p.remove).toEqual([]);
     i = applied(i, p);
@@ -150,7 +153,7 @@ describe('plan: blue-green deploy', () => {
     const p = plan({ ...i, now: T0 + 60_000 });
     expect(p.remove).toEqual([]);
     expect(p.routes).toEqual([]);
-    expect(i.routes[0]?.upstreams).toEqual([v1]);
+    expect(upstreamsOf(i.routes[0])).toEqual([v1]);
   });
 
   it('waits for every desired instance of the new release, per process type', () => {
@@ -166,13 +169,13 @@ describe('plan: blue-green deploy', () => {
     i = report(i, ['shop.web.1.v2', 'shop.worker.1.v2'], 'up');
     let p = plan({ ...i, now: T0 + 10_000 });
     expect(p.routes).toEqual([]);
-    expect(i.routes[0]?.upstreams).toEqual(old);
+    expect(upstreamsOf(i.routes[0])).toEqual(old);
     expect(p.remove).toEqual([{ host: 'h1', id: 'shop.worker.1.v1' }]);
     i = applied(i, p);
 
     i = report(i, ['shop.web.2.v2'], 'up');
     p = plan({ ...i, now: T0 + 20_000 });
-    expect(p.routes[0]?.upstreams).toEqual([upstream(i, 'shop.web.1.v2'), upstream(i, 'shop.web.2.v2')].sort());
+    expect(upstreamsOf(p.routes[0])).toEqual([upstream(i, 'shop.web.1.v2'), upstream(i, 'shop.web.2.v2')].sort());
     expect(p.remove).toEqual([]);
     i = applied(i, p);
     p = plan({ ...i, now: T0 + 30_000 });
@@ -187,7 +190,7 @@ describe('plan: routes', () => {
     i = report(i, ['shop.web.1.v1'], 'up');
     i = report(i, ['shop.web.2.v1'], 'starting');
     const p = plan(i);
-    expect(p.routes.map((r) => r.upstreams)).toEqual([[upstream(i, 'shop.web.1.v1')]]);
+    expect(p.routes.map((r) => routeUpstreams(r))).toEqual([[upstream(i, 'shop.web.1.v1')]]);
   });
 
   it('ignores an instance reported by a host it is not assigned to', () => {
@@ -203,7 +206,7 @@ describe('plan: routes', () => {
     i = applied(i, plan(i));
     i = report(i, ['shop.web.3.v1', 'shop.web.1.v1', 'shop.web.2.v1'], 'up');
     const p = plan(i);
-    const ups = p.routes[0]?.upstreams ?? [];
+    const ups = upstreamsOf(p.routes[0]) ?? [];
     expect(ups).toHaveLength(3);
     expect([...ups].sort()).toEqual(ups);
     i = applied(i, p);
@@ -224,11 +227,11 @@ describe('plan: scale and delete', () => {
     i = applied(i, p);
     i = report(i, ['shop.web.2.v1', 'shop.web.3.v1'], 'up');
     i = applied(i, plan(i));
-    expect(i.routes[0]?.upstreams).toHaveLength(3);
+    expect(upstreamsOf(i.routes[0])).toHaveLength(3);
 
     i = { ...i, apps: [app('shop', 1, { web: 1 })], now: T0 + 10_000 };
     p = plan(i);
-    expect(p.routes[0]?.upstreams).toEqual([upstream(i, 'shop.web.1.v1')]);
+    expect(upstreamsOf(p.routes[0])).toEqual([upstream(i, 'shop.web.1.v1')]);
     expect(p.remove).toEqual([]); // the stored route still lists them
     i = applied(i, p);
     p = plan({ ...i, now: T0 + 12_000 });
@@ -242,7 +245,7 @@ describe('plan: scale and delete', () => {
     i = applied(i, plan(i));
     i = { ...i, apps: [app('shop', 1, { web: 0 })], now: T0 + 10_000 };
     i = applied(i, plan(i));
-    expect(i.routes[0]?.upstreams).toEqual([]);
+    expect(upstreamsOf(i.routes[0])).toEqual([]);
     expect(plan({ ...i, now: T0 + 20_000 }).remove).toEqual([{ host: 'h1', id: 'shop.web.1.v1' }]);
   });
 
@@ -259,8 +262,8 @@ describe('plan: scale and delete', () => {
   });
 
   it('makes ids that are stable and safe for etcd keys and Docker names', () => {
-    expect(assignmentId('shop', 'web', 2, 17)).toBe('shop.web.2.v17');
-    expect(assignmentId('my-app', 'worker_2', 1, 1)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
+    expect(desiredId('shop', 'web', 2, 17)).toBe('shop.web.2.v17');
+    expect(desiredId('my-app', 'worker_2', 1, 1)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
   });
 });
 
@@ -282,7 +285,7 @@ describe('plan: dyno details in routes', () => {
 
     i = report(i, ['shop.web.1.v1'], 'up', { bridge: '172.17.0.9:5000' });
     const again = plan({ ...i, now: T0 + 60_000 }).routes[0];
-    expect(again?.upstreams).toEqual(route?.upstreams);
+    expect(upstreamsOf(again)).toEqual(upstreamsOf(route));
     expect(again?.updatedAt).toBe(route?.updatedAt);
     expect(again?.dynos?.find((d) => d.dyno === 'web.1')).toEqual({ upstream: upstream(i, 'shop.web.1.v1'), dyno: 'web.1', host: 'h1', bridge: '172.17.0.9:5000' });
   });

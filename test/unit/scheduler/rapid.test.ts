@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
-import { desiredFor, plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
+import { desiredFor } from '../../../services/scheduler/desired.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
+import { SETTINGS } from './steps.js';
 
 // Releases made faster than a rollout plus its drain (a benchmark, a CI
 // pipeline, a user running config:set three times): v1 served, v2 took over
@@ -26,13 +30,14 @@ const instance = (version: number, state: Instance['state']): Instance => ({
 });
 
 const input = (): PlanInput => ({
+  ...SETTINGS,
   now: NOW,
   drainMs: 2000,
   apps: [app(3)],
   hosts: [{ id: 'h', memoryMb: 4096, cpus: 8192, tags: {} }],
   assignments: [assigned(1), assigned(2), assigned(3)],
   instances: [instance(1, 'up'), instance(2, 'up'), instance(3, 'starting')],
-  routes: [{ app: 'shop', upstreams: ['127.0.0.1:40002'], release: 2, updatedAt: LONG_AGO }],
+  routes: [{ app: 'shop', dynos: [{ upstream: '127.0.0.1:40002', dyno: 'web.1', host: 'h' }], release: 2, updatedAt: LONG_AGO }],
 });
 
 describe('plan: a release made while the previous rollout is still draining', () => {
@@ -41,12 +46,12 @@ describe('plan: a release made while the previous rollout is still draining', ()
   });
 
   it('never puts an older release than the routed one back into the route', () => {
-    for (const r of plan(input()).routes) expect(r.upstreams).not.toContain('127.0.0.1:40001');
+    for (const r of plan(input()).routes) expect(routeUpstreams(r)).not.toContain('127.0.0.1:40001');
   });
 
   it('keeps the routed release serving until v3 is up (this part holds today)', () => {
     const p = plan(input());
     expect(p.remove).not.toContainEqual({ host: 'h', id: 'shop.web.1.v2' });
-    for (const r of p.routes) expect(r.upstreams).toContain('127.0.0.1:40002');
+    for (const r of p.routes) expect(routeUpstreams(r)).toContain('127.0.0.1:40002');
   });
 });

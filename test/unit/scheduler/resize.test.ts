@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import { dynoOf } from '../../../services/core/logs.js';
 import { sizeByName } from '../../../services/core/sizes.js';
 import type { Assignment, Formation } from '../../../services/core/types.js';
 import { dynoViews } from '../../../services/controller/ps/dynos.js';
-import { plan, sizedId, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
-import { applied, ids, report, upstream } from './steps.js';
+import { sizedId } from '../../../services/scheduler/desired.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
+import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.js';
 
 // A change of size in the formation (ps:scale web=2:standard-2x) replaces the
 // dynos blue-green, like a restart: a container's limits never change in place.
@@ -17,10 +20,10 @@ function app(formation: Formation): AppInput {
 const eco = { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } };
 const big = { web: { quantity: 2, size: 'standard-2x' }, worker: { quantity: 1, size: 'eco' } };
 const limits = (i: PlanInput) => Object.fromEntries(i.assignments.map((a) => [a.id, [a.memoryMb, a.cpuShares]]));
-const routeOf = (i: PlanInput) => [...(i.routes[0]?.upstreams ?? [])].sort();
+const routeOf = (i: PlanInput) => [...(upstreamsOf(i.routes[0]) ?? [])].sort();
 
 function running(): PlanInput {
-  let i: PlanInput = { now: T0, drainMs: 2000, apps: [app(eco)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: 2000, apps: [app(eco)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
   i = applied(i, plan(i));
   i = report(i, ids(i.assignments), 'up');
   return applied(i, plan(i));
@@ -66,13 +69,13 @@ describe('plan: resize', () => {
     i = report(i, ['shop.web.1.v1.standard-2x'], 'up');
     p = plan(i);
     expect(p.remove).toEqual([]);
-    expect([...(p.routes[0]?.upstreams ?? [])].sort()).toEqual([...before, upstream(i, 'shop.web.1.v1.standard-2x')].sort());
+    expect([...(upstreamsOf(p.routes[0]) ?? [])].sort()).toEqual([...before, upstream(i, 'shop.web.1.v1.standard-2x')].sort());
     i = applied(i, p);
 
     // both up: the route has only the resized ones; the old go after the drain
     i = report(i, ['shop.web.2.v1.standard-2x'], 'up');
     p = plan(i);
-    expect(p.routes.map((r) => [...r.upstreams].sort())).toEqual([[upstream(i, 'shop.web.1.v1.standard-2x'), upstream(i, 'shop.web.2.v1.standard-2x')].sort()]);
+    expect(p.routes.map((r) => [...routeUpstreams(r)].sort())).toEqual([[upstream(i, 'shop.web.1.v1.standard-2x'), upstream(i, 'shop.web.2.v1.standard-2x')].sort()]);
     expect(p.remove).toEqual([]);
     i = applied(i, p);
     p = plan({ ...i, now: i.now + 2000 });

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import { bumpRestart, generationOf, type RestartRecord, type RestartTarget } from '../../../services/core/restarts.js';
-import { assignmentId, plan, type AppInput, type PlanInput } from '../../../services/scheduler/plan.js';
-import { applied, ids, report, upstream } from './steps.js';
+import { desiredId } from '../../../services/scheduler/desired.js';
+import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
+import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.js';
 
 // Restarts through the planner: a bumped generation replaces containers
 // blue-green, like a new release, but only those the restart covers.
@@ -18,11 +21,11 @@ function app(restart?: RestartRecord, formation = { web: { quantity: 2, size: 'e
   return a;
 }
 
-const routeOf = (i: PlanInput) => [...(i.routes[0]?.upstreams ?? [])].sort();
+const routeOf = (i: PlanInput) => [...(upstreamsOf(i.routes[0]) ?? [])].sort();
 
 /** shop v1 with web=2, worker=1, all up and routed. */
 function running(): PlanInput {
-  let i: PlanInput = { now: T0, drainMs: 2000, apps: [app()], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: 2000, apps: [app()], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
   i = applied(i, plan(i));
   i = report(i, ['shop.web.1.v1', 'shop.web.2.v1', 'shop.worker.1.v1'], 'up');
   i = applied(i, plan(i));
@@ -52,10 +55,10 @@ describe('restart records', () => {
   });
 
   it('keeps ids of never-restarted dynos as they were, and adds the generation after a restart', () => {
-    expect(assignmentId('shop', 'web', 1, 3)).toBe('shop.web.1.v3');
-    expect(assignmentId('shop', 'web', 1, 3, 0)).toBe('shop.web.1.v3');
-    expect(assignmentId('shop', 'web', 1, 3, 2)).toBe('shop.web.1.v3.g2');
-    expect(assignmentId('my-app', 'worker_2', 10, 1, 12)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
+    expect(desiredId('shop', 'web', 1, 3)).toBe('shop.web.1.v3');
+    expect(desiredId('shop', 'web', 1, 3, 0)).toBe('shop.web.1.v3');
+    expect(desiredId('shop', 'web', 1, 3, 2)).toBe('shop.web.1.v3.g2');
+    expect(desiredId('my-app', 'worker_2', 10, 1, 12)).toMatch(/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/);
   });
 });
 
@@ -80,7 +83,7 @@ describe('plan: restart', () => {
     i = report(i, ['shop.web.1.v1.g1'], 'up');
     p = plan(i);
     expect(p.remove).toEqual([]);
-    expect([...(p.routes[0]?.upstreams ?? [])].sort()).toEqual([...before, upstream(i, 'shop.web.1.v1.g1')].sort());
+    expect([...(upstreamsOf(p.routes[0]) ?? [])].sort()).toEqual([...before, upstream(i, 'shop.web.1.v1.g1')].sort());
     i = applied(i, p);
 
     // the worker's replacement is up: the old worker goes at once (no route)
@@ -93,7 +96,7 @@ describe('plan: restart', () => {
     i = report(i, ['shop.web.2.v1.g1'], 'up');
     p = plan(i);
     const fresh = [upstream(i, 'shop.web.1.v1.g1'), upstream(i, 'shop.web.2.v1.g1')].sort();
-    expect(p.routes.map((r) => r.upstreams)).toEqual([fresh]);
+    expect(p.routes.map((r) => routeUpstreams(r))).toEqual([fresh]);
     expect(p.routes[0]?.release).toBe(1);
     expect(p.remove).toEqual([]);
     i = applied(i, p);
@@ -147,7 +150,7 @@ describe('plan: restart', () => {
     i = report(i, ['shop.web.1.v1.g1'], 'up');
     p = plan(i);
     const fresh = upstream(i, 'shop.web.1.v1.g1');
-    expect(p.routes.map((r) => r.upstreams)).toEqual([[fresh, web2].sort()]);
+    expect(p.routes.map((r) => routeUpstreams(r))).toEqual([[fresh, web2].sort()]);
     expect(p.remove).toEqual([]);
     i = applied(i, p);
     i = { ...i, now: T0 + 5000 };

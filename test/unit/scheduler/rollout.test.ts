@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Instance, InstanceState } from '../../../services/core/types.js';
-import { desiredFor, plan, type AppInput, type LatestRelease, type PlanInput } from '../../../services/scheduler/plan.js';
+import { desiredFor } from '../../../services/scheduler/desired.js';
+import { type AppInput, type LatestRelease, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 import { fateOf, notUpReason, rolloutFailure } from '../../../services/scheduler/rollout.js';
 import { DEFAULT_RELEASE_TIMEOUT_MS, releaseTimeoutReason } from '../../../services/core/releasephase.js';
-import { applied, ids, report as reportAll } from './steps.js';
+import { applied, ids, report as reportAll, upstreamsOf, SETTINGS } from './steps.js';
 
 // Failed releases and the release phase, step by step: plain inputs, the plan
 // applied as etcd would apply it (status records included), agents' reports.
@@ -16,7 +18,7 @@ function rel(version: number, types: Record<string, string> = { web: 'node serve
 }
 
 function input(apps: AppInput[], over: Partial<PlanInput> = {}): PlanInput {
-  return { now: T0, drainMs: 0, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], rolloutTimeoutMs: TIMEOUT, ...over };
+  return { ...SETTINGS, now: T0, drainMs: 0, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], rolloutTimeoutMs: TIMEOUT, ...over };
 }
 
 /** One agent's report of one assignment. */
@@ -98,7 +100,7 @@ describe('rollout: success and failure of the latest release', () => {
     const gone = plan(i);
     expect(ids(gone.remove)).toEqual(['new.web.1.v1']);
     i = applied(i, gone);
-    expect(i.routes[0]?.upstreams).toEqual([]);
+    expect(upstreamsOf(i.routes[0])).toEqual([]);
   });
 
   it('tries a newer release again normally after a failure', () => {

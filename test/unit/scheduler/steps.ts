@@ -1,9 +1,15 @@
 import { expect } from 'vitest';
+import { routeUpstreams, type StoredRoute } from '../../../services/core/routes.js';
 import type { Assignment, Instance, InstanceState } from '../../../services/core/types.js';
-import type { Plan, PlanInput } from '../../../services/scheduler/plan.js';
+import { loadConfig } from '../../../services/scheduler/config.js';
+import type { Plan, PlanInput, PlanSettings } from '../../../services/scheduler/model.js';
 
 // Stepping the planner in unit tests: apply a plan's writes to its input as
 // the store would, and move the agents' reports along.
+
+const defaults = loadConfig({});
+/** The planner's settings as the scheduler runs by default (tests set drainMs and timeouts of their own over them). */
+export const SETTINGS: PlanSettings = { drainMs: defaults.drainMs, policy: defaults.policy, rolloutTimeoutMs: defaults.rolloutTimeoutMs, releaseTimeoutMs: defaults.releaseTimeoutMs };
 
 /** The input after the plan's writes (the agent deletes the instance of a removed assignment). */
 export function applied(i: PlanInput, p: Plan): PlanInput {
@@ -42,4 +48,9 @@ export const ids = (as: readonly { id: string }[]) => as.map((a) => a.id).sort()
 export function upstream(i: PlanInput, id: string): string {
   const x = i.instances.find((y) => y.id === id) as Instance;
   return `${x.address}:${x.port}`;
+}
+
+/** The upstreams a route lists (undefined: no route). */
+export function upstreamsOf(r: StoredRoute | undefined): string[] | undefined {
+  return r ? routeUpstreams(r) : undefined;
 }

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { routeUpstreams } from '../../../services/core/routes.js';
 import { bumpRestart } from '../../../services/core/restarts.js';
 import type { Assignment } from '../../../services/core/types.js';
-import { plan, servingRelease, type AppInput, type Plan, type PlanInput } from '../../../services/scheduler/plan.js';
-import { applied, ids, report, upstream } from './steps.js';
+import { type AppInput, type Plan, type PlanInput } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
+import { servingRelease } from '../../../services/scheduler/succession.js';
+import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.js';
 
 // Releases made faster than a rollout: blue-green keeps at most two releases,
 // the latest and the one that serves until the latest is all up; the route
@@ -31,7 +34,7 @@ function step(i: PlanInput): [PlanInput, Plan] {
   const p = plan(i);
   const next = applied(i, p);
   const route = next.routes[0];
-  const listed = new Set(route?.upstreams ?? []);
+  const listed = new Set(upstreamsOf(route) ?? []);
   const draining = (a: Assignment) => {
     const x = next.instances.find((y) => y.id === a.id);
     return a.type === 'web' && a.release < (route?.release ?? 0) && !(x && listed.has(`${x.address}:${x.port}`));
@@ -40,7 +43,7 @@ function step(i: PlanInput): [PlanInput, Plan] {
   expect(releasesOf(held).length, `releases kept: ${ids(next.assignments).join(', ')}`).toBeLessThanOrEqual(2);
   for (const r of next.routes) {
     const byUpstream = new Map(next.instances.map((x) => [`${x.address}:${x.port}`, x.release]));
-    expect(new Set(r.upstreams.map((u) => byUpstream.get(u))).size, `route ${r.upstreams.join(', ')}`).toBeLessThanOrEqual(1);
+    expect(new Set(routeUpstreams(r).map((u) => byUpstream.get(u))).size, `route ${routeUpstreams(r).join(', ')}`).toBeLessThanOrEqual(1);
   }
   return [next, p];
 }
@@ -51,7 +54,7 @@ const of = (i: PlanInput, v: number) => i.assignments.filter((a) => a.release ==
 
 /** shop v1 (web=2, worker=1) all up and routed. */
 function running(): PlanInput {
-  let i: PlanInput = { now: T0, drainMs: DRAIN, apps: [app(1)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: DRAIN, apps: [app(1)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
   [i] = step(i);
   i = report(i, of(i, 1), 'up');
   [i] = step(i);
@@ -84,12 +87,12 @@ describe('plan: releases in quick succession', () => {
     [i, p] = step(release(i, 4, T0 + 30_000));
     expect(ids(p.remove)).toEqual(['shop.web.1.v3', 'shop.web.2.v3', 'shop.worker.1.v3']);
     expect(releasesOf(i.assignments)).toEqual([1, 4]);
-    expect([...(i.routes[0]?.upstreams ?? [])].sort()).toEqual(v1);
+    expect([...(upstreamsOf(i.routes[0]) ?? [])].sort()).toEqual(v1);
 
     // v4 all up: it takes the route alone; v1's worker goes at once, its web after the drain
     i = report(i, of(i, 4), 'up');
     [i, p] = step(i);
-    expect(p.routes.map((r) => [r.release, [...r.upstreams].sort()])).toEqual([[4, [upstream(i, 'shop.web.1.v4'), upstream(i, 'shop.web.2.v4')].sort()]]);
+    expect(p.routes.map((r) => [r.release, [...routeUpstreams(r)].sort()])).toEqual([[4, [upstream(i, 'shop.web.1.v4'), upstream(i, 'shop.web.2.v4')].sort()]]);
     expect(ids(p.remove)).toEqual(['shop.worker.1.v1']);
     [i, p] = step({ ...i, now: i.now + DRAIN });
     expect(ids(p.remove)).toEqual(['shop.web.1.v1', 'shop.web.2.v1']);
@@ -101,7 +104,7 @@ describe('plan: releases in quick succession', () => {
     [i] = step(release(i, 2, T0 + 10_000));
     i = report(i, of(i, 2), 'up');
     [i] = step(i); // v2 routed; v1 drains
-    const v2 = [...(i.routes[0]?.upstreams ?? [])];
+    const v2 = [...(upstreamsOf(i.routes[0]) ?? [])];
     expect(i.routes[0]?.release).toBe(2);
     // v3 within v1's drain: v1 still goes (after the drain), v2 serves until v3 is up
     let p: Plan;
@@ -113,7 +116,7 @@ describe('plan: releases in quick succession', () => {
     [i, p] = step({ ...i, now: i.now + DRAIN });
     expect(ids(p.remove)).toEqual(['shop.web.1.v1', 'shop.web.2.v1']);
     expect(p.routes).toEqual([]);
-    expect(i.routes[0]?.upstreams).toEqual(v2);
+    expect(upstreamsOf(i.routes[0])).toEqual(v2);
   });
 
   it('serves from a newer older release that is all up when the routed one is down', () => {
@@ -141,7 +144,7 @@ describe('plan: releases in quick succession', () => {
     i = report(i, ['shop.web.1.v2.g1', 'shop.web.2.v2', 'shop.worker.1.v2'], 'up');
     [i, p] = step(i);
     expect(p.routes.map((r) => r.release)).toEqual([2]);
-    expect([...(p.routes[0]?.upstreams ?? [])].sort()).toEqual([upstream(i, 'shop.web.1.v2.g1'), upstream(i, 'shop.web.2.v2')].sort());
+    expect([...(upstreamsOf(p.routes[0]) ?? [])].sort()).toEqual([upstream(i, 'shop.web.1.v2.g1'), upstream(i, 'shop.web.2.v2')].sort());
     [i, p] = step({ ...i, now: i.now + DRAIN });
     expect(ids(i.assignments)).toEqual(['shop.web.1.v2.g1', 'shop.web.2.v2', 'shop.worker.1.v2']);
   });
