@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { sanitizeLine } from './protocol.js';
+import { sanitizeLine } from './push/protocol.js';
 
 // What the pusher sees, Heroku style: "-----> topic", "       detail",
 // " !     error". Lines go to the hook's HTTP response.

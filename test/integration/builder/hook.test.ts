@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultLine } from '../../../services/builder/protocol.js';
+import { resultLine } from '../../../services/builder/push/protocol.js';
 import { commitApp, compileHook, must } from './harness.js';
 
 // The compiled pre-receive hook against a stand-in builder socket: it sends

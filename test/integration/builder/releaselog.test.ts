@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ControllerClient } from '../../../services/builder/controller.js';
-import { ReleasePhaseFollower } from '../../../services/builder/releaselog.js';
+import { ReleasePhaseFollower } from '../../../services/builder/release/releaselog.js';
 import { createLogger } from '../../../services/core/logger.js';
 import { startController, type Harness } from '../controller/harness.js';
 

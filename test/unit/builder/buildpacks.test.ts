@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildpackFailure, releaseConfigVars, type BuildpackPlan } from '../../../services/builder/buildpacks.js';
+import { buildpackFailure, releaseConfigVars, type BuildpackPlan } from '../../../services/builder/build/buildpacks.js';
 import { withConfigDefaults } from '../../../services/controller/buildpacks.js';
 
 describe('releaseConfigVars', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ResultReader, resultLine, sanitizeLine } from '../../../services/builder/protocol.js';
+import { ResultReader, resultLine, sanitizeLine } from '../../../services/builder/push/protocol.js';
 
 function read(chunks: string[]) {
   const r = new ResultReader();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BuildQueue } from '../../../services/builder/queue.js';
+import { BuildQueue } from '../../../services/builder/build/queue.js';
 
 /** A job that records when it starts and finishes only when released by the test. */
 function gate(log: string[], name: string) {

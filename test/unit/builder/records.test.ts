@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupPlan, parseInventory, type KeepRules, type LocalImage } from '../../../services/builder/cleanup.js';
+import { cleanupPlan, parseInventory, type KeepRules, type LocalImage } from '../../../services/builder/cleanup/cleanup.js';
 import { keptReleaseImages } from '../../../services/core/images.js';
-import { isDiskFull, isForkFailure, limitHit, limitMessage, nanoCpus } from '../../../services/builder/limits.js';
-import { BuildQueue } from '../../../services/builder/queue.js';
-import { chunkLines, PhaseTimer } from '../../../services/builder/records.js';
+import { isDiskFull, isForkFailure, limitHit, limitMessage, nanoCpus } from '../../../services/builder/build/limits.js';
+import { BuildQueue } from '../../../services/builder/build/queue.js';
+import { chunkLines, PhaseTimer } from '../../../services/builder/build/records.js';
 
 describe('chunkLines', () => {
   it('splits lines into chunks of at most maxBytes (a newline each)', () => {

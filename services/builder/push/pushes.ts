@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { Pusher } from './controller.js';
+import type { Pusher } from '../controller.js';
 
 // Pushes in progress. The ssh side registers one before it runs receive-pack
 // and hands its token to the hook through the environment; the hook server

@@ -3,10 +3,10 @@ import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, Session } from 'ssh2';
-import type { Logger } from '../core/logger.js';
-import { fingerprint as fingerprintOf } from '../core/sshkeys.js';
+import type { Logger } from '../../core/logger.js';
+import { fingerprint as fingerprintOf } from '../../core/sshkeys.js';
 import { parseGitCommand } from './commands.js';
-import type { Controller, Pusher } from './controller.js';
+import type { Controller, Pusher } from '../controller.js';
 import type { Pushes } from './pushes.js';
 import { ensureRepo } from './repos.js';
 

@@ -4,15 +4,15 @@ import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import tarfs from 'tar-fs';
-import type { Logger } from '../core/logger.js';
-import { BuildFailure, ReleaseFailure, newBuildId, runBuild, type BuildDeps } from './build.js';
+import type { Logger } from '../../core/logger.js';
+import { BuildFailure, ReleaseFailure, newBuildId, runBuild, type BuildDeps } from '../build/build.js';
 import { DEPLOY_REFS } from './hooklines.js';
-import { LimitExceeded } from './limits.js';
-import { topic, warn, type Output } from './output.js';
+import { LimitExceeded } from '../build/limits.js';
+import { topic, warn, type Output } from '../output.js';
 import { BUILDS_PATH, HEADER_COMMIT, HEADER_PUSH, HEADER_REF, resultLine, sanitizeLine } from './protocol.js';
 import type { Pushes } from './pushes.js';
-import type { BuildQueue } from './queue.js';
-import { BuildRecorder, type BuildReporter } from './records.js';
+import type { BuildQueue } from '../build/queue.js';
+import { BuildRecorder, type BuildReporter } from '../build/records.js';
 
 // The unix socket the pre-receive hooks talk to (protocol.ts).
 

@@ -3,7 +3,7 @@ import { request } from 'node:http';
 import { parseHookLines, planPush } from './hooklines.js';
 import { BUILDS_PATH, HEADER_COMMIT, HEADER_PUSH, HEADER_REF, ResultReader } from './protocol.js';
 
-// The pre-receive hook of every app repo (dist/services/builder/hook.js, run
+// The pre-receive hook of every app repo (dist/services/builder/push/hook.js, run
 // by the hook file the builder writes). It runs inside git's quarantine
 // environment, so it can read the pushed objects: it streams `git archive` of
 // the pushed commit to the builder's socket and copies the build output back

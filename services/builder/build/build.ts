@@ -3,22 +3,22 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
 import { mkdir, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../core/logger.js';
-import { CONFIG_KEY } from '../core/names.js';
-import type { Controller, Pusher } from './controller.js';
+import type { Logger } from '../../core/logger.js';
+import { CONFIG_KEY } from '../../core/names.js';
+import type { Controller, Pusher } from '../controller.js';
 import type { BuildDocker } from './docker.js';
-import { appUid } from '../core/uids.js';
+import { appUid } from '../../core/uids.js';
 import { buildpackFailure, driverArgs, planBuildpacks, releaseConfigVars } from './buildpacks.js';
 import { DRIVER, driverFailure } from './driver.js';
-import type { BuildPhase } from '../core/builds.js';
+import type { BuildPhase } from '../../core/builds.js';
 import { syncCacheGeneration } from './cachegen.js';
 import type { RemoteFetch } from './bpfetch.js';
 import type { BuildDisks } from './disks.js';
-import { info, topic, warn, type Output } from './output.js';
+import { info, topic, warn, type Output } from '../output.js';
 import { describeProcessTypes, resolveProcessTypes } from './processtypes.js';
-import { parseAppJsonHealthCheck } from '../core/healthcheck.js';
-import { DEFAULT_RELEASE_TIMEOUT_MS } from '../core/releasephase.js';
-import { ReleasePhaseFollower } from './releaselog.js';
+import { parseAppJsonHealthCheck } from '../../core/healthcheck.js';
+import { DEFAULT_RELEASE_TIMEOUT_MS } from '../../core/releasephase.js';
+import { ReleasePhaseFollower } from '../release/releaselog.js';
 
 // One build, after the source is extracted into <dir>/app: buildpacks in a
 // build container, the app image, the release. Throws BuildFailure with a

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from '../core/logger.js';
-import { parseLogLine } from '../core/logs.js';
-import { RELEASE_DYNO } from '../core/releasephase.js';
-import { ControllerError, type Controller } from './controller.js';
-import { info, type Output } from './output.js';
+import type { Logger } from '../../core/logger.js';
+import { parseLogLine } from '../../core/logs.js';
+import { RELEASE_DYNO } from '../../core/releasephase.js';
+import { ControllerError, type Controller } from '../controller.js';
+import { info, type Output } from '../output.js';
 
 // The release phase's output in the push, as on Heroku: the lines of the
 // release one-off (`app[release.1]`), followed through a log session of the

@@ -3,7 +3,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { lstat, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { entryLabel, type BuildpackEntry } from '../core/buildpacks.js';
+import { entryLabel, type BuildpackEntry } from '../../core/buildpacks.js';
 
 // Fetches a buildpack given by URL, before the build container runs: a
 // tarball or a git repository over http(s) from inside a container of its

@@ -1,6 +1,6 @@
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exists, isMountPoint, mountFs, mountNewFs, mountPoints, unmountFs } from '../core/layerdisk.js';
+import { exists, isMountPoint, mountFs, mountNewFs, mountPoints, unmountFs } from '../../core/layerdisk.js';
 
 // Bounded disk for builds (core/layerdisk.ts has the filesystems): a build's
 // folder (the source at app/, env/, out/) is a filesystem of buildMb made for

@@ -1,10 +1,10 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
-import type { Logger } from '../core/logger.js';
-import { isAppName } from '../core/names.js';
-import { keptReleaseImages } from '../core/images.js';
-import type { BuildDisks } from './disks.js';
+import type { Logger } from '../../core/logger.js';
+import { isAppName } from '../../core/names.js';
+import { keptReleaseImages } from '../../core/images.js';
+import type { BuildDisks } from '../build/disks.js';
 
 // The builder's clean-up of destroyed apps: their bare repositories, build
 // caches and app images. A reconcile loop (at start, then every interval):

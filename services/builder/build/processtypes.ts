@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
-import { PROCESS_TYPE } from '../core/names.js';
-import { parseProcfile } from '../core/procfile.js';
-import type { ProcessTypes } from '../core/types.js';
+import { PROCESS_TYPE } from '../../core/names.js';
+import { parseProcfile } from '../../core/procfile.js';
+import type { ProcessTypes } from '../../core/types.js';
 
 // Which processes a build runs: the buildpack's `bin/release` YAML gives
 // default_process_types; a Procfile in the app overrides them per type.

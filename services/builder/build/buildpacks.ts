@@ -1,12 +1,12 @@
 import { access, constants as fsc } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { chooseBuildpacks, entryLabel, type BuildpackSource } from '../core/buildpacks.js';
-import { CONFIG_KEY } from '../core/names.js';
+import { chooseBuildpacks, entryLabel, type BuildpackSource } from '../../core/buildpacks.js';
+import { CONFIG_KEY } from '../../core/names.js';
 import { fetchBuildpack, FetchError, type RemoteFetch } from './bpfetch.js';
 import type { Mount } from './docker.js';
 import { DRIVER_EXIT } from './driver.js';
-import { info, topic, type Output } from './output.js';
+import { info, topic, type Output } from '../output.js';
 
 // Which buildpacks one build runs (core/buildpacks.ts decides), fetched and
 // mounted read-only at /buildpacks/<i> of the build container; the driver

@@ -4,9 +4,9 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import type { LayerDisks } from '../core/layerdisk.js';
+import type { LayerDisks } from '../../core/layerdisk.js';
 import { isDiskFull, isForkFailure, LimitExceeded, limitHit, limitMessage, nanoCpus } from './limits.js';
-import { lineWriter } from './output.js';
+import { lineWriter } from '../output.js';
 import { FetchError } from './bpfetch.js';
 import { FETCH_SCRIPT, FETCH_TARBALL } from './fetchscript.js';
 

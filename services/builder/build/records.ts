@@ -1,7 +1,7 @@
-import type { BuildPhase, BuildPhases, BuildStatus } from '../core/builds.js';
-import type { Logger } from '../core/logger.js';
-import type { Pusher } from './controller.js';
-import type { Output } from './output.js';
+import type { BuildPhase, BuildPhases, BuildStatus } from '../../core/builds.js';
+import type { Logger } from '../../core/logger.js';
+import type { Pusher } from '../controller.js';
+import type { Output } from '../output.js';
 
 // The builder's side of build records: it times each phase, keeps the
 // output, and reports them to the controller (POST/PATCH

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { assertAppName } from '../core/names.js';
+import { assertAppName } from '../../core/names.js';
 
 // Bare repositories, one per app: $STATE/repos/<app>.git, with a pre-receive
 // hook that runs the compiled hook script.

@@ -1,4 +1,4 @@
-import { isAppName } from '../core/names.js';
+import { isAppName } from '../../core/names.js';
 
 // The command an ssh client asks to exec. git sends `git-receive-pack '/app.git'`
 // (OpenSSH form) or without the slash or quotes; nothing else is accepted yet.
