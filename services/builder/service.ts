@@ -7,7 +7,7 @@ import type { Logger } from '../core/logger.js';
 import { controllerInventory, startCleanup } from './cleanup/cleanup.js';
 import type { BuilderConfig } from './config.js';
 import { ControllerClient, type Controller } from './controller.js';
-import { DockerodeBuilder } from './build/docker.js';
+import { DockerodeBuilder } from './build/dockerode.js';
 import { BuildDisks } from './build/disks.js';
 import { LayerDisks } from '../core/layerdisk.js';
 import { startHookServer } from './push/hookserver.js';

@@ -7,7 +7,7 @@ import { entryLabel, type BuildpackEntry } from '../../core/buildpacks.js';
 
 // Fetches a buildpack given by URL, before the build container runs: a
 // tarball or a git repository over http(s) from inside a container of its
-// own on Docker's default bridge (`remote`, docker.ts with fetchscript.ts),
+// own on Docker's default bridge (`remote`, fetchcontainer.ts with fetchscript.ts),
 // so a URL reaches only what an app's container may reach, never the host's
 // loopback (the platform's API, etcd) nor link-local addresses; file:// (when
 // the operator allows it) read on the host. Into

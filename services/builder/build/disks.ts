@@ -8,7 +8,7 @@ import { exists, isMountPoint, mountFs, mountNewFs, mountPoints, unmountFs } fro
 // cacheMb of its own, kept between builds as <dir>/cache-<app>.img and
 // mounted at $STATE/cache/<app> only while one of its builds runs (builds of
 // one app never overlap: queue.ts). The build container's own writable layer
-// is bounded too (docker.ts, with buildMb). A build that fills one of them
+// is bounded too (buildcontainer.ts, with buildMb). A build that fills one of them
 // fails with ENOSPC inside, and the host's disk is untouched.
 
 export interface BuildDiskSettings {

@@ -1,4 +1,4 @@
-// The script a buildpack fetch container runs (docker.ts fetchBuildpack):
+// The script a buildpack fetch container runs (fetchcontainer.ts):
 // `bash -c FETCH_SCRIPT bpfetch <git|tarball> <url> <ref or ''> <max bytes> FETCH_TARBALL`, as
 // an unprivileged user on Docker's default bridge, so it reaches only what an
 // app's container may reach: never the host's loopback (the platform's API,

@@ -1,5 +1,5 @@
 // The limits of a build container, and the messages that say which one a
-// build ran into. Free of imports from build.ts (docker.ts throws these).
+// build ran into. Free of imports from build.ts (buildcontainer.ts throws these).
 
 export type LimitKind = 'memory' | 'time' | 'pids' | 'disk';
 

@@ -11,19 +11,13 @@ export const HEADER_PUSH = 'x-paas-push';
 export const HEADER_COMMIT = 'x-paas-commit';
 export const HEADER_REF = 'x-paas-ref';
 
-/** NUL never appears in forwarded output (sanitizeLine strips it), so this line cannot be forged by a build. */
+/** NUL never appears in forwarded output (output.ts sanitizeLine strips it), so this line cannot be forged by a build. */
 export const RESULT_PREFIX = '\u0000paas-result:';
 
 export type BuildResult = 'ok' | 'failed';
 
 export function resultLine(result: BuildResult): string {
   return `${RESULT_PREFIX}${result}\n`;
-}
-
-/** Output lines from builds may contain anything; strip NULs and the carriage returns of progress bars. */
-export function sanitizeLine(line: string): string {
-  // eslint-disable-next-line no-control-regex
-  return line.replace(/\u0000/g, '').replace(/\r$/, '');
 }
 
 /**

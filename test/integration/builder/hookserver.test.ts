@@ -6,7 +6,7 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../services/core/logger.js';
 import { ControllerClient } from '../../../services/builder/controller.js';
-import { DockerodeBuilder } from '../../../services/builder/build/docker.js';
+import { DockerodeBuilder } from '../../../services/builder/build/dockerode.js';
 import { startHookServer, type RunningHookServer } from '../../../services/builder/push/hookserver.js';
 import { HEADER_COMMIT, HEADER_PUSH, HEADER_REF, ResultReader } from '../../../services/builder/push/protocol.js';
 import { Pushes } from '../../../services/builder/push/pushes.js';
