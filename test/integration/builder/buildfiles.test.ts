@@ -2,7 +2,7 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBuildFile, writeEnvDir } from '../../../services/builder/build/build.js';
+import { readBuildFile, writeEnvDir } from '../../../services/builder/build/files.js';
 import { readdir, readFile } from 'node:fs/promises';
 import { must } from './harness.js';
 
