@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControllerClient } from '../../../services/builder/controller.js';
-import { ReleasePhaseFollower } from '../../../services/builder/release/releaselog.js';
-import { createLogger } from '../../../services/core/logger.js';
-import { startController, type Harness } from '../controller/harness.js';
+import { ControllerClient } from '../../../../services/builder/controller.js';
+import { ReleasePhaseFollower } from '../../../../services/builder/release/releaselog.js';
+import { createLogger } from '../../../../services/core/logger.js';
+import { startController, type Harness } from '../../controller/harness.js';
 
 // The builder follows a release command's output into the push through the
 // real controller (in-process, real etcd): an internal log session of the

@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitApp, makeKey, must, stackImagesExist, startHarness, type Harness } from './harness.js';
+import { commitApp, makeKey, must, stackImagesExist, startHarness, type Harness } from '../harness.js';
 
 // Real pushes (git over ssh, real Docker) of small apps with no dependencies:
 // build records reported to the controller, the memory and time limits,

@@ -3,8 +3,8 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpGet, waitFor } from '../../support/run.js';
-import { commitApp, makeKey, must, run, stackImagesExist, startHarness, type Harness } from './harness.js';
+import { httpGet, waitFor } from '../../../support/run.js';
+import { commitApp, makeKey, must, run, stackImagesExist, startHarness, type Harness } from '../harness.js';
 
 // A real push of a tiny Express app: git over ssh, the buildpack in a build
 // container, the app image on the run stack, the release request.

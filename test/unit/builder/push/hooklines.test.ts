@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseHookLines, planPush } from '../../../services/builder/push/hooklines.js';
+import { parseHookLines, planPush } from '../../../../services/builder/push/hooklines.js';
 
 const A = 'a'.repeat(40);
 const B = 'b'.repeat(40);

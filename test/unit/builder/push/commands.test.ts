@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGitCommand } from '../../../services/builder/push/commands.js';
+import { parseGitCommand } from '../../../../services/builder/push/commands.js';
 
 describe('parseGitCommand', () => {
   it.each([

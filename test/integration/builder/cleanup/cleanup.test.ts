@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupOnce, controllerInventory, type CleanupDeps } from '../../../services/builder/cleanup/cleanup.js';
-import { createLogger } from '../../../services/core/logger.js';
-import { startController, type Harness } from '../controller/harness.js';
-import { imageExists as isImage, labelledImage } from './images.js';
+import { cleanupOnce, controllerInventory, type CleanupDeps } from '../../../../services/builder/cleanup/cleanup.js';
+import { createLogger } from '../../../../services/core/logger.js';
+import { startController, type Harness } from '../../controller/harness.js';
+import { imageExists as isImage, labelledImage } from '../images.js';
 
 // The builder's clean-up against the real controller (in-process, real etcd)
 // and the real Docker engine, with a cluster name of its own.

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../../services/core/logger.js';
-import { ControllerClient } from '../../../services/builder/controller.js';
-import { DockerodeBuilder } from '../../../services/builder/build/dockerode.js';
-import { startHookServer, type RunningHookServer } from '../../../services/builder/push/hookserver.js';
-import { HEADER_COMMIT, HEADER_PUSH, HEADER_REF, ResultReader } from '../../../services/builder/push/protocol.js';
-import { Pushes } from '../../../services/builder/push/pushes.js';
-import { BuildQueue } from '../../../services/builder/build/queue.js';
+import { createLogger } from '../../../../services/core/logger.js';
+import { ControllerClient } from '../../../../services/builder/controller.js';
+import { DockerodeBuilder } from '../../../../services/builder/build/dockerode.js';
+import { startHookServer, type RunningHookServer } from '../../../../services/builder/push/hookserver.js';
+import { HEADER_COMMIT, HEADER_PUSH, HEADER_REF, ResultReader } from '../../../../services/builder/push/protocol.js';
+import { Pushes } from '../../../../services/builder/push/pushes.js';
+import { BuildQueue } from '../../../../services/builder/build/queue.js';
 
 // The builder's side of the hook socket, for requests that never reach a build.
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildpackFailure, releaseConfigVars, type BuildpackPlan } from '../../../services/builder/build/buildpacks.js';
-import { withConfigDefaults } from '../../../services/controller/buildpacks.js';
+import { buildpackFailure, releaseConfigVars, type BuildpackPlan } from '../../../../services/builder/build/buildpacks.js';
+import { withConfigDefaults } from '../../../../services/controller/buildpacks.js';
 
 describe('releaseConfigVars', () => {
   it('merges config_vars of every release, later wins, skipping what the platform sets and what is not a scalar', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseReleaseYaml, resolveProcessTypes } from '../../../services/builder/build/processtypes.js';
+import { parseReleaseYaml, resolveProcessTypes } from '../../../../services/builder/build/processtypes.js';
 
 const release = '---\ndefault_process_types:\n  web: npm start\n  worker: node worker.js\n';
 

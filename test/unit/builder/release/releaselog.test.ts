@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { formatLogLine, parseLogLine, type LogRecord } from '../../../services/core/logs.js';
-import { RELEASE_DYNO } from '../../../services/core/releasephase.js';
-import { releaseLogEvent } from '../../../services/builder/release/releaselog.js';
+import { formatLogLine, parseLogLine, type LogRecord } from '../../../../services/core/logs.js';
+import { RELEASE_DYNO } from '../../../../services/core/releasephase.js';
+import { releaseLogEvent } from '../../../../services/builder/release/releaselog.js';
 
 // The release command's output in the push: which lines of the release
 // one-off's log session are its output or its exit (pure parts).

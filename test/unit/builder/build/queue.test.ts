@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BuildQueue } from '../../../services/builder/build/queue.js';
+import { BuildQueue } from '../../../../services/builder/build/queue.js';
 
 /** A job that records when it starts and finishes only when released by the test. */
 function gate(log: string[], name: string) {
@@ -58,5 +58,23 @@ describe('BuildQueue', () => {
     const q = new BuildQueue(1);
     await expect(q.run('a', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect(await q.run('a', async () => 'next')).toBe('next');
+  });
+});
+
+describe('BuildQueue.waitReason', () => {
+  it('says what a push waits for', async () => {
+    const q = new BuildQueue(2);
+    expect(q.waitReason('a')).toBeUndefined();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const one = q.run('a', () => gate);
+    const two = q.run('b', () => gate);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(q.waitReason('a')).toBe('Waiting for the previous build of a to finish...');
+    expect(q.waitReason('c')).toBe('Waiting for a build slot (2 builds running)...');
+    release();
+    await Promise.all([one, two]);
+    await new Promise((r) => setTimeout(r, 0));
+    expect(q.waitReason('c')).toBeUndefined();
   });
 });

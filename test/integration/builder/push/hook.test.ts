@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resultLine } from '../../../services/builder/push/protocol.js';
-import { commitApp, compileHook, must } from './harness.js';
+import { resultLine } from '../../../../services/builder/push/protocol.js';
+import { commitApp, compileHook, must } from '../harness.js';
 
 // The compiled pre-receive hook against a stand-in builder socket: it sends
 // the pushed commit as a tar, shows the output, and succeeds only on a

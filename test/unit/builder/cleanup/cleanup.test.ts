@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupPlan, parseInventory, type LocalState } from '../../../services/builder/cleanup/cleanup.js';
+import { cleanupPlan, parseInventory, type LocalState } from '../../../../services/builder/cleanup/cleanup.js';
 
 // What the builder removes of apps that no longer exist.
 

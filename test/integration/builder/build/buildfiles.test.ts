@@ -2,9 +2,9 @@ import { mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readBuildFile, writeEnvDir } from '../../../services/builder/build/files.js';
+import { readBuildFile, writeEnvDir } from '../../../../services/builder/build/files.js';
 import { readdir, readFile } from 'node:fs/promises';
-import { must } from './harness.js';
+import { must } from '../harness.js';
 
 // Files a build leaves behind are read by the builder (as root) without
 // following links that the build's code could have planted.

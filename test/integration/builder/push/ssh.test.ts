@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitApp, makeKey, run, startHarness, type Harness } from './harness.js';
+import { commitApp, makeKey, run, startHarness, type Harness } from '../harness.js';
 
 // Authentication and the refusals that happen before any build: real git over
 // real ssh to the builder's ssh2 server.

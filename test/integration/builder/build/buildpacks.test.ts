@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_DIR } from '../../support/run.js';
-import { commitApp, makeKey, must, stackImagesExist, startHarness, type Harness } from './harness.js';
+import { REPO_DIR } from '../../../support/run.js';
+import { commitApp, makeKey, must, stackImagesExist, startHarness, type Harness } from '../harness.js';
 
 // The buildpack contract with small classic buildpacks written the way third
 // parties write them (test/fixtures/buildpacks: hello, chained): detect order,

@@ -2,8 +2,8 @@ import { cp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpGet, REPO_DIR, waitFor } from '../../support/run.js';
-import { commitApp, makeKey, must, stackImagesExist, startHarness, type Harness } from './harness.js';
+import { httpGet, REPO_DIR, waitFor } from '../../../support/run.js';
+import { commitApp, makeKey, must, stackImagesExist, startHarness, type Harness } from '../harness.js';
 
 // Our three buildpacks (nodejs, static, procfile) on real apps from
 // test/fixtures/apps: a real push, the image run as a dyno would run it, and

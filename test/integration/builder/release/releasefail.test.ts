@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_DIR } from '../../support/run.js';
-import { commitApp, makeKey, stackImagesExist, startHarness, type FakeApp, type Harness } from './harness.js';
+import { REPO_DIR } from '../../../support/run.js';
+import { commitApp, makeKey, stackImagesExist, startHarness, type FakeApp, type Harness } from '../harness.js';
 
 // A push whose release fails (the stand-in controller answers release_status
 // failed, as the real one does once the scheduler has failed the release):

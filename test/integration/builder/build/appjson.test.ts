@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_DIR } from '../../support/run.js';
-import { commitApp, makeKey, stackImagesExist, startHarness, type Harness } from './harness.js';
+import { REPO_DIR } from '../../../support/run.js';
+import { commitApp, makeKey, stackImagesExist, startHarness, type Harness } from '../harness.js';
 
 // app.json's health check through a real build (the small `hello` fixture
 // buildpack): the release request carries it; a malformed one fails the push

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeLine } from '../../../services/builder/output.js';
-import { ResultReader, resultLine } from '../../../services/builder/push/protocol.js';
+import { sanitizeLine } from '../../../../services/builder/output.js';
+import { ResultReader, resultLine } from '../../../../services/builder/push/protocol.js';
 
 function read(chunks: string[]) {
   const r = new ResultReader();

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cleanupOnce, controllerInventory, type CleanupDeps } from '../../../services/builder/cleanup/cleanup.js';
-import { createLogger } from '../../../services/core/logger.js';
-import { startController, type Harness } from '../controller/harness.js';
-import { imageExists as isImage, labelledImage } from './images.js';
+import { cleanupOnce, controllerInventory, type CleanupDeps } from '../../../../services/builder/cleanup/cleanup.js';
+import { createLogger } from '../../../../services/core/logger.js';
+import { startController, type Harness } from '../../controller/harness.js';
+import { imageExists as isImage, labelledImage } from '../images.js';
 
 // The clean-up keeps the images of an app's last N releases (plus those a
 // container uses and those of builds in progress) and removes older ones:
