@@ -14,6 +14,8 @@ export interface BuildReport {
   release?: number;
   failure?: string;
   append?: string[];
+  /** The appended lines are in the app's log already (relayed from it): the controller keeps them in the build's output and does not log them again. */
+  alreadyLogged?: true;
 }
 
 export interface BuildReporter {
@@ -70,6 +72,25 @@ export function chunkLines(lines: readonly string[], maxBytes = REPORT_CHUNK_BYT
   return chunks;
 }
 
+/** An output line and whether it was relayed from the app's log (Output.relayed). */
+export interface KeptLine {
+  text: string;
+  relayed: boolean;
+}
+
+/** The reports' `append` parts for these lines, in order: one run of relayed or of other lines after another, each chunked. Pure. */
+export function appendReports(lines: readonly KeptLine[], maxBytes = REPORT_CHUNK_BYTES): BuildReport[] {
+  const runs: KeptLine[][] = [];
+  for (const l of lines) {
+    const run = runs[runs.length - 1];
+    if (run && run[0]?.relayed === l.relayed) run.push(l);
+    else runs.push([l]);
+  }
+  return runs.flatMap((run) =>
+    chunkLines(run.map((l) => l.text), maxBytes).map((append): BuildReport => (run[0]?.relayed ? { append, alreadyLogged: true } : { append })),
+  );
+}
+
 /** Times phases: starting one ends the one before. Pure apart from the clock it is given. */
 export class PhaseTimer {
   readonly phases: BuildPhases = {};
@@ -93,7 +114,7 @@ export class PhaseTimer {
 /** One build's record: phases, output, and the reports that carry them, sent in order. */
 export class BuildRecorder {
   readonly timer = new PhaseTimer();
-  private pending: string[] = [];
+  private pending: KeptLine[] = [];
   private chain: Promise<void> = Promise.resolve();
   private created = false;
   private flusher: NodeJS.Timeout | undefined;
@@ -121,7 +142,11 @@ export class BuildRecorder {
   tee(out: Output): Output {
     return {
       line: (text) => {
-        this.pending.push(text);
+        this.pending.push({ text, relayed: false });
+        out.line(text);
+      },
+      relayed: (text) => {
+        this.pending.push({ text, relayed: true });
         out.line(text);
       },
     };
@@ -150,8 +175,8 @@ export class BuildRecorder {
 
   private send(report: BuildReport): void {
     if (!this.created) return;
-    const chunks = chunkLines(this.pending.splice(0));
-    const reports: BuildReport[] = chunks.length === 0 ? [report] : chunks.map((append, i) => (i === chunks.length - 1 ? { ...report, append } : { append }));
+    const appends = appendReports(this.pending.splice(0));
+    const reports: BuildReport[] = appends.length === 0 ? [report] : appends.map((append, i) => (i === appends.length - 1 ? { ...report, ...append } : append));
     for (const r of reports) {
       this.chain = this.chain.then(() =>
         this.reporter.update(this.app, this.id, r).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not report on the build')),

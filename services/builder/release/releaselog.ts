@@ -3,7 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import { parseLogLine } from '../../core/logs.js';
 import { RELEASE_DYNO } from '../../core/releasephase.js';
 import { ControllerError, type Controller } from '../controller.js';
-import { info, type Output } from '../output.js';
+import { relay, type Output } from '../output.js';
 
 // The release phase's output in the push, as on Heroku: the lines of the
 // release one-off (`app[release.1]`), followed through a log session of the
@@ -116,7 +116,7 @@ export class ReleasePhaseFollower {
     counted.set(text, n);
     if (n <= (this.printed.get(text) ?? 0)) return; // an earlier session printed it
     if (this.printed.size < MAX_REMEMBERED || this.printed.has(text)) this.printed.set(text, n);
-    if (e.kind === 'output') info(this.o.out, e.line);
+    if (e.kind === 'output') relay(this.o.out, e.line); // the app's log has it already
     else this.exitCode = e.code;
   }
 }

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BuildRecorder, HttpBuildReporter } from '../../../../services/builder/build/records.js';
 import { ControllerClient } from '../../../../services/builder/controller.js';
+import { topic } from '../../../../services/builder/output.js';
 import { ReleasePhaseFollower } from '../../../../services/builder/release/releaselog.js';
 import { createLogger } from '../../../../services/core/logger.js';
 import { startController, type Harness } from '../../controller/harness.js';
@@ -9,7 +11,9 @@ import { startController, type Harness } from '../../controller/harness.js';
 // release one-off (POST /internal/apps/:app/log-sessions) starts with its
 // recent lines, so the output of a command that exited before the session
 // opened is shown, then streams the rest; lines of an earlier release phase
-// and of other dynos are not shown; the agent's exit line ends it.
+// and of other dynos are not shown; the agent's exit line ends it. The lines
+// it relays stay in the build's output but are logged once, as the agent's
+// app[release.1], not again as paas[build].
 
 let h: Harness;
 const log = createLogger('releaselog-test', 'silent');
@@ -77,5 +81,38 @@ describe('the release command output, followed by the builder', () => {
     expect(Date.now() - started).toBeLessThan(2000);
     expect(out).toEqual([]);
     expect(follower.exitCode).toBeUndefined();
+  });
+
+  it("the build's output keeps the relayed lines; `paas logs` has each once, as app[release.1]", async () => {
+    const id = '20260101-000000-abcdef';
+    const user = { id: 'u1', email: 'a@b.c' };
+    const recorder = new BuildRecorder(new HttpBuildReporter(h.url, h.internalToken), 'rl', id, log);
+    await recorder.start('c'.repeat(40), user);
+    const pushed: string[] = [];
+    const out = recorder.tee({ line: (t) => pushed.push(t) });
+    const since = Date.now();
+    topic(out, 'Running release command: ./migrate');
+    await ingest([
+      { at: since + 100, source: 'app', dyno: 'release.1', line: 'applying migration 0042' },
+      { at: since + 110, source: 'paas', dyno: 'release.1', line: 'Process exited with status 0' },
+    ]);
+    const follower = new ReleasePhaseFollower({ controller: new ControllerClient(h.url, h.internalToken), app: 'rl', sinceMs: since, out, log });
+    await until('the exit', () => follower.exitCode !== undefined);
+    await follower.finish();
+    topic(out, 'Release command succeeded');
+    await recorder.finish({ status: 'succeeded' });
+    expect(pushed).toEqual(['-----> Running release command: ./migrate', '       applying migration 0042', '-----> Release command succeeded']);
+
+    const output = await h.call('GET', `/apps/rl/builds/${id}/output`, { token: h.adminToken });
+    expect(output.body.lines).toEqual(pushed);
+    let text = '';
+    for (let i = 0; i < 50 && !text.includes('Release command succeeded'); i++) {
+      const s = await h.call('POST', '/internal/apps/rl/log-sessions', { token: h.internalToken, body: { lines: 1000, tail: false } });
+      text = await (await fetch(s.body.logplex_url)).text();
+      if (!text.includes('Release command succeeded')) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(text).toContain('paas[build]: -----> Running release command: ./migrate');
+    expect(text).toContain('app[release.1]: applying migration 0042');
+    expect(text.match(/applying migration 0042/g)).toHaveLength(1);
   });
 });
