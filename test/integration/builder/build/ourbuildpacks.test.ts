@@ -157,14 +157,19 @@ http.createServer((q, s) => s.end('ms ' + has('ms') + ', is-number ' + has('is-n
     expect(stackNpm?.body).toMatch(/^ms yes, is-number no, npm \d+\.\d+\.\d+\n$/);
   });
 
-  it('nodejs: a yarn app installs with yarn from the registry and prunes devDependencies', async () => {
+  it('nodejs: a yarn app with no engines.node gets the newest LTS node, installs with yarn from the registry and prunes devDependencies', async () => {
     const work = await fixture('yarnapp', 'yarn-app');
     const { out, release } = await push('yarnapp', work);
+    expect(out).toContain('remote:        engines.node (package.json):  unspecified');
+    expect(out).toContain('remote:        Node.js version not specified, using 24.x (the newest LTS)');
+    expect(out).toMatch(/remote: {8}Resolved node 24\.x to 24\.\d+\.\d+/);
+    expect(out).toMatch(/remote: {8}Using node v24\.\d+\.\d+ \(vendored into the slug at \.heroku\/node\) and npm [\d.]+/);
     expect(out).toContain('remote:        Installing yarn 1.22.22');
     expect(out).toContain('remote:        Installing node modules (yarn.lock)');
-    expect(out).toMatch(/remote: {8}Using node v18\.\d+\.\d+ and npm [\d.]+ from the stack/);
     const [res] = await serve(release.image, 'npm start', ['/']);
     expect(res?.body).toBe('yarn app 2s; devDependencies pruned\n');
+    const [version] = await serve(release.image, 'node -e "require(\'http\').createServer((q, s) => s.end(process.version + \' \' + process.release.lts)).listen(process.env.PORT)"', ['/']);
+    expect(version?.body).toMatch(/^v24\.\d+\.\d+ [A-Z][a-z]+$/); // an LTS line: its binaries carry the codename
   });
 
   it('static: an index.html site is served by a real web server with its 404 page and content types', async () => {
