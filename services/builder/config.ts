@@ -22,7 +22,7 @@ export interface BuilderConfig extends CommonConfig {
   buildpacksCacheDir: string;
   /** Whether file:// buildpack URLs may be used (PAAS_BUILDPACKS_ALLOW_FILE=true; tests). */
   buildpacksAllowFile: boolean;
-  /** The compiled pre-receive hook (dist/services/builder/hook.js), run with this node. */
+  /** The compiled pre-receive hook (dist/services/builder/push/hook.js), run with this node. */
   hookScript: string;
   nodePath: string;
   reposDir: string;
@@ -84,7 +84,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     buildpacks: list(env, 'PAAS_BUILDPACKS', [...DEFAULT_BUILDPACKS]),
     buildpacksCacheDir: join(stateDir, 'buildpacks-cache'),
     buildpacksAllowFile: str(env, 'PAAS_BUILDPACKS_ALLOW_FILE', 'false') === 'true',
-    hookScript: resolve(str(env, 'PAAS_BUILDER_HOOK_SCRIPT', join(here, 'hook.js'))),
+    hookScript: resolve(str(env, 'PAAS_BUILDER_HOOK_SCRIPT', join(here, 'push', 'hook.js'))),
     nodePath: process.execPath,
     reposDir: join(stateDir, 'repos'),
     buildsDir: join(stateDir, 'builds'),

@@ -1,34 +1,24 @@
-import { Writable } from 'node:stream';
-import { sanitizeLine } from './protocol.js';
-
 // What the pusher sees, Heroku style: "-----> topic", "       detail",
 // " !     error". Lines go to the hook's HTTP response.
 
 export interface Output {
   line(text: string): void;
+  /**
+   * A line relayed from the app's log (the release command's output, which
+   * is there as app[release.1]): shown as line() shows it and kept in the
+   * build's output, but not logged a second time as paas[build]. Absent: line().
+   */
+  relayed?(text: string): void;
 }
 
 export const topic = (out: Output, text: string) => out.line(`-----> ${text}`);
 export const info = (out: Output, text: string) => out.line(`       ${text}`);
 export const warn = (out: Output, text: string) => out.line(` !     ${text}`);
+/** A line of the app's log, indented as info. */
+export const relay = (out: Output, text: string) => (out.relayed ? out.relayed(`       ${text}`) : out.line(`       ${text}`));
 
-/** A writable that calls onLine for every complete line, and the rest at the end. */
-export function lineWriter(onLine: (line: string) => void): Writable {
-  let buf = '';
-  return new Writable({
-    write(chunk: Buffer, _enc, done) {
-      buf += chunk.toString('utf8');
-      let i: number;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        onLine(sanitizeLine(buf.slice(0, i)));
-        buf = buf.slice(i + 1);
-      }
-      done();
-    },
-    final(done) {
-      if (buf !== '') onLine(sanitizeLine(buf));
-      buf = '';
-      done();
-    },
-  });
+/** Output lines from builds may contain anything; strip NULs and the carriage returns of progress bars. */
+export function sanitizeLine(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/\u0000/g, '').replace(/\r$/, '');
 }

@@ -4,17 +4,17 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../core/logger.js';
-import { controllerInventory, startCleanup } from './cleanup.js';
+import { controllerInventory, startCleanup } from './cleanup/cleanup.js';
 import type { BuilderConfig } from './config.js';
 import { ControllerClient, type Controller } from './controller.js';
-import { DockerodeBuilder } from './docker.js';
-import { BuildDisks } from './disks.js';
+import { DockerodeBuilder } from './build/dockerode.js';
+import { BuildDisks } from './build/disks.js';
 import { LayerDisks } from '../core/layerdisk.js';
-import { startHookServer } from './hookserver.js';
-import { Pushes } from './pushes.js';
-import { BuildQueue } from './queue.js';
-import { HttpBuildReporter } from './records.js';
-import { readHostKey, startSshServer } from './sshserver.js';
+import { startHookServer } from './push/hookserver.js';
+import { Pushes } from './push/pushes.js';
+import { BuildQueue } from './build/queue.js';
+import { HttpBuildReporter } from './build/records.js';
+import { readHostKey, startSshServer } from './push/sshserver.js';
 
 // The builder's parts wired together: the hook socket and the ssh server,
 // sharing the pushes in progress, and the clean-up loop of destroyed apps. main.ts gives it the real clients.

@@ -55,7 +55,7 @@ export function entryLabel(e: BuildpackEntry): string {
  * decimal, IPv6 in brackets, lowercase) must never be fetched on a tenant's
  * behalf, or undefined. Only literal addresses and names that mean this
  * machine; a DNS name that resolves to one is fetched from a container that
- * cannot reach them (builder/bpfetch.ts).
+ * cannot reach them (builder/build/bpfetch.ts).
  */
 export function internalHost(hostname: string): string | undefined {
   const h = hostname.toLowerCase().replace(/\.$/, '');

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 // again; it is unmounted and deleted when the container is removed (or,
 // should Docker remove the container itself, Docker unmounts it and the next
 // sweep deletes the file). The builder makes the same filesystems for a
-// build's folder and an app's build cache (builder/disks.ts).
+// build's folder and an app's build cache (builder/build/disks.ts).
 
 const run = promisify(execFile);
 

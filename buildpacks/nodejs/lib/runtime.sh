@@ -1,8 +1,15 @@
 # shellcheck shell=bash
-# Sourced by bin/compile: the node binary an app asks for (engines.node), and
+# Sourced by bin/compile: the node binary an app asks for (engines.node, else
+# NODE_DEFAULT_RANGE), and
 # the package-manager tools (yarn, pnpm). Both come from npm registry packages
 # and are kept in CACHE_DIR, so a rebuild downloads neither again.
 # Needs: BUILD_DIR, CACHE_DIR, BP_DIR, indent, error.
+
+# The node an app gets without engines.node: the newest LTS line, as on
+# Heroku. Node marks the binaries of an LTS line as such (process.release.lts
+# of the registry's node packages: set for 24.x, not for 26.x as of December
+# 2026); move this on when a newer line becomes LTS.
+NODE_DEFAULT_RANGE=24.x
 
 # node_package : the registry package that ships node for this machine.
 node_package() {

@@ -36,6 +36,8 @@ export interface BuildUpdate {
   failure?: string;
   /** Output lines to add; the record keeps the last BUILD_OUTPUT_MAX_BYTES. */
   append?: string[];
+  /** true: those lines are in the app's log already (the release command's, relayed by the builder), so they are not logged as paas[build]. */
+  alreadyLogged?: boolean;
 }
 
 /** POST /internal/apps/:app/builds: {id, commit, user: {id, email}}. Pure. */
@@ -50,9 +52,9 @@ export function parseNewBuild(body: Record<string, unknown>): NewBuild {
   return { id, commit, user: { id: u.id, email: u.email } };
 }
 
-/** PATCH /internal/apps/:app/builds/:id: {status?, phases?, release?, failure?, append?: [line]}. Pure. */
+/** PATCH /internal/apps/:app/builds/:id: {status?, phases?, release?, failure?, append?: [line], alreadyLogged?}. Pure. */
 export function parseBuildUpdate(body: Record<string, unknown>): BuildUpdate {
-  const { status, phases, release, failure, append } = body;
+  const { status, phases, release, failure, append, alreadyLogged } = body;
   const out: BuildUpdate = {};
   if (status !== undefined) {
     if (typeof status !== 'string' || !(BUILD_STATUSES as readonly string[]).includes(status)) throw invalid(`status must be one of ${BUILD_STATUSES.join(', ')}`);
@@ -79,6 +81,10 @@ export function parseBuildUpdate(body: Record<string, unknown>): BuildUpdate {
   if (append !== undefined) {
     if (!Array.isArray(append) || append.length > MAX_LINES || !append.every((l) => typeof l === 'string')) throw invalid(`append must be an array of at most ${MAX_LINES} output lines`);
     out.append = append as string[];
+  }
+  if (alreadyLogged !== undefined) {
+    if (typeof alreadyLogged !== 'boolean') throw invalid('alreadyLogged must be true or false');
+    out.alreadyLogged = alreadyLogged;
   }
   return out;
 }

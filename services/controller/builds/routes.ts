@@ -42,7 +42,7 @@ export function internalBuildRoutes(deps: Deps): Router {
   r.patch('/apps/:app/builds/:id', async (req, res) => {
     const upd = parseBuildUpdate(bodyOf(req));
     res.json(await updateBuild(deps, param(req, 'app'), param(req, 'id'), upd));
-    await deps.logs.store.append(param(req, 'app'), buildLogRecords(upd.append)); // paas[build] lines in the app's log
+    if (!upd.alreadyLogged) await deps.logs.store.append(param(req, 'app'), buildLogRecords(upd.append)); // paas[build] lines in the app's log
   });
 
   return r;

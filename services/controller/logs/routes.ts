@@ -43,7 +43,7 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
     res.json({ accepted, dropped });
   });
 
-  // The builder follows a release command's output into the push (builder/releaselog.ts).
+  // The builder follows a release command's output into the push (builder/release/releaselog.ts).
   r.post('/internal/apps/:app/log-sessions', requireInternal(internalToken), express.json(), async (req, res) => {
     const app = param(req, 'app');
     if (!(await exists(app))) throw notFound(`Couldn't find that app.`);

@@ -158,9 +158,9 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 export async function compileHook(dir: string): Promise<string> {
   const out = join(dir, 'hook');
   await must(join(REPO_DIR, 'node_modules/.bin/tsc'), [
-    '--outDir', out, '--rootDir', join(REPO_DIR, 'services/builder'),
+    '--outDir', out, '--rootDir', join(REPO_DIR, 'services/builder/push'),
     '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node',
-    join(REPO_DIR, 'services/builder/hook.ts'),
+    join(REPO_DIR, 'services/builder/push/hook.ts'),
   ]);
   await writeFile(join(out, 'package.json'), '{"type":"module"}\n');
   return join(out, 'hook.js');

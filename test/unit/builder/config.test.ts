@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../../../services/builder/config.js';
-import { hookScriptText } from '../../../services/builder/repos.js';
+import { hookScriptText } from '../../../services/builder/push/repos.js';
 
 describe('builder loadConfig', () => {
   it('derives paths from the state dir and finds the buildpacks', () => {

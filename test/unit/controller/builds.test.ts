@@ -29,6 +29,7 @@ describe('parseBuildUpdate', () => {
   it('takes status, phases (rounded), release, failure and lines to append', () => {
     expect(parseBuildUpdate({ status: 'failed', phases: { compile: 12.6 }, release: 3, failure: 'no', append: ['a'] })).toEqual({ status: 'failed', phases: { compile: 13 }, release: 3, failure: 'no', append: ['a'] });
     expect(parseBuildUpdate({})).toEqual({});
+    expect(parseBuildUpdate({ append: ['migrated'], alreadyLogged: true })).toEqual({ append: ['migrated'], alreadyLogged: true });
   });
   it('refuses unknown statuses and phases, bad numbers and lines', () => {
     expect(refused(() => parseBuildUpdate({ status: 'done' }))).toBe('invalid_params: status must be one of pending, building, succeeded, failed');
@@ -36,6 +37,7 @@ describe('parseBuildUpdate', () => {
     expect(refused(() => parseBuildUpdate({ phases: { fetch: -1 } }))).toBe('invalid_params: phase fetch must be a number of ms');
     expect(refused(() => parseBuildUpdate({ release: 0 }))).toBe('invalid_params: release must be a release version');
     expect(refused(() => parseBuildUpdate({ append: [1] }))).toBe('invalid_params: append must be an array of at most 20000 output lines');
+    expect(refused(() => parseBuildUpdate({ alreadyLogged: 'yes' }))).toBe('invalid_params: alreadyLogged must be true or false');
   });
 });
 

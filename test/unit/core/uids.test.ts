@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FIRST_APP_UID, LAST_APP_UID, LEGACY_APP_UID, appUid, nextAppUid } from '../../../services/core/uids.js';
-import { renumberApp } from '../../../services/builder/docker.js';
+import { renumberApp } from '../../../services/builder/build/appimage.js';
 import { containerSpec } from '../../../services/agent/spec.js';
 
 describe('app uids', () => {
@@ -29,7 +29,7 @@ describe('app uids', () => {
 
 describe('withoutEnd', () => {
   it('drops the two zero end blocks of a one-block-record tar, refusing anything else', async () => {
-    const { withoutEnd } = await import('../../../services/builder/docker.js');
+    const { withoutEnd } = await import('../../../services/builder/build/appimage.js');
     const body = Buffer.alloc(1024, 7);
     expect(withoutEnd(Buffer.concat([body, Buffer.alloc(1024)]))).toEqual(body);
     expect(() => withoutEnd(Buffer.concat([body, Buffer.alloc(1024, 1)]))).toThrow(/not a tar/);
