@@ -1,0 +1,127 @@
+// ESLint's flat config: typescript-eslint's recommended rules (without type
+// information, so that `scripts/lint` stays fast), the import boundaries
+// between the services, and nothing about layout: Prettier owns that
+// (eslint-config-prettier turns off every rule that would fight it).
+//
+// The boundaries, with ESLint's own no-restricted-imports:
+//   services/<svc>/**  imports only services/core/** and services/<svc>/**
+//                      (and node: and npm packages);
+//   services/core/**   imports nothing from the other services;
+//   cli/**             imports from services/ only the core's wire contract:
+//                      services/core/api.ts and ids.ts;
+//   'etcd3'            is imported only by services/core/store.ts: every
+//                      other file talks to etcd through the Store;
+//   test/**, bench/**  may import anything (they reach into every service).
+// The rule matches the import's text, not the file it resolves to, so each
+// depth of folder gets its own pattern: from services/controller/logs/x.ts,
+// '../../' is services/.
+import fs from 'node:fs';
+import js from '@eslint/js';
+import prettier from 'eslint-config-prettier';
+import globals from 'globals';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+// Every folder of services/ is a service, core included.
+const SERVICES = fs
+  .readdirSync(new URL('./services/', import.meta.url), { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name);
+// Deepest folder under services/<svc>/ the patterns cover (services/x/a/b/c/d/e.ts).
+const MAX_DEPTH = 6;
+// The modules of services/core the CLI may import: the wire contract.
+const CLI_ALLOWED_CORE = ['api', 'ids'];
+
+const ETCD_PATH = {
+  name: 'etcd3',
+  message: 'etcd is reached only through the Store (services/core/store.ts).',
+};
+const ETCD_PATTERN = {
+  regex: '^etcd3/',
+  message: 'etcd is reached only through the Store (services/core/store.ts).',
+};
+
+/** The no-restricted-imports setting: these patterns, and etcd3 unless `etcd` is allowed. */
+function restrict(patterns, { etcd = false } = {}) {
+  return ['error', etcd ? { patterns } : { paths: [ETCD_PATH], patterns: [...patterns, ETCD_PATTERN] }];
+}
+
+/** The pattern for a file `depth` folders below services/<svc>/: out of services/ only to core/ and <svc>/. */
+function servicePattern(svc, depth) {
+  const allowed = svc === 'core' ? 'core' : `core|${svc}`;
+  return {
+    regex: `^(?:\\.\\./){${depth + 1}}(?!(?:${allowed})/)`,
+    caseSensitive: true,
+    message:
+      svc === 'core'
+        ? 'services/core imports nothing from the other services.'
+        : `services/${svc} imports only from services/core and services/${svc}.`,
+  };
+}
+
+/** One config per depth of folder in services/<svc>/. */
+function serviceBoundaries(svc) {
+  return Array.from({ length: MAX_DEPTH }, (_, depth) => ({
+    files: [`services/${svc}/${'*/'.repeat(depth)}*.ts`],
+    rules: { 'no-restricted-imports': restrict([servicePattern(svc, depth)]) },
+  }));
+}
+
+export default defineConfig(
+  {
+    ignores: ['dist/', 'node_modules/', '.state/', 'test/fixtures/'],
+  },
+  js.configs.recommended,
+  tseslint.configs.recommended,
+  {
+    rules: {
+      // `_`-prefixed names are meant to be unused (a callback's ignored argument).
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrorsIgnorePattern: '^_' },
+      ],
+    },
+  },
+  {
+    // The buildpacks' helpers run as plain Node scripts inside app containers.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: globals.node },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    files: ['**/*.js', '**/*.mjs'],
+    languageOptions: { globals: globals.node },
+  },
+  ...SERVICES.flatMap(serviceBoundaries),
+  {
+    // The Store is the one module that talks to etcd.
+    files: ['services/core/store.ts'],
+    rules: { 'no-restricted-imports': restrict([servicePattern('core', 0)], { etcd: true }) },
+  },
+  {
+    files: ['cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': restrict([
+        {
+          regex: `(?:^|/)services/(?!core/(?:${CLI_ALLOWED_CORE.join('|')})\\.js$)`,
+          caseSensitive: true,
+          message: `The CLI imports from services/ only the core's wire contract (services/core/{${CLI_ALLOWED_CORE.join(',')}}.ts).`,
+        },
+      ]),
+    },
+  },
+  {
+    // Tests and benchmarks: any import; test doubles and fixtures cast freely.
+    files: ['test/**', 'bench/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
+    },
+  },
+  {
+    // Expectations on the CLI's tables match their columns' spaces literally.
+    files: ['test/**'],
+    rules: { 'no-regex-spaces': 'off' },
+  },
+  prettier,
+);
