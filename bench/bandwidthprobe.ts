@@ -62,14 +62,22 @@ export async function startProbe(docker: Docker, rt: DockerRuntime, image: strin
     };
     pump();
   });
-  const gateway = ((await docker.getNetwork('bridge').inspect()).IPAM?.Config?.[0] as { Gateway?: string } | undefined)?.Gateway ?? '172.17.0.1';
+  const gateway =
+    ((await docker.getNetwork('bridge').inspect()).IPAM?.Config?.[0] as { Gateway?: string } | undefined)?.Gateway ??
+    '172.17.0.1';
   server.listen(0, gateway);
   await once(server, 'listening');
   const url = `http://${gateway}:${(server.address() as AddressInfo).port}`;
   const made: string[] = [];
   return {
     async measure(labels) {
-      const id = await rt.create({ Image: image, User: '1000:1000', Labels: { 'paas.bench': 'bandwidth', ...labels }, Cmd: ['node', '-e', PROBE_SCRIPT, url, String(seconds)], HostConfig: { NetworkMode: 'bridge' } });
+      const id = await rt.create({
+        Image: image,
+        User: '1000:1000',
+        Labels: { 'paas.bench': 'bandwidth', ...labels },
+        Cmd: ['node', '-e', PROBE_SCRIPT, url, String(seconds)],
+        HostConfig: { NetworkMode: 'bridge' },
+      });
       made.push(id);
       await rt.start(id);
       const { StatusCode } = (await docker.getContainer(id).wait()) as { StatusCode: number };

@@ -2,12 +2,17 @@
 // main that fails with a message and exit 1, and statistics.
 
 /** --flag value pairs (and bare --flag for booleans in `booleans`) into a map; repeated flags collect. Throws on an unknown flag or a missing value. */
-export function parseFlags(argv: readonly string[], known: readonly string[], booleans: readonly string[] = []): Map<string, string[]> {
+export function parseFlags(
+  argv: readonly string[],
+  known: readonly string[],
+  booleans: readonly string[] = [],
+): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i] as string;
     const name = flag.replace(/^--/, '');
-    if (!flag.startsWith('--') || (!known.includes(name) && !booleans.includes(name))) throw new Error(`unknown option ${JSON.stringify(flag)}`);
+    if (!flag.startsWith('--') || (!known.includes(name) && !booleans.includes(name)))
+      throw new Error(`unknown option ${JSON.stringify(flag)}`);
     if (booleans.includes(name)) {
       out.set(name, ['true']);
       continue;
@@ -20,7 +25,12 @@ export function parseFlags(argv: readonly string[], known: readonly string[], bo
 }
 
 /** A bench's flags (see parseFlags) read against its usage line, which ends every error thrown. */
-export function flags(argv: readonly string[], usage: string, known: readonly string[], booleans: readonly string[] = []) {
+export function flags(
+  argv: readonly string[],
+  usage: string,
+  known: readonly string[],
+  booleans: readonly string[] = [],
+) {
   const error = (why: string) => new Error(`${why}\n${usage}`);
   let map: Map<string, string[]>;
   try {
@@ -45,8 +55,15 @@ export function flags(argv: readonly string[], usage: string, known: readonly st
       return v;
     },
     /** A whole number of at least `min`. */
-    int: (name: string, fallback: number, min = 0) => number(name, fallback, (v) => /^\d+$/.test(v) && Number(v) >= min, `a whole number${min > 0 ? ` of at least ${min}` : ''}`),
-    positive: (name: string, fallback: number) => number(name, fallback, (v) => Number(v) > 0 && Number.isFinite(Number(v)), 'a positive number'),
+    int: (name: string, fallback: number, min = 0) =>
+      number(
+        name,
+        fallback,
+        (v) => /^\d+$/.test(v) && Number(v) >= min,
+        `a whole number${min > 0 ? ` of at least ${min}` : ''}`,
+      ),
+    positive: (name: string, fallback: number) =>
+      number(name, fallback, (v) => Number(v) > 0 && Number.isFinite(Number(v)), 'a positive number'),
   };
 }
 

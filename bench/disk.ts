@@ -33,7 +33,10 @@ async function main(): Promise<void> {
   try {
     const startMs = async (rt: DockerRuntime, disk?: number): Promise<number> => {
       const t0 = performance.now();
-      const id = await rt.create({ Image: image, Cmd: ['sleep', '30'], User: '1000:1000', Labels: label, HostConfig: { NetworkMode: 'none' } }, { diskMb: disk });
+      const id = await rt.create(
+        { Image: image, Cmd: ['sleep', '30'], User: '1000:1000', Labels: label, HostConfig: { NetworkMode: 'none' } },
+        { diskMb: disk },
+      );
       await rt.start(id);
       const ms = performance.now() - t0;
       made.push({ rt, id });
@@ -50,7 +53,17 @@ async function main(): Promise<void> {
 
     // Enforcement: write until the filesystem is full.
     const id = await limited.create(
-      { Image: image, User: '1000:1000', Labels: label, HostConfig: { NetworkMode: 'none' }, Cmd: ['bash', '-c', `s=$(date +%s%N); dd if=/dev/zero of=/app/fill bs=1M count=${diskMb * 2} 2>/dev/null; e=$(date +%s%N); echo "$(( (e - s) / 1000000 )) $(stat -c %s /app/fill)"`] },
+      {
+        Image: image,
+        User: '1000:1000',
+        Labels: label,
+        HostConfig: { NetworkMode: 'none' },
+        Cmd: [
+          'bash',
+          '-c',
+          `s=$(date +%s%N); dd if=/dev/zero of=/app/fill bs=1M count=${diskMb * 2} 2>/dev/null; e=$(date +%s%N); echo "$(( (e - s) / 1000000 )) $(stat -c %s /app/fill)"`,
+        ],
+      },
       { diskMb },
     );
     made.push({ rt: limited, id });

@@ -50,7 +50,10 @@ function once(target: Target, agent: Agent | false, timeoutMs: number): Promise<
 }
 
 /** Starts `concurrency` loops of requests until stop(); keepAlive shares one agent, else every request opens its own connection. */
-export function startLoad(target: Target, opts: { keepAlive: boolean; concurrency: number; timeoutMs?: number; recordLatency?: boolean }): Load {
+export function startLoad(
+  target: Target,
+  opts: { keepAlive: boolean; concurrency: number; timeoutMs?: number; recordLatency?: boolean },
+): Load {
   const agent = opts.keepAlive ? new Agent({ keepAlive: true, maxSockets: opts.concurrency }) : false;
   const result: LoadResult = { requests: 0, ok: 0, statuses: {}, errors: {}, failed: 0, latenciesMs: [] };
   let running = true;

@@ -18,13 +18,26 @@ import { env, flags, runMain } from './common.js';
 // 1, measures, and scales it back to 0. Flat JSON on stdout.
 
 function parseArgs(argv: readonly string[]) {
-  const f = flags(argv, 'usage: node dist/bench/logs.js --app NAME [--rate N] [--seconds N] [--image IMAGE]', ['app', 'rate', 'seconds', 'image']);
-  return { app: f.required('app'), rate: f.int('rate', 50_000), seconds: f.int('seconds', 10), image: f.one('image') || 'paas/stack-run:latest' };
+  const f = flags(argv, 'usage: node dist/bench/logs.js --app NAME [--rate N] [--seconds N] [--image IMAGE]', [
+    'app',
+    'rate',
+    'seconds',
+    'image',
+  ]);
+  return {
+    app: f.required('app'),
+    rate: f.int('rate', 50_000),
+    seconds: f.int('seconds', 10),
+    image: f.one('image') || 'paas/stack-run:latest',
+  };
 }
 
 function rssMb(service: string): number | null {
   try {
-    const pid = readFileSync(join(process.env.PAAS_STATE_DIR ?? '/var/lib/paas', 'supervise', service, 'pid'), 'utf8').trim();
+    const pid = readFileSync(
+      join(process.env.PAAS_STATE_DIR ?? '/var/lib/paas', 'supervise', service, 'pid'),
+      'utf8',
+    ).trim();
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return m ? Math.round(Number(m[1]) / 102.4) / 10 : null;
   } catch {
@@ -33,7 +46,11 @@ function rssMb(service: string): number | null {
 }
 
 async function api<T>(method: string, path: string, body?: unknown, token = env('PAAS_TOKEN')): Promise<T> {
-  const res = await fetch(env('PAAS_API_URL').replace(/\/+$/, '') + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+  const res = await fetch(env('PAAS_API_URL').replace(/\/+$/, '') + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
   return JSON.parse(text) as T;
@@ -48,10 +65,29 @@ export function floodCommand(rate: number, seconds: number): string {
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const internal = env('PAAS_INTERNAL_TOKEN');
-  const info = await api<{ release: { image: string; processTypes: Record<string, string> } | null }>('GET', `/internal/apps/${o.app}`, undefined, internal);
+  const info = await api<{ release: { image: string; processTypes: Record<string, string> } | null }>(
+    'GET',
+    `/internal/apps/${o.app}`,
+    undefined,
+    internal,
+  );
   const image = info.release?.image || o.image;
-  await api('POST', `/internal/apps/${o.app}/releases`, { image, processTypes: { ...(info.release?.processTypes ?? {}), flood: floodCommand(o.rate, o.seconds) }, description: 'logs benchmark' }, internal);
-  const session = await api<{ logplex_url: string }>('POST', `/apps/${o.app}/log-sessions`, { lines: 0, tail: true, dyno: 'flood', source: undefined });
+  await api(
+    'POST',
+    `/internal/apps/${o.app}/releases`,
+    {
+      image,
+      processTypes: { ...(info.release?.processTypes ?? {}), flood: floodCommand(o.rate, o.seconds) },
+      description: 'logs benchmark',
+    },
+    internal,
+  );
+  const session = await api<{ logplex_url: string }>('POST', `/apps/${o.app}/log-sessions`, {
+    lines: 0,
+    tail: true,
+    dyno: 'flood',
+    source: undefined,
+  });
   const abort = new AbortController();
   const res = await fetch(session.logplex_url, { signal: abort.signal });
   const before = { agent: rssMb('agent'), controller: rssMb('controller') };
@@ -91,7 +127,12 @@ async function main(): Promise<void> {
   }, 500);
   await api('PATCH', `/apps/${o.app}/formation`, { updates: [{ type: 'flood', quantity: 1 }] });
   const deadline = Date.now() + (o.seconds + 120) * 1000;
-  while (Date.now() < deadline && !(written > 0 && Date.now() - lastAt > 3000) && !(lastAt && Date.now() - lastAt > 8000)) await new Promise((r) => setTimeout(r, 500));
+  while (
+    Date.now() < deadline &&
+    !(written > 0 && Date.now() - lastAt > 3000) &&
+    !(lastAt && Date.now() - lastAt > 8000)
+  )
+    await new Promise((r) => setTimeout(r, 500));
   clearInterval(sampler);
   abort.abort();
   await reading;

@@ -36,11 +36,29 @@ interface Options {
 type TargetName = 'direct' | 'published' | 'router';
 
 function parseOverheadArgs(argv: readonly string[]): Options {
-  const f = flags(argv, USAGE, ['router', 'host', 'direct', 'published', 'concurrency', 'duration', 'warmup', 'rounds']);
-  const [router, direct, host, published] = [f.required('router'), f.required('direct'), f.one('host'), f.one('published')];
+  const f = flags(argv, USAGE, [
+    'router',
+    'host',
+    'direct',
+    'published',
+    'concurrency',
+    'duration',
+    'warmup',
+    'rounds',
+  ]);
+  const [router, direct, host, published] = [
+    f.required('router'),
+    f.required('direct'),
+    f.one('host'),
+    f.one('published'),
+  ];
   for (const u of [router, direct, published]) if (u !== undefined) new URL(u); // throws on a bad URL
   return {
-    targets: [{ name: 'direct', url: direct }, ...(published ? [{ name: 'published' as const, url: published }] : []), { name: 'router', url: router, ...(host ? { host } : {}) }],
+    targets: [
+      { name: 'direct', url: direct },
+      ...(published ? [{ name: 'published' as const, url: published }] : []),
+      { name: 'router', url: router, ...(host ? { host } : {}) },
+    ],
     concurrency: Math.round(f.positive('concurrency', 16)),
     durationS: f.positive('duration', 10),
     warmupS: f.positive('warmup', 2),
@@ -49,12 +67,20 @@ function parseOverheadArgs(argv: readonly string[]): Options {
 }
 
 async function wrk(t: Options['targets'][number], concurrency: number, seconds: number): Promise<WrkResult> {
-  const args = ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', ...(t.host ? ['-H', `Host: ${t.host}`] : []), t.url];
+  const args = [
+    '-t1',
+    `-c${concurrency}`,
+    `-d${seconds}s`,
+    '--latency',
+    ...(t.host ? ['-H', `Host: ${t.host}`] : []),
+    t.url,
+  ];
   try {
     const { stdout } = await run('wrk', args, { timeout: (seconds + 30) * 1000 });
     return parseWrk(stdout);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error('wrk is not installed (Debian: apt-get install wrk; scripts/bench installs it)');
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error('wrk is not installed (Debian: apt-get install wrk; scripts/bench installs it)', { cause: err });
     throw err;
   }
 }
@@ -67,24 +93,44 @@ async function main(): Promise<void> {
       await wrk(t, o.concurrency, o.warmupS);
       const r = await wrk(t, o.concurrency, o.durationS);
       runs.get(t.name)?.push(r);
-      process.stderr.write(`round ${i + 1} ${t.name}: ${round(r.rps, 0)} req/s, p50 ${r.p50Ms} ms, ${r.failed} failed\n`);
+      process.stderr.write(
+        `round ${i + 1} ${t.name}: ${round(r.rps, 0)} req/s, p50 ${r.p50Ms} ms, ${r.failed} failed\n`,
+      );
     }
   }
-  const out: Record<string, number | string> = { generator: 'wrk', concurrency: o.concurrency, duration_s: o.durationS, rounds: o.rounds };
+  const out: Record<string, number | string> = {
+    generator: 'wrk',
+    concurrency: o.concurrency,
+    duration_s: o.durationS,
+    rounds: o.rounds,
+  };
   const rps: Partial<Record<TargetName, number>> = {};
   for (const [name, list] of runs) {
     const requests = list.reduce((s, r) => s + r.requests, 0);
     rps[name] = requests / list.reduce((s, r) => s + r.seconds, 0);
     out[`${name}_rps`] = round(rps[name] as number, 0);
-    out[`${name}_p50_ms`] = round(percentile(list.map((r) => r.p50Ms), 50));
-    out[`${name}_p99_ms`] = round(percentile(list.map((r) => r.p99Ms), 50));
+    out[`${name}_p50_ms`] = round(
+      percentile(
+        list.map((r) => r.p50Ms),
+        50,
+      ),
+    );
+    out[`${name}_p99_ms`] = round(
+      percentile(
+        list.map((r) => r.p99Ms),
+        50,
+      ),
+    );
     out[`${name}_requests`] = requests;
     out[`${name}_failed`] = list.reduce((s, r) => s + r.failed, 0);
   }
   out.throughput_ratio = round((rps.router as number) / (rps.direct as number), 3);
   if (rps.published !== undefined) out.published_ratio = round((rps.router as number) / rps.published, 3);
-  const line = (name: TargetName) => `${name} ${out[`${name}_rps`]} req/s (p50 ${out[`${name}_p50_ms`]} ms, p99 ${out[`${name}_p99_ms`]} ms)`;
-  process.stderr.write(`${[...runs.keys()].map(line).join(', ')}: router / direct ${out.throughput_ratio}${rps.published !== undefined ? `, router / published ${out.published_ratio}` : ''}\n`);
+  const line = (name: TargetName) =>
+    `${name} ${out[`${name}_rps`]} req/s (p50 ${out[`${name}_p50_ms`]} ms, p99 ${out[`${name}_p99_ms`]} ms)`;
+  process.stderr.write(
+    `${[...runs.keys()].map(line).join(', ')}: router / direct ${out.throughput_ratio}${rps.published !== undefined ? `, router / published ${out.published_ratio}` : ''}\n`,
+  );
   process.stdout.write(`${JSON.stringify(out)}\n`);
 }
 

@@ -1,6 +1,15 @@
 import { performance } from 'node:perf_hooks';
 import { sizeByName } from '../services/core/sizes.js';
-import { Placer, placeAll, POLICIES, SHARES_PER_CPU, type HostRoom, type Placement, type PlacementRequest, type PolicyName } from '../services/scheduler/place.js';
+import {
+  Placer,
+  placeAll,
+  POLICIES,
+  SHARES_PER_CPU,
+  type HostRoom,
+  type Placement,
+  type PlacementRequest,
+  type PolicyName,
+} from '../services/scheduler/place.js';
 import { flags, median, round, runMain } from './common.js';
 
 // Placement benchmark: speed (10,000 containers onto 1,000 hosts of mixed
@@ -46,11 +55,25 @@ const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand
 /** Hosts of mixed sizes: memory and CPUs drawn independently, so their memory/CPU ratios differ. */
 function hostsOf(rand: () => number, n: number, tagged: boolean): HostRoom[] {
   return Array.from({ length: n }, (_, i) => {
-    const memoryMb = pick(rand, [[4096, 1], [8192, 1], [16384, 1], [32768, 1]] as const);
-    const cpus = pick(rand, [[2, 1], [4, 1], [8, 1], [16, 1]] as const);
+    const memoryMb = pick(rand, [
+      [4096, 1],
+      [8192, 1],
+      [16384, 1],
+      [32768, 1],
+    ] as const);
+    const cpus = pick(rand, [
+      [2, 1],
+      [4, 1],
+      [8, 1],
+      [16, 1],
+    ] as const);
     const tags: Record<string, string> = {};
     if (tagged) {
-      tags.pool = pick(rand, [['shared', 6], ['high', 2], ['low', 2]] as const);
+      tags.pool = pick(rand, [
+        ['shared', 6],
+        ['high', 2],
+        ['low', 2],
+      ] as const);
       if (rand() < 0.3) tags.ssd = 'true';
     }
     return { id: `host-${String(i).padStart(4, '0')}`, memoryMb, cpus, tags };
@@ -70,11 +93,22 @@ function resources(kind: Kind): { memoryMb: number; cpuShares: number } {
 function speedWorkload(rand: () => number, count: number): PlacementRequest[] {
   const out: PlacementRequest[] = [];
   for (let a = 0; out.length < count; a++) {
-    const kind = pick(rand, [['eco', 12], ['basic', 4], ['standard-1x', 3], ['standard-2x', 1]] as const);
-    const pools: [Record<string, string> | undefined, number][] = [[undefined, 14], [{ pool: 'high' }, 3], [{ pool: 'low' }, 2], [{ pool: 'shared', ssd: 'true' }, 1]];
+    const kind = pick(rand, [
+      ['eco', 12],
+      ['basic', 4],
+      ['standard-1x', 3],
+      ['standard-2x', 1],
+    ] as const);
+    const pools: [Record<string, string> | undefined, number][] = [
+      [undefined, 14],
+      [{ pool: 'high' }, 3],
+      [{ pool: 'low' }, 2],
+      [{ pool: 'shared', ssd: 'true' }, 1],
+    ];
     const requiredTags = pick(rand, pools);
     const replicas = Math.min(int(rand, 1, 20), count - out.length);
-    for (let r = 0; r < replicas; r++) out.push({ app: `app-${a}`, type: 'web', ...resources(kind), ...(requiredTags && { requiredTags }) });
+    for (let r = 0; r < replicas; r++)
+      out.push({ app: `app-${a}`, type: 'web', ...resources(kind), ...(requiredTags && { requiredTags }) });
   }
   return out;
 }
@@ -85,7 +119,12 @@ function speedWorkload(rand: () => number, count: number): PlacementRequest[] {
  * `fill` of the hosts' memory or CPU. `mix` "sizes" draws from the size table;
  * "cpu-memory" adds CPU-heavy and memory-heavy apps to it.
  */
-function qualityWorkload(rand: () => number, hosts: readonly HostRoom[], fill: number, mix: 'sizes' | 'cpu-memory'): PlacementRequest[] {
+function qualityWorkload(
+  rand: () => number,
+  hosts: readonly HostRoom[],
+  fill: number,
+  mix: 'sizes' | 'cpu-memory',
+): PlacementRequest[] {
   const memCap = hosts.reduce((s, h) => s + h.memoryMb, 0);
   const cpuCap = hosts.reduce((s, h) => s + h.cpus * SHARES_PER_CPU, 0);
   const classes: (readonly [readonly [Kind, number, number], number])[] =
@@ -123,7 +162,12 @@ function qualityWorkload(rand: () => number, hosts: readonly HostRoom[], fill: n
  * at a time in the workload's order, as apps arriving over time would be.
  */
 const ORDERS = ['batch', 'arrival'] as const;
-function placeIn(order: (typeof ORDERS)[number], requests: readonly PlacementRequest[], hosts: readonly HostRoom[], policy: PolicyName): Placement[] {
+function placeIn(
+  order: (typeof ORDERS)[number],
+  requests: readonly PlacementRequest[],
+  hosts: readonly HostRoom[],
+  policy: PolicyName,
+): Placement[] {
   if (order === 'batch') return placeAll(requests, hosts, [], policy);
   const placer = new Placer(hosts, [], policy);
   return requests.map((r) => placer.place(r));
@@ -146,7 +190,11 @@ const cv = (xs: readonly number[]) => {
 };
 
 /** Utilisation of each host after a placement: its coefficient of variation and the fullest host. */
-function spread(hosts: readonly HostRoom[], requests: readonly PlacementRequest[], result: readonly Placement[]): Spread {
+function spread(
+  hosts: readonly HostRoom[],
+  requests: readonly PlacementRequest[],
+  result: readonly Placement[],
+): Spread {
   const mem = new Map(hosts.map((h) => [h.id, 0]));
   const cpu = new Map(hosts.map((h) => [h.id, 0]));
   let unplaced = 0;
@@ -160,7 +208,15 @@ function spread(hosts: readonly HostRoom[], requests: readonly PlacementRequest[
   const cu = hosts.map((h) => cpu.get(h.id)! / (h.cpus * SHARES_PER_CPU));
   const mx = mu.map((m, i) => Math.max(m, cu[i]!));
   const r = (x: number) => round(x, 3);
-  return { cvMem: r(cv(mu)), cvCpu: r(cv(cu)), cvMax: r(cv(mx)), fullestMem: r(Math.max(...mu)), fullestCpu: r(Math.max(...cu)), fullestMax: r(Math.max(...mx)), unplaced };
+  return {
+    cvMem: r(cv(mu)),
+    cvCpu: r(cv(cu)),
+    cvMax: r(cv(mx)),
+    fullestMem: r(Math.max(...mu)),
+    fullestCpu: r(Math.max(...cu)),
+    fullestMax: r(Math.max(...mx)),
+    unplaced,
+  };
 }
 
 function main(): void {
@@ -189,11 +245,15 @@ function main(): void {
     out[`speed_${key}_min_ms`] = round(Math.min(...times), 1);
     out[`speed_${key}_max_ms`] = round(Math.max(...times), 1);
     out[`speed_${key}_unplaced`] = result.filter((p) => !p.ok).length;
-    say(`  ${policy}: ${out[`speed_${key}_ms`]} ms (${out[`speed_${key}_min_ms`]}–${out[`speed_${key}_max_ms`]}), ${out[`speed_${key}_unplaced`]} unplaced`);
+    say(
+      `  ${policy}: ${out[`speed_${key}_ms`]} ms (${out[`speed_${key}_min_ms`]}–${out[`speed_${key}_max_ms`]}), ${out[`speed_${key}_unplaced`]} unplaced`,
+    );
   }
 
   // Quality: the same workload under each policy, on untagged hosts of mixed sizes.
-  say('placement quality: coefficient of variation of host utilisation (mem / cpu / max), fullest host (max of mem, cpu), unplaced');
+  say(
+    'placement quality: coefficient of variation of host utilisation (mem / cpu / max), fullest host (max of mem, cpu), unplaced',
+  );
   for (const mix of ['sizes', 'cpu-memory'] as const) {
     for (const fill of [0.7, 0.9]) {
       const r = rng(opts.seed + 1);
@@ -213,7 +273,9 @@ function main(): void {
         out[`${p}_fullest_cpu`] = s.fullestCpu;
         out[`${p}_fullest_max`] = s.fullestMax;
         out[`${p}_unplaced`] = s.unplaced;
-        say(`    ${order.padEnd(7)} ${policy.padEnd(16)} cv ${s.cvMem} / ${s.cvCpu} / ${s.cvMax}, fullest ${s.fullestMax}, unplaced ${s.unplaced}`);
+        say(
+          `    ${order.padEnd(7)} ${policy.padEnd(16)} cv ${s.cvMem} / ${s.cvCpu} / ${s.cvMax}, fullest ${s.fullestMax}, unplaced ${s.unplaced}`,
+        );
       }
     }
   }

@@ -22,7 +22,11 @@ const QUANTITIES = [1, 3] as const;
 
 function parseArgs(argv: readonly string[]) {
   const usage = 'usage: node dist/bench/rollout.js --app NAME [--runs N] [--timeout SECONDS]';
-  const f = flags(argv.map((a, i) => (a === '-a' && i % 2 === 0 ? '--app' : a)), usage, ['app', 'runs', 'timeout']);
+  const f = flags(
+    argv.map((a, i) => (a === '-a' && i % 2 === 0 ? '--app' : a)),
+    usage,
+    ['app', 'runs', 'timeout'],
+  );
   return { app: f.required('app'), runs: f.int('runs', 3, 1), timeoutMs: f.int('timeout', 120, 1) * 1000 };
 }
 
@@ -35,7 +39,11 @@ class Api {
   async call(method: string, path: string, body?: unknown): Promise<Response> {
     const res = await fetch(`${this.base.replace(/\/$/, '')}${path}`, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, accept: 'application/json', ...(body !== undefined && { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        accept: 'application/json',
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
@@ -64,7 +72,9 @@ async function routed(store: Store, app: string, release: number, n: number, tim
     }
     await new Promise((res) => setTimeout(res, 20));
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${app}'s route to name v${release || 'any'} with ${n} answering upstreams`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${app}'s route to name v${release || 'any'} with ${n} answering upstreams`,
+  );
 }
 
 /**
@@ -84,7 +94,8 @@ async function settled(store: Store, app: string, n: number, timeoutMs: number):
 async function setVar(api: Api, app: string, value: string | null): Promise<number> {
   const res = await api.call('PATCH', `/apps/${encodeURIComponent(app)}/config-vars`, { [VAR]: value });
   const version = Number(res.headers.get('paas-release-version'));
-  if (!Number.isInteger(version) || version < 1) throw new Error('PATCH config-vars answered without a Paas-Release-Version header');
+  if (!Number.isInteger(version) || version < 1)
+    throw new Error('PATCH config-vars answered without a Paas-Release-Version header');
   return version;
 }
 
@@ -123,7 +134,9 @@ async function main(): Promise<void> {
   }
   process.stdout.write(`${JSON.stringify(out)}\n`);
   for (const q of QUANTITIES) {
-    process.stderr.write(`rollout web=${q}: median ${out[`rollout_web${q}_ms_median`]} ms (min ${out[`rollout_web${q}_ms_min`]}, max ${out[`rollout_web${q}_ms_max`]}, ${opts.runs} runs)\n`);
+    process.stderr.write(
+      `rollout web=${q}: median ${out[`rollout_web${q}_ms_median`]} ms (min ${out[`rollout_web${q}_ms_min`]}, max ${out[`rollout_web${q}_ms_max`]}, ${opts.runs} runs)\n`,
+    );
   }
 }
 

@@ -23,7 +23,10 @@ export function timeRun(app: string, env: NodeJS.ProcessEnv = process.env, cli =
   return new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
     const ms = () => Number(process.hrtime.bigint() - t0) / 1e6;
-    const child = spawn(process.execPath, [cli, 'run', '-a', app, '--', 'echo', 'hi'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [cli, 'run', '-a', app, '--', 'echo', 'hi'], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     let outputMs = NaN;
@@ -41,13 +44,35 @@ export function timeRun(app: string, env: NodeJS.ProcessEnv = process.env, cli =
 }
 
 export function summary(name: string, xs: readonly number[]): Record<string, number> {
-  return { [`${name}_median_ms`]: Math.round(median(xs)), [`${name}_min_ms`]: Math.round(Math.min(...xs)), [`${name}_max_ms`]: Math.round(Math.max(...xs)) };
+  return {
+    [`${name}_median_ms`]: Math.round(median(xs)),
+    [`${name}_min_ms`]: Math.round(Math.min(...xs)),
+    [`${name}_max_ms`]: Math.round(Math.max(...xs)),
+  };
 }
 
-export async function benchRun(app: string, runs: number, env: NodeJS.ProcessEnv = process.env, cli = CLI): Promise<Record<string, number | string>> {
+export async function benchRun(
+  app: string,
+  runs: number,
+  env: NodeJS.ProcessEnv = process.env,
+  cli = CLI,
+): Promise<Record<string, number | string>> {
   const timings: RunTiming[] = [];
   for (let i = 0; i < runs; i++) timings.push(await timeRun(app, env, cli));
-  return { bench: 'run', app, runs, failures: timings.filter((t) => t.code !== 0).length, ...summary('output', timings.map((t) => t.outputMs)), ...summary('total', timings.map((t) => t.totalMs)) };
+  return {
+    bench: 'run',
+    app,
+    runs,
+    failures: timings.filter((t) => t.code !== 0).length,
+    ...summary(
+      'output',
+      timings.map((t) => t.outputMs),
+    ),
+    ...summary(
+      'total',
+      timings.map((t) => t.totalMs),
+    ),
+  };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {

@@ -45,16 +45,29 @@ async function main(): Promise<void> {
   try {
     const once = async (k: keyof typeof kinds): Promise<number> => {
       const { rt, net, disk, shaped } = kinds[k];
-      const labels = { 'paas.bench': 'start', ...(shaped && { [LABEL.egress]: String(size.egressMbit), [LABEL.ingress]: String(size.ingressMbit) }) };
+      const labels = {
+        'paas.bench': 'start',
+        ...(shaped && { [LABEL.egress]: String(size.egressMbit), [LABEL.ingress]: String(size.ingressMbit) }),
+      };
       const t0 = performance.now();
-      const id = await rt.create({ Image: image, Cmd: ['sleep', '60'], User: '1000:1000', Labels: labels, HostConfig: { NetworkMode: net, CapDrop: ['ALL'] } }, { diskMb: disk ? size.diskMb : undefined });
+      const id = await rt.create(
+        {
+          Image: image,
+          Cmd: ['sleep', '60'],
+          User: '1000:1000',
+          Labels: labels,
+          HostConfig: { NetworkMode: net, CapDrop: ['ALL'] },
+        },
+        { diskMb: disk ? size.diskMb : undefined },
+      );
       await rt.start(id);
       const ms = performance.now() - t0;
       made.push({ rt, id });
       return ms;
     };
     await once('bare'); // warm the image's layers into the page cache
-    for (let i = 0; i < runs; i++) for (const k of Object.keys(kinds) as (keyof typeof kinds)[]) times[k]?.push(await once(k));
+    for (let i = 0; i < runs; i++)
+      for (const k of Object.keys(kinds) as (keyof typeof kinds)[]) times[k]?.push(await once(k));
     const m = (k: string) => round(median(times[k] ?? []), 1);
     process.stdout.write(
       `${JSON.stringify({

@@ -22,7 +22,8 @@ import { startLoad, type LoadResult, type Target } from './load.js';
 //
 // Prints one JSON object with flat keys on stdout, progress on stderr.
 
-const USAGE = "usage: node dist/bench/swap.js --url URL [--host HOST] [--ws-url URL] --redeploy CMD [--deploys N] [--wait-cmd CMD] [--scale-cmd CMD ...] [--sockets N] [--concurrency C] [--settle S] [--deploy-timeout S]";
+const USAGE =
+  'usage: node dist/bench/swap.js --url URL [--host HOST] [--ws-url URL] --redeploy CMD [--deploys N] [--wait-cmd CMD] [--scale-cmd CMD ...] [--sockets N] [--concurrency C] [--settle S] [--deploy-timeout S]';
 
 interface Options {
   target: Target;
@@ -38,7 +39,19 @@ interface Options {
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const f = flags(argv, USAGE, ['url', 'host', 'ws-url', 'redeploy', 'deploys', 'wait-cmd', 'scale-cmd', 'sockets', 'concurrency', 'settle', 'deploy-timeout']);
+  const f = flags(argv, USAGE, [
+    'url',
+    'host',
+    'ws-url',
+    'redeploy',
+    'deploys',
+    'wait-cmd',
+    'scale-cmd',
+    'sockets',
+    'concurrency',
+    'settle',
+    'deploy-timeout',
+  ]);
   const [url, host, redeploy, waitCmd] = [f.required('url'), f.one('host'), f.one('redeploy'), f.one('wait-cmd')];
   return {
     target: { url: new URL(url), ...(host ? { host } : {}) },
@@ -68,11 +81,21 @@ function sh(cmd: string): Promise<{ code: number | null; output: string }> {
 /** The app's answer body (its identity: the fixture answers its hostname), or undefined on failure. */
 function body(t: Target): Promise<string | undefined> {
   return new Promise((resolve) => {
-    const req = request({ host: t.url.hostname, port: t.url.port || 80, path: t.url.pathname, headers: t.host ? { host: t.host } : {}, agent: false, timeout: 5000 }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve(res.statusCode === 200 ? text : undefined));
-    });
+    const req = request(
+      {
+        host: t.url.hostname,
+        port: t.url.port || 80,
+        path: t.url.pathname,
+        headers: t.host ? { host: t.host } : {},
+        agent: false,
+        timeout: 5000,
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(res.statusCode === 200 ? text : undefined));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(undefined));
     req.end();
@@ -119,42 +142,52 @@ interface SocketStats {
 
 /** Opens n websockets, pings each every second until stop(), then closes them from the client side. */
 function startSockets(o: Options): { ready: Promise<void>; stop(): Promise<SocketStats> } {
-  const stats: SocketStats = { opened: 0, failedToOpen: 0, dropped: 0, goingAway: 0, closedCleanly: 0, echoes: 0, echoFailures: 0 };
+  const stats: SocketStats = {
+    opened: 0,
+    failedToOpen: 0,
+    dropped: 0,
+    goingAway: 0,
+    closedCleanly: 0,
+    echoes: 0,
+    echoFailures: 0,
+  };
   const sockets: WebSocket[] = [];
   let closing = false;
-  const opened = Array.from({ length: o.sockets }, () =>
-    new Promise<void>((resolve) => {
-      const ws = new WebSocket(o.wsUrl, { headers: o.target.host ? { host: o.target.host } : {} });
-      let pending = 0;
-      const timer = setInterval(() => {
-        if (ws.readyState !== ws.OPEN) return;
-        if (pending > 0) stats.echoFailures++;
-        pending++;
-        ws.send('ping');
-      }, 1000);
-      ws.on('open', () => {
-        stats.opened++;
-        sockets.push(ws);
-        resolve();
-      });
-      ws.on('message', () => {
-        if (pending > 0) {
-          pending--;
-          stats.echoes++;
-        }
-      });
-      ws.on('error', () => undefined);
-      ws.on('unexpected-response', () => undefined);
-      ws.on('close', (code) => {
-        clearInterval(timer);
-        if (!sockets.includes(ws)) {
-          stats.failedToOpen++;
+  const opened = Array.from(
+    { length: o.sockets },
+    () =>
+      new Promise<void>((resolve) => {
+        const ws = new WebSocket(o.wsUrl, { headers: o.target.host ? { host: o.target.host } : {} });
+        let pending = 0;
+        const timer = setInterval(() => {
+          if (ws.readyState !== ws.OPEN) return;
+          if (pending > 0) stats.echoFailures++;
+          pending++;
+          ws.send('ping');
+        }, 1000);
+        ws.on('open', () => {
+          stats.opened++;
+          sockets.push(ws);
           resolve();
-        } else if (closing && code === 1000) stats.closedCleanly++;
-        else if (code === 1001) stats.goingAway++;
-        else stats.dropped++;
-      });
-    }),
+        });
+        ws.on('message', () => {
+          if (pending > 0) {
+            pending--;
+            stats.echoes++;
+          }
+        });
+        ws.on('error', () => undefined);
+        ws.on('unexpected-response', () => undefined);
+        ws.on('close', (code) => {
+          clearInterval(timer);
+          if (!sockets.includes(ws)) {
+            stats.failedToOpen++;
+            resolve();
+          } else if (closing && code === 1000) stats.closedCleanly++;
+          else if (code === 1001) stats.goingAway++;
+          else stats.dropped++;
+        });
+      }),
   );
   return {
     ready: Promise.all(opened).then(() => undefined),
@@ -186,7 +219,10 @@ function flat(prefix: string, r: LoadResult): Record<string, number | string> {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  if ((await body(o.target)) === undefined) throw new Error(`no 200 from ${o.target.url.href} (Host: ${o.target.host ?? o.target.url.host}) before the benchmark`);
+  if ((await body(o.target)) === undefined)
+    throw new Error(
+      `no 200 from ${o.target.url.href} (Host: ${o.target.host ?? o.target.url.host}) before the benchmark`,
+    );
   const out: Record<string, number | string> = {};
   const t0 = Date.now();
 
@@ -205,11 +241,21 @@ async function main(): Promise<void> {
       }
       const changed = await waitForChange(o, before);
       if (!changed) unchanged++;
-      process.stderr.write(`deploy ${i}/${o.deploys} ${changed ? 'serving' : 'NOT seen serving'} after ${Math.round((Date.now() - t0) / 1000)} s\n`);
+      process.stderr.write(
+        `deploy ${i}/${o.deploys} ${changed ? 'serving' : 'NOT seen serving'} after ${Math.round((Date.now() - t0) / 1000)} s\n`,
+      );
     }
     await sleep(o.settleS * 1000);
     const [k, f] = await Promise.all([kept.stop(), fresh.stop()]);
-    Object.assign(out, { deploys: o.deploys, deploy_failures: deployFailures, deploys_not_seen: unchanged, ...flat('keepalive', k), ...flat('new_conn', f), failed_total: k.failed + f.failed, deploy_phase_s: Math.round((Date.now() - t0) / 1000) });
+    Object.assign(out, {
+      deploys: o.deploys,
+      deploy_failures: deployFailures,
+      deploys_not_seen: unchanged,
+      ...flat('keepalive', k),
+      ...flat('new_conn', f),
+      failed_total: k.failed + f.failed,
+      deploy_phase_s: Math.round((Date.now() - t0) / 1000),
+    });
   }
 
   if (o.sockets > 0) {

@@ -29,6 +29,14 @@ export function parseWrk(out: string): WrkResult {
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(out);
   const requests = Number(total[1]);
   const seconds = durationMs(`${total[2]}${total[3]}`) / 1000;
-  const failed = (socket ? socket.slice(1, 5).reduce((s, n) => s + Number(n), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
-  return { requests, seconds, rps: requests / seconds, p50Ms: durationMs(p50[1] as string), p99Ms: durationMs(p99[1] as string), failed };
+  const failed =
+    (socket ? socket.slice(1, 5).reduce((s, n) => s + Number(n), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
+  return {
+    requests,
+    seconds,
+    rps: requests / seconds,
+    p50Ms: durationMs(p50[1] as string),
+    p99Ms: durationMs(p99[1] as string),
+    failed,
+  };
 }

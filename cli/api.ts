@@ -41,10 +41,16 @@ export class ApiClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await this.fetchFn(this.base + path, { method, headers, ...(body !== undefined && { body: JSON.stringify(body) }) });
+      res = await this.fetchFn(this.base + path, {
+        method,
+        headers,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`Could not reach the paas API at ${this.base} (${cause?.code ?? cause?.message ?? (err as Error).message})`);
+      throw new CliError(
+        `Could not reach the paas API at ${this.base} (${cause?.code ?? cause?.message ?? (err as Error).message})`,
+      );
     }
     const text = await res.text();
     if (!res.ok) throw new CliError(errorMessage(res.status, text));

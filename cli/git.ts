@@ -43,7 +43,8 @@ export async function setRemote(root: string, url: string, name = REMOTE): Promi
   return cur ? 'updated' : 'added';
 }
 
-export const NO_APP = 'No app specified. Run this command from an app folder or specify which app to use with --app APP.';
+export const NO_APP =
+  'No app specified. Run this command from an app folder or specify which app to use with --app APP.';
 
 /** --app, else the app of the `paas` remote of the repository around cwd. */
 export async function resolveApp(cwd: string, flag: string | undefined): Promise<string> {

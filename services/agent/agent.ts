@@ -81,7 +81,13 @@ class Agent {
   constructor(private readonly deps: AgentDeps) {
     this.log = deps.log.child({ module: 'agent', host: deps.config.hostId });
     const c = deps.config;
-    this.ctx = { cluster: c.cluster, hostId: c.hostId, hostAddress: c.hostAddress, pidsLimit: c.pidsLimit, ...(deps.network && { network: deps.network }) };
+    this.ctx = {
+      cluster: c.cluster,
+      hostId: c.hostId,
+      hostAddress: c.hostAddress,
+      pidsLimit: c.pidsLimit,
+      ...(deps.network && { network: deps.network }),
+    };
   }
 
   start(): RunningAgent {
@@ -89,7 +95,12 @@ class Agent {
     this.registration = register({
       store,
       log: this.log,
-      host: { id: config.hostId, address: config.hostAddress, tags: config.tags, capacity: { memoryMb: config.memoryMb, cpus: config.cpus } },
+      host: {
+        id: config.hostId,
+        address: config.hostAddress,
+        tags: config.tags,
+        capacity: { memoryMb: config.memoryMb, cpus: config.cpus },
+      },
       ttlSeconds: config.leaseTtlSeconds,
       onRegistered: () => this.poke(),
     });
@@ -115,7 +126,13 @@ class Agent {
       .catch((err: unknown) => this.log.warn({ err }, 'cannot watch Docker events; relying on the timer'));
     this.timers.push(setInterval(() => this.poke(), config.resyncMs));
     const labels = ownerLabels(this.ctx);
-    this.stopUsage = startUsageReports({ runtime, labels, registration: this.registration, everyMs: config.usageMs, log: this.log });
+    this.stopUsage = startUsageReports({
+      runtime,
+      labels,
+      registration: this.registration,
+      everyMs: config.usageMs,
+      log: this.log,
+    });
     return { poke: () => this.poke(), stop: () => this.stop() };
   }
 
@@ -167,7 +184,9 @@ class Agent {
 
     if (runtime.sweepDisks && Date.now() - this.lastSweep > 60_000) {
       this.lastSweep = Date.now();
-      await runtime.sweepDisks(new Set(containers.map((c) => c.id))).catch((err: unknown) => this.log.warn({ err }, 'cannot sweep layer filesystems'));
+      await runtime
+        .sweepDisks(new Set(containers.map((c) => c.id)))
+        .catch((err: unknown) => this.log.warn({ err }, 'cannot sweep layer filesystems'));
     }
     // Just registered: a container with no assignment may be one the scheduler has not written yet.
     const inGrace = Date.now() < this.registration.registeredAt() + config.orphanGraceMs;

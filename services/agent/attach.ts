@@ -21,9 +21,19 @@ import type { Assignment } from '../core/types.js';
 export const CHANNEL = { stdin: 0, stdout: 1, stderr: 2 } as const;
 
 /** What the container spec of an attached one-off adds (docker create). */
-export function attachSpec(a: Pick<Assignment, 'attach'> & Partial<Pick<Assignment, 'command'>>): Record<string, boolean | string[]> {
+export function attachSpec(
+  a: Pick<Assignment, 'attach'> & Partial<Pick<Assignment, 'command'>>,
+): Record<string, boolean | string[]> {
   if (!a.attach) return {};
-  return { Tty: a.attach.tty, OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true, ...(a.attach.tty && { Cmd: [...TTY_WAIT, a.command ?? ''] }) };
+  return {
+    Tty: a.attach.tty,
+    OpenStdin: true,
+    StdinOnce: true,
+    AttachStdin: true,
+    AttachStdout: true,
+    AttachStderr: true,
+    ...(a.attach.tty && { Cmd: [...TTY_WAIT, a.command ?? ''] }),
+  };
 }
 
 /**
@@ -31,10 +41,17 @@ export function attachSpec(a: Pick<Assignment, 'attach'> & Partial<Pick<Assignme
  * has no initial console size), so an attached TTY one-off waits up to 1 s for
  * the agent's resize before its command starts: `stty size` is right at once.
  */
-const TTY_WAIT = ['/bin/sh', '-c', 'n=0; while [ "$(stty size 2>/dev/null)" = "0 0" ] && [ $n -lt 100 ]; do sleep 0.01; n=$((n+1)); done; exec /usr/local/bin/paas-launch "$1"', 'paas-launch'];
+const TTY_WAIT = [
+  '/bin/sh',
+  '-c',
+  'n=0; while [ "$(stty size 2>/dev/null)" = "0 0" ] && [ $n -lt 100 ]; do sleep 0.01; n=$((n+1)); done; exec /usr/local/bin/paas-launch "$1"',
+  'paas-launch',
+];
 
 /** A control frame from the user, parsed; undefined for anything else. */
-export function parseControl(text: string): { resize?: { cols: number; rows: number }; stdinEof?: true; attached?: true } | undefined {
+export function parseControl(
+  text: string,
+): { resize?: { cols: number; rows: number }; stdinEof?: true; attached?: true } | undefined {
   let v: unknown;
   try {
     v = JSON.parse(text);
@@ -90,7 +107,13 @@ export class Attacher {
     const container = this.o.docker.getContainer(containerId);
     const url = `${this.o.apiUrl.replace(/^http/, 'ws')}/internal/rendezvous/${encodeURIComponent(a.app)}/${dynoName(a.type, a.index)}`;
     // Attached first, then the websocket, whose handlers are set before it can bring the go.
-    const stream = (await container.attach({ stream: true, stdin: true, stdout: true, stderr: true, hijack: true })) as unknown as Duplex;
+    const stream = (await container.attach({
+      stream: true,
+      stdin: true,
+      stdout: true,
+      stderr: true,
+      hijack: true,
+    })) as unknown as Duplex;
     stream.on('error', (err) => log.warn({ err }, 'attach stream error'));
     const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.o.internalToken}` } });
     const send = (channel: number) => (b: Buffer) => {
@@ -104,7 +127,8 @@ export class Attacher {
     let size: { cols: number; rows: number } | undefined;
     const early: (Buffer | undefined)[] = []; // stdin (undefined: its end) that came before the start
     const resize = () => {
-      if (running && size && a.attach?.tty) container.resize({ h: size.rows, w: size.cols }).catch((err: unknown) => log.debug({ err }, 'resize failed'));
+      if (running && size && a.attach?.tty)
+        container.resize({ h: size.rows, w: size.cols }).catch((err: unknown) => log.debug({ err }, 'resize failed'));
     };
     let start!: () => void;
     const go = new Promise<void>((resolve) => (start = resolve));
@@ -121,8 +145,7 @@ export class Attacher {
       else if (c?.stdinEof) {
         if (running) stream.end();
         else early.push(undefined);
-      }
-      else if (c?.resize) {
+      } else if (c?.resize) {
         size = c.resize;
         resize();
       }
@@ -140,11 +163,11 @@ export class Attacher {
     stream.on('end', () => {
       exited = true;
       void exitCode.then((code) => {
-          if (ws.readyState === ws.OPEN) {
-            ws.send(JSON.stringify({ exit: code }));
-            ws.close(1000, 'dyno exited');
-          }
-        });
+        if (ws.readyState === ws.OPEN) {
+          ws.send(JSON.stringify({ exit: code }));
+          ws.close(1000, 'dyno exited');
+        }
+      });
     });
     await go;
     if (ws.readyState !== ws.OPEN) stream.end();

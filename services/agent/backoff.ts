@@ -38,7 +38,12 @@ export interface RestartDecision {
  * `startedAt` (Docker's times), given the restarts of its crash loop so far.
  * Same answer on every reconcile pass until it is restarted.
  */
-export function restartDecision(streak: number, exit: { startedAt?: string; finishedAt?: string }, now: number, p: BackoffPolicy): RestartDecision {
+export function restartDecision(
+  streak: number,
+  exit: { startedAt?: string; finishedAt?: string },
+  now: number,
+  p: BackoffPolicy,
+): RestartDecision {
   const started = Date.parse(exit.startedAt ?? '');
   const finished = Date.parse(exit.finishedAt ?? '');
   const ranMs = Number.isFinite(started) && Number.isFinite(finished) && started > 0 ? finished - started : 0;
@@ -60,7 +65,10 @@ export interface CrashHistory {
 export const freshHistory = (): CrashHistory => ({ restarts: 0, backoff: 0 });
 
 /** The history an earlier agent wrote into the instance record, if it is of the same container. */
-export function historyFromInstance(i: { containerId: string; restarts?: number; backoff?: number; exitCode?: number; lastExitAt?: string } | undefined, containerId: string): CrashHistory {
+export function historyFromInstance(
+  i: { containerId: string; restarts?: number; backoff?: number; exitCode?: number; lastExitAt?: string } | undefined,
+  containerId: string,
+): CrashHistory {
   if (!i || i.containerId !== containerId) return freshHistory();
   const h: CrashHistory = { restarts: i.restarts ?? 0, backoff: i.backoff ?? 0 };
   if (i.exitCode !== undefined) h.exitCode = i.exitCode;

@@ -57,9 +57,11 @@ function positive(env: Env, name: string, fallback: number): number {
 
 export function loadConfig(env: Env): Readonly<AgentConfig> {
   const hostId = str(env, 'PAAS_HOST_ID', hostname());
-  if (!HOST_ID.test(hostId)) throw new ConfigError(`PAAS_HOST_ID must match ${HOST_ID.source}, got ${JSON.stringify(hostId)}`);
+  if (!HOST_ID.test(hostId))
+    throw new ConfigError(`PAAS_HOST_ID must match ${HOST_ID.source}, got ${JSON.stringify(hostId)}`);
   const hostAddress = str(env, 'PAAS_HOST_ADDRESS', '127.0.0.1');
-  if (!ADDRESS.test(hostAddress)) throw new ConfigError(`PAAS_HOST_ADDRESS is not an address: ${JSON.stringify(hostAddress)}`);
+  if (!ADDRESS.test(hostAddress))
+    throw new ConfigError(`PAAS_HOST_ADDRESS is not an address: ${JSON.stringify(hostAddress)}`);
   const hostTags = env.PAAS_HOST_TAGS ? tags(env, 'PAAS_HOST_TAGS') : { pool: 'shared' };
   const leaseTtlSeconds = int(env, 'PAAS_AGENT_LEASE_TTL', 10);
   if (leaseTtlSeconds < 2) throw new ConfigError('PAAS_AGENT_LEASE_TTL must be at least 2 (seconds)');

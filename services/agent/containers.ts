@@ -1,7 +1,14 @@
 import type { Logger } from '../core/logger.js';
 import type { Assignment } from '../core/types.js';
 import type { Attacher } from './attach.js';
-import { dockerTime, freshHistory, historyFromInstance, restartDecision, type BackoffPolicy, type CrashHistory } from './backoff.js';
+import {
+  dockerTime,
+  freshHistory,
+  historyFromInstance,
+  restartDecision,
+  type BackoffPolicy,
+  type CrashHistory,
+} from './backoff.js';
 import type { AgentConfig } from './config.js';
 import type { Runtime } from './docker.js';
 import { answers, listens, waitUntilUp, type CheckTarget } from './health.js';
@@ -67,7 +74,13 @@ export class Containers {
       containerId = await runtime.create(containerSpec(a, this.d.ctx), { diskMb: a.diskMb });
     } catch (err) {
       this.d.log.error({ err, assignment: a.id, image: a.image }, 'cannot create container');
-      await this.report(a, { app: a.app, containerId: '', port: 0, state: a.oneOff ? 'failed' : 'crashed', history: freshHistory() });
+      await this.report(a, {
+        app: a.app,
+        containerId: '',
+        port: 0,
+        state: a.oneOff ? 'failed' : 'crashed',
+        history: freshHistory(),
+      });
       return;
     }
     this.d.log.info({ assignment: a.id, container: containerId }, 'container created');
@@ -97,7 +110,14 @@ export class Containers {
       const ok = !listens(a) || (s.hostPort ? await answers(a, this.target(s.hostPort)) : false);
       if (!ok) return this.startAndProbe(a, c.id, history); // start is a no-op on a running container; probes again
       const startedAt = dockerTime(s.startedAt);
-      const adopted: Tracked = { app: a.app, containerId: c.id, port: s.hostPort ?? 0, ...(s.bridge && { bridge: s.bridge }), state: 'up', history: { ...history, ...(startedAt && { startedAt }) } };
+      const adopted: Tracked = {
+        app: a.app,
+        containerId: c.id,
+        port: s.hostPort ?? 0,
+        ...(s.bridge && { bridge: s.bridge }),
+        state: 'up',
+        history: { ...history, ...(startedAt && { startedAt }) },
+      };
       this.tracked.set(a.id, adopted);
       this.d.log.info({ assignment: a.id, container: c.id }, 'adopted running container');
       return this.report(a, adopted);
@@ -105,8 +125,15 @@ export class Containers {
     const lastExitAt = dockerTime(s.finishedAt);
     // A one-off runs once: its exit is its result, it is never started again.
     if (a.oneOff && lastExitAt) {
-      const done: Tracked = { app: a.app, containerId: c.id, port: t?.port ?? 0, state: s.exitCode === 0 ? 'succeeded' : 'failed', history: { ...history, exitCode: s.exitCode, lastExitAt } };
-      if (t?.state !== done.state) this.d.log.info({ assignment: a.id, exitCode: s.exitCode }, 'one-off container exited');
+      const done: Tracked = {
+        app: a.app,
+        containerId: c.id,
+        port: t?.port ?? 0,
+        state: s.exitCode === 0 ? 'succeeded' : 'failed',
+        history: { ...history, exitCode: s.exitCode, lastExitAt },
+      };
+      if (t?.state !== done.state)
+        this.d.log.info({ assignment: a.id, exitCode: s.exitCode }, 'one-off container exited');
       this.tracked.set(a.id, done);
       return this.report(a, done);
     }
@@ -118,7 +145,10 @@ export class Containers {
     await this.report(a, crashed);
     const d = restartDecision(history.backoff, s, Date.now(), this.d.backoff);
     if (d.waitMs > 0) return this.d.pokeIn(d.waitMs);
-    this.d.log.warn({ assignment: a.id, exitCode: s.exitCode, restarts: history.restarts + 1, delayMs: d.delayMs }, 'restarting exited container');
+    this.d.log.warn(
+      { assignment: a.id, exitCode: s.exitCode, restarts: history.restarts + 1, delayMs: d.delayMs },
+      'restarting exited container',
+    );
     await this.startAndProbe(a, c.id, { ...exited, restarts: exited.restarts + 1, backoff: d.streak });
   }
 
@@ -134,7 +164,14 @@ export class Containers {
     }
     const s = await runtime.inspect(containerId, a.port);
     const startedAt = dockerTime(s.startedAt);
-    const t: Tracked = { app: a.app, containerId, port: s.hostPort ?? 0, ...(s.bridge && { bridge: s.bridge }), state: 'starting', history: { ...history, ...(startedAt && { startedAt }) } };
+    const t: Tracked = {
+      app: a.app,
+      containerId,
+      port: s.hostPort ?? 0,
+      ...(s.bridge && { bridge: s.bridge }),
+      state: 'starting',
+      history: { ...history, ...(startedAt && { startedAt }) },
+    };
     this.tracked.get(a.id)?.probe?.abort();
     this.tracked.set(a.id, t);
     await this.report(a, t);
@@ -155,7 +192,11 @@ export class Containers {
         if (probe.signal.aborted || this.tracked.get(a.id) !== t) return;
         t.probe = undefined;
         t.state = ok ? 'up' : 'crashed';
-        if (!ok) this.d.log.warn({ assignment: a.id, path: hc?.path }, hc ? `GET ${hc.path} did not answer 2xx/3xx` : `port did not answer within ${config.healthTimeoutMs} ms`);
+        if (!ok)
+          this.d.log.warn(
+            { assignment: a.id, path: hc?.path },
+            hc ? `GET ${hc.path} did not answer 2xx/3xx` : `port did not answer within ${config.healthTimeoutMs} ms`,
+          );
         else this.d.log.info({ assignment: a.id, port: t.port }, 'instance up');
         await this.report(a, t);
         if (!ok) this.d.poke();

@@ -76,10 +76,16 @@ export class DockerRuntime implements Runtime {
       try {
         const upper = await this.upperDir(c.id);
         if (upper) await this.disks.disks.attach(c.id, upper, opts.diskMb);
-        else this.disks.log.warn({ container: c.id }, 'the storage driver is not overlay2: no disk limit for this container');
+        else
+          this.disks.log.warn(
+            { container: c.id },
+            'the storage driver is not overlay2: no disk limit for this container',
+          );
       } catch (err) {
         await this.remove(c.id).catch(() => undefined);
-        throw new Error(`cannot give the container a ${opts.diskMb} MB disk: ${(err as Error).message}`);
+        throw new Error(`cannot give the container a ${opts.diskMb} MB disk: ${(err as Error).message}`, {
+          cause: err,
+        });
       }
     }
     return c.id;
@@ -112,10 +118,19 @@ export class DockerRuntime implements Runtime {
       await this.bandwidth.apply(id);
     } catch (err) {
       // A quick command (a release phase's echo) may have ended meanwhile: nothing left to shape, not a failure.
-      const running = await this.docker.getContainer(id).inspect().then((i) => i.State.Running, () => false);
+      const running = await this.docker
+        .getContainer(id)
+        .inspect()
+        .then(
+          (i) => i.State.Running,
+          () => false,
+        );
       if (!running) return;
-      await this.docker.getContainer(id).stop({ t: 0 }).catch(() => undefined);
-      throw new Error(`cannot limit the container's bandwidth: ${(err as Error).message}`);
+      await this.docker
+        .getContainer(id)
+        .stop({ t: 0 })
+        .catch(() => undefined);
+      throw new Error(`cannot limit the container's bandwidth: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -164,7 +179,8 @@ export class DockerRuntime implements Runtime {
   async sweepDisks(live: ReadonlySet<string>): Promise<void> {
     if (!this.disks) return;
     const gone = await this.disks.disks.sweep(live);
-    if (gone.length) this.disks.log.warn({ files: gone }, 'deleted the layer filesystems of containers removed outside the agent');
+    if (gone.length)
+      this.disks.log.warn({ files: gone }, 'deleted the layer filesystems of containers removed outside the agent');
   }
 
   async stats(id: string): Promise<ContainerStats | undefined> {

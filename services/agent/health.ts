@@ -10,7 +10,11 @@ import type { Assignment } from '../core/types.js';
 // once GET <path> answers 2xx/3xx instead. Only web processes are checked.
 
 /** One attempt: resolves true if address:port accepts and does not hang up within settleMs. */
-export function tcpAccepts(address: string, port: number, opts: { timeoutMs?: number; settleMs?: number } = {}): Promise<boolean> {
+export function tcpAccepts(
+  address: string,
+  port: number,
+  opts: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<boolean> {
   const timeoutMs = opts.timeoutMs ?? 1000;
   const settleMs = opts.settleMs ?? 200;
   return new Promise((resolve) => {
@@ -33,7 +37,13 @@ export function tcpAccepts(address: string, port: number, opts: { timeoutMs?: nu
 }
 
 /** Tries until the port accepts (true), the deadline passes or the signal aborts (false). */
-export async function waitForPort(opts: { address: string; port: number; deadline: number; signal: AbortSignal; intervalMs?: number }): Promise<boolean> {
+export async function waitForPort(opts: {
+  address: string;
+  port: number;
+  deadline: number;
+  signal: AbortSignal;
+  intervalMs?: number;
+}): Promise<boolean> {
   const interval = opts.intervalMs ?? 100;
   while (!opts.signal.aborted && Date.now() < opts.deadline) {
     if (await tcpAccepts(opts.address, opts.port)) return true;
@@ -50,7 +60,14 @@ export type HttpCheck = 'ok' | 'failed' | 'unreachable';
  * another status or no answer in time; 'unreachable': the connection was
  * refused or dropped (nothing listens yet, as behind Docker's port proxy).
  */
-export function httpCheck(opts: { address: string; port: number; path: string; host: string; timeoutMs: number; signal?: AbortSignal }): Promise<HttpCheck> {
+export function httpCheck(opts: {
+  address: string;
+  port: number;
+  path: string;
+  host: string;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}): Promise<HttpCheck> {
   return new Promise((resolve) => {
     let settled = false;
     const done = (ok: HttpCheck) => {
@@ -60,10 +77,20 @@ export function httpCheck(opts: { address: string; port: number; path: string; h
       req.destroy();
       resolve(ok);
     };
-    const req = request({ host: opts.address, port: opts.port, path: opts.path, method: 'GET', headers: { host: opts.host, 'user-agent': 'paas-health-check' }, agent: false }, (res) => {
-      res.resume();
-      done(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400 ? 'ok' : 'failed');
-    });
+    const req = request(
+      {
+        host: opts.address,
+        port: opts.port,
+        path: opts.path,
+        method: 'GET',
+        headers: { host: opts.host, 'user-agent': 'paas-health-check' },
+        agent: false,
+      },
+      (res) => {
+        res.resume();
+        done(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 400 ? 'ok' : 'failed');
+      },
+    );
     const timer = setTimeout(() => done('failed'), opts.timeoutMs);
     req.once('error', () => done('unreachable'));
     opts.signal?.addEventListener('abort', () => done('unreachable'), { once: true });

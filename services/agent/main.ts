@@ -21,13 +21,52 @@ runService('agent', async () => {
   const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
   const docker = new Docker({ socketPath: config.dockerSocket });
   const bandwidth = config.bandwidthLimits ? new Bandwidth(docker, log) : undefined;
-  const runtime = new DockerRuntime(docker, config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined, bandwidth);
+  const runtime = new DockerRuntime(
+    docker,
+    config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined,
+    bandwidth,
+  );
   const shipper = await startLogShipping(docker, config, log); // app log lines -> controller
-  const attacher = config.internalToken ? new Attacher({ docker, apiUrl: config.apiUrl, internalToken: config.internalToken, log, stopGraceSeconds: config.stopGraceSeconds, ...(bandwidth && { bandwidth }) }) : undefined; // `paas run`
-  const isolation = config.networkIsolation ? await startIsolation({ docker, cluster: config.cluster, routerPorts: config.routerPorts, log: log.child({ module: 'isolation' }) }) : undefined;
-  if (!isolation) log.warn('PAAS_AGENT_NETWORK_ISOLATION=false: apps share Docker\'s default bridge and reach each other and the host');
-  const agent = startAgent({ store, runtime, log, config, ...(attacher && { attacher }), ...(isolation && { network: isolation.network }) });
-  log.info({ host: config.hostId, address: config.hostAddress, tags: config.tags, memoryMb: config.memoryMb, cpus: config.cpus }, 'agent started');
+  const attacher = config.internalToken
+    ? new Attacher({
+        docker,
+        apiUrl: config.apiUrl,
+        internalToken: config.internalToken,
+        log,
+        stopGraceSeconds: config.stopGraceSeconds,
+        ...(bandwidth && { bandwidth }),
+      })
+    : undefined; // `paas run`
+  const isolation = config.networkIsolation
+    ? await startIsolation({
+        docker,
+        cluster: config.cluster,
+        routerPorts: config.routerPorts,
+        log: log.child({ module: 'isolation' }),
+      })
+    : undefined;
+  if (!isolation)
+    log.warn(
+      "PAAS_AGENT_NETWORK_ISOLATION=false: apps share Docker's default bridge and reach each other and the host",
+    );
+  const agent = startAgent({
+    store,
+    runtime,
+    log,
+    config,
+    ...(attacher && { attacher }),
+    ...(isolation && { network: isolation.network }),
+  });
+  log.info(
+    {
+      host: config.hostId,
+      address: config.hostAddress,
+      tags: config.tags,
+      memoryMb: config.memoryMb,
+      cpus: config.cpus,
+    },
+    'agent started',
+  );
   return {
     log,
     stop: async () => {

@@ -19,7 +19,13 @@ export interface Registration {
   close(): void;
 }
 
-export function register(opts: { store: Store; log: Logger; host: Omit<Host, 'registeredAt'>; ttlSeconds: number; onRegistered: () => void }): Registration {
+export function register(opts: {
+  store: Store;
+  log: Logger;
+  host: Omit<Host, 'registeredAt'>;
+  ttlSeconds: number;
+  onRegistered: () => void;
+}): Registration {
   const { store, log } = opts;
   let current: Lease | undefined;
   let gen = 0;

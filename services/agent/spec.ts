@@ -71,7 +71,10 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
       Init: true,
       RestartPolicy: { Name: 'no' },
       // bounded on disk (3 × 10 MB), and an app never blocks on its output (Docker drops past a 4 MB buffer)
-      LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3', mode: 'non-blocking', 'max-buffer-size': '4m' } },
+      LogConfig: {
+        Type: 'json-file',
+        Config: { 'max-size': '10m', 'max-file': '3', mode: 'non-blocking', 'max-buffer-size': '4m' },
+      },
     },
   };
 }
@@ -101,7 +104,9 @@ export function diffContainers(assignments: readonly Assignment[], containers: r
   const wanted = new Set<string>();
   for (const a of assignments) {
     wanted.add(a.id);
-    const mine = [...(byAssignment.get(a.id) ?? [])].sort((x, y) => Number(y.running) - Number(x.running) || y.created - x.created);
+    const mine = [...(byAssignment.get(a.id) ?? [])].sort(
+      (x, y) => Number(y.running) - Number(x.running) || y.created - x.created,
+    );
     const [best, ...rest] = mine;
     if (best) out.matched.push({ assignment: a, container: best });
     else out.create.push(a);

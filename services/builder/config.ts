@@ -106,9 +106,12 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     buildDisksDir: join(stateDir, 'build-disks'),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
-  for (const name of config.buildpacks) if (!/^[a-z][a-z0-9-]{0,39}$/.test(name)) throw new ConfigError(`PAAS_BUILDPACKS: ${JSON.stringify(name)} is not a buildpack folder name`);
+  for (const name of config.buildpacks)
+    if (!/^[a-z][a-z0-9-]{0,39}$/.test(name))
+      throw new ConfigError(`PAAS_BUILDPACKS: ${JSON.stringify(name)} is not a buildpack folder name`);
   if (config.buildMemoryMb < 256) throw new ConfigError('PAAS_BUILD_MEMORY_MB must be at least 256');
-  if (!Number.isFinite(config.buildCpus) || config.buildCpus < 0) throw new ConfigError('PAAS_BUILD_CPUS must be a number of CPUs (0: no limit)');
+  if (!Number.isFinite(config.buildCpus) || config.buildCpus < 0)
+    throw new ConfigError('PAAS_BUILD_CPUS must be a number of CPUs (0: no limit)');
   if (config.buildPids < 16) throw new ConfigError('PAAS_BUILD_PIDS must be at least 16');
   if (config.buildTimeoutS < 1) throw new ConfigError('PAAS_BUILD_TIMEOUT_S must be at least 1');
   if (config.keepReleaseImages < 1) throw new ConfigError('PAAS_KEEP_RELEASE_IMAGES must be at least 1');
@@ -116,7 +119,10 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
   if (config.buildCacheMb < 64) throw new ConfigError('PAAS_BUILD_CACHE_MB must be at least 64');
   if (config.cleanupMs < 1000) throw new ConfigError('PAAS_BUILDER_CLEANUP_MS must be at least 1000');
   if (config.maxParallelBuilds < 1) throw new ConfigError('PAAS_MAX_PARALLEL_BUILDS must be at least 1');
-  for (const [name, path] of [['hook script', config.hookScript], ['node', config.nodePath]] as const) {
+  for (const [name, path] of [
+    ['hook script', config.hookScript],
+    ['node', config.nodePath],
+  ] as const) {
     if (/['\n]/.test(path)) throw new ConfigError(`the ${name} path must not contain quotes or newlines: ${path}`);
   }
   return Object.freeze(config);

@@ -64,9 +64,14 @@ export class ControllerClient implements Controller {
   ) {}
 
   async authorize(fingerprint: string, app?: string): Promise<AuthorizeResult> {
-    const res = await this.call('POST', '/internal/authorize', app === undefined ? { fingerprint } : { fingerprint, app });
+    const res = await this.call(
+      'POST',
+      '/internal/authorize',
+      app === undefined ? { fingerprint } : { fingerprint, app },
+    );
     if (res.status === 200) return { ok: true, user: ((await res.json()) as { user: Pusher }).user };
-    if (res.status === 403 || res.status === 404) return { ok: false, status: res.status, message: await messageOf(res) };
+    if (res.status === 403 || res.status === 404)
+      return { ok: false, status: res.status, message: await messageOf(res) };
     throw new ControllerError(res.status, `authorize: ${await messageOf(res)}`);
   }
 
@@ -78,20 +83,25 @@ export class ControllerClient implements Controller {
 
   async createRelease(app: string, release: NewRelease): Promise<{ release: Release; web_url: string }> {
     const res = await this.call('POST', `/internal/apps/${encodeURIComponent(app)}/releases`, release);
-    if (res.status !== 201 && res.status !== 200) throw new ControllerError(res.status, `Could not create the release: ${await messageOf(res)}`);
+    if (res.status !== 201 && res.status !== 200)
+      throw new ControllerError(res.status, `Could not create the release: ${await messageOf(res)}`);
     return (await res.json()) as { release: Release; web_url: string };
   }
 
   async openLogSession(app: string, request: LogSessionRequest): Promise<string> {
     const res = await this.call('POST', `/internal/apps/${encodeURIComponent(app)}/log-sessions`, request);
-    if (res.status !== 201) throw new ControllerError(res.status, `Could not open a log session: ${await messageOf(res)}`);
+    if (res.status !== 201)
+      throw new ControllerError(res.status, `Could not open a log session: ${await messageOf(res)}`);
     return ((await res.json()) as { logplex_url: string }).logplex_url;
   }
 
   private call(method: string, path: string, body?: unknown): Promise<Response> {
     return fetch(this.baseUrl + path, {
       method,
-      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });

@@ -15,7 +15,8 @@ export const topic = (out: Output, text: string) => out.line(`-----> ${text}`);
 export const info = (out: Output, text: string) => out.line(`       ${text}`);
 export const warn = (out: Output, text: string) => out.line(` !     ${text}`);
 /** A line of the app's log, indented as info. */
-export const relay = (out: Output, text: string) => (out.relayed ? out.relayed(`       ${text}`) : out.line(`       ${text}`));
+export const relay = (out: Output, text: string) =>
+  out.relayed ? out.relayed(`       ${text}`) : out.line(`       ${text}`);
 
 /** Output lines from builds may contain anything; strip NULs and the carriage returns of progress bars. */
 export function sanitizeLine(line: string): string {

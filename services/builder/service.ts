@@ -23,7 +23,9 @@ async function ensureHostKey(path: string, log: Logger): Promise<void> {
   if (existsSync(path)) return;
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   await new Promise<void>((resolve, reject) => {
-    const child = spawn('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'paas-builder', '-f', path], { stdio: 'ignore' });
+    const child = spawn('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'paas-builder', '-f', path], {
+      stdio: 'ignore',
+    });
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`ssh-keygen exited ${code}`))));
   });
@@ -43,7 +45,9 @@ export async function startBuilder(
   const controller = deps.controller ?? new ControllerClient(config.apiUrl, config.internalToken);
   const pushes = new Pushes();
   const activeBuilds = new Set<string>();
-  const disks = config.buildDiskLimits ? new BuildDisks({ dir: config.buildDisksDir, buildMb: config.buildDiskMb, cacheMb: config.buildCacheMb }) : undefined;
+  const disks = config.buildDiskLimits
+    ? new BuildDisks({ dir: config.buildDisksDir, buildMb: config.buildDiskMb, cacheMb: config.buildCacheMb })
+    : undefined;
   await ensureHostKey(config.sshHostKey, logger);
   for (const dir of [config.reposDir, config.buildsDir, config.cacheDir]) await mkdir(dir, { recursive: true });
   const unmounted = await disks?.recover(config.buildsDir, config.cacheDir);
@@ -100,4 +104,3 @@ export async function startBuilder(
     },
   };
 }
-

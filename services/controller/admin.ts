@@ -11,7 +11,11 @@ import { ensureAdmin } from './users/users.js';
 const USAGE = 'usage: admin.js ensure-admin --email EMAIL\n';
 
 async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args: argv, options: { email: { type: 'string' } }, allowPositionals: true });
+  const { positionals, values } = parseArgs({
+    args: argv,
+    options: { email: { type: 'string' } },
+    allowPositionals: true,
+  });
   if (positionals[0] !== 'ensure-admin' || positionals.length !== 1 || !values.email) {
     process.stderr.write(USAGE);
     return 2;

@@ -19,7 +19,19 @@ export interface AppOptions {
   logger: Logger;
   /** The app log pipeline (main.ts builds and starts one); absent: one in memory only, with config.logs's limits. */
   logs?: LogService;
-  config: Pick<ControllerConfig, 'internalToken' | 'domain' | 'httpPort' | 'sshHost' | 'sshPort' | 'bodyLimitBytes' | 'keepReleaseImages' | 'stateDir' | 'engineDir' | 'logs'>;
+  config: Pick<
+    ControllerConfig,
+    | 'internalToken'
+    | 'domain'
+    | 'httpPort'
+    | 'sshHost'
+    | 'sshPort'
+    | 'bodyLimitBytes'
+    | 'keepReleaseImages'
+    | 'stateDir'
+    | 'engineDir'
+    | 'logs'
+  >;
 }
 
 export function createApp({ store, logger, config, logs }: AppOptions): Express {
@@ -50,5 +62,8 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
   app.use(notFoundRoute);
   app.use(errorHandler());
   // `paas run`'s websockets (runs/rendezvous.ts), on the server app.listen makes
-  return withRendezvous(app, new Rendezvous({ store, internalToken: config.internalToken, log: logger.child({ module: 'rendezvous' }), access }));
+  return withRendezvous(
+    app,
+    new Rendezvous({ store, internalToken: config.internalToken, log: logger.child({ module: 'rendezvous' }), access }),
+  );
 }

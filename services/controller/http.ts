@@ -51,7 +51,10 @@ export function requestLogger(logger: Logger): RequestHandler {
     const start = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - start) / 1e6;
-      log.info({ method: req.method, path: pathOf(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+      log.info(
+        { method: req.method, path: pathOf(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        'request',
+      );
     });
     next();
   };
@@ -85,7 +88,8 @@ export function requireInternal(internalToken: string): RequestHandler {
 export function bodyOf(req: Request): Record<string, unknown> {
   const b: unknown = req.body;
   if (b === undefined || b === null) return {};
-  if (typeof b !== 'object' || Array.isArray(b)) throw new PaasError('bad_request', 'The request body must be a JSON object');
+  if (typeof b !== 'object' || Array.isArray(b))
+    throw new PaasError('bad_request', 'The request body must be a JSON object');
   return b as Record<string, unknown>;
 }
 
@@ -105,7 +109,8 @@ function fromParser(err: unknown): PaasError | undefined {
   const type = (err as { type: unknown }).type;
   if (type === 'entity.too.large') return new PaasError('payload_too_large', 'The request body is too large');
   if (type === 'entity.parse.failed') return new PaasError('bad_request', 'The request body is not valid JSON');
-  if (typeof type === 'string' && type.startsWith('encoding') || type === 'charset.unsupported') return new PaasError('bad_request', 'Unsupported request body encoding');
+  if ((typeof type === 'string' && type.startsWith('encoding')) || type === 'charset.unsupported')
+    return new PaasError('bad_request', 'Unsupported request body encoding');
   return undefined;
 }
 

@@ -34,7 +34,10 @@ export class Repo {
     const emailKey = this.keys.userByEmail(user.email);
     const userKey = this.keys.user(user.id);
     const created = await this.store.commit(
-      [{ key: emailKey, absent: true }, { key: userKey, absent: true }],
+      [
+        { key: emailKey, absent: true },
+        { key: userKey, absent: true },
+      ],
       [{ put: userKey, value: user }, { put: emailKey, value: user.id }, ...this.tokenPuts(token.hash, token.record)],
     );
     if (!created) throw conflict(`A user with the email ${user.email} already exists`);
@@ -44,7 +47,8 @@ export class Repo {
   /** Stores a new token and its per-user index entry; never overwrites one (a hash collision would be a bug). */
   async addToken(hash: string, record: TokenRecord): Promise<void> {
     const key = this.keys.token(hash);
-    if (!(await this.store.commit([{ key, absent: true }], this.tokenPuts(hash, record)))) throw conflict('Token already exists');
+    if (!(await this.store.commit([{ key, absent: true }], this.tokenPuts(hash, record))))
+      throw conflict('Token already exists');
   }
 
   /** The writes of a new token: its record and, when it has an id, /user-tokens/<user>/<id> -> {hash}. */
@@ -62,7 +66,8 @@ export class Repo {
   /** Adds the key, or fails with conflict if any user has it already. */
   async addSshKey(key: SshKey): Promise<SshKey> {
     const k = this.keys.sshKey(key.fingerprint);
-    if (!(await this.store.commit([{ key: k, absent: true }], [{ put: k, value: key }]))) throw conflict('This key is already in use by an account');
+    if (!(await this.store.commit([{ key: k, absent: true }], [{ put: k, value: key }])))
+      throw conflict('This key is already in use by an account');
     return key;
   }
 
@@ -71,7 +76,9 @@ export class Repo {
     const k = this.keys.sshKey(fingerprint);
     const cur = await this.store.getVersioned<SshKey>(k);
     if (!cur || !cur.value || cur.value.user !== userId) return undefined;
-    return (await this.store.commit([{ key: k, modRevision: cur.modRevision }], [{ delete: k }])) ? cur.value : undefined;
+    return (await this.store.commit([{ key: k, modRevision: cur.modRevision }], [{ delete: k }]))
+      ? cur.value
+      : undefined;
   }
 
   async listSshKeys(userId: string): Promise<SshKey[]> {

@@ -26,7 +26,23 @@ import { userAccountRoutes } from './users/routes.js';
 export function userRoutes(deps: Deps): Router {
   const r = Router();
   r.use(requireUser(deps.repo));
-  for (const routes of [accessRoutes, appRoutes, domainRoutes, configRoutes, releaseRoutes, psRoutes, buildpackRoutes, buildRoutes, hostRoutes, statusRoutes, logUserRoutes, runRoutes, tokenRoutes, keyRoutes, userAccountRoutes]) {
+  for (const routes of [
+    accessRoutes,
+    appRoutes,
+    domainRoutes,
+    configRoutes,
+    releaseRoutes,
+    psRoutes,
+    buildpackRoutes,
+    buildRoutes,
+    hostRoutes,
+    statusRoutes,
+    logUserRoutes,
+    runRoutes,
+    tokenRoutes,
+    keyRoutes,
+    userAccountRoutes,
+  ]) {
     r.use(routes(deps));
   }
   return r;

@@ -22,9 +22,7 @@ export const BUILDPACK_ALIASES: Readonly<Record<string, string>> = {
 };
 
 export type BuildpackEntry =
-  | { kind: 'builtin'; name: string }
-  | { kind: 'git'; url: string; ref?: string }
-  | { kind: 'tarball'; url: string };
+  { kind: 'builtin'; name: string } | { kind: 'git'; url: string; ref?: string } | { kind: 'tarball'; url: string };
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; message: string };
 
@@ -100,9 +98,13 @@ export function parseBuildpackEntry(text: string, opts: EntryOptions): Parsed<Bu
   if (!raw.includes(':')) {
     const name = BUILDPACK_ALIASES[raw] ?? raw;
     if (BUILTIN_NAME.test(name) && opts.builtins.includes(name)) return { ok: true, value: { kind: 'builtin', name } };
-    return { ok: false, message: `Unknown buildpack ${show}: use one of ${opts.builtins.join(', ')}, a git URL (https://.../repo.git#ref) or a tarball URL (.tgz)` };
+    return {
+      ok: false,
+      message: `Unknown buildpack ${show}: use one of ${opts.builtins.join(', ')}, a git URL (https://.../repo.git#ref) or a tarball URL (.tgz)`,
+    };
   }
-  if (UNSAFE.test(raw)) return { ok: false, message: `Buildpack URL ${show} contains a space, quote or shell character` };
+  if (UNSAFE.test(raw))
+    return { ok: false, message: `Buildpack URL ${show} contains a space, quote or shell character` };
   let url: URL;
   try {
     url = new URL(raw);
@@ -112,10 +114,17 @@ export function parseBuildpackEntry(text: string, opts: EntryOptions): Parsed<Bu
   const schemes = opts.allowFile ? ['http:', 'https:', 'file:'] : ['http:', 'https:'];
   if (!schemes.includes(url.protocol)) {
     const allowed = schemes.map((s) => s.slice(0, -1)).join(', ');
-    return { ok: false, message: `Buildpack URL ${show} must use ${allowed}${opts.allowFile ? '' : ' (file:// is off on this platform)'}` };
+    return {
+      ok: false,
+      message: `Buildpack URL ${show} must use ${allowed}${opts.allowFile ? '' : ' (file:// is off on this platform)'}`,
+    };
   }
   const internal = url.protocol === 'file:' ? undefined : internalHost(url.hostname);
-  if (internal) return { ok: false, message: `Buildpack URL ${show} points at ${internal}; buildpacks are fetched as an app would fetch them, and the platform refuses loopback, unspecified and link-local (metadata) addresses` };
+  if (internal)
+    return {
+      ok: false,
+      message: `Buildpack URL ${show} points at ${internal}; buildpacks are fetched as an app would fetch them, and the platform refuses loopback, unspecified and link-local (metadata) addresses`,
+    };
   const fragment = url.hash.slice(1);
   url.hash = '';
   const base = url.href;
@@ -123,7 +132,8 @@ export function parseBuildpackEntry(text: string, opts: EntryOptions): Parsed<Bu
     if (fragment) return { ok: false, message: `Buildpack URL ${show}: a tarball takes no #ref` };
     return { ok: true, value: { kind: 'tarball', url: base } };
   }
-  if (fragment && !(GIT_REF.test(fragment) && !fragment.includes('..'))) return { ok: false, message: `Buildpack URL ${show}: #${fragment.slice(0, 40)} is not a valid git ref` };
+  if (fragment && !(GIT_REF.test(fragment) && !fragment.includes('..')))
+    return { ok: false, message: `Buildpack URL ${show}: #${fragment.slice(0, 40)} is not a valid git ref` };
   return { ok: true, value: fragment ? { kind: 'git', url: base, ref: fragment } : { kind: 'git', url: base } };
 }
 
@@ -138,7 +148,8 @@ export function parseBuildpacksFile(text: string, opts: EntryOptions): Parsed<Bu
     if (!e.ok) return { ok: false, message: `.buildpacks line ${i + 1}: ${e.message}` };
     out.push(e.value);
   }
-  if (out.length > MAX_BUILDPACKS) return { ok: false, message: `.buildpacks lists ${out.length} buildpacks; the limit is ${MAX_BUILDPACKS}` };
+  if (out.length > MAX_BUILDPACKS)
+    return { ok: false, message: `.buildpacks lists ${out.length} buildpacks; the limit is ${MAX_BUILDPACKS}` };
   return { ok: true, value: out };
 }
 

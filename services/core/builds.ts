@@ -60,7 +60,9 @@ export function capOutput(lines: readonly string[], maxBytes = BUILD_OUTPUT_MAX_
   const kept = lines.slice(i);
   if (kept.length === 0 && lines.length > 0) {
     const last = lines[lines.length - 1] as string;
-    const tail = Buffer.from(last).subarray(-(maxBytes - 1)).toString('utf8');
+    const tail = Buffer.from(last)
+      .subarray(-(maxBytes - 1))
+      .toString('utf8');
     return { lines: [tail], truncatedBytes: cut - Buffer.byteLength(tail) - 1 };
   }
   return { lines: kept, truncatedBytes: cut };

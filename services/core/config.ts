@@ -36,7 +36,10 @@ export function bool(env: Env, name: string, fallback: boolean): boolean {
 export function list(env: Env, name: string, fallback: string[] = []): string[] {
   const v = env[name];
   if (v === undefined || v === '') return fallback;
-  return v.split(',').map((s) => s.trim()).filter(Boolean);
+  return v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** "pool=shared,ssd=true" -> { pool: 'shared', ssd: 'true' } */

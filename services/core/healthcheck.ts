@@ -10,7 +10,8 @@ import type { HealthCheck } from './types.js';
 // liveness/readiness entries and command checks are ignored with a warning,
 // so an app.json written for Dokku still builds. Pure.
 
-export type HealthCheckOutcome = { ok: true; value: HealthCheck | undefined; warnings: string[] } | { ok: false; message: string };
+export type HealthCheckOutcome =
+  { ok: true; value: HealthCheck | undefined; warnings: string[] } | { ok: false; message: string };
 
 export const MAX_HEALTH_PATH = 1024;
 export const MAX_HEALTH_TIMEOUT_S = 120;
@@ -24,14 +25,17 @@ export function healthPathProblem(path: unknown): string | undefined {
   if (typeof path !== 'string') return 'path must be a string';
   if (!path.startsWith('/')) return `path must start with "/", got ${JSON.stringify(path.slice(0, 60))}`;
   if (path.length > MAX_HEALTH_PATH) return `path is longer than ${MAX_HEALTH_PATH} characters`;
-  if (/[\s\u0000-\u001f\u007f]/.test(path)) return `path must not contain spaces or control characters: ${JSON.stringify(path.slice(0, 60))}`;
+  // eslint-disable-next-line no-control-regex
+  if (/[\s\u0000-\u001f\u007f]/.test(path))
+    return `path must not contain spaces or control characters: ${JSON.stringify(path.slice(0, 60))}`;
   return undefined;
 }
 
 function positiveInt(entry: Record<string, unknown>, field: string, max: number): number | string | undefined {
   const v = entry[field];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max) return `${field} must be an integer from 1 to ${max}, got ${JSON.stringify(v)}`;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > max)
+    return `${field} must be an integer from 1 to ${max}, got ${JSON.stringify(v)}`;
   return v;
 }
 
@@ -49,7 +53,9 @@ export function parseAppJsonHealthCheck(text: string | undefined): HealthCheckOu
   if (checks === undefined || checks === null) return { ok: true, value: undefined, warnings: [] };
   if (!isObject(checks)) return fail('healthchecks must be an object of process type -> list of checks');
   const warnings: string[] = [];
-  for (const type of Object.keys(checks)) if (type !== 'web') warnings.push(`app.json: health checks of process type "${type.slice(0, 30)}" are not supported; ignored`);
+  for (const type of Object.keys(checks))
+    if (type !== 'web')
+      warnings.push(`app.json: health checks of process type "${type.slice(0, 30)}" are not supported; ignored`);
   const web = checks.web;
   if (web === undefined || web === null) return { ok: true, value: undefined, warnings };
   if (!Array.isArray(web)) return fail('healthchecks.web must be a list of checks');
@@ -74,7 +80,11 @@ export function parseAppJsonHealthCheck(text: string | undefined): HealthCheckOu
     if (typeof timeout === 'string') return fail(`${where}.${timeout}`);
     const attempts = positiveInt(entry, 'attempts', MAX_HEALTH_ATTEMPTS);
     if (typeof attempts === 'string') return fail(`${where}.${attempts}`);
-    found = { path: entry.path as string, ...(timeout !== undefined && { timeoutS: timeout }), ...(attempts !== undefined && { attempts }) };
+    found = {
+      path: entry.path as string,
+      ...(timeout !== undefined && { timeoutS: timeout }),
+      ...(attempts !== undefined && { attempts }),
+    };
   }
   return { ok: true, value: found, warnings };
 }
@@ -88,5 +98,9 @@ export function checkHealthCheck(v: unknown): HealthCheck | string {
   if (typeof timeout === 'string') return `healthcheck.${timeout}`;
   const attempts = positiveInt(v, 'attempts', MAX_HEALTH_ATTEMPTS);
   if (typeof attempts === 'string') return `healthcheck.${attempts}`;
-  return { path: v.path as string, ...(timeout !== undefined && { timeoutS: timeout }), ...(attempts !== undefined && { attempts }) };
+  return {
+    path: v.path as string,
+    ...(timeout !== undefined && { timeoutS: timeout }),
+    ...(attempts !== undefined && { attempts }),
+  };
 }

@@ -22,7 +22,8 @@ export function hostnameProblem(hostname: string, platformDomain: string): strin
   }
   if (/^\d+$/.test(labels[labels.length - 1] as string)) return 'ends in a numeric label';
   const own = platformDomain.toLowerCase();
-  if (hostname === own || hostname.endsWith('.' + own)) return `is under the platform's own domain ${own}, whose names are the apps' default names`;
+  if (hostname === own || hostname.endsWith('.' + own))
+    return `is under the platform's own domain ${own}, whose names are the apps' default names`;
   return undefined;
 }
 
@@ -37,5 +38,9 @@ export function parseHostname(input: unknown, platformDomain: string): string {
 
 /** Whether the router may put `hostname` into a server_name as it is. */
 export function isCustomHostname(hostname: unknown, platformDomain: string): hostname is string {
-  return typeof hostname === 'string' && hostname === hostname.toLowerCase() && hostnameProblem(hostname, platformDomain) === undefined;
+  return (
+    typeof hostname === 'string' &&
+    hostname === hostname.toLowerCase() &&
+    hostnameProblem(hostname, platformDomain) === undefined
+  );
 }

@@ -22,7 +22,9 @@ export function assignmentId(app: string, dyno: string, release: number): string
 }
 
 /** `my-app.web.1.v3` -> its parts; undefined for anything else. */
-export function parseAssignmentId(id: string): { app: string; type: string; index: number; release: number } | undefined {
+export function parseAssignmentId(
+  id: string,
+): { app: string; type: string; index: number; release: number } | undefined {
   const m = /^([a-z][a-z0-9-]*)\.([a-zA-Z0-9_-]{1,30})\.([1-9]\d{0,5})\.v([1-9]\d*)$/.exec(id);
   return m ? { app: m[1] as string, type: m[2] as string, index: Number(m[3]), release: Number(m[4]) } : undefined;
 }

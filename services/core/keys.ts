@@ -148,22 +148,48 @@ export const APP_RECORD_FN = 'app' satisfies keyof KeyLayout;
 export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   { fns: ['release', 'releases'], keys: (k, app) => ({ prefix: k.releases(app) }), rename: 'move-app', destroy: true },
   { fns: ['formation'], keys: (k, app) => ({ key: k.formation(app) }), rename: 'move', destroy: true },
-  { fns: ['collaborator', 'collaborators'], keys: (k, app) => ({ prefix: k.collaborators(app) }), rename: 'move-app', destroy: true },
+  {
+    fns: ['collaborator', 'collaborators'],
+    keys: (k, app) => ({ prefix: k.collaborators(app) }),
+    rename: 'move-app',
+    destroy: true,
+  },
   { fns: ['restart'], keys: (k, app) => ({ key: k.restart(app) }), rename: 'drop', destroy: true },
   { fns: ['buildpacks'], keys: (k, app) => ({ key: k.buildpacks(app) }), rename: 'move', destroy: true },
   // build records and their output are of the old name's repository, which the builder removes
   { fns: ['build', 'builds'], keys: (k, app) => ({ prefix: k.builds(app) }), rename: 'drop', destroy: true },
   { fns: ['buildOutput'], keys: (k, app) => ({ prefix: k.buildOutput(app, '') }), rename: 'drop', destroy: true },
   { fns: ['buildCache'], keys: (k, app) => ({ key: k.buildCache(app) }), rename: 'drop', destroy: true },
-  { fns: ['releaseStatus', 'releaseStatuses'], keys: (k, app) => ({ prefix: k.releaseStatuses(app) }), rename: 'move-app', destroy: true },
+  {
+    fns: ['releaseStatus', 'releaseStatuses'],
+    keys: (k, app) => ({ prefix: k.releaseStatuses(app) }),
+    rename: 'move-app',
+    destroy: true,
+  },
   { fns: ['drain', 'drains'], keys: (k, app) => ({ prefix: k.drains(app) }), rename: 'move-app', destroy: true },
   // keyed by hostname; each names its app
   { fns: ['domain'], keys: (k) => ({ where: k.domains() }), rename: 'app-field', destroy: true },
   // the scheduler's and the agents': they follow the apps that exist
-  { fns: ['instance', 'instances'], keys: (k, app) => ({ prefix: k.instances(app) }), rename: 'others', destroy: false },
+  {
+    fns: ['instance', 'instances'],
+    keys: (k, app) => ({ prefix: k.instances(app) }),
+    rename: 'others',
+    destroy: false,
+  },
   { fns: ['route'], keys: (k, app) => ({ key: k.route(app) }), rename: 'others', destroy: false },
   { fns: ['run', 'runs'], keys: (k, app) => ({ prefix: k.runs(app) }), rename: 'others', destroy: false },
 ];
 
 /** The layout's functions that take an argument other than an app name. */
-export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = ['host', 'hostTags', 'assignment', 'assignments', 'user', 'userByEmail', 'token', 'sshKey', 'userToken', 'userTokens'];
+export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = [
+  'host',
+  'hostTags',
+  'assignment',
+  'assignments',
+  'user',
+  'userByEmail',
+  'token',
+  'sshKey',
+  'userToken',
+  'userTokens',
+];

@@ -23,7 +23,22 @@ const run = promisify(execFile);
 
 /** `mkfs.ext4` arguments for a filesystem holding the files of `contents` (ext4 without a journal: nothing to replay, nothing to write twice). */
 export function mkfsArgs(image: string, contents?: string): string[] {
-  return ['-q', '-F', '-t', 'ext4', '-O', '^has_journal', '-m', '0', '-E', 'lazy_itable_init=1,nodiscard', '-L', 'paas-disk', ...(contents ? ['-d', contents] : []), image];
+  return [
+    '-q',
+    '-F',
+    '-t',
+    'ext4',
+    '-O',
+    '^has_journal',
+    '-m',
+    '0',
+    '-E',
+    'lazy_itable_init=1,nodiscard',
+    '-L',
+    'paas-disk',
+    ...(contents ? ['-d', contents] : []),
+    image,
+  ];
 }
 
 /** The mount points of /proc/self/mountinfo text (field 5, octal escapes undone). */
@@ -31,7 +46,8 @@ export function mountPoints(mountinfo: string): Set<string> {
   const out = new Set<string>();
   for (const line of mountinfo.split('\n')) {
     const f = line.split(' ');
-    if (f.length > 4 && f[4]) out.add(f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
+    if (f.length > 4 && f[4])
+      out.add(f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
   }
   return out;
 }

@@ -8,7 +8,18 @@ export function createLogger(service: string, level = 'info'): Logger {
     name: service,
     level,
     redact: {
-      paths: ['token', '*.token', 'authorization', '*.authorization', 'headers.authorization', 'env', '*.env', 'config', '*.config', 'internalToken'],
+      paths: [
+        'token',
+        '*.token',
+        'authorization',
+        '*.authorization',
+        'headers.authorization',
+        'env',
+        '*.env',
+        'config',
+        '*.config',
+        'internalToken',
+      ],
       censor: '[redacted]',
     },
   });

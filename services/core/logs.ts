@@ -90,7 +90,10 @@ export function cleanLine(line: string, max = MAX_LINE_BYTES): string {
   // eslint-disable-next-line no-control-regex
   let s = line.replace(/\r?\n$/, '').replace(/[\u0000-\u0008\u000a-\u001f\u007f]/g, (c) => (c === '\u001b' ? c : ' '));
   if (Buffer.byteLength(s) > max) {
-    const cut = Buffer.from(s).subarray(0, max - 20).toString('utf8').replace(/\uFFFD$/, '');
+    const cut = Buffer.from(s)
+      .subarray(0, max - 20)
+      .toString('utf8')
+      .replace(/\uFFFD$/, '');
     s = `${cut} [line truncated]`;
   }
   return s;
@@ -104,7 +107,8 @@ function str(v: unknown, what: string, i: number): string {
 /** The body of POST /internal/logs: `{lines: [{app, at, source, dyno, line}, ...]}`. Pure. */
 export function parseIngest(body: Record<string, unknown>): IngestRecord[] {
   const lines = body.lines;
-  if (!Array.isArray(lines) || lines.length > MAX_BATCH_RECORDS) throw invalid(`lines must be an array of at most ${MAX_BATCH_RECORDS} records`);
+  if (!Array.isArray(lines) || lines.length > MAX_BATCH_RECORDS)
+    throw invalid(`lines must be an array of at most ${MAX_BATCH_RECORDS} records`);
   return lines.map((raw: unknown, i) => {
     if (typeof raw !== 'object' || raw === null) throw invalid(`lines[${i}] must be an object`);
     const r = raw as Record<string, unknown>;
@@ -129,7 +133,8 @@ export function parseDynoFilter(v: unknown): string | undefined {
 
 export function parseSourceFilter(v: unknown): LogSource | undefined {
   if (v === undefined || v === null || v === '') return undefined;
-  if (typeof v !== 'string' || !LOG_SOURCES.includes(v as LogSource)) throw invalid('source must be app, router or paas');
+  if (typeof v !== 'string' || !LOG_SOURCES.includes(v as LogSource))
+    throw invalid('source must be app, router or paas');
   return v as LogSource;
 }
 

@@ -19,8 +19,34 @@ export function assertAppName(name: unknown): string {
   return name;
 }
 
-const ADJECTIVES = ['calm', 'brave', 'quiet', 'rapid', 'sunny', 'misty', 'bold', 'lucky', 'gentle', 'polar', 'amber', 'cosmic'];
-const NOUNS = ['river', 'falcon', 'meadow', 'harbor', 'summit', 'forest', 'comet', 'canyon', 'island', 'glacier', 'ember', 'delta'];
+const ADJECTIVES = [
+  'calm',
+  'brave',
+  'quiet',
+  'rapid',
+  'sunny',
+  'misty',
+  'bold',
+  'lucky',
+  'gentle',
+  'polar',
+  'amber',
+  'cosmic',
+];
+const NOUNS = [
+  'river',
+  'falcon',
+  'meadow',
+  'harbor',
+  'summit',
+  'forest',
+  'comet',
+  'canyon',
+  'island',
+  'glacier',
+  'ember',
+  'delta',
+];
 
 /** A Heroku-style name, e.g. "sunny-falcon-4821". `random` returns values in [0, 1). */
 export function generateAppName(random: () => number = Math.random): string {

@@ -22,7 +22,11 @@ export function parseProcfile(text: string): ProcfileResult {
       return;
     }
     const [, type, command] = m as unknown as [string, string, string];
-    if (!PROCESS_TYPE.test(type)) errors.push({ line: i + 1, message: `invalid process type ${JSON.stringify(type.slice(0, 40))} (letters, digits, _ and -, up to 30)` });
+    if (!PROCESS_TYPE.test(type))
+      errors.push({
+        line: i + 1,
+        message: `invalid process type ${JSON.stringify(type.slice(0, 40))} (letters, digits, _ and -, up to 30)`,
+      });
     else if (command.trim() === '') errors.push({ line: i + 1, message: `process type "${type}" has no command` });
     else if (type in processTypes) errors.push({ line: i + 1, message: `process type "${type}" is defined twice` });
     else processTypes[type] = command.trim();

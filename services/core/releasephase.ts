@@ -18,7 +18,8 @@ const MAX_RELEASE_TIMEOUT_MS = 86_400_000;
 /** PAAS_SCHEDULER_RELEASE_TIMEOUT_MS (ms, 1000 to a day), read by the scheduler's and the builder's loadConfig. */
 export function releaseTimeoutSetting(env: Env): number {
   const ms = int(env, 'PAAS_SCHEDULER_RELEASE_TIMEOUT_MS', DEFAULT_RELEASE_TIMEOUT_MS);
-  if (ms < 1000 || ms > MAX_RELEASE_TIMEOUT_MS) throw new ConfigError(`PAAS_SCHEDULER_RELEASE_TIMEOUT_MS must be from 1000 to ${MAX_RELEASE_TIMEOUT_MS} (ms)`);
+  if (ms < 1000 || ms > MAX_RELEASE_TIMEOUT_MS)
+    throw new ConfigError(`PAAS_SCHEDULER_RELEASE_TIMEOUT_MS must be from 1000 to ${MAX_RELEASE_TIMEOUT_MS} (ms)`);
   return ms;
 }
 

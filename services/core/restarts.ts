@@ -17,7 +17,8 @@ export interface RestartRecord {
 }
 
 /** What to restart: everything, one process type, or one dyno (type and index). */
-export type RestartTarget = { kind: 'all' } | { kind: 'type'; type: string } | { kind: 'dyno'; type: string; index: number };
+export type RestartTarget =
+  { kind: 'all' } | { kind: 'type'; type: string } | { kind: 'dyno'; type: string; index: number };
 
 export const NO_RESTARTS: RestartRecord = { generation: 0, all: 0, types: {}, dynos: {} };
 
@@ -30,7 +31,12 @@ export function bumpRestart(prev: RestartRecord | undefined, target: RestartTarg
     const dynos = Object.fromEntries(Object.entries(cur.dynos).filter(([name]) => !name.startsWith(`${target.type}.`)));
     return { generation, all: cur.all, types: { ...cur.types, [target.type]: generation }, dynos };
   }
-  return { generation, all: cur.all, types: { ...cur.types }, dynos: { ...cur.dynos, [dynoName(target.type, target.index)]: generation } };
+  return {
+    generation,
+    all: cur.all,
+    types: { ...cur.types },
+    dynos: { ...cur.dynos, [dynoName(target.type, target.index)]: generation },
+  };
 }
 
 /** The restart generation that applies to dyno `<type>.<index>`: the latest restart that covered it, 0 if none. */

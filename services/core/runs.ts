@@ -46,16 +46,27 @@ const ENV_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** The body of POST /apps/:app/dynos (Heroku's fields), checked; `force_no_tty` as Heroku's. */
 export function parseRunParams(body: Record<string, unknown>, defaultSize: string): RunParams {
   const { command, attach, size, type, time_to_live: ttl, env, force_no_tty: noTty } = body;
-  if (typeof command !== 'string' || command.trim() === '') throw invalid('command is required: the command to run, e.g. "bash"');
-  if (command.length > MAX_COMMAND || /[\0\r\n]/.test(command)) throw invalid(`command must be one line of at most ${MAX_COMMAND} characters`);
+  if (typeof command !== 'string' || command.trim() === '')
+    throw invalid('command is required: the command to run, e.g. "bash"');
+  if (command.length > MAX_COMMAND || /[\0\r\n]/.test(command))
+    throw invalid(`command must be one line of at most ${MAX_COMMAND} characters`);
   if (attach !== undefined && typeof attach !== 'boolean') throw invalid('attach must be true or false');
   if (noTty !== undefined && typeof noTty !== 'boolean') throw invalid('force_no_tty must be true or false');
   if (type !== undefined && type !== RUN_TYPE) throw invalid(`type must be "${RUN_TYPE}"`);
   const sizeName = size === undefined ? defaultSize : typeof size === 'string' ? size.toLowerCase() : '';
-  if (!SIZES.some((s) => s.name === sizeName)) throw invalid(`Unknown size ${JSON.stringify(size)}; sizes are ${SIZES.map((s) => s.name).join(', ')}`);
+  if (!SIZES.some((s) => s.name === sizeName))
+    throw invalid(`Unknown size ${JSON.stringify(size)}; sizes are ${SIZES.map((s) => s.name).join(', ')}`);
   const ttlS = ttl === undefined ? DEFAULT_RUN_TTL_S : ttl;
-  if (typeof ttlS !== 'number' || !Number.isInteger(ttlS) || ttlS < 1 || ttlS > MAX_RUN_TTL_S) throw invalid(`time_to_live must be a whole number of seconds from 1 to ${MAX_RUN_TTL_S}`);
-  return { command: command.trim(), size: sizeName, env: parseRunEnv(env), ttlS, attach: attach === true, tty: attach === true && noTty !== true };
+  if (typeof ttlS !== 'number' || !Number.isInteger(ttlS) || ttlS < 1 || ttlS > MAX_RUN_TTL_S)
+    throw invalid(`time_to_live must be a whole number of seconds from 1 to ${MAX_RUN_TTL_S}`);
+  return {
+    command: command.trim(),
+    size: sizeName,
+    env: parseRunEnv(env),
+    ttlS,
+    attach: attach === true,
+    tty: attach === true && noTty !== true,
+  };
 }
 
 /** `{KEY: "value"}`: valid names, string values, not the platform's own. */
@@ -66,7 +77,8 @@ export function parseRunEnv(env: unknown): Record<string, string> {
   const entries = Object.entries(env as Record<string, unknown>);
   if (entries.length > MAX_ENV) throw invalid(`env may set at most ${MAX_ENV} variables`);
   for (const [k, v] of entries) {
-    if (!ENV_KEY.test(k)) throw invalid(`Invalid env name ${JSON.stringify(k.slice(0, 60))}: use letters, digits and _`);
+    if (!ENV_KEY.test(k))
+      throw invalid(`Invalid env name ${JSON.stringify(k.slice(0, 60))}: use letters, digits and _`);
     if (k === 'PORT' || k === 'DYNO' || k.startsWith('PAAS_')) throw invalid(`${k} is set by the platform`);
     if (typeof v !== 'string' || v.length > 32_768) throw invalid(`env ${k} must be a string of at most 32 KiB`);
     out[k] = v;
@@ -81,7 +93,8 @@ export function parseRunEnv(env: unknown): Record<string, string> {
  */
 export function resolveRunCommand(command: string, processTypes: Readonly<Record<string, string>>): string {
   const word = command.trim();
-  if (/^[a-zA-Z0-9_-]+$/.test(word) && Object.hasOwn(processTypes, word) && processTypes[word]) return processTypes[word] as string;
+  if (/^[a-zA-Z0-9_-]+$/.test(word) && Object.hasOwn(processTypes, word) && processTypes[word])
+    return processTypes[word] as string;
   return word === 'console' ? 'bash' : command;
 }
 

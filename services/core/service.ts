@@ -35,8 +35,11 @@ export function runService(name: string, start: () => Promise<Running>): void {
     },
     (err: unknown) => {
       // A bad setting says only what is wrong; anything else keeps its stack.
-      const msg = err instanceof Error ? (err.name === 'ConfigError' ? err.message : (err.stack ?? err.message)) : String(err);
-      process.stderr.write(`${JSON.stringify({ level: 60, time: Date.now(), name, msg: `${name} failed to start`, err: msg })}\n`);
+      const msg =
+        err instanceof Error ? (err.name === 'ConfigError' ? err.message : (err.stack ?? err.message)) : String(err);
+      process.stderr.write(
+        `${JSON.stringify({ level: 60, time: Date.now(), name, msg: `${name} failed to start`, err: msg })}\n`,
+      );
       process.exit(1);
     },
   );

@@ -42,8 +42,15 @@ export function parsePublicKey(text: string): ParsedKey {
   const m = /^(\S+)\s+([A-Za-z0-9+/]+={0,3})(?:\s+(.*))?$/.exec(line);
   if (!m) throw invalid('Not an OpenSSH public key (expected "ssh-ed25519 AAAA... comment")');
   const type = m[1] as string;
-  if (!(KEY_TYPES as readonly string[]).includes(type)) throw invalid(`Unsupported key type ${JSON.stringify(type.slice(0, 40))}`);
+  if (!(KEY_TYPES as readonly string[]).includes(type))
+    throw invalid(`Unsupported key type ${JSON.stringify(type.slice(0, 40))}`);
   const blob = Buffer.from(m[2] as string, 'base64');
   if (blobType(blob) !== type) throw invalid('The key data does not match its type; is the key truncated?');
-  return { type, blob, comment: (m[3] ?? '').trim(), fingerprint: fingerprint(blob), canonical: `${type} ${blob.toString('base64')}` };
+  return {
+    type,
+    blob,
+    comment: (m[3] ?? '').trim(),
+    fingerprint: fingerprint(blob),
+    canonical: `${type} ${blob.toString('base64')}`,
+  };
 }

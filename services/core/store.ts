@@ -64,7 +64,11 @@ export class Store {
     const res = await (revision ? get.revision(revision) : get).exec();
     const kv = res.kvs[0];
     if (!kv) return undefined;
-    return { value: JSON.parse(kv.value.toString()) as T, modRevision: kv.mod_revision, createRevision: kv.create_revision };
+    return {
+      value: JSON.parse(kv.value.toString()) as T,
+      modRevision: kv.mod_revision,
+      createRevision: kv.create_revision,
+    };
   }
 
   /**
@@ -75,7 +79,12 @@ export class Store {
   async range<T>(prefix: string, revision?: string): Promise<{ revision: string; entries: Entry<T>[] }> {
     const get = this.etcd.getAll().prefix(prefix);
     const res = await (revision ? get.revision(revision) : get).exec();
-    const entries = res.kvs.map((kv) => ({ key: kv.key.toString(), value: JSON.parse(kv.value.toString()) as T, modRevision: kv.mod_revision, createRevision: kv.create_revision }));
+    const entries = res.kvs.map((kv) => ({
+      key: kv.key.toString(),
+      value: JSON.parse(kv.value.toString()) as T,
+      modRevision: kv.mod_revision,
+      createRevision: kv.create_revision,
+    }));
     return { revision: res.header.revision, entries };
   }
 
@@ -121,7 +130,8 @@ export class Store {
     const w = await this.etcd.watch().prefix(prefix).withPreviousKV().create();
     w.on('put', (kv, prev) => {
       const value = parse(kv.value);
-      if (value !== undefined) handlers.put?.(kv.key.toString(), value, parse(prev?.value), kv.create_revision === kv.mod_revision);
+      if (value !== undefined)
+        handlers.put?.(kv.key.toString(), value, parse(prev?.value), kv.create_revision === kv.mod_revision);
     });
     w.on('delete', (kv, prev) => handlers.delete?.(kv.key.toString(), parse(prev?.value)));
     return () => w.cancel();
@@ -235,17 +245,24 @@ export class Store {
    * change in between. Retries on a lost race, so concurrent callers get
    * distinct, gap-free versions.
    */
-  async createRelease(appName: string, make: (version: number, previous: Release | undefined) => Omit<Release, 'version' | 'app'>): Promise<Release> {
+  async createRelease(
+    appName: string,
+    make: (version: number, previous: Release | undefined) => Omit<Release, 'version' | 'app'>,
+  ): Promise<Release> {
     const key = this.keys.app(appName);
-    return this.transact(async (tx) => {
-      const cur = await tx.read<App>(key);
-      if (!cur) throw notFound(`Couldn't find that app.`);
-      const previous = cur.latestRelease > 0 ? await this.get<Release>(this.keys.release(appName, cur.latestRelease)) : undefined;
-      const version = cur.latestRelease + 1;
-      const release: Release = { ...make(version, previous), app: appName, version };
-      tx.put<App>(key, { ...cur, latestRelease: version });
-      return tx.put(this.keys.release(appName, version), release);
-    }, { attempts: 100, backoff: true, conflict: `Too many concurrent changes to ${appName}; try again` });
+    return this.transact(
+      async (tx) => {
+        const cur = await tx.read<App>(key);
+        if (!cur) throw notFound(`Couldn't find that app.`);
+        const previous =
+          cur.latestRelease > 0 ? await this.get<Release>(this.keys.release(appName, cur.latestRelease)) : undefined;
+        const version = cur.latestRelease + 1;
+        const release: Release = { ...make(version, previous), app: appName, version };
+        tx.put<App>(key, { ...cur, latestRelease: version });
+        return tx.put(this.keys.release(appName, version), release);
+      },
+      { attempts: 100, backoff: true, conflict: `Too many concurrent changes to ${appName}; try again` },
+    );
   }
 
   async listReleases(appName: string): Promise<Release[]> {

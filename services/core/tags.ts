@@ -19,12 +19,14 @@ export function tagKeyProblem(key: string): string | undefined {
 }
 
 function checkValue(key: string, value: unknown): string {
-  if (typeof value !== 'string' || !TAG_VALUE.test(value)) throw invalid(`Invalid value ${JSON.stringify(value)} for tag ${key}: ${VALUE_RULE}`);
+  if (typeof value !== 'string' || !TAG_VALUE.test(value))
+    throw invalid(`Invalid value ${JSON.stringify(value)} for tag ${key}: ${VALUE_RULE}`);
   return value;
 }
 
 function entriesOf(value: unknown, what: string, example: string): [string, unknown][] {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(`${what} must be an object of tag key -> value, e.g. ${example}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid(`${what} must be an object of tag key -> value, e.g. ${example}`);
   const entries = Object.entries(value);
   if (entries.length > MAX_TAGS) throw invalid(`Too many tags (${entries.length}); the limit is ${MAX_TAGS}`);
   for (const [k] of entries) {
@@ -44,9 +46,9 @@ export function parseTagSet(value: unknown, what = 'pool'): Record<string, strin
 /** A change of a host's tags: a value sets the tag, null removes it; at least one entry. */
 export function parseTagChanges(value: unknown, what = 'tags'): Record<string, string | null> {
   const entries = entriesOf(value, what, '{"pool": "high", "ssd": null}');
-  if (entries.length === 0) throw invalid(`Nothing to change: give ${what} as {"key": "value"} to set a tag or {"key": null} to remove one`);
+  if (entries.length === 0)
+    throw invalid(`Nothing to change: give ${what} as {"key": "value"} to set a tag or {"key": null} to remove one`);
   const out: Record<string, string | null> = {};
   for (const [k, v] of entries) out[k] = v === null ? null : checkValue(k, v);
   return out;
 }
-

@@ -19,7 +19,8 @@ export const LEGACY_APP_UID = 1000;
 /** The uid the counter's stored value gives (absent: the first), and the value to store after it. Pure. */
 export function nextAppUid(stored: number | undefined): { uid: number; next: number } {
   const uid = stored ?? FIRST_APP_UID;
-  if (!Number.isInteger(uid) || uid < FIRST_APP_UID) throw new PaasError('internal', `the app uid counter holds ${String(stored)}, below ${FIRST_APP_UID}`);
+  if (!Number.isInteger(uid) || uid < FIRST_APP_UID)
+    throw new PaasError('internal', `the app uid counter holds ${String(stored)}, below ${FIRST_APP_UID}`);
   if (uid > LAST_APP_UID) throw new PaasError('conflict', 'No app uids are left on this platform');
   return { uid, next: uid + 1 };
 }

@@ -52,7 +52,10 @@ function list(value: string | undefined): string[] {
 
 /** The last number of an nginx list ("0.001, 0.002"), in ms; undefined when none. */
 function lastMs(value: string | undefined): number | undefined {
-  const parts = (value ?? '').split(/[,:]\s*/).map((s) => s.trim()).filter((s) => s !== '' && s !== '-');
+  const parts = (value ?? '')
+    .split(/[,:]\s*/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '' && s !== '-');
   const last = parts[parts.length - 1];
   if (last === undefined) return undefined;
   const n = Number(last);
@@ -110,7 +113,10 @@ function quoted(s: string): string {
  * Heroku's router line: `at=info method=GET path="/" host=... request_id=... fwd="..." dyno=web.1 connect=1ms service=5ms status=200 bytes=12 protocol=http`.
  * `dynoOf` names the container at an upstream address (the address itself when it cannot).
  */
-export function routerLine(r: AccessRecord, dynoOf: (upstream: string) => string | undefined = () => undefined): string {
+export function routerLine(
+  r: AccessRecord,
+  dynoOf: (upstream: string) => string | undefined = () => undefined,
+): string {
   const error = r.status >= 500 && r.upstreamStatus !== r.status;
   const upstream = r.upstreams[r.upstreams.length - 1];
   const parts = [

@@ -58,7 +58,8 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   const controlPort = port(env, 'PAAS_ROUTER_CONTROL_PORT', 8701);
   if (controlPort === httpPort) throw new ConfigError('PAAS_ROUTER_CONTROL_PORT must differ from PAAS_HTTP_PORT');
   const maxBodyMb = int(env, 'PAAS_ROUTER_MAX_BODY_MB', DEFAULT_MAX_BODY_MB);
-  if (maxBodyMb < 1 || maxBodyMb > 102_400) throw new ConfigError(`PAAS_ROUTER_MAX_BODY_MB must be 1..102400, got ${maxBodyMb}`);
+  if (maxBodyMb < 1 || maxBodyMb > 102_400)
+    throw new ConfigError(`PAAS_ROUTER_MAX_BODY_MB must be 1..102400, got ${maxBodyMb}`);
   return Object.freeze({
     ...common,
     httpPort,

@@ -47,7 +47,8 @@ export class HttpUpstreamControl implements UpstreamControl {
           path,
           agent: false,
           timeout: this.timeoutMs,
-          headers: body === undefined ? {} : { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
+          headers:
+            body === undefined ? {} : { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body) },
         },
         (res) => {
           let text = '';
@@ -57,7 +58,9 @@ export class HttpUpstreamControl implements UpstreamControl {
           res.on('error', reject);
         },
       );
-      req.on('timeout', () => req.destroy(new ControlError(`${method} ${path}: no answer from nginx's control endpoint`)));
+      req.on('timeout', () =>
+        req.destroy(new ControlError(`${method} ${path}: no answer from nginx's control endpoint`)),
+      );
       req.on('error', reject);
       req.end(body);
     });

@@ -39,19 +39,31 @@ runService('router', async () => {
 
   // The access log (JSON lines, written by nginx) followed from its end: each
   // request to an app becomes a `router` line of its log (`paas logs`).
-  const lines = config.internalToken ? new LogBatcher({ apiUrl: config.apiUrl, internalToken: config.internalToken, log }) : undefined;
+  const lines = config.internalToken
+    ? new LogBatcher({ apiUrl: config.apiUrl, internalToken: config.internalToken, log })
+    : undefined;
   if (!lines) log.warn('PAAS_INTERNAL_TOKEN not set: router lines do not reach app logs');
   const accessLog = new AccessLogTail(join(config.nginxDir, 'logs', 'access.log'), {
     fromEnd: true,
     onRecord: (r) => {
-      if (r.app) lines?.offer({ app: r.app, at: isoMicro(r.at) ?? nowMicro(), source: 'router', dyno: 'router', line: routerLine(r, (u) => router.dynoOf(r.app, u)) });
+      if (r.app)
+        lines?.offer({
+          app: r.app,
+          at: isoMicro(r.at) ?? nowMicro(),
+          source: 'router',
+          dyno: 'router',
+          line: routerLine(r, (u) => router.dynoOf(r.app, u)),
+        });
     },
     onError: (err) => log.warn({ err }, 'cannot read the access log'),
   });
   await router.start();
   accessLog.start();
   lines?.start();
-  log.info({ domain: config.domain, httpPort: config.httpPort, controlPort: config.controlPort, nginxDir: config.nginxDir }, 'router started');
+  log.info(
+    { domain: config.domain, httpPort: config.httpPort, controlPort: config.controlPort, nginxDir: config.nginxDir },
+    'router started',
+  );
   return {
     log,
     stop: async () => {

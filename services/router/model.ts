@@ -43,7 +43,11 @@ export function desiredUpstreams(routes: readonly StoredRoute[], hostId?: string
   const invalid: InvalidUpstream[] = [];
   for (const route of routes) {
     if (typeof route?.app !== 'string') continue;
-    const details = new Map((Array.isArray(route.dynos) ? route.dynos : []).filter((d) => typeof d?.upstream === 'string').map((d) => [d.upstream, d]));
+    const details = new Map(
+      (Array.isArray(route.dynos) ? route.dynos : [])
+        .filter((d) => typeof d?.upstream === 'string')
+        .map((d) => [d.upstream, d]),
+    );
     const ok = new Set(upstreams.get(route.app) ?? []);
     const names = dynos.get(route.app) ?? new Map<string, string>();
     for (const u of routeUpstreams(route) as unknown[]) {
@@ -69,7 +73,11 @@ export interface UpstreamChanges {
 }
 
 /** The control calls that turn `current` (what nginx holds) into `desired`, for the apps in `apps` only. */
-export function upstreamChanges(desired: ReadonlyMap<string, readonly string[]>, current: ReadonlyMap<string, readonly string[]>, apps: readonly string[]): UpstreamChanges {
+export function upstreamChanges(
+  desired: ReadonlyMap<string, readonly string[]>,
+  current: ReadonlyMap<string, readonly string[]>,
+  apps: readonly string[],
+): UpstreamChanges {
   const wanted = new Set(apps);
   const set: UpstreamChanges['set'] = [];
   for (const app of apps) {

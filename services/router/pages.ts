@@ -14,12 +14,32 @@ export interface Page {
 }
 
 export const PAGES = {
-  noSuchApp: { status: 404, title: 'No such app', text: 'There is no app at this address. Check the address, or the custom domains of the app.' },
-  noWeb: { status: 503, title: 'Application unavailable', text: 'This app has no web process running right now. If it is yours, check paas ps and paas logs.' },
-  maintenance: { status: 503, title: 'Offline for maintenance', text: 'This app is undergoing maintenance right now. Please check back soon.' },
-  badGateway: { status: 502, title: 'Application error', text: 'The app closed the connection or sent an invalid answer. If it is yours, check paas logs.' },
+  noSuchApp: {
+    status: 404,
+    title: 'No such app',
+    text: 'There is no app at this address. Check the address, or the custom domains of the app.',
+  },
+  noWeb: {
+    status: 503,
+    title: 'Application unavailable',
+    text: 'This app has no web process running right now. If it is yours, check paas ps and paas logs.',
+  },
+  maintenance: {
+    status: 503,
+    title: 'Offline for maintenance',
+    text: 'This app is undergoing maintenance right now. Please check back soon.',
+  },
+  badGateway: {
+    status: 502,
+    title: 'Application error',
+    text: 'The app closed the connection or sent an invalid answer. If it is yours, check paas logs.',
+  },
   timeout: { status: 504, title: 'Request timeout', text: 'The app did not start answering within 30 seconds.' },
-  tooLarge: { status: 413, title: 'Request too large', text: 'The body of this request is larger than the router accepts.' },
+  tooLarge: {
+    status: 413,
+    title: 'Request too large',
+    text: 'The body of this request is larger than the router accepts.',
+  },
 } as const satisfies Record<string, Page>;
 
 export type PageName = keyof typeof PAGES;

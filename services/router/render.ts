@@ -63,9 +63,12 @@ function checkModel(m: NginxModel): void {
   if (!isDomain(m.domain)) throw new Error(`domain is not a valid lowercase host name: ${JSON.stringify(m.domain)}`);
   if (!isPort(m.httpPort)) throw new Error(`httpPort must be 1..65535: ${m.httpPort}`);
   if (!isPort(m.controlPort)) throw new Error(`controlPort must be 1..65535: ${m.controlPort}`);
-  if (!SAFE_PATH.test(m.dir) || m.dir.split('/').includes('..')) throw new Error(`dir must be a plain absolute path: ${JSON.stringify(m.dir)}`);
-  if (!SAFE_GLOB.test(m.modulesInclude)) throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
-  if (!(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400)) throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
+  if (!SAFE_PATH.test(m.dir) || m.dir.split('/').includes('..'))
+    throw new Error(`dir must be a plain absolute path: ${JSON.stringify(m.dir)}`);
+  if (!SAFE_GLOB.test(m.modulesInclude))
+    throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
+  if (!(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400))
+    throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
 }
 
 function pageReturn(name: PageName): string {

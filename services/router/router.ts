@@ -187,7 +187,10 @@ export class Router {
         if (!(err instanceof NginxError)) throw err;
         this.failed = rendered.config;
         const app = err.line === undefined ? undefined : appAtLine(rendered.config, err.line);
-        log.error({ app, apps: rendered.apps, output: err.output.trim() }, 'nginx rejected the new config; keeping the old one');
+        log.error(
+          { app, apps: rendered.apps, output: err.output.trim() },
+          'nginx rejected the new config; keeping the old one',
+        );
       }
     }
     if (this.installed === undefined) return; // nothing valid to run yet
@@ -240,14 +243,19 @@ export class Router {
   }
 
   /** Logs rejected names and addresses once per distinct set, not on every pass. */
-  private report(rejected: Array<{ app: string; domain?: string; reason: string }>, invalid: Array<{ app: string; upstream: string }>): void {
+  private report(
+    rejected: Array<{ app: string; domain?: string; reason: string }>,
+    invalid: Array<{ app: string; upstream: string }>,
+  ): void {
     const key = JSON.stringify([rejected, invalid]);
     if (key === this.lastReport) return;
     this.lastReport = key;
     for (const r of rejected) {
-      if (r.domain !== undefined) this.deps.log.warn({ app: r.app, domain: r.domain, reason: r.reason }, 'custom domain ignored');
+      if (r.domain !== undefined)
+        this.deps.log.warn({ app: r.app, domain: r.domain, reason: r.reason }, 'custom domain ignored');
       else this.deps.log.warn({ app: r.app, reason: r.reason }, 'route ignored');
     }
-    for (const i of invalid) this.deps.log.warn({ app: i.app, upstream: i.upstream }, 'upstream ignored: not host:port');
+    for (const i of invalid)
+      this.deps.log.warn({ app: i.app, upstream: i.upstream }, 'upstream ignored: not host:port');
   }
 }

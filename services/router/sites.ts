@@ -33,7 +33,10 @@ export function isDomain(domain: string): boolean {
  * sorted; a domain is dropped (and reported) when invalid, when it is
  * another app's default name, or when an app earlier in name order has it.
  */
-export function partitionSites(entries: readonly (string | Site)[], domain: string): { sites: Site[]; rejected: Rejected[] } {
+export function partitionSites(
+  entries: readonly (string | Site)[],
+  domain: string,
+): { sites: Site[]; rejected: Rejected[] } {
   const asSite = (e: string | Site): Site => (typeof e === 'object' && e !== null ? e : { app: e });
   const byApp = new Map<string, Site>();
   const rejected: Rejected[] = [];
@@ -45,7 +48,11 @@ export function partitionSites(entries: readonly (string | Site)[], domain: stri
     }
     const prev = byApp.get(site.app);
     const domains = [...(prev?.domains ?? []), ...(Array.isArray(site.domains) ? site.domains : [])];
-    byApp.set(site.app, { app: site.app, domains, maintenance: prev?.maintenance === true || site.maintenance === true });
+    byApp.set(site.app, {
+      app: site.app,
+      domains,
+      maintenance: prev?.maintenance === true || site.maintenance === true,
+    });
   }
   const apps = [...byApp.keys()].sort();
   const defaults = new Set(apps.map((a) => `${a}.${domain}`));
@@ -57,7 +64,8 @@ export function partitionSites(entries: readonly (string | Site)[], domain: stri
       const shown = String(d).slice(0, 300);
       if (!isCustomHostname(d, domain)) rejected.push({ app, domain: shown, reason: 'not a valid custom domain' });
       else if (defaults.has(d)) rejected.push({ app, domain: d, reason: 'is the default name of an app' });
-      else if (taken.has(d) && taken.get(d) !== app) rejected.push({ app, domain: d, reason: `also claimed by ${taken.get(d)}` });
+      else if (taken.has(d) && taken.get(d) !== app)
+        rejected.push({ app, domain: d, reason: `also claimed by ${taken.get(d)}` });
       else {
         taken.set(d, app);
         ok.add(d);

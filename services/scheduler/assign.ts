@@ -7,8 +7,15 @@ import { Placer, type Placement } from './place.js';
 // have fragmented the hosts; then each app takes its answers.
 
 /** A host (or why none) for each desired container no kept assignment holds, by id. */
-export function placeNew(apps: readonly AppInput[], desiredOf: ReadonlyMap<string, Desired[]>, s: Snapshot, input: Pick<PlanInput, 'hosts' | 'policy'>): Map<string, Placement> {
-  const fresh = apps.flatMap((app) => (desiredOf.get(app.name) ?? []).filter((d) => !s.keptById.has(d.id)).map((d) => ({ ...d, requiredTags: app.pool })));
+export function placeNew(
+  apps: readonly AppInput[],
+  desiredOf: ReadonlyMap<string, Desired[]>,
+  s: Snapshot,
+  input: Pick<PlanInput, 'hosts' | 'policy'>,
+): Map<string, Placement> {
+  const fresh = apps.flatMap((app) =>
+    (desiredOf.get(app.name) ?? []).filter((d) => !s.keptById.has(d.id)).map((d) => ({ ...d, requiredTags: app.pool })),
+  );
   const placements = new Placer(input.hosts, s.kept, input.policy).placeAll(fresh);
   return new Map(fresh.map((d, i) => [d.id, placements[i]!]));
 }
@@ -22,7 +29,11 @@ export interface Assigned {
 }
 
 /** Each desired container: kept where it is, put where it was placed, or unplaced (`mine`: the app's kept assignments). */
-export function assignDesired(desired: readonly Desired[], mine: readonly Assignment[], placementOf: ReadonlyMap<string, Placement>): Assigned {
+export function assignDesired(
+  desired: readonly Desired[],
+  mine: readonly Assignment[],
+  placementOf: ReadonlyMap<string, Placement>,
+): Assigned {
   const byId = new Map(mine.map((a) => [a.id, a]));
   const current: Assignment[] = [];
   const put: Assignment[] = [];

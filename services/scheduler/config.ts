@@ -53,11 +53,14 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
   const resyncMs = int(env, 'PAAS_SCHEDULER_RESYNC_MS', 10_000);
   if (resyncMs < 100) throw new ConfigError('PAAS_SCHEDULER_RESYNC_MS must be at least 100');
   const policy = str(env, 'PAAS_SCHEDULER_POLICY', DEFAULT_POLICY);
-  if (!isPolicy(policy)) throw new ConfigError(`PAAS_SCHEDULER_POLICY must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
+  if (!isPolicy(policy))
+    throw new ConfigError(`PAAS_SCHEDULER_POLICY must be one of ${POLICIES.join(', ')}, got ${JSON.stringify(policy)}`);
   const cpuOvercommit = Number(str(env, 'PAAS_SCHEDULER_CPU_OVERCOMMIT', String(DEFAULT_CPU_OVERCOMMIT)));
-  if (!Number.isFinite(cpuOvercommit) || cpuOvercommit < 1) throw new ConfigError('PAAS_SCHEDULER_CPU_OVERCOMMIT must be a number of at least 1');
+  if (!Number.isFinite(cpuOvercommit) || cpuOvercommit < 1)
+    throw new ConfigError('PAAS_SCHEDULER_CPU_OVERCOMMIT must be a number of at least 1');
   const memoryOvercommit = Number(str(env, 'PAAS_SCHEDULER_MEMORY_OVERCOMMIT', String(DEFAULT_MEMORY_OVERCOMMIT)));
-  if (!Number.isFinite(memoryOvercommit) || memoryOvercommit < 1 || memoryOvercommit > 10) throw new ConfigError('PAAS_SCHEDULER_MEMORY_OVERCOMMIT must be a number from 1 to 10');
+  if (!Number.isFinite(memoryOvercommit) || memoryOvercommit < 1 || memoryOvercommit > 10)
+    throw new ConfigError('PAAS_SCHEDULER_MEMORY_OVERCOMMIT must be a number from 1 to 10');
   const rolloutTimeoutMs = int(env, 'PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS', DEFAULT_ROLLOUT_TIMEOUT_MS);
   if (rolloutTimeoutMs < 1000) throw new ConfigError('PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS must be at least 1000');
   const releaseTimeoutMs = releaseTimeoutSetting(env);

@@ -42,8 +42,13 @@ function quantities(formation: Formation): [string, { quantity: number; size: st
  * two ids with the right limits keeps its id. Stable: the same kept set gives
  * the same id.
  */
-export function sizedId(base: string, size: Size, kept: ReadonlyMap<string, Pick<Assignment, 'memoryMb' | 'cpuShares'>>): string {
-  const fits = (a: Pick<Assignment, 'memoryMb' | 'cpuShares'> | undefined) => a !== undefined && a.memoryMb === size.memoryMb && a.cpuShares === size.cpuShares;
+export function sizedId(
+  base: string,
+  size: Size,
+  kept: ReadonlyMap<string, Pick<Assignment, 'memoryMb' | 'cpuShares'>>,
+): string {
+  const fits = (a: Pick<Assignment, 'memoryMb' | 'cpuShares'> | undefined) =>
+    a !== undefined && a.memoryMb === size.memoryMb && a.cpuShares === size.cpuShares;
   const sized = `${base}.${size.name}`;
   if (fits(kept.get(sized))) return sized;
   const held = kept.get(base);
@@ -51,7 +56,14 @@ export function sizedId(base: string, size: Size, kept: ReadonlyMap<string, Pick
 }
 
 /** A container of the app's release: its image, config and size. */
-function containerOf(app: AppInput, type: string, index: number, command: string, size: Size, now: number): Omit<Desired, 'id'> {
+function containerOf(
+  app: AppInput,
+  type: string,
+  index: number,
+  command: string,
+  size: Size,
+  now: number,
+): Omit<Desired, 'id'> {
   const r = app.release as NonNullable<AppInput['release']>;
   return {
     app: app.name,
@@ -81,7 +93,11 @@ export function desiredFor(app: AppInput, now: number, kept: ReadonlyMap<string,
     if (command === undefined) continue;
     const size = sizeOrDefault(entry.size);
     for (let index = 1; index <= Math.max(0, Math.floor(entry.quantity)); index++) {
-      const id = sizedId(desiredId(app.name, type, index, r.version, generationOf(app.restart, type, index)), size, kept);
+      const id = sizedId(
+        desiredId(app.name, type, index, r.version, generationOf(app.restart, type, index)),
+        size,
+        kept,
+      );
       out.push({
         id,
         ...containerOf(app, type, index, command, size, now),
@@ -100,5 +116,7 @@ export function releasePhaseAssignment(app: AppInput, now: number): Desired[] {
   if (!r || !r.image || command === undefined) return [];
   const size = sizeOrDefault(app.formation[RELEASE_TYPE]?.size);
   const id = desiredId(app.name, RELEASE_TYPE, 1, r.version);
-  return [{ id, ...containerOf(app, RELEASE_TYPE, 1, command, size, now), oneOff: true, ...(app.uid && { uid: app.uid }) }];
+  return [
+    { id, ...containerOf(app, RELEASE_TYPE, 1, command, size, now), oneOff: true, ...(app.uid && { uid: app.uid }) },
+  ];
 }

@@ -1,7 +1,15 @@
 import type { RestartRecord } from '../core/restarts.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { RunRequest } from '../core/runs.js';
-import type { Assignment, Formation, HealthCheck, Instance, ProcessTypes, ReleaseStatusRecord, Route } from '../core/types.js';
+import type {
+  Assignment,
+  Formation,
+  HealthCheck,
+  Instance,
+  ProcessTypes,
+  ReleaseStatusRecord,
+  Route,
+} from '../core/types.js';
 import type { SchedulerConfig } from './config.js';
 import type { HostRoom } from './place.js';
 

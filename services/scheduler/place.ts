@@ -75,7 +75,8 @@ export function formatTags(tags: Readonly<Record<string, string>>): string {
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const cpusOf = (shares: number) => `${+(shares / SHARES_PER_CPU).toFixed(2)} CPU${shares === SHARES_PER_CPU ? '' : 's'}`;
+const cpusOf = (shares: number) =>
+  `${+(shares / SHARES_PER_CPU).toFixed(2)} CPU${shares === SHARES_PER_CPU ? '' : 's'}`;
 
 /**
  * Places containers one after the other, each seeing the ones before: keeps
@@ -173,7 +174,8 @@ export class Placer {
   choose(request: PlacementRequest): Placement {
     if (this.ids.length === 0) return { ok: false, reason: 'no hosts are registered' };
     const candidates = this.matchingHosts(request.requiredTags);
-    if (candidates.length === 0) return { ok: false, reason: `no host has tags ${formatTags(request.requiredTags ?? {})}` };
+    if (candidates.length === 0)
+      return { ok: false, reason: `no host has tags ${formatTags(request.requiredTags ?? {})}` };
     const mem = request.memoryMb;
     const cpu = request.cpuShares;
     const sib = this.siblings.get(siblingKey(request));
@@ -193,7 +195,15 @@ export class Placer {
     let slotsLeft = 0;
     if (reserve) for (const i of candidates) slotsLeft += slots(i, 0, 0);
     const lostWeight = RESERVE_WEIGHT / Math.max(1, slotsLeft);
-    const host: HostLoad = { memoryMb: 0, cpuShares: 0, memoryUsed: 0, cpuUsed: 0, containers: 0, siblings: 0, reservePenalty: 0 };
+    const host: HostLoad = {
+      memoryMb: 0,
+      cpuShares: 0,
+      memoryUsed: 0,
+      cpuUsed: 0,
+      containers: 0,
+      siblings: 0,
+      reservePenalty: 0,
+    };
     let best = -1;
     let score = new Float64Array(SCORE_KEYS);
     let bestScore = new Float64Array(SCORE_KEYS);
@@ -262,14 +272,21 @@ export class Placer {
       maxMemFree = Math.max(maxMemFree, this.memCap[i]! - this.memUsed[i]!);
       maxCpuFree = Math.max(maxCpuFree, this.cpuCap[i]! - this.cpuUsed[i]!);
     }
-    const where = request.requiredTags && Object.keys(request.requiredTags).length > 0 ? ` with tags ${formatTags(request.requiredTags)}` : '';
+    const where =
+      request.requiredTags && Object.keys(request.requiredTags).length > 0
+        ? ` with tags ${formatTags(request.requiredTags)}`
+        : '';
     const of = `(${plural(candidates.length, 'host')}${where})`;
     const mem = request.memoryMb;
     const cpu = request.cpuShares;
-    if (mem > maxMemCap) return `not enough memory: needs ${mem} MB, the largest matching host has ${maxMemCap} MB ${of}`;
-    if (cpu > maxCpuCap) return `not enough CPU: needs ${cpu} shares (${cpusOf(cpu)}), the largest matching host has ${maxCpuCap} shares (${cpusOf(maxCpuCap)}) ${of}`;
-    if (mem > maxMemFree) return `not enough memory: needs ${mem} MB, most free on a matching host is ${Math.max(0, maxMemFree)} MB ${of}`;
-    if (cpu > maxCpuFree) return `not enough CPU: needs ${cpu} shares (${cpusOf(cpu)}), most free on a matching host is ${Math.max(0, maxCpuFree)} shares ${of}`;
+    if (mem > maxMemCap)
+      return `not enough memory: needs ${mem} MB, the largest matching host has ${maxMemCap} MB ${of}`;
+    if (cpu > maxCpuCap)
+      return `not enough CPU: needs ${cpu} shares (${cpusOf(cpu)}), the largest matching host has ${maxCpuCap} shares (${cpusOf(maxCpuCap)}) ${of}`;
+    if (mem > maxMemFree)
+      return `not enough memory: needs ${mem} MB, most free on a matching host is ${Math.max(0, maxMemFree)} MB ${of}`;
+    if (cpu > maxCpuFree)
+      return `not enough CPU: needs ${cpu} shares (${cpusOf(cpu)}), most free on a matching host is ${Math.max(0, maxCpuFree)} shares ${of}`;
     return `no matching host has both ${mem} MB and ${cpu} CPU shares free: hosts with the memory lack the CPU and hosts with the CPU lack the memory ${of}`;
   }
 }
@@ -279,7 +296,12 @@ function siblingKey(p: { app: string; type: string }): string {
 }
 
 /** Places one container among hosts that already hold `existing`. */
-export function place(request: PlacementRequest, hosts: readonly HostRoom[], existing: readonly Placed[], policy: PolicyName): Placement {
+export function place(
+  request: PlacementRequest,
+  hosts: readonly HostRoom[],
+  existing: readonly Placed[],
+  policy: PolicyName,
+): Placement {
   return new Placer(hosts, existing, policy).choose(request);
 }
 

@@ -2,7 +2,16 @@ import { by } from '../core/compare.js';
 import { assignDesired, placeNew } from './assign.js';
 import { desiredOf, runningApp } from './desired.js';
 import { drainSurplus } from './drain.js';
-import { instanceKey, joinParts, type AppInput, type Desired, type Plan, type PlanInput, type PlanPart, type Snapshot } from './model.js';
+import {
+  instanceKey,
+  joinParts,
+  type AppInput,
+  type Desired,
+  type Plan,
+  type PlanInput,
+  type PlanPart,
+  type Snapshot,
+} from './model.js';
 import type { Placement } from './place.js';
 import { fateOf, judgeReleasePhase, judgeRollout, type Fate } from './rollout.js';
 import { routedInstances, routeUpdate } from './route.js';
@@ -28,7 +37,12 @@ export function plan(input: PlanInput): Plan {
     return { app: runningApp(app, fate), fate };
   });
   const desired = new Map(apps.map(({ app, fate }) => [app.name, desiredOf(app, fate, input.now, s.keptById)]));
-  const placements = placeNew(apps.map((a) => a.app), desired, s, input);
+  const placements = placeNew(
+    apps.map((a) => a.app),
+    desired,
+    s,
+    input,
+  );
   const appParts = apps.map(({ app, fate }) => planApp(app, fate, desired.get(app.name) ?? [], placements, s, input));
   const placed = [...s.kept, ...appParts.flatMap((p) => p.put ?? [])];
   return joinParts([removeGone(input, s), ...appParts, planRuns(input, s, placed)]);
@@ -60,7 +74,14 @@ export function removeGone(input: PlanInput, s: Snapshot): PlanPart {
 }
 
 /** One app's part: its new assignments, its release's fate, its route and the drain of its surplus. */
-export function planApp(app: AppInput, fate: Fate, desired: readonly Desired[], placements: ReadonlyMap<string, Placement>, s: Snapshot, input: PlanInput): PlanPart {
+export function planApp(
+  app: AppInput,
+  fate: Fate,
+  desired: readonly Desired[],
+  placements: ReadonlyMap<string, Placement>,
+  s: Snapshot,
+  input: PlanInput,
+): PlanPart {
   const mine = s.kept.filter((a) => a.app === app.name && !isRunAssignment(a)); // `paas run` one-offs: planRuns
   const { current, unplaced, part: assigned } = assignDesired(desired, mine, placements);
   const desiredIds = new Set(desired.map((d) => d.id));
@@ -71,8 +92,12 @@ export function planApp(app: AppInput, fate: Fate, desired: readonly Desired[], 
   const succession = successionOf(mine, desired, current, app.release?.version ?? 0, holding, stored, s);
   const parts: PlanPart[] = [assigned];
   const release = app.release;
-  if (holding && release) parts.push(judgeReleasePhase(app.name, release, current[0], unplaced.get(desired[0]?.id ?? ''), s, input));
-  if (fate.judged && !holding && release) parts.push(judgeRollout({ ...app, release }, desired, current, unplaced, succession.allUp('web'), s, input.rolloutTimeoutMs));
+  if (holding && release)
+    parts.push(judgeReleasePhase(app.name, release, current[0], unplaced.get(desired[0]?.id ?? ''), s, input));
+  if (fate.judged && !holding && release)
+    parts.push(
+      judgeRollout({ ...app, release }, desired, current, unplaced, succession.allUp('web'), s, input.rolloutTimeoutMs),
+    );
   const { chosen, anyUp } = routedInstances(current, surplus, succession, s);
   parts.push(routeUpdate(app, chosen, [...current, ...surplus], stored, s.at));
   parts.push(drainSurplus(surplus, succession, stored, anyUp, s, input.drainMs));

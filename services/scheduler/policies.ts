@@ -85,7 +85,8 @@ export function isPolicy(name: string): name is PolicyName {
 
 /** The policy of a name; throws for an unknown one. */
 export function policyNamed(name: PolicyName): Policy {
-  if (!isPolicy(name)) throw new Error(`unknown placement policy ${JSON.stringify(name)}; policies are ${POLICIES.join(', ')}`);
+  if (!isPolicy(name))
+    throw new Error(`unknown placement policy ${JSON.stringify(name)}; policies are ${POLICIES.join(', ')}`);
   return BY_NAME[name];
 }
 

@@ -2,7 +2,17 @@ import { dynoName } from '../core/ids.js';
 import { releaseTimeoutReason } from '../core/releasephase.js';
 import { RELEASE_TYPE } from '../core/runs.js';
 import type { Assignment, HealthCheck, Instance, ReleaseStatusRecord } from '../core/types.js';
-import { exitedInstance, instanceKey, upInstance, type AppInput, type Desired, type LatestRelease, type PlanPart, type ReleaseStatus, type Snapshot } from './model.js';
+import {
+  exitedInstance,
+  instanceKey,
+  upInstance,
+  type AppInput,
+  type Desired,
+  type LatestRelease,
+  type PlanPart,
+  type ReleaseStatus,
+  type Snapshot,
+} from './model.js';
 
 // The fate of a release: which release an app runs (the latest, or the
 // newest earlier one when the latest failed), whether its release phase still
@@ -22,7 +32,10 @@ export interface Fate {
 }
 
 /** What the planner does with an app's latest release, given its status record; pure. */
-export function fateOf(release: { image: string; processTypes: Record<string, string> } | undefined, status: ReleaseStatus | undefined): Fate {
+export function fateOf(
+  release: { image: string; processTypes: Record<string, string> } | undefined,
+  status: ReleaseStatus | undefined,
+): Fate {
   if (status?.status === 'failed') return { fellBack: true, phase: false, judged: false };
   const live = release !== undefined && release.image !== '';
   return {
@@ -44,9 +57,11 @@ export function notUpReason(name: string, instance: Instance | undefined, health
   const code = instance.exitCode;
   // A container that failed its health check is stopped by the agent: SIGTERM/SIGKILL (143/137) say nothing of the app.
   const stoppedByAgent = code === 143 || code === 137;
-  if (healthcheck && (code === undefined || stoppedByAgent)) return `${name} never passed its health check GET ${healthcheck.path}`;
+  if (healthcheck && (code === undefined || stoppedByAgent))
+    return `${name} never passed its health check GET ${healthcheck.path}`;
   if (code !== undefined && crashes > 0 && !stoppedByAgent) return `${name} crashed (exit ${code}) ${times(crashes)}`;
-  if (crashes > 0 || instance.state === 'crashed') return `${name} did not listen on $PORT (${times(Math.max(crashes, 1))})`;
+  if (crashes > 0 || instance.state === 'crashed')
+    return `${name} did not listen on $PORT (${times(Math.max(crashes, 1))})`;
   return `${name} did not listen on $PORT in time`;
 }
 
@@ -61,7 +76,11 @@ export interface RolloutItem {
 
 /** The failure reason of a rollout: each container that is not up, then "and N more"; pure. */
 export function rolloutFailure(items: readonly RolloutItem[]): string {
-  const parts = items.map((i) => (i.assignment ? notUpReason(i.name, i.instance, i.assignment.healthcheck) : `${i.name} could not be placed: ${i.unplaced ?? 'no host'}`));
+  const parts = items.map((i) =>
+    i.assignment
+      ? notUpReason(i.name, i.instance, i.assignment.healthcheck)
+      : `${i.name} could not be placed: ${i.unplaced ?? 'no host'}`,
+  );
   const named = parts.slice(0, MAX_NAMED);
   if (parts.length > MAX_NAMED) named.push(`and ${parts.length - MAX_NAMED} more`);
   return named.join('; ') || 'its containers did not come up in time';
@@ -69,7 +88,9 @@ export function rolloutFailure(items: readonly RolloutItem[]): string {
 
 /** The reason of a failed release phase: "release command failed (exit 2)". */
 export function releasePhaseFailure(instance: Instance): string {
-  return instance.exitCode !== undefined ? `release command failed (exit ${instance.exitCode})` : 'release command failed (its container could not run)';
+  return instance.exitCode !== undefined
+    ? `release command failed (exit ${instance.exitCode})`
+    : 'release command failed (its container could not run)';
 }
 
 /**
@@ -77,7 +98,12 @@ export function releasePhaseFailure(instance: Instance): string {
  * none (nothing could be placed), the later of the release's creation and the
  * end of its release phase; else now. ms since the epoch; pure.
  */
-export function rolloutStart(assignments: readonly Pick<Assignment, 'createdAt'>[], release: { createdAt?: string } | undefined, status: ReleaseStatus | undefined, now: number): number {
+export function rolloutStart(
+  assignments: readonly Pick<Assignment, 'createdAt'>[],
+  release: { createdAt?: string } | undefined,
+  status: ReleaseStatus | undefined,
+  now: number,
+): number {
   const times = assignments.map((a) => Date.parse(a.createdAt)).filter(Number.isFinite);
   if (times.length > 0) return Math.min(...times);
   const known = [release?.createdAt, status?.at].map((t) => (t ? Date.parse(t) : NaN)).filter(Number.isFinite);
@@ -99,19 +125,34 @@ export function judgeReleasePhase(
   s: Snapshot,
   timeouts: { rolloutTimeoutMs: number; releaseTimeoutMs: number },
 ): PlanPart {
-  const status = (st: Omit<ReleaseStatusRecord, 'app' | 'version' | 'at'>): ReleaseStatusRecord => ({ app, version: release.version, ...st, at: s.at });
+  const status = (st: Omit<ReleaseStatusRecord, 'app' | 'version' | 'at'>): ReleaseStatusRecord => ({
+    app,
+    version: release.version,
+    ...st,
+    at: s.at,
+  });
   const done = one && exitedInstance(s, one);
   if (one && done) {
     const failed = done.state === 'failed';
-    return { statuses: [status({ status: failed ? 'failed' : 'released', ...(failed && { reason: releasePhaseFailure(done) }) })], remove: [{ host: one.host, id: one.id }] };
+    return {
+      statuses: [
+        status({ status: failed ? 'failed' : 'released', ...(failed && { reason: releasePhaseFailure(done) }) }),
+      ],
+      remove: [{ host: one.host, id: one.id }],
+    };
   }
   if (one) {
     const deadline = rolloutStart([one], release, undefined, s.now) + timeouts.releaseTimeoutMs; // from its assignment
     if (s.now < deadline) return { recheckInMs: deadline - s.now };
-    return { statuses: [status({ status: 'failed', reason: releaseTimeoutReason(timeouts.releaseTimeoutMs) })], remove: [{ host: one.host, id: one.id }] };
+    return {
+      statuses: [status({ status: 'failed', reason: releaseTimeoutReason(timeouts.releaseTimeoutMs) })],
+      remove: [{ host: one.host, id: one.id }],
+    };
   }
   if (s.now - rolloutStart([], release, undefined, s.now) >= timeouts.rolloutTimeoutMs) {
-    return { statuses: [status({ status: 'failed', reason: `release command could not be placed: ${unplaced ?? 'no host'}` })] };
+    return {
+      statuses: [status({ status: 'failed', reason: `release command could not be placed: ${unplaced ?? 'no host'}` })],
+    };
   }
   return {};
 }
@@ -132,8 +173,15 @@ export function judgeRollout(
 ): PlanPart {
   const release = app.release;
   const assigned = new Map(current.map((c) => [c.id, c]));
-  if (webUp && desired.every((d) => assigned.has(d.id))) return { statuses: [{ app: app.name, version: release.version, status: 'succeeded', at: s.at }] };
-  const deadline = rolloutStart(current.filter((c) => c.release === release.version), release, app.status, s.now) + rolloutTimeoutMs;
+  if (webUp && desired.every((d) => assigned.has(d.id)))
+    return { statuses: [{ app: app.name, version: release.version, status: 'succeeded', at: s.at }] };
+  const deadline =
+    rolloutStart(
+      current.filter((c) => c.release === release.version),
+      release,
+      app.status,
+      s.now,
+    ) + rolloutTimeoutMs;
   if (s.now < deadline) return { recheckInMs: deadline - s.now };
   const items: RolloutItem[] = [];
   for (const d of desired) {
@@ -147,5 +195,7 @@ export function judgeRollout(
       ...(!a && { unplaced: unplaced.get(d.id) ?? 'not placed' }),
     });
   }
-  return { statuses: [{ app: app.name, version: release.version, status: 'failed', reason: rolloutFailure(items), at: s.at }] };
+  return {
+    statuses: [{ app: app.name, version: release.version, status: 'failed', reason: rolloutFailure(items), at: s.at }],
+  };
 }

@@ -17,12 +17,24 @@ export function upstreamOf(i: Pick<Instance, 'address' | 'port'>): string {
 }
 
 /** The up web instances to route to, and whether any web instance (new or replaced) is up. */
-export function routedInstances(current: readonly Assignment[], surplus: readonly Assignment[], succession: Succession, s: Snapshot): { chosen: Instance[]; anyUp: boolean } {
+export function routedInstances(
+  current: readonly Assignment[],
+  surplus: readonly Assignment[],
+  succession: Succession,
+  s: Snapshot,
+): { chosen: Instance[]; anyUp: boolean } {
   const webUpNew = current.filter((a) => a.type === 'web').flatMap((a) => upInstance(s, a) ?? []);
-  const webUpOld = surplus.filter((a) => a.type === 'web' && succession.replaced(a)).flatMap((a) => upInstance(s, a) ?? []);
+  const webUpOld = surplus
+    .filter((a) => a.type === 'web' && succession.replaced(a))
+    .flatMap((a) => upInstance(s, a) ?? []);
   const serving = succession.serving;
-  const routedRelease = webUpOld.some((i) => i.release === serving) ? serving : webUpOld.reduce((max, i) => Math.max(max, i.release), 0);
-  const chosen = succession.allUp('web') || webUpOld.length === 0 ? webUpNew : [...webUpOld, ...webUpNew].filter((i) => i.release === routedRelease);
+  const routedRelease = webUpOld.some((i) => i.release === serving)
+    ? serving
+    : webUpOld.reduce((max, i) => Math.max(max, i.release), 0);
+  const chosen =
+    succession.allUp('web') || webUpOld.length === 0
+      ? webUpNew
+      : [...webUpOld, ...webUpNew].filter((i) => i.release === routedRelease);
   return { chosen, anyUp: webUpNew.length + webUpOld.length > 0 };
 }
 
@@ -33,12 +45,18 @@ export function routeDynos(chosen: readonly Instance[], assignments: readonly As
   for (const i of chosen) {
     const a = byId.get(i.id);
     const upstream = upstreamOf(i);
-    out.set(upstream, { upstream, dyno: a ? dynoName(a.type, a.index) : i.type, host: i.host, ...(i.bridge && { bridge: i.bridge }) });
+    out.set(upstream, {
+      upstream,
+      dyno: a ? dynoName(a.type, a.index) : i.type,
+      host: i.host,
+      ...(i.bridge && { bridge: i.bridge }),
+    });
   }
   return [...out.values()].sort(by((d) => d.upstream));
 }
 
-const sameDyno = (a: RouteDyno, b: RouteDyno) => a.upstream === b.upstream && a.dyno === b.dyno && a.host === b.host && a.bridge === b.bridge;
+const sameDyno = (a: RouteDyno, b: RouteDyno) =>
+  a.upstream === b.upstream && a.dyno === b.dyno && a.host === b.host && a.bridge === b.bridge;
 
 /**
  * The step of an app's route: the route to write when it differs from the
@@ -46,16 +64,44 @@ const sameDyno = (a: RouteDyno, b: RouteDyno) => a.upstream === b.upstream && a.
  * once). Its updatedAt dates the upstreams (the drain delay counts from it):
  * a change of domains, maintenance or dyno details keeps it.
  */
-export function routeUpdate(app: AppInput, chosen: readonly Instance[], assignments: readonly Assignment[], stored: StoredRoute | undefined, at: string): PlanPart {
+export function routeUpdate(
+  app: AppInput,
+  chosen: readonly Instance[],
+  assignments: readonly Assignment[],
+  stored: StoredRoute | undefined,
+  at: string,
+): PlanPart {
   const dynos = routeDynos(chosen, assignments);
   const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
   const domains = [...new Set(app.domains ?? [])].sort();
   const maintenance = app.maintenance === true;
-  const moved = !stored || !sameList(routeUpstreams(stored), dynos.map((d) => d.upstream)) || (stored.release ?? 0) !== release;
+  const moved =
+    !stored ||
+    !sameList(
+      routeUpstreams(stored),
+      dynos.map((d) => d.upstream),
+    ) ||
+    (stored.release ?? 0) !== release;
   const storedDynos = stored?.dynos ?? [];
   const sameDynos = storedDynos.length === dynos.length && storedDynos.every((d, i) => sameDyno(d, dynos[i]!));
-  const same = !moved && sameDynos && !isLegacyRoute(stored) && sameList(stored.domains ?? [], domains) && (stored.maintenance ?? false) === maintenance;
+  const same =
+    !moved &&
+    sameDynos &&
+    !isLegacyRoute(stored) &&
+    sameList(stored.domains ?? [], domains) &&
+    (stored.maintenance ?? false) === maintenance;
   if (same) return {};
   const updatedAt = moved ? at : stored.updatedAt;
-  return { routes: [{ app: app.name, dynos, release, ...(domains.length > 0 && { domains }), ...(maintenance && { maintenance }), updatedAt }] };
+  return {
+    routes: [
+      {
+        app: app.name,
+        dynos,
+        release,
+        ...(domains.length > 0 && { domains }),
+        ...(maintenance && { maintenance }),
+        updatedAt,
+      },
+    ],
+  };
 }

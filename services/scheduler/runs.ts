@@ -2,7 +2,15 @@ import { assignmentId } from '../core/ids.js';
 import { RUN_TYPE, runDeadline, runIndex, type RunRequest } from '../core/runs.js';
 import { sizeOrDefault } from '../core/sizes.js';
 import type { Assignment } from '../core/types.js';
-import { APP_PORT, exitedInstance, type Desired, type LatestRelease, type PlanInput, type PlanPart, type Snapshot } from './model.js';
+import {
+  APP_PORT,
+  exitedInstance,
+  type Desired,
+  type LatestRelease,
+  type PlanInput,
+  type PlanPart,
+  type Snapshot,
+} from './model.js';
 import { Placer } from './place.js';
 
 // The planner's part for `paas run`: each request under /runs/<app>/ becomes
@@ -51,7 +59,11 @@ export function runAssignment(r: RunRequest, release: LatestRelease, now: number
  * is applied (the kept assignments and the plan's puts), where new one-offs
  * are placed among.
  */
-export function planRuns(input: Pick<PlanInput, 'runs' | 'apps' | 'assignments' | 'hosts' | 'policy'>, s: Snapshot, placed: readonly Assignment[]): PlanPart {
+export function planRuns(
+  input: Pick<PlanInput, 'runs' | 'apps' | 'assignments' | 'hosts' | 'policy'>,
+  s: Snapshot,
+  placed: readonly Assignment[],
+): PlanPart {
   const apps = new Map(input.apps.map((a) => [a.name, a]));
   const all = new Map(input.assignments.filter(isRunAssignment).map((a) => [a.id, a]));
   const keptRuns = new Map(s.kept.filter(isRunAssignment).map((a) => [a.id, a]));
@@ -103,6 +115,8 @@ export function planRuns(input: Pick<PlanInput, 'runs' | 'apps' | 'assignments' 
     recheckInMs = Math.min(recheckInMs ?? Infinity, deadline - s.now);
   }
   // ps:stop deleted the request: its container goes.
-  for (const a of keptRuns.values()) if (!wanted.has(a.id) && !remove.some((x) => x.id === a.id && x.host === a.host)) remove.push({ host: a.host, id: a.id });
+  for (const a of keptRuns.values())
+    if (!wanted.has(a.id) && !remove.some((x) => x.id === a.id && x.host === a.host))
+      remove.push({ host: a.host, id: a.id });
   return { put, remove, unplaced, deleteRuns, ...(recheckInMs !== undefined && { recheckInMs }) };
 }

@@ -6,7 +6,11 @@ import type { LatestRelease, RunInput } from './model.js';
 // Reads the run requests and the releases they name at one etcd revision
 // (state.ts's snapshot), for planRuns.
 
-export async function loadRuns(store: Store, rev: string, toLatest: (r: Release) => LatestRelease): Promise<RunInput[]> {
+export async function loadRuns(
+  store: Store,
+  rev: string,
+  toLatest: (r: Release) => LatestRelease,
+): Promise<RunInput[]> {
   const requests = (await store.range<RunRequest>(store.keys.runs(), rev)).entries.map((e) => e.value);
   const releases = new Map<string, Promise<Release | undefined>>();
   const releaseOf = (app: string, v: number) => {

@@ -26,7 +26,20 @@ export interface RunningScheduler {
   stop(): Promise<void>;
 }
 
-const WATCHED = ['apps', 'releases', 'formation', 'restarts', 'domains', 'hosts', 'host-tags', 'instances', 'assignments', 'routes', 'release-status', 'runs'] as const;
+const WATCHED = [
+  'apps',
+  'releases',
+  'formation',
+  'restarts',
+  'domains',
+  'hosts',
+  'host-tags',
+  'instances',
+  'assignments',
+  'routes',
+  'release-status',
+  'runs',
+] as const;
 
 /**
  * The scheduler election: its keys are keys.schedulerElection() + '/<lease>',
@@ -89,8 +102,17 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
 }
 
 /** What /placement says of a scheduler's settings; pure. */
-function placementSettings(config: Pick<SchedulerConfig, 'name' | 'policy' | 'cpuOvercommit' | 'memoryOvercommit'>, at: string): PlacementSettings {
-  return { policy: config.policy, cpuOvercommit: config.cpuOvercommit, memoryOvercommit: config.memoryOvercommit, scheduler: config.name, updatedAt: at };
+function placementSettings(
+  config: Pick<SchedulerConfig, 'name' | 'policy' | 'cpuOvercommit' | 'memoryOvercommit'>,
+  at: string,
+): PlacementSettings {
+  return {
+    policy: config.policy,
+    cpuOvercommit: config.cpuOvercommit,
+    memoryOvercommit: config.memoryOvercommit,
+    scheduler: config.name,
+    updatedAt: at,
+  };
 }
 
 interface Term {
@@ -111,13 +133,22 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   const reconcile = async () => {
     const input = await loadPlanInput(store, opts.now(), config);
     const p = plan(input);
-    for (const s of p.statuses) log[s.status === 'failed' ? 'warn' : 'info']({ app: s.app, version: s.version, status: s.status, reason: s.reason }, `release v${s.version} of ${s.app}: ${s.status}`);
+    for (const s of p.statuses)
+      log[s.status === 'failed' ? 'warn' : 'info'](
+        { app: s.app, version: s.version, status: s.status, reason: s.reason },
+        `release v${s.version} of ${s.app}: ${s.status}`,
+      );
     for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');
     if (recheck) clearTimeout(recheck);
     recheck = p.recheckInMs !== undefined ? setTimeout(poke, p.recheckInMs + 10) : undefined;
     if (isEmptyPlan(p) || ended) return;
     log.info(
-      { put: p.put.map((a) => `${a.host}/${a.id}`), remove: p.remove.map((r) => `${r.host}/${r.id}`), routes: p.routes, deleteRoutes: p.deleteRoutes },
+      {
+        put: p.put.map((a) => `${a.host}/${a.id}`),
+        remove: p.remove.map((r) => `${r.host}/${r.id}`),
+        routes: p.routes,
+        deleteRoutes: p.deleteRoutes,
+      },
       'applying plan',
     );
     if (!(await applyPlan(store, p, opts.fenceKey))) opts.onLost();
@@ -149,7 +180,9 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   const timer = setInterval(poke, config.resyncMs);
   const k = store.keys;
   // How this leader counts a host's room, for `paas hosts`.
-  store.put(k.placement(), placementSettings(config, new Date(opts.now()).toISOString())).catch((err: unknown) => log.warn({ err }, 'cannot record the placement settings'));
+  store
+    .put(k.placement(), placementSettings(config, new Date(opts.now()).toISOString()))
+    .catch((err: unknown) => log.warn({ err }, 'cannot record the placement settings'));
   store
     .watchPrefixes(
       WATCHED.map((w) => `${k.prefix}/${w}/`),

@@ -2,7 +2,17 @@ import type { RestartRecord } from '../core/restarts.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { Store, Write } from '../core/store.js';
 import { effectiveTags, placementCapacity } from '../core/hosts.js';
-import type { App, Assignment, Domain, Formation, Host, HostTagOverride, Instance, Release, ReleaseStatusRecord } from '../core/types.js';
+import type {
+  App,
+  Assignment,
+  Domain,
+  Formation,
+  Host,
+  HostTagOverride,
+  Instance,
+  Release,
+  ReleaseStatusRecord,
+} from '../core/types.js';
 import type { SchedulerConfig } from './config.js';
 import type { AppInput, LatestRelease, Plan, PlanInput, PlanSettings } from './model.js';
 import { loadRuns, runDeletes } from './runstate.js';
@@ -18,7 +28,8 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
   const k = store.keys;
   const first = await store.range<App>(k.apps());
   const rev = first.revision;
-  const range = async <T>(prefix: string): Promise<T[]> => (await store.range<T>(prefix, rev)).entries.map((e) => e.value);
+  const range = async <T>(prefix: string): Promise<T[]> =>
+    (await store.range<T>(prefix, rev)).entries.map((e) => e.value);
   const getAt = async <T>(key: string): Promise<T | undefined> => (await store.getVersioned<T>(key, rev))?.value;
   const appRecords = first.entries.map((e) => e.value);
   const [hosts, assignments, instances, routes, tagKvs, statusRecords, domainRecords, runs] = await Promise.all([
@@ -51,7 +62,8 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
       if (a.uid) input.uid = a.uid;
       if (release) input.release = latestRelease(release);
       const status = statusOf.get(`${a.name}/${a.latestRelease}`);
-      if (status) input.status = { status: status.status, at: status.at, ...(status.reason && { reason: status.reason }) };
+      if (status)
+        input.status = { status: status.status, at: status.at, ...(status.reason && { reason: status.reason }) };
       if (status?.status === 'failed') {
         // The newest earlier release that did not fail runs instead (a few reads: failures are rare in a row).
         for (let v = a.latestRelease - 1; v >= 1 && v >= a.latestRelease - 50; v--) {
@@ -75,7 +87,10 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
     apps,
     hosts: hosts.map((h) => ({
       id: h.id,
-      ...placementCapacity(h.capacity, { memoryOvercommit: config.memoryOvercommit, cpuOvercommit: config.cpuOvercommit }),
+      ...placementCapacity(h.capacity, {
+        memoryOvercommit: config.memoryOvercommit,
+        cpuOvercommit: config.cpuOvercommit,
+      }),
       tags: effectiveTags(h, overrides.get(h.id)),
     })),
     assignments,
@@ -86,11 +101,26 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
 }
 
 function latestRelease(r: Release): LatestRelease {
-  return { version: r.version, image: r.image, config: r.config, processTypes: r.processTypes, createdAt: r.createdAt, ...(r.healthcheck && { healthcheck: r.healthcheck }) };
+  return {
+    version: r.version,
+    image: r.image,
+    config: r.config,
+    processTypes: r.processTypes,
+    createdAt: r.createdAt,
+    ...(r.healthcheck && { healthcheck: r.healthcheck }),
+  };
 }
 
 export function isEmptyPlan(p: Plan): boolean {
-  return p.put.length + p.remove.length + p.routes.length + p.deleteRoutes.length + (p.statuses?.length ?? 0) + (p.deleteRuns?.length ?? 0) === 0;
+  return (
+    p.put.length +
+      p.remove.length +
+      p.routes.length +
+      p.deleteRoutes.length +
+      (p.statuses?.length ?? 0) +
+      (p.deleteRuns?.length ?? 0) ===
+    0
+  );
 }
 
 /**

@@ -36,8 +36,11 @@ export function successionOf(
   const slots = new Set(desired.map((d) => dynoName(d.type, d.index)));
   return {
     serving,
-    replaced: (a) => (a.release === serving && a.release < latest) || (a.release === latest && (holding || slots.has(dynoName(a.type, a.index)))),
-    allUp: (type) => !holding && desired.filter((d) => d.type === type).every((d) => current.some((c) => c.id === d.id && isUp(c))),
+    replaced: (a) =>
+      (a.release === serving && a.release < latest) ||
+      (a.release === latest && (holding || slots.has(dynoName(a.type, a.index)))),
+    allUp: (type) =>
+      !holding && desired.filter((d) => d.type === type).every((d) => current.some((c) => c.id === d.id && isUp(c))),
   };
 }
 
@@ -48,7 +51,12 @@ export function successionOf(
  * route's release while any of its containers is kept (it may come back up);
  * 0 when none. The latest itself when the route has it (a restart, a resize).
  */
-export function servingRelease(mine: readonly Assignment[], latest: number, route: Pick<Route, 'release'> | undefined, isUp: (a: Assignment) => boolean): number {
+export function servingRelease(
+  mine: readonly Assignment[],
+  latest: number,
+  route: Pick<Route, 'release'> | undefined,
+  isUp: (a: Assignment) => boolean,
+): number {
   const routed = route?.release ?? 0;
   const ofRelease = (r: number) => mine.filter((a) => a.release === r && !a.oneOff);
   const routedKept = routed > 0 && routed <= latest ? ofRelease(routed) : [];

@@ -30,14 +30,18 @@ const get = (path: string) => httpGet(httpPort, host, path);
 const body = async (path: string) => (await get(path)).body.trim();
 const answers = (path: string, text: string) =>
   waitFor(`${host}${path} to answer "${text}"`, 60_000, async () => ((await body(path)) === text ? true : undefined));
-const containersOfApp = async () => docker.listContainers({ all: true, filters: { label: [`paas.cluster=${cluster}`, `paas.app=${appName}`] } });
+const containersOfApp = async () =>
+  docker.listContainers({ all: true, filters: { label: [`paas.cluster=${cluster}`, `paas.app=${appName}`] } });
 const commit = (message: string) => must('git', ['commit', '-qam', message], { cwd: appDir, env: gitEnv });
 
 describe('the journey of a new user', () => {
   beforeAll(async () => {
     await signUp(u);
     // A web and a worker process: the worker writes a line a second.
-    writeFileSync(join(appDir, 'worker.js'), "let n = 0;\nsetInterval(() => console.log(`worker tick ${++n}`), 1000);\n");
+    writeFileSync(
+      join(appDir, 'worker.js'),
+      'let n = 0;\nsetInterval(() => console.log(`worker tick ${++n}`), 1000);\n',
+    );
     writeFileSync(join(appDir, 'Procfile'), 'web: npm start\nworker: node worker.js\n');
     await must('git', ['add', '.'], { cwd: appDir });
     await commit('a worker process');
@@ -74,12 +78,23 @@ describe('the journey of a new user', () => {
       const states = Object.fromEntries(ps.map((d) => [d.name, d.state]));
       return ['web.1', 'web.2', 'web.3', 'worker.1'].every((n) => states[n] === 'up') ? true : undefined;
     });
-    const ids = new Set((await containersOfApp()).filter((c) => c.State === 'running' && c.Labels['paas.type'] === 'web').map((c) => c.Id));
+    const ids = new Set(
+      (await containersOfApp())
+        .filter((c) => c.State === 'running' && c.Labels['paas.type'] === 'web')
+        .map((c) => c.Id),
+    );
     expect(ids.size).toBeGreaterThanOrEqual(3);
   });
 
-  it('paas run runs a one-off with the app\'s config and returns its exit code', async () => {
-    const r = await paas(['run', '--no-tty', '--', 'node', '-e', 'console.log(`one-off says ${process.env.GREETING} on ${process.env.DYNO}`)']);
+  it("paas run runs a one-off with the app's config and returns its exit code", async () => {
+    const r = await paas([
+      'run',
+      '--no-tty',
+      '--',
+      'node',
+      '-e',
+      'console.log(`one-off says ${process.env.GREETING} on ${process.env.DYNO}`)',
+    ]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/^one-off says hello from the journey on run\.\d+$/m);
     const failed = await paas(['run', '--no-tty', '--', 'sh', '-c', 'exit 3']);
@@ -91,12 +106,20 @@ describe('the journey of a new user', () => {
     await waitFor('app, router and paas lines in the log', 30_000, async () => {
       const out = await ok(['logs', '-n', '1500']);
       const has = (re: RegExp) => re.test(out);
-      return has(/ app\[worker\.1\]: worker tick \d+$/m) && has(/ app\[web\.\d\]: /m) && has(/ router: at=info method=GET path="\/" .* dyno=web\.\d /m) && has(/ paas\[api\]: /m)
+      return has(/ app\[worker\.1\]: worker tick \d+$/m) &&
+        has(/ app\[web\.\d\]: /m) &&
+        has(/ router: at=info method=GET path="\/" .* dyno=web\.\d /m) &&
+        has(/ paas\[api\]: /m)
         ? true
         : undefined;
     });
     const workerOnly = await ok(['logs', '-n', '50', '--ps', 'worker']);
-    expect(workerOnly.trim().split('\n').every((l) => / (app|paas)\[worker\.1\]: /.test(l))).toBe(true);
+    expect(
+      workerOnly
+        .trim()
+        .split('\n')
+        .every((l) => / (app|paas)\[worker\.1\]: /.test(l)),
+    ).toBe(true);
   });
 
   it('a broken push fails and the running release keeps serving', async () => {
@@ -110,7 +133,7 @@ describe('the journey of a new user', () => {
     expect(Math.max(...releases.map((r) => r.version))).toBe(2);
   });
 
-  it('rollback serves the previous release\'s config', async () => {
+  it("rollback serves the previous release's config", async () => {
     expect(await ok(['rollback', 'v1'])).toMatch(/done, v3/);
     await answers('/greeting', 'no greeting');
   });

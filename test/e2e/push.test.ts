@@ -64,7 +64,9 @@ describe('git push to a running app', () => {
     expect(push.code, push.stderr).toBe(0);
     expect(push.stderr).toMatch(/Released v2/);
     // the release one-off's output, indented like build output, between the header and the outcome
-    expect(push.stderr).toMatch(/remote: -----> Running release command: echo "migrated on \$DYNO"\s+remote: {8}migrated on release\.1\s+remote: -----> Release command succeeded/);
+    expect(push.stderr).toMatch(
+      /remote: -----> Running release command: echo "migrated on \$DYNO"\s+remote: {8}migrated on release\.1\s+remote: -----> Release command succeeded/,
+    );
     expect(push.stderr).toMatch(/v2 is serving/);
     await servesNow('hello v2');
     console.log(`warm push to serving: ${Date.now() - started} ms`);
@@ -90,7 +92,7 @@ describe('git push to a running app', () => {
     expect(r.body.trim()).toBe('hello v2');
   });
 
-  it('an unknown host gets the router\'s 404', async () => {
+  it("an unknown host gets the router's 404", async () => {
     const r = await httpGet(httpPort, `no-such-app-${appName}.${domain}`);
     expect(r.status).toBe(404);
   });

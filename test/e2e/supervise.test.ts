@@ -21,7 +21,12 @@ const u = e2eUser('sup');
 const { appName, host, paas, git } = u;
 
 const pidOf = (name: string): number | undefined => {
-  const file = name === 'nginx' ? join(state, 'nginx', 'nginx.pid') : name === 'dockerd' ? join(engineDir, 'supervise', 'dockerd', 'pid') : join(state, 'supervise', name, 'pid');
+  const file =
+    name === 'nginx'
+      ? join(state, 'nginx', 'nginx.pid')
+      : name === 'dockerd'
+        ? join(engineDir, 'supervise', 'dockerd', 'pid')
+        : join(state, 'supervise', name, 'pid');
   if (!existsSync(file)) return undefined;
   const pid = Number(readFileSync(file, 'utf8').trim());
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
@@ -61,10 +66,14 @@ async function killAndWait(name: string): Promise<number> {
 }
 
 async function serves(path: string, text: string): Promise<void> {
-  await waitFor(`${host}${path} answering ${text}`, async () => {
-    const r = await httpGet(httpPort, host, path);
-    return r.status === 200 && r.body.trim() === text ? true : undefined;
-  }, 60_000);
+  await waitFor(
+    `${host}${path} answering ${text}`,
+    async () => {
+      const r = await httpGet(httpPort, host, path);
+      return r.status === 200 && r.body.trim() === text ? true : undefined;
+    },
+    60_000,
+  );
 }
 
 describe('a killed platform process is started again and the platform converges', () => {
@@ -84,12 +93,17 @@ describe('a killed platform process is started again and the platform converges'
   it('kill -9 of each service, etcd and nginx: each is back, and paas status tells it', async () => {
     const took: Record<string, number> = {};
     // nginx first: its restart is the router's, so not while the router itself boots
-    for (const name of ['nginx', 'controller', 'builder', 'scheduler', 'agent', 'router', 'etcd']) took[name] = await killAndWait(name);
+    for (const name of ['nginx', 'controller', 'builder', 'scheduler', 'agent', 'router', 'etcd'])
+      took[name] = await killAndWait(name);
     console.log(`back after kill -9 (ms): ${JSON.stringify(took)}`);
 
     const status = await waitFor('paas status answering', async () => {
       const r = await paas(['status', '--json'], { configDir: process.env.PAAS_CONFIG_DIR ?? env.PAAS_CONFIG_DIR });
-      return r.stdout.startsWith('{') ? (JSON.parse(r.stdout) as { processes: { name: string; state: string; restarts: number; last_exit: string | null }[] }) : undefined;
+      return r.stdout.startsWith('{')
+        ? (JSON.parse(r.stdout) as {
+            processes: { name: string; state: string; restarts: number; last_exit: string | null }[];
+          })
+        : undefined;
     });
     for (const name of ['etcd', 'controller', 'builder', 'scheduler', 'agent', 'router']) {
       const p = status.processes.find((x) => x.name === name);
@@ -99,7 +113,9 @@ describe('a killed platform process is started again and the platform converges'
       expect(p?.last_exit, name).toMatch(/killed by signal 9/);
     }
     expect(status.processes.find((x) => x.name === 'nginx')?.state).toBe('up');
-    expect(readFileSync(join(state, 'logs', 'agent.log'), 'utf8')).toMatch(/agent killed by signal 9; the supervisor starts it again in 0s/);
+    expect(readFileSync(join(state, 'logs', 'agent.log'), 'utf8')).toMatch(
+      /agent killed by signal 9; the supervisor starts it again in 0s/,
+    );
   });
 
   it('has converged: the app serves, its release is kept, and a config:set right after serves and reaches a one-off', async () => {
@@ -119,24 +135,38 @@ describe('a killed platform process is started again and the platform converges'
   });
 
   it("its web dyno's interface is shaped to its size's rates (tc, set by the agent at the start)", async () => {
-    const id = execFileSync('docker', ['ps', '-q', '--filter', `label=paas.app=${appName}`, '--filter', 'label=paas.type=web'], { encoding: 'utf8' }).trim().split('\n')[0] as string;
+    const id = execFileSync(
+      'docker',
+      ['ps', '-q', '--filter', `label=paas.app=${appName}`, '--filter', 'label=paas.type=web'],
+      { encoding: 'utf8' },
+    )
+      .trim()
+      .split('\n')[0] as string;
     expect(id).not.toBe('');
     const pid = execFileSync('docker', ['inspect', '-f', '{{.State.Pid}}', id], { encoding: 'utf8' }).trim();
-    expect(execFileSync('nsenter', ['-t', pid, '-n', 'tc', 'qdisc', 'show', 'dev', 'eth0'], { encoding: 'utf8' })).toMatch(/qdisc tbf .* rate 200Mbit/);
+    expect(
+      execFileSync('nsenter', ['-t', pid, '-n', 'tc', 'qdisc', 'show', 'dev', 'eth0'], { encoding: 'utf8' }),
+    ).toMatch(/qdisc tbf .* rate 200Mbit/);
   });
 
   it('a process that keeps dying waits longer before each start (backoff), and says so in its log', async () => {
     for (let i = 0; i < 3; i++) await killAndWait('scheduler'); // the 2nd and 3rd within 10 s of a start: 1 s, then 2 s (or more)
     const last = readFileSync(join(state, 'supervise', 'scheduler', 'last_exit'), 'utf8');
     expect(Number(/killed by signal 9; started again after (\d+)s/.exec(last)?.[1])).toBeGreaterThanOrEqual(2);
-    expect(readFileSync(join(state, 'logs', 'scheduler.log'), 'utf8')).toMatch(/scheduler killed by signal 9; the supervisor starts it again in [1-9]\d*s \(restart \d+\)/);
+    expect(readFileSync(join(state, 'logs', 'scheduler.log'), 'utf8')).toMatch(
+      /scheduler killed by signal 9; the supervisor starts it again in [1-9]\d*s \(restart \d+\)/,
+    );
     await waitFor('the scheduler up', () => (alive(pidOf('scheduler') ?? 0) ? true : undefined));
   });
 
   // Last: every container stops with the engine (Docker 20.10 here, no live-restore) and the agent starts them again.
   it.skipIf(!engineOurs)('kill -9 of the Docker engine scripts/up started: it is back, and so is the app', async () => {
     const took = await killAndWait('dockerd');
-    await waitFor('the engine answering', () => (execFileSync('docker', ['info', '--format', '{{.ID}}'], { encoding: 'utf8' }).trim() ? true : undefined), 60_000);
+    await waitFor(
+      'the engine answering',
+      () => (execFileSync('docker', ['info', '--format', '{{.ID}}'], { encoding: 'utf8' }).trim() ? true : undefined),
+      60_000,
+    );
     console.log(`dockerd back after kill -9: ${took} ms`);
     await serves('/', 'hello v1');
   });

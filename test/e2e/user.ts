@@ -53,7 +53,14 @@ export function e2eUser(prefix: string): E2eUser {
     appDir,
     gitEnv,
     paas: (args, opts = {}) =>
-      run('node', [CLI, ...args], { cwd: opts.cwd ?? appDir, env: { PAAS_CONFIG_DIR: opts.configDir ?? join(work, 'config'), PAAS_API_URL: undefined, PAAS_TOKEN: undefined } }),
+      run('node', [CLI, ...args], {
+        cwd: opts.cwd ?? appDir,
+        env: {
+          PAAS_CONFIG_DIR: opts.configDir ?? join(work, 'config'),
+          PAAS_API_URL: undefined,
+          PAAS_TOKEN: undefined,
+        },
+      }),
     git: (args) => run('git', args, { cwd: appDir, env: gitEnv }),
     remove: () => rmSync(work, { recursive: true, force: true }),
   };

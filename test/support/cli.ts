@@ -12,7 +12,10 @@ export interface CliResult {
  * environment, working directory and home; its output is collected, not
  * printed, and nothing is read from a person.
  */
-export async function paasInProcess(args: string[], opts: { env: Ctx['env']; cwd: string; home: string }): Promise<CliResult> {
+export async function paasInProcess(
+  args: string[],
+  opts: { env: Ctx['env']; cwd: string; home: string },
+): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
   const ctx: Ctx = {

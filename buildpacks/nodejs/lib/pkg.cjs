@@ -25,7 +25,16 @@ try {
   process.exit(2);
 }
 
-const DEPS_FIELDS = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies', 'overrides', 'resolutions', 'pnpm', 'workspaces'];
+const DEPS_FIELDS = [
+  'dependencies',
+  'devDependencies',
+  'optionalDependencies',
+  'peerDependencies',
+  'overrides',
+  'resolutions',
+  'pnpm',
+  'workspaces',
+];
 
 /** A shell word that is exactly `value` (single quotes; a quote inside becomes '\\''). */
 function shellQuote(value) {
@@ -94,7 +103,9 @@ switch (query) {
     } catch {
       process.exit(1);
     }
-    const list = (Array.isArray(parsed) ? parsed : [parsed]).filter((v) => typeof v === 'string' && /^\d+\.\d+\.\d+$/.test(v));
+    const list = (Array.isArray(parsed) ? parsed : [parsed]).filter(
+      (v) => typeof v === 'string' && /^\d+\.\d+\.\d+$/.test(v),
+    );
     if (list.length === 0) process.exit(1);
     process.stdout.write(list.sort(compareVersions)[list.length - 1]);
     break;

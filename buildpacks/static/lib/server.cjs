@@ -35,7 +35,8 @@ function loadSettings(appDir) {
   const root = path.resolve(appDir, typeof conf.root === 'string' ? conf.root : '.');
   if (root !== appDir && !root.startsWith(appDir + path.sep)) fail(`root "${conf.root}" is outside the app`);
   if (conf.routes !== undefined && !isObject(conf.routes)) fail('routes must be an object of "pattern": "file"');
-  if (conf.headers !== undefined && !isObject(conf.headers)) fail('headers must be an object of "pattern": {header: value}');
+  if (conf.headers !== undefined && !isObject(conf.headers))
+    fail('headers must be an object of "pattern": {header: value}');
   if (conf.error_page !== undefined && typeof conf.error_page !== 'string') fail('error_page must be a file name');
   const rewrites = Object.entries(conf.routes || {}).map(([source, destination]) => {
     if (typeof destination !== 'string') fail(`routes["${source}"] must be a file name`);
@@ -49,7 +50,14 @@ function loadSettings(appDir) {
   return {
     root,
     errorPage,
-    options: { public: root, cleanUrls: conf.clean_urls === true, rewrites, headers, directoryListing: false, etag: true },
+    options: {
+      public: root,
+      cleanUrls: conf.clean_urls === true,
+      rewrites,
+      headers,
+      directoryListing: false,
+      etag: true,
+    },
   };
 }
 

@@ -27,7 +27,8 @@ export function parsePoolArgs(
   const pool: Record<string, string> = {};
   for (const arg of rest) {
     const eq = arg.indexOf('=');
-    if (eq <= 0) throw new CliError(`${JSON.stringify(arg)} is not key=value. Example: paas apps:pool my-app pool=high`);
+    if (eq <= 0)
+      throw new CliError(`${JSON.stringify(arg)} is not key=value. Example: paas apps:pool my-app pool=high`);
     const key = arg.slice(0, eq);
     if (key in pool) throw new CliError(`The tag ${key} is given twice`);
     pool[key] = arg.slice(eq + 1);
@@ -40,7 +41,6 @@ export function poolText(app: string, pool: Readonly<Record<string, string>> | n
   if (!pool || Object.keys(pool).length === 0) return `${app} has no pool: its containers may run on any host.`;
   return `=== ${app} Pool\n${tagsText(pool)}`;
 }
-
 
 // Not an appCommand: the first argument may name the app.
 export default command(

@@ -6,7 +6,8 @@ import type { BuildpackInstallation } from '../../../services/core/api.js';
 // The buildpacks commands work over GET/PUT /apps/:app/buildpack-installations.
 // The list is changed here (pure functions below) and PUT whole, as Heroku's CLI does.
 
-export type Change = { kind: 'set' | 'add'; url: string; index?: number } | { kind: 'remove'; url?: string; index?: number };
+export type Change =
+  { kind: 'set' | 'add'; url: string; index?: number } | { kind: 'remove'; url?: string; index?: number };
 
 /** Heroku's names of ours (heroku/nodejs) are the same buildpack as ours (nodejs). */
 function same(a: string, b: string): boolean {
@@ -17,7 +18,8 @@ function same(a: string, b: string): boolean {
 /** Parses -i/--index: a whole number from 1; pure. */
 export function parseIndex(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text) || Number(text) < 1) throw new CliError(`Invalid index ${JSON.stringify(text)}: use a number from 1`);
+  if (!/^\d+$/.test(text) || Number(text) < 1)
+    throw new CliError(`Invalid index ${JSON.stringify(text)}: use a number from 1`);
   return Number(text);
 }
 
@@ -25,18 +27,26 @@ export function parseIndex(text: string | undefined): number | undefined {
 export function changeBuildpacks(current: readonly string[], change: Change): string[] {
   const list = [...current];
   if (change.kind === 'remove') {
-    if (change.url === undefined && change.index === undefined) throw new CliError('Must specify a buildpack to remove, either by index or URL.');
-    if (change.url !== undefined && change.index !== undefined) throw new CliError('Please choose either index or Buildpack, but not both.');
+    if (change.url === undefined && change.index === undefined)
+      throw new CliError('Must specify a buildpack to remove, either by index or URL.');
+    if (change.url !== undefined && change.index !== undefined)
+      throw new CliError('Please choose either index or Buildpack, but not both.');
     const at = change.index !== undefined ? change.index - 1 : list.findIndex((u) => same(u, change.url as string));
     if (at < 0 || at >= list.length) {
-      if (change.index !== undefined) throw new CliError(list.length ? `Invalid index. Only valid value is ${list.length === 1 ? '1' : `1 to ${list.length}`}.` : 'No buildpacks were found. Next release on this app will detect buildpacks normally.');
+      if (change.index !== undefined)
+        throw new CliError(
+          list.length
+            ? `Invalid index. Only valid value is ${list.length === 1 ? '1' : `1 to ${list.length}`}.`
+            : 'No buildpacks were found. Next release on this app will detect buildpacks normally.',
+        );
       throw new CliError('Buildpack not found. Nothing was removed.');
     }
     list.splice(at, 1);
     return list;
   }
   const existing = list.findIndex((u) => same(u, change.url));
-  if (existing >= 0 && !(change.kind === 'set' && existing === (change.index ?? 1) - 1)) throw new CliError(`The buildpack ${change.url} is already set on your app.`);
+  if (existing >= 0 && !(change.kind === 'set' && existing === (change.index ?? 1) - 1))
+    throw new CliError(`The buildpack ${change.url} is already set on your app.`);
   if (change.kind === 'set') {
     const at = (change.index ?? 1) - 1;
     if (at > list.length) throw new CliError(`Invalid index. Use 1 to ${list.length + 1}.`);
@@ -56,6 +66,8 @@ export const INDEX_OPTION: OptionSpec = ['-i, --index <index>', 'the 1-based pos
 export async function replace(api: ApiClient, app: string, change: (current: string[]) => string[]): Promise<string[]> {
   const current = (await api.get<BuildpackInstallation[]>(installationsPath(app))).map((b) => b.buildpack.url);
   const next = change(current);
-  const saved = await api.request<BuildpackInstallation[]>('PUT', installationsPath(app), { updates: next.map((buildpack) => ({ buildpack })) });
+  const saved = await api.request<BuildpackInstallation[]>('PUT', installationsPath(app), {
+    updates: next.map((buildpack) => ({ buildpack })),
+  });
   return saved.map((b) => b.buildpack.url);
 }

@@ -8,7 +8,8 @@ import { outputText } from './format.js';
 /** An id as the builder makes them (20240501-102030-a1b2c3); the API checks the rest. */
 export function parseBuildId(arg: string): string {
   const id = arg.trim();
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id)) throw new CliError(`${arg} is not a build id; see \`paas builds\``);
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(id))
+    throw new CliError(`${arg} is not a build id; see \`paas builds\``);
   return id;
 }
 

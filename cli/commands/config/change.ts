@@ -12,7 +12,8 @@ export const RELEASE_VERSION_HEADER = 'paas-release-version';
  * value may contain `=` and may be empty. Refuses an argument without a key or `=`.
  */
 export function parseAssignments(args: readonly string[]): [string, string][] {
-  if (args.length === 0) throw new CliError('Usage: paas config:set KEY1=VALUE1 [KEY2=VALUE2 ...]. Must specify KEY and VALUE to set.');
+  if (args.length === 0)
+    throw new CliError('Usage: paas config:set KEY1=VALUE1 [KEY2=VALUE2 ...]. Must specify KEY and VALUE to set.');
   return args.map((arg) => {
     const i = arg.indexOf('=');
     if (i <= 0) throw new CliError(`${arg} is invalid. Must be in the format FOO=bar.`);

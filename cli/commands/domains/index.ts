@@ -12,7 +12,14 @@ export function domainsText(app: string, domains: readonly DomainView[]): string
   const lines = [`=== ${app} Default Domain`, ...fallback, ''];
   if (custom.length === 0) {
     lines.push(`=== ${app} has no custom domains`, 'Add one with `paas domains:add www.example.com`.');
-  } else lines.push(`=== ${app} Custom Domains`, table(custom.map((d) => [d.hostname]), ['Domain Name']));
+  } else
+    lines.push(
+      `=== ${app} Custom Domains`,
+      table(
+        custom.map((d) => [d.hostname]),
+        ['Domain Name'],
+      ),
+    );
   return lines.join('\n');
 }
 

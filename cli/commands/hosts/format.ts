@@ -3,7 +3,6 @@ import type { HostView } from '../../../services/core/api.js';
 
 // Text the hosts commands (admins, over /hosts) print; apps:pool prints tags too.
 
-
 /** "pool=high,ssd=true" sorted by key; pure. */
 export function tagsText(tags: Readonly<Record<string, string>>): string {
   return Object.keys(tags)
@@ -43,12 +42,21 @@ const counted = (text: string) => (text ? `; placement counts ${text}` : '');
 export function hostsTable(hosts: readonly HostView[]): string {
   if (hosts.length === 0) return 'No hosts are registered.';
   const rows = table(
-    hosts.map((h) => [h.id, h.address ?? '-', tagsText(h.tags) || '-', memoryText(h), cpuText(h), String(h.allocated.containers)]),
+    hosts.map((h) => [
+      h.id,
+      h.address ?? '-',
+      tagsText(h.tags) || '-',
+      memoryText(h),
+      cpuText(h),
+      String(h.allocated.containers),
+    ]),
     ['ID', 'ADDRESS', 'TAGS', 'MEMORY (used/alloc/cap)', 'CPU (used/alloc/cap)', 'CONTAINERS'],
   );
   const h = hosts.find((x) => x.capacity && x.placement_capacity);
   const note = h ? [overcommitText(h, 'cpus'), overcommitText(h, 'memory_mb')].filter(Boolean) : [];
-  return note.length > 0 ? `${rows}\ncap: as placement counts it (${note.join(', ')}: PAAS_SCHEDULER_CPU_OVERCOMMIT, PAAS_SCHEDULER_MEMORY_OVERCOMMIT)` : rows;
+  return note.length > 0
+    ? `${rows}\ncap: as placement counts it (${note.join(', ')}: PAAS_SCHEDULER_CPU_OVERCOMMIT, PAAS_SCHEDULER_MEMORY_OVERCOMMIT)`
+    : rows;
 }
 
 function overridesText(o: Readonly<Record<string, string | null>>): string {

@@ -18,7 +18,9 @@ export function parseTagArgs(args: readonly string[]): Record<string, string | n
     out[key] = value;
   }
   if (Object.keys(out).length === 0) {
-    throw new CliError('Give at least one tag: key=value to set it, key- to remove it. Example: paas hosts:tag host-1 pool=high ssd-');
+    throw new CliError(
+      'Give at least one tag: key=value to set it, key- to remove it. Example: paas hosts:tag host-1 pool=high ssd-',
+    );
   }
   return out;
 }

@@ -15,7 +15,8 @@ async function readKey(files: string[]): Promise<{ file: string; text: string } 
     try {
       return { file, text: await readFile(file, 'utf8') };
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+        throw new CliError(`Cannot read ${file}: ${(err as Error).message}`);
     }
   }
   return undefined;

@@ -8,7 +8,9 @@ export function keyToRemove(keys: readonly Pick<KeyView, 'fingerprint' | 'commen
   const matches = keys.filter((k) => k.comment !== '' && k.comment === arg);
   if (matches.length === 1) return matches[0]!.fingerprint;
   if (matches.length > 1) {
-    throw new CliError(`Several of your keys have the comment ${arg}; remove one by its fingerprint (see \`paas keys\`).`);
+    throw new CliError(
+      `Several of your keys have the comment ${arg}; remove one by its fingerprint (see \`paas keys\`).`,
+    );
   }
   throw new CliError(`No SSH key of yours has the fingerprint or comment ${arg} (see \`paas keys\`).`);
 }

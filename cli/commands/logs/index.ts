@@ -16,9 +16,11 @@ export interface LogsOptions {
 /** The log-session body from the flags (`--ps` is `--dyno`); refuses a bad -n or source. Pure. */
 export function logSessionRequest(o: LogsOptions): LogSessionRequest {
   const n = o.num === undefined ? 100 : Number(o.num);
-  if (!Number.isInteger(n) || n < 0 || n > 10_000) throw new CliError(`--num must be a number of lines 0..10000, got ${JSON.stringify(o.num)}`);
+  if (!Number.isInteger(n) || n < 0 || n > 10_000)
+    throw new CliError(`--num must be a number of lines 0..10000, got ${JSON.stringify(o.num)}`);
   const source = o.source;
-  if (source !== undefined && !['app', 'router', 'paas'].includes(source)) throw new CliError('--source must be app, router or paas');
+  if (source !== undefined && !['app', 'router', 'paas'].includes(source))
+    throw new CliError('--source must be app, router or paas');
   const dyno = o.dyno ?? o.ps;
   return { lines: n, tail: o.tail === true, ...(dyno && { dyno }), ...(source && { source: source as LogSource }) };
 }

@@ -3,7 +3,6 @@ import { oneOffText } from '../run/format.js';
 
 // Text the ps commands print: the dynos (ps) and the formation (ps:scale).
 
-
 /** "web at 3:standard-1x, worker at 1:standard-2x" */
 export function scaledText(entries: readonly FormationEntryView[]): string {
   return entries.map((e) => `${e.type} at ${e.quantity}:${e.size}`).join(', ');
@@ -62,13 +61,17 @@ export function psText(app: string, dynos: readonly DynoView[], now: number): st
   if (dynos.length === 0) return `No dynos on ${app}`;
   const types = [...new Set(dynos.filter((d) => d.type !== 'run').map((d) => d.type))]; // one-offs: oneOffText
   const runs = oneOffText(dynos, (iso) => `${utc(iso)} (${ago(iso, now)})`);
-  return [runs, ...types
-    .map((type) => {
+  return [
+    runs,
+    ...types.map((type) => {
       const mine = dynos.filter((d) => d.type === type);
       const first = mine[0] as DynoView;
-      const lines = mine.map((d) => `${d.name}: ${d.state}${crashNote(d)} ${utc(d.updated_at)} (${ago(d.updated_at, now)})${placeNote(d)}`);
+      const lines = mine.map(
+        (d) => `${d.name}: ${d.state}${crashNote(d)} ${utc(d.updated_at)} (${ago(d.updated_at, now)})${placeNote(d)}`,
+      );
       return [`=== ${type} (${first.size}): ${first.command} (${mine.length})`, ...lines].join('\n');
-    })]
+    }),
+  ]
     .filter((block) => block !== '')
     .join('\n\n');
 }

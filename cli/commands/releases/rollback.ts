@@ -7,8 +7,7 @@ import { latestVersion, parseVersionArg, previousVersion } from './version.js';
 export default appCommand(
   'rollback [release]',
   {
-    description:
-      'make a new release with the code and config of an earlier one (default: the one before the latest)',
+    description: 'make a new release with the code and config of an earlier one (default: the one before the latest)',
     json: 'output the new release as JSON',
     example: ['$ paas rollback v4 -a my-app', 'Rolling back my-app to v4... done, v7'],
     parse: ([release]: [string | undefined]) => (release === undefined ? undefined : parseVersionArg(release)),

@@ -29,7 +29,13 @@ export function processIo(): RunIo {
 }
 
 /** Joins the terminal (or pipes) to the dyno until it exits; its exit code (1 when the connection ends without one). */
-export function attach(dyno: RunDynoView, io: RunIo, tty: boolean, ctx: Ctx, stop: () => Promise<void>): Promise<number> {
+export function attach(
+  dyno: RunDynoView,
+  io: RunIo,
+  tty: boolean,
+  ctx: Ctx,
+  stop: () => Promise<void>,
+): Promise<number> {
   return new Promise<number>((resolve) => {
     const ws = new WebSocket(dyno.attach_url as string);
     let exit: number | undefined;
@@ -49,7 +55,8 @@ export function attach(dyno: RunDynoView, io: RunIo, tty: boolean, ctx: Ctx, sto
       if (tty) {
         io.stdin.setRawMode?.(true);
         undo.push(() => void io.stdin.setRawMode?.(false));
-        const size = () => ws.readyState === ws.OPEN && ws.send(resizeFrame(io.stdout.columns ?? 80, io.stdout.rows ?? 24));
+        const size = () =>
+          ws.readyState === ws.OPEN && ws.send(resizeFrame(io.stdout.columns ?? 80, io.stdout.rows ?? 24));
         size();
         undo.push(io.onResize(size));
       } else {
@@ -91,7 +98,8 @@ export function attach(dyno: RunDynoView, io: RunIo, tty: boolean, ctx: Ctx, sto
       finish(1);
     });
     ws.on('close', (code, reason) => {
-      if (exit === undefined && !finished) ctx.err(`paas: ${dyno.name} ended without an exit code (${reason.toString() || code})`);
+      if (exit === undefined && !finished)
+        ctx.err(`paas: ${dyno.name} ended without an exit code (${reason.toString() || code})`);
       // stdout is flushed before the process exits (main.ts sets exitCode, no process.exit)
       finish(exit ?? 1);
     });

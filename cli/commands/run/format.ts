@@ -11,7 +11,8 @@ export function parseEnvFlag(raw: string | undefined): Record<string, string> {
     if (part.trim() === '') continue;
     const eq = part.indexOf('=');
     const key = eq > 0 ? part.slice(0, eq).trim() : '';
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new CliError(`Invalid --env ${JSON.stringify(part)}: use KEY=value;KEY2=value2`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key))
+      throw new CliError(`Invalid --env ${JSON.stringify(part)}: use KEY=value;KEY2=value2`);
     out[key] = part.slice(eq + 1);
   }
   return out;
@@ -49,5 +50,8 @@ export function oneOffText(
 ): string {
   const runs = dynos.filter((d) => d.type === 'run');
   if (runs.length === 0) return '';
-  return [`=== run: one-off processes (${runs.length})`, ...runs.map((d) => `${d.name} (${d.size}): ${d.state} ${when(d.updated_at)}: ${d.command}`)].join('\n');
+  return [
+    `=== run: one-off processes (${runs.length})`,
+    ...runs.map((d) => `${d.name} (${d.size}): ${d.state} ${when(d.updated_at)}: ${d.command}`),
+  ].join('\n');
 }

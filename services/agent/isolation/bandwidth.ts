@@ -38,7 +38,20 @@ export function burstBytes(mbit: number): number {
 
 /** A tbf qdisc as the root of `dev`, replacing what was there (tc's arguments). Pure. */
 export function tbfArgs(dev: string, mbit: number): string[] {
-  return ['qdisc', 'replace', 'dev', dev, 'root', 'tbf', 'rate', `${mbit}mbit`, 'burst', String(burstBytes(mbit)), 'latency', '50ms'];
+  return [
+    'qdisc',
+    'replace',
+    'dev',
+    dev,
+    'root',
+    'tbf',
+    'rate',
+    `${mbit}mbit`,
+    'burst',
+    String(burstBytes(mbit)),
+    'latency',
+    '50ms',
+  ];
 }
 
 /** "3: eth0@if1234: <...>" (ip -o link, in the container's namespace) -> 1234, the host-side peer's ifindex. Pure. */
@@ -66,7 +79,10 @@ export class Bandwidth {
     const pid = String(info.State.Pid);
     const dev = await this.hostVeth(pid);
     if (!dev) {
-      this.log.warn({ container: id }, "cannot find the host side of the container's interface: its bandwidth is not limited");
+      this.log.warn(
+        { container: id },
+        "cannot find the host side of the container's interface: its bandwidth is not limited",
+      );
       return undefined;
     }
     await run(this.tcBin, tbfArgs(dev, rates.ingressMbit));

@@ -54,10 +54,18 @@ export function ruleComment(cluster: string): string {
 export function isolationRules(o: { bridge: string; routerPorts: readonly number[]; buildBridge?: string }): Rule[] {
   const input: Rule[] = [
     { chain: 'INPUT', spec: ['-i', o.bridge, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'] },
-    ...[...new Set(o.routerPorts)].sort((a, b) => a - b).map((p): Rule => ({ chain: 'INPUT', spec: ['-i', o.bridge, '-p', 'tcp', '--dport', String(p), '-j', 'ACCEPT'] })),
+    ...[...new Set(o.routerPorts)]
+      .sort((a, b) => a - b)
+      .map((p): Rule => ({
+        chain: 'INPUT',
+        spec: ['-i', o.bridge, '-p', 'tcp', '--dport', String(p), '-j', 'ACCEPT'],
+      })),
     { chain: 'INPUT', spec: ['-i', o.bridge, '-j', 'DROP'] },
   ];
-  const forward: Rule[] = [o.bridge, ...(o.buildBridge ? [o.buildBridge] : [])].map((b) => ({ chain: 'DOCKER-USER', spec: ['-i', b, '-d', '169.254.0.0/16', '-j', 'DROP'] }));
+  const forward: Rule[] = [o.bridge, ...(o.buildBridge ? [o.buildBridge] : [])].map((b) => ({
+    chain: 'DOCKER-USER',
+    spec: ['-i', b, '-d', '169.254.0.0/16', '-j', 'DROP'],
+  }));
   return [...input, ...forward];
 }
 
@@ -106,7 +114,8 @@ export class Firewall {
       const mine = ourLines(listing, this.cluster);
       const all = listing.split('\n').filter((l) => l.startsWith('-A '));
       const at = all.indexOf(mine[0] ?? '');
-      const together = mine.length === want.length && (mine.length === 0 || sameList(all.slice(at, at + mine.length), mine));
+      const together =
+        mine.length === want.length && (mine.length === 0 || sameList(all.slice(at, at + mine.length), mine));
       const known = this.seen.get(chain);
       const ok = together && (known ? sameList(known, mine) : await everyPresent(this.ipt, chain, want, comment));
       if (ok) {
@@ -146,7 +155,10 @@ export async function ensureAppsNetwork(docker: Docker, cluster: string): Promis
   const name = appsNetworkName(cluster);
   try {
     const info = (await docker.getNetwork(name).inspect()) as { Options?: Record<string, string> };
-    if (info.Options?.['com.docker.network.bridge.enable_icc'] !== 'false') throw new Error(`the Docker network ${name} exists but lets containers talk to each other (enable_icc is not false); remove it (docker network rm ${name}) so the agent makes it anew`);
+    if (info.Options?.['com.docker.network.bridge.enable_icc'] !== 'false')
+      throw new Error(
+        `the Docker network ${name} exists but lets containers talk to each other (enable_icc is not false); remove it (docker network rm ${name}) so the agent makes it anew`,
+      );
     return name;
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 404) throw err;
@@ -157,7 +169,10 @@ export async function ensureAppsNetwork(docker: Docker, cluster: string): Promis
       Driver: 'bridge',
       CheckDuplicate: true,
       Labels: { 'paas.cluster': cluster },
-      Options: { 'com.docker.network.bridge.name': appsBridgeName(cluster), 'com.docker.network.bridge.enable_icc': 'false' },
+      Options: {
+        'com.docker.network.bridge.name': appsBridgeName(cluster),
+        'com.docker.network.bridge.enable_icc': 'false',
+      },
     });
   } catch (err) {
     if ((err as { statusCode?: number }).statusCode !== 409) throw err; // made meanwhile by another agent of this cluster
@@ -176,15 +191,28 @@ export interface IsolationLog {
  * RULES_EVERY_MS; returns the network's name for the container spec. Throws
  * when the network cannot be had (the agent cannot run containers safely).
  */
-export async function startIsolation(o: { docker: Docker; cluster: string; routerPorts: readonly number[]; log: IsolationLog; ipt?: Iptables; everyMs?: number }): Promise<{ network: string; stop(): void }> {
+export async function startIsolation(o: {
+  docker: Docker;
+  cluster: string;
+  routerPorts: readonly number[];
+  log: IsolationLog;
+  ipt?: Iptables;
+  everyMs?: number;
+}): Promise<{ network: string; stop(): void }> {
   const network = await ensureAppsNetwork(o.docker, o.cluster);
-  const firewall = new Firewall(o.ipt ?? iptables, o.cluster, isolationRules({ bridge: appsBridgeName(o.cluster), routerPorts: o.routerPorts, buildBridge: 'docker0' }));
+  const firewall = new Firewall(
+    o.ipt ?? iptables,
+    o.cluster,
+    isolationRules({ bridge: appsBridgeName(o.cluster), routerPorts: o.routerPorts, buildBridge: 'docker0' }),
+  );
   const pass = async (first: boolean) => {
     try {
       if (!first) await ensureAppsNetwork(o.docker, o.cluster);
       const rewrote = await firewall.apply();
-      if (rewrote.length && !first) o.log.warn({ chains: rewrote }, 'isolation rules were missing or out of order; put back');
-      else if (first) o.log.info({ network, bridge: appsBridgeName(o.cluster), routerPorts: o.routerPorts }, 'apps network isolated');
+      if (rewrote.length && !first)
+        o.log.warn({ chains: rewrote }, 'isolation rules were missing or out of order; put back');
+      else if (first)
+        o.log.info({ network, bridge: appsBridgeName(o.cluster), routerPorts: o.routerPorts }, 'apps network isolated');
     } catch (err) {
       o.log.error({ err }, 'cannot apply the isolation rules (iptables)');
     }

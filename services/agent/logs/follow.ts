@@ -98,7 +98,8 @@ export class LogFollower {
         if (!f) continue;
         if (!f.stream && (c.State === 'running' || !f.done)) void this.follow(c.Id, f);
       }
-      for (const [id, f] of this.followed) if (!seen.has(id) && !f.stream && f.queue.length === 0) this.followed.delete(id);
+      for (const [id, f] of this.followed)
+        if (!seen.has(id) && !f.stream && f.queue.length === 0) this.followed.delete(id);
     } catch (err) {
       this.o.log.warn({ err }, 'cannot list containers for logs');
     }
@@ -111,7 +112,16 @@ export class LogFollower {
     let f = this.followed.get(id);
     if (!f) {
       const type = labels[LABEL.type] ?? '';
-      f = { app, dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type), type, order: { out: new StreamOrder(), err: new StreamOrder() }, queue: new FloodQueue(this.o.flood, Date.now()), cursor, done: false, started: 0 };
+      f = {
+        app,
+        dyno: dynoOf(app, labels[LABEL.assignment] ?? '', type),
+        type,
+        order: { out: new StreamOrder(), err: new StreamOrder() },
+        queue: new FloodQueue(this.o.flood, Date.now()),
+        cursor,
+        done: false,
+        started: 0,
+      };
       this.followed.set(id, f);
     }
     return f;
@@ -123,7 +133,13 @@ export class LogFollower {
     f.stream = marker; // claimed while the call is made
     try {
       const info = await c.inspect();
-      const raw = (await c.logs({ follow: true, stdout: true, stderr: true, timestamps: true, since: sinceOf(f.cursor) as unknown as number })) as NodeJS.ReadableStream;
+      const raw = (await c.logs({
+        follow: true,
+        stdout: true,
+        stderr: true,
+        timestamps: true,
+        since: sinceOf(f.cursor) as unknown as number,
+      })) as NodeJS.ReadableStream;
       f.stream = raw;
       // Lines up to the cursor this follow started from were shipped by an
       // earlier follow (a resumed one reads them again). Within one follow
@@ -145,7 +161,8 @@ export class LogFollower {
       f.done = !after?.State.Running;
     } catch (err) {
       f.done = true;
-      if ((err as { statusCode?: number }).statusCode !== 404) this.o.log.warn({ err, container: id }, 'cannot follow container logs');
+      if ((err as { statusCode?: number }).statusCode !== 404)
+        this.o.log.warn({ err, container: id }, 'cannot follow container logs');
     } finally {
       f.stream = undefined;
     }
@@ -159,7 +176,12 @@ export class LogFollower {
     if (!order.fresh(ts, raw)) return; // handed again by Docker (a rotated file)
     if (ts > f.cursor) f.cursor = ts;
     this.cursorsMoved = true;
-    const r: LogRecord = { at: isoMicro(ts) ?? nowMicro(), source: 'app', dyno: f.dyno, line: cleanLine(raw.slice(sp + 1)) };
+    const r: LogRecord = {
+      at: isoMicro(ts) ?? nowMicro(),
+      source: 'app',
+      dyno: f.dyno,
+      line: cleanLine(raw.slice(sp + 1)),
+    };
     if (!f.queue.offer(r, Date.now())) this.dropped++;
   }
 
@@ -190,7 +212,7 @@ export class LogFollower {
     const attrs = e.Actor?.Attributes ?? {};
     const f = e.id ? this.entry(e.id, attrs, '') : undefined;
     if (!f) return;
-    const at = e.timeNano ? isoMicro(new Date(Math.floor(e.timeNano / 1e6))) ?? nowMicro() : nowMicro();
+    const at = e.timeNano ? (isoMicro(new Date(Math.floor(e.timeNano / 1e6))) ?? nowMicro()) : nowMicro();
     const say = (line: string) => {
       if (!f.queue.offer({ at, source: 'paas', dyno: f.dyno, line }, Date.now())) this.dropped++; // told in the L10 line like any other
     };

@@ -38,7 +38,13 @@ export class LogShipper {
   private lost = 0;
 
   constructor(private readonly o: ShipperOptions) {
-    this.follower = new LogFollower({ docker: o.docker, labels: o.labels, log: o.log, flood: o.flood, scanMs: o.scanMs ?? 2000 });
+    this.follower = new LogFollower({
+      docker: o.docker,
+      labels: o.labels,
+      log: o.log,
+      flood: o.flood,
+      scanMs: o.scanMs ?? 2000,
+    });
   }
 
   /** Lines dropped since start: by flood control, or not shipped (benchmark). */

@@ -7,7 +7,11 @@ import { QUEUE_BOUNDS } from './flood.js';
 import { LogShipper } from './shipper.js';
 
 /** Starts shipping this host's container logs, when the agent has the internal token; undefined otherwise. */
-export async function startLogShipping(docker: Docker, config: Readonly<AgentConfig>, log: Logger): Promise<LogShipper | undefined> {
+export async function startLogShipping(
+  docker: Docker,
+  config: Readonly<AgentConfig>,
+  log: Logger,
+): Promise<LogShipper | undefined> {
   if (!config.internalToken) {
     log.warn('PAAS_INTERNAL_TOKEN not set: app logs are not shipped');
     return undefined;

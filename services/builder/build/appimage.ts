@@ -62,7 +62,20 @@ export class AppImages {
       await mkdir(join(dir, 'etc'));
       await writeFile(join(dir, 'etc', 'passwd'), renumberApp(passwd, uid, true), { mode: 0o644 });
       await writeFile(join(dir, 'etc', 'group'), renumberApp(group, uid, false), { mode: 0o644 });
-      return withoutEnd(await tarBytes(['-c', '-b', '1', '-C', dir, '--owner=0', '--group=0', '--numeric-owner', 'etc/passwd', 'etc/group']));
+      return withoutEnd(
+        await tarBytes([
+          '-c',
+          '-b',
+          '1',
+          '-C',
+          dir,
+          '--owner=0',
+          '--group=0',
+          '--numeric-owner',
+          'etc/passwd',
+          'etc/group',
+        ]),
+      );
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -78,7 +91,9 @@ function tarBytes(args: string[], input?: NodeJS.ReadableStream): Promise<Buffer
     tar.stdout?.on('data', (d: Buffer) => out.push(d));
     tar.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     tar.on('error', reject);
-    tar.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`tar failed (exit ${code}): ${err.trim()}`))));
+    tar.on('close', (code) =>
+      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`tar failed (exit ${code}): ${err.trim()}`)),
+    );
     if (input && tar.stdin) {
       input.on('error', reject);
       input.pipe(tar.stdin);
@@ -89,7 +104,8 @@ function tarBytes(args: string[], input?: NodeJS.ReadableStream): Promise<Buffer
 /** A tar archive written with one-block records, less its end (two zero blocks), so another archive can follow it. Pure. */
 export function withoutEnd(archive: Buffer): Buffer {
   const end = archive.length - 1024;
-  if (end < 0 || archive.length % 512 !== 0 || archive.subarray(end).some((b) => b !== 0)) throw new Error('not a tar archive with one-block records');
+  if (end < 0 || archive.length % 512 !== 0 || archive.subarray(end).some((b) => b !== 0))
+    throw new Error('not a tar archive with one-block records');
   return archive.subarray(0, end);
 }
 
@@ -121,12 +137,18 @@ async function readArchivedFile(archive: NodeJS.ReadableStream): Promise<string>
 function packSlug(dir: string, uid: number, head?: Buffer): { stream: NodeJS.ReadableStream; done: Promise<void> } {
   // With a head (appUserFiles), the slug's entries are named app/... (put at /) and app itself is the app's too.
   const names = head ? ['--transform', 's,^\\.,app,'] : [];
-  const tar = spawn('tar', ['-c', '-C', dir, `--owner=${uid}`, `--group=${uid}`, '--numeric-owner', ...names, '.'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tar = spawn('tar', ['-c', '-C', dir, `--owner=${uid}`, `--group=${uid}`, '--numeric-owner', ...names, '.'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const done = new Promise<void>((resolve, reject) => {
     tar.on('error', reject);
-    tar.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`tar of the slug failed (exit ${code}): ${stderr.trim().slice(0, 300)}`))));
+    tar.on('close', (code) =>
+      code === 0
+        ? resolve()
+        : reject(new Error(`tar of the slug failed (exit ${code}): ${stderr.trim().slice(0, 300)}`)),
+    );
   });
   done.catch(() => tar.stdout.destroy()); // ends putArchive's upload too
   if (!head) return { stream: tar.stdout, done };

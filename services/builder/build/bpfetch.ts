@@ -19,7 +19,11 @@ export class FetchError extends Error {
 }
 
 /** Fetches an http(s) entry into `into` from inside a container; throws FetchError with the reason. */
-export type RemoteFetch = (e: { kind: 'git' | 'tarball'; url: string; ref?: string | undefined }, into: string, limits: { timeoutMs: number; maxBytes: number; signal: AbortSignal }) => Promise<void>;
+export type RemoteFetch = (
+  e: { kind: 'git' | 'tarball'; url: string; ref?: string | undefined },
+  into: string,
+  limits: { timeoutMs: number; maxBytes: number; signal: AbortSignal },
+) => Promise<void>;
 
 export interface FetchOptions {
   cacheRoot: string;
@@ -34,11 +38,16 @@ const DEFAULT_TIMEOUT_MS = 120_000;
 const DEFAULT_MAX_BYTES = 200 * 1024 * 1024;
 
 export function cacheKey(e: BuildpackEntry): string {
-  return createHash('sha256').update(`${e.kind} ${entryLabel(e)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${e.kind} ${entryLabel(e)}`)
+    .digest('hex');
 }
 
 /** The host folder holding the buildpack (its bin/ inside); fetched unless cached. */
-export async function fetchBuildpack(e: Exclude<BuildpackEntry, { kind: 'builtin' }>, opts: FetchOptions): Promise<string> {
+export async function fetchBuildpack(
+  e: Exclude<BuildpackEntry, { kind: 'builtin' }>,
+  opts: FetchOptions,
+): Promise<string> {
   const dir = join(opts.cacheRoot, cacheKey(e));
   if (await isDir(dir)) return buildpackRoot(dir);
   await mkdir(opts.cacheRoot, { recursive: true });
@@ -47,12 +56,17 @@ export async function fetchBuildpack(e: Exclude<BuildpackEntry, { kind: 'builtin
   try {
     if (!e.url.startsWith('file:')) {
       if (!opts.remote) throw new FetchError('this builder has no container to fetch it from');
-      await opts.remote(e, tmp, { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES, signal: opts.signal });
+      await opts.remote(e, tmp, {
+        timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+        maxBytes: opts.maxBytes ?? DEFAULT_MAX_BYTES,
+        signal: opts.signal,
+      });
     } else if (e.kind === 'tarball') await fetchTarball(e.url, tmp, opts);
     else await fetchGit(e.url, e.ref, tmp, opts);
     await run('chmod', ['-R', 'u+rwX,go+rX,go-w', '--', tmp], opts);
     const root = await buildpackRoot(tmp);
-    if (!(await isDir(join(root, 'bin')))) throw new FetchError('it has no bin/ folder (a buildpack needs bin/detect, bin/compile and bin/release)');
+    if (!(await isDir(join(root, 'bin'))))
+      throw new FetchError('it has no bin/ folder (a buildpack needs bin/detect, bin/compile and bin/release)');
     try {
       await rename(tmp, dir);
     } catch (err) {
@@ -96,7 +110,8 @@ async function fetchTarball(url: string, into: string, opts: FetchOptions): Prom
 }
 
 async function fetchGit(url: string, ref: string | undefined, into: string, opts: FetchOptions): Promise<void> {
-  const git = (args: string[]) => run('git', ['-c', 'advice.detachedHead=false', '-c', 'protocol.ext.allow=never', ...args], opts);
+  const git = (args: string[]) =>
+    run('git', ['-c', 'advice.detachedHead=false', '-c', 'protocol.ext.allow=never', ...args], opts);
   await git(['init', '-q', into]);
   await git(['-C', into, 'fetch', '-q', '--depth', '1', '--no-tags', '--', url, ref ?? 'HEAD']).catch((err: Error) => {
     throw new FetchError(`git fetch failed: ${err.message}`);
@@ -110,7 +125,12 @@ function run(cmd: string, args: string[], opts: FetchOptions): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, {
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', HOME: '/nonexistent' },
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        GIT_TERMINAL_PROMPT: '0',
+        GIT_CONFIG_NOSYSTEM: '1',
+        HOME: '/nonexistent',
+      },
       signal: AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_TIMEOUT_MS)]),
     });
     let err = '';

@@ -80,34 +80,62 @@ interface BuildDirs {
   cacheDir: string;
 }
 
-export async function runBuild(job: BuildJob, deps: BuildDeps): Promise<{ version: number; webUrl: string; image: string }> {
+export async function runBuild(
+  job: BuildJob,
+  deps: BuildDeps,
+): Promise<{ version: number; webUrl: string; image: string }> {
   const s = deps.settings;
   const log = deps.logger.child({ module: 'build', build: job.id, app: job.app });
-  const dirs: BuildDirs = { appDir: join(job.dir, 'app'), envDir: join(job.dir, 'env'), outDir: join(job.dir, 'out'), cacheDir: join(s.cacheDir, job.app) };
+  const dirs: BuildDirs = {
+    appDir: join(job.dir, 'app'),
+    envDir: join(job.dir, 'env'),
+    outDir: join(job.dir, 'out'),
+    cacheDir: join(s.cacheDir, job.app),
+  };
 
   for (const image of [s.buildStackImage, s.runStackImage]) {
-    if (!(await deps.docker.imageExists(image))) throw new BuildFailure(`the stack image ${image} is missing on this platform; ask its operator to run the set-up`);
+    if (!(await deps.docker.imageExists(image)))
+      throw new BuildFailure(
+        `the stack image ${image} is missing on this platform; ask its operator to run the set-up`,
+      );
   }
   const appInfo = await deps.controller.getApp(job.app);
   const config = appInfo.release?.config ?? {};
   await writeEnvDir(dirs.envDir, config);
   await mkdir(dirs.outDir, { recursive: true });
   await mkdir(dirs.cacheDir, { recursive: true });
-  if ((await deps.disks?.mountCache(job.app, dirs.cacheDir)) === 'reset') info(job.out, `The build cache was over its ${deps.disks?.settings.cacheMb} MB limit (PAAS_BUILD_CACHE_MB); this build starts cold`);
+  if ((await deps.disks?.mountCache(job.app, dirs.cacheDir)) === 'reset')
+    info(
+      job.out,
+      `The build cache was over its ${deps.disks?.settings.cacheMb} MB limit (PAAS_BUILD_CACHE_MB); this build starts cold`,
+    );
   try {
     const built = await buildInCache(job, deps, dirs, appInfo);
     if (job.signal.aborted) throw new BuildFailure('the push was cancelled');
     return { ...(await releaseAndLaunch(job, deps, built)), image: built.image };
   } finally {
-    await deps.disks?.unmountCache(dirs.cacheDir).catch((err: unknown) => log.warn({ err }, 'cannot unmount the build cache'));
+    await deps.disks
+      ?.unmountCache(dirs.cacheDir)
+      .catch((err: unknown) => log.warn({ err }, 'cannot unmount the build cache'));
   }
 }
 
 /** The buildpacks compile the source in the build container, then the slug becomes the app image. */
-async function buildInCache(job: BuildJob, deps: BuildDeps, dirs: BuildDirs, appInfo: AppInfo): Promise<{ image: string; processTypes: ProcessTypes; healthcheck?: HealthCheck; configDefaults?: Record<string, string> }> {
+async function buildInCache(
+  job: BuildJob,
+  deps: BuildDeps,
+  dirs: BuildDirs,
+  appInfo: AppInfo,
+): Promise<{
+  image: string;
+  processTypes: ProcessTypes;
+  healthcheck?: HealthCheck;
+  configDefaults?: Record<string, string>;
+}> {
   const config = appInfo.release?.config ?? {};
   const uid = appUid((appInfo.app ?? {}) as { uid?: number }); // the app's own (core/uids.ts): the build runs as it, the slug is its
-  if (await syncCacheGeneration(dirs.cacheDir, appInfo.build_cache_generation ?? 0)) info(job.out, 'The build cache was cleared (builds:cache:clear); this build starts cold');
+  if (await syncCacheGeneration(dirs.cacheDir, appInfo.build_cache_generation ?? 0))
+    info(job.out, 'The build cache was cleared (builds:cache:clear); this build starts cold');
   await chownApp([dirs.appDir, dirs.envDir, dirs.outDir, dirs.cacheDir], uid);
   const plan = await planFor(job, deps, dirs, appInfo);
   await compile(job, deps, dirs, plan, uid);
@@ -121,7 +149,13 @@ async function buildInCache(job: BuildJob, deps: BuildDeps, dirs: BuildDirs, app
     slugDir: dirs.appDir,
     repo: imageRepo(s.cluster, job.app),
     tag: job.id,
-    labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.commit': job.commit, 'paas.build': job.id, 'paas.uid': String(uid) },
+    labels: {
+      'paas.cluster': s.cluster,
+      'paas.app': job.app,
+      'paas.commit': job.commit,
+      'paas.build': job.id,
+      'paas.uid': String(uid),
+    },
     uid,
   });
   info(job.out, `Done: ${image}`);
@@ -132,15 +166,38 @@ async function buildInCache(job: BuildJob, deps: BuildDeps, dirs: BuildDirs, app
 async function planFor(job: BuildJob, deps: BuildDeps, dirs: BuildDirs, appInfo: AppInfo): Promise<BuildpackPlan> {
   const s = deps.settings;
   const remote: RemoteFetch = (e, into, limits) =>
-    deps.docker.fetchBuildpack({ image: s.buildStackImage, kind: e.kind, url: e.url, ref: e.ref, ...limits, labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.build': job.id } }, into);
+    deps.docker.fetchBuildpack(
+      {
+        image: s.buildStackImage,
+        kind: e.kind,
+        url: e.url,
+        ref: e.ref,
+        ...limits,
+        labels: { 'paas.cluster': s.cluster, 'paas.app': job.app, 'paas.build': job.id },
+      },
+      into,
+    );
   const config = appInfo.release?.config ?? {};
-  return planBuildpacks(s, { appBuildpacks: appInfo.buildpacks ?? [], config, dotBuildpacks: await readBuildFile(join(dirs.appDir, '.buildpacks')), out: job.out, signal: job.signal, remote }).catch((err: Error) => {
+  return planBuildpacks(s, {
+    appBuildpacks: appInfo.buildpacks ?? [],
+    config,
+    dotBuildpacks: await readBuildFile(join(dirs.appDir, '.buildpacks')),
+    out: job.out,
+    signal: job.signal,
+    remote,
+  }).catch((err: Error) => {
     throw err.name === 'BuildpackFailure' ? new BuildFailure(err.message) : err;
   });
 }
 
 /** The build container: the driver runs the plan's buildpacks over the source; a failure names the buildpack. */
-async function compile(job: BuildJob, deps: BuildDeps, dirs: BuildDirs, plan: BuildpackPlan, uid: number): Promise<void> {
+async function compile(
+  job: BuildJob,
+  deps: BuildDeps,
+  dirs: BuildDirs,
+  plan: BuildpackPlan,
+  uid: number,
+): Promise<void> {
   const s = deps.settings;
   const log = deps.logger.child({ module: 'build', build: job.id, app: job.app });
   const started = Date.now();
@@ -168,29 +225,48 @@ async function compile(job: BuildJob, deps: BuildDeps, dirs: BuildDirs, plan: Bu
   });
   log.info({ code, ms: Date.now() - started }, 'build container finished');
   if (job.signal.aborted) throw new BuildFailure('the push was cancelled');
-  if (code !== 0) throw new BuildFailure(buildpackFailure(code, plan, await readIndex(join(dirs.outDir, 'current'))) ?? driverFailure(code));
+  if (code !== 0)
+    throw new BuildFailure(
+      buildpackFailure(code, plan, await readIndex(join(dirs.outDir, 'current'))) ?? driverFailure(code),
+    );
 }
 
 /** What the slug runs: its process types (bin/release, the Procfile), app.json's web check and bin/release's config defaults, told to the pusher. */
-async function describeSlug(job: BuildJob, dirs: BuildDirs, plan: BuildpackPlan, config: Record<string, string>): Promise<{ processTypes: ProcessTypes; healthcheck?: HealthCheck; configDefaults?: Record<string, string> }> {
+async function describeSlug(
+  job: BuildJob,
+  dirs: BuildDirs,
+  plan: BuildpackPlan,
+  config: Record<string, string>,
+): Promise<{ processTypes: ProcessTypes; healthcheck?: HealthCheck; configDefaults?: Record<string, string> }> {
   const releaseYaml = await readBuildFile(join(dirs.outDir, 'release.yml'));
   if (releaseYaml === undefined) throw new BuildFailure("the buildpack's bin/release printed nothing");
   const procfile = await readBuildFile(join(dirs.appDir, 'Procfile'));
   const types = resolveProcessTypes({ releaseYaml, procfile });
   if (!types.ok) throw new BuildFailure(types.message);
   topic(job.out, 'Discovering process types');
-  info(job.out, `${procfile === undefined ? 'Default types for buildpack' : 'Procfile declares types'} -> ${describeProcessTypes(types.value)}`);
+  info(
+    job.out,
+    `${procfile === undefined ? 'Default types for buildpack' : 'Procfile declares types'} -> ${describeProcessTypes(types.value)}`,
+  );
   if (!types.value.web) warn(job.out, 'No web process type: the app will get no HTTP traffic');
   const health = parseAppJsonHealthCheck(await readBuildFile(join(dirs.appDir, 'app.json')));
   if (!health.ok) throw new BuildFailure(health.message);
   for (const w of health.warnings) warn(job.out, w);
   if (health.value) info(job.out, `app.json: web is up once GET ${health.value.path} answers 2xx/3xx`);
   const configDefaults = await releaseDefaults(dirs.outDir, plan.labels.length, config);
-  return { processTypes: types.value, ...(health.value && { healthcheck: health.value }), ...(configDefaults && { configDefaults }) };
+  return {
+    processTypes: types.value,
+    ...(health.value && { healthcheck: health.value }),
+    ...(configDefaults && { configDefaults }),
+  };
 }
 
 /** bin/release's config_vars the app has not set (undefined: none), shown to the pusher. */
-async function releaseDefaults(outDir: string, count: number, config: Record<string, string>): Promise<Record<string, string> | undefined> {
+async function releaseDefaults(
+  outDir: string,
+  count: number,
+  config: Record<string, string>,
+): Promise<Record<string, string> | undefined> {
   const yamls: string[] = [];
   for (let i = 0; i < count; i++) yamls.push((await readBuildFile(join(outDir, `release-${i}.yml`))) ?? '');
   const missing = Object.entries(releaseConfigVars(yamls)).filter(([k]) => !Object.hasOwn(config, k));

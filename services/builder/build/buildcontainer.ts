@@ -23,7 +23,12 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
     AttachStderr: true,
     Tty: false,
     HostConfig: {
-      Mounts: spec.mounts.map((m) => ({ Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly })),
+      Mounts: spec.mounts.map((m) => ({
+        Type: 'bind' as const,
+        Source: m.source,
+        Target: m.target,
+        ReadOnly: m.readOnly,
+      })),
       Memory: spec.memoryMb * 1024 * 1024,
       MemorySwap: spec.memoryMb * 1024 * 1024,
       PidsLimit: spec.pidsLimit ?? 2048,
@@ -33,7 +38,8 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
     },
   });
   if (disks && spec.diskMb) {
-    const upper = ((await container.inspect()).GraphDriver as { Name?: string; Data?: Record<string, string> }).Data?.UpperDir;
+    const upper = ((await container.inspect()).GraphDriver as { Name?: string; Data?: Record<string, string> }).Data
+      ?.UpperDir;
     try {
       if (upper) await disks.attach(container.id, upper, spec.diskMb);
     } catch (err) {
@@ -75,8 +81,21 @@ export async function runBuildContainer(docker: Docker, spec: BuildContainerSpec
     await new Promise<void>((resolve) => lines.on('finish', resolve));
     clearTimeout(timer);
     const state = (await container.inspect().catch(() => undefined))?.State;
-    const hit = limitHit({ timedOut, oomKilled: state?.OOMKilled === true, forkFailed, diskFull, exitCode: result.StatusCode });
-    const limits = { memoryMb: spec.memoryMb, cpus: spec.cpus ?? 0, pids: spec.pidsLimit ?? 2048, timeoutS: spec.timeoutS ?? 0, diskMb: spec.diskMb ?? 0, cacheMb: spec.cacheMb ?? 0 };
+    const hit = limitHit({
+      timedOut,
+      oomKilled: state?.OOMKilled === true,
+      forkFailed,
+      diskFull,
+      exitCode: result.StatusCode,
+    });
+    const limits = {
+      memoryMb: spec.memoryMb,
+      cpus: spec.cpus ?? 0,
+      pids: spec.pidsLimit ?? 2048,
+      timeoutS: spec.timeoutS ?? 0,
+      diskMb: spec.diskMb ?? 0,
+      cacheMb: spec.cacheMb ?? 0,
+    };
     if (hit && !spec.signal.aborted) throw new LimitExceeded(hit, limitMessage(hit, limits));
     return result.StatusCode;
   } finally {

@@ -66,9 +66,14 @@ export async function planBuildpacks(s: BuildpackSettings, input: PlanInput): Pr
       topic(input.out, `Fetching buildpack ${label}`);
       const started = Date.now();
       try {
-        dir = await fetchBuildpack(e, { cacheRoot: s.buildpacksCacheDir, signal: input.signal, ...(input.remote && { remote: input.remote }) });
+        dir = await fetchBuildpack(e, {
+          cacheRoot: s.buildpacksCacheDir,
+          signal: input.signal,
+          ...(input.remote && { remote: input.remote }),
+        });
       } catch (err) {
-        if (err instanceof FetchError) throw new BuildpackFailure(`Could not fetch the buildpack ${label}: ${err.message}`);
+        if (err instanceof FetchError)
+          throw new BuildpackFailure(`Could not fetch the buildpack ${label}: ${err.message}`);
         throw err;
       }
       info(input.out, `ready (${((Date.now() - started) / 1000).toFixed(1)}s)`);
@@ -76,7 +81,8 @@ export async function planBuildpacks(s: BuildpackSettings, input: PlanInput): Pr
     labels.push(label);
     mounts.push({ source: dir, target: `/buildpacks/${i}`, readOnly: true });
   }
-  if (source !== 'detect') topic(input.out, `Using buildpacks from ${source === 'app' ? 'the app' : source}: ${labels.join(', ')}`);
+  if (source !== 'detect')
+    topic(input.out, `Using buildpacks from ${source === 'app' ? 'the app' : source}: ${labels.join(', ')}`);
   return { source, mode: source === 'detect' ? 'detect' : 'all', labels, mounts };
 }
 

@@ -78,7 +78,9 @@ export class BuildDisks {
    * (the caches' are kept). Returns the folders unmounted.
    */
   async recover(buildsDir: string, cacheDir: string): Promise<string[]> {
-    const left = [...mountPoints(await readFile('/proc/self/mountinfo', 'utf8'))].filter((m) => m.startsWith(`${buildsDir}/`) || m.startsWith(`${cacheDir}/`));
+    const left = [...mountPoints(await readFile('/proc/self/mountinfo', 'utf8'))].filter(
+      (m) => m.startsWith(`${buildsDir}/`) || m.startsWith(`${cacheDir}/`),
+    );
     for (const m of left) await unmountFs(m);
     const files = await readdir(this.settings.dir).catch(() => [] as string[]);
     for (const f of files) if (/^build-.*\.img$/.test(f)) await rm(join(this.settings.dir, f), { force: true });

@@ -11,7 +11,13 @@
 // Exit codes: 0 ok, 10 nothing detected, 11 compile failed, 12 release
 // failed, 13 an explicit buildpack did not detect, 14 no bin/compile.
 
-export const DRIVER_EXIT = { noMatch: 10, compileFailed: 11, releaseFailed: 12, notCompatible: 13, badBuildpack: 14 } as const;
+export const DRIVER_EXIT = {
+  noMatch: 10,
+  compileFailed: 11,
+  releaseFailed: 12,
+  notCompatible: 13,
+  badBuildpack: 14,
+} as const;
 
 export const DRIVER = `
 set -uo pipefail

@@ -10,10 +10,25 @@ import { FETCH_SCRIPT, FETCH_TARBALL } from './fetchscript.js';
 // an app's container may reach; its /tmp/bp is then copied out to the host.
 
 /** Fetches an http(s) buildpack into `into`; throws FetchError with the reason. */
-export async function fetchInContainer(docker: Docker, spec: BuildpackFetchSpec, into: string, disks?: LayerDisks): Promise<void> {
+export async function fetchInContainer(
+  docker: Docker,
+  spec: BuildpackFetchSpec,
+  into: string,
+  disks?: LayerDisks,
+): Promise<void> {
   const container = await docker.createContainer({
     Image: spec.image,
-    Cmd: ['bash', '-c', FETCH_SCRIPT, 'bpfetch', spec.kind, spec.url, spec.ref ?? '', String(spec.maxBytes), FETCH_TARBALL],
+    Cmd: [
+      'bash',
+      '-c',
+      FETCH_SCRIPT,
+      'bpfetch',
+      spec.kind,
+      spec.url,
+      spec.ref ?? '',
+      String(spec.maxBytes),
+      FETCH_TARBALL,
+    ],
     Env: ['HOME=/tmp', 'GIT_TERMINAL_PROMPT=0', 'GIT_CONFIG_NOSYSTEM=1'],
     User: `${APP_UID}:${APP_UID}`,
     WorkingDir: '/tmp',
@@ -41,7 +56,11 @@ export async function fetchInContainer(docker: Docker, spec: BuildpackFetchSpec,
     if (StatusCode !== 0) {
       const log = demuxed((await container.logs({ stdout: false, stderr: true })) as unknown as Buffer);
       const why = log.trim().split('\n').pop()?.trim();
-      throw new FetchError(StatusCode === 137 ? `timed out after ${Math.round(spec.timeoutMs / 1000)} s` : why || `the fetch exited with status ${StatusCode}`);
+      throw new FetchError(
+        StatusCode === 137
+          ? `timed out after ${Math.round(spec.timeoutMs / 1000)} s`
+          : why || `the fetch exited with status ${StatusCode}`,
+      );
     }
     const archive = await container.getArchive({ path: '/tmp/bp' });
     await untar(archive, into, spec.maxBytes * 2);
@@ -56,7 +75,9 @@ export async function fetchInContainer(docker: Docker, spec: BuildpackFetchSpec,
 /** Unpacks Docker's archive of a folder (its name the top entry) into `into`, refusing more than maxBytes. */
 function untar(archive: NodeJS.ReadableStream, into: string, maxBytes: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const tar = spawn('tar', ['-x', '-C', into, '--strip-components=1', '--no-same-owner', '--no-same-permissions'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const tar = spawn('tar', ['-x', '-C', into, '--strip-components=1', '--no-same-owner', '--no-same-permissions'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     let seen = 0;
     let stderr = '';
     tar.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -69,7 +90,9 @@ function untar(archive: NodeJS.ReadableStream, into: string, maxBytes: number): 
     });
     archive.on('error', reject);
     tar.on('error', reject);
-    tar.on('close', (code) => (code === 0 ? resolve() : reject(new FetchError(`cannot unpack it: ${stderr.trim().split('\n').pop() ?? code}`))));
+    tar.on('close', (code) =>
+      code === 0 ? resolve() : reject(new FetchError(`cannot unpack it: ${stderr.trim().split('\n').pop() ?? code}`)),
+    );
     archive.pipe(tar.stdin);
   });
 }
@@ -77,7 +100,7 @@ function untar(archive: NodeJS.ReadableStream, into: string, maxBytes: number): 
 /** The text of a non-TTY container's log answer: frames of an 8-byte header (stream, 0, 0, 0, size) and the payload. */
 export function demuxed(buf: Buffer): string {
   const parts: Buffer[] = [];
-  for (let i = 0; i + 8 <= buf.length; ) {
+  for (let i = 0; i + 8 <= buf.length;) {
     const size = buf.readUInt32BE(i + 4);
     parts.push(buf.subarray(i + 8, i + 8 + size));
     i += 8 + size;

@@ -56,7 +56,9 @@ export async function readBuildFile(path: string): Promise<string | undefined> {
 /** -P -h: never follow a symlink the source or an earlier build left (it could point at a host file). */
 export function chownApp(paths: string[], uid: number): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('chown', ['-R', '-P', '-h', `${uid}:${uid}`, '--', ...paths], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('chown', ['-R', '-P', '-h', `${uid}:${uid}`, '--', ...paths], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);

@@ -38,7 +38,8 @@ export function limitMessage(kind: LimitKind, limits: BuildLimits): string {
   }
 }
 
-const FORK_FAILED = /fork: (retry: )?Resource temporarily unavailable|Cannot fork|spawn\b.*EAGAIN|pthread_create.*Resource temporarily unavailable|can't fork/i;
+const FORK_FAILED =
+  /fork: (retry: )?Resource temporarily unavailable|Cannot fork|spawn\b.*EAGAIN|pthread_create.*Resource temporarily unavailable|can't fork/i;
 
 const DISK_FULL = /No space left on device|ENOSPC/;
 
@@ -58,7 +59,13 @@ export function isForkFailure(line: string): boolean {
  * kernel's OOM killer), then processes, then disk space (a failed write
  * in the output and a failed build). Pure.
  */
-export function limitHit(facts: { timedOut: boolean; oomKilled: boolean; forkFailed: boolean; exitCode: number; diskFull?: boolean }): LimitKind | undefined {
+export function limitHit(facts: {
+  timedOut: boolean;
+  oomKilled: boolean;
+  forkFailed: boolean;
+  exitCode: number;
+  diskFull?: boolean;
+}): LimitKind | undefined {
   if (facts.timedOut) return 'time';
   if (facts.oomKilled) return 'memory';
   if (facts.forkFailed && facts.exitCode !== 0) return 'pids';

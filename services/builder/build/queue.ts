@@ -18,7 +18,8 @@ export class BuildQueue {
   /** What a job for this app would wait for, told to the pusher; undefined when it starts at once. */
   waitReason(app: string): string | undefined {
     if (this.tails.has(app)) return `Waiting for the previous build of ${app} to finish...`;
-    if (this.running >= this.limit) return `Waiting for a build slot (${this.running} build${this.running === 1 ? '' : 's'} running)...`;
+    if (this.running >= this.limit)
+      return `Waiting for a build slot (${this.running} build${this.running === 1 ? '' : 's'} running)...`;
     return undefined;
   }
 
@@ -53,7 +54,8 @@ export class BuildQueue {
 
   private release(): void {
     const next = this.waiting.shift();
-    if (next) next(); // the slot passes straight to the next job
+    if (next)
+      next(); // the slot passes straight to the next job
     else this.running--;
   }
 }

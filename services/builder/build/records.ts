@@ -35,7 +35,12 @@ export class HttpBuildReporter implements BuildReporter {
   }
 
   update(app: string, id: string, report: BuildReport): Promise<void> {
-    return this.send('PATCH', `/internal/apps/${encodeURIComponent(app)}/builds/${encodeURIComponent(id)}`, report, 200);
+    return this.send(
+      'PATCH',
+      `/internal/apps/${encodeURIComponent(app)}/builds/${encodeURIComponent(id)}`,
+      report,
+      200,
+    );
   }
 
   private async send(method: string, path: string, body: unknown, want: number): Promise<void> {
@@ -45,7 +50,8 @@ export class HttpBuildReporter implements BuildReporter {
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (res.status !== want) throw new Error(`${method} ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
+    if (res.status !== want)
+      throw new Error(`${method} ${path}: HTTP ${res.status} ${(await res.text()).slice(0, 200)}`);
   }
 }
 
@@ -58,7 +64,12 @@ export function chunkLines(lines: readonly string[], maxBytes = REPORT_CHUNK_BYT
   let cur: string[] = [];
   let size = 0;
   for (const raw of lines) {
-    const line = Buffer.byteLength(raw) + 1 > maxBytes ? Buffer.from(raw).subarray(0, maxBytes - 1).toString('utf8') : raw;
+    const line =
+      Buffer.byteLength(raw) + 1 > maxBytes
+        ? Buffer.from(raw)
+            .subarray(0, maxBytes - 1)
+            .toString('utf8')
+        : raw;
     const n = Buffer.byteLength(line) + 1;
     if (size + n > maxBytes && cur.length > 0) {
       chunks.push(cur);
@@ -87,7 +98,10 @@ export function appendReports(lines: readonly KeptLine[], maxBytes = REPORT_CHUN
     else runs.push([l]);
   }
   return runs.flatMap((run) =>
-    chunkLines(run.map((l) => l.text), maxBytes).map((append): BuildReport => (run[0]?.relayed ? { append, alreadyLogged: true } : { append })),
+    chunkLines(
+      run.map((l) => l.text),
+      maxBytes,
+    ).map((append): BuildReport => (run[0]?.relayed ? { append, alreadyLogged: true } : { append })),
   );
 }
 
@@ -162,7 +176,9 @@ export class BuildRecorder {
   }
 
   /** The last report: status, phases, release or failure, the rest of the output. Waits for every report to be sent. */
-  async finish(result: { status: 'succeeded'; release?: number } | { status: 'failed'; failure: string }): Promise<void> {
+  async finish(
+    result: { status: 'succeeded'; release?: number } | { status: 'failed'; failure: string },
+  ): Promise<void> {
     clearInterval(this.flusher);
     this.timer.end();
     this.send({ ...result, phases: this.timer.phases });
@@ -176,10 +192,15 @@ export class BuildRecorder {
   private send(report: BuildReport): void {
     if (!this.created) return;
     const appends = appendReports(this.pending.splice(0));
-    const reports: BuildReport[] = appends.length === 0 ? [report] : appends.map((append, i) => (i === appends.length - 1 ? { ...report, ...append } : append));
+    const reports: BuildReport[] =
+      appends.length === 0
+        ? [report]
+        : appends.map((append, i) => (i === appends.length - 1 ? { ...report, ...append } : append));
     for (const r of reports) {
       this.chain = this.chain.then(() =>
-        this.reporter.update(this.app, this.id, r).catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not report on the build')),
+        this.reporter
+          .update(this.app, this.id, r)
+          .catch((err: unknown) => this.log.warn({ err: (err as Error).message }, 'could not report on the build')),
       );
     }
   }

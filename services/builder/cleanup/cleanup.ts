@@ -62,11 +62,19 @@ export function cleanupPlan(local: LocalState, inventory: readonly InventoryEntr
   const apps = new Set(inventory.map((a) => a.name));
   // with keep rules, an app that reports its releases keeps only its recent images; others keep all
   const pruned = new Set(keep ? inventory.filter((a) => a.releases !== undefined).map((a) => a.name) : []);
-  const used = new Set(inventory.flatMap((a) => (keep && a.releases ? keptReleaseImages(a.releases, keep.releases) : a.images)));
+  const used = new Set(
+    inventory.flatMap((a) => (keep && a.releases ? keptReleaseImages(a.releases, keep.releases) : a.images)),
+  );
   const images: string[] = [];
   for (const img of local.images) {
     if (apps.has(img.app) && (!pruned.has(img.app) || img.tags.length === 0)) continue;
-    if (keep && (keep.inUse.has(img.id) || img.tags.some((t) => keep.inUse.has(t)) || (img.build && keep.activeBuilds.has(img.build)))) continue;
+    if (
+      keep &&
+      (keep.inUse.has(img.id) ||
+        img.tags.some((t) => keep.inUse.has(t)) ||
+        (img.build && keep.activeBuilds.has(img.build)))
+    )
+      continue;
     if (img.tags.length === 0) images.push(img.id);
     else images.push(...img.tags.filter((t) => !used.has(t)));
   }
@@ -84,14 +92,20 @@ export function parseInventory(body: unknown): InventoryEntry[] | undefined {
   for (const e of body) {
     if (typeof e !== 'object' || e === null) return undefined;
     const { name, images, releases } = e as { name?: unknown; images?: unknown; releases?: unknown };
-    if (typeof name !== 'string' || !Array.isArray(images) || !images.every((i) => typeof i === 'string')) return undefined;
+    if (typeof name !== 'string' || !Array.isArray(images) || !images.every((i) => typeof i === 'string'))
+      return undefined;
     if (releases === undefined) {
       out.push({ name, images: images as string[] });
       continue;
     }
     if (!Array.isArray(releases)) return undefined;
     const rs = releases as Array<{ version?: unknown; image?: unknown }>;
-    if (!rs.every((r) => typeof r === 'object' && r !== null && typeof r.version === 'number' && typeof r.image === 'string')) return undefined;
+    if (
+      !rs.every(
+        (r) => typeof r === 'object' && r !== null && typeof r.version === 'number' && typeof r.image === 'string',
+      )
+    )
+      return undefined;
     out.push({ name, images: images as string[], releases: rs as Array<{ version: number; image: string }> });
   }
   return out;
@@ -120,13 +134,25 @@ async function appDirs(dir: string, suffix: string): Promise<string[]> {
   } catch {
     return [];
   }
-  return names.filter((n) => n.endsWith(suffix)).map((n) => n.slice(0, n.length - suffix.length)).filter(isAppName);
+  return names
+    .filter((n) => n.endsWith(suffix))
+    .map((n) => n.slice(0, n.length - suffix.length))
+    .filter(isAppName);
 }
 
-export async function readLocalState(deps: Pick<CleanupDeps, 'reposDir' | 'cacheDir' | 'cluster' | 'docker'>): Promise<LocalState> {
-  const listed = await deps.docker.listImages({ filters: JSON.stringify({ label: [`paas.cluster=${deps.cluster}`, 'paas.app'] }) });
+export async function readLocalState(
+  deps: Pick<CleanupDeps, 'reposDir' | 'cacheDir' | 'cluster' | 'docker'>,
+): Promise<LocalState> {
+  const listed = await deps.docker.listImages({
+    filters: JSON.stringify({ label: [`paas.cluster=${deps.cluster}`, 'paas.app'] }),
+  });
   const images = listed
-    .map((i) => ({ id: i.Id, tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'), app: i.Labels?.['paas.app'] ?? '', build: i.Labels?.['paas.build'] ?? '' }))
+    .map((i) => ({
+      id: i.Id,
+      tags: (i.RepoTags ?? []).filter((t) => t !== '<none>:<none>'),
+      app: i.Labels?.['paas.app'] ?? '',
+      build: i.Labels?.['paas.build'] ?? '',
+    }))
     .filter((i) => i.app !== '');
   return { repos: await appDirs(deps.reposDir, '.git'), caches: await appDirs(deps.cacheDir, ''), images };
 }
@@ -157,7 +183,8 @@ export async function cleanupOnce(deps: CleanupDeps): Promise<Removals> {
       deps.log.warn({ image: ref, err: (err as Error).message }, 'cannot remove image yet');
     }
   }
-  if (done.repos.length + done.caches.length + done.images.length > 0) deps.log.info(done, 'removed what destroyed apps and old releases left');
+  if (done.repos.length + done.caches.length + done.images.length > 0)
+    deps.log.info(done, 'removed what destroyed apps and old releases left');
   return done;
 }
 
@@ -166,15 +193,24 @@ async function keepRules(deps: CleanupDeps): Promise<KeepRules | undefined> {
   if (deps.keepReleaseImages === undefined) return undefined;
   const active = new Set(deps.activeBuilds ?? []);
   const containers = await deps.docker.listContainers({ all: true });
-  const inUse = new Set(containers.flatMap((c) => [c.Image, c.ImageID]).filter((x): x is string => typeof x === 'string' && x !== ''));
+  const inUse = new Set(
+    containers.flatMap((c) => [c.Image, c.ImageID]).filter((x): x is string => typeof x === 'string' && x !== ''),
+  );
   return { releases: deps.keepReleaseImages, inUse, activeBuilds: active };
 }
 
 /** GET /internal/apps of the controller; undefined on any failure. */
-export function controllerInventory(apiUrl: string, token: string, timeoutMs = 10_000): () => Promise<InventoryEntry[] | undefined> {
+export function controllerInventory(
+  apiUrl: string,
+  token: string,
+  timeoutMs = 10_000,
+): () => Promise<InventoryEntry[] | undefined> {
   return async () => {
     try {
-      const res = await fetch(`${apiUrl}/internal/apps`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(timeoutMs) });
+      const res = await fetch(`${apiUrl}/internal/apps`, {
+        headers: { authorization: `Bearer ${token}` },
+        signal: AbortSignal.timeout(timeoutMs),
+      });
       if (res.status !== 200) return undefined;
       return parseInventory(await res.json());
     } catch {

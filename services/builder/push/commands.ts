@@ -9,13 +9,17 @@ const SERVICES = new Set(['git-receive-pack', 'git-upload-pack', 'git-upload-arc
 
 export function parseGitCommand(command: string): GitCommand {
   const m = /^(git[- ][a-z-]+) +(?:'([^']*)'|"([^"]*)"|(\S+))$/.exec(command.trim());
-  if (!m) return { ok: false, message: `Only git push is supported here (got ${JSON.stringify(command.slice(0, 60))})` };
+  if (!m)
+    return { ok: false, message: `Only git push is supported here (got ${JSON.stringify(command.slice(0, 60))})` };
   const service = (m[1] as string).replace(' ', '-');
-  if (!SERVICES.has(service)) return { ok: false, message: `Unknown command ${JSON.stringify(service)}; only git push is supported` };
-  if (service !== 'git-receive-pack') return { ok: false, message: `${service} is not supported yet; only git push is` };
+  if (!SERVICES.has(service))
+    return { ok: false, message: `Unknown command ${JSON.stringify(service)}; only git push is supported` };
+  if (service !== 'git-receive-pack')
+    return { ok: false, message: `${service} is not supported yet; only git push is` };
   const path = (m[2] ?? m[3] ?? m[4]) as string;
   const pm = /^\/?([^/]+?)(?:\.git)?\/?$/.exec(path);
   const app = pm?.[1];
-  if (app === undefined || !isAppName(app)) return { ok: false, message: `Invalid repository ${JSON.stringify(path.slice(0, 60))}; push to <app>.git` };
+  if (app === undefined || !isAppName(app))
+    return { ok: false, message: `Invalid repository ${JSON.stringify(path.slice(0, 60))}; push to <app>.git` };
   return { ok: true, service: 'git-receive-pack', app };
 }

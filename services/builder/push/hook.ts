@@ -49,7 +49,12 @@ async function main(): Promise<number> {
       socketPath,
       path: BUILDS_PATH,
       method: 'POST',
-      headers: { 'content-type': 'application/x-tar', [HEADER_PUSH]: token, [HEADER_COMMIT]: plan.commit, [HEADER_REF]: plan.ref },
+      headers: {
+        'content-type': 'application/x-tar',
+        [HEADER_PUSH]: token,
+        [HEADER_COMMIT]: plan.commit,
+        [HEADER_REF]: plan.ref,
+      },
     });
     req.on('error', (err) => done(fail(`Lost the connection to the builder: ${err.message}`)));
     req.on('response', (res) => {

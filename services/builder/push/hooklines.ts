@@ -34,7 +34,8 @@ export type PushPlan = { ok: true; commit: string; ref: string } | { ok: false; 
 export function planPush(updates: RefUpdate[]): PushPlan {
   if (updates.length === 0) return { ok: false, message: 'Nothing to deploy' };
   for (const u of updates) {
-    if (!DEPLOY_REFS.includes(u.ref)) return { ok: false, message: `Pushing to ${u.ref} is not allowed; push to main (git push paas HEAD:main)` };
+    if (!DEPLOY_REFS.includes(u.ref))
+      return { ok: false, message: `Pushing to ${u.ref} is not allowed; push to main (git push paas HEAD:main)` };
     if (ZERO_SHA.test(u.newSha)) return { ok: false, message: `Deleting ${u.ref} is not allowed` };
   }
   if (updates.length > 1) return { ok: false, message: 'Push one of main or master at a time' };

@@ -86,7 +86,9 @@ async function receiveSource(req: IncomingMessage, appDir: string, maxBytes: num
   } catch (err) {
     req.unpipe(limiter);
     req.resume();
-    throw err instanceof BuildFailure ? err : new BuildFailure(`could not read the pushed source: ${(err as Error).message}`);
+    throw err instanceof BuildFailure
+      ? err
+      : new BuildFailure(`could not read the pushed source: ${(err as Error).message}`);
   }
 }
 
@@ -132,7 +134,19 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
     const result = await deps.queue.run(push.app, () => {
       recorder?.phase('compile');
       recorder?.status('building');
-      return runBuild({ id, app: push.app, user: push.user, commit, dir, out, signal: aborter.signal, phase: (name) => recorder?.phase(name) }, deps);
+      return runBuild(
+        {
+          id,
+          app: push.app,
+          user: push.user,
+          commit,
+          dir,
+          out,
+          signal: aborter.signal,
+          phase: (name) => recorder?.phase(name),
+        },
+        deps,
+      );
     });
     version = result.version;
     ok = true;
@@ -147,10 +161,16 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
     warn(out, failure);
   } finally {
     deps.activeBuilds?.delete(id);
-    await deps.disks?.unmountBuild(id, dir).catch((err: unknown) => blog.warn({ err }, 'could not unmount the build dir'));
-    await rm(dir, { recursive: true, force: true }).catch((err: unknown) => blog.warn({ err }, 'could not remove the build dir'));
+    await deps.disks
+      ?.unmountBuild(id, dir)
+      .catch((err: unknown) => blog.warn({ err }, 'could not unmount the build dir'));
+    await rm(dir, { recursive: true, force: true }).catch((err: unknown) =>
+      blog.warn({ err }, 'could not remove the build dir'),
+    );
   }
   if (!ok) warn(out, `Push rejected to ${push.app}.`);
-  await recorder?.finish(ok ? { status: 'succeeded', ...(version !== undefined && { release: version }) } : { status: 'failed', failure });
+  await recorder?.finish(
+    ok ? { status: 'succeeded', ...(version !== undefined && { release: version }) } : { status: 'failed', failure },
+  );
   res.end(resultLine(ok ? 'ok' : 'failed'));
 }

@@ -16,7 +16,12 @@ export function hookScriptText(nodePath: string, hookScript: string): string {
   return `#!/bin/sh\n# Written by the paas builder; rewritten on every push.\nexec '${nodePath}' '${hookScript}'\n`;
 }
 
-export async function ensureRepo(opts: { reposDir: string; app: string; nodePath: string; hookScript: string }): Promise<string> {
+export async function ensureRepo(opts: {
+  reposDir: string;
+  app: string;
+  nodePath: string;
+  hookScript: string;
+}): Promise<string> {
   const dir = repoPath(opts.reposDir, opts.app);
   if (!existsSync(join(dir, 'HEAD'))) {
     await mkdir(opts.reposDir, { recursive: true });
@@ -39,6 +44,8 @@ function git(args: string[]): Promise<void> {
     let err = '';
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`git ${args[0]} failed (${code}): ${err.trim()}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`git ${args[0]} failed (${code}): ${err.trim()}`)),
+    );
   });
 }

@@ -35,9 +35,14 @@ export function readHostKey(path: string): Buffer {
   return readFileSync(path);
 }
 
-export async function startSshServer(deps: SshServerDeps, listen: { host: string; port: number }): Promise<RunningSshServer> {
+export async function startSshServer(
+  deps: SshServerDeps,
+  listen: { host: string; port: number },
+): Promise<RunningSshServer> {
   const log = deps.logger.child({ module: 'ssh' });
-  const server = new Server({ hostKeys: [deps.hostKey], ident: 'paas-builder' }, (client) => handleClient(client, deps, log));
+  const server = new Server({ hostKeys: [deps.hostKey], ident: 'paas-builder' }, (client) =>
+    handleClient(client, deps, log),
+  );
   server.on('error', (err: Error) => log.error({ err }, 'ssh server error'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -105,10 +110,17 @@ const refuse = (channel: ServerChannel, message: string) => {
   channel.end();
 };
 
-function handleSession(session: Session, pusher: { fingerprint: string; user: Pusher }, deps: SshServerDeps, log: Logger): void {
+function handleSession(
+  session: Session,
+  pusher: { fingerprint: string; user: Pusher },
+  deps: SshServerDeps,
+  log: Logger,
+): void {
   session.on('pty', (accept) => accept?.());
   session.on('shell', (accept) => refuse(accept(), 'Interactive shells are not supported; use git push'));
-  session.on('subsystem', (accept, _reject, info) => refuse(accept(), `Subsystem ${JSON.stringify(info.name)} is not supported; use git push`));
+  session.on('subsystem', (accept, _reject, info) =>
+    refuse(accept(), `Subsystem ${JSON.stringify(info.name)} is not supported; use git push`),
+  );
   session.on('exec', (accept, _reject, info) => {
     const channel = accept();
     const cmd = parseGitCommand(info.command);
@@ -120,7 +132,13 @@ function handleSession(session: Session, pusher: { fingerprint: string; user: Pu
   });
 }
 
-async function runReceivePack(channel: ServerChannel, app: string, pusher: { fingerprint: string; user: Pusher }, deps: SshServerDeps, log: Logger): Promise<void> {
+async function runReceivePack(
+  channel: ServerChannel,
+  app: string,
+  pusher: { fingerprint: string; user: Pusher },
+  deps: SshServerDeps,
+  log: Logger,
+): Promise<void> {
   const auth = await deps.controller.authorize(pusher.fingerprint, app);
   if (!auth.ok) return refuse(channel, auth.status === 404 ? 'App not found' : `You do not have access to ${app}`);
   const repo = await ensureRepo({ reposDir: deps.reposDir, app, nodePath: deps.nodePath, hookScript: deps.hookScript });

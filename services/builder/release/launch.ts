@@ -44,7 +44,11 @@ export interface BuiltSlug {
   configDefaults?: Record<string, string>;
 }
 
-export async function releaseAndLaunch(job: LaunchJob, deps: LaunchDeps, built: BuiltSlug): Promise<{ version: number; webUrl: string }> {
+export async function releaseAndLaunch(
+  job: LaunchJob,
+  deps: LaunchDeps,
+  built: BuiltSlug,
+): Promise<{ version: number; webUrl: string }> {
   const log = deps.logger.child({ module: 'build', build: job.id, app: job.app });
   job.phase?.('release');
   const beforeRelease = Date.now();
@@ -84,14 +88,21 @@ export async function releaseAndLaunch(job: LaunchJob, deps: LaunchDeps, built: 
  * not an error of the push: the previous release keeps serving, and the
  * pusher is told.
  */
-async function waitUntilServing(deps: LaunchDeps, job: LaunchJob, version: number, phase?: { sinceMs: number }): Promise<void> {
+async function waitUntilServing(
+  deps: LaunchDeps,
+  job: LaunchJob,
+  version: number,
+  phase?: { sinceMs: number },
+): Promise<void> {
   const waitMs = deps.settings.deployWaitMs;
   if (waitMs <= 0) return;
   const started = Date.now();
   const seconds = (from: number) => `${((Date.now() - from) / 1000).toFixed(1)}s`;
-  let deadline = started + waitMs + (phase ? deps.settings.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS : 0);
+  let deadline = started + waitMs + (phase ? (deps.settings.releaseTimeoutMs ?? DEFAULT_RELEASE_TIMEOUT_MS) : 0);
   const log = deps.logger.child({ module: 'release-phase', app: job.app, version });
-  const follower = phase && new ReleasePhaseFollower({ controller: deps.controller, app: job.app, sinceMs: phase.sinceMs, out: job.out, log });
+  const follower =
+    phase &&
+    new ReleasePhaseFollower({ controller: deps.controller, app: job.app, sinceMs: phase.sinceMs, out: job.out, log });
   let phaseOver = !follower;
   /**
    * The release command's output is complete: its outcome is told. It
@@ -128,5 +139,8 @@ async function waitUntilServing(deps: LaunchDeps, job: LaunchJob, version: numbe
   } finally {
     await follower?.stop();
   }
-  warn(job.out, `v${version} is not serving after ${Math.round((Date.now() - started) / 1000)}s; the previous release keeps serving until it is`);
+  warn(
+    job.out,
+    `v${version} is not serving after ${Math.round((Date.now() - started) / 1000)}s; the previous release keeps serving until it is`,
+  );
 }

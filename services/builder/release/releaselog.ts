@@ -65,7 +65,12 @@ export class ReleasePhaseFollower {
   /** Waits for the end of the output (the exit line, then SETTLE_MS of quiet; at most maxMs), then stops following. */
   async finish(maxMs = FINISH_MAX_MS): Promise<void> {
     const until = Date.now() + maxMs;
-    while (!this.abort.signal.aborted && Date.now() < until && (this.exitCode === undefined || Date.now() - this.lastLineAt < SETTLE_MS)) await sleep(50);
+    while (
+      !this.abort.signal.aborted &&
+      Date.now() < until &&
+      (this.exitCode === undefined || Date.now() - this.lastLineAt < SETTLE_MS)
+    )
+      await sleep(50);
     await this.stop();
   }
 
@@ -78,7 +83,11 @@ export class ReleasePhaseFollower {
     const { signal } = this.abort;
     while (!signal.aborted) {
       try {
-        const url = await this.o.controller.openLogSession(this.o.app, { lines: HISTORY_LINES, tail: true, dyno: RELEASE_DYNO });
+        const url = await this.o.controller.openLogSession(this.o.app, {
+          lines: HISTORY_LINES,
+          tail: true,
+          dyno: RELEASE_DYNO,
+        });
         await this.read(url, signal);
       } catch (err) {
         if (signal.aborted) return;
@@ -116,7 +125,8 @@ export class ReleasePhaseFollower {
     counted.set(text, n);
     if (n <= (this.printed.get(text) ?? 0)) return; // an earlier session printed it
     if (this.printed.size < MAX_REMEMBERED || this.printed.has(text)) this.printed.set(text, n);
-    if (e.kind === 'output') relay(this.o.out, e.line); // the app's log has it already
+    if (e.kind === 'output')
+      relay(this.o.out, e.line); // the app's log has it already
     else this.exitCode = e.code;
   }
 }

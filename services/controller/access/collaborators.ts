@@ -12,17 +12,28 @@ import { by } from '../../core/compare.js';
 // Only the owner or an admin adds and removes them.
 
 /** The owner first, then collaborators by email (by id for a user that is gone); pure. */
-export function collaboratorViews(app: App, owner: User | undefined, collaborators: { record: Collaborator; user: User | undefined }[]): CollaboratorView[] {
+export function collaboratorViews(
+  app: App,
+  owner: User | undefined,
+  collaborators: { record: Collaborator; user: User | undefined }[],
+): CollaboratorView[] {
   const rest = collaborators
     .filter((c) => c.record.user !== app.owner)
-    .map(({ record, user }): CollaboratorView => ({ id: record.user, user: userRef(record.user, user), role: 'collaborator', created_at: record.createdAt }))
+    .map(({ record, user }): CollaboratorView => ({
+      id: record.user,
+      user: userRef(record.user, user),
+      role: 'collaborator',
+      created_at: record.createdAt,
+    }))
     .sort(by((c) => c.user.email ?? c.id));
   return [{ id: app.owner, user: userRef(app.owner, owner), role: 'owner', created_at: app.createdAt }, ...rest];
 }
 
 /** The app's collaborator records that were granted on this very app (not on a destroyed namesake). */
 async function recordsOf(deps: Deps, app: App): Promise<Collaborator[]> {
-  return (await deps.store.list<Collaborator>(deps.store.keys.collaborators(app.name))).filter((c) => c.appId === app.id);
+  return (await deps.store.list<Collaborator>(deps.store.keys.collaborators(app.name))).filter(
+    (c) => c.appId === app.id,
+  );
 }
 
 export async function listCollaborators(deps: Deps, user: User, appName: string): Promise<CollaboratorView[]> {
@@ -43,7 +54,13 @@ export function parseCollaboratorRequest(body: Record<string, unknown>): string 
  * Adds a collaborator: one create-only transaction that also requires the app
  * record to be the one read (so an app destroyed meanwhile gets no grant).
  */
-export async function addCollaborator(deps: Deps, user: User, appName: string, email: string, now = new Date()): Promise<CollaboratorView> {
+export async function addCollaborator(
+  deps: Deps,
+  user: User,
+  appName: string,
+  email: string,
+  now = new Date(),
+): Promise<CollaboratorView> {
   const app = await ownedApp(deps, user, appName, 'manage collaborators');
   const target = await deps.repo.userByEmail(email);
   if (!target) throw notFound(`Couldn't find that user.`);
@@ -59,7 +76,9 @@ export async function addCollaborator(deps: Deps, user: User, appName: string, e
   const record: Collaborator = { user: target.id, app: app.name, appId: app.id, createdAt: now.toISOString() };
   // a grant left over from a destroyed namesake is overwritten, anything else only created
   const guard = existing ? { key, modRevision: existing.modRevision } : { key, absent: true as const };
-  if (!(await store.commit([guard, { key: appKey, createRevision: cur.createRevision }], [{ put: key, value: record }]))) {
+  if (
+    !(await store.commit([guard, { key: appKey, createRevision: cur.createRevision }], [{ put: key, value: record }]))
+  ) {
     const after = await store.getVersioned<App>(appKey);
     if (after?.createRevision !== cur.createRevision) throw notFound(`Couldn't find that app.`);
     throw already(); // added by a concurrent request
@@ -74,7 +93,12 @@ async function userNamed(deps: Deps, who: string): Promise<User | undefined> {
 }
 
 /** Removes a collaborator (owner or admin only); 404 if they are not one. */
-export async function removeCollaborator(deps: Deps, user: User, appName: string, who: string): Promise<CollaboratorView> {
+export async function removeCollaborator(
+  deps: Deps,
+  user: User,
+  appName: string,
+  who: string,
+): Promise<CollaboratorView> {
   const app = await ownedApp(deps, user, appName, 'manage collaborators');
   const target = await userNamed(deps, who);
   const missing = () => notFound(`${who} is not a collaborator on ${app.name}.`);

@@ -57,8 +57,12 @@ export class AccessGuard {
 
   private startWatching(): void {
     const k = this.deps.store.keys;
-    this.unwatch = this.deps.store.watchPrefixes([k.allCollaborators(), k.token(''), k.apps(), k.users()], () => this.recheck());
-    this.unwatch.catch((err: unknown) => this.deps.logger.error({ err }, 'cannot watch access changes; re-checking on a timer only'));
+    this.unwatch = this.deps.store.watchPrefixes([k.allCollaborators(), k.token(''), k.apps(), k.users()], () =>
+      this.recheck(),
+    );
+    this.unwatch.catch((err: unknown) =>
+      this.deps.logger.error({ err }, 'cannot watch access changes; re-checking on a timer only'),
+    );
     this.timer = setInterval(() => this.recheck(), BACKSTOP_MS);
     this.timer.unref();
   }

@@ -90,9 +90,20 @@ export function requestedName(name: unknown): string | undefined {
   return assertAppName(name);
 }
 
-export async function createAppFor(deps: Deps, user: User, name: string | undefined, random: () => number = Math.random): Promise<AppInfo> {
+export async function createAppFor(
+  deps: Deps,
+  user: User,
+  name: string | undefined,
+  random: () => number = Math.random,
+): Promise<AppInfo> {
   const formation = { web: { quantity: 1, size: DEFAULT_SIZE } };
-  const make = (n: string): App => ({ name: n, id: randomUUID(), owner: user.id, createdAt: new Date().toISOString(), latestRelease: 0 });
+  const make = (n: string): App => ({
+    name: n,
+    id: randomUUID(),
+    owner: user.id,
+    createdAt: new Date().toISOString(),
+    latestRelease: 0,
+  });
   if (name !== undefined) return infoOf(deps, await deps.store.createApp(make(name), formation));
   for (let attempt = 0; attempt < 10; attempt++) {
     try {

@@ -32,8 +32,10 @@ export function parseAppPatch(body: Record<string, unknown>): AppPatch {
   if (body.name !== undefined) out.name = assertAppName(body.name);
   const pool = parsePool(body.pool);
   if (pool !== undefined) out.pool = pool;
-  if (out.name !== undefined && out.pool !== undefined) throw invalid('Change the name and the pool in separate requests');
-  if (out.name === undefined && out.maintenance === undefined && out.pool === undefined) throw invalid('Nothing to change: give a new "name", "maintenance": true|false or "pool": {"key": "value"} | null');
+  if (out.name !== undefined && out.pool !== undefined)
+    throw invalid('Change the name and the pool in separate requests');
+  if (out.name === undefined && out.maintenance === undefined && out.pool === undefined)
+    throw invalid('Nothing to change: give a new "name", "maintenance": true|false or "pool": {"key": "value"} | null');
   return out;
 }
 
@@ -43,7 +45,8 @@ export async function patchApp(deps: Deps, user: User, name: string, patch: AppP
   const ownerAction = renaming ? 'rename it' : patch.pool !== undefined ? 'change its pool' : undefined;
   const app = ownerAction ? await ownedApp(deps, user, name, ownerAction) : await visibleApp(deps, user, name);
   if (renaming) return infoOf(deps, await renameApp(deps.store, app.name, patch.name as string, patch.maintenance));
-  if (patch.pool === undefined && (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance)) return infoOf(deps, app);
+  if (patch.pool === undefined && (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance))
+    return infoOf(deps, app);
   return infoOf(deps, await setAppFields(deps.store, app.name, patch));
 }
 
@@ -51,20 +54,28 @@ export async function patchApp(deps: Deps, user: User, name: string, patch: AppP
  * Sets `maintenance` and/or the pool (null clears it) of the app record, each
  * only if given, in one compare-and-swap retried on a lost race.
  */
-async function setAppFields(store: Store, name: string, { maintenance, pool }: Pick<AppPatch, 'maintenance' | 'pool'>): Promise<App> {
+async function setAppFields(
+  store: Store,
+  name: string,
+  { maintenance, pool }: Pick<AppPatch, 'maintenance' | 'pool'>,
+): Promise<App> {
   const key = store.keys.app(name);
-  return store.transact(async (tx) => {
-    const cur = await tx.read<App>(key);
-    if (!cur) throw notFound(`Couldn't find that app.`);
-    const { pool: _old, ...rest } = cur;
-    const app = pool === undefined ? cur : { ...rest, ...(pool && { pool }) };
-    return tx.put<App>(key, { ...app, ...(maintenance !== undefined && { maintenance }) });
-  }, { conflict: `Too many concurrent changes to ${name}; try again` });
+  return store.transact(
+    async (tx) => {
+      const cur = await tx.read<App>(key);
+      if (!cur) throw notFound(`Couldn't find that app.`);
+      const { pool: _old, ...rest } = cur;
+      const app = pool === undefined ? cur : { ...rest, ...(pool && { pool }) };
+      return tx.put<App>(key, { ...app, ...(maintenance !== undefined && { maintenance }) });
+    },
+    { conflict: `Too many concurrent changes to ${name}; try again` },
+  );
 }
 
 /** A record with its `app` field (if it has one naming `from`) set to `to`; pure. */
 export function renamedRecord(value: unknown, from: string, to: string): unknown {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { app?: unknown }).app === from) return { ...value, app: to };
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && (value as { app?: unknown }).app === from)
+    return { ...value, app: to };
   return value;
 }
 
@@ -101,32 +112,43 @@ function movedKey(key: string, from: AppKeys, to: AppKeys): string {
  */
 export async function renameApp(store: Store, from: string, to: string, maintenance?: boolean): Promise<App> {
   const k = store.keys;
-  return store.transact(async (tx) => {
-    const cur = await tx.read<App>(k.app(from));
-    if (!cur) throw notFound(`Couldn't find that app.`);
-    if (await tx.read(k.app(to))) throw conflict(`Name ${to} is already taken`);
-    const families = await Promise.all(
-      APP_KEY_FAMILIES.filter((f) => f.rename !== 'others').map(async (f) => {
-        const keys = f.keys(k, from);
-        return { f, from: keys, to: f.keys(k, to), entries: f.rename === 'drop' ? [] : await entriesOf(store, keys, from) };
-      }),
-    );
-    const moved = families.flatMap((m) => m.entries);
-    const cleared = families.filter((m) => m.f.rename !== 'app-field');
-    // + deleting the old app record, putting the new one, and one to spare
-    if (moved.length + cleared.length + 3 > MAX_TXN_OPS) {
-      throw invalid(`${from} has too many releases, collaborators and domains (${moved.length}) to rename in one step; the store allows ${MAX_TXN_OPS} operations per transaction`);
-    }
-    const app: App = { ...cur, name: to, ...(maintenance !== undefined && { maintenance }) };
-    tx.require({ key: k.formation(to), absent: true });
-    for (const e of moved) tx.require({ key: e.key, modRevision: e.modRevision });
-    tx.delete(k.app(from));
-    for (const m of cleared) deleteKeys(tx, m.from);
-    for (const m of families) {
-      for (const e of m.entries) tx.put(movedKey(e.key, m.from, m.to), m.f.rename === 'move' ? e.value : renamedRecord(e.value, from, to));
-    }
-    return tx.put(k.app(to), app);
-  }, { conflict: `Too many concurrent changes to ${from}; try again` });
+  return store.transact(
+    async (tx) => {
+      const cur = await tx.read<App>(k.app(from));
+      if (!cur) throw notFound(`Couldn't find that app.`);
+      if (await tx.read(k.app(to))) throw conflict(`Name ${to} is already taken`);
+      const families = await Promise.all(
+        APP_KEY_FAMILIES.filter((f) => f.rename !== 'others').map(async (f) => {
+          const keys = f.keys(k, from);
+          return {
+            f,
+            from: keys,
+            to: f.keys(k, to),
+            entries: f.rename === 'drop' ? [] : await entriesOf(store, keys, from),
+          };
+        }),
+      );
+      const moved = families.flatMap((m) => m.entries);
+      const cleared = families.filter((m) => m.f.rename !== 'app-field');
+      // + deleting the old app record, putting the new one, and one to spare
+      if (moved.length + cleared.length + 3 > MAX_TXN_OPS) {
+        throw invalid(
+          `${from} has too many releases, collaborators and domains (${moved.length}) to rename in one step; the store allows ${MAX_TXN_OPS} operations per transaction`,
+        );
+      }
+      const app: App = { ...cur, name: to, ...(maintenance !== undefined && { maintenance }) };
+      tx.require({ key: k.formation(to), absent: true });
+      for (const e of moved) tx.require({ key: e.key, modRevision: e.modRevision });
+      tx.delete(k.app(from));
+      for (const m of cleared) deleteKeys(tx, m.from);
+      for (const m of families) {
+        for (const e of m.entries)
+          tx.put(movedKey(e.key, m.from, m.to), m.f.rename === 'move' ? e.value : renamedRecord(e.value, from, to));
+      }
+      return tx.put(k.app(to), app);
+    },
+    { conflict: `Too many concurrent changes to ${from}; try again` },
+  );
 }
 
 /**
@@ -138,16 +160,21 @@ export async function renameApp(store: Store, from: string, to: string, maintena
 export async function destroyApp(store: Store, name: string): Promise<App> {
   const k = store.keys;
   const families = APP_KEY_FAMILIES.filter((f) => f.destroy).map((f) => f.keys(k, name));
-  return store.transact(async (tx) => {
-    const app = await tx.read<App>(k.app(name));
-    if (!app) throw notFound(`Couldn't find that app.`);
-    const named = (await Promise.all(families.filter((keys) => 'where' in keys).map((keys) => entriesOf(store, keys, name)))).flat();
-    for (const e of named) tx.require({ key: e.key, modRevision: e.modRevision });
-    tx.delete(k.app(name));
-    for (const keys of families) deleteKeys(tx, keys);
-    for (const e of named) tx.delete(e.key);
-    return app;
-  }, { conflict: `Too many concurrent changes to ${name}; try again` });
+  return store.transact(
+    async (tx) => {
+      const app = await tx.read<App>(k.app(name));
+      if (!app) throw notFound(`Couldn't find that app.`);
+      const named = (
+        await Promise.all(families.filter((keys) => 'where' in keys).map((keys) => entriesOf(store, keys, name)))
+      ).flat();
+      for (const e of named) tx.require({ key: e.key, modRevision: e.modRevision });
+      tx.delete(k.app(name));
+      for (const keys of families) deleteKeys(tx, keys);
+      for (const e of named) tx.delete(e.key);
+      return app;
+    },
+    { conflict: `Too many concurrent changes to ${name}; try again` },
+  );
 }
 
 /** DELETE /apps/:app: owner or admin only. */

@@ -1,4 +1,10 @@
-import { buildpackView, DEFAULT_BUILDPACKS, entryLabel, MAX_BUILDPACKS, parseBuildpackEntry } from '../../core/buildpacks.js';
+import {
+  buildpackView,
+  DEFAULT_BUILDPACKS,
+  entryLabel,
+  MAX_BUILDPACKS,
+  parseBuildpackEntry,
+} from '../../core/buildpacks.js';
 import { invalid, notFound } from '../../core/errors.js';
 import { CONFIG_KEY } from '../../core/names.js';
 import type { App } from '../../core/types.js';
@@ -24,7 +30,8 @@ export function installationsView(list: readonly string[]): BuildpackInstallatio
 export function parseInstallationsUpdate(body: Record<string, unknown>): string[] {
   const { updates } = body;
   if (!Array.isArray(updates)) throw invalid('updates must be an array of {"buildpack": "name or URL"}');
-  if (updates.length > MAX_BUILDPACKS) throw invalid(`Too many buildpacks (${updates.length}); the limit is ${MAX_BUILDPACKS}`);
+  if (updates.length > MAX_BUILDPACKS)
+    throw invalid(`Too many buildpacks (${updates.length}); the limit is ${MAX_BUILDPACKS}`);
   const out: string[] = [];
   for (const u of updates as unknown[]) {
     const text = typeof u === 'object' && u !== null ? (u as { buildpack?: unknown }).buildpack : undefined;
@@ -47,11 +54,14 @@ export async function appBuildpacks(deps: Deps, app: string): Promise<string[]> 
 export async function setBuildpacks(deps: Deps, name: string, list: readonly string[]): Promise<string[]> {
   const { store } = deps;
   const key = store.keys.buildpacks(name);
-  await store.transact(async (tx) => {
-    if (!(await tx.read<App>(store.keys.app(name)))) throw notFound(`Couldn't find that app.`);
-    if (list.length) tx.put(key, list);
-    else tx.delete(key);
-  }, { conflict: `Too many concurrent changes to ${name}; try again` });
+  await store.transact(
+    async (tx) => {
+      if (!(await tx.read<App>(store.keys.app(name)))) throw notFound(`Couldn't find that app.`);
+      if (list.length) tx.put(key, list);
+      else tx.delete(key);
+    },
+    { conflict: `Too many concurrent changes to ${name}; try again` },
+  );
   return [...list];
 }
 
@@ -61,19 +71,24 @@ export async function setBuildpacks(deps: Deps, name: string, list: readonly str
  */
 export function parseConfigDefaults(value: unknown): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'object' || Array.isArray(value)) throw invalid('configDefaults must be an object of KEY -> value');
+  if (typeof value !== 'object' || Array.isArray(value))
+    throw invalid('configDefaults must be an object of KEY -> value');
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) {
     const problem = keyProblem(k);
     if (problem || !CONFIG_KEY.test(k)) throw invalid(`configDefaults: ${problem ?? k}`);
-    if (typeof v !== 'string' || Buffer.byteLength(v) > LIMITS.valueBytes) throw invalid(`configDefaults: the value of ${k} must be a string of at most 32 KiB`);
+    if (typeof v !== 'string' || Buffer.byteLength(v) > LIMITS.valueBytes)
+      throw invalid(`configDefaults: the value of ${k} must be a string of at most 32 KiB`);
     out[k] = v;
   }
   return Object.keys(out).length ? out : undefined;
 }
 
 /** The config with the defaults added where a key is missing; pure. */
-export function withConfigDefaults(config: Readonly<Record<string, string>>, defaults: Readonly<Record<string, string>> | undefined): Record<string, string> {
+export function withConfigDefaults(
+  config: Readonly<Record<string, string>>,
+  defaults: Readonly<Record<string, string>> | undefined,
+): Record<string, string> {
   const out = new Map(Object.entries(config));
   for (const [k, v] of Object.entries(defaults ?? {})) if (!out.has(k)) out.set(k, v);
   return Object.fromEntries(out);

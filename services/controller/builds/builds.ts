@@ -46,7 +46,14 @@ export function parseNewBuild(body: Record<string, unknown>): NewBuild {
   if (typeof id !== 'string' || !BUILD_ID.test(id)) throw invalid('id must be a build id');
   if (typeof commit !== 'string' || !COMMIT.test(commit)) throw invalid('commit must be a full commit sha');
   const u = user as { id?: unknown; email?: unknown } | undefined;
-  if (typeof u !== 'object' || u === null || typeof u.id !== 'string' || !USER_ID.test(u.id) || typeof u.email !== 'string' || u.email.length > 254) {
+  if (
+    typeof u !== 'object' ||
+    u === null ||
+    typeof u.id !== 'string' ||
+    !USER_ID.test(u.id) ||
+    typeof u.email !== 'string' ||
+    u.email.length > 254
+  ) {
     throw invalid('user must be {id, email}');
   }
   return { id, commit, user: { id: u.id, email: u.email } };
@@ -57,29 +64,36 @@ export function parseBuildUpdate(body: Record<string, unknown>): BuildUpdate {
   const { status, phases, release, failure, append, alreadyLogged } = body;
   const out: BuildUpdate = {};
   if (status !== undefined) {
-    if (typeof status !== 'string' || !(BUILD_STATUSES as readonly string[]).includes(status)) throw invalid(`status must be one of ${BUILD_STATUSES.join(', ')}`);
+    if (typeof status !== 'string' || !(BUILD_STATUSES as readonly string[]).includes(status))
+      throw invalid(`status must be one of ${BUILD_STATUSES.join(', ')}`);
     out.status = status as BuildStatus;
   }
   if (phases !== undefined) {
-    if (typeof phases !== 'object' || phases === null || Array.isArray(phases)) throw invalid('phases must be an object of phase -> ms');
+    if (typeof phases !== 'object' || phases === null || Array.isArray(phases))
+      throw invalid('phases must be an object of phase -> ms');
     const p: BuildPhases = {};
     for (const [name, ms] of Object.entries(phases)) {
-      if (!(BUILD_PHASES as readonly string[]).includes(name)) throw invalid(`unknown phase ${JSON.stringify(name.slice(0, 40))}`);
-      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) throw invalid(`phase ${name} must be a number of ms`);
+      if (!(BUILD_PHASES as readonly string[]).includes(name))
+        throw invalid(`unknown phase ${JSON.stringify(name.slice(0, 40))}`);
+      if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0)
+        throw invalid(`phase ${name} must be a number of ms`);
       p[name as keyof BuildPhases] = Math.round(ms);
     }
     out.phases = p;
   }
   if (release !== undefined) {
-    if (typeof release !== 'number' || !Number.isInteger(release) || release < 1) throw invalid('release must be a release version');
+    if (typeof release !== 'number' || !Number.isInteger(release) || release < 1)
+      throw invalid('release must be a release version');
     out.release = release;
   }
   if (failure !== undefined) {
-    if (typeof failure !== 'string' || failure.length > 2000) throw invalid('failure must be a string of up to 2000 characters');
+    if (typeof failure !== 'string' || failure.length > 2000)
+      throw invalid('failure must be a string of up to 2000 characters');
     out.failure = failure;
   }
   if (append !== undefined) {
-    if (!Array.isArray(append) || append.length > MAX_LINES || !append.every((l) => typeof l === 'string')) throw invalid(`append must be an array of at most ${MAX_LINES} output lines`);
+    if (!Array.isArray(append) || append.length > MAX_LINES || !append.every((l) => typeof l === 'string'))
+      throw invalid(`append must be an array of at most ${MAX_LINES} output lines`);
     out.append = append as string[];
   }
   if (alreadyLogged !== undefined) {
@@ -97,11 +111,32 @@ export async function createBuild(deps: Deps, appName: string, req: NewBuild): P
   const { entries } = await store.range(keys.builds(appName));
   const ids = entries.map((e) => e.key.slice(keys.builds(appName).length));
   const now = new Date().toISOString();
-  const rec: BuildRecord = { id: req.id, app: appName, status: 'pending', commit: req.commit, user: req.user, createdAt: now, updatedAt: now, release: null, phases: {}, failure: null };
-  const drops = buildsToDrop(ids).flatMap((id) => [{ delete: keys.build(appName, id) }, { delete: keys.buildOutput(appName, id) }]);
+  const rec: BuildRecord = {
+    id: req.id,
+    app: appName,
+    status: 'pending',
+    commit: req.commit,
+    user: req.user,
+    createdAt: now,
+    updatedAt: now,
+    release: null,
+    phases: {},
+    failure: null,
+  };
+  const drops = buildsToDrop(ids).flatMap((id) => [
+    { delete: keys.build(appName, id) },
+    { delete: keys.buildOutput(appName, id) },
+  ]);
   const created = await store.commit(
-    [{ key: keys.app(appName), exists: true }, { key: keys.build(appName, req.id), absent: true }],
-    [{ put: keys.build(appName, req.id), value: rec }, { put: keys.buildOutput(appName, req.id), value: { lines: [], truncatedBytes: 0 } }, ...drops],
+    [
+      { key: keys.app(appName), exists: true },
+      { key: keys.build(appName, req.id), absent: true },
+    ],
+    [
+      { put: keys.build(appName, req.id), value: rec },
+      { put: keys.buildOutput(appName, req.id), value: { lines: [], truncatedBytes: 0 } },
+      ...drops,
+    ],
   );
   if (!created) throw conflict(`The build ${req.id} exists already, or ${appName} was destroyed meanwhile`);
   return rec;
@@ -111,24 +146,30 @@ export async function createBuild(deps: Deps, appName: string, req: NewBuild): P
 export async function updateBuild(deps: Deps, appName: string, id: string, upd: BuildUpdate): Promise<BuildRecord> {
   const { store } = deps;
   const { keys } = store;
-  return store.transact(async (tx) => {
-    const cur = await tx.read<BuildRecord>(keys.build(appName, id));
-    if (!cur) throw notFound(`Couldn't find the build ${id}.`);
-    const next = tx.put<BuildRecord>(keys.build(appName, id), {
-      ...cur,
-      ...(upd.status && { status: upd.status }),
-      ...(upd.release !== undefined && { release: upd.release }),
-      ...(upd.failure !== undefined && { failure: upd.failure }),
-      phases: { ...cur.phases, ...upd.phases },
-      updatedAt: new Date().toISOString(),
-    });
-    if (upd.append && upd.append.length > 0) {
-      // the record's Mod guards the output too: every append rewrites the record
-      const prev = (await store.get<BuildOutput>(keys.buildOutput(appName, id))) ?? { lines: [], truncatedBytes: 0 };
-      tx.put(keys.buildOutput(appName, id), capOutput([...prev.lines, ...upd.append], undefined, prev.truncatedBytes));
-    }
-    return next;
-  }, { conflict: `Too many concurrent changes to the build ${id}; try again` });
+  return store.transact(
+    async (tx) => {
+      const cur = await tx.read<BuildRecord>(keys.build(appName, id));
+      if (!cur) throw notFound(`Couldn't find the build ${id}.`);
+      const next = tx.put<BuildRecord>(keys.build(appName, id), {
+        ...cur,
+        ...(upd.status && { status: upd.status }),
+        ...(upd.release !== undefined && { release: upd.release }),
+        ...(upd.failure !== undefined && { failure: upd.failure }),
+        phases: { ...cur.phases, ...upd.phases },
+        updatedAt: new Date().toISOString(),
+      });
+      if (upd.append && upd.append.length > 0) {
+        // the record's Mod guards the output too: every append rewrites the record
+        const prev = (await store.get<BuildOutput>(keys.buildOutput(appName, id))) ?? { lines: [], truncatedBytes: 0 };
+        tx.put(
+          keys.buildOutput(appName, id),
+          capOutput([...prev.lines, ...upd.append], undefined, prev.truncatedBytes),
+        );
+      }
+      return next;
+    },
+    { conflict: `Too many concurrent changes to the build ${id}; try again` },
+  );
 }
 
 export function buildView(b: BuildRecord): BuildView {
@@ -162,21 +203,37 @@ export async function getBuild(deps: Deps, app: App, id: string): Promise<BuildV
   return buildView(await buildOf(deps, app, id));
 }
 
-export async function buildOutputOf(deps: Deps, app: App, id: string): Promise<{ id: string; status: BuildStatus; lines: string[]; truncated_bytes: number }> {
+export async function buildOutputOf(
+  deps: Deps,
+  app: App,
+  id: string,
+): Promise<{ id: string; status: BuildStatus; lines: string[]; truncated_bytes: number }> {
   const rec = await buildOf(deps, app, id);
-  const out = (await deps.store.get<BuildOutput>(deps.store.keys.buildOutput(app.name, id))) ?? { lines: [], truncatedBytes: 0 };
+  const out = (await deps.store.get<BuildOutput>(deps.store.keys.buildOutput(app.name, id))) ?? {
+    lines: [],
+    truncatedBytes: 0,
+  };
   return { id, status: rec.status, lines: out.lines, truncated_bytes: out.truncatedBytes };
 }
 
 /** Bumps the app's build-cache generation: the builder empties the cache before the next build. */
-export async function clearBuildCache(deps: Deps, app: App): Promise<{ app: { name: string }; generation: number; cleared_at: string }> {
+export async function clearBuildCache(
+  deps: Deps,
+  app: App,
+): Promise<{ app: { name: string }; generation: number; cleared_at: string }> {
   const { store } = deps;
   const key = store.keys.buildCache(app.name);
-  const next = await store.transact(async (tx) => {
-    const cur = await tx.read<BuildCacheRecord>(key);
-    tx.require({ key: store.keys.app(app.name), exists: true });
-    return tx.put<BuildCacheRecord>(key, { generation: (cur?.generation ?? 0) + 1, clearedAt: new Date().toISOString() });
-  }, { conflict: 'Too many concurrent cache clears; try again', onConflict: () => store.getApp(app.name) });
+  const next = await store.transact(
+    async (tx) => {
+      const cur = await tx.read<BuildCacheRecord>(key);
+      tx.require({ key: store.keys.app(app.name), exists: true });
+      return tx.put<BuildCacheRecord>(key, {
+        generation: (cur?.generation ?? 0) + 1,
+        clearedAt: new Date().toISOString(),
+      });
+    },
+    { conflict: 'Too many concurrent cache clears; try again', onConflict: () => store.getApp(app.name) },
+  );
   return { app: { name: app.name }, generation: next.generation, cleared_at: next.clearedAt };
 }
 

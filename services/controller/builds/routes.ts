@@ -1,6 +1,15 @@
 import { Router, type Request, type Response } from 'express';
 import { visibleApp } from '../apps/apps.js';
-import { buildOutputOf, clearBuildCache, createBuild, getBuild, listBuilds, parseBuildUpdate, parseNewBuild, updateBuild } from './builds.js';
+import {
+  buildOutputOf,
+  clearBuildCache,
+  createBuild,
+  getBuild,
+  listBuilds,
+  parseBuildUpdate,
+  parseNewBuild,
+  updateBuild,
+} from './builds.js';
 import type { Deps } from '../deps.js';
 import { bodyOf, param, userOf } from '../http.js';
 import { buildLogRecords } from '../logs/routes.js';

@@ -30,22 +30,29 @@ const quote = (key: string) => JSON.stringify(key.length > 60 ? key.slice(0, 60)
 
 /** Why `key` may not be used as a config var name, or undefined if it may. */
 export function keyProblem(key: string): string | undefined {
-  if (!CONFIG_KEY.test(key)) return `Invalid config var name ${quote(key)}: use letters, digits and underscores, not starting with a digit`;
+  if (!CONFIG_KEY.test(key))
+    return `Invalid config var name ${quote(key)}: use letters, digits and underscores, not starting with a digit`;
   if (RESERVED_KEYS.includes(key)) return `${key} is set by the platform and cannot be changed`;
-  if (key.startsWith(RESERVED_PREFIX)) return `${key}: names starting with ${RESERVED_PREFIX} are reserved for the platform`;
+  if (key.startsWith(RESERVED_PREFIX))
+    return `${key}: names starting with ${RESERVED_PREFIX} are reserved for the platform`;
   return undefined;
 }
 
 /** Validates a PATCH body; pure. Throws invalid_params naming the first bad key. */
 export function parseConfigPatch(body: Record<string, unknown>): ConfigPatch {
   const entries = Object.entries(body);
-  if (entries.length === 0) throw invalid('No config vars given: send {"KEY": "value"} to set a var, {"KEY": null} to remove one');
-  if (entries.length > LIMITS.keys) throw invalid(`Too many config vars in one change (${entries.length}); the limit is ${LIMITS.keys}`);
+  if (entries.length === 0)
+    throw invalid('No config vars given: send {"KEY": "value"} to set a var, {"KEY": null} to remove one');
+  if (entries.length > LIMITS.keys)
+    throw invalid(`Too many config vars in one change (${entries.length}); the limit is ${LIMITS.keys}`);
   const patch = new Map<string, string | null>();
   for (const [key, value] of entries) {
     const problem = keyProblem(key);
     if (problem) throw invalid(problem);
-    if (value !== null && typeof value !== 'string') throw invalid(`The value of ${key} must be a string (or null to remove it), not ${Array.isArray(value) ? 'an array' : typeof value}`);
+    if (value !== null && typeof value !== 'string')
+      throw invalid(
+        `The value of ${key} must be a string (or null to remove it), not ${Array.isArray(value) ? 'an array' : typeof value}`,
+      );
     if (value !== null && bytes(value) > LIMITS.valueBytes) {
       throw invalid(`The value of ${key} is ${bytes(value)} bytes; the limit is ${LIMITS.valueBytes} bytes (32 KiB)`);
     }
@@ -82,9 +89,13 @@ export function applyConfigPatch(current: Readonly<ConfigVars>, patch: ConfigPat
 /** Throws invalid_params if the whole config is over a limit; pure. */
 export function checkConfigLimits(config: Readonly<ConfigVars>): void {
   const keys = Object.keys(config);
-  if (keys.length > LIMITS.keys) throw invalid(`An app can have at most ${LIMITS.keys} config vars; this change would make ${keys.length}`);
+  if (keys.length > LIMITS.keys)
+    throw invalid(`An app can have at most ${LIMITS.keys} config vars; this change would make ${keys.length}`);
   const total = keys.reduce((n, k) => n + bytes(k) + bytes(config[k] ?? ''), 0);
-  if (total > LIMITS.totalBytes) throw invalid(`The config would be ${total} bytes; the limit is ${LIMITS.totalBytes} bytes (64 KiB) for all keys and values`);
+  if (total > LIMITS.totalBytes)
+    throw invalid(
+      `The config would be ${total} bytes; the limit is ${LIMITS.totalBytes} bytes (64 KiB) for all keys and values`,
+    );
 }
 
 /** "FOO", "FOO, BAR", or "FOO, BAR and 12 more" once the list passes `max` characters. */

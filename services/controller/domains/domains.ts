@@ -34,7 +34,12 @@ export async function customDomainsOf(store: Store, app: string): Promise<Domain
 /** The default name `<app>.<domain>` first, then the custom domains in name order. */
 export async function listDomains(deps: Deps, app: App): Promise<DomainView[]> {
   const custom = await customDomainsOf(deps.store, app.name);
-  const fallback: DomainView = { id: `${app.name}.${deps.urls.domain}`, hostname: `${app.name}.${deps.urls.domain}`, kind: 'default', created_at: app.createdAt };
+  const fallback: DomainView = {
+    id: `${app.name}.${deps.urls.domain}`,
+    hostname: `${app.name}.${deps.urls.domain}`,
+    kind: 'default',
+    created_at: app.createdAt,
+  };
   return [fallback, ...custom.map(domainView)];
 }
 
@@ -49,16 +54,20 @@ export async function addDomain(deps: Deps, appName: string, hostnameInput: unkn
     if (existing) throw conflict(`${hostname} is already in use by another app`);
     // the app record changed meanwhile (a release, maintenance): try again
   };
-  return store.transact(async (tx) => {
-    const cur = await tx.read<App>(appKey);
-    if (!cur) throw notFound(`Couldn't find that app.`);
-    const mine = await customDomainsOf(store, appName);
-    if (mine.length >= MAX_DOMAINS_PER_APP) throw invalid(`An app can have at most ${MAX_DOMAINS_PER_APP} custom domains`);
-    tx.require({ key: domainKey, absent: true });
-    const domain = tx.put<Domain>(domainKey, { hostname, app: appName, createdAt: new Date().toISOString() });
-    tx.put(appKey, cur);
-    return domainView(domain);
-  }, { attempts: 10, conflict: `Too many concurrent changes to ${appName}; try again`, onConflict: taken });
+  return store.transact(
+    async (tx) => {
+      const cur = await tx.read<App>(appKey);
+      if (!cur) throw notFound(`Couldn't find that app.`);
+      const mine = await customDomainsOf(store, appName);
+      if (mine.length >= MAX_DOMAINS_PER_APP)
+        throw invalid(`An app can have at most ${MAX_DOMAINS_PER_APP} custom domains`);
+      tx.require({ key: domainKey, absent: true });
+      const domain = tx.put<Domain>(domainKey, { hostname, app: appName, createdAt: new Date().toISOString() });
+      tx.put(appKey, cur);
+      return domainView(domain);
+    },
+    { attempts: 10, conflict: `Too many concurrent changes to ${appName}; try again`, onConflict: taken },
+  );
 }
 
 export async function removeDomain(deps: Deps, appName: string, hostnameInput: string): Promise<DomainView> {
@@ -69,6 +78,7 @@ export async function removeDomain(deps: Deps, appName: string, hostnameInput: s
   const key = store.keys.domain(hostname);
   const cur = await store.getVersioned<Domain>(key);
   if (!cur || cur.value.app !== appName) throw missing;
-  if (!(await store.commit([{ key, modRevision: cur.modRevision }], [{ delete: key }]))) throw conflict(`${hostname} changed meanwhile; try again`);
+  if (!(await store.commit([{ key, modRevision: cur.modRevision }], [{ delete: key }])))
+    throw conflict(`${hostname} changed meanwhile; try again`);
   return domainView(cur.value);
 }

@@ -20,7 +20,11 @@ const NONE: Allocated = { memory_mb: 0, cpu_shares: 0, containers: 0 };
 /** The sum of the assignments' requests; pure. */
 export function allocatedOf(assignments: readonly Pick<Assignment, 'memoryMb' | 'cpuShares'>[]): Allocated {
   return assignments.reduce(
-    (s, a) => ({ memory_mb: s.memory_mb + (a.memoryMb || 0), cpu_shares: s.cpu_shares + (a.cpuShares || 0), containers: s.containers + 1 }),
+    (s, a) => ({
+      memory_mb: s.memory_mb + (a.memoryMb || 0),
+      cpu_shares: s.cpu_shares + (a.cpuShares || 0),
+      containers: s.containers + 1,
+    }),
     NONE,
   );
 }
@@ -29,7 +33,13 @@ export function allocatedOf(assignments: readonly Pick<Assignment, 'memoryMb' | 
 const roomView = (r: { memoryMb: number; cpus: number }) => ({ memory_mb: r.memoryMb, cpus: r.cpus });
 
 /** One host's view; `host` absent: known only by its override (down). Pure. */
-export function hostView(id: string, host: Host | undefined, override: HostTagOverride | undefined, allocated: Allocated = NONE, placement?: PlacementSettings): HostView {
+export function hostView(
+  id: string,
+  host: Host | undefined,
+  override: HostTagOverride | undefined,
+  allocated: Allocated = NONE,
+  placement?: PlacementSettings,
+): HostView {
   const agentTags = host?.tags ?? {};
   return {
     id,
@@ -90,9 +100,13 @@ export async function getHost(store: Store, id: string): Promise<HostView> {
 }
 
 /** The override after a change: each key set to its value or to null (removed, even when the agent sets it); pure. */
-export function mergeOverride(current: Readonly<Record<string, string | null>>, change: Readonly<Record<string, string | null>>): Record<string, string | null> {
+export function mergeOverride(
+  current: Readonly<Record<string, string | null>>,
+  change: Readonly<Record<string, string | null>>,
+): Record<string, string | null> {
   const out = { ...current, ...change };
-  if (Object.keys(out).length > MAX_TAGS) throw invalid(`Too many tag overrides on this host (${Object.keys(out).length}); the limit is ${MAX_TAGS}`);
+  if (Object.keys(out).length > MAX_TAGS)
+    throw invalid(`Too many tag overrides on this host (${Object.keys(out).length}); the limit is ${MAX_TAGS}`);
   return out;
 }
 
@@ -101,19 +115,30 @@ export function mergeOverride(current: Readonly<Record<string, string | null>>, 
  * compare-and-swap (create when absent), retried on a lost race. 404 when the
  * host is neither live nor has an override.
  */
-export async function changeHostTags(store: Store, id: string, change: Record<string, string | null>, now = () => new Date()): Promise<HostView> {
+export async function changeHostTags(
+  store: Store,
+  id: string,
+  change: Record<string, string | null>,
+  now = () => new Date(),
+): Promise<HostView> {
   const key = store.keys.hostTags(id);
-  await store.transact(async (tx) => {
-    const [cur, host] = await Promise.all([tx.read<HostTagOverride>(key), store.get<Host>(store.keys.host(id))]);
-    if (!cur && !host) throw notFound(`Couldn't find that host.`);
-    tx.put<HostTagOverride>(key, { tags: mergeOverride(cur?.tags ?? {}, change), updatedAt: now().toISOString() });
-  }, { conflict: `Too many concurrent changes to the tags of ${id}; try again` });
+  await store.transact(
+    async (tx) => {
+      const [cur, host] = await Promise.all([tx.read<HostTagOverride>(key), store.get<Host>(store.keys.host(id))]);
+      if (!cur && !host) throw notFound(`Couldn't find that host.`);
+      tx.put<HostTagOverride>(key, { tags: mergeOverride(cur?.tags ?? {}, change), updatedAt: now().toISOString() });
+    },
+    { conflict: `Too many concurrent changes to the tags of ${id}; try again` },
+  );
   return getHost(store, id);
 }
 
 /** DELETE /hosts/:host/tags: drops every override, back to the agent's own tags. 404 as for PATCH. */
 export async function resetHostTags(store: Store, id: string): Promise<HostView> {
-  const [override, host] = await Promise.all([store.get<HostTagOverride>(store.keys.hostTags(id)), store.get<Host>(store.keys.host(id))]);
+  const [override, host] = await Promise.all([
+    store.get<HostTagOverride>(store.keys.hostTags(id)),
+    store.get<Host>(store.keys.host(id)),
+  ]);
   if (!override && !host) throw notFound(`Couldn't find that host.`);
   await store.delete(store.keys.hostTags(id));
   return host ? getHost(store, id) : hostView(id, undefined, undefined);

@@ -18,7 +18,8 @@ export interface AuthorizeRequest {
 
 export function parseAuthorizeRequest(body: Record<string, unknown>): AuthorizeRequest {
   const { fingerprint, app } = body;
-  if (typeof fingerprint !== 'string' || fingerprint === '' || fingerprint.length > 200) throw invalid('fingerprint is required');
+  if (typeof fingerprint !== 'string' || fingerprint === '' || fingerprint.length > 200)
+    throw invalid('fingerprint is required');
   if (app !== undefined && (typeof app !== 'string' || app === '')) throw invalid('app must be an app name');
   return app === undefined ? { fingerprint } : { fingerprint, app };
 }
@@ -31,7 +32,8 @@ export async function authorize(deps: Deps, req: AuthorizeRequest): Promise<{ us
   if (req.app !== undefined) {
     const app = await deps.store.get<App>(deps.store.keys.app(req.app));
     if (!app) throw notFound(`Couldn't find that app.`);
-    if (!canSee(user, app) && !canSee(user, app, await collaborationOf(deps, app.name, user.id))) throw forbidden(`You do not have access to the app ${app.name}.`);
+    if (!canSee(user, app) && !canSee(user, app, await collaborationOf(deps, app.name, user.id)))
+      throw forbidden(`You do not have access to the app ${app.name}.`);
   }
   return { user: { id: user.id, email: user.email } };
 }
@@ -39,7 +41,16 @@ export async function authorize(deps: Deps, req: AuthorizeRequest): Promise<{ us
 export async function internalApp(
   deps: Deps,
   name: string,
-): Promise<{ app: App; release: Release | null; serving_release: number; release_status: ({ version: number } & ReleaseStatusFields) | null; web_url: string; git_url: string; build_cache_generation: number; buildpacks: string[] }> {
+): Promise<{
+  app: App;
+  release: Release | null;
+  serving_release: number;
+  release_status: ({ version: number } & ReleaseStatusFields) | null;
+  web_url: string;
+  git_url: string;
+  build_cache_generation: number;
+  buildpacks: string[];
+}> {
   const [app, route, build_cache_generation, buildpacks] = await Promise.all([
     deps.store.getApp(name),
     deps.store.get<Route>(deps.store.keys.route(name)),
@@ -47,9 +58,22 @@ export async function internalApp(
     appBuildpacks(deps, name),
   ]);
   const release = (await latestReleaseOf(deps, app)) ?? null;
-  const record = release ? await deps.store.get<ReleaseStatusRecord>(deps.store.keys.releaseStatus(name, release.version)) : undefined;
-  const release_status = release && { version: release.version, ...releaseStatusOf(release.version, record, app.latestRelease, route?.release ?? 0, release.image) };
-  return { app, release, serving_release: route?.release ?? 0, release_status, ...appUrls(name, deps.urls), build_cache_generation, buildpacks };
+  const record = release
+    ? await deps.store.get<ReleaseStatusRecord>(deps.store.keys.releaseStatus(name, release.version))
+    : undefined;
+  const release_status = release && {
+    version: release.version,
+    ...releaseStatusOf(release.version, record, app.latestRelease, route?.release ?? 0, release.image),
+  };
+  return {
+    app,
+    release,
+    serving_release: route?.release ?? 0,
+    release_status,
+    ...appUrls(name, deps.urls),
+    build_cache_generation,
+    buildpacks,
+  };
 }
 
 export interface BuildRelease {
@@ -79,27 +103,48 @@ function optional(body: Record<string, unknown>, field: string, re: RegExp): str
 /** Validates the builder's request for a release; pure. */
 export function parseBuildRelease(body: Record<string, unknown>): BuildRelease {
   const { image, processTypes, description } = body;
-  if (typeof image !== 'string' || image.length > 255 || !IMAGE.test(image)) throw invalid(`image is not a valid image reference: ${JSON.stringify(image)}`);
-  if (typeof processTypes !== 'object' || processTypes === null || Array.isArray(processTypes)) throw invalid('processTypes must be an object of type -> command');
+  if (typeof image !== 'string' || image.length > 255 || !IMAGE.test(image))
+    throw invalid(`image is not a valid image reference: ${JSON.stringify(image)}`);
+  if (typeof processTypes !== 'object' || processTypes === null || Array.isArray(processTypes))
+    throw invalid('processTypes must be an object of type -> command');
   const types: ProcessTypes = {};
   for (const [type, command] of Object.entries(processTypes)) {
     if (!PROCESS_TYPE.test(type)) throw invalid(`invalid process type ${JSON.stringify(type.slice(0, 40))}`);
-    if (typeof command !== 'string' || command.trim() === '' || command.length > 4096) throw invalid(`process type ${type} needs a command`);
+    if (typeof command !== 'string' || command.trim() === '' || command.length > 4096)
+      throw invalid(`process type ${type} needs a command`);
     types[type] = command;
   }
   const commit = optional(body, 'commit', COMMIT);
   const buildId = optional(body, 'buildId', BUILD_ID);
   const user = optional(body, 'user', /^[A-Za-z0-9_-]{1,64}$/);
-  if (description !== undefined && (typeof description !== 'string' || description.length > 500)) throw invalid('description must be a string of up to 500 characters');
+  if (description !== undefined && (typeof description !== 'string' || description.length > 500))
+    throw invalid('description must be a string of up to 500 characters');
   const configDefaults = parseConfigDefaults(body.configDefaults);
-  const healthcheck = body.healthcheck === undefined || body.healthcheck === null ? undefined : checkHealthCheck(body.healthcheck);
+  const healthcheck =
+    body.healthcheck === undefined || body.healthcheck === null ? undefined : checkHealthCheck(body.healthcheck);
   if (typeof healthcheck === 'string') throw invalid(healthcheck);
-  const desc = typeof description === 'string' && description.trim() !== '' ? description : `Deploy ${commit ? commit.slice(0, 7) : image}`;
-  return { image, processTypes: types, description: desc, ...(commit && { commit }), ...(buildId && { buildId }), ...(user && { user }), ...(configDefaults && { configDefaults }), ...(healthcheck && { healthcheck }) };
+  const desc =
+    typeof description === 'string' && description.trim() !== ''
+      ? description
+      : `Deploy ${commit ? commit.slice(0, 7) : image}`;
+  return {
+    image,
+    processTypes: types,
+    description: desc,
+    ...(commit && { commit }),
+    ...(buildId && { buildId }),
+    ...(user && { user }),
+    ...(configDefaults && { configDefaults }),
+    ...(healthcheck && { healthcheck }),
+  };
 }
 
 /** Release vN+1 of a build: its image and process types, the config of vN. */
-export async function createBuildRelease(deps: Deps, appName: string, req: BuildRelease): Promise<{ release: Release; web_url: string }> {
+export async function createBuildRelease(
+  deps: Deps,
+  appName: string,
+  req: BuildRelease,
+): Promise<{ release: Release; web_url: string }> {
   let creator: User | undefined;
   if (req.user !== undefined) {
     creator = await deps.repo.getUser(req.user);

@@ -13,7 +13,10 @@ export interface InventoryEntry {
 }
 
 export async function appInventory(store: Store): Promise<InventoryEntry[]> {
-  const [apps, releases] = await Promise.all([store.list<App>(store.keys.apps()), store.list<Release>(`${store.keys.prefix}/releases/`)]);
+  const [apps, releases] = await Promise.all([
+    store.list<App>(store.keys.apps()),
+    store.list<Release>(`${store.keys.prefix}/releases/`),
+  ]);
   const images = new Map<string, Set<string>>(apps.map((a) => [a.name, new Set<string>()]));
   const byApp = new Map<string, Array<{ version: number; image: string }>>();
   for (const r of releases) {

@@ -27,7 +27,13 @@ export function keyView(key: SshKey): KeyView {
   } catch {
     // stored keys were parsed on the way in; an unreadable one just has no comment
   }
-  return { id: key.fingerprint, fingerprint: key.fingerprint, public_key: key.publicKey, comment, created_at: key.createdAt };
+  return {
+    id: key.fingerprint,
+    fingerprint: key.fingerprint,
+    public_key: key.publicKey,
+    comment,
+    created_at: key.createdAt,
+  };
 }
 
 export async function addKey(repo: Repo, user: User, publicKey: unknown): Promise<KeyView> {

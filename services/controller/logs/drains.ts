@@ -21,7 +21,15 @@ export interface LogDrain {
 export const MAX_DRAINS_PER_APP = 10;
 
 export function drainView(d: LogDrain): DrainView {
-  return { id: d.id, url: d.url, token: d.token, created_at: d.createdAt, updated_at: d.createdAt, addon: null, app: { name: d.app } };
+  return {
+    id: d.id,
+    url: d.url,
+    token: d.token,
+    created_at: d.createdAt,
+    updated_at: d.createdAt,
+    addon: null,
+    app: { name: d.app },
+  };
 }
 
 export async function listDrains(store: Store, app: string): Promise<LogDrain[]> {
@@ -37,22 +45,33 @@ export async function addDrain(store: Store, appName: string, urlInput: unknown)
   const target = parseDrainUrl(urlInput);
   const url = target.kind === 'https' ? (urlInput as string).trim() : target.url;
   const k = store.keys;
-  return store.transact(async (tx) => {
-    const app = await tx.read<App>(k.app(appName));
-    if (!app) throw notFound(`Couldn't find that app.`);
-    const existing = await listDrains(store, appName);
-    if (existing.some((d) => d.url === url)) throw conflict(`${url} is already a drain of ${appName}`);
-    if (existing.length >= MAX_DRAINS_PER_APP) throw invalid(`${appName} has ${MAX_DRAINS_PER_APP} drains already`);
-    const id = randomUUID();
-    tx.require({ key: k.drain(appName, id), absent: true });
-    tx.put(k.app(appName), app);
-    return tx.put<LogDrain>(k.drain(appName, id), { id, app: appName, url, token: `d.${randomUUID()}`, createdAt: new Date().toISOString() });
-  }, { conflict: `Too many concurrent changes to ${appName}; try again` });
+  return store.transact(
+    async (tx) => {
+      const app = await tx.read<App>(k.app(appName));
+      if (!app) throw notFound(`Couldn't find that app.`);
+      const existing = await listDrains(store, appName);
+      if (existing.some((d) => d.url === url)) throw conflict(`${url} is already a drain of ${appName}`);
+      if (existing.length >= MAX_DRAINS_PER_APP) throw invalid(`${appName} has ${MAX_DRAINS_PER_APP} drains already`);
+      const id = randomUUID();
+      tx.require({ key: k.drain(appName, id), absent: true });
+      tx.put(k.app(appName), app);
+      return tx.put<LogDrain>(k.drain(appName, id), {
+        id,
+        app: appName,
+        url,
+        token: `d.${randomUUID()}`,
+        createdAt: new Date().toISOString(),
+      });
+    },
+    { conflict: `Too many concurrent changes to ${appName}; try again` },
+  );
 }
 
 /** Removes a drain named by its id or its URL. */
 export async function removeDrain(store: Store, appName: string, idOrUrl: string): Promise<LogDrain> {
-  const drain = (await listDrains(store, appName)).find((d) => d.id === idOrUrl || d.url === idOrUrl || d.token === idOrUrl);
+  const drain = (await listDrains(store, appName)).find(
+    (d) => d.id === idOrUrl || d.url === idOrUrl || d.token === idOrUrl,
+  );
   if (!drain) throw notFound(`No drain ${idOrUrl} on ${appName}`);
   await store.delete(store.keys.drain(appName, drain.id));
   return drain;

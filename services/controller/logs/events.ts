@@ -49,7 +49,10 @@ export class PlatformEvents {
 
   async start(): Promise<void> {
     const k = this.store.keys;
-    const on = async (prefix: string, fn: (app: string, key: string, value: unknown, prev: unknown, created: boolean) => Promise<string[]>) => {
+    const on = async (
+      prefix: string,
+      fn: (app: string, key: string, value: unknown, prev: unknown, created: boolean) => Promise<string[]>,
+    ) => {
       const stop = await this.store.watchRecords<unknown>(prefix, {
         put: (key, value, before, created) => {
           const app = key.slice(prefix.length).split('/')[0] ?? '';
@@ -60,7 +63,11 @@ export class PlatformEvents {
       });
       this.stops.push(stop);
     };
-    await on(`${k.prefix}/releases/`, async (_app, _key, v, _prev, created) => (created && Date.now() - Date.parse((v as Release).createdAt) < NEW_RELEASE_MS ? releaseLines(v as Release, await this.email((v as Release).createdBy)) : []));
+    await on(`${k.prefix}/releases/`, async (_app, _key, v, _prev, created) =>
+      created && Date.now() - Date.parse((v as Release).createdAt) < NEW_RELEASE_MS
+        ? releaseLines(v as Release, await this.email((v as Release).createdBy))
+        : [],
+    );
     await on(`${k.prefix}/formation/`, async (_app, _key, v, prev) => {
       const line = scaleLine(prev as Formation | undefined, v as Formation);
       return line && prev ? [line] : [];

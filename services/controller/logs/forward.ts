@@ -59,7 +59,12 @@ class Drain {
         continue;
       }
       if (this.dropped > 0) {
-        const note: LogRecord = { at: nowMicro(), source: 'paas', dyno: 'logplex', line: l10Line(this.dropped, this.droppedSince) };
+        const note: LogRecord = {
+          at: nowMicro(),
+          source: 'paas',
+          dyno: 'logplex',
+          line: l10Line(this.dropped, this.droppedSince),
+        };
         this.queue.push(octetFrame(syslogMessage(note, this.drain.token)));
         this.dropped = 0;
       }
@@ -79,7 +84,10 @@ class Drain {
   private connect(): void {
     if (this.closed) return;
     const { host, port, kind } = this.target;
-    const s = kind === 'syslog+tls' ? tlsConnect({ host, port, servername: host, ...(this.ca && { ca: this.ca }) }) : netConnect({ host, port });
+    const s =
+      kind === 'syslog+tls'
+        ? tlsConnect({ host, port, servername: host, ...(this.ca && { ca: this.ca }) })
+        : netConnect({ host, port });
     this.socket = s;
     s.setNoDelay(true);
     s.on(kind === 'syslog+tls' ? 'secureConnect' : 'connect', () => {
@@ -89,7 +97,9 @@ class Drain {
     });
     s.on('drain', () => this.flushSocket());
     s.on('data', () => undefined); // a receiver that talks back is ignored
-    s.on('error', (err) => this.log.warn({ err: err.message, drain: this.drain.id, app: this.drain.app }, 'drain connection failed'));
+    s.on('error', (err) =>
+      this.log.warn({ err: err.message, drain: this.drain.id, app: this.drain.app }, 'drain connection failed'),
+    );
     s.on('close', () => {
       this.connected = false;
       if (this.closed) return;
@@ -120,7 +130,13 @@ class Drain {
         method: 'POST',
         ...(this.ca && { ca: this.ca }),
         ...(u.username && { auth: `${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}` }),
-        headers: { 'content-type': 'application/logplex-1', 'content-length': Buffer.byteLength(body), 'logplex-msg-count': frames.length, 'logplex-frame-id': `${Date.now()}-${frames.length}`, 'logplex-drain-token': this.drain.token },
+        headers: {
+          'content-type': 'application/logplex-1',
+          'content-length': Buffer.byteLength(body),
+          'logplex-msg-count': frames.length,
+          'logplex-frame-id': `${Date.now()}-${frames.length}`,
+          'logplex-drain-token': this.drain.token,
+        },
         timeout: 10_000,
       },
       (res) => {

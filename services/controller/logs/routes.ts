@@ -28,20 +28,25 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
     return ok;
   };
 
-  r.post('/internal/logs', requireInternal(internalToken), express.json({ limit: INGEST_BODY_LIMIT }), async (req, res) => {
-    const byApp = groupByApp(parseIngest(bodyOf(req)));
-    let accepted = 0;
-    let dropped = 0;
-    for (const [app, records] of byApp) {
-      if (!(await exists(app))) {
-        dropped += records.length;
-        continue;
+  r.post(
+    '/internal/logs',
+    requireInternal(internalToken),
+    express.json({ limit: INGEST_BODY_LIMIT }),
+    async (req, res) => {
+      const byApp = groupByApp(parseIngest(bodyOf(req)));
+      let accepted = 0;
+      let dropped = 0;
+      for (const [app, records] of byApp) {
+        if (!(await exists(app))) {
+          dropped += records.length;
+          continue;
+        }
+        await deps.logs.store.append(app, records);
+        accepted += records.length;
       }
-      await deps.logs.store.append(app, records);
-      accepted += records.length;
-    }
-    res.json({ accepted, dropped });
-  });
+      res.json({ accepted, dropped });
+    },
+  );
 
   // The builder follows a release command's output into the push (builder/release/releaselog.ts).
   r.post('/internal/apps/:app/log-sessions', requireInternal(internalToken), express.json(), async (req, res) => {
@@ -67,7 +72,11 @@ export function logUserRoutes(deps: Deps): Router {
 
   r.post('/apps/:app/log-sessions', async (req, res) => {
     const app = await visibleApp(deps, userOf(res), param(req, 'app'));
-    res.status(201).json(sessionView(req, deps.logs.sessions.create(app.name, parseSessionRequest(bodyOf(req)), grantOf(res, app.name))));
+    res
+      .status(201)
+      .json(
+        sessionView(req, deps.logs.sessions.create(app.name, parseSessionRequest(bodyOf(req)), grantOf(res, app.name))),
+      );
   });
 
   r.get('/apps/:app/log-drains', async (req, res) => {
@@ -92,8 +101,16 @@ function baseUrl(req: Request): string {
   return `${req.protocol}://${req.get('host') ?? 'localhost'}`;
 }
 
-function sessionView(req: Request, s: LogSession): { id: string; logplex_url: string; created_at: string; updated_at: string } {
-  return { id: s.id, logplex_url: `${baseUrl(req)}/apps/${s.app}/log-sessions/${s.id}/stream`, created_at: s.createdAt, updated_at: s.createdAt };
+function sessionView(
+  req: Request,
+  s: LogSession,
+): { id: string; logplex_url: string; created_at: string; updated_at: string } {
+  return {
+    id: s.id,
+    logplex_url: `${baseUrl(req)}/apps/${s.app}/log-sessions/${s.id}/stream`,
+    created_at: s.createdAt,
+    updated_at: s.createdAt,
+  };
 }
 
 export function groupByApp(records: readonly IngestRecord[]): Map<string, LogRecord[]> {
@@ -109,5 +126,8 @@ export function groupByApp(records: readonly IngestRecord[]): Map<string, LogRec
 /** Build output lines as `paas[build]` records (PATCH /internal/apps/:app/builds/:id's `append`). */
 export function buildLogRecords(lines: readonly string[] | undefined): LogRecord[] {
   const at = nowMicro();
-  return (lines ?? []).flatMap((l) => l.split('\n')).filter((l) => l.trim() !== '').map((line) => ({ at, source: 'paas', dyno: 'build', line: cleanLine(line.replace(/\r/g, '')) }));
+  return (lines ?? [])
+    .flatMap((l) => l.split('\n'))
+    .filter((l) => l.trim() !== '')
+    .map((line) => ({ at, source: 'paas', dyno: 'build', line: cleanLine(line.replace(/\r/g, '')) }));
 }

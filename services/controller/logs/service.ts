@@ -31,7 +31,12 @@ export class LogService {
   /** Starts telling platform events and forwarding to drains. */
   async start(store: Store): Promise<void> {
     this.events = new PlatformEvents(store, this.store, this.log);
-    this.forwarder = new DrainForwarder({ store, logs: this.store, log: this.log, ...(this.config.drainCa && { extraCa: this.config.drainCa }) });
+    this.forwarder = new DrainForwarder({
+      store,
+      logs: this.store,
+      log: this.log,
+      ...(this.config.drainCa && { extraCa: this.config.drainCa }),
+    });
     await this.events.start();
     await this.forwarder.start();
   }

@@ -1,7 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import { invalid } from '../../core/errors.js';
-import { formatLogLine, matchesFilter, parseDynoFilter, parseSourceFilter, type LogFilter, type LogRecord, type LogSessionRequest } from '../../core/logs.js';
+import {
+  formatLogLine,
+  matchesFilter,
+  parseDynoFilter,
+  parseSourceFilter,
+  type LogFilter,
+  type LogRecord,
+  type LogSessionRequest,
+} from '../../core/logs.js';
 import type { Grant } from '../access/guard.js';
 import type { LogStore } from './store.js';
 import { by } from '../../core/compare.js';
@@ -33,7 +41,8 @@ export interface LogSession extends LogSessionRequest {
 /** The body of POST /apps/:app/log-sessions: `{lines?, tail?, dyno?, source?}`. Pure. */
 export function parseSessionRequest(body: Record<string, unknown>): LogSessionRequest {
   const lines = body.lines ?? DEFAULT_LINES;
-  if (typeof lines !== 'number' || !Number.isInteger(lines) || lines < 0 || lines > MAX_LINES_ASKED) throw invalid(`lines must be an integer 0..${MAX_LINES_ASKED}`);
+  if (typeof lines !== 'number' || !Number.isInteger(lines) || lines < 0 || lines > MAX_LINES_ASKED)
+    throw invalid(`lines must be an integer 0..${MAX_LINES_ASKED}`);
   if (body.tail !== undefined && typeof body.tail !== 'boolean') throw invalid('tail must be true or false');
   const dyno = parseDynoFilter(body.dyno);
   const source = parseSourceFilter(body.source);
@@ -46,7 +55,14 @@ export class SessionTable {
   create(app: string, req: LogSessionRequest, grant?: Grant, now = Date.now()): LogSession {
     for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
     while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
-    const s: LogSession = { ...req, id: randomBytes(16).toString('hex'), app, createdAt: new Date(now).toISOString(), expiresAt: now + SESSION_TTL_MS, ...(grant && { grant }) };
+    const s: LogSession = {
+      ...req,
+      id: randomBytes(16).toString('hex'),
+      app,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: now + SESSION_TTL_MS,
+      ...(grant && { grant }),
+    };
     this.sessions.set(s.id, s);
     return s;
   }
@@ -82,7 +98,12 @@ export function lastMatching(records: readonly LogRecord[], filter: LogFilter, n
  * every new line until the client disconnects. Subscribes before reading the
  * history, so nothing falls between the two; a record seen in both is written once.
  */
-export async function streamSession(store: LogStore, s: LogSession, res: Response, guard?: (onLost: () => void) => () => void): Promise<void> {
+export async function streamSession(
+  store: LogStore,
+  s: LogSession,
+  res: Response,
+  guard?: (onLost: () => void) => () => void,
+): Promise<void> {
   res.status(200);
   res.setHeader('content-type', 'text/plain; charset=utf-8');
   res.setHeader('cache-control', 'no-cache');
@@ -92,23 +113,34 @@ export async function streamSession(store: LogStore, s: LogSession, res: Respons
   let live = false;
   let dropped = 0;
   const write = (records: readonly LogRecord[]): void => {
-    const text = records.filter((r) => matchesFilter(r, filter)).map((r) => formatLogLine(r) + '\n').join('');
+    const text = records
+      .filter((r) => matchesFilter(r, filter))
+      .map((r) => formatLogLine(r) + '\n')
+      .join('');
     if (!text) return;
     if (res.writableLength > SLOW_CLIENT_BYTES) {
       dropped += text.split('\n').length - 1;
       return;
     }
     if (dropped > 0) {
-      res.write(`${new Date().toISOString().replace(/Z$/, '000+00:00')} paas[logs]: Error L11 (tail buffer overflow): ${dropped} messages dropped (the client reads too slowly)\n`);
+      res.write(
+        `${new Date().toISOString().replace(/Z$/, '000+00:00')} paas[logs]: Error L11 (tail buffer overflow): ${dropped} messages dropped (the client reads too slowly)\n`,
+      );
       dropped = 0;
     }
     res.write(text);
   };
-  const unsubscribe = s.tail ? store.subscribe(s.app, (records) => (live ? write(records) : pending.push(...records))) : undefined;
+  const unsubscribe = s.tail
+    ? store.subscribe(s.app, (records) => (live ? write(records) : pending.push(...records)))
+    : undefined;
   try {
     const kept = byTime(await store.recent(s.app, Number.MAX_SAFE_INTEGER));
     const seen = new Set(pending); // arrived since subscribing: written after the history
-    const history = lastMatching(kept.filter((r) => !seen.has(r)), filter, s.lines);
+    const history = lastMatching(
+      kept.filter((r) => !seen.has(r)),
+      filter,
+      s.lines,
+    );
     write(history);
     write(pending);
     pending.length = 0;
@@ -124,7 +156,9 @@ export async function streamSession(store: LogStore, s: LogSession, res: Respons
       res.on('close', resolve);
       res.on('error', resolve);
       unguard = guard?.(() => {
-        res.end(`${new Date().toISOString().replace(/Z$/, '000+00:00')} paas[logs]: the stream ended: access to the app ended\n`);
+        res.end(
+          `${new Date().toISOString().replace(/Z$/, '000+00:00')} paas[logs]: the stream ended: access to the app ended\n`,
+        );
         resolve();
       });
     });

@@ -196,7 +196,13 @@ export class LogStore {
 export function parseStored(line: string): LogRecord | undefined {
   try {
     const v = JSON.parse(line) as Partial<LogRecord>;
-    if (typeof v.at !== 'string' || typeof v.dyno !== 'string' || typeof v.line !== 'string' || !LOG_SOURCES.includes(v.source as LogSource)) return undefined;
+    if (
+      typeof v.at !== 'string' ||
+      typeof v.dyno !== 'string' ||
+      typeof v.line !== 'string' ||
+      !LOG_SOURCES.includes(v.source as LogSource)
+    )
+      return undefined;
     return { at: v.at, source: v.source as LogSource, dyno: v.dyno, line: v.line };
   } catch {
     return undefined;

@@ -19,7 +19,8 @@ export const MAX_DRAIN_URL = 2048;
 
 /** A drain URL: `syslog://host:port`, `syslog+tls://host:port` or `https://...`; 422 with the reason otherwise. Pure. */
 export function parseDrainUrl(input: unknown): DrainTarget {
-  if (typeof input !== 'string' || input.trim() === '') throw invalid('url is required, e.g. syslog+tls://logs.example.com:6514 or https://logs.example.com/drain');
+  if (typeof input !== 'string' || input.trim() === '')
+    throw invalid('url is required, e.g. syslog+tls://logs.example.com:6514 or https://logs.example.com/drain');
   const raw = input.trim();
   if (raw.length > MAX_DRAIN_URL) throw invalid(`url is longer than ${MAX_DRAIN_URL} characters`);
   if (/\s/.test(raw)) throw invalid('url must not contain spaces');
@@ -30,15 +31,22 @@ export function parseDrainUrl(input: unknown): DrainTarget {
     throw invalid(`${raw} is not a URL`);
   }
   const scheme = u.protocol.replace(/:$/, '');
-  if (scheme !== 'syslog' && scheme !== 'syslog+tls' && scheme !== 'https') throw invalid(`Unsupported drain scheme ${scheme}://: use syslog://, syslog+tls:// or https://`);
+  if (scheme !== 'syslog' && scheme !== 'syslog+tls' && scheme !== 'https')
+    throw invalid(`Unsupported drain scheme ${scheme}://: use syslog://, syslog+tls:// or https://`);
   if (!u.hostname) throw invalid('url must name a host');
   if (scheme === 'https') {
     return { kind: 'https', host: u.hostname, port: u.port ? Number(u.port) : 443, url: u.toString() };
   }
   if (u.username || u.password) throw invalid('A syslog drain URL must not carry credentials');
   if (!u.port) throw invalid(`A syslog drain URL needs a port, e.g. ${scheme}://${u.hostname}:6514`);
-  if ((u.pathname && u.pathname !== '/') || u.search || u.hash) throw invalid('A syslog drain URL is only scheme://host:port');
-  return { kind: scheme, host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(u.port), url: `${scheme}://${u.host}` };
+  if ((u.pathname && u.pathname !== '/') || u.search || u.hash)
+    throw invalid('A syslog drain URL is only scheme://host:port');
+  return {
+    kind: scheme,
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: Number(u.port),
+    url: `${scheme}://${u.host}`,
+  };
 }
 
 /** RFC 5424 printable-ASCII field (1..max), '-' when empty. */

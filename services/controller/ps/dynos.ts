@@ -25,7 +25,8 @@ export function dynoViews(assignments: readonly Assignment[], instances: readonl
   for (const a of assignments) {
     const name = dynoName(a.type, a.index);
     const cur = newest.get(name);
-    if (!cur || a.release > cur.release || (a.release === cur.release && a.createdAt > cur.createdAt)) newest.set(name, a);
+    if (!cur || a.release > cur.release || (a.release === cur.release && a.createdAt > cur.createdAt))
+      newest.set(name, a);
   }
   const instanceOf = new Map(instances.map((i) => [i.id, i]));
   return [...newest.values()]
@@ -53,7 +54,10 @@ export function dynoViews(assignments: readonly Assignment[], instances: readonl
 
 export async function dynosOf(deps: Deps, app: App): Promise<DynoView[]> {
   const { store } = deps;
-  const [assignments, instances] = await Promise.all([store.list<Assignment>(store.keys.assignments()), store.list<Instance>(store.keys.instances(app.name))]);
+  const [assignments, instances] = await Promise.all([
+    store.list<Assignment>(store.keys.assignments()),
+    store.list<Instance>(store.keys.instances(app.name)),
+  ]);
   return dynoViews(
     assignments.filter((a) => a.app === app.name),
     instances.filter((i) => i.app === app.name),

@@ -43,11 +43,15 @@ export function parseReleaseRef(ref: unknown, app: string): number {
   let v: number | undefined;
   if (typeof ref === 'number') v = ref;
   else if (typeof ref === 'string') {
-    const m = /^v?(\d{1,10})$/.exec(ref) ?? (ref.startsWith(`${app}-v`) ? /^(\d{1,10})$/.exec(ref.slice(app.length + 2)) : null);
+    const m =
+      /^v?(\d{1,10})$/.exec(ref) ??
+      (ref.startsWith(`${app}-v`) ? /^(\d{1,10})$/.exec(ref.slice(app.length + 2)) : null);
     if (m) v = Number(m[1]);
   }
   if (v === undefined || !Number.isSafeInteger(v) || v < 1 || v > MAX_VERSION) {
-    throw invalid(`Not a release: ${JSON.stringify(ref)?.slice(0, 80) ?? String(ref)}; give a version such as 12 or "v12"`);
+    throw invalid(
+      `Not a release: ${JSON.stringify(ref)?.slice(0, 80) ?? String(ref)}; give a version such as 12 or "v12"`,
+    );
   }
   return v;
 }
@@ -60,7 +64,12 @@ export interface ReleaseInfo extends ReleaseView, ReleaseStatusFields {
 }
 
 /** The release info view; pure. */
-export function releaseInfoView(release: Release, creator: User | undefined, latestVersion: number, status: ReleaseStatusFields = { status: 'pending', failure: null }): ReleaseInfo {
+export function releaseInfoView(
+  release: Release,
+  creator: User | undefined,
+  latestVersion: number,
+  status: ReleaseStatusFields = { status: 'pending', failure: null },
+): ReleaseInfo {
   return {
     ...releaseView(release, creator),
     ...status,
@@ -70,7 +79,10 @@ export function releaseInfoView(release: Release, creator: User | undefined, lat
 }
 
 async function getRelease(deps: Deps, app: App, version: number): Promise<Release> {
-  const release = version <= app.latestRelease ? await deps.store.get<Release>(deps.store.keys.release(app.name, version)) : undefined;
+  const release =
+    version <= app.latestRelease
+      ? await deps.store.get<Release>(deps.store.keys.release(app.name, version))
+      : undefined;
   if (!release) throw notFound(`Couldn't find release v${version} of ${app.name}.`);
   return release;
 }
@@ -89,10 +101,16 @@ export async function releaseConfig(deps: Deps, app: App, version: number): Prom
  * Why `target` cannot be rolled back to, given the release it would follow
  * and the images the platform still keeps (absent: not checked); pure.
  */
-export function rollbackProblem(target: Release, latest: Release | undefined, kept?: { images: readonly string[]; n: number }, targetFailed = false): string | undefined {
+export function rollbackProblem(
+  target: Release,
+  latest: Release | undefined,
+  kept?: { images: readonly string[]; n: number },
+  targetFailed = false,
+): string | undefined {
   if (!target.image) return `v${target.version} has no build to roll back to (it was made before the first deploy)`;
   // A failed latest release may be tried again: the rollback is a new release.
-  if (latest && latest.version === target.version && !targetFailed) return `v${target.version} is already the current release`;
+  if (latest && latest.version === target.version && !targetFailed)
+    return `v${target.version} is already the current release`;
   if (kept && !kept.images.includes(target.image)) {
     return `v${target.version}'s build has been cleaned up: the platform keeps the builds of the last ${kept.n} distinct releases (PAAS_KEEP_RELEASE_IMAGES)`;
   }

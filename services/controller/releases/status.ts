@@ -19,17 +19,30 @@ export interface ReleaseStatusFields {
  * record that is not the latest, or that is served, succeeded (releases from
  * before the scheduler wrote records, or replaced before they came up).
  */
-export function releaseStatusOf(version: number, record: Pick<ReleaseStatusRecord, 'status' | 'reason'> | undefined, latest: number, serving: number, image = 'x'): ReleaseStatusFields {
+export function releaseStatusOf(
+  version: number,
+  record: Pick<ReleaseStatusRecord, 'status' | 'reason'> | undefined,
+  latest: number,
+  serving: number,
+  image = 'x',
+): ReleaseStatusFields {
   if (record?.status === 'failed') return { status: 'failed', failure: record.reason ?? 'failed' };
   // A config-only release before the first build has nothing to deploy.
-  if (record?.status === 'succeeded' || version < latest || serving >= version || image === '') return { status: 'succeeded', failure: null };
+  if (record?.status === 'succeeded' || version < latest || serving >= version || image === '')
+    return { status: 'succeeded', failure: null };
   return { status: 'pending', failure: null };
 }
 
 /** The status of each of the app's releases (two reads: the records and the route). */
-export async function releaseStatusesOf(deps: Deps, app: App): Promise<(release: Pick<Release, 'version' | 'image'>) => ReleaseStatusFields> {
+export async function releaseStatusesOf(
+  deps: Deps,
+  app: App,
+): Promise<(release: Pick<Release, 'version' | 'image'>) => ReleaseStatusFields> {
   const { store } = deps;
-  const [records, route] = await Promise.all([store.list<ReleaseStatusRecord>(store.keys.releaseStatuses(app.name)), store.get<Route>(store.keys.route(app.name))]);
+  const [records, route] = await Promise.all([
+    store.list<ReleaseStatusRecord>(store.keys.releaseStatuses(app.name)),
+    store.get<Route>(store.keys.route(app.name)),
+  ]);
   const byVersion = new Map(records.map((r) => [r.version, r]));
   const serving = route?.release ?? 0;
   return (r) => releaseStatusOf(r.version, byVersion.get(r.version), app.latestRelease, serving, r.image);

@@ -54,7 +54,12 @@ interface Pair {
 const AGENT_PATH = /^\/internal\/rendezvous\/([a-z0-9-]{1,64})\/(run\.\d{1,6})$/;
 const USER_PATH = /^\/apps\/([a-z0-9-]{1,64})\/dynos\/(run\.\d{1,6})\/attach$/;
 const other = (s: Side): Side => (s === 'agent' ? 'user' : 'agent');
-const size = (d: RawData | string) => (typeof d === 'string' ? Buffer.byteLength(d) : Array.isArray(d) ? d.reduce((n, b) => n + b.length, 0) : (d as Buffer).byteLength);
+const size = (d: RawData | string) =>
+  typeof d === 'string'
+    ? Buffer.byteLength(d)
+    : Array.isArray(d)
+      ? d.reduce((n, b) => n + b.length, 0)
+      : (d as Buffer).byteLength;
 
 export class Rendezvous {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024 });
@@ -78,14 +83,22 @@ export class Rendezvous {
     const key = `${m[1]}/${m[2]}`;
     void this.admit(side, m[1] as string, m[2] as string, req, url)
       .then(() => this.wss.handleUpgrade(req, socket, head, (ws) => this.join(side, key, ws)))
-      .catch((err: unknown) => refuse(socket, err instanceof PaasError ? err : new PaasError('internal', 'Internal server error'), this.o.log, err));
+      .catch((err: unknown) =>
+        refuse(
+          socket,
+          err instanceof PaasError ? err : new PaasError('internal', 'Internal server error'),
+          this.o.log,
+          err,
+        ),
+      );
     return true;
   }
 
   /** Attaches to every server the app listens with (express's app.listen). */
   attach(server: Server): void {
     server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-      if (!this.handleUpgrade(req, socket, head)) refuse(socket, new PaasError('not_found', `No route for GET ${(req.url ?? '').split('?')[0]}`), this.o.log);
+      if (!this.handleUpgrade(req, socket, head))
+        refuse(socket, new PaasError('not_found', `No route for GET ${(req.url ?? '').split('?')[0]}`), this.o.log);
     });
   }
 
@@ -93,11 +106,13 @@ export class Rendezvous {
     if (side === 'agent') return authenticateInternal(this.o.internalToken, req.headers.authorization);
     const token = url.searchParams.get('token') ?? '';
     const run = await this.o.store.get<RunRequest>(this.o.store.keys.run(app, name));
-    if (!run?.tokenHash || !token || !sameHash(token, run.tokenHash)) throw new PaasError('not_found', `Couldn't find that dyno (${name}).`);
+    if (!run?.tokenHash || !token || !sameHash(token, run.tokenHash))
+      throw new PaasError('not_found', `Couldn't find that dyno (${name}).`);
     if (this.pairs.get(`${app}/${name}`)?.userCame) throw new PaasError('conflict', `${name} is attached already`);
     if (run.apiTokenHash) {
       const grant: Grant = { app, userId: run.createdBy, tokenHash: run.apiTokenHash };
-      if (this.o.access && !(await this.o.access.allowed(grant))) throw new PaasError('not_found', `Couldn't find that dyno (${name}).`);
+      if (this.o.access && !(await this.o.access.allowed(grant)))
+        throw new PaasError('not_found', `Couldn't find that dyno (${name}).`);
       this.pair(`${app}/${name}`).grant = grant;
     }
   }
@@ -116,7 +131,8 @@ export class Rendezvous {
     if (side === 'user') {
       if (p.userCame) return ws.close(4409, 'attached already');
       p.userCame = true;
-      if (p.grant && this.o.access) p.unguard = this.o.access.watch(p.grant, () => ws.close(1008, 'access to the app ended'));
+      if (p.grant && this.o.access)
+        p.unguard = this.o.access.watch(p.grant, () => ws.close(1008, 'access to the app ended'));
     } else p.agent?.close(4409, 'replaced');
     p[side] = ws;
     const log = this.o.log.child({ run: key, side });
@@ -204,7 +220,9 @@ function refuse(socket: Duplex, e: PaasError, log: Logger, cause?: unknown): voi
   if (e.code === 'internal') log.error({ err: cause }, 'rendezvous upgrade failed');
   const body = JSON.stringify({ id: e.code, message: e.message });
   const status = statusOf[e.code];
-  socket.end(`HTTP/1.1 ${status} ${e.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${status} ${e.code}\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** Makes app.listen's servers take the rendezvous' upgrades (tests and main.ts listen through it). */

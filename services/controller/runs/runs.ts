@@ -13,7 +13,20 @@ import { assignmentId } from '../../core/ids.js';
 // request (the scheduler removes its container).
 
 export function runView(r: RunRequest, attachUrl: string | null, state: InstanceState = 'starting'): RunDynoView {
-  return { id: assignmentId(r.app, r.name, r.release), name: r.name, type: RUN_TYPE, command: r.command, attach_url: attachUrl, state, size: r.size, release: { version: r.release }, app: { name: r.app }, time_to_live: r.ttlS, created_at: r.createdAt, updated_at: r.createdAt };
+  return {
+    id: assignmentId(r.app, r.name, r.release),
+    name: r.name,
+    type: RUN_TYPE,
+    command: r.command,
+    attach_url: attachUrl,
+    state,
+    size: r.size,
+    release: { version: r.release },
+    app: { name: r.app },
+    time_to_live: r.ttlS,
+    created_at: r.createdAt,
+    updated_at: r.createdAt,
+  };
 }
 
 /**
@@ -24,11 +37,17 @@ export function runView(r: RunRequest, attachUrl: string | null, state: Instance
  */
 export async function runRelease(deps: Deps, app: App): Promise<Release> {
   const { store } = deps;
-  const latest = app.latestRelease > 0 ? await store.get<Release>(store.keys.release(app.name, app.latestRelease)) : undefined;
-  const status = latest ? await store.get<ReleaseStatusRecord>(store.keys.releaseStatus(app.name, latest.version)) : undefined;
+  const latest =
+    app.latestRelease > 0 ? await store.get<Release>(store.keys.release(app.name, app.latestRelease)) : undefined;
+  const status = latest
+    ? await store.get<ReleaseStatusRecord>(store.keys.releaseStatus(app.name, latest.version))
+    : undefined;
   if (latest?.image && status?.status !== 'failed') return latest;
   const route = await store.get<Route>(store.keys.route(app.name));
-  const serving = route?.release && route.release > 0 ? await store.get<Release>(store.keys.release(app.name, route.release)) : undefined;
+  const serving =
+    route?.release && route.release > 0
+      ? await store.get<Release>(store.keys.release(app.name, route.release))
+      : undefined;
   const release = serving ?? latest;
   if (!release?.image) throw invalid(`${app.name} has no release to run yet: push code first (git push paas main)`);
   return release;
@@ -39,31 +58,41 @@ export async function runRelease(deps: Deps, app: App): Promise<Release> {
  * exists and the name is free; retried with another name. Returns it with
  * the one-time attach secret (only its hash is stored).
  */
-export async function createRun(deps: Deps, app: App, user: User, params: RunParams, random: () => number = Math.random, apiTokenHash?: string): Promise<{ run: RunRequest; token?: string }> {
+export async function createRun(
+  deps: Deps,
+  app: App,
+  user: User,
+  params: RunParams,
+  random: () => number = Math.random,
+  apiTokenHash?: string,
+): Promise<{ run: RunRequest; token?: string }> {
   const { store } = deps;
   const release = await runRelease(deps, app);
   const token = params.attach ? newToken() : undefined;
-  const run = await store.transact((tx) => {
-    const run: RunRequest = {
-      app: app.name,
-      name: runName(random()),
-      command: resolveRunCommand(params.command, release.processTypes),
-      size: params.size,
-      env: params.env,
-      ttlS: params.ttlS,
-      attach: params.attach,
-      tty: params.tty,
-      release: release.version,
-      createdAt: new Date().toISOString(),
-      createdBy: user.id,
-      ...(token && { tokenHash: hashToken(token) }),
-      ...(token && apiTokenHash && { apiTokenHash }),
-    };
-    const key = store.keys.run(app.name, run.name);
-    tx.require({ key, absent: true });
-    tx.require({ key: store.keys.app(app.name), exists: true });
-    return tx.put(key, run);
-  }, { conflict: `Too many one-off dynos on ${app.name}; try again`, onConflict: () => store.getApp(app.name) });
+  const run = await store.transact(
+    (tx) => {
+      const run: RunRequest = {
+        app: app.name,
+        name: runName(random()),
+        command: resolveRunCommand(params.command, release.processTypes),
+        size: params.size,
+        env: params.env,
+        ttlS: params.ttlS,
+        attach: params.attach,
+        tty: params.tty,
+        release: release.version,
+        createdAt: new Date().toISOString(),
+        createdBy: user.id,
+        ...(token && { tokenHash: hashToken(token) }),
+        ...(token && apiTokenHash && { apiTokenHash }),
+      };
+      const key = store.keys.run(app.name, run.name);
+      tx.require({ key, absent: true });
+      tx.require({ key: store.keys.app(app.name), exists: true });
+      return tx.put(key, run);
+    },
+    { conflict: `Too many one-off dynos on ${app.name}; try again`, onConflict: () => store.getApp(app.name) },
+  );
   return token ? { run, token } : { run };
 }
 
@@ -85,6 +114,7 @@ export async function stopDyno(deps: Deps, app: App, dyno: string): Promise<{ ta
     return { target: r.target, stopped: false };
   }
   const key = store.keys.run(app.name, dyno);
-  if (!(await store.commit([{ key, exists: true }], [{ delete: key }]))) throw notFound(`Couldn't find that dyno (${dyno.slice(0, 40)}).`);
+  if (!(await store.commit([{ key, exists: true }], [{ delete: key }])))
+    throw notFound(`Couldn't find that dyno (${dyno.slice(0, 40)}).`);
   return { target: dyno, stopped: true };
 }

@@ -12,7 +12,11 @@ import { compareStrings } from '../../core/compare.js';
 // or stops anything.
 
 /** Files of one supervise/<name>/ dir -> its status; `alive` says whether a pid runs. Pure. */
-export function processStatus(name: string, files: Readonly<Record<string, string | undefined>>, alive: (pid: number) => boolean): ProcessStatus {
+export function processStatus(
+  name: string,
+  files: Readonly<Record<string, string | undefined>>,
+  alive: (pid: number) => boolean,
+): ProcessStatus {
   const pid = Number(files.pid?.trim());
   const running = Number.isInteger(pid) && pid > 0 && alive(pid);
   const started = Number(files.started?.trim());
@@ -55,8 +59,15 @@ async function dirStatuses(root: string): Promise<ProcessStatus[]> {
 }
 
 export async function platformStatus(stateDir: string, engineDir: string): Promise<PlatformStatus> {
-  const [own, engine] = await Promise.all([dirStatuses(join(stateDir, 'supervise')), dirStatuses(join(engineDir, 'supervise'))]);
-  const nginx = processStatus('nginx', { pid: await read(join(stateDir, 'nginx', 'nginx.pid')), supervisor: 'router' }, alive);
+  const [own, engine] = await Promise.all([
+    dirStatuses(join(stateDir, 'supervise')),
+    dirStatuses(join(engineDir, 'supervise')),
+  ]);
+  const nginx = processStatus(
+    'nginx',
+    { pid: await read(join(stateDir, 'nginx', 'nginx.pid')), supervisor: 'router' },
+    alive,
+  );
   const all = [...engine.filter((p) => p.name === 'dockerd'), ...own, nginx];
   const rank = (n: string) => (ORDER.includes(n) ? ORDER.indexOf(n) : ORDER.length);
   return { processes: all.sort((a, b) => rank(a.name) - rank(b.name) || compareStrings(a.name, b.name)) };

@@ -25,7 +25,11 @@ export const MAX_DESCRIPTION = 200;
 /** A new random token and the record to store for it; pure but for the randomness. */
 export function mintedToken(userId: string, description: string, now = new Date()): MintedToken {
   const token = newToken();
-  return { token, hash: hashToken(token), record: { user: userId, id: randomUUID(), description, createdAt: now.toISOString(), last4: token.slice(-4) } };
+  return {
+    token,
+    hash: hashToken(token),
+    record: { user: userId, id: randomUUID(), description, createdAt: now.toISOString(), last4: token.slice(-4) },
+  };
 }
 
 /** The optional `description` of POST /account/tokens: a string of up to 200 characters, trimmed; '' when absent. */
@@ -34,12 +38,18 @@ export function parseDescription(description: unknown): string {
   if (typeof description !== 'string') throw invalid('description must be a string');
   const d = description.trim();
   if (d.length > MAX_DESCRIPTION) throw invalid(`description must be at most ${MAX_DESCRIPTION} characters`);
+  // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f]/.test(d)) throw invalid('description must not contain control characters');
   return d;
 }
 
 export function tokenView(id: string, record: TokenRecord): TokenView {
-  return { id, description: record.description, created_at: record.createdAt, ...(record.last4 && { last4: record.last4 }) };
+  return {
+    id,
+    description: record.description,
+    created_at: record.createdAt,
+    ...(record.last4 && { last4: record.last4 }),
+  };
 }
 
 const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -55,7 +65,9 @@ export async function listTokens(deps: Deps, user: User): Promise<TokenView[]> {
       return record && record.user === user.id ? tokenView(id, record) : undefined;
     }),
   );
-  return views.filter((v): v is TokenView => v !== undefined).sort((a, b) => compareStrings(a.created_at, b.created_at) || compareStrings(a.id, b.id));
+  return views
+    .filter((v): v is TokenView => v !== undefined)
+    .sort((a, b) => compareStrings(a.created_at, b.created_at) || compareStrings(a.id, b.id));
 }
 
 /** Mints another token for an existing user; the answer is the only time it is seen. */
@@ -75,6 +87,12 @@ export async function revokeToken(deps: Deps, user: User, id: string): Promise<T
   if (!ref) throw missing();
   const tokenKey = store.keys.token(ref.value.hash);
   const record = await store.get<TokenRecord>(tokenKey);
-  if (!(await store.commit([{ key: indexKey, modRevision: ref.modRevision }], [{ delete: indexKey }, { delete: tokenKey }]))) throw missing(); // revoked meanwhile by another request
+  if (
+    !(await store.commit(
+      [{ key: indexKey, modRevision: ref.modRevision }],
+      [{ delete: indexKey }, { delete: tokenKey }],
+    ))
+  )
+    throw missing(); // revoked meanwhile by another request
   return tokenView(id, record ?? { user: user.id, description: '', createdAt: '' });
 }

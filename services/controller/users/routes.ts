@@ -14,7 +14,10 @@ export function userAccountRoutes(deps: Deps): Router {
 
   r.post('/users', requireAdmin(), async (req, res) => {
     const body = bodyOf(req);
-    const created = await createUser(deps.repo, { email: normaliseEmail(body.email), admin: parseAdminFlag(body.admin) });
+    const created = await createUser(deps.repo, {
+      email: normaliseEmail(body.email),
+      admin: parseAdminFlag(body.admin),
+    });
     res.status(201).json({ user: accountView(created.user), token: created.token });
   });
 

@@ -38,7 +38,11 @@ export interface NewUser {
   token: string;
 }
 
-export async function createUser(repo: Repo, input: { email: string; admin: boolean }, now = new Date()): Promise<NewUser> {
+export async function createUser(
+  repo: Repo,
+  input: { email: string; admin: boolean },
+  now = new Date(),
+): Promise<NewUser> {
   const user: User = { id: randomUUID(), email: input.email, admin: input.admin, createdAt: now.toISOString() };
   const minted = mintedToken(user.id, 'first token', now);
   await repo.createUser(user, minted);

@@ -5,7 +5,19 @@ import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Host, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, agentSettings, containersOf, docker, httpBody, log, mainProcess, removeContainersOf, uniqueCluster, waitFor, webCommand } from './support.js';
+import {
+  RUN_IMAGE,
+  agentSettings,
+  containersOf,
+  docker,
+  httpBody,
+  log,
+  mainProcess,
+  removeContainersOf,
+  uniqueCluster,
+  waitFor,
+  webCommand,
+} from './support.js';
 
 // The agent against the real etcd and Docker: assignments written by hand.
 
@@ -31,7 +43,8 @@ const assignment = (over: Partial<Assignment> = {}): Assignment => ({
   ...over,
 });
 
-const start = () => startAgent({ store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, hostId) });
+const start = () =>
+  startAgent({ store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, hostId) });
 const instance = (id = 'shop.web.1.v1') => store.get<Instance>(store.keys.instance('shop', id));
 const upInstance = (id = 'shop.web.1.v1', notContainer?: string) =>
   waitFor(`${id} up`, async () => {
@@ -54,7 +67,12 @@ describe('agent', () => {
   it('registers its host under a lease', async () => {
     agent = start();
     const host = await waitFor('host record', () => store.get<Host>(store.keys.host(hostId)));
-    expect(host).toMatchObject({ id: hostId, address: '127.0.0.1', tags: { pool: 'shared' }, capacity: { memoryMb: 4096, cpus: 2 } });
+    expect(host).toMatchObject({
+      id: hostId,
+      address: '127.0.0.1',
+      tags: { pool: 'shared' },
+      capacity: { memoryMb: 4096, cpus: 2 },
+    });
     const lease = (await store.etcd.get(store.keys.host(hostId)).exec()).kvs[0]?.lease;
     expect(lease).not.toBe('0');
   });
@@ -72,7 +90,12 @@ describe('agent', () => {
     expect(info.Name).toBe(`/${cluster}-shop.web.1.v1`);
     expect(info.Config.User).toBe('1000:1000');
     expect(info.Config.Env).toEqual(expect.arrayContaining(['GREETING=hello', 'PORT=5000', 'DYNO=web.1']));
-    expect(info.Config.Labels).toMatchObject({ 'paas.cluster': cluster, 'paas.host': hostId, 'paas.assignment': 'shop.web.1.v1', 'paas.app': 'shop' });
+    expect(info.Config.Labels).toMatchObject({
+      'paas.cluster': cluster,
+      'paas.host': hostId,
+      'paas.assignment': 'shop.web.1.v1',
+      'paas.app': 'shop',
+    });
     expect(info.HostConfig.CapDrop).toEqual(['ALL']);
     expect(info.HostConfig.SecurityOpt).toEqual(['no-new-privileges']);
     expect(info.HostConfig.Memory).toBe(256 * 1024 * 1024);
@@ -119,7 +142,9 @@ describe('agent', () => {
     const w = await store.etcd.watch().key(store.keys.instance('shop', 'shop.web.1.v1')).create();
     w.on('put', (kv) => seen.push((JSON.parse(kv.value.toString()) as Instance).state));
     await docker.getContainer(before.containerId).kill();
-    await waitFor('crashed, then up again', async () => (seen.includes('crashed') && seen.at(-1) === 'up' ? true : undefined));
+    await waitFor('crashed, then up again', async () =>
+      seen.includes('crashed') && seen.at(-1) === 'up' ? true : undefined,
+    );
     await w.cancel();
     const after = await upInstance();
     expect(after.containerId).toBe(before.containerId);
@@ -141,7 +166,10 @@ describe('agent', () => {
 
   it('reports a non-web process up once it runs, with no port to answer on', async () => {
     const id = 'shop.worker.1.v1';
-    await store.put(store.keys.assignment(hostId, id), assignment({ id, type: 'worker', command: 'while true; do sleep 1; done' }));
+    await store.put(
+      store.keys.assignment(hostId, id),
+      assignment({ id, type: 'worker', command: 'while true; do sleep 1; done' }),
+    );
     const up = await upInstance(id);
     const inspect = await docker.getContainer(up.containerId).inspect();
     expect(inspect.State.Running).toBe(true);
@@ -151,8 +179,13 @@ describe('agent', () => {
   });
 
   it('reports an assignment whose image does not exist as crashed', async () => {
-    await store.put(store.keys.assignment(hostId, 'shop.worker.1.v1'), assignment({ id: 'shop.worker.1.v1', type: 'worker', image: `paas/no-such-image-${cluster}:1` }));
-    const inst = await waitFor('crashed', async () => ((await instance('shop.worker.1.v1'))?.state === 'crashed' ? true : undefined));
+    await store.put(
+      store.keys.assignment(hostId, 'shop.worker.1.v1'),
+      assignment({ id: 'shop.worker.1.v1', type: 'worker', image: `paas/no-such-image-${cluster}:1` }),
+    );
+    const inst = await waitFor('crashed', async () =>
+      (await instance('shop.worker.1.v1'))?.state === 'crashed' ? true : undefined,
+    );
     expect(inst).toBe(true);
     await store.delete(store.keys.assignment(hostId, 'shop.worker.1.v1'));
   });

@@ -43,17 +43,29 @@ describe('bandwidth per dyno', () => {
   });
 
   it('shapes both ends again after a restart (a new veth each start)', async () => {
-    const id = await rt.create({ Image: RUN_IMAGE, User: '1000:1000', Cmd: ['sleep', '300'], Labels: { 'paas.bench': 'bandwidth', ...labels }, HostConfig: { NetworkMode: 'bridge' } });
+    const id = await rt.create({
+      Image: RUN_IMAGE,
+      User: '1000:1000',
+      Cmd: ['sleep', '300'],
+      Labels: { 'paas.bench': 'bandwidth', ...labels },
+      HostConfig: { NetworkMode: 'bridge' },
+    });
     made.push(id);
     const check = async () => {
       const info = await docker.getContainer(id).inspect();
       const pid = String(info.State.Pid);
       const eth0 = qdiscs(['nsenter', '-t', pid, '-n', 'tc', 'qdisc', 'show', 'dev', 'eth0']);
       expect(eth0).toMatch(new RegExp(`qdisc tbf .* rate ${eco.egressMbit}Mbit`));
-      const peer = /@if(\d+):/.exec(qdiscs(['nsenter', '-t', pid, '-n', 'ip', '-o', 'link', 'show', 'dev', 'eth0']))?.[1];
-      const host = qdiscs(['ip', '-o', 'link']).split('\n').find((l) => l.startsWith(`${peer}: `));
+      const peer = /@if(\d+):/.exec(
+        qdiscs(['nsenter', '-t', pid, '-n', 'ip', '-o', 'link', 'show', 'dev', 'eth0']),
+      )?.[1];
+      const host = qdiscs(['ip', '-o', 'link'])
+        .split('\n')
+        .find((l) => l.startsWith(`${peer}: `));
       const dev = /^\d+: ([^@:]+)/.exec(host ?? '')?.[1] as string;
-      expect(qdiscs(['tc', 'qdisc', 'show', 'dev', dev])).toMatch(new RegExp(`qdisc tbf .* rate ${eco.ingressMbit}Mbit`));
+      expect(qdiscs(['tc', 'qdisc', 'show', 'dev', dev])).toMatch(
+        new RegExp(`qdisc tbf .* rate ${eco.ingressMbit}Mbit`),
+      );
       return dev;
     };
     await rt.start(id);
@@ -64,9 +76,15 @@ describe('bandwidth per dyno', () => {
     expect(second).not.toBe(first);
   });
 
-  it('starts a command that ends at once (a release phase\'s echo) without calling it a failure', async () => {
+  it("starts a command that ends at once (a release phase's echo) without calling it a failure", async () => {
     for (let i = 0; i < 5; i++) {
-      const id = await rt.create({ Image: RUN_IMAGE, User: '1000:1000', Cmd: ['true'], Labels: { 'paas.bench': 'bandwidth', ...labels }, HostConfig: { NetworkMode: 'bridge' } });
+      const id = await rt.create({
+        Image: RUN_IMAGE,
+        User: '1000:1000',
+        Cmd: ['true'],
+        Labels: { 'paas.bench': 'bandwidth', ...labels },
+        HostConfig: { NetworkMode: 'bridge' },
+      });
       made.push(id);
       await rt.start(id);
       expect((await docker.getContainer(id).wait()).StatusCode).toBe(0);

@@ -48,7 +48,12 @@ const mounts = async () => [...mountPoints(await readFile('/proc/self/mountinfo'
 beforeAll(async () => {
   store = Store.connect(etcdEndpoints(), uniquePrefix('disk'));
   diskDir = await mkdtemp(join(tmpdir(), 'paas-disks-'));
-  agent = startAgent({ store, runtime: new DockerRuntime(new Docker(), { disks: new LayerDisks(diskDir), log }), log, config: agentSettings(cluster, hostId) });
+  agent = startAgent({
+    store,
+    runtime: new DockerRuntime(new Docker(), { disks: new LayerDisks(diskDir), log }),
+    log,
+    config: agentSettings(cluster, hostId),
+  });
 });
 
 afterAll(async () => {
@@ -74,23 +79,33 @@ describe('disk limit per dyno', () => {
       const i = await store.get<Instance>(store.keys.instance('calm', 'calm.worker.1.v1'));
       return i?.state === 'up' ? i : undefined;
     });
-    const hogOut = await waitFor('hog output', async () => ((await output(hog.containerId)).includes('overlay') ? output(hog.containerId) : undefined));
+    const hogOut = await waitFor('hog output', async () =>
+      (await output(hog.containerId)).includes('overlay') ? output(hog.containerId) : undefined,
+    );
     expect(hogOut).toContain('No space left on device');
     expect(hogOut).not.toContain('wrote it all');
     // df inside sees the dyno's own filesystem: about 64 MB in all.
     const total = Number(/overlay\s+(\d+)/.exec(hogOut)?.[1]);
     expect(total).toBeGreaterThan(40);
     expect(total).toBeLessThanOrEqual(64);
-    expect(await waitFor('calm output', async () => ((await output(calmUp.containerId)).includes('neighbour') ? output(calmUp.containerId) : undefined))).toContain('neighbour wrote 10 MB');
+    expect(
+      await waitFor('calm output', async () =>
+        (await output(calmUp.containerId)).includes('neighbour') ? output(calmUp.containerId) : undefined,
+      ),
+    ).toContain('neighbour wrote 10 MB');
 
     const info = await docker.getContainer(hog.containerId).inspect();
     const layer = (info.GraphDriver.Data as Record<string, string>).UpperDir?.replace(/\/diff$/, '') as string;
     expect(await mounts()).toContain(layer);
-    expect(await readdir(diskDir)).toEqual(expect.arrayContaining([`${hog.containerId}.img`, `${calmUp.containerId}.img`]));
+    expect(await readdir(diskDir)).toEqual(
+      expect.arrayContaining([`${hog.containerId}.img`, `${calmUp.containerId}.img`]),
+    );
 
     // The assignment goes: the agent stops the container, unmounts and deletes its filesystem.
     await store.etcd.delete().key(store.keys.assignment(hostId, 'hog.worker.1.v1'));
-    await waitFor('hog removed', async () => ((await docker.listContainers({ all: true, filters: { id: [hog.containerId] } })).length === 0 ? true : undefined));
+    await waitFor('hog removed', async () =>
+      (await docker.listContainers({ all: true, filters: { id: [hog.containerId] } })).length === 0 ? true : undefined,
+    );
     expect(await mounts()).not.toContain(layer);
     expect(await readdir(diskDir)).not.toContain(`${hog.containerId}.img`);
   });

@@ -21,7 +21,7 @@ describe('tcpAccepts', () => {
     expect(await tcpAccepts('127.0.0.1', port)).toBe(true);
   });
 
-  it('is false for a port that hangs up at once (as Docker\'s proxy does while nothing listens inside)', async () => {
+  it("is false for a port that hangs up at once (as Docker's proxy does while nothing listens inside)", async () => {
     const port = await listen((s) => s.destroy());
     expect(await tcpAccepts('127.0.0.1', port)).toBe(false);
   });
@@ -34,7 +34,13 @@ describe('tcpAccepts', () => {
 
   it('waitForPort gives up at the deadline', async () => {
     const port = await listen((s) => s.destroy());
-    const ok = await waitForPort({ address: '127.0.0.1', port, deadline: Date.now() + 600, signal: new AbortController().signal, intervalMs: 50 });
+    const ok = await waitForPort({
+      address: '127.0.0.1',
+      port,
+      deadline: Date.now() + 600,
+      signal: new AbortController().signal,
+      intervalMs: 50,
+    });
     expect(ok).toBe(false);
   });
 });

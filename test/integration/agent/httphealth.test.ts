@@ -26,7 +26,8 @@ afterEach(async () => {
   }
 });
 
-const check = (port: number, path = '/health', timeoutMs = 1000) => httpCheck({ address: '127.0.0.1', port, path, host: 'shop.example.com', timeoutMs });
+const check = (port: number, path = '/health', timeoutMs = 1000) =>
+  httpCheck({ address: '127.0.0.1', port, path, host: 'shop.example.com', timeoutMs });
 
 describe('httpCheck', () => {
   it('passes on 2xx and 3xx of the path, sending the app as Host', async () => {
@@ -51,7 +52,17 @@ describe('waitForHttp', () => {
   it('gives up after `attempts` failed answers, long before the deadline', async () => {
     const port = await serve(() => 503);
     const started = Date.now();
-    const ok = await waitForHttp({ address: '127.0.0.1', port, path: '/', host: 'h', timeoutMs: 500, attempts: 2, deadline: Date.now() + 30_000, signal: new AbortController().signal, intervalMs: 50 });
+    const ok = await waitForHttp({
+      address: '127.0.0.1',
+      port,
+      path: '/',
+      host: 'h',
+      timeoutMs: 500,
+      attempts: 2,
+      deadline: Date.now() + 30_000,
+      signal: new AbortController().signal,
+      intervalMs: 50,
+    });
     expect(ok).toBe(false);
     expect(Date.now() - started).toBeLessThan(2000);
     expect(hosts.length).toBe(2);
@@ -60,7 +71,17 @@ describe('waitForHttp', () => {
   it('passes once the path starts answering 200', async () => {
     let n = 0;
     const port = await serve(() => (++n < 3 ? 500 : 200));
-    const ok = await waitForHttp({ address: '127.0.0.1', port, path: '/', host: 'h', timeoutMs: 500, attempts: 5, deadline: Date.now() + 10_000, signal: new AbortController().signal, intervalMs: 50 });
+    const ok = await waitForHttp({
+      address: '127.0.0.1',
+      port,
+      path: '/',
+      host: 'h',
+      timeoutMs: 500,
+      attempts: 5,
+      deadline: Date.now() + 10_000,
+      signal: new AbortController().signal,
+      intervalMs: 50,
+    });
     expect(ok).toBe(true);
     expect(n).toBe(3);
   });

@@ -5,11 +5,28 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Docker from 'dockerode';
 import { startAgent, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
-import { appsBridgeName, appsNetworkName, iptables, ourLines, removeRules, startIsolation } from '../../../services/agent/isolation/network.js';
+import {
+  appsBridgeName,
+  appsNetworkName,
+  iptables,
+  ourLines,
+  removeRules,
+  startIsolation,
+} from '../../../services/agent/isolation/network.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, agentSettings, docker, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from './support.js';
+import {
+  RUN_IMAGE,
+  agentSettings,
+  docker,
+  httpBody,
+  log,
+  removeContainersOf,
+  uniqueCluster,
+  waitFor,
+  webCommand,
+} from './support.js';
 
 // Network isolation (services/agent/isolation/network.ts), tried from inside a real dyno
 // as a hostile tenant would: one connection attempt to each target.
@@ -96,7 +113,18 @@ beforeAll(async () => {
   ])
     await run('ip', ['netns', 'exec', NS, 'ip', ...args]);
   await run('ip', ['route', 'add', `${META}/32`, 'via', '10.213.77.2']);
-  metaServer = spawn('ip', ['netns', 'exec', NS, process.execPath, '-e', `require('net').createServer((c) => c.end('meta\\n')).listen(80, '${META}')`], { stdio: 'ignore' });
+  metaServer = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      NS,
+      process.execPath,
+      '-e',
+      `require('net').createServer((c) => c.end('meta\\n')).listen(80, '${META}')`,
+    ],
+    { stdio: 'ignore' },
+  );
   await waitFor('the metadata stand-in', async () => {
     try {
       await run('ip', ['netns', 'exec', NS, 'bash', '-c', `exec 3<>/dev/tcp/${META}/80`]);
@@ -110,7 +138,13 @@ beforeAll(async () => {
   stops.push(iso.stop);
   const net = await docker.getNetwork(iso.network).inspect();
   gateway = (net.IPAM?.Config?.[0] as { Gateway?: string } | undefined)?.Gateway ?? '';
-  agent = startAgent({ store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, hostId), network: iso.network });
+  agent = startAgent({
+    store,
+    runtime: new DockerRuntime(new Docker()),
+    log,
+    config: agentSettings(cluster, hostId),
+    network: iso.network,
+  });
 });
 
 afterAll(async () => {
@@ -121,7 +155,10 @@ afterAll(async () => {
   store.close();
   for (const c of [cluster, other]) {
     await removeRules(iptables, c).catch(() => undefined);
-    await docker.getNetwork(appsNetworkName(c)).remove().catch(() => undefined);
+    await docker
+      .getNetwork(appsNetworkName(c))
+      .remove()
+      .catch(() => undefined);
   }
   metaServer?.kill();
   await run('ip', ['route', 'del', `${META}/32`]).catch(() => undefined);
@@ -143,14 +180,37 @@ describe('network isolation between apps', () => {
     expect(await httpBody(bob.bridge as string)).toBe('bob web.1');
     expect(await httpBody(alice.bridge as string)).toBe('alice web.1');
 
-    const targets = [`otherapp=${bob.bridge}`, `ownapp=${alice.bridge}`, `router=${gateway}:${routerPort}`, `hostport=${gateway}:${otherPort}`, `metadata=${META}:80`].join(' ');
-    await store.put(store.keys.assignment(hostId, 'alice.worker.1.v1'), assignment('alice', 'worker', PROBE, { TARGETS: targets }));
+    const targets = [
+      `otherapp=${bob.bridge}`,
+      `ownapp=${alice.bridge}`,
+      `router=${gateway}:${routerPort}`,
+      `hostport=${gateway}:${otherPort}`,
+      `metadata=${META}:80`,
+    ].join(' ');
+    await store.put(
+      store.keys.assignment(hostId, 'alice.worker.1.v1'),
+      assignment('alice', 'worker', PROBE, { TARGETS: targets }),
+    );
     const prober = await up('alice', 'worker');
-    expect(await probeOutput(prober.containerId)).toEqual({ otherapp: 'closed', ownapp: 'closed', router: 'open', hostport: 'closed', metadata: 'closed' });
+    expect(await probeOutput(prober.containerId)).toEqual({
+      otherapp: 'closed',
+      ownapp: 'closed',
+      router: 'open',
+      hostport: 'closed',
+      metadata: 'closed',
+    });
   });
 
   it('refuses link-local addresses to builds on the default bridge too', async () => {
-    const c = await docker.createContainer({ Image: RUN_IMAGE, Cmd: ['bash', '-c', `timeout 2 bash -c "exec 3<>/dev/tcp/${META}/80" 2>/dev/null && echo metadata open || echo metadata closed`], Labels: { 'paas.cluster': cluster } });
+    const c = await docker.createContainer({
+      Image: RUN_IMAGE,
+      Cmd: [
+        'bash',
+        '-c',
+        `timeout 2 bash -c "exec 3<>/dev/tcp/${META}/80" 2>/dev/null && echo metadata open || echo metadata closed`,
+      ],
+      Labels: { 'paas.cluster': cluster },
+    });
     await c.start();
     await c.wait();
     expect((await c.logs({ stdout: true })).toString('utf8')).toContain('metadata closed');

@@ -35,15 +35,20 @@ const assignment = (id: string, over: Partial<Assignment> = {}): Assignment => (
 });
 
 /** A web process answering GET /health with $STATUS, only for the Host header shop.localhost. */
-const healthServer =
-  `node -e "require('http').createServer((q,s)=>{s.statusCode=q.url==='/health'&&q.headers.host==='shop.localhost'?Number(process.env.STATUS):404;s.end('ok')}).listen(process.env.PORT)"`;
+const healthServer = `node -e "require('http').createServer((q,s)=>{s.statusCode=q.url==='/health'&&q.headers.host==='shop.localhost'?Number(process.env.STATUS):404;s.end('ok')}).listen(process.env.PORT)"`;
 
 const start = () =>
   startAgent({
     store,
     runtime: new DockerRuntime(new Docker()),
     log,
-    config: agentSettings(cluster, hostId, { restartDelayMs: 300, restartMaxDelayMs: 5000, restartResetMs: 60_000, healthTimeoutMs: 6000, usageMs: 1000 }),
+    config: agentSettings(cluster, hostId, {
+      restartDelayMs: 300,
+      restartMaxDelayMs: 5000,
+      restartResetMs: 60_000,
+      healthTimeoutMs: 6000,
+      usageMs: 1000,
+    }),
   });
 /** The status of GET <path> with a Host header (fetch does not let a caller set Host). */
 const statusOf = (address: string, port: number, path: string, host: string) =>
@@ -95,7 +100,10 @@ describe('crash restarts', () => {
     // Docker's start times of the first five runs: each gap is at least the
     // doubled delay (0.3, 0.6, 1.2, 2.4 s after the exit), beyond what a fixed
     // delay and the ~1 s of run time and detection could explain.
-    const starts = [...new Set(rec.seen.flatMap((s) => (s.i.startedAt ? [Date.parse(s.i.startedAt)] : [])))].slice(0, 5);
+    const starts = [...new Set(rec.seen.flatMap((s) => (s.i.startedAt ? [Date.parse(s.i.startedAt)] : [])))].slice(
+      0,
+      5,
+    );
     expect(starts.length).toBe(5);
     const gaps = starts.slice(1).map((t, k) => t - (starts[k] as number));
     gaps.forEach((g, k) => expect(g).toBeGreaterThanOrEqual(300 * 2 ** k));
@@ -125,7 +133,15 @@ describe('crash restarts', () => {
 describe('HTTP health path (app.json)', () => {
   it('counts a web container up only once its path answers 2xx, with the app as Host', async () => {
     const id = 'shop.web.1.v1';
-    await store.put(store.keys.assignment(hostId, id), assignment(id, { type: 'web', command: healthServer, env: { STATUS: '200' }, healthcheck: { path: '/health', timeoutS: 2 } }));
+    await store.put(
+      store.keys.assignment(hostId, id),
+      assignment(id, {
+        type: 'web',
+        command: healthServer,
+        env: { STATUS: '200' },
+        healthcheck: { path: '/health', timeoutS: 2 },
+      }),
+    );
     const up = await waitFor('up', async () => {
       const i = await instance(id);
       return i?.state === 'up' ? i : undefined;
@@ -140,14 +156,24 @@ describe('HTTP health path (app.json)', () => {
   it('never counts one whose path answers 500 up, and restarts it', async () => {
     const id = 'shop.web.2.v1';
     const rec = await record(id);
-    await store.put(store.keys.assignment(hostId, id), assignment(id, { type: 'web', command: healthServer, env: { STATUS: '500' }, healthcheck: { path: '/health', timeoutS: 2, attempts: 3 } }));
+    await store.put(
+      store.keys.assignment(hostId, id),
+      assignment(id, {
+        type: 'web',
+        command: healthServer,
+        env: { STATUS: '500' },
+        healthcheck: { path: '/health', timeoutS: 2, attempts: 3 },
+      }),
+    );
     const running = await waitFor('running and answering 500', async () => {
       const i = await instance(id);
       if (!i?.port) return undefined;
       return (await statusOf(i.address, i.port, '/health', 'shop.localhost')) === 500 ? i : undefined;
     });
     expect(running.state).toBe('starting'); // its port answers: the TCP check alone would have said up
-    await waitFor('failed its health check and restarted', async () => ((await instance(id))?.restarts ?? 0) >= 1 ? true : undefined);
+    await waitFor('failed its health check and restarted', async () =>
+      ((await instance(id))?.restarts ?? 0) >= 1 ? true : undefined,
+    );
     await rec.stop();
     expect(rec.seen.map((s) => s.i.state)).not.toContain('up');
     expect(rec.seen.map((s) => s.i.state)).toContain('crashed');

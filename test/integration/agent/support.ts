@@ -61,7 +61,7 @@ export async function removeContainersOf(cluster: string): Promise<void> {
 export async function mainProcess(containerId: string): Promise<{ uid: string; capEff: string }> {
   const info = await docker.getContainer(containerId).inspect();
   const status = readFileSync(`/proc/${info.State.Pid}/status`, 'utf8');
-  const field = (name: string) => (new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(status)?.[1] ?? '');
+  const field = (name: string) => new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(status)?.[1] ?? '';
   return { uid: field('Uid'), capEff: field('CapEff') };
 }
 

@@ -65,7 +65,12 @@ export class FakeController {
   constructor(private readonly token: string) {}
 
   releaseRequests(app?: string): RecordedRequest[] {
-    return this.requests.filter((r) => r.method === 'POST' && r.path.endsWith('/releases') && (app === undefined || r.path === `/internal/apps/${app}/releases`));
+    return this.requests.filter(
+      (r) =>
+        r.method === 'POST' &&
+        r.path.endsWith('/releases') &&
+        (app === undefined || r.path === `/internal/apps/${app}/releases`),
+    );
   }
 
   async start(): Promise<void> {
@@ -73,17 +78,27 @@ export class FakeController {
       void readBody(req).then((body) => {
         const path = req.url ?? '';
         this.requests.push({ method: req.method ?? '', path, auth: req.headers.authorization, body });
-        const send = (status: number, data: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
+        const send = (status: number, data: unknown) =>
+          res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(data));
         const stream = /^\/log-stream\/([a-z0-9-]+)$/.exec(path);
         if (req.method === 'GET' && stream) {
           // A log session's URL (no token): the release one-off's lines, stamped now, then kept open as a tail is.
           const log = this.apps.get(stream[1] as string)?.releaseLog;
-          const line = (source: string, text: string, ago = 0) => `${new Date(Date.now() - ago).toISOString().replace(/Z$/, '000+00:00')} ${source}[release.1]: ${text}\n`;
+          const line = (source: string, text: string, ago = 0) =>
+            `${new Date(Date.now() - ago).toISOString().replace(/Z$/, '000+00:00')} ${source}[release.1]: ${text}\n`;
           res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
-          if (log) res.write([...(log.earlier ?? []).map((l) => line('app', l, 3_600_000)), ...log.lines.map((l) => line('app', l)), ...(log.exit === undefined ? [] : [line('paas', `Process exited with status ${log.exit}`)])].join(''));
+          if (log)
+            res.write(
+              [
+                ...(log.earlier ?? []).map((l) => line('app', l, 3_600_000)),
+                ...log.lines.map((l) => line('app', l)),
+                ...(log.exit === undefined ? [] : [line('paas', `Process exited with status ${log.exit}`)]),
+              ].join(''),
+            );
           return;
         }
-        if (req.headers.authorization !== `Bearer ${this.token}`) return send(401, { id: 'unauthorized', message: 'bad token' });
+        if (req.headers.authorization !== `Bearer ${this.token}`)
+          return send(401, { id: 'unauthorized', message: 'bad token' });
         const b = (body ?? {}) as Record<string, string>;
         if (req.method === 'POST' && path === '/internal/authorize') {
           const user = this.users.get(b.fingerprint ?? '');
@@ -98,24 +113,39 @@ export class FakeController {
         if (bm) {
           const rec = (body ?? {}) as Partial<FakeBuild> & { append?: string[] };
           if (req.method === 'POST' && !bm[2] && this.apps.has(bm[1] as string)) {
-            this.builds.set(rec.id as string, { app: bm[1] as string, id: rec.id as string, commit: rec.commit as string, user: rec.user as FakeBuild['user'], status: 'pending', phases: {}, lines: [] });
+            this.builds.set(rec.id as string, {
+              app: bm[1] as string,
+              id: rec.id as string,
+              commit: rec.commit as string,
+              user: rec.user as FakeBuild['user'],
+              status: 'pending',
+              phases: {},
+              lines: [],
+            });
             return send(201, { id: rec.id, status: 'pending' });
           }
           const build = bm[2] ? this.builds.get(bm[2]) : undefined;
           if (req.method !== 'PATCH' || !build) return send(404, { id: 'not_found', message: 'no such build' });
           const { append, phases, ...rest } = rec;
-          Object.assign(build, rest, { phases: { ...build.phases, ...phases }, lines: [...build.lines, ...(append ?? [])] });
+          Object.assign(build, rest, {
+            phases: { ...build.phases, ...phases },
+            lines: [...build.lines, ...(append ?? [])],
+          });
           return send(200, { id: build.id, status: build.status });
         }
         if (req.method === 'GET' && path === '/internal/apps') {
-          return send(200, [...this.apps.keys()].map((name) => {
-            const releases = [...(this.releaseImages.get(name) ?? [])].reverse();
-            return { name, images: [...new Set(releases.map((r) => r.image))].sort(), releases };
-          }));
+          return send(
+            200,
+            [...this.apps.keys()].map((name) => {
+              const releases = [...(this.releaseImages.get(name) ?? [])].reverse();
+              return { name, images: [...new Set(releases.map((r) => r.image))].sort(), releases };
+            }),
+          );
         }
         const ls = /^\/internal\/apps\/([a-z0-9-]+)\/log-sessions$/.exec(path);
         if (req.method === 'POST' && ls) {
-          if (!this.apps.has(ls[1] as string)) return send(404, { id: 'not_found', message: "Couldn't find that app." });
+          if (!this.apps.has(ls[1] as string))
+            return send(404, { id: 'not_found', message: "Couldn't find that app." });
           return send(201, { id: 'ls', logplex_url: `${this.url}/log-stream/${ls[1]}` });
         }
         const m = /^\/internal\/apps\/([a-z0-9-]+)(\/releases)?$/.exec(path);
@@ -127,12 +157,26 @@ export class FakeController {
         if (req.method === 'GET' && !m[2]) {
           // A stand-in platform serves each release the moment it exists.
           const failed = app.releaseFailure !== undefined && version > 0;
-          const release_status = failed ? { version, status: 'failed', failure: app.releaseFailure } : { version, status: 'succeeded', failure: null };
-          return send(200, { app: { name, ...(app.uid && { uid: app.uid }) }, release: version ? { version, config: app.config } : { version: 0, config: app.config }, serving_release: failed ? version - 1 : version, release_status, web_url: webUrl, git_url: '', buildpacks: app.buildpacks ?? [], build_cache_generation: app.cacheGeneration ?? 0 });
+          const release_status = failed
+            ? { version, status: 'failed', failure: app.releaseFailure }
+            : { version, status: 'succeeded', failure: null };
+          return send(200, {
+            app: { name, ...(app.uid && { uid: app.uid }) },
+            release: version ? { version, config: app.config } : { version: 0, config: app.config },
+            serving_release: failed ? version - 1 : version,
+            release_status,
+            web_url: webUrl,
+            git_url: '',
+            buildpacks: app.buildpacks ?? [],
+            build_cache_generation: app.cacheGeneration ?? 0,
+          });
         }
         if (req.method === 'POST' && m[2]) {
           this.versions.set(name, version + 1);
-          this.releaseImages.set(name, [...(this.releaseImages.get(name) ?? []), { version: version + 1, image: b.image as string }]);
+          this.releaseImages.set(name, [
+            ...(this.releaseImages.get(name) ?? []),
+            { version: version + 1, image: b.image as string },
+          ]);
           return send(201, { release: { ...b, app: name, version: version + 1, config: app.config }, web_url: webUrl });
         }
         return send(405, { id: 'bad_request', message: 'no' });
@@ -158,8 +202,20 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 export async function compileHook(dir: string): Promise<string> {
   const out = join(dir, 'hook');
   await must(join(REPO_DIR, 'node_modules/.bin/tsc'), [
-    '--outDir', out, '--rootDir', join(REPO_DIR, 'services/builder/push'),
-    '--module', 'NodeNext', '--moduleResolution', 'NodeNext', '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node',
+    '--outDir',
+    out,
+    '--rootDir',
+    join(REPO_DIR, 'services/builder/push'),
+    '--module',
+    'NodeNext',
+    '--moduleResolution',
+    'NodeNext',
+    '--target',
+    'ES2022',
+    '--strict',
+    '--skipLibCheck',
+    '--types',
+    'node',
     join(REPO_DIR, 'services/builder/push/hook.ts'),
   ]);
   await writeFile(join(out, 'package.json'), '{"type":"module"}\n');
@@ -204,7 +260,10 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     ...env,
   });
   const docker = new Docker();
-  const builder = await startBuilder(config, { logger: createLogger('builder-test', process.env.BUILDER_TEST_LOG_LEVEL ?? 'warn'), docker });
+  const builder = await startBuilder(config, {
+    logger: createLogger('builder-test', process.env.BUILDER_TEST_LOG_LEVEL ?? 'warn'),
+    docker,
+  });
   return {
     dir,
     cluster,
@@ -215,15 +274,25 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
     push: ({ key, app, cwd, ref = 'main' }) =>
       run('git', ['push', `ssh://git@127.0.0.1:${builder.sshPort}/${app}.git`, ref], {
         cwd,
-        env: { GIT_SSH_COMMAND: `ssh -i ${key} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR` },
+        env: {
+          GIT_SSH_COMMAND: `ssh -i ${key} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`,
+        },
       }),
     async close() {
       await builder.close();
       await controller.stop();
       const containers = await docker.listContainers({ all: true, filters: { label: [`paas.cluster=${cluster}`] } });
-      for (const c of containers) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+      for (const c of containers)
+        await docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       const images = await docker.listImages({ filters: { label: [`paas.cluster=${cluster}`] } });
-      for (const i of images) await docker.getImage(i.Id).remove({ force: true }).catch(() => undefined);
+      for (const i of images)
+        await docker
+          .getImage(i.Id)
+          .remove({ force: true })
+          .catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     },
   };
@@ -234,9 +303,17 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
  * non-zero exit. (support/run.ts writes to stdin, which races with commands
  * that exit at once: EPIPE.)
  */
-export function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<string, string> } = {}): Promise<Result> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string> } = {},
+): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: { ...process.env, ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -257,7 +334,9 @@ export async function commitApp(dir: string, files: Record<string, string>): Pro
   await must('git', ['init', '-q', '-b', 'main', dir]);
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   await must('git', ['add', '-A'], { cwd: dir });
-  await must('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'app'], { cwd: dir });
+  await must('git', ['-c', 'user.name=Test', '-c', 'user.email=test@example.com', 'commit', '-q', '-m', 'app'], {
+    cwd: dir,
+  });
   return (await must('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
 }
 

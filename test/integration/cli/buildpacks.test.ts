@@ -32,13 +32,22 @@ afterAll(async () => {
 });
 
 describe('paas buildpacks', () => {
-  const stored = async () => (await h.call('GET', '/apps/bp-cli/buildpack-installations', { token: h.adminToken })).body.map((b: { buildpack: { url: string } }) => b.buildpack.url);
+  const stored = async () =>
+    (await h.call('GET', '/apps/bp-cli/buildpack-installations', { token: h.adminToken })).body.map(
+      (b: { buildpack: { url: string } }) => b.buildpack.url,
+    );
 
   it('sets, adds at an index, lists, removes and clears, in Heroku words', async () => {
-    expect(await paas(['buildpacks', '-a', 'bp-cli'])).toEqual({ code: 0, out: 'bp-cli has no Buildpack URL set.', err: '' });
+    expect(await paas(['buildpacks', '-a', 'bp-cli'])).toEqual({
+      code: 0,
+      out: 'bp-cli has no Buildpack URL set.',
+      err: '',
+    });
 
     const set = await paas(['buildpacks:set', 'heroku/nodejs', '-a', 'bp-cli']);
-    expect(set.out).toBe('Buildpack set. Next release on bp-cli will use nodejs.\nRun git push paas main to create a new release using this buildpack.');
+    expect(set.out).toBe(
+      'Buildpack set. Next release on bp-cli will use nodejs.\nRun git push paas main to create a new release using this buildpack.',
+    );
     expect(await stored()).toEqual(['nodejs']);
 
     const tgz = 'https://example.com/buildpacks/apt.tgz';
@@ -58,20 +67,27 @@ describe('paas buildpacks', () => {
     expect(removed.out).toContain('Buildpack removed. Next release on bp-cli will use nodejs.');
     expect(await stored()).toEqual(['nodejs']);
 
-    expect((await paas(['buildpacks:clear', '-a', 'bp-cli'])).out).toBe('Buildpacks cleared. Next release on bp-cli will detect buildpacks normally.');
+    expect((await paas(['buildpacks:clear', '-a', 'bp-cli'])).out).toBe(
+      'Buildpacks cleared. Next release on bp-cli will detect buildpacks normally.',
+    );
     expect(await stored()).toEqual([]);
   });
 
   it("prints the API's message and exits 1 on a refused buildpack", async () => {
     const r = await paas(['buildpacks:set', 'ftp://example.com/x.tgz', '-a', 'bp-cli']);
     expect(r.code).toBe(1);
-    expect(r.err).toBe('paas: Buildpack URL "ftp://example.com/x.tgz" must use http, https (file:// is off on this platform)');
+    expect(r.err).toBe(
+      'paas: Buildpack URL "ftp://example.com/x.tgz" must use http, https (file:// is off on this platform)',
+    );
     const idx = await paas(['buildpacks:remove', '-i', '0', '-a', 'bp-cli']);
     expect(idx).toMatchObject({ code: 1, err: 'paas: Invalid index "0": use a number from 1' });
   });
 
   it('works as the built binary', async () => {
-    const r = await runBin(['buildpacks:set', 'https://example.com/bp.git#v1', '-a', 'bp-bin'], { ...process.env, ...env() });
+    const r = await runBin(['buildpacks:set', 'https://example.com/bp.git#v1', '-a', 'bp-bin'], {
+      ...process.env,
+      ...env(),
+    });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('Buildpack set. Next release on bp-bin will use https://example.com/bp.git#v1.');
     const list = await runBin(['buildpacks', '-a', 'bp-bin'], { ...process.env, ...env() });

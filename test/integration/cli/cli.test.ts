@@ -7,7 +7,7 @@ import git from 'isomorphic-git';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ctx } from '../../../cli/context.js';
 import { run } from '../../../cli/program.js';
-import { newUser, startController, type Harness } from '../controller/harness.js';
+import { startController, type Harness } from '../controller/harness.js';
 import { CLI, runBin, type BinResult } from '../../support/bin.js';
 
 // The `paas` CLI against the real controller (in-process, real etcd): the
@@ -25,7 +25,10 @@ interface Result {
   err: string;
 }
 
-async function paas(args: string[], opts: { cwd?: string; env?: Record<string, string>; input?: string } = {}): Promise<Result> {
+async function paas(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; input?: string } = {},
+): Promise<Result> {
   const out: string[] = [];
   const err: string[] = [];
   const ctx: Ctx = {
@@ -63,7 +66,9 @@ describe('paas CLI', () => {
   });
 
   it('refuses a wrong token at login with the API message and exit 1', async () => {
-    const res = await paas(['login', '--api', h.url, '--token', 'wrong'], { env: { PAAS_CONFIG_DIR: join(tmp, 'other') } });
+    const res = await paas(['login', '--api', h.url, '--token', 'wrong'], {
+      env: { PAAS_CONFIG_DIR: join(tmp, 'other') },
+    });
     expect(res).toMatchObject({ code: 1, err: 'paas: Invalid credentials provided.' });
     expect(existsSync(join(tmp, 'other', 'credentials.json'))).toBe(false);
   });
@@ -93,10 +98,18 @@ describe('paas CLI', () => {
   it('finds the app from the git remote for apps:info, or from -a', async () => {
     const res = await paas(['apps:info', '--json'], { cwd: join(repo, 'src') });
     expect(res.code).toBe(0);
-    expect(JSON.parse(res.out)).toMatchObject({ name: 'cli-app', web_url: 'http://cli-app.localhost/', git_url: 'ssh://git@127.0.0.1:2222/cli-app.git' });
+    expect(JSON.parse(res.out)).toMatchObject({
+      name: 'cli-app',
+      web_url: 'http://cli-app.localhost/',
+      git_url: 'ssh://git@127.0.0.1:2222/cli-app.git',
+    });
     const text = await paas(['apps:info', '-a', 'cli-app-2']);
-    expect(text.out).toMatch(/^=== cli-app-2\nGit URL: +ssh:\/\/git@127\.0\.0\.1:2222\/cli-app-2\.git\nOwner: +admin@example\.com/);
-    expect((await paas(['apps'])).out.split('\n')).toEqual(expect.arrayContaining(['=== Apps', 'cli-app', 'cli-app-2']));
+    expect(text.out).toMatch(
+      /^=== cli-app-2\nGit URL: +ssh:\/\/git@127\.0\.0\.1:2222\/cli-app-2\.git\nOwner: +admin@example\.com/,
+    );
+    expect((await paas(['apps'])).out.split('\n')).toEqual(
+      expect.arrayContaining(['=== Apps', 'cli-app', 'cli-app-2']),
+    );
   });
 
   it('says which app is missing outside an app folder', async () => {
@@ -111,7 +124,17 @@ describe('paas CLI', () => {
     expect(none.code).toBe(1);
     expect(none.err).toMatch(/No SSH public key found .*ssh-keygen/);
     mkdirSync(join(home, '.ssh'), { recursive: true });
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'me@cli', '-f', join(home, '.ssh', 'id_ed25519')]);
+    execFileSync('ssh-keygen', [
+      '-q',
+      '-t',
+      'ed25519',
+      '-N',
+      '',
+      '-C',
+      'me@cli',
+      '-f',
+      join(home, '.ssh', 'id_ed25519'),
+    ]);
     const add = await paas(['keys:add']);
     expect(add.code).toBe(0);
     expect(add.out).toMatch(/^Uploading .*id_ed25519\.pub SSH key\.\.\. done \(SHA256:/);
@@ -155,8 +178,14 @@ describe('paas CLI', () => {
     expect(dev.user.admin).toBe(false);
     const asDev = { PAAS_TOKEN: dev.token };
     expect(await paas(['whoami'], { env: asDev })).toMatchObject({ code: 0, out: 'dev@example.com' });
-    expect(await paas(['apps:info', '-a', 'cli-app'], { env: asDev })).toMatchObject({ code: 1, err: "paas: Couldn't find that app." });
-    expect(await paas(['users:create', 'x@example.com'], { env: asDev })).toMatchObject({ code: 1, err: 'paas: This action needs an admin account.' });
+    expect(await paas(['apps:info', '-a', 'cli-app'], { env: asDev })).toMatchObject({
+      code: 1,
+      err: "paas: Couldn't find that app.",
+    });
+    expect(await paas(['users:create', 'x@example.com'], { env: asDev })).toMatchObject({
+      code: 1,
+      err: 'paas: This action needs an admin account.',
+    });
   });
 
   it('names the API URL when it cannot reach it', async () => {
@@ -174,7 +203,6 @@ describe('paas CLI', () => {
 describe('the built paas binary', () => {
   const bin = CLI;
 
-
   // asynchronously: the controller answering it runs in this very process
   async function bin_(args: string[], env: NodeJS.ProcessEnv): Promise<BinResult> {
     return runBin(args, env);
@@ -182,7 +210,13 @@ describe('the built paas binary', () => {
 
   it('runs as a process: exit 0 with output, exit 1 with the API message', async () => {
     expect(existsSync(bin)).toBe(true);
-    const env = { ...process.env, HOME: home, PAAS_CONFIG_DIR: join(tmp, 'bin-config'), PAAS_API_URL: h.url, PAAS_TOKEN: h.adminToken };
+    const env = {
+      ...process.env,
+      HOME: home,
+      PAAS_CONFIG_DIR: join(tmp, 'bin-config'),
+      PAAS_API_URL: h.url,
+      PAAS_TOKEN: h.adminToken,
+    };
     const ok = await bin_(['apps:info', '-a', 'cli-app', '--json'], env);
     expect(ok.status).toBe(0);
     expect(JSON.parse(ok.stdout)).toMatchObject({ name: 'cli-app' });

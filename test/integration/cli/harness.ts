@@ -35,7 +35,12 @@ export async function startCli(name: string, controllerEnv: Record<string, strin
     rmSync(tmp, { recursive: true, force: true });
     throw err;
   }
-  const env = (token = h.adminToken, configDir = 'config') => ({ HOME: home, PAAS_CONFIG_DIR: join(tmp, configDir), PAAS_API_URL: h.url, PAAS_TOKEN: token });
+  const env = (token = h.adminToken, configDir = 'config') => ({
+    HOME: home,
+    PAAS_CONFIG_DIR: join(tmp, configDir),
+    PAAS_API_URL: h.url,
+    PAAS_TOKEN: token,
+  });
   return {
     h,
     tmp,

@@ -21,9 +21,36 @@ beforeAll(async () => {
   h = cli.h;
   owner = await newUser(h, 'owner@example.com');
   const s = h.store;
-  await s.put(s.keys.host('node-1'), { id: 'node-1', address: '127.0.0.1', tags: { pool: 'shared', ssd: 'true' }, capacity: { memoryMb: 8192, cpus: 4 }, registeredAt: '2024-05-01T10:00:00.000Z', used: { memoryMb: 300, cpus: 0.25 } });
-  await s.put(s.keys.host('node-2'), { id: 'node-2', address: '127.0.0.2', tags: {}, capacity: { memoryMb: 2048, cpus: 1 }, registeredAt: '2024-05-01T10:00:00.000Z' });
-  await s.put(s.keys.assignment('node-1', 'a.web.1.v1'), { id: 'a.web.1.v1', host: 'node-1', app: 'a', release: 1, type: 'web', index: 1, image: 'i', command: 'c', env: {}, port: 5000, memoryMb: 512, cpuShares: 1024, createdAt: 't' });
+  await s.put(s.keys.host('node-1'), {
+    id: 'node-1',
+    address: '127.0.0.1',
+    tags: { pool: 'shared', ssd: 'true' },
+    capacity: { memoryMb: 8192, cpus: 4 },
+    registeredAt: '2024-05-01T10:00:00.000Z',
+    used: { memoryMb: 300, cpus: 0.25 },
+  });
+  await s.put(s.keys.host('node-2'), {
+    id: 'node-2',
+    address: '127.0.0.2',
+    tags: {},
+    capacity: { memoryMb: 2048, cpus: 1 },
+    registeredAt: '2024-05-01T10:00:00.000Z',
+  });
+  await s.put(s.keys.assignment('node-1', 'a.web.1.v1'), {
+    id: 'a.web.1.v1',
+    host: 'node-1',
+    app: 'a',
+    release: 1,
+    type: 'web',
+    index: 1,
+    image: 'i',
+    command: 'c',
+    env: {},
+    port: 5000,
+    memoryMb: 512,
+    cpuShares: 1024,
+    createdAt: 't',
+  });
   await cli.createApps(owner.token, ['pool-cli', 'pool-bin']);
 });
 afterAll(() => cli?.close());
@@ -41,7 +68,11 @@ describe('paas hosts', () => {
   });
 
   it("prints the API's refusal to a non-admin and exits 1", async () => {
-    expect(await paas(['hosts'], owner.token)).toEqual({ code: 1, out: '', err: 'paas: This action needs an admin account.' });
+    expect(await paas(['hosts'], owner.token)).toEqual({
+      code: 1,
+      out: '',
+      err: 'paas: This action needs an admin account.',
+    });
     expect(await paas(['hosts:info', 'nope'])).toEqual({ code: 1, out: '', err: "paas: Couldn't find that host." });
   });
 
@@ -60,7 +91,10 @@ describe('paas hosts', () => {
 
   it("refuses bad arguments locally and bad tags with the API's message, changing nothing", async () => {
     const before = await h.store.get<HostTagOverride>(h.store.keys.hostTags('node-1'));
-    expect(await paas(['hosts:tag', 'node-1', 'pool'])).toMatchObject({ code: 1, err: 'paas: "pool" is not key=value (to set a tag) or key- (to remove one)' });
+    expect(await paas(['hosts:tag', 'node-1', 'pool'])).toMatchObject({
+      code: 1,
+      err: 'paas: "pool" is not key=value (to set a tag) or key- (to remove one)',
+    });
     const bad = await paas(['hosts:tag', 'node-1', 'Pool=x']);
     expect(bad.code).toBe(1);
     expect(bad.err).toMatch(/^paas: Invalid tag key "Pool"/);
@@ -68,14 +102,18 @@ describe('paas hosts', () => {
   });
 
   it('--reset goes back to the agent tags', async () => {
-    expect((await paas(['hosts:tag', 'node-1', '--reset'])).out).toBe('Resetting tags of node-1... done\nTags: pool=shared,ssd=true');
+    expect((await paas(['hosts:tag', 'node-1', '--reset'])).out).toBe(
+      'Resetting tags of node-1... done\nTags: pool=shared,ssd=true',
+    );
     expect(await h.store.get(h.store.keys.hostTags('node-1'))).toBeUndefined();
   });
 });
 
 describe('paas apps:pool', () => {
   it('shows, sets (app as first argument or -a) and clears the pool', async () => {
-    expect((await paas(['apps:pool', '-a', 'pool-cli'], owner.token)).out).toBe('pool-cli has no pool: its containers may run on any host.');
+    expect((await paas(['apps:pool', '-a', 'pool-cli'], owner.token)).out).toBe(
+      'pool-cli has no pool: its containers may run on any host.',
+    );
     const set = await paas(['apps:pool', 'pool-cli', 'pool=high', 'ssd=true'], owner.token);
     expect(set).toEqual({ code: 0, out: 'Setting pool of pool-cli to pool=high,ssd=true... done', err: '' });
     expect((await appRecord('pool-cli'))?.pool).toEqual({ pool: 'high', ssd: 'true' });
@@ -85,17 +123,29 @@ describe('paas apps:pool', () => {
     expect((await appRecord('pool-cli'))?.pool).toEqual({ pool: 'shared' });
     expect(JSON.parse((await paas(['apps:pool', '-a', 'pool-cli', '--json'])).out)).toEqual({ pool: 'shared' });
 
-    expect((await paas(['apps:pool', '--clear', '-a', 'pool-cli'], owner.token)).out).toBe('Clearing pool of pool-cli... done');
+    expect((await paas(['apps:pool', '--clear', '-a', 'pool-cli'], owner.token)).out).toBe(
+      'Clearing pool of pool-cli... done',
+    );
     expect((await appRecord('pool-cli'))?.pool).toBeUndefined();
   });
 
   it("exits 1 with the API's message for a collaborator or an invalid tag", async () => {
     const collab = await newUser(h, 'collab@example.com');
     await h.call('POST', '/apps/pool-cli/collaborators', { token: owner.token, body: { user: 'collab@example.com' } });
-    expect(await paas(['apps:pool', 'pool-cli', 'pool=high'], collab.token)).toEqual({ code: 1, out: '', err: 'paas: Only the owner of pool-cli can change its pool.' });
+    expect(await paas(['apps:pool', 'pool-cli', 'pool=high'], collab.token)).toEqual({
+      code: 1,
+      out: '',
+      err: 'paas: Only the owner of pool-cli can change its pool.',
+    });
     const bad = await paas(['apps:pool', 'pool-cli', 'pool=a b'], owner.token);
-    expect(bad).toMatchObject({ code: 1, err: 'paas: Invalid value "a b" for tag pool: use 1 to 63 letters, digits, ".", "_" or "-"' });
-    expect(await paas(['apps:pool', 'pool-cli', 'pool=x', '--clear'], owner.token)).toMatchObject({ code: 1, err: 'paas: Give either tags or --clear, not both' });
+    expect(bad).toMatchObject({
+      code: 1,
+      err: 'paas: Invalid value "a b" for tag pool: use 1 to 63 letters, digits, ".", "_" or "-"',
+    });
+    expect(await paas(['apps:pool', 'pool-cli', 'pool=x', '--clear'], owner.token)).toMatchObject({
+      code: 1,
+      err: 'paas: Give either tags or --clear, not both',
+    });
     expect((await appRecord('pool-cli'))?.pool).toBeUndefined();
   });
 
@@ -106,6 +156,10 @@ describe('paas apps:pool', () => {
     expect((await appRecord('pool-bin'))?.pool).toEqual({ pool: 'high' });
     const hosts = await runBin(['hosts:tag', 'node-2', 'pool=low', '--json'], { ...process.env, ...env() });
     expect(hosts.status, hosts.stderr).toBe(0);
-    expect(JSON.parse(hosts.stdout)).toMatchObject({ id: 'node-2', tags: { pool: 'low' }, tag_overrides: { pool: 'low' } });
+    expect(JSON.parse(hosts.stdout)).toMatchObject({
+      id: 'node-2',
+      tags: { pool: 'low' },
+      tag_overrides: { pool: 'low' },
+    });
   });
 });

@@ -10,7 +10,9 @@ import { newUser, startController, type Harness } from './harness.js';
 function sshKey(comment: string): { pub: string; fingerprint: string } {
   const dir = mkdtempSync(join(tmpdir(), 'paas-key-'));
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(dir, 'k')]);
-  const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'k.pub')], { encoding: 'utf8' }).split(' ')[1] as string;
+  const fingerprint = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'k.pub')], {
+    encoding: 'utf8',
+  }).split(' ')[1] as string;
   return { pub: readFileSync(join(dir, 'k.pub'), 'utf8'), fingerprint };
 }
 
@@ -62,7 +64,10 @@ describe('users', () => {
     expect(dup).toMatchObject({ status: 409, body: { id: 'conflict' } });
     const bad = await h.call('POST', '/users', { token: h.adminToken, body: { email: 'not-an-email' } });
     expect(bad).toMatchObject({ status: 422, body: { id: 'invalid_params' } });
-    const ok = await h.call('POST', '/users', { token: h.adminToken, body: { email: 'root2@example.com', admin: true } });
+    const ok = await h.call('POST', '/users', {
+      token: h.adminToken,
+      body: { email: 'root2@example.com', admin: true },
+    });
     expect(ok.status).toBe(201);
     expect(ok.body.user).toMatchObject({ email: 'root2@example.com', admin: true });
     expect((await h.call('GET', '/account', { token: ok.body.token })).body.admin).toBe(true);
@@ -121,8 +126,12 @@ describe('keys', () => {
     const list = await h.call('GET', '/account/keys', { token: alice.token });
     expect(list.body.map((k: { fingerprint: string }) => k.fingerprint)).toEqual([key.fingerprint]);
     expect((await h.call('GET', '/account/keys', { token: bob.token })).body).toEqual([]);
-    expect((await h.call('POST', '/account/keys', { token: alice.token, body: { public_key: key.pub } })).status).toBe(409);
-    expect((await h.call('POST', '/account/keys', { token: bob.token, body: { public_key: key.pub } })).status).toBe(409);
+    expect((await h.call('POST', '/account/keys', { token: alice.token, body: { public_key: key.pub } })).status).toBe(
+      409,
+    );
+    expect((await h.call('POST', '/account/keys', { token: bob.token, body: { public_key: key.pub } })).status).toBe(
+      409,
+    );
   });
 
   it('refuses what is not a key with 422', async () => {
@@ -133,20 +142,32 @@ describe('keys', () => {
 
   it('authorizes pushes on /internal/authorize: owner 200, others 403, unknown key or app 404', async () => {
     const internal = (body: unknown) => h.call('POST', '/internal/authorize', { token: h.internalToken, body });
-    expect(await internal({ fingerprint: key.fingerprint, app: 'alice-app' })).toEqual({ status: 200, body: { user: { id: alice.id, email: 'alice@example.com' } } });
+    expect(await internal({ fingerprint: key.fingerprint, app: 'alice-app' })).toEqual({
+      status: 200,
+      body: { user: { id: alice.id, email: 'alice@example.com' } },
+    });
     expect(await internal({ fingerprint: key.fingerprint })).toMatchObject({ status: 200 });
     expect((await internal({ fingerprint: 'SHA256:unknown' })).status).toBe(404);
     expect((await internal({ fingerprint: key.fingerprint, app: 'no-such-app' })).status).toBe(404);
     const bobKey = sshKey('bob@desk');
-    expect((await h.call('POST', '/account/keys', { token: bob.token, body: { public_key: bobKey.pub } })).status).toBe(201);
-    expect(await internal({ fingerprint: bobKey.fingerprint, app: 'alice-app' })).toMatchObject({ status: 403, body: { id: 'forbidden' } });
+    expect((await h.call('POST', '/account/keys', { token: bob.token, body: { public_key: bobKey.pub } })).status).toBe(
+      201,
+    );
+    expect(await internal({ fingerprint: bobKey.fingerprint, app: 'alice-app' })).toMatchObject({
+      status: 403,
+      body: { id: 'forbidden' },
+    });
   });
 });
 
 describe('internal API', () => {
   it('takes only the internal token, and never on user routes', async () => {
-    expect((await h.call('POST', '/internal/authorize', { token: alice.token, body: { fingerprint: 'x' } })).status).toBe(401);
-    expect((await h.call('POST', '/internal/authorize', { token: h.adminToken, body: { fingerprint: 'x' } })).status).toBe(401);
+    expect(
+      (await h.call('POST', '/internal/authorize', { token: alice.token, body: { fingerprint: 'x' } })).status,
+    ).toBe(401);
+    expect(
+      (await h.call('POST', '/internal/authorize', { token: h.adminToken, body: { fingerprint: 'x' } })).status,
+    ).toBe(401);
     expect((await h.call('POST', '/internal/authorize', { body: { fingerprint: 'x' } })).status).toBe(401);
     expect((await h.call('GET', '/apps', { token: h.internalToken })).status).toBe(401);
   });
@@ -156,12 +177,20 @@ describe('internal API', () => {
     const posts = Array.from({ length: 10 }, (_, i) =>
       h.call('POST', '/internal/apps/busy-app/releases', {
         token: h.internalToken,
-        body: { image: `paas/app-busy-app:b${i}`, processTypes: { web: 'npm start' }, commit: 'abcdef0' + i, buildId: `b${i}`, user: alice.id },
+        body: {
+          image: `paas/app-busy-app:b${i}`,
+          processTypes: { web: 'npm start' },
+          commit: 'abcdef0' + i,
+          buildId: `b${i}`,
+          user: alice.id,
+        },
       }),
     );
     const answers = await Promise.all(posts);
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(201));
-    expect(answers.map((a) => a.body.release.version).sort((x: number, y: number) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(answers.map((a) => a.body.release.version).sort((x: number, y: number) => x - y)).toEqual([
+      1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
+    ]);
     expect(answers[0]!.body.web_url).toBe('http://busy-app.localhost/');
 
     const list = await h.call('GET', '/apps/busy-app/releases', { token: alice.token });
@@ -171,29 +200,55 @@ describe('internal API', () => {
     expect((await h.call('GET', '/apps/busy-app', { token: alice.token })).body.release).toEqual({ version: 10 });
 
     // a config-carrying release written straight to the store; the next build keeps its config
-    await h.store.createRelease('busy-app', (_v, prev) => ({ ...prev!, config: { DATABASE_URL: 'postgres://x' }, description: 'Set DATABASE_URL' }));
+    await h.store.createRelease('busy-app', (_v, prev) => ({
+      ...prev!,
+      config: { DATABASE_URL: 'postgres://x' },
+      description: 'Set DATABASE_URL',
+    }));
     const next = await h.call('POST', '/internal/apps/busy-app/releases', {
       token: h.internalToken,
-      body: { image: 'paas/app-busy-app:b12', processTypes: { web: 'node server.js', worker: 'node worker.js' }, description: 'Deploy 1234567' },
+      body: {
+        image: 'paas/app-busy-app:b12',
+        processTypes: { web: 'node server.js', worker: 'node worker.js' },
+        description: 'Deploy 1234567',
+      },
     });
     expect(next.status).toBe(201);
-    expect(next.body.release).toMatchObject({ version: 12, config: { DATABASE_URL: 'postgres://x' }, createdBy: 'builder', description: 'Deploy 1234567' });
+    expect(next.body.release).toMatchObject({
+      version: 12,
+      config: { DATABASE_URL: 'postgres://x' },
+      createdBy: 'builder',
+      description: 'Deploy 1234567',
+    });
 
     const info = await h.call('GET', '/internal/apps/busy-app', { token: h.internalToken });
     expect(info.status).toBe(200);
-    expect(info.body).toMatchObject({ app: { name: 'busy-app', latestRelease: 12 }, release: { version: 12 }, serving_release: 0, git_url: 'ssh://git@127.0.0.1:2222/busy-app.git' });
+    expect(info.body).toMatchObject({
+      app: { name: 'busy-app', latestRelease: 12 },
+      release: { version: 12 },
+      serving_release: 0,
+      git_url: 'ssh://git@127.0.0.1:2222/busy-app.git',
+    });
 
     // The release the router serves is the one the scheduler wrote into the route.
-    await h.store.put(h.store.keys.route('busy-app'), { app: 'busy-app', upstreams: ['127.0.0.1:1'], release: 11, updatedAt: new Date().toISOString() });
+    await h.store.put(h.store.keys.route('busy-app'), {
+      app: 'busy-app',
+      upstreams: ['127.0.0.1:1'],
+      release: 11,
+      updatedAt: new Date().toISOString(),
+    });
     const serving = await h.call('GET', '/internal/apps/busy-app', { token: h.internalToken });
     expect(serving.body.serving_release).toBe(11);
   });
 
   it('validates release requests (422) and knows unknown apps (404)', async () => {
-    const post = (app: string, body: unknown) => h.call('POST', `/internal/apps/${app}/releases`, { token: h.internalToken, body });
+    const post = (app: string, body: unknown) =>
+      h.call('POST', `/internal/apps/${app}/releases`, { token: h.internalToken, body });
     expect((await post('busy-app', { image: 'Not An Image', processTypes: {} })).status).toBe(422);
     expect((await post('busy-app', { image: 'paas/x:1', processTypes: { 'bad type!': 'x' } })).status).toBe(422);
-    expect((await post('busy-app', { image: 'paas/x:1', processTypes: { web: 'x' }, user: 'nobody' })).status).toBe(422);
+    expect((await post('busy-app', { image: 'paas/x:1', processTypes: { web: 'x' }, user: 'nobody' })).status).toBe(
+      422,
+    );
     expect((await post('no-such-app', { image: 'paas/x:1', processTypes: { web: 'x' } })).status).toBe(404);
     expect((await h.call('GET', '/internal/apps/no-such-app', { token: h.internalToken })).status).toBe(404);
   });

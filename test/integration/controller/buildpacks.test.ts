@@ -8,14 +8,16 @@ let h: Harness;
 let alice: { id: string; token: string };
 let bob: { id: string; token: string };
 
-const put = (app: string, updates: unknown, token = alice.token) => h.call('PUT', `/apps/${app}/buildpack-installations`, { token, body: { updates } });
+const put = (app: string, updates: unknown, token = alice.token) =>
+  h.call('PUT', `/apps/${app}/buildpack-installations`, { token, body: { updates } });
 const get = (app: string, token = alice.token) => h.call('GET', `/apps/${app}/buildpack-installations`, { token });
 
 beforeAll(async () => {
   h = await startController('buildpacks');
   alice = await newUser(h, 'alice@example.com');
   bob = await newUser(h, 'bob@example.com');
-  for (const name of ['bp-app', 'bp-cfg', 'bp-old']) expect((await h.call('POST', '/apps', { token: alice.token, body: { name } })).status).toBe(201);
+  for (const name of ['bp-app', 'bp-cfg', 'bp-old'])
+    expect((await h.call('POST', '/apps', { token: alice.token, body: { name } })).status).toBe(201);
 });
 afterAll(async () => {
   await h?.close();
@@ -25,12 +27,19 @@ describe('buildpack-installations', () => {
   it('starts empty, is replaced by PUT in order (aliases mapped to ours), and reaches the builder', async () => {
     expect(await get('bp-app')).toEqual({ status: 200, body: [] });
     const url = 'https://example.com/buildpacks/apt.tgz';
-    const res = await put('bp-app', [{ buildpack: url }, { buildpack: 'heroku/nodejs' }, { buildpack: 'https://git.example.com/bp.git#v2' }]);
+    const res = await put('bp-app', [
+      { buildpack: url },
+      { buildpack: 'heroku/nodejs' },
+      { buildpack: 'https://git.example.com/bp.git#v2' },
+    ]);
     expect(res.status).toBe(200);
     const want = [
       { ordinal: 0, buildpack: { url, name: url } },
       { ordinal: 1, buildpack: { url: 'nodejs', name: 'nodejs' } },
-      { ordinal: 2, buildpack: { url: 'https://git.example.com/bp.git#v2', name: 'https://git.example.com/bp.git#v2' } },
+      {
+        ordinal: 2,
+        buildpack: { url: 'https://git.example.com/bp.git#v2', name: 'https://git.example.com/bp.git#v2' },
+      },
     ];
     expect(res.body).toEqual(want);
     expect((await get('bp-app')).body).toEqual(want);
@@ -79,13 +88,22 @@ describe('buildpack-installations', () => {
 
 describe("a build's configDefaults (bin/release config_vars)", () => {
   it('are added only for keys the app has not set, and are validated', async () => {
-    expect((await h.call('PATCH', '/apps/bp-cfg/config-vars', { token: alice.token, body: { GREETING: 'mine' } })).status).toBe(200);
+    expect(
+      (await h.call('PATCH', '/apps/bp-cfg/config-vars', { token: alice.token, body: { GREETING: 'mine' } })).status,
+    ).toBe(200);
     const res = await h.call('POST', '/internal/apps/bp-cfg/releases', {
       token: h.internalToken,
-      body: { image: 'paas/app-bp-cfg:1', processTypes: { web: 'x' }, configDefaults: { GREETING: 'theirs', LANG: 'en_US.UTF-8' } },
+      body: {
+        image: 'paas/app-bp-cfg:1',
+        processTypes: { web: 'x' },
+        configDefaults: { GREETING: 'theirs', LANG: 'en_US.UTF-8' },
+      },
     });
     expect(res.status).toBe(201);
-    expect((await h.call('GET', '/apps/bp-cfg/config-vars', { token: alice.token })).body).toEqual({ GREETING: 'mine', LANG: 'en_US.UTF-8' });
+    expect((await h.call('GET', '/apps/bp-cfg/config-vars', { token: alice.token })).body).toEqual({
+      GREETING: 'mine',
+      LANG: 'en_US.UTF-8',
+    });
     const bad = await h.call('POST', '/internal/apps/bp-cfg/releases', {
       token: h.internalToken,
       body: { image: 'paas/app-bp-cfg:2', processTypes: { web: 'x' }, configDefaults: { PORT: '1' } },

@@ -11,8 +11,10 @@ let dev: { id: string; token: string };
 let other: { id: string; token: string };
 const SHA = 'a'.repeat(40);
 
-const internal = (method: string, path: string, body?: unknown) => h.call(method, path, { token: h.internalToken, body });
-const newBuild = (app: string, id: string, commit = SHA) => internal('POST', `/internal/apps/${app}/builds`, { id, commit, user: { id: dev.id, email: 'dev@example.com' } });
+const internal = (method: string, path: string, body?: unknown) =>
+  h.call(method, path, { token: h.internalToken, body });
+const newBuild = (app: string, id: string, commit = SHA) =>
+  internal('POST', `/internal/apps/${app}/builds`, { id, commit, user: { id: dev.id, email: 'dev@example.com' } });
 
 beforeAll(async () => {
   h = await startController('builds');
@@ -31,7 +33,14 @@ describe('build records', () => {
     expect(made.status).toBe(201);
     expect(made.body).toMatchObject({ id: '20260101-000000-aaaaaa', status: 'pending', commit: SHA, release: null });
 
-    expect((await internal('PATCH', '/internal/apps/built/builds/20260101-000000-aaaaaa', { status: 'building', append: ['-----> Building', 'line 2'] })).status).toBe(200);
+    expect(
+      (
+        await internal('PATCH', '/internal/apps/built/builds/20260101-000000-aaaaaa', {
+          status: 'building',
+          append: ['-----> Building', 'line 2'],
+        })
+      ).status,
+    ).toBe(200);
     const done = await internal('PATCH', '/internal/apps/built/builds/20260101-000000-aaaaaa', {
       status: 'succeeded',
       release: 1,
@@ -59,13 +68,24 @@ describe('build records', () => {
     const one = await h.call('GET', '/apps/built/builds/20260101-000000-aaaaaa', { token: dev.token });
     expect(one.body).toEqual(list.body[0]);
     const out = await h.call('GET', '/apps/built/builds/20260101-000000-aaaaaa/output', { token: dev.token });
-    expect(out.body).toEqual({ id: '20260101-000000-aaaaaa', status: 'succeeded', lines: ['-----> Building', 'line 2', '-----> Released v1'], truncated_bytes: 0 });
+    expect(out.body).toEqual({
+      id: '20260101-000000-aaaaaa',
+      status: 'succeeded',
+      lines: ['-----> Building', 'line 2', '-----> Released v1'],
+      truncated_bytes: 0,
+    });
   });
 
   it('records a failed build with its message, lists newest first', async () => {
     expect((await newBuild('built', '20260102-000000-bbbbbb', 'b'.repeat(40))).status).toBe(201);
-    const failed = await internal('PATCH', '/internal/apps/built/builds/20260102-000000-bbbbbb', { status: 'failed', failure: 'Build failed: it ran out of memory (limit 256 MB; PAAS_BUILD_MEMORY_MB)' });
-    expect(failed.body).toMatchObject({ status: 'failed', failure: 'Build failed: it ran out of memory (limit 256 MB; PAAS_BUILD_MEMORY_MB)' });
+    const failed = await internal('PATCH', '/internal/apps/built/builds/20260102-000000-bbbbbb', {
+      status: 'failed',
+      failure: 'Build failed: it ran out of memory (limit 256 MB; PAAS_BUILD_MEMORY_MB)',
+    });
+    expect(failed.body).toMatchObject({
+      status: 'failed',
+      failure: 'Build failed: it ran out of memory (limit 256 MB; PAAS_BUILD_MEMORY_MB)',
+    });
     const list = await h.call('GET', '/apps/built/builds', { token: dev.token });
     expect(list.body.map((b: { id: string }) => b.id)).toEqual(['20260102-000000-bbbbbb', '20260101-000000-aaaaaa']);
     expect(list.body[0]).toMatchObject({ status: 'failed', release: null, source_blob: { version: 'b'.repeat(40) } });
@@ -76,7 +96,9 @@ describe('build records', () => {
     const line = 'x'.repeat(1023); // 1 KiB with its newline
     for (let i = 0; i < 5; i++) {
       const chunk = Array.from({ length: 60 }, (_, j) => `${i * 60 + j} ${line}`.slice(0, 1023));
-      expect((await internal('PATCH', '/internal/apps/built/builds/20260103-000000-cccccc', { append: chunk })).status).toBe(200);
+      expect(
+        (await internal('PATCH', '/internal/apps/built/builds/20260103-000000-cccccc', { append: chunk })).status,
+      ).toBe(200);
     }
     const out = await h.call('GET', '/apps/built/builds/20260103-000000-cccccc/output', { token: dev.token });
     expect(out.body.lines).toHaveLength(256);
@@ -86,31 +108,68 @@ describe('build records', () => {
   });
 
   it(`keeps the last ${BUILDS_KEPT} builds of an app, deleting older ones as new ones come`, async () => {
-    for (let i = 0; i < BUILDS_KEPT + 2; i++) expect((await newBuild('many', `20260101-0000${String(i).padStart(2, '0')}-dddddd`)).status).toBe(201);
+    for (let i = 0; i < BUILDS_KEPT + 2; i++)
+      expect((await newBuild('many', `20260101-0000${String(i).padStart(2, '0')}-dddddd`)).status).toBe(201);
     const list = await h.call('GET', '/apps/many/builds', { token: dev.token });
     expect(list.body).toHaveLength(BUILDS_KEPT);
     expect(list.body[0].id).toBe(`20260101-0000${String(BUILDS_KEPT + 1)}-dddddd`);
     expect(list.body.at(-1).id).toBe('20260101-000002-dddddd');
-    expect((await h.call('GET', '/apps/many/builds/20260101-000001-dddddd/output', { token: dev.token })).status).toBe(404);
-    const outputs = await h.store.etcd.getAll().prefix(h.store.keys.prefix + '/build-output/many/').keys();
+    expect((await h.call('GET', '/apps/many/builds/20260101-000001-dddddd/output', { token: dev.token })).status).toBe(
+      404,
+    );
+    const outputs = await h.store.etcd
+      .getAll()
+      .prefix(h.store.keys.prefix + '/build-output/many/')
+      .keys();
     expect(outputs).toHaveLength(BUILDS_KEPT);
   });
 
   it('refuses bad reports with 422 and writes nothing', async () => {
-    expect((await internal('POST', '/internal/apps/built/builds', { id: '../x', commit: SHA, user: { id: dev.id, email: 'e' } })).status).toBe(422);
-    expect((await internal('POST', '/internal/apps/built/builds', { id: 'ok-id', commit: 'nope', user: { id: dev.id, email: 'e' } })).status).toBe(422);
-    expect((await internal('PATCH', '/internal/apps/built/builds/20260101-000000-aaaaaa', { status: 'done' })).body).toMatchObject({ id: 'invalid_params' });
-    expect((await internal('PATCH', '/internal/apps/built/builds/20260101-000000-aaaaaa', { phases: { nap: 3 } })).status).toBe(422);
+    expect(
+      (
+        await internal('POST', '/internal/apps/built/builds', {
+          id: '../x',
+          commit: SHA,
+          user: { id: dev.id, email: 'e' },
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (
+        await internal('POST', '/internal/apps/built/builds', {
+          id: 'ok-id',
+          commit: 'nope',
+          user: { id: dev.id, email: 'e' },
+        })
+      ).status,
+    ).toBe(422);
+    expect(
+      (await internal('PATCH', '/internal/apps/built/builds/20260101-000000-aaaaaa', { status: 'done' })).body,
+    ).toMatchObject({ id: 'invalid_params' });
+    expect(
+      (await internal('PATCH', '/internal/apps/built/builds/20260101-000000-aaaaaa', { phases: { nap: 3 } })).status,
+    ).toBe(422);
     expect((await internal('PATCH', '/internal/apps/built/builds/nope', { status: 'failed' })).status).toBe(404);
     expect((await newBuild('no-such-app', '20260101-000000-eeeeee')).status).toBe(404);
     expect((await newBuild('built', '20260101-000000-aaaaaa')).status).toBe(409); // exists
-    expect((await h.call('GET', '/apps/built/builds/20260101-000000-aaaaaa', { token: dev.token })).body.status).toBe('succeeded');
+    expect((await h.call('GET', '/apps/built/builds/20260101-000000-aaaaaa', { token: dev.token })).body.status).toBe(
+      'succeeded',
+    );
   });
 
   it('shows builds only to those who may see the app; the internal endpoints need the internal token', async () => {
     expect((await h.call('GET', '/apps/built/builds', { token: other.token })).status).toBe(404);
-    expect((await h.call('GET', '/apps/built/builds/20260101-000000-aaaaaa/output', { token: other.token })).status).toBe(404);
-    expect((await h.call('POST', '/internal/apps/built/builds', { token: dev.token, body: { id: 'x', commit: SHA, user: { id: dev.id, email: 'e' } } })).status).toBe(401);
+    expect(
+      (await h.call('GET', '/apps/built/builds/20260101-000000-aaaaaa/output', { token: other.token })).status,
+    ).toBe(404);
+    expect(
+      (
+        await h.call('POST', '/internal/apps/built/builds', {
+          token: dev.token,
+          body: { id: 'x', commit: SHA, user: { id: dev.id, email: 'e' } },
+        })
+      ).status,
+    ).toBe(401);
     expect((await h.call('GET', '/apps/built/builds', { token: h.adminToken })).status).toBe(200);
   });
 });
@@ -119,7 +178,10 @@ describe('build cache clear', () => {
   it('bumps the generation the builder reads from GET /internal/apps/:app', async () => {
     expect((await internal('GET', '/internal/apps/built')).body.build_cache_generation).toBe(0);
     const first = await h.call('DELETE', '/apps/built/build-cache', { token: dev.token });
-    expect(first).toMatchObject({ status: 200, body: { app: { name: 'built' }, generation: 1, cleared_at: expect.any(String) } });
+    expect(first).toMatchObject({
+      status: 200,
+      body: { app: { name: 'built' }, generation: 1, cleared_at: expect.any(String) },
+    });
     expect((await h.call('DELETE', '/apps/built/build-cache', { token: dev.token })).body.generation).toBe(2);
     expect((await internal('GET', '/internal/apps/built')).body.build_cache_generation).toBe(2);
     expect((await h.call('DELETE', '/apps/built/build-cache', { token: other.token })).status).toBe(404);
@@ -130,7 +192,15 @@ describe('build cache clear', () => {
 describe('GET /internal/apps', () => {
   it("lists each app's release images newest first", async () => {
     for (const tag of ['b1', 'b2']) {
-      expect((await internal('POST', '/internal/apps/many/releases', { image: `tb/app-many:${tag}`, processTypes: { web: 'npm start' }, description: 'Deploy' })).status).toBe(201);
+      expect(
+        (
+          await internal('POST', '/internal/apps/many/releases', {
+            image: `tb/app-many:${tag}`,
+            processTypes: { web: 'npm start' },
+            description: 'Deploy',
+          })
+        ).status,
+      ).toBe(201);
     }
     const inv = await internal('GET', '/internal/apps');
     expect(inv.body.find((a: { name: string }) => a.name === 'many')).toEqual({
@@ -152,10 +222,15 @@ describe('destroy and rename', () => {
       expect((await h.call('DELETE', `/apps/${name}/build-cache`, { token: dev.token })).status).toBe(200);
     }
     expect((await h.call('DELETE', '/apps/gone-app', { token: dev.token })).status).toBe(200);
-    expect((await h.call('PATCH', '/apps/old-name', { token: dev.token, body: { name: 'new-name' } })).status).toBe(200);
+    expect((await h.call('PATCH', '/apps/old-name', { token: dev.token, body: { name: 'new-name' } })).status).toBe(
+      200,
+    );
     for (const name of ['gone-app', 'old-name']) {
       for (const dir of ['builds', 'build-output', 'build-cache']) {
-        expect(await h.store.etcd.getAll().prefix(`${h.store.keys.prefix}/${dir}/${name}`).keys(), `${dir}/${name}`).toEqual([]);
+        expect(
+          await h.store.etcd.getAll().prefix(`${h.store.keys.prefix}/${dir}/${name}`).keys(),
+          `${dir}/${name}`,
+        ).toEqual([]);
       }
     }
     // a new app of the old name starts with no builds

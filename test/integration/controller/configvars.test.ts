@@ -24,7 +24,11 @@ async function deploy(app: string, image: string, commit: string): Promise<numbe
 }
 
 /** The raw PATCH, with the release-version header. */
-async function patch(app: string, body: unknown, token = alice.token): Promise<{ status: number; body: any; version: string | null }> {
+async function patch(
+  app: string,
+  body: unknown,
+  token = alice.token,
+): Promise<{ status: number; body: any; version: string | null }> {
   const res = await fetch(`${h.url}/apps/${app}/config-vars`, {
     method: 'PATCH',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -58,7 +62,14 @@ describe('config vars', () => {
     const res = await patch('cfg-app', { FOO: 'bar', URL: 'a=b' });
     expect(res).toEqual({ status: 200, body: { FOO: 'bar', URL: 'a=b' }, version: '1' });
     const v1 = await h.store.get<Release>(h.store.keys.release('cfg-app', 1));
-    expect(v1).toMatchObject({ version: 1, image: '', config: { FOO: 'bar', URL: 'a=b' }, processTypes: {}, description: 'Set FOO, URL config vars', createdBy: alice.id });
+    expect(v1).toMatchObject({
+      version: 1,
+      image: '',
+      config: { FOO: 'bar', URL: 'a=b' },
+      processTypes: {},
+      description: 'Set FOO, URL config vars',
+      createdBy: alice.id,
+    });
   });
 
   it('carries config into a build release, and the build image into the next config release', async () => {
@@ -73,10 +84,15 @@ describe('config vars', () => {
       config: { FOO: 'baz' },
       description: 'Set FOO config var and remove URL config var',
     });
-    expect(await h.call('GET', '/apps/cfg-app/config-vars', { token: alice.token })).toEqual({ status: 200, body: { FOO: 'baz' } });
+    expect(await h.call('GET', '/apps/cfg-app/config-vars', { token: alice.token })).toEqual({
+      status: 200,
+      body: { FOO: 'baz' },
+    });
     const unset = await patch('cfg-app', { FOO: null, NEW: 'x' });
     expect(unset).toMatchObject({ status: 200, body: { NEW: 'x' }, version: '4' });
-    expect((await h.store.get<Release>(h.store.keys.release('cfg-app', 4)))?.description).toBe('Set NEW config var and remove FOO config var');
+    expect((await h.store.get<Release>(h.store.keys.release('cfg-app', 4)))?.description).toBe(
+      'Set NEW config var and remove FOO config var',
+    );
     const removeOnly = await patch('cfg-app', { NEW: null });
     expect(removeOnly).toMatchObject({ status: 200, body: {}, version: '5' });
     expect((await h.store.get<Release>(h.store.keys.release('cfg-app', 5)))?.description).toBe('Remove NEW config var');
@@ -119,7 +135,10 @@ describe('config vars', () => {
     expect((await patch('cfg-total', { B: v })).status).toBe(200);
     const before = await stateOf('cfg-total');
     const res = await patch('cfg-total', { C: 'z'.repeat(100) });
-    expect(res).toMatchObject({ status: 422, body: { id: 'invalid_params', message: expect.stringMatching(/limit is 65536 bytes/) } });
+    expect(res).toMatchObject({
+      status: 422,
+      body: { id: 'invalid_params', message: expect.stringMatching(/limit is 65536 bytes/) },
+    });
     expect(await stateOf('cfg-total')).toEqual(before);
     // shrinking a value makes room again
     expect((await patch('cfg-total', { A: null, C: 'z' })).status).toBe(200);
@@ -127,7 +146,10 @@ describe('config vars', () => {
 
   it('stores __proto__ as a plain var', async () => {
     await createApp('cfg-proto');
-    const res = await h.call('PATCH', '/apps/cfg-proto/config-vars', { token: alice.token, raw: '{"__proto__": "x", "constructor": "y"}' });
+    const res = await h.call('PATCH', '/apps/cfg-proto/config-vars', {
+      token: alice.token,
+      raw: '{"__proto__": "x", "constructor": "y"}',
+    });
     expect(res.status).toBe(200);
     const got = await h.call('GET', '/apps/cfg-proto/config-vars', { token: alice.token });
     expect(Object.keys(got.body)).toEqual(['__proto__', 'constructor']);
@@ -141,7 +163,10 @@ describe('config vars', () => {
     expect(results.map((r) => r.status)).toEqual(Array(n).fill(200));
     const versions = results.map((r) => Number(r.version)).sort((a, b) => a - b);
     expect(versions).toEqual(Array.from({ length: n }, (_, i) => i + 2));
-    const final = (await h.call('GET', '/apps/cfg-race/config-vars', { token: alice.token })).body as Record<string, string>;
+    const final = (await h.call('GET', '/apps/cfg-race/config-vars', { token: alice.token })).body as Record<
+      string,
+      string
+    >;
     expect(final).toEqual(Object.fromEntries(Array.from({ length: n }, (_, i) => [`K${i}`, `v${i}`])));
     const releases = await h.store.listReleases('cfg-race');
     expect(releases.map((r) => r.version)).toEqual(Array.from({ length: n + 1 }, (_, i) => i + 1));
@@ -163,12 +188,17 @@ describe('config vars', () => {
       ['POST', '/apps/cfg-app/releases', { release: 2 }],
     ] as const) {
       const res = await h.call(method, path, { token: bob.token, body });
-      expect(res, `${method} ${path}`).toMatchObject({ status: 404, body: { id: 'not_found', message: "Couldn't find that app." } });
+      expect(res, `${method} ${path}`).toMatchObject({
+        status: 404,
+        body: { id: 'not_found', message: "Couldn't find that app." },
+      });
     }
     expect((await h.call('GET', '/apps/cfg-app/config-vars')).status).toBe(401);
     expect(await stateOf('cfg-app')).toEqual(before);
     // an admin may
-    expect((await h.call('GET', '/apps/cfg-app/config-vars', { token: h.adminToken })).body).toMatchObject({ KEEP: 'me' });
+    expect((await h.call('GET', '/apps/cfg-app/config-vars', { token: h.adminToken })).body).toMatchObject({
+      KEEP: 'me',
+    });
   });
 });
 
@@ -179,7 +209,9 @@ describe('rollback and the builds the platform keeps', () => {
     await patch('rb-old', { STAGE: 'x' }); // v8: config only, same image as v7
     const old = await h.call('POST', '/apps/rb-old/releases', { token: alice.token, body: { release: 2 } });
     expect(old.status).toBe(422);
-    expect(old.body.message).toBe("v2's build has been cleaned up: the platform keeps the builds of the last 5 distinct releases (PAAS_KEEP_RELEASE_IMAGES)");
+    expect(old.body.message).toBe(
+      "v2's build has been cleaned up: the platform keeps the builds of the last 5 distinct releases (PAAS_KEEP_RELEASE_IMAGES)",
+    );
     expect((await stateOf('rb-old')).latest).toBe(8);
     const fifth = await h.call('POST', '/apps/rb-old/releases', { token: alice.token, body: { release: 3 } });
     expect(fifth.status).toBe(201);
@@ -210,22 +242,45 @@ describe('releases:info and rollback', () => {
       current: false,
       slug: { id: 'paas/app-rb-app:b1' },
     });
-    expect((await h.call('GET', '/apps/rb-app/releases/4', { token: alice.token })).body).toMatchObject({ version: 4, current: true });
-    expect((await h.call('GET', '/apps/rb-app/releases/rb-app-v1', { token: alice.token })).body).toMatchObject({ version: 1, slug: null, description: 'Set STAGE config var' });
-    expect((await h.call('GET', '/apps/rb-app/releases/3/config-vars', { token: alice.token })).body).toEqual({ STAGE: 'two' });
+    expect((await h.call('GET', '/apps/rb-app/releases/4', { token: alice.token })).body).toMatchObject({
+      version: 4,
+      current: true,
+    });
+    expect((await h.call('GET', '/apps/rb-app/releases/rb-app-v1', { token: alice.token })).body).toMatchObject({
+      version: 1,
+      slug: null,
+      description: 'Set STAGE config var',
+    });
+    expect((await h.call('GET', '/apps/rb-app/releases/3/config-vars', { token: alice.token })).body).toEqual({
+      STAGE: 'two',
+    });
   });
 
   it('answers 404 for an unknown release and 422 for a malformed one', async () => {
-    expect(await h.call('GET', '/apps/rb-app/releases/99', { token: alice.token })).toMatchObject({ status: 404, body: { message: "Couldn't find release v99 of rb-app." } });
+    expect(await h.call('GET', '/apps/rb-app/releases/99', { token: alice.token })).toMatchObject({
+      status: 404,
+      body: { message: "Couldn't find release v99 of rb-app." },
+    });
     expect((await h.call('GET', '/apps/rb-app/releases/latest', { token: alice.token })).status).toBe(422);
   });
 
   it('rolls back: a new release with the old image, config and process types', async () => {
     const res = await h.call('POST', '/apps/rb-app/releases', { token: alice.token, body: { release: 'v2' } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ version: 5, description: 'Rollback to v2', current: true, slug: { id: 'paas/app-rb-app:b1' }, commit: '1111111' });
+    expect(res.body).toMatchObject({
+      version: 5,
+      description: 'Rollback to v2',
+      current: true,
+      slug: { id: 'paas/app-rb-app:b1' },
+      commit: '1111111',
+    });
     const v5 = await h.store.get<Release>(h.store.keys.release('rb-app', 5));
-    expect(v5).toMatchObject({ image: 'paas/app-rb-app:b1', config: { STAGE: 'one' }, processTypes: { web: 'npm start' }, createdBy: alice.id });
+    expect(v5).toMatchObject({
+      image: 'paas/app-rb-app:b1',
+      config: { STAGE: 'one' },
+      processTypes: { web: 'npm start' },
+      createdBy: alice.id,
+    });
     expect((await h.call('GET', '/apps/rb-app/config-vars', { token: alice.token })).body).toEqual({ STAGE: 'one' });
     expect((await h.call('GET', '/apps/rb-app', { token: alice.token })).body.release).toEqual({ version: 5 });
   });
@@ -240,7 +295,10 @@ describe('releases:info and rollback', () => {
       [undefined, 422, /^Not a release/],
     ];
     for (const [release, status, message] of cases) {
-      const res = await h.call('POST', '/apps/rb-app/releases', { token: alice.token, body: release === undefined ? {} : { release } });
+      const res = await h.call('POST', '/apps/rb-app/releases', {
+        token: alice.token,
+        body: release === undefined ? {} : { release },
+      });
       expect(res.status, String(release)).toBe(status);
       expect(res.body.message).toMatch(message);
     }

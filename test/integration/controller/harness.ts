@@ -21,7 +21,11 @@ export interface Harness {
   store: Store;
   internalToken: string;
   adminToken: string;
-  call<T = any>(method: string, path: string, opts?: { token?: string; body?: unknown; raw?: string }): Promise<Answer<T>>;
+  call<T = any>(
+    method: string,
+    path: string,
+    opts?: { token?: string; body?: unknown; raw?: string },
+  ): Promise<Answer<T>>;
   close(): Promise<void>;
 }
 
@@ -29,14 +33,23 @@ export interface Harness {
 export async function startController(name: string, env: Record<string, string> = {}): Promise<Harness> {
   const prefix = uniquePrefix(name);
   const internalToken = 'internal-' + prefix.replace(/\W/g, '') + '-0123456789';
-  const config = loadConfig({ ...env, PAAS_INTERNAL_TOKEN: internalToken, PAAS_ETCD_PREFIX: prefix, PAAS_LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    ...env,
+    PAAS_INTERNAL_TOKEN: internalToken,
+    PAAS_ETCD_PREFIX: prefix,
+    PAAS_LOG_LEVEL: 'silent',
+  });
   const store = Store.connect(etcdEndpoints(), prefix);
   const server = createApp({ store, logger: createLogger('controller', 'silent'), config }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { token: adminToken } = await ensureAdmin(new Repo(store), 'admin@example.com');
 
-  async function call<T>(method: string, path: string, opts: { token?: string; body?: unknown; raw?: string } = {}): Promise<Answer<T>> {
+  async function call<T>(
+    method: string,
+    path: string,
+    opts: { token?: string; body?: unknown; raw?: string } = {},
+  ): Promise<Answer<T>> {
     const headers: Record<string, string> = {};
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
     const payload = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));

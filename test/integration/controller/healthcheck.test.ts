@@ -11,7 +11,10 @@ let alice: { id: string; token: string };
 
 const release = (v: number) => h.store.get<Release>(h.store.keys.release('shop', v));
 const build = (body: Record<string, unknown>) =>
-  h.call('POST', '/internal/apps/shop/releases', { token: h.internalToken, body: { image: 'paas/app-shop:x', processTypes: { web: 'npm start' }, commit: 'abcdef1', user: alice.id, ...body } });
+  h.call('POST', '/internal/apps/shop/releases', {
+    token: h.internalToken,
+    body: { image: 'paas/app-shop:x', processTypes: { web: 'npm start' }, commit: 'abcdef1', user: alice.id, ...body },
+  });
 
 beforeAll(async () => {
   h = await startController('healthcheck');

@@ -12,11 +12,32 @@ let alice: { id: string; token: string };
 let bob: { id: string; token: string };
 
 function hostRecord(id: string, over: Partial<Host> = {}): Host {
-  return { id, address: '127.0.0.1', tags: { pool: 'shared', ssd: 'true' }, capacity: { memoryMb: 8192, cpus: 4 }, registeredAt: '2024-05-01T10:00:00.000Z', ...over };
+  return {
+    id,
+    address: '127.0.0.1',
+    tags: { pool: 'shared', ssd: 'true' },
+    capacity: { memoryMb: 8192, cpus: 4 },
+    registeredAt: '2024-05-01T10:00:00.000Z',
+    ...over,
+  };
 }
 
 function assignment(host: string, id: string, memoryMb: number, cpuShares: number): Assignment {
-  return { id, host, app: 'some-app', release: 1, type: 'web', index: 1, image: 'i', command: 'c', env: {}, port: 5000, memoryMb, cpuShares, createdAt: 't' };
+  return {
+    id,
+    host,
+    app: 'some-app',
+    release: 1,
+    type: 'web',
+    index: 1,
+    image: 'i',
+    command: 'c',
+    env: {},
+    port: 5000,
+    memoryMb,
+    cpuShares,
+    createdAt: 't',
+  };
 }
 
 const admin = () => ({ token: h.adminToken });
@@ -28,8 +49,14 @@ beforeAll(async () => {
   alice = await newUser(h, 'alice@example.com');
   bob = await newUser(h, 'bob@example.com');
   const s = h.store;
-  await s.put(s.keys.host('host-b'), hostRecord('host-b', { address: '127.0.0.2', used: { memoryMb: 300, cpus: 0.5 } }));
-  await s.put(s.keys.host('host-a'), hostRecord('host-a', { tags: { pool: 'high' }, capacity: { memoryMb: 4096, cpus: 2 } }));
+  await s.put(
+    s.keys.host('host-b'),
+    hostRecord('host-b', { address: '127.0.0.2', used: { memoryMb: 300, cpus: 0.5 } }),
+  );
+  await s.put(
+    s.keys.host('host-a'),
+    hostRecord('host-a', { tags: { pool: 'high' }, capacity: { memoryMb: 4096, cpus: 2 } }),
+  );
   await s.put(s.keys.assignment('host-b', 'x.web.1.v1'), assignment('host-b', 'x.web.1.v1', 512, 1024));
   await s.put(s.keys.assignment('host-b', 'x.web.2.v1'), assignment('host-b', 'x.web.2.v1', 1024, 2048));
   await s.put(s.keys.assignment('host-a', 'y.worker.1.v3'), assignment('host-a', 'y.worker.1.v3', 256, 256));
@@ -37,7 +64,10 @@ beforeAll(async () => {
   await s.put(s.keys.hostTags('host-gone'), { tags: { pool: 'high' }, updatedAt: 't' } satisfies HostTagOverride);
   const res = await h.call('POST', '/apps', { token: alice.token, body: { name: 'pooled' } });
   if (res.status !== 201) throw new Error(`POST /apps ${res.status}`);
-  const grant = await h.call('POST', '/apps/pooled/collaborators', { token: alice.token, body: { user: 'bob@example.com' } });
+  const grant = await h.call('POST', '/apps/pooled/collaborators', {
+    token: alice.token,
+    body: { user: 'bob@example.com' },
+  });
   if (grant.status !== 201) throw new Error(`POST collaborators ${grant.status}`);
 });
 afterAll(async () => {
@@ -62,34 +92,64 @@ describe('GET /hosts', () => {
       registered_at: '2024-05-01T10:00:00.000Z',
       state: 'up',
     });
-    expect(res.body[0]).toMatchObject({ id: 'host-a', allocated: { memory_mb: 256, cpu_shares: 256, containers: 1 }, used: null, capacity: { memory_mb: 4096, cpus: 2 } });
+    expect(res.body[0]).toMatchObject({
+      id: 'host-a',
+      allocated: { memory_mb: 256, cpu_shares: 256, containers: 1 },
+      used: null,
+      capacity: { memory_mb: 4096, cpus: 2 },
+    });
   });
 
   it('is for admins only', async () => {
     for (const token of [alice.token, bob.token]) {
-      expect(await h.call('GET', '/hosts', { token })).toEqual({ status: 403, body: { id: 'forbidden', message: 'This action needs an admin account.' } });
+      expect(await h.call('GET', '/hosts', { token })).toEqual({
+        status: 403,
+        body: { id: 'forbidden', message: 'This action needs an admin account.' },
+      });
       expect((await h.call('GET', '/hosts/host-a', { token })).status).toBe(403);
       expect((await h.call('PATCH', '/hosts/host-a/tags', { token, body: { tags: { pool: 'x' } } })).status).toBe(403);
     }
     expect((await h.call('GET', '/hosts')).status).toBe(401);
-    expect((await override('host-a'))).toBeUndefined();
+    expect(await override('host-a')).toBeUndefined();
   });
 
   it('shows one host; a host known only by its override is down; unknown is 404', async () => {
-    expect((await h.call('GET', '/hosts/host-a', admin())).body).toMatchObject({ id: 'host-a', state: 'up', tags: { pool: 'high' } });
-    expect((await h.call('GET', '/hosts/host-gone', admin())).body).toMatchObject({ id: 'host-gone', state: 'down', address: null, tags: { pool: 'high' } });
-    expect(await h.call('GET', '/hosts/nope', admin())).toEqual({ status: 404, body: { id: 'not_found', message: "Couldn't find that host." } });
+    expect((await h.call('GET', '/hosts/host-a', admin())).body).toMatchObject({
+      id: 'host-a',
+      state: 'up',
+      tags: { pool: 'high' },
+    });
+    expect((await h.call('GET', '/hosts/host-gone', admin())).body).toMatchObject({
+      id: 'host-gone',
+      state: 'down',
+      address: null,
+      tags: { pool: 'high' },
+    });
+    expect(await h.call('GET', '/hosts/nope', admin())).toEqual({
+      status: 404,
+      body: { id: 'not_found', message: "Couldn't find that host." },
+    });
   });
 });
 
 describe('PATCH /hosts/:host/tags', () => {
   it('creates the override, then merges into it; null removes a tag the agent set', async () => {
-    const set = await h.call('PATCH', '/hosts/host-b/tags', { ...admin(), body: { tags: { pool: 'high', gpu: 'a100' } } });
+    const set = await h.call('PATCH', '/hosts/host-b/tags', {
+      ...admin(),
+      body: { tags: { pool: 'high', gpu: 'a100' } },
+    });
     expect(set.status).toBe(200);
-    expect(set.body).toMatchObject({ id: 'host-b', tags: { pool: 'high', ssd: 'true', gpu: 'a100' }, agent_tags: { pool: 'shared', ssd: 'true' } });
+    expect(set.body).toMatchObject({
+      id: 'host-b',
+      tags: { pool: 'high', ssd: 'true', gpu: 'a100' },
+      agent_tags: { pool: 'shared', ssd: 'true' },
+    });
     expect((await override('host-b'))?.value.tags).toEqual({ pool: 'high', gpu: 'a100' });
 
-    const removed = await h.call('PATCH', '/hosts/host-b/tags', { ...admin(), body: { tags: { ssd: null, gpu: null } } });
+    const removed = await h.call('PATCH', '/hosts/host-b/tags', {
+      ...admin(),
+      body: { tags: { ssd: null, gpu: null } },
+    });
     expect(removed.body.tags).toEqual({ pool: 'high' });
     expect(removed.body.tag_overrides).toEqual({ pool: 'high', gpu: null, ssd: null });
     expect((await override('host-b'))?.value.tags).toEqual({ pool: 'high', gpu: null, ssd: null });
@@ -107,7 +167,10 @@ describe('PATCH /hosts/:host/tags', () => {
   it('changes the override of a host that is down, and 404s a host nobody knows', async () => {
     const res = await h.call('PATCH', '/hosts/host-gone/tags', { ...admin(), body: { tags: { ssd: 'true' } } });
     expect(res).toMatchObject({ status: 200, body: { state: 'down', tags: { pool: 'high', ssd: 'true' } } });
-    expect(await h.call('PATCH', '/hosts/nope/tags', { ...admin(), body: { tags: { pool: 'high' } } })).toEqual({ status: 404, body: { id: 'not_found', message: "Couldn't find that host." } });
+    expect(await h.call('PATCH', '/hosts/nope/tags', { ...admin(), body: { tags: { pool: 'high' } } })).toEqual({
+      status: 404,
+      body: { id: 'not_found', message: "Couldn't find that host." },
+    });
     expect(await override('nope')).toBeUndefined();
   });
 
@@ -121,8 +184,14 @@ describe('PATCH /hosts/:host/tags', () => {
       [{ tags: {} }, 'Nothing to change'],
       [{ tags: 'pool=x' }, 'tags must be an object'],
       [{}, '{"tags": {"key": "value" | null}}'],
-      [{ tags: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) }, 'Too many tags (33); the limit is 32'],
-      [{ tags: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v'])) }, 'Too many tag overrides on this host (33); the limit is 32'],
+      [
+        { tags: Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`k${i}`, 'v'])) },
+        'Too many tags (33); the limit is 32',
+      ],
+      [
+        { tags: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`k${i}`, 'v'])) },
+        'Too many tag overrides on this host (33); the limit is 32',
+      ],
     ];
     for (const [body, message] of bad) {
       const res = await h.call('PATCH', '/hosts/host-b/tags', { ...admin(), body });
@@ -144,7 +213,10 @@ describe('PATCH /hosts/:host/tags', () => {
 describe("an app's pool", () => {
   it('is null at first; the owner sets it (the whole set), an admin replaces it, null clears it', async () => {
     expect((await h.call('GET', '/apps/pooled', { token: alice.token })).body.pool).toBeNull();
-    const set = await h.call('PATCH', '/apps/pooled', { token: alice.token, body: { pool: { pool: 'high', ssd: 'true' } } });
+    const set = await h.call('PATCH', '/apps/pooled', {
+      token: alice.token,
+      body: { pool: { pool: 'high', ssd: 'true' } },
+    });
     expect(set).toMatchObject({ status: 200, body: { name: 'pooled', pool: { pool: 'high', ssd: 'true' } } });
     expect((await appRecord('pooled'))?.pool).toEqual({ pool: 'high', ssd: 'true' });
 
@@ -159,7 +231,10 @@ describe("an app's pool", () => {
   });
 
   it('sets pool and maintenance in one change', async () => {
-    const res = await h.call('PATCH', '/apps/pooled', { token: alice.token, body: { pool: { pool: 'high' }, maintenance: true } });
+    const res = await h.call('PATCH', '/apps/pooled', {
+      token: alice.token,
+      body: { pool: { pool: 'high' }, maintenance: true },
+    });
     expect(res.body).toMatchObject({ pool: { pool: 'high' }, maintenance: true });
     expect(await appRecord('pooled')).toMatchObject({ pool: { pool: 'high' }, maintenance: true, latestRelease: 0 });
     await h.call('PATCH', '/apps/pooled', { token: alice.token, body: { maintenance: false } });
@@ -174,7 +249,9 @@ describe("an app's pool", () => {
     expect((await h.call('PATCH', '/apps/pooled', { token: carol.token, body: { pool: null } })).status).toBe(404);
     expect((await h.call('GET', '/apps/pooled', { token: bob.token })).body.pool).toEqual({ pool: 'high' });
     // a collaborator still toggles maintenance
-    expect((await h.call('PATCH', '/apps/pooled', { token: bob.token, body: { maintenance: false } })).status).toBe(200);
+    expect((await h.call('PATCH', '/apps/pooled', { token: bob.token, body: { maintenance: false } })).status).toBe(
+      200,
+    );
   });
 
   it('refuses an invalid pool with 422 and writes nothing', async () => {
@@ -189,7 +266,10 @@ describe("an app's pool", () => {
       expect(res.status).toBe(422);
       expect(res.body.message).toContain(message);
     }
-    expect((await h.call('PATCH', '/apps/pooled', { token: alice.token, body: { pool: { pool: 'x' }, name: 'other-name' } })).body.message).toBe('Change the name and the pool in separate requests');
+    expect(
+      (await h.call('PATCH', '/apps/pooled', { token: alice.token, body: { pool: { pool: 'x' }, name: 'other-name' } }))
+        .body.message,
+    ).toBe('Change the name and the pool in separate requests');
     expect(await h.store.getVersioned<App>(h.store.keys.app('pooled'))).toEqual(before);
     expect((await h.call('PATCH', '/apps/no-such-app', { token: alice.token, body: { pool: null } })).status).toBe(404);
   });

@@ -32,13 +32,19 @@ async function grant(app: string, user: string): Promise<void> {
 }
 
 async function release(app: string, image: string): Promise<void> {
-  const res = await h.call('POST', `/internal/apps/${app}/releases`, { token: h.internalToken, body: { image, processTypes: { web: 'npm start' } } });
+  const res = await h.call('POST', `/internal/apps/${app}/releases`, {
+    token: h.internalToken,
+    body: { image, processTypes: { web: 'npm start' } },
+  });
   expect(res.status).toBe(201);
 }
 
 /** Every key under the harness's prefix that mentions `app` as a path segment. */
 async function keysOf(app: string): Promise<string[]> {
-  const all = await h.store.etcd.getAll().prefix(h.store.keys.prefix + '/').keys();
+  const all = await h.store.etcd
+    .getAll()
+    .prefix(h.store.keys.prefix + '/')
+    .keys();
   return all.filter((k) => k.split('/').includes(app)).sort();
 }
 
@@ -51,12 +57,25 @@ describe('domains', () => {
   it('lists the default domain first, then adds, lists and removes a custom one', async () => {
     const empty = await h.call('GET', '/apps/dom-a/domains', { token: alice.token });
     expect(empty.status).toBe(200);
-    expect(empty.body).toEqual([{ id: 'dom-a.localhost', hostname: 'dom-a.localhost', kind: 'default', created_at: expect.any(String) }]);
+    expect(empty.body).toEqual([
+      { id: 'dom-a.localhost', hostname: 'dom-a.localhost', kind: 'default', created_at: expect.any(String) },
+    ]);
 
-    const added = await h.call('POST', '/apps/dom-a/domains', { token: alice.token, body: { hostname: 'WWW.Example.COM' } });
+    const added = await h.call('POST', '/apps/dom-a/domains', {
+      token: alice.token,
+      body: { hostname: 'WWW.Example.COM' },
+    });
     expect(added.status).toBe(201);
-    expect(added.body).toEqual({ id: 'www.example.com', hostname: 'www.example.com', kind: 'custom', created_at: expect.any(String) });
-    expect(await h.store.get<Domain>(h.store.keys.domain('www.example.com'))).toMatchObject({ hostname: 'www.example.com', app: 'dom-a' });
+    expect(added.body).toEqual({
+      id: 'www.example.com',
+      hostname: 'www.example.com',
+      kind: 'custom',
+      created_at: expect.any(String),
+    });
+    expect(await h.store.get<Domain>(h.store.keys.domain('www.example.com'))).toMatchObject({
+      hostname: 'www.example.com',
+      app: 'dom-a',
+    });
     await h.call('POST', '/apps/dom-a/domains', { token: alice.token, body: { hostname: 'api.example.com' } });
 
     const list = await h.call('GET', '/apps/dom-a/domains', { token: alice.token });
@@ -73,9 +92,18 @@ describe('domains', () => {
   });
 
   it('keeps a domain unique across apps without saying which app has it', async () => {
-    const dup = await h.call('POST', '/apps/dom-b/domains', { token: bob.token, body: { hostname: 'www.example.com' } });
-    expect(dup).toEqual({ status: 409, body: { id: 'conflict', message: 'www.example.com is already in use by another app' } });
-    const again = await h.call('POST', '/apps/dom-a/domains', { token: alice.token, body: { hostname: 'www.example.com' } });
+    const dup = await h.call('POST', '/apps/dom-b/domains', {
+      token: bob.token,
+      body: { hostname: 'www.example.com' },
+    });
+    expect(dup).toEqual({
+      status: 409,
+      body: { id: 'conflict', message: 'www.example.com is already in use by another app' },
+    });
+    const again = await h.call('POST', '/apps/dom-a/domains', {
+      token: alice.token,
+      body: { hostname: 'www.example.com' },
+    });
     expect(again.status).toBe(409);
     // bob cannot remove alice's domain through his own app
     expect((await h.call('DELETE', '/apps/dom-b/domains/www.example.com', { token: bob.token })).status).toBe(404);
@@ -114,9 +142,13 @@ describe('domains', () => {
 
   it('refuses a missing or non-string hostname, and hides the app from strangers', async () => {
     expect((await h.call('POST', '/apps/dom-a/domains', { token: alice.token, body: {} })).status).toBe(422);
-    expect((await h.call('POST', '/apps/dom-a/domains', { token: alice.token, body: { hostname: 42 } })).status).toBe(422);
+    expect((await h.call('POST', '/apps/dom-a/domains', { token: alice.token, body: { hostname: 42 } })).status).toBe(
+      422,
+    );
     expect((await h.call('GET', '/apps/dom-a/domains', { token: carol.token })).status).toBe(404);
-    expect((await h.call('POST', '/apps/dom-a/domains', { token: carol.token, body: { hostname: 'c.example.com' } })).status).toBe(404);
+    expect(
+      (await h.call('POST', '/apps/dom-a/domains', { token: carol.token, body: { hostname: 'c.example.com' } })).status,
+    ).toBe(404);
     expect((await h.call('GET', '/apps/dom-a/domains')).status).toBe(401);
   });
 });
@@ -131,7 +163,9 @@ describe('maintenance', () => {
     await grant('maint-a', bob.id);
     const off = await h.call('PATCH', '/apps/maint-a', { token: bob.token, body: { maintenance: false } });
     expect(off).toMatchObject({ status: 200, body: { maintenance: false } });
-    expect((await h.call('PATCH', '/apps/maint-a', { token: carol.token, body: { maintenance: true } })).status).toBe(404);
+    expect((await h.call('PATCH', '/apps/maint-a', { token: carol.token, body: { maintenance: true } })).status).toBe(
+      404,
+    );
     expect((await h.store.get<App>(h.store.keys.app('maint-a')))?.maintenance).toBe(false);
   });
 
@@ -142,7 +176,10 @@ describe('maintenance', () => {
   });
 
   it('keeps a release made concurrently (compare-and-swap on the app record)', async () => {
-    await Promise.all([release('maint-a', 'img/a:1'), h.call('PATCH', '/apps/maint-a', { token: alice.token, body: { maintenance: true } })]);
+    await Promise.all([
+      release('maint-a', 'img/a:1'),
+      h.call('PATCH', '/apps/maint-a', { token: alice.token, body: { maintenance: true } }),
+    ]);
     const app = (await h.store.get<App>(h.store.keys.app('maint-a'))) as App;
     expect(app).toMatchObject({ maintenance: true, latestRelease: 1 });
   });
@@ -159,7 +196,10 @@ describe('rename', () => {
     const before = (await h.store.get<App>(h.store.keys.app('old-name'))) as App;
 
     const res = await h.call('PATCH', '/apps/old-name', { token: alice.token, body: { name: 'new-name' } });
-    expect(res).toMatchObject({ status: 200, body: { name: 'new-name', id: before.id, web_url: 'http://new-name.localhost/', release: { version: 2 } } });
+    expect(res).toMatchObject({
+      status: 200,
+      body: { name: 'new-name', id: before.id, web_url: 'http://new-name.localhost/', release: { version: 2 } },
+    });
 
     expect(await keysOf('old-name')).toEqual([]);
     expect(await h.store.get<App>(h.store.keys.app('new-name'))).toEqual({ ...before, name: 'new-name' });
@@ -170,7 +210,10 @@ describe('rename', () => {
     ]);
     expect(await h.store.getFormation('new-name')).toEqual({ web: { quantity: 1, size: 'standard-1x' } });
     expect(await h.store.get<Domain>(h.store.keys.domain('moving.example.com'))).toMatchObject({ app: 'new-name' });
-    expect(await h.store.get<Collaborator>(h.store.keys.collaborator('new-name', bob.id))).toMatchObject({ app: 'new-name', appId: before.id });
+    expect(await h.store.get<Collaborator>(h.store.keys.collaborator('new-name', bob.id))).toMatchObject({
+      app: 'new-name',
+      appId: before.id,
+    });
 
     expect((await h.call('GET', '/apps/old-name', { token: alice.token })).status).toBe(404);
     expect((await h.call('GET', '/apps/new-name', { token: bob.token })).status).toBe(200);
@@ -184,14 +227,21 @@ describe('rename', () => {
     expect(taken).toMatchObject({ status: 409, body: { id: 'conflict', message: 'Name taken-name is already taken' } });
     const invalid = await h.call('PATCH', '/apps/new-name', { token: alice.token, body: { name: 'Bad_Name' } });
     expect(invalid).toMatchObject({ status: 422, body: { id: 'invalid_params' } });
-    expect((await h.call('PATCH', '/apps/new-name', { token: bob.token, body: { name: 'bobs-now' } })).status).toBe(403);
-    expect((await h.call('PATCH', '/apps/new-name', { token: carol.token, body: { name: 'carols-now' } })).status).toBe(404);
+    expect((await h.call('PATCH', '/apps/new-name', { token: bob.token, body: { name: 'bobs-now' } })).status).toBe(
+      403,
+    );
+    expect((await h.call('PATCH', '/apps/new-name', { token: carol.token, body: { name: 'carols-now' } })).status).toBe(
+      404,
+    );
     expect(await h.store.get(h.store.keys.app('new-name'))).toBeDefined();
     expect(await h.store.get(h.store.keys.app('taken-name'))).toMatchObject({ owner: carol.id });
   });
 
   it('lets an admin rename, and applies maintenance in the same step', async () => {
-    const res = await h.call('PATCH', '/apps/new-name', { token: h.adminToken, body: { name: 'newer-name', maintenance: true } });
+    const res = await h.call('PATCH', '/apps/new-name', {
+      token: h.adminToken,
+      body: { name: 'newer-name', maintenance: true },
+    });
     expect(res).toMatchObject({ status: 200, body: { name: 'newer-name', maintenance: true } });
     expect(await keysOf('new-name')).toEqual([]);
   });
@@ -223,7 +273,10 @@ describe('destroy', () => {
     await createApp('doomed', carol.token);
     expect((await h.call('GET', '/apps/doomed', { token: bob.token })).status).toBe(404);
     expect((await h.call('GET', '/apps/doomed/releases', { token: carol.token })).body).toEqual([]);
-    const domainAgain = await h.call('POST', '/apps/doomed/domains', { token: carol.token, body: { hostname: 'doomed.example.com' } });
+    const domainAgain = await h.call('POST', '/apps/doomed/domains', {
+      token: carol.token,
+      body: { hostname: 'doomed.example.com' },
+    });
     expect(domainAgain.status).toBe(201);
   });
 

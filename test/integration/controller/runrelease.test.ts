@@ -15,9 +15,17 @@ beforeAll(async () => {
   h = await startController('runrelease');
   alice = await newUser(h, 'alice@example.com');
   expect((await h.call('POST', '/apps', { token: alice.token, body: { name: 'shop' } })).status).toBe(201);
-  const r = await h.call('POST', '/internal/apps/shop/releases', { token: h.internalToken, body: { image: 'paas/app-shop:x', processTypes: { web: 'npm start' }, commit: 'abcdef1', user: alice.id } });
+  const r = await h.call('POST', '/internal/apps/shop/releases', {
+    token: h.internalToken,
+    body: { image: 'paas/app-shop:x', processTypes: { web: 'npm start' }, commit: 'abcdef1', user: alice.id },
+  });
   expect(r.status).toBe(201);
-  const route: Route = { app: 'shop', dynos: [{ upstream: '127.0.0.1:1', dyno: 'web.1', host: 'h' }], release: 1, updatedAt: new Date().toISOString() };
+  const route: Route = {
+    app: 'shop',
+    dynos: [{ upstream: '127.0.0.1:1', dyno: 'web.1', host: 'h' }],
+    release: 1,
+    updatedAt: new Date().toISOString(),
+  };
   await h.store.put(h.store.keys.route('shop'), route);
 });
 afterAll(async () => {
@@ -25,19 +33,30 @@ afterAll(async () => {
 });
 
 const run = async () => {
-  const r = await h.call('POST', '/apps/shop/dynos', { token: alice.token, body: { command: 'echo $GREETING', attach: false } });
+  const r = await h.call('POST', '/apps/shop/dynos', {
+    token: alice.token,
+    body: { command: 'echo $GREETING', attach: false },
+  });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body as { release: { version: number } };
 };
 
 describe('the release a one-off runs', () => {
   it('is the latest right after config:set, though the router still serves the one before', async () => {
-    expect((await h.call('PATCH', '/apps/shop/config-vars', { token: alice.token, body: { GREETING: 'hi' } })).status).toBe(200);
+    expect(
+      (await h.call('PATCH', '/apps/shop/config-vars', { token: alice.token, body: { GREETING: 'hi' } })).status,
+    ).toBe(200);
     expect((await run()).release.version).toBe(2);
   });
 
   it('is the serving one when the latest failed', async () => {
-    const failed: ReleaseStatusRecord = { app: 'shop', version: 2, status: 'failed', reason: 'web.1 crashed', at: new Date().toISOString() };
+    const failed: ReleaseStatusRecord = {
+      app: 'shop',
+      version: 2,
+      status: 'failed',
+      reason: 'web.1 crashed',
+      at: new Date().toISOString(),
+    };
     await h.store.put(h.store.keys.releaseStatus('shop', 2), failed);
     expect((await run()).release.version).toBe(1);
   });

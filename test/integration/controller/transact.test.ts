@@ -29,7 +29,12 @@ describe('Store.transact', () => {
       },
       { conflict: 'too many', onConflict: async () => void conflicts++ },
     );
-    expect({ result, attempts, conflicts, stored: await store.get<number>(k) }).toEqual({ result: 11, attempts: 2, conflicts: 1, stored: 11 });
+    expect({ result, attempts, conflicts, stored: await store.get<number>(k) }).toEqual({
+      result: 11,
+      attempts: 2,
+      conflicts: 1,
+      stored: 11,
+    });
   });
 
   it('writes nothing when the attempt records no write', async () => {
@@ -47,7 +52,9 @@ describe('Store.transact', () => {
     const k = key('once');
     const outcomes = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        store.transact(async (tx) => ((await tx.read<number>(k)) === undefined ? `created ${tx.put(k, i)}` : 'found'), { conflict: 'too many' }),
+        store.transact(async (tx) => ((await tx.read<number>(k)) === undefined ? `created ${tx.put(k, i)}` : 'found'), {
+          conflict: 'too many',
+        }),
       ),
     );
     const created = outcomes.filter((o) => o.startsWith('created'));

@@ -14,7 +14,9 @@ it('answers 503 when etcd cannot be reached', async () => {
   const server = createApp({ store, logger: createLogger('controller', 'silent'), config }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   try {
-    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/account`, { headers: { authorization: 'Bearer abc' } });
+    const res = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/account`, {
+      headers: { authorization: 'Bearer abc' },
+    });
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ id: 'unavailable' });
   } finally {

@@ -21,7 +21,10 @@ describe('Store.range and getVersioned', () => {
     const before = await store.range<{ n: number }>(key('r/'));
     await store.put(key('r/a'), { n: 10 });
     await store.put(key('r/c'), { n: 3 });
-    expect(before.entries.map((e) => [e.key, e.value.n])).toEqual([[key('r/a'), 1], [key('r/b'), 2]]);
+    expect(before.entries.map((e) => [e.key, e.value.n])).toEqual([
+      [key('r/a'), 1],
+      [key('r/b'), 2],
+    ]);
     const same = await store.range<{ n: number }>(key('r/'), before.revision);
     expect(same.entries.map((e) => e.value.n)).toEqual([1, 2]);
     expect((await store.getVersioned<{ n: number }>(key('r/a'), before.revision))?.value.n).toBe(1);
@@ -40,7 +43,15 @@ describe('Store.commit', () => {
     await store.put(k, 'changed');
     expect(await store.commit([{ key: k, modRevision: cur!.modRevision }], [{ delete: k }])).toBe(false);
     expect(await store.get(k)).toBe('changed');
-    expect(await store.commit([{ key: k, createRevision: cur!.createRevision }, { key: k, exists: true }], [{ delete: k }, { put: key('c/two'), value: 2 }])).toBe(true);
+    expect(
+      await store.commit(
+        [
+          { key: k, createRevision: cur!.createRevision },
+          { key: k, exists: true },
+        ],
+        [{ delete: k }, { put: key('c/two'), value: 2 }],
+      ),
+    ).toBe(true);
     expect(await store.get(k)).toBeUndefined();
     expect(await store.get(key('c/two'))).toBe(2);
   });

@@ -27,8 +27,17 @@ let server: ReturnType<ReturnType<typeof createApp>['listen']>;
 let url = '';
 let admin = '';
 
-async function call(method: string, path: string, body: unknown, token: string): Promise<{ status: number; body: any }> {
-  const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+async function call(
+  method: string,
+  path: string,
+  body: unknown,
+  token: string,
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -56,7 +65,10 @@ async function tail(app: string, token: string): Promise<{ ended: Promise<string
 
 /** Resolves 'ended' when the promise settles within ms, else 'open'. */
 function within(p: Promise<unknown>, ms: number): Promise<'ended' | 'open'> {
-  return Promise.race([p.then(() => 'ended' as const), new Promise<'open'>((r) => setTimeout(() => r('open'), ms).unref())]);
+  return Promise.race([
+    p.then(() => 'ended' as const),
+    new Promise<'open'>((r) => setTimeout(() => r('open'), ms).unref()),
+  ]);
 }
 
 beforeAll(async () => {

@@ -27,18 +27,39 @@ async function run(name: string, script: string): Promise<string> {
     name: `${cluster}-${name}`,
     Image: RUN_IMAGE,
     Cmd: ['node', '-e', script],
-    Labels: { ...labels, 'paas.app': 'shipapp', 'paas.assignment': `shipapp.${name}.v1`, 'paas.type': name.split('.')[0] as string },
-    HostConfig: { LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3', mode: 'non-blocking', 'max-buffer-size': '4m' } } },
+    Labels: {
+      ...labels,
+      'paas.app': 'shipapp',
+      'paas.assignment': `shipapp.${name}.v1`,
+      'paas.type': name.split('.')[0] as string,
+    },
+    HostConfig: {
+      LogConfig: {
+        Type: 'json-file',
+        Config: { 'max-size': '10m', 'max-file': '3', mode: 'non-blocking', 'max-buffer-size': '4m' },
+      },
+    },
   });
   await c.start();
   return c.id;
 }
 
 function shipper(rate = 1000): LogShipper {
-  return new LogShipper({ docker, labels, apiUrl, internalToken: 'x'.repeat(20), cursorFile: join(dir, 'cursors.json'), log, flushMs: 100, scanMs: 500, flood: { rate, burst: rate, maxLines: 2000, maxBytes: 1024 * 1024 } });
+  return new LogShipper({
+    docker,
+    labels,
+    apiUrl,
+    internalToken: 'x'.repeat(20),
+    cursorFile: join(dir, 'cursors.json'),
+    log,
+    flushMs: 100,
+    scanMs: 500,
+    flood: { rate, burst: rate, maxLines: 2000, maxBytes: 1024 * 1024 },
+  });
 }
 
-const lines = (dyno: string, source = 'app') => got.filter((r) => r.dyno === dyno && r.source === source).map((r) => r.line);
+const lines = (dyno: string, source = 'app') =>
+  got.filter((r) => r.dyno === dyno && r.source === source).map((r) => r.line);
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -60,16 +81,27 @@ afterAll(async () => {
 });
 
 describe('agent log shipping', () => {
-  it('ships a container\'s lines once, across a restart of the shipper, and tells its exit', async () => {
+  it("ships a container's lines once, across a restart of the shipper, and tells its exit", async () => {
     const s1 = shipper();
     await s1.start();
-    await run('web.1', 'let i=0; const t=setInterval(()=>{console.log("line "+i); console.error("err "+i); if(++i===30){clearInterval(t); process.exit(3)}}, 50)');
+    await run(
+      'web.1',
+      'let i=0; const t=setInterval(()=>{console.log("line "+i); console.error("err "+i); if(++i===30){clearInterval(t); process.exit(3)}}, 50)',
+    );
     await waitFor('some lines', async () => (lines('web.1').length >= 10 ? true : undefined), 30_000);
     await s1.stop();
     const s2 = shipper();
     await s2.start();
-    await waitFor('every line', async () => (lines('web.1').filter((l) => l.startsWith('line')).length >= 30 ? true : undefined), 30_000);
-    await waitFor('the exit', async () => (lines('web.1', 'paas').some((l) => l === 'Process exited with status 3') ? true : undefined), 30_000);
+    await waitFor(
+      'every line',
+      async () => (lines('web.1').filter((l) => l.startsWith('line')).length >= 30 ? true : undefined),
+      30_000,
+    );
+    await waitFor(
+      'the exit',
+      async () => (lines('web.1', 'paas').some((l) => l === 'Process exited with status 3') ? true : undefined),
+      30_000,
+    );
     await s2.stop();
     const out = lines('web.1').filter((l) => l.startsWith('line'));
     expect(out).toEqual(Array.from({ length: 30 }, (_, i) => `line ${i}`));
@@ -83,10 +115,16 @@ describe('agent log shipping', () => {
     const s = shipper();
     await s.start();
     await run('run.4321', 'console.log("once"); process.exit(2)');
-    await waitFor('the one-off\'s state', async () => (lines('run.4321', 'paas').some((l) => l.startsWith('State changed')) ? true : undefined), 30_000);
+    await waitFor(
+      "the one-off's state",
+      async () => (lines('run.4321', 'paas').some((l) => l.startsWith('State changed')) ? true : undefined),
+      30_000,
+    );
     await s.stop();
     expect(lines('run.4321')).toEqual(['once']);
-    expect(lines('run.4321', 'paas')).toEqual(expect.arrayContaining(['Process exited with status 2', 'State changed from up to complete']));
+    expect(lines('run.4321', 'paas')).toEqual(
+      expect.arrayContaining(['Process exited with status 2', 'State changed from up to complete']),
+    );
     expect(lines('run.4321', 'paas')).not.toContain('State changed from up to crashed');
   });
 
@@ -95,12 +133,26 @@ describe('agent log shipping', () => {
     const started = Date.now();
     await s.start();
     const before = process.memoryUsage().rss;
-    await run('worker.1', 'const l="x".repeat(60); let n=0; const end=Date.now()+3000; function w(){ while(Date.now()<end){ for(let i=0;i<1000;i++) console.log(l+(n++)); if(!process.stdout.write("")) return process.stdout.once("drain", w);} console.log("total "+n); } w();');
-    await waitFor('the total', async () => (lines('worker.1').some((l) => l.startsWith('total')) || got.some((r) => r.dyno === 'worker.1' && parseL10(r.line)) && Date.now() > 0 ? true : undefined), 60_000);
+    await run(
+      'worker.1',
+      'const l="x".repeat(60); let n=0; const end=Date.now()+3000; function w(){ while(Date.now()<end){ for(let i=0;i<1000;i++) console.log(l+(n++)); if(!process.stdout.write("")) return process.stdout.once("drain", w);} console.log("total "+n); } w();',
+    );
+    await waitFor(
+      'the total',
+      async () =>
+        lines('worker.1').some((l) => l.startsWith('total')) ||
+        (got.some((r) => r.dyno === 'worker.1' && parseL10(r.line)) && Date.now() > 0)
+          ? true
+          : undefined,
+      60_000,
+    );
     await new Promise((r) => setTimeout(r, 3000));
     await s.stop();
     const delivered = lines('worker.1').length;
-    const dropped = got.filter((r) => r.dyno === 'worker.1').map((r) => parseL10(r.line) ?? 0).reduce((a, b) => a + b, 0);
+    const dropped = got
+      .filter((r) => r.dyno === 'worker.1')
+      .map((r) => parseL10(r.line) ?? 0)
+      .reduce((a, b) => a + b, 0);
     expect(dropped).toBeGreaterThan(1000);
     // A token bucket: at most the burst (500) plus the rate (500/s) over the time the shipper ran.
     expect(delivered).toBeLessThanOrEqual(500 + 500 * ((Date.now() - started) / 1000));

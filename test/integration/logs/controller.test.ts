@@ -35,7 +35,12 @@ interface Ctl {
 }
 
 async function startCtl(prefix: string, token: string, store: Store): Promise<Ctl> {
-  const config = loadConfig({ PAAS_INTERNAL_TOKEN: token, PAAS_ETCD_PREFIX: prefix, PAAS_STATE_DIR: dir, PAAS_DRAIN_CA_FILE: join(certDir, 'cert.pem') });
+  const config = loadConfig({
+    PAAS_INTERNAL_TOKEN: token,
+    PAAS_ETCD_PREFIX: prefix,
+    PAAS_STATE_DIR: dir,
+    PAAS_DRAIN_CA_FILE: join(certDir, 'cert.pem'),
+  });
   const logs = new LogService(config.logs, logger);
   await logs.start(store);
   const server = createApp({ store, logger, config, logs }).listen(0, '127.0.0.1');
@@ -57,14 +62,29 @@ let store: Store;
 let ctl: Ctl;
 let admin = '';
 
-async function call(method: string, path: string, body?: unknown, token = admin): Promise<{ status: number; body: any }> {
-  const res = await fetch(ctl.url + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  token = admin,
+): Promise<{ status: number; body: any }> {
+  const res = await fetch(ctl.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: JSON.stringify(body) }),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
 
 const ingest = (lines: object[]) => call('POST', '/internal/logs', { lines }, internal);
-const line = (app: string, dyno: string, text: string, at = new Date().toISOString()) => ({ app, at, source: 'app', dyno, line: text });
+const line = (app: string, dyno: string, text: string, at = new Date().toISOString()) => ({
+  app,
+  at,
+  source: 'app',
+  dyno,
+  line: text,
+});
 
 async function session(app: string, body: object): Promise<string> {
   const s = await call('POST', `/apps/${app}/log-sessions`, body);
@@ -74,7 +94,27 @@ async function session(app: string, body: object): Promise<string> {
 
 beforeAll(async () => {
   certDir = mkdtempSync(join(tmpdir(), 'paas-logs-cert-'));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(certDir, 'key.pem'), '-out', join(certDir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { stdio: 'ignore' });
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      join(certDir, 'key.pem'),
+      '-out',
+      join(certDir, 'cert.pem'),
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+    ],
+    { stdio: 'ignore' },
+  );
   ca = readFileSync(join(certDir, 'cert.pem'), 'utf8');
   store = Store.connect(etcdEndpoints(), prefix);
   ctl = await startCtl(prefix, internal, store);
@@ -93,15 +133,24 @@ afterAll(async () => {
 
 describe('logs in the controller', () => {
   it('ingests lines and serves the last N through a log session URL (no token needed)', async () => {
-    const res = await ingest([line('logapp', 'web.1', 'hello 1'), line('logapp', 'worker.1', 'job'), line('logapp', 'web.2', 'hello 2'), line('nosuchapp', 'web.1', 'lost')]);
+    const res = await ingest([
+      line('logapp', 'web.1', 'hello 1'),
+      line('logapp', 'worker.1', 'job'),
+      line('logapp', 'web.2', 'hello 2'),
+      line('nosuchapp', 'web.1', 'lost'),
+    ]);
     expect(res.body).toEqual({ accepted: 3, dropped: 1 });
     const text = await (await fetch(await session('logapp', { lines: 2 }))).text();
     expect(text.trim().split('\n')).toHaveLength(2);
-    expect(text).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 app\[worker\.1\]: job\n.* app\[web\.2\]: hello 2\n$/);
+    expect(text).toMatch(
+      /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00 app\[worker\.1\]: job\n.* app\[web\.2\]: hello 2\n$/,
+    );
     const web = await (await fetch(await session('logapp', { dyno: 'web' }))).text();
     expect(web).toContain('hello 1');
     expect(web).not.toContain('job');
-    expect((await fetch(ctl.url + '/apps/logapp/log-sessions/0123456789abcdef0123456789abcdef/stream')).status).toBe(404);
+    expect((await fetch(ctl.url + '/apps/logapp/log-sessions/0123456789abcdef0123456789abcdef/stream')).status).toBe(
+      404,
+    );
     expect((await ingest([{ ...line('logapp', 'web.1', 'x'), source: 'kernel' }])).status).toBe(422);
     expect((await call('POST', '/internal/logs', { lines: [] }, admin)).status).toBe(401);
   });
@@ -110,9 +159,23 @@ describe('logs in the controller', () => {
     expect((await call('PATCH', '/apps/logapp/config-vars', { FOO: 'bar' })).status).toBe(200);
     expect((await call('PATCH', '/apps/logapp/formation/web', { quantity: 2 })).status).toBe(200);
     expect((await call('DELETE', '/apps/logapp/dynos/web')).status).toBe(202);
-    const build = await call('POST', '/internal/apps/logapp/builds', { id: '01build', commit: 'a'.repeat(40), user: { id: 'u1', email: 'a@b.c' } }, internal);
+    const build = await call(
+      'POST',
+      '/internal/apps/logapp/builds',
+      { id: '01build', commit: 'a'.repeat(40), user: { id: 'u1', email: 'a@b.c' } },
+      internal,
+    );
     expect(build.status).toBe(201);
-    expect((await call('PATCH', '/internal/apps/logapp/builds/01build', { append: ['-----> Node.js app detected'] }, internal)).status).toBe(200);
+    expect(
+      (
+        await call(
+          'PATCH',
+          '/internal/apps/logapp/builds/01build',
+          { append: ['-----> Node.js app detected'] },
+          internal,
+        )
+      ).status,
+    ).toBe(200);
     let text = '';
     for (let i = 0; i < 50 && !(text.includes('Restarting web dynos') && text.includes('Scaled')); i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -137,7 +200,12 @@ describe('logs in the controller', () => {
     while (!want.every((w) => got.includes(w))) got += new TextDecoder().decode((await reader.read()).value);
     abort.abort();
     expect(got).not.toContain('other');
-    expect(got.trim().split('\n').map((l) => l.replace(/^.*: /, ''))).toEqual(want);
+    expect(
+      got
+        .trim()
+        .split('\n')
+        .map((l) => l.replace(/^.*: /, '')),
+    ).toEqual(want);
   });
 
   it('keeps 1,500 lines of history across a controller restart', async () => {
@@ -168,7 +236,10 @@ describe('logs in the controller', () => {
       });
     };
     const tcp: Server = createNetServer(onSocket).listen(0, '127.0.0.1');
-    const tls = createTlsServer({ key: readFileSync(join(certDir, 'key.pem')), cert: ca }, onSocket).listen(0, '127.0.0.1');
+    const tls = createTlsServer({ key: readFileSync(join(certDir, 'key.pem')), cert: ca }, onSocket).listen(
+      0,
+      '127.0.0.1',
+    );
     await Promise.all([once(tcp, 'listening'), once(tls, 'listening')]);
     const tcpUrl = `syslog://127.0.0.1:${(tcp.address() as AddressInfo).port}`;
     const tlsUrl = `syslog+tls://localhost:${(tls.address() as AddressInfo).port}`;
@@ -182,7 +253,8 @@ describe('logs in the controller', () => {
     expect((await call('GET', '/apps/logapp/log-drains')).body).toHaveLength(2);
     await new Promise((r) => setTimeout(r, 500)); // the forwarder sees the drains
     await ingest([line('logapp', 'web.1', 'to the drains')]);
-    for (let i = 0; i < 100 && received.filter((m) => m.endsWith('to the drains')).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && received.filter((m) => m.endsWith('to the drains')).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const got = received.filter((m) => m.endsWith('to the drains'));
     expect(got).toHaveLength(2);
     expect(got[0]).toMatch(/^<190>1 \d{4}-\d\d-\d\dT[\d:.]+\+00:00 d\.[0-9a-f-]+ app web\.1 - - to the drains$/);
@@ -214,7 +286,8 @@ describe('logs in the controller', () => {
     expect(add.status).toBe(201);
     await new Promise((r) => setTimeout(r, 500)); // the forwarder sees the drain
     await ingest([line('logapp', 'web.1', 'to https 1'), line('logapp', 'web.2', 'to https 2')]);
-    for (let i = 0; i < 100 && posts.flatMap((p) => p.frames).filter((m) => m.includes('to https')).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 100 && posts.flatMap((p) => p.frames).filter((m) => m.includes('to https')).length < 2; i++)
+      await new Promise((r) => setTimeout(r, 100));
     const frames = posts.flatMap((p) => p.frames).filter((m) => m.includes('to https'));
     expect(frames).toHaveLength(2); // the batch refused with 503 came again, once
     expect(frames[0]).toMatch(/^<190>1 \S+ d\.[0-9a-f-]+ app web\.1 - - to https 1$/);
@@ -223,7 +296,9 @@ describe('logs in the controller', () => {
     expect(h['logplex-drain-token']).toBe(add.body.token);
     expect(Number(h['logplex-msg-count'])).toBeGreaterThanOrEqual(1);
     expect(h.authorization).toBe(`Basic ${Buffer.from('drain:s3cret').toString('base64')}`);
-    expect((await call('DELETE', `/apps/logapp/log-drains/${encodeURIComponent(add.body.url ?? url)}`)).status).toBe(200);
+    expect((await call('DELETE', `/apps/logapp/log-drains/${encodeURIComponent(add.body.url ?? url)}`)).status).toBe(
+      200,
+    );
     server.close();
   });
 
@@ -236,14 +311,18 @@ describe('logs in the controller', () => {
     expect(r.out.split('\n')).toHaveLength(3);
     expect(r.out).toMatch(/app\[web\.1\]: for the cli$/);
     expect((await paasInProcess(['logs', '-s', 'kernel', '-a', 'logapp'], { env, cwd: home, home })).code).toBe(1);
-    const child = spawn(process.execPath, [CLI, 'logs', '-n', '1', '-a', 'logapp'], { env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [CLI, 'logs', '-n', '1', '-a', 'logapp'], {
+      env: { ...process.env, ...env },
+    });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
     expect(out).toMatch(/^\S+\+00:00 app\[web\.1\]: for the cli\n$/);
     // --tail through the binary ends cleanly on Ctrl-C
-    const tail = spawn(process.execPath, [CLI, 'logs', '--tail', '-n', '0', '-a', 'logapp'], { env: { ...process.env, ...env } });
+    const tail = spawn(process.execPath, [CLI, 'logs', '--tail', '-n', '0', '-a', 'logapp'], {
+      env: { ...process.env, ...env },
+    });
     let tailed = '';
     tail.stdout.on('data', (b: Buffer) => (tailed += b.toString()));
     for (let i = 0; i < 100 && !tailed.includes('live line'); i++) {

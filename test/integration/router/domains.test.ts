@@ -2,7 +2,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
 import type { NginxCli } from '../../../services/router/nginx.js';
-import { bodyOf, childPids, eventually, get, startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
+import {
+  bodyOf,
+  childPids,
+  eventually,
+  get,
+  startApp,
+  startRouter,
+  type RouterHarness,
+  type TestApp,
+} from './helpers.js';
 
 // Custom domains and maintenance mode through the real router, etcd and nginx.
 
@@ -15,7 +24,13 @@ describe('router: custom domains and maintenance', () => {
   const domain = 'apps.test';
 
   const putRoute = (over: Partial<Route>) =>
-    store.put(store.keys.route('shop'), { app: 'shop', dynos: [{ upstream: app.address, dyno: 'web.1', host: 'elsewhere' }], release: 1, updatedAt: new Date().toISOString(), ...over } satisfies Route);
+    store.put(store.keys.route('shop'), {
+      app: 'shop',
+      dynos: [{ upstream: app.address, dyno: 'web.1', host: 'elsewhere' }],
+      release: 1,
+      updatedAt: new Date().toISOString(),
+      ...over,
+    } satisfies Route);
   const until = (host: string, ok: (a: Awaited<ReturnType<typeof get>>) => boolean, what: string) =>
     eventually(async () => {
       const a = await get(httpPort, host);
@@ -57,7 +72,11 @@ describe('router: custom domains and maintenance', () => {
     const down = await until('www.shop.example', (x) => x.status === 503, 'the maintenance page');
     expect(down.text).toContain('Offline for maintenance');
     // A reload's old workers may still take a connection or two for a moment: wait, as for the first name.
-    const byDefault = await until(`shop.${domain}`, (x) => x.status === 503, 'the maintenance page at the default name');
+    const byDefault = await until(
+      `shop.${domain}`,
+      (x) => x.status === 503,
+      'the maintenance page at the default name',
+    );
     expect(byDefault.text).toContain('Offline for maintenance');
     await putRoute({ domains: ['www.shop.example'], maintenance: false });
     const up = await until('www.shop.example', (x) => x.status === 200, 'the app again');

@@ -34,7 +34,16 @@ export interface TestApp {
 export async function startApp(body: string): Promise<TestApp> {
   const srv: Server = createServer((req, res) => {
     res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ body, host: req.headers.host, requestId: req.headers['x-request-id'], forwardedFor: req.headers['x-forwarded-for'], forwardedPort: req.headers['x-forwarded-port'], forwardedProto: req.headers['x-forwarded-proto'] }));
+    res.end(
+      JSON.stringify({
+        body,
+        host: req.headers.host,
+        requestId: req.headers['x-request-id'],
+        forwardedFor: req.headers['x-forwarded-for'],
+        forwardedPort: req.headers['x-forwarded-port'],
+        forwardedProto: req.headers['x-forwarded-proto'],
+      }),
+    );
   });
   await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
   const { port } = srv.address() as AddressInfo;
@@ -56,14 +65,36 @@ export interface Answer {
   headers: IncomingHttpHeaders;
 }
 
-export function get(port: number, host: string, opts: { agent?: Agent; headers?: Record<string, string>; method?: string; path?: string; body?: Buffer | string } = {}): Promise<Answer> {
+export function get(
+  port: number,
+  host: string,
+  opts: {
+    agent?: Agent;
+    headers?: Record<string, string>;
+    method?: string;
+    path?: string;
+    body?: Buffer | string;
+  } = {},
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: opts.method ?? 'GET', path: opts.path ?? '/', headers: { host, ...opts.headers }, agent: opts.agent ?? false }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text, socket: req.socket as Socket, headers: res.headers }));
-    });
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: opts.method ?? 'GET',
+        path: opts.path ?? '/',
+        headers: { host, ...opts.headers },
+        agent: opts.agent ?? false,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text, socket: req.socket as Socket, headers: res.headers }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end(opts.body);
   });
@@ -95,7 +126,12 @@ export async function childPids(pid: number): Promise<number[]> {
 }
 
 /** Polls `probe` until it returns a value (not undefined); gives up after `tries`. No timing is asserted. */
-export async function eventually<T>(probe: () => Promise<T | undefined>, what: string, tries = 200, everyMs = 50): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  tries = 200,
+  everyMs = 50,
+): Promise<T> {
   let last: unknown;
   for (let i = 0; i < tries; i++) {
     try {
@@ -151,7 +187,23 @@ export async function startRouter(name: string): Promise<RouterHarness> {
     hostId,
     router: undefined,
     makeRouter: () =>
-      new Router({ table: storeRouteTable(store), nginx, control, log, settings: { domain, listen: '127.0.0.1', httpPort, controlPort: control.port, dir: nginx.paths.dir, modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB }, resyncMs: 200, hostId }),
+      new Router({
+        table: storeRouteTable(store),
+        nginx,
+        control,
+        log,
+        settings: {
+          domain,
+          listen: '127.0.0.1',
+          httpPort,
+          controlPort: control.port,
+          dir: nginx.paths.dir,
+          modulesInclude: DEFAULT_MODULES_INCLUDE,
+          maxBodyMb: DEFAULT_MAX_BODY_MB,
+        },
+        resyncMs: 200,
+        hostId,
+      }),
     async stop() {
       await h.router?.stop();
       await nginx.stop();

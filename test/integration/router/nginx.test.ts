@@ -22,7 +22,16 @@ describe('nginx from the rendered config', () => {
     tmp = await tempDir('router-nginx');
     await chmod(tmp.dir, 0o755); // nginx's workers (nobody) write under tmp/
     const [httpPort, controlPort] = [await freePort(), await freePort()];
-    model = { apps: ['shop', 'idle-app'], domain: 'paas.test', listen: '127.0.0.1', httpPort, controlPort, dir: `${tmp.dir}/nginx`, modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB };
+    model = {
+      apps: ['shop', 'idle-app'],
+      domain: 'paas.test',
+      listen: '127.0.0.1',
+      httpPort,
+      controlPort,
+      dir: `${tmp.dir}/nginx`,
+      modulesInclude: DEFAULT_MODULES_INCLUDE,
+      maxBodyMb: DEFAULT_MAX_BODY_MB,
+    };
     nginx = new NginxCli('nginx', model.dir);
     control = new HttpUpstreamControl(controlPort);
     [one, two] = [await startApp('one'), await startApp('two')];
@@ -65,7 +74,13 @@ describe('nginx from the rendered config', () => {
     const a = await get(model.httpPort, `shop.${model.domain}`, { headers: { 'x-request-id': 'req-123' } });
     expect(a.status).toBe(200);
     const seen = JSON.parse(a.text) as Record<string, string>;
-    expect(seen).toMatchObject({ body: 'one', host: `shop.${model.domain}`, requestId: 'req-123', forwardedFor: '127.0.0.1', forwardedPort: String(model.httpPort) });
+    expect(seen).toMatchObject({
+      body: 'one',
+      host: `shop.${model.domain}`,
+      requestId: 'req-123',
+      forwardedFor: '127.0.0.1',
+      forwardedPort: String(model.httpPort),
+    });
     const b = JSON.parse((await get(model.httpPort, `shop.${model.domain}`)).text) as Record<string, string>;
     expect(b.requestId).toMatch(/^[0-9a-f]{32}$/);
   });

@@ -30,10 +30,24 @@ describe('the router proxying requests', () => {
     tmp = await tempDir('router-proxy');
     await chmod(tmp.dir, 0o755);
     const [httpPort, controlPort] = [await freePort(), await freePort()];
-    model = { apps: ['shop', 'broken', 'failing'], domain: 'paas.test', listen: '127.0.0.1', httpPort, controlPort, dir: `${tmp.dir}/nginx`, modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: 1 };
+    model = {
+      apps: ['shop', 'broken', 'failing'],
+      domain: 'paas.test',
+      listen: '127.0.0.1',
+      httpPort,
+      controlPort,
+      dir: `${tmp.dir}/nginx`,
+      modulesInclude: DEFAULT_MODULES_INCLUDE,
+      maxBodyMb: 1,
+    };
     nginx = new NginxCli('nginx', model.dir);
     control = new HttpUpstreamControl(controlPort);
-    [blue, green, reset, own502] = await Promise.all([startWsApp('blue'), startWsApp('green'), startWsApp('reset', 'reset'), startWsApp('own', 'own-502')]);
+    [blue, green, reset, own502] = await Promise.all([
+      startWsApp('blue'),
+      startWsApp('green'),
+      startWsApp('reset', 'reset'),
+      startWsApp('own', 'own-502'),
+    ]);
     await nginx.install(renderNginx(model).config);
     pid = await nginx.start();
     await control.set('shop', [blue.address]);
@@ -73,7 +87,13 @@ describe('the router proxying requests', () => {
     const c = await openWs(model.httpPort, host, { 'x-request-id': 'ws-req-1' });
     try {
       expect(c.hello.body).toBe('blue');
-      expect(c.hello.headers).toMatchObject({ host, upgrade: 'websocket', 'x-request-id': 'ws-req-1', 'x-forwarded-for': '127.0.0.1', 'x-forwarded-proto': 'http' });
+      expect(c.hello.headers).toMatchObject({
+        host,
+        upgrade: 'websocket',
+        'x-request-id': 'ws-req-1',
+        'x-forwarded-for': '127.0.0.1',
+        'x-forwarded-proto': 'http',
+      });
       expect(c.hello.headers.connection?.toLowerCase()).toBe('upgrade');
       expect(await c.echo('ping')).toBe('blue:ping');
     } finally {
@@ -103,7 +123,11 @@ describe('the router proxying requests', () => {
   });
 
   it('answers 413 with a page for a body over the limit, and passes one under it', async () => {
-    const big = await get(model.httpPort, host, { method: 'POST', body: Buffer.alloc(2 * 1024 * 1024, 1), headers: { 'content-type': 'application/octet-stream' } });
+    const big = await get(model.httpPort, host, {
+      method: 'POST',
+      body: Buffer.alloc(2 * 1024 * 1024, 1),
+      headers: { 'content-type': 'application/octet-stream' },
+    });
     expect(big.status).toBe(413);
     expect(big.text).toContain('<title>Request too large</title>');
     expect(big.headers['x-request-id']).toMatch(/^[0-9a-f]{32}$/);
@@ -111,7 +135,7 @@ describe('the router proxying requests', () => {
     expect(small.status).toBe(200);
   });
 
-  it('answers 502 with a page when the app drops the connection, and passes the app\'s own 502 through', async () => {
+  it("answers 502 with a page when the app drops the connection, and passes the app's own 502 through", async () => {
     await control.set('broken', [reset.address]);
     const a = await get(model.httpPort, 'broken.paas.test');
     expect(a.status).toBe(502);
@@ -126,12 +150,14 @@ describe('the router proxying requests', () => {
   it('passes a request on to another container only when that is safe', async () => {
     // A POST that never reached an app (connection refused) goes to the next container.
     await control.set('broken', [`127.0.0.1:${await freePort()}`, blue.address]);
-    for (let i = 0; i < 4; i++) expect((await get(model.httpPort, 'broken.paas.test', { method: 'POST', body: 'x' })).status).toBe(200);
+    for (let i = 0; i < 4; i++)
+      expect((await get(model.httpPort, 'broken.paas.test', { method: 'POST', body: 'x' })).status).toBe(200);
     // A POST the app received and dropped is not sent again; a GET is.
     await control.set('broken', [reset.address, blue.address]);
     reset.seen.clear();
     let failed = 0;
-    for (let i = 0; i < 6; i++) if ((await get(model.httpPort, 'broken.paas.test', { method: 'POST', body: 'x' })).status === 502) failed++;
+    for (let i = 0; i < 6; i++)
+      if ((await get(model.httpPort, 'broken.paas.test', { method: 'POST', body: 'x' })).status === 502) failed++;
     expect(reset.seen.get('POST')).toBe(failed);
     expect(failed).toBeGreaterThan(0);
     for (let i = 0; i < 6; i++) expect((await get(model.httpPort, 'broken.paas.test')).status).toBe(200);
@@ -145,11 +171,24 @@ describe('the router proxying requests', () => {
     const records: AccessRecord[] = [];
     for (let i = 0; i < 50 && records.length < 2; i++) {
       const lines = (await readFile(`${model.dir}/logs/access.log`, 'utf8')).split('\n');
-      records.splice(0, records.length, ...lines.map(parseAccessLine).filter((r): r is AccessRecord => r?.requestId.startsWith(id) === true));
+      records.splice(
+        0,
+        records.length,
+        ...lines.map(parseAccessLine).filter((r): r is AccessRecord => r?.requestId.startsWith(id) === true),
+      );
       if (records.length < 2) await new Promise((r) => setTimeout(r, 100));
     }
     const ok = records.find((r) => r.requestId === id);
-    expect(ok).toMatchObject({ app: 'shop', host, method: 'GET', path: '/some/path?q=1', status: 200, upstreams: [blue.address], upstreamStatus: 200, client: '127.0.0.1' });
+    expect(ok).toMatchObject({
+      app: 'shop',
+      host,
+      method: 'GET',
+      path: '/some/path?q=1',
+      status: 200,
+      upstreams: [blue.address],
+      upstreamStatus: 200,
+      client: '127.0.0.1',
+    });
     expect(ok?.bytes).toBeGreaterThan(0);
     expect(Date.now() - Date.parse(ok?.at ?? '')).toBeLessThan(60_000);
     expect(records.find((r) => r.requestId === `${id}-404`)).toMatchObject({ app: '', status: 404, upstreams: [] });

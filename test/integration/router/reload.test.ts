@@ -20,7 +20,13 @@ describe('router: swap without reload, reload on a new domain', () => {
   const host = 'shop.apps.test';
   const body = (text: string) => (JSON.parse(text) as { body: string }).body;
   const putRoute = (upstreams: string[], release: number, domains: string[] = []) =>
-    store.put(store.keys.route('shop'), { app: 'shop', dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'elsewhere' })), release, domains, updatedAt: new Date().toISOString() } satisfies Route);
+    store.put(store.keys.route('shop'), {
+      app: 'shop',
+      dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'elsewhere' })),
+      release,
+      domains,
+      updatedAt: new Date().toISOString(),
+    } satisfies Route);
 
   beforeAll(async () => {
     h = await startRouter('router-reload');

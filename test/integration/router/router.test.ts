@@ -4,7 +4,17 @@ import type { Store } from '../../../services/core/store.js';
 import type { Route } from '../../../services/core/types.js';
 import type { HttpUpstreamControl } from '../../../services/router/control.js';
 import type { NginxCli } from '../../../services/router/nginx.js';
-import { bodyOf, childPids, eventually, freePort, get, startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
+import {
+  bodyOf,
+  childPids,
+  eventually,
+  freePort,
+  get,
+  startApp,
+  startRouter,
+  type RouterHarness,
+  type TestApp,
+} from './helpers.js';
 
 // The whole router wired to the real etcd and a real nginx of its own.
 
@@ -18,8 +28,14 @@ describe('router service', () => {
   let httpPort: number;
   const domain = 'apps.test';
 
-  const dynos = (upstreams: string[]) => upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'elsewhere' }));
-  const putRoute = (app: string, upstreams: string[]) => store.put(store.keys.route(app), { app, dynos: dynos(upstreams), updatedAt: new Date().toISOString() } satisfies Route);
+  const dynos = (upstreams: string[]) =>
+    upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'elsewhere' }));
+  const putRoute = (app: string, upstreams: string[]) =>
+    store.put(store.keys.route(app), {
+      app,
+      dynos: dynos(upstreams),
+      updatedAt: new Date().toISOString(),
+    } satisfies Route);
   const answer = (app: string) => get(httpPort, `${app}.${domain}`);
   const until = (app: string, ok: (a: Awaited<ReturnType<typeof answer>>) => boolean, what: string) =>
     eventually(async () => {
@@ -67,13 +83,20 @@ describe('router service', () => {
 
   it('reaches a container on its own host at its bridge address, one elsewhere at its published address, and names their dynos', async () => {
     const published = `127.0.0.1:${await freePort()}`; // nothing listens there
-    const route = (host: string): Route => ({ app: 'near', dynos: [{ upstream: published, dyno: 'web.1', host, bridge: one.address }], updatedAt: new Date().toISOString() });
+    const route = (host: string): Route => ({
+      app: 'near',
+      dynos: [{ upstream: published, dyno: 'web.1', host, bridge: one.address }],
+      updatedAt: new Date().toISOString(),
+    });
     await store.put(store.keys.route('near'), route(h.hostId));
     expect(bodyOf(await until('near', (x) => x.status === 200, 'near to answer at its bridge address'))).toBe('one');
     expect((await control.list()).get('near')).toEqual([one.address]);
     expect(h.router?.dynoOf('near', one.address)).toBe('web.1');
     await store.put(store.keys.route('near'), route('another-host'));
-    await eventually(async () => ((await control.list()).get('near')?.[0] === published ? true : undefined), 'near reached at its published address');
+    await eventually(
+      async () => ((await control.list()).get('near')?.[0] === published ? true : undefined),
+      'near reached at its published address',
+    );
     expect(h.router?.dynoOf('near', published)).toBe('web.1');
     await store.delete(store.keys.route('near'));
   });
@@ -82,7 +105,11 @@ describe('router service', () => {
     const old: StoredRoute = { app: 'old', upstreams: [one.address], updatedAt: new Date().toISOString() };
     await store.put(store.keys.route('old'), old);
     expect(bodyOf(await until('old', (x) => x.status === 200, 'old to answer'))).toBe('one');
-    await store.put(store.keys.route('old'), { ...old, upstreams: [two.address], dynos: [{ upstream: two.address, dyno: 'web.2', host: 'elsewhere' }] });
+    await store.put(store.keys.route('old'), {
+      ...old,
+      upstreams: [two.address],
+      dynos: [{ upstream: two.address, dyno: 'web.2', host: 'elsewhere' }],
+    });
     await until('old', (x) => bodyOf(x) === 'two', 'old served by two');
     expect(h.router?.dynoOf('old', two.address)).toBe('web.2');
     await store.delete(store.keys.route('old'));

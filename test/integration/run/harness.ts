@@ -51,20 +51,49 @@ export async function startRunPlatform(name: string, processTypes: Record<string
   const docker = new Docker();
   const settings = agentSettings(cluster, hostId);
   const attacher = new Attacher({ docker, apiUrl: url, internalToken, log, stopGraceSeconds: 1 });
-  const agent: RunningAgent = startAgent({ store, runtime: new DockerRuntime(docker), log, config: settings, attacher });
+  const agent: RunningAgent = startAgent({
+    store,
+    runtime: new DockerRuntime(docker),
+    log,
+    config: settings,
+    attacher,
+  });
   const home = mkdtempSync(join(tmpdir(), 'paas-run-'));
-  const shipper = new LogShipper({ docker, labels: ownerLabels({ cluster, hostId }), apiUrl: url, internalToken, cursorFile: join(home, 'cursors.json'), log, flushMs: 100, scanMs: 300, flood: { ...QUEUE_BOUNDS, rate: 1000, burst: 2000 } });
+  const shipper = new LogShipper({
+    docker,
+    labels: ownerLabels({ cluster, hostId }),
+    apiUrl: url,
+    internalToken,
+    cursorFile: join(home, 'cursors.json'),
+    log,
+    flushMs: 100,
+    scanMs: 300,
+    flood: { ...QUEUE_BOUNDS, rate: 1000, burst: 2000 },
+  });
   await shipper.start();
-  const scheduler: RunningScheduler = startScheduler({ store, log, config: { ...schedulerConfig({}), name: 's1', electionTtlSeconds: 3, drainMs: 200, resyncMs: 1000 } });
+  const scheduler: RunningScheduler = startScheduler({
+    store,
+    log,
+    config: { ...schedulerConfig({}), name: 's1', electionTtlSeconds: 3, drainMs: 200, resyncMs: 1000 },
+  });
 
   const app = `run-${cluster}`;
   const call = async (method: string, path: string, body: unknown, bearer: string) => {
-    const res = await fetch(url + path, { method, headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(url + path, {
+      method,
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
     return res.json();
   };
   await call('POST', '/apps', { name: app }, token);
-  await call('POST', `/internal/apps/${app}/releases`, { image: RUN_IMAGE, processTypes, description: 'test' }, internalToken);
+  await call(
+    'POST',
+    `/internal/apps/${app}/releases`,
+    { image: RUN_IMAGE, processTypes, description: 'test' },
+    internalToken,
+  );
 
   return {
     url,
@@ -73,7 +102,13 @@ export async function startRunPlatform(name: string, processTypes: Record<string
     token,
     app,
     home,
-    env: { PAAS_API_URL: url, PAAS_TOKEN: token, PAAS_CONFIG_DIR: join(home, 'config'), HOME: home, PATH: process.env.PATH ?? '' },
+    env: {
+      PAAS_API_URL: url,
+      PAAS_TOKEN: token,
+      PAAS_CONFIG_DIR: join(home, 'config'),
+      HOME: home,
+      PATH: process.env.PATH ?? '',
+    },
     async close() {
       await scheduler.stop();
       await agent.stop();

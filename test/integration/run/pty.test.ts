@@ -24,7 +24,12 @@ function paasPty(args: string[], cols = 100, rows = 30): Session {
   return { pty, output: () => out, exited };
 }
 
-const seen = (s: Session, text: string | RegExp) => waitFor(`output ${String(text)}`, async () => (typeof text === 'string' ? s.output().includes(text) : text.test(s.output())) || undefined, 30_000);
+const seen = (s: Session, text: string | RegExp) =>
+  waitFor(
+    `output ${String(text)}`,
+    async () => (typeof text === 'string' ? s.output().includes(text) : text.test(s.output())) || undefined,
+    30_000,
+  );
 
 beforeAll(async () => {
   p = await startRunPlatform('runpty');
@@ -36,7 +41,11 @@ afterAll(async () => {
 
 describe('paas run in a terminal', () => {
   it('gives the remote process a terminal of the local size and exits with its code', async () => {
-    const s = paasPty(['run', '-a', p.app, '--', 'sh', '-c', 'test -t 0 && test -t 1 && echo is-a-tty; stty size; exit 3'], 101, 33);
+    const s = paasPty(
+      ['run', '-a', p.app, '--', 'sh', '-c', 'test -t 0 && test -t 1 && echo is-a-tty; stty size; exit 3'],
+      101,
+      33,
+    );
     expect(await s.exited).toBe(3);
     expect(s.output()).toContain('is-a-tty');
     expect(s.output()).toContain('33 101');

@@ -11,7 +11,8 @@ import { startRunPlatform, type RunPlatform } from './harness.js';
 // real controller, scheduler and agent on the real etcd and Docker.
 
 let p: RunPlatform;
-const paas = (args: string[], input?: string) => run(process.execPath, [CLI, ...args], { env: p.env, ...(input !== undefined && { input }) });
+const paas = (args: string[], input?: string) =>
+  run(process.execPath, [CLI, ...args], { env: p.env, ...(input !== undefined && { input }) });
 const runs = () => p.store.list<RunRequest>(p.store.keys.runs(p.app));
 
 beforeAll(async () => {
@@ -38,12 +39,26 @@ describe('paas run (piped)', () => {
   });
 
   it('passes --env and DYNO, runs the Procfile console, and the dyno is gone after it exits', async () => {
-    const r = await paas(['run', '-a', p.app, '-e', 'GREETING=hi there;X=1', '--', 'sh', '-c', 'echo "$GREETING $X $DYNO"; test -t 0 || echo notty']);
+    const r = await paas([
+      'run',
+      '-a',
+      p.app,
+      '-e',
+      'GREETING=hi there;X=1',
+      '--',
+      'sh',
+      '-c',
+      'echo "$GREETING $X $DYNO"; test -t 0 || echo notty',
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^hi there 1 run\.\d{4}\nnotty\n$/);
     const c = await paas(['run', '-a', p.app, 'console']);
     expect(c.stdout).toBe('this is the console\n');
-    await waitFor('run requests and containers gone', async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined), 20_000);
+    await waitFor(
+      'run requests and containers gone',
+      async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined),
+      20_000,
+    );
   });
 
   it('sends stdin EOF: a remote reader sees the end of input', async () => {
@@ -57,20 +72,42 @@ describe('paas run (piped)', () => {
     expect(d.code).toBe(0);
     const name = /up, (run\.\d{4})/.exec(d.stderr)?.[1] as string;
     expect(name).toBeTruthy();
-    await waitFor('ps shows it up', async () => {
-      const ps = await paas(['ps', '-a', p.app]);
-      return new RegExp(`=== run: one-off processes \\(1\\)\\n${name.replace('.', '\\.')} \\(standard-1x\\): up .*: sh -c`).test(ps.stdout) ? true : undefined;
-    }, 30_000);
-    await waitFor('output in the logs', async () => ((await paas(['logs', '-a', p.app, '-n', '50'])).stdout.includes(`app[${name}]: detached-output`) ? true : undefined), 30_000);
+    await waitFor(
+      'ps shows it up',
+      async () => {
+        const ps = await paas(['ps', '-a', p.app]);
+        return new RegExp(
+          `=== run: one-off processes \\(1\\)\\n${name.replace('.', '\\.')} \\(standard-1x\\): up .*: sh -c`,
+        ).test(ps.stdout)
+          ? true
+          : undefined;
+      },
+      30_000,
+    );
+    await waitFor(
+      'output in the logs',
+      async () =>
+        (await paas(['logs', '-a', p.app, '-n', '50'])).stdout.includes(`app[${name}]: detached-output`)
+          ? true
+          : undefined,
+      30_000,
+    );
     const s = await paas(['ps:stop', name, '-a', p.app]);
     expect(s.stdout).toBe(`Stopping ${name} dyno on ${p.app}... done\n`);
-    await waitFor('its container removed', async () => ((await containersOf(p.cluster)).length === 0 ? true : undefined), 30_000);
+    await waitFor(
+      'its container removed',
+      async () => ((await containersOf(p.cluster)).length === 0 ? true : undefined),
+      30_000,
+    );
     expect(await runs()).toEqual([]);
     expect((await paas(['ps:stop', name, '-a', p.app])).code).toBe(1);
   });
 
   it('Ctrl-C without a terminal (SIGINT): stops the dyno and exits 130', async () => {
-    const child = spawn(process.execPath, [CLI, 'run', '-a', p.app, '--', 'sh', '-c', 'echo started; sleep 100'], { env: { ...process.env, ...p.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', '-a', p.app, '--', 'sh', '-c', 'echo started; sleep 100'], {
+      env: { ...process.env, ...p.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     const code = new Promise<number | null>((resolve) => child.on('close', resolve));
@@ -79,18 +116,29 @@ describe('paas run (piped)', () => {
     child.kill('SIGINT');
     expect(await code).toBe(130);
     expect(Date.now() - sent).toBeLessThan(5_000);
-    await waitFor('its run request and container gone', async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined), 30_000);
+    await waitFor(
+      'its run request and container gone',
+      async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined),
+      30_000,
+    );
   });
 
-  it("ends an attached run within seconds of its user losing access to the app (access:remove), and stops the dyno", async () => {
+  it('ends an attached run within seconds of its user losing access to the app (access:remove), and stops the dyno', async () => {
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(p.url + path, { method, headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' }, ...(body !== undefined && { body: JSON.stringify(body) }) });
+      const res = await fetch(p.url + path, {
+        method,
+        headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
       expect(res.ok).toBe(true);
       return (await res.json()) as { token?: string };
     };
     const dev = (await call('POST', '/users', { email: 'runner@example.com' })).token as string;
     await call('POST', `/apps/${p.app}/collaborators`, { user: 'runner@example.com' });
-    const child = spawn(process.execPath, [CLI, 'run', '-a', p.app, '--', 'sh', '-c', 'echo started; sleep 100'], { env: { ...process.env, ...p.env, PAAS_TOKEN: dev }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, 'run', '-a', p.app, '--', 'sh', '-c', 'echo started; sleep 100'], {
+      env: { ...process.env, ...p.env, PAAS_TOKEN: dev },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -102,24 +150,53 @@ describe('paas run (piped)', () => {
     expect(await code).toBe(1);
     expect(Date.now() - removed).toBeLessThan(5_000);
     expect(err).toContain('access to the app ended');
-    await waitFor('its run request and container gone', async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined), 30_000);
+    await waitFor(
+      'its run request and container gone',
+      async () => ((await runs()).length === 0 && (await containersOf(p.cluster)).length === 0 ? true : undefined),
+      30_000,
+    );
   });
 
   it('stops a one-off when its time to live has passed', async () => {
-    const res = await fetch(`${p.url}/apps/${p.app}/dynos`, { method: 'POST', headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' }, body: JSON.stringify({ command: 'sleep 100', time_to_live: 3 }) });
+    const res = await fetch(`${p.url}/apps/${p.app}/dynos`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ command: 'sleep 100', time_to_live: 3 }),
+    });
     expect(res.status).toBe(201);
     const dyno = (await res.json()) as { name: string; attach_url: string | null; state: string };
     expect(dyno).toMatchObject({ attach_url: null, state: 'starting' });
-    await waitFor('it runs', async () => ((await containersOf(p.cluster)).some((c) => c.State === 'running') ? true : undefined), 30_000);
+    await waitFor(
+      'it runs',
+      async () => ((await containersOf(p.cluster)).some((c) => c.State === 'running') ? true : undefined),
+      30_000,
+    );
     const started = Date.now();
-    await waitFor('removed after its TTL', async () => ((await containersOf(p.cluster)).length === 0 && (await runs()).length === 0 ? true : undefined), 30_000);
+    await waitFor(
+      'removed after its TTL',
+      async () => ((await containersOf(p.cluster)).length === 0 && (await runs()).length === 0 ? true : undefined),
+      30_000,
+    );
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(await p.store.list<Assignment>(p.store.keys.assignments())).toEqual([]);
   });
 
   it('refuses bad requests with 422 and the API message', async () => {
-    const post = (body: unknown) => fetch(`${p.url}/apps/${p.app}/dynos`, { method: 'POST', headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    for (const body of [{}, { command: ' ' }, { command: 'x', size: 'huge' }, { command: 'x', time_to_live: 0 }, { command: 'x', time_to_live: 86_401 }, { command: 'x', env: { PORT: '1' } }]) expect((await post(body)).status).toBe(422);
+    const post = (body: unknown) =>
+      fetch(`${p.url}/apps/${p.app}/dynos`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${p.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    for (const body of [
+      {},
+      { command: ' ' },
+      { command: 'x', size: 'huge' },
+      { command: 'x', time_to_live: 0 },
+      { command: 'x', time_to_live: 86_401 },
+      { command: 'x', env: { PORT: '1' } },
+    ])
+      expect((await post(body)).status).toBe(422);
     const r = await paas(['run', '-a', p.app, '-s', 'huge', 'true']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('Unknown size "huge"');

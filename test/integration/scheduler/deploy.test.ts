@@ -14,14 +14,20 @@ const { cluster } = h;
 const routeHistory = () => h.routes.map((r) => routeUpstreams(r));
 
 async function release(greeting: string, formation?: Formation): Promise<number> {
-  const version = await h.release({ config: { GREETING: greeting }, processTypes: { web: webCommand(greeting) }, description: `deploy ${greeting}` });
+  const version = await h.release({
+    config: { GREETING: greeting },
+    processTypes: { web: webCommand(greeting) },
+    description: `deploy ${greeting}`,
+  });
   if (formation) await h.store.put(h.store.keys.formation('hello'), formation);
   return version;
 }
 
 /** The route once it has `n` upstreams that all answer with bodies starting with `greeting`. */
 async function routeAnswering(greeting: string, n: number): Promise<{ upstreams: string[]; bodies: string[] }> {
-  const { route, bodies } = await h.served(`route to ${n} x ${greeting}`, n, (bs) => bs.every((b) => b?.startsWith(`${greeting} `)));
+  const { route, bodies } = await h.served(`route to ${n} x ${greeting}`, n, (bs) =>
+    bs.every((b) => b?.startsWith(`${greeting} `)),
+  );
   return { upstreams: routeUpstreams(route), bodies };
 }
 

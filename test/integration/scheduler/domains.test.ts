@@ -13,10 +13,21 @@ let store: Store;
 
 beforeAll(async () => {
   store = Store.connect(etcdEndpoints(), uniquePrefix('scheduler-domains'));
-  const app = (name: string, maintenance?: boolean): App => ({ name, id: name, owner: 'u', createdAt: '', latestRelease: 0, ...(maintenance && { maintenance }) });
+  const app = (name: string, maintenance?: boolean): App => ({
+    name,
+    id: name,
+    owner: 'u',
+    createdAt: '',
+    latestRelease: 0,
+    ...(maintenance && { maintenance }),
+  });
   await store.createApp(app('shop', true), { web: { quantity: 1, size: 'standard-1x' } });
   await store.createApp(app('blog'), { web: { quantity: 1, size: 'standard-1x' } });
-  for (const [hostname, a] of [['www.shop.example', 'shop'], ['shop.example', 'shop'], ['blog.example', 'blog']]) {
+  for (const [hostname, a] of [
+    ['www.shop.example', 'shop'],
+    ['shop.example', 'shop'],
+    ['blog.example', 'blog'],
+  ]) {
     await store.put(store.keys.domain(hostname as string), { hostname, app: a, createdAt: '' } as Domain);
   }
 });
@@ -34,7 +45,10 @@ describe('scheduler: domains and maintenance from etcd', () => {
     expect(byName.get('blog')).toMatchObject({ domains: ['blog.example'] });
     expect(byName.get('blog')?.maintenance).toBeUndefined();
     const routes = plan(input).routes;
-    expect(routes.find((r) => r.app === 'shop')).toMatchObject({ domains: ['shop.example', 'www.shop.example'], maintenance: true });
+    expect(routes.find((r) => r.app === 'shop')).toMatchObject({
+      domains: ['shop.example', 'www.shop.example'],
+      maintenance: true,
+    });
     expect(routes.find((r) => r.app === 'blog')).toMatchObject({ domains: ['blog.example'] });
     expect(routes.find((r) => r.app === 'blog')?.maintenance).toBeUndefined();
   });

@@ -19,14 +19,28 @@ const running: RunningScheduler[] = [];
 function scheduler(name: string): { s: RunningScheduler; store: Store } {
   const own = Store.connect(etcdEndpoints(), prefix); // its own etcd client, so it can die alone
   others.push(own);
-  const s = startScheduler({ store: own, log, config: { ...schedulerConfig({}), name, electionTtlSeconds: 2, drainMs: 0, resyncMs: 500 } });
+  const s = startScheduler({
+    store: own,
+    log,
+    config: { ...schedulerConfig({}), name, electionTtlSeconds: 2, drainMs: 0, resyncMs: 500 },
+  });
   running.push(s);
   return { s, store: own };
 }
 
 async function addApp(name: string): Promise<void> {
-  await store.createApp({ name, id: name, owner: 'u', createdAt: new Date().toISOString(), latestRelease: 0 }, { web: { quantity: 1, size: 'eco' } });
-  await store.createRelease(name, () => ({ image: 'paas/stack-run:latest', config: {}, processTypes: { web: 'true' }, description: '', createdBy: 't', createdAt: '' }));
+  await store.createApp(
+    { name, id: name, owner: 'u', createdAt: new Date().toISOString(), latestRelease: 0 },
+    { web: { quantity: 1, size: 'eco' } },
+  );
+  await store.createRelease(name, () => ({
+    image: 'paas/stack-run:latest',
+    config: {},
+    processTypes: { web: 'true' },
+    description: '',
+    createdBy: 't',
+    createdAt: '',
+  }));
 }
 
 const assigned = (app: string) =>
@@ -37,7 +51,13 @@ const assigned = (app: string) =>
 
 beforeAll(async () => {
   store = Store.connect(etcdEndpoints(), prefix);
-  const host: Host = { id: 'h1', address: '127.0.0.1', tags: {}, capacity: { memoryMb: 4096, cpus: 2 }, registeredAt: '' };
+  const host: Host = {
+    id: 'h1',
+    address: '127.0.0.1',
+    tags: {},
+    capacity: { memoryMb: 4096, cpus: 2 },
+    registeredAt: '',
+  };
   await store.put(store.keys.host('h1'), host);
 });
 
@@ -58,7 +78,12 @@ describe('scheduler election', () => {
     expect(b.s.isLeader()).toBe(false);
     expect(await schedulerElection(store).leader()).toBe('a');
     // the leader tells how it counts a host's room, and `paas hosts` shows it
-    expect(await store.get<PlacementSettings>(store.keys.placement())).toMatchObject({ scheduler: 'a', policy: 'balanced', cpuOvercommit: 16, memoryOvercommit: 1 });
+    expect(await store.get<PlacementSettings>(store.keys.placement())).toMatchObject({
+      scheduler: 'a',
+      policy: 'balanced',
+      cpuOvercommit: 16,
+      memoryOvercommit: 1,
+    });
     expect((await listHosts(store))[0]?.placement_capacity).toEqual({ memory_mb: 4096, cpus: 32 });
 
     // a's session dies as if its process had: etcd revokes its lease, nobody resigns

@@ -8,7 +8,18 @@ import type { Route } from '../../../services/core/types.js';
 import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { schedulerElection, startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, agentSettings, containersOf, docker, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from '../agent/support.js';
+import {
+  RUN_IMAGE,
+  agentSettings,
+  containersOf,
+  docker,
+  httpBody,
+  log,
+  removeContainersOf,
+  uniqueCluster,
+  waitFor,
+  webCommand,
+} from '../agent/support.js';
 import { startService, type ServiceProcess } from './process.js';
 
 // Leader failover with the real engine: the leading scheduler is a real
@@ -66,14 +77,32 @@ describe('scheduler leader failover', () => {
       PAAS_SCHEDULER_RESYNC_MS: '1000',
     });
     const l = leader;
-    await waitFor('a leads', async () => ((await schedulerElection(store).leader()) === 'a' ? true : undefined), 30_000).catch((err: unknown) => {
+    await waitFor(
+      'a leads',
+      async () => ((await schedulerElection(store).leader()) === 'a' ? true : undefined),
+      30_000,
+    ).catch((err: unknown) => {
       throw new Error(`${String(err)}\n${l.output()}`);
     });
-    standby = startScheduler({ store: standbyStore, log, config: { ...schedulerConfig({}), name: 'b', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 } });
+    standby = startScheduler({
+      store: standbyStore,
+      log,
+      config: { ...schedulerConfig({}), name: 'b', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 },
+    });
 
     // The process leads: it deploys while b stands by.
-    await store.createApp({ name: 'fo', id: 'fo', owner: 'u', createdAt: new Date().toISOString(), latestRelease: 0 }, { web: { quantity: 1, size: 'eco' } });
-    await store.createRelease('fo', () => ({ image: RUN_IMAGE, config: {}, processTypes: { web: webCommand('v1') }, description: 'v1', createdBy: 't', createdAt: new Date().toISOString() }));
+    await store.createApp(
+      { name: 'fo', id: 'fo', owner: 'u', createdAt: new Date().toISOString(), latestRelease: 0 },
+      { web: { quantity: 1, size: 'eco' } },
+    );
+    await store.createRelease('fo', () => ({
+      image: RUN_IMAGE,
+      config: {},
+      processTypes: { web: webCommand('v1') },
+      description: 'v1',
+      createdBy: 't',
+      createdAt: new Date().toISOString(),
+    }));
     const first = await routed(1);
     expect(standby.isLeader()).toBe(false);
 
@@ -93,7 +122,9 @@ describe('scheduler leader failover', () => {
     const three = await routed(3);
     expect(routeUpstreams(three)).toEqual(expect.arrayContaining(routeUpstreams(first)));
     expect(await running()).toHaveLength(3);
-    const limits = await Promise.all((await running()).map(async (c) => (await docker.getContainer(c.Id).inspect()).HostConfig.Memory));
+    const limits = await Promise.all(
+      (await running()).map(async (c) => (await docker.getContainer(c.Id).inspect()).HostConfig.Memory),
+    );
     expect(limits).toEqual([256, 256, 256].map((m) => m * 1024 * 1024)); // eco
 
     // ...and down.

@@ -8,7 +8,15 @@ import type { Formation, HealthCheck, Instance, ProcessTypes, Route } from '../.
 import { loadConfig, type SchedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, agentSettings, httpBody, log, removeContainersOf, uniqueCluster, waitFor } from '../agent/support.js';
+import {
+  RUN_IMAGE,
+  agentSettings,
+  httpBody,
+  log,
+  removeContainersOf,
+  uniqueCluster,
+  waitFor,
+} from '../agent/support.js';
 
 // One app on a platform in this process, for the scheduler's integration
 // tests: a store under a prefix of its own on the real etcd, an agent on the
@@ -55,7 +63,12 @@ export interface SchedulerHarness {
    * The app's route once it lists `n` upstreams, none of them in `not` (and
    * names `release`, if given), whose answers on / pass `accept`.
    */
-  served(what: string, n: number, accept: (bodies: (string | undefined)[]) => boolean, o?: { not?: readonly string[]; release?: number }): Promise<{ route: Route; bodies: string[] }>;
+  served(
+    what: string,
+    n: number,
+    accept: (bodies: (string | undefined)[]) => boolean,
+    o?: { not?: readonly string[]; release?: number },
+  ): Promise<{ route: Route; bodies: string[] }>;
 }
 
 /** Registers the file's beforeAll/afterAll; the harness is ready inside tests. */
@@ -67,10 +80,17 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
     cluster,
     routes: [] as Route[],
     instances: [] as Instance[],
-    schedulerOptions: (n: string): SchedulerOptions => ({ store: h.store, log, config: { ...loadConfig({}), name: n, electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000, ...opts.scheduler } }),
+    schedulerOptions: (n: string): SchedulerOptions => ({
+      store: h.store,
+      log,
+      config: { ...loadConfig({}), name: n, electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000, ...opts.scheduler },
+    }),
     route: () => h.store.get<Route>(h.store.keys.route(opts.app)),
     async createApp(formation: Formation = { web: { quantity: 1, size: 'eco' } }) {
-      await h.store.createApp({ name: opts.app, id: 'app-1', owner: 'u1', createdAt: new Date().toISOString(), latestRelease: 0 }, formation);
+      await h.store.createApp(
+        { name: opts.app, id: 'app-1', owner: 'u1', createdAt: new Date().toISOString(), latestRelease: 0 },
+        formation,
+      );
     },
     async release(r: ReleaseFixture) {
       const rel = await h.store.createRelease(opts.app, () => ({
@@ -84,7 +104,12 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
       }));
       return rel.version;
     },
-    served: (what: string, n: number, accept: (bodies: (string | undefined)[]) => boolean, o: { not?: readonly string[]; release?: number } = {}) =>
+    served: (
+      what: string,
+      n: number,
+      accept: (bodies: (string | undefined)[]) => boolean,
+      o: { not?: readonly string[]; release?: number } = {},
+    ) =>
       waitFor(what, async () => {
         const r = await h.route();
         if (!r || routeUpstreams(r).length !== n || routeUpstreams(r).some((u) => o.not?.includes(u))) return undefined;
@@ -96,9 +121,21 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
 
   beforeAll(async () => {
     h.store = Store.connect(etcdEndpoints(), uniquePrefix(name));
-    cancels.push(await h.store.watchRecords<Route>(h.store.keys.route(opts.app), { put: (_key, route) => h.routes.push(route) }));
-    if (opts.watchInstances) cancels.push(await h.store.watchRecords<Instance>(h.store.keys.instances(opts.app), { put: (_key, i) => h.instances.push(i) }));
-    h.agent = startAgent({ store: h.store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, `host-${cluster}`, opts.agent) });
+    cancels.push(
+      await h.store.watchRecords<Route>(h.store.keys.route(opts.app), { put: (_key, route) => h.routes.push(route) }),
+    );
+    if (opts.watchInstances)
+      cancels.push(
+        await h.store.watchRecords<Instance>(h.store.keys.instances(opts.app), {
+          put: (_key, i) => h.instances.push(i),
+        }),
+      );
+    h.agent = startAgent({
+      store: h.store,
+      runtime: new DockerRuntime(new Docker()),
+      log,
+      config: agentSettings(cluster, `host-${cluster}`, opts.agent),
+    });
     h.scheduler = startScheduler(h.schedulerOptions('s1'));
   });
 

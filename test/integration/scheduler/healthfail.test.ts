@@ -17,10 +17,16 @@ const server = (greeting: string) =>
 
 async function release(greeting: string, health: number): Promise<number> {
   const healthcheck: HealthCheck = { path: '/health', timeoutS: 1, attempts: 2 };
-  return h.release({ config: { HEALTH: String(health) }, processTypes: { web: server(greeting) }, healthcheck, description: greeting });
+  return h.release({
+    config: { HEALTH: String(health) },
+    processTypes: { web: server(greeting) },
+    healthcheck,
+    description: greeting,
+  });
 }
 
-const servedBy = async (greeting: string) => (await h.served(`route to ${greeting}`, 1, ([body]) => body === `${greeting} web.1`)).route;
+const servedBy = async (greeting: string) =>
+  (await h.served(`route to ${greeting}`, 1, ([body]) => body === `${greeting} web.1`)).route;
 
 describe('a release failing its health check', () => {
   it('keeps the old release serving, and the next good release takes over', async () => {

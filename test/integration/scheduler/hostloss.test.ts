@@ -10,7 +10,17 @@ import type { Assignment, Host, Instance, Route } from '../../../services/core/t
 import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, agentSettings, containersOf, httpBody, log, removeContainersOf, uniqueCluster, waitFor, webCommand } from '../agent/support.js';
+import {
+  RUN_IMAGE,
+  agentSettings,
+  containersOf,
+  httpBody,
+  log,
+  removeContainersOf,
+  uniqueCluster,
+  waitFor,
+  webCommand,
+} from '../agent/support.js';
 import { startService, type ServiceProcess } from './process.js';
 
 // Host loss with the real engine: two agents (two host ids on one Docker
@@ -38,7 +48,9 @@ let stopWatch: (() => Promise<void>) | undefined;
 const route = () => store.get<Route>(store.keys.route('lost'));
 const assignments = () => store.list<Assignment>(store.keys.assignments());
 const runningOn = async (host: string) =>
-  (await containersOf(host === hostA ? clusterA : clusterB)).filter((c) => c.State === 'running' && c.Labels['paas.host'] === host);
+  (await containersOf(host === hostA ? clusterA : clusterB)).filter(
+    (c) => c.State === 'running' && c.Labels['paas.host'] === host,
+  );
 const startB = () =>
   startService('agent', {
     PAAS_ETCD_ENDPOINTS: etcdEndpoints().join(','),
@@ -73,14 +85,29 @@ const served = (n: number, not = '') =>
 
 beforeAll(async () => {
   store = Store.connect(etcdEndpoints(), prefix);
-  stopWatch = await store.watchRecords<Route>(store.keys.route('lost'), { put: (_key, r) => routeHistory.push({ at: Date.now(), upstreams: routeUpstreams(r) }) });
-  agentA = startAgent({ store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(clusterA, hostA, { leaseTtlSeconds: TTL }) });
+  stopWatch = await store.watchRecords<Route>(store.keys.route('lost'), {
+    put: (_key, r) => routeHistory.push({ at: Date.now(), upstreams: routeUpstreams(r) }),
+  });
+  agentA = startAgent({
+    store,
+    runtime: new DockerRuntime(new Docker()),
+    log,
+    config: agentSettings(clusterA, hostA, { leaseTtlSeconds: TTL }),
+  });
   agentB = startB();
   const b = agentB;
-  await waitFor('both hosts registered', async () => ((await store.list<Host>(store.keys.hosts())).length === 2 ? true : undefined), 30_000).catch((err: unknown) => {
+  await waitFor(
+    'both hosts registered',
+    async () => ((await store.list<Host>(store.keys.hosts())).length === 2 ? true : undefined),
+    30_000,
+  ).catch((err: unknown) => {
     throw new Error(`${String(err)}\n${b.output()}`);
   });
-  scheduler = startScheduler({ store, log, config: { ...schedulerConfig({}), name: 's', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 } });
+  scheduler = startScheduler({
+    store,
+    log,
+    config: { ...schedulerConfig({}), name: 's', electionTtlSeconds: TTL, drainMs: 500, resyncMs: 1000 },
+  });
 });
 
 afterAll(async () => {
@@ -92,7 +119,10 @@ afterAll(async () => {
   await removeContainersOf(clusterB);
   // What agent B (a real process, killed) made as any agent does: its isolation rules, apps network and disks folder.
   await removeRules(iptables, clusterB).catch(() => undefined);
-  await new Docker().getNetwork(appsNetworkName(clusterB)).remove().catch(() => undefined);
+  await new Docker()
+    .getNetwork(appsNetworkName(clusterB))
+    .remove()
+    .catch(() => undefined);
   await rm(`/tmp/agent/${hostB}-disks`, { recursive: true, force: true });
   await store.deletePrefix(`${prefix}/`);
   store.close();
@@ -102,15 +132,25 @@ describe('host loss', () => {
   let lostUpstream = '';
 
   it('spreads web=2 over both hosts', async () => {
-    await store.createApp({ name: 'lost', id: 'lost', owner: 'u', createdAt: new Date().toISOString(), latestRelease: 0 }, { web: { quantity: 2, size: 'eco' } });
-    await store.createRelease('lost', () => ({ image: RUN_IMAGE, config: {}, processTypes: { web: webCommand('v1') }, description: 'v1', createdBy: 't', createdAt: new Date().toISOString() }));
+    await store.createApp(
+      { name: 'lost', id: 'lost', owner: 'u', createdAt: new Date().toISOString(), latestRelease: 0 },
+      { web: { quantity: 2, size: 'eco' } },
+    );
+    await store.createRelease('lost', () => ({
+      image: RUN_IMAGE,
+      config: {},
+      processTypes: { web: webCommand('v1') },
+      description: 'v1',
+      createdBy: 't',
+      createdAt: new Date().toISOString(),
+    }));
     await served(2);
     expect((await assignments()).map((a) => a.host).sort()).toEqual([hostA, hostB]);
     expect(await runningOn(hostA)).toHaveLength(1);
     expect(await runningOn(hostB)).toHaveLength(1);
   });
 
-  it('re-places the dead host\'s container on the survivor; the route lists only live upstreams', async () => {
+  it("re-places the dead host's container on the survivor; the route lists only live upstreams", async () => {
     const onB = (await assignments()).find((a) => a.host === hostB) as Assignment;
     const lost = (await store.get<Instance>(store.keys.instance('lost', onB.id))) as Instance;
     lostUpstream = `${lost.address}:${lost.port}`;
@@ -118,7 +158,11 @@ describe('host loss', () => {
 
     await agentB?.kill();
     const killedAt = Date.now();
-    await waitFor('host b gone', async () => ((await store.get(store.keys.host(hostB))) === undefined ? true : undefined), 30_000);
+    await waitFor(
+      'host b gone',
+      async () => ((await store.get(store.keys.host(hostB))) === undefined ? true : undefined),
+      30_000,
+    );
     const goneMs = Date.now() - killedAt;
     const r = await served(2, lostUpstream);
     const healedMs = Date.now() - killedAt;
@@ -132,7 +176,9 @@ describe('host loss', () => {
     expect(instances.every((i) => routeUpstreams(r).includes(`${i.address}:${i.port}`))).toBe(true);
     // Once the host was gone, no route ever listed its upstream again.
     const goneAt = killedAt + goneMs;
-    expect(routeHistory.filter((h) => h.at > goneAt + 500).every((h) => !h.upstreams.includes(lostUpstream))).toBe(true);
+    expect(routeHistory.filter((h) => h.at > goneAt + 500).every((h) => !h.upstreams.includes(lostUpstream))).toBe(
+      true,
+    );
 
     // The dead host's container still runs on this shared engine (a real dead
     // machine's would be gone), still answering, but counts nowhere: no
@@ -142,7 +188,9 @@ describe('host loss', () => {
     expect(await runningOn(hostA)).toHaveLength(2);
     expect(instances.some((i) => i.containerId === staleContainer)).toBe(false);
     expect((await store.list<Host>(store.keys.hosts())).map((h) => h.id)).toEqual([hostA]);
-    console.info(`host loss: host record gone ${goneMs} ms, both web containers served on the survivor ${healedMs} ms after SIGKILL (lease TTL ${TTL} s)`);
+    console.info(
+      `host loss: host record gone ${goneMs} ms, both web containers served on the survivor ${healedMs} ms after SIGKILL (lease TTL ${TTL} s)`,
+    );
   });
 
   it('a returning host removes its stale container and leaves the moved one serving', async () => {
@@ -155,7 +203,10 @@ describe('host loss', () => {
     await new Promise((r) => setTimeout(r, 3000)); // a few scheduler and agent passes
     expect((await runningOn(hostA)).map((c) => c.Id).sort()).toEqual(movedIds);
     const instances = await store.list<Instance>(store.keys.instances('lost'));
-    expect(instances.map((i) => `${i.host}/${i.id}/${i.state}`).sort()).toEqual([`${hostA}/lost.web.1.v1/up`, `${hostA}/lost.web.2.v1/up`]);
+    expect(instances.map((i) => `${i.host}/${i.id}/${i.state}`).sort()).toEqual([
+      `${hostA}/lost.web.1.v1/up`,
+      `${hostA}/lost.web.2.v1/up`,
+    ]);
     expect(routeUpstreams((await route()) as Route)).toEqual(routeUpstreams(before));
   });
 });

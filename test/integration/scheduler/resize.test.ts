@@ -16,7 +16,10 @@ async function running(): Promise<Record<string, { memory: number; cpuShares: nu
   const out: Record<string, { memory: number; cpuShares: number }> = {};
   for (const c of (await containersOf(cluster)).filter((x) => x.State === 'running')) {
     const info = await docker.getContainer(c.Id).inspect();
-    out[c.Labels['paas.assignment'] ?? c.Id] = { memory: info.HostConfig.Memory ?? 0, cpuShares: info.HostConfig.CpuShares ?? 0 };
+    out[c.Labels['paas.assignment'] ?? c.Id] = {
+      memory: info.HostConfig.Memory ?? 0,
+      cpuShares: info.HostConfig.CpuShares ?? 0,
+    };
   }
   return out;
 }

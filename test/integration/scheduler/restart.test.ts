@@ -12,7 +12,11 @@ import { schedulerHarness } from './harness.js';
 const h = schedulerHarness('restart', { app: 'again' });
 const { cluster } = h;
 const routeHistory = () => h.routes.map((r) => routeUpstreams(r));
-const containerIds = async () => (await containersOf(cluster)).filter((c) => c.State === 'running').map((c) => c.Id).sort();
+const containerIds = async () =>
+  (await containersOf(cluster))
+    .filter((c) => c.State === 'running')
+    .map((c) => c.Id)
+    .sort();
 
 async function restart(target: RestartTarget): Promise<void> {
   const cur = await h.store.get<RestartRecord>(h.store.keys.restart('again'));
@@ -21,7 +25,12 @@ async function restart(target: RestartTarget): Promise<void> {
 
 /** Two upstreams answering "v1 web.1" and "v1 web.2", none of them in `not`. */
 async function servedByNew(not: readonly string[]): Promise<string[]> {
-  const { route } = await h.served('route to two new containers', 2, (bodies) => [...bodies].sort().join() === 'v1 web.1,v1 web.2', { not });
+  const { route } = await h.served(
+    'route to two new containers',
+    2,
+    (bodies) => [...bodies].sort().join() === 'v1 web.1,v1 web.2',
+    { not },
+  );
   return routeUpstreams(route);
 }
 
@@ -43,7 +52,10 @@ describe('restart through scheduler and agent', () => {
     const during = routeHistory().slice(before);
     expect(during.length).toBeGreaterThan(0);
     expect(during.every((u) => u.length > 0)).toBe(true);
-    const names = (await containersOf(cluster)).filter((c) => c.State === 'running').map((c) => c.Labels['paas.assignment']).sort();
+    const names = (await containersOf(cluster))
+      .filter((c) => c.State === 'running')
+      .map((c) => c.Labels['paas.assignment'])
+      .sort();
     expect(names).toEqual(['again.web.1.v1.g1', 'again.web.2.v1.g1']);
 
     // one dyno: web.2 is replaced, web.1 keeps its container
@@ -62,10 +74,16 @@ describe('restart through scheduler and agent', () => {
       const ids = cs.map((c) => c.Labels['paas.assignment']).sort();
       return ids.join() === 'again.web.1.v1.g1,again.web.2.v1.g2' ? true : undefined;
     });
-    expect((await containersOf(cluster)).find((c) => c.Labels['paas.assignment'] === 'again.web.1.v1.g1')?.Id).toBe(keep);
+    expect((await containersOf(cluster)).find((c) => c.Labels['paas.assignment'] === 'again.web.1.v1.g1')?.Id).toBe(
+      keep,
+    );
     const third = await servedByNew([oldWeb2]);
     expect(third).toContain(web1);
     // web.1 served throughout the restart of web.2
-    expect(routeHistory().slice(mark).every((u) => u.includes(web1))).toBe(true);
+    expect(
+      routeHistory()
+        .slice(mark)
+        .every((u) => u.includes(web1)),
+    ).toBe(true);
   });
 });

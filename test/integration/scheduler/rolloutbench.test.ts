@@ -21,8 +21,17 @@ let scheduler: RunningScheduler;
 
 beforeAll(async () => {
   h = await startController('rolloutbench');
-  agent = startAgent({ store: h.store, runtime: new DockerRuntime(new Docker()), log, config: agentSettings(cluster, `host-${cluster}`) });
-  scheduler = startScheduler({ store: h.store, log, config: { ...schedulerConfig({}), name: 's', electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000 } });
+  agent = startAgent({
+    store: h.store,
+    runtime: new DockerRuntime(new Docker()),
+    log,
+    config: agentSettings(cluster, `host-${cluster}`),
+  });
+  scheduler = startScheduler({
+    store: h.store,
+    log,
+    config: { ...schedulerConfig({}), name: 's', electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000 },
+  });
   const created = await h.call('POST', '/apps', { token: h.adminToken, body: { name: 'benched' } });
   expect(created.status).toBe(201);
   // What the builder writes after a build.
@@ -45,9 +54,18 @@ afterAll(async () => {
 
 describe('bench/rollout.js', () => {
   it('measures web=1 and web=3 rollouts and puts the app back', async () => {
-    const r = await run(process.execPath, [`${REPO_DIR}dist/bench/rollout.js`, '--app', 'benched', '--runs', '2', '--timeout', '60'], {
-      env: { PAAS_API_URL: h.url, PAAS_TOKEN: h.adminToken, PAAS_ETCD_ENDPOINTS: etcdEndpoints().join(','), PAAS_ETCD_PREFIX: h.store.keys.prefix },
-    });
+    const r = await run(
+      process.execPath,
+      [`${REPO_DIR}dist/bench/rollout.js`, '--app', 'benched', '--runs', '2', '--timeout', '60'],
+      {
+        env: {
+          PAAS_API_URL: h.url,
+          PAAS_TOKEN: h.adminToken,
+          PAAS_ETCD_ENDPOINTS: etcdEndpoints().join(','),
+          PAAS_ETCD_PREFIX: h.store.keys.prefix,
+        },
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as Record<string, number>;
     for (const q of [1, 3]) {

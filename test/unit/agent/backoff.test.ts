@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelayMs, dockerTime, historyFromInstance, restartDecision, type BackoffPolicy } from '../../../services/agent/backoff.js';
+import {
+  backoffDelayMs,
+  dockerTime,
+  historyFromInstance,
+  restartDecision,
+  type BackoffPolicy,
+} from '../../../services/agent/backoff.js';
 
 const p: BackoffPolicy = { baseMs: 2000, maxMs: 300_000, resetAfterMs: 600_000 };
 const t0 = Date.parse('2026-01-01T00:00:00.000Z');
@@ -7,7 +13,9 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 describe('backoffDelayMs', () => {
   it('doubles from the base per restart, up to the cap', () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => backoffDelayMs(n, p))).toEqual([2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 300000, 300000]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => backoffDelayMs(n, p))).toEqual([
+      2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000, 300000, 300000,
+    ]);
     expect(backoffDelayMs(1000, p)).toBe(300_000);
     expect(backoffDelayMs(-3, p)).toBe(2000);
     expect(backoffDelayMs(5, { ...p, baseMs: 0 })).toBe(0);
@@ -15,7 +23,7 @@ describe('backoffDelayMs', () => {
 });
 
 describe('restartDecision', () => {
-  it('waits the streak\'s delay from the exit, and counts the restart', () => {
+  it("waits the streak's delay from the exit, and counts the restart", () => {
     const exit = { startedAt: iso(t0), finishedAt: iso(t0 + 1000) };
     expect(restartDecision(0, exit, t0 + 1000, p)).toEqual({ waitMs: 2000, delayMs: 2000, streak: 1 });
     expect(restartDecision(3, exit, t0 + 1000, p)).toEqual({ waitMs: 16000, delayMs: 16000, streak: 4 });
@@ -39,7 +47,9 @@ describe('restartDecision', () => {
   });
 
   it('restarts at once when Docker has no exit time (created, never started)', () => {
-    expect(restartDecision(4, { startedAt: '0001-01-01T00:00:00Z', finishedAt: '0001-01-01T00:00:00Z' }, t0, p)).toMatchObject({ waitMs: 0, streak: 5 });
+    expect(
+      restartDecision(4, { startedAt: '0001-01-01T00:00:00Z', finishedAt: '0001-01-01T00:00:00Z' }, t0, p),
+    ).toMatchObject({ waitMs: 0, streak: 5 });
     expect(restartDecision(0, {}, t0, p)).toMatchObject({ waitMs: 0, streak: 1 });
   });
 });

@@ -15,7 +15,23 @@ describe('bandwidth per dyno (pure parts)', () => {
   });
 
   it('containerSpec carries the rates as labels, read back by ratesOf; none without rates', () => {
-    const a: Assignment = { id: 'shop.web.1.v1', host: 'h', app: 'shop', release: 1, type: 'web', index: 1, image: 'i', command: 'c', env: {}, port: 5000, memoryMb: 256, cpuShares: 256, egressMbit: 50, ingressMbit: 60, createdAt: '2026-01-01T00:00:00Z' };
+    const a: Assignment = {
+      id: 'shop.web.1.v1',
+      host: 'h',
+      app: 'shop',
+      release: 1,
+      type: 'web',
+      index: 1,
+      image: 'i',
+      command: 'c',
+      env: {},
+      port: 5000,
+      memoryMb: 256,
+      cpuShares: 256,
+      egressMbit: 50,
+      ingressMbit: 60,
+      createdAt: '2026-01-01T00:00:00Z',
+    };
     const ctx = { cluster: 'paas', hostId: 'h', hostAddress: '127.0.0.1', pidsLimit: 256 };
     const labels = containerSpec(a, ctx).Labels as Record<string, string>;
     expect(labels['paas.egress-mbit']).toBe('50');
@@ -31,7 +47,20 @@ describe('bandwidth per dyno (pure parts)', () => {
   it('a tbf root with ~20 ms of burst (at least 32 KiB)', () => {
     expect(burstBytes(400)).toBe(1_000_000);
     expect(burstBytes(1)).toBe(32 * 1024);
-    expect(tbfArgs('veth1a2b', 50)).toEqual(['qdisc', 'replace', 'dev', 'veth1a2b', 'root', 'tbf', 'rate', '50mbit', 'burst', '125000', 'latency', '50ms']);
+    expect(tbfArgs('veth1a2b', 50)).toEqual([
+      'qdisc',
+      'replace',
+      'dev',
+      'veth1a2b',
+      'root',
+      'tbf',
+      'rate',
+      '50mbit',
+      'burst',
+      '125000',
+      'latency',
+      '50ms',
+    ]);
   });
 
   it("finds the host peer's index in the container's `ip -o link` line", () => {

@@ -3,8 +3,21 @@ import { loadConfig } from '../../../services/agent/config.js';
 
 describe('agent loadConfig', () => {
   it('reads the host settings', () => {
-    const c = loadConfig({ PAAS_HOST_ID: 'node-1', PAAS_HOST_TAGS: 'pool=high,ssd=true', PAAS_HOST_MEMORY_MB: '2048', PAAS_HOST_CPUS: '2', PAAS_CLUSTER: 'x' });
-    expect(c).toMatchObject({ hostId: 'node-1', hostAddress: '127.0.0.1', tags: { pool: 'high', ssd: 'true' }, memoryMb: 2048, cpus: 2, cluster: 'x' });
+    const c = loadConfig({
+      PAAS_HOST_ID: 'node-1',
+      PAAS_HOST_TAGS: 'pool=high,ssd=true',
+      PAAS_HOST_MEMORY_MB: '2048',
+      PAAS_HOST_CPUS: '2',
+      PAAS_CLUSTER: 'x',
+    });
+    expect(c).toMatchObject({
+      hostId: 'node-1',
+      hostAddress: '127.0.0.1',
+      tags: { pool: 'high', ssd: 'true' },
+      memoryMb: 2048,
+      cpus: 2,
+      cluster: 'x',
+    });
     expect(Object.isFrozen(c)).toBe(true);
   });
   it('has machine defaults', () => {

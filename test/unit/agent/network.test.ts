@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { appsBridgeName, appsNetworkName, deleteArgs, Firewall, isolationRules, ourLines, type Iptables } from '../../../services/agent/isolation/network.js';
+import {
+  appsBridgeName,
+  appsNetworkName,
+  deleteArgs,
+  Firewall,
+  isolationRules,
+  ourLines,
+  type Iptables,
+} from '../../../services/agent/isolation/network.js';
 
 describe('apps network names', () => {
   it('names the network after the cluster and keeps the bridge within 15 characters, distinct per cluster', () => {
@@ -16,7 +24,10 @@ describe('isolation rules', () => {
   it('accept replies and the router ports from the bridge, drop the rest to the host, and drop link-local from both bridges', () => {
     const rules = isolationRules({ bridge: 'pa-paas', routerPorts: [443, 80, 80], buildBridge: 'docker0' });
     expect(rules).toEqual([
-      { chain: 'INPUT', spec: ['-i', 'pa-paas', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'] },
+      {
+        chain: 'INPUT',
+        spec: ['-i', 'pa-paas', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT'],
+      },
       { chain: 'INPUT', spec: ['-i', 'pa-paas', '-p', 'tcp', '--dport', '80', '-j', 'ACCEPT'] },
       { chain: 'INPUT', spec: ['-i', 'pa-paas', '-p', 'tcp', '--dport', '443', '-j', 'ACCEPT'] },
       { chain: 'INPUT', spec: ['-i', 'pa-paas', '-j', 'DROP'] },
@@ -33,9 +44,23 @@ describe('isolation rules', () => {
       '-A INPUT -i pa-pt1 -m comment --comment paas:pt1 -j DROP',
       '-A INPUT -i eth0 -j ACCEPT',
     ].join('\n');
-    expect(ourLines(listing, 'pt1')).toEqual(['-A INPUT -i pa-pt1 -j DROP -m comment --comment "paas:pt1"', '-A INPUT -i pa-pt1 -m comment --comment paas:pt1 -j DROP']);
+    expect(ourLines(listing, 'pt1')).toEqual([
+      '-A INPUT -i pa-pt1 -j DROP -m comment --comment "paas:pt1"',
+      '-A INPUT -i pa-pt1 -m comment --comment paas:pt1 -j DROP',
+    ]);
     expect(ourLines(listing, 'pt10')).toEqual(['-A INPUT -i pa-pt10 -m comment --comment "paas:pt10" -j DROP']);
-    expect(deleteArgs('-A INPUT -i pa-pt10 -m comment --comment "paas:pt10" -j DROP')).toEqual(['-D', 'INPUT', '-i', 'pa-pt10', '-m', 'comment', '--comment', 'paas:pt10', '-j', 'DROP']);
+    expect(deleteArgs('-A INPUT -i pa-pt10 -m comment --comment "paas:pt10" -j DROP')).toEqual([
+      '-D',
+      'INPUT',
+      '-i',
+      'pa-pt10',
+      '-m',
+      'comment',
+      '--comment',
+      'paas:pt10',
+      '-j',
+      'DROP',
+    ]);
   });
 });
 
@@ -46,7 +71,8 @@ function fakeIptables(): { ipt: Iptables; chains: Map<string, string[]>; calls: 
     ['DOCKER-USER', ['-A DOCKER-USER -j RETURN']],
   ]);
   const calls: string[][] = [];
-  const render = (chain: string, args: string[]) => `-A ${chain} ${args.map((a) => (a.includes(':') && !a.includes('/') ? `"${a}"` : a)).join(' ')}`;
+  const render = (chain: string, args: string[]) =>
+    `-A ${chain} ${args.map((a) => (a.includes(':') && !a.includes('/') ? `"${a}"` : a)).join(' ')}`;
   const ipt: Iptables = async (args) => {
     calls.push(args);
     const [op, chain = '', ...rest] = args;
@@ -79,7 +105,11 @@ describe('Firewall', () => {
     const f = fakeIptables();
     const fw = new Firewall(f.ipt, 'x', rules);
     expect(await fw.apply()).toEqual(['INPUT', 'DOCKER-USER']);
-    expect(f.chains.get('INPUT')?.map((l) => l.split(' ').slice(2, 6).join(' '))).toEqual(['-i pa-x -m conntrack', '-i pa-x -p tcp', '-i pa-x -j DROP']);
+    expect(f.chains.get('INPUT')?.map((l) => l.split(' ').slice(2, 6).join(' '))).toEqual([
+      '-i pa-x -m conntrack',
+      '-i pa-x -p tcp',
+      '-i pa-x -j DROP',
+    ]);
     expect(f.chains.get('DOCKER-USER')?.at(-1)).toBe('-A DOCKER-USER -j RETURN');
     f.calls.length = 0;
     expect(await fw.apply()).toEqual([]);

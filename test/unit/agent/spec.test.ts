@@ -51,7 +51,12 @@ describe('containerSpec', () => {
   });
 });
 
-const c = (id: string, assignment: string, running = true, created = 1): ContainerRef => ({ id, labels: { 'paas.assignment': assignment }, running, created });
+const c = (id: string, assignment: string, running = true, created = 1): ContainerRef => ({
+  id,
+  labels: { 'paas.assignment': assignment },
+  running,
+  created,
+});
 
 describe('diffContainers', () => {
   it('creates the missing, matches the present, removes the unassigned', () => {

@@ -12,16 +12,31 @@ describe('usageOf', () => {
   });
 
   it('reads cgroup v1 cache, and is zero with no previous sample, no change or no data', () => {
-    expect(usageOf({ memory_stats: { usage: 64 * 1024 * 1024, stats: { total_inactive_file: 32 * 1024 * 1024 } } })).toEqual({ memoryMb: 32, cpus: 0 });
-    expect(usageOf({ cpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 10, online_cpus: 2 }, precpu_stats: {} }).cpus).toBe(0);
-    expect(usageOf({ cpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 10, online_cpus: 2 }, precpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 10 } }).cpus).toBe(0);
+    expect(
+      usageOf({ memory_stats: { usage: 64 * 1024 * 1024, stats: { total_inactive_file: 32 * 1024 * 1024 } } }),
+    ).toEqual({ memoryMb: 32, cpus: 0 });
+    expect(
+      usageOf({ cpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 10, online_cpus: 2 }, precpu_stats: {} })
+        .cpus,
+    ).toBe(0);
+    expect(
+      usageOf({
+        cpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 10, online_cpus: 2 },
+        precpu_stats: { cpu_usage: { total_usage: 5 }, system_cpu_usage: 10 },
+      }).cpus,
+    ).toBe(0);
     expect(usageOf({})).toEqual({ memoryMb: 0, cpus: 0 });
   });
 });
 
 describe('sumUsage', () => {
   it('adds and rounds to whole MB and hundredths of a core', () => {
-    expect(sumUsage([{ memoryMb: 10.4, cpus: 0.123 }, { memoryMb: 20.3, cpus: 0.5 }])).toEqual({ memoryMb: 31, cpus: 0.62 });
+    expect(
+      sumUsage([
+        { memoryMb: 10.4, cpus: 0.123 },
+        { memoryMb: 20.3, cpus: 0.5 },
+      ]),
+    ).toEqual({ memoryMb: 31, cpus: 0.62 });
     expect(sumUsage([])).toEqual({ memoryMb: 0, cpus: 0 });
   });
 });

@@ -8,7 +8,10 @@ describe('parseFlags', () => {
   });
 
   it('takes booleans bare', () => {
-    expect(Object.fromEntries(parseFlags(['--dry', '--app', 'web'], ['app'], ['dry']))).toEqual({ dry: ['true'], app: ['web'] });
+    expect(Object.fromEntries(parseFlags(['--dry', '--app', 'web'], ['app'], ['dry']))).toEqual({
+      dry: ['true'],
+      app: ['web'],
+    });
   });
 
   it('refuses an unknown flag, a bare word and a missing value', () => {
@@ -25,13 +28,21 @@ describe('flags', () => {
 
   it('gives the last value, defaults, and whole numbers', () => {
     const f = bench('--app', 'a', '--app', 'b', '--runs', '7');
-    expect([f.required('app'), f.int('runs', 3, 1), f.int('rate', 5), f.positive('rate', 0.5), f.all('rate')]).toEqual(['b', 7, 5, 0.5, []]);
+    expect([f.required('app'), f.int('runs', 3, 1), f.int('rate', 5), f.positive('rate', 0.5), f.all('rate')]).toEqual([
+      'b',
+      7,
+      5,
+      0.5,
+      [],
+    ]);
   });
 
   it('ends every error with the usage line', () => {
     expect(() => bench('--bogus', '1')).toThrow(`unknown option "--bogus"\n${usage}`);
     expect(() => bench().required('app')).toThrow(`--app is required\n${usage}`);
-    expect(() => bench('--runs', '0').int('runs', 3, 1)).toThrow(`--runs must be a whole number of at least 1\n${usage}`);
+    expect(() => bench('--runs', '0').int('runs', 3, 1)).toThrow(
+      `--runs must be a whole number of at least 1\n${usage}`,
+    );
     expect(() => bench('--runs', '1.5').int('runs', 3)).toThrow(`--runs must be a whole number\n${usage}`);
     expect(() => bench('--rate', '-1').positive('rate', 1)).toThrow(`--rate must be a positive number\n${usage}`);
   });
@@ -46,7 +57,13 @@ describe('statistics', () => {
 
   it('percentile by nearest rank', () => {
     const xs = [10, 1, 9, 2, 8, 3, 7, 4, 6, 5];
-    expect([percentile(xs, 0), percentile(xs, 50), percentile(xs, 90), percentile(xs, 99), percentile(xs, 100)]).toEqual([1, 5, 9, 10, 10]);
+    expect([
+      percentile(xs, 0),
+      percentile(xs, 50),
+      percentile(xs, 90),
+      percentile(xs, 99),
+      percentile(xs, 100),
+    ]).toEqual([1, 5, 9, 10, 10]);
     expect(percentile([], 50)).toBeNaN();
   });
 

@@ -18,15 +18,26 @@ Transfer/sec:      1.44MB
 
 describe('parseWrk', () => {
   it('reads requests, time, percentiles in any unit, and no failures', () => {
-    expect(parseWrk(report(''))).toEqual({ requests: 52345, seconds: 5, rps: 10469, p50Ms: 0.85, p99Ms: 1200, failed: 0 });
+    expect(parseWrk(report(''))).toEqual({
+      requests: 52345,
+      seconds: 5,
+      rps: 10469,
+      p50Ms: 0.85,
+      p99Ms: 1200,
+      failed: 0,
+    });
   });
 
   it('counts socket errors and answers that are not 2xx/3xx as failed', () => {
-    const r = parseWrk(report('  Socket errors: connect 1, read 2, write 3, timeout 4\n  Non-2xx or 3xx responses: 10\n'));
+    const r = parseWrk(
+      report('  Socket errors: connect 1, read 2, write 3, timeout 4\n  Non-2xx or 3xx responses: 10\n'),
+    );
     expect(r.failed).toBe(20);
   });
 
   it('refuses text that is not a wrk --latency report', () => {
-    expect(() => parseWrk('unable to connect to 127.0.0.1:80 Connection refused')).toThrow(/not a wrk --latency report/);
+    expect(() => parseWrk('unable to connect to 127.0.0.1:80 Connection refused')).toThrow(
+      /not a wrk --latency report/,
+    );
   });
 });

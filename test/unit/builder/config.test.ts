@@ -18,9 +18,16 @@ describe('builder loadConfig', () => {
   });
 
   it("reads the scheduler's release timeout: a push with a release command waits that much longer", () => {
-    expect(loadConfig({ PAAS_INTERNAL_TOKEN: 't' })).toMatchObject({ deployWaitMs: 120_000, releaseTimeoutMs: 300_000 });
-    expect(loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_SCHEDULER_RELEASE_TIMEOUT_MS: '10000' })).toMatchObject({ releaseTimeoutMs: 10_000 });
-    expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_SCHEDULER_RELEASE_TIMEOUT_MS: '10' })).toThrow(/PAAS_SCHEDULER_RELEASE_TIMEOUT_MS/);
+    expect(loadConfig({ PAAS_INTERNAL_TOKEN: 't' })).toMatchObject({
+      deployWaitMs: 120_000,
+      releaseTimeoutMs: 300_000,
+    });
+    expect(loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_SCHEDULER_RELEASE_TIMEOUT_MS: '10000' })).toMatchObject({
+      releaseTimeoutMs: 10_000,
+    });
+    expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 't', PAAS_SCHEDULER_RELEASE_TIMEOUT_MS: '10' })).toThrow(
+      /PAAS_SCHEDULER_RELEASE_TIMEOUT_MS/,
+    );
   });
 
   it('requires the internal token and refuses bad numbers', () => {

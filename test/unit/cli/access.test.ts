@@ -37,7 +37,9 @@ describe('keyToRemove', () => {
   });
   it('refuses an ambiguous or unknown comment, and never matches an empty one', () => {
     expect(message(() => keyToRemove(keys, 'me@desk'))).toMatch(/^Several of your keys have the comment me@desk/);
-    expect(message(() => keyToRemove(keys, 'nope'))).toMatch(/^No SSH key of yours has the fingerprint or comment nope/);
+    expect(message(() => keyToRemove(keys, 'nope'))).toMatch(
+      /^No SSH key of yours has the fingerprint or comment nope/,
+    );
     expect(message(() => keyToRemove(keys, ''))).toMatch(/^No SSH key/);
   });
 });
@@ -54,7 +56,11 @@ describe('arguments', () => {
   it('git remote names are plain', () => {
     expect(remoteNameArg('paas')).toBe('paas');
     expect(remoteNameArg('staging_2.eu')).toBe('staging_2.eu');
-    for (const bad of ['', '-x', '.x', 'a b', 'a/b', 'x.lock', 'a..b', 'a]b']) expect(message(() => remoteNameArg(bad)), bad).toMatch(/^Not a valid git remote name/);
+    for (const bad of ['', '-x', '.x', 'a b', 'a/b', 'x.lock', 'a..b', 'a]b'])
+      expect(
+        message(() => remoteNameArg(bad)),
+        bad,
+      ).toMatch(/^Not a valid git remote name/);
   });
 });
 
@@ -64,10 +70,19 @@ describe('output', () => {
       { id: 'u1', user: { id: 'u1', email: 'me@example.com' }, role: 'owner', created_at: 'T' },
       { id: 'u2', user: { id: 'u2', email: null }, role: 'collaborator', created_at: 'T' },
     ]);
-    expect(text.split('\n')).toEqual(['=== my-app Access', 'Email           Role', '──────────────  ────────────', 'me@example.com  owner', 'u2              collaborator']);
+    expect(text.split('\n')).toEqual([
+      '=== my-app Access',
+      'Email           Role',
+      '──────────────  ────────────',
+      'me@example.com  owner',
+      'u2              collaborator',
+    ]);
   });
   it('tokens never print more than the last four characters', () => {
-    const text = tokensText([{ id: 'id-1', description: 'ci', created_at: '2024-05-01T10:20:30.000Z', last4: 'x3Fq' }, { id: 'id-2', description: '', created_at: 'T' }]);
+    const text = tokensText([
+      { id: 'id-1', description: 'ci', created_at: '2024-05-01T10:20:30.000Z', last4: 'x3Fq' },
+      { id: 'id-2', description: '', created_at: 'T' },
+    ]);
     expect(text.split('\n')[2]).toBe('id-1  …x3Fq  ci           2024/05/01 10:20:30 UTC');
     expect(text.split('\n')[3]).toBe('id-2                      T');
     expect(tokensText([])).toMatch(/no API tokens/);

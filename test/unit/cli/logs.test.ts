@@ -5,7 +5,12 @@ import { logSessionRequest } from '../../../cli/commands/logs/index.js';
 describe('paas logs flags', () => {
   it('builds the session request', () => {
     expect(logSessionRequest({})).toEqual({ lines: 100, tail: false });
-    expect(logSessionRequest({ num: '5', tail: true, ps: 'web', source: 'app' })).toEqual({ lines: 5, tail: true, dyno: 'web', source: 'app' });
+    expect(logSessionRequest({ num: '5', tail: true, ps: 'web', source: 'app' })).toEqual({
+      lines: 5,
+      tail: true,
+      dyno: 'web',
+      source: 'app',
+    });
     expect(() => logSessionRequest({ num: 'x' })).toThrow(/--num/);
     expect(() => logSessionRequest({ source: 'kernel' })).toThrow(/--source/);
   });

@@ -23,8 +23,21 @@ describe('appFromGitUrl', () => {
 
 describe('table', () => {
   it('aligns columns with two spaces and a rule under the header, no trailing blanks', () => {
-    expect(table([['v10', 'Deploy abc', 'a@b.c'], ['v9', 'Set X', '']], ['Version', 'Description', 'User'])).toBe(
-      ['Version  Description  User', '───────  ───────────  ─────', 'v10      Deploy abc   a@b.c', 'v9       Set X'].join('\n'),
+    expect(
+      table(
+        [
+          ['v10', 'Deploy abc', 'a@b.c'],
+          ['v9', 'Set X', ''],
+        ],
+        ['Version', 'Description', 'User'],
+      ),
+    ).toBe(
+      [
+        'Version  Description  User',
+        '───────  ───────────  ─────',
+        'v10      Deploy abc   a@b.c',
+        'v9       Set X',
+      ].join('\n'),
     );
   });
   it('works without a header and with ragged rows', () => {
@@ -35,7 +48,12 @@ describe('table', () => {
 
 describe('keyValues and formatDate', () => {
   it('aligns values after the keys', () => {
-    expect(keyValues([['Git URL', 'ssh://x'], ['Owner', 'me']])).toBe('Git URL:  ssh://x\nOwner:    me');
+    expect(
+      keyValues([
+        ['Git URL', 'ssh://x'],
+        ['Owner', 'me'],
+      ]),
+    ).toBe('Git URL:  ssh://x\nOwner:    me');
   });
   it('shows ISO times as UTC dates, and other text as it is', () => {
     expect(formatDate('2024-05-01T10:20:30.123Z')).toBe('2024/05/01 10:20:30 UTC');
@@ -45,7 +63,9 @@ describe('keyValues and formatDate', () => {
 
 describe('errorMessage', () => {
   it("prefers the API's own message", () => {
-    expect(errorMessage(404, JSON.stringify({ id: 'not_found', message: "Couldn't find that app." }))).toBe("Couldn't find that app.");
+    expect(errorMessage(404, JSON.stringify({ id: 'not_found', message: "Couldn't find that app." }))).toBe(
+      "Couldn't find that app.",
+    );
   });
   it('falls back to the status and the text', () => {
     expect(errorMessage(502, '<html>Bad gateway</html>')).toBe('The API answered 502: <html>Bad gateway</html>');
@@ -57,7 +77,9 @@ describe('credentials', () => {
   it('lets the environment win over the file, with a default API', () => {
     expect(effectiveCredentials({}, {})).toEqual({ api: 'http://127.0.0.1:8700', token: undefined });
     expect(effectiveCredentials({ api: 'http://a:1/', token: 't1' }, {})).toEqual({ api: 'http://a:1', token: 't1' });
-    expect(effectiveCredentials({ api: 'http://a:1', token: 't1' }, { PAAS_API_URL: 'http://b:2', PAAS_TOKEN: 't2' })).toEqual({ api: 'http://b:2', token: 't2' });
+    expect(
+      effectiveCredentials({ api: 'http://a:1', token: 't1' }, { PAAS_API_URL: 'http://b:2', PAAS_TOKEN: 't2' }),
+    ).toEqual({ api: 'http://b:2', token: 't2' });
   });
   it('keeps the file in $PAAS_CONFIG_DIR, else ~/.config/paas', () => {
     expect(credentialsPath({ PAAS_CONFIG_DIR: '/etc/x' }, '/home/me')).toBe('/etc/x/credentials.json');
@@ -73,7 +95,16 @@ describe('credentials', () => {
 
 describe('command output', () => {
   it('lists releases newest first', () => {
-    const r = (version: number, email: string | null) => ({ id: `a-v${version}`, version, description: `Deploy ${version}`, commit: null, created_at: '2024-01-02T03:04:05.000Z', user: { id: 'u1', email }, status: 'succeeded' as const, failure: null });
+    const r = (version: number, email: string | null) => ({
+      id: `a-v${version}`,
+      version,
+      description: `Deploy ${version}`,
+      commit: null,
+      created_at: '2024-01-02T03:04:05.000Z',
+      user: { id: 'u1', email },
+      status: 'succeeded' as const,
+      failure: null,
+    });
     const lines = releasesTable([r(1, 'me@x.io'), r(2, null)]).split('\n');
     expect(lines[2]).toBe('v2       Deploy 2     u1       2024/01/02 03:04:05 UTC');
     expect(lines[3]).toBe('v1       Deploy 1     me@x.io  2024/01/02 03:04:05 UTC');
@@ -90,7 +121,9 @@ describe('command output', () => {
       maintenance: false,
       pool: null,
     });
-    expect(text).toContain('=== my-app\nGit URL:  ssh://git@h:2222/my-app.git\nOwner:    me@x.io\nWeb URL:  http://my-app.localhost/\nRelease:  none yet');
+    expect(text).toContain(
+      '=== my-app\nGit URL:  ssh://git@h:2222/my-app.git\nOwner:    me@x.io\nWeb URL:  http://my-app.localhost/\nRelease:  none yet',
+    );
   });
   it('tries ed25519 before rsa', () => {
     expect(defaultKeyFiles('/h')).toEqual(['/h/.ssh/id_ed25519.pub', '/h/.ssh/id_rsa.pub']);

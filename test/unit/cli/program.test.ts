@@ -24,7 +24,20 @@ describe('paas program', () => {
     const help = await paas(['--help']);
     expect(help.code).toBe(0);
     const commands = [...help.out.matchAll(/^ {2}([a-z:]+) /gm)].map((m) => m[1] as string).filter((c) => c !== 'help');
-    expect(commands).toEqual(expect.arrayContaining(['login', 'logout', 'whoami', 'apps', 'apps:create', 'apps:info', 'keys', 'keys:add', 'releases', 'users:create']));
+    expect(commands).toEqual(
+      expect.arrayContaining([
+        'login',
+        'logout',
+        'whoami',
+        'apps',
+        'apps:create',
+        'apps:info',
+        'keys',
+        'keys:add',
+        'releases',
+        'users:create',
+      ]),
+    );
     for (const c of commands) {
       const res = await paas([c, '--help']);
       expect(res.code, c).toBe(0);
@@ -43,10 +56,15 @@ describe('paas program', () => {
 
   it('reports a network failure with the API URL', async () => {
     const res = await paas(['apps'], { PAAS_TOKEN: 't', PAAS_API_URL: 'http://api.invalid:8700' });
-    expect(res).toMatchObject({ code: 1, err: 'paas: Could not reach the paas API at http://api.invalid:8700 (no network in unit tests)' });
+    expect(res).toMatchObject({
+      code: 1,
+      err: 'paas: Could not reach the paas API at http://api.invalid:8700 (no network in unit tests)',
+    });
   });
 
   it('refuses a login without a token', async () => {
-    expect(await paas(['login', '--api', 'http://127.0.0.1:8700'], { PAAS_CONFIG_DIR: '/nonexistent-config' })).toMatchObject({ code: 1 });
+    expect(
+      await paas(['login', '--api', 'http://127.0.0.1:8700'], { PAAS_CONFIG_DIR: '/nonexistent-config' }),
+    ).toMatchObject({ code: 1 });
   });
 });

@@ -31,16 +31,24 @@ const dyno = (release: number, state: DynoView['state'], type = 'web'): DynoView
 
 describe('failed releases in the CLI', () => {
   it('releaseDescription and the releases table say why a release failed', () => {
-    expect(releaseDescription(rel(7, 'failed', 'web.1 crashed (exit 1) 3 times'))).toBe('Deploy abc7  failed: web.1 crashed (exit 1) 3 times');
+    expect(releaseDescription(rel(7, 'failed', 'web.1 crashed (exit 1) 3 times'))).toBe(
+      'Deploy abc7  failed: web.1 crashed (exit 1) 3 times',
+    );
     expect(releaseDescription(rel(6, 'succeeded'))).toBe('Deploy abc6');
     expect(releaseDescription(rel(8, 'pending'))).toBe('Deploy abc8');
-    expect(releasesTable([rel(6, 'succeeded'), rel(7, 'failed', 'release command failed (exit 2)')]).split('\n')[2]).toMatch(/^v7 +Deploy abc7  failed: release command failed \(exit 2\) +me@example\.com/);
+    expect(
+      releasesTable([rel(6, 'succeeded'), rel(7, 'failed', 'release command failed (exit 2)')]).split('\n')[2],
+    ).toMatch(/^v7 +Deploy abc7  failed: release command failed \(exit 2\) +me@example\.com/);
   });
 
   it('failedReleaseNote: only when the latest failed; names what serves', () => {
     const releases = [rel(6, 'succeeded'), rel(7, 'failed', 'web.1 crashed (exit 1) 3 times')];
-    expect(failedReleaseNote(releases, [dyno(6, 'up'), dyno(7, 'crashed')])).toBe('v7 failed: web.1 crashed (exit 1) 3 times; v6 is serving');
-    expect(failedReleaseNote(releases, [dyno(6, 'up', 'worker')])).toBe('v7 failed: web.1 crashed (exit 1) 3 times; no release is serving');
+    expect(failedReleaseNote(releases, [dyno(6, 'up'), dyno(7, 'crashed')])).toBe(
+      'v7 failed: web.1 crashed (exit 1) 3 times; v6 is serving',
+    );
+    expect(failedReleaseNote(releases, [dyno(6, 'up', 'worker')])).toBe(
+      'v7 failed: web.1 crashed (exit 1) 3 times; no release is serving',
+    );
     expect(failedReleaseNote([...releases, rel(8, 'pending')], [dyno(6, 'up')])).toBeUndefined();
     expect(failedReleaseNote([], [])).toBeUndefined();
   });

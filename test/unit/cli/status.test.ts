@@ -5,8 +5,24 @@ describe('statusText', () => {
   it('prints a row per process, DOWN for one not running', () => {
     const text = statusText({
       processes: [
-        { name: 'etcd', state: 'up', supervisor: 'runit', pid: 7, up_since: '2026-12-06T18:00:00.000Z', restarts: 0, last_exit: null },
-        { name: 'agent', state: 'down', supervisor: 'runit', pid: null, up_since: null, restarts: 4, last_exit: 'x exited with code 1; started again after 8s' },
+        {
+          name: 'etcd',
+          state: 'up',
+          supervisor: 'runit',
+          pid: 7,
+          up_since: '2026-12-06T18:00:00.000Z',
+          restarts: 0,
+          last_exit: null,
+        },
+        {
+          name: 'agent',
+          state: 'down',
+          supervisor: 'runit',
+          pid: null,
+          up_since: null,
+          restarts: 4,
+          last_exit: 'x exited with code 1; started again after 8s',
+        },
       ],
     });
     expect(text).toMatch(/^Process +State +Since +Supervisor +Restarts +Last exit\n/);

@@ -8,12 +8,28 @@ import { mintedToken, parseDescription, tokenView } from '../../../services/cont
 
 // Collaborators and tokens: the pure parts.
 
-const user = (id: string, admin = false): User => ({ id, email: `${id}@example.com`, admin, createdAt: '2024-01-01T00:00:00.000Z' });
+const user = (id: string, admin = false): User => ({
+  id,
+  email: `${id}@example.com`,
+  admin,
+  createdAt: '2024-01-01T00:00:00.000Z',
+});
 const owner = user('owner');
 const carol = user('carol');
 const root = user('root', true);
-const app: App = { name: 'my-app', id: 'app-1', owner: owner.id, createdAt: '2024-01-02T00:00:00.000Z', latestRelease: 0 };
-const grant = (u: string, appId = app.id): Collaborator => ({ user: u, app: app.name, appId, createdAt: '2024-01-03T00:00:00.000Z' });
+const app: App = {
+  name: 'my-app',
+  id: 'app-1',
+  owner: owner.id,
+  createdAt: '2024-01-02T00:00:00.000Z',
+  latestRelease: 0,
+};
+const grant = (u: string, appId = app.id): Collaborator => ({
+  user: u,
+  app: app.name,
+  appId,
+  createdAt: '2024-01-03T00:00:00.000Z',
+});
 
 function codeOf(f: () => unknown): string {
   try {
@@ -31,7 +47,7 @@ describe('canSee', () => {
     expect(canSee(carol, app)).toBe(false);
   });
 
-  it("lets a collaborator in only with their own grant on this very app", () => {
+  it('lets a collaborator in only with their own grant on this very app', () => {
     expect(canSee(carol, app, grant('carol'))).toBe(true);
     expect(canSee(carol, app, grant('dave'))).toBe(false);
     expect(canSee(carol, app, grant('carol', 'id-of-a-destroyed-namesake'))).toBe(false);
@@ -53,8 +69,18 @@ describe('collaboratorViews', () => {
       [null, 'collaborator'], // a deleted user sorts by id
       ['zed@example.com', 'collaborator'],
     ]);
-    expect(views[0]).toEqual({ id: 'owner', user: { id: 'owner', email: 'owner@example.com' }, role: 'owner', created_at: app.createdAt });
-    expect(views[1]).toEqual({ id: 'amy', user: { id: 'amy', email: 'amy@example.com' }, role: 'collaborator', created_at: '2024-01-03T00:00:00.000Z' });
+    expect(views[0]).toEqual({
+      id: 'owner',
+      user: { id: 'owner', email: 'owner@example.com' },
+      role: 'owner',
+      created_at: app.createdAt,
+    });
+    expect(views[1]).toEqual({
+      id: 'amy',
+      user: { id: 'amy', email: 'amy@example.com' },
+      role: 'collaborator',
+      created_at: '2024-01-03T00:00:00.000Z',
+    });
   });
 
   it('never lists the owner twice', () => {
@@ -78,15 +104,30 @@ describe('tokens', () => {
     const b = mintedToken('carol', 'ci', now);
     expect(a.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(a.hash).toBe(hashToken(a.token));
-    expect(a.record).toEqual({ user: 'carol', id: expect.stringMatching(/^[0-9a-f-]{36}$/), description: 'ci', createdAt: '2024-05-01T10:20:30.000Z', last4: a.token.slice(-4) });
+    expect(a.record).toEqual({
+      user: 'carol',
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      description: 'ci',
+      createdAt: '2024-05-01T10:20:30.000Z',
+      last4: a.token.slice(-4),
+    });
     expect(JSON.stringify(a.record)).not.toContain(a.token);
     expect(b.token).not.toBe(a.token);
     expect(b.record.id).not.toBe(a.record.id);
   });
 
   it('shows a token without its secret', () => {
-    expect(tokenView('t1', { user: 'carol', id: 't1', description: 'ci', createdAt: 'T', last4: 'abcd' })).toEqual({ id: 't1', description: 'ci', created_at: 'T', last4: 'abcd' });
-    expect(tokenView('t0', { user: 'carol', description: 'old', createdAt: 'T' })).toEqual({ id: 't0', description: 'old', created_at: 'T' });
+    expect(tokenView('t1', { user: 'carol', id: 't1', description: 'ci', createdAt: 'T', last4: 'abcd' })).toEqual({
+      id: 't1',
+      description: 'ci',
+      created_at: 'T',
+      last4: 'abcd',
+    });
+    expect(tokenView('t0', { user: 'carol', description: 'old', createdAt: 'T' })).toEqual({
+      id: 't0',
+      description: 'old',
+      created_at: 'T',
+    });
   });
 
   it('accepts an optional, short, printable description', () => {

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { PaasError } from '../../../services/core/errors.js';
 import type { Release } from '../../../services/core/types.js';
-import { applyConfigPatch, checkConfigLimits, configDescription, keyProblem, LIMITS, parseConfigPatch } from '../../../services/controller/configvars/configvars.js';
+import {
+  applyConfigPatch,
+  checkConfigLimits,
+  configDescription,
+  keyProblem,
+  LIMITS,
+  parseConfigPatch,
+} from '../../../services/controller/configvars/configvars.js';
 import { parseReleaseRef, releaseInfoView, rollbackProblem } from '../../../services/controller/releases/releases.js';
 
 function refusal(f: () => unknown): string {
@@ -31,20 +38,26 @@ describe('parseConfigPatch', () => {
 
   it('refuses bad names, naming them', () => {
     for (const key of ['1ABC', 'A-B', 'A B', '', 'É', 'A.B', 'A=B']) {
-      expect(refusal(() => parseConfigPatch({ OK: 'x', [key]: 'v' }))).toContain(`Invalid config var name ${JSON.stringify(key)}`);
+      expect(refusal(() => parseConfigPatch({ OK: 'x', [key]: 'v' }))).toContain(
+        `Invalid config var name ${JSON.stringify(key)}`,
+      );
     }
   });
 
   it('refuses the keys the platform sets, to set or to remove', () => {
     expect(refusal(() => parseConfigPatch({ PORT: '80' }))).toBe('PORT is set by the platform and cannot be changed');
     expect(refusal(() => parseConfigPatch({ DYNO: null }))).toMatch(/^DYNO is set by the platform/);
-    expect(refusal(() => parseConfigPatch({ PAAS_TOKEN: 'x' }))).toMatch(/^PAAS_TOKEN: names starting with PAAS_ are reserved/);
+    expect(refusal(() => parseConfigPatch({ PAAS_TOKEN: 'x' }))).toMatch(
+      /^PAAS_TOKEN: names starting with PAAS_ are reserved/,
+    );
     expect(keyProblem('port')).toBeUndefined();
     expect(keyProblem('MY_PAAS_THING')).toBeUndefined();
   });
 
   it('refuses values that are not strings or null', () => {
-    expect(refusal(() => parseConfigPatch({ N: 1 }))).toBe('The value of N must be a string (or null to remove it), not number');
+    expect(refusal(() => parseConfigPatch({ N: 1 }))).toBe(
+      'The value of N must be a string (or null to remove it), not number',
+    );
     expect(refusal(() => parseConfigPatch({ B: true }))).toMatch(/not boolean/);
     expect(refusal(() => parseConfigPatch({ O: { a: 1 } }))).toMatch(/not object/);
     expect(refusal(() => parseConfigPatch({ A: ['x'] }))).toMatch(/not an array/);
@@ -52,8 +65,12 @@ describe('parseConfigPatch', () => {
 
   it('refuses a value over 32 KiB counted in UTF-8 bytes; exactly 32 KiB is fine', () => {
     expect(parseConfigPatch({ BIG: 'x'.repeat(LIMITS.valueBytes) }).get('BIG')).toHaveLength(32 * 1024);
-    expect(refusal(() => parseConfigPatch({ BIG: 'x'.repeat(LIMITS.valueBytes + 1) }))).toBe('The value of BIG is 32769 bytes; the limit is 32768 bytes (32 KiB)');
-    expect(refusal(() => parseConfigPatch({ E: 'é'.repeat(LIMITS.valueBytes / 2 + 1) }))).toMatch(/^The value of E is 32770 bytes/);
+    expect(refusal(() => parseConfigPatch({ BIG: 'x'.repeat(LIMITS.valueBytes + 1) }))).toBe(
+      'The value of BIG is 32769 bytes; the limit is 32768 bytes (32 KiB)',
+    );
+    expect(refusal(() => parseConfigPatch({ E: 'é'.repeat(LIMITS.valueBytes / 2 + 1) }))).toMatch(
+      /^The value of E is 32770 bytes/,
+    );
   });
 
   it('refuses more than 500 keys in one change', () => {
@@ -64,7 +81,10 @@ describe('parseConfigPatch', () => {
 
 describe('applyConfigPatch', () => {
   it('sets, replaces and removes, reporting only real changes, keys sorted', () => {
-    const r = applyConfigPatch({ B: '1', A: '2', C: '3' }, parseConfigPatch({ B: '1', A: 'new', C: null, D: '', MISSING: null }));
+    const r = applyConfigPatch(
+      { B: '1', A: '2', C: '3' },
+      parseConfigPatch({ B: '1', A: 'new', C: null, D: '', MISSING: null }),
+    );
     expect(r.config).toEqual({ A: 'new', B: '1', D: '' });
     expect(Object.keys(r.config)).toEqual(['A', 'B', 'D']);
     expect(r.set).toEqual(['A', 'D']);
@@ -78,7 +98,11 @@ describe('applyConfigPatch', () => {
   });
 
   it('reports no change when everything already is as asked', () => {
-    expect(applyConfigPatch({ A: '1' }, parseConfigPatch({ A: '1', B: null }))).toEqual({ config: { A: '1' }, set: [], removed: [] });
+    expect(applyConfigPatch({ A: '1' }, parseConfigPatch({ A: '1', B: null }))).toEqual({
+      config: { A: '1' },
+      set: [],
+      removed: [],
+    });
   });
 
   it('treats __proto__ as a plain key: stored as data, no prototype changed', () => {
@@ -95,7 +119,9 @@ describe('checkConfigLimits', () => {
   it('allows up to 64 KiB of keys and values, refuses more', () => {
     const half = 'x'.repeat(32 * 1024 - 1);
     expect(() => checkConfigLimits({ A: half, B: half })).not.toThrow(); // 2 * (1 + 32767) = 65536
-    expect(refusal(() => checkConfigLimits({ A: half, BB: half }))).toBe('The config would be 65537 bytes; the limit is 65536 bytes (64 KiB) for all keys and values');
+    expect(refusal(() => checkConfigLimits({ A: half, BB: half }))).toBe(
+      'The config would be 65537 bytes; the limit is 65536 bytes (64 KiB) for all keys and values',
+    );
   });
 
   it('allows 500 keys, refuses 501', () => {
@@ -131,7 +157,25 @@ describe('parseReleaseRef', () => {
   });
 
   it('refuses anything else', () => {
-    for (const bad of [0, -1, 1.5, 1e11, NaN, '', 'v', 'vv1', '12a', ' 12', 'other-app-v12', 'my-app-v', null, undefined, {}, [3], true]) {
+    for (const bad of [
+      0,
+      -1,
+      1.5,
+      1e11,
+      NaN,
+      '',
+      'v',
+      'vv1',
+      '12a',
+      ' 12',
+      'other-app-v12',
+      'my-app-v',
+      null,
+      undefined,
+      {},
+      [3],
+      true,
+    ]) {
       expect(refusal(() => parseReleaseRef(bad, 'my-app'))).toMatch(/^Not a release: .*give a version such as 12/);
     }
   });
@@ -150,7 +194,9 @@ describe('releases', () => {
   });
 
   it('refuses to roll back to a release with no build or to the current one', () => {
-    expect(rollbackProblem(rel(1, ''), rel(3, 'img'))).toBe('v1 has no build to roll back to (it was made before the first deploy)');
+    expect(rollbackProblem(rel(1, ''), rel(3, 'img'))).toBe(
+      'v1 has no build to roll back to (it was made before the first deploy)',
+    );
     expect(rollbackProblem(rel(3, 'img'), rel(3, 'img'))).toBe('v3 is already the current release');
     expect(rollbackProblem(rel(2, 'img'), rel(3, 'img'))).toBeUndefined();
   });
@@ -177,6 +223,10 @@ describe('releases', () => {
       current: true,
       slug: { id: 'img:1' },
     });
-    expect(releaseInfoView(rel(1, ''), undefined, 2)).toMatchObject({ current: false, slug: null, user: { id: 'u1', email: null } });
+    expect(releaseInfoView(rel(1, ''), undefined, 2)).toMatchObject({
+      current: false,
+      slug: null,
+      user: { id: 'u1', email: null },
+    });
   });
 });

@@ -27,7 +27,15 @@ describe('config', () => {
   it('needs the internal token and has the documented defaults', () => {
     expect(() => loadConfig({})).toThrow(/PAAS_INTERNAL_TOKEN/);
     const c = loadConfig({ PAAS_INTERNAL_TOKEN: 'x'.repeat(32) });
-    expect(c).toMatchObject({ apiHost: '127.0.0.1', apiPort: 8700, domain: 'localhost', httpPort: 80, sshHost: '127.0.0.1', sshPort: 2222, etcdPrefix: '/paas' });
+    expect(c).toMatchObject({
+      apiHost: '127.0.0.1',
+      apiPort: 8700,
+      domain: 'localhost',
+      httpPort: 80,
+      sshHost: '127.0.0.1',
+      sshPort: 2222,
+      etcdPrefix: '/paas',
+    });
     expect(Object.isFrozen(c)).toBe(true);
     expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 'x'.repeat(32), PAAS_API_PORT: '70000' })).toThrow(/port/);
   });
@@ -91,8 +99,24 @@ describe('views', () => {
     expect(appInfo({ ...app, pool: {} }, undefined, urls).pool).toBeNull();
   });
   it('shapes releases and formations', () => {
-    const r: Release = { app: 'my-app', version: 2, image: 'i', config: { SECRET: 's' }, processTypes: {}, description: 'Deploy abc', createdBy: 'builder', createdAt: 't' };
-    expect(releaseView(r, undefined)).toEqual({ id: 'my-app-v2', version: 2, description: 'Deploy abc', commit: null, created_at: 't', user: { id: 'builder', email: null } });
+    const r: Release = {
+      app: 'my-app',
+      version: 2,
+      image: 'i',
+      config: { SECRET: 's' },
+      processTypes: {},
+      description: 'Deploy abc',
+      createdBy: 'builder',
+      createdAt: 't',
+    };
+    expect(releaseView(r, undefined)).toEqual({
+      id: 'my-app-v2',
+      version: 2,
+      description: 'Deploy abc',
+      commit: null,
+      created_at: 't',
+      user: { id: 'builder', email: null },
+    });
     expect(formationView({ worker: { quantity: 0, size: 'eco' }, web: { quantity: 2, size: 'standard-1x' } })).toEqual([
       { type: 'web', quantity: 2, size: 'standard-1x' },
       { type: 'worker', quantity: 0, size: 'eco' },
@@ -101,9 +125,16 @@ describe('views', () => {
   it('stores a key canonically with its comment, and refuses junk', () => {
     const pub = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBNnWkNUx36oz0Qn6ZVSZ52AHTONIzVMTLc9mYFNOpuj  me@laptop \n';
     const k = keyRecord(alice, pub, new Date('2024-01-01T00:00:00Z'));
-    expect(k).toMatchObject({ user: alice.id, publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBNnWkNUx36oz0Qn6ZVSZ52AHTONIzVMTLc9mYFNOpuj me@laptop' });
+    expect(k).toMatchObject({
+      user: alice.id,
+      publicKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBNnWkNUx36oz0Qn6ZVSZ52AHTONIzVMTLc9mYFNOpuj me@laptop',
+    });
     expect(k.fingerprint).toMatch(/^SHA256:/);
-    expect(keyView(k)).toMatchObject({ id: k.fingerprint, comment: 'me@laptop', created_at: '2024-01-01T00:00:00.000Z' });
+    expect(keyView(k)).toMatchObject({
+      id: k.fingerprint,
+      comment: 'me@laptop',
+      created_at: '2024-01-01T00:00:00.000Z',
+    });
     expect(code(() => keyRecord(alice, 'hello'))).toBe('invalid_params');
     expect(code(() => keyRecord(alice, undefined))).toBe('invalid_params');
   });
@@ -111,13 +142,24 @@ describe('views', () => {
 
 describe('internal requests', () => {
   it('validates authorize requests', () => {
-    expect(parseAuthorizeRequest({ fingerprint: 'SHA256:x', app: 'a-b' })).toEqual({ fingerprint: 'SHA256:x', app: 'a-b' });
+    expect(parseAuthorizeRequest({ fingerprint: 'SHA256:x', app: 'a-b' })).toEqual({
+      fingerprint: 'SHA256:x',
+      app: 'a-b',
+    });
     expect(parseAuthorizeRequest({ fingerprint: 'SHA256:x' })).toEqual({ fingerprint: 'SHA256:x' });
     expect(code(() => parseAuthorizeRequest({}))).toBe('invalid_params');
     expect(code(() => parseAuthorizeRequest({ fingerprint: 'f', app: 3 }))).toBe('invalid_params');
   });
   it('validates build releases and describes them by commit', () => {
-    expect(parseBuildRelease({ image: 'paas/app-x:b1', processTypes: { web: 'npm start' }, commit: '0123456789abcdef', buildId: 'b1', user: 'u1' })).toEqual({
+    expect(
+      parseBuildRelease({
+        image: 'paas/app-x:b1',
+        processTypes: { web: 'npm start' },
+        commit: '0123456789abcdef',
+        buildId: 'b1',
+        user: 'u1',
+      }),
+    ).toEqual({
       image: 'paas/app-x:b1',
       processTypes: { web: 'npm start' },
       commit: '0123456789abcdef',
@@ -137,7 +179,10 @@ describe('internal requests', () => {
       { image: 'paas/x', processTypes: {}, buildId: '../etc' },
       { image: 'paas/x', processTypes: {}, description: 5 },
     ]) {
-      expect(code(() => parseBuildRelease(bad)), JSON.stringify(bad)).toBe('invalid_params');
+      expect(
+        code(() => parseBuildRelease(bad)),
+        JSON.stringify(bad),
+      ).toBe('invalid_params');
     }
   });
 });

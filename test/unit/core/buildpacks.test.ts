@@ -1,26 +1,59 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBuildpacks, DEFAULT_BUILDPACKS, type ChoiceInput, entryLabel, internalHost, parseBuildpackEntry, parseBuildpacksFile, type EntryOptions } from '../../../services/core/buildpacks.js';
+import {
+  chooseBuildpacks,
+  DEFAULT_BUILDPACKS,
+  type ChoiceInput,
+  entryLabel,
+  internalHost,
+  parseBuildpackEntry,
+  parseBuildpacksFile,
+  type EntryOptions,
+} from '../../../services/core/buildpacks.js';
 
 const opts: EntryOptions = { builtins: DEFAULT_BUILDPACKS, allowFile: false };
 
 describe('parseBuildpackEntry', () => {
   it('takes ours by name and by the Heroku name', () => {
     expect(parseBuildpackEntry('nodejs', opts)).toEqual({ ok: true, value: { kind: 'builtin', name: 'nodejs' } });
-    expect(parseBuildpackEntry(' heroku/nodejs ', opts)).toEqual({ ok: true, value: { kind: 'builtin', name: 'nodejs' } });
-    expect(parseBuildpackEntry('heroku-community/static', opts)).toEqual({ ok: true, value: { kind: 'builtin', name: 'static' } });
+    expect(parseBuildpackEntry(' heroku/nodejs ', opts)).toEqual({
+      ok: true,
+      value: { kind: 'builtin', name: 'nodejs' },
+    });
+    expect(parseBuildpackEntry('heroku-community/static', opts)).toEqual({
+      ok: true,
+      value: { kind: 'builtin', name: 'static' },
+    });
   });
 
   it('tells git URLs (with a ref) from tarballs', () => {
-    expect(parseBuildpackEntry('https://github.com/x/bp.git#v1.2', opts)).toEqual({ ok: true, value: { kind: 'git', url: 'https://github.com/x/bp.git', ref: 'v1.2' } });
-    expect(parseBuildpackEntry('https://github.com/x/bp', opts)).toEqual({ ok: true, value: { kind: 'git', url: 'https://github.com/x/bp' } });
-    expect(parseBuildpackEntry('http://example.com/bp.tar.gz', opts)).toEqual({ ok: true, value: { kind: 'tarball', url: 'http://example.com/bp.tar.gz' } });
-    expect(parseBuildpackEntry('https://example.com/bp.TGZ?sig=a&b=c', opts)).toEqual({ ok: true, value: { kind: 'tarball', url: 'https://example.com/bp.TGZ?sig=a&b=c' } });
+    expect(parseBuildpackEntry('https://github.com/x/bp.git#v1.2', opts)).toEqual({
+      ok: true,
+      value: { kind: 'git', url: 'https://github.com/x/bp.git', ref: 'v1.2' },
+    });
+    expect(parseBuildpackEntry('https://github.com/x/bp', opts)).toEqual({
+      ok: true,
+      value: { kind: 'git', url: 'https://github.com/x/bp' },
+    });
+    expect(parseBuildpackEntry('http://example.com/bp.tar.gz', opts)).toEqual({
+      ok: true,
+      value: { kind: 'tarball', url: 'http://example.com/bp.tar.gz' },
+    });
+    expect(parseBuildpackEntry('https://example.com/bp.TGZ?sig=a&b=c', opts)).toEqual({
+      ok: true,
+      value: { kind: 'tarball', url: 'https://example.com/bp.TGZ?sig=a&b=c' },
+    });
     expect(entryLabel({ kind: 'git', url: 'https://h/bp.git', ref: 'main' })).toBe('https://h/bp.git#main');
   });
 
   it('allows file:// only when asked', () => {
-    expect(parseBuildpackEntry('file:///srv/bp.git', opts)).toMatchObject({ ok: false, message: expect.stringContaining('file:// is off') });
-    expect(parseBuildpackEntry('file:///srv/bp.git#main', { ...opts, allowFile: true })).toEqual({ ok: true, value: { kind: 'git', url: 'file:///srv/bp.git', ref: 'main' } });
+    expect(parseBuildpackEntry('file:///srv/bp.git', opts)).toMatchObject({
+      ok: false,
+      message: expect.stringContaining('file:// is off'),
+    });
+    expect(parseBuildpackEntry('file:///srv/bp.git#main', { ...opts, allowFile: true })).toEqual({
+      ok: true,
+      value: { kind: 'git', url: 'file:///srv/bp.git', ref: 'main' },
+    });
   });
 
   it.each([
@@ -45,15 +78,30 @@ describe('parseBuildpackEntry', () => {
 describe('parseBuildpacksFile', () => {
   it('reads one entry a line, skipping blanks and comments', () => {
     const r = parseBuildpacksFile('# first\nhttps://h/a.git#v1  # pinned\n\r\n  nodejs\n', opts);
-    expect(r).toEqual({ ok: true, value: [{ kind: 'git', url: 'https://h/a.git', ref: 'v1' }, { kind: 'builtin', name: 'nodejs' }] });
+    expect(r).toEqual({
+      ok: true,
+      value: [
+        { kind: 'git', url: 'https://h/a.git', ref: 'v1' },
+        { kind: 'builtin', name: 'nodejs' },
+      ],
+    });
   });
   it('names the line of a bad entry', () => {
-    expect(parseBuildpacksFile('nodejs\n\nperl\n', opts)).toMatchObject({ ok: false, message: expect.stringMatching(/^\.buildpacks line 3: Unknown buildpack "perl"/) });
+    expect(parseBuildpacksFile('nodejs\n\nperl\n', opts)).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^\.buildpacks line 3: Unknown buildpack "perl"/),
+    });
   });
 });
 
 describe('chooseBuildpacks: app list, then BUILDPACK_URL, then .buildpacks, then detection', () => {
-  const base: ChoiceInput = { app: [], buildpackUrl: undefined, dotBuildpacks: undefined, defaults: ['nodejs', 'static'], allowFile: false };
+  const base: ChoiceInput = {
+    app: [],
+    buildpackUrl: undefined,
+    dotBuildpacks: undefined,
+    defaults: ['nodejs', 'static'],
+    allowFile: false,
+  };
   const pick = (over: Partial<ChoiceInput>) => {
     const r = chooseBuildpacks({ ...base, ...over });
     if (!r.ok) throw new Error(r.message);
@@ -68,11 +116,20 @@ describe('chooseBuildpacks: app list, then BUILDPACK_URL, then .buildpacks, then
     const all = { app: ['static'], buildpackUrl: 'https://h/u.tgz', dotBuildpacks: 'https://h/f.git\nnodejs\n' };
     expect(pick(all)).toEqual({ source: 'app', labels: ['static'] });
     expect(pick({ ...all, app: [] })).toEqual({ source: 'BUILDPACK_URL', labels: ['https://h/u.tgz'] });
-    expect(pick({ ...all, app: [], buildpackUrl: '' })).toEqual({ source: '.buildpacks', labels: ['https://h/f.git', 'nodejs'] });
+    expect(pick({ ...all, app: [], buildpackUrl: '' })).toEqual({
+      source: '.buildpacks',
+      labels: ['https://h/f.git', 'nodejs'],
+    });
   });
   it('says which source holds a bad entry', () => {
-    expect(chooseBuildpacks({ ...base, buildpackUrl: 'nope' })).toMatchObject({ ok: false, message: expect.stringMatching(/^BUILDPACK_URL: Unknown buildpack/) });
-    expect(chooseBuildpacks({ ...base, app: ['ftp://x/y.tgz'] })).toMatchObject({ ok: false, message: expect.stringContaining("The app's buildpack") });
+    expect(chooseBuildpacks({ ...base, buildpackUrl: 'nope' })).toMatchObject({
+      ok: false,
+      message: expect.stringMatching(/^BUILDPACK_URL: Unknown buildpack/),
+    });
+    expect(chooseBuildpacks({ ...base, app: ['ftp://x/y.tgz'] })).toMatchObject({
+      ok: false,
+      message: expect.stringContaining("The app's buildpack"),
+    });
   });
 });
 
@@ -95,7 +152,13 @@ describe('buildpack URLs that point at the platform itself', () => {
     expect(!r.ok && r.message).toContain(`points at ${why}`);
   });
   it('takes other addresses and names, the Docker bridge included', () => {
-    for (const url of ['http://172.17.0.1:8000/hello.tgz', 'https://example.com/bp.git#v1', 'http://10.0.0.5/x.tgz', 'http://localhost.example.com/x.tgz']) expect(parseBuildpackEntry(url, opts).ok).toBe(true);
+    for (const url of [
+      'http://172.17.0.1:8000/hello.tgz',
+      'https://example.com/bp.git#v1',
+      'http://10.0.0.5/x.tgz',
+      'http://localhost.example.com/x.tgz',
+    ])
+      expect(parseBuildpackEntry(url, opts).ok).toBe(true);
     expect(internalHost('example.com')).toBeUndefined();
   });
 });

@@ -5,22 +5,39 @@ const appJson = (healthchecks: unknown) => JSON.stringify({ name: 'shop', health
 
 describe('parseAppJsonHealthCheck', () => {
   it("reads the web startup check in Dokku's format", () => {
-    expect(parseAppJsonHealthCheck(appJson({ web: [{ type: 'startup', name: 'web check', path: '/health', timeout: 3, attempts: 5, wait: 2 }] }))).toEqual({
+    expect(
+      parseAppJsonHealthCheck(
+        appJson({ web: [{ type: 'startup', name: 'web check', path: '/health', timeout: 3, attempts: 5, wait: 2 }] }),
+      ),
+    ).toEqual({
       ok: true,
       value: { path: '/health', timeoutS: 3, attempts: 5 },
       warnings: [],
     });
-    expect(parseAppJsonHealthCheck(appJson({ web: [{ path: '/up?full=1' }] }))).toEqual({ ok: true, value: { path: '/up?full=1' }, warnings: [] });
+    expect(parseAppJsonHealthCheck(appJson({ web: [{ path: '/up?full=1' }] }))).toEqual({
+      ok: true,
+      value: { path: '/up?full=1' },
+      warnings: [],
+    });
   });
 
   it('has no check without app.json, without healthchecks, or without a web check', () => {
     expect(parseAppJsonHealthCheck(undefined)).toEqual({ ok: true, value: undefined, warnings: [] });
-    expect(parseAppJsonHealthCheck('{"name": "shop", "scripts": {}}')).toEqual({ ok: true, value: undefined, warnings: [] });
+    expect(parseAppJsonHealthCheck('{"name": "shop", "scripts": {}}')).toEqual({
+      ok: true,
+      value: undefined,
+      warnings: [],
+    });
     expect(parseAppJsonHealthCheck(appJson({}))).toEqual({ ok: true, value: undefined, warnings: [] });
   });
 
   it('ignores what it does not support, with a warning', () => {
-    const r = parseAppJsonHealthCheck(appJson({ worker: [{ command: ['true'] }], web: [{ type: 'liveness', path: '/live' }, { type: 'startup', command: ['curl', 'x'] }, { path: '/ready' }] }));
+    const r = parseAppJsonHealthCheck(
+      appJson({
+        worker: [{ command: ['true'] }],
+        web: [{ type: 'liveness', path: '/live' }, { type: 'startup', command: ['curl', 'x'] }, { path: '/ready' }],
+      }),
+    );
     expect(r.ok && r.value).toEqual({ path: '/ready' });
     expect(r.ok && r.warnings).toEqual([
       'app.json: health checks of process type "worker" are not supported; ignored',
@@ -62,7 +79,11 @@ describe('healthPathProblem and checkHealthCheck', () => {
   });
 
   it('validates the record the controller receives', () => {
-    expect(checkHealthCheck({ path: '/h', timeoutS: 2, attempts: 3 })).toEqual({ path: '/h', timeoutS: 2, attempts: 3 });
+    expect(checkHealthCheck({ path: '/h', timeoutS: 2, attempts: 3 })).toEqual({
+      path: '/h',
+      timeoutS: 2,
+      attempts: 3,
+    });
     expect(checkHealthCheck({ path: '/h', extra: 1 })).toEqual({ path: '/h' });
     expect(checkHealthCheck({ path: 'h' })).toMatch(/^healthcheck\.path must start/);
     expect(checkHealthCheck({ path: '/h', attempts: 0 })).toMatch(/^healthcheck\.attempts/);

@@ -4,7 +4,9 @@ import { mkfsArgs, mountPoints, strayImages } from '../../../services/core/layer
 describe('layer disks', () => {
   it('makes an ext4 filesystem without a journal, holding the layer folder', () => {
     const args = mkfsArgs('/d/abc.img', '/var/lib/docker/overlay2/abc');
-    expect(args).toEqual(expect.arrayContaining(['-t', 'ext4', '-O', '^has_journal', '-d', '/var/lib/docker/overlay2/abc']));
+    expect(args).toEqual(
+      expect.arrayContaining(['-t', 'ext4', '-O', '^has_journal', '-d', '/var/lib/docker/overlay2/abc']),
+    );
     expect(args.at(-1)).toBe('/d/abc.img');
   });
 

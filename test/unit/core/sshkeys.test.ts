@@ -10,7 +10,9 @@ describe('parsePublicKey', () => {
     const dir = mkdtempSync(join(tmpdir(), 'key-'));
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'me@host', '-f', join(dir, 'k')]);
     const pub = readFileSync(join(dir, 'k.pub'), 'utf8');
-    const expected = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'k.pub')], { encoding: 'utf8' }).split(' ')[1];
+    const expected = execFileSync('ssh-keygen', ['-l', '-E', 'sha256', '-f', join(dir, 'k.pub')], {
+      encoding: 'utf8',
+    }).split(' ')[1];
     const k = parsePublicKey(pub);
     expect(k.fingerprint).toBe(expected);
     expect(k.type).toBe('ssh-ed25519');

@@ -1,5 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { cleanLine, dynoOf, exitStateLine, formatLogLine, isoMicro, l10Line, matchesFilter, parseIngest, parseL10, type LogRecord } from '../../../services/core/logs.js';
+import {
+  cleanLine,
+  dynoOf,
+  exitStateLine,
+  formatLogLine,
+  isoMicro,
+  l10Line,
+  matchesFilter,
+  parseIngest,
+  parseL10,
+  type LogRecord,
+} from '../../../services/core/logs.js';
 import { LogRing } from '../../../services/controller/logs/ring.js';
 import { byTime, lastMatching, parseSessionRequest } from '../../../services/controller/logs/sessions.js';
 import { octetFrame, parseDrainUrl, readFrames, syslogMessage } from '../../../services/controller/logs/syslog.js';
@@ -7,13 +18,22 @@ import { releaseLines, restartLine, scaleLine } from '../../../services/controll
 import { FloodQueue } from '../../../services/agent/logs/flood.js';
 import { lineReader, normNano, sinceOf, StreamOrder } from '../../../services/agent/logs/lines.js';
 
-const rec = (dyno: string, line: string, source: LogRecord['source'] = 'app'): LogRecord => ({ at: '2026-11-24T22:00:00.123456Z', source, dyno, line });
+const rec = (dyno: string, line: string, source: LogRecord['source'] = 'app'): LogRecord => ({
+  at: '2026-11-24T22:00:00.123456Z',
+  source,
+  dyno,
+  line,
+});
 
 describe('log format', () => {
   it('prints Heroku lines', () => {
     expect(formatLogLine(rec('web.1', 'listening'))).toBe('2026-11-24T22:00:00.123456+00:00 app[web.1]: listening');
-    expect(formatLogLine(rec('api', 'Release v5 created by user a@b.c', 'paas'))).toBe('2026-11-24T22:00:00.123456+00:00 paas[api]: Release v5 created by user a@b.c');
-    expect(formatLogLine(rec('router', 'at=info method=GET path="/" status=200', 'router'))).toBe('2026-11-24T22:00:00.123456+00:00 router: at=info method=GET path="/" status=200');
+    expect(formatLogLine(rec('api', 'Release v5 created by user a@b.c', 'paas'))).toBe(
+      '2026-11-24T22:00:00.123456+00:00 paas[api]: Release v5 created by user a@b.c',
+    );
+    expect(formatLogLine(rec('router', 'at=info method=GET path="/" status=200', 'router'))).toBe(
+      '2026-11-24T22:00:00.123456+00:00 router: at=info method=GET path="/" status=200',
+    );
   });
   it('keeps microseconds of Docker timestamps', () => {
     expect(isoMicro('2026-11-24T22:00:00.123456789Z')).toBe('2026-11-24T22:00:00.123456Z');
@@ -36,10 +56,22 @@ describe('log format', () => {
     expect(long.endsWith('[line truncated]')).toBe(true);
   });
   it('validates an ingest batch', () => {
-    const ok = parseIngest({ lines: [{ app: 'my-app', at: '2026-11-24T22:00:00.1Z', source: 'app', dyno: 'web.1', line: 'hi' }] });
-    expect(ok[0]).toEqual({ app: 'my-app', at: '2026-11-24T22:00:00.100000Z', source: 'app', dyno: 'web.1', line: 'hi' });
-    expect(() => parseIngest({ lines: [{ app: 'My App', at: 'x', source: 'app', dyno: 'web.1', line: '' }] })).toThrow(/app name/);
-    expect(() => parseIngest({ lines: [{ app: 'a1', at: '2026-11-24T22:00:00Z', source: 'kernel', dyno: 'web.1', line: '' }] })).toThrow(/source/);
+    const ok = parseIngest({
+      lines: [{ app: 'my-app', at: '2026-11-24T22:00:00.1Z', source: 'app', dyno: 'web.1', line: 'hi' }],
+    });
+    expect(ok[0]).toEqual({
+      app: 'my-app',
+      at: '2026-11-24T22:00:00.100000Z',
+      source: 'app',
+      dyno: 'web.1',
+      line: 'hi',
+    });
+    expect(() => parseIngest({ lines: [{ app: 'My App', at: 'x', source: 'app', dyno: 'web.1', line: '' }] })).toThrow(
+      /app name/,
+    );
+    expect(() =>
+      parseIngest({ lines: [{ app: 'a1', at: '2026-11-24T22:00:00Z', source: 'kernel', dyno: 'web.1', line: '' }] }),
+    ).toThrow(/source/);
     expect(() => parseIngest({ lines: new Array(5001).fill({}) })).toThrow(/at most 5000/);
   });
   it('names dynos from assignment ids', () => {
@@ -66,7 +98,12 @@ describe('ring buffer', () => {
   });
   it('validates session requests', () => {
     expect(parseSessionRequest({})).toEqual({ lines: 100, tail: false });
-    expect(parseSessionRequest({ lines: 5, tail: true, dyno: 'web', source: 'router' })).toEqual({ lines: 5, tail: true, dyno: 'web', source: 'router' });
+    expect(parseSessionRequest({ lines: 5, tail: true, dyno: 'web', source: 'router' })).toEqual({
+      lines: 5,
+      tail: true,
+      dyno: 'web',
+      source: 'router',
+    });
     expect(() => parseSessionRequest({ lines: -1 })).toThrow();
     expect(() => parseSessionRequest({ source: 'x' })).toThrow();
   });
@@ -74,7 +111,11 @@ describe('ring buffer', () => {
 
 describe('drains', () => {
   it('accepts syslog, syslog+tls and https URLs', () => {
-    expect(parseDrainUrl('syslog+tls://logs.example.com:6514')).toMatchObject({ kind: 'syslog+tls', host: 'logs.example.com', port: 6514 });
+    expect(parseDrainUrl('syslog+tls://logs.example.com:6514')).toMatchObject({
+      kind: 'syslog+tls',
+      host: 'logs.example.com',
+      port: 6514,
+    });
     expect(parseDrainUrl('syslog://127.0.0.1:514')).toMatchObject({ kind: 'syslog', port: 514 });
     expect(parseDrainUrl('https://user:pw@logs.example.com/drain')).toMatchObject({ kind: 'https', port: 443 });
   });
@@ -103,12 +144,19 @@ describe('drains', () => {
 
 describe('platform events', () => {
   it('words releases, scaling and restarts', () => {
-    expect(releaseLines({ version: 5, description: 'Set FOO config vars' }, 'a@b.c')).toEqual(['Set FOO config vars by user a@b.c', 'Release v5 created by user a@b.c']);
-    expect(scaleLine({ web: { quantity: 1, size: 'standard-1x' } }, { web: { quantity: 2, size: 'standard-1x' } })).toBe('Scaled to web@2:standard-1x');
+    expect(releaseLines({ version: 5, description: 'Set FOO config vars' }, 'a@b.c')).toEqual([
+      'Set FOO config vars by user a@b.c',
+      'Release v5 created by user a@b.c',
+    ]);
+    expect(
+      scaleLine({ web: { quantity: 1, size: 'standard-1x' } }, { web: { quantity: 2, size: 'standard-1x' } }),
+    ).toBe('Scaled to web@2:standard-1x');
     expect(scaleLine({ web: { quantity: 1, size: 's' } }, { web: { quantity: 1, size: 's' } })).toBeUndefined();
     expect(restartLine({ generation: 3, all: 3, types: {}, dynos: {} })).toBe('Restarting all dynos');
     expect(restartLine({ generation: 4, all: 3, types: { web: 4 }, dynos: {} })).toBe('Restarting web dynos');
-    expect(restartLine({ generation: 5, all: 3, types: { web: 4 }, dynos: { 'web.1': 5 } })).toBe('Restarting web.1 dyno');
+    expect(restartLine({ generation: 5, all: 3, types: { web: 4 }, dynos: { 'web.1': 5 } })).toBe(
+      'Restarting web.1 dyno',
+    );
   });
 });
 
@@ -123,7 +171,9 @@ describe('flood control', () => {
     expect(passed).toBe(20);
     expect(q.dropped).toBe(80);
     const note = q.note('2026-11-24T22:00:01.000000Z', 'web.1');
-    expect(note?.line).toBe('Error L10 (output buffer overflow): 80 messages dropped since 2026-11-24T22:00:00.123456+00:00.');
+    expect(note?.line).toBe(
+      'Error L10 (output buffer overflow): 80 messages dropped since 2026-11-24T22:00:00.123456+00:00.',
+    );
     expect(note?.dyno).toBe('web.1');
     expect(q.dropped).toBe(0);
     expect(q.note('x', 'web.1')).toBeUndefined();
@@ -163,7 +213,11 @@ describe('exitStateLine', () => {
 describe('byTime', () => {
   it('orders a history by time, keeping the arrival order of equal times', () => {
     const r = (at: string, line: string): LogRecord => ({ at, source: 'app', dyno: 'web.1', line });
-    const arrived = [r('2026-01-01T00:00:02.000000Z', 'b'), r('2026-01-01T00:00:01.000000Z', 'a'), r('2026-01-01T00:00:02.000000Z', 'c')];
+    const arrived = [
+      r('2026-01-01T00:00:02.000000Z', 'b'),
+      r('2026-01-01T00:00:01.000000Z', 'a'),
+      r('2026-01-01T00:00:02.000000Z', 'c'),
+    ];
     expect(byTime(arrived).map((x) => x.line)).toEqual(['a', 'b', 'c']);
     expect(arrived.map((x) => x.line)).toEqual(['b', 'a', 'c']);
   });
@@ -173,7 +227,12 @@ describe('StreamOrder', () => {
   it('takes lines in time order and refuses what Docker hands again after a rotation', () => {
     const o = new StreamOrder();
     const t = (n: number) => `2026-11-24T22:00:00.00000000${n}Z`;
-    expect([o.fresh(t(1), 'a'), o.fresh(t(2), 'b'), o.fresh(t(2), 'c'), o.fresh(t(3), 'd')]).toEqual([true, true, true, true]);
+    expect([o.fresh(t(1), 'a'), o.fresh(t(2), 'b'), o.fresh(t(2), 'c'), o.fresh(t(3), 'd')]).toEqual([
+      true,
+      true,
+      true,
+      true,
+    ]);
     // the rotated file read again: older lines, and the last one at the newest time
     expect([o.fresh(t(1), 'a'), o.fresh(t(2), 'c'), o.fresh(t(3), 'd')]).toEqual([false, false, false]);
     expect([o.fresh(t(3), 'e'), o.fresh(t(4), 'd')]).toEqual([true, true]);

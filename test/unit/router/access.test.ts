@@ -45,13 +45,30 @@ describe('parseAccessLine', () => {
   });
 
   it('keeps every container tried, the last status and times', () => {
-    const r = parseAccessLine(line({ upstream: '10.0.0.2:5000, 10.0.0.3:5000', upstream_status: '502, 200', upstream_time: '0.000, 0.020', upstream_connect_time: '-, 0.002' }));
-    expect(r).toMatchObject({ upstreams: ['10.0.0.2:5000', '10.0.0.3:5000'], upstreamStatus: 200, serviceMs: 20, connectMs: 2 });
-    expect(parseAccessLine(line({ upstream: '[::1]:5000 : 10.0.0.3:5000' }))?.upstreams).toEqual(['[::1]:5000', '10.0.0.3:5000']);
+    const r = parseAccessLine(
+      line({
+        upstream: '10.0.0.2:5000, 10.0.0.3:5000',
+        upstream_status: '502, 200',
+        upstream_time: '0.000, 0.020',
+        upstream_connect_time: '-, 0.002',
+      }),
+    );
+    expect(r).toMatchObject({
+      upstreams: ['10.0.0.2:5000', '10.0.0.3:5000'],
+      upstreamStatus: 200,
+      serviceMs: 20,
+      connectMs: 2,
+    });
+    expect(parseAccessLine(line({ upstream: '[::1]:5000 : 10.0.0.3:5000' }))?.upstreams).toEqual([
+      '[::1]:5000',
+      '10.0.0.3:5000',
+    ]);
   });
 
   it('reads a request nginx answered itself (unknown host, maintenance, no container)', () => {
-    const r = parseAccessLine(line({ app: '', status: '404', upstream: '', upstream_status: '', upstream_time: '', upstream_connect_time: '' }));
+    const r = parseAccessLine(
+      line({ app: '', status: '404', upstream: '', upstream_status: '', upstream_time: '', upstream_connect_time: '' }),
+    );
     expect(r).toMatchObject({ app: '', status: 404, upstreams: [] });
     expect(r).not.toHaveProperty('upstreamStatus');
     expect(r).not.toHaveProperty('serviceMs');
@@ -61,30 +78,45 @@ describe('parseAccessLine', () => {
     expect(parseAccessLine(line({ path: '/a"b\\c\nd' }))?.path).toBe('/a"b\\c\nd');
   });
 
-  it.each(['', 'not json', '{"at":"1","app":"x"', '[1,2]', 'null', JSON.stringify({ app: 'x', status: '200' }), line({ at: 'soon' }), line({ status: 'ok' }), line({ at: '-3' })])(
-    'skips a line that is not ours: %j',
-    (text) => {
-      expect(parseAccessLine(text)).toBeUndefined();
-    },
-  );
+  it.each([
+    '',
+    'not json',
+    '{"at":"1","app":"x"',
+    '[1,2]',
+    'null',
+    JSON.stringify({ app: 'x', status: '200' }),
+    line({ at: 'soon' }),
+    line({ status: 'ok' }),
+    line({ at: '-3' }),
+  ])('skips a line that is not ours: %j', (text) => {
+    expect(parseAccessLine(text)).toBeUndefined();
+  });
 });
 
 describe('routerLine', () => {
-  it('writes Heroku\'s router line', () => {
+  it("writes Heroku's router line", () => {
     const r = parseAccessLine(line()) as AccessRecord;
-    expect(routerLine(r)).toBe('at=info method=GET path="/cart?id=1" host=shop.localhost request_id=abc123 fwd="192.0.2.7" dyno=10.0.0.2:5000 connect=1ms service=14ms status=200 bytes=512 protocol=http');
+    expect(routerLine(r)).toBe(
+      'at=info method=GET path="/cart?id=1" host=shop.localhost request_id=abc123 fwd="192.0.2.7" dyno=10.0.0.2:5000 connect=1ms service=14ms status=200 bytes=512 protocol=http',
+    );
   });
 
-  it('names the dyno when the router knows the upstream\'s', () => {
+  it("names the dyno when the router knows the upstream's", () => {
     const r = parseAccessLine(line()) as AccessRecord;
     expect(routerLine(r, (u) => (u === '10.0.0.2:5000' ? 'web.2' : undefined))).toContain(' dyno=web.2 ');
     expect(routerLine(r, () => undefined)).toContain(' dyno=10.0.0.2:5000 ');
   });
 
-  it('marks the router\'s own 5xx as an error, not the app\'s', () => {
-    expect(routerLine(parseAccessLine(line({ status: '502', upstream_status: '502' })) as AccessRecord)).toMatch(/^at=info /);
-    expect(routerLine(parseAccessLine(line({ status: '502', upstream_status: '' })) as AccessRecord)).toMatch(/^at=error /);
-    expect(routerLine(parseAccessLine(line({ status: '504', upstream_status: '504' })) as AccessRecord)).toMatch(/^at=info /);
+  it("marks the router's own 5xx as an error, not the app's", () => {
+    expect(routerLine(parseAccessLine(line({ status: '502', upstream_status: '502' })) as AccessRecord)).toMatch(
+      /^at=info /,
+    );
+    expect(routerLine(parseAccessLine(line({ status: '502', upstream_status: '' })) as AccessRecord)).toMatch(
+      /^at=error /,
+    );
+    expect(routerLine(parseAccessLine(line({ status: '504', upstream_status: '504' })) as AccessRecord)).toMatch(
+      /^at=info /,
+    );
   });
 
   it('quotes a hostile path so the line stays one line', () => {
@@ -93,4 +125,3 @@ describe('routerLine', () => {
     expect(text).toContain('path="/x\\" status=200\\nfake"');
   });
 });
-

@@ -4,12 +4,32 @@ import { loadConfig } from '../../../services/router/config.js';
 describe('router loadConfig', () => {
   it('has the documented defaults', () => {
     const c = loadConfig({});
-    expect(c).toMatchObject({ httpPort: 80, controlPort: 8701, domain: 'localhost', httpListen: '0.0.0.0', nginxBin: 'nginx', nginxDir: '/var/lib/paas/nginx', maxBodyMb: 100 });
+    expect(c).toMatchObject({
+      httpPort: 80,
+      controlPort: 8701,
+      domain: 'localhost',
+      httpListen: '0.0.0.0',
+      nginxBin: 'nginx',
+      nginxDir: '/var/lib/paas/nginx',
+      maxBodyMb: 100,
+    });
     expect(Object.isFrozen(c)).toBe(true);
   });
   it('reads overrides', () => {
-    const c = loadConfig({ PAAS_STATE_DIR: '/tmp/s', PAAS_HTTP_PORT: '8080', PAAS_ROUTER_CONTROL_PORT: '9001', PAAS_DOMAIN: 'Apps.Example.com', PAAS_HTTP_LISTEN: '127.0.0.1' });
-    expect(c).toMatchObject({ httpPort: 8080, controlPort: 9001, domain: 'apps.example.com', httpListen: '127.0.0.1', nginxDir: '/tmp/s/nginx' });
+    const c = loadConfig({
+      PAAS_STATE_DIR: '/tmp/s',
+      PAAS_HTTP_PORT: '8080',
+      PAAS_ROUTER_CONTROL_PORT: '9001',
+      PAAS_DOMAIN: 'Apps.Example.com',
+      PAAS_HTTP_LISTEN: '127.0.0.1',
+    });
+    expect(c).toMatchObject({
+      httpPort: 8080,
+      controlPort: 9001,
+      domain: 'apps.example.com',
+      httpListen: '127.0.0.1',
+      nginxDir: '/tmp/s/nginx',
+    });
   });
   it('refuses bad values', () => {
     expect(() => loadConfig({ PAAS_DOMAIN: 'bad domain' })).toThrow(/PAAS_DOMAIN/);

@@ -4,21 +4,43 @@ import type { Route, RouteDyno } from '../../../services/core/types.js';
 import { parseUpstreamList } from '../../../services/router/control.js';
 import { desiredUpstreams, isUpstream, upstreamChanges } from '../../../services/router/model.js';
 
-const route = (app: string, upstreams: string[]): Route => ({ app, dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h9' })), updatedAt: '2024-01-01T00:00:00Z' });
+const route = (app: string, upstreams: string[]): Route => ({
+  app,
+  dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h9' })),
+  updatedAt: '2024-01-01T00:00:00Z',
+});
 /** A record of an older scheduler: it listed the upstreams, and dynos only when not empty (or not at all). */
-const legacy = (app: string, upstreams: string[], dynos?: RouteDyno[]): StoredRoute => ({ app, upstreams, ...(dynos && { dynos }), updatedAt: '2024-01-01T00:00:00Z' });
+const legacy = (app: string, upstreams: string[], dynos?: RouteDyno[]): StoredRoute => ({
+  app,
+  upstreams,
+  ...(dynos && { dynos }),
+  updatedAt: '2024-01-01T00:00:00Z',
+});
 
 describe('isUpstream', () => {
-  it.each(['127.0.0.1:3000', '10.0.0.12:65535', '[::1]:8080', '[fd00::1]:1'])('accepts %j', (u) => expect(isUpstream(u)).toBe(true));
-  it.each(['127.0.0.1', '127.0.0.1:0', '127.0.0.1:65536', '256.0.0.1:80', 'localhost:80', '::1:80', '127.0.0.1:80;', '127.0.0.1:80\n10.0.0.1:80', ' 127.0.0.1:80', ''])(
-    'refuses %j',
-    (u) => expect(isUpstream(u)).toBe(false),
+  it.each(['127.0.0.1:3000', '10.0.0.12:65535', '[::1]:8080', '[fd00::1]:1'])('accepts %j', (u) =>
+    expect(isUpstream(u)).toBe(true),
   );
+  it.each([
+    '127.0.0.1',
+    '127.0.0.1:0',
+    '127.0.0.1:65536',
+    '256.0.0.1:80',
+    'localhost:80',
+    '::1:80',
+    '127.0.0.1:80;',
+    '127.0.0.1:80\n10.0.0.1:80',
+    ' 127.0.0.1:80',
+    '',
+  ])('refuses %j', (u) => expect(isUpstream(u)).toBe(false));
 });
 
 describe('desiredUpstreams', () => {
   it('keeps valid upstreams sorted and unique and reports the others', () => {
-    const d = desiredUpstreams([route('web', ['127.0.0.1:5002', 'bad', '127.0.0.1:5001', '127.0.0.1:5002']), route('api', [])]);
+    const d = desiredUpstreams([
+      route('web', ['127.0.0.1:5002', 'bad', '127.0.0.1:5001', '127.0.0.1:5002']),
+      route('api', []),
+    ]);
     expect(d.upstreams).toEqual(
       new Map([
         ['web', ['127.0.0.1:5001', '127.0.0.1:5002']],
@@ -50,7 +72,11 @@ describe('desiredUpstreams on a host', () => {
   });
 
   it('uses published addresses only when it has no host, or the container no bridge address on it', () => {
-    expect(desiredUpstreams([shop]).upstreams.get('shop')).toEqual(['10.0.0.1:32001', '10.0.0.1:32003', '10.0.0.2:32002']);
+    expect(desiredUpstreams([shop]).upstreams.get('shop')).toEqual([
+      '10.0.0.1:32001',
+      '10.0.0.1:32003',
+      '10.0.0.2:32002',
+    ]);
     const unbridged: Route = { ...shop, dynos: [{ upstream: '10.0.0.1:32001', dyno: 'web.1', host: 'h1' }] };
     expect(desiredUpstreams([unbridged], 'h1').upstreams.get('shop')).toEqual(['10.0.0.1:32001']);
   });
@@ -65,18 +91,36 @@ describe("desiredUpstreams of an older scheduler's record (with upstreams)", () 
   const bridged = [{ upstream: '10.0.0.1:32001', dyno: 'web.1', host: 'h1', bridge: '172.17.0.4:5000' }];
 
   it('routes to its upstreams, with the details of its dynos', () => {
-    const d = desiredUpstreams([legacy('shop', ['10.0.0.1:32001', '10.0.0.2:32002'], [...bridged, { upstream: '10.0.0.2:32002', dyno: 'web.2', host: 'h2' }])], 'h1');
+    const d = desiredUpstreams(
+      [
+        legacy(
+          'shop',
+          ['10.0.0.1:32001', '10.0.0.2:32002'],
+          [...bridged, { upstream: '10.0.0.2:32002', dyno: 'web.2', host: 'h2' }],
+        ),
+      ],
+      'h1',
+    );
     expect(d.upstreams.get('shop')).toEqual(['10.0.0.2:32002', '172.17.0.4:5000']);
-    expect(d.dynos.get('shop')).toEqual(new Map([['172.17.0.4:5000', 'web.1'], ['10.0.0.2:32002', 'web.2']]));
+    expect(d.dynos.get('shop')).toEqual(
+      new Map([
+        ['172.17.0.4:5000', 'web.1'],
+        ['10.0.0.2:32002', 'web.2'],
+      ]),
+    );
   });
 
   it('routes to its upstreams alone when it has no dynos, and to none when it lists none', () => {
-    expect(desiredUpstreams([legacy('shop', ['10.0.0.1:32001'])], 'h1').upstreams.get('shop')).toEqual(['10.0.0.1:32001']);
+    expect(desiredUpstreams([legacy('shop', ['10.0.0.1:32001'])], 'h1').upstreams.get('shop')).toEqual([
+      '10.0.0.1:32001',
+    ]);
     expect(desiredUpstreams([legacy('shop', [])], 'h1').upstreams.get('shop')).toEqual([]);
   });
 
   it('goes by its upstreams, not its dynos, where they differ', () => {
-    expect(desiredUpstreams([legacy('shop', ['10.0.0.2:32002'], bridged)], 'h1').upstreams.get('shop')).toEqual(['10.0.0.2:32002']);
+    expect(desiredUpstreams([legacy('shop', ['10.0.0.2:32002'], bridged)], 'h1').upstreams.get('shop')).toEqual([
+      '10.0.0.2:32002',
+    ]);
   });
 });
 

@@ -4,27 +4,42 @@ import { isSafeText, pageHtml, PAGES, REQUEST_ID_VAR } from '../../../services/r
 import { renderNginx, type NginxModel } from '../../../services/router/render.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
-const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx', modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB };
+const base: NginxModel = {
+  apps: [],
+  domain: 'localhost',
+  listen: '0.0.0.0',
+  httpPort: 80,
+  controlPort: 8701,
+  dir: '/var/lib/paas/nginx',
+  modulesInclude: DEFAULT_MODULES_INCLUDE,
+  maxBodyMb: DEFAULT_MAX_BODY_MB,
+};
 
 describe('pages', () => {
-  it.each(Object.entries(PAGES))('%s is plain text for a quoted nginx string, with the request id as its only variable', (_, page) => {
-    const html = pageHtml(page);
-    expect(html.split(REQUEST_ID_VAR)).toHaveLength(2);
-    expect(isSafeText(html.replace(REQUEST_ID_VAR, ''))).toBe(true);
-    expect(html).toContain(`<title>${page.title}</title>`);
-  });
+  it.each(Object.entries(PAGES))(
+    '%s is plain text for a quoted nginx string, with the request id as its only variable',
+    (_, page) => {
+      const html = pageHtml(page);
+      expect(html.split(REQUEST_ID_VAR)).toHaveLength(2);
+      expect(isSafeText(html.replace(REQUEST_ID_VAR, ''))).toBe(true);
+      expect(html).toContain(`<title>${page.title}</title>`);
+    },
+  );
 
   it('isSafeText refuses what would end or escape the string', () => {
     for (const s of ['a"b', 'a\\b', 'a$b', 'a;b', 'a{b', 'a}b', 'a\nb']) expect(isSafeText(s)).toBe(false);
     expect(isSafeText("it's fine: <p>")).toBe(true);
   });
 
-  it('each app server answers the router\'s own 502, 503, 504 and 413 with a page; maintenance only 413', () => {
+  it("each app server answers the router's own 502, 503, 504 and 413 with a page; maintenance only 413", () => {
     const { config } = renderNginx({ ...base, apps: ['shop', { app: 'down', maintenance: true }] });
-    const server = (app: string) => config.slice(config.indexOf(`# app: ${app}\n`), config.indexOf('\n    }\n', config.indexOf(`# app: ${app}\n`)));
+    const server = (app: string) =>
+      config.slice(config.indexOf(`# app: ${app}\n`), config.indexOf('\n    }\n', config.indexOf(`# app: ${app}\n`)));
     for (const status of [502, 503, 504, 413]) {
       expect(server('shop')).toContain(`error_page ${status} @paas_${status};`);
-      expect(server('shop')).toMatch(new RegExp(`location @paas_${status} \\{\\s+default_type text/html;\\s+return ${status} "<!DOCTYPE html>`));
+      expect(server('shop')).toMatch(
+        new RegExp(`location @paas_${status} \\{\\s+default_type text/html;\\s+return ${status} "<!DOCTYPE html>`),
+      );
     }
     expect(server('down')).toContain('error_page 413 @paas_413;');
     expect(server('down')).not.toContain('error_page 503');

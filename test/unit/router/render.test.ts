@@ -3,7 +3,16 @@ import { appAtLine, renderNginx, type NginxModel } from '../../../services/route
 import { isDomain } from '../../../services/router/sites.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
-const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx', modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB };
+const base: NginxModel = {
+  apps: [],
+  domain: 'localhost',
+  listen: '0.0.0.0',
+  httpPort: 80,
+  controlPort: 8701,
+  dir: '/var/lib/paas/nginx',
+  modulesInclude: DEFAULT_MODULES_INCLUDE,
+  maxBodyMb: DEFAULT_MAX_BODY_MB,
+};
 
 /** Braces balance and never go negative; every line outside Lua ends a statement or opens/closes a block. */
 function assertWellFormed(config: string): void {
@@ -32,7 +41,9 @@ describe('renderNginx', () => {
     expect(config).toContain('client_body_temp_path /var/lib/paas/nginx/tmp/client_body;');
     expect(config).toContain('proxy_temp_path /var/lib/paas/nginx/tmp/proxy;');
     expect(config).toMatch(/listen 0\.0\.0\.0:80 default_server;/);
-    expect(config).toMatch(/return 404 "<!DOCTYPE html>.*<title>No such app<\/title>.*Request ID: \$paas_request_id.*\\n";/);
+    expect(config).toMatch(
+      /return 404 "<!DOCTYPE html>.*<title>No such app<\/title>.*Request ID: \$paas_request_id.*\\n";/,
+    );
     expect(config).toMatch(/listen 127\.0\.0\.1:8701;\s+server_name _;\s+allow 127\.0\.0\.1;\s+deny all;/);
     expect(serverNames(config)).toEqual(['_', '_']);
     expect(config.match(/set \$paas_app [^;]*;/g)).toEqual(['set $paas_app "";']); // only the default server's empty one
@@ -59,7 +70,9 @@ describe('renderNginx', () => {
   });
 
   it('is a pure function of the model', () => {
-    expect(renderNginx({ ...base, apps: ['b-app', 'a-app'] }).config).toBe(renderNginx({ ...base, apps: ['a-app', 'b-app'] }).config);
+    expect(renderNginx({ ...base, apps: ['b-app', 'a-app'] }).config).toBe(
+      renderNginx({ ...base, apps: ['a-app', 'b-app'] }).config,
+    );
   });
 
   it('sets the proxy headers and upstream HTTP/1.1 with websocket upgrade', () => {
@@ -76,7 +89,9 @@ describe('renderNginx', () => {
     ]) {
       expect(config).toContain(line);
     }
-    expect(config).toContain(`map $http_x_request_id $paas_request_id {\n        "~^[A-Za-z0-9._:+/=@-]{1,200}$" $http_x_request_id;\n        default $request_id;\n    }`);
+    expect(config).toContain(
+      `map $http_x_request_id $paas_request_id {\n        "~^[A-Za-z0-9._:+/=@-]{1,200}$" $http_x_request_id;\n        default $request_id;\n    }`,
+    );
     expect(config).toMatch(/keepalive \d+;/);
   });
 
@@ -106,18 +121,31 @@ describe('renderNginx', () => {
     if (name.length > 0) expect(config).not.toContain(name);
   });
 
-  it.each(['', 'Localhost', 'exa mple.com', 'a..b', '-a.com', 'a-.com', 'a.com;', 'a.com}', 'ex"ample.com', 'exämple.com', `${'a'.repeat(64)}.com`, `${'abcdefghi.'.repeat(23)}com`])(
-    'refuses an invalid domain %j',
+  it.each([
+    '',
+    'Localhost',
+    'exa mple.com',
+    'a..b',
+    '-a.com',
+    'a-.com',
+    'a.com;',
+    'a.com}',
+    'ex"ample.com',
+    'exämple.com',
+    `${'a'.repeat(64)}.com`,
+    `${'abcdefghi.'.repeat(23)}com`,
+  ])('refuses an invalid domain %j', (domain) => {
+    expect(isDomain(domain)).toBe(false);
+    expect(() => renderNginx({ ...base, domain })).toThrow(/domain/);
+  });
+
+  it.each(['localhost', 'example.com', 'apps.my-co.example', '127.0.0.1.nip.io', 'xn--bcher-kva.example'])(
+    'accepts the domain %j',
     (domain) => {
-      expect(isDomain(domain)).toBe(false);
-      expect(() => renderNginx({ ...base, domain })).toThrow(/domain/);
+      expect(isDomain(domain)).toBe(true);
+      expect(serverNames(renderNginx({ ...base, domain, apps: ['x1'] }).config)).toContain(`x1.${domain}`);
     },
   );
-
-  it.each(['localhost', 'example.com', 'apps.my-co.example', '127.0.0.1.nip.io', 'xn--bcher-kva.example'])('accepts the domain %j', (domain) => {
-    expect(isDomain(domain)).toBe(true);
-    expect(serverNames(renderNginx({ ...base, domain, apps: ['x1'] }).config)).toContain(`x1.${domain}`);
-  });
 
   it('refuses unsafe operator settings', () => {
     expect(() => renderNginx({ ...base, dir: 'relative/dir' })).toThrow(/dir/);
@@ -163,7 +191,8 @@ describe('renderNginx: limits, timeouts, retries, access log', () => {
   it('limits the body to 100 MiB by default, or the configured size; refuses a bad one', () => {
     expect(renderNginx(base).config).toMatch(/^ {4}client_max_body_size 100m;$/m);
     expect(renderNginx({ ...base, maxBodyMb: 7 }).config).toMatch(/^ {4}client_max_body_size 7m;$/m);
-    for (const bad of [0, -1, 1.5, 1e9, Number.NaN]) expect(() => renderNginx({ ...base, maxBodyMb: bad })).toThrow(/maxBodyMb/);
+    for (const bad of [0, -1, 1.5, 1e9, Number.NaN])
+      expect(() => renderNginx({ ...base, maxBodyMb: bad })).toThrow(/maxBodyMb/);
   });
 
   it('logs one JSON object per request and sets the app variable in the default server', () => {

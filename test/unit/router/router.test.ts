@@ -23,7 +23,13 @@ class FakeNginx implements Nginx {
   async install(config: string) {
     this.calls.push('install');
     const line = this.reject?.(config);
-    if (line !== undefined) throw new NginxError('nginx rejected the config', ['-t'], 1, `nginx: [emerg] bad thing in /x/nginx.conf.tmp:${line}\n`);
+    if (line !== undefined)
+      throw new NginxError(
+        'nginx rejected the config',
+        ['-t'],
+        1,
+        `nginx: [emerg] bad thing in /x/nginx.conf.tmp:${line}\n`,
+      );
     this.config = config;
   }
   async masterPid() {
@@ -61,7 +67,12 @@ class FakeControl implements UpstreamControl {
 function setup() {
   const routes = new Map<string, string[]>();
   const table: RouteTable = {
-    routes: async () => [...routes].map(([app, upstreams]): Route => ({ app, dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h' })), updatedAt: '' })),
+    routes: async () =>
+      [...routes].map(([app, upstreams]): Route => ({
+        app,
+        dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h' })),
+        updatedAt: '',
+      })),
     watch: async () => async () => {},
   };
   const nginx = new FakeNginx();
@@ -78,7 +89,15 @@ function setup() {
     nginx,
     control,
     log: pino({ level: 'debug' }, sink),
-    settings: { domain: 'localhost', listen: '127.0.0.1', httpPort: 8080, controlPort: 8081, dir: '/tmp/paas/nginx', modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB },
+    settings: {
+      domain: 'localhost',
+      listen: '127.0.0.1',
+      httpPort: 8080,
+      controlPort: 8081,
+      dir: '/tmp/paas/nginx',
+      modulesInclude: DEFAULT_MODULES_INCLUDE,
+      maxBodyMb: DEFAULT_MAX_BODY_MB,
+    },
     resyncMs: 1000,
   });
   const reset = () => {
@@ -165,7 +184,10 @@ describe('Router.reconcile', () => {
     await t.router.reconcile();
     expect(t.nginx.calls).toEqual(['install']);
     expect(t.nginx.config).toBe(good);
-    expect(t.lines.find((l) => l.msg === 'nginx rejected the new config; keeping the old one')).toMatchObject({ level: 50, app: 'broken' });
+    expect(t.lines.find((l) => l.msg === 'nginx rejected the new config; keeping the old one')).toMatchObject({
+      level: 50,
+      app: 'broken',
+    });
     t.reset();
     await t.router.reconcile();
     expect(t.nginx.calls).toEqual([]);
@@ -179,6 +201,9 @@ describe('Router.reconcile', () => {
     await t.router.reconcile();
     expect(t.control.calls).toEqual(['set web 127.0.0.1:1']);
     expect(t.nginx.config).not.toContain('Bad;name');
-    expect(t.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual(['route ignored', 'upstream ignored: not host:port']);
+    expect(t.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
+      'route ignored',
+      'upstream ignored: not host:port',
+    ]);
   });
 });

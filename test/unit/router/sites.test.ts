@@ -7,7 +7,16 @@ import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/
 
 // Custom domains and maintenance in the rendered config.
 
-const base: NginxModel = { apps: [], domain: 'localhost', listen: '0.0.0.0', httpPort: 80, controlPort: 8701, dir: '/var/lib/paas/nginx', modulesInclude: DEFAULT_MODULES_INCLUDE, maxBodyMb: DEFAULT_MAX_BODY_MB };
+const base: NginxModel = {
+  apps: [],
+  domain: 'localhost',
+  listen: '0.0.0.0',
+  httpPort: 80,
+  controlPort: 8701,
+  dir: '/var/lib/paas/nginx',
+  modulesInclude: DEFAULT_MODULES_INCLUDE,
+  maxBodyMb: DEFAULT_MAX_BODY_MB,
+};
 
 function serverNames(config: string): string[] {
   return [...config.matchAll(/^\s*server_name ([^;]+);$/gm)].map((m) => m[1] as string);
@@ -22,13 +31,19 @@ function serverOf(config: string, app: string): string {
 
 describe('renderNginx with sites', () => {
   it('serves custom domains in the app server, after its default name', () => {
-    const { config, rejected } = renderNginx({ ...base, apps: [{ app: 'shop', domains: ['www.shop.com', 'api.shop.com'] }, 'blog'] });
+    const { config, rejected } = renderNginx({
+      ...base,
+      apps: [{ app: 'shop', domains: ['www.shop.com', 'api.shop.com'] }, 'blog'],
+    });
     expect(rejected).toEqual([]);
     expect(serverNames(config)).toEqual(['_', 'blog.localhost', 'shop.localhost api.shop.com www.shop.com', '_']);
   });
 
   it('answers 503 with the maintenance page instead of proxying an app in maintenance', () => {
-    const { config } = renderNginx({ ...base, apps: [{ app: 'shop', maintenance: true, domains: ['www.shop.com'] }, { app: 'blog' }] });
+    const { config } = renderNginx({
+      ...base,
+      apps: [{ app: 'shop', maintenance: true, domains: ['www.shop.com'] }, { app: 'blog' }],
+    });
     const shop = serverOf(config, 'shop');
     expect(shop).toContain(`return 503 "${MAINTENANCE_PAGE}\\n";`);
     expect(MAINTENANCE_PAGE).toContain('Offline for maintenance');
@@ -40,8 +55,19 @@ describe('renderNginx with sites', () => {
   });
 
   it('drops and reports hostile or invalid domains, keeping the app', () => {
-    const hostile = ['evil.com; }  server { listen 9', 'a.com\nserver_name x', 'UPPER.example.com', '*.example.com', '1.2.3.4', 'other.localhost', 42];
-    const { config, apps, rejected } = renderNginx({ ...base, apps: [{ app: 'shop', domains: ['ok.example.com', ...(hostile as string[])] }] });
+    const hostile = [
+      'evil.com; }  server { listen 9',
+      'a.com\nserver_name x',
+      'UPPER.example.com',
+      '*.example.com',
+      '1.2.3.4',
+      'other.localhost',
+      42,
+    ];
+    const { config, apps, rejected } = renderNginx({
+      ...base,
+      apps: [{ app: 'shop', domains: ['ok.example.com', ...(hostile as string[])] }],
+    });
     expect(apps).toEqual(['shop']);
     expect(serverNames(config)).toEqual(['_', 'shop.localhost ok.example.com', '_']);
     expect(rejected).toHaveLength(hostile.length);
@@ -50,7 +76,13 @@ describe('renderNginx with sites', () => {
   });
 
   it('gives a domain claimed twice to the first app in name order, reports the other', () => {
-    const { sites, rejected } = partitionSites([{ app: 'zed', domains: ['www.x.com'] }, { app: 'abe', domains: ['www.x.com'] }], 'localhost');
+    const { sites, rejected } = partitionSites(
+      [
+        { app: 'zed', domains: ['www.x.com'] },
+        { app: 'abe', domains: ['www.x.com'] },
+      ],
+      'localhost',
+    );
     expect(sites).toEqual([
       { app: 'abe', domains: ['www.x.com'], maintenance: false },
       { app: 'zed', domains: [], maintenance: false },
@@ -60,9 +92,14 @@ describe('renderNginx with sites', () => {
 
   it('changes the config only when domains or maintenance change (the reload trigger)', () => {
     const one = renderNginx({ ...base, apps: [{ app: 'shop', domains: ['b.shop.com', 'a.shop.com'] }] }).config;
-    expect(renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com', 'b.shop.com', 'a.shop.com'] }] }).config).toBe(one);
+    expect(
+      renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com', 'b.shop.com', 'a.shop.com'] }] }).config,
+    ).toBe(one);
     expect(renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com'] }] }).config).not.toBe(one);
-    expect(renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com', 'b.shop.com'], maintenance: true }] }).config).not.toBe(one);
+    expect(
+      renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com', 'b.shop.com'], maintenance: true }] })
+        .config,
+    ).not.toBe(one);
   });
 });
 

@@ -10,9 +10,21 @@ import { plan, type PlanInput } from '../../../services/scheduler/plan.js';
 // test/unit/cli/run/).
 
 describe('run requests', () => {
-  it('takes Heroku\'s fields with defaults', () => {
-    expect(parseRunParams({ command: ' bash ', attach: true }, 'standard-1x')).toEqual({ command: 'bash', size: 'standard-1x', env: {}, ttlS: 3600, attach: true, tty: true });
-    expect(parseRunParams({ command: 'x', attach: true, force_no_tty: true, size: 'Standard-2X', time_to_live: 86_400, env: { A: '1' } }, 'standard-1x')).toEqual({ command: 'x', size: 'standard-2x', env: { A: '1' }, ttlS: 86_400, attach: true, tty: false });
+  it("takes Heroku's fields with defaults", () => {
+    expect(parseRunParams({ command: ' bash ', attach: true }, 'standard-1x')).toEqual({
+      command: 'bash',
+      size: 'standard-1x',
+      env: {},
+      ttlS: 3600,
+      attach: true,
+      tty: true,
+    });
+    expect(
+      parseRunParams(
+        { command: 'x', attach: true, force_no_tty: true, size: 'Standard-2X', time_to_live: 86_400, env: { A: '1' } },
+        'standard-1x',
+      ),
+    ).toEqual({ command: 'x', size: 'standard-2x', env: { A: '1' }, ttlS: 86_400, attach: true, tty: false });
     expect(parseRunParams({ command: 'x' }, 'eco')).toMatchObject({ attach: false, tty: false, size: 'eco' });
   });
 
@@ -55,7 +67,20 @@ describe('run requests', () => {
 describe('planning one-offs', () => {
   const now = Date.parse('2026-01-01T00:00:00Z');
   const release = { version: 3, image: 'img:3', config: { A: 'a', B: 'b' }, processTypes: {} };
-  const request = (over: Partial<RunRequest> = {}): RunRequest => ({ app: 'app', name: 'run.1234', command: 'bash', size: 'standard-2x', env: { B: 'over' }, ttlS: 60, attach: true, tty: true, release: 3, createdAt: new Date(now - 1000).toISOString(), createdBy: 'u', ...over });
+  const request = (over: Partial<RunRequest> = {}): RunRequest => ({
+    app: 'app',
+    name: 'run.1234',
+    command: 'bash',
+    size: 'standard-2x',
+    env: { B: 'over' },
+    ttlS: 60,
+    attach: true,
+    tty: true,
+    release: 3,
+    createdAt: new Date(now - 1000).toISOString(),
+    createdBy: 'u',
+    ...over,
+  });
   const input = (over: Partial<PlanInput> = {}): PlanInput => ({
     ...loadSchedulerConfig({}),
     now,
@@ -69,11 +94,36 @@ describe('planning one-offs', () => {
     ...over,
   });
   const assigned = (): Assignment => ({ ...(plan(input()).put[0] as Assignment) });
-  const inst = (a: Assignment, state: Instance['state']): Instance => ({ id: a.id, host: a.host, app: 'app', release: 3, type: 'run', state, containerId: 'c', address: '127.0.0.1', port: 0, updatedAt: '' });
+  const inst = (a: Assignment, state: Instance['state']): Instance => ({
+    id: a.id,
+    host: a.host,
+    app: 'app',
+    release: 3,
+    type: 'run',
+    state,
+    containerId: 'c',
+    address: '127.0.0.1',
+    port: 0,
+    updatedAt: '',
+  });
 
   it('places a request as a one-off of its release with its env, size and attach', () => {
     const p = plan(input());
-    expect(p.put).toEqual([expect.objectContaining({ id: 'app.run.1234.v3', host: 'h1', type: 'run', index: 1234, image: 'img:3', command: 'bash', env: { A: 'a', B: 'over' }, memoryMb: 1024, cpuShares: 2048, oneOff: true, attach: { tty: true } })]);
+    expect(p.put).toEqual([
+      expect.objectContaining({
+        id: 'app.run.1234.v3',
+        host: 'h1',
+        type: 'run',
+        index: 1234,
+        image: 'img:3',
+        command: 'bash',
+        env: { A: 'a', B: 'over' },
+        memoryMb: 1024,
+        cpuShares: 2048,
+        oneOff: true,
+        attach: { tty: true },
+      }),
+    ]);
     expect(p.recheckInMs).toBe(59_000);
     expect(p.deleteRuns).toBeUndefined();
   });
@@ -113,9 +163,21 @@ describe('planning one-offs', () => {
     expect(p.deleteRuns).toBeUndefined();
   });
 
-  it('does not treat a one-off as surplus of the app\'s formation', () => {
+  it("does not treat a one-off as surplus of the app's formation", () => {
     const a = assigned();
-    const p = plan(input({ assignments: [a], instances: [inst(a, 'up')], apps: [{ name: 'app', release: { ...release, processTypes: { web: 'x' } }, formation: { web: { quantity: 0, size: 'standard-1x' } } }] }));
+    const p = plan(
+      input({
+        assignments: [a],
+        instances: [inst(a, 'up')],
+        apps: [
+          {
+            name: 'app',
+            release: { ...release, processTypes: { web: 'x' } },
+            formation: { web: { quantity: 0, size: 'standard-1x' } },
+          },
+        ],
+      }),
+    );
     expect(p.remove).toEqual([]);
   });
 });
@@ -131,7 +193,14 @@ describe('attach protocol (agent side)', () => {
 
   it('opens stdin (and a terminal) only for attached one-offs', () => {
     expect(attachSpec({})).toEqual({});
-    expect(attachSpec({ attach: { tty: false }, command: 'cat' })).toEqual({ Tty: false, OpenStdin: true, StdinOnce: true, AttachStdin: true, AttachStdout: true, AttachStderr: true });
+    expect(attachSpec({ attach: { tty: false }, command: 'cat' })).toEqual({
+      Tty: false,
+      OpenStdin: true,
+      StdinOnce: true,
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+    });
     const tty = attachSpec({ attach: { tty: true }, command: 'bash' });
     expect(tty).toMatchObject({ Tty: true });
     expect((tty.Cmd as string[]).at(-1)).toBe('bash');

@@ -16,7 +16,16 @@ function app(over: Partial<AppInput> = {}): AppInput {
 }
 
 function input(apps: AppInput[], routes: Route[] = [], now = T0): PlanInput {
-  return { ...SETTINGS, now, drainMs: 2000, apps, hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes };
+  return {
+    ...SETTINGS,
+    now,
+    drainMs: 2000,
+    apps,
+    hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }],
+    assignments: [],
+    instances: [],
+    routes,
+  };
 }
 
 const base: Route = { app: 'shop', dynos: [], release: 0, updatedAt: new Date(T0).toISOString() };
@@ -45,7 +54,9 @@ describe('plan: domains and maintenance in routes', () => {
 
   it('writes nothing when domains and maintenance are as stored', () => {
     const stored: Route = { ...base, domains: ['a.shop.com', 'b.shop.com'], maintenance: true };
-    expect(plan(input([app({ domains: ['b.shop.com', 'a.shop.com'], maintenance: true })], [stored], LATER)).routes).toEqual([]);
+    expect(
+      plan(input([app({ domains: ['b.shop.com', 'a.shop.com'], maintenance: true })], [stored], LATER)).routes,
+    ).toEqual([]);
   });
 
   it('still deletes the route of a deleted app, domains and all', () => {

@@ -6,7 +6,13 @@ describe('desiredFor and the release health check', () => {
   const app = (healthcheck?: { path: string; timeoutS?: number }): AppInput => ({
     name: 'shop',
     formation: { web: { quantity: 2, size: 'standard-1x' }, worker: { quantity: 1, size: 'eco' } },
-    release: { version: 3, image: 'paas/app-shop:b', config: {}, processTypes: { web: 'npm start', worker: 'node w.js' }, ...(healthcheck && { healthcheck }) },
+    release: {
+      version: 3,
+      image: 'paas/app-shop:b',
+      config: {},
+      processTypes: { web: 'npm start', worker: 'node w.js' },
+      ...(healthcheck && { healthcheck }),
+    },
   });
 
   it('copies it into the web assignments only', () => {

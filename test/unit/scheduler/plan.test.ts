@@ -13,13 +13,28 @@ const T0 = Date.parse('2025-01-01T00:00:00Z');
 function app(name: string, version: number, opts: Partial<AppInput> & { web?: number } = {}): AppInput {
   return {
     name,
-    release: { version, image: `paas/app-${name}:${version}`, config: { GREETING: `v${version}` }, processTypes: { web: 'node server.js', worker: 'node worker.js' } },
+    release: {
+      version,
+      image: `paas/app-${name}:${version}`,
+      config: { GREETING: `v${version}` },
+      processTypes: { web: 'node server.js', worker: 'node worker.js' },
+    },
     formation: opts.formation ?? { web: { quantity: opts.web ?? 1, size: 'standard-1x' } },
   };
 }
 
 function input(over: Partial<PlanInput>): PlanInput {
-  return { ...SETTINGS, now: T0, drainMs: 2000, apps: [], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }], assignments: [], instances: [], routes: [], ...over };
+  return {
+    ...SETTINGS,
+    now: T0,
+    drainMs: 2000,
+    apps: [],
+    hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }],
+    assignments: [],
+    instances: [],
+    routes: [],
+    ...over,
+  };
 }
 
 describe('plan: desired assignments', () => {
@@ -50,7 +65,9 @@ describe('plan: desired assignments', () => {
   });
 
   it('runs web=1 when the formation does not mention web, skips types the release lacks, honours sizes', () => {
-    const a = app('shop', 1, { formation: { worker: { quantity: 2, size: 'eco' }, clock: { quantity: 1, size: 'eco' } } });
+    const a = app('shop', 1, {
+      formation: { worker: { quantity: 2, size: 'eco' }, clock: { quantity: 1, size: 'eco' } },
+    });
     const p = plan(input({ apps: [a] }));
     expect(ids(p.put)).toEqual(['shop.web.1.v1', 'shop.worker.1.v1', 'shop.worker.2.v1']);
     expect(p.put.find((x) => x.type === 'worker')?.memoryMb).toBe(256);
@@ -72,7 +89,15 @@ describe('plan: desired assignments', () => {
   });
 
   it('spreads replicas over two hosts', () => {
-    const p = plan(input({ apps: [app('shop', 1, { web: 2 })], hosts: [{ id: 'h1', memoryMb: 4096, cpus: 8 }, { id: 'h2', memoryMb: 4096, cpus: 8 }] }));
+    const p = plan(
+      input({
+        apps: [app('shop', 1, { web: 2 })],
+        hosts: [
+          { id: 'h1', memoryMb: 4096, cpus: 8 },
+          { id: 'h2', memoryMb: 4096, cpus: 8 },
+        ],
+      }),
+    );
     expect(p.put.map((a) => `${a.id}@${a.host}`)).toEqual(['shop.web.1.v1@h1', 'shop.web.2.v1@h2']);
   });
 
@@ -157,13 +182,22 @@ describe('plan: blue-green deploy', () => {
   });
 
   it('waits for every desired instance of the new release, per process type', () => {
-    let i = input({ apps: [app('shop', 1, { formation: { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } } })] });
+    let i = input({
+      apps: [
+        app('shop', 1, { formation: { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } } }),
+      ],
+    });
     i = applied(i, plan(i));
     i = report(i, ['shop.web.1.v1', 'shop.web.2.v1', 'shop.worker.1.v1'], 'up');
     i = applied(i, plan(i));
     const old = [upstream(i, 'shop.web.1.v1'), upstream(i, 'shop.web.2.v1')].sort();
 
-    i = { ...i, apps: [app('shop', 2, { formation: { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } } })] };
+    i = {
+      ...i,
+      apps: [
+        app('shop', 2, { formation: { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } } }),
+      ],
+    };
     i = applied(i, plan(i));
     // one of two new web instances up, the new worker up: the worker swaps, web does not
     i = report(i, ['shop.web.1.v2', 'shop.worker.1.v2'], 'up');
@@ -268,7 +302,7 @@ describe('plan: scale and delete', () => {
 });
 
 describe('plan: dyno details in routes', () => {
-  it('names each upstream\'s dyno, host and bridge address, and rewrites the route when a bridge address appears, keeping updatedAt', () => {
+  it("names each upstream's dyno, host and bridge address, and rewrites the route when a bridge address appears, keeping updatedAt", () => {
     let i = input({ apps: [app('shop', 1, { web: 2 })] });
     i = applied(i, plan(i));
     i = report(i, ['shop.web.1.v1', 'shop.web.2.v1'], 'up');
@@ -287,6 +321,11 @@ describe('plan: dyno details in routes', () => {
     const again = plan({ ...i, now: T0 + 60_000 }).routes[0];
     expect(upstreamsOf(again)).toEqual(upstreamsOf(route));
     expect(again?.updatedAt).toBe(route?.updatedAt);
-    expect(again?.dynos?.find((d) => d.dyno === 'web.1')).toEqual({ upstream: upstream(i, 'shop.web.1.v1'), dyno: 'web.1', host: 'h1', bridge: '172.17.0.9:5000' });
+    expect(again?.dynos?.find((d) => d.dyno === 'web.1')).toEqual({
+      upstream: upstream(i, 'shop.web.1.v1'),
+      dyno: 'web.1',
+      host: 'h1',
+      bridge: '172.17.0.9:5000',
+    });
   });
 });

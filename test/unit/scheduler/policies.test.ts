@@ -3,7 +3,16 @@ import { lowerScore, policyNamed, POLICIES, SCORE_KEYS, type HostLoad } from '..
 
 // The placement policies alone: each a score function chosen by name.
 
-const host = (over: Partial<HostLoad> = {}): HostLoad => ({ memoryMb: 1000, cpuShares: 1000, memoryUsed: 0, cpuUsed: 0, containers: 0, siblings: 0, reservePenalty: 0, ...over });
+const host = (over: Partial<HostLoad> = {}): HostLoad => ({
+  memoryMb: 1000,
+  cpuShares: 1000,
+  memoryUsed: 0,
+  cpuUsed: 0,
+  containers: 0,
+  siblings: 0,
+  reservePenalty: 0,
+  ...over,
+});
 const score = (name: (typeof POLICIES)[number], h: HostLoad, r = { memoryMb: 100, cpuShares: 300 }) => {
   const key = new Float64Array(SCORE_KEYS);
   policyNamed(name).score(h, r, key);
@@ -12,7 +21,12 @@ const score = (name: (typeof POLICIES)[number], h: HostLoad, r = { memoryMb: 100
 
 describe('placement policies', () => {
   it('balanced: siblings, load now (the fuller resource) plus the reserve penalty, then sum and max after placing', () => {
-    expect(score('balanced', host({ siblings: 2, memoryUsed: 500, cpuUsed: 200, reservePenalty: 0.25 }))).toEqual([2, 0.75, 0.6 + 0.5, 0.6]);
+    expect(score('balanced', host({ siblings: 2, memoryUsed: 500, cpuUsed: 200, reservePenalty: 0.25 }))).toEqual([
+      2,
+      0.75,
+      0.6 + 0.5,
+      0.6,
+    ]);
     expect(policyNamed('balanced').reserves).toBe(true);
   });
 

@@ -24,9 +24,21 @@ const app = (version: number): AppInput => ({
   formation: { web: { quantity: 1, size: 'eco' } },
   release: { version, image: `img:${version}`, config: {}, processTypes: { web: 'npm start' } },
 });
-const assigned = (version: number): Assignment => ({ ...(desiredFor(app(version), 0)[0] as Omit<Assignment, 'host'>), host: 'h' });
+const assigned = (version: number): Assignment => ({
+  ...(desiredFor(app(version), 0)[0] as Omit<Assignment, 'host'>),
+  host: 'h',
+});
 const instance = (version: number, state: Instance['state']): Instance => ({
-  id: `shop.web.1.v${version}`, host: 'h', app: 'shop', release: version, type: 'web', state, containerId: `c${version}`, address: '127.0.0.1', port: 40000 + version, updatedAt: LONG_AGO,
+  id: `shop.web.1.v${version}`,
+  host: 'h',
+  app: 'shop',
+  release: version,
+  type: 'web',
+  state,
+  containerId: `c${version}`,
+  address: '127.0.0.1',
+  port: 40000 + version,
+  updatedAt: LONG_AGO,
 });
 
 const input = (): PlanInput => ({
@@ -37,7 +49,14 @@ const input = (): PlanInput => ({
   hosts: [{ id: 'h', memoryMb: 4096, cpus: 8192, tags: {} }],
   assignments: [assigned(1), assigned(2), assigned(3)],
   instances: [instance(1, 'up'), instance(2, 'up'), instance(3, 'starting')],
-  routes: [{ app: 'shop', dynos: [{ upstream: '127.0.0.1:40002', dyno: 'web.1', host: 'h' }], release: 2, updatedAt: LONG_AGO }],
+  routes: [
+    {
+      app: 'shop',
+      dynos: [{ upstream: '127.0.0.1:40002', dyno: 'web.1', host: 'h' }],
+      release: 2,
+      updatedAt: LONG_AGO,
+    },
+  ],
 });
 
 describe('plan: a release made while the previous rollout is still draining', () => {

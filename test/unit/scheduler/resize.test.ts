@@ -15,7 +15,16 @@ import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.j
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
 function app(formation: Formation): AppInput {
-  return { name: 'shop', release: { version: 1, image: 'paas/app-shop:1', config: {}, processTypes: { web: 'node server.js', worker: 'node worker.js' } }, formation };
+  return {
+    name: 'shop',
+    release: {
+      version: 1,
+      image: 'paas/app-shop:1',
+      config: {},
+      processTypes: { web: 'node server.js', worker: 'node worker.js' },
+    },
+    formation,
+  };
 }
 const eco = { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } };
 const big = { web: { quantity: 2, size: 'standard-2x' }, worker: { quantity: 1, size: 'eco' } };
@@ -23,7 +32,16 @@ const limits = (i: PlanInput) => Object.fromEntries(i.assignments.map((a) => [a.
 const routeOf = (i: PlanInput) => [...(upstreamsOf(i.routes[0]) ?? [])].sort();
 
 function running(): PlanInput {
-  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: 2000, apps: [app(eco)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = {
+    ...SETTINGS,
+    now: T0,
+    drainMs: 2000,
+    apps: [app(eco)],
+    hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }],
+    assignments: [],
+    instances: [],
+    routes: [],
+  };
   i = applied(i, plan(i));
   i = report(i, ids(i.assignments), 'up');
   return applied(i, plan(i));
@@ -36,12 +54,20 @@ describe('sizedId', () => {
     expect(sizedId('a.web.1.v1', s2, kept())).toBe('a.web.1.v1');
     expect(sizedId('a.web.1.v1', s2, kept(['a.web.1.v1', 'standard-2x']))).toBe('a.web.1.v1');
     expect(sizedId('a.web.1.v1', s2, kept(['a.web.1.v1', 'eco']))).toBe('a.web.1.v1.standard-2x');
-    expect(sizedId('a.web.1.v1', s2, kept(['a.web.1.v1', 'eco'], ['a.web.1.v1.standard-2x', 'standard-2x']))).toBe('a.web.1.v1.standard-2x');
+    expect(sizedId('a.web.1.v1', s2, kept(['a.web.1.v1', 'eco'], ['a.web.1.v1.standard-2x', 'standard-2x']))).toBe(
+      'a.web.1.v1.standard-2x',
+    );
     // back to eco while the resized one runs: the plain id again
-    expect(sizedId('a.web.1.v1', sizeByName('eco'), kept(['a.web.1.v1.standard-2x', 'standard-2x']))).toBe('a.web.1.v1');
+    expect(sizedId('a.web.1.v1', sizeByName('eco'), kept(['a.web.1.v1.standard-2x', 'standard-2x']))).toBe(
+      'a.web.1.v1',
+    );
     // a third size: never the id of a kept container with other limits
-    expect(sizedId('a.web.1.v1', sizeByName('performance-m'), kept(['a.web.1.v1.standard-2x', 'standard-2x']))).toBe('a.web.1.v1');
-    expect(sizedId('a.web.1.v1', sizeByName('performance-m'), kept(['a.web.1.v1', 'eco']))).toBe('a.web.1.v1.performance-m');
+    expect(sizedId('a.web.1.v1', sizeByName('performance-m'), kept(['a.web.1.v1.standard-2x', 'standard-2x']))).toBe(
+      'a.web.1.v1',
+    );
+    expect(sizedId('a.web.1.v1', sizeByName('performance-m'), kept(['a.web.1.v1', 'eco']))).toBe(
+      'a.web.1.v1.performance-m',
+    );
   });
 
   it('leaves the dyno name web.1 to users', () => {
@@ -69,19 +95,27 @@ describe('plan: resize', () => {
     i = report(i, ['shop.web.1.v1.standard-2x'], 'up');
     p = plan(i);
     expect(p.remove).toEqual([]);
-    expect([...(upstreamsOf(p.routes[0]) ?? [])].sort()).toEqual([...before, upstream(i, 'shop.web.1.v1.standard-2x')].sort());
+    expect([...(upstreamsOf(p.routes[0]) ?? [])].sort()).toEqual(
+      [...before, upstream(i, 'shop.web.1.v1.standard-2x')].sort(),
+    );
     i = applied(i, p);
 
     // both up: the route has only the resized ones; the old go after the drain
     i = report(i, ['shop.web.2.v1.standard-2x'], 'up');
     p = plan(i);
-    expect(p.routes.map((r) => [...routeUpstreams(r)].sort())).toEqual([[upstream(i, 'shop.web.1.v1.standard-2x'), upstream(i, 'shop.web.2.v1.standard-2x')].sort()]);
+    expect(p.routes.map((r) => [...routeUpstreams(r)].sort())).toEqual([
+      [upstream(i, 'shop.web.1.v1.standard-2x'), upstream(i, 'shop.web.2.v1.standard-2x')].sort(),
+    ]);
     expect(p.remove).toEqual([]);
     i = applied(i, p);
     p = plan({ ...i, now: i.now + 2000 });
     expect(ids(p.remove)).toEqual(['shop.web.1.v1', 'shop.web.2.v1']);
     i = applied({ ...i, now: i.now + 2000 }, p);
-    expect(limits(i)).toEqual({ 'shop.web.1.v1.standard-2x': [1024, 2048], 'shop.web.2.v1.standard-2x': [1024, 2048], 'shop.worker.1.v1': [256, 256] });
+    expect(limits(i)).toEqual({
+      'shop.web.1.v1.standard-2x': [1024, 2048],
+      'shop.web.2.v1.standard-2x': [1024, 2048],
+      'shop.worker.1.v1': [256, 256],
+    });
     expect(plan(i)).toEqual({ put: [], remove: [], routes: [], deleteRoutes: [], unplaced: [], statuses: [] });
 
     // ps shows web.1 at its new size
@@ -114,13 +148,29 @@ describe('plan: resize', () => {
 
   it('does not resize a dyno whose size did not change, and resizes after a restart with the generation kept', () => {
     let i = running();
-    i = { ...i, apps: [{ ...app({ ...eco, web: { quantity: 2, size: 'eco' } }), restart: { generation: 1, all: 1, types: {}, dynos: {} } }] };
+    i = {
+      ...i,
+      apps: [
+        {
+          ...app({ ...eco, web: { quantity: 2, size: 'eco' } }),
+          restart: { generation: 1, all: 1, types: {}, dynos: {} },
+        },
+      ],
+    };
     i = applied(i, plan(i));
     i = report(i, ids(i.assignments.filter((a: Assignment) => a.id.endsWith('.g1'))), 'up');
     i = applied(i, plan(i));
     i = applied({ ...i, now: i.now + 5000 }, plan({ ...i, now: i.now + 5000 }));
     expect(ids(i.assignments)).toEqual(['shop.web.1.v1.g1', 'shop.web.2.v1.g1', 'shop.worker.1.v1.g1']);
-    const p = plan({ ...i, apps: [{ ...app({ ...eco, web: { quantity: 2, size: 'standard-2x' } }), restart: { generation: 1, all: 1, types: {}, dynos: {} } }] });
+    const p = plan({
+      ...i,
+      apps: [
+        {
+          ...app({ ...eco, web: { quantity: 2, size: 'standard-2x' } }),
+          restart: { generation: 1, all: 1, types: {}, dynos: {} },
+        },
+      ],
+    });
     expect(ids(p.put)).toEqual(['shop.web.1.v1.g1.standard-2x', 'shop.web.2.v1.g1.standard-2x']);
   });
 });

@@ -11,10 +11,18 @@ import { applied, ids, report, upstream, upstreamsOf, SETTINGS } from './steps.j
 
 const T0 = Date.parse('2025-01-01T00:00:00Z');
 
-function app(restart?: RestartRecord, formation = { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } }): AppInput {
+function app(
+  restart?: RestartRecord,
+  formation = { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } },
+): AppInput {
   const a: AppInput = {
     name: 'shop',
-    release: { version: 1, image: 'paas/app-shop:1', config: {}, processTypes: { web: 'node server.js', worker: 'node worker.js' } },
+    release: {
+      version: 1,
+      image: 'paas/app-shop:1',
+      config: {},
+      processTypes: { web: 'node server.js', worker: 'node worker.js' },
+    },
     formation,
   };
   if (restart) a.restart = restart;
@@ -25,7 +33,16 @@ const routeOf = (i: PlanInput) => [...(upstreamsOf(i.routes[0]) ?? [])].sort();
 
 /** shop v1 with web=2, worker=1, all up and routed. */
 function running(): PlanInput {
-  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: 2000, apps: [app()], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = {
+    ...SETTINGS,
+    now: T0,
+    drainMs: 2000,
+    apps: [app()],
+    hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }],
+    assignments: [],
+    instances: [],
+    routes: [],
+  };
   i = applied(i, plan(i));
   i = report(i, ['shop.web.1.v1', 'shop.web.2.v1', 'shop.worker.1.v1'], 'up');
   i = applied(i, plan(i));
@@ -169,14 +186,23 @@ describe('plan: restart', () => {
     expect(ids(i.assignments)).toEqual(['shop.web.1.v1.g1', 'shop.web.2.v1.g1', 'shop.worker.1.v1.g1']);
 
     const r = i.apps[0]?.restart;
-    i = { ...i, now: T0 + 10_000, apps: [app(r, { web: { quantity: 1, size: 'eco' }, worker: { quantity: 1, size: 'eco' } })] };
+    i = {
+      ...i,
+      now: T0 + 10_000,
+      apps: [app(r, { web: { quantity: 1, size: 'eco' }, worker: { quantity: 1, size: 'eco' } })],
+    };
     let p = plan(i);
     expect(p.put).toEqual([]);
     i = applied(i, p);
     p = plan({ ...i, now: T0 + 20_000 });
     expect(p.remove).toEqual([{ host: 'h1', id: 'shop.web.2.v1.g1' }]);
 
-    const v2: AppInput = { ...app(r), release: { version: 2, image: 'paas/app-shop:2', config: {}, processTypes: { web: 'x', worker: 'y' } } };
-    expect(ids(plan({ ...i, apps: [v2] }).put)).toEqual(['shop.web.2.v2.g1', 'shop.web.1.v2.g1', 'shop.worker.1.v2.g1'].sort());
+    const v2: AppInput = {
+      ...app(r),
+      release: { version: 2, image: 'paas/app-shop:2', config: {}, processTypes: { web: 'x', worker: 'y' } },
+    };
+    expect(ids(plan({ ...i, apps: [v2] }).put)).toEqual(
+      ['shop.web.2.v2.g1', 'shop.web.1.v2.g1', 'shop.worker.1.v2.g1'].sort(),
+    );
   });
 });

@@ -9,7 +9,12 @@ import type { Plan, PlanInput, PlanSettings } from '../../../services/scheduler/
 
 const defaults = loadConfig({});
 /** The planner's settings as the scheduler runs by default (tests set drainMs and timeouts of their own over them). */
-export const SETTINGS: PlanSettings = { drainMs: defaults.drainMs, policy: defaults.policy, rolloutTimeoutMs: defaults.rolloutTimeoutMs, releaseTimeoutMs: defaults.releaseTimeoutMs };
+export const SETTINGS: PlanSettings = {
+  drainMs: defaults.drainMs,
+  policy: defaults.policy,
+  rolloutTimeoutMs: defaults.rolloutTimeoutMs,
+  releaseTimeoutMs: defaults.releaseTimeoutMs,
+};
 
 /** The input after the plan's writes (the agent deletes the instance of a removed assignment). */
 export function applied(i: PlanInput, p: Plan): PlanInput {
@@ -31,13 +36,30 @@ export function applied(i: PlanInput, p: Plan): PlanInput {
 
 let nextPort = 43000;
 /** The agents report these assignments in this state (with `extra` fields, e.g. an exit code). */
-export function report(i: PlanInput, ids: readonly string[], state: InstanceState, extra: Partial<Instance> = {}): PlanInput {
+export function report(
+  i: PlanInput,
+  ids: readonly string[],
+  state: InstanceState,
+  extra: Partial<Instance> = {},
+): PlanInput {
   const instances = i.instances.filter((x) => !ids.includes(x.id));
   for (const id of ids) {
     const a = i.assignments.find((x) => x.id === id) as Assignment;
     expect(a, `assignment ${id}`).toBeDefined();
     const old = i.instances.find((x) => x.id === id);
-    instances.push({ id, host: a.host, app: a.app, release: a.release, type: a.type, state, containerId: `c-${id}`, address: '127.0.0.1', port: old?.port ?? nextPort++, updatedAt: '', ...extra });
+    instances.push({
+      id,
+      host: a.host,
+      app: a.app,
+      release: a.release,
+      type: a.type,
+      state,
+      containerId: `c-${id}`,
+      address: '127.0.0.1',
+      port: old?.port ?? nextPort++,
+      updatedAt: '',
+      ...extra,
+    });
   }
   return { ...i, instances };
 }

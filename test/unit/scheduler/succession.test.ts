@@ -17,7 +17,12 @@ const DRAIN = 2000;
 function app(version: number, over: Partial<AppInput> = {}): AppInput {
   return {
     name: 'shop',
-    release: { version, image: `paas/app-shop:${version}`, config: {}, processTypes: { web: 'node server.js', worker: 'node worker.js' } },
+    release: {
+      version,
+      image: `paas/app-shop:${version}`,
+      config: {},
+      processTypes: { web: 'node server.js', worker: 'node worker.js' },
+    },
     formation: { web: { quantity: 2, size: 'eco' }, worker: { quantity: 1, size: 'eco' } },
     ...over,
   };
@@ -43,7 +48,10 @@ function step(i: PlanInput): [PlanInput, Plan] {
   expect(releasesOf(held).length, `releases kept: ${ids(next.assignments).join(', ')}`).toBeLessThanOrEqual(2);
   for (const r of next.routes) {
     const byUpstream = new Map(next.instances.map((x) => [`${x.address}:${x.port}`, x.release]));
-    expect(new Set(routeUpstreams(r).map((u) => byUpstream.get(u))).size, `route ${routeUpstreams(r).join(', ')}`).toBeLessThanOrEqual(1);
+    expect(
+      new Set(routeUpstreams(r).map((u) => byUpstream.get(u))).size,
+      `route ${routeUpstreams(r).join(', ')}`,
+    ).toBeLessThanOrEqual(1);
   }
   return [next, p];
 }
@@ -54,7 +62,16 @@ const of = (i: PlanInput, v: number) => i.assignments.filter((a) => a.release ==
 
 /** shop v1 (web=2, worker=1) all up and routed. */
 function running(): PlanInput {
-  let i: PlanInput = { ...SETTINGS, now: T0, drainMs: DRAIN, apps: [app(1)], hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }], assignments: [], instances: [], routes: [] };
+  let i: PlanInput = {
+    ...SETTINGS,
+    now: T0,
+    drainMs: DRAIN,
+    apps: [app(1)],
+    hosts: [{ id: 'h1', memoryMb: 8192, cpus: 8 }],
+    assignments: [],
+    instances: [],
+    routes: [],
+  };
   [i] = step(i);
   i = report(i, of(i, 1), 'up');
   [i] = step(i);
@@ -92,7 +109,9 @@ describe('plan: releases in quick succession', () => {
     // v4 all up: it takes the route alone; v1's worker goes at once, its web after the drain
     i = report(i, of(i, 4), 'up');
     [i, p] = step(i);
-    expect(p.routes.map((r) => [r.release, [...routeUpstreams(r)].sort()])).toEqual([[4, [upstream(i, 'shop.web.1.v4'), upstream(i, 'shop.web.2.v4')].sort()]]);
+    expect(p.routes.map((r) => [r.release, [...routeUpstreams(r)].sort()])).toEqual([
+      [4, [upstream(i, 'shop.web.1.v4'), upstream(i, 'shop.web.2.v4')].sort()],
+    ]);
     expect(ids(p.remove)).toEqual(['shop.worker.1.v1']);
     [i, p] = step({ ...i, now: i.now + DRAIN });
     expect(ids(p.remove)).toEqual(['shop.web.1.v1', 'shop.web.2.v1']);
@@ -120,9 +139,26 @@ describe('plan: releases in quick succession', () => {
   });
 
   it('serves from a newer older release that is all up when the routed one is down', () => {
-    const a = (id: string, release: number, type = 'web'): Assignment => ({ id, app: 'shop', release, type, index: 1, host: 'h1', image: '', command: '', env: {}, port: 5000, memoryMb: 256, cpuShares: 256, createdAt: '' });
+    const a = (id: string, release: number, type = 'web'): Assignment => ({
+      id,
+      app: 'shop',
+      release,
+      type,
+      index: 1,
+      host: 'h1',
+      image: '',
+      command: '',
+      env: {},
+      port: 5000,
+      memoryMb: 256,
+      cpuShares: 256,
+      createdAt: '',
+    });
     const mine = [a('w.v1', 1), a('w.v2', 2), a('k.v2', 2, 'worker'), a('w.v3', 3)];
-    const up = (...which: string[]) => (x: Assignment) => which.includes(x.id);
+    const up =
+      (...which: string[]) =>
+      (x: Assignment) =>
+        which.includes(x.id);
     expect(servingRelease(mine, 3, { release: 1 }, up('w.v1', 'w.v2'))).toBe(1); // the route's, while up
     expect(servingRelease(mine, 3, { release: 1 }, up('w.v2'))).toBe(2); // web all up (workers do not count)
     expect(servingRelease(mine, 3, { release: 1 }, up())).toBe(1); // nothing up: the route's may come back
@@ -137,15 +173,20 @@ describe('plan: releases in quick succession', () => {
     i = report(i, ['shop.web.1.v2'], 'up');
     // a restart of web.1 during the rollout of v2: v2's web.1 is replaced, v1 keeps serving alone
     let p: Plan;
-    [i, p] = step({ ...i, apps: [app(2, { restart: bumpRestart(undefined, { kind: 'dyno', type: 'web', index: 1 }) })] });
+    [i, p] = step({
+      ...i,
+      apps: [app(2, { restart: bumpRestart(undefined, { kind: 'dyno', type: 'web', index: 1 }) })],
+    });
     expect(ids(p.put)).toEqual(['shop.web.1.v2.g1']);
     expect(p.remove).toEqual([]);
     expect(i.routes[0]?.release).toBe(1);
     i = report(i, ['shop.web.1.v2.g1', 'shop.web.2.v2', 'shop.worker.1.v2'], 'up');
     [i, p] = step(i);
     expect(p.routes.map((r) => r.release)).toEqual([2]);
-    expect([...(upstreamsOf(p.routes[0]) ?? [])].sort()).toEqual([upstream(i, 'shop.web.1.v2.g1'), upstream(i, 'shop.web.2.v2')].sort());
-    [i, p] = step({ ...i, now: i.now + DRAIN });
+    expect([...(upstreamsOf(p.routes[0]) ?? [])].sort()).toEqual(
+      [upstream(i, 'shop.web.1.v2.g1'), upstream(i, 'shop.web.2.v2')].sort(),
+    );
+    [i] = step({ ...i, now: i.now + DRAIN });
     expect(ids(i.assignments)).toEqual(['shop.web.1.v2.g1', 'shop.web.2.v2', 'shop.worker.1.v2']);
   });
 
@@ -174,7 +215,16 @@ describe('plan: releases in quick succession', () => {
     expect(p.unplaced.map((u) => u.reason)).toEqual(expect.arrayContaining([expect.stringMatching(/memory/i)]));
     expect(p.remove).toEqual([]);
     // (the scheduler's state gives the newest earlier release that did not fail as the fallback)
-    i = { ...i, apps: [{ ...app(2), release: { ...app(2).release!, createdAt: new Date(T0 + 10_000).toISOString() }, fallback: app(1).release! }] };
+    i = {
+      ...i,
+      apps: [
+        {
+          ...app(2),
+          release: { ...app(2).release!, createdAt: new Date(T0 + 10_000).toISOString() },
+          fallback: app(1).release!,
+        },
+      ],
+    };
     [i, p] = step({ ...i, now: T0 + 10_000 + 60_000 });
     expect(p.statuses.map((s) => [s.version, s.status])).toEqual([[2, 'failed']]);
     expect(p.statuses[0]?.reason).toMatch(/could not be placed/);

@@ -15,7 +15,10 @@ describe.skipIf(!haveStacks)('builder: app.json health checks', () => {
   let key: string;
 
   beforeAll(async () => {
-    h = await startHarness({ PAAS_BUILDPACKS_DIR: join(REPO_DIR, 'test/fixtures/buildpacks'), PAAS_BUILDPACKS: 'hello' });
+    h = await startHarness({
+      PAAS_BUILDPACKS_DIR: join(REPO_DIR, 'test/fixtures/buildpacks'),
+      PAAS_BUILDPACKS: 'hello',
+    });
     const k = await makeKey(h.dir, 'aj');
     key = k.path;
     h.controller.users.set(k.fingerprint, { id: 'u-aj', email: 'aj@example.com' });
@@ -27,13 +30,21 @@ describe.skipIf(!haveStacks)('builder: app.json health checks', () => {
   async function push(app: string, appJson: unknown) {
     h.controller.apps.set(app, { owner: 'u-aj', config: {} });
     const dir = join(h.dir, `src-${app}`);
-    await commitApp(dir, { 'hello.txt': 'hi\n', 'app.json': typeof appJson === 'string' ? appJson : JSON.stringify(appJson) });
+    await commitApp(dir, {
+      'hello.txt': 'hi\n',
+      'app.json': typeof appJson === 'string' ? appJson : JSON.stringify(appJson),
+    });
     const r = await h.push({ key, app, cwd: dir });
     return { ...r, releases: h.controller.releaseRequests(app).map((x) => x.body as { healthcheck?: unknown }) };
   }
 
   it('sends the web startup check with the release', async () => {
-    const r = await push('aj-ok', { healthchecks: { web: [{ type: 'startup', path: '/health', timeout: 3, attempts: 4 }], worker: [{ command: ['true'] }] } });
+    const r = await push('aj-ok', {
+      healthchecks: {
+        web: [{ type: 'startup', path: '/health', timeout: 3, attempts: 4 }],
+        worker: [{ command: ['true'] }],
+      },
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('app.json: web is up once GET /health answers 2xx/3xx');
     expect(r.stderr).toContain('health checks of process type "worker" are not supported; ignored');

@@ -20,7 +20,19 @@ app.listen(process.env.PORT);
 `;
 
 function packageJson(buildScript: string): string {
-  return JSON.stringify({ name: 'tiny', version: '1.0.0', private: true, scripts: { start: 'node server.js', build: buildScript }, dependencies: { express: '^4.21.2' } }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        name: 'tiny',
+        version: '1.0.0',
+        private: true,
+        scripts: { start: 'node server.js', build: buildScript },
+        dependencies: { express: '^4.21.2' },
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 async function tinyApp(dir: string, buildScript: string): Promise<string> {
@@ -60,17 +72,52 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
 
     const releases = h.controller.releaseRequests('tiny');
     expect(releases).toHaveLength(1);
-    const body = releases[0]?.body as { image: string; processTypes: Record<string, string>; commit: string; buildId: string; description: string; user: string };
-    expect(body).toMatchObject({ processTypes: { web: 'npm start' }, commit, description: `Deploy ${commit.slice(0, 7)}`, user: 'u-alice' });
+    const body = releases[0]?.body as {
+      image: string;
+      processTypes: Record<string, string>;
+      commit: string;
+      buildId: string;
+      description: string;
+      user: string;
+    };
+    expect(body).toMatchObject({
+      processTypes: { web: 'npm start' },
+      commit,
+      description: `Deploy ${commit.slice(0, 7)}`,
+      user: 'u-alice',
+    });
     expect(body.image).toBe(`${h.cluster}/app-tiny:${body.buildId}`);
     const image = await h.docker.getImage(body.image).inspect();
-    expect(image.Config.Labels).toMatchObject({ 'paas.app': 'tiny', 'paas.commit': commit, 'paas.build': body.buildId, 'paas.uid': '100123' });
+    expect(image.Config.Labels).toMatchObject({
+      'paas.app': 'tiny',
+      'paas.commit': commit,
+      'paas.build': body.buildId,
+      'paas.uid': '100123',
+    });
     // the slug is the app's uid's, which is `app` in the image; its build ran as it too
-    const owners = await run('docker', ['run', '--rm', '--user', '100123:100123', '--label', `paas.cluster=${h.cluster}`, body.image, 'sh', '-c', 'stat -c %u:%g /app /app/server.js; id; touch /app/written && echo writable']);
-    expect(owners.stdout + owners.stderr).toBe('100123:100123\n100123:100123\nuid=100123(app) gid=100123(app) groups=100123(app)\nwritable\n');
+    const owners = await run('docker', [
+      'run',
+      '--rm',
+      '--user',
+      '100123:100123',
+      '--label',
+      `paas.cluster=${h.cluster}`,
+      body.image,
+      'sh',
+      '-c',
+      'stat -c %u:%g /app /app/server.js; id; touch /app/written && echo writable',
+    ]);
+    expect(owners.stdout + owners.stderr).toBe(
+      '100123:100123\n100123:100123\nuid=100123(app) gid=100123(app) groups=100123(app)\nwritable\n',
+    );
 
     // the ref moved only because the build succeeded
-    const head = await must('git', ['--git-dir', join(h.stateDir, 'repos', 'tiny.git'), 'rev-parse', 'refs/heads/main']);
+    const head = await must('git', [
+      '--git-dir',
+      join(h.stateDir, 'repos', 'tiny.git'),
+      'rev-parse',
+      'refs/heads/main',
+    ]);
     expect(head.stdout.trim()).toBe(commit);
 
     const container = await h.docker.createContainer({
@@ -80,14 +127,19 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
       Env: ['PORT=5000'],
       Labels: { 'paas.cluster': h.cluster },
       ExposedPorts: { '5000/tcp': {} },
-      HostConfig: { PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] },
+      HostConfig: {
+        PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+      },
     });
     try {
       await container.start();
       const info = await container.inspect();
       const port = Number(info.NetworkSettings.Ports['5000/tcp']?.[0]?.HostPort);
       const res = await waitFor('the app to answer', 30_000, async () => {
-        if (!(await container.inspect()).State.Running) throw new Error(`the app exited: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
+        if (!(await container.inspect()).State.Running)
+          throw new Error(`the app exited: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
         const got = await httpGet(port, 'localhost');
         return got.status === 200 ? got : undefined;
       });
@@ -100,7 +152,9 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     // a second push of a new commit uses the npm cache
     await writeFile(join(work, 'README.md'), 'tiny\n');
     await must('git', ['add', '-A'], { cwd: work });
-    await must('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'two'], { cwd: work });
+    await must('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', 'two'], {
+      cwd: work,
+    });
     const again = Date.now();
     const r2 = await h.push({ key: key.path, app: 'tiny', cwd: work });
     const warmMs = Date.now() - again;
@@ -120,7 +174,14 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     expect(r.stderr).toContain('remote:  !     Build failed:');
     expect(r.stderr).toMatch(/pre-receive hook declined/);
     expect(h.controller.releaseRequests('broken')).toEqual([]);
-    const ref = await run('git', ['--git-dir', join(h.stateDir, 'repos', 'broken.git'), 'rev-parse', '--verify', '-q', 'refs/heads/main']);
+    const ref = await run('git', [
+      '--git-dir',
+      join(h.stateDir, 'repos', 'broken.git'),
+      'rev-parse',
+      '--verify',
+      '-q',
+      'refs/heads/main',
+    ]);
     expect(ref.code).not.toBe(0);
     const images = await h.docker.listImages({ filters: { label: ['paas.app=broken', `paas.cluster=${h.cluster}`] } });
     expect(images).toEqual([]);
@@ -133,7 +194,10 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     const git = spawn('git', ['push', `ssh://git@127.0.0.1:${h.builder.sshPort}/cut.git`, 'main'], {
       cwd: work,
       detached: true, // its own process group: git and its ssh go together
-      env: { ...process.env, GIT_SSH_COMMAND: `ssh -i ${key.path} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR` },
+      env: {
+        ...process.env,
+        GIT_SSH_COMMAND: `ssh -i ${key.path} -o IdentitiesOnly=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR`,
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const exited = new Promise<number | null>((resolve) => git.on('close', (code) => resolve(code)));
@@ -149,9 +213,14 @@ describe.skipIf(!haveStacks)('builder: a push builds, makes the image and releas
     expect(await exited).not.toBe(0);
 
     const buildsDir = join(h.stateDir, 'builds');
-    await waitFor('the build to stop and clean up', 60_000, async () => ((await readdir(buildsDir)).length === 0 ? true : undefined));
+    await waitFor('the build to stop and clean up', 60_000, async () =>
+      (await readdir(buildsDir)).length === 0 ? true : undefined,
+    );
     expect(h.controller.releaseRequests('cut')).toEqual([]);
-    const left = await h.docker.listContainers({ all: true, filters: { label: [`paas.cluster=${h.cluster}`, 'paas.app=cut'] } });
+    const left = await h.docker.listContainers({
+      all: true,
+      filters: { label: [`paas.cluster=${h.cluster}`, 'paas.app=cut'] },
+    });
     expect(left).toEqual([]);
     const images = await h.docker.listImages({ filters: { label: ['paas.app=cut', `paas.cluster=${h.cluster}`] } });
     expect(images).toEqual([]);

@@ -37,7 +37,11 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
   const internalHits: string[] = [];
 
   beforeAll(async () => {
-    h = await startHarness({ PAAS_BUILDPACKS_DIR: FIXTURES, PAAS_BUILDPACKS: 'hello,chained', PAAS_BUILDPACKS_ALLOW_FILE: 'true' });
+    h = await startHarness({
+      PAAS_BUILDPACKS_DIR: FIXTURES,
+      PAAS_BUILDPACKS: 'hello,chained',
+      PAAS_BUILDPACKS_ALLOW_FILE: 'true',
+    });
     const k = await makeKey(h.dir, 'bp');
     key = k.path;
     h.controller.users.set(k.fingerprint, { id: 'u-bp', email: 'bp@example.com' });
@@ -56,12 +60,16 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
     internalPort = (internal.address() as AddressInfo).port;
     server = createServer((req, res) => {
       served.push(req.url ?? '');
-      if (req.url === '/hello.tgz') createReadStream(join(h.dir, 'hello.tgz')).pipe(res.writeHead(200, { 'content-type': 'application/gzip' }));
-      else if (req.url === '/to-loopback.tgz') res.writeHead(302, { location: `http://127.0.0.1:${internalPort}/x.tgz` }).end();
+      if (req.url === '/hello.tgz')
+        createReadStream(join(h.dir, 'hello.tgz')).pipe(res.writeHead(200, { 'content-type': 'application/gzip' }));
+      else if (req.url === '/to-loopback.tgz')
+        res.writeHead(302, { location: `http://127.0.0.1:${internalPort}/x.tgz` }).end();
       else res.writeHead(404).end('no');
     });
     // On the Docker bridge's own address, which containers reach (a host's loopback they never do).
-    const gateway = ((await h.docker.getNetwork('bridge').inspect()).IPAM?.Config?.[0] as { Gateway?: string } | undefined)?.Gateway ?? '172.17.0.1';
+    const gateway =
+      ((await h.docker.getNetwork('bridge').inspect()).IPAM?.Config?.[0] as { Gateway?: string } | undefined)
+        ?.Gateway ?? '172.17.0.1';
     await new Promise<void>((resolve) => server.listen(0, gateway, resolve));
     serverUrl = `http://${gateway}:${(server.address() as AddressInfo).port}`;
 
@@ -80,8 +88,16 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
     await h?.close();
   });
 
-  async function push(app: string, files: Record<string, string>, opts: { config?: Record<string, string>; buildpacks?: string[] } = {}) {
-    h.controller.apps.set(app, { owner: 'u-bp', config: opts.config ?? {}, ...(opts.buildpacks && { buildpacks: opts.buildpacks }) });
+  async function push(
+    app: string,
+    files: Record<string, string>,
+    opts: { config?: Record<string, string>; buildpacks?: string[] } = {},
+  ) {
+    h.controller.apps.set(app, {
+      owner: 'u-bp',
+      config: opts.config ?? {},
+      ...(opts.buildpacks && { buildpacks: opts.buildpacks }),
+    });
     const dir = join(h.dir, `src-${app}`);
     await commitApp(dir, files);
     const r = await h.push({ key, app, cwd: dir });
@@ -91,7 +107,17 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
 
   /** Runs CMD in the app image as a dyno would (paas-launch), returns its output. */
   async function launch(image: string, cmd: string): Promise<string> {
-    const r = await must('docker', ['run', '--rm', '--user', '1000:1000', '--label', `paas.cluster=${h.cluster}`, image, 'paas-launch', cmd]);
+    const r = await must('docker', [
+      'run',
+      '--rm',
+      '--user',
+      '1000:1000',
+      '--label',
+      `paas.cluster=${h.cluster}`,
+      image,
+      'paas-launch',
+      cmd,
+    ]);
     return r.stdout;
   }
 
@@ -102,7 +128,10 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
     expect(r.stderr).not.toContain('Chained app detected'); // chained detects too, but comes second
     expect(r.release?.processTypes).toEqual({ web: 'hello && sleep 600' });
     expect(r.release?.configDefaults).toEqual({ HELLO_DEFAULT: 'from bin/release' }); // GREETING is the app's own
-    const out = await launch(r.release?.image as string, 'hello; echo "profile: $HELLO_PROFILE"; cat env-names.txt env-greeting.txt');
+    const out = await launch(
+      r.release?.image as string,
+      'hello; echo "profile: $HELLO_PROFILE"; cat env-names.txt env-greeting.txt',
+    );
     expect(out).toBe('hello from the hello buildpack\nprofile: set by .profile.d\nGREETING\nOTHER\nhi there');
   });
 
@@ -126,11 +155,17 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
     expect(r.stderr).toContain('Using buildpacks from the app: hello, chained');
     expect(r.stderr).toContain('Chained sees HELLO_EXPORTED=from the hello buildpack');
     expect(r.release?.processTypes).toEqual({ worker: 'cat chained.txt && sleep 600' });
-    expect(r.release?.configDefaults).toEqual({ HELLO_DEFAULT: 'from bin/release', GREETING: 'not used when the app sets it', CHAINED_DEFAULT: 'from chained' });
-    expect(await launch(r.release?.image as string, 'cat chained.txt chained-hello.txt')).toBe('from the hello buildpack\nhello from the hello buildpack\n');
+    expect(r.release?.configDefaults).toEqual({
+      HELLO_DEFAULT: 'from bin/release',
+      GREETING: 'not used when the app sets it',
+      CHAINED_DEFAULT: 'from chained',
+    });
+    expect(await launch(r.release?.image as string, 'cat chained.txt chained-hello.txt')).toBe(
+      'from the hello buildpack\nhello from the hello buildpack\n',
+    );
   });
 
-  it("fails an explicit buildpack whose detect fails, naming it", async () => {
+  it('fails an explicit buildpack whose detect fails, naming it', async () => {
     const r = await push('bp-incompat', { 'chained-me': '' }, { buildpacks: ['hello'] });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('App not compatible with buildpack: hello');
@@ -145,27 +180,42 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
     const second = await push('bp-tgz', { 'hello.txt': 'b\n' }, { config: { BUILDPACK_URL: url } });
     expect(second.code, second.stderr).toBe(0);
     expect(served.filter((u) => u === '/hello.tgz')).toHaveLength(1);
-    expect((await readdir(join(h.stateDir, 'buildpacks-cache'))).filter((n) => /^[0-9a-f]{64}$/.test(n))).toHaveLength(1);
+    expect((await readdir(join(h.stateDir, 'buildpacks-cache'))).filter((n) => /^[0-9a-f]{64}$/.test(n))).toHaveLength(
+      1,
+    );
   });
 
   it('names the URL and the reason when a fetch fails', async () => {
     const r = await push('bp-404', { 'hello.txt': 'a\n' }, { config: { BUILDPACK_URL: `${serverUrl}/missing.tgz` } });
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain(`Could not fetch the buildpack ${serverUrl}/missing.tgz: HTTP 404`);
-    const bad = await push('bp-scheme', { 'hello.txt': 'a\n' }, { config: { BUILDPACK_URL: 'ftp://example.com/x.tgz' } });
+    const bad = await push(
+      'bp-scheme',
+      { 'hello.txt': 'a\n' },
+      { config: { BUILDPACK_URL: 'ftp://example.com/x.tgz' } },
+    );
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('BUILDPACK_URL: Buildpack URL "ftp://example.com/x.tgz" must use http, https, file');
   });
 
   it("refuses the platform's own addresses up front, naming the URL, and sends them nothing", async () => {
-    const urls = [`http://127.0.0.1:${internalPort}/version`, `http://localhost:${internalPort}/internal/apps.tgz`, 'http://169.254.169.254/latest/meta-data/', `http://[::1]:${internalPort}/x.git`];
+    const urls = [
+      `http://127.0.0.1:${internalPort}/version`,
+      `http://localhost:${internalPort}/internal/apps.tgz`,
+      'http://169.254.169.254/latest/meta-data/',
+      `http://[::1]:${internalPort}/x.git`,
+    ];
     for (const [i, url] of urls.entries()) {
       const r = await push(`bp-ssrf${i}`, { 'hello.txt': 'a\n', '.buildpacks': `${url}\n` });
       expect(r.code).not.toBe(0);
       expect(r.stderr).toContain(`.buildpacks line 1: Buildpack URL ${JSON.stringify(url)} points at a`);
       expect(r.stderr).toContain('the platform refuses loopback, unspecified and link-local (metadata) addresses');
     }
-    const cfg = await push('bp-ssrf-cfg', { 'hello.txt': 'a\n' }, { config: { BUILDPACK_URL: `http://127.0.0.1:${internalPort}/version` } });
+    const cfg = await push(
+      'bp-ssrf-cfg',
+      { 'hello.txt': 'a\n' },
+      { config: { BUILDPACK_URL: `http://127.0.0.1:${internalPort}/version` } },
+    );
     expect(cfg.code).not.toBe(0);
     expect(cfg.stderr).toContain('BUILDPACK_URL: Buildpack URL');
     expect(internalHits).toEqual([]);
@@ -181,7 +231,10 @@ describe.skipIf(!haveStacks)('builder: the buildpack contract', () => {
   });
 
   it('takes a .buildpacks file: a git repository at a ref, then one of ours', async () => {
-    const r = await push('bp-dot', { 'hello.txt': 'a\n', '.buildpacks': `# the hello buildpack, pinned\n${gitUrl}#v1\nchained\n` });
+    const r = await push('bp-dot', {
+      'hello.txt': 'a\n',
+      '.buildpacks': `# the hello buildpack, pinned\n${gitUrl}#v1\nchained\n`,
+    });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain(`Using buildpacks from .buildpacks: ${gitUrl}#v1, chained`);
     expect(r.stderr).toContain('Chained sees HELLO_EXPORTED=from the hello buildpack');

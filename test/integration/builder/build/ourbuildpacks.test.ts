@@ -50,11 +50,17 @@ describe.skipIf(!haveStacks)('our buildpacks build real apps', () => {
   async function newCommit(work: string, file: string, text: string): Promise<void> {
     await writeFile(join(work, file), text);
     await must('git', ['add', '-A'], { cwd: work });
-    await must('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', file], { cwd: work });
+    await must('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', '-m', file], {
+      cwd: work,
+    });
   }
 
   /** Runs the image as the agent runs a dyno; GETs each path once the port answers. */
-  async function serve(image: string, command: string, paths: string[]): Promise<Array<Awaited<ReturnType<typeof httpGet>>>> {
+  async function serve(
+    image: string,
+    command: string,
+    paths: string[],
+  ): Promise<Array<Awaited<ReturnType<typeof httpGet>>>> {
     const container = await h.docker.createContainer({
       Image: image,
       Cmd: ['paas-launch', command],
@@ -62,13 +68,18 @@ describe.skipIf(!haveStacks)('our buildpacks build real apps', () => {
       Env: ['PORT=5000'],
       Labels: { 'paas.cluster': h.cluster },
       ExposedPorts: { '5000/tcp': {} },
-      HostConfig: { PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] }, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges'] },
+      HostConfig: {
+        PortBindings: { '5000/tcp': [{ HostIp: '127.0.0.1', HostPort: '' }] },
+        CapDrop: ['ALL'],
+        SecurityOpt: ['no-new-privileges'],
+      },
     });
     try {
       await container.start();
       const port = Number((await container.inspect()).NetworkSettings.Ports['5000/tcp']?.[0]?.HostPort);
       await waitFor('the app to answer', 30_000, async () => {
-        if (!(await container.inspect()).State.Running) throw new Error(`the app exited: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
+        if (!(await container.inspect()).State.Running)
+          throw new Error(`the app exited: ${(await container.logs({ stdout: true, stderr: true })).toString()}`);
         return (await httpGet(port, 'localhost', paths[0])).status > 0 ? true : undefined;
       });
       const out = [];
@@ -90,7 +101,11 @@ describe.skipIf(!haveStacks)('our buildpacks build real apps', () => {
     expect(cold.release.processTypes).toEqual({ web: 'npm start' });
     const [res] = await serve(cold.release.image, 'npm start', ['/']);
     expect(res?.body).toMatch(/^node v20\.\d+\.\d+; built with v20\.\d+\.\d+; 1m\n$/);
-    const [version] = await serve(cold.release.image, 'node -e "require(\'http\').createServer((q, s) => s.end(process.version + \' \' + process.execPath)).listen(process.env.PORT)"', ['/']);
+    const [version] = await serve(
+      cold.release.image,
+      "node -e \"require('http').createServer((q, s) => s.end(process.version + ' ' + process.execPath)).listen(process.env.PORT)\"",
+      ['/'],
+    );
     expect(version?.body).toMatch(/^v20\.\d+\.\d+ \/app\/\.heroku\/node\/bin\/node$/);
 
     // The registry is unreachable for the warm build: it can only succeed
@@ -100,7 +115,9 @@ describe.skipIf(!haveStacks)('our buildpacks build real apps', () => {
     const started = Date.now();
     const warm = await push('engines', work);
     expect(warm.out).toMatch(/remote: {8}Using node 20\.\d+\.\d+ from the build cache/);
-    expect(warm.out).toMatch(/remote: {8}Restoring node_modules from cache \(package-lock\.json unchanged, key [0-9a-f]{16}\)/);
+    expect(warm.out).toMatch(
+      /remote: {8}Restoring node_modules from cache \(package-lock\.json unchanged, key [0-9a-f]{16}\)/,
+    );
     expect(warm.out).not.toContain('Installing node modules');
     expect(warm.out).toMatch(/remote: {8}npm \d+\.\d+\.\d+ from the stack/);
     process.stderr.write(`warm rebuild (registry unreachable): ${Date.now() - started} ms\n`);
@@ -109,10 +126,20 @@ describe.skipIf(!haveStacks)('our buildpacks build real apps', () => {
 
     // A changed lockfile is a cache miss: npm installs again (the registry is back).
     h.controller.apps.set('engines', { owner: 'u-nb', config: {} });
-    const pkg = JSON.parse(await must('cat', [join(work, 'package.json')]).then((r) => r.stdout)) as Record<string, unknown>;
-    await writeFile(join(work, 'package.json'), JSON.stringify({ ...pkg, dependencies: { ms: '2.1.3', 'is-number': '7.0.0' } }, null, 2));
+    const pkg = JSON.parse(await must('cat', [join(work, 'package.json')]).then((r) => r.stdout)) as Record<
+      string,
+      unknown
+    >;
+    await writeFile(
+      join(work, 'package.json'),
+      JSON.stringify({ ...pkg, dependencies: { ms: '2.1.3', 'is-number': '7.0.0' } }, null, 2),
+    );
     await must('npm', ['install', '--package-lock-only', '--no-audit', '--no-fund'], { cwd: work });
-    await newCommit(work, 'package.json', JSON.stringify({ ...pkg, dependencies: { ms: '2.1.3', 'is-number': '7.0.0' } }, null, 2));
+    await newCommit(
+      work,
+      'package.json',
+      JSON.stringify({ ...pkg, dependencies: { ms: '2.1.3', 'is-number': '7.0.0' } }, null, 2),
+    );
     const changed = await push('engines', work);
     expect(changed.out).toContain('remote:        Installing node modules (package.json + package-lock)');
     expect(changed.out).not.toContain('Restoring node_modules');
@@ -126,7 +153,15 @@ const has = (m) => { try { require.resolve(m); return 'yes'; } catch { return 'n
 const npm = require('child_process').execSync('npm --version').toString().trim();
 http.createServer((q, s) => s.end('ms ' + has('ms') + ', is-number ' + has('is-number') + ', npm ' + npm + '\\n')).listen(process.env.PORT);
 `;
-    const pkg = { name: 'pruned', version: '1.0.0', private: true, engines: { npm: '10.9.2' }, scripts: { start: 'node server.js' }, dependencies: { ms: '2.1.3' }, devDependencies: { 'is-number': '7.0.0' } };
+    const pkg = {
+      name: 'pruned',
+      version: '1.0.0',
+      private: true,
+      engines: { npm: '10.9.2' },
+      scripts: { start: 'node server.js' },
+      dependencies: { ms: '2.1.3' },
+      devDependencies: { 'is-number': '7.0.0' },
+    };
     await must('mkdir', ['-p', work]);
     await writeFile(join(work, 'package.json'), JSON.stringify(pkg, null, 2));
     await writeFile(join(work, 'server.js'), server);
@@ -142,7 +177,9 @@ http.createServer((q, s) => s.end('ms ' + has('ms') + ', is-number ' + has('is-n
     h.controller.apps.set('pruned', { owner: 'u-nb', config: { npm_config_registry: 'http://127.0.0.1:9/' } });
     await newCommit(work, 'README.md', 'warm\n');
     const warm = await push('pruned', work);
-    expect(warm.out).toMatch(/remote: {8}Restoring node_modules from cache \(package-lock\.json unchanged, key [0-9a-f]{16}, devDependencies pruned\)/);
+    expect(warm.out).toMatch(
+      /remote: {8}Restoring node_modules from cache \(package-lock\.json unchanged, key [0-9a-f]{16}, devDependencies pruned\)/,
+    );
     expect(warm.out).toContain('remote:        Already pruned (from the cache)');
     expect(warm.out).toContain('remote:        Restored from the build cache');
     const [again] = await serve(warm.release.image, 'npm start', ['/']);
@@ -163,12 +200,18 @@ http.createServer((q, s) => s.end('ms ' + has('ms') + ', is-number ' + has('is-n
     expect(out).toContain('remote:        engines.node (package.json):  unspecified');
     expect(out).toContain('remote:        Node.js version not specified, using 24.x (the newest LTS)');
     expect(out).toMatch(/remote: {8}Resolved node 24\.x to 24\.\d+\.\d+/);
-    expect(out).toMatch(/remote: {8}Using node v24\.\d+\.\d+ \(vendored into the slug at \.heroku\/node\) and npm [\d.]+/);
+    expect(out).toMatch(
+      /remote: {8}Using node v24\.\d+\.\d+ \(vendored into the slug at \.heroku\/node\) and npm [\d.]+/,
+    );
     expect(out).toContain('remote:        Installing yarn 1.22.22');
     expect(out).toContain('remote:        Installing node modules (yarn.lock)');
     const [res] = await serve(release.image, 'npm start', ['/']);
     expect(res?.body).toBe('yarn app 2s; devDependencies pruned\n');
-    const [version] = await serve(release.image, 'node -e "require(\'http\').createServer((q, s) => s.end(process.version + \' \' + process.release.lts)).listen(process.env.PORT)"', ['/']);
+    const [version] = await serve(
+      release.image,
+      "node -e \"require('http').createServer((q, s) => s.end(process.version + ' ' + process.release.lts)).listen(process.env.PORT)\"",
+      ['/'],
+    );
     expect(version?.body).toMatch(/^v24\.\d+\.\d+ [A-Z][a-z]+$/); // an LTS line: its binaries carry the codename
   });
 
@@ -177,7 +220,12 @@ http.createServer((q, s) => s.end('ms ' + has('ms') + ', is-number ' + has('is-n
     const { out, release } = await push('site', work);
     expect(out).toContain('remote: -----> Static HTML app detected');
     expect(release.processTypes).toEqual({ web: 'node /app/.heroku/static/server.cjs' });
-    const [index, css, missing, hidden] = await serve(release.image, release.processTypes.web as string, ['/', '/style.css', '/no/such/page', '/.profile.d/']);
+    const [index, css, missing, hidden] = await serve(release.image, release.processTypes.web as string, [
+      '/',
+      '/style.css',
+      '/no/such/page',
+      '/.profile.d/',
+    ]);
     expect(index?.status).toBe(200);
     expect(index?.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(index?.body).toContain('<h1>Hello from a static site</h1>');
@@ -194,7 +242,11 @@ http.createServer((q, s) => s.end('ms ' + has('ms') + ', is-number ' + has('is-n
     await must('mkdir', ['-p', join(work, 'public')]);
     await newCommit(work, 'public/index.html', '<p>single page app</p>\n');
     const { release } = await push('spa', work);
-    const [root, deep, outside] = await serve(release.image, release.processTypes.web as string, ['/', '/users/42', '/style.css']);
+    const [root, deep, outside] = await serve(release.image, release.processTypes.web as string, [
+      '/',
+      '/users/42',
+      '/style.css',
+    ]);
     expect(root?.body).toBe('<p>single page app</p>\n');
     expect(deep?.status).toBe(200);
     expect(deep?.body).toBe('<p>single page app</p>\n');
@@ -216,7 +268,9 @@ http.createServer((q, s) => s.end('ms ' + has('ms') + ', is-number ' + has('is-n
     await commitApp(work, { 'README.md': 'just words\n' });
     const r = await h.push({ key: key.path, app: 'nothing', cwd: work });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('remote:  !     Build failed: No default language could be detected for this app. Tried: nodejs, static, procfile.');
+    expect(r.stderr).toContain(
+      'remote:  !     Build failed: No default language could be detected for this app. Tried: nodejs, static, procfile.',
+    );
     expect(h.controller.releaseRequests('nothing')).toEqual([]);
   });
 });

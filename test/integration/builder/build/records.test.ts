@@ -26,7 +26,21 @@ async function app(dir: string, buildScript: string): Promise<string> {
 async function commitAgain(dir: string, message: string, amend = false): Promise<string> {
   await writeFile(join(dir, 'change.txt'), `${message}\n`);
   await must('git', ['add', '-A'], { cwd: dir });
-  await must('git', ['-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-q', ...(amend ? ['--amend'] : []), '-m', message], { cwd: dir });
+  await must(
+    'git',
+    [
+      '-c',
+      'user.name=T',
+      '-c',
+      'user.email=t@example.com',
+      'commit',
+      '-q',
+      ...(amend ? ['--amend'] : []),
+      '-m',
+      message,
+    ],
+    { cwd: dir },
+  );
   return (await must('git', ['rev-parse', 'HEAD'], { cwd: dir })).stdout.trim();
 }
 
@@ -35,10 +49,19 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
   let key: { path: string; fingerprint: string };
 
   beforeAll(async () => {
-    h = await startHarness({ PAAS_BUILDPACKS_DIR: join(REPO_DIR, 'test/fixtures/buildpacks'), PAAS_BUILDPACKS: 'script', PAAS_BUILD_MEMORY_MB: '256', PAAS_BUILD_TIMEOUT_S: '25', PAAS_BUILD_PIDS: '150', PAAS_BUILD_DISK_MB: '256', PAAS_BUILD_CACHE_MB: '64' });
+    h = await startHarness({
+      PAAS_BUILDPACKS_DIR: join(REPO_DIR, 'test/fixtures/buildpacks'),
+      PAAS_BUILDPACKS: 'script',
+      PAAS_BUILD_MEMORY_MB: '256',
+      PAAS_BUILD_TIMEOUT_S: '25',
+      PAAS_BUILD_PIDS: '150',
+      PAAS_BUILD_DISK_MB: '256',
+      PAAS_BUILD_CACHE_MB: '64',
+    });
     key = await makeKey(h.dir, 'alice');
     h.controller.users.set(key.fingerprint, { id: 'u-alice', email: 'alice@example.com' });
-    for (const name of ['rec', 'hog', 'sleepy', 'rules', 'forker', 'filler', 'homefill', 'cachefill']) h.controller.apps.set(name, { owner: 'u-alice', config: {} });
+    for (const name of ['rec', 'hog', 'sleepy', 'rules', 'forker', 'filler', 'homefill', 'cachefill'])
+      h.controller.apps.set(name, { owner: 'u-alice', config: {} });
   });
 
   afterAll(async () => {
@@ -53,8 +76,20 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
     const builds = [...h.controller.builds.values()].filter((b) => b.app === 'rec');
     expect(builds).toHaveLength(1);
     const b = builds[0];
-    expect(b).toMatchObject({ commit, user: { id: 'u-alice', email: 'alice@example.com' }, status: 'succeeded', release: 1 });
-    expect(Object.keys(b?.phases ?? {}).sort()).toEqual(['compile', 'fetch', 'image', 'launch', 'queue_wait', 'release']);
+    expect(b).toMatchObject({
+      commit,
+      user: { id: 'u-alice', email: 'alice@example.com' },
+      status: 'succeeded',
+      release: 1,
+    });
+    expect(Object.keys(b?.phases ?? {}).sort()).toEqual([
+      'compile',
+      'fetch',
+      'image',
+      'launch',
+      'queue_wait',
+      'release',
+    ]);
     expect(b?.phases.compile).toBeGreaterThan(0);
     expect(b?.lines).toContain(`-----> Building rec (commit ${commit.slice(0, 7)}, build ${b?.id})`);
     expect(b?.lines.some((l) => l.includes('built-it'))).toBe(true);
@@ -66,10 +101,15 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
     await app(work, MEMORY_HOG);
     const r = await h.push({ key: key.path, app: 'hog', cwd: work });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('remote:  !     Build failed: it ran out of memory (limit 256 MB; PAAS_BUILD_MEMORY_MB)');
+    expect(r.stderr).toContain(
+      'remote:  !     Build failed: it ran out of memory (limit 256 MB; PAAS_BUILD_MEMORY_MB)',
+    );
     expect(h.controller.releaseRequests('hog')).toHaveLength(0);
     const b = [...h.controller.builds.values()].find((x) => x.app === 'hog');
-    expect(b).toMatchObject({ status: 'failed', failure: 'Build failed: it ran out of memory (limit 256 MB; PAAS_BUILD_MEMORY_MB)' });
+    expect(b).toMatchObject({
+      status: 'failed',
+      failure: 'Build failed: it ran out of memory (limit 256 MB; PAAS_BUILD_MEMORY_MB)',
+    });
   });
 
   it('fails a build that takes longer than the time limit', async () => {
@@ -81,7 +121,10 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
     expect(Date.now() - started).toBeLessThan(90_000);
     expect(r.stderr).toContain('remote:  !     Build failed: it took longer than 25 s (PAAS_BUILD_TIMEOUT_S)');
     expect(h.controller.releaseRequests('sleepy')).toHaveLength(0);
-    const left = await h.docker.listContainers({ all: true, filters: { label: [`paas.cluster=${h.cluster}`, 'paas.app=sleepy'] } });
+    const left = await h.docker.listContainers({
+      all: true,
+      filters: { label: [`paas.cluster=${h.cluster}`, 'paas.app=sleepy'] },
+    });
     expect(left).toHaveLength(0);
   });
 
@@ -90,7 +133,9 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
     await app(work, FORKER);
     const r = await h.push({ key: key.path, app: 'forker', cwd: work });
     expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('remote:  !     Build failed: it started too many processes (limit 150; PAAS_BUILD_PIDS)');
+    expect(r.stderr).toContain(
+      'remote:  !     Build failed: it started too many processes (limit 150; PAAS_BUILD_PIDS)',
+    );
     expect(h.controller.releaseRequests('forker')).toHaveLength(0);
   });
 
@@ -98,20 +143,25 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
     ['filler', 'its folder', 'dd if=/dev/zero of=/tmp/build/fill bs=1M count=300'],
     ['homefill', 'its writable layer', 'dd if=/dev/zero of=$HOME/fill bs=1M count=300'],
     ['cachefill', "the app's cache", 'dd if=/dev/zero of=/tmp/cache/fill bs=1M count=100'],
-  ])('fails a build (%s) that fills %s, says which limit, and leaves no filesystem behind', async (name, _what, fill) => {
-    const work = join(h.dir, name);
-    await app(work, fill);
-    const r = await h.push({ key: key.path, app: name, cwd: work });
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('No space left on device');
-    expect(r.stderr).toContain('remote:  !     Build failed: it ran out of disk space (limits: 256 MB for the build, 64 MB for its cache; PAAS_BUILD_DISK_MB, PAAS_BUILD_CACHE_MB)');
-    expect(h.controller.releaseRequests(name)).toHaveLength(0);
-    const mounts = await readFile('/proc/self/mountinfo', 'utf8');
-    expect(mounts).not.toContain(h.stateDir);
-    const images = await readdir(join(h.stateDir, 'build-disks'));
-    expect(images.filter((f) => f.startsWith('build-'))).toEqual([]);
-    expect(images).toContain(`cache-${name}.img`); // kept for the app's next build
-  });
+  ])(
+    'fails a build (%s) that fills %s, says which limit, and leaves no filesystem behind',
+    async (name, _what, fill) => {
+      const work = join(h.dir, name);
+      await app(work, fill);
+      const r = await h.push({ key: key.path, app: name, cwd: work });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('No space left on device');
+      expect(r.stderr).toContain(
+        'remote:  !     Build failed: it ran out of disk space (limits: 256 MB for the build, 64 MB for its cache; PAAS_BUILD_DISK_MB, PAAS_BUILD_CACHE_MB)',
+      );
+      expect(h.controller.releaseRequests(name)).toHaveLength(0);
+      const mounts = await readFile('/proc/self/mountinfo', 'utf8');
+      expect(mounts).not.toContain(h.stateDir);
+      const images = await readdir(join(h.stateDir, 'build-disks'));
+      expect(images.filter((f) => f.startsWith('build-'))).toEqual([]);
+      expect(images).toContain(`cache-${name}.img`); // kept for the app's next build
+    },
+  );
 
   it('refuses a plain non-fast-forward push and deploys a forced one', async () => {
     const work = join(h.dir, 'rules');
@@ -125,7 +175,12 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
     const forced = await h.push({ key: key.path, app: 'rules', cwd: work, ref: '+main' });
     expect(forced.code, forced.stderr).toBe(0);
     expect(forced.stderr).toContain('remote: -----> Released v2');
-    const head = await must('git', ['--git-dir', join(h.stateDir, 'repos', 'rules.git'), 'rev-parse', 'refs/heads/main']);
+    const head = await must('git', [
+      '--git-dir',
+      join(h.stateDir, 'repos', 'rules.git'),
+      'rev-parse',
+      'refs/heads/main',
+    ]);
     expect(head.stdout.trim()).toBe(rewritten);
   });
 
@@ -134,7 +189,9 @@ describe.skipIf(!haveStacks)('builder: build records, limits and push rules', ()
     await must('git', ['branch', '-f', 'feature'], { cwd: work });
     const other = await h.push({ key: key.path, app: 'rules', cwd: work, ref: 'feature' });
     expect(other.code).not.toBe(0);
-    expect(other.stderr).toContain('Pushing to refs/heads/feature is not allowed; push to main (git push paas HEAD:main)');
+    expect(other.stderr).toContain(
+      'Pushing to refs/heads/feature is not allowed; push to main (git push paas HEAD:main)',
+    );
     const del = await h.push({ key: key.path, app: 'rules', cwd: work, ref: ':main' });
     expect(del.code).not.toBe(0);
     expect(del.stderr).toContain('Deleting refs/heads/main is not allowed');

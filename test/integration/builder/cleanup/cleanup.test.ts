@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
@@ -44,7 +44,11 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const left = await docker.listImages({ filters: JSON.stringify({ label: [`paas.cluster=${cluster}`] }) });
-  for (const img of left) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  for (const img of left)
+    await docker
+      .getImage(img.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   await h?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
@@ -54,15 +58,24 @@ describe('builder clean-up', () => {
     const keep = await appImage('keep-me', 'b1');
     const doomed = await appImage('destroy-me', 'b1');
     const renamedRunning = await appImage('rename-me', 'b1');
-    const release = await h.call('POST', '/internal/apps/rename-me/releases', { token: h.internalToken, body: { image: renamedRunning, processTypes: { web: 'x' } } });
+    const release = await h.call('POST', '/internal/apps/rename-me/releases', {
+      token: h.internalToken,
+      body: { image: renamedRunning, processTypes: { web: 'x' } },
+    });
     expect(release.status).toBe(201);
 
     expect(await cleanupOnce(deps)).toEqual({ repos: [], caches: [], images: [] });
 
     expect((await h.call('DELETE', '/apps/destroy-me', { token: h.adminToken })).status).toBe(200);
-    expect((await h.call('PATCH', '/apps/rename-me', { token: h.adminToken, body: { name: 'renamed' } })).status).toBe(200);
+    expect((await h.call('PATCH', '/apps/rename-me', { token: h.adminToken, body: { name: 'renamed' } })).status).toBe(
+      200,
+    );
     const removed = await cleanupOnce(deps);
-    expect(removed).toEqual({ repos: ['destroy-me', 'rename-me'], caches: ['destroy-me', 'rename-me'], images: [doomed] });
+    expect(removed).toEqual({
+      repos: ['destroy-me', 'rename-me'],
+      caches: ['destroy-me', 'rename-me'],
+      images: [doomed],
+    });
 
     expect(existsSync(join(deps.reposDir, 'destroy-me.git'))).toBe(false);
     expect(existsSync(join(deps.reposDir, 'keep-me.git'))).toBe(true);

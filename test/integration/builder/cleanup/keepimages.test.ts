@@ -20,11 +20,16 @@ let deps: CleanupDeps;
 const active = new Set<string>();
 
 /** An empty image labelled like the app image of build `build`, distinct from every other. */
-const appImage = (app: string, build: string) => labelledImage(docker, tmp, { cluster, app, tag: build, extra: { 'paas.build': build } });
+const appImage = (app: string, build: string) =>
+  labelledImage(docker, tmp, { cluster, app, tag: build, extra: { 'paas.build': build } });
 
 const imageExists = (ref: string) => isImage(docker, ref);
 
-const release = (app: string, image: string) => h.call('POST', `/internal/apps/${app}/releases`, { token: h.internalToken, body: { image, processTypes: { web: 'x' } } });
+const release = (app: string, image: string) =>
+  h.call('POST', `/internal/apps/${app}/releases`, {
+    token: h.internalToken,
+    body: { image, processTypes: { web: 'x' } },
+  });
 
 beforeAll(async () => {
   h = await startController('keep-images');
@@ -44,9 +49,17 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const containers = await docker.listContainers({ all: true, filters: { label: [`paas.cluster=${cluster}`] } });
-  for (const c of containers) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+  for (const c of containers)
+    await docker
+      .getContainer(c.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   const left = await docker.listImages({ filters: JSON.stringify({ label: [`paas.cluster=${cluster}`] }) });
-  for (const img of left) await docker.getImage(img.Id).remove({ force: true }).catch(() => undefined);
+  for (const img of left)
+    await docker
+      .getImage(img.Id)
+      .remove({ force: true })
+      .catch(() => undefined);
   await h?.close();
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
@@ -60,7 +73,9 @@ describe('builder clean-up of old release images', () => {
       expect((await release('seven', ref)).status).toBe(201);
     }
     // a config change makes v8 with b7's image: still 5 distinct images kept
-    expect((await h.call('PATCH', '/apps/seven/config-vars', { token: h.adminToken, body: { A: '1' } })).status).toBe(200);
+    expect((await h.call('PATCH', '/apps/seven/config-vars', { token: h.adminToken, body: { A: '1' } })).status).toBe(
+      200,
+    );
 
     const removed = await cleanupOnce(deps);
     expect(removed.images).toEqual([images[0], images[1]]);
@@ -78,7 +93,11 @@ describe('builder clean-up of old release images', () => {
     const building = await appImage('seven', 'b9'); // no release yet
     expect((await release('seven', used)).status).toBe(201);
     for (let i = 10; i <= 14; i++) expect((await release('seven', await appImage('seven', `b${i}`))).status).toBe(201);
-    const container = await docker.createContainer({ Image: used, Cmd: ['/none'], Labels: { 'paas.cluster': cluster } });
+    const container = await docker.createContainer({
+      Image: used,
+      Cmd: ['/none'],
+      Labels: { 'paas.cluster': cluster },
+    });
     active.add('b9');
 
     const removed = await cleanupOnce(deps);

@@ -51,7 +51,12 @@ describe('pre-receive hook protocol', () => {
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, [hook], {
         cwd: repo,
-        env: { PATH: process.env.PATH, GIT_DIR: join(repo, '.git'), PAAS_BUILDER_SOCKET: socket(), PAAS_PUSH_TOKEN: 'tok' },
+        env: {
+          PATH: process.env.PATH,
+          GIT_DIR: join(repo, '.git'),
+          PAAS_BUILDER_SOCKET: socket(),
+          PAAS_PUSH_TOKEN: 'tok',
+        },
         stdio: ['pipe', 'pipe', 'inherit'],
       });
       let stdout = '';
@@ -72,7 +77,11 @@ describe('pre-receive hook protocol', () => {
     received = undefined;
     const r = await runHook(line());
     expect(r).toEqual({ code: 0, stdout: '-----> building\n' });
-    expect(lastRequest()?.headers).toMatchObject({ 'x-paas-push': 'tok', 'x-paas-commit': commit, 'x-paas-ref': 'refs/heads/main' });
+    expect(lastRequest()?.headers).toMatchObject({
+      'x-paas-push': 'tok',
+      'x-paas-commit': commit,
+      'x-paas-ref': 'refs/heads/main',
+    });
     const tarFile = join(dir, 'got.tar');
     await writeFile(tarFile, lastRequest()?.body ?? Buffer.alloc(0));
     const list = await must('tar', ['-tf', tarFile]);

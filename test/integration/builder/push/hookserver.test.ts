@@ -23,7 +23,18 @@ describe('hook socket server', () => {
     dir = await mkdtemp(join(tmpdir(), 'paas-hooksrv-'));
     server = await startHookServer(
       {
-        settings: { cluster: 'tbx', buildStackImage: 'none', runStackImage: 'none', buildpacksDir: dir, buildpacks: ['nodejs'], buildpacksCacheDir: join(dir, 'bpcache'), buildpacksAllowFile: false, cacheDir: join(dir, 'cache'), buildMemoryMb: 512, deployWaitMs: 0 },
+        settings: {
+          cluster: 'tbx',
+          buildStackImage: 'none',
+          runStackImage: 'none',
+          buildpacksDir: dir,
+          buildpacks: ['nodejs'],
+          buildpacksCacheDir: join(dir, 'bpcache'),
+          buildpacksAllowFile: false,
+          cacheDir: join(dir, 'cache'),
+          buildMemoryMb: 512,
+          deployWaitMs: 0,
+        },
         controller: new ControllerClient('http://127.0.0.1:9', 'unused'),
         docker: new DockerodeBuilder(new Docker()),
         logger: createLogger('hooksrv-test', 'silent'),
@@ -41,15 +52,21 @@ describe('hook socket server', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  function post(headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string; result: string }> {
+  function post(
+    headers: Record<string, string>,
+    body: Buffer,
+  ): Promise<{ status: number; text: string; result: string }> {
     return new Promise((resolve, reject) => {
-      const req = request({ socketPath: join(dir, 'run', 'builder.sock'), path: '/builds', method: 'POST', headers }, (res) => {
-        const reader = new ResultReader();
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += reader.push(c)));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, result: reader.finish() }));
-      });
+      const req = request(
+        { socketPath: join(dir, 'run', 'builder.sock'), path: '/builds', method: 'POST', headers },
+        (res) => {
+          const reader = new ResultReader();
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += reader.push(c)));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, text, result: reader.finish() }));
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });
@@ -58,13 +75,19 @@ describe('hook socket server', () => {
   const commit = 'c'.repeat(40);
 
   it('refuses a request without a known push token', async () => {
-    const r = await post({ [HEADER_PUSH]: 'forged', [HEADER_COMMIT]: commit, [HEADER_REF]: 'refs/heads/main' }, Buffer.alloc(0));
+    const r = await post(
+      { [HEADER_PUSH]: 'forged', [HEADER_COMMIT]: commit, [HEADER_REF]: 'refs/heads/main' },
+      Buffer.alloc(0),
+    );
     expect(r.status).toBe(403);
   });
 
   it('fails a source over the size limit with a message, and cleans up', async () => {
     const push = pushes.open('big-app', { id: 'u1', email: 'u1@example.com' });
-    const r = await post({ [HEADER_PUSH]: push.token, [HEADER_COMMIT]: commit, [HEADER_REF]: 'refs/heads/main' }, Buffer.alloc(3 * 1024 * 1024));
+    const r = await post(
+      { [HEADER_PUSH]: push.token, [HEADER_COMMIT]: commit, [HEADER_REF]: 'refs/heads/main' },
+      Buffer.alloc(3 * 1024 * 1024),
+    );
     expect(r.status).toBe(200);
     expect(r.result).toBe('failed');
     expect(r.text).toContain(' !     Build failed: the source is larger than 1 MB');
@@ -73,7 +96,10 @@ describe('hook socket server', () => {
 
   it('fails a body that is not a tar', async () => {
     const push = pushes.open('bad-app', { id: 'u1', email: 'u1@example.com' });
-    const r = await post({ [HEADER_PUSH]: push.token, [HEADER_COMMIT]: commit, [HEADER_REF]: 'refs/heads/main' }, Buffer.from('not a tar at all, no sir'.repeat(100)));
+    const r = await post(
+      { [HEADER_PUSH]: push.token, [HEADER_COMMIT]: commit, [HEADER_REF]: 'refs/heads/main' },
+      Buffer.from('not a tar at all, no sir'.repeat(100)),
+    );
     expect(r.result).toBe('failed');
     expect(r.text).toContain('Build failed: could not read the pushed source');
   });

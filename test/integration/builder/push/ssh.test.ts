@@ -35,7 +35,9 @@ describe('builder: ssh and pushes it refuses', () => {
     expect(r.stderr).toMatch(/Permission denied \(publickey\)/);
     const asked = h.controller.requests.filter((q) => q.path === '/internal/authorize').map((q) => q.body);
     expect(asked).toContainEqual({ fingerprint: stranger.fingerprint });
-    expect(h.controller.requests.every((q) => q.auth === h.controller.requests[0]?.auth && q.auth?.startsWith('Bearer '))).toBe(true);
+    expect(
+      h.controller.requests.every((q) => q.auth === h.controller.requests[0]?.auth && q.auth?.startsWith('Bearer ')),
+    ).toBe(true);
   });
 
   it('says when the app does not exist or is not yours', async () => {
@@ -48,7 +50,21 @@ describe('builder: ssh and pushes it refuses', () => {
   });
 
   it('refuses shells and other commands with a message and status 1', async () => {
-    const sshArgs = ['-i', alice.path, '-o', 'IdentitiesOnly=yes', '-o', 'StrictHostKeyChecking=no', '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', '-p', String(h.builder.sshPort), 'git@127.0.0.1'];
+    const sshArgs = [
+      '-i',
+      alice.path,
+      '-o',
+      'IdentitiesOnly=yes',
+      '-o',
+      'StrictHostKeyChecking=no',
+      '-o',
+      'UserKnownHostsFile=/dev/null',
+      '-o',
+      'LogLevel=ERROR',
+      '-p',
+      String(h.builder.sshPort),
+      'git@127.0.0.1',
+    ];
     const ls = await run('ssh', [...sshArgs, 'ls', '/']);
     expect(ls.code).toBe(1);
     expect(ls.stderr).toContain('Only git push is supported');
@@ -62,7 +78,14 @@ describe('builder: ssh and pushes it refuses', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('remote:  !     Pushing to refs/heads/feature is not allowed');
     expect(r.stderr).toMatch(/pre-receive hook declined/);
-    const ref = await run('git', ['--git-dir', join(h.stateDir, 'repos', 'alice-app.git'), 'rev-parse', '--verify', '-q', 'refs/heads/feature']);
+    const ref = await run('git', [
+      '--git-dir',
+      join(h.stateDir, 'repos', 'alice-app.git'),
+      'rev-parse',
+      '--verify',
+      '-q',
+      'refs/heads/feature',
+    ]);
     expect(ref.code).not.toBe(0);
     expect(h.controller.releaseRequests()).toEqual([]);
   });

@@ -17,7 +17,11 @@ describe.skipIf(!haveStacks)('builder: a failed release fails the push', () => {
   let key: string;
 
   beforeAll(async () => {
-    h = await startHarness({ PAAS_BUILDPACKS_DIR: join(REPO_DIR, 'test/fixtures/buildpacks'), PAAS_BUILDPACKS: 'hello', PAAS_BUILD_DEPLOY_WAIT_MS: '20000' });
+    h = await startHarness({
+      PAAS_BUILDPACKS_DIR: join(REPO_DIR, 'test/fixtures/buildpacks'),
+      PAAS_BUILDPACKS: 'hello',
+      PAAS_BUILD_DEPLOY_WAIT_MS: '20000',
+    });
     const k = await makeKey(h.dir, 'rf');
     key = k.path;
     h.controller.users.set(k.fingerprint, { id: 'u-rf', email: 'rf@example.com' });
@@ -30,7 +34,11 @@ describe.skipIf(!haveStacks)('builder: a failed release fails the push', () => {
   it('says why, names the release that keeps serving and exits non-zero', async () => {
     const dir = join(h.dir, 'src');
     const rf = h.controller.apps.get('rf') as FakeApp;
-    rf.releaseLog = { earlier: ['output of an earlier release phase'], lines: ['migrating...', 'migrated 3 tables'], exit: 0 };
+    rf.releaseLog = {
+      earlier: ['output of an earlier release phase'],
+      lines: ['migrating...', 'migrated 3 tables'],
+      exit: 0,
+    };
     await commitApp(dir, { 'hello.txt': 'hi\n', Procfile: 'web: hello && sleep 600\nrelease: exit 2\n' });
     const first = await h.push({ key, app: 'rf', cwd: dir });
     expect(first.code, first.stderr).toBe(0);
@@ -48,7 +56,9 @@ describe.skipIf(!haveStacks)('builder: a failed release fails the push', () => {
     await commitApp(dir, { 'hello.txt': 'hi again\n', Procfile: 'web: hello && sleep 600\nrelease: exit 2\n' });
     const second = await h.push({ key, app: 'rf', cwd: dir });
     expect(second.code).not.toBe(0);
-    expect(second.stderr).toMatch(/Running release command: exit 2\s+remote: {8}error: relation "users" does not exist\s+remote:  ! {5}Launching\.\.\. failed: release command failed \(exit 2\); v1 keeps serving/);
+    expect(second.stderr).toMatch(
+      /Running release command: exit 2\s+remote: {8}error: relation "users" does not exist\s+remote:  ! {5}Launching\.\.\. failed: release command failed \(exit 2\); v1 keeps serving/,
+    );
     expect(second.stderr).not.toContain('Release command succeeded');
     expect(second.stderr).not.toContain('Build failed');
     const builds = [...h.controller.builds.values()].filter((b) => b.app === 'rf');
@@ -61,9 +71,14 @@ describe.skipIf(!haveStacks)('builder: a failed release fails the push', () => {
     const rf = h.controller.apps.get('rf') as FakeApp;
     delete rf.releaseFailure;
     rf.releaseLog = { lines: ['quick'] };
-    await commitApp(dir, { 'hello.txt': 'hi a third time\n', Procfile: 'web: hello && sleep 600\nrelease: echo quick\n' });
+    await commitApp(dir, {
+      'hello.txt': 'hi a third time\n',
+      Procfile: 'web: hello && sleep 600\nrelease: echo quick\n',
+    });
     const third = await h.push({ key, app: 'rf', cwd: dir });
     expect(third.code, third.stderr).toBe(0);
-    expect(third.stderr).toMatch(/remote: {8}quick\s+remote: -----> Release command succeeded \(\d+\.\ds\)\s+remote: -----> Launching\.\.\. done, v3 is serving/);
+    expect(third.stderr).toMatch(
+      /remote: {8}quick\s+remote: -----> Release command succeeded \(\d+\.\ds\)\s+remote: -----> Launching\.\.\. done, v3 is serving/,
+    );
   });
 });

@@ -19,7 +19,10 @@ let h: Harness;
 const log = createLogger('releaselog-test', 'silent');
 
 const ingest = async (lines: { at: number; source: 'app' | 'paas'; dyno: string; line: string }[]) => {
-  const res = await h.call('POST', '/internal/logs', { token: h.internalToken, body: { lines: lines.map((l) => ({ app: 'rl', ...l, at: new Date(l.at).toISOString() })) } });
+  const res = await h.call('POST', '/internal/logs', {
+    token: h.internalToken,
+    body: { lines: lines.map((l) => ({ app: 'rl', ...l, at: new Date(l.at).toISOString() })) },
+  });
   expect(res.status).toBe(200);
 };
 
@@ -42,12 +45,21 @@ afterAll(async () => {
 
 describe('the release command output, followed by the builder', () => {
   it('the internal log session: the internal token only, an app that exists', async () => {
-    const ok = await h.call('POST', '/internal/apps/rl/log-sessions', { token: h.internalToken, body: { lines: 10, tail: false, dyno: 'release.1' } });
+    const ok = await h.call('POST', '/internal/apps/rl/log-sessions', {
+      token: h.internalToken,
+      body: { lines: 10, tail: false, dyno: 'release.1' },
+    });
     expect(ok.status).toBe(201);
     expect(ok.body.logplex_url).toMatch(new RegExp(`^${h.url}/apps/rl/log-sessions/[0-9a-f]{32}/stream$`));
-    expect((await h.call('POST', '/internal/apps/rl/log-sessions', { token: h.adminToken, body: {} })).status).toBe(401);
-    expect((await h.call('POST', '/internal/apps/nope/log-sessions', { token: h.internalToken, body: {} })).status).toBe(404);
-    expect((await h.call('POST', '/internal/apps/rl/log-sessions', { token: h.internalToken, body: { lines: -1 } })).status).toBe(422);
+    expect((await h.call('POST', '/internal/apps/rl/log-sessions', { token: h.adminToken, body: {} })).status).toBe(
+      401,
+    );
+    expect(
+      (await h.call('POST', '/internal/apps/nope/log-sessions', { token: h.internalToken, body: {} })).status,
+    ).toBe(404);
+    expect(
+      (await h.call('POST', '/internal/apps/rl/log-sessions', { token: h.internalToken, body: { lines: -1 } })).status,
+    ).toBe(422);
   });
 
   it('prints the lines of a quick command from the history, then live ones, until its exit', async () => {
@@ -61,7 +73,13 @@ describe('the release command output, followed by the builder', () => {
       { at: since + 120, source: 'app', dyno: 'web.1', line: 'a web line' },
     ]);
     const out: string[] = [];
-    const follower = new ReleasePhaseFollower({ controller: new ControllerClient(h.url, h.internalToken), app: 'rl', sinceMs: since, out: { line: (t) => out.push(t) }, log });
+    const follower = new ReleasePhaseFollower({
+      controller: new ControllerClient(h.url, h.internalToken),
+      app: 'rl',
+      sinceMs: since,
+      out: { line: (t) => out.push(t) },
+      log,
+    });
     await until('the history', () => out.length === 1);
     await ingest([
       { at: since + 200, source: 'app', dyno: 'release.1', line: 'migrated 3 tables' },
@@ -75,7 +93,13 @@ describe('the release command output, followed by the builder', () => {
 
   it('a controller without the app: nothing is printed and finish() does not hang', async () => {
     const out: string[] = [];
-    const follower = new ReleasePhaseFollower({ controller: new ControllerClient(h.url, h.internalToken), app: 'nope', sinceMs: Date.now(), out: { line: (t) => out.push(t) }, log });
+    const follower = new ReleasePhaseFollower({
+      controller: new ControllerClient(h.url, h.internalToken),
+      app: 'nope',
+      sinceMs: Date.now(),
+      out: { line: (t) => out.push(t) },
+      log,
+    });
     const started = Date.now();
     await follower.finish(500);
     expect(Date.now() - started).toBeLessThan(2000);
@@ -96,18 +120,31 @@ describe('the release command output, followed by the builder', () => {
       { at: since + 100, source: 'app', dyno: 'release.1', line: 'applying migration 0042' },
       { at: since + 110, source: 'paas', dyno: 'release.1', line: 'Process exited with status 0' },
     ]);
-    const follower = new ReleasePhaseFollower({ controller: new ControllerClient(h.url, h.internalToken), app: 'rl', sinceMs: since, out, log });
+    const follower = new ReleasePhaseFollower({
+      controller: new ControllerClient(h.url, h.internalToken),
+      app: 'rl',
+      sinceMs: since,
+      out,
+      log,
+    });
     await until('the exit', () => follower.exitCode !== undefined);
     await follower.finish();
     topic(out, 'Release command succeeded');
     await recorder.finish({ status: 'succeeded' });
-    expect(pushed).toEqual(['-----> Running release command: ./migrate', '       applying migration 0042', '-----> Release command succeeded']);
+    expect(pushed).toEqual([
+      '-----> Running release command: ./migrate',
+      '       applying migration 0042',
+      '-----> Release command succeeded',
+    ]);
 
     const output = await h.call('GET', `/apps/rl/builds/${id}/output`, { token: h.adminToken });
     expect(output.body.lines).toEqual(pushed);
     let text = '';
     for (let i = 0; i < 50 && !text.includes('Release command succeeded'); i++) {
-      const s = await h.call('POST', '/internal/apps/rl/log-sessions', { token: h.internalToken, body: { lines: 1000, tail: false } });
+      const s = await h.call('POST', '/internal/apps/rl/log-sessions', {
+        token: h.internalToken,
+        body: { lines: 1000, tail: false },
+      });
       text = await (await fetch(s.body.logplex_url)).text();
       if (!text.includes('Release command succeeded')) await new Promise((r) => setTimeout(r, 100));
     }

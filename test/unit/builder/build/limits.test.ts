@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { isDiskFull, isForkFailure, limitHit, limitMessage, nanoCpus } from '../../../../services/builder/build/limits.js';
+import {
+  isDiskFull,
+  isForkFailure,
+  limitHit,
+  limitMessage,
+  nanoCpus,
+} from '../../../../services/builder/build/limits.js';
 
 describe('limits', () => {
   const limits = { memoryMb: 2048, cpus: 2, pids: 512, timeoutS: 900 };
@@ -22,13 +28,21 @@ describe('limits', () => {
     expect(isForkFailure('added 50 packages')).toBe(false);
   });
   it('tells a build that filled its disk, after the other limits, and says which settings bound it', () => {
-    expect(limitHit({ timedOut: false, oomKilled: false, forkFailed: false, diskFull: true, exitCode: 1 })).toBe('disk');
-    expect(limitHit({ timedOut: false, oomKilled: true, forkFailed: false, diskFull: true, exitCode: 137 })).toBe('memory');
-    expect(limitHit({ timedOut: false, oomKilled: false, forkFailed: false, diskFull: true, exitCode: 0 })).toBeUndefined();
+    expect(limitHit({ timedOut: false, oomKilled: false, forkFailed: false, diskFull: true, exitCode: 1 })).toBe(
+      'disk',
+    );
+    expect(limitHit({ timedOut: false, oomKilled: true, forkFailed: false, diskFull: true, exitCode: 137 })).toBe(
+      'memory',
+    );
+    expect(
+      limitHit({ timedOut: false, oomKilled: false, forkFailed: false, diskFull: true, exitCode: 0 }),
+    ).toBeUndefined();
     expect(isDiskFull("dd: error writing '/tmp/build/fill': No space left on device")).toBe(true);
     expect(isDiskFull('npm ERR! code ENOSPC')).toBe(true);
     expect(isDiskFull('added 50 packages')).toBe(false);
-    expect(limitMessage('disk', { ...limits, diskMb: 8192, cacheMb: 4096 })).toBe('it ran out of disk space (limits: 8192 MB for the build, 4096 MB for its cache; PAAS_BUILD_DISK_MB, PAAS_BUILD_CACHE_MB)');
+    expect(limitMessage('disk', { ...limits, diskMb: 8192, cacheMb: 4096 })).toBe(
+      'it ran out of disk space (limits: 8192 MB for the build, 4096 MB for its cache; PAAS_BUILD_DISK_MB, PAAS_BUILD_CACHE_MB)',
+    );
   });
   it('converts CPUs to NanoCpus', () => {
     expect(nanoCpus(1.5)).toBe(1_500_000_000);

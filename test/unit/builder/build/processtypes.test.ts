@@ -15,7 +15,13 @@ describe('parseReleaseYaml', () => {
   });
 
   it('refuses invalid YAML, lists, bad types and empty commands', () => {
-    for (const text of ['default_process_types: [web]', '- a\n- b', 'default_process_types:\n  "we b": x', 'default_process_types:\n  web: ""', 'a: [']) {
+    for (const text of [
+      'default_process_types: [web]',
+      '- a\n- b',
+      'default_process_types:\n  "we b": x',
+      'default_process_types:\n  web: ""',
+      'a: [',
+    ]) {
       expect(parseReleaseYaml(text).ok, text).toBe(false);
     }
   });
@@ -23,11 +29,16 @@ describe('parseReleaseYaml', () => {
 
 describe('resolveProcessTypes', () => {
   it('uses the defaults without a Procfile', () => {
-    expect(resolveProcessTypes({ releaseYaml: release, procfile: undefined })).toEqual({ ok: true, value: { web: 'npm start', worker: 'node worker.js' } });
+    expect(resolveProcessTypes({ releaseYaml: release, procfile: undefined })).toEqual({
+      ok: true,
+      value: { web: 'npm start', worker: 'node worker.js' },
+    });
   });
 
   it('lets the Procfile override and add types', () => {
-    expect(resolveProcessTypes({ releaseYaml: release, procfile: 'web: node server.js\nclock: node clock.js\n' })).toEqual({
+    expect(
+      resolveProcessTypes({ releaseYaml: release, procfile: 'web: node server.js\nclock: node clock.js\n' }),
+    ).toEqual({
       ok: true,
       value: { web: 'node server.js', worker: 'node worker.js', clock: 'node clock.js' },
     });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { appendReports, BuildRecorder, chunkLines, PhaseTimer, type BuildReport } from '../../../../services/builder/build/records.js';
+import {
+  appendReports,
+  BuildRecorder,
+  chunkLines,
+  PhaseTimer,
+  type BuildReport,
+} from '../../../../services/builder/build/records.js';
 import { createLogger } from '../../../../services/core/logger.js';
 import { info, relay } from '../../../../services/builder/output.js';
 
@@ -37,13 +43,23 @@ describe('lines relayed from the app log', () => {
       { text: 'c', relayed: true },
       { text: 'd', relayed: false },
     ];
-    expect(appendReports(kept)).toEqual([{ append: ['a'] }, { append: ['b', 'c'], alreadyLogged: true }, { append: ['d'] }]);
+    expect(appendReports(kept)).toEqual([
+      { append: ['a'] },
+      { append: ['b', 'c'], alreadyLogged: true },
+      { append: ['d'] },
+    ]);
     expect(appendReports([])).toEqual([]);
   });
 
   it('a recorder shows them to the pusher as other lines and reports them apart', async () => {
     const reports: BuildReport[] = [];
-    const recorder = new BuildRecorder({ create: async () => undefined, update: async (_app, _id, r) => void reports.push(r) }, 'app', 'b1', createLogger('t', 'silent'), 60_000);
+    const recorder = new BuildRecorder(
+      { create: async () => undefined, update: async (_app, _id, r) => void reports.push(r) },
+      'app',
+      'b1',
+      createLogger('t', 'silent'),
+      60_000,
+    );
     await recorder.start('c'.repeat(40), { id: 'u', email: 'u@example.com' });
     const pushed: string[] = [];
     const out = recorder.tee({ line: (t) => pushed.push(t) });
@@ -51,6 +67,9 @@ describe('lines relayed from the app log', () => {
     relay(out, 'migrated');
     await recorder.finish({ status: 'succeeded' });
     expect(pushed).toEqual(['       Running', '       migrated']);
-    expect(reports).toEqual([{ append: ['       Running'] }, { status: 'succeeded', phases: {}, append: ['       migrated'], alreadyLogged: true }]);
+    expect(reports).toEqual([
+      { append: ['       Running'] },
+      { status: 'succeeded', phases: {}, append: ['       migrated'], alreadyLogged: true },
+    ]);
   });
 });

@@ -25,8 +25,16 @@ describe('parseHookLines', () => {
 
 describe('planPush', () => {
   it('builds the new commit of main or master', () => {
-    expect(planPush([{ oldSha: Z, newSha: A, ref: 'refs/heads/main' }])).toEqual({ ok: true, commit: A, ref: 'refs/heads/main' });
-    expect(planPush([{ oldSha: A, newSha: B, ref: 'refs/heads/master' }])).toEqual({ ok: true, commit: B, ref: 'refs/heads/master' });
+    expect(planPush([{ oldSha: Z, newSha: A, ref: 'refs/heads/main' }])).toEqual({
+      ok: true,
+      commit: A,
+      ref: 'refs/heads/main',
+    });
+    expect(planPush([{ oldSha: A, newSha: B, ref: 'refs/heads/master' }])).toEqual({
+      ok: true,
+      commit: B,
+      ref: 'refs/heads/master',
+    });
   });
 
   it('refuses other refs, deletes, several branches and empty pushes', () => {

@@ -10,7 +10,10 @@ function read(chunks: string[]) {
 
 describe('ResultReader', () => {
   it('succeeds only on a final ok line, which it does not show', () => {
-    expect(read(['-----> hi\n', '       there\n', resultLine('ok')])).toEqual({ shown: '-----> hi\n       there\n', result: 'ok' });
+    expect(read(['-----> hi\n', '       there\n', resultLine('ok')])).toEqual({
+      shown: '-----> hi\n       there\n',
+      result: 'ok',
+    });
   });
 
   it('handles lines split across chunks', () => {

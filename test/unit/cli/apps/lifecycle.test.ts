@@ -14,7 +14,9 @@ describe('destroyTarget', () => {
   });
   it('refuses without a matching --confirm, saying how to proceed', () => {
     expect(() => destroyTarget('my-app', undefined, undefined, undefined)).toThrow(CliError);
-    expect(() => destroyTarget('my-app', undefined, undefined, 'other')).toThrow('To proceed, type paas apps:destroy my-app --confirm my-app');
+    expect(() => destroyTarget('my-app', undefined, undefined, 'other')).toThrow(
+      'To proceed, type paas apps:destroy my-app --confirm my-app',
+    );
     expect(() => destroyTarget(undefined, undefined, 'my-app', 'my-ap')).toThrow('This will delete my-app');
   });
   it('refuses when no app is named anywhere', () => {
@@ -34,7 +36,15 @@ describe('domains output', () => {
   it('shows the default domain, then the custom ones or how to add one', () => {
     const d = (hostname: string, kind: 'default' | 'custom') => ({ id: hostname, hostname, kind, created_at: '' });
     expect(domainsText('shop', [d('shop.localhost', 'default'), d('www.shop.com', 'custom')])).toBe(
-      ['=== shop Default Domain', 'shop.localhost', '', '=== shop Custom Domains', 'Domain Name', '────────────', 'www.shop.com'].join('\n'),
+      [
+        '=== shop Default Domain',
+        'shop.localhost',
+        '',
+        '=== shop Custom Domains',
+        'Domain Name',
+        '────────────',
+        'www.shop.com',
+      ].join('\n'),
     );
     expect(domainsText('shop', [d('shop.localhost', 'default')])).toContain('=== shop has no custom domains');
   });

@@ -26,12 +26,18 @@ describe('builds CLI', () => {
     const text = buildsTable([build({}), build({ id: '20260101-090000-000000', status: 'building', release: null })]);
     const lines = text.split('\n');
     expect(lines[0]).toMatch(/^Id\s+Status\s+Commit\s+User\s+Date\s+Duration$/);
-    expect(lines[2]).toMatch(/^20260101-102030-abcdef\s+succeeded \(v3\)\s+1a2b3c4\s+me@example.com\s+2026\/01\/01 10:20:30 UTC\s+10.3s$/);
-    expect(lines[3]).toMatch(/^20260101-090000-000000\s+building\s+1a2b3c4\s+me@example.com\s+2026\/01\/01 10:20:30 UTC$/);
+    expect(lines[2]).toMatch(
+      /^20260101-102030-abcdef\s+succeeded \(v3\)\s+1a2b3c4\s+me@example.com\s+2026\/01\/01 10:20:30 UTC\s+10.3s$/,
+    );
+    expect(lines[3]).toMatch(
+      /^20260101-090000-000000\s+building\s+1a2b3c4\s+me@example.com\s+2026\/01\/01 10:20:30 UTC$/,
+    );
   });
   it('shows output with a note of what was cut', () => {
     expect(outputText({ id: 'b', status: 'failed', lines: ['a', 'b'], truncated_bytes: 0 })).toBe('a\nb');
-    expect(outputText({ id: 'b', status: 'failed', lines: ['a'], truncated_bytes: 9 })).toBe('(the first 9 bytes of output were not kept)\na');
+    expect(outputText({ id: 'b', status: 'failed', lines: ['a'], truncated_bytes: 9 })).toBe(
+      '(the first 9 bytes of output were not kept)\na',
+    );
   });
   it('checks build ids', () => {
     expect(parseBuildId(' 20260101-102030-abcdef ')).toBe('20260101-102030-abcdef');

@@ -47,7 +47,9 @@ describe('patchBody', () => {
 
 describe('config output', () => {
   it('aligns values one space after the longest key', () => {
-    expect(configLines({ LANG: 'en_US.UTF-8', NODE_ENV: 'production' })).toBe('LANG:     en_US.UTF-8\nNODE_ENV: production');
+    expect(configLines({ LANG: 'en_US.UTF-8', NODE_ENV: 'production' })).toBe(
+      'LANG:     en_US.UTF-8\nNODE_ENV: production',
+    );
     expect(configLines({})).toBe('');
   });
 
@@ -64,7 +66,8 @@ describe('releases:info and rollback arguments', () => {
   it('reads v12 or 12, refuses the rest', () => {
     expect(parseVersionArg('v12')).toBe(12);
     expect(parseVersionArg('3')).toBe(3);
-    for (const bad of ['v0', 'x', 'v1.2', '-1', '']) expect(cliError(() => parseVersionArg(bad))).toMatch(/is not a release version; use one such as v12$/);
+    for (const bad of ['v0', 'x', 'v1.2', '-1', ''])
+      expect(cliError(() => parseVersionArg(bad))).toMatch(/is not a release version; use one such as v12$/);
   });
 
   it('rolls back by default to the release before the latest', () => {

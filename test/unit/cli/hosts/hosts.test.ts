@@ -37,7 +37,10 @@ describe('parseTagArgs', () => {
 
 describe('parsePoolArgs', () => {
   it('takes a first argument without = as the app', () => {
-    expect(parsePoolArgs(['my-app', 'pool=high', 'ssd=true'], undefined)).toEqual({ app: 'my-app', pool: { pool: 'high', ssd: 'true' } });
+    expect(parsePoolArgs(['my-app', 'pool=high', 'ssd=true'], undefined)).toEqual({
+      app: 'my-app',
+      pool: { pool: 'high', ssd: 'true' },
+    });
     expect(parsePoolArgs(['my-app'], undefined)).toEqual({ app: 'my-app', pool: {} });
   });
   it('else uses -a (or nothing: the git remote decides)', () => {
@@ -63,14 +66,21 @@ describe('host text', () => {
     const h = host({ placement_capacity: { memory_mb: 8192, cpus: 64 } });
     expect(cpuText(h)).toBe('0.25/2.5/64');
     expect(memoryText(h)).toBe('300.46/1536/8192 MB');
-    expect(hostsTable([h]).split('\n').at(-1)).toBe('cap: as placement counts it (4 CPUs × 16: PAAS_SCHEDULER_CPU_OVERCOMMIT, PAAS_SCHEDULER_MEMORY_OVERCOMMIT)');
-    expect(hostInfoText(h)).toMatch(/CPU: +0\.25\/2\.5\/64 \(used\/allocated\/capacity; placement counts 4 CPUs × 16\)/);
+    expect(hostsTable([h]).split('\n').at(-1)).toBe(
+      'cap: as placement counts it (4 CPUs × 16: PAAS_SCHEDULER_CPU_OVERCOMMIT, PAAS_SCHEDULER_MEMORY_OVERCOMMIT)',
+    );
+    expect(hostInfoText(h)).toMatch(
+      /CPU: +0\.25\/2\.5\/64 \(used\/allocated\/capacity; placement counts 4 CPUs × 16\)/,
+    );
     expect(hostInfoText(h)).toMatch(/Memory: +300\.46\/1536\/8192 MB \(used\/allocated\/capacity\)$/m);
     expect(hostsTable([host()])).not.toContain('cap:');
   });
 
   it('lists hosts in a table, tags sorted', () => {
-    const lines = hostsTable([host(), host({ id: 'host-2', tags: {}, allocated: { memory_mb: 0, cpu_shares: 0, containers: 0 }, used: null })]).split('\n');
+    const lines = hostsTable([
+      host(),
+      host({ id: 'host-2', tags: {}, allocated: { memory_mb: 0, cpu_shares: 0, containers: 0 }, used: null }),
+    ]).split('\n');
     expect(lines[0]).toMatch(/^ID +ADDRESS +TAGS +MEMORY \(used\/alloc\/cap\) +CPU \(used\/alloc\/cap\) +CONTAINERS$/);
     expect(lines[2]).toMatch(/^host-1 +127\.0\.0\.1 +pool=high,ssd=true +300\.46\/1536\/8192 MB +0\.25\/2\.5\/4 +3$/);
     expect(lines[3]).toMatch(/^host-2 +127\.0\.0\.1 +- +-\/0\/8192 MB +-\/0\/4 +0$/);
@@ -83,7 +93,9 @@ describe('host text', () => {
     expect(text).toMatch(/Agent tags: +pool=shared,ssd=true/);
     expect(text).toMatch(/Overrides: +gpu-,pool=high/);
     expect(text).toMatch(/Registered: +2024\/05\/01 10:20:30 UTC/);
-    expect(hostInfoText(host({ state: 'down', address: null, registered_at: null }))).toMatch(/State: +down\nAddress: +-/);
+    expect(hostInfoText(host({ state: 'down', address: null, registered_at: null }))).toMatch(
+      /State: +down\nAddress: +-/,
+    );
   });
   it('says what an app requires', () => {
     expect(poolText('my-app', { ssd: 'true', pool: 'high' })).toBe('=== my-app Pool\npool=high,ssd=true');

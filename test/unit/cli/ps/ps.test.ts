@@ -8,7 +8,9 @@ import { run } from '../../../../cli/program.js';
 
 describe('parseScaleArgs', () => {
   it('reads TYPE=N, TYPE=N:SIZE, TYPE=SIZE, TYPE+N and TYPE-N', () => {
-    expect(parseScaleArgs(['web=3', 'worker=1:standard-2x', 'clock=eco', 'web+1', 'my-worker-2', 'urgent_job+10:basic'])).toEqual([
+    expect(
+      parseScaleArgs(['web=3', 'worker=1:standard-2x', 'clock=eco', 'web+1', 'my-worker-2', 'urgent_job+10:basic']),
+    ).toEqual([
       { type: 'web', quantity: 3 },
       { type: 'worker', quantity: 1, size: 'standard-2x' },
       { type: 'clock', size: 'eco' },
@@ -19,8 +21,24 @@ describe('parseScaleArgs', () => {
     expect(parseScaleArgs(['web=0'])).toEqual([{ type: 'web', quantity: 0 }]);
   });
 
-  it.each(['web', 'web=', '=3', 'web=2.5', 'web=-1', 'web=3three', 'web=1x', 'web=3:', 'web 3', 'web=1000', 'we.b=1', 'web=3:huge size', 'web==3'])('refuses %j with the forms to use', (arg) => {
-    expect(() => parseScaleArgs([arg])).toThrow(/^Invalid argument .*use TYPE=QUANTITY\[:SIZE\], TYPE=SIZE, TYPE\+N or TYPE-N/);
+  it.each([
+    'web',
+    'web=',
+    '=3',
+    'web=2.5',
+    'web=-1',
+    'web=3three',
+    'web=1x',
+    'web=3:',
+    'web 3',
+    'web=1000',
+    'we.b=1',
+    'web=3:huge size',
+    'web==3',
+  ])('refuses %j with the forms to use', (arg) => {
+    expect(() => parseScaleArgs([arg])).toThrow(
+      /^Invalid argument .*use TYPE=QUANTITY\[:SIZE\], TYPE=SIZE, TYPE\+N or TYPE-N/,
+    );
   });
 
   it('refuses no arguments with the usage', () => {
@@ -48,7 +66,20 @@ describe('ps output', () => {
   });
 
   it('prints a block per process type, as Heroku does', () => {
-    const text = psText('shop', [dyno('web.1'), dyno('web.2', { state: 'starting', updated_at: '2026-11-24T20:04:00.000Z' }), dyno('worker.1', { size: 'eco', command: 'node w.js', state: 'crashed', updated_at: '2026-11-22T20:04:02.000Z' })], now);
+    const text = psText(
+      'shop',
+      [
+        dyno('web.1'),
+        dyno('web.2', { state: 'starting', updated_at: '2026-11-24T20:04:00.000Z' }),
+        dyno('worker.1', {
+          size: 'eco',
+          command: 'node w.js',
+          state: 'crashed',
+          updated_at: '2026-11-22T20:04:02.000Z',
+        }),
+      ],
+      now,
+    );
     expect(text).toBe(
       [
         '=== web (standard-1x): npm start (2)',
@@ -63,7 +94,15 @@ describe('ps output', () => {
   });
 
   it('shows the exit code and restarts of a dyno that exited', () => {
-    const text = psText('shop', [dyno('web.1', { state: 'crashed', restarts: 3, exit_code: 1 }), dyno('web.2', { restarts: 1, exit_code: 137 }), dyno('web.3', { restarts: 0, exit_code: null })], now);
+    const text = psText(
+      'shop',
+      [
+        dyno('web.1', { state: 'crashed', restarts: 3, exit_code: 1 }),
+        dyno('web.2', { restarts: 1, exit_code: 137 }),
+        dyno('web.3', { restarts: 0, exit_code: null }),
+      ],
+      now,
+    );
     expect(text.split('\n').slice(1)).toEqual([
       'web.1: crashed (exit 1, 3 restarts) 2026/11/24 20:01:02 (~ 3m ago) v1 on h1',
       'web.2: up (1 restart, last exit 137) 2026/11/24 20:01:02 (~ 3m ago) v1 on h1',
@@ -95,7 +134,15 @@ describe('ps commands in the program', () => {
   async function paas(args: string[]) {
     const out: string[] = [];
     const err: string[] = [];
-    const ctx: Ctx = { env: { PAAS_TOKEN: 't', PAAS_API_URL: 'http://api.invalid' }, cwd: '/', home: '/nonexistent-home', out: (s) => out.push(s), err: (s) => err.push(s), readLine: async () => '', fetch: () => Promise.reject(new Error('no network in unit tests')) };
+    const ctx: Ctx = {
+      env: { PAAS_TOKEN: 't', PAAS_API_URL: 'http://api.invalid' },
+      cwd: '/',
+      home: '/nonexistent-home',
+      out: (s) => out.push(s),
+      err: (s) => err.push(s),
+      readLine: async () => '',
+      fetch: () => Promise.reject(new Error('no network in unit tests')),
+    };
     return { code: await run(args, ctx), out: out.join('\n'), err: err.join('\n') };
   }
 
@@ -108,18 +155,40 @@ describe('ps commands in the program', () => {
   });
 
   it('refuses a bad tuple before asking for the app or the API', async () => {
-    expect(await paas(['ps:scale', 'web=2.5'])).toMatchObject({ code: 1, err: expect.stringMatching(/^paas: Invalid argument "web=2\.5"/) });
+    expect(await paas(['ps:scale', 'web=2.5'])).toMatchObject({
+      code: 1,
+      err: expect.stringMatching(/^paas: Invalid argument "web=2\.5"/),
+    });
   });
 });
 
 describe('ps:type', () => {
   it("shows each process type's size with what it gives a dyno; an unknown size gets dashes", async () => {
     const { typeRows, typeText } = await import('../../../../cli/commands/ps/type.js');
-    const sizes = [{ name: 'eco', memory_mb: 256, cpu_shares: 256, memory: 0.25, disk_mb: 1024, egress_mbit: 50, ingress_mbit: 50 }];
-    const rows = typeRows([{ type: 'web', quantity: 2, size: 'eco' }, { type: 'worker', quantity: 0, size: 'gone' }], sizes);
-    expect(rows[0]).toEqual({ type: 'web', quantity: 2, size: 'eco', memory_mb: 256, cpu_shares: 256, disk_mb: 1024, egress_mbit: 50, ingress_mbit: 50 });
+    const sizes = [
+      { name: 'eco', memory_mb: 256, cpu_shares: 256, memory: 0.25, disk_mb: 1024, egress_mbit: 50, ingress_mbit: 50 },
+    ];
+    const rows = typeRows(
+      [
+        { type: 'web', quantity: 2, size: 'eco' },
+        { type: 'worker', quantity: 0, size: 'gone' },
+      ],
+      sizes,
+    );
+    expect(rows[0]).toEqual({
+      type: 'web',
+      quantity: 2,
+      size: 'eco',
+      memory_mb: 256,
+      cpu_shares: 256,
+      disk_mb: 1024,
+      egress_mbit: 50,
+      ingress_mbit: 50,
+    });
     const text = typeText(rows);
-    expect(text).toMatch(/^Type +Size +Qty +Memory \(MB\) +CPU shares +Disk \(MB\) +Egress \(Mbit\/s\) +Ingress \(Mbit\/s\)\n/);
+    expect(text).toMatch(
+      /^Type +Size +Qty +Memory \(MB\) +CPU shares +Disk \(MB\) +Egress \(Mbit\/s\) +Ingress \(Mbit\/s\)\n/,
+    );
     expect(text).toMatch(/web +eco +2 +256 +256 +1024 +50 +50/);
     expect(text).toMatch(/worker +gone +0 +- +- +- +- +-/);
     expect(typeText([])).toContain('No process types');

@@ -19,8 +19,17 @@ describe('paas run parsing', () => {
     expect(exitOf('{"exit":7}')).toBe(7);
     expect(exitOf('{"resize":{}}')).toBeUndefined();
     expect(exitOf('nope')).toBeUndefined();
-    const d = { name: 'run.4821', type: 'run', state: 'up' as const, size: 'standard-1x', command: 'bash', updated_at: 'T' };
-    expect(oneOffText([d, { ...d, type: 'web' }], () => 'WHEN')).toBe('=== run: one-off processes (1)\nrun.4821 (standard-1x): up WHEN: bash');
+    const d = {
+      name: 'run.4821',
+      type: 'run',
+      state: 'up' as const,
+      size: 'standard-1x',
+      command: 'bash',
+      updated_at: 'T',
+    };
+    expect(oneOffText([d, { ...d, type: 'web' }], () => 'WHEN')).toBe(
+      '=== run: one-off processes (1)\nrun.4821 (standard-1x): up WHEN: bash',
+    );
     expect(oneOffText([{ ...d, type: 'web' }], () => '')).toBe('');
   });
 });
