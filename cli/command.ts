@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { apiClient, type ApiClient } from './api.js';
 import type { Ctx } from './context.js';
+import { json } from './format.js';
 import { resolveApp } from './git.js';
 
 // How a command is declared: its name and arguments as commander writes them
@@ -81,6 +82,31 @@ export function command<A extends unknown[] = [], O = JsonOpts, I = undefined>(
   run: (call: ApiCall<A, O, I>) => Promise<void>,
 ): Definition {
   return declare(name, spec, async (call) => run({ ...call, api: await apiClient(call.ctx) }));
+}
+
+/** What an app's listing shows: the API path it reads, and the text of what it read. */
+export interface AppListing<T> {
+  path: (app: string) => string;
+  text: (app: string, value: T) => string;
+}
+
+/** An app command that shows what one GET answers: as text, or as it came with --json. */
+export function appListing<T>(name: string, spec: AppSpec<[], JsonOpts, undefined> & AppListing<T>): Definition {
+  return appCommand(name, { ...spec, json: spec.json ?? true }, async ({ app, api, opts, out }) => {
+    const value = await api.get<T>(spec.path(app));
+    out(opts.json ? json(value) : spec.text(app, value));
+  });
+}
+
+/** The same for a command of the logged-in user (no app): GET `path`, printed by `text`. */
+export function listing<T>(
+  name: string,
+  spec: Spec<[], JsonOpts, undefined> & { path: string; text: (value: T) => string },
+): Definition {
+  return command(name, { ...spec, json: spec.json ?? true }, async ({ api, opts, out }) => {
+    const value = await api.get<T>(spec.path);
+    out(opts.json ? json(value) : spec.text(value));
+  });
 }
 
 /** A command about the login itself (login, logout): no saved credentials needed. */

@@ -31,3 +31,14 @@ export function formatDate(iso: string): string {
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
+
+/** A deploy history (builds, releases): `=== <app> <Title>` over its table, or how to make the first. */
+export function historyText<T>(
+  app: string,
+  title: string,
+  items: readonly T[],
+  render: (items: readonly T[]) => string,
+): string {
+  if (items.length === 0) return `${app} has no ${title.toLowerCase()} yet. Deploy with: git push paas main`;
+  return `=== ${app} ${title}\n${render(items)}`;
+}

@@ -1,6 +1,5 @@
 import { appCommand } from '../../command.js';
-import { changeBuildpacks, INDEX_OPTION, parseIndex, replace } from './change.js';
-import { changedText } from './format.js';
+import { changeWith, INDEX_OPTION, parseUrlAndIndex } from './change.js';
 
 export default appCommand(
   'buildpacks:add <buildpack>',
@@ -13,10 +12,7 @@ export default appCommand(
       '  1. https://example.com/buildpacks/apt.tgz',
       '  2. nodejs',
     ],
-    parse: ([url]: [string], opts: { index?: string }) => ({ url, index: parseIndex(opts.index) }),
+    parse: parseUrlAndIndex,
   },
-  async ({ app, api, input: { url, index }, out }) => {
-    const change = { kind: 'add', url, ...(index !== undefined && { index }) } as const;
-    out(changedText(app, 'added', await replace(api, app, (current) => changeBuildpacks(current, change))));
-  },
+  changeWith('add', 'added'),
 );

@@ -1,7 +1,8 @@
 import { appPath, type ApiClient } from '../../api.js';
-import type { OptionSpec } from '../../command.js';
+import type { AppCall, OptionSpec } from '../../command.js';
 import { CliError } from '../../context.js';
 import type { BuildpackInstallation } from '../../../services/core/api.js';
+import { changedText } from './format.js';
 
 // The buildpacks commands work over GET/PUT /apps/:app/buildpack-installations.
 // The list is changed here (pure functions below) and PUT whole, as Heroku's CLI does.
@@ -63,6 +64,22 @@ export const installationsPath = (app: string) => appPath(app, '/buildpack-insta
 export const INDEX_OPTION: OptionSpec = ['-i, --index <index>', 'the 1-based position of the buildpack in the list'];
 
 /** Reads the app's list, changes it and saves it; the list saved. */
+/** buildpacks:add and buildpacks:set: what is typed, and the change it makes. */
+export const parseUrlAndIndex = ([url]: [string], opts: { index?: string }) => ({ url, index: parseIndex(opts.index) });
+
+/** Runs an add or a set of `url` (at `index`) and prints the new list. */
+export function changeWith(kind: 'add' | 'set', verb: 'added' | 'set') {
+  return async ({
+    app,
+    api,
+    input: { url, index },
+    out,
+  }: AppCall<[string], { index?: string }, { url: string; index?: number }>) => {
+    const change = { kind, url, ...(index !== undefined && { index }) };
+    out(changedText(app, verb, await replace(api, app, (current) => changeBuildpacks(current, change))));
+  };
+}
+
 export async function replace(api: ApiClient, app: string, change: (current: string[]) => string[]): Promise<string[]> {
   const current = (await api.get<BuildpackInstallation[]>(installationsPath(app))).map((b) => b.buildpack.url);
   const next = change(current);

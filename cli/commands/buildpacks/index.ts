@@ -1,5 +1,4 @@
-import { appCommand } from '../../command.js';
-import { json } from '../../format.js';
+import { appListing } from '../../command.js';
 import type { BuildpackInstallation } from '../../../services/core/api.js';
 import { installationsPath } from './change.js';
 
@@ -10,15 +9,9 @@ export function buildpacksText(app: string, list: readonly BuildpackInstallation
   return [`=== ${app} Buildpack URLs`, ...list.map((b) => `${b.ordinal + 1}. ${b.buildpack.url}`)].join('\n');
 }
 
-export default appCommand(
-  'buildpacks',
-  {
-    description: "list an app's buildpacks (none: each build detects one of ours)",
-    json: true,
-    example: ['$ paas buildpacks -a my-app', '=== my-app Buildpack URL', 'nodejs'],
-  },
-  async ({ app, api, opts, out }) => {
-    const list = await api.get<BuildpackInstallation[]>(installationsPath(app));
-    out(opts.json ? json(list) : buildpacksText(app, list));
-  },
-);
+export default appListing<BuildpackInstallation[]>('buildpacks', {
+  description: "list an app's buildpacks (none: each build detects one of ours)",
+  example: ['$ paas buildpacks -a my-app', '=== my-app Buildpack URL', 'nodejs'],
+  path: (app) => installationsPath(app),
+  text: (app, list) => buildpacksText(app, list),
+});

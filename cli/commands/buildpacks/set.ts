@@ -1,6 +1,5 @@
 import { appCommand } from '../../command.js';
-import { changeBuildpacks, INDEX_OPTION, parseIndex, replace } from './change.js';
-import { changedText } from './format.js';
+import { changeWith, INDEX_OPTION, parseUrlAndIndex } from './change.js';
 
 export default appCommand(
   'buildpacks:set <buildpack>',
@@ -14,10 +13,7 @@ export default appCommand(
       'Buildpack set. Next release on my-app will use nodejs.',
       '$ paas buildpacks:set https://example.com/apt-buildpack.git#v3 -i 1',
     ],
-    parse: ([url]: [string], opts: { index?: string }) => ({ url, index: parseIndex(opts.index) }),
+    parse: parseUrlAndIndex,
   },
-  async ({ app, api, input: { url, index }, out }) => {
-    const change = { kind: 'set', url, ...(index !== undefined && { index }) } as const;
-    out(changedText(app, 'set', await replace(api, app, (current) => changeBuildpacks(current, change))));
-  },
+  changeWith('set', 'set'),
 );

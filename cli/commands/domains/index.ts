@@ -1,6 +1,6 @@
 import { appPath } from '../../api.js';
-import { appCommand } from '../../command.js';
-import { json, table } from '../../format.js';
+import { appListing } from '../../command.js';
+import { table } from '../../format.js';
 import type { DomainView } from '../../../services/core/api.js';
 
 // domains: an app's default name and custom domains (domains:add, domains:remove change them).
@@ -23,15 +23,9 @@ export function domainsText(app: string, domains: readonly DomainView[]): string
   return lines.join('\n');
 }
 
-export default appCommand(
-  'domains',
-  {
-    description: "list an app's domains: its default name and custom domains",
-    json: true,
-    example: ['$ paas domains -a my-app', '=== my-app Default Domain', 'my-app.localhost'],
-  },
-  async ({ app, api, opts, out }) => {
-    const domains = await api.get<DomainView[]>(appPath(app, '/domains'));
-    out(opts.json ? json(domains) : domainsText(app, domains));
-  },
-);
+export default appListing<DomainView[]>('domains', {
+  description: "list an app's domains: its default name and custom domains",
+  example: ['$ paas domains -a my-app', '=== my-app Default Domain', 'my-app.localhost'],
+  path: (app) => appPath(app, '/domains'),
+  text: (app, domains) => domainsText(app, domains),
+});

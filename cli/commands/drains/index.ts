@@ -1,6 +1,5 @@
 import { appPath } from '../../api.js';
-import { appCommand } from '../../command.js';
-import { json } from '../../format.js';
+import { appListing } from '../../command.js';
 import type { DrainView } from '../../../services/core/api.js';
 
 // drains: where an app's log lines are forwarded (drains:add, drains:remove change them).
@@ -11,15 +10,9 @@ export function drainsText(app: string, drains: readonly Pick<DrainView, 'url' |
   return ['=== Drains', ...drains.map((d) => `${d.url} (${d.token})`)].join('\n');
 }
 
-export default appCommand(
-  'drains',
-  {
-    description: "list an app's log drains",
-    json: true,
-    example: ['$ paas drains -a my-app', '=== Drains', 'syslog+tls://logs.example.com:6514 (d.6f1c...)'],
-  },
-  async ({ app, api, opts, out }) => {
-    const drains = await api.get<DrainView[]>(appPath(app, '/log-drains'));
-    out(opts.json ? json(drains) : drainsText(app, drains));
-  },
-);
+export default appListing<DrainView[]>('drains', {
+  description: "list an app's log drains",
+  example: ['$ paas drains -a my-app', '=== Drains', 'syslog+tls://logs.example.com:6514 (d.6f1c...)'],
+  path: (app) => appPath(app, '/log-drains'),
+  text: (app, drains) => drainsText(app, drains),
+});

@@ -1,5 +1,5 @@
-import { command } from '../../command.js';
-import { formatDate, json, table } from '../../format.js';
+import { listing } from '../../command.js';
+import { formatDate, table } from '../../format.js';
 import type { TokenView } from '../../../services/core/api.js';
 
 // tokens: your own API tokens (tokens:create, tokens:revoke change them).
@@ -12,20 +12,14 @@ export function tokensText(tokens: readonly TokenView[]): string {
   );
 }
 
-export default command(
-  'tokens',
-  {
-    description: 'list your API tokens (never the tokens themselves)',
-    json: true,
-    example: [
-      '$ paas tokens',
-      'ID                                    Token  Description  Created',
-      '───  ...',
-      '0b1c...                               …x3Fq  ci           2024/05/01 10:20:30 UTC',
-    ],
-  },
-  async ({ api, opts, out }) => {
-    const tokens = await api.get<TokenView[]>('/account/tokens');
-    out(opts.json ? json(tokens) : tokensText(tokens));
-  },
-);
+export default listing<TokenView[]>('tokens', {
+  description: 'list your API tokens (never the tokens themselves)',
+  example: [
+    '$ paas tokens',
+    'ID                                    Token  Description  Created',
+    '───  ...',
+    '0b1c...                               …x3Fq  ci           2024/05/01 10:20:30 UTC',
+  ],
+  path: '/account/tokens',
+  text: tokensText,
+});
