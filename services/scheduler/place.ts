@@ -1,6 +1,7 @@
 import { compareStrings } from '../core/compare.js';
 import { matchesTags } from '../core/hosts.js';
 import { lowerScore, policyNamed, SCORE_KEYS, type HostLoad, type Policy, type PolicyName } from './policies.js';
+import { formatTags, noRoomReason, SHARES_PER_CPU } from './reasons.js';
 
 // Placement: which host runs each new container. Pure and deterministic over
 // plain data (no clock, no randomness, no I/O), so it is tested and
@@ -23,6 +24,7 @@ import { lowerScore, policyNamed, SCORE_KEYS, type HostLoad, type Policy, type P
 // fit for the small ones), so big ones fit.
 
 export { isPolicy, POLICIES, type PolicyName } from './policies.js';
+export { formatTags, SHARES_PER_CPU } from './reasons.js';
 
 /**
  * How much a lost slot for the largest container weighs against utilisation
@@ -32,9 +34,6 @@ export { isPolicy, POLICIES, type PolicyName } from './policies.js';
  * one container at a time leaves big containers unplaced.
  */
 export const RESERVE_WEIGHT = 30;
-
-/** One CPU in CPU shares. */
-export const SHARES_PER_CPU = 1024;
 
 /** What is being placed. */
 export interface PlacementRequest {
@@ -65,18 +64,6 @@ export interface Placed {
 }
 
 export type Placement = { ok: true; host: string } | { ok: false; reason: string };
-
-/** `pool=high, ssd=true` (sorted by key). */
-export function formatTags(tags: Readonly<Record<string, string>>): string {
-  return Object.keys(tags)
-    .sort()
-    .map((k) => `${k}=${tags[k]}`)
-    .join(', ');
-}
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-const cpusOf = (shares: number) =>
-  `${+(shares / SHARES_PER_CPU).toFixed(2)} CPU${shares === SHARES_PER_CPU ? '' : 's'}`;
 
 /**
  * Places containers one after the other, each seeing the ones before: keeps
@@ -262,32 +249,14 @@ export class Placer {
 
   /** Why none of the matching hosts can take the request, in a person's words. */
   private noRoom(request: PlacementRequest, candidates: readonly number[]): string {
-    let maxMemCap = 0;
-    let maxCpuCap = 0;
-    let maxMemFree = -Infinity;
-    let maxCpuFree = -Infinity;
+    const room = { hosts: candidates.length, memCap: 0, cpuCap: 0, memFree: -Infinity, cpuFree: -Infinity };
     for (const i of candidates) {
-      maxMemCap = Math.max(maxMemCap, this.memCap[i]!);
-      maxCpuCap = Math.max(maxCpuCap, this.cpuCap[i]!);
-      maxMemFree = Math.max(maxMemFree, this.memCap[i]! - this.memUsed[i]!);
-      maxCpuFree = Math.max(maxCpuFree, this.cpuCap[i]! - this.cpuUsed[i]!);
+      room.memCap = Math.max(room.memCap, this.memCap[i]!);
+      room.cpuCap = Math.max(room.cpuCap, this.cpuCap[i]!);
+      room.memFree = Math.max(room.memFree, this.memCap[i]! - this.memUsed[i]!);
+      room.cpuFree = Math.max(room.cpuFree, this.cpuCap[i]! - this.cpuUsed[i]!);
     }
-    const where =
-      request.requiredTags && Object.keys(request.requiredTags).length > 0
-        ? ` with tags ${formatTags(request.requiredTags)}`
-        : '';
-    const of = `(${plural(candidates.length, 'host')}${where})`;
-    const mem = request.memoryMb;
-    const cpu = request.cpuShares;
-    if (mem > maxMemCap)
-      return `not enough memory: needs ${mem} MB, the largest matching host has ${maxMemCap} MB ${of}`;
-    if (cpu > maxCpuCap)
-      return `not enough CPU: needs ${cpu} shares (${cpusOf(cpu)}), the largest matching host has ${maxCpuCap} shares (${cpusOf(maxCpuCap)}) ${of}`;
-    if (mem > maxMemFree)
-      return `not enough memory: needs ${mem} MB, most free on a matching host is ${Math.max(0, maxMemFree)} MB ${of}`;
-    if (cpu > maxCpuFree)
-      return `not enough CPU: needs ${cpu} shares (${cpusOf(cpu)}), most free on a matching host is ${Math.max(0, maxCpuFree)} shares ${of}`;
-    return `no matching host has both ${mem} MB and ${cpu} CPU shares free: hosts with the memory lack the CPU and hosts with the CPU lack the memory ${of}`;
+    return noRoomReason(request, room);
   }
 }
 
