@@ -10,7 +10,8 @@ import type { DockerRuntime } from '../services/agent/docker.js';
 // that pushes to it, then pulls from it, for `seconds` each, created and
 // started through the agent's DockerRuntime (which shapes it after its start).
 
-// Inside the container: `node -e SCRIPT URL SECONDS`: PUT for SECONDS, then GET for SECONDS; prints "egress_mbit ingress_mbit".
+// Inside the container: `node -e SCRIPT URL SECONDS`: PUT for SECONDS, then GET for SECONDS; prints "egress_mbit
+// ingress_mbit".
 export const PROBE_SCRIPT = `
 const http = require('http');
 const [url, secs] = [process.argv[1], Number(process.argv[2])];

@@ -1,7 +1,10 @@
 // Helpers shared by the benchmarks: command-line flags, the environment, a
 // main that fails with a message and exit 1, and statistics.
 
-/** --flag value pairs (and bare --flag for booleans in `booleans`) into a map; repeated flags collect. Throws on an unknown flag or a missing value. */
+/**
+ * --flag value pairs (and bare --flag for booleans in `booleans`) into a map; repeated flags collect. Throws on an
+ * unknown flag or a missing value.
+ */
 export function parseFlags(
   argv: readonly string[],
   known: readonly string[],

@@ -49,7 +49,10 @@ function once(target: Target, agent: Agent | false, timeoutMs: number): Promise<
   });
 }
 
-/** Starts `concurrency` loops of requests until stop(); keepAlive shares one agent, else every request opens its own connection. */
+/**
+ * Starts `concurrency` loops of requests until stop(); keepAlive shares one agent, else every request opens its own
+ * connection.
+ */
 export function startLoad(
   target: Target,
   opts: { keepAlive: boolean; concurrency: number; timeoutMs?: number; recordLatency?: boolean },

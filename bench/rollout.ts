@@ -62,7 +62,10 @@ async function answers(upstream: string): Promise<boolean> {
   }
 }
 
-/** Polls the route until it names `release` (or any, when 0) with `n` answering upstreams; resolves at that moment (performance.now()). */
+/**
+ * Polls the route until it names `release` (or any, when 0) with `n` answering upstreams; resolves at that moment
+ * (performance.now()).
+ */
 async function routed(store: Store, app: string, release: number, n: number, timeoutMs: number): Promise<number> {
   const deadline = performance.now() + timeoutMs;
   while (performance.now() < deadline) {

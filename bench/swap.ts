@@ -10,7 +10,8 @@ import { startLoad, type LoadResult, type Target } from './load.js';
 // app through the router while `--redeploy` runs `--deploys` times in a row;
 // after each, the benchmark waits until only new containers answer (the
 // fixture app answers its hostname: six answers in a row from hostnames not
-// seen before the deploy) or until `--wait-cmd` succeeds. Phase 2: `--sockets` websockets are opened and pinged (an echo
+// seen before the deploy) or until `--wait-cmd` succeeds. Phase 2: `--sockets` websockets are opened and pinged (an
+// echo
 // each second) while every `--scale-cmd` runs in turn; then they are closed
 // by the client. Failed = any non-2xx, reset or timeout; a websocket is
 // dropped if it closed or errored before the client closed it (a close with

@@ -90,7 +90,10 @@ export class Attacher {
     return this.pending.has(assignmentId);
   }
 
-  /** Connects, attaches, and starts the container once the user is there; `started` is called when it runs (or could not be started). */
+  /**
+   * Connects, attaches, and starts the container once the user is there; `started` is called when it runs (or could not
+   * be started).
+   */
   begin(a: Assignment, containerId: string, started: () => void): void {
     this.pending.add(a.id);
     const log = this.o.log.child({ assignment: a.id });

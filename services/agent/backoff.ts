@@ -53,7 +53,9 @@ export function restartDecision(
   return { waitMs, delayMs, streak: current + 1 };
 }
 
-/** What the agent remembers of an assignment's container across its restarts (and its own, through the Instance record). */
+/**
+ * What the agent remembers of an assignment's container across its restarts (and its own, through the Instance record).
+ */
 export interface CrashHistory {
   restarts: number;
   backoff: number;

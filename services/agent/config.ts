@@ -30,15 +30,27 @@ export interface AgentConfig extends CommonConfig {
   /** Containers without an assignment are left alone this long after registering (the scheduler catches up). */
   orphanGraceMs: number;
   pidsLimit: number;
-  /** PAAS_AGENT_DISK_LIMITS (true): each container's writable layer is a filesystem of its size's diskMb (core/layerdisk.ts), kept under diskDir. */
+  /**
+   * PAAS_AGENT_DISK_LIMITS (true): each container's writable layer is a filesystem of its size's diskMb
+   * (core/layerdisk.ts), kept under diskDir.
+   */
   diskLimits: boolean;
-  /** PAAS_AGENT_BANDWIDTH_LIMITS (true): each container's interface is shaped to its size's rates with tc (isolation/bandwidth.ts). */
+  /**
+   * PAAS_AGENT_BANDWIDTH_LIMITS (true): each container's interface is shaped to its size's rates with tc
+   * (isolation/bandwidth.ts).
+   */
   bandwidthLimits: boolean;
   diskDir: string;
-  /** PAAS_AGENT_NETWORK_ISOLATION (true): apps run on the cluster's isolated network (isolation/network.ts); the router's ports (PAAS_HTTP_PORT, PAAS_HTTPS_PORT) are the host ports they may reach. */
+  /**
+   * PAAS_AGENT_NETWORK_ISOLATION (true): apps run on the cluster's isolated network (isolation/network.ts); the
+   * router's ports (PAAS_HTTP_PORT, PAAS_HTTPS_PORT) are the host ports they may reach.
+   */
   networkIsolation: boolean;
   routerPorts: number[];
-  /** Where app log lines go (POST /internal/logs, logs/shipper.ts): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no shipping. */
+  /**
+   * Where app log lines go (POST /internal/logs, logs/shipper.ts): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no
+   * shipping.
+   */
   apiUrl: string;
   internalToken?: string;
   /** Flood control per container (logs/flood.ts): PAAS_LOG_RATE lines/s (5000), bursts of PAAS_LOG_BURST (10000). */

@@ -111,7 +111,9 @@ export class DockerRuntime implements Runtime {
     await this.shape(id);
   }
 
-  /** Its size's rates on its interface; a running container that cannot be held to them is stopped (the start fails). */
+  /**
+   * Its size's rates on its interface; a running container that cannot be held to them is stopped (the start fails).
+   */
   private async shape(id: string): Promise<void> {
     if (!this.bandwidth) return;
     try {

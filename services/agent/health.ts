@@ -157,7 +157,9 @@ export function waitUntilUp(
   return waitForHttp({ ...httpTarget(a, hc, t), ...(hc.attempts && { attempts: hc.attempts }), ...o });
 }
 
-/** One check of a running web container (one the agent adopts): its release's HTTP path if it has one, else its port. */
+/**
+ * One check of a running web container (one the agent adopts): its release's HTTP path if it has one, else its port.
+ */
 export async function answers(a: Pick<Assignment, 'app' | 'healthcheck'>, t: CheckTarget): Promise<boolean> {
   const hc = a.healthcheck;
   if (!hc) return tcpAccepts(t.address, t.port);

@@ -23,7 +23,10 @@ export interface SpecContext {
   hostId: string;
   hostAddress: string;
   pidsLimit: number;
-  /** The Docker network the containers join (isolation/network.ts: the cluster's isolated apps network); absent: Docker's default bridge. */
+  /**
+   * The Docker network the containers join (isolation/network.ts: the cluster's isolated apps network); absent:
+   * Docker's default bridge.
+   */
   network?: string;
 }
 

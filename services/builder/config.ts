@@ -41,13 +41,22 @@ export interface BuilderConfig extends CommonConfig {
   maxParallelBuilds: number;
   /** Largest source tarball accepted from a push. */
   maxSourceMb: number;
-  /** How long a push waits for its release to serve: longer than the scheduler's rollout timeout (60 s), so a failed release is told to the pusher; counted after a release phase. */
+  /**
+   * How long a push waits for its release to serve: longer than the scheduler's rollout timeout (60 s), so a failed
+   * release is told to the pusher; counted after a release phase.
+   */
   deployWaitMs: number;
-  /** The scheduler's release timeout (PAAS_SCHEDULER_RELEASE_TIMEOUT_MS, the same setting): a push with a release command waits that much longer. */
+  /**
+   * The scheduler's release timeout (PAAS_SCHEDULER_RELEASE_TIMEOUT_MS, the same setting): a push with a release
+   * command waits that much longer.
+   */
   releaseTimeoutMs: number;
   /** How often the repos, caches and images of destroyed apps are looked for (and once at start). */
   cleanupMs: number;
-  /** Bounded disk for builds (disks.ts), PAAS_BUILD_DISK_LIMITS (true): a build's folder and its container's writable layer get buildDiskMb each, an app's cache buildCacheMb. */
+  /**
+   * Bounded disk for builds (disks.ts), PAAS_BUILD_DISK_LIMITS (true): a build's folder and its container's writable
+   * layer get buildDiskMb each, an app's cache buildCacheMb.
+   */
   buildDiskLimits: boolean;
   buildDiskMb: number;
   buildCacheMb: number;

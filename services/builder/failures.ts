@@ -5,7 +5,10 @@ export class BuildFailure extends Error {
   override name = 'BuildFailure';
 }
 
-/** The build succeeded but its release failed (release phase, or its containers never came up): the push fails with this message. */
+/**
+ * The build succeeded but its release failed (release phase, or its containers never came up): the push fails with this
+ * message.
+ */
 export class ReleaseFailure extends BuildFailure {
   override name = 'ReleaseFailure';
 }

@@ -32,7 +32,9 @@ export function userOf(res: Response): User {
   return u;
 }
 
-/** Who made this request, with which token (its hash), for one app: what a stream it opens lasts by (access/guard.ts). */
+/**
+ * Who made this request, with which token (its hash), for one app: what a stream it opens lasts by (access/guard.ts).
+ */
 export function grantOf(res: Response, app: string): { app: string; userId: string; tokenHash: string } {
   const { tokenHash } = locals(res);
   if (!tokenHash) throw unauthorized('Not authenticated');

@@ -38,7 +38,10 @@ const MAX_ENTRY = 1024;
 const BUILTIN_NAME = /^[a-z][a-z0-9-]{0,39}$/;
 /** A git ref: no leading dash, no `..`, no shell or URL specials. */
 const GIT_REF = /^[A-Za-z0-9_][A-Za-z0-9._/-]{0,99}$/;
-/** Characters refused anywhere in a URL: whitespace, quotes and shell specials. Nothing reaches a shell, but nobody needs them. */
+/**
+ * Characters refused anywhere in a URL: whitespace, quotes and shell specials. Nothing reaches a shell, but nobody
+ * needs them.
+ */
 const UNSAFE = /[\s"'`$;|\\<>{}^]/;
 
 /** The entry as shown to people: our name, or the URL (with #ref). */
@@ -89,7 +92,9 @@ function mappedIpv4(h: string): number[] | undefined {
   return [hi >> 8, hi & 255, lo >> 8, lo & 255];
 }
 
-/** Validates one entry; an alias of ours becomes our name, a URL keeps its text (the fragment split off as the git ref). */
+/**
+ * Validates one entry; an alias of ours becomes our name, a URL keeps its text (the fragment split off as the git ref).
+ */
 export function parseBuildpackEntry(text: string, opts: EntryOptions): Parsed<BuildpackEntry> {
   const raw = text.trim();
   if (raw === '') return { ok: false, message: 'A buildpack must not be empty' };

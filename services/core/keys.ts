@@ -120,7 +120,10 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
 // (controller/apps/lifecycle.ts iterates this list for both; a unit test fails
 // when a layout function that takes an app name is not classified here).
 
-/** The keys of one family for one app: a single key, every key under a prefix, or the records under a prefix (of all apps) whose `app` is the app. */
+/**
+ * The keys of one family for one app: a single key, every key under a prefix, or the records under a prefix (of all
+ * apps) whose `app` is the app.
+ */
 export type AppKeys = { key: string } | { prefix: string } | { where: string };
 
 /**

@@ -21,7 +21,10 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** `mkfs.ext4` arguments for a filesystem holding the files of `contents` (ext4 without a journal: nothing to replay, nothing to write twice). */
+/**
+ * `mkfs.ext4` arguments for a filesystem holding the files of `contents` (ext4 without a journal: nothing to replay,
+ * nothing to write twice).
+ */
 export function mkfsArgs(image: string, contents?: string): string[] {
   return [
     '-q',

@@ -56,7 +56,10 @@ export function formatLogLine(r: LogRecord): string {
   return `${r.at.replace(/Z$/, '+00:00')} ${tagOf(r)}: ${r.line}`;
 }
 
-/** A line in Heroku's format (formatLogLine, as a log session streams it) back as a record; undefined for anything else (a heartbeat). Pure. */
+/**
+ * A line in Heroku's format (formatLogLine, as a log session streams it) back as a record; undefined for anything else
+ * (a heartbeat). Pure.
+ */
 export function parseLogLine(text: string): LogRecord | undefined {
   const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})\+00:00 ([a-z]+)(?:\[([^\]]*)\])?: (.*)$/s.exec(text);
   if (!m || !LOG_SOURCES.includes(m[2] as LogSource)) return undefined;
@@ -70,7 +73,10 @@ export interface LogFilter {
   source?: LogSource;
 }
 
-/** The body of POST /apps/:app/log-sessions, as `paas logs` and the builder send it (the controller's parseSessionRequest checks it). */
+/**
+ * The body of POST /apps/:app/log-sessions, as `paas logs` and the builder send it (the controller's
+ * parseSessionRequest checks it).
+ */
 export interface LogSessionRequest extends LogFilter {
   lines: number;
   tail: boolean;

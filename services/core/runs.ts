@@ -13,7 +13,10 @@ export const MAX_RUN_TTL_S = 86_400;
 const MAX_COMMAND = 4096;
 const MAX_ENV = 50;
 
-/** Written by the controller under /runs/<app>/<name>; the scheduler turns it into a one-off assignment and deletes it when the dyno ends. */
+/**
+ * Written by the controller under /runs/<app>/<name>; the scheduler turns it into a one-off assignment and deletes it
+ * when the dyno ends.
+ */
 export interface RunRequest {
   app: string;
   /** `run.1234` */
@@ -34,7 +37,10 @@ export interface RunRequest {
   createdBy: string;
   /** sha256 (hex) of the one-time attach secret; absent when detached. */
   tokenHash?: string;
-  /** sha256 (hex) of the API token the run was asked for with: the attachment lasts while it may see the app (controller/access/guard.ts). */
+  /**
+   * sha256 (hex) of the API token the run was asked for with: the attachment lasts while it may see the app
+   * (controller/access/guard.ts).
+   */
   apiTokenHash?: string;
 }
 

@@ -32,7 +32,10 @@ export function sizeByName(name: string): Size {
   return s;
 }
 
-/** The size named (any case), or the default size for an unknown or absent name; for stored records, which were checked on the way in. */
+/**
+ * The size named (any case), or the default size for an unknown or absent name; for stored records, which were checked
+ * on the way in.
+ */
 export function sizeOrDefault(name: string | undefined): Size {
   return (
     SIZES.find((s) => s.name === (name ?? '').toLowerCase()) ?? (SIZES.find((s) => s.name === DEFAULT_SIZE) as Size)

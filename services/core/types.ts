@@ -14,7 +14,9 @@ export interface App {
   maintenance?: boolean;
   /** Host tags every container of the app requires (`paas apps:pool`), e.g. {pool: 'high'}; absent: any host. */
   pool?: Record<string, string>;
-  /** The host uid/gid its builds and dynos run as (core/uids.ts), given at creation; absent (apps made before): 1000. */
+  /**
+   * The host uid/gid its builds and dynos run as (core/uids.ts), given at creation; absent (apps made before): 1000.
+   */
   uid?: number;
 }
 
@@ -66,7 +68,10 @@ export interface Host {
   used?: HostCapacity;
 }
 
-/** Written by an admin under /host-tags/<host> (`paas hosts:tag`): tags set (a value) or removed (null) over the agent's own; kept when the agent restarts. */
+/**
+ * Written by an admin under /host-tags/<host> (`paas hosts:tag`): tags set (a value) or removed (null) over the agent's
+ * own; kept when the agent restarts.
+ */
 export interface HostTagOverride {
   tags: Record<string, string | null>;
   updatedAt: string;
@@ -87,19 +92,30 @@ export interface Assignment {
   port: number;
   memoryMb: number;
   cpuShares: number;
-  /** The container's writable space (its size's diskMb): a filesystem of this size under its writable layer; absent: unbounded. */
+  /**
+   * The container's writable space (its size's diskMb): a filesystem of this size under its writable layer; absent:
+   * unbounded.
+   */
   diskMb?: number;
   /** The app's uid/gid (App.uid) its processes run as; absent: 1000. */
   uid?: number;
-  /** Its size's network rates in Mbit/s (what it sends, what it receives), shaped with tc when it starts; absent: unshaped. */
+  /**
+   * Its size's network rates in Mbit/s (what it sends, what it receives), shaped with tc when it starts; absent:
+   * unshaped.
+   */
   egressMbit?: number;
   ingressMbit?: number;
   createdAt: string;
   /** The release's HTTP startup check (web only); absent: the TCP check. */
   healthcheck?: HealthCheck;
-  /** Runs once (the release phase): never restarted, no health check; its exit is reported as `succeeded` or `failed`. */
+  /**
+   * Runs once (the release phase): never restarted, no health check; its exit is reported as `succeeded` or `failed`.
+   */
   oneOff?: boolean;
-  /** A `paas run` one-off whose input and output go through the controller's rendezvous (core/runs.ts); tty: it gets a terminal. */
+  /**
+   * A `paas run` one-off whose input and output go through the controller's rendezvous (core/runs.ts); tty: it gets a
+   * terminal.
+   */
   attach?: { tty: boolean };
 }
 
@@ -133,12 +149,17 @@ export interface Instance {
   /** Where the router reaches it: host address and published port. */
   address: string;
   port: number;
-  /** "ip:port" of the container on its Docker network: reachable from its own host only (a router there skips Docker's port proxy). */
+  /**
+   * "ip:port" of the container on its Docker network: reachable from its own host only (a router there skips Docker's
+   * port proxy).
+   */
   bridge?: string;
   updatedAt: string;
   /** Times the agent has started this container again after it exited or failed its health check. */
   restarts?: number;
-  /** Restarts since the container last ran long enough (services/agent/backoff.ts): the exponent of the restart delay. */
+  /**
+   * Restarts since the container last ran long enough (services/agent/backoff.ts): the exponent of the restart delay.
+   */
   backoff?: number;
   /** Exit code and time of its last exit (absent: it never exited). */
   exitCode?: number;
@@ -158,7 +179,10 @@ export interface RouteDyno {
   bridge?: string;
 }
 
-/** Written by the leading scheduler under /placement: how it counts a host's room (so `paas hosts` shows what placement sees). */
+/**
+ * Written by the leading scheduler under /placement: how it counts a host's room (so `paas hosts` shows what placement
+ * sees).
+ */
 export interface PlacementSettings {
   policy: string;
   /** A host's CPUs are counted this many times (CPU shares are weights). */

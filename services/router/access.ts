@@ -110,7 +110,8 @@ function quoted(s: string): string {
 }
 
 /**
- * Heroku's router line: `at=info method=GET path="/" host=... request_id=... fwd="..." dyno=web.1 connect=1ms service=5ms status=200 bytes=12 protocol=http`.
+ * Heroku's router line: `at=info method=GET path="/" host=... request_id=... fwd="..." dyno=web.1 connect=1ms
+ * service=5ms status=200 bytes=12 protocol=http`.
  * `dynoOf` names the container at an upstream address (the address itself when it cannot).
  */
 export function routerLine(

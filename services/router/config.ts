@@ -27,13 +27,22 @@ export interface RouterConfig extends CommonConfig {
   nginxModulesInclude: string;
   /** How often the router checks that nginx still runs (and restarts it). */
   resyncMs: number;
-  /** How often the router looks whether nginx's master still runs (PAAS_ROUTER_NGINX_CHECK_MS, 500): a dead one is started again at once. */
+  /**
+   * How often the router looks whether nginx's master still runs (PAAS_ROUTER_NGINX_CHECK_MS, 500): a dead one is
+   * started again at once.
+   */
   nginxCheckMs: number;
   /** The largest request body nginx accepts, in MiB (413 above). */
   maxBodyMb: number;
-  /** The host it runs on, named as its agent names it (PAAS_HOST_ID, the machine's host name by default): containers there are reached at their bridge addresses. */
+  /**
+   * The host it runs on, named as its agent names it (PAAS_HOST_ID, the machine's host name by default): containers
+   * there are reached at their bridge addresses.
+   */
   hostId: string;
-  /** Where router lines go (POST /internal/logs): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no router lines in `paas logs`. */
+  /**
+   * Where router lines go (POST /internal/logs): PAAS_API_URL and PAAS_INTERNAL_TOKEN; no token, no router lines in
+   * `paas logs`.
+   */
   apiUrl: string;
   internalToken?: string;
 }

@@ -11,7 +11,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 export interface Nginx {
   /** The config file in place, if any. */
   readConfig(): Promise<string | undefined>;
-  /** Writes `config` to a temp file, checks it with `nginx -t`, renames it into place. Throws NginxError if the check fails. */
+  /**
+   * Writes `config` to a temp file, checks it with `nginx -t`, renames it into place. Throws NginxError if the check
+   * fails.
+   */
   install(config: string): Promise<void>;
   /** The pid of our running master (from the pid file), or undefined. */
   masterPid(): Promise<number | undefined>;

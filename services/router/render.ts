@@ -40,7 +40,10 @@ export const READ_TIMEOUT_S = 30;
 export const CONNECT_TIMEOUT_S = CONNECT_S;
 /** A request is passed to another container only within this time of its first try (so never after a read timeout). */
 export const RETRY_WINDOW_S = 10;
-/** An X-Request-Id sent by the client is kept when it matches this (Heroku keeps 20..200 such characters); else nginx's $request_id. */
+/**
+ * An X-Request-Id sent by the client is kept when it matches this (Heroku keeps 20..200 such characters); else nginx's
+ * $request_id.
+ */
 export const SANE_REQUEST_ID = '^[A-Za-z0-9._:+/=@-]{1,200}$';
 
 const SAFE_PATH = /^\/[A-Za-z0-9._/+@-]*$/;

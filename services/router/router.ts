@@ -34,7 +34,10 @@ export interface RouterDeps {
   settings: Omit<NginxModel, 'apps'>;
   /** A periodic pass that restarts nginx if it died; also the longest retry delay. */
   resyncMs: number;
-  /** How often to look whether nginx's master still runs; a pass starts it again at once if not (nginx is the router's to supervise). */
+  /**
+   * How often to look whether nginx's master still runs; a pass starts it again at once if not (nginx is the router's
+   * to supervise).
+   */
   nginxCheckMs?: number;
   /** The host the router runs on (an agent's PAAS_HOST_ID): its containers are reached at their bridge addresses. */
   hostId?: string;
@@ -49,7 +52,9 @@ export class Router {
   /** The master we last talked to, and what its shared dict holds. */
   private knownPid: number | undefined;
   private held = new Map<string, string[]>();
-  /** Dyno names by app and upstream, of this pass and the one before (a drained container still logs its last requests). */
+  /**
+   * Dyno names by app and upstream, of this pass and the one before (a drained container still logs its last requests).
+   */
   private dynos = new Map<string, Map<string, string>>();
   private dynosBefore = new Map<string, Map<string, string>>();
   private lastReport = '';

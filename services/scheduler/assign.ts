@@ -28,7 +28,9 @@ export interface Assigned {
   part: PlanPart;
 }
 
-/** Each desired container: kept where it is, put where it was placed, or unplaced (`mine`: the app's kept assignments). */
+/**
+ * Each desired container: kept where it is, put where it was placed, or unplaced (`mine`: the app's kept assignments).
+ */
 export function assignDesired(
   desired: readonly Desired[],
   mine: readonly Assignment[],

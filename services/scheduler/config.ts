@@ -8,7 +8,10 @@ import { isPolicy, POLICIES, type PolicyName } from './policies.js';
 
 /** Placement policy unless told (policies.ts). */
 export const DEFAULT_POLICY: PolicyName = 'balanced';
-/** CPU shares are weights (Docker applies them only under contention), so a host counts cpus × 16 for placement: sixteen standard-1x dynos per core, as shared hosts do. */
+/**
+ * CPU shares are weights (Docker applies them only under contention), so a host counts cpus × 16 for placement: sixteen
+ * standard-1x dynos per core, as shared hosts do.
+ */
 export const DEFAULT_CPU_OVERCOMMIT = 16;
 /** Memory limits are hard: by default a host holds containers whose limits add up to its memory, no more. */
 export const DEFAULT_MEMORY_OVERCOMMIT = 1;
@@ -39,7 +42,10 @@ export interface SchedulerConfig extends CommonConfig {
   cpuOvercommit: number;
   /** Host memory placement counts: its memory times this (1: memory limits are never overcommitted). */
   memoryOvercommit: number;
-  /** How long the latest release's web containers have to come up before the release is failed (rollout.ts); counted after the release phase. */
+  /**
+   * How long the latest release's web containers have to come up before the release is failed (rollout.ts); counted
+   * after the release phase.
+   */
   rolloutTimeoutMs: number;
   /** How long a release command (Procfile `release:`) may run before its one-off is removed and the release failed. */
   releaseTimeoutMs: number;

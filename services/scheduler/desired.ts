@@ -22,7 +22,10 @@ export function desiredOf(app: AppInput, fate: Fate, now: number, kept: Readonly
   return fate.phase ? releasePhaseAssignment(app, now) : desiredFor(app, now, kept);
 }
 
-/** `<app>.<type>.<index>.v<release>`, plus `.g<generation>` once the dyno has been restarted (and `.<size>` after a resize: sizedId). */
+/**
+ * `<app>.<type>.<index>.v<release>`, plus `.g<generation>` once the dyno has been restarted (and `.<size>` after a
+ * resize: sizedId).
+ */
 export function desiredId(app: string, type: string, index: number, release: number, generation = 0): string {
   const id = assignmentId(app, dynoName(type, index), release);
   return generation > 0 ? `${id}.g${generation}` : id;
@@ -83,7 +86,10 @@ function containerOf(
   };
 }
 
-/** The containers an app should run (without host): indices 1..q of the latest release per type, at their restart generation and size (`kept`: the app's assignments, by id). */
+/**
+ * The containers an app should run (without host): indices 1..q of the latest release per type, at their restart
+ * generation and size (`kept`: the app's assignments, by id).
+ */
 export function desiredFor(app: AppInput, now: number, kept: ReadonlyMap<string, Assignment> = new Map()): Desired[] {
   const r = app.release;
   if (!r || !r.image) return [];

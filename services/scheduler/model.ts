@@ -40,7 +40,10 @@ export interface AppInput {
   domains?: string[];
   /** Maintenance mode: copied into the route; the router answers 503. */
   maintenance?: boolean;
-  /** The app's restart record (keys.restart): containers of an older generation are replaced like those of an older release. */
+  /**
+   * The app's restart record (keys.restart): containers of an older generation are replaced like those of an older
+   * release.
+   */
   restart?: RestartRecord;
   /** Host tags every container of the app requires (App.pool); absent: any host. */
   pool?: Record<string, string>;
@@ -48,7 +51,9 @@ export interface AppInput {
   uid?: number;
   /** What became of the latest release so far (keys.releaseStatus): release phase done, succeeded or failed. */
   status?: ReleaseStatus;
-  /** When the latest release failed: the newest earlier release that did not, which runs instead (absent: nothing runs). */
+  /**
+   * When the latest release failed: the newest earlier release that did not, which runs instead (absent: nothing runs).
+   */
   fallback?: LatestRelease;
 }
 
@@ -138,7 +143,9 @@ export function upInstance(s: Snapshot, a: Pick<Assignment, 'app' | 'id' | 'host
   return i && i.state === 'up' && i.host === a.host ? i : undefined;
 }
 
-/** The instance of a one-off assignment (a run or the release phase) once it has exited on the host it is assigned to. */
+/**
+ * The instance of a one-off assignment (a run or the release phase) once it has exited on the host it is assigned to.
+ */
 export function exitedInstance(s: Snapshot, a: Pick<Assignment, 'app' | 'id' | 'host'>): Instance | undefined {
   const i = s.instanceOf.get(instanceKey(a));
   return i && i.host === a.host && (i.state === 'succeeded' || i.state === 'failed') ? i : undefined;

@@ -274,7 +274,10 @@ export function place(
   return new Placer(hosts, existing, policy).choose(request);
 }
 
-/** Places a batch (largest first, each seeing the ones placed before it: Placer.placeAll); one answer per request, in their order. */
+/**
+ * Places a batch (largest first, each seeing the ones placed before it: Placer.placeAll); one answer per request, in
+ * their order.
+ */
 export function placeAll(
   requests: readonly PlacementRequest[],
   hosts: readonly HostRoom[],

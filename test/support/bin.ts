@@ -10,7 +10,10 @@ export interface BinResult {
   stderr: string;
 }
 
-/** Runs the built `paas` binary as its own process (asynchronously: the controller answering it may run in the test's own process). */
+/**
+ * Runs the built `paas` binary as its own process (asynchronously: the controller answering it may run in the test's
+ * own process).
+ */
 export async function runBin(args: string[], env: NodeJS.ProcessEnv): Promise<BinResult> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [CLI, ...args], { env, encoding: 'utf8' });

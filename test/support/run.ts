@@ -40,7 +40,10 @@ export async function must(cmd: string, args: string[], opts: Parameters<typeof 
   return r;
 }
 
-/** GET through a given port with a given Host header (names under .localhost need no DNS, but Node's resolver does not know that). */
+/**
+ * GET through a given port with a given Host header (names under .localhost need no DNS, but Node's resolver does not
+ * know that).
+ */
 export function httpGet(
   port: number,
   host: string,

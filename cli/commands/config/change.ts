@@ -21,7 +21,10 @@ export function parseAssignments(args: readonly string[]): [string, string][] {
   });
 }
 
-/** A PATCH body; later assignments of a key win, as the shell would have it. Built with fromEntries so no key is special. */
+/**
+ * A PATCH body; later assignments of a key win, as the shell would have it. Built with fromEntries so no key is
+ * special.
+ */
 export function patchBody(pairs: readonly (readonly [string, string | null])[]): Record<string, string | null> {
   return Object.fromEntries(pairs);
 }

@@ -22,7 +22,9 @@ export function memoryText(h: HostView): string {
   return `${h.used ? num(h.used.memory_mb) : '-'}/${num(h.allocated.memory_mb)}/${cap ? num(cap.memory_mb) : '-'} MB`;
 }
 
-/** "used/allocated/capacity" in CPUs; allocated from CPU shares (1024 = one CPU), capacity as placement counts it; pure. */
+/**
+ * "used/allocated/capacity" in CPUs; allocated from CPU shares (1024 = one CPU), capacity as placement counts it; pure.
+ */
 export function cpuText(h: HostView): string {
   const cap = capOf(h);
   return `${h.used ? num(h.used.cpus) : '-'}/${num(h.allocated.cpu_shares / 1024)}/${cap ? num(cap.cpus) : '-'}`;

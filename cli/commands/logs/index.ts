@@ -25,7 +25,9 @@ export function logSessionRequest(o: LogsOptions): LogSessionRequest {
   return { lines: n, tail: o.tail === true, ...(dyno && { dyno }), ...(source && { source: source as LogSource }) };
 }
 
-/** Streams the session's text to `out`, line by line (heartbeat blank lines dropped), until it ends or `signal` aborts. */
+/**
+ * Streams the session's text to `out`, line by line (heartbeat blank lines dropped), until it ends or `signal` aborts.
+ */
 export async function streamLines(ctx: Ctx, url: string, signal: AbortSignal): Promise<void> {
   let res: Response;
   try {

@@ -18,7 +18,9 @@ export function parseEnvFlag(raw: string | undefined): Record<string, string> {
   return out;
 }
 
-/** The words after `paas run` as one command line: words with spaces or shell characters are quoted for the remote bash. */
+/**
+ * The words after `paas run` as one command line: words with spaces or shell characters are quoted for the remote bash.
+ */
 export function commandLine(words: readonly string[]): string {
   if (words.length === 0) throw new CliError('Usage: paas run [-a APP] -- COMMAND [ARGS...], e.g. paas run bash');
   if (words.length === 1) return words[0] as string; // given as one string: `paas run "ls -la | wc -l"`

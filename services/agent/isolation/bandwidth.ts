@@ -31,7 +31,10 @@ export function ratesOf(labels: Readonly<Record<string, string>> | undefined): R
   return { egressMbit: e, ingressMbit: i };
 }
 
-/** A bucket holding ~20 ms of traffic at the rate (at least 32 KiB, so small rates still pass full packets), in bytes. Pure. */
+/**
+ * A bucket holding ~20 ms of traffic at the rate (at least 32 KiB, so small rates still pass full packets), in bytes.
+ * Pure.
+ */
 export function burstBytes(mbit: number): number {
   return Math.max(32 * 1024, Math.ceil((mbit * 1_000_000) / 8 / 50));
 }

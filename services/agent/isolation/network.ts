@@ -75,7 +75,10 @@ export function ourLines(listing: string, cluster: string): string[] {
   return listing.split('\n').filter((l) => l.startsWith('-A ') && tag.test(l));
 }
 
-/** The arguments that delete a rule `iptables -S` printed ("-A CHAIN ..." becomes "-D CHAIN ..."), split as iptables does (quotes kept off). */
+/**
+ * The arguments that delete a rule `iptables -S` printed ("-A CHAIN ..." becomes "-D CHAIN ..."), split as iptables
+ * does (quotes kept off).
+ */
 export function deleteArgs(line: string): string[] {
   const parts = line.match(/"[^"]*"|\S+/g) ?? [];
   return ['-D', ...parts.slice(1).map((p) => p.replace(/^"(.*)"$/, '$1'))];

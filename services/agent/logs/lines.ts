@@ -37,7 +37,10 @@ export function sinceOf(cursor: string): string {
   return `${secs}.${cursor.slice(20, 29)}`;
 }
 
-/** Calls onLine for each complete line of the chunks it is given (a partial line waits for the rest; one over 64 KiB is cut). */
+/**
+ * Calls onLine for each complete line of the chunks it is given (a partial line waits for the rest; one over 64 KiB is
+ * cut).
+ */
 export function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
   let rest = '';
   return (chunk) => {

@@ -14,7 +14,10 @@ import { APP_UID, type AppImageSpec } from './docker.js';
 export class AppImages {
   constructor(private readonly docker: Docker) {}
 
-  /** Makes `repo:tag` from the run stack with slugDir's files at /app owned by the app's uid, which is `app`'s in its /etc/passwd. */
+  /**
+   * Makes `repo:tag` from the run stack with slugDir's files at /app owned by the app's uid, which is `app`'s in its
+   * /etc/passwd.
+   */
   async make(spec: AppImageSpec): Promise<string> {
     const uid = spec.uid ?? APP_UID;
     const container = await this.docker.createContainer({
@@ -101,7 +104,9 @@ function tarBytes(args: string[], input?: NodeJS.ReadableStream): Promise<Buffer
   });
 }
 
-/** A tar archive written with one-block records, less its end (two zero blocks), so another archive can follow it. Pure. */
+/**
+ * A tar archive written with one-block records, less its end (two zero blocks), so another archive can follow it. Pure.
+ */
 export function withoutEnd(archive: Buffer): Buffer {
   const end = archive.length - 1024;
   if (end < 0 || archive.length % 512 !== 0 || archive.subarray(end).some((b) => b !== 0))

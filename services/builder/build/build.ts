@@ -231,7 +231,10 @@ async function compile(
     );
 }
 
-/** What the slug runs: its process types (bin/release, the Procfile), app.json's web check and bin/release's config defaults, told to the pusher. */
+/**
+ * What the slug runs: its process types (bin/release, the Procfile), app.json's web check and bin/release's config
+ * defaults, told to the pusher.
+ */
 async function describeSlug(
   job: BuildJob,
   dirs: BuildDirs,

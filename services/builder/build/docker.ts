@@ -20,7 +20,9 @@ export interface BuildContainerSpec {
   cpus?: number;
   pidsLimit?: number;
   timeoutS?: number;
-  /** The container's writable layer (core/layerdisk.ts) and, for the message, the app's cache limit; absent: unbounded. */
+  /**
+   * The container's writable layer (core/layerdisk.ts) and, for the message, the app's cache limit; absent: unbounded.
+   */
   diskMb?: number;
   cacheMb?: number;
   labels: Record<string, string>;
@@ -41,12 +43,21 @@ export interface AppImageSpec {
 }
 
 export interface BuildDocker {
-  /** Runs the container to its end, streaming its output lines; resolves with its exit status. Throws LimitExceeded when a limit stopped it. */
+  /**
+   * Runs the container to its end, streaming its output lines; resolves with its exit status. Throws LimitExceeded when
+   * a limit stopped it.
+   */
   runBuild(spec: BuildContainerSpec): Promise<number>;
-  /** Makes `repo:tag` from the run stack with slugDir's files at /app owned by the app's uid, which is `app`'s in its /etc/passwd. */
+  /**
+   * Makes `repo:tag` from the run stack with slugDir's files at /app owned by the app's uid, which is `app`'s in its
+   * /etc/passwd.
+   */
   makeAppImage(spec: AppImageSpec): Promise<string>;
   imageExists(ref: string): Promise<boolean>;
-  /** Fetches an http(s) buildpack into `into` from inside a container (fetchscript.ts); throws FetchError with the reason. */
+  /**
+   * Fetches an http(s) buildpack into `into` from inside a container (fetchscript.ts); throws FetchError with the
+   * reason.
+   */
   fetchBuildpack(spec: BuildpackFetchSpec, into: string): Promise<void>;
 }
 

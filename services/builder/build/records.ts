@@ -14,7 +14,10 @@ export interface BuildReport {
   release?: number;
   failure?: string;
   append?: string[];
-  /** The appended lines are in the app's log already (relayed from it): the controller keeps them in the build's output and does not log them again. */
+  /**
+   * The appended lines are in the app's log already (relayed from it): the controller keeps them in the build's output
+   * and does not log them again.
+   */
   alreadyLogged?: true;
 }
 
@@ -89,7 +92,10 @@ export interface KeptLine {
   relayed: boolean;
 }
 
-/** The reports' `append` parts for these lines, in order: one run of relayed or of other lines after another, each chunked. Pure. */
+/**
+ * The reports' `append` parts for these lines, in order: one run of relayed or of other lines after another, each
+ * chunked. Pure.
+ */
 export function appendReports(lines: readonly KeptLine[], maxBytes = REPORT_CHUNK_BYTES): BuildReport[] {
   const runs: KeptLine[][] = [];
   for (const l of lines) {

@@ -188,7 +188,10 @@ export async function cleanupOnce(deps: CleanupDeps): Promise<Removals> {
   return done;
 }
 
-/** Read after the inventory: a build that ends after this has its release in the inventory; one still going is in activeBuilds. */
+/**
+ * Read after the inventory: a build that ends after this has its release in the inventory; one still going is in
+ * activeBuilds.
+ */
 async function keepRules(deps: CleanupDeps): Promise<KeepRules | undefined> {
   if (deps.keepReleaseImages === undefined) return undefined;
   const active = new Set(deps.activeBuilds ?? []);

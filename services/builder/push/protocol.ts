@@ -11,7 +11,9 @@ export const HEADER_PUSH = 'x-paas-push';
 export const HEADER_COMMIT = 'x-paas-commit';
 export const HEADER_REF = 'x-paas-ref';
 
-/** NUL never appears in forwarded output (output.ts sanitizeLine strips it), so this line cannot be forged by a build. */
+/**
+ * NUL never appears in forwarded output (output.ts sanitizeLine strips it), so this line cannot be forged by a build.
+ */
 export const RESULT_PREFIX = '\u0000paas-result:';
 
 export type BuildResult = 'ok' | 'failed';

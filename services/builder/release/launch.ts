@@ -12,9 +12,15 @@ import { ReleasePhaseFollower } from './releaselog.js';
 // the release command's output meanwhile when the app has one.
 
 export interface LaunchSettings {
-  /** How long a push waits for its release to serve before it ends anyway (0: not at all); after its release phase, when it has one. */
+  /**
+   * How long a push waits for its release to serve before it ends anyway (0: not at all); after its release phase, when
+   * it has one.
+   */
   deployWaitMs: number;
-  /** How long a release command may run (the scheduler's PAAS_SCHEDULER_RELEASE_TIMEOUT_MS): a push with one waits that much longer. */
+  /**
+   * How long a release command may run (the scheduler's PAAS_SCHEDULER_RELEASE_TIMEOUT_MS): a push with one waits that
+   * much longer.
+   */
   releaseTimeoutMs?: number;
 }
 

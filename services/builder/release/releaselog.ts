@@ -48,7 +48,10 @@ export interface FollowOptions {
   log: Logger;
 }
 
-/** Prints the release command's output lines to the push (indented like other build output) from construction until stop() or finish(). */
+/**
+ * Prints the release command's output lines to the push (indented like other build output) from construction until
+ * stop() or finish().
+ */
 export class ReleasePhaseFollower {
   /** The command's exit status, once its exit line came. */
   exitCode: number | undefined;

@@ -50,7 +50,10 @@ export async function appBuildpacks(deps: Deps, app: string): Promise<string[]> 
   return Array.isArray(list) ? list.filter((x) => typeof x === 'string') : [];
 }
 
-/** Replaces the list in one transaction that compares the app record (a rename or destroy racing it wins, and this retries). */
+/**
+ * Replaces the list in one transaction that compares the app record (a rename or destroy racing it wins, and this
+ * retries).
+ */
 export async function setBuildpacks(deps: Deps, name: string, list: readonly string[]): Promise<string[]> {
   const { store } = deps;
   const key = store.keys.buildpacks(name);

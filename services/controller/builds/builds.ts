@@ -36,7 +36,10 @@ export interface BuildUpdate {
   failure?: string;
   /** Output lines to add; the record keeps the last BUILD_OUTPUT_MAX_BYTES. */
   append?: string[];
-  /** true: those lines are in the app's log already (the release command's, relayed by the builder), so they are not logged as paas[build]. */
+  /**
+   * true: those lines are in the app's log already (the release command's, relayed by the builder), so they are not
+   * logged as paas[build].
+   */
   alreadyLogged?: boolean;
 }
 
@@ -59,7 +62,9 @@ export function parseNewBuild(body: Record<string, unknown>): NewBuild {
   return { id, commit, user: { id: u.id, email: u.email } };
 }
 
-/** PATCH /internal/apps/:app/builds/:id: {status?, phases?, release?, failure?, append?: [line], alreadyLogged?}. Pure. */
+/**
+ * PATCH /internal/apps/:app/builds/:id: {status?, phases?, release?, failure?, append?: [line], alreadyLogged?}. Pure.
+ */
 export function parseBuildUpdate(body: Record<string, unknown>): BuildUpdate {
   const { status, phases, release, failure, append, alreadyLogged } = body;
   const out: BuildUpdate = {};

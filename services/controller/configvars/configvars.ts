@@ -69,7 +69,10 @@ export interface ConfigChange {
   removed: string[];
 }
 
-/** The config after the patch, keys sorted, and what really changed; pure. Builds with fromEntries, so a key like __proto__ is plain data. */
+/**
+ * The config after the patch, keys sorted, and what really changed; pure. Builds with fromEntries, so a key like
+ * __proto__ is plain data.
+ */
 export function applyConfigPatch(current: Readonly<ConfigVars>, patch: ConfigPatch): ConfigChange {
   const merged = new Map(Object.entries(current));
   const set: string[] = [];

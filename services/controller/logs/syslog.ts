@@ -17,7 +17,9 @@ export interface DrainTarget {
 
 export const MAX_DRAIN_URL = 2048;
 
-/** A drain URL: `syslog://host:port`, `syslog+tls://host:port` or `https://...`; 422 with the reason otherwise. Pure. */
+/**
+ * A drain URL: `syslog://host:port`, `syslog+tls://host:port` or `https://...`; 422 with the reason otherwise. Pure.
+ */
 export function parseDrainUrl(input: unknown): DrainTarget {
   if (typeof input !== 'string' || input.trim() === '')
     throw invalid('url is required, e.g. syslog+tls://logs.example.com:6514 or https://logs.example.com/drain');
@@ -68,7 +70,10 @@ export function octetFrame(msg: string): string {
   return `${Buffer.byteLength(msg)} ${msg}`;
 }
 
-/** Splits a stream of octet-counted frames; returns the messages and the unread rest. Pure (the tests' receiver uses it). */
+/**
+ * Splits a stream of octet-counted frames; returns the messages and the unread rest. Pure (the tests' receiver uses
+ * it).
+ */
 export function readFrames(buf: Buffer): { messages: string[]; rest: Buffer } {
   const messages: string[] = [];
   let off = 0;

@@ -26,7 +26,10 @@ export interface FakeApp {
   cacheGeneration?: number;
   /** Set: the app's latest release fails with this reason (release_status), the one before keeps serving. */
   releaseFailure?: string;
-  /** Set: what a log session of the release one-off streams (as the controller would): `earlier` lines of an hour ago (an earlier release phase), then these output lines and its exit, stamped now. */
+  /**
+   * Set: what a log session of the release one-off streams (as the controller would): `earlier` lines of an hour ago
+   * (an earlier release phase), then these output lines and its exit, stamped now.
+   */
   /** `exit` absent: the exit line has not reached the log yet. */
   releaseLog?: { earlier?: string[]; lines: string[]; exit?: number };
 }

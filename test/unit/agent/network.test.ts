@@ -64,7 +64,9 @@ describe('isolation rules', () => {
   });
 });
 
-/** iptables as a list of lines per chain, rendering rules the way `iptables -S` does with the comment last-but-target. */
+/**
+ * iptables as a list of lines per chain, rendering rules the way `iptables -S` does with the comment last-but-target.
+ */
 function fakeIptables(): { ipt: Iptables; chains: Map<string, string[]>; calls: string[][] } {
   const chains = new Map<string, string[]>([
     ['INPUT', []],

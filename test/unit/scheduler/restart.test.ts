@@ -109,7 +109,8 @@ describe('plan: restart', () => {
     expect(p.remove).toEqual([{ host: 'h1', id: 'shop.worker.1.v1' }]);
     i = applied(i, p);
 
-    // every new web up: the route has only the new ones; the old stay until the route stops listing them and the drain passes
+    // every new web up: the route has only the new ones; the old stay until the route stops listing them and the drain
+    // passes
     i = report(i, ['shop.web.2.v1.g1'], 'up');
     p = plan(i);
     const fresh = [upstream(i, 'shop.web.1.v1.g1'), upstream(i, 'shop.web.2.v1.g1')].sort();

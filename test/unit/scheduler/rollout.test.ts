@@ -195,7 +195,8 @@ describe('release phase', () => {
     expect(p.routes).toEqual([]);
     i = applied(i, p);
     i = report(i, 'shop.release.1.v2', 'up');
-    // running, even past the rollout timeout: still holding, nothing rolled out (until its own timeout: 5 min from its assignment at 1 s)
+    // running, even past the rollout timeout: still holding, nothing rolled out (until its own timeout: 5 min from its
+    // assignment at 1 s)
     const running = plan(at(i, 5 * TIMEOUT));
     expect(running).toEqual({
       put: [],
