@@ -16,6 +16,12 @@ export interface Size {
   ingressMbit: number;
 }
 
+/** The limits a container of this size gets (what an Assignment carries). */
+export function limitsOf(size: Size): Omit<Size, 'name'> {
+  const { memoryMb, cpuShares, diskMb, egressMbit, ingressMbit } = size;
+  return { memoryMb, cpuShares, diskMb, egressMbit, ingressMbit };
+}
+
 export const SIZES: readonly Size[] = [
   { name: 'eco', memoryMb: 256, cpuShares: 256, diskMb: 1024, egressMbit: 50, ingressMbit: 50 },
   { name: 'basic', memoryMb: 512, cpuShares: 512, diskMb: 2048, egressMbit: 100, ingressMbit: 100 },

@@ -2,7 +2,7 @@ import { sortedEntries } from '../core/compare.js';
 import { assignmentId, dynoName } from '../core/ids.js';
 import { generationOf } from '../core/restarts.js';
 import { RELEASE_TYPE } from '../core/runs.js';
-import { DEFAULT_SIZE, sizeOrDefault, type Size } from '../core/sizes.js';
+import { DEFAULT_SIZE, limitsOf, sizeOrDefault, type Size } from '../core/sizes.js';
 import type { Assignment, Formation } from '../core/types.js';
 import { APP_PORT, type AppInput, type Desired } from './model.js';
 import type { Fate } from './rollout.js';
@@ -77,11 +77,7 @@ function containerOf(
     command,
     env: { ...r.config },
     port: APP_PORT,
-    memoryMb: size.memoryMb,
-    cpuShares: size.cpuShares,
-    diskMb: size.diskMb,
-    egressMbit: size.egressMbit,
-    ingressMbit: size.ingressMbit,
+    ...limitsOf(size),
     createdAt: new Date(now).toISOString(),
   };
 }

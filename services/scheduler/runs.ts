@@ -1,6 +1,6 @@
 import { assignmentId } from '../core/ids.js';
 import { RUN_TYPE, runDeadline, runIndex, type RunRequest } from '../core/runs.js';
-import { sizeOrDefault } from '../core/sizes.js';
+import { limitsOf, sizeOrDefault } from '../core/sizes.js';
 import type { Assignment } from '../core/types.js';
 import {
   APP_PORT,
@@ -42,11 +42,7 @@ export function runAssignment(r: RunRequest, release: LatestRelease, now: number
     command: r.command,
     env: { ...release.config, ...r.env },
     port: APP_PORT,
-    memoryMb: size.memoryMb,
-    cpuShares: size.cpuShares,
-    diskMb: size.diskMb,
-    egressMbit: size.egressMbit,
-    ingressMbit: size.ingressMbit,
+    ...limitsOf(size),
     createdAt: new Date(now).toISOString(),
     oneOff: true,
     ...(r.attach && { attach: { tty: r.tty } }),

@@ -6,6 +6,7 @@ import { parseAppJsonHealthCheck } from '../../core/healthcheck.js';
 import type { Logger } from '../../core/logger.js';
 import type { HealthCheck, ProcessTypes } from '../../core/types.js';
 import { appUid } from '../../core/uids.js';
+import type { BuilderConfig } from '../config.js';
 import type { AppInfo, Controller, Pusher } from '../controller.js';
 import { BuildFailure } from '../failures.js';
 import { info, topic, warn, type Output } from '../output.js';
@@ -24,21 +25,21 @@ import { describeProcessTypes, resolveProcessTypes } from './processtypes.js';
 // Throws BuildFailure with a message for the pusher; anything else is an
 // internal error.
 
-export interface BuildSettings extends LaunchSettings {
-  cluster: string;
-  buildStackImage: string;
-  runStackImage: string;
-  buildpacksDir: string;
-  buildpacks: string[];
-  buildpacksCacheDir: string;
-  buildpacksAllowFile: boolean;
-  cacheDir: string;
-  buildMemoryMb: number;
-  /** Limits of the build container beyond memory (limits.ts); absent: Docker's defaults, no timeout. */
-  buildCpus?: number;
-  buildPids?: number;
-  buildTimeoutS?: number;
-}
+/** What a build needs of the builder's config; the build container's extra limits may be absent (Docker's defaults). */
+export type BuildSettings = LaunchSettings &
+  Pick<
+    BuilderConfig,
+    | 'cluster'
+    | 'buildStackImage'
+    | 'runStackImage'
+    | 'buildpacksDir'
+    | 'buildpacks'
+    | 'buildpacksCacheDir'
+    | 'buildpacksAllowFile'
+    | 'cacheDir'
+    | 'buildMemoryMb'
+  > &
+  Partial<Pick<BuilderConfig, 'buildCpus' | 'buildPids' | 'buildTimeoutS'>>;
 
 export interface BuildDeps {
   settings: BuildSettings;
