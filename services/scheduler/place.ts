@@ -89,6 +89,9 @@ export class Placer {
   private batch: { mem: number; cpu: number } | undefined;
 
   private readonly scorer: Policy;
+  /** The scores choose() compares, kept between calls (it runs for every container). */
+  private score = new Float64Array(SCORE_KEYS);
+  private bestScore = new Float64Array(SCORE_KEYS);
 
   constructor(
     hosts: readonly HostRoom[],
@@ -192,8 +195,9 @@ export class Placer {
       reservePenalty: 0,
     };
     let best = -1;
-    let score = new Float64Array(SCORE_KEYS);
-    let bestScore = new Float64Array(SCORE_KEYS);
+    let score = this.score;
+    let bestScore = this.bestScore;
+    const keys = this.scorer.keys;
     for (const i of candidates) {
       if (this.memUsed[i]! + mem > this.memCap[i]! || this.cpuUsed[i]! + cpu > this.cpuCap[i]!) continue;
       host.memoryMb = this.memCap[i]!;
@@ -205,9 +209,11 @@ export class Placer {
       host.reservePenalty = reserve ? lostWeight * (slots(i, 0, 0) - slots(i, mem, cpu)) : 0;
       this.scorer.score(host, request, score);
       // Candidates are in id order: a later host wins only when strictly better.
-      if (best < 0 || lowerScore(score, bestScore)) {
+      if (best < 0 || lowerScore(score, bestScore, keys)) {
         best = i;
-        [bestScore, score] = [score, bestScore];
+        const won = score;
+        score = bestScore;
+        bestScore = won;
       }
     }
     if (best >= 0) return { ok: true, host: this.ids[best]! };

@@ -45,6 +45,8 @@ export type Score = (host: HostLoad, request: { memoryMb: number; cpuShares: num
 
 export interface Policy {
   score: Score;
+  /** How many keys `score` writes (the rest are never compared). */
+  keys: number;
   /** Whether the Placer works out the reserve penalty (it costs a pass over the hosts). */
   reserves: boolean;
 }
@@ -53,6 +55,7 @@ export interface Policy {
 const fraction = (used: number, cap: number) => (cap > 0 ? used / cap : 0);
 
 const balanced: Policy = {
+  keys: 4,
   reserves: true,
   score: (h, r, key) => {
     const memNow = h.memoryUsed / h.memoryMb;
@@ -68,6 +71,7 @@ const balanced: Policy = {
 };
 
 const leastContainers: Policy = {
+  keys: 1,
   reserves: false,
   score: (h, _r, key) => {
     key[0] = h.containers;
@@ -93,9 +97,9 @@ export function policyNamed(name: PolicyName): Policy {
 /** The number of keys a score has at most. */
 export const SCORE_KEYS = 4;
 
-/** Whether score `a` beats `b` (strictly lower at the first key where they differ). */
-export function lowerScore(a: Float64Array, b: Float64Array): boolean {
-  for (let k = 0; k < a.length; k++) {
+/** Whether score `a` beats `b` (strictly lower at the first of `keys` keys where they differ). */
+export function lowerScore(a: Float64Array, b: Float64Array, keys = a.length): boolean {
+  for (let k = 0; k < keys; k++) {
     if (a[k]! < b[k]!) return true;
     if (a[k] !== b[k]) return false;
   }
