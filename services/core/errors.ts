@@ -36,6 +36,8 @@ export class PaasError extends Error {
 
 export const invalid = (message: string) => new PaasError('invalid_params', message);
 export const notFound = (message: string) => new PaasError('not_found', message);
+/** The 404 of an app that does not exist (or that the user may not see). */
+export const noSuchApp = () => notFound(`Couldn't find that app.`);
 export const conflict = (message: string) => new PaasError('conflict', message);
 export const unauthorized = (message: string) => new PaasError('unauthorized', message);
 export const forbidden = (message: string) => new PaasError('forbidden', message);

@@ -1,5 +1,5 @@
 import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, type Election, type Lease, type Watcher } from 'etcd3';
-import { conflict, notFound } from './errors.js';
+import { conflict, noSuchApp } from './errors.js';
 import { keyLayout, type KeyLayout } from './keys.js';
 import { compareOf, Txn, type Guard, type TransactOptions, type Write } from './txn.js';
 import { nextAppUid } from './uids.js';
@@ -218,7 +218,7 @@ export class Store {
 
   async getApp(name: string): Promise<App> {
     const app = await this.get<App>(this.keys.app(name));
-    if (!app) throw notFound(`Couldn't find that app.`);
+    if (!app) throw noSuchApp();
     return app;
   }
 
@@ -252,8 +252,7 @@ export class Store {
     const key = this.keys.app(appName);
     return this.transact(
       async (tx) => {
-        const cur = await tx.read<App>(key);
-        if (!cur) throw notFound(`Couldn't find that app.`);
+        const cur = await tx.readApp(appName);
         const previous =
           cur.latestRelease > 0 ? await this.get<Release>(this.keys.release(appName, cur.latestRelease)) : undefined;
         const version = cur.latestRelease + 1;

@@ -1,5 +1,7 @@
 import type { ComparatorBuilder, Etcd3 } from 'etcd3';
+import { noSuchApp } from './errors.js';
 import type { Store } from './store.js';
+import type { App } from './types.js';
 
 // The guarded writes of the Store (store.ts re-exports Guard, Write and
 // Txn): what a commit requires of a key, what it writes, and one attempt of
@@ -30,6 +32,13 @@ export class Txn {
     const cur = await this.store.getVersioned<T>(key);
     this.require(cur ? { key, modRevision: cur.modRevision } : { key, absent: true });
     return cur?.value;
+  }
+
+  /** The app's record, read as `read` reads; 404 when there is no such app. */
+  async readApp(name: string): Promise<App> {
+    const app = await this.read<App>(this.store.keys.app(name));
+    if (!app) throw noSuchApp();
+    return app;
   }
 
   /** The commit requires what the guard says of its key. */

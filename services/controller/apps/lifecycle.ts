@@ -1,4 +1,4 @@
-import { conflict, invalid, notFound } from '../../core/errors.js';
+import { conflict, invalid } from '../../core/errors.js';
 import { assertAppName } from '../../core/names.js';
 import { APP_KEY_FAMILIES, type AppKeys } from '../../core/keys.js';
 import type { Entry, Store, Txn } from '../../core/store.js';
@@ -62,8 +62,7 @@ async function setAppFields(
   const key = store.keys.app(name);
   return store.transact(
     async (tx) => {
-      const cur = await tx.read<App>(key);
-      if (!cur) throw notFound(`Couldn't find that app.`);
+      const cur = await tx.readApp(name);
       const { pool: _old, ...rest } = cur;
       const app = pool === undefined ? cur : { ...rest, ...(pool && { pool }) };
       return tx.put<App>(key, { ...app, ...(maintenance !== undefined && { maintenance }) });
@@ -114,8 +113,7 @@ export async function renameApp(store: Store, from: string, to: string, maintena
   const k = store.keys;
   return store.transact(
     async (tx) => {
-      const cur = await tx.read<App>(k.app(from));
-      if (!cur) throw notFound(`Couldn't find that app.`);
+      const cur = await tx.readApp(from);
       if (await tx.read(k.app(to))) throw conflict(`Name ${to} is already taken`);
       const families = await Promise.all(
         APP_KEY_FAMILIES.filter((f) => f.rename !== 'others').map(async (f) => {
@@ -162,8 +160,7 @@ export async function destroyApp(store: Store, name: string): Promise<App> {
   const families = APP_KEY_FAMILIES.filter((f) => f.destroy).map((f) => f.keys(k, name));
   return store.transact(
     async (tx) => {
-      const app = await tx.read<App>(k.app(name));
-      if (!app) throw notFound(`Couldn't find that app.`);
+      const app = await tx.readApp(name);
       const named = (
         await Promise.all(families.filter((keys) => 'where' in keys).map((keys) => entriesOf(store, keys, name)))
       ).flat();

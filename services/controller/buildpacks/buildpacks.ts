@@ -5,9 +5,8 @@ import {
   MAX_BUILDPACKS,
   parseBuildpackEntry,
 } from '../../core/buildpacks.js';
-import { invalid, notFound } from '../../core/errors.js';
+import { invalid } from '../../core/errors.js';
 import { CONFIG_KEY } from '../../core/names.js';
-import type { App } from '../../core/types.js';
 import { keyProblem, LIMITS } from '../configvars/configvars.js';
 import type { Deps } from '../deps.js';
 
@@ -59,7 +58,7 @@ export async function setBuildpacks(deps: Deps, name: string, list: readonly str
   const key = store.keys.buildpacks(name);
   await store.transact(
     async (tx) => {
-      if (!(await tx.read<App>(store.keys.app(name)))) throw notFound(`Couldn't find that app.`);
+      await tx.readApp(name);
       if (list.length) tx.put(key, list);
       else tx.delete(key);
     },

@@ -56,8 +56,7 @@ export async function addDomain(deps: Deps, appName: string, hostnameInput: unkn
   };
   return store.transact(
     async (tx) => {
-      const cur = await tx.read<App>(appKey);
-      if (!cur) throw notFound(`Couldn't find that app.`);
+      const cur = await tx.readApp(appName);
       const mine = await customDomainsOf(store, appName);
       if (mine.length >= MAX_DOMAINS_PER_APP)
         throw invalid(`An app can have at most ${MAX_DOMAINS_PER_APP} custom domains`);

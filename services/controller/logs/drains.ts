@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { conflict, invalid, notFound } from '../../core/errors.js';
 import type { Store } from '../../core/store.js';
-import type { App } from '../../core/types.js';
 import { parseDrainUrl } from './syslog.js';
 import type { DrainView } from '../../core/api.js';
 
@@ -47,8 +46,7 @@ export async function addDrain(store: Store, appName: string, urlInput: unknown)
   const k = store.keys;
   return store.transact(
     async (tx) => {
-      const app = await tx.read<App>(k.app(appName));
-      if (!app) throw notFound(`Couldn't find that app.`);
+      const app = await tx.readApp(appName);
       const existing = await listDrains(store, appName);
       if (existing.some((d) => d.url === url)) throw conflict(`${url} is already a drain of ${appName}`);
       if (existing.length >= MAX_DRAINS_PER_APP) throw invalid(`${appName} has ${MAX_DRAINS_PER_APP} drains already`);
