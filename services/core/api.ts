@@ -3,7 +3,7 @@
 // the CLI imports this file and nothing else of the services.
 
 import type { BuildPhases, BuildStatus } from './builds.js';
-import type { InstanceState } from './types.js';
+import type { InstanceState, RouteState } from './types.js';
 
 export type { LogSessionRequest, LogSource } from './logs.js';
 
@@ -23,6 +23,32 @@ export interface AppInfo {
   maintenance: boolean;
   /** The host tags the app's containers require (`paas apps:pool`); null: any host. */
   pool: Record<string, string> | null;
+  /** Why no web dyno serves now, when it is not for good: sleeping, waking, crashed (Route.state); null: awake. */
+  dyno_state: RouteState | null;
+  /** Since when the app sleeps; null unless dyno_state is sleeping. */
+  sleeping_since: string | null;
+}
+
+/** GET and PATCH /apps/:app/dyno-policy: when the app sleeps and how long its dynos live. */
+export interface DynoPolicyView {
+  /** Idle seconds before the web process sleeps, as it applies now (the size's default when not set); 0: never. */
+  autosleep_s: number;
+  /** Whether autosleep_s is the default of the web size (eco: 30 min; others: never) rather than set. */
+  autosleep_default: boolean;
+  /** Process types that keep running while the app sleeps. */
+  keep_awake: string[];
+  /** Seconds a dyno lives before it is replaced; null: the default (24 h plus 0-216 min per dyno); 0: never. */
+  lifetime_s: number | null;
+}
+
+/**
+ * PATCH /apps/:app/dyno-policy: each field optional; a duration is text (`30m`, `6h`) or seconds, `off` (or 0) for
+ * none, null for the default.
+ */
+export interface DynoPolicyUpdate {
+  autosleep?: string | number | null;
+  keep_awake?: string[];
+  lifetime?: string | number | null;
 }
 
 export interface ReleaseView {
@@ -184,7 +210,8 @@ export interface DynoView {
   id: string;
   name: string; // web.1
   type: string;
-  state: InstanceState;
+  /** sleeping: the app sleeps and this dyno with it (its container is kept created, not running). */
+  state: InstanceState | 'sleeping';
   release: { version: number };
   size: string;
   command: string;

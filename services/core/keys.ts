@@ -59,6 +59,12 @@ export interface KeyLayout {
   run(app: string, name: string): string;
   /** One app's run requests; without an app, every app's. */
   runs(app?: string): string;
+  /** When a router last saw traffic for the app (ActivityRecord). */
+  activity(app: string): string;
+  activities(): string;
+  /** A router's request to wake a sleeping app (WakeRecord). */
+  wake(app: string): string;
+  wakes(): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -113,6 +119,10 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     drains: (app) => (app ? `${p}/drains/${app}/` : `${p}/drains/`),
     run: (app, name) => `${p}/runs/${app}/${name}`,
     runs: (app) => (app ? `${p}/runs/${app}/` : `${p}/runs/`),
+    activity: (app) => `${p}/activity/${app}`,
+    activities: () => `${p}/activity/`,
+    wake: (app) => `${p}/wakes/${app}`,
+    wakes: () => `${p}/wakes/`,
   };
 }
 
@@ -181,6 +191,9 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   },
   { fns: ['route'], keys: (k, app) => ({ key: k.route(app) }), rename: 'others', destroy: false },
   { fns: ['run', 'runs'], keys: (k, app) => ({ prefix: k.runs(app) }), rename: 'others', destroy: false },
+  // the routers': traffic seen, wakes asked; of the old name (a renamed app starts awake)
+  { fns: ['activity'], keys: (k, app) => ({ key: k.activity(app) }), rename: 'drop', destroy: true },
+  { fns: ['wake'], keys: (k, app) => ({ key: k.wake(app) }), rename: 'drop', destroy: true },
 ];
 
 /** The layout's functions that take an argument other than an app name. */

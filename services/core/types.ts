@@ -18,6 +18,17 @@ export interface App {
    * The host uid/gid its builds and dynos run as (core/uids.ts), given at creation; absent (apps made before): 1000.
    */
   uid?: number;
+  /**
+   * Idle seconds after which the app's web process sleeps (`paas ps:autosleep`, core/dynopolicy.ts); 0: never; absent:
+   * its size's default (eco: 30 minutes, others never).
+   */
+  autosleepS?: number;
+  /** Process types that keep running while the app sleeps (`paas ps:autosleep --keep-awake worker`). */
+  keepAwake?: string[];
+  /**
+   * Seconds a dyno runs before it is replaced (`paas ps:lifetime`); 0: never; absent: 24 h plus 0-216 minutes per dyno.
+   */
+  lifetimeS?: number;
 }
 
 export interface Release {
@@ -117,6 +128,13 @@ export interface Assignment {
    * terminal.
    */
   attach?: { tty: boolean };
+  /**
+   * The app sleeps: the container is kept created (or created ahead) but not running, so waking it is only a start.
+   * A parked assignment holds no room on its host (placement skips it).
+   */
+  parked?: boolean;
+  /** Why this container was added beside one it replaces: `lifetime` (the agent logs "Cycling"). */
+  cause?: 'lifetime';
 }
 
 /** `succeeded` / `failed`: a one-off container that has exited (0 / not 0). */
@@ -208,7 +226,38 @@ export interface Route {
   domains?: string[];
   /** Copied from the app record: the router answers 503 with a maintenance page. */
   maintenance?: boolean;
+  /**
+   * Why no dyno serves, when it is not for good (absent: the app is awake, or has no web process): `sleeping` (a
+   * request wakes it: the router holds it and asks for a wake), `waking` (the router holds requests until a dyno is
+   * up), `crashed` (its web dynos crashed while waking or starting: the router answers 503 at once).
+   */
+  state?: RouteState;
+  /** When it fell asleep (state `sleeping`). */
+  since?: string;
   updatedAt: string;
+}
+
+export type RouteState = 'sleeping' | 'waking' | 'crashed';
+
+/**
+ * Written by a router under /activity/<app> now and then (not on every request): when it last saw a request for the
+ * app, and how many websockets it held open then. The scheduler's idle clock reads it; nobody watches it.
+ */
+export interface ActivityRecord {
+  app: string;
+  at: string;
+  websockets?: number;
+  router: string;
+}
+
+/**
+ * Written by a router under /wakes/<app> when a request comes for a sleeping app: the scheduler watches these and wakes
+ * the app (a wake later than the route's `since` wins).
+ */
+export interface WakeRecord {
+  app: string;
+  at: string;
+  router: string;
 }
 
 export interface User {

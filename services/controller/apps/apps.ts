@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { forbidden, invalid, notFound, PaasError } from '../../core/errors.js';
 import { assertAppName, generateAppName } from '../../core/names.js';
 import { DEFAULT_SIZE } from '../../core/sizes.js';
-import type { App, Collaborator, User } from '../../core/types.js';
+import type { App, Collaborator, Route, User } from '../../core/types.js';
 import type { Deps } from '../deps.js';
 import { gitUrl, webUrl } from '../../core/urls.js';
 import type { AppInfo } from '../../core/api.js';
@@ -24,8 +24,13 @@ export function appUrls(app: string, urls: UrlSettings): { web_url: string; git_
   return { web_url: webUrl(app, urls.domain, urls.httpPort), git_url: gitUrl(app, urls.sshHost, urls.sshPort) };
 }
 
-/** The app as GET /apps/:app shows it; pure. */
-export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): AppInfo {
+/** The app as GET /apps/:app shows it, with its route's state (sleeping, waking, crashed); pure. */
+export function appInfo(
+  app: App,
+  owner: User | undefined,
+  urls: UrlSettings,
+  route?: Pick<Route, 'state' | 'since'>,
+): AppInfo {
   return {
     id: app.id,
     name: app.name,
@@ -35,6 +40,8 @@ export function appInfo(app: App, owner: User | undefined, urls: UrlSettings): A
     release: app.latestRelease > 0 ? { version: app.latestRelease } : null,
     maintenance: app.maintenance ?? false,
     pool: app.pool && Object.keys(app.pool).length ? { ...app.pool } : null,
+    dyno_state: route?.state ?? null,
+    sleeping_since: (route?.state === 'sleeping' && route.since) || null,
   };
 }
 

@@ -120,6 +120,8 @@ describe('command output', () => {
       release: null,
       maintenance: false,
       pool: null,
+      dyno_state: null,
+      sleeping_since: null,
     });
     expect(text).toContain(
       '=== my-app\nGit URL:  ssh://git@h:2222/my-app.git\nOwner:    me@x.io\nWeb URL:  http://my-app.localhost/\nRelease:  none yet',
