@@ -65,6 +65,9 @@ export interface KeyLayout {
   /** A router's request to wake a sleeping app (WakeRecord). */
   wake(app: string): string;
   wakes(): string;
+  /** A user's request that the app sleep now (SleepRequest, `paas ps:sleep`), written by the controller. */
+  sleepRequest(app: string): string;
+  sleepRequests(): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -123,6 +126,8 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     activities: () => `${p}/activity/`,
     wake: (app) => `${p}/wakes/${app}`,
     wakes: () => `${p}/wakes/`,
+    sleepRequest: (app) => `${p}/sleep-requests/${app}`,
+    sleepRequests: () => `${p}/sleep-requests/`,
   };
 }
 
@@ -194,6 +199,7 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   // the routers': traffic seen, wakes asked; of the old name (a renamed app starts awake)
   { fns: ['activity'], keys: (k, app) => ({ key: k.activity(app) }), rename: 'drop', destroy: true },
   { fns: ['wake'], keys: (k, app) => ({ key: k.wake(app) }), rename: 'drop', destroy: true },
+  { fns: ['sleepRequest'], keys: (k, app) => ({ key: k.sleepRequest(app) }), rename: 'drop', destroy: true },
 ];
 
 /** The layout's functions that take an argument other than an app name. */
