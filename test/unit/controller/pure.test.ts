@@ -92,6 +92,8 @@ describe('views', () => {
       release: { version: 3 },
       maintenance: false,
       pool: null,
+      dyno_state: null,
+      sleeping_since: null,
     });
     expect(appInfo(app, undefined, urls).release).toBeNull();
     expect(appInfo({ ...app, maintenance: true }, undefined, urls).maintenance).toBe(true);
