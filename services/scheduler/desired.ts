@@ -5,6 +5,7 @@ import { RELEASE_TYPE } from '../core/runs.js';
 import { DEFAULT_SIZE, limitsOf, sizeOrDefault, type Size } from '../core/sizes.js';
 import type { Assignment, Formation } from '../core/types.js';
 import { APP_PORT, type AppInput, type Desired } from './model.js';
+import { currentCycle } from './lifetime.js';
 import type { Fate } from './rollout.js';
 
 // What an app should run: the containers of its release (without host), each
@@ -95,11 +96,8 @@ export function desiredFor(app: AppInput, now: number, kept: ReadonlyMap<string,
     if (command === undefined) continue;
     const size = sizeOrDefault(entry.size);
     for (let index = 1; index <= Math.max(0, Math.floor(entry.quantity)); index++) {
-      const id = sizedId(
-        desiredId(app.name, type, index, r.version, generationOf(app.restart, type, index)),
-        size,
-        kept,
-      );
+      const root = desiredId(app.name, type, index, r.version, generationOf(app.restart, type, index));
+      const id = sizedId(currentCycle(root, kept.keys()), size, kept); // a slot cycled at its lifetime: lifetime.ts
       out.push({
         id,
         ...containerOf(app, type, index, command, size, now),

@@ -1,32 +1,42 @@
 import { lifetimeSeconds } from '../core/dynopolicy.js';
+import { SIZES } from '../core/sizes.js';
 import type { Assignment } from '../core/types.js';
 import { upInstance, type AppInput, type Desired, type Snapshot } from './model.js';
 
 // Lifetime (the phoenix pattern): a dyno that has run for its lifetime is
-// replaced blue-green by a new container of the same slot, `<id>.c<N+1>`; the
+// replaced blue-green by a new container of the same slot, `<root>.c<N+1>`
+// (desired.ts keeps a slot's highest cycle as its id, before any size
+// suffix: `<root>.c<N>[.<size>]`); the
 // old one is surplus that succession keeps until the new one is up, then the
 // drain removes it. One dyno per process type at a time: none is cycled while
 // any dyno of its type is not up or a replaced one is still there. A deploy,
 // a config change or a restart makes new containers, which resets the clock
 // (it counts from the container's start, so a wake resets it too). Pure.
 
-const CYCLE = /^\.c(\d+)$/;
+const CYCLE = /^(.*)\.c(\d+)$/;
 
-/** The cycle of `id` if it is `base` (0) or `base.c<N>` (N); undefined for another id. */
-export function cycleOf(id: string, base: string): number | undefined {
-  if (id === base) return 0;
-  if (!id.startsWith(base)) return undefined;
-  const m = CYCLE.exec(id.slice(base.length));
-  return m ? Number(m[1]) : undefined;
+/** An id's slot root (`<app>.<type>.<i>.v<N>[.g<G>]`) and cycle, its size suffix (sizedId) left out. */
+export function slotOf(id: string): { root: string; cycle: number } {
+  const size = SIZES.find((x) => id.endsWith(`.${x.name}`));
+  const unsized = size ? id.slice(0, -size.name.length - 1) : id;
+  const m = CYCLE.exec(unsized);
+  return m ? { root: m[1]!, cycle: Number(m[2]) } : { root: unsized, cycle: 0 };
 }
 
-/** `base` at cycle n. */
-export function cycledId(base: string, n: number): string {
-  return n === 0 ? base : `${base}.c${n}`;
+/** `root` at cycle n. */
+export function cycledId(root: string, n: number): string {
+  return n === 0 ? root : `${root}.c${n}`;
 }
 
-const fits = (a: Pick<Assignment, 'memoryMb' | 'cpuShares'>, d: Pick<Desired, 'memoryMb' | 'cpuShares'>) =>
-  a.memoryMb === d.memoryMb && a.cpuShares === d.cpuShares;
+/** The id a slot holds now: `root` at the highest cycle a kept assignment of it has (any size). */
+export function currentCycle(root: string, kept: Iterable<string>): string {
+  let n = 0;
+  for (const id of kept) {
+    const slot = slotOf(id);
+    if (slot.root === root) n = Math.max(n, slot.cycle);
+  }
+  return cycledId(root, n);
+}
 
 export interface Cycled {
   desired: Desired[];
@@ -44,28 +54,12 @@ export function cycleDynos(
   mine: readonly Assignment[],
   s: Snapshot,
 ): Cycled {
-  const bases = new Map<string, string>(); // desired id -> its base
-  const held = desired.map((d) => {
-    if (d.oneOff) return d;
-    let best: { n: number; a: Assignment } | undefined;
-    let maxN = -1;
-    for (const a of mine) {
-      const n = cycleOf(a.id, d.id);
-      if (n === undefined) continue;
-      maxN = Math.max(maxN, n);
-      if (fits(a, d) && (!best || n > best.n)) best = { n, a };
-    }
-    // A slot whose containers all have other limits (a resize) gets the next cycle's id, as a new container.
-    const id = best ? best.a.id : maxN >= 0 ? cycledId(d.id, maxN + 1) : d.id;
-    bases.set(id, d.id);
-    return id === d.id ? d : { ...d, id };
-  });
-  const ids = new Set(held.map((d) => d.id));
+  const ids = new Set(desired.map((d) => d.id));
   const byId = new Map(mine.map((a) => [a.id, a]));
   let recheckInMs: number | undefined;
-  const out = [...held];
-  for (const type of new Set(held.filter((d) => !d.oneOff && !d.parked).map((d) => d.type))) {
-    const ofType = held.map((d, i) => ({ d, i })).filter(({ d }) => d.type === type && !d.oneOff);
+  const out = [...desired];
+  for (const type of new Set(desired.filter((d) => !d.oneOff && !d.parked).map((d) => d.type))) {
+    const ofType = desired.map((d, i) => ({ d, i })).filter(({ d }) => d.type === type && !d.oneOff);
     const replacing = mine.some((a) => a.type === type && !a.oneOff && !ids.has(a.id));
     const started = ofType.map(({ d, i }) => {
       const a = byId.get(d.id);
@@ -75,8 +69,7 @@ export function cycleDynos(
     if (replacing || started.some((x) => x.startedAt === undefined || Number.isNaN(x.startedAt))) continue;
     let oldest: { i: number; over: number } | undefined;
     for (const x of started) {
-      const base = bases.get(x.d.id) ?? x.d.id;
-      const lifeS = lifetimeSeconds(app, base);
+      const lifeS = lifetimeSeconds(app, slotOf(x.d.id).root);
       if (lifeS <= 0) continue;
       const endsAt = (x.startedAt as number) + lifeS * 1000;
       if (endsAt <= s.now) {
@@ -85,9 +78,8 @@ export function cycleDynos(
     }
     if (oldest) {
       const d = out[oldest.i] as Desired;
-      const base = bases.get(d.id) ?? d.id;
-      const n = cycleOf(d.id, base) ?? 0;
-      out[oldest.i] = { ...d, id: cycledId(base, n + 1), cause: 'lifetime', createdAt: s.at };
+      const slot = slotOf(d.id);
+      out[oldest.i] = { ...d, id: cycledId(slot.root, slot.cycle + 1), cause: 'lifetime', createdAt: s.at };
     }
   }
   return { desired: out, ...(recheckInMs !== undefined && { recheckInMs }) };

@@ -137,6 +137,8 @@ export interface Snapshot {
   /** The assignments on live hosts of existing apps (the others go first). */
   kept: Assignment[];
   keptById: ReadonlyMap<string, Assignment>;
+  /** The kept assignments of each app but its `paas run` one-offs (runs.ts), by app. */
+  keptOf: ReadonlyMap<string, readonly Assignment[]>;
   /** Instances by instanceKey. */
   instanceOf: ReadonlyMap<string, Instance>;
   routeOf: ReadonlyMap<string, StoredRoute>;

@@ -45,8 +45,8 @@ export function plan(input: PlanInput): Plan {
   const rechecks: PlanPart[] = [];
   const desired = new Map(
     apps.map(({ app, fate, sleep }) => {
-      const mine = s.kept.filter((a) => a.app === app.name && !isRunAssignment(a));
-      const wanted = parkAsleep(app, desiredOf(app, fate, input.now, s.keptById), sleep);
+      const mine = s.keptOf.get(app.name) ?? [];
+      const wanted = parkAsleep(app, desiredOf(app, fate, input.now, new Map(mine.map((a) => [a.id, a]))), sleep);
       const cycled = cycleDynos(app, wanted, mine, s);
       rechecks.push({ recheckInMs: minDefined(sleep.recheckInMs, cycled.recheckInMs) });
       return [app.name, cycled.desired];
@@ -62,6 +62,17 @@ export function plan(input: PlanInput): Plan {
     planApp(app, fate, desired.get(app.name) ?? [], placements, s, input, sleep),
   );
   return joinParts([removeGone(input, s), ...appParts, ...rechecks, planRuns(input, s, afterPlan(s.kept, appParts))]);
+}
+
+function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const x of xs) {
+    const k = key(x);
+    const list = out.get(k);
+    if (list) list.push(x);
+    else out.set(k, [x]);
+  }
+  return out;
 }
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
@@ -88,6 +99,10 @@ export function snapshotOf(input: PlanInput): Snapshot {
     at: new Date(input.now).toISOString(),
     kept,
     keptById: new Map(kept.map((a) => [a.id, a])),
+    keptOf: groupBy(
+      kept.filter((a) => !isRunAssignment(a)),
+      (a) => a.app,
+    ),
     instanceOf: new Map(input.instances.map((i) => [instanceKey(i), i])),
     routeOf: new Map(input.routes.map((r) => [r.app, r])),
   };
@@ -113,7 +128,7 @@ export function planApp(
   input: PlanInput,
   sleep: SleepState = { asleep: false },
 ): PlanPart {
-  const mine = s.kept.filter((a) => a.app === app.name && !isRunAssignment(a)); // `paas run` one-offs: planRuns
+  const mine = s.keptOf.get(app.name) ?? []; // `paas run` one-offs: planRuns
   const stored = s.routeOf.get(app.name);
   const { current, unplaced, part: assigned } = assignDesired(desired, mine, placements, canPark(stored, s, input));
   const desiredIds = new Set(desired.map((d) => d.id));

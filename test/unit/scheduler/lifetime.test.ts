@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lifetimeSeconds } from '../../../services/core/dynopolicy.js';
-import { cycleOf, cycledId } from '../../../services/scheduler/lifetime.js';
+import { currentCycle, cycledId, slotOf } from '../../../services/scheduler/lifetime.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
 import { applied, report, SETTINGS, upstream, upstreamsOf } from './steps.js';
@@ -51,10 +51,13 @@ const webIds = (i: PlanInput) => i.assignments.map((a) => a.id).sort();
 
 describe('cycle ids', () => {
   it('reads and makes the cycle suffix', () => {
-    expect(cycleOf('a.web.1.v3', 'a.web.1.v3')).toBe(0);
-    expect(cycleOf('a.web.1.v3.c4', 'a.web.1.v3')).toBe(4);
-    expect(cycleOf('a.web.1.v30', 'a.web.1.v3')).toBeUndefined();
-    expect(cycleOf('a.web.1.v3.g1', 'a.web.1.v3')).toBeUndefined();
+    expect(slotOf('a.web.1.v3')).toEqual({ root: 'a.web.1.v3', cycle: 0 });
+    expect(slotOf('a.web.1.v3.c4')).toEqual({ root: 'a.web.1.v3', cycle: 4 });
+    expect(slotOf('a.web.1.v3.g1.c2.standard-2x')).toEqual({ root: 'a.web.1.v3.g1', cycle: 2 });
+    expect(currentCycle('a.web.1.v3', ['a.web.1.v3', 'a.web.1.v3.c2.eco', 'a.web.1.v30.c9', 'a.web.2.v3.c5'])).toBe(
+      'a.web.1.v3.c2',
+    );
+    expect(currentCycle('a.web.1.v3', [])).toBe('a.web.1.v3');
     expect(cycledId('a.web.1.v3', 0)).toBe('a.web.1.v3');
     expect(cycledId('a.web.1.v3', 2)).toBe('a.web.1.v3.c2');
   });
