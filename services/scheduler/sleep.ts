@@ -35,11 +35,12 @@ export function lastActive(app: AppInput): number | undefined {
 export function sleepOf(app: AppInput, now: number): SleepState {
   const r = app.release;
   if (!r || !r.image || r.processTypes.web === undefined || (app.formation.web?.quantity ?? 1) < 1) return AWAKE;
-  const active = lastActive(app) ?? 0;
+  const known = lastActive(app);
+  const active = known ?? 0;
   if (app.sleepRequestedAt !== undefined && app.sleepRequestedAt >= active)
     return { asleep: true, since: app.sleepRequestedAt };
   const idleMs = (app.autosleepS ?? 0) * 1000;
-  if (idleMs <= 0) return AWAKE;
+  if (idleMs <= 0 || known === undefined) return AWAKE; // nothing known of it: no idle clock to go by
   const at = active + idleMs;
   return now >= at ? { asleep: true, since: at } : { asleep: false, recheckInMs: at - now };
 }
