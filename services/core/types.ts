@@ -45,6 +45,11 @@ export interface Release {
   healthcheck?: HealthCheck;
   createdBy: string; // user id or 'builder'
   createdAt: string;
+  /**
+   * Made by a push, whose pusher waits for it to serve: a sleeping app wakes for it. Other releases of a sleeping app
+   * (config:set, a rollback, a promotion) take effect at its next request.
+   */
+  wakesApp?: boolean;
 }
 
 /** An HTTP startup check: GET <path> must answer 2xx/3xx before a web container counts as up. */

@@ -86,7 +86,17 @@ export function assignDesired(
       current.push(have);
       continue;
     }
-    if (!have && d.parked) continue; // a sleeping app's container that does not exist yet: made when it wakes
+    if (!have && d.parked) {
+      // A sleeping app's new container (a release while it sleeps): created ahead where its slot's parked one is,
+      // else only when the app wakes.
+      const slot = mine.find((a) => a.parked && a.type === d.type && a.index === d.index);
+      if (slot) {
+        const a = { ...d, host: slot.host };
+        put.push(a);
+        current.push(a);
+      }
+      continue;
+    }
     const p = placementOf.get(d.id) ?? { ok: false, reason: 'not placed' };
     if (!p.ok) {
       unplaced.set(d.id, p.reason);

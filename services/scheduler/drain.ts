@@ -22,6 +22,10 @@ export function drainSurplus(
   const remove: { host: string; id: string }[] = [];
   let recheckInMs: number | undefined;
   for (const a of surplus) {
+    if (a.parked) {
+      remove.push({ host: a.host, id: a.id }); // not running, not routed: nothing to wait for
+      continue;
+    }
     if (succession.replaced(a) && !succession.allUp(a.type)) continue;
     if (a.type === 'web') {
       const inst = s.instanceOf.get(instanceKey(a));

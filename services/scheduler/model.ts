@@ -29,6 +29,8 @@ export interface LatestRelease {
   healthcheck?: HealthCheck;
   /** Release.createdAt: the rollout timeout counts from it while nothing of the release could be placed. */
   createdAt?: string;
+  /** Release.wakesApp: a push; its creation counts as activity (a sleeping app wakes for it). */
+  wakesApp?: boolean;
 }
 
 export interface AppInput {

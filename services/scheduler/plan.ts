@@ -40,7 +40,7 @@ export function plan(input: PlanInput): Plan {
   const s = snapshotOf(input);
   const apps = [...input.apps].sort(by((a) => a.name)).map((app) => {
     const fate = fateOf(app.release, app.status);
-    return { app: runningApp(app, fate), fate, sleep: sleepOf(app, input.now) };
+    return { app: runningApp(app, fate), fate, sleep: sleepOf(app, input.now, s.routeOf.get(app.name)) };
   });
   const rechecks: PlanPart[] = [];
   const desired = new Map(

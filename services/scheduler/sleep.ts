@@ -1,16 +1,16 @@
 import { sleepsWithApp } from '../core/dynopolicy.js';
 import type { AppInput } from './model.js';
 
-// Whether an app sleeps now (`paas ps:autosleep`, `paas ps:sleep`). Pure and
-// derived from times alone, so no state of the scheduler's own is needed and
-// any leader decides the same:
+// Whether an app sleeps now (`paas ps:autosleep`, `paas ps:sleep`). Pure, from
+// times and the stored route (the scheduler's own record of the app asleep):
 //
-//   last active = the latest of: a request a router saw (or a websocket it
-//                 held open), a wake a router asked for, the latest release
-//                 (a deploy, a config change, a rollback wakes the app)
-//   asleep      = a sleep was asked after the last activity (since: then),
-//                 or the app sleeps after an idle time and it has passed
-//                 (since: last active + the idle time)
+//   activity    a request a router saw (or a websocket it held open), a wake
+//               a router asked for, a push (its pusher waits for it to serve)
+//   asleep      (the route says sleeping since S) until an activity after S;
+//   awake       until a sleep asked after the last activity, or the idle time
+//               passed since the last activity or release (a config change,
+//               a rollback, a promotion of an awake app resets the idle
+//               clock; of a sleeping app they take effect when it wakes)
 //
 // Apps without a web process never sleep: nothing would wake them.
 
@@ -24,24 +24,33 @@ export interface SleepState {
 
 export const AWAKE: SleepState = { asleep: false };
 
-/** The time of the app's last activity (ms since the epoch), or undefined when nothing is known. */
-export function lastActive(app: AppInput): number | undefined {
-  const times = [app.activityAt, app.release?.createdAt ? Date.parse(app.release.createdAt) : undefined].filter(
-    (t): t is number => t !== undefined && Number.isFinite(t),
-  );
-  return times.length > 0 ? Math.max(...times) : undefined;
+const time = (iso: string | undefined) => {
+  const t = iso ? Date.parse(iso) : NaN;
+  return Number.isFinite(t) ? t : undefined;
+};
+
+const latest = (...ts: (number | undefined)[]) => {
+  const known = ts.filter((t): t is number => t !== undefined);
+  return known.length > 0 ? Math.max(...known) : undefined;
+};
+
+/** The app's last activity (ms since the epoch): a request, a wake, a push; undefined when none is known. */
+export function lastActivity(app: AppInput): number | undefined {
+  return latest(app.activityAt, app.release?.wakesApp ? time(app.release.createdAt) : undefined);
 }
 
-export function sleepOf(app: AppInput, now: number): SleepState {
+export function sleepOf(app: AppInput, now: number, stored?: { state?: string; since?: string }): SleepState {
   const r = app.release;
   if (!r || !r.image || r.processTypes.web === undefined || (app.formation.web?.quantity ?? 1) < 1) return AWAKE;
-  const known = lastActive(app);
-  const active = known ?? 0;
-  if (app.sleepRequestedAt !== undefined && app.sleepRequestedAt >= active)
+  const activity = lastActivity(app);
+  const since = stored?.state === 'sleeping' ? time(stored.since) : undefined;
+  if (since !== undefined && (activity === undefined || activity <= since)) return { asleep: true, since };
+  if (app.sleepRequestedAt !== undefined && app.sleepRequestedAt >= (activity ?? 0))
     return { asleep: true, since: app.sleepRequestedAt };
   const idleMs = (app.autosleepS ?? 0) * 1000;
-  if (idleMs <= 0 || known === undefined) return AWAKE; // nothing known of it: no idle clock to go by
-  const at = active + idleMs;
+  const base = latest(activity, time(r.createdAt));
+  if (idleMs <= 0 || base === undefined) return AWAKE; // nothing known of it: no idle clock to go by
+  const at = base + idleMs;
   return now >= at ? { asleep: true, since: at } : { asleep: false, recheckInMs: at - now };
 }
 

@@ -130,6 +130,7 @@ function latestRelease(r: Release): LatestRelease {
     processTypes: r.processTypes,
     createdAt: r.createdAt,
     ...(r.healthcheck && { healthcheck: r.healthcheck }),
+    ...(r.wakesApp && { wakesApp: true }),
   };
 }
 

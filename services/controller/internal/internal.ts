@@ -160,6 +160,7 @@ export async function createBuildRelease(
     ...(req.buildId && { buildId: req.buildId }),
     createdBy: creator?.id ?? 'builder',
     createdAt: new Date().toISOString(),
+    wakesApp: true, // the pusher waits for it to serve
   }));
   return { release, web_url: appUrls(appName, deps.urls).web_url };
 }

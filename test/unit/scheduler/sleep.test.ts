@@ -22,6 +22,7 @@ function app(opts: Partial<AppInput> = {}): AppInput {
       config: {},
       processTypes: { web: 'node server.js', worker: 'node worker.js' },
       createdAt: new Date(T0).toISOString(),
+      wakesApp: true, // a push
     },
     formation: { web: { quantity: 1, size: 'eco' } },
     autosleepS: 30 * 60,
@@ -79,8 +80,12 @@ describe('sleepOf', () => {
       since: T0 + MIN,
     });
     expect(sleepOf(app({ sleepRequestedAt: T0 + MIN, activityAt: T0 + 2 * MIN }), T0 + 3 * MIN).asleep).toBe(false);
-    const released = app({ sleepRequestedAt: T0 - MIN }); // the release (T0) came after the request
+    const released = app({ sleepRequestedAt: T0 - MIN }); // the push (T0) came after the request
     expect(sleepOf(released, T0 + MIN).asleep).toBe(false);
+    // a release not made by a push (config:set, rollback, promotion) does not wake it
+    const configured = app({ sleepRequestedAt: T0 - MIN });
+    configured.release = { ...configured.release!, wakesApp: false };
+    expect(sleepOf(configured, T0 + MIN)).toEqual({ asleep: true, since: T0 - MIN });
   });
 
   it('never sleeps an app without a web process or with web=0', () => {
@@ -141,6 +146,20 @@ describe('plan: sleep', () => {
     const p = plan({ ...i, hosts, apps: [...i.apps, big] });
     expect(p.put.map((x) => x.id)).toEqual(['big.web.1.v1']);
     expect(p.unplaced).toEqual([]);
+  });
+});
+
+describe('plan: a release while asleep', () => {
+  it('moves the parked containers to the new release on their hosts, still parked', () => {
+    let i = awake();
+    i = settle({ ...i, now: T0 + 31 * MIN });
+    i = settle({ ...i, now: T0 + 32 * MIN });
+    const v4 = { ...i.apps[0]!.release!, version: 4, image: 'paas/app-shop:4', wakesApp: false };
+    i = { ...i, now: T0 + 33 * MIN, apps: [{ ...i.apps[0]!, release: v4 }] };
+    const p = plan(i);
+    expect(p.put.map((a) => [a.id, a.host, a.parked])).toEqual([['shop.web.1.v4', 'h1', true]]);
+    expect(p.remove).toEqual([{ host: 'h1', id: 'shop.web.1.v3' }]);
+    expect(p.routes).toEqual([]); // still sleeping
   });
 });
 
