@@ -92,11 +92,25 @@ describe('views', () => {
       release: { version: 3 },
       maintenance: false,
       pool: null,
+      dyno_state: null,
+      sleeping_since: null,
     });
     expect(appInfo(app, undefined, urls).release).toBeNull();
     expect(appInfo({ ...app, maintenance: true }, undefined, urls).maintenance).toBe(true);
     expect(appInfo({ ...app, pool: { pool: 'high' } }, undefined, urls).pool).toEqual({ pool: 'high' });
     expect(appInfo({ ...app, pool: {} }, undefined, urls).pool).toBeNull();
+  });
+  it("shows the route's state: sleeping since, waking, crashed; awake without one", () => {
+    const since = '2026-12-07T01:00:00.000Z';
+    const state = (route?: Parameters<typeof appInfo>[3]) => {
+      const info = appInfo(app, undefined, urls, route);
+      return [info.dyno_state, info.sleeping_since];
+    };
+    expect(state({ state: 'sleeping', since })).toEqual(['sleeping', since]);
+    expect(state({ state: 'waking', since })).toEqual(['waking', null]);
+    expect(state({ state: 'crashed' })).toEqual(['crashed', null]);
+    expect(state({})).toEqual([null, null]);
+    expect(state()).toEqual([null, null]);
   });
   it('shapes releases and formations', () => {
     const r: Release = {
