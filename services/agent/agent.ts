@@ -3,7 +3,7 @@ import type { Store } from '../core/store.js';
 import type { Assignment } from '../core/types.js';
 import type { Attacher } from './attach.js';
 import type { AgentConfig } from './config.js';
-import { Containers } from './containers.js';
+import { Containers, type ContainerDeps } from './containers.js';
 import type { Runtime } from './docker.js';
 import { InstanceRecords } from './instances.js';
 import { register, type Registration } from './registration.js';
@@ -48,6 +48,8 @@ export interface AgentDeps {
   attacher?: Attacher;
   /** The Docker network containers join (isolation/network.ts); absent: the default bridge. */
   network?: string;
+  /** Platform lines of the agent's own in a dyno's log (`Sleeping`, `Waking`, `Cycling`); absent: none. */
+  say?: ContainerDeps['say'];
 }
 
 export interface RunningAgent {
@@ -115,6 +117,7 @@ class Agent {
       ...(this.deps.attacher && { attacher: this.deps.attacher }),
       poke: () => this.poke(),
       pokeIn: (ms) => this.pokeIn(ms),
+      ...(this.deps.say && { say: this.deps.say }),
     });
     store
       .watchPrefixes([store.keys.assignments(config.hostId)], () => this.poke())

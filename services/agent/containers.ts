@@ -11,7 +11,7 @@ import {
 } from './backoff.js';
 import type { AgentConfig } from './config.js';
 import type { Runtime } from './docker.js';
-import { answers, listens, waitUntilUp, type CheckTarget } from './health.js';
+import { answers, directTarget, listens, waitUntilUp, type CheckTarget } from './health.js';
 import type { InstanceRecords, InstanceReport } from './instances.js';
 import { LABEL, containerSpec, type ContainerRef, type SpecContext } from './spec.js';
 
@@ -34,6 +34,8 @@ export interface ContainerDeps {
   /** Asks the loop for another pass: now, or in ms. */
   poke(): void;
   pokeIn(ms: number): void;
+  /** Tells a platform line of a container's dyno (`Sleeping`, `Waking`, `Cycling`: logs/shipper.ts); absent: none. */
+  say?: (c: Pick<ContainerRef, 'id' | 'labels'>, line: string, opts?: { fresh?: boolean }) => void;
 }
 
 /** What the agent knows of one assignment's container. */
@@ -84,6 +86,14 @@ export class Containers {
       return;
     }
     this.d.log.info({ assignment: a.id, container: containerId }, 'container created');
+    const ref = { id: containerId, labels: containerSpec(a, this.d.ctx).Labels };
+    if (a.parked) {
+      // its app sleeps: created ahead, so that waking it is only a start
+      const t: Tracked = { app: a.app, containerId, port: 0, state: 'sleeping', history: freshHistory() };
+      this.tracked.set(a.id, t);
+      return this.report(a, t);
+    }
+    if (a.cause === 'lifetime') this.d.say?.(ref, 'Cycling');
     if (a.attach && this.d.attacher) {
       await this.report(a, { app: a.app, containerId, port: 0, state: 'starting', history: freshHistory() });
       return this.d.attacher.begin(a, containerId, () => this.d.poke()); // started once its user is there
@@ -95,6 +105,7 @@ export class Containers {
   async check(a: Assignment, c: ContainerRef): Promise<void> {
     const { runtime, config } = this.d;
     if (this.d.attacher?.isPending(a.id)) return; // a `paas run` waiting for its user (attach.ts)
+    if (a.parked) return this.sleep(a, c);
     const t = this.tracked.get(a.id);
     if (c.running && t?.containerId === c.id) {
       if (t.probe || t.state === 'up') return this.report(a, t);
@@ -121,6 +132,12 @@ export class Containers {
       this.tracked.set(a.id, adopted);
       this.d.log.info({ assignment: a.id, container: c.id }, 'adopted running container');
       return this.report(a, adopted);
+    }
+    if ((t?.containerId === c.id ? t.state : (await this.d.instances.read(a))?.state) === 'sleeping') {
+      // Its app wakes: started at once, which is neither a crash nor a restart.
+      this.d.say?.(c, 'Waking', { fresh: true });
+      this.d.log.info({ assignment: a.id, container: c.id }, 'waking container');
+      return this.startAndProbe(a, c.id, history);
     }
     const lastExitAt = dockerTime(s.finishedAt);
     // A one-off runs once: its exit is its result, it is never started again.
@@ -152,6 +169,21 @@ export class Containers {
     await this.startAndProbe(a, c.id, { ...exited, restarts: exited.restarts + 1, backoff: d.streak });
   }
 
+  /** Its app sleeps: the container is stopped (when it runs) and kept, reported sleeping. */
+  private async sleep(a: Assignment, c: ContainerRef): Promise<void> {
+    const t = this.tracked.get(a.id);
+    if (c.running) {
+      this.d.say?.(c, 'Sleeping');
+      this.d.log.info({ assignment: a.id, container: c.id }, 'putting container to sleep');
+      t?.probe?.abort();
+      await this.d.runtime.stop(c.id, this.d.config.stopGraceSeconds);
+    } else if (t?.containerId === c.id && t.state === 'sleeping') return;
+    const history = t?.containerId === c.id ? t.history : historyFromInstance(await this.d.instances.read(a), c.id);
+    const asleep: Tracked = { app: a.app, containerId: c.id, port: 0, state: 'sleeping', history };
+    this.tracked.set(a.id, asleep);
+    await this.report(a, asleep);
+  }
+
   /** Starts the container, reports it starting, and checks a web one in the background until it is up or crashed. */
   private async startAndProbe(a: Assignment, containerId: string, history: CrashHistory): Promise<void> {
     const { runtime, config } = this.d;
@@ -174,21 +206,26 @@ export class Containers {
     };
     this.tracked.get(a.id)?.probe?.abort();
     this.tracked.set(a.id, t);
-    await this.report(a, t);
-    if (!s.running) return; // exited already: the next pass sees it
+    // Checked while `starting` is written (a wake waits on the check, not on etcd).
+    const starting = this.report(a, t);
+    if (!s.running) return starting; // exited already: the next pass sees it
     if (!listens(a)) {
       // Only web processes listen on PORT: the others are up once they run
       // (one that exits is seen as crashed by the next pass).
+      await starting;
       t.state = 'up';
       return this.report(a, t);
     }
-    if (!s.hostPort) return;
+    if (!s.hostPort) return starting;
     const probe = new AbortController();
     t.probe = probe;
     const hc = a.healthcheck;
     const deadline = Date.now() + config.healthTimeoutMs;
-    void waitUntilUp(a, this.target(s.hostPort), { deadline, signal: probe.signal })
+    // Its own address when it has one (refused until the app listens: tried every few ms), else the published port.
+    const target = directTarget(s.bridge, config.domain) ?? this.target(s.hostPort);
+    void waitUntilUp(a, target, { deadline, signal: probe.signal })
       .then(async (ok) => {
+        await starting.catch(() => undefined); // `up` is written after `starting`
         if (probe.signal.aborted || this.tracked.get(a.id) !== t) return;
         t.probe = undefined;
         t.state = ok ? 'up' : 'crashed';
@@ -202,6 +239,7 @@ export class Containers {
         if (!ok) this.d.poke();
       })
       .catch((err: unknown) => this.d.log.error({ err, assignment: a.id }, 'health check failed'));
+    await starting;
   }
 
   private target(port: number): CheckTarget {

@@ -43,10 +43,13 @@ export async function waitForPort(opts: {
   deadline: number;
   signal: AbortSignal;
   intervalMs?: number;
+  /** How long an accepted connection must stay open to count (tcpAccepts); 0 for a container's own address. */
+  settleMs?: number;
 }): Promise<boolean> {
   const interval = opts.intervalMs ?? 100;
+  const settle = opts.settleMs === undefined ? {} : { settleMs: opts.settleMs };
   while (!opts.signal.aborted && Date.now() < opts.deadline) {
-    if (await tcpAccepts(opts.address, opts.port)) return true;
+    if (await tcpAccepts(opts.address, opts.port, settle)) return true;
     await new Promise((r) => setTimeout(r, interval));
   }
   return false;
@@ -113,8 +116,11 @@ export async function waitForHttp(opts: {
   deadline: number;
   signal: AbortSignal;
   intervalMs?: number;
+  /** How soon to try again while nothing listens (default 100 ms). */
+  unreachableMs?: number;
 }): Promise<boolean> {
   const interval = opts.intervalMs ?? 1000;
+  const unreachable = opts.unreachableMs ?? 100;
   let failed = 0;
   while (!opts.signal.aborted && Date.now() < opts.deadline) {
     const timeoutMs = Math.max(100, Math.min(opts.timeoutMs, opts.deadline - Date.now()));
@@ -123,7 +129,7 @@ export async function waitForHttp(opts: {
     if (result === 'failed') failed += 1;
     if (opts.attempts !== undefined && failed >= opts.attempts) return false;
     // Not listening yet: look again soon; a wrong answer waits the whole interval (attempts are spaced by it).
-    await new Promise((r) => setTimeout(r, result === 'failed' ? interval : Math.min(interval, 100)));
+    await new Promise((r) => setTimeout(r, result === 'failed' ? interval : Math.min(interval, unreachable)));
   }
   return false;
 }
@@ -133,11 +139,28 @@ export function listens(a: Pick<Assignment, 'type'>): boolean {
   return a.type === 'web';
 }
 
-/** Where an assignment's container is checked: its published port on this host, and the domain of its Host header. */
+/**
+ * Where an assignment's container is checked: its published port on this host, or (`direct`) its own address on the
+ * Docker network, and the domain of its Host header.
+ */
 export interface CheckTarget {
   address: string;
   port: number;
   domain: string;
+  /**
+   * The container's own address: a connection is refused until the app listens (no proxy accepts for it), so no
+   * settle time is needed and it is tried every DIRECT_POLL_MS.
+   */
+  direct?: boolean;
+}
+
+/** How often a container's own address is tried while it starts: a wake waits on this. */
+export const DIRECT_POLL_MS = 5;
+
+/** The container's address on its Docker network ("ip:port", Instance.bridge) as a check target. */
+export function directTarget(bridge: string | undefined, domain: string): CheckTarget | undefined {
+  const m = bridge ? /^(\d+\.\d+\.\d+\.\d+):(\d+)$/.exec(bridge) : null;
+  return m ? { address: m[1]!, port: Number(m[2]), domain, direct: true } : undefined;
 }
 
 /** One HTTP check of the container: its path, with the app's Host header, within the release's timeout. */
@@ -153,8 +176,14 @@ export function waitUntilUp(
   o: { deadline: number; signal: AbortSignal },
 ): Promise<boolean> {
   const hc = a.healthcheck;
-  if (!hc) return waitForPort({ address: t.address, port: t.port, ...o });
-  return waitForHttp({ ...httpTarget(a, hc, t), ...(hc.attempts && { attempts: hc.attempts }), ...o });
+  const fast = t.direct ? { intervalMs: DIRECT_POLL_MS, settleMs: 0 } : {};
+  if (!hc) return waitForPort({ address: t.address, port: t.port, ...fast, ...o });
+  return waitForHttp({
+    ...httpTarget(a, hc, t),
+    ...(hc.attempts && { attempts: hc.attempts }),
+    ...(t.direct && { unreachableMs: DIRECT_POLL_MS }),
+    ...o,
+  });
 }
 
 /**

@@ -56,6 +56,7 @@ runService('agent', async () => {
     config,
     ...(attacher && { attacher }),
     ...(isolation && { network: isolation.network }),
+    ...(shipper && { say: (c, line, o) => shipper.say(c.id, c.labels, line, o) }),
   });
   log.info(
     {

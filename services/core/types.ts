@@ -137,8 +137,11 @@ export interface Assignment {
   cause?: 'lifetime';
 }
 
-/** `succeeded` / `failed`: a one-off container that has exited (0 / not 0). */
-export type InstanceState = 'starting' | 'up' | 'crashed' | 'succeeded' | 'failed';
+/**
+ * `succeeded` / `failed`: a one-off container that has exited (0 / not 0); `sleeping`: a parked container (its app
+ * sleeps), created and not running.
+ */
+export type InstanceState = 'starting' | 'up' | 'crashed' | 'succeeded' | 'failed' | 'sleeping';
 
 /**
  * Written by the scheduler under /release-status/<app>/<v>: what became of a

@@ -4,9 +4,17 @@ import { Placer, type Placement } from './place.js';
 
 // Where new containers go. The new containers of all apps are placed as one
 // batch (largest first: place.ts), so big ones find room before small ones
-// have fragmented the hosts; then each app takes its answers.
+// have fragmented the hosts; then each app takes its answers. A parked
+// container (its app sleeps) holds no room; when its app wakes it is placed
+// again, on its own host when that host has room (its container is there,
+// created: waking it is only a start), else elsewhere as a new container.
 
-/** A host (or why none) for each desired container no kept assignment holds, by id. */
+/** Whether a desired container needs a host: none holds it, or the one holding it is parked and it must run. */
+function needsHost(d: Desired, kept: Assignment | undefined): boolean {
+  return kept ? kept.parked === true && !d.parked : !d.parked;
+}
+
+/** A host (or why none) for each desired container that needs one (needsHost), by id. */
 export function placeNew(
   apps: readonly AppInput[],
   desiredOf: ReadonlyMap<string, Desired[]>,
@@ -14,10 +22,19 @@ export function placeNew(
   input: Pick<PlanInput, 'hosts' | 'policy'>,
 ): Map<string, Placement> {
   const fresh = apps.flatMap((app) =>
-    (desiredOf.get(app.name) ?? []).filter((d) => !s.keptById.has(d.id)).map((d) => ({ ...d, requiredTags: app.pool })),
+    (desiredOf.get(app.name) ?? []).flatMap((d) => {
+      const kept = s.keptById.get(d.id);
+      if (!needsHost(d, kept)) return [];
+      return [{ ...d, requiredTags: app.pool, ...(kept && { preferHost: kept.host }) }];
+    }),
   );
-  const placements = new Placer(input.hosts, s.kept, input.policy).placeAll(fresh);
+  const placements = new Placer(input.hosts, holdingRoom(s.kept), input.policy).placeAll(fresh);
   return new Map(fresh.map((d, i) => [d.id, placements[i]!]));
+}
+
+/** The assignments that count on their hosts' room: all but the parked. */
+export function holdingRoom(kept: readonly Assignment[]): Assignment[] {
+  return kept.filter((a) => !a.parked);
 }
 
 export interface Assigned {
@@ -28,32 +45,73 @@ export interface Assigned {
   part: PlanPart;
 }
 
+/** Whether a kept container may be parked now; else when to look again (ms from now). */
+export type CanPark = (a: Assignment) => true | { inMs: number };
+
+const unparked = (a: Assignment): Assignment => {
+  const { parked: _parked, ...rest } = a;
+  return rest;
+};
+
 /**
- * Each desired container: kept where it is, put where it was placed, or unplaced (`mine`: the app's kept assignments).
+ * Each desired container: kept where it is, put where it was placed, or unplaced (`mine`: the app's kept
+ * assignments). A kept one is parked (its app sleeps: once canPark allows it) or unparked (its app wakes: on its host
+ * when placement put it there, else moved) by writing it again.
  */
 export function assignDesired(
   desired: readonly Desired[],
   mine: readonly Assignment[],
   placementOf: ReadonlyMap<string, Placement>,
+  canPark: CanPark = () => true,
 ): Assigned {
   const byId = new Map(mine.map((a) => [a.id, a]));
   const current: Assignment[] = [];
   const put: Assignment[] = [];
+  const remove: { host: string; id: string }[] = [];
   const unplaced = new Map<string, string>();
+  let recheckInMs: number | undefined;
   for (const d of desired) {
     const have = byId.get(d.id);
-    if (have) {
+    if (have && !needsHost(d, have)) {
+      if (d.parked && !have.parked) {
+        const ok = canPark(have);
+        if (ok === true) {
+          const a = { ...have, parked: true };
+          put.push(a);
+          current.push(a);
+          continue;
+        }
+        recheckInMs = Math.min(recheckInMs ?? Infinity, ok.inMs);
+      }
       current.push(have);
       continue;
     }
+    if (!have && d.parked) continue; // a sleeping app's container that does not exist yet: made when it wakes
     const p = placementOf.get(d.id) ?? { ok: false, reason: 'not placed' };
     if (!p.ok) {
       unplaced.set(d.id, p.reason);
+      if (have) current.push(have); // stays parked
       continue;
     }
-    const a: Assignment = { ...d, host: p.host };
+    let a: Assignment;
+    // unparked where it is: assigned again now (a rollout not yet judged counts from here)
+    if (have && have.host === p.host) a = { ...unparked(have), createdAt: d.createdAt };
+    else {
+      if (have) remove.push({ host: have.host, id: have.id }); // parked on a host with no room now
+      const { parked: _parked, ...fresh } = d;
+      a = { ...fresh, host: p.host };
+    }
     put.push(a);
     current.push(a);
   }
-  return { current, unplaced, part: { put, unplaced: [...unplaced].map(([id, reason]) => ({ id, reason })) } };
+  return {
+    current,
+    unplaced,
+    part: {
+      put,
+      remove,
+      unplaced: [...unplaced].map(([id, reason]) => ({ id, reason })),
+      ...(recheckInMs !== undefined && { recheckInMs }),
+    },
+  };
 }

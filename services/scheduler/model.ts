@@ -55,6 +55,16 @@ export interface AppInput {
    * When the latest release failed: the newest earlier release that did not, which runs instead (absent: nothing runs).
    */
   fallback?: LatestRelease;
+  /** Idle seconds after which the web process sleeps (core/dynopolicy.ts autosleepSeconds); 0 or absent: never. */
+  autosleepS?: number;
+  /** Process types that keep running while the app sleeps (App.keepAwake). */
+  keepAwake?: string[];
+  /** App.lifetimeS: seconds a dyno runs before it is replaced (0: never; absent: the default, per dyno). */
+  lifetimeS?: number;
+  /** The latest a router saw a request (or an open websocket) or asked for a wake, ms since the epoch. */
+  activityAt?: number;
+  /** When a user last asked the app to sleep (`paas ps:sleep`), ms since the epoch. */
+  sleepRequestedAt?: number;
 }
 
 /** What became of a release so far (its ReleaseStatusRecord without app and version). */

@@ -43,6 +43,8 @@ export interface PlacementRequest {
   cpuShares: number;
   /** Tags the host must have (the app's pool); absent or empty: any host. */
   requiredTags?: Readonly<Record<string, string>>;
+  /** The host to take when it matches and has room (a parked container's: it is created there); else as any other. */
+  preferHost?: string;
 }
 
 /** A host as placement sees it: its effective tags and what it can hold. */
@@ -168,6 +170,14 @@ export class Placer {
       return { ok: false, reason: `no host has tags ${formatTags(request.requiredTags ?? {})}` };
     const mem = request.memoryMb;
     const cpu = request.cpuShares;
+    const preferred = request.preferHost === undefined ? undefined : this.index.get(request.preferHost);
+    if (
+      preferred !== undefined &&
+      candidates.includes(preferred) &&
+      this.memUsed[preferred]! + mem <= this.memCap[preferred]! &&
+      this.cpuUsed[preferred]! + cpu <= this.cpuCap[preferred]!
+    )
+      return { ok: true, host: this.ids[preferred]! };
     const sib = this.siblings.get(siblingKey(request));
     // The container to keep room for; none when this one is at least as big.
     const bigMem = Math.max(this.seenMem, this.batch?.mem ?? 0);

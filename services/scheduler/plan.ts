@@ -1,5 +1,7 @@
 import { by } from '../core/compare.js';
-import { assignDesired, placeNew } from './assign.js';
+import type { StoredRoute } from '../core/routes.js';
+import type { Assignment } from '../core/types.js';
+import { assignDesired, holdingRoom, placeNew, type CanPark } from './assign.js';
 import { desiredOf, runningApp } from './desired.js';
 import { drainSurplus } from './drain.js';
 import {
@@ -14,8 +16,10 @@ import {
 } from './model.js';
 import type { Placement } from './place.js';
 import { fateOf, judgeReleasePhase, judgeRollout, type Fate } from './rollout.js';
-import { routedInstances, routeUpdate } from './route.js';
+import { cycleDynos } from './lifetime.js';
+import { routedInstances, routeStatus, routeUpdate } from './route.js';
 import { isRunAssignment, planRuns } from './runs.js';
+import { parkAsleep, sleepOf, type SleepState } from './sleep.js';
 import { successionOf } from './succession.js';
 
 // The scheduler's decisions: desired state (latest release + formation) and
@@ -24,7 +28,9 @@ import { successionOf } from './succession.js';
 // step returns its part of the plan (model.ts); plan() joins them:
 //
 //   removeGone      assignments on lost hosts, of deleted apps; their routes
-//   desiredOf       per app: the containers it should run (desired.ts)
+//   desiredOf       per app: the containers it should run (desired.ts),
+//                   parked while it sleeps (sleep.ts), a dyno past its
+//                   lifetime given a successor (lifetime.ts)
 //   placeNew        hosts for the new ones of all apps, as one batch (assign.ts)
 //   planApp         per app: assign, judge the release (rollout.ts), route
 //                   (route.ts), drain the surplus (drain.ts)
@@ -34,18 +40,42 @@ export function plan(input: PlanInput): Plan {
   const s = snapshotOf(input);
   const apps = [...input.apps].sort(by((a) => a.name)).map((app) => {
     const fate = fateOf(app.release, app.status);
-    return { app: runningApp(app, fate), fate };
+    return { app: runningApp(app, fate), fate, sleep: sleepOf(app, input.now) };
   });
-  const desired = new Map(apps.map(({ app, fate }) => [app.name, desiredOf(app, fate, input.now, s.keptById)]));
+  const rechecks: PlanPart[] = [];
+  const desired = new Map(
+    apps.map(({ app, fate, sleep }) => {
+      const mine = s.kept.filter((a) => a.app === app.name && !isRunAssignment(a));
+      const wanted = parkAsleep(app, desiredOf(app, fate, input.now, s.keptById), sleep);
+      const cycled = cycleDynos(app, wanted, mine, s);
+      rechecks.push({ recheckInMs: minDefined(sleep.recheckInMs, cycled.recheckInMs) });
+      return [app.name, cycled.desired];
+    }),
+  );
   const placements = placeNew(
     apps.map((a) => a.app),
     desired,
     s,
     input,
   );
-  const appParts = apps.map(({ app, fate }) => planApp(app, fate, desired.get(app.name) ?? [], placements, s, input));
-  const placed = [...s.kept, ...appParts.flatMap((p) => p.put ?? [])];
-  return joinParts([removeGone(input, s), ...appParts, planRuns(input, s, placed)]);
+  const appParts = apps.map(({ app, fate, sleep }) =>
+    planApp(app, fate, desired.get(app.name) ?? [], placements, s, input, sleep),
+  );
+  return joinParts([removeGone(input, s), ...appParts, ...rechecks, planRuns(input, s, afterPlan(s.kept, appParts))]);
+}
+
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+/** What the hosts hold once the apps' parts are applied (a put replaces a kept one of its key), parked ones left out. */
+function afterPlan(kept: readonly Assignment[], parts: readonly PlanPart[]): Assignment[] {
+  const byKey = new Map(kept.map((a) => [`${a.host}/${a.id}`, a]));
+  for (const p of parts) {
+    for (const r of p.remove ?? []) byKey.delete(`${r.host}/${r.id}`);
+    for (const a of p.put ?? []) byKey.set(`${a.host}/${a.id}`, a);
+  }
+  return holdingRoom([...byKey.values()]);
 }
 
 /** The input indexed once; assignments on hosts that are gone, or of apps that are gone, are not kept. */
@@ -81,12 +111,13 @@ export function planApp(
   placements: ReadonlyMap<string, Placement>,
   s: Snapshot,
   input: PlanInput,
+  sleep: SleepState = { asleep: false },
 ): PlanPart {
   const mine = s.kept.filter((a) => a.app === app.name && !isRunAssignment(a)); // `paas run` one-offs: planRuns
-  const { current, unplaced, part: assigned } = assignDesired(desired, mine, placements);
+  const stored = s.routeOf.get(app.name);
+  const { current, unplaced, part: assigned } = assignDesired(desired, mine, placements, canPark(stored, s, input));
   const desiredIds = new Set(desired.map((d) => d.id));
   const surplus = mine.filter((a) => !desiredIds.has(a.id));
-  const stored = s.routeOf.get(app.name);
   // While the release phase runs, what serves stays as it is.
   const holding = fate.phase;
   const succession = successionOf(mine, desired, current, app.release?.version ?? 0, holding, stored, s);
@@ -94,14 +125,28 @@ export function planApp(
   const release = app.release;
   if (holding && release)
     parts.push(judgeReleasePhase(app.name, release, current[0], unplaced.get(desired[0]?.id ?? ''), s, input));
-  if (fate.judged && !holding && release)
+  if (fate.judged && !holding && release && !sleep.asleep)
     parts.push(
       judgeRollout({ ...app, release }, desired, current, unplaced, succession.allUp('web'), s, input.rolloutTimeoutMs),
     );
   const { chosen, anyUp } = routedInstances(current, surplus, succession, s);
-  parts.push(routeUpdate(app, chosen, [...current, ...surplus], stored, s.at));
+  const routed = sleep.asleep ? [] : chosen; // asleep: no dyno is routed to, even before it is parked
+  parts.push(routeUpdate(app, routed, [...current, ...surplus], stored, s.at, routeStatus(sleep, routed, current, s)));
   parts.push(drainSurplus(surplus, succession, stored, anyUp, s, input.drainMs));
   return joinParts(parts);
+}
+
+/**
+ * A web container is parked once the route has said `sleeping` for the drain delay (no request in flight is cut);
+ * the others at once.
+ */
+function canPark(stored: StoredRoute | undefined, s: Snapshot, input: Pick<PlanInput, 'drainMs'>): CanPark {
+  return (a) => {
+    if (a.type !== 'web') return true;
+    if (stored?.state !== 'sleeping') return { inMs: input.drainMs };
+    const at = Date.parse(stored.updatedAt) + input.drainMs;
+    return s.now >= at ? true : { inMs: at - s.now };
+  };
 }
 
 /** The planner's data, for callers of plan() (model.ts). */

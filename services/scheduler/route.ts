@@ -1,8 +1,9 @@
 import { by, sameList } from '../core/compare.js';
 import { dynoName } from '../core/ids.js';
 import { isLegacyRoute, routeUpstreams, type StoredRoute } from '../core/routes.js';
-import type { Assignment, Instance, RouteDyno } from '../core/types.js';
-import { upInstance, type AppInput, type PlanPart, type Snapshot } from './model.js';
+import type { Assignment, Instance, Route, RouteDyno } from '../core/types.js';
+import { instanceKey, upInstance, type AppInput, type PlanPart, type Snapshot } from './model.js';
+import type { SleepState } from './sleep.js';
 import type { Succession } from './succession.js';
 
 // An app's route: which of its web containers the router sends traffic to.
@@ -55,6 +56,31 @@ export function routeDynos(chosen: readonly Instance[], assignments: readonly As
   return [...out.values()].sort(by((d) => d.upstream));
 }
 
+/** Why no dyno serves, for the router: it holds requests while the app sleeps or wakes, not when it crashed. */
+export type RouteStatus = Pick<Route, 'state' | 'since'>;
+
+/**
+ * The route's state: `sleeping` (since when) while the app sleeps; with no dyno to route to while it should run web
+ * dynos, `crashed` when one of them crashed (the router answers 503 at once), else `waking` (the router holds
+ * requests until one is up); none otherwise.
+ */
+export function routeStatus(
+  sleep: SleepState,
+  chosen: readonly Instance[],
+  current: readonly Assignment[],
+  s: Snapshot,
+): RouteStatus {
+  if (sleep.asleep) return { state: 'sleeping', since: new Date(sleep.since ?? s.now).toISOString() };
+  if (chosen.length > 0) return {};
+  const web = current.filter((a) => a.type === 'web' && !a.parked);
+  if (web.length === 0) return {};
+  const crashed = web.some((a) => {
+    const i = s.instanceOf.get(instanceKey(a));
+    return i !== undefined && i.host === a.host && i.state === 'crashed';
+  });
+  return { state: crashed ? 'crashed' : 'waking' };
+}
+
 const sameDyno = (a: RouteDyno, b: RouteDyno) =>
   a.upstream === b.upstream && a.dyno === b.dyno && a.host === b.host && a.bridge === b.bridge;
 
@@ -70,6 +96,7 @@ export function routeUpdate(
   assignments: readonly Assignment[],
   stored: StoredRoute | undefined,
   at: string,
+  status: RouteStatus = {},
 ): PlanPart {
   const dynos = routeDynos(chosen, assignments);
   const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
@@ -89,7 +116,9 @@ export function routeUpdate(
     sameDynos &&
     !isLegacyRoute(stored) &&
     sameList(stored.domains ?? [], domains) &&
-    (stored.maintenance ?? false) === maintenance;
+    (stored.maintenance ?? false) === maintenance &&
+    stored.state === status.state &&
+    stored.since === status.since;
   if (same) return {};
   const updatedAt = moved ? at : stored.updatedAt;
   return {
@@ -100,6 +129,8 @@ export function routeUpdate(
         release,
         ...(domains.length > 0 && { domains }),
         ...(maintenance && { maintenance }),
+        ...(status.state && { state: status.state }),
+        ...(status.since && { since: status.since }),
         updatedAt,
       },
     ],

@@ -39,6 +39,8 @@ const WATCHED = [
   'routes',
   'release-status',
   'runs',
+  'wakes', // a router asks to wake a sleeping app (not /activity/: read at each pass, never waited for)
+  'sleep-requests',
 ] as const;
 
 /**

@@ -2,7 +2,9 @@ import type { RestartRecord } from '../core/restarts.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { Store, Write } from '../core/store.js';
 import { effectiveTags, placementCapacity } from '../core/hosts.js';
+import { autosleepSeconds } from '../core/dynopolicy.js';
 import type {
+  ActivityRecord,
   App,
   Assignment,
   Domain,
@@ -12,6 +14,8 @@ import type {
   Instance,
   Release,
   ReleaseStatusRecord,
+  SleepRequest,
+  WakeRecord,
 } from '../core/types.js';
 import type { SchedulerConfig } from './config.js';
 import type { AppInput, LatestRelease, Plan, PlanInput, PlanSettings } from './model.js';
@@ -32,16 +36,26 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
     (await store.range<T>(prefix, rev)).entries.map((e) => e.value);
   const getAt = async <T>(key: string): Promise<T | undefined> => (await store.getVersioned<T>(key, rev))?.value;
   const appRecords = first.entries.map((e) => e.value);
-  const [hosts, assignments, instances, routes, tagKvs, statusRecords, domainRecords, runs] = await Promise.all([
-    range<Host>(k.hosts()),
-    range<Assignment>(k.assignments()),
-    range<Instance>(k.instances()),
-    range<StoredRoute>(k.routes()),
-    store.range<HostTagOverride>(k.allHostTags(), rev),
-    range<ReleaseStatusRecord>(k.releaseStatuses()),
-    range<Domain>(k.domains()),
-    loadRuns(store, rev, latestRelease), // `paas run` (runs.ts)
-  ]);
+  const [hosts, assignments, instances, routes, tagKvs, statusRecords, domainRecords, runs, activities, wakes, sleeps] =
+    await Promise.all([
+      range<Host>(k.hosts()),
+      range<Assignment>(k.assignments()),
+      range<Instance>(k.instances()),
+      range<StoredRoute>(k.routes()),
+      store.range<HostTagOverride>(k.allHostTags(), rev),
+      range<ReleaseStatusRecord>(k.releaseStatuses()),
+      range<Domain>(k.domains()),
+      loadRuns(store, rev, latestRelease), // `paas run` (runs.ts)
+      range<ActivityRecord>(k.activities()),
+      range<WakeRecord>(k.wakes()),
+      range<SleepRequest>(k.sleepRequests()),
+    ]);
+  const activityOf = new Map<string, number>();
+  for (const r of [...activities, ...wakes]) {
+    const t = Date.parse(r.at);
+    if (Number.isFinite(t)) activityOf.set(r.app, Math.max(activityOf.get(r.app) ?? 0, t));
+  }
+  const sleepAskedOf = new Map(sleeps.map((r) => [r.app, Date.parse(r.at)]));
   const statusOf = new Map(statusRecords.map((s) => [`${s.app}/${s.version}`, s]));
   const overrides = new Map(tagKvs.entries.map((e) => [e.key.slice(k.allHostTags().length), e.value]));
   const domainsOf = new Map<string, string[]>();
@@ -60,6 +74,14 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
       if (restart) input.restart = restart;
       if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
       if (a.uid) input.uid = a.uid;
+      const autosleepS = autosleepSeconds(a, input.formation);
+      if (autosleepS > 0) input.autosleepS = autosleepS;
+      if (a.keepAwake && a.keepAwake.length > 0) input.keepAwake = a.keepAwake;
+      if (a.lifetimeS !== undefined) input.lifetimeS = a.lifetimeS;
+      const activityAt = activityOf.get(a.name);
+      if (activityAt !== undefined) input.activityAt = activityAt;
+      const asked = sleepAskedOf.get(a.name);
+      if (asked !== undefined && Number.isFinite(asked)) input.sleepRequestedAt = asked;
       if (release) input.release = latestRelease(release);
       const status = statusOf.get(`${a.name}/${a.latestRelease}`);
       if (status)

@@ -72,6 +72,17 @@ export class LogFollower {
     for (const f of this.followed.values()) (f.stream as unknown as { destroy?: () => void } | undefined)?.destroy?.();
   }
 
+  /**
+   * A platform line of the agent's own for a container (`Sleeping`, `Waking`, `Cycling`), in its dyno's log; `fresh`:
+   * its next start is told as a first start (a wake is not a restart).
+   */
+  say(containerId: string, labels: Record<string, string>, line: string, opts: { fresh?: boolean } = {}): void {
+    const f = this.entry(containerId, labels, this.initial[containerId] ?? '');
+    if (!f) return;
+    if (opts.fresh) f.started = 0;
+    if (!f.queue.offer({ at: nowMicro(), source: 'paas', dyno: f.dyno, line }, Date.now())) this.dropped++;
+  }
+
   /** Every container's queue. */
   sources(): Iterable<LogSource> {
     return this.followed.values();

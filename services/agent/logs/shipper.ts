@@ -47,6 +47,11 @@ export class LogShipper {
     });
   }
 
+  /** A platform line for a container (LogFollower.say). */
+  say(containerId: string, labels: Record<string, string>, line: string, opts: { fresh?: boolean } = {}): void {
+    this.follower.say(containerId, labels, line, opts);
+  }
+
   /** Lines dropped since start: by flood control, or not shipped (benchmark). */
   get dropped(): number {
     return this.follower.dropped + this.lost;

@@ -61,7 +61,10 @@ describe('plan: desired assignments', () => {
       },
     ]);
     expect(p.remove).toEqual([]);
-    expect(p.routes).toEqual([{ app: 'shop', dynos: [], release: 0, updatedAt: new Date(T0).toISOString() }]);
+    // waking: the router holds the first requests until web.1 is up, rather than answering 503
+    expect(p.routes).toEqual([
+      { app: 'shop', dynos: [], release: 0, state: 'waking', updatedAt: new Date(T0).toISOString() },
+    ]);
   });
 
   it('runs web=1 when the formation does not mention web, skips types the release lacks, honours sizes', () => {

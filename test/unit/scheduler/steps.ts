@@ -28,7 +28,13 @@ export function applied(i: PlanInput, p: Plan): PlanInput {
       const s = p.statuses.find((x) => x.app === a.name && x.version === a.release?.version);
       return s ? { ...a, status: s } : a;
     }),
-    assignments: [...i.assignments.filter((a) => !removed.has(`${a.host}/${a.id}`)), ...p.put],
+    // a put of a key that exists replaces it (a parked or unparked assignment is written again)
+    assignments: [
+      ...i.assignments.filter(
+        (a) => !removed.has(`${a.host}/${a.id}`) && !p.put.some((x) => x.host === a.host && x.id === a.id),
+      ),
+      ...p.put,
+    ],
     instances: i.instances.filter((x) => !removed.has(`${x.host}/${x.id}`)),
     routes: [...routes.values()],
   };
