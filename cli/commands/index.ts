@@ -41,9 +41,12 @@ import maintenance from './maintenance/index.js';
 import maintenanceOff from './maintenance/off.js';
 import maintenanceOn from './maintenance/on.js';
 import ps from './ps/index.js';
+import psAutosleep from './ps/autosleep.js';
+import psLifetime from './ps/lifetime.js';
 import psRestart from './ps/restart.js';
 import psScale from './ps/scale.js';
 import psSizes from './ps/sizes.js';
+import psSleep from './ps/sleep.js';
 import psStop from './ps/stop.js';
 import psType from './ps/type.js';
 import releases from './releases/index.js';
@@ -69,6 +72,7 @@ export const COMMANDS: readonly Definition[] = [
   ...[releases, releasesInfo, rollback],
   ...[builds, buildsOutput, buildsCacheClear],
   ...[ps, psScale, psType, psRestart, psSizes],
+  ...[psAutosleep, psSleep, psLifetime],
   status,
   usersCreate,
   ...[access, accessAdd, accessRemove],

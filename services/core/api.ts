@@ -39,6 +39,16 @@ export interface DynoPolicyView {
   keep_awake: string[];
   /** Seconds a dyno lives before it is replaced; null: the default (24 h plus 0-216 min per dyno); 0: never. */
   lifetime_s: number | null;
+  /** The default lifetime: this many seconds (24 h) ... */
+  default_lifetime_s: number;
+  /** ... plus up to this many (216 min), a share of its own for each dyno. */
+  lifetime_jitter_s: number;
+}
+
+/** POST /apps/:app/sleep (202): the sleep request written; the scheduler puts the app to sleep until a request comes. */
+export interface SleepRequestView {
+  app: { name: string };
+  at: string;
 }
 
 /**

@@ -57,6 +57,8 @@ export function parseDurationSetting(what: string, value: unknown, range: Durati
         : undefined;
   if (s === undefined) throw invalid(`Invalid ${what} ${JSON.stringify(value)}: expected ${accepted}`);
   if (s < range.minS || s > range.maxS)
-    throw invalid(`${what} ${JSON.stringify(value)} is out of range: expected ${accepted}`);
+    throw invalid(
+      `${what.charAt(0).toUpperCase()}${what.slice(1)} ${JSON.stringify(value)} is out of range: expected ${accepted}`,
+    );
   return s;
 }

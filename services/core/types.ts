@@ -259,10 +259,6 @@ export interface ActivityRecord {
 }
 
 /**
- * Written by a router under /wakes/<app> when a request comes for a sleeping app: the scheduler watches these and wakes
- * the app (a wake later than the route's `since` wins).
- */
-/**
  * Written by the controller under /sleep-requests/<app> (`paas ps:sleep`): the app sleeps unless a request came after
  * `at` (it then wakes as from any sleep).
  */
@@ -272,6 +268,10 @@ export interface SleepRequest {
   by: string;
 }
 
+/**
+ * Written by a router under /wakes/<app> when a request comes for a sleeping app: the scheduler watches these and wakes
+ * the app (a wake later than the route's `since` wins).
+ */
 export interface WakeRecord {
   app: string;
   at: string;

@@ -87,8 +87,28 @@ export function userLookup(deps: Deps): (id: string) => Promise<User | undefined
   };
 }
 
-export async function infoOf(deps: Deps, app: App, lookup = userLookup(deps)): Promise<AppInfo> {
-  return appInfo(app, await lookup(app.owner), deps.urls);
+/**
+ * The app's AppInfo, with the state of its route (sleeping, waking, crashed): read here, unless `routes` holds every
+ * route by app (the list reads them all at once).
+ */
+export async function infoOf(
+  deps: Deps,
+  app: App,
+  {
+    lookup = userLookup(deps),
+    routes,
+  }: { lookup?: ReturnType<typeof userLookup>; routes?: ReadonlyMap<string, Route> } = {},
+): Promise<AppInfo> {
+  const [owner, route] = await Promise.all([
+    lookup(app.owner),
+    routes ? routes.get(app.name) : deps.store.get<Route>(deps.store.keys.route(app.name)),
+  ]);
+  return appInfo(app, owner, deps.urls, route);
+}
+
+/** Every route, by app (one range read). */
+async function routesByApp(deps: Deps): Promise<Map<string, Route>> {
+  return new Map((await deps.store.list<Route>(deps.store.keys.routes())).map((r) => [r.app, r]));
 }
 
 /** The name to create: the one asked for (validated), else undefined so a generated one is used. */
@@ -129,8 +149,12 @@ async function collaborationsOf(deps: Deps, userId: string): Promise<Collaborato
 
 export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
   const lookup = userLookup(deps);
-  const [all, mine] = await Promise.all([deps.repo.listApps(), user.admin ? [] : collaborationsOf(deps, user.id)]);
+  const [all, mine, routes] = await Promise.all([
+    deps.repo.listApps(),
+    user.admin ? [] : collaborationsOf(deps, user.id),
+    routesByApp(deps),
+  ]);
   const grants = new Map(mine.map((c) => [c.appId, c]));
   const apps = all.filter((a) => canSee(user, a, grants.get(a.id)));
-  return Promise.all(apps.map((a) => infoOf(deps, a, lookup)));
+  return Promise.all(apps.map((a) => infoOf(deps, a, { lookup, routes })));
 }

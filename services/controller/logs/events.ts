@@ -38,6 +38,14 @@ export function restartLine(r: RestartRecord): string {
   return dyno ? `Restarting ${dyno} dyno` : 'Restarting dynos';
 }
 
+/**
+ * Platform lines of the API as log records (`paas[api]: ...`): what the watch below tells, and what handlers tell
+ * themselves of changes no watched record shows (who changed an app's dyno policy). Pure.
+ */
+export function platformRecords(lines: readonly string[], at = nowMicro()): LogRecord[] {
+  return lines.map((line) => ({ at, source: 'paas', dyno: 'api', line }));
+}
+
 export class PlatformEvents {
   private stops: (() => Promise<void>)[] = [];
 
@@ -88,7 +96,6 @@ export class PlatformEvents {
 
   private async write(app: string, lines: string[]): Promise<void> {
     if (lines.length === 0 || !app) return;
-    const records: LogRecord[] = lines.map((line) => ({ at: nowMicro(), source: 'paas', dyno: 'api', line }));
-    await this.logs.append(app, records);
+    await this.logs.append(app, platformRecords(lines));
   }
 }

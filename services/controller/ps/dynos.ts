@@ -1,6 +1,6 @@
 import { notFound } from '../../core/errors.js';
 import { SIZES } from '../../core/sizes.js';
-import type { App, Assignment, Instance } from '../../core/types.js';
+import type { App, Assignment, Instance, Route } from '../../core/types.js';
 import type { Deps } from '../deps.js';
 import type { DynoView } from '../../core/api.js';
 import { compareStrings } from '../../core/compare.js';
@@ -17,10 +17,16 @@ export function sizeNameOf(memoryMb: number, cpuShares: number): string {
 /**
  * One dyno per name (type.index): the newest assignment of that name (a
  * replacement is always assigned after the container it replaces), with the
- * state its agent reports; "starting" while it reports nothing. Sorted by
- * type, then index.
+ * state its agent reports; "starting" while it reports nothing; "sleeping"
+ * when the scheduler parked it (the app sleeps), since the route's `since`
+ * when the route says the app sleeps. Sorted by type, then index.
  */
-export function dynoViews(assignments: readonly Assignment[], instances: readonly Instance[]): DynoView[] {
+export function dynoViews(
+  assignments: readonly Assignment[],
+  instances: readonly Instance[],
+  route?: Pick<Route, 'state' | 'since'>,
+): DynoView[] {
+  const asleepSince = route?.state === 'sleeping' ? route.since : undefined;
   const newest = new Map<string, Assignment>();
   for (const a of assignments) {
     const name = dynoName(a.type, a.index);
@@ -34,17 +40,18 @@ export function dynoViews(assignments: readonly Assignment[], instances: readonl
     .map((a) => {
       const inst = instanceOf.get(a.id);
       const reported = inst && inst.host === a.host ? inst : undefined;
+      const updatedAt = reported?.updatedAt || a.createdAt;
       return {
         id: a.id,
         name: dynoName(a.type, a.index),
         type: a.type,
-        state: reported?.state ?? 'starting',
+        state: a.parked ? 'sleeping' : (reported?.state ?? 'starting'),
         release: { version: a.release },
         size: sizeNameOf(a.memoryMb, a.cpuShares),
         command: a.command,
         host: a.host,
         created_at: a.createdAt,
-        updated_at: reported?.updatedAt || a.createdAt,
+        updated_at: (a.parked && asleepSince) || updatedAt,
         restarts: reported?.restarts ?? 0,
         exit_code: reported?.exitCode ?? null,
         started_at: reported?.startedAt ?? null,
@@ -54,13 +61,15 @@ export function dynoViews(assignments: readonly Assignment[], instances: readonl
 
 export async function dynosOf(deps: Deps, app: App): Promise<DynoView[]> {
   const { store } = deps;
-  const [assignments, instances] = await Promise.all([
+  const [assignments, instances, route] = await Promise.all([
     store.list<Assignment>(store.keys.assignments()),
     store.list<Instance>(store.keys.instances(app.name)),
+    store.get<Route>(store.keys.route(app.name)),
   ]);
   return dynoViews(
     assignments.filter((a) => a.app === app.name),
     instances.filter((i) => i.app === app.name),
+    route,
   );
 }
 

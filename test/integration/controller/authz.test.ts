@@ -83,6 +83,14 @@ const ROWS: Row[] = [
     expect: statuses('201 201 404 201'),
   },
   { method: 'PATCH', path: `/apps/${APP}`, body: () => ({ maintenance: false }), expect: statuses('200 200 404 200') },
+  { method: 'GET', path: `/apps/${APP}/dyno-policy`, expect: statuses('200 200 404 200') },
+  {
+    method: 'PATCH',
+    path: `/apps/${APP}/dyno-policy`,
+    body: (r) => ({ autosleep: `${ROLES.indexOf(r) + 1}h` }),
+    expect: statuses('200 200 404 200'),
+  },
+  { method: 'POST', path: `/apps/${APP}/sleep`, expect: statuses('202 202 404 202') },
   { method: 'GET', path: `/apps/${APP}/collaborators`, expect: statuses('200 200 404 200') },
   // ---- owner-only: a collaborator is told so (403)
   {

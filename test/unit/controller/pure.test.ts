@@ -100,6 +100,18 @@ describe('views', () => {
     expect(appInfo({ ...app, pool: { pool: 'high' } }, undefined, urls).pool).toEqual({ pool: 'high' });
     expect(appInfo({ ...app, pool: {} }, undefined, urls).pool).toBeNull();
   });
+  it("shows the route's state: sleeping since, waking, crashed; awake without one", () => {
+    const since = '2026-12-07T01:00:00.000Z';
+    const state = (route?: Parameters<typeof appInfo>[3]) => {
+      const info = appInfo(app, undefined, urls, route);
+      return [info.dyno_state, info.sleeping_since];
+    };
+    expect(state({ state: 'sleeping', since })).toEqual(['sleeping', since]);
+    expect(state({ state: 'waking', since })).toEqual(['waking', null]);
+    expect(state({ state: 'crashed' })).toEqual(['crashed', null]);
+    expect(state({})).toEqual([null, null]);
+    expect(state()).toEqual([null, null]);
+  });
   it('shapes releases and formations', () => {
     const r: Release = {
       app: 'my-app',
