@@ -1,6 +1,7 @@
 import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, type Election, type Lease, type Watcher } from 'etcd3';
 import { conflict, noSuchApp } from './errors.js';
 import { keyLayout, type KeyLayout } from './keys.js';
+import { Mirror } from './mirror.js';
 import { compareOf, Txn, type Guard, type TransactOptions, type Write } from './txn.js';
 import { nextAppUid } from './uids.js';
 import type { App, Formation, Release } from './types.js';
@@ -10,6 +11,7 @@ import type { App, Formation, Release } from './types.js';
 // and two concurrent changes never both win.
 
 export type { Campaign, Election, Lease } from 'etcd3';
+export type { Mirror, StateReader } from './mirror.js';
 export { Txn, type Guard, type Write } from './txn.js';
 
 export interface Versioned<T> {
@@ -93,6 +95,11 @@ export class Store {
    * nothing written) when one does not.
    */
   async commit(guards: readonly Guard[], writes: readonly Write[]): Promise<boolean> {
+    return (await this.commitAt(guards, writes)) !== undefined;
+  }
+
+  /** Store.commit, answering the revision of the commit (undefined: a guard failed). */
+  async commitAt(guards: readonly Guard[], writes: readonly Write[]): Promise<bigint | undefined> {
     if (guards.length === 0) throw new Error('Store.commit: a write needs a guard');
     const [first, ...rest] = guards.map(compareOf);
     let txn = this.etcd.if(...(first as Parameters<Etcd3['if']>));
@@ -101,7 +108,8 @@ export class Store {
       if ('put' in w) return this.etcd.put(w.put).value(JSON.stringify(w.value));
       return 'delete' in w ? this.etcd.delete().key(w.delete) : this.etcd.delete().prefix(w.deletePrefix);
     });
-    return (await txn.then(...ops).commit()).succeeded;
+    const res = await txn.then(...ops).commit();
+    return res.succeeded ? BigInt(res.header.revision) : undefined;
   }
 
   /** A lease of `ttlSeconds`, kept alive until revoked or lost (keys put with it go with it). */
@@ -168,11 +176,19 @@ export class Store {
   }
 
   /**
+   * A copy in memory of everything under the prefixes, kept current by watches (mirror.ts); onChange is called after
+   * each change (and once loaded).
+   */
+  mirror(prefixes: readonly string[], onChange: () => void): Promise<Mirror> {
+    return Mirror.open(this.etcd, `${this.keys.prefix}/`, prefixes, onChange);
+  }
+
+  /**
    * Calls `onChange` (debounced) whenever anything under one of the prefixes
    * changes, and once at start. Reconcile loops re-read what they need inside
    * it. Returns a function that stops watching.
    */
-  async watchPrefixes(prefixes: string[], onChange: () => void, debounceMs = 50): Promise<() => Promise<void>> {
+  async watchPrefixes(prefixes: string[], onChange: () => void, debounceMs = 5): Promise<() => Promise<void>> {
     let timer: NodeJS.Timeout | undefined;
     const fire = () => {
       if (timer) clearTimeout(timer);

@@ -1,33 +1,17 @@
 import type { RunRequest } from '../core/runs.js';
-import type { Store, Write } from '../core/store.js';
+import type { KeyLayout } from '../core/keys.js';
+import type { StateReader, Store, Write } from '../core/store.js';
 import type { Release } from '../core/types.js';
 import type { LatestRelease, RunInput } from './model.js';
 
-// Reads the run requests and the releases they name at one etcd revision
-// (state.ts's snapshot), for planRuns.
+// The run requests and the releases they name, from the planner's reader
+// (state.ts), for planRuns.
 
-export async function loadRuns(
-  store: Store,
-  rev: string,
-  toLatest: (r: Release) => LatestRelease,
-): Promise<RunInput[]> {
-  const requests = (await store.range<RunRequest>(store.keys.runs(), rev)).entries.map((e) => e.value);
-  const releases = new Map<string, Promise<Release | undefined>>();
-  const releaseOf = (app: string, v: number) => {
-    const key = store.keys.release(app, v);
-    let p = releases.get(key);
-    if (!p) {
-      p = store.getVersioned<Release>(key, rev).then((r) => r?.value);
-      releases.set(key, p);
-    }
-    return p;
-  };
-  return Promise.all(
-    requests.map(async (request): Promise<RunInput> => {
-      const release = await releaseOf(request.app, request.release);
-      return release ? { request, release: toLatest(release) } : { request };
-    }),
-  );
+export function runsOf(r: StateReader, k: KeyLayout, toLatest: (r: Release) => LatestRelease): RunInput[] {
+  return r.list<RunRequest>(k.runs()).map((request): RunInput => {
+    const release = r.get<Release>(k.release(request.app, request.release));
+    return release ? { request, release: toLatest(release) } : { request };
+  });
 }
 
 /** The deletes of a plan's ended runs. */

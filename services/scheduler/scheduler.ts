@@ -1,9 +1,9 @@
 import type { Logger } from '../core/logger.js';
-import type { Campaign, Election, Store } from '../core/store.js';
+import type { Campaign, Election, Mirror, Store } from '../core/store.js';
 import type { PlacementSettings } from '../core/types.js';
 import type { SchedulerConfig } from './config.js';
 import { plan } from './plan.js';
-import { applyPlan, isEmptyPlan, loadPlanInput } from './state.js';
+import { applyPlan, isEmptyPlan, plannedPrefixes, planInputOf } from './state.js';
 
 // Leader election and the reconcile loop. Every scheduler campaigns; the one
 // elected watches etcd and plans; the others wait. A leader whose campaign
@@ -25,23 +25,6 @@ export interface RunningScheduler {
   /** Stops planning and resigns, so a standby takes over at once. */
   stop(): Promise<void>;
 }
-
-const WATCHED = [
-  'apps',
-  'releases',
-  'formation',
-  'restarts',
-  'domains',
-  'hosts',
-  'host-tags',
-  'instances',
-  'assignments',
-  'routes',
-  'release-status',
-  'runs',
-  'wakes', // a router asks to wake a sleeping app (not /activity/: read at each pass, never waited for)
-  'sleep-requests',
-] as const;
 
 /**
  * The scheduler election: its keys are keys.schedulerElection() + '/<lease>',
@@ -129,11 +112,13 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   let again = false;
   let ended = false;
   let recheck: NodeJS.Timeout | undefined;
-  let unwatch: (() => Promise<void>) | undefined;
+  let mirror: Mirror | undefined;
   let lastSuccess = Date.now();
+  const k = store.keys;
 
   const reconcile = async () => {
-    const input = await loadPlanInput(store, opts.now(), config);
+    if (!mirror) return; // poked again once it is loaded
+    const input = planInputOf(mirror, k, opts.now(), config);
     const p = plan(input);
     for (const s of p.statuses)
       log[s.status === 'failed' ? 'warn' : 'info'](
@@ -153,7 +138,10 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
       },
       'applying plan',
     );
-    if (!(await applyPlan(store, p, opts.fenceKey))) opts.onLost();
+    const revision = await applyPlan(store, p, opts.fenceKey);
+    if (revision === false) return opts.onLost();
+    // The next pass plans on a copy that has this plan's writes.
+    if (!(await mirror.caughtUp(revision))) log.warn({ revision: String(revision) }, 'the copy of etcd lags behind');
   };
 
   const poke = () => {
@@ -180,19 +168,24 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   };
 
   const timer = setInterval(poke, config.resyncMs);
-  const k = store.keys;
   // How this leader counts a host's room, for `paas hosts`.
   store
     .put(k.placement(), placementSettings(config, new Date(opts.now()).toISOString()))
     .catch((err: unknown) => log.warn({ err }, 'cannot record the placement settings'));
+  // Everything the planner reads, copied and kept current (core/mirror.ts): a pass reads no etcd. A router's activity
+  // records alone do not start a pass (the idle clocks' timers do).
+  const activity = k.activities();
   store
-    .watchPrefixes(
-      WATCHED.map((w) => `${k.prefix}/${w}/`),
-      poke,
-    )
-    .then((u) => {
-      if (ended) void u();
-      else unwatch = u;
+    .mirror(plannedPrefixes(k), () => {
+      const changed = mirror?.takeChanged();
+      if (!changed || [...changed].some((key) => !key.startsWith(activity))) poke();
+    })
+    .then((m) => {
+      if (ended) void m.close();
+      else {
+        mirror = m;
+        poke();
+      }
     })
     .catch((err: unknown) => {
       log.error({ err }, 'cannot watch etcd');
@@ -205,7 +198,7 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
       ended = true;
       clearInterval(timer);
       if (recheck) clearTimeout(recheck);
-      await unwatch?.();
+      await mirror?.close();
     },
   };
 }
