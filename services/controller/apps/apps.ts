@@ -127,10 +127,14 @@ async function collaborationsOf(deps: Deps, userId: string): Promise<Collaborato
   return (await deps.store.list<Collaborator>(deps.store.keys.allCollaborators())).filter((c) => c.user === userId);
 }
 
-export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
-  const lookup = userLookup(deps);
+/** Every app `user` may see (two range reads: the apps, the collaborators). */
+export async function visibleApps(deps: Deps, user: User): Promise<App[]> {
   const [all, mine] = await Promise.all([deps.repo.listApps(), user.admin ? [] : collaborationsOf(deps, user.id)]);
   const grants = new Map(mine.map((c) => [c.appId, c]));
-  const apps = all.filter((a) => canSee(user, a, grants.get(a.id)));
-  return Promise.all(apps.map((a) => infoOf(deps, a, lookup)));
+  return all.filter((a) => canSee(user, a, grants.get(a.id)));
+}
+
+export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
+  const lookup = userLookup(deps);
+  return Promise.all((await visibleApps(deps, user)).map((a) => infoOf(deps, a, lookup)));
 }

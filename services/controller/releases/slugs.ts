@@ -1,0 +1,162 @@
+import type { ReleaseInfo } from '../../core/api.js';
+import type { BuildRecord } from '../../core/builds.js';
+import { invalid, notFound, PaasError } from '../../core/errors.js';
+import { parseSlugId, slugId } from '../../core/ids.js';
+import { keptReleaseImages } from '../../core/images.js';
+import type { App, Release, User } from '../../core/types.js';
+import { visibleApp, visibleApps } from '../apps/apps.js';
+import type { Deps } from '../deps.js';
+import { parseReleaseRef, releaseInfoView } from './releases.js';
+
+// Deploying an existing build to an app (Heroku's POST /apps/:app/releases
+// with a slug): a new release of the target with the image, process types
+// and health check of another (or the same) app's release and the target's
+// own config. The slug is named by its slug id `<app>/v<N>` (core/ids.ts) or
+// by the id of the build that made it. The caller must see both apps; a
+// source they may not see is the same 404 as a missing one.
+
+const BUILD_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+
+/** What POST /apps/:app/releases asks for: a rollback to a version of the app, or a deploy of a slug. */
+export type ReleaseRequest = { rollback: number } | { slug: SlugRef };
+
+/** A slug as named in a request: a release of an app, or a build (found among the apps the caller sees). */
+export type SlugRef = { app: string; version: number } | { build: string };
+
+/** The body of POST /apps/:app/releases: exactly one of `release` and `slug`; pure, invalid_params otherwise. */
+export function parseReleaseRequest(body: Record<string, unknown>, app: string): ReleaseRequest {
+  const given = (v: unknown) => v !== undefined && v !== null;
+  if (given(body.release) && given(body.slug))
+    throw invalid('Give either "release" (a rollback) or "slug" (a deploy of a build), not both');
+  if (given(body.release)) return { rollback: parseReleaseRef(body.release, app) };
+  if (given(body.slug)) return { slug: parseSlugRef(body.slug) };
+  throw invalid(
+    'Give "release" to roll back to (12, "v12") or "slug" to deploy (a slug id such as "my-app/v12", as releases:info shows it, or a build id)',
+  );
+}
+
+/** A slug id `<app>/v<N>` or a build id; pure, invalid_params otherwise. */
+export function parseSlugRef(ref: unknown): SlugRef {
+  if (typeof ref === 'string') {
+    const release = parseSlugId(ref);
+    if (release) return release;
+    if (BUILD_ID.test(ref)) return { build: ref };
+  }
+  throw invalid(
+    `Not a slug: ${JSON.stringify(ref)?.slice(0, 80) ?? String(ref)}; give a slug id such as "my-app/v12" (releases:info shows it) or a build id`,
+  );
+}
+
+/** How a slug reference reads in messages and descriptions. */
+export function slugRefText(ref: SlugRef): string {
+  return 'build' in ref ? ref.build : slugId(ref.app, ref.version);
+}
+
+/** Why `release` (slug `slug`) cannot be deployed, given the images its app still keeps; pure. */
+export function slugProblem(
+  release: Pick<Release, 'image'>,
+  slug: string,
+  kept: { images: readonly string[]; n: number },
+): string | undefined {
+  if (!release.image) return `${slug} has no build (a config-only release made before its app's first deploy)`;
+  if (!kept.images.includes(release.image))
+    return `${slug}'s build has been cleaned up: the platform keeps the builds of the last ${kept.n} distinct releases of an app (PAAS_KEEP_RELEASE_IMAGES)`;
+  return undefined;
+}
+
+/**
+ * The release that deploys `source`'s image on an app whose latest release is `previous`: the source's image,
+ * process types, health check, commit and build, the app's own config; pure.
+ */
+export function slugRelease(
+  source: Release,
+  previous: Release | undefined,
+  o: { description: string; createdBy: string; createdAt: string },
+): Omit<Release, 'version' | 'app'> {
+  return {
+    image: source.image,
+    config: { ...(previous?.config ?? {}) },
+    processTypes: { ...source.processTypes },
+    ...(source.healthcheck && { healthcheck: { ...source.healthcheck } }),
+    description: o.description,
+    ...(source.commit && { commit: source.commit }),
+    ...(source.buildId && { buildId: source.buildId }),
+    createdBy: o.createdBy,
+    createdAt: o.createdAt,
+  };
+}
+
+/** A release of a slug that can be deployed: the app it is of, the release, its slug id. */
+export interface Slug {
+  app: App;
+  release: Release;
+  id: string;
+}
+
+/** The slug `ref` names among the apps `user` sees (`target` first); 404 for one missing or not theirs. */
+export async function findSlug(deps: Deps, user: User, target: App, ref: SlugRef): Promise<Slug> {
+  const missing = () => notFound(`Couldn't find that slug: ${slugRefText(ref)}.`);
+  let app: App;
+  let version: number;
+  if ('build' in ref) {
+    const found = await findBuild(deps, user, target, ref.build);
+    if (!found) throw missing();
+    if (found.build.release === null)
+      throw invalid(`Build ${ref.build} of ${found.app.name} made no release (it is ${found.build.status})`);
+    ({ app } = found);
+    version = found.build.release;
+  } else {
+    app = ref.app === target.name ? target : await visibleApp(deps, user, ref.app).catch(notFoundAs(missing));
+    version = ref.version;
+  }
+  const release =
+    version <= app.latestRelease
+      ? await deps.store.get<Release>(deps.store.keys.release(app.name, version))
+      : undefined;
+  if (!release) throw missing();
+  return { app, release, id: slugId(app.name, version) };
+}
+
+/** The build `id` in the target app's records, else in those of another app `user` sees. */
+async function findBuild(
+  deps: Deps,
+  user: User,
+  target: App,
+  id: string,
+): Promise<{ app: App; build: BuildRecord } | undefined> {
+  const { store } = deps;
+  const own = await store.get<BuildRecord>(store.keys.build(target.name, id));
+  if (own) return { app: target, build: own };
+  const others = (await visibleApps(deps, user)).filter((a) => a.name !== target.name);
+  const builds = await Promise.all(others.map((a) => store.get<BuildRecord>(store.keys.build(a.name, id))));
+  const i = builds.findIndex((b) => b !== undefined);
+  return i < 0 ? undefined : { app: others[i] as App, build: builds[i] as BuildRecord };
+}
+
+function notFoundAs(make: () => PaasError): (err: unknown) => never {
+  return (err) => {
+    throw err instanceof PaasError && err.code === 'not_found' ? make() : err;
+  };
+}
+
+/** Throws invalid_params when the slug cannot be deployed (no image, or one no longer kept). */
+export async function checkSlug(deps: Deps, slug: Slug): Promise<void> {
+  const n = deps.keepReleaseImages;
+  const kept = { images: keptReleaseImages(await deps.store.listReleases(slug.app.name), n), n };
+  const problem = slugProblem(slug.release, slug.id, kept);
+  if (problem) throw invalid(problem);
+}
+
+/** POST /apps/:app/releases `{slug}`: release vN+1 of `target` running the slug, "Deploy <slug id>". */
+export async function deploySlug(deps: Deps, target: App, user: User, ref: SlugRef): Promise<ReleaseInfo> {
+  const slug = await findSlug(deps, user, target, ref);
+  await checkSlug(deps, slug);
+  const release = await deps.store.createRelease(target.name, (_v, previous) =>
+    slugRelease(slug.release, previous, {
+      description: `Deploy ${slug.id}`,
+      createdBy: user.id,
+      createdAt: new Date().toISOString(),
+    }),
+  );
+  return releaseInfoView(release, user, release.version);
+}
