@@ -56,10 +56,17 @@ export function collaborationOf(deps: Deps, app: string, userId: string): Promis
   return deps.store.get<Collaborator>(deps.store.keys.collaborator(app, userId));
 }
 
-/** The app if `user` may see it, else 404 exactly as for an app that does not exist. */
-export async function visibleApp(deps: Deps, user: User, name: string): Promise<App> {
+/** The app if it exists and `user` may see it (two gets at most). */
+export async function seenApp(deps: Deps, user: User, name: string): Promise<App | undefined> {
   const app = await deps.store.get<App>(deps.store.keys.app(name));
   if (app && (canSee(user, app) || canSee(user, app, await collaborationOf(deps, app.name, user.id)))) return app;
+  return undefined;
+}
+
+/** The app if `user` may see it, else 404 exactly as for an app that does not exist. */
+export async function visibleApp(deps: Deps, user: User, name: string): Promise<App> {
+  const app = await seenApp(deps, user, name);
+  if (app) return app;
   throw notFound(`Couldn't find that app.`);
 }
 

@@ -1,10 +1,10 @@
 import type { ReleaseInfo } from '../../core/api.js';
 import type { BuildRecord } from '../../core/builds.js';
-import { invalid, notFound, PaasError } from '../../core/errors.js';
+import { invalid, notFound } from '../../core/errors.js';
 import { parseSlugId, slugId } from '../../core/ids.js';
 import { keptReleaseImages } from '../../core/images.js';
 import type { App, Release, User } from '../../core/types.js';
-import { visibleApp, visibleApps } from '../apps/apps.js';
+import { seenApp, visibleApps } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
 import { parseReleaseRef, releaseInfoView } from './releases.js';
 
@@ -106,7 +106,9 @@ export async function findSlug(deps: Deps, user: User, target: App, ref: SlugRef
     ({ app } = found);
     version = found.build.release;
   } else {
-    app = ref.app === target.name ? target : await visibleApp(deps, user, ref.app).catch(notFoundAs(missing));
+    const seen = ref.app === target.name ? target : await seenApp(deps, user, ref.app);
+    if (!seen) throw missing();
+    app = seen;
     version = ref.version;
   }
   const release =
@@ -131,12 +133,6 @@ async function findBuild(
   const builds = await Promise.all(others.map((a) => store.get<BuildRecord>(store.keys.build(a.name, id))));
   const i = builds.findIndex((b) => b !== undefined);
   return i < 0 ? undefined : { app: others[i] as App, build: builds[i] as BuildRecord };
-}
-
-function notFoundAs(make: () => PaasError): (err: unknown) => never {
-  return (err) => {
-    throw err instanceof PaasError && err.code === 'not_found' ? make() : err;
-  };
 }
 
 /** Throws invalid_params when the slug cannot be deployed (no image, or one no longer kept). */
