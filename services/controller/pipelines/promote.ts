@@ -1,22 +1,22 @@
 import type { PipelinePromotionView } from '../../core/api.js';
 import { conflict, forbidden, invalid } from '../../core/errors.js';
 import { slugId } from '../../core/ids.js';
-import { keptReleaseImages } from '../../core/images.js';
 import { assertAppName } from '../../core/names.js';
 import { MAX_PROMOTION_TARGETS, nextStage } from '../../core/pipelines.js';
 import type { App, PipelineCoupling, PipelineStage, Release, User } from '../../core/types.js';
 import { seenApp, visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
 import { releaseStatusesOf } from '../releases/status.js';
-import { slugProblem, slugRelease } from '../releases/slugs.js';
+import { releaseSlug } from '../releases/slugs.js';
 import { couplingOf, couplingsOf } from './pipelines.js';
 
 // A promotion (Heroku's pipelines:promote): the source app's running build
 // (its newest succeeded release) released to each app of the next stage
 // downstream that has apps, or to the apps named, as "Promote from <source>
 // vN": the image, process types and health check of the source, each
-// target's own config, no rebuild. All targets or none, in one transaction;
-// a target the caller may not change refuses the whole promotion.
+// target's own config, no rebuild. All targets or none, in one transaction
+// (releases/slugs.ts releaseSlug); a target the caller may not change
+// refuses the whole promotion.
 
 export interface PromotionRequest {
   source: string;
@@ -79,7 +79,7 @@ export function promotionTargets(
   return targets;
 }
 
-/** The source's running build: its newest succeeded release with an image, still kept by the builder. */
+/** The source's running build: its newest succeeded release with an image (releaseSlug checks it is still kept). */
 async function promotedRelease(deps: Deps, app: App): Promise<Release> {
   const [releases, statusOf] = await Promise.all([deps.store.listReleases(app.name), releaseStatusesOf(deps, app)]);
   const built = releases.filter((r) => r.image).sort((a, b) => b.version - a.version);
@@ -90,12 +90,6 @@ async function promotedRelease(deps: Deps, app: App): Promise<Release> {
     throw invalid(
       `${app.name} has no succeeded release to promote yet (v${latest.version} is ${statusOf(latest).status})`,
     );
-  const n = deps.keepReleaseImages;
-  const problem = slugProblem(release, slugId(app.name, release.version), {
-    images: keptReleaseImages(releases, n),
-    n,
-  });
-  if (problem) throw invalid(problem);
   return release;
 }
 
@@ -120,67 +114,28 @@ export async function promote(deps: Deps, user: User, req: PromotionRequest): Pr
     req.targets,
   );
   const release = await promotedRelease(deps, source);
-  const description = `Promote from ${source.name} v${release.version}`;
-  const made = await releaseToAll(deps, {
-    pipelineId: pipeline.id,
-    pipeline: pipeline.name,
-    targets,
-    release,
-    description,
+  const slug = { app: source, release, id: slugId(source.name, release.version) };
+  const k = deps.store.keys;
+  const made = await releaseSlug(deps, {
+    slug,
+    targets: targets.map((t) => t.name),
+    description: `Promote from ${source.name} v${release.version}`,
     user,
+    // each target must still be in this pipeline at the commit
+    check: async (tx, target) => {
+      const c = await tx.read<PipelineCoupling>(k.pipelineCoupling(target));
+      if (c?.pipelineId !== pipeline.id)
+        throw conflict(`${target} left the pipeline ${pipeline.name} meanwhile; nothing was promoted`);
+    },
   });
   return {
     pipeline: { id: pipeline.id, name: pipeline.name },
-    source: {
-      app: { name: source.name },
-      release: { version: release.version },
-      slug: { id: slugId(source.name, release.version) },
-    },
-    targets: made.map((t) => ({ app: { name: t.app }, stage: t.stage, release: { version: t.version } })),
+    source: { app: { name: source.name }, release: { version: release.version }, slug: { id: slug.id } },
+    targets: made.map((r, i) => ({
+      app: { name: r.app },
+      stage: (targets[i] as Candidate).stage,
+      release: { version: r.version },
+    })),
     created_at: new Date().toISOString(),
   };
-}
-
-/**
- * Release vN+1 of every target in one transaction: each app record (bumped, as Store.createRelease does) and each
- * target's coupling (still in this pipeline) must be unchanged at commit; a lost race runs it again.
- */
-async function releaseToAll(
-  deps: Deps,
-  o: {
-    pipelineId: string;
-    pipeline: string;
-    targets: readonly Candidate[];
-    release: Release;
-    description: string;
-    user: User;
-  },
-): Promise<{ app: string; stage: PipelineStage; version: number }[]> {
-  const { store } = deps;
-  const k = store.keys;
-  return store.transact(
-    async (tx) => {
-      const now = new Date().toISOString();
-      const out: { app: string; stage: PipelineStage; version: number }[] = [];
-      for (const t of o.targets) {
-        const cur = await tx.readApp(t.name);
-        const c = await tx.read<PipelineCoupling>(k.pipelineCoupling(t.name));
-        if (c?.pipelineId !== o.pipelineId)
-          throw conflict(`${t.name} left the pipeline ${o.pipeline} meanwhile; nothing was promoted`);
-        const previous =
-          cur.latestRelease > 0 ? await store.get<Release>(k.release(t.name, cur.latestRelease)) : undefined;
-        const version = cur.latestRelease + 1;
-        const made = slugRelease(o.release, previous, {
-          description: o.description,
-          createdBy: o.user.id,
-          createdAt: now,
-        });
-        tx.put<App>(k.app(t.name), { ...cur, latestRelease: version });
-        tx.put<Release>(k.release(t.name, version), { ...made, app: t.name, version });
-        out.push({ app: t.name, stage: c.stage, version });
-      }
-      return out;
-    },
-    { attempts: 100, backoff: true, conflict: `Too many concurrent changes to the apps of ${o.pipeline}; try again` },
-  );
 }

@@ -3,6 +3,7 @@ import type { BuildRecord } from '../../core/builds.js';
 import { invalid, notFound } from '../../core/errors.js';
 import { parseSlugId, slugId } from '../../core/ids.js';
 import { keptReleaseImages } from '../../core/images.js';
+import type { Txn } from '../../core/store.js';
 import type { App, Release, User } from '../../core/types.js';
 import { seenApp, visibleApps } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
@@ -135,24 +136,61 @@ async function findBuild(
   return i < 0 ? undefined : { app: others[i] as App, build: builds[i] as BuildRecord };
 }
 
-/** Throws invalid_params when the slug cannot be deployed (no image, or one no longer kept). */
-export async function checkSlug(deps: Deps, slug: Slug): Promise<void> {
+/** Options of releaseSlug: which release to deploy, where, as what. */
+export interface SlugDeploy {
+  slug: Slug;
+  /** The apps that get a release, in order. */
+  targets: readonly string[];
+  description: string;
+  user: User;
+  /** Further reads and checks of each target inside the transaction (a promotion: still in the pipeline). */
+  check?: (tx: Txn, target: string) => Promise<void>;
+}
+
+/**
+ * Release vN+1 of every target running the slug's image, all in one transaction: the source app's record is read
+ * (so its releases cannot change before the commit) and the slug checked against the images it keeps, then each
+ * target's record is bumped with its release, as Store.createRelease does. So the image is among the kept images of
+ * an existing app in every state the builder's clean-up can read (the source's before, the targets' after). A lost race
+ * runs it again; a refusal writes nothing.
+ */
+export async function releaseSlug(deps: Deps, o: SlugDeploy): Promise<Release[]> {
+  const { store } = deps;
+  const k = store.keys;
   const n = deps.keepReleaseImages;
-  const kept = { images: keptReleaseImages(await deps.store.listReleases(slug.app.name), n), n };
-  const problem = slugProblem(slug.release, slug.id, kept);
-  if (problem) throw invalid(problem);
+  return store.transact(
+    async (tx) => {
+      const source = await tx.readApp(o.slug.app.name);
+      if (source.id !== o.slug.app.id || source.latestRelease < o.slug.release.version)
+        throw notFound(`Couldn't find that slug: ${o.slug.id}.`);
+      const kept = { images: keptReleaseImages(await store.listReleases(source.name), n), n };
+      const problem = slugProblem(o.slug.release, o.slug.id, kept);
+      if (problem) throw invalid(problem);
+      const now = new Date().toISOString();
+      const made: Release[] = [];
+      for (const target of o.targets) {
+        const cur = target === source.name ? source : await tx.readApp(target);
+        await o.check?.(tx, target);
+        const previous =
+          cur.latestRelease > 0 ? await store.get<Release>(k.release(target, cur.latestRelease)) : undefined;
+        const version = cur.latestRelease + 1;
+        const release = slugRelease(o.slug.release, previous, {
+          description: o.description,
+          createdBy: o.user.id,
+          createdAt: now,
+        });
+        tx.put<App>(k.app(target), { ...cur, latestRelease: version });
+        made.push(tx.put<Release>(k.release(target, version), { ...release, app: target, version }));
+      }
+      return made;
+    },
+    { attempts: 100, backoff: true, conflict: `Too many concurrent changes to ${o.targets.join(', ')}; try again` },
+  );
 }
 
 /** POST /apps/:app/releases `{slug}`: release vN+1 of `target` running the slug, "Deploy <slug id>". */
 export async function deploySlug(deps: Deps, target: App, user: User, ref: SlugRef): Promise<ReleaseInfo> {
   const slug = await findSlug(deps, user, target, ref);
-  await checkSlug(deps, slug);
-  const release = await deps.store.createRelease(target.name, (_v, previous) =>
-    slugRelease(slug.release, previous, {
-      description: `Deploy ${slug.id}`,
-      createdBy: user.id,
-      createdAt: new Date().toISOString(),
-    }),
-  );
-  return releaseInfoView(release, user, release.version);
+  const [release] = await releaseSlug(deps, { slug, targets: [target.name], description: `Deploy ${slug.id}`, user });
+  return releaseInfoView(release as Release, user, (release as Release).version);
 }
