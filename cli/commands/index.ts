@@ -40,6 +40,13 @@ import logs from './logs/index.js';
 import maintenance from './maintenance/index.js';
 import maintenanceOff from './maintenance/off.js';
 import maintenanceOn from './maintenance/on.js';
+import pipelines from './pipelines/index.js';
+import pipelinesAdd from './pipelines/add.js';
+import pipelinesCreate from './pipelines/create.js';
+import pipelinesDestroy from './pipelines/destroy.js';
+import pipelinesInfo from './pipelines/info.js';
+import pipelinesPromote from './pipelines/promote.js';
+import pipelinesRemove from './pipelines/remove.js';
 import ps from './ps/index.js';
 import psAutosleep from './ps/autosleep.js';
 import psLifetime from './ps/lifetime.js';
@@ -70,6 +77,7 @@ export const COMMANDS: readonly Definition[] = [
   ...[maintenance, maintenanceOn, maintenanceOff],
   ...[config, configGet, configSet, configUnset],
   ...[releases, releasesInfo, rollback],
+  ...[pipelines, pipelinesCreate, pipelinesAdd, pipelinesRemove, pipelinesInfo, pipelinesPromote, pipelinesDestroy],
   ...[builds, buildsOutput, buildsCacheClear],
   ...[ps, psScale, psType, psRestart, psSizes],
   ...[psAutosleep, psSleep, psLifetime],

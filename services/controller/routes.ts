@@ -11,6 +11,7 @@ import { requireInternal, requireUser } from './http.js';
 import { internalAppRoutes } from './internal/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { logUserRoutes } from './logs/routes.js';
+import { pipelineRoutes } from './pipelines/routes.js';
 import { psRoutes } from './ps/routes.js';
 import { releaseRoutes } from './releases/routes.js';
 import { runRoutes } from './runs/routes.js';
@@ -32,6 +33,7 @@ export function userRoutes(deps: Deps): Router {
     domainRoutes,
     configRoutes,
     releaseRoutes,
+    pipelineRoutes,
     psRoutes,
     buildpackRoutes,
     buildRoutes,

@@ -3,7 +3,7 @@
 // the CLI imports this file and nothing else of the services.
 
 import type { BuildPhases, BuildStatus } from './builds.js';
-import type { InstanceState, RouteState } from './types.js';
+import type { InstanceState, PipelineStage, RouteState } from './types.js';
 
 export type { LogSessionRequest, LogSource } from './logs.js';
 
@@ -82,12 +82,24 @@ export interface ReleaseStatusFields {
 /** GET /apps/:app/releases answers a list of these. */
 export type ReleaseListEntry = ReleaseView & ReleaseStatusFields;
 
-/** GET /apps/:app/releases/:version; POST /apps/:app/releases (a rollback) answers the new one. */
+/** GET /apps/:app/releases/:version; POST /apps/:app/releases (a rollback or a deploy of a slug) answers the new one. */
 export interface ReleaseInfo extends ReleaseView, ReleaseStatusFields {
   /** Whether this is the app's latest release. */
   current: boolean;
-  /** The release's image (Heroku: its slug); null for a config-only release before any build. */
+  /**
+   * The image the release runs (Heroku: its slug), named `<app>/v<N>` (core/ids.ts slugId: this release); null for a
+   * config-only release before any build.
+   */
   slug: { id: string } | null;
+}
+
+/**
+ * POST /apps/:app/releases, one of: `release` (a rollback to 12, "v12" or "<app>-v12"), or `slug` (a deploy of the
+ * image of another or the same app's release: its slug id `<app>/v<N>`, or the id of the build that made it).
+ */
+export interface ReleaseCreateRequest {
+  release?: number | string;
+  slug?: string;
 }
 
 /** GET and PATCH /apps/:app/config-vars, GET /apps/:app/releases/:version/config-vars. */
@@ -247,6 +259,8 @@ export interface BuildView {
   release: { version: number } | null;
   phases: BuildPhases;
   failure: string | null;
+  /** The slug the build made: its release's slug id `<app>/v<N>`; null until it has a release. */
+  slug: { id: string } | null;
 }
 
 /** GET /apps/:app/builds/:id/output. */
@@ -277,4 +291,59 @@ export interface LogSessionView {
   logplex_url: string;
   created_at: string;
   updated_at: string;
+}
+
+/** GET /pipelines (the pipelines you own or see an app of), POST /pipelines, DELETE /pipelines/:pipeline. */
+export interface PipelineView {
+  id: string;
+  name: string;
+  owner: UserRef;
+  created_at: string;
+}
+
+/** POST /pipelines: a name; with `app` and `stage`, the app is coupled in the same step. */
+export interface PipelineCreateRequest {
+  name: string;
+  app?: string;
+  stage?: PipelineStage;
+}
+
+/** An app of a pipeline, as GET /pipelines/:pipeline lists it. */
+export interface PipelineAppView {
+  name: string;
+  stage: PipelineStage;
+  /** Its latest release (AppInfo's); null before its first. */
+  release: { version: number } | null;
+}
+
+/** GET /pipelines/:pipeline. */
+export interface PipelineInfoView extends PipelineView {
+  /** The stages that have apps, upstream first (review, development, staging, production), apps by name. */
+  stages: { stage: PipelineStage; apps: PipelineAppView[] }[];
+  /** Apps of the pipeline the caller cannot see: counted, not named. */
+  hidden_apps: number;
+}
+
+/** POST /pipeline-couplings `{app, pipeline, stage}`; GET and DELETE /apps/:app/pipeline-couplings. */
+export interface PipelineCouplingView {
+  app: { name: string };
+  pipeline: { id: string; name: string };
+  stage: PipelineStage;
+  created_at: string;
+}
+
+/** POST /pipeline-promotions: from the source app to the next stage downstream that has apps, or to `targets`. */
+export interface PipelinePromotionRequest {
+  source: string;
+  targets?: string[];
+}
+
+/** POST /pipeline-promotions answers what it released. */
+export interface PipelinePromotionView {
+  pipeline: { id: string; name: string };
+  /** The source's release promoted: its newest succeeded one. */
+  source: { app: { name: string }; release: { version: number }; slug: { id: string } };
+  /** One new release per target, each with its own config: "Promote from <source> v<N>". */
+  targets: { app: { name: string }; stage: PipelineStage; release: { version: number } }[];
+  created_at: string;
 }

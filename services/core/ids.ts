@@ -4,6 +4,7 @@
 //   assignment id    my-app.web.1.v3         one container of one release
 //                    my-app.run.1234.v3      a one-off
 //   release id       my-app-v3               the API's release `id`
+//   slug id          my-app/v3               the image release 3 runs (ReleaseInfo.slug.id, a build's slug)
 
 /** `web.1` */
 export function dynoName(type: string, index: number): string {
@@ -32,4 +33,19 @@ export function parseAssignmentId(
 /** `my-app-v3` */
 export function releaseId(app: string, version: number): string {
   return `${app}-v${version}`;
+}
+
+/**
+ * `my-app/v3`: the slug id of release 3 of my-app, i.e. the image that release runs (Heroku's slug). Releases never
+ * change, so while the app lives it always names the same image; config-only releases name their build's image under
+ * their own version. POST /apps/:app/releases `{slug}` deploys it to another (or the same) app.
+ */
+export function slugId(app: string, version: number): string {
+  return `${app}/v${version}`;
+}
+
+/** `my-app/v3` -> { app: 'my-app', version: 3 }; undefined for anything else (the app name is checked by shape only). */
+export function parseSlugId(id: string): { app: string; version: number } | undefined {
+  const m = /^([a-z][a-z0-9-]{1,29})\/v([1-9]\d{0,9})$/.exec(id);
+  return m ? { app: m[1] as string, version: Number(m[2]) } : undefined;
 }

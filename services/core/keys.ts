@@ -68,6 +68,12 @@ export interface KeyLayout {
   /** A user's request that the app sleep now (SleepRequest, `paas ps:sleep`), written by the controller. */
   sleepRequest(app: string): string;
   sleepRequests(): string;
+  /** A pipeline (Pipeline), by its name. */
+  pipeline(name: string): string;
+  pipelines(): string;
+  /** The app's place in a pipeline (PipelineCoupling). */
+  pipelineCoupling(app: string): string;
+  pipelineCouplings(): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -128,6 +134,10 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     wakes: () => `${p}/wakes/`,
     sleepRequest: (app) => `${p}/sleep-requests/${app}`,
     sleepRequests: () => `${p}/sleep-requests/`,
+    pipeline: (name) => `${p}/pipelines/${name}`,
+    pipelines: () => `${p}/pipelines/`,
+    pipelineCoupling: (app) => `${p}/pipeline-couplings/${app}`,
+    pipelineCouplings: () => `${p}/pipeline-couplings/`,
   };
 }
 
@@ -200,6 +210,13 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   { fns: ['activity'], keys: (k, app) => ({ key: k.activity(app) }), rename: 'drop', destroy: true },
   { fns: ['wake'], keys: (k, app) => ({ key: k.wake(app) }), rename: 'drop', destroy: true },
   { fns: ['sleepRequest'], keys: (k, app) => ({ key: k.sleepRequest(app) }), rename: 'drop', destroy: true },
+  // the app's place in a pipeline goes with it (the pipeline itself stays, as on Heroku)
+  {
+    fns: ['pipelineCoupling'],
+    keys: (k, app) => ({ key: k.pipelineCoupling(app) }),
+    rename: 'move-app',
+    destroy: true,
+  },
 ];
 
 /** The layout's functions that take an argument other than an app name. */
@@ -214,4 +231,5 @@ export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = [
   'sshKey',
   'userToken',
   'userTokens',
+  'pipeline',
 ];

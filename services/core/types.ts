@@ -323,3 +323,29 @@ export interface Domain {
   app: string;
   createdAt: string;
 }
+
+/** Heroku's pipeline stages, upstream first (core/pipelines.ts orders them). */
+export type PipelineStage = 'review' | 'development' | 'staging' | 'production';
+
+/**
+ * Stored under /pipelines/<name>: apps of one code base at successive stages, a build promoted from one stage to the
+ * next (`paas pipelines:promote`). Its name is unique, its id tells a pipeline from an older one of the same name.
+ */
+export interface Pipeline {
+  id: string;
+  name: string;
+  owner: string; // user id
+  createdAt: string;
+}
+
+/**
+ * Stored under /pipeline-couplings/<app>: the app's place in a pipeline (an app is in at most one). It counts only while
+ * /pipelines/<pipeline> has the id `pipelineId`.
+ */
+export interface PipelineCoupling {
+  app: string;
+  pipeline: string;
+  pipelineId: string;
+  stage: PipelineStage;
+  createdAt: string;
+}

@@ -56,12 +56,18 @@ export interface Removals {
 /**
  * What to remove: repos and caches of apps that do not exist; app images of
  * apps that do not exist, unless a release still names them (a renamed app
- * keeps running the images built under its old name). Pure.
+ * keeps running the images built under its old name). With keep rules, an
+ * image (whichever app built it, existing or not) stays while it is among
+ * the kept images (core/images.ts: of its newest releases, up to N distinct)
+ * of ANY existing app, or a container uses it, or its build is in progress:
+ * after a slug deploy or a pipeline promotion, releases of several apps name
+ * one image, and each of them keeps it. Pure.
  */
 export function cleanupPlan(local: LocalState, inventory: readonly InventoryEntry[], keep?: KeepRules): Removals {
   const apps = new Set(inventory.map((a) => a.name));
   // with keep rules, an app that reports its releases keeps only its recent images; others keep all
   const pruned = new Set(keep ? inventory.filter((a) => a.releases !== undefined).map((a) => a.name) : []);
+  // one set across apps: an image another app's kept release names stays
   const used = new Set(
     inventory.flatMap((a) => (keep && a.releases ? keptReleaseImages(a.releases, keep.releases) : a.images)),
   );

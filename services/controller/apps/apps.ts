@@ -56,10 +56,17 @@ export function collaborationOf(deps: Deps, app: string, userId: string): Promis
   return deps.store.get<Collaborator>(deps.store.keys.collaborator(app, userId));
 }
 
-/** The app if `user` may see it, else 404 exactly as for an app that does not exist. */
-export async function visibleApp(deps: Deps, user: User, name: string): Promise<App> {
+/** The app if it exists and `user` may see it (two gets at most). */
+export async function seenApp(deps: Deps, user: User, name: string): Promise<App | undefined> {
   const app = await deps.store.get<App>(deps.store.keys.app(name));
   if (app && (canSee(user, app) || canSee(user, app, await collaborationOf(deps, app.name, user.id)))) return app;
+  return undefined;
+}
+
+/** The app if `user` may see it, else 404 exactly as for an app that does not exist. */
+export async function visibleApp(deps: Deps, user: User, name: string): Promise<App> {
+  const app = await seenApp(deps, user, name);
+  if (app) return app;
   throw notFound(`Couldn't find that app.`);
 }
 
@@ -147,14 +154,15 @@ async function collaborationsOf(deps: Deps, userId: string): Promise<Collaborato
   return (await deps.store.list<Collaborator>(deps.store.keys.allCollaborators())).filter((c) => c.user === userId);
 }
 
+/** Every app `user` may see (two range reads: the apps, the collaborators). */
+export async function visibleApps(deps: Deps, user: User): Promise<App[]> {
+  const [all, mine] = await Promise.all([deps.repo.listApps(), user.admin ? [] : collaborationsOf(deps, user.id)]);
+  const grants = new Map(mine.map((c) => [c.appId, c]));
+  return all.filter((a) => canSee(user, a, grants.get(a.id)));
+}
+
 export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
   const lookup = userLookup(deps);
-  const [all, mine, routes] = await Promise.all([
-    deps.repo.listApps(),
-    user.admin ? [] : collaborationsOf(deps, user.id),
-    routesByApp(deps),
-  ]);
-  const grants = new Map(mine.map((c) => [c.appId, c]));
-  const apps = all.filter((a) => canSee(user, a, grants.get(a.id)));
+  const [apps, routes] = await Promise.all([visibleApps(deps, user), routesByApp(deps)]);
   return Promise.all(apps.map((a) => infoOf(deps, a, { lookup, routes })));
 }

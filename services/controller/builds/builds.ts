@@ -14,6 +14,7 @@ import type { App } from '../../core/types.js';
 import type { Deps } from '../deps.js';
 import type { BuildView } from '../../core/api.js';
 import { compareStrings } from '../../core/compare.js';
+import { slugId } from '../../core/ids.js';
 
 // Build records (reported by the builder over /internal) and the build-cache
 // clear requests. Each write is one etcd transaction guarded by a compare.
@@ -189,6 +190,7 @@ export function buildView(b: BuildRecord): BuildView {
     release: b.release === null ? null : { version: b.release },
     phases: b.phases,
     failure: b.failure,
+    slug: b.release === null ? null : { id: slugId(b.app, b.release) },
   };
 }
 

@@ -1,17 +1,18 @@
 import { invalid, notFound } from '../../core/errors.js';
-import { releaseId } from '../../core/ids.js';
+import { releaseId, slugId } from '../../core/ids.js';
 import type { App, Release, User } from '../../core/types.js';
 import { userLookup } from '../apps/apps.js';
 import type { ConfigVars } from '../configvars/configvars.js';
 import type { Deps } from '../deps.js';
-import type { ReleaseView } from '../../core/api.js';
+import type { ReleaseInfo, ReleaseView } from '../../core/api.js';
 import { userRef } from '../users/users.js';
 import { keptReleaseImages } from '../../core/images.js';
 import { releaseStatusesOf, type ReleaseStatusFields } from './status.js';
 
 // Releases: the list (each with its status, status.ts), one release (info,
 // its config) and rollback: a new release copying an older one's image,
-// config and process types.
+// config and process types. A deploy of another release's image (a slug) is
+// in slugs.ts.
 
 /** A release as the list shows it; pure. */
 export function releaseView(release: Release, creator: User | undefined): ReleaseView {
@@ -56,13 +57,6 @@ export function parseReleaseRef(ref: unknown, app: string): number {
   return v;
 }
 
-export interface ReleaseInfo extends ReleaseView, ReleaseStatusFields {
-  /** Whether this is the app's latest release. */
-  current: boolean;
-  /** The release's image (Heroku: its slug); null for a config-only release before any build. */
-  slug: { id: string } | null;
-}
-
 /** The release info view; pure. */
 export function releaseInfoView(
   release: Release,
@@ -74,7 +68,7 @@ export function releaseInfoView(
     ...releaseView(release, creator),
     ...status,
     current: release.version === latestVersion,
-    slug: release.image ? { id: release.image } : null,
+    slug: release.image ? { id: slugId(release.app, release.version) } : null,
   };
 }
 

@@ -3,9 +3,10 @@ import { visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
 import { bodyOf, param, userOf } from '../http.js';
 import { parseReleaseRef, releaseConfig, releaseInfo, releasesOf, rollback } from './releases.js';
+import { deploySlug, parseReleaseRequest } from './slugs.js';
 
-// Releases: the list, one release and its config, rollback. Mounted inside
-// userRoutes (after requireUser).
+// Releases: the list, one release and its config, rollback and the deploy of
+// a slug. Mounted inside userRoutes (after requireUser).
 
 export function releaseRoutes(deps: Deps): Router {
   const r = Router();
@@ -26,7 +27,11 @@ export function releaseRoutes(deps: Deps): Router {
 
   r.post('/apps/:app/releases', async (req, res) => {
     const app = await visibleApp(deps, userOf(res), param(req, 'app'));
-    const release = await rollback(deps, app, userOf(res), parseReleaseRef(bodyOf(req).release, app.name));
+    const wanted = parseReleaseRequest(bodyOf(req), app.name);
+    const release =
+      'rollback' in wanted
+        ? await rollback(deps, app, userOf(res), wanted.rollback)
+        : await deploySlug(deps, app, userOf(res), wanted.slug);
     res.status(201).json(release);
   });
 

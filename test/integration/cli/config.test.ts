@@ -157,7 +157,7 @@ describe('paas releases:info and rollback', () => {
       version: 2,
       description: 'Deploy abcdef1',
       current: false,
-      slug: { id: 'paas/app-conf-app:b1' },
+      slug: { id: 'conf-app/v2' },
     });
     expect(await paas(['releases:info', 'v9', '-a', 'conf-app'])).toMatchObject({
       code: 1,

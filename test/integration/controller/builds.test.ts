@@ -63,6 +63,7 @@ describe('build records', () => {
         release: { version: 1 },
         phases: { queue_wait: 5, fetch: 10, compile: 1200, image: 300, release: 20, launch: 900 },
         failure: null,
+        slug: { id: 'built/v1' },
       },
     ]);
     const one = await h.call('GET', '/apps/built/builds/20260101-000000-aaaaaa', { token: dev.token });

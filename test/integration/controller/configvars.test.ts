@@ -240,7 +240,7 @@ describe('releases:info and rollback', () => {
       status: 'succeeded',
       failure: null,
       current: false,
-      slug: { id: 'paas/app-rb-app:b1' },
+      slug: { id: 'rb-app/v2' },
     });
     expect((await h.call('GET', '/apps/rb-app/releases/4', { token: alice.token })).body).toMatchObject({
       version: 4,
@@ -271,7 +271,7 @@ describe('releases:info and rollback', () => {
       version: 5,
       description: 'Rollback to v2',
       current: true,
-      slug: { id: 'paas/app-rb-app:b1' },
+      slug: { id: 'rb-app/v5' },
       commit: '1111111',
     });
     const v5 = await h.store.get<Release>(h.store.keys.release('rb-app', 5));
@@ -292,7 +292,7 @@ describe('releases:info and rollback', () => {
       [5, 422, /^v5 is already the current release/],
       [42, 404, /^Couldn't find release v42 of rb-app\.$/],
       ['two', 422, /^Not a release: "two"/],
-      [undefined, 422, /^Not a release/],
+      [undefined, 422, /^Give "release" to roll back to/],
     ];
     for (const [release, status, message] of cases) {
       const res = await h.call('POST', '/apps/rb-app/releases', {

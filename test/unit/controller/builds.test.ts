@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PaasError } from '../../../services/core/errors.js';
+import type { BuildRecord } from '../../../services/core/builds.js';
 import { buildView, parseBuildUpdate, parseNewBuild } from '../../../services/controller/builds/builds.js';
 
 const SHA = 'c'.repeat(40);
@@ -64,7 +65,7 @@ describe('parseBuildUpdate', () => {
 
 describe('buildView', () => {
   it("uses Heroku's field names", () => {
-    const v = buildView({
+    const rec = {
       id: 'b',
       app: 'a',
       status: 'succeeded',
@@ -75,8 +76,8 @@ describe('buildView', () => {
       release: 2,
       phases: { fetch: 1 },
       failure: null,
-    });
-    expect(v).toEqual({
+    } satisfies BuildRecord;
+    expect(buildView(rec)).toEqual({
       id: 'b',
       app: { name: 'a' },
       status: 'succeeded',
@@ -87,6 +88,8 @@ describe('buildView', () => {
       release: { version: 2 },
       phases: { fetch: 1 },
       failure: null,
+      slug: { id: 'a/v2' },
     });
+    expect(buildView({ ...rec, release: null }).slug).toBeNull();
   });
 });

@@ -209,7 +209,7 @@ describe('releases', () => {
     expect(rollbackProblem(rel(6, 'img:6'), rel(7, 'img:7'), kept)).toBeUndefined();
   });
 
-  it('shows status, whether current, and the image as the slug', () => {
+  it('shows status, whether current, and the slug id <app>/v<N> of a release with an image', () => {
     const user = { id: 'u1', email: 'a@b.c', admin: false, createdAt: '' };
     expect(releaseInfoView(rel(2, 'img:1'), user, 2, { status: 'succeeded', failure: null })).toEqual({
       id: 'my-app-v2',
@@ -221,7 +221,7 @@ describe('releases', () => {
       status: 'succeeded',
       failure: null,
       current: true,
-      slug: { id: 'img:1' },
+      slug: { id: 'my-app/v2' },
     });
     expect(releaseInfoView(rel(1, ''), undefined, 2)).toMatchObject({
       current: false,

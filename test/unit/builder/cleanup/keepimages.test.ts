@@ -48,4 +48,21 @@ describe('keeping the last N release images', () => {
     ]);
     expect(parseInventory([{ name: 'web', images: [], releases: [{ version: '1', image: 'x' }] }])).toBeUndefined();
   });
+
+  it("keeps an image another app's kept releases name (a slug deploy, a promotion), of an existing app or a destroyed one", () => {
+    // stg built b1..b3; prod runs stg's b1 (promoted) as its newest release
+    const local = { repos: [], caches: [], images: [img('b1', 'stg'), img('b2', 'stg'), img('b3', 'stg')] };
+    const stg = { name: 'stg', images: [], releases: [3, 2, 1].map((v) => ({ version: v, image: `c/app-stg:b${v}` })) };
+    const prod = { name: 'prod', images: [], releases: [{ version: 1, image: 'c/app-stg:b1' }] };
+    expect(cleanupPlan(local, [stg], none).images).toEqual(['c/app-stg:b1']);
+    expect(cleanupPlan(local, [stg, prod], none).images).toEqual([]);
+    // stg destroyed: prod's image stays, the others go
+    expect(cleanupPlan(local, [prod], none).images).toEqual(['c/app-stg:b2', 'c/app-stg:b3']);
+    // prod moved on past N distinct images of its own: nothing keeps b1
+    const later = {
+      ...prod,
+      releases: [{ version: 3, image: 'c/app-prod:p2' }, { version: 2, image: 'c/app-prod:p1' }, ...prod.releases],
+    };
+    expect(cleanupPlan(local, [later], none).images).toEqual(['c/app-stg:b1', 'c/app-stg:b2', 'c/app-stg:b3']);
+  });
 });

@@ -14,6 +14,7 @@ const build = (over: Partial<BuildView>): BuildView => ({
   release: { version: 3 },
   phases: { fetch: 300, compile: 9000, image: 1000 },
   failure: null,
+  slug: { id: 'a/v3' },
   ...over,
 });
 
