@@ -95,6 +95,8 @@ export interface PlanInput extends PlanSettings {
   routes: StoredRoute[];
   /** `paas run` requests with their releases (runs.ts). */
   runs?: RunInput[];
+  /** Plan only these apps (the ones that changed); absent: every app. `apps` still lists every app. */
+  only?: ReadonlySet<string>;
 }
 
 export interface Plan {
@@ -110,6 +112,8 @@ export interface Plan {
   recheckInMs?: number;
   /** Run requests to delete (keys.run): the one-off ended, expired or was lost (runs.ts). */
   deleteRuns?: { app: string; name: string }[];
+  /** Per app: plan it again after this many ms (an idle clock, a lifetime, a drain, a rollout timeout). */
+  recheckOf?: Map<string, number>;
 }
 
 /** What one step of the planner decides: any part of a plan. */

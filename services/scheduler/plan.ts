@@ -35,20 +35,28 @@ import { successionOf } from './succession.js';
 //   planApp         per app: assign, judge the release (rollout.ts), route
 //                   (route.ts), drain the surplus (drain.ts)
 //   planRuns        the `paas run` one-offs (runs.ts)
+//
+// With `input.only`, only those apps are planned (the scheduler's pass after
+// a change to them); the others are left as they are.
 
 export function plan(input: PlanInput): Plan {
   const s = snapshotOf(input);
-  const apps = [...input.apps].sort(by((a) => a.name)).map((app) => {
-    const fate = fateOf(app.release, app.status);
-    return { app: runningApp(app, fate), fate, sleep: sleepOf(app, input.now, s.routeOf.get(app.name)) };
-  });
-  const rechecks: PlanPart[] = [];
+  const only = input.only;
+  const apps = [...input.apps]
+    .filter((a) => !only || only.has(a.name))
+    .sort(by((a) => a.name))
+    .map((app) => {
+      const fate = fateOf(app.release, app.status);
+      return { app: runningApp(app, fate), fate, sleep: sleepOf(app, input.now, s.routeOf.get(app.name)) };
+    });
+  const timers = new Map<string, number>();
   const desired = new Map(
     apps.map(({ app, fate, sleep }) => {
       const mine = s.keptOf.get(app.name) ?? [];
       const wanted = parkAsleep(app, desiredOf(app, fate, input.now, new Map(mine.map((a) => [a.id, a]))), sleep);
       const cycled = cycleDynos(app, wanted, mine, s);
-      rechecks.push({ recheckInMs: minDefined(sleep.recheckInMs, cycled.recheckInMs) });
+      const at = minDefined(sleep.recheckInMs, cycled.recheckInMs);
+      if (at !== undefined) timers.set(app.name, at);
       return [app.name, cycled.desired];
     }),
   );
@@ -58,10 +66,16 @@ export function plan(input: PlanInput): Plan {
     s,
     input,
   );
-  const appParts = apps.map(({ app, fate, sleep }) =>
-    planApp(app, fate, desired.get(app.name) ?? [], placements, s, input, sleep),
-  );
-  return joinParts([removeGone(input, s), ...appParts, ...rechecks, planRuns(input, s, afterPlan(s.kept, appParts))]);
+  const appParts = apps.map(({ app, fate, sleep }) => {
+    const part = planApp(app, fate, desired.get(app.name) ?? [], placements, s, input, sleep);
+    const at = minDefined(part.recheckInMs, timers.get(app.name));
+    if (at !== undefined) timers.set(app.name, at);
+    return part;
+  });
+  const out = joinParts([removeGone(input, s), ...appParts, planRuns(input, s, afterPlan(s.kept, appParts))]);
+  for (const at of timers.values()) out.recheckInMs = Math.min(out.recheckInMs ?? Infinity, at);
+  if (timers.size > 0) out.recheckOf = timers;
+  return out;
 }
 
 function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {

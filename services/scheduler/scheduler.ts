@@ -2,8 +2,8 @@ import type { Logger } from '../core/logger.js';
 import type { Campaign, Election, Mirror, Store } from '../core/store.js';
 import type { PlacementSettings } from '../core/types.js';
 import type { SchedulerConfig } from './config.js';
-import { plan } from './plan.js';
-import { applyPlan, isEmptyPlan, plannedPrefixes, planInputOf } from './state.js';
+import { plan, type Plan } from './plan.js';
+import { applyPlan, appsOfKeys, isEmptyPlan, plannedPrefixes, PlanInputs } from './state.js';
 
 // Leader election and the reconcile loop. Every scheduler campaigns; the one
 // elected watches etcd and plans; the others wait. A leader whose campaign
@@ -113,13 +113,38 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   let ended = false;
   let recheck: NodeJS.Timeout | undefined;
   let mirror: Mirror | undefined;
+  let inputs: PlanInputs | undefined;
   let lastSuccess = Date.now();
   const k = store.keys;
+  // What the next pass plans: the apps of the keys changed since the last one, those whose timers are due, those
+  // waiting for room; every app at the first pass, on the resync timer, after a failed pass or when a host changed.
+  let changed = new Set<string>();
+  let full = true;
+  const dueAt = new Map<string, number>();
+  let waiting = new Set<string>();
 
   const reconcile = async () => {
-    if (!mirror) return; // poked again once it is loaded
-    const input = planInputOf(mirror, k, opts.now(), config);
-    const p = plan(input);
+    if (!mirror || !inputs) return; // poked again once it is loaded
+    const now = opts.now();
+    const keys = changed;
+    changed = new Set();
+    const dirty = full ? undefined : appsOfKeys(k, keys);
+    full = false;
+    if (dirty) {
+      for (const [app, at] of dueAt) if (at <= now + 5) dirty.add(app);
+      for (const app of waiting) dirty.add(app);
+    }
+    let p: Plan;
+    try {
+      p = plan(inputs.input(now, config, dirty));
+    } catch (err) {
+      full = true;
+      throw err;
+    }
+    for (const app of dirty ?? dueAt.keys()) dueAt.delete(app);
+    if (!dirty) dueAt.clear();
+    for (const [app, ms] of p.recheckOf ?? []) dueAt.set(app, now + ms);
+    waiting = new Set(p.unplaced.map((u) => u.id.split('.')[0] as string));
     for (const s of p.statuses)
       log[s.status === 'failed' ? 'warn' : 'info'](
         { app: s.app, version: s.version, status: s.status, reason: s.reason },
@@ -127,7 +152,8 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
       );
     for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');
     if (recheck) clearTimeout(recheck);
-    recheck = p.recheckInMs !== undefined ? setTimeout(poke, p.recheckInMs + 10) : undefined;
+    const next = Math.min(...dueAt.values());
+    recheck = Number.isFinite(next) ? setTimeout(poke, Math.max(0, next - now) + 10) : undefined;
     if (isEmptyPlan(p) || ended) return;
     log.info(
       {
@@ -138,7 +164,10 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
       },
       'applying plan',
     );
-    const revision = await applyPlan(store, p, opts.fenceKey);
+    const revision = await applyPlan(store, p, opts.fenceKey).catch((err: unknown) => {
+      full = true; // some of it may be written: look at everything again
+      throw err;
+    });
     if (revision === false) return opts.onLost();
     // The next pass plans on a copy that has this plan's writes.
     if (!(await mirror.caughtUp(revision))) log.warn({ revision: String(revision) }, 'the copy of etcd lags behind');
@@ -167,7 +196,10 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
     })();
   };
 
-  const timer = setInterval(poke, config.resyncMs);
+  const timer = setInterval(() => {
+    full = true;
+    poke();
+  }, config.resyncMs);
   // How this leader counts a host's room, for `paas hosts`.
   store
     .put(k.placement(), placementSettings(config, new Date(opts.now()).toISOString()))
@@ -177,13 +209,18 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   const activity = k.activities();
   store
     .mirror(plannedPrefixes(k), () => {
-      const changed = mirror?.takeChanged();
-      if (!changed || [...changed].some((key) => !key.startsWith(activity))) poke();
+      const keys = mirror?.takeChanged();
+      if (!keys) return poke();
+      for (const key of keys) changed.add(key);
+      if ([...keys].some((key) => !key.startsWith(activity))) poke();
     })
     .then((m) => {
       if (ended) void m.close();
       else {
+        m.takeChanged();
         mirror = m;
+        inputs = new PlanInputs(m, k);
+        full = true;
         poke();
       }
     })

@@ -67,65 +67,26 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
 }
 
 /** Everything the planner needs, from a reader (a Mirror, or a copy read at one revision); pure. */
-export function planInputOf(r: StateReader, k: KeyLayout, now: number, config: StateSettings): PlanInput {
-  const appRecords = r.list<App>(k.apps());
+export function planInputOf(
+  r: StateReader,
+  k: KeyLayout,
+  now: number,
+  config: StateSettings,
+  cached?: { apps: AppInput[]; only?: ReadonlySet<string> },
+): PlanInput {
   const hosts = r.list<Host>(k.hosts());
   const assignments = r.list<Assignment>(k.assignments());
   const instances = r.list<Instance>(k.instances());
   const routes = r.list<StoredRoute>(k.routes());
-  const statusRecords = r.list<ReleaseStatusRecord>(k.releaseStatuses());
-  const domainRecords = r.list<Domain>(k.domains());
   const runs = runsOf(r, k, latestRelease); // `paas run` (runs.ts)
-  const activities = r.list<ActivityRecord>(k.activities());
-  const wakes = r.list<WakeRecord>(k.wakes());
-  const sleeps = r.list<SleepRequest>(k.sleepRequests());
   const tagKvs = r.entries<HostTagOverride>(k.allHostTags());
-  const activityOf = new Map<string, number>();
-  for (const r of [...activities, ...wakes]) {
-    const t = Date.parse(r.at);
-    if (Number.isFinite(t)) activityOf.set(r.app, Math.max(activityOf.get(r.app) ?? 0, t));
-  }
-  const sleepAskedOf = new Map(sleeps.map((r) => [r.app, Date.parse(r.at)]));
-  const statusOf = new Map(statusRecords.map((s) => [`${s.app}/${s.version}`, s]));
   const overrides = new Map(tagKvs.map(([key, value]) => [key.slice(k.allHostTags().length), value]));
-  const domainsOf = new Map<string, string[]>();
-  for (const d of domainRecords) domainsOf.set(d.app, [...(domainsOf.get(d.app) ?? []), d.hostname]);
-  const apps = appRecords.map((a): AppInput => {
-    const release = a.latestRelease > 0 ? r.get<Release>(k.release(a.name, a.latestRelease)) : undefined;
-    const formation = r.get<Formation>(k.formation(a.name));
-    const restart = r.get<RestartRecord>(k.restart(a.name));
-    const input: AppInput = { name: a.name, formation: formation ?? {} };
-    const domains = domainsOf.get(a.name);
-    if (domains) input.domains = domains;
-    if (a.maintenance) input.maintenance = true;
-    if (restart) input.restart = restart;
-    if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
-    if (a.uid) input.uid = a.uid;
-    const autosleepS = autosleepSeconds(a, input.formation);
-    if (autosleepS > 0) input.autosleepS = autosleepS;
-    if (a.keepAwake && a.keepAwake.length > 0) input.keepAwake = a.keepAwake;
-    if (a.lifetimeS !== undefined) input.lifetimeS = a.lifetimeS;
-    const activityAt = activityOf.get(a.name);
-    if (activityAt !== undefined) input.activityAt = activityAt;
-    const asked = sleepAskedOf.get(a.name);
-    if (asked !== undefined && Number.isFinite(asked)) input.sleepRequestedAt = asked;
-    if (release) input.release = latestRelease(release);
-    const status = statusOf.get(`${a.name}/${a.latestRelease}`);
-    if (status)
-      input.status = { status: status.status, at: status.at, ...(status.reason && { reason: status.reason }) };
-    if (status?.status === 'failed') {
-      // The newest earlier release that did not fail runs instead (a few reads: failures are rare in a row).
-      for (let v = a.latestRelease - 1; v >= 1 && v >= a.latestRelease - 50; v--) {
-        if (statusOf.get(`${a.name}/${v}`)?.status === 'failed') continue;
-        const older = r.get<Release>(k.release(a.name, v));
-        if (older?.image) {
-          input.fallback = latestRelease(older);
-          break;
-        }
-      }
-    }
-    return input;
-  });
+  const apps =
+    cached?.apps ??
+    (() => {
+      const domainsOf = groupDomains(r.list<Domain>(k.domains()));
+      return r.list<App>(k.apps()).map((a) => appInputOf(r, k, a, domainsOf.get(a.name)));
+    })();
   return {
     now,
     drainMs: config.drainMs,
@@ -145,7 +106,122 @@ export function planInputOf(r: StateReader, k: KeyLayout, now: number, config: S
     instances,
     routes,
     runs,
+    ...(cached?.only && { only: cached.only }),
   };
+}
+
+/**
+ * The scheduler's planner input across passes: each app's AppInput kept and built again only when a key of the app
+ * changed (appsOfKeys), so a pass after one app's change reads that app and plans only it (PlanInput.only).
+ */
+export class PlanInputs {
+  private readonly apps = new Map<string, AppInput>();
+  private loaded = false;
+
+  constructor(
+    private readonly r: StateReader,
+    private readonly k: KeyLayout,
+  ) {}
+
+  /** The input of a pass: every app when `dirty` is undefined (or at the first pass), else only the dirty ones. */
+  input(now: number, config: StateSettings, dirty: ReadonlySet<string> | undefined): PlanInput {
+    const { r, k } = this;
+    if (!dirty || !this.loaded) {
+      this.apps.clear();
+      const domainsOf = groupDomains(r.list<Domain>(k.domains()));
+      for (const a of r.list<App>(k.apps())) this.apps.set(a.name, appInputOf(r, k, a, domainsOf.get(a.name)));
+      this.loaded = true;
+      return planInputOf(r, k, now, config, { apps: [...this.apps.values()] });
+    }
+    for (const name of dirty) {
+      const a = r.get<App>(k.app(name));
+      if (!a) this.apps.delete(name);
+      else {
+        const domains = r
+          .list<Domain>(k.domains())
+          .filter((d) => d.app === name)
+          .map((d) => d.hostname);
+        this.apps.set(name, appInputOf(r, k, a, domains));
+      }
+    }
+    return planInputOf(r, k, now, config, { apps: [...this.apps.values()], only: dirty });
+  }
+}
+
+/**
+ * The apps whose planner input the changed keys concern (undefined: possibly every app: a host, its tags, a domain
+ * changed).
+ */
+export function appsOfKeys(k: KeyLayout, keys: Iterable<string>): Set<string> | undefined {
+  const out = new Set<string>();
+  const p = `${k.prefix}/`;
+  for (const key of keys) {
+    if (!key.startsWith(p)) continue;
+    const [family, a, b] = key.slice(p.length).split('/');
+    if (!a) continue;
+    switch (family) {
+      case 'hosts':
+      case 'host-tags':
+      case 'domains':
+        return undefined;
+      case 'assignments':
+        // <host>/<app>.<dyno>.v<N>...: app names have no dots
+        if (b) out.add(b.split('.')[0] as string);
+        break;
+      default:
+        out.add(a);
+    }
+  }
+  return out;
+}
+
+function groupDomains(records: readonly Domain[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const d of records) out.set(d.app, [...(out.get(d.app) ?? []), d.hostname]);
+  return out;
+}
+
+const timeOf = (rec: { at: string } | undefined) => {
+  const t = rec ? Date.parse(rec.at) : NaN;
+  return Number.isFinite(t) ? t : undefined;
+};
+
+/** One app as the planner sees it: its record, latest release (or fallback), formation, restarts, activity; pure. */
+export function appInputOf(r: StateReader, k: KeyLayout, a: App, domains?: string[]): AppInput {
+  const release = a.latestRelease > 0 ? r.get<Release>(k.release(a.name, a.latestRelease)) : undefined;
+  const formation = r.get<Formation>(k.formation(a.name));
+  const restart = r.get<RestartRecord>(k.restart(a.name));
+  const input: AppInput = { name: a.name, formation: formation ?? {} };
+  if (domains && domains.length > 0) input.domains = domains;
+  if (a.maintenance) input.maintenance = true;
+  if (restart) input.restart = restart;
+  if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
+  if (a.uid) input.uid = a.uid;
+  const autosleepS = autosleepSeconds(a, input.formation);
+  if (autosleepS > 0) input.autosleepS = autosleepS;
+  if (a.keepAwake && a.keepAwake.length > 0) input.keepAwake = a.keepAwake;
+  if (a.lifetimeS !== undefined) input.lifetimeS = a.lifetimeS;
+  const seen = timeOf(r.get<ActivityRecord>(k.activity(a.name)));
+  const woken = timeOf(r.get<WakeRecord>(k.wake(a.name)));
+  if (seen !== undefined || woken !== undefined) input.activityAt = Math.max(seen ?? 0, woken ?? 0);
+  const asked = timeOf(r.get<SleepRequest>(k.sleepRequest(a.name)));
+  if (asked !== undefined) input.sleepRequestedAt = asked;
+  if (release) input.release = latestRelease(release);
+  const statusOf = (v: number) => r.get<ReleaseStatusRecord>(k.releaseStatus(a.name, v));
+  const status = statusOf(a.latestRelease);
+  if (status) input.status = { status: status.status, at: status.at, ...(status.reason && { reason: status.reason }) };
+  if (status?.status === 'failed') {
+    // The newest earlier release that did not fail runs instead (a few reads: failures are rare in a row).
+    for (let v = a.latestRelease - 1; v >= 1 && v >= a.latestRelease - 50; v--) {
+      if (statusOf(v)?.status === 'failed') continue;
+      const older = r.get<Release>(k.release(a.name, v));
+      if (older?.image) {
+        input.fallback = latestRelease(older);
+        break;
+      }
+    }
+  }
+  return input;
 }
 
 function latestRelease(r: Release): LatestRelease {
