@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../core/store.js';
+import type { Mirror, Store } from '../core/store.js';
 import type { Assignment } from '../core/types.js';
 import type { Attacher } from './attach.js';
 import type { AgentConfig } from './config.js';
@@ -7,7 +7,7 @@ import { Containers, type ContainerDeps } from './containers.js';
 import type { Runtime } from './docker.js';
 import { InstanceRecords } from './instances.js';
 import { register, type Registration } from './registration.js';
-import { LABEL, diffContainers, ownerLabels, type SpecContext } from './spec.js';
+import { LABEL, diffContainers, keepParked, ownerLabels, type SpecContext } from './spec.js';
 import { startUsageReports } from './usage.js';
 
 // The agent's reconcile loop: the assignments in etcd for this host (desired)
@@ -36,6 +36,7 @@ export type AgentSettings = Pick<
   | 'usageMs'
   | 'domain'
   | 'orphanGraceMs'
+  | 'parkedContainers'
   | 'pidsLimit'
 >;
 
@@ -75,7 +76,8 @@ class Agent {
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
   private later: NodeJS.Timeout | undefined;
-  private unwatch: (() => Promise<void>) | undefined;
+  /** This host's assignments, kept current (core/mirror.ts): a pass reads them with no round trip. */
+  private mirror: Mirror | undefined;
   private unwatchDocker: (() => void) | undefined;
   private stopUsage: (() => void) | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -120,8 +122,8 @@ class Agent {
       ...(this.deps.say && { say: this.deps.say }),
     });
     store
-      .watchPrefixes([store.keys.assignments(config.hostId)], () => this.poke())
-      .then((u) => (this.stopped ? void u() : (this.unwatch = u)))
+      .mirror([store.keys.assignments(config.hostId)], () => this.poke())
+      .then((m) => (this.stopped ? void m.close() : (this.mirror = m)))
       .catch((err: unknown) => this.log.error({ err }, 'cannot watch assignments'));
     runtime
       .watchExits(ownerLabels(this.ctx), () => this.poke())
@@ -146,7 +148,7 @@ class Agent {
     if (this.later) clearTimeout(this.later);
     this.containers.abortProbes();
     this.unwatchDocker?.();
-    await this.unwatch?.();
+    await this.mirror?.close();
     await this.loop;
     this.registration.close();
   }
@@ -181,9 +183,10 @@ class Agent {
     const { store, runtime, config } = this.deps;
     if (!this.registration.lease()) return; // registered first; onRegistered pokes
     this.instances.sync();
-    const assignments = await store.list<Assignment>(store.keys.assignments(config.hostId));
+    const prefix = store.keys.assignments(config.hostId);
+    const assignments = this.mirror ? this.mirror.list<Assignment>(prefix) : await store.list<Assignment>(prefix);
     const containers = await runtime.list(ownerLabels(this.ctx));
-    const diff = diffContainers(assignments, containers);
+    const diff = keepParked(diffContainers(assignments, containers), config.parkedContainers);
 
     if (runtime.sweepDisks && Date.now() - this.lastSweep > 60_000) {
       this.lastSweep = Date.now();

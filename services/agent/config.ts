@@ -29,6 +29,11 @@ export interface AgentConfig extends CommonConfig {
   domain: string;
   /** Containers without an assignment are left alone this long after registering (the scheduler catches up). */
   orphanGraceMs: number;
+  /**
+   * PAAS_AGENT_PARKED_CONTAINERS (200): at most this many containers of sleeping apps are kept created (the most
+   * recently assigned), so waking them is only a start; the others are made again when their app wakes.
+   */
+  parkedContainers: number;
   pidsLimit: number;
   /**
    * PAAS_AGENT_DISK_LIMITS (true): each container's writable layer is a filesystem of its size's diskMb
@@ -95,6 +100,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     usageMs: positive(env, 'PAAS_AGENT_USAGE_MS', 15_000),
     domain: str(env, 'PAAS_DOMAIN', 'localhost'),
     orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
+    parkedContainers: int(env, 'PAAS_AGENT_PARKED_CONTAINERS', 200),
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
     diskLimits: bool(env, 'PAAS_AGENT_DISK_LIMITS', true),
     bandwidthLimits: bool(env, 'PAAS_AGENT_BANDWIDTH_LIMITS', true),

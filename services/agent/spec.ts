@@ -118,3 +118,28 @@ export function diffContainers(assignments: readonly Assignment[], containers: r
   for (const [id, cs] of byAssignment) if (!wanted.has(id)) out.remove.push(...cs);
   return out;
 }
+
+/**
+ * The diff with at most `max` containers of parked assignments (sleeping apps) kept or made, the most recently
+ * assigned first: the containers of the others are removed, and none is made for them (they are made when their app
+ * wakes).
+ */
+export function keepParked(diff: ContainerDiff, max: number): ContainerDiff {
+  const parked = [
+    ...diff.matched.filter((m) => m.assignment.parked).map((m) => m.assignment),
+    ...diff.create.filter((a) => a.parked),
+  ];
+  if (parked.length <= max) return diff;
+  const kept = new Set(
+    parked
+      .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+      .slice(0, max)
+      .map((a) => a.id),
+  );
+  const keep = (a: Assignment) => !a.parked || kept.has(a.id);
+  return {
+    create: diff.create.filter(keep),
+    remove: [...diff.remove, ...diff.matched.filter((m) => !keep(m.assignment)).map((m) => m.container)],
+    matched: diff.matched.filter((m) => keep(m.assignment)),
+  };
+}

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Assignment } from '../../../services/core/types.js';
-import { containerName, containerSpec, diffContainers, type ContainerRef } from '../../../services/agent/spec.js';
+import {
+  containerName,
+  containerSpec,
+  diffContainers,
+  keepParked,
+  type ContainerRef,
+} from '../../../services/agent/spec.js';
 
 const a: Assignment = {
   id: 'shop.web.2.v7',
@@ -75,5 +81,25 @@ describe('diffContainers', () => {
 
   it('removes everything when nothing is assigned', () => {
     expect(diffContainers([], [c('x', 'a'), c('y', '')]).remove.map((x) => x.id)).toEqual(['x', 'y']);
+  });
+});
+
+describe('keepParked', () => {
+  it('keeps containers of at most N parked assignments, the most recently assigned, and makes none past them', () => {
+    const p = (id: string, at: string): Assignment => ({ ...a, id, parked: true, createdAt: at });
+    const old = p('old.web.1.v1', '2025-01-01T00:00:00Z');
+    const mid = p('mid.web.1.v1', '2025-01-02T00:00:00Z');
+    const fresh = p('new.web.1.v1', '2025-01-03T00:00:00Z');
+    const d = keepParked(
+      diffContainers([a, old, mid, fresh], [c('c-old', old.id), c('c-mid', mid.id), c('c-a', a.id)]),
+      2,
+    );
+    expect(d.matched.map((m) => m.assignment.id)).toEqual([a.id, mid.id]);
+    expect(d.create.map((x) => x.id)).toEqual([fresh.id]);
+    expect(d.remove.map((x) => x.id)).toEqual(['c-old']);
+    const none = keepParked(diffContainers([old, fresh], []), 0);
+    expect(none.create).toEqual([]);
+    const all = diffContainers([old, fresh], []);
+    expect(keepParked(all, 5)).toBe(all);
   });
 });

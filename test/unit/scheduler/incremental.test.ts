@@ -19,7 +19,7 @@ function reader(data: Map<string, unknown>): StateReader {
   return {
     get: <T>(key: string) => data.get(key) as T | undefined,
     entries,
-    list: (p) => entries(p).map(([, v]) => v),
+    list: <T>(p: string) => entries<T>(p).map(([, v]) => v),
   };
 }
 
