@@ -74,8 +74,9 @@ function resized(have: Assignment, d: Desired): Assignment {
 
 /**
  * Each desired container: kept where it is (written again with new limits when it is resized in place: inplace.ts),
- * put where it was placed, or unplaced (`mine`: the app's kept assignments). A kept one is parked (its app sleeps: once canPark allows it) or unparked (its app wakes: on its host
- * when placement put it there, else moved) by writing it again.
+ * put where it was placed, or unplaced (`mine`: the app's kept assignments). A kept one is parked (its app sleeps:
+ * once canPark allows it) or unparked (its app wakes: on its host when placement put it there, else moved) by
+ * writing it again.
  */
 export function assignDesired(
   desired: readonly Desired[],
