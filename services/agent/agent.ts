@@ -49,7 +49,7 @@ export interface AgentDeps {
   attacher?: Attacher;
   /** The Docker network containers join (isolation/network.ts); absent: the default bridge. */
   network?: string;
-  /** Platform lines of the agent's own in a dyno's log (`Sleeping`, `Waking`, `Cycling`); absent: none. */
+  /** Platform lines of the agent's own in a dyno's log (`Sleeping`, `Waking`, `Resized in place ...`); absent: none. */
   say?: ContainerDeps['say'];
 }
 

@@ -13,13 +13,15 @@ import type { AgentConfig } from './config.js';
 import type { Runtime } from './docker.js';
 import { answers, directTarget, listens, waitUntilUp, type CheckTarget } from './health.js';
 import type { InstanceRecords, InstanceReport } from './instances.js';
+import { assignedRates, Resizer } from './resize.js';
 import { LABEL, containerSpec, type ContainerRef, type SpecContext } from './spec.js';
 
 // One assignment's container through its life, as the reconcile loop
 // (agent.ts) meets it: created and started (or handed to `paas run`'s
 // attacher), checked until it is up, adopted as it is after an agent
 // restart, started again after its backoff when it exits, reported done
-// when it is a one-off, and removed once it is no longer assigned. Every
+// when it is a one-off, given new limits as it runs when it is resized in
+// place (resize.ts), and removed once it is no longer assigned. Every
 // change is reported in its instance record (instances.ts).
 
 export interface ContainerDeps {
@@ -34,7 +36,10 @@ export interface ContainerDeps {
   /** Asks the loop for another pass: now, or in ms. */
   poke(): void;
   pokeIn(ms: number): void;
-  /** Tells a platform line of a container's dyno (`Sleeping`, `Waking`, `Cycling`: logs/shipper.ts); absent: none. */
+  /**
+   * Tells a platform line of a container's dyno (`Sleeping`, `Waking`, `Cycling`, `Resized in place to ...`:
+   * logs/shipper.ts); absent: none.
+   */
   say?: (c: Pick<ContainerRef, 'id' | 'labels'>, line: string, opts?: { fresh?: boolean }) => void;
 }
 
@@ -46,8 +51,11 @@ interface Tracked extends InstanceReport {
 
 export class Containers {
   private readonly tracked = new Map<string, Tracked>();
+  private readonly resizer: Resizer;
 
-  constructor(private readonly d: ContainerDeps) {}
+  constructor(private readonly d: ContainerDeps) {
+    this.resizer = new Resizer({ runtime: d.runtime, log: d.log, ...(d.say && { say: d.say }) });
+  }
 
   /** Ends every health check still running (the agent stops). */
   abortProbes(): void {
@@ -66,6 +74,7 @@ export class Containers {
     }
     await this.d.runtime.stop(c.id, this.d.config.stopGraceSeconds);
     await this.d.runtime.remove(c.id);
+    this.resizer.forget(c.id);
     if (app && id && !this.tracked.has(id)) await this.d.instances.delete(app, id);
   }
 
@@ -86,6 +95,7 @@ export class Containers {
       return;
     }
     this.d.log.info({ assignment: a.id, container: containerId }, 'container created');
+    this.resizer.created(containerId, a);
     const ref = { id: containerId, labels: containerSpec(a, this.d.ctx).Labels };
     if (a.parked) {
       // its app sleeps: created ahead, so that waking it is only a start
@@ -105,6 +115,7 @@ export class Containers {
   async check(a: Assignment, c: ContainerRef): Promise<void> {
     const { runtime, config } = this.d;
     if (this.d.attacher?.isPending(a.id)) return; // a `paas run` waiting for its user (attach.ts)
+    await this.resizer.apply(a, c); // resized in place: new limits on the container as it is (resize.ts)
     if (a.parked) return this.sleep(a, c);
     const t = this.tracked.get(a.id);
     if (c.running && t?.containerId === c.id) {
@@ -188,7 +199,7 @@ export class Containers {
   private async startAndProbe(a: Assignment, containerId: string, history: CrashHistory): Promise<void> {
     const { runtime, config } = this.d;
     try {
-      await runtime.start(containerId);
+      await runtime.start(containerId, { rates: assignedRates(a) }); // its assignment's: it may have been resized
     } catch (err) {
       this.d.log.error({ err, assignment: a.id }, 'cannot start container');
       await this.report(a, { app: a.app, containerId, port: 0, state: a.oneOff ? 'failed' : 'crashed', history });

@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { LayerDisks } from '../core/layerdisk.js';
-import type { Bandwidth } from './isolation/bandwidth.js';
+import type { Limits } from '../core/sizes.js';
+import type { Bandwidth, Rates } from './isolation/bandwidth.js';
 import type { ContainerRef } from './spec.js';
 
 // The agent's narrow view of Docker. The real one wraps dockerode; the
@@ -17,13 +18,27 @@ export interface ContainerState {
   hostPort?: number;
   /** "ip:containerPort" on its Docker network, once running (reachable from this host only). */
   bridge?: string;
+  /** Its memory limit (MB) and CPU shares as Docker holds it to them now (HostConfig). */
+  memoryMb: number;
+  cpuShares: number;
 }
 
 export interface Runtime {
   list(labels: Record<string, string>): Promise<ContainerRef[]>;
   /** Creates the container; with `diskMb`, its writable layer is a filesystem of that size (layerdisk.ts). */
   create(spec: Docker.ContainerCreateOptions, opts?: { diskMb?: number | undefined }): Promise<string>;
-  start(id: string): Promise<void>;
+  /** Starts it (a no-op when it runs), shaped to `rates` (its assignment's), else to the rates its labels carry. */
+  start(id: string, opts?: { rates?: Rates | undefined }): Promise<void>;
+  /** New memory (with as much memory+swap: no swap) and CPU shares for a container, applied while it runs. */
+  update(id: string, limits: Pick<Limits, 'memoryMb' | 'cpuShares'>): Promise<void>;
+  /** Shapes a running container's interface to new rates (a no-op without bandwidth limits). */
+  reshape(id: string, rates: Rates): Promise<void>;
+  /**
+   * Grows the container's layer filesystem to diskMb if it is smaller (never shrinks it); its size now (MB), or
+   * undefined when it has none. When it cannot grow while the container runs, it says why in the log and keeps its
+   * size.
+   */
+  growDisk(id: string, diskMb: number): Promise<number | undefined>;
   inspect(id: string, containerPort: number): Promise<ContainerState>;
   /** SIGTERM, then SIGKILL after graceSeconds; no error if it is already stopped. */
   stop(id: string, graceSeconds: number): Promise<void>;
@@ -48,6 +63,7 @@ export function labelFilter(labels: Record<string, string>): string[] {
   return Object.entries(labels).map(([k, v]) => `${k}=${v}`);
 }
 
+const MB = 1024 * 1024;
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
 
 export interface DiskLog {
@@ -64,6 +80,30 @@ export class DockerRuntime implements Runtime {
     private readonly disks?: { disks: LayerDisks; log: DiskLog },
     private readonly bandwidth?: Pick<Bandwidth, 'apply'>,
   ) {}
+
+  async update(id: string, limits: Pick<Limits, 'memoryMb' | 'cpuShares'>): Promise<void> {
+    const bytes = limits.memoryMb * MB;
+    await this.docker.getContainer(id).update({ Memory: bytes, MemorySwap: bytes, CpuShares: limits.cpuShares });
+  }
+
+  async reshape(id: string, rates: Rates): Promise<void> {
+    await this.bandwidth?.apply(id, rates);
+  }
+
+  async growDisk(id: string, diskMb: number): Promise<number | undefined> {
+    if (!this.disks || !(await this.disks.disks.has(id))) return undefined;
+    const upper = await this.upperDir(id);
+    if (!upper) return undefined;
+    try {
+      return await this.disks.disks.grow(id, upper, diskMb);
+    } catch (err) {
+      this.disks.log.warn(
+        { err, container: id },
+        `cannot grow the container's disk to ${diskMb} MB while it runs: it keeps its size until it is replaced`,
+      );
+      return this.disks.disks.sizeMb(id);
+    }
+  }
 
   async list(labels: Record<string, string>): Promise<ContainerRef[]> {
     const cs = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
@@ -98,7 +138,7 @@ export class DockerRuntime implements Runtime {
     return d?.Name === 'overlay2' ? d.Data?.UpperDir : undefined;
   }
 
-  async start(id: string): Promise<void> {
+  async start(id: string, opts: { rates?: Rates | undefined } = {}): Promise<void> {
     if (this.disks && (await this.disks.disks.has(id))) {
       const upper = await this.upperDir(id);
       if (upper) await this.disks.disks.ensure(id, upper); // mounted again after a reboot
@@ -108,16 +148,16 @@ export class DockerRuntime implements Runtime {
     } catch (err) {
       if (statusOf(err) !== 304) throw err; // 304: already started
     }
-    await this.shape(id);
+    await this.shape(id, opts.rates);
   }
 
   /**
    * Its size's rates on its interface; a running container that cannot be held to them is stopped (the start fails).
    */
-  private async shape(id: string): Promise<void> {
+  private async shape(id: string, rates: Rates | undefined): Promise<void> {
     if (!this.bandwidth) return;
     try {
-      await this.bandwidth.apply(id);
+      await this.bandwidth.apply(id, rates);
     } catch (err) {
       // A quick command (a release phase's echo) may have ended meanwhile: nothing left to shape, not a failure.
       const running = await this.docker
@@ -145,6 +185,8 @@ export class DockerRuntime implements Runtime {
       exitCode: info.State.ExitCode,
       finishedAt: info.State.FinishedAt,
       startedAt: info.State.StartedAt,
+      memoryMb: Math.round((info.HostConfig.Memory ?? 0) / MB),
+      cpuShares: info.HostConfig.CpuShares ?? 0,
     };
     if (binding?.HostPort) state.hostPort = Number(binding.HostPort);
     const ip = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;

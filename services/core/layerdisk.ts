@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdir, open, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -16,10 +16,12 @@ import { promisify } from 'node:util';
 // under `root` (named by the container id), so a reboot only needs it mounted
 // again; it is unmounted and deleted when the container is removed (or,
 // should Docker remove the container itself, Docker unmounts it and the next
-// sweep deletes the file). The builder makes the same filesystems for a
+// sweep deletes the file). A dyno resized in place to a larger disk gets its
+// filesystem grown while mounted (`grow`); it never shrinks. The builder makes the same filesystems for a
 // build's folder and an app's build cache (builder/build/disks.ts).
 
 const run = promisify(execFile);
+const MB = 1024 * 1024;
 
 /**
  * `mkfs.ext4` arguments for a filesystem holding the files of `contents` (ext4 without a journal: nothing to replay,
@@ -53,6 +55,11 @@ export function mountPoints(mountinfo: string): Set<string> {
       out.add(f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
   }
   return out;
+}
+
+/** The loop device `losetup -j <image>` names first ("/dev/loop3: [2049]:1234 (/x.img)" -> /dev/loop3). Pure. */
+export function loopDeviceOf(losetupOutput: string): string | undefined {
+  return /^(\/dev\/loop\d+):/m.exec(losetupOutput)?.[1];
 }
 
 /** The image files under root that belong to no container in `live` (ids). */
@@ -125,6 +132,40 @@ export class LayerDisks {
     const dir = dirname(upperDir);
     if (await isMountPoint(dir)) return;
     await mountFs(image, dir);
+  }
+
+  /** The size of the container's filesystem (MB), or undefined when it has none. */
+  async sizeMb(id: string): Promise<number | undefined> {
+    const st = await stat(this.image(id)).catch(() => undefined);
+    return st ? Math.floor(st.size / MB) : undefined;
+  }
+
+  /**
+   * Grows the container's filesystem to `limitMb` while it is mounted (a
+   * resize in place): the file made longer, its loop device told, then
+   * `resize2fs`, which grows a mounted ext4 online. A filesystem never
+   * shrinks: one as large or larger is left as it is. Returns its size now
+   * (MB), undefined when it has none. When the kernel refuses (online growth
+   * needs CAP_SYS_RESOURCE, which an agent in a container may lack) the file
+   * is cut back to the filesystem's size and the error thrown.
+   */
+  async grow(id: string, upperDir: string, limitMb: number): Promise<number | undefined> {
+    const had = await this.sizeMb(id);
+    if (had === undefined || had >= limitMb) return had;
+    await this.ensure(id, upperDir); // mounted (it is, but after a reboot until the container starts)
+    const image = this.image(id);
+    const dev = loopDeviceOf((await run('losetup', ['-j', image])).stdout);
+    if (!dev) throw new Error(`no loop device holds ${image}`);
+    await truncate(image, limitMb * MB);
+    try {
+      await run('losetup', ['-c', dev]);
+      await run('resize2fs', [dev]);
+    } catch (err) {
+      await truncate(image, had * MB);
+      await run('losetup', ['-c', dev]).catch(() => undefined);
+      throw err;
+    }
+    return limitMb;
   }
 
   /** Whether the container has a filesystem of its own. */

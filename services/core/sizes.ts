@@ -22,6 +22,30 @@ export function limitsOf(size: Size): Omit<Size, 'name'> {
   return { memoryMb, cpuShares, diskMb, egressMbit, ingressMbit };
 }
 
+/** What a container is held to (an Assignment's limits); disk and rates absent: unbounded, unshaped. */
+export type Limits = Pick<Size, 'memoryMb' | 'cpuShares'> &
+  Partial<Pick<Size, 'diskMb' | 'egressMbit' | 'ingressMbit'>>;
+
+/** The limits a record carries (an Assignment), only those it has. Pure. */
+export function limitFields(a: Limits): Limits {
+  const out: Limits = { memoryMb: a.memoryMb, cpuShares: a.cpuShares };
+  if (a.diskMb !== undefined) out.diskMb = a.diskMb;
+  if (a.egressMbit !== undefined) out.egressMbit = a.egressMbit;
+  if (a.ingressMbit !== undefined) out.ingressMbit = a.ingressMbit;
+  return out;
+}
+
+/** Whether two records carry the same limits (all five). Pure. */
+export function sameLimits(a: Limits, b: Limits): boolean {
+  return (
+    a.memoryMb === b.memoryMb &&
+    a.cpuShares === b.cpuShares &&
+    a.diskMb === b.diskMb &&
+    a.egressMbit === b.egressMbit &&
+    a.ingressMbit === b.ingressMbit
+  );
+}
+
 export const SIZES: readonly Size[] = [
   { name: 'eco', memoryMb: 256, cpuShares: 256, diskMb: 1024, egressMbit: 50, ingressMbit: 50 },
   { name: 'basic', memoryMb: 512, cpuShares: 512, diskMb: 2048, egressMbit: 100, ingressMbit: 100 },
@@ -46,4 +70,9 @@ export function sizeOrDefault(name: string | undefined): Size {
   return (
     SIZES.find((s) => s.name === (name ?? '').toLowerCase()) ?? (SIZES.find((s) => s.name === DEFAULT_SIZE) as Size)
   );
+}
+
+/** The name of the size with this memory and these CPU shares (each size has its own pair), else "<memory>MB". */
+export function sizeNameOf(memoryMb: number, cpuShares: number): string {
+  return SIZES.find((s) => s.memoryMb === memoryMb && s.cpuShares === cpuShares)?.name ?? `${memoryMb}MB`;
 }

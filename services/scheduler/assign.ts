@@ -1,5 +1,7 @@
+import { limitFields } from '../core/sizes.js';
 import type { Assignment } from '../core/types.js';
 import type { AppInput, Desired, PlanInput, PlanPart, Snapshot } from './model.js';
+import { sameSize } from './desired.js';
 import { Placer, type Placement } from './place.js';
 
 // Where new containers go. The new containers of all apps are placed as one
@@ -8,18 +10,23 @@ import { Placer, type Placement } from './place.js';
 // container (its app sleeps) holds no room; when its app wakes it is placed
 // again, on its own host when that host has room (its container is there,
 // created: waking it is only a start), else elsewhere as a new container.
+// A dyno resized in place (inplace.ts) keeps its assignment, written again
+// with its new limits.
 
 /** Whether a desired container needs a host: none holds it, or the one holding it is parked and it must run. */
 function needsHost(d: Desired, kept: Assignment | undefined): boolean {
   return kept ? kept.parked === true && !d.parked : !d.parked;
 }
 
-/** A host (or why none) for each desired container that needs one (needsHost), by id. */
+/**
+ * A host (or why none) for each desired container that needs one (needsHost), by id, counted in `placer` (built over
+ * the kept containers holding room, with the resizes in place: inplace.ts).
+ */
 export function placeNew(
   apps: readonly AppInput[],
   desiredOf: ReadonlyMap<string, Desired[]>,
   s: Snapshot,
-  input: Pick<PlanInput, 'hosts' | 'policy'>,
+  placer: Placer,
 ): Map<string, Placement> {
   const fresh = apps.flatMap((app) =>
     (desiredOf.get(app.name) ?? []).flatMap((d) => {
@@ -28,8 +35,13 @@ export function placeNew(
       return [{ ...d, requiredTags: app.pool, ...(kept && { preferHost: kept.host }) }];
     }),
   );
-  const placements = new Placer(input.hosts, holdingRoom(s.kept), input.policy).placeAll(fresh);
+  const placements = placer.placeAll(fresh);
   return new Map(fresh.map((d, i) => [d.id, placements[i]!]));
+}
+
+/** The Placer of a plan: the hosts with the kept containers that hold room on them. */
+export function placerOf(s: Snapshot, input: Pick<PlanInput, 'hosts' | 'policy'>): Placer {
+  return new Placer(input.hosts, holdingRoom(s.kept), input.policy);
 }
 
 /** The assignments that count on their hosts' room: all but the parked. */
@@ -53,10 +65,18 @@ const unparked = (a: Assignment): Assignment => {
   return rest;
 };
 
+/** A kept container with the desired one's limits (a resize in place: inplace.ts); itself when it has that size. */
+function resized(have: Assignment, d: Desired): Assignment {
+  if (sameSize(have, d)) return have;
+  const { diskMb: _d, egressMbit: _e, ingressMbit: _i, ...rest } = have;
+  return { ...rest, ...limitFields(d) };
+}
+
 /**
- * Each desired container: kept where it is, put where it was placed, or unplaced (`mine`: the app's kept
- * assignments). A kept one is parked (its app sleeps: once canPark allows it) or unparked (its app wakes: on its host
- * when placement put it there, else moved) by writing it again.
+ * Each desired container: kept where it is (written again with new limits when it is resized in place: inplace.ts),
+ * put where it was placed, or unplaced (`mine`: the app's kept assignments). A kept one is parked (its app sleeps:
+ * once canPark allows it) or unparked (its app wakes: on its host when placement put it there, else moved) by
+ * writing it again.
  */
 export function assignDesired(
   desired: readonly Desired[],
@@ -73,17 +93,14 @@ export function assignDesired(
   for (const d of desired) {
     const have = byId.get(d.id);
     if (have && !needsHost(d, have)) {
+      let a = resized(have, d);
       if (d.parked && !have.parked) {
         const ok = canPark(have);
-        if (ok === true) {
-          const a = { ...have, parked: true };
-          put.push(a);
-          current.push(a);
-          continue;
-        }
-        recheckInMs = Math.min(recheckInMs ?? Infinity, ok.inMs);
+        if (ok === true) a = { ...a, parked: true };
+        else recheckInMs = Math.min(recheckInMs ?? Infinity, ok.inMs);
       }
-      current.push(have);
+      if (a !== have) put.push(a);
+      current.push(a);
       continue;
     }
     if (!have && d.parked) {
@@ -105,7 +122,7 @@ export function assignDesired(
     }
     let a: Assignment;
     // unparked where it is: assigned again now (a rollout not yet judged counts from here)
-    if (have && have.host === p.host) a = { ...unparked(have), createdAt: d.createdAt };
+    if (have && have.host === p.host) a = { ...resized(unparked(have), d), createdAt: d.createdAt };
     else {
       if (have) remove.push({ host: have.host, id: have.id }); // parked on a host with no room now
       const { parked: _parked, ...fresh } = d;

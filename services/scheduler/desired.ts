@@ -2,7 +2,7 @@ import { sortedEntries } from '../core/compare.js';
 import { assignmentId, dynoName } from '../core/ids.js';
 import { generationOf } from '../core/restarts.js';
 import { RELEASE_TYPE } from '../core/runs.js';
-import { DEFAULT_SIZE, limitsOf, sizeOrDefault, type Size } from '../core/sizes.js';
+import { DEFAULT_SIZE, limitsOf, SIZES, sizeOrDefault, type Size } from '../core/sizes.js';
 import type { Assignment, Formation } from '../core/types.js';
 import { APP_PORT, type AppInput, type Desired } from './model.js';
 import { currentCycle } from './lifetime.js';
@@ -25,7 +25,7 @@ export function desiredOf(app: AppInput, fate: Fate, now: number, kept: Readonly
 
 /**
  * `<app>.<type>.<index>.v<release>`, plus `.g<generation>` once the dyno has been restarted (and `.<size>` after a
- * resize: sizedId).
+ * resize done blue-green: sizedId).
  */
 export function desiredId(app: string, type: string, index: number, release: number, generation = 0): string {
   const id = assignmentId(app, dynoName(type, index), release);
@@ -39,24 +39,33 @@ function quantities(formation: Formation): [string, { quantity: number; size: st
   return sortedEntries(f);
 }
 
+/** The limits that tell a size apart (every size differs from the others in memory or CPU shares). */
+export type SizeLimits = Pick<Assignment, 'memoryMb' | 'cpuShares'>;
+
+/** Whether two containers have the same size (memory and CPU shares). */
+export function sameSize(a: SizeLimits, b: SizeLimits): boolean {
+  return a.memoryMb === b.memoryMb && a.cpuShares === b.cpuShares;
+}
+
 /**
- * The id of a dyno of `size` whose id without size is `base`: a resize needs a
- * new id (containers are never changed in place), so the size is appended
- * when a kept assignment holds `base` with other limits; the kept one of these
- * two ids with the right limits keeps its id. Stable: the same kept set gives
- * the same id.
+ * The id of a dyno of `size` whose id without size is `base`. A kept
+ * assignment of the slot (`base` or `base.<any size>`) with these limits keeps
+ * its id (one resized in place keeps the id it had: inplace.ts); else `base`
+ * when no kept one holds it, else `base.<size>`, so a resize that is not done
+ * in place gets a new id and replaces the dyno blue-green. Stable: the same
+ * kept set gives the same id. (Both ids held with other limits, which only a
+ * replacement under way can leave: `base.<size>`, and inplace.ts waits.)
  */
-export function sizedId(
-  base: string,
-  size: Size,
-  kept: ReadonlyMap<string, Pick<Assignment, 'memoryMb' | 'cpuShares'>>,
-): string {
-  const fits = (a: Pick<Assignment, 'memoryMb' | 'cpuShares'> | undefined) =>
-    a !== undefined && a.memoryMb === size.memoryMb && a.cpuShares === size.cpuShares;
+export function sizedId(base: string, size: Size, kept: ReadonlyMap<string, SizeLimits>): string {
+  const fits = (id: string) => {
+    const a = kept.get(id);
+    return a !== undefined && sameSize(a, size);
+  };
   const sized = `${base}.${size.name}`;
-  if (fits(kept.get(sized))) return sized;
-  const held = kept.get(base);
-  return held && !fits(held) ? sized : base;
+  const slot = [sized, base, ...SIZES.map((x) => `${base}.${x.name}`)];
+  const held = slot.find(fits);
+  if (held) return held;
+  return kept.has(base) ? sized : base;
 }
 
 /** A container of the app's release: its image, config and size. */

@@ -230,6 +230,26 @@ export class Placer {
     return { ok: false, reason: this.noRoom(request, candidates) };
   }
 
+  /**
+   * Counts a container already on its host with new limits instead of its old
+   * ones (a resize in place), when the host still has the required tags and
+   * room for the difference; a change that asks for no more of either always
+   * fits. Whether it did.
+   */
+  resize(placed: Placed, to: Pick<PlacementRequest, 'memoryMb' | 'cpuShares' | 'requiredTags'>): boolean {
+    const i = this.index.get(placed.host);
+    if (i === undefined || !matchesTags(this.tags[i]!, to.requiredTags)) return false;
+    const mem = to.memoryMb - placed.memoryMb;
+    const cpu = to.cpuShares - placed.cpuShares;
+    if (mem > 0 && this.memUsed[i]! + mem > this.memCap[i]!) return false;
+    if (cpu > 0 && this.cpuUsed[i]! + cpu > this.cpuCap[i]!) return false;
+    this.memUsed[i]! += mem;
+    this.cpuUsed[i]! += cpu;
+    this.seenMem = Math.max(this.seenMem, to.memoryMb);
+    this.seenCpu = Math.max(this.seenCpu, to.cpuShares);
+    return true;
+  }
+
   /** Allocated memory (MB) and CPU shares, and the number of containers, on a host. */
   allocated(host: string): { memoryMb: number; cpuShares: number; containers: number } | undefined {
     const i = this.index.get(host);

@@ -1,9 +1,10 @@
 import { by } from '../core/compare.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { Assignment } from '../core/types.js';
-import { assignDesired, holdingRoom, placeNew, type CanPark } from './assign.js';
+import { assignDesired, holdingRoom, placeNew, placerOf, type CanPark } from './assign.js';
 import { desiredOf, runningApp } from './desired.js';
 import { drainSurplus } from './drain.js';
+import { resizeInPlace } from './inplace.js';
 import {
   instanceKey,
   joinParts,
@@ -31,6 +32,8 @@ import { successionOf } from './succession.js';
 //   desiredOf       per app: the containers it should run (desired.ts),
 //                   parked while it sleeps (sleep.ts), a dyno past its
 //                   lifetime given a successor (lifetime.ts)
+//   resizeInPlace   a dyno resized keeps its container where its host has
+//                   room for the new limits (inplace.ts), else is replaced
 //   placeNew        hosts for the new ones of all apps, as one batch (assign.ts)
 //   planApp         per app: assign, judge the release (rollout.ts), route
 //                   (route.ts), drain the surplus (drain.ts)
@@ -60,14 +63,12 @@ export function plan(input: PlanInput): Plan {
       return [app.name, cycled.desired];
     }),
   );
-  const placements = placeNew(
-    apps.map((a) => a.app),
-    desired,
-    s,
-    input,
-  );
+  const placer = placerOf(s, input);
+  const running = apps.map((a) => a.app);
+  const resized = resizeInPlace(running, desired, s, placer);
+  const placements = placeNew(running, resized, s, placer);
   const appParts = apps.map(({ app, fate, sleep }) => {
-    const part = planApp(app, fate, desired.get(app.name) ?? [], placements, s, input, sleep);
+    const part = planApp(app, fate, resized.get(app.name) ?? [], placements, s, input, sleep);
     const at = minDefined(part.recheckInMs, timers.get(app.name));
     if (at !== undefined) timers.set(app.name, at);
     return part;

@@ -49,14 +49,17 @@ export function typeText(rows: readonly TypeRow[]): string {
 export default appCommand(
   'ps:type [changes...]',
   {
+    alias: 'ps:resize', // Heroku has both names
     description:
-      "show each process type's size and what it gives a dyno (memory, CPU, disk, bandwidth); TYPE=SIZE changes it",
+      "show each process type's size and what it gives a dyno (memory, CPU, disk, bandwidth); TYPE=SIZE changes it " +
+      '(in place where the host has room for the new limits, else by replacing the dynos)',
     json: 'output as JSON: [{type, quantity, size, memory_mb, cpu_shares, disk_mb, egress_mbit, ingress_mbit}]',
     example: [
       '$ paas ps:type -a my-app',
       'Type  Size         Qty  Memory (MB)  CPU shares  Disk (MB)  Egress (Mbit/s)  Ingress (Mbit/s)',
       'web   standard-1x  1    512          1024        2048       200              200',
       '$ paas ps:type web=standard-2x worker=eco',
+      '$ paas ps:resize web=performance-m',
     ],
     parse: ([changes]: [string[]]) => parseTypeArgs(changes),
   },

@@ -14,7 +14,8 @@ import { LABEL } from '../spec.js';
 // dyno has no NET_ADMIN capability, so it cannot change either. (Shaping both
 // as egress queues needs only sch_tbf: no policer, no ifb device per dyno.)
 // The router's traffic goes through the same veth, so a dyno's responses are
-// held to its egress rate too.
+// held to its egress rate too. A resize in place (agent/resize.ts) shapes the
+// running container again to its new rates.
 
 const run = promisify(execFile);
 
@@ -74,10 +75,14 @@ export class Bandwidth {
     private readonly tcBin = 'tc',
   ) {}
 
-  /** Shapes a running container's interface to the rates its labels carry; returns the host device shaped, if any. */
-  async apply(id: string): Promise<string | undefined> {
+  /**
+   * Shapes a running container's interface to `rates`, else to those its labels carry (what it was created with;
+   * after a resize in place its assignment's are the truth: agent/resize.ts); tc replaces buckets already there, so
+   * this also re-shapes a running container. Returns the host device shaped, if any.
+   */
+  async apply(id: string, given?: Rates): Promise<string | undefined> {
     const info = await this.docker.getContainer(id).inspect();
-    const rates = ratesOf(info.Config.Labels);
+    const rates = given ?? ratesOf(info.Config.Labels);
     if (!rates || !info.State.Running || !info.State.Pid) return undefined;
     const pid = String(info.State.Pid);
     const dev = await this.hostVeth(pid);

@@ -73,8 +73,8 @@ export class LogFollower {
   }
 
   /**
-   * A platform line of the agent's own for a container (`Sleeping`, `Waking`, `Cycling`), in its dyno's log; `fresh`:
-   * its next start is told as a first start (a wake is not a restart).
+   * A platform line of the agent's own for a container (`Sleeping`, `Waking`, `Cycling`, `Resized in place to ...`),
+   * in its dyno's log; `fresh`: its next start is told as a first start (a wake is not a restart).
    */
   say(containerId: string, labels: Record<string, string>, line: string, opts: { fresh?: boolean } = {}): void {
     const f = this.entry(containerId, labels, this.initial[containerId] ?? '');

@@ -1,5 +1,5 @@
 import { notFound } from '../../core/errors.js';
-import { SIZES } from '../../core/sizes.js';
+import { sizeNameOf } from '../../core/sizes.js';
 import type { App, Assignment, Instance, Route } from '../../core/types.js';
 import type { Deps } from '../deps.js';
 import type { DynoView } from '../../core/api.js';
@@ -9,10 +9,7 @@ import { dynoName } from '../../core/ids.js';
 // Dynos: the app's containers as the scheduler assigned them and the agents
 // report them (restarts.ts restarts them).
 
-/** The size name of a container's limits, else "<memory>MB". */
-export function sizeNameOf(memoryMb: number, cpuShares: number): string {
-  return SIZES.find((s) => s.memoryMb === memoryMb && s.cpuShares === cpuShares)?.name ?? `${memoryMb}MB`;
-}
+export { sizeNameOf }; // the size name of a container's limits (core/sizes.ts)
 
 /**
  * One dyno per name (type.index): the newest assignment of that name (a

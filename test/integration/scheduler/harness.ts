@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { routeUpstreams } from '../../../services/core/routes.js';
 import Docker from 'dockerode';
-import { startAgent, type AgentSettings, type RunningAgent } from '../../../services/agent/agent.js';
+import { startAgent, type AgentDeps, type AgentSettings, type RunningAgent } from '../../../services/agent/agent.js';
 import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Formation, HealthCheck, Instance, ProcessTypes, Route } from '../../../services/core/types.js';
@@ -28,6 +28,8 @@ export interface HarnessOptions {
   /** The app the tests deploy: its route is watched. */
   app: string;
   agent?: Partial<AgentSettings>;
+  /** The agent's platform lines in a dyno's log (AgentDeps.say). */
+  say?: AgentDeps['say'];
   scheduler?: Partial<SchedulerConfig>;
   /** Also record every instance record of the app the agent writes. */
   watchInstances?: boolean;
@@ -135,6 +137,7 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
       runtime: new DockerRuntime(new Docker()),
       log,
       config: agentSettings(cluster, `host-${cluster}`, opts.agent),
+      ...(opts.say && { say: opts.say }),
     });
     h.scheduler = startScheduler(h.schedulerOptions('s1'));
   });

@@ -400,16 +400,19 @@ describe('plan: app pools', () => {
         createdAt: '',
       };
     };
-    // a runs one big container, b two small ones.
+    // a runs one big container, b two small ones (at their formation's sizes, so nothing is resized).
+    const sized = (a: AppInput, size: string): AppInput => ({
+      ...a,
+      formation: { web: { quantity: 0, ...a.formation.web, size } },
+    });
     const i = {
-      ...input([app('big', 1), app('small', 2), app('x', 1)], hosts),
+      ...input([sized(app('big', 1), 'performance-m'), sized(app('small', 2), 'eco'), app('x', 1)], hosts),
       assignments: [
-        running('big.web.1.v1', 'a', 8192),
-        running('small.web.1.v1', 'b', 128),
-        running('small.web.2.v1', 'b', 128),
+        { ...running('big.web.1.v1', 'a', 2560), cpuShares: 4096 },
+        running('small.web.1.v1', 'b', 256),
+        running('small.web.2.v1', 'b', 256),
       ],
     };
-    // (their limits differ from the formation's size, so they are also resized: only x's placement is looked at)
     const xs = (p: ReturnType<typeof plan>) => p.put.filter((a) => a.app === 'x');
     expect(xs(plan({ ...i, policy: 'balanced' })).map((a) => `${a.id}@${a.host}`)).toEqual(['x.web.1.v1@b']);
     expect(xs(plan({ ...i, policy: 'least-containers' })).map((a) => `${a.id}@${a.host}`)).toEqual(['x.web.1.v1@a']);

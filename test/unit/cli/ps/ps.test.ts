@@ -146,8 +146,8 @@ describe('ps commands in the program', () => {
     return { code: await run(args, ctx), out: out.join('\n'), err: err.join('\n') };
   }
 
-  it('have help with an example, and aliases scale and restart', async () => {
-    for (const c of ['ps', 'ps:scale', 'scale', 'ps:restart', 'restart', 'ps:sizes']) {
+  it('have help with an example, and aliases scale, restart and ps:resize', async () => {
+    for (const c of ['ps', 'ps:scale', 'scale', 'ps:restart', 'restart', 'ps:sizes', 'ps:type', 'ps:resize']) {
       const res = await paas([c, '--help']);
       expect(res.code, c).toBe(0);
       expect(res.out, c).toMatch(/Example:\n {2}\$ paas /);
