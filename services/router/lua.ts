@@ -173,6 +173,8 @@ local function control_state(method, app)
     if body == nil then return reply(413, "body too large") end
     local state = body:match("^%s*(%a+)%s*$")
     if state == nil or not STATES[state] then return reply(400, "state must be sleeping, waking or crashed") end
+    -- falling asleep again: the next request asks for a new wake at once
+    if state == "sleeping" and states:get(app) ~= "sleeping" then holds:delete("wake:" .. app) end
     local ok, err = states:safe_set(app, state)
     if not ok then return reply(500, "cannot store the state: " .. tostring(err)) end
     return reply(200, state)

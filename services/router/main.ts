@@ -64,7 +64,12 @@ runService('router', async () => {
   // Requests for a sleeping app: nginx holds them and asks here for a wake,
   // written to etcd for the scheduler; the traffic nginx saw goes to etcd for
   // the scheduler's idle clock.
-  const waker = new Waker({ sink: storeWakeSink(store), router: config.hostId, stateOf: (app) => router.stateOf(app) });
+  const waker = new Waker({
+    sink: storeWakeSink(store),
+    router: config.hostId,
+    stateOf: (app) => router.stateOf(app),
+    sleepingSince: (app) => router.sleepingSince(app),
+  });
   const wakes = new WakeListener({
     path: config.wakeSocket,
     onWake: (app) => waker.ask(app),

@@ -57,6 +57,7 @@ export class Router {
   /** Of the last pass: the apps nginx serves, and the state of each route that has one. */
   private served = new Set<string>();
   private states = new Map<string, RouteState>();
+  private sinces = new Map<string, string>();
   /**
    * Dyno names by app and upstream, of this pass and the one before (a drained container still logs its last requests).
    */
@@ -161,6 +162,11 @@ export class Router {
     return this.states.get(app);
   }
 
+  /** When the app fell asleep (its route's `since`, state sleeping) as of the last pass. */
+  sleepingSince(app: string): string | undefined {
+    return this.sinces.get(app);
+  }
+
   /** The apps nginx serves as of the last pass. */
   apps(): ReadonlySet<string> {
     return this.served;
@@ -199,6 +205,11 @@ export class Router {
     const states = desiredStates(routes);
     this.served = new Set(rendered.apps);
     this.states = states;
+    this.sinces = new Map(
+      routes.flatMap((r) =>
+        states.get(r.app) === 'sleeping' && typeof r.since === 'string' ? [[r.app, r.since]] : [],
+      ),
+    );
 
     if (!this.installedRead) {
       this.installed = await nginx.readConfig();

@@ -30,14 +30,16 @@ export interface WakerDeps {
   router: string;
   /** The app's route state as of the router's last pass. */
   stateOf(app: string): RouteState | undefined;
-  /** A second wake of an app within this window writes nothing (1000). */
+  /** When it fell asleep (the route's `since`): a wake of a new sleep is never deduped with one of the sleep before. */
+  sleepingSince?(app: string): string | undefined;
+  /** A second wake of an app (of the same sleep) within this window writes nothing (1000). */
   dedupeMs?: number;
   now?: () => number;
 }
 
 /** Turns asks into WakeRecords: only for a sleeping or waking app, at most one per app per dedupe window. */
 export class Waker {
-  private readonly last = new Map<string, number>();
+  private readonly last = new Map<string, { at: number; since: string | undefined }>();
   private readonly writing = new Map<string, Promise<void>>();
 
   constructor(private readonly deps: WakerDeps) {}
@@ -51,14 +53,20 @@ export class Waker {
       return 'recent';
     }
     const now = (this.deps.now ?? Date.now)();
+    const since = this.deps.sleepingSince?.(app);
     const last = this.last.get(app);
-    if (last !== undefined && now - last < (this.deps.dedupeMs ?? 1000)) return 'recent';
+    if (
+      last !== undefined &&
+      now - last.at < (this.deps.dedupeMs ?? 1000) &&
+      (since === undefined || since === last.since)
+    )
+      return 'recent';
     const write = this.deps.sink.wake({ app, at: new Date(now).toISOString(), router: this.deps.router });
     this.writing.set(app, write);
     try {
       await write;
       this.forgetOld(now);
-      this.last.set(app, now);
+      this.last.set(app, { at: now, since: since ?? last?.since });
       return 'written';
     } finally {
       this.writing.delete(app);
@@ -68,7 +76,7 @@ export class Waker {
   private forgetOld(now: number): void {
     if (this.last.size < 1000) return;
     const window = this.deps.dedupeMs ?? 1000;
-    for (const [app, at] of this.last) if (now - at >= window) this.last.delete(app);
+    for (const [app, last] of this.last) if (now - last.at >= window) this.last.delete(app);
   }
 }
 

@@ -222,6 +222,7 @@ export async function startRouter(name: string, opts: { wake?: WakeSettings } = 
         sink: { wake: (r) => sink.wake(r).then(() => void h.written.push(r)) },
         router: hostId,
         stateOf: (app) => h.router?.stateOf(app),
+        sleepingSince: (app) => h.router?.sleepingSince(app),
       });
       return new WakeListener({
         path: wakeSocketPath(nginx.paths.dir),

@@ -106,6 +106,19 @@ describe('router: requests for a sleeping app', () => {
       `wake hop: Lua ask -> router socket ${asks[0]?.hopMs?.toFixed(1)} ms; first request -> WakeRecord read back ${wokenMs.toFixed(1)} ms; held answers in ${Math.min(...answers.map((a) => a.ms)).toFixed(0)}-${Math.max(...answers.map((a) => a.ms)).toFixed(0)} ms`,
     );
     await stateIs(h, 'sleepy', undefined);
+
+    // asleep again right away: the next request asks for a new wake at once (not after the once flag's 5 s)
+    await putRoute(h.store, 'sleepy', [], 'sleeping');
+    await stateIs(h, 'sleepy', 'sleeping');
+    const t1 = performance.now();
+    const again = timedGet(h.httpPort, host('sleepy'));
+    await eventually(
+      async () => (h.written.filter((w) => w.app === 'sleepy').length === 2 ? true : undefined),
+      'a second wake',
+    );
+    expect(performance.now() - t1).toBeLessThan(4000);
+    await putRoute(h.store, 'sleepy', [app.address]);
+    expect((await again).answer.status).toBe(200);
   });
 
   it('answers 503 at once, well before the timeout, when the waking app crashes', async () => {

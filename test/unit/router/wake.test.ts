@@ -56,6 +56,23 @@ describe('Waker', () => {
     expect(t.records).toHaveLength(2);
   });
 
+  it('does not dedupe the wake of a new sleep with the one of the sleep before', async () => {
+    let since = '2026-01-01T00:00:00.000Z';
+    const records: string[] = [];
+    const waker = new Waker({
+      sink: { wake: async (r) => void records.push(r.app) },
+      router: 'h1',
+      stateOf: () => 'sleeping',
+      sleepingSince: () => since,
+      now: () => 5,
+    });
+    expect(await waker.ask('a1')).toBe('written');
+    expect(await waker.ask('a1')).toBe('recent');
+    since = '2026-01-01T00:00:00.400Z'; // woke, and fell asleep again within the second
+    expect(await waker.ask('a1')).toBe('written');
+    expect(records).toEqual(['a1', 'a1']);
+  });
+
   it('writes again after a failed write', async () => {
     let fail = true;
     const records: string[] = [];
