@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
-import { listenAddress } from './render.js';
+import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, WAKE_MAX_HELD_LIMIT, WAKE_TIMEOUT_RANGE_S } from './luahold.js';
+import { listenAddress, MAX_SOCKET_PATH, wakeSocketPath } from './render.js';
 import { isDomain } from './sites.js';
 
 // The router's settings, read from the environment once and frozen; the
@@ -11,6 +12,10 @@ import { isDomain } from './sites.js';
 export const DEFAULT_MODULES_INCLUDE = '/etc/nginx/modules-enabled/*.conf';
 /** The largest request body nginx accepts unless told, in MiB. */
 export const DEFAULT_MAX_BODY_MB = 100;
+/** How long nginx holds a request for a sleeping app, at most (PAAS_ROUTER_WAKE_TIMEOUT, seconds). */
+export { DEFAULT_WAKE_TIMEOUT_S, DEFAULT_WAKE_MAX_HELD };
+/** How often the router reads nginx's activity and writes what is due (PAAS_ROUTER_ACTIVITY_MS). */
+export const DEFAULT_ACTIVITY_MS = 5000;
 
 export interface RouterConfig extends CommonConfig {
   /** Public port nginx listens on. */
@@ -34,6 +39,14 @@ export interface RouterConfig extends CommonConfig {
   nginxCheckMs: number;
   /** The largest request body nginx accepts, in MiB (413 above). */
   maxBodyMb: number;
+  /** Seconds nginx holds a request for a sleeping or waking app before a 503 "Application is starting". */
+  wakeTimeoutS: number;
+  /** Requests nginx holds at once; past it, that 503 at once. */
+  wakeMaxHeld: number;
+  /** The unix socket (under nginxDir) where nginx's Lua asks for wakes. */
+  wakeSocket: string;
+  /** How often nginx's activity is read (and ActivityRecords written when due). */
+  activityMs: number;
   /**
    * The host it runs on, named as its agent names it (PAAS_HOST_ID, the machine's host name by default): containers
    * there are reached at their bridge addresses.
@@ -53,6 +66,25 @@ function port(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+/** Seconds as an operator writes them: `30`, `2.5` or `30s`, within `range`; a ConfigError naming the setting else. */
+export function seconds(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const m = /^\s*(\d{1,6}(?:\.\d{1,3})?)\s*s?\s*$/.exec(v);
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n >= range.min && n <= range.max))
+    throw new ConfigError(
+      `${name} must be a number of seconds from ${range.min} to ${range.max}, got ${JSON.stringify(v)}`,
+    );
+  return n;
+}
+
+function intIn(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const n = int(env, name, fallback);
+  if (n < min || n > max) throw new ConfigError(`${name} must be ${min}..${max}, got ${n}`);
+  return n;
+}
+
 export function loadConfig(env: Env): Readonly<RouterConfig> {
   const common = commonConfig(env);
   const domain = str(env, 'PAAS_DOMAIN', 'localhost').toLowerCase();
@@ -69,6 +101,12 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   const maxBodyMb = int(env, 'PAAS_ROUTER_MAX_BODY_MB', DEFAULT_MAX_BODY_MB);
   if (maxBodyMb < 1 || maxBodyMb > 102_400)
     throw new ConfigError(`PAAS_ROUTER_MAX_BODY_MB must be 1..102400, got ${maxBodyMb}`);
+  const nginxDir = resolve(common.stateDir, 'nginx');
+  const wakeSocket = wakeSocketPath(nginxDir);
+  if (Buffer.byteLength(wakeSocket) > MAX_SOCKET_PATH)
+    throw new ConfigError(
+      `PAAS_STATE_DIR is too long for the wake socket ${wakeSocket} (${MAX_SOCKET_PATH} bytes at most)`,
+    );
   return Object.freeze({
     ...common,
     httpPort,
@@ -76,11 +114,15 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     controlPort,
     domain,
     nginxBin: str(env, 'PAAS_NGINX_BIN', 'nginx'),
-    nginxDir: resolve(common.stateDir, 'nginx'),
+    nginxDir,
     nginxModulesInclude: str(env, 'PAAS_NGINX_MODULES_INCLUDE', DEFAULT_MODULES_INCLUDE),
     resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
     nginxCheckMs: int(env, 'PAAS_ROUTER_NGINX_CHECK_MS', 500),
     maxBodyMb,
+    wakeTimeoutS: seconds(env, 'PAAS_ROUTER_WAKE_TIMEOUT', DEFAULT_WAKE_TIMEOUT_S, WAKE_TIMEOUT_RANGE_S),
+    wakeMaxHeld: intIn(env, 'PAAS_ROUTER_WAKE_MAX_HELD', DEFAULT_WAKE_MAX_HELD, 1, WAKE_MAX_HELD_LIMIT),
+    wakeSocket,
+    activityMs: intIn(env, 'PAAS_ROUTER_ACTIVITY_MS', DEFAULT_ACTIVITY_MS, 100, 10_000),
     hostId: str(env, 'PAAS_HOST_ID', hostname()),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),

@@ -1,14 +1,36 @@
 import { request } from 'node:http';
+import type { RouteState } from '../core/types.js';
 
 // Client of nginx's local-only control endpoint (see lua.ts): the router sets
-// each app's peers there, so a change of upstreams never reloads nginx.
+// each app's peers and state there, so a change of either never reloads
+// nginx, and reads what nginx saw of each app's traffic.
 
 export interface UpstreamControl {
-  /** Replaces the peers ("host:port") of one app; an empty list makes the app answer 503. */
+  /** Replaces the peers ("host:port") of one app; an empty list makes the app answer 503 (or hold: its state). */
   set(app: string, upstreams: readonly string[]): Promise<void>;
   remove(app: string): Promise<void>;
   /** Every app's peers as nginx holds them. */
   list(): Promise<Map<string, string[]>>;
+  /** Sets why an app has no peers: sleeping or waking (its requests are held), crashed (503 at once). */
+  setState(app: string, state: RouteState): Promise<void>;
+  removeState(app: string): Promise<void>;
+  /** Every app's state as nginx holds it. */
+  states(): Promise<Map<string, RouteState>>;
+  /** What nginx saw of each app: its last request and its open websockets. */
+  activity(): Promise<Map<string, AppActivity>>;
+}
+
+/** An app's traffic as nginx saw it. */
+export interface AppActivity {
+  /** Epoch ms of the last request (to the second: a worker writes it at most once a second). */
+  at: number;
+  websockets: number;
+}
+
+const ROUTE_STATES: ReadonlySet<string> = new Set<RouteState>(['sleeping', 'waking', 'crashed']);
+
+export function isRouteState(s: unknown): s is RouteState {
+  return typeof s === 'string' && ROUTE_STATES.has(s);
 }
 
 export class ControlError extends Error {
@@ -26,6 +48,29 @@ export function parseUpstreamList(text: string): Map<string, string[]> {
   for (const line of text.split('\n')) {
     const [app, ...peers] = line.trim().split(/\s+/);
     if (app) out.set(app, peers);
+  }
+  return out;
+}
+
+/** Parses the GET /states answer: one "app state" line per app (unknown states are left out). */
+export function parseStateList(text: string): Map<string, RouteState> {
+  const out = new Map<string, RouteState>();
+  for (const line of text.split('\n')) {
+    const [app, state] = line.trim().split(/\s+/);
+    if (app && isRouteState(state)) out.set(app, state);
+  }
+  return out;
+}
+
+/** Parses the GET /activity answer: one "app <epoch s> <websockets>" line per app. */
+export function parseActivityList(text: string): Map<string, AppActivity> {
+  const out = new Map<string, AppActivity>();
+  for (const line of text.split('\n')) {
+    const [app, at, ws] = line.trim().split(/\s+/);
+    const seconds = Number(at);
+    const websockets = Number(ws);
+    if (!app || !Number.isFinite(seconds) || !Number.isInteger(websockets)) continue;
+    out.set(app, { at: Math.round(seconds * 1000), websockets: Math.max(0, websockets) });
   }
   return out;
 }
@@ -82,5 +127,21 @@ export class HttpUpstreamControl implements UpstreamControl {
 
   async list(): Promise<Map<string, string[]>> {
     return parseUpstreamList(await this.expectOk('GET', '/upstreams'));
+  }
+
+  async setState(app: string, state: RouteState): Promise<void> {
+    await this.expectOk('PUT', `/states/${encodeURIComponent(app)}`, `${state}\n`);
+  }
+
+  async removeState(app: string): Promise<void> {
+    await this.expectOk('DELETE', `/states/${encodeURIComponent(app)}`);
+  }
+
+  async states(): Promise<Map<string, RouteState>> {
+    return parseStateList(await this.expectOk('GET', '/states'));
+  }
+
+  async activity(): Promise<Map<string, AppActivity>> {
+    return parseActivityList(await this.expectOk('GET', '/activity'));
   }
 }

@@ -1,16 +1,24 @@
 // The Lua half of the router, loaded by nginx's init_by_lua_block. Static
-// text: nothing from a user is pasted into it. Peers of each app live in the
-// shared dict `paas_upstreams` as "host:port" lines, set through the
-// local-only control endpoint, so a change of upstreams needs no reload.
+// text: nothing from a user is pasted into it (the operator's wake settings
+// are passed by render.ts through M.configure). Peers of each app live in the
+// shared dict `paas_upstreams` as "host:port" lines, and the state of an app
+// with none (sleeping, waking, crashed) in `paas_states`, both set through the
+// local-only control endpoint, so a change of either needs no reload.
 //
-//   access()   in each app's location: 503 (the server's "no web process"
-//              page) when the app has no peers
+//   access()   in each app's location: the request goes on to the balancer
+//              when the app has peers; with none, it is held while the app
+//              sleeps or wakes (luahold.ts), else 503 (the server's "no web
+//              process" page)
+//   header(), log()  count the app's open websockets (luahold.ts)
 //   balance()  in the shared upstream's balancer_by_lua_block: round robin;
 //              up to MAX_TRIES peers per request, nginx deciding whether a
 //              failed try may go on (proxy_next_upstream: never a POST/PATCH/
 //              LOCK once sent); a websocket upgrade gets the idle timeout
 //              WEBSOCKET_IDLE_S instead of the 30 s first-byte timeout
-//   control()  the control endpoint: GET /upstreams, GET|PUT|DELETE /upstreams/<app>
+//   control()  the control endpoint: GET /upstreams, GET|PUT|DELETE /upstreams/<app>,
+//              GET /states, GET|PUT|DELETE /states/<app>, GET /activity
+
+import { HOLD_LUA } from './luahold.js';
 
 export const SHARED_DICT = 'paas_upstreams';
 /** Heroku's idle timeout of a websocket: closed after this long without a byte from the app. */
@@ -82,14 +90,7 @@ local function reply(status, text)
   return ngx.exit(status)
 end
 
-function M.access()
-  local peers = peers_of(ngx.var.paas_app)
-  if peers == nil or #peers == 0 then
-    return ngx.exit(503)
-  end
-  ngx.ctx.paas_peers = peers
-end
-
+${HOLD_LUA}
 function M.balance()
   local balancer = require "ngx.balancer"
   local ctx = ngx.ctx
@@ -121,22 +122,17 @@ function M.balance()
   end
 end
 
-function M.control()
-  local method = ngx.req.get_method()
-  local uri = ngx.var.uri
-  if uri == "/upstreams" then
-    if method ~= "GET" then return reply(405, "method not allowed") end
-    local keys = dict:get_keys(0)
-    table.sort(keys)
-    local out = {}
-    for _, k in ipairs(keys) do
-      local v = dict:get(k)
-      if v ~= nil then out[#out + 1] = k .. " " .. (v:gsub("\n", " ")) end
-    end
-    return reply(200, table.concat(out, "\n"))
+local function read_body()
+  ngx.req.read_body()
+  local body = ngx.req.get_body_data()
+  if body == nil then
+    if ngx.req.get_body_file() ~= nil then return nil end
+    body = ""
   end
-  local app = uri:match("^/upstreams/([^/]+)$")
-  if app == nil or not valid_app(app) then return reply(400, "invalid app name") end
+  return body
+end
+
+local function control_upstreams(method, app)
   if method == "GET" then
     local v = dict:get(app)
     if v == nil then return reply(404, "no upstreams set for this app") end
@@ -144,14 +140,11 @@ function M.control()
   elseif method == "DELETE" then
     dict:delete(app)
     cache[app] = nil
+    live:delete("t:" .. app)
     return reply(200, "deleted")
   elseif method == "PUT" then
-    ngx.req.read_body()
-    local body = ngx.req.get_body_data()
-    if body == nil then
-      if ngx.req.get_body_file() ~= nil then return reply(413, "body too large") end
-      body = ""
-    end
+    local body = read_body()
+    if body == nil then return reply(413, "body too large") end
     local peers = {}
     for line in body:gmatch("[^\r\n]+") do
       local l = line:match("^%s*(.-)%s*$")
@@ -165,6 +158,51 @@ function M.control()
     return reply(200, #peers .. " upstreams")
   end
   return reply(405, "method not allowed")
+end
+
+local function control_state(method, app)
+  if method == "GET" then
+    local v = states:get(app)
+    if v == nil then return reply(404, "no state set for this app") end
+    return reply(200, v)
+  elseif method == "DELETE" then
+    states:delete(app)
+    return reply(200, "deleted")
+  elseif method == "PUT" then
+    local body = read_body()
+    if body == nil then return reply(413, "body too large") end
+    local state = body:match("^%s*(%a+)%s*$")
+    if state == nil or not STATES[state] then return reply(400, "state must be sleeping, waking or crashed") end
+    -- falling asleep again: the next request asks for a new wake at once
+    if state == "sleeping" and states:get(app) ~= "sleeping" then holds:delete("wake:" .. app) end
+    local ok, err = states:safe_set(app, state)
+    if not ok then return reply(500, "cannot store the state: " .. tostring(err)) end
+    return reply(200, state)
+  end
+  return reply(405, "method not allowed")
+end
+
+function M.control()
+  local method = ngx.req.get_method()
+  local uri = ngx.var.uri
+  if uri == "/upstreams" or uri == "/states" or uri == "/activity" then
+    if method ~= "GET" then return reply(405, "method not allowed") end
+    if uri == "/states" then return reply(200, state_list()) end
+    if uri == "/activity" then return reply(200, activity_list()) end
+    local keys = dict:get_keys(0)
+    table.sort(keys)
+    local out = {}
+    for _, k in ipairs(keys) do
+      local v = dict:get(k)
+      if v ~= nil then out[#out + 1] = k .. " " .. (v:gsub("\n", " ")) end
+    end
+    return reply(200, table.concat(out, "\n"))
+  end
+  local kind, app = uri:match("^/(%a+)/([^/]*)$")
+  if kind ~= "upstreams" and kind ~= "states" then return reply(404, "not found") end
+  if not valid_app(app) then return reply(400, "invalid app name") end
+  if kind == "upstreams" then return control_upstreams(method, app) end
+  return control_state(method, app)
 end
 
 package.loaded.paas_router = M

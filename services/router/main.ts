@@ -5,10 +5,12 @@ import { isoMicro, nowMicro } from '../core/logs.js';
 import { runService } from '../core/service.js';
 import { Store } from '../core/store.js';
 import { AccessLogTail, routerLine } from './access.js';
+import { ActivityReporter, storeActivitySink } from './activity.js';
 import { loadConfig } from './config.js';
 import { HttpUpstreamControl } from './control.js';
 import { NginxCli } from './nginx.js';
 import { Router, storeRouteTable } from './router.js';
+import { storeWakeSink, Waker, WakeListener } from './wake.js';
 
 // Composition root of the router. nginx is left running on exit: it keeps
 // serving while the router restarts (the next router adopts it); scripts/down
@@ -18,10 +20,11 @@ runService('router', async () => {
   const config = loadConfig(process.env);
   const log = createLogger('router', config.logLevel);
   const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
+  const control = new HttpUpstreamControl(config.controlPort);
   const router = new Router({
     table: storeRouteTable(store),
     nginx: new NginxCli(config.nginxBin, config.nginxDir),
-    control: new HttpUpstreamControl(config.controlPort),
+    control,
     log: log.child({ module: 'router' }),
     settings: {
       domain: config.domain,
@@ -31,6 +34,7 @@ runService('router', async () => {
       dir: config.nginxDir,
       modulesInclude: config.nginxModulesInclude,
       maxBodyMb: config.maxBodyMb,
+      wake: { timeoutS: config.wakeTimeoutS, maxHeld: config.wakeMaxHeld },
     },
     resyncMs: config.resyncMs,
     nginxCheckMs: config.nginxCheckMs,
@@ -57,7 +61,31 @@ runService('router', async () => {
     },
     onError: (err) => log.warn({ err }, 'cannot read the access log'),
   });
+  // Requests for a sleeping app: nginx holds them and asks here for a wake,
+  // written to etcd for the scheduler; the traffic nginx saw goes to etcd for
+  // the scheduler's idle clock.
+  const waker = new Waker({
+    sink: storeWakeSink(store),
+    router: config.hostId,
+    stateOf: (app) => router.stateOf(app),
+    sleepingSince: (app) => router.sleepingSince(app),
+  });
+  const wakes = new WakeListener({
+    path: config.wakeSocket,
+    onWake: (app) => waker.ask(app),
+    log: log.child({ module: 'wakes' }),
+  });
+  const activity = new ActivityReporter({
+    control,
+    sink: storeActivitySink(store),
+    apps: () => router.apps(),
+    router: config.hostId,
+    log: log.child({ module: 'activity' }),
+    everyMs: config.activityMs,
+  });
+  await wakes.start();
   await router.start();
+  activity.start();
   accessLog.start();
   lines?.start();
   log.info(
@@ -69,6 +97,8 @@ runService('router', async () => {
     stop: async () => {
       await accessLog.stop();
       await lines?.stop();
+      await activity.stop();
+      await wakes.stop();
       await router.stop();
       store.close();
     },

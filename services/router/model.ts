@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { sameList } from '../core/compare.js';
 import { parseDynoName } from '../core/ids.js';
 import { routeUpstreams, type StoredRoute } from '../core/routes.js';
+import type { RouteState } from '../core/types.js';
+import { isRouteState } from './control.js';
 import type { Site } from './sites.js';
 
 // Pure decisions of the router: what nginx should hold, and the smallest
@@ -98,4 +100,50 @@ export function sitesOf(routes: readonly StoredRoute[]): Site[] {
     out.push({ app: route.app, domains, maintenance: route.maintenance === true });
   }
   return out;
+}
+
+/** Whether nginx holds the requests of an app in this state (with no peers): sleeping or waking. */
+export function isHolding(state: RouteState | undefined): boolean {
+  return state === 'sleeping' || state === 'waking';
+}
+
+/** app -> its route's state, for routes that have a known one (the renderer validates the names). */
+export function desiredStates(routes: readonly StoredRoute[]): Map<string, RouteState> {
+  const out = new Map<string, RouteState>();
+  for (const route of routes) {
+    if (typeof route?.app !== 'string') continue;
+    if (isRouteState(route.state)) out.set(route.app, route.state);
+  }
+  return out;
+}
+
+export interface StateChanges {
+  /** States that hold requests (sleeping, waking): set before the upstreams change, so no request meets neither. */
+  hold: Array<{ app: string; state: RouteState }>;
+  /** The other states set (crashed) and states removed: after the upstreams change (the peers come first). */
+  release: Array<{ app: string; state?: RouteState }>;
+}
+
+/**
+ * The control calls that turn the states nginx holds (`current`) into `desired`, for the apps in `apps` (a state of
+ * another app is removed). Split around the upstream changes: an app falling asleep gets `sleeping` while its peers
+ * still serve, then loses them; an app waking gets its peers, then loses `waking`.
+ */
+export function stateChanges(
+  desired: ReadonlyMap<string, RouteState>,
+  current: ReadonlyMap<string, RouteState>,
+  apps: readonly string[],
+): StateChanges {
+  const wanted = new Set(apps);
+  const hold: StateChanges['hold'] = [];
+  const release: StateChanges['release'] = [];
+  for (const app of apps) {
+    const want = desired.get(app);
+    if (want === current.get(app)) continue;
+    if (want === undefined) release.push({ app });
+    else if (isHolding(want)) hold.push({ app, state: want });
+    else release.push({ app, state: want });
+  }
+  for (const app of [...current.keys()].sort()) if (!wanted.has(app)) release.push({ app });
+  return { hold, release };
 }

@@ -1,5 +1,6 @@
 // The pages nginx answers itself, for a person reading them in a browser:
-// unknown host, no running web process, maintenance, and the app failing or
+// unknown host, no running web process, an app still waking (or too many
+// requests waiting for apps that wake), maintenance, and the app failing or
 // timing out. Each is short HTML that names the request id (the same one the
 // app saw and the access log holds), so a user can quote it.
 //
@@ -23,6 +24,11 @@ export const PAGES = {
     status: 503,
     title: 'Application unavailable',
     text: 'This app has no web process running right now. If it is yours, check paas ps and paas logs.',
+  },
+  starting: {
+    status: 503,
+    title: 'Application is starting',
+    text: 'This app was asleep and is starting up. Please try again in a few seconds.',
   },
   maintenance: {
     status: 503,

@@ -1,6 +1,17 @@
 import { isIP } from 'node:net';
 import { CONNECT_S, ROUTER_LUA, SHARED_DICT } from './lua.js';
-import { PAGES, pageHtml, type PageName } from './pages.js';
+import {
+  DEFAULT_WAKE_MAX_HELD,
+  DEFAULT_WAKE_TIMEOUT_S,
+  HOLD_DICT,
+  LIVE_DICT,
+  RETRY_AFTER_S,
+  STARTING_LOCATION,
+  STATE_DICT,
+  WAKE_MAX_HELD_LIMIT,
+  WAKE_TIMEOUT_RANGE_S,
+} from './luahold.js';
+import { PAGES, pageHtml, REQUEST_ID_VAR, type PageName } from './pages.js';
 import { isDomain, partitionSites, type Rejected, type Site } from './sites.js';
 
 // renderNginx: a pure function from the routing model to the whole nginx.conf.
@@ -23,7 +34,24 @@ export interface NginxModel {
   modulesInclude: string;
   /** client_max_body_size in MiB. */
   maxBodyMb: number;
+  /** Requests for a sleeping or waking app: held this long at most, this many at most (luahold.ts' defaults). */
+  wake?: WakeSettings;
 }
+
+export interface WakeSettings {
+  /** Seconds a held request waits before a 503 "Application is starting". */
+  timeoutS: number;
+  /** Requests held at once by this nginx; past it, that 503 at once. */
+  maxHeld: number;
+}
+
+/** The unix socket under nginx's dir where the router takes wakes (POST /wakes/<app>, wake.ts). */
+export function wakeSocketPath(dir: string): string {
+  return `${dir.replace(/\/+$/, '')}/router.sock`;
+}
+
+/** A unix socket's path fits in sun_path (108 bytes with its NUL). */
+export const MAX_SOCKET_PATH = 107;
 
 export interface Rendered {
   config: string;
@@ -40,6 +68,8 @@ export const READ_TIMEOUT_S = 30;
 export const CONNECT_TIMEOUT_S = CONNECT_S;
 /** A request is passed to another container only within this time of its first try (so never after a read timeout). */
 export const RETRY_WINDOW_S = 10;
+/** nginx's connections per worker. */
+export const WORKER_CONNECTIONS = 16384;
 /**
  * An X-Request-Id sent by the client is kept when it matches this (Heroku keeps 20..200 such characters); else nginx's
  * $request_id.
@@ -72,6 +102,18 @@ function checkModel(m: NginxModel): void {
     throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
   if (!(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400))
     throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
+  if (Buffer.byteLength(wakeSocketPath(m.dir)) > MAX_SOCKET_PATH)
+    throw new Error(`dir is too long for a unix socket in it (${MAX_SOCKET_PATH} bytes): ${JSON.stringify(m.dir)}`);
+  const { timeoutS, maxHeld } = wakeOf(m);
+  const t = WAKE_TIMEOUT_RANGE_S;
+  if (!(Number.isFinite(timeoutS) && timeoutS >= t.min && timeoutS <= t.max))
+    throw new Error(`wake.timeoutS must be ${t.min}..${t.max}: ${timeoutS}`);
+  if (!(Number.isInteger(maxHeld) && maxHeld >= 1 && maxHeld <= WAKE_MAX_HELD_LIMIT))
+    throw new Error(`wake.maxHeld must be 1..${WAKE_MAX_HELD_LIMIT}: ${maxHeld}`);
+}
+
+function wakeOf(m: NginxModel): WakeSettings {
+  return m.wake ?? { timeoutS: DEFAULT_WAKE_TIMEOUT_S, maxHeld: DEFAULT_WAKE_MAX_HELD };
 }
 
 function pageReturn(name: PageName): string {
@@ -103,7 +145,15 @@ function appServer(site: Site, m: NginxModel, listen: string): string {
         }`
     : `        location / {
             access_by_lua_block { require("paas_router").access() }
+            header_filter_by_lua_block { require("paas_router").header() }
+            log_by_lua_block { require("paas_router").log() }
             proxy_pass http://paas_apps;
+        }
+        location ${STARTING_LOCATION} {
+            default_type text/html;
+            add_header X-Request-Id ${REQUEST_ID_VAR} always;
+            add_header Retry-After ${RETRY_AFTER_S} always;
+            ${pageReturn('starting')}
         }`;
   const pages = errorPages(site.maintenance ? ['tooLarge'] : ['noWeb', 'badGateway', 'timeout', 'tooLarge']);
   return `
@@ -126,18 +176,22 @@ export function renderNginx(m: NginxModel): Rendered {
   const d = m.dir.replace(/\/+$/, '');
   const modules = m.modulesInclude;
   const maxBody = m.maxBodyMb;
+  const wake = wakeOf(m);
+  // A reload lets the old workers finish their requests: held ones too.
+  const shutdownS = Math.max(60, Math.ceil(wake.timeoutS) + 30);
   const config = `# Written by the paas router; do not edit (it is rewritten on every change of apps, domains or maintenance).
 include ${modules};
 
 daemon on;
 master_process on;
 worker_processes auto;
-worker_shutdown_timeout 60s;
+worker_shutdown_timeout ${shutdownS}s;
 pid ${d}/nginx.pid;
 error_log ${d}/logs/error.log warn;
 
 events {
-    worker_connections 4096;
+    # Room for the held requests (a connection each while waiting, two once proxied) beside the rest.
+    worker_connections ${WORKER_CONNECTIONS};
 }
 
 http {
@@ -150,6 +204,8 @@ http {
         '"request_id":"$paas_request_id","client":"$remote_addr"}';
     access_log ${d}/logs/access.log paas_json buffer=64k flush=1s;
     server_tokens off;
+    # The wake hop logs its own failures (luahold.ts), once per retry, not twice.
+    lua_socket_log_errors off;
     sendfile on;
     keepalive_timeout 75s;
     server_names_hash_bucket_size 512;
@@ -194,8 +250,12 @@ http {
     add_header X-Request-Id $paas_request_id always;
 
     lua_shared_dict ${SHARED_DICT} 8m;
+    lua_shared_dict ${STATE_DICT} 4m;
+    lua_shared_dict ${LIVE_DICT} 16m;
+    lua_shared_dict ${HOLD_DICT} 1m;
     init_by_lua_block {
 ${ROUTER_LUA}
+        require("paas_router").configure({ wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld} })
     }
 
     upstream paas_apps {
@@ -227,10 +287,7 @@ ${sites.map((site) => appServer(site, m, listen)).join('')}
         location = /healthz {
             return 200 "ok\\n";
         }
-        location = /upstreams {
-            content_by_lua_block { require("paas_router").control() }
-        }
-        location /upstreams/ {
+        location / {
             content_by_lua_block { require("paas_router").control() }
         }
     }

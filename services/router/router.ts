@@ -1,16 +1,17 @@
 import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import type { StoredRoute } from '../core/routes.js';
+import type { RouteState } from '../core/types.js';
 import type { UpstreamControl } from './control.js';
-import { desiredUpstreams, sitesOf, upstreamChanges } from './model.js';
+import { desiredStates, desiredUpstreams, sitesOf, stateChanges, upstreamChanges } from './model.js';
 import { NginxError, type Nginx } from './nginx.js';
 import { appAtLine, renderNginx, type NginxModel } from './render.js';
 
 // The reconcile loop: routes in etcd -> nginx. The set of apps, their custom
 // domains and maintenance flags decide the config (render, check, swap,
-// reload only when it changes); the upstreams of
-// each app go to nginx's Lua balancer through the control endpoint, so a
-// blue-green swap reloads nothing.
+// reload only when it changes); the upstreams of each app and the state of
+// one without (sleeping, waking, crashed) go to nginx's Lua through the
+// control endpoint, so a blue-green swap, a sleep or a wake reloads nothing.
 
 export interface RouteTable {
   routes(): Promise<StoredRoute[]>;
@@ -52,6 +53,11 @@ export class Router {
   /** The master we last talked to, and what its shared dict holds. */
   private knownPid: number | undefined;
   private held = new Map<string, string[]>();
+  private heldStates = new Map<string, RouteState>();
+  /** Of the last pass: the apps nginx serves, and the state of each route that has one. */
+  private served = new Set<string>();
+  private states = new Map<string, RouteState>();
+  private sinces = new Map<string, string>();
   /**
    * Dyno names by app and upstream, of this pass and the one before (a drained container still logs its last requests).
    */
@@ -105,8 +111,14 @@ export class Router {
             log.error({ err, app }, 'cannot set upstreams');
           });
         }
+        for (const [app, state] of this.heldStates) {
+          await control.setState(app, state).catch((err: unknown) => {
+            this.heldStates.delete(app);
+            log.error({ err, app }, 'cannot set the state');
+          });
+        }
         this.knownPid = pid;
-        log.info({ pid, apps: this.held.size }, 'nginx started again');
+        log.info({ pid, apps: this.held.size, states: this.heldStates.size }, 'nginx started again');
       } catch (err) {
         this.knownPid = undefined; // the next pass tries
         log.error({ err }, 'cannot start nginx again');
@@ -145,6 +157,21 @@ export class Router {
     return this.dynos.get(app)?.get(upstream) ?? this.dynosBefore.get(app)?.get(upstream);
   }
 
+  /** The state of the app's route as of the last pass (sleeping, waking, crashed), if it has one. */
+  stateOf(app: string): RouteState | undefined {
+    return this.states.get(app);
+  }
+
+  /** When the app fell asleep (its route's `since`, state sleeping) as of the last pass. */
+  sleepingSince(app: string): string | undefined {
+    return this.sinces.get(app);
+  }
+
+  /** The apps nginx serves as of the last pass. */
+  apps(): ReadonlySet<string> {
+    return this.served;
+  }
+
   /** Resolves when no pass is running (a pass triggered meanwhile included). */
   async settled(): Promise<void> {
     while (this.busy) await this.busy;
@@ -175,6 +202,14 @@ export class Router {
     this.dynos = desired.dynos;
     const rendered = renderNginx({ ...this.deps.settings, apps: sitesOf(routes) });
     this.report(rendered.rejected, desired.invalid);
+    const states = desiredStates(routes);
+    this.served = new Set(rendered.apps);
+    this.states = states;
+    this.sinces = new Map(
+      routes.flatMap((r) =>
+        states.get(r.app) === 'sleeping' && typeof r.since === 'string' ? [[r.app, r.since]] : [],
+      ),
+    );
 
     if (!this.installedRead) {
       this.installed = await nginx.readConfig();
@@ -214,13 +249,41 @@ export class Router {
     if (pid !== this.knownPid) {
       // A master we have not talked to (started, adopted or restarted behind our back): learn what it holds.
       this.held = await control.list();
+      this.heldStates = await control.states();
       this.knownPid = pid;
-      if (!started) log.info({ pid, apps: this.held.size }, 'running nginx adopted');
+      if (!started) log.info({ pid, apps: this.held.size, states: this.heldStates.size }, 'running nginx adopted');
     }
-    await this.push(desired.upstreams, rendered.apps);
+    const changes = stateChanges(states, this.heldStates, rendered.apps);
+    let failed = await this.pushStates(changes.hold);
+    failed += await this.push(desired.upstreams, rendered.apps);
+    failed += await this.pushStates(changes.release);
+    if (failed > 0) throw new Error(`${failed} upstream or state change(s) failed`);
   }
 
-  private async push(desired: Map<string, string[]>, apps: string[]): Promise<void> {
+  /** Sets (or, with no state, removes) the states of apps; the count of failed calls. */
+  private async pushStates(changes: ReadonlyArray<{ app: string; state?: RouteState }>): Promise<number> {
+    const { control, log } = this.deps;
+    let failed = 0;
+    for (const { app, state } of changes) {
+      try {
+        if (state === undefined) {
+          await control.removeState(app);
+          this.heldStates.delete(app);
+        } else {
+          await control.setState(app, state);
+          this.heldStates.set(app, state);
+        }
+        log.info({ app, state: state ?? null }, 'state set');
+      } catch (err) {
+        failed++;
+        log.error({ err, app }, 'cannot set the state');
+      }
+    }
+    return failed;
+  }
+
+  /** Upstream changes; the count of failed calls. */
+  private async push(desired: Map<string, string[]>, apps: string[]): Promise<number> {
     const { control, log } = this.deps;
     const changes = upstreamChanges(desired, this.held, apps);
     let failed = 0;
@@ -244,7 +307,7 @@ export class Router {
         log.error({ err, app }, 'cannot remove upstreams');
       }
     }
-    if (failed > 0) throw new Error(`${failed} upstream change(s) failed`);
+    return failed;
   }
 
   /** Logs rejected names and addresses once per distinct set, not on every pass. */

@@ -8,7 +8,10 @@ import { createLogger } from '../../../services/core/logger.js';
 import { Store } from '../../../services/core/store.js';
 import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli } from '../../../services/router/nginx.js';
+import { wakeSocketPath, type WakeSettings } from '../../../services/router/render.js';
 import { Router, storeRouteTable } from '../../../services/router/router.js';
+import { storeWakeSink, Waker, WakeListener } from '../../../services/router/wake.js';
+import type { WakeRecord } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
@@ -163,12 +166,19 @@ export interface RouterHarness {
   router: Router | undefined;
   /** A new router over the same etcd, nginx and control port, not started. */
   makeRouter(): Router;
+  /** The router's wake socket (started with the router; stopped by stop()); a test that replaces it sets this. */
+  wakes: WakeListener | undefined;
+  /** A new wake socket for the running router (h.router), writing to etcd, not started. */
+  makeWakes(): WakeListener;
+  /** Every ask that reached the wake socket (app, ms from Lua's ask), and every WakeRecord written. */
+  asks: Array<{ app: string; hopMs: number | undefined }>;
+  written: WakeRecord[];
   /** Stops the router and nginx, removes the keys and the temp dir. */
   stop(): Promise<void>;
 }
 
 /** A started Router over the real etcd (a prefix of its own), with its own nginx in a temp dir. */
-export async function startRouter(name: string): Promise<RouterHarness> {
+export async function startRouter(name: string, opts: { wake?: WakeSettings } = {}): Promise<RouterHarness> {
   const tmp = await tempDir(name);
   await chmod(tmp.dir, 0o755);
   const store = Store.connect(etcdEndpoints(), uniquePrefix(name));
@@ -200,11 +210,31 @@ export async function startRouter(name: string): Promise<RouterHarness> {
           dir: nginx.paths.dir,
           modulesInclude: DEFAULT_MODULES_INCLUDE,
           maxBodyMb: DEFAULT_MAX_BODY_MB,
+          ...(opts.wake && { wake: opts.wake }),
         },
         resyncMs: 200,
         hostId,
       }),
+    wakes: undefined,
+    makeWakes: () => {
+      const sink = storeWakeSink(store);
+      const waker = new Waker({
+        sink: { wake: (r) => sink.wake(r).then(() => void h.written.push(r)) },
+        router: hostId,
+        stateOf: (app) => h.router?.stateOf(app),
+        sleepingSince: (app) => h.router?.sleepingSince(app),
+      });
+      return new WakeListener({
+        path: wakeSocketPath(nginx.paths.dir),
+        onWake: (app) => waker.ask(app),
+        onHop: (app, hopMs) => h.asks.push({ app, hopMs }),
+        log,
+      });
+    },
+    asks: [],
+    written: [],
     async stop() {
+      await h.wakes?.stop();
       await h.router?.stop();
       await nginx.stop();
       await store.deletePrefix(`${store.keys.prefix}/`);
@@ -213,6 +243,8 @@ export async function startRouter(name: string): Promise<RouterHarness> {
     },
   };
   h.router = h.makeRouter();
+  h.wakes = h.makeWakes();
+  await h.wakes.start();
   await h.router.start();
   return h;
 }

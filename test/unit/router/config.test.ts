@@ -12,6 +12,10 @@ describe('router loadConfig', () => {
       nginxBin: 'nginx',
       nginxDir: '/var/lib/paas/nginx',
       maxBodyMb: 100,
+      wakeTimeoutS: 30,
+      wakeMaxHeld: 4096,
+      wakeSocket: '/var/lib/paas/nginx/router.sock',
+      activityMs: 5000,
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
@@ -39,5 +43,35 @@ describe('router loadConfig', () => {
     expect(() => loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '0' })).toThrow(/PAAS_ROUTER_MAX_BODY_MB/);
     expect(() => loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '1.5' })).toThrow(/PAAS_ROUTER_MAX_BODY_MB/);
     expect(loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '7' }).maxBodyMb).toBe(7);
+  });
+
+  it('reads the wake settings: seconds as written, the held bound, the activity period', () => {
+    const c = loadConfig({
+      PAAS_STATE_DIR: '/tmp/s',
+      PAAS_ROUTER_WAKE_TIMEOUT: '2',
+      PAAS_ROUTER_WAKE_MAX_HELD: '10',
+      PAAS_ROUTER_ACTIVITY_MS: '250',
+    });
+    expect(c).toMatchObject({
+      wakeTimeoutS: 2,
+      wakeMaxHeld: 10,
+      activityMs: 250,
+      wakeSocket: '/tmp/s/nginx/router.sock',
+    });
+    expect(loadConfig({ PAAS_ROUTER_WAKE_TIMEOUT: '45s' }).wakeTimeoutS).toBe(45);
+    expect(loadConfig({ PAAS_ROUTER_WAKE_TIMEOUT: ' 2.5 ' }).wakeTimeoutS).toBe(2.5);
+  });
+  it.each(['0', '0.5', '301', '-3', 'soon', '30m', '1e3', '2..5', 's'])(
+    'refuses the wake timeout %j with a message naming the setting and the range',
+    (v) =>
+      expect(() => loadConfig({ PAAS_ROUTER_WAKE_TIMEOUT: v })).toThrow(
+        /PAAS_ROUTER_WAKE_TIMEOUT must be a number of seconds from 1 to 300, got/,
+      ),
+  );
+  it('refuses a bad held bound, activity period or a state dir too long for the socket', () => {
+    expect(() => loadConfig({ PAAS_ROUTER_WAKE_MAX_HELD: '0' })).toThrow(/PAAS_ROUTER_WAKE_MAX_HELD must be 1\.\./);
+    expect(() => loadConfig({ PAAS_ROUTER_WAKE_MAX_HELD: 'many' })).toThrow(/PAAS_ROUTER_WAKE_MAX_HELD/);
+    expect(() => loadConfig({ PAAS_ROUTER_ACTIVITY_MS: '20000' })).toThrow(/PAAS_ROUTER_ACTIVITY_MS/);
+    expect(() => loadConfig({ PAAS_STATE_DIR: `/${'x'.repeat(100)}` })).toThrow(/PAAS_STATE_DIR is too long/);
   });
 });

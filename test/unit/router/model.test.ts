@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredRoute } from '../../../services/core/routes.js';
-import type { Route, RouteDyno } from '../../../services/core/types.js';
-import { parseUpstreamList } from '../../../services/router/control.js';
-import { desiredUpstreams, isUpstream, upstreamChanges } from '../../../services/router/model.js';
+import type { Route, RouteDyno, RouteState } from '../../../services/core/types.js';
+import { parseActivityList, parseStateList, parseUpstreamList } from '../../../services/router/control.js';
+import {
+  desiredStates,
+  desiredUpstreams,
+  isHolding,
+  isUpstream,
+  stateChanges,
+  upstreamChanges,
+} from '../../../services/router/model.js';
 
 const route = (app: string, upstreams: string[]): Route => ({
   app,
@@ -161,5 +168,74 @@ describe('parseUpstreamList', () => {
         ['b2', []],
       ]),
     );
+  });
+});
+
+describe('desiredStates', () => {
+  it('keeps the known states of routes and drops the rest', () => {
+    const routes: StoredRoute[] = [
+      { ...route('zz', []), state: 'sleeping', since: '2024-01-01T00:00:00Z' },
+      { ...route('aa', []), state: 'waking' },
+      { ...route('bb', []), state: 'crashed' },
+      route('cc', ['127.0.0.1:1']),
+      { ...route('dd', []), state: 'dozing' as never },
+      { app: 42, updatedAt: '' } as unknown as StoredRoute,
+    ];
+    expect([...desiredStates(routes)]).toEqual([
+      ['zz', 'sleeping'],
+      ['aa', 'waking'],
+      ['bb', 'crashed'],
+    ]);
+  });
+  it('holds requests in sleeping and waking only', () => {
+    expect([isHolding('sleeping'), isHolding('waking'), isHolding('crashed'), isHolding(undefined)]).toEqual([
+      true,
+      true,
+      false,
+      false,
+    ]);
+  });
+});
+
+describe('stateChanges', () => {
+  const m = (o: Record<string, RouteState>) => new Map(Object.entries(o));
+  it('is empty when nginx holds what is desired', () => {
+    expect(stateChanges(m({ a1: 'sleeping' }), m({ a1: 'sleeping' }), ['a1', 'b2'])).toEqual({
+      hold: [],
+      release: [],
+    });
+  });
+  it('sets holding states before the upstreams, crashed and removals after', () => {
+    const desired = m({ sleepy: 'sleeping', waker: 'waking', dead: 'crashed' });
+    const current = m({ waker: 'sleeping', awake: 'waking', dead: 'waking' });
+    expect(stateChanges(desired, current, ['awake', 'dead', 'sleepy', 'waker'])).toEqual({
+      hold: [
+        { app: 'sleepy', state: 'sleeping' },
+        { app: 'waker', state: 'waking' },
+      ],
+      release: [{ app: 'awake' }, { app: 'dead', state: 'crashed' }],
+    });
+  });
+  it('removes the state of an app nginx no longer serves, and sets none for it', () => {
+    expect(stateChanges(m({ gone: 'sleeping' }), m({ gone: 'sleeping', zed: 'crashed' }), [])).toEqual({
+      hold: [],
+      release: [{ app: 'gone' }, { app: 'zed' }],
+    });
+  });
+});
+
+describe('parseStateList and parseActivityList', () => {
+  it('reads the states nginx holds, leaving out unknown ones', () => {
+    expect([...parseStateList('a1 sleeping\nb2 crashed\nc3 dozing\n\n')]).toEqual([
+      ['a1', 'sleeping'],
+      ['b2', 'crashed'],
+    ]);
+  });
+  it('reads the activity nginx saw: epoch seconds to ms, websockets never below 0', () => {
+    expect([...parseActivityList('a1 1796604696.238 0\nb2 0.000 3\nc3 12.5 -1\nbad line\nd4 x 1\n')]).toEqual([
+      ['a1', { at: 1796604696238, websockets: 0 }],
+      ['b2', { at: 0, websockets: 3 }],
+      ['c3', { at: 12500, websockets: 0 }],
+    ]);
   });
 });

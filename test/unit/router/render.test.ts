@@ -215,3 +215,48 @@ describe('renderNginx: limits, timeouts, retries, access log', () => {
     expect(config).not.toContain(domain);
   });
 });
+
+describe('renderNginx: sleeping apps', () => {
+  it('holds the states, activity and wake flags in shared dicts, and tells Lua its wake settings', () => {
+    const { config } = renderNginx(base);
+    for (const dict of ['paas_upstreams', 'paas_states', 'paas_live', 'paas_hold'])
+      expect(config).toMatch(new RegExp(`^ {4}lua_shared_dict ${dict} \\d+m;$`, 'm'));
+    expect(config).toContain(
+      'require("paas_router").configure({ wake_socket = "/var/lib/paas/nginx/router.sock", wake_timeout = 30, max_held = 4096 })',
+    );
+    const custom = renderNginx({ ...base, dir: '/srv/n/', wake: { timeoutS: 2.5, maxHeld: 7 } }).config;
+    expect(custom).toContain('wake_socket = "/srv/n/router.sock", wake_timeout = 2.5, max_held = 7 })');
+    expect(config).toMatch(/^ {4}worker_connections 16384;$/m);
+  });
+
+  it('lets a reload wait for the held requests of the old workers', () => {
+    expect(renderNginx(base).config).toContain('worker_shutdown_timeout 60s;');
+    expect(renderNginx({ ...base, wake: { timeoutS: 45, maxHeld: 1 } }).config).toContain(
+      'worker_shutdown_timeout 75s;',
+    );
+  });
+
+  it('counts websockets around the proxy and answers "Application is starting" with Retry-After', () => {
+    const { config } = renderNginx({ ...base, apps: ['shop', { app: 'down', maintenance: true }] });
+    const server = (app: string) => {
+      const from = config.indexOf(`# app: ${app}\n`);
+      return config.slice(from, config.indexOf('\n    }\n', from));
+    };
+    const shop = server('shop');
+    expect(shop).toMatch(
+      /location \/ \{\s+access_by_lua_block \{ require\("paas_router"\)\.access\(\) \}\s+header_filter_by_lua_block \{ require\("paas_router"\)\.header\(\) \}\s+log_by_lua_block \{ require\("paas_router"\)\.log\(\) \}\s+proxy_pass http:\/\/paas_apps;/,
+    );
+    expect(shop).toMatch(
+      /location @paas_starting \{\s+default_type text\/html;\s+add_header X-Request-Id \$paas_request_id always;\s+add_header Retry-After 5 always;\s+return 503 "<!DOCTYPE html>.*<title>Application is starting<\/title>/,
+    );
+    expect(server('down')).not.toContain('@paas_starting');
+  });
+
+  it('refuses bad wake settings and a dir too long for its socket', () => {
+    for (const timeoutS of [0, 0.5, 301, Number.NaN])
+      expect(() => renderNginx({ ...base, wake: { timeoutS, maxHeld: 1 } })).toThrow(/wake\.timeoutS/);
+    for (const maxHeld of [0, 1.5, 2_000_000])
+      expect(() => renderNginx({ ...base, wake: { timeoutS: 30, maxHeld } })).toThrow(/wake\.maxHeld/);
+    expect(() => renderNginx({ ...base, dir: `/${'d'.repeat(100)}` })).toThrow(/unix socket/);
+  });
+});

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import type { Route } from '../../../services/core/types.js';
-import type { UpstreamControl } from '../../../services/router/control.js';
+import type { Route, RouteState } from '../../../services/core/types.js';
+import type { AppActivity, UpstreamControl } from '../../../services/router/control.js';
 import { NginxError, type Nginx } from '../../../services/router/nginx.js';
 import { Router, type RouteTable } from '../../../services/router/router.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
@@ -50,6 +50,7 @@ class FakeNginx implements Nginx {
 
 class FakeControl implements UpstreamControl {
   held = new Map<string, string[]>();
+  heldStates = new Map<string, RouteState>();
   calls: string[] = [];
   async set(app: string, upstreams: readonly string[]) {
     this.calls.push(`set ${app} ${upstreams.join(',')}`);
@@ -62,15 +63,31 @@ class FakeControl implements UpstreamControl {
   async list() {
     return new Map(this.held);
   }
+  async setState(app: string, state: RouteState) {
+    this.calls.push(`state ${app} ${state}`);
+    this.heldStates.set(app, state);
+  }
+  async removeState(app: string) {
+    this.calls.push(`unstate ${app}`);
+    this.heldStates.delete(app);
+  }
+  async states() {
+    return new Map(this.heldStates);
+  }
+  async activity() {
+    return new Map<string, AppActivity>();
+  }
 }
 
 function setup() {
   const routes = new Map<string, string[]>();
+  const states = new Map<string, RouteState>();
   const table: RouteTable = {
     routes: async () =>
       [...routes].map(([app, upstreams]): Route => ({
         app,
         dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h' })),
+        ...(states.has(app) && { state: states.get(app) }),
         updatedAt: '',
       })),
     watch: async () => async () => {},
@@ -104,7 +121,7 @@ function setup() {
     nginx.calls = [];
     control.calls = [];
   };
-  return { routes, nginx, control, router, lines, reset };
+  return { routes, states, nginx, control, router, lines, reset };
 }
 
 describe('Router.reconcile', () => {
@@ -205,5 +222,68 @@ describe('Router.reconcile', () => {
       'route ignored',
       'upstream ignored: not host:port',
     ]);
+  });
+
+  it('pushes a holding state before the peers go, and drops it after the peers come', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    t.reset();
+    t.routes.set('web', []);
+    t.states.set('web', 'sleeping');
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual([]);
+    expect(t.control.calls).toEqual(['state web sleeping', 'set web ']);
+    expect(t.router.stateOf('web')).toBe('sleeping');
+    t.reset();
+    t.states.set('web', 'waking');
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual(['state web waking']);
+    t.reset();
+    t.routes.set('web', ['127.0.0.1:2']);
+    t.states.delete('web');
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual(['set web 127.0.0.1:2', 'unstate web']);
+    expect(t.router.stateOf('web')).toBeUndefined();
+  });
+
+  it('sets crashed after the upstreams, and removes the state of a gone app', async () => {
+    const t = setup();
+    t.routes.set('web', []);
+    t.states.set('web', 'waking');
+    await t.router.reconcile();
+    t.reset();
+    t.states.set('web', 'crashed');
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual(['state web crashed']);
+    t.reset();
+    t.routes.delete('web');
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual(['remove web', 'unstate web']);
+    expect([...t.router.apps()]).toEqual([]);
+  });
+
+  it('learns the states of an adopted nginx and pushes them again to a restarted one', async () => {
+    const t = setup();
+    t.routes.set('web', []);
+    t.states.set('web', 'sleeping');
+    t.nginx.config = undefined;
+    await t.router.reconcile();
+    const adopted = setup();
+    adopted.routes.set('web', []);
+    adopted.states.set('web', 'sleeping');
+    adopted.nginx.config = t.nginx.config;
+    adopted.nginx.pid = 7;
+    adopted.control.held = new Map(t.control.held);
+    adopted.control.heldStates = new Map(t.control.heldStates);
+    await adopted.router.reconcile();
+    expect([...adopted.nginx.calls, ...adopted.control.calls]).toEqual([]);
+    await t.nginx.stop();
+    t.control.held.clear();
+    t.control.heldStates.clear();
+    t.reset();
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual(['start']);
+    expect(t.control.calls).toEqual(['state web sleeping', 'set web ']);
   });
 });
