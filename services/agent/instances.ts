@@ -61,6 +61,7 @@ export class InstanceRecords {
       port: t.port,
       ...(t.bridge && { bridge: t.bridge }),
       ...t.history,
+      assignedAt: a.createdAt,
     };
     const json = JSON.stringify(body);
     if (this.written.get(a.id) === json) return;

@@ -192,6 +192,11 @@ export interface Instance {
   lastExitAt?: string;
   /** When Docker last started it. */
   startedAt?: string;
+  /**
+   * The createdAt of the assignment this report answers (it changes when a parked assignment is unparked): a report
+   * from before a wake does not count as up after it (absent: older agents; any).
+   */
+  assignedAt?: string;
 }
 
 /** A web container a route sends traffic to. */

@@ -156,9 +156,14 @@ export function instanceKey(a: Pick<Assignment, 'app' | 'id'>): string {
 }
 
 /** The up instance of an assignment, on the host it is assigned to. */
-export function upInstance(s: Snapshot, a: Pick<Assignment, 'app' | 'id' | 'host'>): Instance | undefined {
+export function upInstance(
+  s: Snapshot,
+  a: Pick<Assignment, 'app' | 'id' | 'host' | 'createdAt'>,
+): Instance | undefined {
   const i = s.instanceOf.get(instanceKey(a));
-  return i && i.state === 'up' && i.host === a.host ? i : undefined;
+  // Reported for this version of the assignment: after a wake, not the report of the container being put to sleep.
+  const current = i?.assignedAt === undefined || i.assignedAt === a.createdAt;
+  return i && i.state === 'up' && i.host === a.host && current ? i : undefined;
 }
 
 /**

@@ -76,7 +76,8 @@ export function routeStatus(
   if (web.length === 0) return {};
   const crashed = web.some((a) => {
     const i = s.instanceOf.get(instanceKey(a));
-    return i !== undefined && i.host === a.host && i.state === 'crashed';
+    const current = i?.assignedAt === undefined || i.assignedAt === a.createdAt; // not a report from before a wake
+    return i !== undefined && i.host === a.host && current && i.state === 'crashed';
   });
   return { state: crashed ? 'crashed' : 'waking' };
 }

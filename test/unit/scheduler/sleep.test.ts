@@ -190,6 +190,21 @@ describe('plan: wake', () => {
     expect(p2.routes[0]).not.toHaveProperty('state');
   });
 
+  it('does not route a report from before the wake (the container the agent was putting to sleep)', () => {
+    let i = asleep();
+    const parkedAt = web(i).createdAt;
+    // the agent reported web.1 up for the parked version, before it stopped it
+    i = report(i, ['shop.web.1.v3'], 'up', { assignedAt: parkedAt });
+    const woke = T0 + 40 * MIN;
+    i = { ...i, now: woke, apps: [{ ...i.apps[0]!, activityAt: woke }] };
+    const p = plan(i);
+    expect(p.routes).toMatchObject([{ dynos: [], state: 'waking' }]);
+    i = applied(i, p);
+    expect(web(i).createdAt).not.toBe(parkedAt);
+    i = report(i, ['shop.web.1.v3'], 'up', { assignedAt: web(i).createdAt });
+    expect(plan(i).routes[0]!.dynos).toHaveLength(1);
+  });
+
   it('ends the hold at once when the woken container crashes', () => {
     let i = asleep();
     const woke = T0 + 40 * MIN;
