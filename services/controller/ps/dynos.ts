@@ -15,8 +15,8 @@ export { sizeNameOf }; // the size name of a container's limits (core/sizes.ts)
  * One dyno per name (type.index): the newest assignment of that name (a
  * replacement is always assigned after the container it replaces), with the
  * state its agent reports; "starting" while it reports nothing; "sleeping"
- * when the scheduler parked it (the app sleeps), since the route's `since`
- * when the route says the app sleeps. Sorted by type, then index.
+ * when the scheduler parked it (the app sleeps) and its agent no longer
+ * reports it up, since the route's `since` when the route says the app sleeps. Sorted by type, then index.
  */
 export function dynoViews(
   assignments: readonly Assignment[],
@@ -42,7 +42,8 @@ export function dynoViews(
         id: a.id,
         name: dynoName(a.type, a.index),
         type: a.type,
-        state: a.parked ? 'sleeping' : (reported?.state ?? 'starting'),
+        // parked: sleeping once its agent has stopped it (or it has no container); up until then
+        state: a.parked ? (reported?.state === 'up' ? 'up' : 'sleeping') : (reported?.state ?? 'starting'),
         release: { version: a.release },
         size: sizeNameOf(a.memoryMb, a.cpuShares),
         command: a.command,

@@ -196,16 +196,21 @@ describe('dynoViews of a sleeping app', () => {
   it('shows a parked dyno sleeping since the route says the app sleeps; a kept-awake one as it is', () => {
     const web = assignment('web', 1, { parked: true });
     const worker = assignment('worker', 1);
-    const views = dynoViews([web, worker], [instance(web, 'up'), instance(worker, 'up')], { state: 'sleeping', since });
+    const views = dynoViews([web, worker], [instance(web, 'sleeping'), instance(worker, 'up')], {
+      state: 'sleeping',
+      since,
+    });
     expect(views.map((d) => [d.name, d.state, d.updated_at])).toEqual([
       ['web.1', 'sleeping', since],
       ['worker.1', 'up', '2026-12-07T00:10:00.000Z'],
     ]);
+    // parked, but its agent has not stopped it yet: still up
+    expect(dynoViews([web], [instance(web, 'up')], { state: 'sleeping', since })[0]?.state).toBe('up');
   });
 
   it('shows a parked dyno sleeping since its last report while the route does not say so yet', () => {
     const web = assignment('web', 1, { parked: true });
-    expect(dynoViews([web], [instance(web, 'up')], { state: 'waking' })[0]).toMatchObject({
+    expect(dynoViews([web], [instance(web, 'sleeping')], { state: 'waking' })[0]).toMatchObject({
       state: 'sleeping',
       updated_at: '2026-12-07T00:10:00.000Z',
     });
