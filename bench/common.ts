@@ -106,3 +106,39 @@ export function round(n: number, digits = 2): number {
   const f = 10 ** digits;
   return Math.round(n * f) / f;
 }
+
+/** The platform's HTTP API with a token, for the benches that drive a live platform. */
+export class Api {
+  constructor(
+    private readonly base: string,
+    private readonly token: string,
+  ) {}
+
+  /** The response of a call; throws on a status of 400 or more, with the answer's text. */
+  async call(method: string, path: string, body?: unknown): Promise<Response> {
+    const res = await fetch(`${this.base.replace(/\/$/, '')}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        accept: 'application/json',
+        ...(body !== undefined && { 'content-type': 'application/json' }),
+      },
+      ...(body !== undefined && { body: JSON.stringify(body) }),
+    });
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+    return res;
+  }
+
+  /** The parsed JSON answer of a call (undefined for an empty one). */
+  async json<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const text = await (await this.call(method, path, body)).text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+}
+
+/** The slug of the app's latest release. */
+export async function latestSlug(api: Api, app: string): Promise<{ slug: { id: string } | null }> {
+  const list = await api.json<{ version: number }[]>('GET', `/apps/${app}/releases`);
+  const latest = Math.max(...list.map((r) => r.version));
+  return api.json<{ slug: { id: string } | null }>('GET', `/apps/${app}/releases/${latest}`);
+}

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { Store } from '../services/core/store.js';
 import { routeUpstreams, type StoredRoute } from '../services/core/routes.js';
-import { env, flags, median, runMain } from './common.js';
+import { Api, env, flags, median, runMain } from './common.js';
 
 // Rollout benchmark against a live platform: the time from a release being
 // created (the answer to a config-only release, PATCH config-vars) until the
@@ -28,27 +28,6 @@ function parseArgs(argv: readonly string[]) {
     ['app', 'runs', 'timeout'],
   );
   return { app: f.required('app'), runs: f.int('runs', 3, 1), timeoutMs: f.int('timeout', 120, 1) * 1000 };
-}
-
-class Api {
-  constructor(
-    private readonly base: string,
-    private readonly token: string,
-  ) {}
-
-  async call(method: string, path: string, body?: unknown): Promise<Response> {
-    const res = await fetch(`${this.base.replace(/\/$/, '')}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        accept: 'application/json',
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
-    return res;
-  }
 }
 
 /** Whether the upstream answers HTTP at all (any status below 500) within 2 s. */

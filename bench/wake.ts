@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import Docker from 'dockerode';
-import { env, flags, median, percentile, round, runMain } from './common.js';
+import { Api, env, flags, latestSlug, median, percentile, round, runMain } from './common.js';
 
 // Wake benchmark against a live platform (issue 16): for each app, N times:
 // put it to sleep (POST /apps/:app/sleep), wait until its web dynos are
@@ -40,28 +40,6 @@ function parseArgs(argv: readonly string[]) {
 }
 
 type Args = ReturnType<typeof parseArgs>;
-
-class Api {
-  constructor(
-    private readonly base: string,
-    private readonly token: string,
-  ) {}
-
-  async call<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await fetch(`${this.base.replace(/\/$/, '')}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.token}`,
-        accept: 'application/json',
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-      },
-      ...(body !== undefined && { body: JSON.stringify(body) }),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  }
-}
 
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -102,13 +80,13 @@ interface Dyno {
 /** Until every web dyno of the app has the state. */
 const webDynos = (api: Api, app: string, state: string) =>
   until(`${app}'s web dynos ${state}`, 120_000, async () => {
-    const web = (await api.call<Dyno[]>('GET', `/apps/${app}/dynos`)).filter((d) => d.type === 'web');
+    const web = (await api.json<Dyno[]>('GET', `/apps/${app}/dynos`)).filter((d) => d.type === 'web');
     return web.length > 0 && web.every((d) => d.state === state) ? true : undefined;
   });
 
 /** Asks the app to sleep and waits until its web dynos are parked. */
 async function putToSleep(api: Api, app: string): Promise<void> {
-  await api.call('POST', `/apps/${app}/sleep`);
+  await api.json('POST', `/apps/${app}/sleep`);
   await webDynos(api, app, 'sleeping');
 }
 
@@ -179,19 +157,13 @@ async function wakes(api: Api, a: Args, app: string) {
 
 /** N apps from the source's release, asleep together, woken at the same moment. */
 async function concurrent(api: Api, a: Args, n: number, source: string) {
-  const info = await api
-    .call<{ slug: { id: string } | null }>('GET', `/apps/${source}/releases/current`)
-    .catch(async () => {
-      const list = await api.call<{ version: number }[]>('GET', `/apps/${source}/releases`);
-      const latest = Math.max(...list.map((r) => r.version));
-      return api.call<{ slug: { id: string } | null }>('GET', `/apps/${source}/releases/${latest}`);
-    });
+  const info = await latestSlug(api, source);
   if (!info.slug) throw new Error(`${source} has no build to promote`);
   const names = Array.from({ length: n }, (_, i) => `wake-${process.pid % 10000}-${i + 1}`);
   const t0 = performance.now();
   for (const name of names) {
-    await api.call('POST', '/apps', { name });
-    await api.call('POST', `/apps/${name}/releases`, { slug: info.slug.id });
+    await api.json('POST', '/apps', { name });
+    await api.json('POST', `/apps/${name}/releases`, { slug: info.slug.id });
   }
   for (const name of names)
     await until(`${name} to answer`, 300_000, async () =>
@@ -199,7 +171,7 @@ async function concurrent(api: Api, a: Args, n: number, source: string) {
     );
   const setupMs = performance.now() - t0;
   try {
-    await Promise.all(names.map((name) => api.call('POST', `/apps/${name}/sleep`)));
+    await Promise.all(names.map((name) => api.json('POST', `/apps/${name}/sleep`)));
     for (const name of names) await webDynos(api, name, 'sleeping');
     const t1 = performance.now();
     const results = await Promise.all(names.map((name) => get(a.router, `${name}.${a.domain}`)));
@@ -214,7 +186,7 @@ async function concurrent(api: Api, a: Args, n: number, source: string) {
       wakes_per_s: round((ok.length / totalMs) * 1000, 1),
     };
   } finally {
-    for (const name of names) await api.call('DELETE', `/apps/${name}`).catch(() => undefined);
+    for (const name of names) await api.json('DELETE', `/apps/${name}`).catch(() => undefined);
   }
 }
 

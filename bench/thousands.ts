@@ -1,0 +1,192 @@
+import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { Api, env, flags, latestSlug, median, percentile, round, runMain } from './common.js';
+
+// The 10,000-app run against a live platform (issue 16): one build (--source,
+// deployed already) promoted to N new apps through the API, each asked to
+// sleep before its release so it is born asleep (no container is ever
+// started for it); the platform's memory at 0, 1,000 and N apps; `paas apps`
+// and a config:set among N; then --wake apps chosen at random woken by one
+// request each (one after the other), their first answer timed, and a
+// config:set on one of them until it serves the new value.
+//
+//   PAAS_API_URL=... PAAS_TOKEN=... PAAS_STATE_DIR=/var/lib/paas-bench \
+//   node dist/bench/thousands.js --source APP --router http://127.0.0.1:80 [--apps 10000] [--wake 200] [--parallel 8]
+//
+// Prints one JSON object with flat keys on stdout, progress on stderr.
+
+const USAGE =
+  'usage: node dist/bench/thousands.js --source APP --router URL [--domain D] [--apps N] [--wake N] [--parallel N] [--cli PATH]';
+const run = promisify(execFile);
+
+function parseArgs(argv: readonly string[]) {
+  const f = flags(argv, USAGE, ['source', 'router', 'domain', 'apps', 'wake', 'parallel', 'cli']);
+  return {
+    source: f.required('source'),
+    router: new URL(f.required('router')),
+    domain: f.one('domain') ?? 'localhost',
+    apps: f.int('apps', 10_000, 1),
+    wake: f.int('wake', 200, 0),
+    parallel: f.int('parallel', 8, 1),
+    cli: f.one('cli') ?? 'dist/cli/main.js',
+  };
+}
+
+const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
+
+/** The summed RSS (MiB) of the platform's supervised processes (supervise/<name>/pid) and nginx with its workers. */
+function platformRssMb(stateDir: string): number {
+  const pids: number[] = [];
+  const pidOf = (file: string) => {
+    try {
+      const pid = Number(readFileSync(file, 'utf8').trim());
+      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const supervise = join(stateDir, 'supervise');
+  for (const name of readdirSync(supervise)) {
+    const pid = pidOf(join(supervise, name, 'pid'));
+    if (pid) pids.push(pid);
+  }
+  const nginx = pidOf(join(stateDir, 'nginx', 'nginx.pid'));
+  if (nginx) {
+    pids.push(nginx);
+    for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      try {
+        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === nginx) pids.push(Number(p));
+      } catch {
+        // gone
+      }
+    }
+  }
+  let kb = 0;
+  for (const pid of pids) {
+    try {
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
+  }
+  return Math.round(kb / 1024);
+}
+
+function get(url: URL, host: string, path = '/'): Promise<{ status: number; ms: number; body: string }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = request(
+      { host: url.hostname, port: url.port || 80, path, headers: { host }, agent: false, timeout: 60_000 },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0, body: '' }));
+    req.end();
+  });
+}
+
+/** Runs `work` for 0..n-1 with at most `parallel` at once. */
+async function pool(n: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallel }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
+}
+
+interface AppRow {
+  name: string;
+  dyno_state: string | null;
+}
+
+runMain(async () => {
+  const a = parseArgs(process.argv.slice(2));
+  const api = new Api(env('PAAS_API_URL'), env('PAAS_TOKEN'));
+  const stateDir = env('PAAS_STATE_DIR');
+  const out: Record<string, number> = {};
+  const { slug } = await latestSlug(api, a.source);
+  if (!slug) throw new Error(`${a.source} has no build to promote`);
+  const prefix = `k${process.pid % 1000}`;
+  const name = (i: number) => `${prefix}-${i + 1}`;
+  out.memory_before_mb = platformRssMb(stateDir);
+  log(`platform memory before: ${out.memory_before_mb} MiB; promoting ${slug.id} to ${a.apps} apps`);
+
+  const t0 = performance.now();
+  let done = 0;
+  const checkpoints = [1000, a.apps].filter((c, i, all) => c <= a.apps && all.indexOf(c) === i);
+  for (const upTo of checkpoints) {
+    await pool(upTo - done, a.parallel, async (i) => {
+      const app = name(done + i);
+      await api.json('POST', '/apps', { name: app });
+      await api.json('POST', `/apps/${app}/sleep`); // born asleep: its release starts nothing
+      await api.json('POST', `/apps/${app}/releases`, { slug: slug.id });
+    });
+    done = upTo;
+    out[`setup_${upTo}_s`] = round((performance.now() - t0) / 1000, 1);
+    await sleepMs(10_000); // the scheduler and router settle
+    out[`memory_${upTo}_apps_mb`] = platformRssMb(stateDir);
+    log(`${upTo} apps in ${out[`setup_${upTo}_s`]} s; platform memory ${out[`memory_${upTo}_apps_mb`]} MiB`);
+  }
+
+  // Every app's route says sleeping (the API's list reads every route in one range read).
+  const tList = performance.now();
+  const list = await api.json<AppRow[]>('GET', '/apps');
+  out.api_apps_list_ms = round(performance.now() - tList, 0);
+  out.apps_sleeping = list.filter((x) => x.name.startsWith(`${prefix}-`) && x.dyno_state === 'sleeping').length;
+  const cli = async (args: string[]) => {
+    const t = performance.now();
+    await run('node', [a.cli, ...args], { maxBuffer: 64 * 1024 * 1024 });
+    return round(performance.now() - t, 0);
+  };
+  out.paas_apps_ms = await cli(['apps']);
+  out.paas_apps_info_ms = await cli(['apps:info', '-a', name(Math.floor(a.apps / 2))]);
+
+  // Wakes at N apps, one after the other, each a new request to an app chosen at random.
+  const woken: number[] = [];
+  let failed = 0;
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(a.wake, a.apps)) chosen.add(Math.floor(Math.random() * a.apps));
+  for (const i of chosen) {
+    const r = await get(a.router, `${name(i)}.${a.domain}`);
+    if (r.status !== 200) failed++;
+    woken.push(r.ms);
+  }
+  if (woken.length > 0) {
+    out.wake_p50_ms = round(median(woken), 0);
+    out.wake_p95_ms = round(percentile(woken, 95), 0);
+    out.wake_p99_ms = round(percentile(woken, 99), 0);
+    out.wake_failed = failed;
+  }
+  log(
+    `${woken.length} wakes at ${a.apps} apps: p50 ${out.wake_p50_ms} ms, p99 ${out.wake_p99_ms} ms, ${failed} failed`,
+  );
+
+  // A config:set among N (the source must answer its GREETING, as test/fixtures/apps/env-echo does): from the PATCH
+  // to the app answering with the new value (it is awake, from its wake above).
+  const [first] = chosen;
+  if (first !== undefined) {
+    const app = name(first);
+    const greeting = `set-${Date.now()}`;
+    const t = performance.now();
+    await api.json('PATCH', `/apps/${app}/config-vars`, { GREETING: greeting });
+    while ((await get(a.router, `${app}.${a.domain}`)).body.trim() !== greeting) {
+      if (performance.now() - t > 60_000) throw new Error(`${app} never answered its new GREETING`);
+      await sleepMs(20);
+    }
+    out.config_set_serving_ms = round(performance.now() - t, 0);
+  }
+  out.memory_end_mb = platformRssMb(stateDir);
+  out.total_s = round((performance.now() - t0) / 1000, 0);
+  process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
+});
