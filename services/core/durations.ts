@@ -15,7 +15,7 @@ export function durationSeconds(text: string): number | undefined {
   return total;
 }
 
-/** `1h30m`, `30m`, `45s`, `2d`: the shortest text of whole units for a number of seconds. */
+/** `1h30m`, `30m`, `45s`, `24h`, `2d`: whole units, largest first; days from two days up (Heroku writes `24h`). */
 export function formatDuration(seconds: number): string {
   if (seconds <= 0) return '0s';
   let rest = Math.round(seconds);
@@ -26,7 +26,7 @@ export function formatDuration(seconds: number): string {
     ['m', 60],
     ['s', 1],
   ] as const) {
-    if (rest >= n) {
+    if (rest >= n && (unit !== 'd' || rest >= 2 * n)) {
       out += `${Math.floor(rest / n)}${unit}`;
       rest %= n;
     }

@@ -1,29 +1,14 @@
 import { CliError } from '../../context.js';
 import { keyValues } from '../../format.js';
 import type { DynoPolicyView } from '../../../services/core/api.js';
+import { formatDuration } from '../../../services/core/durations.js';
 
 // ps:autosleep and ps:lifetime: their arguments as PATCH /apps/:app/dyno-policy
 // takes them (DynoPolicyUpdate), and the policy as text. The API checks the
 // durations (1m to 30d) and the process types; its message is printed as is.
 
-/** `1h30m`, `30m`, `45s`, `24h`, `2d`: whole units, largest first; days from two days up (Heroku's `24h`). */
-export function durationText(seconds: number): string {
-  if (seconds <= 0) return '0s';
-  let rest = Math.round(seconds);
-  let out = '';
-  for (const [unit, n] of [
-    ['d', 86400],
-    ['h', 3600],
-    ['m', 60],
-    ['s', 1],
-  ] as const) {
-    if (rest >= n && (unit !== 'd' || rest >= 2 * n)) {
-      out += `${Math.floor(rest / n)}${unit}`;
-      rest %= n;
-    }
-  }
-  return out;
-}
+/** A duration as the CLI writes it (core/durations.ts: the same text the platform's log lines use). */
+export const durationText = formatDuration;
 
 /** A duration argument: `off`, `default` (null: back to the default), else the text as typed (`30m`, `6h`, `90`). */
 export function parseDurationArg(arg: string): string | null {
