@@ -17,7 +17,8 @@ import { flags, round, runMain } from './common.js';
 // Measures the first pass (render, nginx -t, start, every push), then, three
 // times each, a new app and a new custom domain: the time from the route
 // change to the name answering (not 404), with the `nginx -t` and reload
-// that took, and whether nginx's workers were replaced.
+// that took, and whether nginx's workers were replaced; then three reloads
+// (nginx -t, reload, until new workers answer for an app).
 //
 //   node dist/bench/reload.js [--apps 10000] [--domains-every 10]
 //
@@ -161,8 +162,26 @@ async function main(argv: string[]): Promise<void> {
       // let a reload's old workers go before the next change
       for (let i = 0; i < 900 && (await children(pid)).length > workers.length; i++) await sleep(100);
     }
+    // A reload as a change of the router's settings makes it: nginx -t, reload, until new workers serve every app.
+    const reloads = [];
+    for (let k = 0; k < 3; k++) {
+      const before = await children(pid);
+      t0 = performance.now();
+      await nginx.install(((await nginx.readConfig()) ?? '') + `# reload ${k}\n`);
+      const testMs = round(performance.now() - t0);
+      await nginx.reload();
+      const signalledMs = round(performance.now() - t0);
+      while ((await children(pid)).every((p) => before.includes(p))) await sleep(2);
+      const newWorkersMs = round(performance.now() - t0);
+      for (let i = 0; (await status(httpPort, 'app-1.bench.test')) !== 503; i++) {
+        if (i > 120_000) throw new Error('app-1 never answered after the reload');
+        await sleep(2);
+      }
+      reloads.push({ testMs, signalledMs, newWorkersMs, servingMs: round(performance.now() - t0) });
+      for (let i = 0; i < 900 && (await children(pid)).length > workers.length; i++) await sleep(100);
+    }
     process.stdout.write(
-      `${JSON.stringify({ apps: count, configBytes, firstPassMs, firstCalls, rss, changes }, null, 1)}\n`,
+      `${JSON.stringify({ apps: count, configBytes, firstPassMs, firstCalls, rss, changes, reloads }, null, 1)}\n`,
     );
   } finally {
     await router.stop();
