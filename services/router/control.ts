@@ -2,8 +2,9 @@ import { request } from 'node:http';
 import type { RouteState } from '../core/types.js';
 
 // Client of nginx's local-only control endpoint (see lua.ts): the router sets
-// each app's peers and state there, so a change of either never reloads
-// nginx, and reads what nginx saw of each app's traffic.
+// there the apps nginx serves (custom domains, maintenance), their peers and
+// the state of one without, so no change of apps reloads nginx, and reads
+// what nginx saw of each app's traffic.
 
 export interface UpstreamControl {
   /** Replaces the peers ("host:port") of one app; an empty list makes the app answer 503 (or hold: its state). */
@@ -11,6 +12,12 @@ export interface UpstreamControl {
   remove(app: string): Promise<void>;
   /** Every app's peers as nginx holds them. */
   list(): Promise<Map<string, string[]>>;
+  /** Serves the app (at <app>.<domain> and its custom domains), or its maintenance page. */
+  setSite(app: string, site: SiteEntry): Promise<void>;
+  /** The app is no longer served: its names answer 404. */
+  removeSite(app: string): Promise<void>;
+  /** Every app nginx serves. */
+  sites(): Promise<Map<string, SiteEntry>>;
   /** Sets why an app has no peers: sleeping or waking (its requests are held), crashed (503 at once). */
   setState(app: string, state: RouteState): Promise<void>;
   removeState(app: string): Promise<void>;
@@ -18,6 +25,12 @@ export interface UpstreamControl {
   states(): Promise<Map<string, RouteState>>;
   /** What nginx saw of each app: its last request and its open websockets. */
   activity(): Promise<Map<string, AppActivity>>;
+}
+
+/** An app as nginx serves it: its custom domains (sorted), and whether it is in maintenance. */
+export interface SiteEntry {
+  maintenance: boolean;
+  domains: string[];
 }
 
 /** An app's traffic as nginx saw it. */
@@ -58,6 +71,17 @@ export function parseStateList(text: string): Map<string, RouteState> {
   for (const line of text.split('\n')) {
     const [app, state] = line.trim().split(/\s+/);
     if (app && isRouteState(state)) out.set(app, state);
+  }
+  return out;
+}
+
+/** Parses the GET /sites answer: one "app serve|maintenance domain..." line per app. */
+export function parseSiteList(text: string): Map<string, SiteEntry> {
+  const out = new Map<string, SiteEntry>();
+  for (const line of text.split('\n')) {
+    const [app, flag, ...domains] = line.trim().split(/\s+/);
+    if (app && (flag === 'serve' || flag === 'maintenance'))
+      out.set(app, { maintenance: flag === 'maintenance', domains: domains.sort() });
   }
   return out;
 }
@@ -127,6 +151,19 @@ export class HttpUpstreamControl implements UpstreamControl {
 
   async list(): Promise<Map<string, string[]>> {
     return parseUpstreamList(await this.expectOk('GET', '/upstreams'));
+  }
+
+  async setSite(app: string, site: SiteEntry): Promise<void> {
+    const body = [site.maintenance ? 'maintenance' : 'serve', ...site.domains].map((l) => `${l}\n`).join('');
+    await this.expectOk('PUT', `/sites/${encodeURIComponent(app)}`, body);
+  }
+
+  async removeSite(app: string): Promise<void> {
+    await this.expectOk('DELETE', `/sites/${encodeURIComponent(app)}`);
+  }
+
+  async sites(): Promise<Map<string, SiteEntry>> {
+    return parseSiteList(await this.expectOk('GET', '/sites'));
   }
 
   async setState(app: string, state: RouteState): Promise<void> {

@@ -1,14 +1,17 @@
 // The Lua half of the router, loaded by nginx's init_by_lua_block. Static
-// text: nothing from a user is pasted into it (the operator's wake settings
-// are passed by render.ts through M.configure). Peers of each app live in the
-// shared dict `paas_upstreams` as "host:port" lines, and the state of an app
-// with none (sleeping, waking, crashed) in `paas_states`, both set through the
-// local-only control endpoint, so a change of either needs no reload.
+// text: nothing from a user is pasted into it (the operator's settings are
+// passed by render.ts through M.configure). Everything per app lives in
+// shared dicts set through the local-only control endpoint, so no change of
+// apps needs a reload: the apps served (`paas_sites`: maintenance or not,
+// custom domains, and `paas_domains` from each custom domain to its app),
+// their peers (`paas_upstreams`, "host:port" lines) and the state of an app
+// with none (`paas_states`: sleeping, waking, crashed).
 //
-//   access()   in each app's location: the request goes on to the balancer
-//              when the app has peers; with none, it is held while the app
-//              sleeps or wakes (luahold.ts), else 503 (the server's "no web
-//              process" page)
+//   app_of()   the app a host names (<app>.<domain> or a custom domain)
+//   access()   in the one server: no app is 404 "No such app"; an app in
+//              maintenance gets its 503 page; else its request goes on to
+//              the balancer when it has peers, is held while it sleeps or
+//              wakes (luahold.ts), or gets 503 (the "no web process" page)
 //   header(), log()  count the app's open websockets (luahold.ts)
 //   balance()  in the shared upstream's balancer_by_lua_block: round robin;
 //              up to MAX_TRIES peers per request, nginx deciding whether a
@@ -16,11 +19,19 @@
 //              LOCK once sent); a websocket upgrade gets the idle timeout
 //              WEBSOCKET_IDLE_S instead of the 30 s first-byte timeout
 //   control()  the control endpoint: GET /upstreams, GET|PUT|DELETE /upstreams/<app>,
-//              GET /states, GET|PUT|DELETE /states/<app>, GET /activity
+//              GET /sites, GET|PUT|DELETE /sites/<app>, GET /states,
+//              GET|PUT|DELETE /states/<app>, GET /activity
 
-import { HOLD_LUA } from './luahold.js';
+import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, HOLD_LUA } from './luahold.js';
 
 export const SHARED_DICT = 'paas_upstreams';
+/** app -> "serve" or "maintenance", then its custom domains: the apps nginx serves. */
+export const SITE_DICT = 'paas_sites';
+/** custom domain -> app. */
+export const DOMAIN_DICT = 'paas_domains';
+/** The named locations of the pages nginx answers without an app (render.ts). */
+export const NO_SUCH_APP_LOCATION = '@paas_no_such_app';
+export const MAINTENANCE_LOCATION = '@paas_maintenance';
 /** Heroku's idle timeout of a websocket: closed after this long without a byte from the app. */
 export const WEBSOCKET_IDLE_S = 55;
 /** proxy_connect_timeout, also for websockets. */
@@ -31,6 +42,15 @@ export const MAX_TRIES = 3;
 export const ROUTER_LUA = String.raw`
 local M = {}
 local dict = ngx.shared.${SHARED_DICT}
+local sites = ngx.shared.${SITE_DICT}
+local domains = ngx.shared.${DOMAIN_DICT}
+-- the operator's settings (render.ts calls configure): the apps' domain, the wake's socket and bounds
+local conf = { suffix = ".localhost", wake_socket = nil, wake_timeout = ${DEFAULT_WAKE_TIMEOUT_S}, max_held = ${DEFAULT_WAKE_MAX_HELD} }
+
+function M.configure(c)
+  for k, v in pairs(c) do conf[k] = v end
+  if c.domain ~= nil then conf.suffix = "." .. c.domain end
+end
 local rr = {}     -- app -> round-robin counter (per worker)
 local cache = {}  -- app -> { raw = <dict value>, peers = { {host, port}, ... } }
 
@@ -91,6 +111,32 @@ local function reply(status, text)
 end
 
 ${HOLD_LUA}
+-- The app a host names (set_by_lua of $paas_app, before any phase can
+-- answer, so the access log names it): <app>.<domain> (never a custom
+-- domain: those are not under the domain), else a custom domain; "" if none.
+function M.app_of(host)
+  if host == nil then return "" end
+  local suffix = conf.suffix
+  local n = #host - #suffix
+  local app
+  if n > 0 and host:sub(n + 1) == suffix then
+    app = host:sub(1, n)
+  else
+    app = domains:get(host)
+    if app == nil then return "" end
+  end
+  if sites:get(app) == nil then return "" end
+  return app
+end
+
+function M.access()
+  local app = ngx.var.paas_app
+  local site = app ~= "" and sites:get(app) or nil
+  if site == nil then return ngx.exec("${NO_SUCH_APP_LOCATION}") end
+  if site:byte(1) == 109 then return ngx.exec("${MAINTENANCE_LOCATION}") end -- "maintenance"
+  return serve(app)
+end
+
 function M.balance()
   local balancer = require "ngx.balancer"
   local ctx = ngx.ctx
@@ -182,27 +228,92 @@ local function control_state(method, app)
   return reply(405, "method not allowed")
 end
 
+local function valid_hostname(h)
+  return #h <= 253 and h:find("^[a-z0-9][a-z0-9%.%-]*[a-z0-9]$") ~= nil and h:find("..", 1, true) == nil
+    and h:sub(-#conf.suffix) ~= conf.suffix
+end
+
+-- the custom domains of a sites value ("serve www.a.example a.example")
+local function domains_of(v)
+  local out = {}
+  if v == nil then return out end
+  for d in v:gmatch("%S+") do out[#out + 1] = d end
+  table.remove(out, 1)
+  return out
+end
+
+local function control_site(method, app)
+  if method == "GET" then
+    local v = sites:get(app)
+    if v == nil then return reply(404, "no site set for this app") end
+    return reply(200, v)
+  elseif method == "DELETE" then
+    local old = sites:get(app)
+    sites:delete(app)
+    for _, d in ipairs(domains_of(old)) do
+      if domains:get(d) == app then domains:delete(d) end
+    end
+    return reply(200, "deleted")
+  elseif method == "PUT" then
+    local body = read_body()
+    if body == nil then return reply(413, "body too large") end
+    local flag
+    local list, keep = {}, {}
+    for line in body:gmatch("[^\r\n]+") do
+      local l = line:match("^%s*(.-)%s*$")
+      if l ~= "" then
+        if flag == nil then
+          if l ~= "serve" and l ~= "maintenance" then return reply(400, "first line must be serve or maintenance") end
+          flag = l
+        else
+          if not valid_hostname(l) then return reply(400, "invalid domain on line " .. (#list + 2)) end
+          if not keep[l] then list[#list + 1] = l end
+          keep[l] = true
+        end
+      end
+    end
+    if flag == nil then return reply(400, "first line must be serve or maintenance") end
+    for _, d in ipairs(domains_of(sites:get(app))) do
+      if not keep[d] and domains:get(d) == app then domains:delete(d) end
+    end
+    for _, d in ipairs(list) do
+      local ok, err = domains:safe_set(d, app)
+      if not ok then return reply(500, "cannot store the domain: " .. tostring(err)) end
+    end
+    local v = flag
+    if #list > 0 then v = v .. " " .. table.concat(list, " ") end
+    local ok, err = sites:safe_set(app, v)
+    if not ok then return reply(500, "cannot store the site: " .. tostring(err)) end
+    return reply(200, v)
+  end
+  return reply(405, "method not allowed")
+end
+
+local function list_of(d)
+  local keys = d:get_keys(0)
+  table.sort(keys)
+  local out = {}
+  for _, k in ipairs(keys) do
+    local v = d:get(k)
+    if v ~= nil then out[#out + 1] = k .. " " .. (v:gsub("\n", " ")) end
+  end
+  return table.concat(out, "\n")
+end
+
 function M.control()
   local method = ngx.req.get_method()
   local uri = ngx.var.uri
-  if uri == "/upstreams" or uri == "/states" or uri == "/activity" then
+  local lists = { ["/upstreams"] = dict, ["/states"] = states, ["/sites"] = sites }
+  if lists[uri] ~= nil or uri == "/activity" then
     if method ~= "GET" then return reply(405, "method not allowed") end
-    if uri == "/states" then return reply(200, state_list()) end
     if uri == "/activity" then return reply(200, activity_list()) end
-    local keys = dict:get_keys(0)
-    table.sort(keys)
-    local out = {}
-    for _, k in ipairs(keys) do
-      local v = dict:get(k)
-      if v ~= nil then out[#out + 1] = k .. " " .. (v:gsub("\n", " ")) end
-    end
-    return reply(200, table.concat(out, "\n"))
+    return reply(200, list_of(lists[uri]))
   end
   local kind, app = uri:match("^/(%a+)/([^/]*)$")
-  if kind ~= "upstreams" and kind ~= "states" then return reply(404, "not found") end
+  local handlers = { upstreams = control_upstreams, states = control_state, sites = control_site }
+  if handlers[kind] == nil then return reply(404, "not found") end
   if not valid_app(app) then return reply(400, "invalid app name") end
-  if kind == "upstreams" then return control_upstreams(method, app) end
-  return control_state(method, app)
+  return handlers[kind](method, app)
 end
 
 package.loaded.paas_router = M

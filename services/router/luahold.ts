@@ -1,6 +1,9 @@
 // The Lua of on-demand dynos (issue 16), a part of the router's module
 // (lua.ts joins it in; static text, nothing from a user in it):
 //
+//   serve(app)  a request for an app with peers goes on to the balancer; one
+//               with none is held (below) or answered 503 (the server's "no
+//               web process" page)
 //   hold(app)   a request for an app with no peers whose state is sleeping
 //               or waking waits, without blocking the worker, until the app
 //               has peers (then it goes on to the balancer), its state ends
@@ -54,17 +57,12 @@ local semaphore = require "ngx.semaphore"
 local states = ngx.shared.${STATE_DICT}
 local live = ngx.shared.${LIVE_DICT}
 local holds = ngx.shared.${HOLD_DICT}
-local conf = { wake_socket = nil, wake_timeout = ${DEFAULT_WAKE_TIMEOUT_S}, max_held = ${DEFAULT_WAKE_MAX_HELD} }
 local HOLDING = { sleeping = true, waking = true }
 local STATES = { sleeping = true, waking = true, crashed = true }
 local touched = {}  -- app -> when this worker last wrote t:<app>
 local asked = {}    -- app -> when this worker last tried the once flag
 local waiting = {}  -- app -> { sema = ngx.semaphore, n = waiters }
 local polling = false
-
-function M.configure(c)
-  for k, v in pairs(c) do conf[k] = v end
-end
 
 local function touch(app)
   local now = ngx.now()
@@ -205,8 +203,8 @@ local function hold(app)
   return ngx.exit(503)
 end
 
-function M.access()
-  local app = ngx.var.paas_app
+-- the app's request (a site not in maintenance): to the balancer, held, or 503
+local function serve(app)
   touch(app)
   local peers = peers_of(app)
   if peers ~= nil and #peers > 0 then
@@ -248,17 +246,6 @@ local function activity_list()
   local out = {}
   for _, app in ipairs(apps) do
     out[#out + 1] = app .. " " .. string.format("%.3f", by[app].t) .. " " .. by[app].ws
-  end
-  return table.concat(out, "\n")
-end
-
-local function state_list()
-  local keys = states:get_keys(0)
-  table.sort(keys)
-  local out = {}
-  for _, k in ipairs(keys) do
-    local v = states:get(k)
-    if v ~= nil then out[#out + 1] = k .. " " .. v end
   end
   return table.concat(out, "\n")
 end

@@ -3,7 +3,7 @@ import { sameList } from '../core/compare.js';
 import { parseDynoName } from '../core/ids.js';
 import { routeUpstreams, type StoredRoute } from '../core/routes.js';
 import type { RouteState } from '../core/types.js';
-import { isRouteState } from './control.js';
+import { isRouteState, type SiteEntry } from './control.js';
 import type { Site } from './sites.js';
 
 // Pure decisions of the router: what nginx should hold, and the smallest
@@ -146,4 +146,24 @@ export function stateChanges(
   }
   for (const app of [...current.keys()].sort()) if (!wanted.has(app)) release.push({ app });
   return { hold, release };
+}
+
+export interface SiteChanges {
+  set: Array<{ app: string; site: SiteEntry }>;
+  remove: string[];
+}
+
+/** The control calls that turn the sites nginx holds (`current`) into `desired` (validated: render.ts' sites). */
+export function siteChanges(desired: readonly Site[], current: ReadonlyMap<string, SiteEntry>): SiteChanges {
+  const set: SiteChanges['set'] = [];
+  const wanted = new Set<string>();
+  for (const s of desired) {
+    wanted.add(s.app);
+    const want: SiteEntry = { maintenance: s.maintenance === true, domains: [...(s.domains ?? [])].sort() };
+    const have = current.get(s.app);
+    if (!have || have.maintenance !== want.maintenance || !sameList(have.domains, want.domains))
+      set.push({ app: s.app, site: want });
+  }
+  const remove = [...current.keys()].filter((app) => !wanted.has(app)).sort();
+  return { set, remove };
 }

@@ -1,5 +1,13 @@
 import { isIP } from 'node:net';
-import { CONNECT_S, ROUTER_LUA, SHARED_DICT } from './lua.js';
+import {
+  CONNECT_S,
+  DOMAIN_DICT,
+  MAINTENANCE_LOCATION,
+  NO_SUCH_APP_LOCATION,
+  ROUTER_LUA,
+  SHARED_DICT,
+  SITE_DICT,
+} from './lua.js';
 import {
   DEFAULT_WAKE_MAX_HELD,
   DEFAULT_WAKE_TIMEOUT_S,
@@ -14,12 +22,16 @@ import {
 import { PAGES, pageHtml, REQUEST_ID_VAR, type PageName } from './pages.js';
 import { isDomain, partitionSites, type Rejected, type Site } from './sites.js';
 
-// renderNginx: a pure function from the routing model to the whole nginx.conf.
-// Only validated app names and operator settings (checked below) reach the
-// text; upstream addresses never do (they go through the control endpoint).
+// renderNginx: a pure function from the operator's settings to the whole
+// nginx.conf, and from the routes' apps to the sites the router pushes. No
+// app reaches the text: one server answers every host, the Lua module
+// resolving it through shared dicts (lua.ts) that the router sets through the
+// control endpoint, so a new app, custom domain or maintenance flag reloads
+// nothing and the config does not grow with the apps (10,000 apps: see
+// bench/reload.ts).
 
 export interface NginxModel {
-  /** Apps that have a route (a name, or a Site). Invalid names and domains are dropped and reported. */
+  /** Apps that have a route (a name, or a Site): not in the config; validated into `sites`, the others reported. */
   apps: readonly (string | Site)[];
   /** Apps answer at <app>.<domain>. */
   domain: string;
@@ -55,8 +67,10 @@ export const MAX_SOCKET_PATH = 107;
 
 export interface Rendered {
   config: string;
-  /** The apps that got a server, sorted and deduplicated. */
+  /** The apps to serve, sorted and deduplicated. */
   apps: string[];
+  /** Those apps with their valid custom domains (sorted) and maintenance flags. */
+  sites: Site[];
   rejected: Rejected[];
 }
 
@@ -121,7 +135,7 @@ function pageReturn(name: PageName): string {
   return `return ${page.status} "${pageHtml(page)}\\n";`;
 }
 
-/** The pages nginx answers itself in an app's server (an app's own 502 or 503 passes through untouched). */
+/** The pages nginx answers itself for an app's request (an app's own 502 or 503 passes through untouched). */
 function errorPages(names: readonly PageName[]): string {
   return names
     .map((name) => {
@@ -136,33 +150,33 @@ function errorPages(names: readonly PageName[]): string {
     .join('');
 }
 
-function appServer(site: Site, m: NginxModel, listen: string): string {
-  const names = [`${site.app}.${m.domain}`, ...(site.domains ?? [])].join(' ');
-  const location = site.maintenance
-    ? `        location / {
-            default_type text/html;
-            ${pageReturn('maintenance')}
-        }`
-    : `        location / {
+/** The one server of every app: $paas_app resolved from the host before any phase answers. */
+function appsServer(m: NginxModel, listen: string): string {
+  return `
+    server {
+        listen ${listen}:${m.httpPort} default_server;
+        server_name _;
+        set_by_lua_block $paas_app { return require("paas_router").app_of(ngx.var.host) }
+${errorPages(['noWeb', 'badGateway', 'timeout', 'tooLarge'])}        location / {
             access_by_lua_block { require("paas_router").access() }
             header_filter_by_lua_block { require("paas_router").header() }
             log_by_lua_block { require("paas_router").log() }
             proxy_pass http://paas_apps;
+        }
+        location ${NO_SUCH_APP_LOCATION} {
+            default_type text/html;
+            ${pageReturn('noSuchApp')}
+        }
+        location ${MAINTENANCE_LOCATION} {
+            default_type text/html;
+            ${pageReturn('maintenance')}
         }
         location ${STARTING_LOCATION} {
             default_type text/html;
             add_header X-Request-Id ${REQUEST_ID_VAR} always;
             add_header Retry-After ${RETRY_AFTER_S} always;
             ${pageReturn('starting')}
-        }`;
-  const pages = errorPages(site.maintenance ? ['tooLarge'] : ['noWeb', 'badGateway', 'timeout', 'tooLarge']);
-  return `
-    # app: ${site.app}
-    server {
-        listen ${listen}:${m.httpPort};
-        server_name ${names};
-        set $paas_app ${site.app};
-${pages}${location}
+        }
     }
 `;
 }
@@ -179,7 +193,7 @@ export function renderNginx(m: NginxModel): Rendered {
   const wake = wakeOf(m);
   // A reload lets the old workers finish their requests: held ones too.
   const shutdownS = Math.max(60, Math.ceil(wake.timeoutS) + 30);
-  const config = `# Written by the paas router; do not edit (it is rewritten on every change of apps, domains or maintenance).
+  const config = `# Written by the paas router; do not edit (it is rewritten when the router's settings change; apps live in shared dicts).
 include ${modules};
 
 daemon on;
@@ -208,8 +222,6 @@ http {
     lua_socket_log_errors off;
     sendfile on;
     keepalive_timeout 75s;
-    server_names_hash_bucket_size 512;
-    server_names_hash_max_size 65536;
 
     client_body_temp_path ${d}/tmp/client_body;
     proxy_temp_path ${d}/tmp/proxy;
@@ -250,12 +262,14 @@ http {
     add_header X-Request-Id $paas_request_id always;
 
     lua_shared_dict ${SHARED_DICT} 8m;
+    lua_shared_dict ${SITE_DICT} 8m;
+    lua_shared_dict ${DOMAIN_DICT} 8m;
     lua_shared_dict ${STATE_DICT} 4m;
     lua_shared_dict ${LIVE_DICT} 16m;
     lua_shared_dict ${HOLD_DICT} 1m;
     init_by_lua_block {
 ${ROUTER_LUA}
-        require("paas_router").configure({ wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld} })
+        require("paas_router").configure({ domain = "${m.domain}", wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld} })
     }
 
     upstream paas_apps {
@@ -266,16 +280,7 @@ ${ROUTER_LUA}
         keepalive_requests 10000;
     }
 
-    server {
-        listen ${listen}:${m.httpPort} default_server;
-        server_name _;
-        set $paas_app "";
-        location / {
-            default_type text/html;
-            ${pageReturn('noSuchApp')}
-        }
-    }
-${sites.map((site) => appServer(site, m, listen)).join('')}
+${appsServer(m, listen)}
     server {
         listen 127.0.0.1:${m.controlPort};
         server_name _;
@@ -293,17 +298,5 @@ ${sites.map((site) => appServer(site, m, listen)).join('')}
     }
 }
 `;
-  return { config, apps, rejected };
-}
-
-/** The app whose server block holds line `line` (1-based) of a rendered config, if any. */
-export function appAtLine(config: string, line: number): string | undefined {
-  const lines = config.split('\n');
-  for (let i = Math.min(line, lines.length) - 1; i >= 0; i--) {
-    const l = lines[i] as string;
-    const m = /^ {4}# app: (\S+)$/.exec(l);
-    if (m) return m[1];
-    if (i < line - 1 && l === '    }') return undefined;
-  }
-  return undefined;
+  return { config, apps, sites, rejected };
 }

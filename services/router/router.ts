@@ -2,16 +2,25 @@ import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { RouteState } from '../core/types.js';
-import type { UpstreamControl } from './control.js';
-import { desiredStates, desiredUpstreams, sitesOf, stateChanges, upstreamChanges } from './model.js';
+import type { SiteEntry, UpstreamControl } from './control.js';
+import { desiredStates, desiredUpstreams, siteChanges, sitesOf, stateChanges, upstreamChanges } from './model.js';
 import { NginxError, type Nginx } from './nginx.js';
-import { appAtLine, renderNginx, type NginxModel } from './render.js';
+import { renderNginx, type NginxModel } from './render.js';
 
-// The reconcile loop: routes in etcd -> nginx. The set of apps, their custom
-// domains and maintenance flags decide the config (render, check, swap,
-// reload only when it changes); the upstreams of each app and the state of
-// one without (sleeping, waking, crashed) go to nginx's Lua through the
-// control endpoint, so a blue-green swap, a sleep or a wake reloads nothing.
+// The reconcile loop: routes in etcd -> nginx. The config depends only on the
+// router's settings (render, check, swap, reload only when it changes); the
+// apps (custom domains, maintenance), their upstreams and the state of one
+// without (sleeping, waking, crashed) go to nginx's Lua through the control
+// endpoint, so a new app, a blue-green swap, a sleep or a wake reloads
+// nothing.
+
+/** Control calls run at once within one step of a pass (the steps are ordered; a step's calls are not). */
+const PUSH_CONCURRENCY = 8;
+
+interface Call {
+  run(): Promise<void>;
+  fail(err: unknown): void;
+}
 
 export interface RouteTable {
   routes(): Promise<StoredRoute[]>;
@@ -54,6 +63,7 @@ export class Router {
   private knownPid: number | undefined;
   private held = new Map<string, string[]>();
   private heldStates = new Map<string, RouteState>();
+  private heldSites = new Map<string, SiteEntry>();
   /** Of the last pass: the apps nginx serves, and the state of each route that has one. */
   private served = new Set<string>();
   private states = new Map<string, RouteState>();
@@ -105,20 +115,42 @@ export class Router {
       log.warn({ pid: this.knownPid }, 'nginx is not running (killed or crashed); starting it again');
       try {
         const pid = await this.startNginx();
-        for (const [app, upstreams] of this.held) {
-          await control.set(app, upstreams).catch((err: unknown) => {
-            this.held.delete(app);
-            log.error({ err, app }, 'cannot set upstreams');
-          });
-        }
-        for (const [app, state] of this.heldStates) {
-          await control.setState(app, state).catch((err: unknown) => {
-            this.heldStates.delete(app);
-            log.error({ err, app }, 'cannot set the state');
-          });
-        }
+        // a new master's dicts are empty: what the old one held, the apps last (they make the names answer)
+        const again = (what: string, forget: (app: string) => void, app: string, run: () => Promise<void>): Call => ({
+          run,
+          fail: (err) => {
+            forget(app);
+            log.error({ err, app }, `cannot set ${what}`);
+          },
+        });
+        await this.apply([
+          [...this.heldStates].map(([app, state]) =>
+            again(
+              'the state',
+              (a) => this.heldStates.delete(a),
+              app,
+              () => control.setState(app, state),
+            ),
+          ),
+          [...this.held].map(([app, upstreams]) =>
+            again(
+              'upstreams',
+              (a) => this.held.delete(a),
+              app,
+              () => control.set(app, upstreams),
+            ),
+          ),
+          [...this.heldSites].map(([app, site]) =>
+            again(
+              'the site',
+              (a) => this.heldSites.delete(a),
+              app,
+              () => control.setSite(app, site),
+            ),
+          ),
+        ]);
         this.knownPid = pid;
-        log.info({ pid, apps: this.held.size, states: this.heldStates.size }, 'nginx started again');
+        log.info({ pid, apps: this.heldSites.size, states: this.heldStates.size }, 'nginx started again');
       } catch (err) {
         this.knownPid = undefined; // the next pass tries
         log.error({ err }, 'cannot start nginx again');
@@ -193,7 +225,7 @@ export class Router {
     } while (this.again && !this.stopped);
   }
 
-  /** One pass: routes -> config (maybe reload or start) -> upstreams. */
+  /** One pass: routes -> config (installed, nginx reloaded or started, when it changed) -> apps, upstreams, states. */
   async reconcile(): Promise<void> {
     const { nginx, control, log } = this.deps;
     const routes = await this.deps.table.routes();
@@ -202,12 +234,12 @@ export class Router {
     this.dynos = desired.dynos;
     const rendered = renderNginx({ ...this.deps.settings, apps: sitesOf(routes) });
     this.report(rendered.rejected, desired.invalid);
-    const states = desiredStates(routes);
+    const desiredStateMap = desiredStates(routes);
     this.served = new Set(rendered.apps);
-    this.states = states;
+    this.states = desiredStateMap;
     this.sinces = new Map(
       routes.flatMap((r) =>
-        states.get(r.app) === 'sleeping' && typeof r.since === 'string' ? [[r.app, r.since]] : [],
+        desiredStateMap.get(r.app) === 'sleeping' && typeof r.since === 'string' ? [[r.app, r.since]] : [],
       ),
     );
 
@@ -222,15 +254,11 @@ export class Router {
         this.installed = rendered.config;
         this.failed = undefined;
         changed = true;
-        log.info({ apps: rendered.apps.length }, 'nginx config installed');
+        log.info('nginx config installed');
       } catch (err) {
         if (!(err instanceof NginxError)) throw err;
         this.failed = rendered.config;
-        const app = err.line === undefined ? undefined : appAtLine(rendered.config, err.line);
-        log.error(
-          { app, apps: rendered.apps, output: err.output.trim() },
-          'nginx rejected the new config; keeping the old one',
-        );
+        log.error({ output: err.output.trim() }, 'nginx rejected the new config; keeping the old one');
       }
     }
     if (this.installed === undefined) return; // nothing valid to run yet
@@ -244,28 +272,61 @@ export class Router {
       log.info({ pid }, 'nginx started');
     } else if (changed) {
       await nginx.reload();
-      log.info({ pid, apps: rendered.apps.length }, 'nginx reloaded');
+      log.info({ pid }, 'nginx reloaded');
     }
     if (pid !== this.knownPid) {
       // A master we have not talked to (started, adopted or restarted behind our back): learn what it holds.
       this.held = await control.list();
       this.heldStates = await control.states();
+      this.heldSites = await control.sites();
       this.knownPid = pid;
-      if (!started) log.info({ pid, apps: this.held.size, states: this.heldStates.size }, 'running nginx adopted');
+      if (!started) log.info({ pid, apps: this.heldSites.size, states: this.heldStates.size }, 'running nginx adopted');
     }
-    const changes = stateChanges(states, this.heldStates, rendered.apps);
-    let failed = await this.pushStates(changes.hold);
-    failed += await this.push(desired.upstreams, rendered.apps);
-    failed += await this.pushStates(changes.release);
-    if (failed > 0) throw new Error(`${failed} upstream or state change(s) failed`);
+    const states = stateChanges(desiredStateMap, this.heldStates, rendered.apps);
+    const upstreams = upstreamChanges(desired.upstreams, this.held, rendered.apps);
+    const sites = siteChanges(rendered.sites, this.heldSites);
+    // In this order no request meets half an app: a holding state before the
+    // peers go; the peers and state before the app's names answer; the names
+    // gone before the peers and state go; the peers before `waking` goes.
+    const failed = await this.apply([
+      states.hold.map((c) => this.stateCall(c)),
+      upstreams.set.map((c) => this.upstreamCall(c.app, c.upstreams)),
+      sites.set.map((c) => this.siteCall(c.app, c.site)),
+      sites.remove.map((app) => this.siteCall(app, undefined)),
+      upstreams.remove.map((app) => this.upstreamCall(app, undefined)),
+      states.release.map((c) => this.stateCall(c)),
+    ]);
+    if (sites.set.length + sites.remove.length > 0)
+      log.info({ set: sites.set.length, removed: sites.remove.length, apps: this.heldSites.size }, 'apps changed');
+    if (failed > 0) throw new Error(`${failed} change(s) of apps, upstreams or states failed`);
   }
 
-  /** Sets (or, with no state, removes) the states of apps; the count of failed calls. */
-  private async pushStates(changes: ReadonlyArray<{ app: string; state?: RouteState }>): Promise<number> {
-    const { control, log } = this.deps;
+  /** Runs the steps in order, each one's calls PUSH_CONCURRENCY at a time; the count of failed calls. */
+  private async apply(steps: ReadonlyArray<readonly Call[]>): Promise<number> {
     let failed = 0;
-    for (const { app, state } of changes) {
-      try {
+    for (const calls of steps) {
+      let next = 0;
+      const worker = async () => {
+        while (next < calls.length) {
+          const call = calls[next++] as Call;
+          try {
+            await call.run();
+          } catch (err) {
+            failed++;
+            call.fail(err);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PUSH_CONCURRENCY, calls.length) }, worker));
+    }
+    return failed;
+  }
+
+  /** Sets (or, with none, removes) the state of an app. */
+  private stateCall({ app, state }: { app: string; state?: RouteState }): Call {
+    const { control, log } = this.deps;
+    return {
+      run: async () => {
         if (state === undefined) {
           await control.removeState(app);
           this.heldStates.delete(app);
@@ -274,40 +335,48 @@ export class Router {
           this.heldStates.set(app, state);
         }
         log.info({ app, state: state ?? null }, 'state set');
-      } catch (err) {
-        failed++;
-        log.error({ err, app }, 'cannot set the state');
-      }
-    }
-    return failed;
+      },
+      fail: (err) => log.error({ err, app }, 'cannot set the state'),
+    };
   }
 
-  /** Upstream changes; the count of failed calls. */
-  private async push(desired: Map<string, string[]>, apps: string[]): Promise<number> {
+  /** Sets (or, with none, removes) the upstreams of an app. */
+  private upstreamCall(app: string, upstreams: string[] | undefined): Call {
     const { control, log } = this.deps;
-    const changes = upstreamChanges(desired, this.held, apps);
-    let failed = 0;
-    for (const { app, upstreams } of changes.set) {
-      try {
-        await control.set(app, upstreams);
-        this.held.set(app, upstreams);
-        log.info({ app, upstreams }, 'upstreams set');
-      } catch (err) {
-        failed++;
-        log.error({ err, app }, 'cannot set upstreams');
-      }
-    }
-    for (const app of changes.remove) {
-      try {
-        await control.remove(app);
-        this.held.delete(app);
-        log.info({ app }, 'upstreams removed');
-      } catch (err) {
-        failed++;
-        log.error({ err, app }, 'cannot remove upstreams');
-      }
-    }
-    return failed;
+    return {
+      run: async () => {
+        if (upstreams === undefined) {
+          await control.remove(app);
+          this.held.delete(app);
+          log.info({ app }, 'upstreams removed');
+        } else {
+          await control.set(app, upstreams);
+          this.held.set(app, upstreams);
+          log.info({ app, upstreams }, 'upstreams set');
+        }
+      },
+      fail: (err) =>
+        log.error({ err, app }, upstreams === undefined ? 'cannot remove upstreams' : 'cannot set upstreams'),
+    };
+  }
+
+  /** Serves (or, with none, stops serving) an app. */
+  private siteCall(app: string, site: SiteEntry | undefined): Call {
+    const { control, log } = this.deps;
+    return {
+      run: async () => {
+        if (site === undefined) {
+          await control.removeSite(app);
+          this.heldSites.delete(app);
+          log.debug({ app }, 'site removed');
+        } else {
+          await control.setSite(app, site);
+          this.heldSites.set(app, site);
+          log.debug({ app, ...site }, 'site set');
+        }
+      },
+      fail: (err) => log.error({ err, app }, site === undefined ? 'cannot remove the site' : 'cannot set the site'),
+    };
   }
 
   /** Logs rejected names and addresses once per distinct set, not on every pass. */

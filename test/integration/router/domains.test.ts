@@ -89,4 +89,44 @@ describe('router: custom domains and maintenance', () => {
     expect(bodyOf(await get(httpPort, `shop.${domain}`))).toBe('shop');
     expect((await nginx.readConfig()) ?? '').not.toContain('pwned');
   });
+
+  it('answers names in any case, and 404 for a name below an app', async () => {
+    await putRoute({ domains: ['www.shop.example'] });
+    await until('www.shop.example', (x) => x.status === 200, 'the domain to answer');
+    expect(bodyOf(await get(httpPort, `SHOP.${domain.toUpperCase()}`))).toBe('shop');
+    expect(bodyOf(await get(httpPort, 'WWW.Shop.Example'))).toBe('shop');
+    expect((await get(httpPort, `x.shop.${domain}`)).status).toBe(404);
+    expect((await get(httpPort, domain)).status).toBe(404);
+  });
+
+  it('moves a custom domain from one app to another in one pass', async () => {
+    const blog = await startApp('blog');
+    try {
+      await store.put(store.keys.route('blog'), {
+        app: 'blog',
+        dynos: [{ upstream: blog.address, dyno: 'web.1', host: 'elsewhere' }],
+        domains: [],
+        updatedAt: new Date().toISOString(),
+      } satisfies Route);
+      await until(`blog.${domain}`, (x) => bodyOf(x) === 'blog', 'blog to answer');
+      // blog (before shop in name order) takes www.shop.example, shop drops it: both in one pass
+      await h?.router?.stop();
+      await store.put(store.keys.route('blog'), {
+        app: 'blog',
+        dynos: [{ upstream: blog.address, dyno: 'web.1', host: 'elsewhere' }],
+        domains: ['www.shop.example'],
+        updatedAt: new Date().toISOString(),
+      } satisfies Route);
+      await putRoute({ domains: ['shop.example'] });
+      h!.router = h!.makeRouter();
+      await h!.router.start();
+      await until('shop.example', (x) => bodyOf(x) === 'shop', 'shop at its new domain');
+      await until('www.shop.example', (x) => bodyOf(x) === 'blog', 'the domain moved to blog');
+      await store.delete(store.keys.route('blog'));
+      await until('www.shop.example', (x) => x.status === 404, 'the domain gone with blog');
+      expect(bodyOf(await get(httpPort, 'shop.example'))).toBe('shop');
+    } finally {
+      await blog.close();
+    }
+  });
 });

@@ -10,6 +10,7 @@ import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli } from '../../../services/router/nginx.js';
 import { wakeSocketPath, type WakeSettings } from '../../../services/router/render.js';
 import { Router, storeRouteTable } from '../../../services/router/router.js';
+import type { Site } from '../../../services/router/sites.js';
 import { storeWakeSink, Waker, WakeListener } from '../../../services/router/wake.js';
 import type { WakeRecord } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
@@ -18,6 +19,12 @@ import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/
 // Helpers for the router's integration tests: free ports, tiny app servers,
 // requests with a Host header, nginx's worker pids, and the whole router
 // over the real etcd with an nginx of its own.
+
+/** Has nginx serve these sites (what the router pushes for its routes; tests that drive nginx alone push them). */
+export async function serveSites(control: HttpUpstreamControl, sites: readonly Site[]): Promise<void> {
+  for (const s of sites)
+    await control.setSite(s.app, { maintenance: s.maintenance === true, domains: [...(s.domains ?? [])] });
+}
 
 export async function freePort(): Promise<number> {
   const srv = createServer();

@@ -4,7 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli, NginxError, orphanWorkers } from '../../../services/router/nginx.js';
 import { renderNginx, type NginxModel } from '../../../services/router/render.js';
-import { bodyOf, childPids, eventually, freePort, get, startApp, tempDir, type TestApp } from './helpers.js';
+import {
+  bodyOf,
+  childPids,
+  eventually,
+  freePort,
+  get,
+  serveSites,
+  startApp,
+  tempDir,
+  type TestApp,
+} from './helpers.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
 // A real nginx from the rendered config, in a temp dir on free 127.0.0.1 ports.
@@ -35,8 +45,10 @@ describe('nginx from the rendered config', () => {
     nginx = new NginxCli('nginx', model.dir);
     control = new HttpUpstreamControl(controlPort);
     [one, two] = [await startApp('one'), await startApp('two')];
-    await nginx.install(renderNginx(model).config);
+    const rendered = renderNginx(model);
+    await nginx.install(rendered.config);
     pid = await nginx.start();
+    await serveSites(control, rendered.sites);
   });
 
   afterAll(async () => {
@@ -121,6 +133,9 @@ describe('nginx from the rendered config', () => {
     await expect(control.set('shop', ['evil;host:80'])).rejects.toThrow(/400/);
     await expect(control.set('shop', ['127.0.0.1:99999'])).rejects.toThrow(/400/);
     await expect(control.set('Bad--name', [one.address])).rejects.toThrow(/400/);
+    await expect(control.setSite('shop', { maintenance: false, domains: ['evil;x.example'] })).rejects.toThrow(/400/);
+    await expect(control.setSite('shop', { maintenance: false, domains: ['x.paas.test'] })).rejects.toThrow(/400/);
+    await expect(control.setState('shop', 'dozing' as never)).rejects.toThrow(/400/);
     expect((await control.list()).get('shop')).toEqual([one.address]); // unchanged
   });
 

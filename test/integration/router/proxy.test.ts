@@ -5,7 +5,7 @@ import { parseAccessLine, type AccessRecord } from '../../../services/router/acc
 import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli } from '../../../services/router/nginx.js';
 import { renderNginx, type NginxModel } from '../../../services/router/render.js';
-import { childPids, freePort, get, tempDir } from './helpers.js';
+import { childPids, freePort, get, serveSites, tempDir } from './helpers.js';
 import { openWs, startWsApp, type WsTestApp } from './wsapp.js';
 import { DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
@@ -48,8 +48,10 @@ describe('the router proxying requests', () => {
       startWsApp('reset', 'reset'),
       startWsApp('own', 'own-502'),
     ]);
-    await nginx.install(renderNginx(model).config);
+    const rendered = renderNginx(model);
+    await nginx.install(rendered.config);
     pid = await nginx.start();
+    await serveSites(control, rendered.sites);
     await control.set('shop', [blue.address]);
   });
 

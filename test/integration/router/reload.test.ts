@@ -6,11 +6,12 @@ import type { Store } from '../../../services/core/store.js';
 import { childPids, eventually, get, startRouter, type RouterHarness } from './helpers.js';
 import { openWs, startWsApp, type WsTestApp } from './wsapp.js';
 
-// When the router reloads nginx, through etcd: a blue-green swap of the
-// route (a new release) keeps nginx's master and workers, open websockets
-// and kept-alive connections; a new custom domain reloads (new workers).
+// What never reloads nginx, through etcd: a blue-green swap of the route (a
+// new release) keeps nginx's master and workers, open websockets and
+// kept-alive connections; a new custom domain or a new app is served by the
+// same workers too (the apps live in shared dicts).
 
-describe('router: swap without reload, reload on a new domain', () => {
+describe('router: swap, new domain, new app, all without reload', () => {
   let h: RouterHarness | undefined;
   let store: Store;
   let nginx: NginxCli;
@@ -67,7 +68,7 @@ describe('router: swap without reload, reload on a new domain', () => {
     }
   });
 
-  it('reloads nginx when a custom domain is added: same master, new workers, the domain serves', async () => {
+  it('serves a custom domain added with no reload: same master, same workers', async () => {
     const pid = (await nginx.masterPid()) as number;
     const workers = await childPids(pid);
     expect((await get(httpPort, 'www.shop.example')).status).toBe(404);
@@ -78,10 +79,28 @@ describe('router: swap without reload, reload on a new domain', () => {
     }, 'the new domain to serve');
     expect(body(a.text)).toBe('green');
     expect(await nginx.masterPid()).toBe(pid);
-    const after = await eventually(async () => {
-      const now = await childPids(pid);
-      return now.some((p) => !workers.includes(p)) ? now : undefined;
-    }, 'new workers');
-    expect(after.filter((p) => workers.includes(p))).toEqual([]);
+    expect(await childPids(pid)).toEqual(workers);
+  });
+
+  it('serves a new app with no reload, and answers 404 for it once its route is gone', async () => {
+    const pid = (await nginx.masterPid()) as number;
+    const workers = await childPids(pid);
+    await store.put(store.keys.route('blog'), {
+      app: 'blog',
+      dynos: [{ upstream: blue.address, dyno: 'web.1', host: 'elsewhere' }],
+      updatedAt: new Date().toISOString(),
+    } satisfies Route);
+    const a = await eventually(async () => {
+      const x = await get(httpPort, 'blog.apps.test');
+      return x.status === 200 ? x : undefined;
+    }, 'the new app to serve');
+    expect(body(a.text)).toBe('blue');
+    await store.delete(store.keys.route('blog'));
+    await eventually(
+      async () => ((await get(httpPort, 'blog.apps.test')).status === 404 ? true : undefined),
+      'blog gone',
+    );
+    expect(await nginx.masterPid()).toBe(pid);
+    expect(await childPids(pid)).toEqual(workers);
   });
 });

@@ -50,10 +50,7 @@ async function stateIs(h: RouterHarness, app: string, state: RouteState | undefi
   );
 }
 
-/**
- * A new app, asleep: routed crashed first until its server answers (a new app reloads nginx, and the old workers answer
- * 404 until they are replaced), then sleeping.
- */
+/** A new app, asleep: routed crashed first until its name answers (503 at once, no wake asked), then sleeping. */
 async function newSleepingApp(h: RouterHarness, app: string): Promise<void> {
   await putRoute(h.store, app, [], 'crashed');
   await eventually(
@@ -167,7 +164,7 @@ describe('router: requests for a sleeping app', () => {
     await wakeOf(h, 'reloaded');
     const pid = (await h.nginx.masterPid()) as number;
     const workers = await childPids(pid);
-    await putRoute(h.store, 'newcomer', [app.address]); // a new app: a reload
+    await h.nginx.reload(); // as a change of the router's settings does
     await eventually(
       async () => ((await childPids(pid)).some((p) => !workers.includes(p)) ? true : undefined),
       'new workers',

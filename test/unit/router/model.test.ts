@@ -1,12 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { StoredRoute } from '../../../services/core/routes.js';
 import type { Route, RouteDyno, RouteState } from '../../../services/core/types.js';
-import { parseActivityList, parseStateList, parseUpstreamList } from '../../../services/router/control.js';
+import {
+  parseActivityList,
+  parseSiteList,
+  parseStateList,
+  parseUpstreamList,
+} from '../../../services/router/control.js';
 import {
   desiredStates,
   desiredUpstreams,
   isHolding,
   isUpstream,
+  siteChanges,
   stateChanges,
   upstreamChanges,
 } from '../../../services/router/model.js';
@@ -236,6 +242,38 @@ describe('parseStateList and parseActivityList', () => {
       ['a1', { at: 1796604696238, websockets: 0 }],
       ['b2', { at: 0, websockets: 3 }],
       ['c3', { at: 12500, websockets: 0 }],
+    ]);
+  });
+});
+
+describe('siteChanges', () => {
+  const held = (o: Record<string, { maintenance?: boolean; domains?: string[] }>) =>
+    new Map(
+      Object.entries(o).map(([app, e]) => [app, { maintenance: e.maintenance ?? false, domains: e.domains ?? [] }]),
+    );
+  it('sets new and changed sites (domains compared sorted), removes the gone, leaves the same', () => {
+    const changes = siteChanges(
+      [
+        { app: 'aa', domains: ['b.example', 'a.example'] },
+        { app: 'bb', maintenance: true },
+        { app: 'cc' },
+        { app: 'dd', domains: ['d.example'] },
+      ],
+      held({ aa: { domains: ['a.example', 'b.example'] }, bb: {}, dd: { domains: ['x.example'] }, zz: {} }),
+    );
+    expect(changes).toEqual({
+      set: [
+        { app: 'bb', site: { maintenance: true, domains: [] } },
+        { app: 'cc', site: { maintenance: false, domains: [] } },
+        { app: 'dd', site: { maintenance: false, domains: ['d.example'] } },
+      ],
+      remove: ['zz'],
+    });
+  });
+  it('reads the sites nginx serves', () => {
+    expect([...parseSiteList('aa serve b.example a.example\nbb maintenance\ncc dozing\n\n')]).toEqual([
+      ['aa', { maintenance: false, domains: ['a.example', 'b.example'] }],
+      ['bb', { maintenance: true, domains: [] }],
     ]);
   });
 });

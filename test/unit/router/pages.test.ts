@@ -31,18 +31,25 @@ describe('pages', () => {
     expect(isSafeText("it's fine: <p>")).toBe(true);
   });
 
-  it("each app server answers the router's own 502, 503, 504 and 413 with a page; maintenance only 413", () => {
+  it("the apps' server answers the router's own 502, 503, 504 and 413 with a page, and 404, maintenance and starting from named locations", () => {
     const { config } = renderNginx({ ...base, apps: ['shop', { app: 'down', maintenance: true }] });
-    const server = (app: string) =>
-      config.slice(config.indexOf(`# app: ${app}\n`), config.indexOf('\n    }\n', config.indexOf(`# app: ${app}\n`)));
+    const from = config.indexOf('default_server;');
+    const server = config.slice(from, config.indexOf('\n    }\n', from));
     for (const status of [502, 503, 504, 413]) {
-      expect(server('shop')).toContain(`error_page ${status} @paas_${status};`);
-      expect(server('shop')).toMatch(
+      expect(server).toContain(`error_page ${status} @paas_${status};`);
+      expect(server).toMatch(
         new RegExp(`location @paas_${status} \\{\\s+default_type text/html;\\s+return ${status} "<!DOCTYPE html>`),
       );
     }
-    expect(server('down')).toContain('error_page 413 @paas_413;');
-    expect(server('down')).not.toContain('error_page 503');
+    expect(server).not.toContain('error_page 404');
+    for (const [location, status, title] of [
+      ['@paas_no_such_app', 404, 'No such app'],
+      ['@paas_maintenance', 503, 'Offline for maintenance'],
+      ['@paas_starting', 503, 'Application is starting'],
+    ] as const)
+      expect(server).toMatch(
+        new RegExp(`location ${location} \\{[^}]*return ${status} "<!DOCTYPE html>.*<title>${title}</title>`),
+      );
     expect(config).toContain('add_header X-Request-Id $paas_request_id always;');
     expect(config).toContain('proxy_hide_header X-Request-Id;');
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appAtLine, renderNginx, type NginxModel } from '../../../services/router/render.js';
+import { renderNginx, type NginxModel } from '../../../services/router/render.js';
 import { isDomain } from '../../../services/router/sites.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
@@ -46,26 +46,30 @@ describe('renderNginx', () => {
     );
     expect(config).toMatch(/listen 127\.0\.0\.1:8701;\s+server_name _;\s+allow 127\.0\.0\.1;\s+deny all;/);
     expect(serverNames(config)).toEqual(['_', '_']);
-    expect(config.match(/set \$paas_app [^;]*;/g)).toEqual(['set $paas_app "";']); // only the default server's empty one
+    expect(config).not.toMatch(/\bset \$paas_app/);
   });
 
-  it('renders one server per app with an exact server_name and the app variable', () => {
+  it('renders one server for every app, whose host Lua resolves into $paas_app, and tells Lua the domain', () => {
     const { config, apps } = renderNginx({ ...base, apps: ['web-shop'], domain: 'apps.example.com', httpPort: 8080 });
     assertWellFormed(config);
     expect(apps).toEqual(['web-shop']);
-    expect(serverNames(config)).toEqual(['_', 'web-shop.apps.example.com', '_']);
-    expect(config).toContain('set $paas_app web-shop;');
-    expect(config).toMatch(/listen 0\.0\.0\.0:8080;\s+server_name web-shop\.apps\.example\.com;/);
+    expect(serverNames(config)).toEqual(['_', '_']);
+    expect(config).not.toContain('web-shop');
+    expect(config).toMatch(
+      /listen 0\.0\.0\.0:8080 default_server;\s+server_name _;\s+set_by_lua_block \$paas_app \{ return require\("paas_router"\)\.app_of\(ngx\.var\.host\) \}/,
+    );
+    expect(config).toContain('configure({ domain = "apps.example.com",');
   });
 
-  it('renders many apps sorted and once each, all sharing one balancer upstream', () => {
+  it('takes many apps sorted and once each, all sharing one server and one balancer upstream', () => {
     const names = Array.from({ length: 50 }, (_, i) => `app-${String(49 - i).padStart(2, '0')}`);
-    const { config, apps } = renderNginx({ ...base, apps: [...names, 'app-07'] });
+    const { config, apps, sites } = renderNginx({ ...base, apps: [...names, 'app-07'] });
     assertWellFormed(config);
     expect(apps).toEqual([...names].sort());
-    expect(serverNames(config).slice(1, -1)).toEqual([...names].sort().map((n) => `${n}.localhost`));
+    expect(sites.map((x) => x.app)).toEqual([...names].sort());
+    expect(config).toBe(renderNginx(base).config);
     expect(config.match(/^\s*upstream /gm)).toHaveLength(1);
-    expect(config.match(/proxy_pass http:\/\/paas_apps;/g)).toHaveLength(50);
+    expect(config.match(/proxy_pass http:\/\/paas_apps;/g)).toHaveLength(1);
     expect(config).toContain('balancer_by_lua_block');
   });
 
@@ -117,7 +121,7 @@ describe('renderNginx', () => {
     assertWellFormed(config);
     expect(apps).toEqual(['good-app']);
     expect(rejected).toEqual([{ app: name, reason: expect.any(String) }]);
-    expect(serverNames(config)).toEqual(['_', 'good-app.localhost', '_']);
+    expect(serverNames(config)).toEqual(['_', '_']);
     if (name.length > 0) expect(config).not.toContain(name);
   });
 
@@ -143,7 +147,7 @@ describe('renderNginx', () => {
     'accepts the domain %j',
     (domain) => {
       expect(isDomain(domain)).toBe(true);
-      expect(serverNames(renderNginx({ ...base, domain, apps: ['x1'] }).config)).toContain(`x1.${domain}`);
+      expect(renderNginx({ ...base, domain, apps: ['x1'] }).config).toContain(`configure({ domain = "${domain}",`);
     },
   );
 
@@ -162,18 +166,6 @@ describe('renderNginx', () => {
     const { config } = renderNginx({ ...base, listen: '::', apps: ['ab'] });
     expect(config).toMatch(/listen \[::\]:80 default_server;/);
     expect(config).toMatch(/listen 127\.0\.0\.1:8701;/);
-  });
-});
-
-describe('appAtLine', () => {
-  it('names the app whose server block holds a line, and none outside app blocks', () => {
-    const { config } = renderNginx({ ...base, apps: ['aa', 'bb'] });
-    const lines = config.split('\n');
-    const line = (pattern: string) => lines.findIndex((l) => l.includes(pattern)) + 1;
-    expect(appAtLine(config, line('server_name bb.localhost'))).toBe('bb');
-    expect(appAtLine(config, line('set $paas_app aa;'))).toBe('aa');
-    expect(appAtLine(config, line('worker_processes'))).toBeUndefined();
-    expect(appAtLine(config, line('listen 127.0.0.1:8701'))).toBeUndefined();
   });
 });
 
@@ -199,7 +191,7 @@ describe('renderNginx: limits, timeouts, retries, access log', () => {
     const { config } = renderNginx({ ...base, apps: ['shop'] });
     expect(config).toMatch(/log_format paas_json escape=json '\{"at":"\$msec","app":"\$paas_app",/);
     expect(config).toContain('access_log /var/lib/paas/nginx/logs/access.log paas_json buffer=64k flush=1s;');
-    expect(config).toMatch(/default_server;\s+server_name _;\s+set \$paas_app "";/);
+    expect(config).toMatch(/default_server;\s+server_name _;\s+set_by_lua_block \$paas_app \{/);
   });
 
   it.each([
@@ -219,10 +211,10 @@ describe('renderNginx: limits, timeouts, retries, access log', () => {
 describe('renderNginx: sleeping apps', () => {
   it('holds the states, activity and wake flags in shared dicts, and tells Lua its wake settings', () => {
     const { config } = renderNginx(base);
-    for (const dict of ['paas_upstreams', 'paas_states', 'paas_live', 'paas_hold'])
+    for (const dict of ['paas_upstreams', 'paas_sites', 'paas_domains', 'paas_states', 'paas_live', 'paas_hold'])
       expect(config).toMatch(new RegExp(`^ {4}lua_shared_dict ${dict} \\d+m;$`, 'm'));
     expect(config).toContain(
-      'require("paas_router").configure({ wake_socket = "/var/lib/paas/nginx/router.sock", wake_timeout = 30, max_held = 4096 })',
+      'require("paas_router").configure({ domain = "localhost", wake_socket = "/var/lib/paas/nginx/router.sock", wake_timeout = 30, max_held = 4096 })',
     );
     const custom = renderNginx({ ...base, dir: '/srv/n/', wake: { timeoutS: 2.5, maxHeld: 7 } }).config;
     expect(custom).toContain('wake_socket = "/srv/n/router.sock", wake_timeout = 2.5, max_held = 7 })');
@@ -238,18 +230,14 @@ describe('renderNginx: sleeping apps', () => {
 
   it('counts websockets around the proxy and answers "Application is starting" with Retry-After', () => {
     const { config } = renderNginx({ ...base, apps: ['shop', { app: 'down', maintenance: true }] });
-    const server = (app: string) => {
-      const from = config.indexOf(`# app: ${app}\n`);
-      return config.slice(from, config.indexOf('\n    }\n', from));
-    };
-    const shop = server('shop');
-    expect(shop).toMatch(
+    const from = config.indexOf('default_server;');
+    const server = config.slice(from, config.indexOf('\n    }\n', from));
+    expect(server).toMatch(
       /location \/ \{\s+access_by_lua_block \{ require\("paas_router"\)\.access\(\) \}\s+header_filter_by_lua_block \{ require\("paas_router"\)\.header\(\) \}\s+log_by_lua_block \{ require\("paas_router"\)\.log\(\) \}\s+proxy_pass http:\/\/paas_apps;/,
     );
-    expect(shop).toMatch(
+    expect(server).toMatch(
       /location @paas_starting \{\s+default_type text\/html;\s+add_header X-Request-Id \$paas_request_id always;\s+add_header Retry-After 5 always;\s+return 503 "<!DOCTYPE html>.*<title>Application is starting<\/title>/,
     );
-    expect(server('down')).not.toContain('@paas_starting');
   });
 
   it('refuses bad wake settings and a dir too long for its socket', () => {

@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Route, RouteState } from '../../../services/core/types.js';
-import type { AppActivity, UpstreamControl } from '../../../services/router/control.js';
+import type { AppActivity, SiteEntry, UpstreamControl } from '../../../services/router/control.js';
 import { NginxError, type Nginx } from '../../../services/router/nginx.js';
-import { Router, type RouteTable } from '../../../services/router/router.js';
+import { Router, type RouterDeps, type RouteTable } from '../../../services/router/router.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
 // The reconcile pass over in-memory stand-ins for etcd, nginx and the control
@@ -51,6 +51,7 @@ class FakeNginx implements Nginx {
 class FakeControl implements UpstreamControl {
   held = new Map<string, string[]>();
   heldStates = new Map<string, RouteState>();
+  heldSites = new Map<string, SiteEntry>();
   calls: string[] = [];
   async set(app: string, upstreams: readonly string[]) {
     this.calls.push(`set ${app} ${upstreams.join(',')}`);
@@ -74,6 +75,17 @@ class FakeControl implements UpstreamControl {
   async states() {
     return new Map(this.heldStates);
   }
+  async setSite(app: string, site: SiteEntry) {
+    this.calls.push(`site ${app}${site.maintenance ? ' maintenance' : ''}${site.domains.map((d) => ` ${d}`).join('')}`);
+    this.heldSites.set(app, site);
+  }
+  async removeSite(app: string) {
+    this.calls.push(`unsite ${app}`);
+    this.heldSites.delete(app);
+  }
+  async sites() {
+    return new Map(this.heldSites);
+  }
   async activity() {
     return new Map<string, AppActivity>();
   }
@@ -82,12 +94,14 @@ class FakeControl implements UpstreamControl {
 function setup() {
   const routes = new Map<string, string[]>();
   const states = new Map<string, RouteState>();
+  const sites = new Map<string, { domains?: string[]; maintenance?: boolean }>();
   const table: RouteTable = {
     routes: async () =>
       [...routes].map(([app, upstreams]): Route => ({
         app,
         dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h' })),
         ...(states.has(app) && { state: states.get(app) }),
+        ...sites.get(app),
         updatedAt: '',
       })),
     watch: async () => async () => {},
@@ -101,27 +115,30 @@ function setup() {
       cb();
     },
   });
-  const router = new Router({
-    table,
-    nginx,
-    control,
-    log: pino({ level: 'debug' }, sink),
-    settings: {
-      domain: 'localhost',
-      listen: '127.0.0.1',
-      httpPort: 8080,
-      controlPort: 8081,
-      dir: '/tmp/paas/nginx',
-      modulesInclude: DEFAULT_MODULES_INCLUDE,
-      maxBodyMb: DEFAULT_MAX_BODY_MB,
-    },
-    resyncMs: 1000,
-  });
+  const settings: RouterDeps['settings'] = {
+    domain: 'localhost',
+    listen: '127.0.0.1',
+    httpPort: 8080,
+    controlPort: 8081,
+    dir: '/tmp/paas/nginx',
+    modulesInclude: DEFAULT_MODULES_INCLUDE,
+    maxBodyMb: DEFAULT_MAX_BODY_MB,
+  };
+  const withSettings = (over: Partial<RouterDeps['settings']>) =>
+    new Router({
+      table,
+      nginx,
+      control,
+      log: pino({ level: 'debug' }, sink),
+      settings: { ...settings, ...over },
+      resyncMs: 1000,
+    });
+  const router = withSettings({});
   const reset = () => {
     nginx.calls = [];
     control.calls = [];
   };
-  return { routes, states, nginx, control, router, lines, reset };
+  return { routes, states, sites, nginx, control, router, withSettings, lines, reset };
 }
 
 describe('Router.reconcile', () => {
@@ -130,7 +147,7 @@ describe('Router.reconcile', () => {
     t.routes.set('web', ['127.0.0.1:1']);
     await t.router.reconcile();
     expect(t.nginx.calls).toEqual(['install', 'start']);
-    expect(t.control.calls).toEqual(['set web 127.0.0.1:1']);
+    expect(t.control.calls).toEqual(['set web 127.0.0.1:1', 'site web']);
   });
 
   it('changes only upstreams when only upstreams change: no install, no reload', async () => {
@@ -147,7 +164,7 @@ describe('Router.reconcile', () => {
     expect([...t.nginx.calls, ...t.control.calls]).toEqual([]);
   });
 
-  it('reloads when the set of apps changes, and removes the upstreams of a gone app', async () => {
+  it('does not reload when the set of apps changes: serves the new one, then stops serving the gone one', async () => {
     const t = setup();
     t.routes.set('web', ['127.0.0.1:1']);
     await t.router.reconcile();
@@ -155,8 +172,23 @@ describe('Router.reconcile', () => {
     t.routes.delete('web');
     t.routes.set('api', []);
     await t.router.reconcile();
-    expect(t.nginx.calls).toEqual(['install', 'reload']);
-    expect(t.control.calls).toEqual(['set api ', 'remove web']);
+    expect(t.nginx.calls).toEqual([]);
+    expect(t.control.calls).toEqual(['set api ', 'site api', 'unsite web', 'remove web']);
+  });
+
+  it('pushes a change of custom domains or maintenance as a site, with no reload', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    t.reset();
+    t.sites.set('web', { domains: ['www.b.example', 'a.example'] });
+    await t.router.reconcile();
+    t.sites.set('web', { domains: ['a.example', 'www.b.example'] }); // the same, in another order
+    await t.router.reconcile();
+    t.sites.set('web', { domains: ['a.example'], maintenance: true });
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual([]);
+    expect(t.control.calls).toEqual(['site web a.example www.b.example', 'site web maintenance a.example']);
   });
 
   it('adopts a running nginx: no reload when its config is current, and pushes only what it lacks', async () => {
@@ -170,6 +202,7 @@ describe('Router.reconcile', () => {
     t.nginx.config = first.nginx.config;
     t.nginx.pid = 42;
     t.control.held = new Map(first.control.held);
+    t.control.heldSites = new Map(first.control.heldSites);
     await t.router.reconcile();
     expect(t.nginx.calls).toEqual([]);
     expect(t.control.calls).toEqual(['set api 127.0.0.1:3']);
@@ -180,33 +213,35 @@ describe('Router.reconcile', () => {
     t.routes.set('web', ['127.0.0.1:1']);
     await t.router.reconcile();
     await t.nginx.stop();
-    t.control.held.clear(); // a new master starts with an empty shared dict
+    t.control.held.clear(); // a new master starts with empty shared dicts
+    t.control.heldSites.clear();
     t.reset();
     await t.router.reconcile();
     expect(t.nginx.calls).toEqual(['start']);
-    expect(t.control.calls).toEqual(['set web 127.0.0.1:1']);
+    expect(t.control.calls).toEqual(['set web 127.0.0.1:1', 'site web']);
   });
 
-  it('keeps the old config when nginx -t fails, logs the app, and does not retry the same config', async () => {
+  it('keeps the old config when nginx -t fails, logs it, and does not retry the same config', async () => {
     const t = setup();
     t.routes.set('web', ['127.0.0.1:1']);
     await t.router.reconcile();
     const good = t.nginx.config;
     t.nginx.reject = (config) => {
-      const i = config.split('\n').findIndex((l) => l.includes('server_name broken.localhost'));
+      const i = config.split('\n').findIndex((l) => l.includes('client_max_body_size 7m;'));
       return i < 0 ? undefined : i + 1;
     };
+    // a router with other settings (an upgrade, an operator's change) over the same nginx
+    const changed = t.withSettings({ maxBodyMb: 7 });
     t.reset();
-    t.routes.set('broken', ['127.0.0.1:2']);
-    await t.router.reconcile();
+    await changed.reconcile();
     expect(t.nginx.calls).toEqual(['install']);
     expect(t.nginx.config).toBe(good);
     expect(t.lines.find((l) => l.msg === 'nginx rejected the new config; keeping the old one')).toMatchObject({
       level: 50,
-      app: 'broken',
+      output: expect.stringContaining('nginx.conf.tmp:'),
     });
     t.reset();
-    await t.router.reconcile();
+    await changed.reconcile();
     expect(t.nginx.calls).toEqual([]);
   });
 
@@ -216,7 +251,7 @@ describe('Router.reconcile', () => {
     t.routes.set('web', ['127.0.0.1:1', 'nope']);
     await t.router.reconcile();
     await t.router.reconcile();
-    expect(t.control.calls).toEqual(['set web 127.0.0.1:1']);
+    expect(t.control.calls).toEqual(['set web 127.0.0.1:1', 'site web']);
     expect(t.nginx.config).not.toContain('Bad;name');
     expect(t.lines.filter((l) => l.level === 40).map((l) => l.msg)).toEqual([
       'route ignored',
@@ -259,7 +294,7 @@ describe('Router.reconcile', () => {
     t.reset();
     t.routes.delete('web');
     await t.router.reconcile();
-    expect(t.control.calls).toEqual(['remove web', 'unstate web']);
+    expect(t.control.calls).toEqual(['unsite web', 'remove web', 'unstate web']);
     expect([...t.router.apps()]).toEqual([]);
   });
 
@@ -276,14 +311,16 @@ describe('Router.reconcile', () => {
     adopted.nginx.pid = 7;
     adopted.control.held = new Map(t.control.held);
     adopted.control.heldStates = new Map(t.control.heldStates);
+    adopted.control.heldSites = new Map(t.control.heldSites);
     await adopted.router.reconcile();
     expect([...adopted.nginx.calls, ...adopted.control.calls]).toEqual([]);
     await t.nginx.stop();
     t.control.held.clear();
     t.control.heldStates.clear();
+    t.control.heldSites.clear();
     t.reset();
     await t.router.reconcile();
     expect(t.nginx.calls).toEqual(['start']);
-    expect(t.control.calls).toEqual(['state web sleeping', 'set web ']);
+    expect(t.control.calls).toEqual(['state web sleeping', 'set web ', 'site web']);
   });
 });

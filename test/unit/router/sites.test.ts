@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Route } from '../../../services/core/types.js';
 import { sitesOf } from '../../../services/router/model.js';
+import { ROUTER_LUA } from '../../../services/router/lua.js';
 import { MAINTENANCE_PAGE, renderNginx, type NginxModel } from '../../../services/router/render.js';
 import { partitionSites } from '../../../services/router/sites.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
-// Custom domains and maintenance in the rendered config.
+// Custom domains and maintenance: validated into the sites the router pushes to nginx's dicts, never in its config.
 
 const base: NginxModel = {
   apps: [],
@@ -18,39 +19,45 @@ const base: NginxModel = {
   maxBodyMb: DEFAULT_MAX_BODY_MB,
 };
 
-function serverNames(config: string): string[] {
-  return [...config.matchAll(/^\s*server_name ([^;]+);$/gm)].map((m) => m[1] as string);
-}
-
-/** The server block of one app. */
-function serverOf(config: string, app: string): string {
-  const start = config.indexOf(`    # app: ${app}\n`);
+/** The one server that answers every app. */
+function appsServer(config: string): string {
+  const start = config.indexOf('default_server;');
   expect(start).toBeGreaterThan(0);
   return config.slice(start, config.indexOf('\n    }\n', start));
 }
 
 describe('renderNginx with sites', () => {
-  it('serves custom domains in the app server, after its default name', () => {
-    const { config, rejected } = renderNginx({
+  it('gives each app its custom domains, sorted, for the shared dicts; none reaches the config', () => {
+    const { config, sites, rejected } = renderNginx({
       ...base,
       apps: [{ app: 'shop', domains: ['www.shop.com', 'api.shop.com'] }, 'blog'],
     });
     expect(rejected).toEqual([]);
-    expect(serverNames(config)).toEqual(['_', 'blog.localhost', 'shop.localhost api.shop.com www.shop.com', '_']);
+    expect(sites).toEqual([
+      { app: 'blog', domains: [], maintenance: false },
+      { app: 'shop', domains: ['api.shop.com', 'www.shop.com'], maintenance: false },
+    ]);
+    expect(config).not.toContain('shop');
+    expect(config).not.toContain('blog');
   });
 
-  it('answers 503 with the maintenance page instead of proxying an app in maintenance', () => {
-    const { config } = renderNginx({
+  it('answers 503 with the maintenance page, from a named location Lua sends an app in maintenance to', () => {
+    const { config, sites } = renderNginx({
       ...base,
       apps: [{ app: 'shop', maintenance: true, domains: ['www.shop.com'] }, { app: 'blog' }],
     });
-    const shop = serverOf(config, 'shop');
-    expect(shop).toContain(`return 503 "${MAINTENANCE_PAGE}\\n";`);
+    expect(sites.map((x) => [x.app, x.maintenance])).toEqual([
+      ['blog', false],
+      ['shop', true],
+    ]);
+    const server = appsServer(config);
+    expect(server).toMatch(
+      new RegExp(
+        `location @paas_maintenance \\{\\s+default_type text/html;\\s+return 503 "${MAINTENANCE_PAGE.replace(/[$]/g, '\\$')}\\\\n";`,
+      ),
+    );
     expect(MAINTENANCE_PAGE).toContain('Offline for maintenance');
-    expect(shop).toContain('default_type text/html;');
-    expect(shop).not.toContain('proxy_pass');
-    expect(shop).toContain('server_name shop.localhost www.shop.com;');
-    expect(serverOf(config, 'blog')).toContain('proxy_pass http://paas_apps;');
+    expect(ROUTER_LUA).toContain('return ngx.exec("@paas_maintenance")');
     expect(MAINTENANCE_PAGE.replace('$paas_request_id', '')).not.toMatch(/["\\$;{}]/);
   });
 
@@ -64,12 +71,12 @@ describe('renderNginx with sites', () => {
       'other.localhost',
       42,
     ];
-    const { config, apps, rejected } = renderNginx({
+    const { config, apps, sites, rejected } = renderNginx({
       ...base,
       apps: [{ app: 'shop', domains: ['ok.example.com', ...(hostile as string[])] }],
     });
     expect(apps).toEqual(['shop']);
-    expect(serverNames(config)).toEqual(['_', 'shop.localhost ok.example.com', '_']);
+    expect(sites).toEqual([{ app: 'shop', domains: ['ok.example.com'], maintenance: false }]);
     expect(rejected).toHaveLength(hostile.length);
     expect(rejected.every((r) => r.app === 'shop' && r.domain !== undefined)).toBe(true);
     expect(config).not.toContain('evil');
@@ -90,16 +97,11 @@ describe('renderNginx with sites', () => {
     expect(rejected).toEqual([{ app: 'zed', domain: 'www.x.com', reason: 'also claimed by abe' }]);
   });
 
-  it('changes the config only when domains or maintenance change (the reload trigger)', () => {
+  it('never changes the config with the apps, their domains or maintenance (no reload for them)', () => {
     const one = renderNginx({ ...base, apps: [{ app: 'shop', domains: ['b.shop.com', 'a.shop.com'] }] }).config;
-    expect(
-      renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com', 'b.shop.com', 'a.shop.com'] }] }).config,
-    ).toBe(one);
-    expect(renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com'] }] }).config).not.toBe(one);
-    expect(
-      renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com', 'b.shop.com'], maintenance: true }] })
-        .config,
-    ).not.toBe(one);
+    expect(renderNginx({ ...base, apps: [] }).config).toBe(one);
+    expect(renderNginx({ ...base, apps: [{ app: 'shop', domains: ['a.shop.com'] }, 'blog'] }).config).toBe(one);
+    expect(renderNginx({ ...base, apps: [{ app: 'shop', maintenance: true }] }).config).toBe(one);
   });
 });
 
