@@ -1,76 +1,8 @@
-import { join } from 'node:path';
-import { createLogger } from '../core/logger.js';
-import { LogBatcher } from '../core/logpost.js';
-import { isoMicro, nowMicro } from '../core/logs.js';
 import { runService } from '../core/service.js';
-import { Store } from '../core/store.js';
-import { AccessLogTail, routerLine } from './access.js';
-import { loadConfig } from './config.js';
-import { HttpUpstreamControl } from './control.js';
-import { NginxCli } from './nginx.js';
-import { Router, storeRouteTable } from './router.js';
+import { start } from './start.js';
 
-// Composition root of the router. nginx is left running on exit: it keeps
-// serving while the router restarts (the next router adopts it); scripts/down
-// stops it through $PAAS_STATE_DIR/nginx/nginx.pid.
+// The router in a process of its own (scripts/up with PAAS_PROCESSES=separate;
+// services/platform runs it with the others): the composition root is start.ts.
+// nginx keeps running when the router exits; the next router adopts it.
 
-runService('router', async () => {
-  const config = loadConfig(process.env);
-  const log = createLogger('router', config.logLevel);
-  const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
-  const router = new Router({
-    table: storeRouteTable(store),
-    nginx: new NginxCli(config.nginxBin, config.nginxDir),
-    control: new HttpUpstreamControl(config.controlPort),
-    log: log.child({ module: 'router' }),
-    settings: {
-      domain: config.domain,
-      listen: config.httpListen,
-      httpPort: config.httpPort,
-      controlPort: config.controlPort,
-      dir: config.nginxDir,
-      modulesInclude: config.nginxModulesInclude,
-      maxBodyMb: config.maxBodyMb,
-    },
-    resyncMs: config.resyncMs,
-    nginxCheckMs: config.nginxCheckMs,
-    hostId: config.hostId,
-  });
-
-  // The access log (JSON lines, written by nginx) followed from its end: each
-  // request to an app becomes a `router` line of its log (`paas logs`).
-  const lines = config.internalToken
-    ? new LogBatcher({ apiUrl: config.apiUrl, internalToken: config.internalToken, log })
-    : undefined;
-  if (!lines) log.warn('PAAS_INTERNAL_TOKEN not set: router lines do not reach app logs');
-  const accessLog = new AccessLogTail(join(config.nginxDir, 'logs', 'access.log'), {
-    fromEnd: true,
-    onRecord: (r) => {
-      if (r.app)
-        lines?.offer({
-          app: r.app,
-          at: isoMicro(r.at) ?? nowMicro(),
-          source: 'router',
-          dyno: 'router',
-          line: routerLine(r, (u) => router.dynoOf(r.app, u)),
-        });
-    },
-    onError: (err) => log.warn({ err }, 'cannot read the access log'),
-  });
-  await router.start();
-  accessLog.start();
-  lines?.start();
-  log.info(
-    { domain: config.domain, httpPort: config.httpPort, controlPort: config.controlPort, nginxDir: config.nginxDir },
-    'router started',
-  );
-  return {
-    log,
-    stop: async () => {
-      await accessLog.stop();
-      await lines?.stop();
-      await router.stop();
-      store.close();
-    },
-  };
-});
+runService('router', start);
