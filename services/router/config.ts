@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { listenAddress } from './render.js';
@@ -35,6 +35,11 @@ export interface RouterConfig extends CommonConfig {
   /** The largest request body nginx accepts, in MiB (413 above). */
   maxBodyMb: number;
   /**
+   * nginx's worker processes (PAAS_NGINX_WORKERS): 2 by default (1 on a machine of one CPU), about 10 MiB each, so the
+   * platform's memory does not grow with the machine's CPUs; `auto`: one per CPU.
+   */
+  nginxWorkers: number | 'auto';
+  /**
    * The host it runs on, named as its agent names it (PAAS_HOST_ID, the machine's host name by default): containers
    * there are reached at their bridge addresses.
    */
@@ -69,6 +74,10 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   const maxBodyMb = int(env, 'PAAS_ROUTER_MAX_BODY_MB', DEFAULT_MAX_BODY_MB);
   if (maxBodyMb < 1 || maxBodyMb > 102_400)
     throw new ConfigError(`PAAS_ROUTER_MAX_BODY_MB must be 1..102400, got ${maxBodyMb}`);
+  const workers = str(env, 'PAAS_NGINX_WORKERS', String(Math.min(2, availableParallelism())));
+  const nginxWorkers = workers === 'auto' ? 'auto' : Number(workers);
+  if (nginxWorkers !== 'auto' && !(Number.isInteger(nginxWorkers) && nginxWorkers >= 1 && nginxWorkers <= 64))
+    throw new ConfigError(`PAAS_NGINX_WORKERS must be 1..64 or auto, got ${JSON.stringify(workers)}`);
   return Object.freeze({
     ...common,
     httpPort,
@@ -81,6 +90,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
     nginxCheckMs: int(env, 'PAAS_ROUTER_NGINX_CHECK_MS', 500),
     maxBodyMb,
+    nginxWorkers,
     hostId: str(env, 'PAAS_HOST_ID', hostname()),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),

@@ -23,6 +23,8 @@ export interface NginxModel {
   modulesInclude: string;
   /** client_max_body_size in MiB. */
   maxBodyMb: number;
+  /** worker_processes: a count, or `auto` (one per CPU, the default). */
+  workers?: number | 'auto';
 }
 
 export interface Rendered {
@@ -72,6 +74,12 @@ function checkModel(m: NginxModel): void {
     throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
   if (!(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400))
     throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
+  if (
+    m.workers !== undefined &&
+    m.workers !== 'auto' &&
+    !(Number.isInteger(m.workers) && m.workers >= 1 && m.workers <= 64)
+  )
+    throw new Error(`workers must be 1..64 or auto: ${m.workers}`);
 }
 
 function pageReturn(name: PageName): string {
@@ -131,7 +139,7 @@ include ${modules};
 
 daemon on;
 master_process on;
-worker_processes auto;
+worker_processes ${m.workers ?? 'auto'};
 worker_shutdown_timeout 60s;
 pid ${d}/nginx.pid;
 error_log ${d}/logs/error.log warn;

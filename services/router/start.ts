@@ -31,6 +31,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       dir: config.nginxDir,
       modulesInclude: config.nginxModulesInclude,
       maxBodyMb: config.maxBodyMb,
+      workers: config.nginxWorkers,
     },
     resyncMs: config.resyncMs,
     nginxCheckMs: config.nginxCheckMs,
