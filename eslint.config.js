@@ -7,6 +7,8 @@
 //   services/<svc>/**  imports only services/core/** and services/<svc>/**
 //                      (and node: and npm packages);
 //   services/core/**   imports nothing from the other services;
+//   services/platform/** (every service in one process) imports, besides core,
+//                      only each service's composition root, services/<svc>/start.ts;
 //   cli/**             imports from services/ only the core's wire contract:
 //                      services/core/api.ts and ids.ts (and durations.ts: the
 //                      one way a duration is written);
@@ -50,13 +52,17 @@ function restrict(patterns, { etcd = false } = {}) {
 /** The pattern for a file `depth` folders below services/<svc>/: out of services/ only to core/ and <svc>/. */
 function servicePattern(svc, depth) {
   const allowed = svc === 'core' ? 'core' : `core|${svc}`;
+  // The platform process also reaches each service's start.ts (and nothing else of it).
+  const starts = svc === 'platform' ? '|[a-z]+/start\\.js$' : '';
   return {
-    regex: `^(?:\\.\\./){${depth + 1}}(?!(?:${allowed})/)`,
+    regex: `^(?:\\.\\./){${depth + 1}}(?!(?:${allowed})/${starts})`,
     caseSensitive: true,
     message:
       svc === 'core'
         ? 'services/core imports nothing from the other services.'
-        : `services/${svc} imports only from services/core and services/${svc}.`,
+        : svc === 'platform'
+          ? 'services/platform imports only from services/core, services/platform and each services/<svc>/start.ts.'
+          : `services/${svc} imports only from services/core and services/${svc}.`,
   };
 }
 

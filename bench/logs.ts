@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseL10 } from '../services/core/logs.js';
 import { env, flags, runMain } from './common.js';
@@ -6,8 +6,8 @@ import { env, flags, runMain } from './common.js';
 // Log throughput benchmark against a running platform: an app's `flood`
 // process writes RATE lines per second for SECONDS seconds; a `--tail` log
 // session counts the lines delivered and the drops told by L10 lines; the RSS
-// of the agent and controller (from $PAAS_STATE_DIR/supervise/<service>/pid, written by its supervisor) is read
-// before, at the peak and after.
+// of the agent and controller (from $PAAS_STATE_DIR/supervise/<service>/pid, written by its supervisor; both
+// the one process's, supervise/platform/pid, when the services share one) is read before, at the peak and after.
 //
 //   PAAS_API_URL=... PAAS_TOKEN=... PAAS_INTERNAL_TOKEN=... PAAS_STATE_DIR=... \
 //     node dist/bench/logs.js --app NAME [--rate 50000] [--seconds 10] [--image IMAGE]
@@ -32,10 +32,12 @@ function parseArgs(argv: readonly string[]) {
   };
 }
 
+/** The RSS of the process running `service`: its own, or the one "platform" process of PAAS_PROCESSES=one. */
 function rssMb(service: string): number | null {
+  const supervise = join(process.env.PAAS_STATE_DIR ?? '/var/lib/paas', 'supervise');
   try {
     const pid = readFileSync(
-      join(process.env.PAAS_STATE_DIR ?? '/var/lib/paas', 'supervise', service, 'pid'),
+      join(supervise, existsSync(join(supervise, service, 'pid')) ? service : 'platform', 'pid'),
       'utf8',
     ).trim();
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

@@ -11,6 +11,7 @@ PAAS_SETTINGS=(
   PAAS_API_PORT PAAS_API_URL PAAS_SSH_PORT PAAS_HTTP_PORT PAAS_ROUTER_CONTROL_PORT
   PAAS_DOMAIN PAAS_INTERNAL_TOKEN PAAS_SSH_HOST_KEY
   PAAS_RUN_STACK_IMAGE PAAS_BUILD_STACK_IMAGE PAAS_REPO_DIR PAAS_CONFIG_DIR PAAS_LOG_LEVEL
+  PAAS_PROCESSES
 )
 
 # Variables that steer the scripts themselves and are not service settings.
@@ -32,11 +33,14 @@ load_settings() {
   : "${PAAS_REPO_DIR:=$REPO_DIR}"
   : "${PAAS_CONFIG_DIR:=$HOME/.config/paas}"
   : "${PAAS_LOG_LEVEL:=info}"
+  # one: the five services in one supervised process, "platform" (services/platform); separate: a process each.
+  : "${PAAS_PROCESSES:=one}"
   # Filled by scripts/up (token file, stack build); may be preset.
   : "${PAAS_INTERNAL_TOKEN:=}"
   : "${PAAS_RUN_STACK_IMAGE:=}"
   : "${PAAS_BUILD_STACK_IMAGE:=}"
   [[ $PAAS_CLUSTER =~ ^[a-z][a-z0-9-]{0,20}$ ]] || die "PAAS_CLUSTER must match ^[a-z][a-z0-9-]{0,20}\$"
+  case $PAAS_PROCESSES in one | separate) ;; *) die "PAAS_PROCESSES must be one or separate, not '$PAAS_PROCESSES'" ;; esac
   export "${PAAS_SETTINGS[@]}"
 }
 

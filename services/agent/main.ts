@@ -1,80 +1,9 @@
-import Docker from 'dockerode';
-import { LayerDisks } from '../core/layerdisk.js';
-import { createLogger } from '../core/logger.js';
 import { runService } from '../core/service.js';
-import { Store } from '../core/store.js';
-import { startAgent } from './agent.js';
-import { Attacher } from './attach.js';
-import { loadConfig } from './config.js';
-import { DockerRuntime } from './docker.js';
-import { Bandwidth } from './isolation/bandwidth.js';
-import { startIsolation } from './isolation/network.js';
-import { startLogShipping } from './logs/start.js';
+import { start } from './start.js';
 
-// Composition root of the agent: config, logger, etcd and Docker; then the
-// reconcile loop. On SIGTERM the agent stops but leaves its containers
-// running: the next agent on this host adopts them.
+// The agent in a process of its own (scripts/up with PAAS_PROCESSES=separate;
+// services/platform runs it with the others): the composition root is start.ts.
+// On SIGTERM it stops but leaves its containers running: the next agent on
+// this host adopts them.
 
-runService('agent', async () => {
-  const config = loadConfig(process.env);
-  const log = createLogger('agent', config.logLevel);
-  const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
-  const docker = new Docker({ socketPath: config.dockerSocket });
-  const bandwidth = config.bandwidthLimits ? new Bandwidth(docker, log) : undefined;
-  const runtime = new DockerRuntime(
-    docker,
-    config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined,
-    bandwidth,
-  );
-  const shipper = await startLogShipping(docker, config, log); // app log lines -> controller
-  const attacher = config.internalToken
-    ? new Attacher({
-        docker,
-        apiUrl: config.apiUrl,
-        internalToken: config.internalToken,
-        log,
-        stopGraceSeconds: config.stopGraceSeconds,
-        ...(bandwidth && { bandwidth }),
-      })
-    : undefined; // `paas run`
-  const isolation = config.networkIsolation
-    ? await startIsolation({
-        docker,
-        cluster: config.cluster,
-        routerPorts: config.routerPorts,
-        log: log.child({ module: 'isolation' }),
-      })
-    : undefined;
-  if (!isolation)
-    log.warn(
-      "PAAS_AGENT_NETWORK_ISOLATION=false: apps share Docker's default bridge and reach each other and the host",
-    );
-  const agent = startAgent({
-    store,
-    runtime,
-    log,
-    config,
-    ...(attacher && { attacher }),
-    ...(isolation && { network: isolation.network }),
-    ...(shipper && { say: (c, line, o) => shipper.say(c.id, c.labels, line, o) }),
-  });
-  log.info(
-    {
-      host: config.hostId,
-      address: config.hostAddress,
-      tags: config.tags,
-      memoryMb: config.memoryMb,
-      cpus: config.cpus,
-    },
-    'agent started',
-  );
-  return {
-    log,
-    stop: async () => {
-      await agent.stop();
-      isolation?.stop();
-      await shipper?.stop();
-      store.close();
-    },
-  };
-});
+runService('agent', start);

@@ -61,6 +61,8 @@ export interface BuilderConfig extends CommonConfig {
   buildDiskMb: number;
   buildCacheMb: number;
   buildDisksDir: string;
+  /** The Docker engine's socket (PAAS_DOCKER_SOCKET, the agent's setting too). */
+  dockerSocket: string;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -113,6 +115,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     buildDiskMb: int(env, 'PAAS_BUILD_DISK_MB', 8192),
     buildCacheMb: int(env, 'PAAS_BUILD_CACHE_MB', 4096),
     buildDisksDir: join(stateDir, 'build-disks'),
+    dockerSocket: str(env, 'PAAS_DOCKER_SOCKET', '/var/run/docker.sock'),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
   for (const name of config.buildpacks)

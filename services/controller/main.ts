@@ -1,32 +1,7 @@
-import { once } from 'node:events';
-import { createLogger } from '../core/logger.js';
 import { runService } from '../core/service.js';
-import { Store } from '../core/store.js';
-import { createApp } from './app.js';
-import { loadConfig } from './config.js';
-import { LogService } from './logs/service.js';
+import { start } from './start.js';
 
-// Composition root: config from the environment, the logger, the etcd store,
-// the express app; then listen until SIGTERM/SIGINT.
+// The controller in a process of its own (scripts/up with PAAS_PROCESSES=separate;
+// services/platform runs it with the others): the composition root is start.ts.
 
-runService('controller', async () => {
-  const config = loadConfig(process.env);
-  const logger = createLogger('controller', config.logLevel);
-  const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
-  const logs = new LogService(config.logs, logger.child({ module: 'logs' }));
-  await logs.start(store);
-  const server = createApp({ store, logger, config, logs }).listen(config.apiPort, config.apiHost);
-  await once(server, 'listening');
-  logger.info({ host: config.apiHost, port: config.apiPort, etcdPrefix: config.etcdPrefix }, 'controller listening');
-  return {
-    log: logger,
-    stop: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      server.closeIdleConnections();
-      // Requests still open after 5 s (e.g. a stuck client) do not hold the exit.
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
-      await logs.stop();
-      store.close();
-    },
-  };
-});
+runService('controller', start);

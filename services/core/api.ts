@@ -182,6 +182,11 @@ export interface SizeView {
 
 export interface ProcessStatus {
   name: string;
+  /**
+   * The platform's services the process runs: all five for `platform` (PAAS_PROCESSES=one), its own for a service
+   * in a process of its own, none for etcd, nginx and the Docker engine.
+   */
+  services: string[];
   /** up: the recorded process runs; down: it does not (starting again after a crash, or stopped). */
   state: 'up' | 'down';
   supervisor: string;

@@ -2,10 +2,13 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-/** One logger per process, made in main.ts and passed down. JSON lines; secrets redacted. */
-export function createLogger(service: string, level = 'info'): Logger {
+/**
+ * One logger per process, made in main.ts and passed down. JSON lines; secrets redacted. `name` is the service's
+ * (omitted in a process of several services, whose children each name theirs: core/service.ts).
+ */
+export function createLogger(service: string | undefined, level = 'info'): Logger {
   return pino({
-    name: service,
+    ...(service !== undefined && { name: service }),
     level,
     redact: {
       paths: [

@@ -2,6 +2,7 @@ import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, type Election, 
 import { conflict, noSuchApp } from './errors.js';
 import { keyLayout, type KeyLayout } from './keys.js';
 import { Mirror } from './mirror.js';
+import type { ServiceContext } from './service.js';
 import { compareOf, Txn, type Guard, type TransactOptions, type Write } from './txn.js';
 import { nextAppUid } from './uids.js';
 import type { App, Formation, Release } from './types.js';
@@ -53,6 +54,18 @@ export class Store {
 
   close(): void {
     this.etcd.close();
+  }
+
+  /**
+   * The process's Store for these endpoints and prefix: the services of one process (services/platform) share one
+   * etcd client (its watches, leases and elections are each its own). The process closes it after they all stopped.
+   */
+  static shared(ctx: Pick<ServiceContext, 'shared'>, endpoints: readonly string[], prefix: string): Store {
+    return ctx.shared(
+      `etcd ${prefix} ${endpoints.join(',')}`,
+      () => Store.connect([...endpoints], prefix),
+      (s) => s.close(),
+    );
   }
 
   async get<T>(key: string): Promise<T | undefined> {

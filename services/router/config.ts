@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, WAKE_MAX_HELD_LIMIT, WAKE_TIMEOUT_RANGE_S } from './luahold.js';
@@ -47,6 +47,11 @@ export interface RouterConfig extends CommonConfig {
   wakeSocket: string;
   /** How often nginx's activity is read (and ActivityRecords written when due). */
   activityMs: number;
+  /**
+   * nginx's worker processes (PAAS_NGINX_WORKERS): 2 by default (1 on a machine of one CPU), about 10 MiB each, so the
+   * platform's memory does not grow with the machine's CPUs; `auto`: one per CPU.
+   */
+  nginxWorkers: number | 'auto';
   /**
    * The host it runs on, named as its agent names it (PAAS_HOST_ID, the machine's host name by default): containers
    * there are reached at their bridge addresses.
@@ -107,6 +112,10 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     throw new ConfigError(
       `PAAS_STATE_DIR is too long for the wake socket ${wakeSocket} (${MAX_SOCKET_PATH} bytes at most)`,
     );
+  const workers = str(env, 'PAAS_NGINX_WORKERS', String(Math.min(2, availableParallelism())));
+  const nginxWorkers = workers === 'auto' ? 'auto' : Number(workers);
+  if (nginxWorkers !== 'auto' && !(Number.isInteger(nginxWorkers) && nginxWorkers >= 1 && nginxWorkers <= 64))
+    throw new ConfigError(`PAAS_NGINX_WORKERS must be 1..64 or auto, got ${JSON.stringify(workers)}`);
   return Object.freeze({
     ...common,
     httpPort,
@@ -123,6 +132,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     wakeMaxHeld: intIn(env, 'PAAS_ROUTER_WAKE_MAX_HELD', DEFAULT_WAKE_MAX_HELD, 1, WAKE_MAX_HELD_LIMIT),
     wakeSocket,
     activityMs: intIn(env, 'PAAS_ROUTER_ACTIVITY_MS', DEFAULT_ACTIVITY_MS, 100, 10_000),
+    nginxWorkers,
     hostId: str(env, 'PAAS_HOST_ID', hostname()),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),

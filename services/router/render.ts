@@ -48,6 +48,8 @@ export interface NginxModel {
   maxBodyMb: number;
   /** Requests for a sleeping or waking app: held this long at most, this many at most (luahold.ts' defaults). */
   wake?: WakeSettings;
+  /** worker_processes: a count, or `auto` (one per CPU, the default). */
+  workers?: number | 'auto';
 }
 
 export interface WakeSettings {
@@ -116,6 +118,12 @@ function checkModel(m: NginxModel): void {
     throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
   if (!(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400))
     throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
+  if (
+    m.workers !== undefined &&
+    m.workers !== 'auto' &&
+    !(Number.isInteger(m.workers) && m.workers >= 1 && m.workers <= 64)
+  )
+    throw new Error(`workers must be 1..64 or auto: ${m.workers}`);
   if (Buffer.byteLength(wakeSocketPath(m.dir)) > MAX_SOCKET_PATH)
     throw new Error(`dir is too long for a unix socket in it (${MAX_SOCKET_PATH} bytes): ${JSON.stringify(m.dir)}`);
   const { timeoutS, maxHeld } = wakeOf(m);
@@ -198,7 +206,7 @@ include ${modules};
 
 daemon on;
 master_process on;
-worker_processes auto;
+worker_processes ${m.workers ?? 'auto'};
 worker_shutdown_timeout ${shutdownS}s;
 pid ${d}/nginx.pid;
 error_log ${d}/logs/error.log warn;

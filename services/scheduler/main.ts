@@ -1,23 +1,7 @@
-import { createLogger } from '../core/logger.js';
 import { runService } from '../core/service.js';
-import { Store } from '../core/store.js';
-import { loadConfig } from './config.js';
-import { startScheduler } from './scheduler.js';
+import { start } from './start.js';
 
-// Composition root of the scheduler: config, logger, etcd; then campaign for
-// leadership and plan while leading.
+// The scheduler in a process of its own (scripts/up with PAAS_PROCESSES=separate;
+// services/platform runs it with the others): the composition root is start.ts.
 
-runService('scheduler', async () => {
-  const config = loadConfig(process.env);
-  const log = createLogger('scheduler', config.logLevel);
-  const store = Store.connect(config.etcdEndpoints, config.etcdPrefix);
-  const scheduler = startScheduler({ store, log, config });
-  log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
-  return {
-    log,
-    stop: async () => {
-      await scheduler.stop();
-      store.close();
-    },
-  };
-});
+runService('scheduler', start);

@@ -5,15 +5,25 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpGet } from '../support/run.js';
 import { env, e2eUser, httpPort, signUp } from './user.js';
 
-// Every platform process supervised (issue 14): kill -9 of each service, of
-// etcd and of nginx, and each is back (a new pid, running) within a bounded
-// wait; then the platform has converged: the app pushed before still serves,
-// its releases are all there, and a config:set right after makes a release
-// that serves the new value and that a one-off sees. `paas status` tells the
-// restarts. A process that keeps dying waits longer each time (backoff).
-// Needs a platform brought up by scripts/up (scripts/test).
+// Every platform process supervised (issue 14): kill -9 of each service's
+// process (the one "platform" process running all five with
+// PAAS_PROCESSES=one, scripts/up's default; each service's own with
+// separate), of etcd and of nginx, and each is back (a new pid, running)
+// within a bounded wait; then the platform has converged: the app pushed
+// before still serves, its releases are all there, and a config:set right
+// after makes a release that serves the new value and that a one-off sees.
+// `paas status` tells the restarts. A process that keeps dying waits longer
+// each time (backoff). Needs a platform brought up by scripts/up (scripts/test).
 
 const state = env.PAAS_STATE_DIR ?? '/var/lib/paas';
+const SERVICES = ['controller', 'builder', 'scheduler', 'agent', 'router'];
+// A paas.env of before the switch (no PAAS_PROCESSES) was a process per service.
+const oneProcess = (env.PAAS_PROCESSES ?? 'separate') === 'one';
+/** The supervised processes that run the services. */
+const serviceProcesses = oneProcess ? ['platform'] : SERVICES;
+/** The process killed again and again in the backoff test, and the one whose log tells its first restart. */
+const repeated = oneProcess ? 'platform' : 'scheduler';
+const told = oneProcess ? 'platform' : 'agent';
 // Where scripts/up supervises the Docker engine when it had to start it (an engine that already ran is not ours).
 const engineDir = env.PAAS_ENGINE_DIR ?? process.env.PAAS_ENGINE_DIR ?? '/var/lib/paas-engine';
 const engineOurs = existsSync(join(engineDir, 'supervise', 'dockerd', 'pid'));
@@ -93,28 +103,37 @@ describe('a killed platform process is started again and the platform converges'
   it('kill -9 of each service, etcd and nginx: each is back, and paas status tells it', async () => {
     const took: Record<string, number> = {};
     // nginx first: its restart is the router's, so not while the router itself boots
-    for (const name of ['nginx', 'controller', 'builder', 'scheduler', 'agent', 'router', 'etcd'])
-      took[name] = await killAndWait(name);
+    for (const name of ['nginx', ...serviceProcesses, 'etcd']) took[name] = await killAndWait(name);
     console.log(`back after kill -9 (ms): ${JSON.stringify(took)}`);
 
     const status = await waitFor('paas status answering', async () => {
       const r = await paas(['status', '--json'], { configDir: process.env.PAAS_CONFIG_DIR ?? env.PAAS_CONFIG_DIR });
       return r.stdout.startsWith('{')
         ? (JSON.parse(r.stdout) as {
-            processes: { name: string; state: string; restarts: number; last_exit: string | null }[];
+            processes: {
+              name: string;
+              services: string[];
+              state: string;
+              restarts: number;
+              last_exit: string | null;
+            }[];
           })
         : undefined;
     });
-    for (const name of ['etcd', 'controller', 'builder', 'scheduler', 'agent', 'router']) {
+    for (const name of ['etcd', ...serviceProcesses]) {
       const p = status.processes.find((x) => x.name === name);
       expect(p, name).toBeDefined();
       expect(p?.state, name).toBe('up');
       expect(p?.restarts, name).toBeGreaterThanOrEqual(1);
       expect(p?.last_exit, name).toMatch(/killed by signal 9/);
     }
+    // Every service runs in exactly one supervised process; the other mode's processes are not listed.
+    expect(status.processes.flatMap((p) => p.services).sort()).toEqual([...SERVICES].sort());
+    const others = oneProcess ? SERVICES : ['platform'];
+    expect(status.processes.filter((p) => others.includes(p.name))).toEqual([]);
     expect(status.processes.find((x) => x.name === 'nginx')?.state).toBe('up');
-    expect(readFileSync(join(state, 'logs', 'agent.log'), 'utf8')).toMatch(
-      /agent killed by signal 9; the supervisor starts it again in 0s/,
+    expect(readFileSync(join(state, 'logs', `${told}.log`), 'utf8')).toMatch(
+      new RegExp(`${told} killed by signal 9; the supervisor starts it again in 0s`),
     );
   });
 
@@ -150,13 +169,13 @@ describe('a killed platform process is started again and the platform converges'
   });
 
   it('a process that keeps dying waits longer before each start (backoff), and says so in its log', async () => {
-    for (let i = 0; i < 3; i++) await killAndWait('scheduler'); // the 2nd and 3rd within 10 s of a start: 1 s, then 2 s (or more)
-    const last = readFileSync(join(state, 'supervise', 'scheduler', 'last_exit'), 'utf8');
+    for (let i = 0; i < 3; i++) await killAndWait(repeated); // the 2nd and 3rd within 10 s of a start: 1 s, then 2 s (or more)
+    const last = readFileSync(join(state, 'supervise', repeated, 'last_exit'), 'utf8');
     expect(Number(/killed by signal 9; started again after (\d+)s/.exec(last)?.[1])).toBeGreaterThanOrEqual(2);
-    expect(readFileSync(join(state, 'logs', 'scheduler.log'), 'utf8')).toMatch(
-      /scheduler killed by signal 9; the supervisor starts it again in [1-9]\d*s \(restart \d+\)/,
+    expect(readFileSync(join(state, 'logs', `${repeated}.log`), 'utf8')).toMatch(
+      new RegExp(`${repeated} killed by signal 9; the supervisor starts it again in [1-9]\\d*s \\(restart \\d+\\)`),
     );
-    await waitFor('the scheduler up', () => (alive(pidOf('scheduler') ?? 0) ? true : undefined));
+    await waitFor(`the ${repeated} up`, () => (alive(pidOf(repeated) ?? 0) ? true : undefined));
   });
 
   // Last: every container stops with the engine (Docker 20.10 here, no live-restore) and the agent starts them again.

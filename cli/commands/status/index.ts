@@ -1,15 +1,23 @@
 import { command } from '../../command.js';
 import { ExitStatus } from '../../context.js';
 import { formatDate, json, table } from '../../format.js';
-import type { PlatformStatus } from '../../../services/core/api.js';
+import type { PlatformStatus, ProcessStatus } from '../../../services/core/api.js';
 
 // status (admins): the platform's own processes on the controller's machine,
 // as their supervisor sees them (GET /status).
 
+/** A process's name, with the services it runs when that is not just itself: `platform (controller, ...)`. */
+export function processLabel(p: Pick<ProcessStatus, 'name' | 'services'>): string {
+  const services = p.services ?? []; // an older controller sends none
+  return services.length === 0 || (services.length === 1 && services[0] === p.name)
+    ? p.name
+    : `${p.name} (${services.join(', ')})`;
+}
+
 /** The table `paas status` prints; pure. */
 export function statusText(s: PlatformStatus): string {
   const rows = s.processes.map((p) => [
-    p.name,
+    processLabel(p),
     p.state === 'up' ? `up (pid ${p.pid})` : 'DOWN',
     p.up_since ? formatDate(p.up_since) : '-',
     p.supervisor,
@@ -26,11 +34,12 @@ export default command(
   'status',
   {
     description: "show the platform's own processes: up or down, since when, restarts and the last exit (admins only)",
-    json: 'output as JSON: {processes: [{name, state, pid, up_since, supervisor, restarts, last_exit}]}',
+    json: 'output as JSON: {processes: [{name, services, state, pid, up_since, supervisor, restarts, last_exit}]}',
     example: [
       '$ paas status',
-      'Process     State            Since                    Supervisor  Restarts  Last exit',
-      'etcd        up (pid 4242)    2026/12/06 18:00:00 UTC  runit       0         -',
+      'Process                                                   State          Since                    Supervisor  Restarts  Last exit',
+      'etcd                                                      up (pid 4242)  2026/12/06 18:00:00 UTC  runit       0         -',
+      'platform (controller, builder, scheduler, agent, router)  up (pid 4250)  2026/12/06 18:00:01 UTC  runit       0         -',
     ],
   },
   async ({ api, opts, out }) => {

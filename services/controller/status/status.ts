@@ -6,7 +6,9 @@ import { compareStrings } from '../../core/compare.js';
 // GET /status (admins; `paas status`): the platform's own processes on the
 // controller's machine as their supervisor sees them. scripts/up runs each
 // under runit or systemd (scripts/lib/supervise.sh), whose run/finish scripts
-// keep $PAAS_STATE_DIR/supervise/<name>/{pid,started,restarts,last_exit,supervisor};
+// keep $PAAS_STATE_DIR/supervise/<name>/{pid,started,restarts,last_exit,supervisor},
+// and scripts/up writes there the services the process runs (services: one
+// process "platform" runs all five with PAAS_PROCESSES=one);
 // the Docker engine's are under $PAAS_ENGINE_DIR when scripts/up started it;
 // nginx is the router's child (its pid file). Read-only: nothing here starts
 // or stops anything.
@@ -23,6 +25,7 @@ export function processStatus(
   const restarts = Number(files.restarts?.trim() ?? 0);
   return {
     name,
+    services: (files.services ?? '').split(/\s+/).filter(Boolean),
     state: running ? 'up' : 'down',
     supervisor: files.supervisor?.trim() || 'unknown',
     pid: running ? pid : null,
@@ -32,9 +35,9 @@ export function processStatus(
   };
 }
 
-const FILES = ['pid', 'started', 'restarts', 'last_exit', 'supervisor'] as const;
+const FILES = ['pid', 'started', 'restarts', 'last_exit', 'supervisor', 'services'] as const;
 /** Where the services' order comes from: as scripts/up starts them. */
-const ORDER = ['dockerd', 'etcd', 'controller', 'builder', 'scheduler', 'agent', 'router', 'nginx'];
+const ORDER = ['dockerd', 'etcd', 'platform', 'controller', 'builder', 'scheduler', 'agent', 'router', 'nginx'];
 
 function alive(pid: number): boolean {
   try {

@@ -20,6 +20,7 @@ describe('processStatus', () => {
     );
     expect(s).toEqual({
       name: 'agent',
+      services: [],
       state: 'up',
       supervisor: 'runit',
       pid: 4242,
@@ -41,5 +42,17 @@ describe('processStatus', () => {
       supervisor: 'unknown',
     });
     expect(processStatus('etcd', { pid: 'garbage', restarts: '-3' }, alive([])).restarts).toBe(0);
+  });
+
+  it('names the services the process runs (scripts/up writes them: all five in "platform")', () => {
+    const files = { pid: '7\n', services: 'controller builder scheduler agent router\n', supervisor: 'runit\n' };
+    expect(processStatus('platform', files, alive([7])).services).toEqual([
+      'controller',
+      'builder',
+      'scheduler',
+      'agent',
+      'router',
+    ]);
+    expect(processStatus('agent', { pid: '7', services: 'agent\n' }, alive([7])).services).toEqual(['agent']);
   });
 });

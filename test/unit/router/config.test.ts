@@ -43,6 +43,13 @@ describe('router loadConfig', () => {
     expect(() => loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '0' })).toThrow(/PAAS_ROUTER_MAX_BODY_MB/);
     expect(() => loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '1.5' })).toThrow(/PAAS_ROUTER_MAX_BODY_MB/);
     expect(loadConfig({ PAAS_ROUTER_MAX_BODY_MB: '7' }).maxBodyMb).toBe(7);
+    for (const bad of ['0', '65', '1.5', 'many'])
+      expect(() => loadConfig({ PAAS_NGINX_WORKERS: bad })).toThrow(/PAAS_NGINX_WORKERS/);
+  });
+  it('runs 2 nginx workers (1 on one CPU) unless told: a count or auto', () => {
+    expect([1, 2]).toContain(loadConfig({}).nginxWorkers);
+    expect(loadConfig({ PAAS_NGINX_WORKERS: '4' }).nginxWorkers).toBe(4);
+    expect(loadConfig({ PAAS_NGINX_WORKERS: 'auto' }).nginxWorkers).toBe('auto');
   });
 
   it('reads the wake settings: seconds as written, the held bound, the activity period', () => {

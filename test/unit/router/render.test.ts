@@ -183,6 +183,9 @@ describe('renderNginx: limits, timeouts, retries, access log', () => {
   it('limits the body to 100 MiB by default, or the configured size; refuses a bad one', () => {
     expect(renderNginx(base).config).toMatch(/^ {4}client_max_body_size 100m;$/m);
     expect(renderNginx({ ...base, maxBodyMb: 7 }).config).toMatch(/^ {4}client_max_body_size 7m;$/m);
+    expect(renderNginx(base).config).toMatch(/^worker_processes auto;$/m);
+    expect(renderNginx({ ...base, workers: 2 }).config).toMatch(/^worker_processes 2;$/m);
+    expect(() => renderNginx({ ...base, workers: 0 })).toThrow(/workers/);
     for (const bad of [0, -1, 1.5, 1e9, Number.NaN])
       expect(() => renderNginx({ ...base, maxBodyMb: bad })).toThrow(/maxBodyMb/);
   });

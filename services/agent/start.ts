@@ -1,0 +1,79 @@
+import { sharedDocker } from '../core/dockerclient.js';
+import { LayerDisks } from '../core/layerdisk.js';
+import type { Running, ServiceContext } from '../core/service.js';
+import { Store } from '../core/store.js';
+import { startAgent } from './agent.js';
+import { Attacher } from './attach.js';
+import { loadConfig } from './config.js';
+import { DockerRuntime } from './docker.js';
+import { Bandwidth } from './isolation/bandwidth.js';
+import { startIsolation } from './isolation/network.js';
+import { startLogShipping } from './logs/start.js';
+
+// The agent's composition root, in its own process (main.ts) or the
+// platform's (services/platform): config, logger, etcd and Docker; then the
+// reconcile loop. Stopped, the agent leaves its containers running: the next
+// agent on this host adopts them.
+
+export async function start(ctx: ServiceContext): Promise<Running> {
+  const config = loadConfig(ctx.env);
+  const log = ctx.logger(config.logLevel);
+  const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
+  const docker = sharedDocker(ctx, config.dockerSocket);
+  const bandwidth = config.bandwidthLimits ? new Bandwidth(docker, log) : undefined;
+  const runtime = new DockerRuntime(
+    docker,
+    config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined,
+    bandwidth,
+  );
+  const shipper = await startLogShipping(docker, config, log); // app log lines -> controller
+  const attacher = config.internalToken
+    ? new Attacher({
+        docker,
+        apiUrl: config.apiUrl,
+        internalToken: config.internalToken,
+        log,
+        stopGraceSeconds: config.stopGraceSeconds,
+        ...(bandwidth && { bandwidth }),
+      })
+    : undefined; // `paas run`
+  const isolation = config.networkIsolation
+    ? await startIsolation({
+        docker,
+        cluster: config.cluster,
+        routerPorts: config.routerPorts,
+        log: log.child({ module: 'isolation' }),
+      })
+    : undefined;
+  if (!isolation)
+    log.warn(
+      "PAAS_AGENT_NETWORK_ISOLATION=false: apps share Docker's default bridge and reach each other and the host",
+    );
+  const agent = startAgent({
+    store,
+    runtime,
+    log,
+    config,
+    ...(attacher && { attacher }),
+    ...(isolation && { network: isolation.network }),
+    ...(shipper && { say: (c, line, o) => shipper.say(c.id, c.labels, line, o) }),
+  });
+  log.info(
+    {
+      host: config.hostId,
+      address: config.hostAddress,
+      tags: config.tags,
+      memoryMb: config.memoryMb,
+      cpus: config.cpus,
+    },
+    'agent started',
+  );
+  return {
+    log,
+    stop: async () => {
+      await agent.stop();
+      isolation?.stop();
+      await shipper?.stop();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { once } from 'node:events';
+import type { Running, ServiceContext } from '../core/service.js';
+import { Store } from '../core/store.js';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+import { LogService } from './logs/service.js';
+
+// The controller's composition root, in its own process (main.ts) or the
+// platform's (services/platform): config from the environment, the logger,
+// the etcd store, the express app; listening until stopped.
+
+export async function start(ctx: ServiceContext): Promise<Running> {
+  const config = loadConfig(ctx.env);
+  const logger = ctx.logger(config.logLevel);
+  const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
+  const logs = new LogService(config.logs, logger.child({ module: 'logs' }));
+  await logs.start(store);
+  const server = createApp({ store, logger, config, logs }).listen(config.apiPort, config.apiHost);
+  await once(server, 'listening');
+  logger.info({ host: config.apiHost, port: config.apiPort, etcdPrefix: config.etcdPrefix }, 'controller listening');
+  return {
+    log: logger,
+    stop: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      // Requests still open after 5 s (e.g. a stuck client) do not hold the exit.
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      await logs.stop();
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { LogBatcher } from '../core/logpost.js';
+import { isoMicro, nowMicro } from '../core/logs.js';
+import type { Running, ServiceContext } from '../core/service.js';
+import { Store } from '../core/store.js';
+import { AccessLogTail, routerLine } from './access.js';
+import { loadConfig } from './config.js';
+import { HttpUpstreamControl } from './control.js';
+import { NginxCli } from './nginx.js';
+import { Router, storeRouteTable } from './router.js';
+import { ActivityReporter, storeActivitySink } from './activity.js';
+import { storeWakeSink, Waker, WakeListener } from './wake.js';
+
+// The router's composition root, in its own process (main.ts) or the
+// platform's (services/platform). nginx is left running when it stops: it
+// keeps serving while the router restarts (the next router adopts it);
+// scripts/down stops it through $PAAS_STATE_DIR/nginx/nginx.pid.
+
+export async function start(ctx: ServiceContext): Promise<Running> {
+  const config = loadConfig(ctx.env);
+  const log = ctx.logger(config.logLevel);
+  const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
+  const control = new HttpUpstreamControl(config.controlPort);
+  const router = new Router({
+    table: storeRouteTable(store),
+    nginx: new NginxCli(config.nginxBin, config.nginxDir),
+    control,
+    log: log.child({ module: 'router' }),
+    settings: {
+      domain: config.domain,
+      listen: config.httpListen,
+      httpPort: config.httpPort,
+      controlPort: config.controlPort,
+      dir: config.nginxDir,
+      modulesInclude: config.nginxModulesInclude,
+      maxBodyMb: config.maxBodyMb,
+      workers: config.nginxWorkers,
+      wake: { timeoutS: config.wakeTimeoutS, maxHeld: config.wakeMaxHeld },
+    },
+    resyncMs: config.resyncMs,
+    nginxCheckMs: config.nginxCheckMs,
+    hostId: config.hostId,
+  });
+
+  // The access log (JSON lines, written by nginx) followed from its end: each
+  // request to an app becomes a `router` line of its log (`paas logs`).
+  const lines = config.internalToken
+    ? new LogBatcher({ apiUrl: config.apiUrl, internalToken: config.internalToken, log })
+    : undefined;
+  if (!lines) log.warn('PAAS_INTERNAL_TOKEN not set: router lines do not reach app logs');
+  const accessLog = new AccessLogTail(join(config.nginxDir, 'logs', 'access.log'), {
+    fromEnd: true,
+    onRecord: (r) => {
+      if (r.app)
+        lines?.offer({
+          app: r.app,
+          at: isoMicro(r.at) ?? nowMicro(),
+          source: 'router',
+          dyno: 'router',
+          line: routerLine(r, (u) => router.dynoOf(r.app, u)),
+        });
+    },
+    onError: (err) => log.warn({ err }, 'cannot read the access log'),
+  });
+  // Requests for a sleeping app: nginx holds them and asks here for a wake,
+  // written to etcd for the scheduler; the traffic nginx saw goes to etcd for
+  // the scheduler's idle clock.
+  const waker = new Waker({
+    sink: storeWakeSink(store),
+    router: config.hostId,
+    stateOf: (app) => router.stateOf(app),
+    sleepingSince: (app) => router.sleepingSince(app),
+  });
+  const wakes = new WakeListener({
+    path: config.wakeSocket,
+    onWake: (app) => waker.ask(app),
+    log: log.child({ module: 'wakes' }),
+  });
+  const activity = new ActivityReporter({
+    control,
+    sink: storeActivitySink(store),
+    apps: () => router.apps(),
+    router: config.hostId,
+    log: log.child({ module: 'activity' }),
+    everyMs: config.activityMs,
+  });
+  await wakes.start();
+  await router.start();
+  accessLog.start();
+  activity.start();
+  lines?.start();
+  log.info(
+    { domain: config.domain, httpPort: config.httpPort, controlPort: config.controlPort, nginxDir: config.nginxDir },
+    'router started',
+  );
+  return {
+    log,
+    stop: async () => {
+      await activity.stop();
+      await wakes.stop();
+      await accessLog.stop();
+      await lines?.stop();
+      await router.stop();
+    },
+  };
+}

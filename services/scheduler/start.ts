@@ -1,0 +1,17 @@
+import type { Running, ServiceContext } from '../core/service.js';
+import { Store } from '../core/store.js';
+import { loadConfig } from './config.js';
+import { startScheduler } from './scheduler.js';
+
+// The scheduler's composition root, in its own process (main.ts) or the
+// platform's (services/platform): config, logger, etcd; then campaign for
+// leadership and plan while leading.
+
+export async function start(ctx: ServiceContext): Promise<Running> {
+  const config = loadConfig(ctx.env);
+  const log = ctx.logger(config.logLevel);
+  const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
+  const scheduler = startScheduler({ store, log, config });
+  log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
+  return { log, stop: () => scheduler.stop() };
+}
