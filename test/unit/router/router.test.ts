@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Route, RouteState } from '../../../services/core/types.js';
-import type { AppActivity, SiteEntry, UpstreamControl } from '../../../services/router/control.js';
+import type { AppActivity, ControlChange, SiteEntry, UpstreamControl } from '../../../services/router/control.js';
 import { NginxError, type Nginx } from '../../../services/router/nginx.js';
 import { Router, type RouterDeps, type RouteTable } from '../../../services/router/router.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
@@ -88,6 +88,14 @@ class FakeControl implements UpstreamControl {
   }
   async activity() {
     return new Map<string, AppActivity>();
+  }
+  /** Records each change as the single call it stands for (set, site, state, remove, unsite, unstate). */
+  async batch(changes: readonly ControlChange[]) {
+    for (const c of changes) {
+      if (c.kind === 'upstreams') await (c.upstreams ? this.set(c.app, c.upstreams) : this.remove(c.app));
+      else if (c.kind === 'site') await (c.site ? this.setSite(c.app, c.site) : this.removeSite(c.app));
+      else await (c.state ? this.setState(c.app, c.state) : this.removeState(c.app));
+    }
   }
 }
 
