@@ -99,7 +99,7 @@ class FakeControl implements UpstreamControl {
   }
 }
 
-function setup() {
+function setup(deps: Partial<Pick<RouterDeps, 'nginxCheckMs'>> = {}) {
   const routes = new Map<string, string[]>();
   const states = new Map<string, RouteState>();
   const sites = new Map<string, { domains?: string[]; maintenance?: boolean }>();
@@ -139,7 +139,8 @@ function setup() {
       control,
       log: pino({ level: 'debug' }, sink),
       settings: { ...settings, ...over },
-      resyncMs: 1000,
+      resyncMs: 60_000,
+      ...deps,
     });
   const router = withSettings({});
   const reset = () => {
@@ -330,5 +331,28 @@ describe('Router.reconcile', () => {
     await t.router.reconcile();
     expect(t.nginx.calls).toEqual(['start']);
     expect(t.control.calls).toEqual(['state web sleeping', 'set web ', 'site web']);
+  });
+
+  it('starts a dead nginx again between passes and gives it all the old one held, the apps last', async () => {
+    const t = setup({ nginxCheckMs: 5 });
+    t.routes.set('web', []);
+    t.states.set('web', 'sleeping');
+    t.sites.set('web', { domains: ['a.example'] });
+    t.routes.set('api', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    await t.router.start();
+    t.reset();
+    await t.nginx.stop();
+    for (const m of [t.control.held, t.control.heldStates, t.control.heldSites]) m.clear();
+    for (let i = 0; i < 400 && t.control.calls.length < 5; i++) await new Promise((r) => setTimeout(r, 5));
+    await t.router.stop();
+    expect(t.nginx.calls).toEqual(['start']);
+    expect(t.control.calls).toEqual([
+      'state web sleeping',
+      'set api 127.0.0.1:1',
+      'set web ',
+      'site api',
+      'site web a.example',
+    ]);
   });
 });
