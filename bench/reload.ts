@@ -18,7 +18,8 @@ import { flags, round, runMain } from './common.js';
 // times each, a new app and a new custom domain: the time from the route
 // change to the name answering (not 404), with the `nginx -t` and reload
 // that took, and whether nginx's workers were replaced; then three reloads
-// (nginx -t, reload, until new workers answer for an app).
+// (nginx -t, reload, until new workers answer for an app), and nginx stopped
+// and started again by a pass (until the last app answers).
 //
 //   node dist/bench/reload.js [--apps 10000] [--domains-every 10]
 //
@@ -180,8 +181,15 @@ async function main(argv: string[]): Promise<void> {
       reloads.push({ testMs, signalledMs, newWorkersMs, servingMs: round(performance.now() - t0) });
       for (let i = 0; i < 900 && (await children(pid)).length > workers.length; i++) await sleep(100);
     }
+    // nginx stopped and started again by a pass (as after a crash): until the last app answers.
+    await nginx.stop();
+    t0 = performance.now();
+    await router.reconcile();
+    while ((await status(httpPort, `app-${count - 1}.bench.test`)) !== 503) await sleep(2);
+    const restartMs = round(performance.now() - t0);
+    calls.splice(0);
     process.stdout.write(
-      `${JSON.stringify({ apps: count, configBytes, firstPassMs, firstCalls, rss, changes, reloads }, null, 1)}\n`,
+      `${JSON.stringify({ apps: count, configBytes, firstPassMs, firstCalls, rss, changes, reloads, restartMs }, null, 1)}\n`,
     );
   } finally {
     await router.stop();

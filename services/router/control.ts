@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import type { RouteState } from '../core/types.js';
+import { BATCH_MAX } from './luacontrol.js';
 
 // Client of nginx's local-only control endpoint (see lua.ts): the router sets
 // there the apps nginx serves (custom domains, maintenance), their peers and
@@ -25,6 +26,25 @@ export interface UpstreamControl {
   states(): Promise<Map<string, RouteState>>;
   /** What nginx saw of each app: its last request and its open websockets. */
   activity(): Promise<Map<string, AppActivity>>;
+  /** Applies the changes in order, BATCH_MAX per call (a pass's, or everything again for a restarted nginx). */
+  batch(changes: readonly ControlChange[]): Promise<void>;
+}
+
+/** One change of what nginx holds for an app; without its value, a removal. */
+export type ControlChange =
+  | { kind: 'upstreams'; app: string; upstreams?: readonly string[] }
+  | { kind: 'site'; app: string; site?: SiteEntry }
+  | { kind: 'state'; app: string; state?: RouteState };
+
+/** The POST /batch line of a change (luacontrol.ts); names and values are validated by their producers and by Lua. */
+export function batchLine(c: ControlChange): string {
+  if (c.kind === 'upstreams')
+    return c.upstreams === undefined ? `-upstreams ${c.app}` : ['upstreams', c.app, ...c.upstreams].join(' ');
+  if (c.kind === 'site')
+    return c.site === undefined
+      ? `-site ${c.app}`
+      : ['site', c.app, c.site.maintenance ? 'maintenance' : 'serve', ...c.site.domains].join(' ');
+  return c.state === undefined ? `-state ${c.app}` : `state ${c.app} ${c.state}`;
 }
 
 /** An app as nginx serves it: its custom domains (sorted), and whether it is in maintenance. */
@@ -180,5 +200,15 @@ export class HttpUpstreamControl implements UpstreamControl {
 
   async activity(): Promise<Map<string, AppActivity>> {
     return parseActivityList(await this.expectOk('GET', '/activity'));
+  }
+
+  async batch(changes: readonly ControlChange[]): Promise<void> {
+    for (let i = 0; i < changes.length; i += BATCH_MAX) {
+      const body = changes
+        .slice(i, i + BATCH_MAX)
+        .map((c) => `${batchLine(c)}\n`)
+        .join('');
+      await this.expectOk('POST', '/batch', body);
+    }
   }
 }

@@ -18,10 +18,9 @@
 //              failed try may go on (proxy_next_upstream: never a POST/PATCH/
 //              LOCK once sent); a websocket upgrade gets the idle timeout
 //              WEBSOCKET_IDLE_S instead of the 30 s first-byte timeout
-//   control()  the control endpoint: GET /upstreams, GET|PUT|DELETE /upstreams/<app>,
-//              GET /sites, GET|PUT|DELETE /sites/<app>, GET /states,
-//              GET|PUT|DELETE /states/<app>, GET /activity
+//   control()  the control endpoint (luacontrol.ts)
 
+import { CONTROL_LUA } from './luacontrol.js';
 import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, HOLD_LUA } from './luahold.js';
 
 export const SHARED_DICT = 'paas_upstreams';
@@ -168,153 +167,6 @@ function M.balance()
   end
 end
 
-local function read_body()
-  ngx.req.read_body()
-  local body = ngx.req.get_body_data()
-  if body == nil then
-    if ngx.req.get_body_file() ~= nil then return nil end
-    body = ""
-  end
-  return body
-end
-
-local function control_upstreams(method, app)
-  if method == "GET" then
-    local v = dict:get(app)
-    if v == nil then return reply(404, "no upstreams set for this app") end
-    return reply(200, v)
-  elseif method == "DELETE" then
-    dict:delete(app)
-    cache[app] = nil
-    live:delete("t:" .. app)
-    return reply(200, "deleted")
-  elseif method == "PUT" then
-    local body = read_body()
-    if body == nil then return reply(413, "body too large") end
-    local peers = {}
-    for line in body:gmatch("[^\r\n]+") do
-      local l = line:match("^%s*(.-)%s*$")
-      if l ~= "" then
-        if parse_peer(l) == nil then return reply(400, "invalid upstream on line " .. (#peers + 1)) end
-        peers[#peers + 1] = l
-      end
-    end
-    local ok, err = dict:safe_set(app, table.concat(peers, "\n"))
-    if not ok then return reply(500, "cannot store upstreams: " .. tostring(err)) end
-    return reply(200, #peers .. " upstreams")
-  end
-  return reply(405, "method not allowed")
-end
-
-local function control_state(method, app)
-  if method == "GET" then
-    local v = states:get(app)
-    if v == nil then return reply(404, "no state set for this app") end
-    return reply(200, v)
-  elseif method == "DELETE" then
-    states:delete(app)
-    return reply(200, "deleted")
-  elseif method == "PUT" then
-    local body = read_body()
-    if body == nil then return reply(413, "body too large") end
-    local state = body:match("^%s*(%a+)%s*$")
-    if state == nil or not STATES[state] then return reply(400, "state must be sleeping, waking or crashed") end
-    -- falling asleep again: the next request asks for a new wake at once
-    if state == "sleeping" and states:get(app) ~= "sleeping" then holds:delete("wake:" .. app) end
-    local ok, err = states:safe_set(app, state)
-    if not ok then return reply(500, "cannot store the state: " .. tostring(err)) end
-    return reply(200, state)
-  end
-  return reply(405, "method not allowed")
-end
-
-local function valid_hostname(h)
-  return #h <= 253 and h:find("^[a-z0-9][a-z0-9%.%-]*[a-z0-9]$") ~= nil and h:find("..", 1, true) == nil
-    and h:sub(-#conf.suffix) ~= conf.suffix
-end
-
--- the custom domains of a sites value ("serve www.a.example a.example")
-local function domains_of(v)
-  local out = {}
-  if v == nil then return out end
-  for d in v:gmatch("%S+") do out[#out + 1] = d end
-  table.remove(out, 1)
-  return out
-end
-
-local function control_site(method, app)
-  if method == "GET" then
-    local v = sites:get(app)
-    if v == nil then return reply(404, "no site set for this app") end
-    return reply(200, v)
-  elseif method == "DELETE" then
-    local old = sites:get(app)
-    sites:delete(app)
-    for _, d in ipairs(domains_of(old)) do
-      if domains:get(d) == app then domains:delete(d) end
-    end
-    return reply(200, "deleted")
-  elseif method == "PUT" then
-    local body = read_body()
-    if body == nil then return reply(413, "body too large") end
-    local flag
-    local list, keep = {}, {}
-    for line in body:gmatch("[^\r\n]+") do
-      local l = line:match("^%s*(.-)%s*$")
-      if l ~= "" then
-        if flag == nil then
-          if l ~= "serve" and l ~= "maintenance" then return reply(400, "first line must be serve or maintenance") end
-          flag = l
-        else
-          if not valid_hostname(l) then return reply(400, "invalid domain on line " .. (#list + 2)) end
-          if not keep[l] then list[#list + 1] = l end
-          keep[l] = true
-        end
-      end
-    end
-    if flag == nil then return reply(400, "first line must be serve or maintenance") end
-    for _, d in ipairs(domains_of(sites:get(app))) do
-      if not keep[d] and domains:get(d) == app then domains:delete(d) end
-    end
-    for _, d in ipairs(list) do
-      local ok, err = domains:safe_set(d, app)
-      if not ok then return reply(500, "cannot store the domain: " .. tostring(err)) end
-    end
-    local v = flag
-    if #list > 0 then v = v .. " " .. table.concat(list, " ") end
-    local ok, err = sites:safe_set(app, v)
-    if not ok then return reply(500, "cannot store the site: " .. tostring(err)) end
-    return reply(200, v)
-  end
-  return reply(405, "method not allowed")
-end
-
-local function list_of(d)
-  local keys = d:get_keys(0)
-  table.sort(keys)
-  local out = {}
-  for _, k in ipairs(keys) do
-    local v = d:get(k)
-    if v ~= nil then out[#out + 1] = k .. " " .. (v:gsub("\n", " ")) end
-  end
-  return table.concat(out, "\n")
-end
-
-function M.control()
-  local method = ngx.req.get_method()
-  local uri = ngx.var.uri
-  local lists = { ["/upstreams"] = dict, ["/states"] = states, ["/sites"] = sites }
-  if lists[uri] ~= nil or uri == "/activity" then
-    if method ~= "GET" then return reply(405, "method not allowed") end
-    if uri == "/activity" then return reply(200, activity_list()) end
-    return reply(200, list_of(lists[uri]))
-  end
-  local kind, app = uri:match("^/(%a+)/([^/]*)$")
-  local handlers = { upstreams = control_upstreams, states = control_state, sites = control_site }
-  if handlers[kind] == nil then return reply(404, "not found") end
-  if not valid_app(app) then return reply(400, "invalid app name") end
-  return handlers[kind](method, app)
-end
-
+${CONTROL_LUA}
 package.loaded.paas_router = M
 `;

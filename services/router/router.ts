@@ -2,7 +2,8 @@ import type { Logger } from '../core/logger.js';
 import type { Store } from '../core/store.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { RouteState } from '../core/types.js';
-import type { SiteEntry, UpstreamControl } from './control.js';
+import type { ControlChange, SiteEntry, UpstreamControl } from './control.js';
+import { BATCH_MAX } from './luacontrol.js';
 import { desiredStates, desiredUpstreams, siteChanges, sitesOf, stateChanges, upstreamChanges } from './model.js';
 import { NginxError, type Nginx } from './nginx.js';
 import { renderNginx, type NginxModel } from './render.js';
@@ -13,14 +14,6 @@ import { renderNginx, type NginxModel } from './render.js';
 // without (sleeping, waking, crashed) go to nginx's Lua through the control
 // endpoint, so a new app, a blue-green swap, a sleep or a wake reloads
 // nothing.
-
-/** Control calls run at once within one step of a pass (the steps are ordered; a step's calls are not). */
-const PUSH_CONCURRENCY = 8;
-
-interface Call {
-  run(): Promise<void>;
-  fail(err: unknown): void;
-}
 
 export interface RouteTable {
   routes(): Promise<StoredRoute[]>;
@@ -103,7 +96,7 @@ export class Router {
    */
   private async checkNginx(): Promise<void> {
     if (this.restarting || this.stopped) return;
-    const { nginx, control, log } = this.deps;
+    const { nginx, log } = this.deps;
     if (!this.installedRead) {
       // Just started and no pass through yet (etcd may be down): the config on disk is what nginx ran.
       this.installed = await nginx.readConfig().catch(() => undefined);
@@ -115,39 +108,11 @@ export class Router {
       log.warn({ pid: this.knownPid }, 'nginx is not running (killed or crashed); starting it again');
       try {
         const pid = await this.startNginx();
-        // a new master's dicts are empty: what the old one held, the apps last (they make the names answer)
-        const again = (what: string, forget: (app: string) => void, app: string, run: () => Promise<void>): Call => ({
-          run,
-          fail: (err) => {
-            forget(app);
-            log.error({ err, app }, `cannot set ${what}`);
-          },
-        });
-        await this.apply([
-          [...this.heldStates].map(([app, state]) =>
-            again(
-              'the state',
-              (a) => this.heldStates.delete(a),
-              app,
-              () => control.setState(app, state),
-            ),
-          ),
-          [...this.held].map(([app, upstreams]) =>
-            again(
-              'upstreams',
-              (a) => this.held.delete(a),
-              app,
-              () => control.set(app, upstreams),
-            ),
-          ),
-          [...this.heldSites].map(([app, site]) =>
-            again(
-              'the site',
-              (a) => this.heldSites.delete(a),
-              app,
-              () => control.setSite(app, site),
-            ),
-          ),
+        // a new master's dicts are empty: all the old one held, the apps last (they make the names answer)
+        await this.push([
+          ...[...this.heldStates].map(([app, state]): ControlChange => ({ kind: 'state', app, state })),
+          ...[...this.held].map(([app, upstreams]): ControlChange => ({ kind: 'upstreams', app, upstreams })),
+          ...[...this.heldSites].map(([app, site]): ControlChange => ({ kind: 'site', app, site })),
         ]);
         this.knownPid = pid;
         log.info({ pid, apps: this.heldSites.size, states: this.heldStates.size }, 'nginx started again');
@@ -288,95 +253,51 @@ export class Router {
     // In this order no request meets half an app: a holding state before the
     // peers go; the peers and state before the app's names answer; the names
     // gone before the peers and state go; the peers before `waking` goes.
-    const failed = await this.apply([
-      states.hold.map((c) => this.stateCall(c)),
-      upstreams.set.map((c) => this.upstreamCall(c.app, c.upstreams)),
-      sites.set.map((c) => this.siteCall(c.app, c.site)),
-      sites.remove.map((app) => this.siteCall(app, undefined)),
-      upstreams.remove.map((app) => this.upstreamCall(app, undefined)),
-      states.release.map((c) => this.stateCall(c)),
+    await this.push([
+      ...states.hold.map((c): ControlChange => ({ kind: 'state', ...c })),
+      ...upstreams.set.map((c): ControlChange => ({ kind: 'upstreams', ...c })),
+      ...sites.set.map((c): ControlChange => ({ kind: 'site', ...c })),
+      ...sites.remove.map((app): ControlChange => ({ kind: 'site', app })),
+      ...upstreams.remove.map((app): ControlChange => ({ kind: 'upstreams', app })),
+      ...states.release.map((c): ControlChange => ({ kind: 'state', ...c })),
     ]);
     if (sites.set.length + sites.remove.length > 0)
       log.info({ set: sites.set.length, removed: sites.remove.length, apps: this.heldSites.size }, 'apps changed');
-    if (failed > 0) throw new Error(`${failed} change(s) of apps, upstreams or states failed`);
   }
 
-  /** Runs the steps in order, each one's calls PUSH_CONCURRENCY at a time; the count of failed calls. */
-  private async apply(steps: ReadonlyArray<readonly Call[]>): Promise<number> {
-    let failed = 0;
-    for (const calls of steps) {
-      let next = 0;
-      const worker = async () => {
-        while (next < calls.length) {
-          const call = calls[next++] as Call;
-          try {
-            await call.run();
-          } catch (err) {
-            failed++;
-            call.fail(err);
-          }
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(PUSH_CONCURRENCY, calls.length) }, worker));
+  /**
+   * Applies the changes in order through the control endpoint, BATCH_MAX per call, and records each call's as what
+   * nginx holds once it is through (a failed call throws: the pass is tried again, from what nginx was told).
+   */
+  private async push(changes: readonly ControlChange[]): Promise<void> {
+    for (let i = 0; i < changes.length; i += BATCH_MAX) {
+      const part = changes.slice(i, i + BATCH_MAX);
+      await this.deps.control.batch(part);
+      for (const c of part) this.record(c);
     }
-    return failed;
   }
 
-  /** Sets (or, with none, removes) the state of an app. */
-  private stateCall({ app, state }: { app: string; state?: RouteState }): Call {
-    const { control, log } = this.deps;
-    return {
-      run: async () => {
-        if (state === undefined) {
-          await control.removeState(app);
-          this.heldStates.delete(app);
-        } else {
-          await control.setState(app, state);
-          this.heldStates.set(app, state);
-        }
-        log.info({ app, state: state ?? null }, 'state set');
-      },
-      fail: (err) => log.error({ err, app }, 'cannot set the state'),
-    };
-  }
-
-  /** Sets (or, with none, removes) the upstreams of an app. */
-  private upstreamCall(app: string, upstreams: string[] | undefined): Call {
-    const { control, log } = this.deps;
-    return {
-      run: async () => {
-        if (upstreams === undefined) {
-          await control.remove(app);
-          this.held.delete(app);
-          log.info({ app }, 'upstreams removed');
-        } else {
-          await control.set(app, upstreams);
-          this.held.set(app, upstreams);
-          log.info({ app, upstreams }, 'upstreams set');
-        }
-      },
-      fail: (err) =>
-        log.error({ err, app }, upstreams === undefined ? 'cannot remove upstreams' : 'cannot set upstreams'),
-    };
-  }
-
-  /** Serves (or, with none, stops serving) an app. */
-  private siteCall(app: string, site: SiteEntry | undefined): Call {
-    const { control, log } = this.deps;
-    return {
-      run: async () => {
-        if (site === undefined) {
-          await control.removeSite(app);
-          this.heldSites.delete(app);
-          log.debug({ app }, 'site removed');
-        } else {
-          await control.setSite(app, site);
-          this.heldSites.set(app, site);
-          log.debug({ app, ...site }, 'site set');
-        }
-      },
-      fail: (err) => log.error({ err, app }, site === undefined ? 'cannot remove the site' : 'cannot set the site'),
-    };
+  private record(c: ControlChange): void {
+    const { log } = this.deps;
+    if (c.kind === 'state') {
+      if (c.state === undefined) this.heldStates.delete(c.app);
+      else this.heldStates.set(c.app, c.state);
+      log.info({ app: c.app, state: c.state ?? null }, 'state set');
+    } else if (c.kind === 'upstreams') {
+      if (c.upstreams === undefined) {
+        this.held.delete(c.app);
+        log.info({ app: c.app }, 'upstreams removed');
+      } else {
+        this.held.set(c.app, [...c.upstreams]);
+        log.info({ app: c.app, upstreams: c.upstreams }, 'upstreams set');
+      }
+    } else if (c.site === undefined) {
+      this.heldSites.delete(c.app);
+      log.debug({ app: c.app }, 'site removed');
+    } else {
+      this.heldSites.set(c.app, c.site);
+      log.debug({ app: c.app, ...c.site }, 'site set');
+    }
   }
 
   /** Logs rejected names and addresses once per distinct set, not on every pass. */

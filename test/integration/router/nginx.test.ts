@@ -139,6 +139,30 @@ describe('nginx from the rendered config', () => {
     expect((await control.list()).get('shop')).toEqual([one.address]); // unchanged
   });
 
+  it('applies a batch of changes in order, and stops at the first bad line with its number', async () => {
+    await control.batch([
+      { kind: 'upstreams', app: 'batched', upstreams: [two.address] },
+      { kind: 'site', app: 'batched', site: { maintenance: false, domains: ['www.batched.example'] } },
+    ]);
+    expect(bodyOf(await get(model.httpPort, `batched.${model.domain}`))).toBe('two');
+    expect(bodyOf(await get(model.httpPort, 'www.batched.example'))).toBe('two');
+    await expect(
+      control.batch([
+        { kind: 'site', app: 'batched', site: { maintenance: true, domains: [] } },
+        { kind: 'upstreams', app: 'batched', upstreams: ['evil;host:80'] },
+        { kind: 'site', app: 'batched' },
+      ]),
+    ).rejects.toThrow(/400 line 2: invalid upstream 1/);
+    expect((await get(model.httpPort, `batched.${model.domain}`)).text).toContain('Offline for maintenance');
+    expect((await get(model.httpPort, 'www.batched.example')).status).toBe(404); // line 1 dropped it
+    await control.batch([
+      { kind: 'site', app: 'batched' },
+      { kind: 'upstreams', app: 'batched' },
+    ]);
+    expect((await get(model.httpPort, `batched.${model.domain}`)).status).toBe(404);
+    expect((await control.list()).has('batched')).toBe(false);
+  });
+
   it('a reload changes the workers (so the no-reload check above can fail)', async () => {
     const workers = await childPids(pid);
     await nginx.reload();

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StoredRoute } from '../../../services/core/routes.js';
 import type { Route, RouteDyno, RouteState } from '../../../services/core/types.js';
 import {
+  batchLine,
   parseActivityList,
   parseSiteList,
   parseStateList,
@@ -274,6 +275,30 @@ describe('siteChanges', () => {
     expect([...parseSiteList('aa serve b.example a.example\nbb maintenance\ncc dozing\n\n')]).toEqual([
       ['aa', { maintenance: false, domains: ['a.example', 'b.example'] }],
       ['bb', { maintenance: true, domains: [] }],
+    ]);
+  });
+});
+
+describe('batchLine', () => {
+  it('writes each change as its POST /batch line, a removal with a dash', () => {
+    expect([
+      batchLine({ kind: 'upstreams', app: 'aa', upstreams: ['127.0.0.1:1', '[::1]:2'] }),
+      batchLine({ kind: 'upstreams', app: 'aa', upstreams: [] }),
+      batchLine({ kind: 'upstreams', app: 'aa' }),
+      batchLine({ kind: 'site', app: 'bb', site: { maintenance: false, domains: ['a.example', 'b.example'] } }),
+      batchLine({ kind: 'site', app: 'bb', site: { maintenance: true, domains: [] } }),
+      batchLine({ kind: 'site', app: 'bb' }),
+      batchLine({ kind: 'state', app: 'cc', state: 'waking' }),
+      batchLine({ kind: 'state', app: 'cc' }),
+    ]).toEqual([
+      'upstreams aa 127.0.0.1:1 [::1]:2',
+      'upstreams aa',
+      '-upstreams aa',
+      'site bb serve a.example b.example',
+      'site bb maintenance',
+      '-site bb',
+      'state cc waking',
+      '-state cc',
     ]);
   });
 });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Route, RouteState } from '../../../services/core/types.js';
-import type { AppActivity, SiteEntry, UpstreamControl } from '../../../services/router/control.js';
+import type { AppActivity, ControlChange, SiteEntry, UpstreamControl } from '../../../services/router/control.js';
 import { NginxError, type Nginx } from '../../../services/router/nginx.js';
 import { Router, type RouterDeps, type RouteTable } from '../../../services/router/router.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
@@ -89,9 +89,17 @@ class FakeControl implements UpstreamControl {
   async activity() {
     return new Map<string, AppActivity>();
   }
+  /** Records each change as the single call it stands for (set, site, state, remove, unsite, unstate). */
+  async batch(changes: readonly ControlChange[]) {
+    for (const c of changes) {
+      if (c.kind === 'upstreams') await (c.upstreams ? this.set(c.app, c.upstreams) : this.remove(c.app));
+      else if (c.kind === 'site') await (c.site ? this.setSite(c.app, c.site) : this.removeSite(c.app));
+      else await (c.state ? this.setState(c.app, c.state) : this.removeState(c.app));
+    }
+  }
 }
 
-function setup() {
+function setup(deps: Partial<Pick<RouterDeps, 'nginxCheckMs'>> = {}) {
   const routes = new Map<string, string[]>();
   const states = new Map<string, RouteState>();
   const sites = new Map<string, { domains?: string[]; maintenance?: boolean }>();
@@ -131,7 +139,8 @@ function setup() {
       control,
       log: pino({ level: 'debug' }, sink),
       settings: { ...settings, ...over },
-      resyncMs: 1000,
+      resyncMs: 60_000,
+      ...deps,
     });
   const router = withSettings({});
   const reset = () => {
@@ -322,5 +331,28 @@ describe('Router.reconcile', () => {
     await t.router.reconcile();
     expect(t.nginx.calls).toEqual(['start']);
     expect(t.control.calls).toEqual(['state web sleeping', 'set web ', 'site web']);
+  });
+
+  it('starts a dead nginx again between passes and gives it all the old one held, the apps last', async () => {
+    const t = setup({ nginxCheckMs: 5 });
+    t.routes.set('web', []);
+    t.states.set('web', 'sleeping');
+    t.sites.set('web', { domains: ['a.example'] });
+    t.routes.set('api', ['127.0.0.1:1']);
+    await t.router.reconcile();
+    await t.router.start();
+    t.reset();
+    await t.nginx.stop();
+    for (const m of [t.control.held, t.control.heldStates, t.control.heldSites]) m.clear();
+    for (let i = 0; i < 400 && t.control.calls.length < 5; i++) await new Promise((r) => setTimeout(r, 5));
+    await t.router.stop();
+    expect(t.nginx.calls).toEqual(['start']);
+    expect(t.control.calls).toEqual([
+      'state web sleeping',
+      'set api 127.0.0.1:1',
+      'set web ',
+      'site api',
+      'site web a.example',
+    ]);
   });
 });
