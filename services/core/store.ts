@@ -38,6 +38,9 @@ export interface RecordHandlers<T> {
   delete?: (key: string, previous: T | undefined) => void;
 }
 
+/** The largest answer the Store takes from etcd (a range read of every app's records of one kind). */
+export const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
+
 export class Store {
   readonly keys: KeyLayout;
 
@@ -49,7 +52,9 @@ export class Store {
   }
 
   static connect(endpoints: string[], prefix: string): Store {
-    return new Store(new Etcd3({ hosts: endpoints }), prefix);
+    // gRPC takes answers of 4 MiB at most by default: a range over 10,000 apps' records is more.
+    const grpcOptions = { 'grpc.max_receive_message_length': MAX_ANSWER_BYTES };
+    return new Store(new Etcd3({ hosts: endpoints, grpcOptions }), prefix);
   }
 
   close(): void {

@@ -55,3 +55,19 @@ describe('Mirror', () => {
     }
   });
 });
+
+describe('Store: large answers', () => {
+  it('reads a prefix whose values are more than gRPC takes by default (4 MiB)', async () => {
+    const k = store.keys;
+    const big = 'x'.repeat(900 * 1024);
+    for (let i = 0; i < 6; i++) await store.put(k.route(`big${i}`), { app: `big${i}`, big });
+    const all = await store.list<{ app: string }>(k.routes());
+    expect(all.filter((r) => r.app.startsWith('big'))).toHaveLength(6);
+    const m = await store.mirror([k.routes()], () => undefined);
+    try {
+      expect(m.list<{ app: string }>(k.routes()).filter((r) => r.app.startsWith('big'))).toHaveLength(6);
+    } finally {
+      await m.close();
+    }
+  });
+});
