@@ -60,46 +60,48 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
   const overrides = new Map(tagKvs.entries.map((e) => [e.key.slice(k.allHostTags().length), e.value]));
   const domainsOf = new Map<string, string[]>();
   for (const d of domainRecords) domainsOf.set(d.app, [...(domainsOf.get(d.app) ?? []), d.hostname]);
-  const apps = await Promise.all(
-    appRecords.map(async (a): Promise<AppInput> => {
-      const [release, formation, restart] = await Promise.all([
-        a.latestRelease > 0 ? getAt<Release>(k.release(a.name, a.latestRelease)) : undefined,
-        getAt<Formation>(k.formation(a.name)),
-        getAt<RestartRecord>(k.restart(a.name)),
-      ]);
-      const input: AppInput = { name: a.name, formation: formation ?? {} };
-      const domains = domainsOf.get(a.name);
-      if (domains) input.domains = domains;
-      if (a.maintenance) input.maintenance = true;
-      if (restart) input.restart = restart;
-      if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
-      if (a.uid) input.uid = a.uid;
-      const autosleepS = autosleepSeconds(a, input.formation);
-      if (autosleepS > 0) input.autosleepS = autosleepS;
-      if (a.keepAwake && a.keepAwake.length > 0) input.keepAwake = a.keepAwake;
-      if (a.lifetimeS !== undefined) input.lifetimeS = a.lifetimeS;
-      const activityAt = activityOf.get(a.name);
-      if (activityAt !== undefined) input.activityAt = activityAt;
-      const asked = sleepAskedOf.get(a.name);
-      if (asked !== undefined && Number.isFinite(asked)) input.sleepRequestedAt = asked;
-      if (release) input.release = latestRelease(release);
-      const status = statusOf.get(`${a.name}/${a.latestRelease}`);
-      if (status)
-        input.status = { status: status.status, at: status.at, ...(status.reason && { reason: status.reason }) };
-      if (status?.status === 'failed') {
-        // The newest earlier release that did not fail runs instead (a few reads: failures are rare in a row).
-        for (let v = a.latestRelease - 1; v >= 1 && v >= a.latestRelease - 50; v--) {
-          if (statusOf.get(`${a.name}/${v}`)?.status === 'failed') continue;
-          const older = await getAt<Release>(k.release(a.name, v));
-          if (older?.image) {
-            input.fallback = latestRelease(older);
-            break;
-          }
+  // Formations and restarts in one range each; the latest releases one read per app, a bounded number at once
+  // (each read is a gRPC call: thousands at once cost the process memory and gain no time).
+  const [formations, restarts] = await Promise.all([
+    byApp<Formation>(store, k.formation(''), rev),
+    byApp<RestartRecord>(store, k.restart(''), rev),
+  ]);
+  const apps = await mapBounded(appRecords, READS_AT_ONCE, async (a): Promise<AppInput> => {
+    const release = a.latestRelease > 0 ? await getAt<Release>(k.release(a.name, a.latestRelease)) : undefined;
+    const formation = formations.get(a.name);
+    const restart = restarts.get(a.name);
+    const input: AppInput = { name: a.name, formation: formation ?? {} };
+    const domains = domainsOf.get(a.name);
+    if (domains) input.domains = domains;
+    if (a.maintenance) input.maintenance = true;
+    if (restart) input.restart = restart;
+    if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
+    if (a.uid) input.uid = a.uid;
+    const autosleepS = autosleepSeconds(a, input.formation);
+    if (autosleepS > 0) input.autosleepS = autosleepS;
+    if (a.keepAwake && a.keepAwake.length > 0) input.keepAwake = a.keepAwake;
+    if (a.lifetimeS !== undefined) input.lifetimeS = a.lifetimeS;
+    const activityAt = activityOf.get(a.name);
+    if (activityAt !== undefined) input.activityAt = activityAt;
+    const asked = sleepAskedOf.get(a.name);
+    if (asked !== undefined && Number.isFinite(asked)) input.sleepRequestedAt = asked;
+    if (release) input.release = latestRelease(release);
+    const status = statusOf.get(`${a.name}/${a.latestRelease}`);
+    if (status)
+      input.status = { status: status.status, at: status.at, ...(status.reason && { reason: status.reason }) };
+    if (status?.status === 'failed') {
+      // The newest earlier release that did not fail runs instead (a few reads: failures are rare in a row).
+      for (let v = a.latestRelease - 1; v >= 1 && v >= a.latestRelease - 50; v--) {
+        if (statusOf.get(`${a.name}/${v}`)?.status === 'failed') continue;
+        const older = await getAt<Release>(k.release(a.name, v));
+        if (older?.image) {
+          input.fallback = latestRelease(older);
+          break;
         }
       }
-      return input;
-    }),
-  );
+    }
+    return input;
+  });
   return {
     now,
     drainMs: config.drainMs,
@@ -120,6 +122,29 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
     routes,
     runs,
   };
+}
+
+/** Reads of the snapshot in flight at once. */
+const READS_AT_ONCE = 32;
+
+/** The records under `prefix` (<prefix><app>) at `rev`, by app. */
+async function byApp<T>(store: Store, prefix: string, rev: string): Promise<Map<string, T>> {
+  const { entries } = await store.range<T>(prefix, rev);
+  return new Map(entries.map((e) => [e.key.slice(prefix.length), e.value]));
+}
+
+/** `fn` of each item, in order, with at most `limit` running at once. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i] as T);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
 }
 
 function latestRelease(r: Release): LatestRelease {
