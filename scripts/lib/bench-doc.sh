@@ -243,7 +243,7 @@ Deploying them took ${DENSITY_DEPLOY_S} s.
 | memory used by the $DENSITY_APPS app containers (docker stats) | $DENSITY_APPS_MB MiB ($(awk -v a="$DENSITY_APPS_MB" -v n="$DENSITY_APPS" 'BEGIN {printf "%.0f", a / n}') MiB per app) |
 | apps per GiB of app memory | $(awk -v a="$DENSITY_APPS_MB" -v n="$DENSITY_APPS" 'BEGIN {printf "%.1f", n / (a / 1024)}') |
 | apps per GiB, platform included | $(awk -v a="$DENSITY_APPS_MB" -v p="$DENSITY_FULL_MB" -v n="$DENSITY_APPS" 'BEGIN {printf "%.1f", n / ((a + p) / 1024)}') |
-| platform memory (RSS of the five services, etcd, nginx), idle | $DENSITY_IDLE_MB MiB |
+| platform memory (RSS of the five services, PAAS_PROCESSES=${PAAS_PROCESSES:-one}, etcd, nginx), idle | $DENSITY_IDLE_MB MiB |
 | platform memory with 50 apps deployed | ${DENSITY_50_MB:-n/a} MiB |
 | platform memory with $DENSITY_APPS apps deployed | $DENSITY_FULL_MB MiB |
 | Docker engine (dockerd + containerd) with $DENSITY_APPS apps | $DENSITY_ENGINE_MB MiB |
