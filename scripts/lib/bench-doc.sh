@@ -28,6 +28,13 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 # jq_ FILE KEY : one value of a flat JSON file ('n/a' when absent).
 jq_() { node -e 'const o = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); const v = o[process.argv[2]]; console.log(v === undefined ? "n/a" : v)' "$1" "$2" 2>/dev/null || echo n/a; }
 pq() { jq_ "$work/placement.json" "quality_cpu_memory_fill90_arrival_$1"; }
+# The one "platform" process's restart, else the agent's (a process per service).
+services_back_ms() {
+  local v
+  v=$(jq_ "$work/restart.json" platform_back_ms)
+  [ "$v" = n/a ] && v=$(jq_ "$work/restart.json" agent_back_ms)
+  echo "$v"
+}
 headline() {
   local first_set
   first_set=$(head -n1 "$work/density-rows" | awk -F'|' '{gsub(/ /, "", $5); print $5}')
@@ -43,7 +50,7 @@ headline() {
 | container create + start, default bridge / isolated network + disk + bandwidth (median) | $(jq_ "$work/start.json" start_ms_bare_median) ms / $(jq_ "$work/start.json" start_ms_network_disk_and_bandwidth_median) ms |
 | bandwidth achieved / limit, eco and standard-2x, egress / ingress (Mbit/s) | eco $(jq_ "$work/bandwidth.json" eco_egress_mbit) / $(jq_ "$work/bandwidth.json" eco_ingress_mbit) of $(jq_ "$work/bandwidth.json" eco_egress_limit_mbit); standard-2x $(jq_ "$work/bandwidth.json" standard_2x_egress_mbit) / $(jq_ "$work/bandwidth.json" standard_2x_ingress_mbit) of $(jq_ "$work/bandwidth.json" standard_2x_egress_limit_mbit) |
 | a dyno filling its 1 GiB disk until ENOSPC | $(jq_ "$work/disk.json" fill_ms_to_enospc) ms ($(jq_ "$work/disk.json" fill_mb_written) MB written) |
-| kill -9 of a service / etcd / nginx until running again | $(jq_ "$work/restart.json" agent_back_ms) / $(jq_ "$work/restart.json" etcd_back_ms) / $(jq_ "$work/restart.json" nginx_back_ms) ms (the controller answering again: $(jq_ "$work/restart.json" controller_answering_ms) ms) |
+| kill -9 of the services' process (the agent's own with PAAS_PROCESSES=separate) / etcd / nginx until running again | $(services_back_ms) / $(jq_ "$work/restart.json" etcd_back_ms) / $(jq_ "$work/restart.json" nginx_back_ms) ms (the controller answering again: $(jq_ "$work/restart.json" controller_answering_ms) ms) |
 | rollout, release to all web healthy and routed, web=1 / web=3 | $(jq_ "$work/rollout.json" rollout_web1_ms_median) ms / $(jq_ "$work/rollout.json" rollout_web3_ms_median) ms |
 | placement, cpu-memory workload at 90% arrival: CV of host load, ours / least-containers | $(pq balanced_cv_max) / $(pq least_containers_cv_max) (unplaced $(pq balanced_unplaced) / $(pq least_containers_unplaced)) |
 | \`paas run echo hi\` to its output (median) | $(jq_ "$work/run.json" output_median_ms) ms |
@@ -208,8 +215,9 @@ $(json_table "$work/overhead-express-noiso.json")
 
 Each platform process of the bench platform killed with \`kill -9\` in turn
 (12 s apart, past the backoff's window): the time until its supervisor runs a
-new one (runit for the services and etcd, the router for nginx), then the
-controller killed again: until its /healthz answers.
+new one (runit for the services' process, \`platform\` or each service's,
+and etcd; the router for nginx), then the controller's process killed again:
+until its /healthz answers.
 
 $(json_table "$work/restart.json")
 
@@ -243,7 +251,7 @@ Deploying them took ${DENSITY_DEPLOY_S} s.
 | memory used by the $DENSITY_APPS app containers (docker stats) | $DENSITY_APPS_MB MiB ($(awk -v a="$DENSITY_APPS_MB" -v n="$DENSITY_APPS" 'BEGIN {printf "%.0f", a / n}') MiB per app) |
 | apps per GiB of app memory | $(awk -v a="$DENSITY_APPS_MB" -v n="$DENSITY_APPS" 'BEGIN {printf "%.1f", n / (a / 1024)}') |
 | apps per GiB, platform included | $(awk -v a="$DENSITY_APPS_MB" -v p="$DENSITY_FULL_MB" -v n="$DENSITY_APPS" 'BEGIN {printf "%.1f", n / ((a + p) / 1024)}') |
-| platform memory (RSS of the five services, etcd, nginx), idle | $DENSITY_IDLE_MB MiB |
+| platform memory (RSS of the five services, PAAS_PROCESSES=${PAAS_PROCESSES:-one}, etcd, nginx), idle | $DENSITY_IDLE_MB MiB |
 | platform memory with 50 apps deployed | ${DENSITY_50_MB:-n/a} MiB |
 | platform memory with $DENSITY_APPS apps deployed | $DENSITY_FULL_MB MiB |
 | Docker engine (dockerd + containerd) with $DENSITY_APPS apps | $DENSITY_ENGINE_MB MiB |

@@ -74,16 +74,29 @@ define_dockerd() {
 
 etcd_healthy() { curl -fsS --max-time 2 "http://$1:$2/health" 2>/dev/null | grep -q '"health":"true"'; }
 
+# ETCD_FLAGS: etcd's memory kept flat as the platform writes (measured in
+# docs/architecture.md, "Memory"): a snapshot every 10,000 entries (etcd 3.5's
+# default; 3.4's 100,000 kept up to that many raft entries in memory, ~300 MiB
+# after 200,000 writes of 1 KB against ~120 MiB), the history older than an
+# hour compacted every hour (nothing compacted it: the database grew until
+# its 2 GiB quota stopped every write; an idle watch learns the revision every
+# 10 minutes, well inside the hour, so none resumes from a compacted one),
+# and Go's collector at GOGC=50.
+ETCD_FLAGS=(--snapshot-count 10000 --auto-compaction-mode periodic --auto-compaction-retention 1h)
+
 # ensure_etcd : starts this platform's etcd (data in $PAAS_STATE_DIR/etcd, peer
 # port = client port + 1) unless one is healthy at PAAS_ETCD_ENDPOINTS. An etcd
-# on another machine is only waited for.
+# on another machine is only waited for. Ours, already running, is left as it
+# is unless its command changed (new flags from a newer checkout): then it is
+# restarted (the services reconnect).
 ensure_etcd() {
-  local host port peer
+  local host port peer run=$PAAS_STATE_DIR/runit/sv/etcd/run before=""
   host=$(etcd_endpoint_part host)
   port=$(etcd_endpoint_part port)
   peer=$((port + 1))
-  if etcd_healthy "$host" "$port" && ! pid_alive "$PAAS_STATE_DIR/run/etcd.pid" etcd >/dev/null; then
-    # Ours under the supervisor, or one that is not ours to start.
+  if etcd_healthy "$host" "$port" && ! pid_alive "$PAAS_STATE_DIR/run/etcd.pid" etcd >/dev/null &&
+    ! supervise_running etcd "$PAAS_STATE_DIR/runit"; then
+    # Not ours to start.
     log "etcd healthy at $host:$port"
     return
   fi
@@ -96,14 +109,20 @@ ensure_etcd() {
   esac
   mkdir -p "$PAAS_STATE_DIR/etcd"
   chmod 700 "$PAAS_STATE_DIR/etcd"
+  [ -f "$run" ] && before=$(cat "$run")
   supervise_define etcd "$PAAS_STATE_DIR/runit" "$PAAS_STATE_DIR/logs/etcd.log" "" \
-    etcd --name "$PAAS_CLUSTER" --data-dir "$PAAS_STATE_DIR/etcd" \
+    env GOGC=50 etcd --name "$PAAS_CLUSTER" --data-dir "$PAAS_STATE_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
     --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
-    --initial-cluster "$PAAS_CLUSTER=http://127.0.0.1:$peer" --initial-cluster-state new
+    --initial-cluster "$PAAS_CLUSTER=http://127.0.0.1:$peer" --initial-cluster-state new "${ETCD_FLAGS[@]}"
   # An etcd of the pid-file era (before supervision) makes way for the supervised one.
   stop_pidfile etcd "$PAAS_STATE_DIR/run/etcd.pid" etcd
-  supervise_running etcd "$PAAS_STATE_DIR/runit" || supervise_up etcd "$PAAS_STATE_DIR/runit"
+  if ! supervise_running etcd "$PAAS_STATE_DIR/runit"; then
+    supervise_up etcd "$PAAS_STATE_DIR/runit"
+  elif [ "$before" != "$(cat "$run")" ]; then
+    log "etcd's command changed: restarting it"
+    supervise_up etcd "$PAAS_STATE_DIR/runit"
+  fi
   wait_until 60 "etcd at 127.0.0.1:$port" etcd_healthy 127.0.0.1 "$port" || {
     tail -n 30 "$PAAS_STATE_DIR/logs/etcd.log" >&2
     die "etcd did not become healthy"

@@ -17,7 +17,7 @@ import { startUsageReports } from './usage.js';
 // (containers.ts: adopt, restart, report), each container reported as an
 // Instance under the host lease (registration.ts, instances.ts).
 
-/** What the loop reads of the agent's config (config.ts, where every default is): main.ts passes the config itself. */
+/** What the loop reads of the agent's config (config.ts, where every default is): start.ts passes the config itself. */
 export type AgentSettings = Pick<
   AgentConfig,
   | 'cluster'

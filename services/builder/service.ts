@@ -17,7 +17,7 @@ import { HttpBuildReporter } from './build/records.js';
 import { readHostKey, startSshServer } from './push/sshserver.js';
 
 // The builder's parts wired together: the hook socket and the ssh server,
-// sharing the pushes in progress, and the clean-up loop of destroyed apps. main.ts gives it the real clients.
+// sharing the pushes in progress, and the clean-up loop of destroyed apps. start.ts gives it the real clients.
 
 async function ensureHostKey(path: string, log: Logger): Promise<void> {
   if (existsSync(path)) return;

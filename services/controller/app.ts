@@ -11,13 +11,13 @@ import { LogService } from './logs/service.js';
 import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
 import { AccessGuard } from './access/guard.js';
 
-// The controller's express app, built from its clients; main.ts listens,
+// The controller's express app, built from its clients; start.ts listens,
 // tests run it in-process.
 
 export interface AppOptions {
   store: Store;
   logger: Logger;
-  /** The app log pipeline (main.ts builds and starts one); absent: one in memory only, with config.logs's limits. */
+  /** The app log pipeline (start.ts builds and starts one); absent: one in memory only, with config.logs's limits. */
   logs?: LogService;
   config: Pick<
     ControllerConfig,

@@ -3,8 +3,8 @@ import { pino, type Logger } from 'pino';
 export type { Logger };
 
 /**
- * One logger per process, made in main.ts and passed down. JSON lines; secrets redacted. `name` is the service's
- * (omitted in a process of several services, whose children each name theirs: core/service.ts).
+ * One logger per process, made at the start and passed down. JSON lines; secrets redacted. `name` is the service's,
+ * omitted in a process of several services, whose children each name theirs (core/service.ts).
  */
 export function createLogger(service: string | undefined, level = 'info'): Logger {
   return pino({

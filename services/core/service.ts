@@ -59,12 +59,25 @@ export function runService(name: string, start: StartService): void {
   runServices(name, [[name, start]]);
 }
 
+export interface RunOptions {
+  /**
+   * Services stopped, and waited for, before the others: the builder, whose pushes in progress need the controller,
+   * the scheduler, the agent and the router to finish.
+   */
+  stopFirst?: readonly string[];
+}
+
 /**
  * Services in one process (`name` in the start-up failure line): each with its
  * own config and logger (a child of the process's one, named for the service),
- * sharing the process's clients; started together, stopped together.
+ * sharing the process's clients; started together, stopped together (those of
+ * `stopFirst` before the others).
  */
-export function runServices(name: string, services: readonly (readonly [string, StartService])[]): void {
+export function runServices(
+  name: string,
+  services: readonly (readonly [string, StartService])[],
+  options: RunOptions = {},
+): void {
   const shares = new Shares();
   const alone = services.length === 1;
   let root: Logger | undefined;
@@ -85,6 +98,7 @@ export function runServices(name: string, services: readonly (readonly [string, 
       onSignals(
         running.map((r, i) => ({ name: services[i]?.[0] ?? name, running: r })),
         shares,
+        options.stopFirst ?? [],
       ),
     (err: unknown) => {
       const failed = err instanceof StartError ? err : new StartError(name, err);
@@ -113,7 +127,22 @@ class StartError extends Error {
   }
 }
 
-function onSignals(services: readonly { name: string; running: Running }[], shares: Shares): void {
+type Started = { name: string; running: Running };
+
+/** Stops the services together; true when every stop succeeded. */
+async function stopAll(services: readonly Started[]): Promise<boolean> {
+  const results = await Promise.allSettled(services.map((s) => s.running.stop()));
+  let ok = true;
+  results.forEach((res, i) => {
+    if (res.status === 'rejected') {
+      ok = false;
+      services[i]?.running.log.error({ err: res.reason }, 'stop failed');
+    }
+  });
+  return ok;
+}
+
+function onSignals(services: readonly Started[], shares: Shares, stopFirst: readonly string[]): void {
   const log = services[0]?.running.log;
   let stopping = false;
   const onSignal = (signal: string) => {
@@ -123,18 +152,13 @@ function onSignals(services: readonly { name: string; running: Running }[], shar
     }
     stopping = true;
     for (const s of services) s.running.log.info({ signal }, `${s.name} stopping`);
-    // Together, as scripts/down stops separate processes; what they share is closed after.
-    Promise.allSettled(services.map((s) => s.running.stop())).then((results) => {
-      let failed = false;
-      results.forEach((res, i) => {
-        if (res.status === 'rejected') {
-          failed = true;
-          services[i]?.running.log.error({ err: res.reason }, 'stop failed');
-        }
-      });
+    // Together, as scripts/down stops separate processes (stopFirst first); what they share is closed after.
+    void (async () => {
+      const first = await stopAll(services.filter((s) => stopFirst.includes(s.name)));
+      const rest = await stopAll(services.filter((s) => !stopFirst.includes(s.name)));
       if (log) shares.close(log);
-      process.exit(failed ? 1 : 0);
-    });
+      process.exit(first && rest ? 0 : 1);
+    })();
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));

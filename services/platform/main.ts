@@ -20,7 +20,9 @@ try {
 } catch (err) {
   failedToStart('platform', err);
 }
+// The builder first: its pushes in progress need the others to finish.
 runServices(
   'platform',
   names.map((n) => [n, SERVICES[n] as StartService] as const),
+  { stopFirst: ['builder'] },
 );

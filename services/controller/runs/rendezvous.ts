@@ -225,7 +225,7 @@ function refuse(socket: Duplex, e: PaasError, log: Logger, cause?: unknown): voi
   );
 }
 
-/** Makes app.listen's servers take the rendezvous' upgrades (tests and main.ts listen through it). */
+/** Makes app.listen's servers take the rendezvous' upgrades (tests and start.ts listen through it). */
 export function withRendezvous<T extends { listen: (...args: never[]) => Server }>(app: T, rendezvous: Rendezvous): T {
   const listen = app.listen.bind(app) as (...args: unknown[]) => Server;
   (app as unknown as { listen: (...args: unknown[]) => Server }).listen = (...args: unknown[]) => {

@@ -57,6 +57,34 @@ describe('runServices', () => {
     expect(exit).toHaveBeenCalledWith(0);
   });
 
+  it('stops those of stopFirst, and waits for them, before the others', async () => {
+    const { handlers, exit } = capture();
+    const events: string[] = [];
+    const service =
+      (name: string, ms: number) =>
+      async (ctx: ServiceContext): Promise<Running> => ({
+        log: ctx.logger('silent'),
+        stop: async () => {
+          events.push(`${name} stopping`);
+          await new Promise((r) => setTimeout(r, ms));
+          events.push(`${name} stopped`);
+        },
+      });
+    runServices(
+      'platform',
+      [
+        ['controller', service('controller', 1)],
+        ['builder', service('builder', 30)],
+      ],
+      { stopFirst: ['builder'] },
+    );
+    await settle();
+    handlers.get('SIGTERM')?.();
+    await new Promise((r) => setTimeout(r, 80));
+    expect(events).toEqual(['builder stopping', 'builder stopped', 'controller stopping', 'controller stopped']);
+    expect(exit).toHaveBeenCalledWith(0);
+  });
+
   it('a service that fails to start ends the process with a line naming it', async () => {
     const { exit, stderr } = capture();
     runServices('platform', [
