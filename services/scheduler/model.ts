@@ -155,15 +155,26 @@ export function instanceKey(a: Pick<Assignment, 'app' | 'id'>): string {
   return `${a.app}/${a.id}`;
 }
 
+/**
+ * The instance of an assignment as its agent reports it for this version of it (on its host, answering its createdAt:
+ * after a wake, not the report of the container being put to sleep).
+ */
+export function reportedInstance(
+  s: Snapshot,
+  a: Pick<Assignment, 'app' | 'id' | 'host' | 'createdAt'>,
+): Instance | undefined {
+  const i = s.instanceOf.get(instanceKey(a));
+  const current = i?.assignedAt === undefined || i.assignedAt === a.createdAt;
+  return i && i.host === a.host && current ? i : undefined;
+}
+
 /** The up instance of an assignment, on the host it is assigned to. */
 export function upInstance(
   s: Snapshot,
   a: Pick<Assignment, 'app' | 'id' | 'host' | 'createdAt'>,
 ): Instance | undefined {
-  const i = s.instanceOf.get(instanceKey(a));
-  // Reported for this version of the assignment: after a wake, not the report of the container being put to sleep.
-  const current = i?.assignedAt === undefined || i.assignedAt === a.createdAt;
-  return i && i.state === 'up' && i.host === a.host && current ? i : undefined;
+  const i = reportedInstance(s, a);
+  return i?.state === 'up' ? i : undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ import { by, sameList } from '../core/compare.js';
 import { dynoName } from '../core/ids.js';
 import { isLegacyRoute, routeUpstreams, type StoredRoute } from '../core/routes.js';
 import type { Assignment, Instance, Route, RouteDyno } from '../core/types.js';
-import { instanceKey, upInstance, type AppInput, type PlanPart, type Snapshot } from './model.js';
+import { reportedInstance, upInstance, type AppInput, type PlanPart, type Snapshot } from './model.js';
 import type { SleepState } from './sleep.js';
 import type { Succession } from './succession.js';
 
@@ -74,11 +74,7 @@ export function routeStatus(
   if (chosen.length > 0) return {};
   const web = current.filter((a) => a.type === 'web' && !a.parked);
   if (web.length === 0) return {};
-  const crashed = web.some((a) => {
-    const i = s.instanceOf.get(instanceKey(a));
-    const current = i?.assignedAt === undefined || i.assignedAt === a.createdAt; // not a report from before a wake
-    return i !== undefined && i.host === a.host && current && i.state === 'crashed';
-  });
+  const crashed = web.some((a) => reportedInstance(s, a)?.state === 'crashed');
   return { state: crashed ? 'crashed' : 'waking' };
 }
 

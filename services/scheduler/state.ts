@@ -56,14 +56,18 @@ export async function loadPlanInput(store: Store, now: number, config: StateSett
   const rest = await Promise.all(prefixes.slice(1).map((p) => store.range<unknown>(p, first.revision)));
   const data = new Map<string, unknown>();
   for (const r of [first, ...rest]) for (const e of r.entries) data.set(e.key, e.value);
+  return planInputOf(readerOf(data), store.keys, now, config);
+}
+
+/** A StateReader over keys and values in a map (a copy read once; tests). */
+export function readerOf(data: ReadonlyMap<string, unknown>): StateReader {
   const entries = <T>(prefix: string): [string, T][] =>
     [...data.entries()].filter(([key]) => key.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)) as [string, T][];
-  const reader: StateReader = {
+  return {
     get: <T>(key: string) => data.get(key) as T | undefined,
     entries,
     list: <T>(prefix: string) => entries<T>(prefix).map(([, v]) => v),
   };
-  return planInputOf(reader, store.keys, now, config);
 }
 
 /** Everything the planner needs, from a reader (a Mirror, or a copy read at one revision); pure. */

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { keyLayout } from '../../../services/core/keys.js';
-import type { StateReader } from '../../../services/core/store.js';
 import type { App } from '../../../services/core/types.js';
 import { plan } from '../../../services/scheduler/plan.js';
-import { appsOfKeys, PlanInputs, type StateSettings } from '../../../services/scheduler/state.js';
+import { appsOfKeys, PlanInputs, readerOf, type StateSettings } from '../../../services/scheduler/state.js';
 import { SETTINGS } from './steps.js';
 
 // The scheduler's passes after a change: the keys changed name the apps to
@@ -12,16 +11,6 @@ import { SETTINGS } from './steps.js';
 
 const k = keyLayout('/p');
 const config: StateSettings = { ...SETTINGS, drainMs: 0, cpuOvercommit: 1, memoryOvercommit: 1 };
-
-function reader(data: Map<string, unknown>): StateReader {
-  const entries = <T>(prefix: string) =>
-    [...data.entries()].filter(([key]) => key.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)) as [string, T][];
-  return {
-    get: <T>(key: string) => data.get(key) as T | undefined,
-    entries,
-    list: <T>(p: string) => entries<T>(p).map(([, v]) => v),
-  };
-}
 
 const app = (name: string, latestRelease = 1): App => ({ name, id: name, owner: 'u', createdAt: '', latestRelease });
 const release = (name: string) => ({
@@ -69,7 +58,7 @@ describe('PlanInputs', () => {
         { id: 'h1', address: '127.0.0.1', tags: {}, capacity: { memoryMb: 4096, cpus: 4 }, registeredAt: '' },
       ],
     ]);
-    const inputs = new PlanInputs(reader(data), k);
+    const inputs = new PlanInputs(readerOf(data), k);
     const first = inputs.input(0, config, new Set(['a'])); // the first pass is always whole
     expect(first.only).toBeUndefined();
     expect(first.apps.map((a) => a.name).sort()).toEqual(['a', 'b']);
