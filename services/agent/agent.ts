@@ -5,6 +5,7 @@ import type { Attacher } from './attach.js';
 import type { AgentConfig } from './config.js';
 import { Containers, type ContainerDeps } from './containers.js';
 import type { Runtime } from './docker.js';
+import { Freezer, frozenBudgetMb } from './freezer.js';
 import { InstanceRecords } from './instances.js';
 import { register, type Registration } from './registration.js';
 import { LABEL, diffContainers, keepParked, ownerLabels, type SpecContext } from './spec.js';
@@ -37,6 +38,7 @@ export type AgentSettings = Pick<
   | 'domain'
   | 'orphanGraceMs'
   | 'parkedContainers'
+  | 'frozenMb'
   | 'pidsLimit'
 >;
 
@@ -81,6 +83,9 @@ class Agent {
   private unwatchDocker: (() => void) | undefined;
   private stopUsage: (() => void) | undefined;
   private loop: Promise<void> = Promise.resolve();
+  /** Containers paused asleep (freezer.ts), and the budget the last pass found for them. */
+  private readonly freezer = new Freezer();
+  private frozenBudget = 0;
 
   constructor(private readonly deps: AgentDeps) {
     this.log = deps.log.child({ module: 'agent', host: deps.config.hostId });
@@ -120,6 +125,8 @@ class Agent {
       poke: () => this.poke(),
       pokeIn: (ms) => this.pokeIn(ms),
       ...(this.deps.say && { say: this.deps.say }),
+      freezer: this.freezer,
+      frozenBudgetMb: () => this.frozenBudget,
     });
     store
       .mirror([store.keys.assignments(config.hostId)], () => this.poke())
@@ -187,6 +194,8 @@ class Agent {
     const assignments = this.mirror ? this.mirror.list<Assignment>(prefix) : await store.list<Assignment>(prefix);
     const containers = await runtime.list(ownerLabels(this.ctx));
     const diff = keepParked(diffContainers(assignments, containers), config.parkedContainers);
+    const runningMb = assignments.reduce((n, a) => (a.parked ? n : n + a.memoryMb), 0);
+    this.frozenBudget = frozenBudgetMb(config.frozenMb, config.memoryMb, runningMb);
 
     if (runtime.sweepDisks && Date.now() - this.lastSweep > 60_000) {
       this.lastSweep = Date.now();
@@ -205,5 +214,7 @@ class Agent {
     }
     for (const a of diff.create) await this.containers.create(a);
     for (const { assignment, container } of diff.matched) await this.containers.check(assignment, container);
+    // The running ones grew, or the frozen ones were measured: the oldest frozen that no longer fit are stopped.
+    for (const id of this.freezer.overBudget(this.frozenBudget)) await this.containers.unfreeze(id);
   }
 }

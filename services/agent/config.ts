@@ -34,6 +34,12 @@ export interface AgentConfig extends CommonConfig {
    * recently assigned), so waking them is only a start; the others are made again when their app wakes.
    */
   parkedContainers: number;
+  /**
+   * PAAS_AGENT_FROZEN_MB (a tenth of the host's memory; 0: none): a running container whose app goes to sleep is
+   * paused rather than stopped while the frozen ones' memory fits this (and what the running ones leave of the
+   * host's), so that its wake is an unpause (freezer.ts).
+   */
+  frozenMb: number;
   pidsLimit: number;
   /**
    * PAAS_AGENT_DISK_LIMITS (true): each container's writable layer is a filesystem of its size's diskMb
@@ -82,12 +88,13 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
   const hostTags = env.PAAS_HOST_TAGS ? tags(env, 'PAAS_HOST_TAGS') : { pool: 'shared' };
   const leaseTtlSeconds = int(env, 'PAAS_AGENT_LEASE_TTL', 10);
   if (leaseTtlSeconds < 2) throw new ConfigError('PAAS_AGENT_LEASE_TTL must be at least 2 (seconds)');
+  const memoryMb = positive(env, 'PAAS_HOST_MEMORY_MB', Math.floor(totalmem() / 1024 / 1024));
   return Object.freeze({
     ...commonConfig(env),
     hostId,
     hostAddress,
     tags: hostTags,
-    memoryMb: positive(env, 'PAAS_HOST_MEMORY_MB', Math.floor(totalmem() / 1024 / 1024)),
+    memoryMb,
     cpus: positive(env, 'PAAS_HOST_CPUS', availableParallelism()),
     leaseTtlSeconds,
     dockerSocket: str(env, 'PAAS_DOCKER_SOCKET', '/var/run/docker.sock'),
@@ -101,6 +108,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     domain: str(env, 'PAAS_DOMAIN', 'localhost'),
     orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
     parkedContainers: int(env, 'PAAS_AGENT_PARKED_CONTAINERS', 200),
+    frozenMb: int(env, 'PAAS_AGENT_FROZEN_MB', Math.floor(memoryMb / 10)),
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
     diskLimits: bool(env, 'PAAS_AGENT_DISK_LIMITS', true),
     bandwidthLimits: bool(env, 'PAAS_AGENT_BANDWIDTH_LIMITS', true),

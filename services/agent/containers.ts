@@ -11,17 +11,21 @@ import {
 } from './backoff.js';
 import type { AgentConfig } from './config.js';
 import type { Runtime } from './docker.js';
+import type { Freezer } from './freezer.js';
 import { answers, directTarget, listens, waitUntilUp, type CheckTarget } from './health.js';
 import type { InstanceRecords, InstanceReport } from './instances.js';
 import { assignedRates, Resizer } from './resize.js';
 import { LABEL, containerSpec, type ContainerRef, type SpecContext } from './spec.js';
+import { usageOf } from './usage.js';
 
 // One assignment's container through its life, as the reconcile loop
 // (agent.ts) meets it: created and started (or handed to `paas run`'s
 // attacher), checked until it is up, adopted as it is after an agent
 // restart, started again after its backoff when it exits, reported done
 // when it is a one-off, given new limits as it runs when it is resized in
-// place (resize.ts), and removed once it is no longer assigned. Every
+// place (resize.ts), put to sleep (paused while the frozen tier has room,
+// freezer.ts, else stopped) and woken (unpaused, or started), and removed
+// once it is no longer assigned. Every
 // change is reported in its instance record (instances.ts).
 
 export interface ContainerDeps {
@@ -41,6 +45,10 @@ export interface ContainerDeps {
    * logs/shipper.ts); absent: none.
    */
   say?: (c: Pick<ContainerRef, 'id' | 'labels'>, line: string, opts?: { fresh?: boolean }) => void;
+  /** The frozen containers of this host (freezer.ts); absent: sleeping containers are stopped. */
+  freezer?: Freezer;
+  /** The frozen tier's budget now (MB: freezer.ts frozenBudgetMb). */
+  frozenBudgetMb?: () => number;
 }
 
 /** What the agent knows of one assignment's container. */
@@ -75,6 +83,7 @@ export class Containers {
     await this.d.runtime.stop(c.id, this.d.config.stopGraceSeconds);
     await this.d.runtime.remove(c.id);
     this.resizer.forget(c.id);
+    this.d.freezer?.forget(c.id);
     if (app && id && !this.tracked.has(id)) await this.d.instances.delete(app, id);
   }
 
@@ -117,6 +126,7 @@ export class Containers {
     if (this.d.attacher?.isPending(a.id)) return; // a `paas run` waiting for its user (attach.ts)
     await this.resizer.apply(a, c); // resized in place: new limits on the container as it is (resize.ts)
     if (a.parked) return this.sleep(a, c);
+    if (c.paused) return this.thaw(a, c);
     const t = this.tracked.get(a.id);
     if (c.running && t?.containerId === c.id) {
       if (t.probe || t.state === 'up') return this.report(a, t);
@@ -185,9 +195,13 @@ export class Containers {
     const t = this.tracked.get(a.id);
     if (c.running) {
       this.d.say?.(c, 'Sleeping');
-      this.d.log.info({ assignment: a.id, container: c.id }, 'putting container to sleep');
       t?.probe?.abort();
-      await this.d.runtime.stop(c.id, this.d.config.stopGraceSeconds);
+      if (!(await this.freeze(a, c))) {
+        this.d.log.info({ assignment: a.id, container: c.id }, 'putting container to sleep');
+        await this.d.runtime.stop(c.id, this.d.config.stopGraceSeconds);
+      }
+    } else if (c.paused && !this.d.freezer?.has(c.id)) {
+      this.frozen(c.id, Date.now()); // found frozen: the agent restarted
     } else if (t?.containerId === c.id && t.state === 'sleeping') return;
     const history = t?.containerId === c.id ? t.history : historyFromInstance(await this.d.instances.read(a), c.id);
     const asleep: Tracked = { app: a.app, containerId: c.id, port: 0, state: 'sleeping', history };
@@ -195,11 +209,71 @@ export class Containers {
     await this.report(a, asleep);
   }
 
-  /** Starts the container, reports it starting, and checks a web one in the background until it is up or crashed. */
-  private async startAndProbe(a: Assignment, containerId: string, history: CrashHistory): Promise<void> {
+  /**
+   * Pauses a running container going to sleep when the frozen tier has room, so that its wake is an unpause; false:
+   * it is to be stopped. Its memory is measured once it is paused (a stats sample takes a second: not on the loop),
+   * and the next pass stops the oldest frozen ones that no longer fit (agent.ts).
+   */
+  private async freeze(a: Assignment, c: ContainerRef): Promise<boolean> {
+    const { freezer, frozenBudgetMb } = this.d;
+    if (!freezer || !frozenBudgetMb || freezer.heldMb() >= frozenBudgetMb()) return false;
+    try {
+      await this.d.runtime.pause(c.id);
+    } catch (err) {
+      this.d.log.warn({ err, assignment: a.id, container: c.id }, 'cannot pause container; stopping it');
+      return false;
+    }
+    this.d.log.info({ assignment: a.id, container: c.id }, 'putting container to sleep, frozen');
+    this.frozen(c.id, Date.now());
+    return true;
+  }
+
+  /** Notes a paused container in the freezer, then its memory once measured (and asks for a pass to fit the budget). */
+  private frozen(id: string, at: number): void {
+    const freezer = this.d.freezer;
+    if (!freezer) return;
+    freezer.note({ id, mb: 0, at });
+    void this.d.runtime
+      .stats(id)
+      .then((s) => {
+        if (!s || !freezer.has(id)) return;
+        freezer.note({ id, mb: Math.ceil(usageOf(s).memoryMb), at });
+        this.d.poke();
+      })
+      .catch((err: unknown) => this.d.log.warn({ err, container: id }, 'cannot measure a frozen container'));
+  }
+
+  /** Its app wakes and its container is frozen: unpaused, which is neither a crash nor a restart; checked as a start. */
+  private async thaw(a: Assignment, c: ContainerRef): Promise<void> {
+    const t = this.tracked.get(a.id);
+    this.d.say?.(c, 'Waking', { fresh: true });
+    this.d.log.info({ assignment: a.id, container: c.id }, 'waking frozen container');
+    this.d.freezer?.forget(c.id);
+    const history = t?.containerId === c.id ? t.history : historyFromInstance(await this.d.instances.read(a), c.id);
+    return this.startAndProbe(a, c.id, history, { thaw: true });
+  }
+
+  /** Stops a frozen container (the frozen tier is over its budget): it sleeps on, to be woken by a start. */
+  async unfreeze(id: string): Promise<void> {
+    this.d.freezer?.forget(id);
+    this.d.log.info({ container: id }, 'stopping frozen container: over the frozen budget');
+    await this.d.runtime.stop(id, this.d.config.stopGraceSeconds);
+  }
+
+  /**
+   * Starts the container (or unpauses it: `thaw`), reports it starting, and checks a web one in the background until
+   * it is up or crashed.
+   */
+  private async startAndProbe(
+    a: Assignment,
+    containerId: string,
+    history: CrashHistory,
+    opts: { thaw?: boolean } = {},
+  ): Promise<void> {
     const { runtime, config } = this.d;
     try {
-      await runtime.start(containerId, { rates: assignedRates(a) }); // its assignment's: it may have been resized
+      if (opts.thaw) await runtime.unpause(containerId);
+      else await runtime.start(containerId, { rates: assignedRates(a) }); // its assignment's: it may have been resized
     } catch (err) {
       this.d.log.error({ err, assignment: a.id }, 'cannot start container');
       await this.report(a, { app: a.app, containerId, port: 0, state: a.oneOff ? 'failed' : 'crashed', history });

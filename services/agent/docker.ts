@@ -9,7 +9,10 @@ import type { ContainerRef } from './spec.js';
 
 export interface ContainerState {
   id: string;
+  /** Its process runs (a paused one too: see `paused`). */
   running: boolean;
+  /** Paused (frozen: freezer.ts). */
+  paused?: boolean;
   exitCode: number;
   finishedAt: string;
   /** When Docker last started it. */
@@ -40,7 +43,11 @@ export interface Runtime {
    */
   growDisk(id: string, diskMb: number): Promise<number | undefined>;
   inspect(id: string, containerPort: number): Promise<ContainerState>;
-  /** SIGTERM, then SIGKILL after graceSeconds; no error if it is already stopped. */
+  /** Freezes a running container's processes (cgroup freezer: memory kept, no CPU); no error if already paused. */
+  pause(id: string): Promise<void>;
+  /** Thaws a paused container; no error if it is not paused. */
+  unpause(id: string): Promise<void>;
+  /** SIGTERM, then SIGKILL after graceSeconds; no error if it is already stopped (a paused one is stopped too). */
   stop(id: string, graceSeconds: number): Promise<void>;
   remove(id: string): Promise<void>;
   /** Deletes the layer filesystems of containers that no longer exist; `live` are the ids Docker still has. */
@@ -107,7 +114,13 @@ export class DockerRuntime implements Runtime {
 
   async list(labels: Record<string, string>): Promise<ContainerRef[]> {
     const cs = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
-    return cs.map((c) => ({ id: c.Id, labels: c.Labels, running: c.State === 'running', created: c.Created }));
+    return cs.map((c) => ({
+      id: c.Id,
+      labels: c.Labels,
+      running: c.State === 'running',
+      ...(c.State === 'paused' && { paused: true }),
+      created: c.Created,
+    }));
   }
 
   async create(spec: Docker.ContainerCreateOptions, opts: { diskMb?: number | undefined } = {}): Promise<string> {
@@ -182,6 +195,7 @@ export class DockerRuntime implements Runtime {
     const state: ContainerState = {
       id: info.Id,
       running: info.State.Running,
+      ...(info.State.Paused && { paused: true }),
       exitCode: info.State.ExitCode,
       finishedAt: info.State.FinishedAt,
       startedAt: info.State.StartedAt,
@@ -192,6 +206,32 @@ export class DockerRuntime implements Runtime {
     const ip = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;
     if (info.State.Running && ip) state.bridge = `${ip}:${containerPort}`;
     return state;
+  }
+
+  async pause(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).pause();
+    } catch (err) {
+      if (statusOf(err) !== 409 || !(await this.isPaused(id))) throw err; // 409: already paused, or not running
+    }
+  }
+
+  async unpause(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).unpause();
+    } catch (err) {
+      if (statusOf(err) !== 409 || (await this.isPaused(id))) throw err; // 409: not paused
+    }
+  }
+
+  private isPaused(id: string): Promise<boolean> {
+    return this.docker
+      .getContainer(id)
+      .inspect()
+      .then(
+        (i) => i.State.Paused,
+        () => false,
+      );
   }
 
   async stop(id: string, graceSeconds: number): Promise<void> {

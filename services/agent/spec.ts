@@ -86,6 +86,8 @@ export interface ContainerRef {
   id: string;
   labels: Record<string, string>;
   running: boolean;
+  /** Paused: frozen asleep (freezer.ts); `running` is false. */
+  paused?: boolean;
   created: number; // seconds since the epoch
 }
 

@@ -7,8 +7,8 @@ import { e2eUser, httpPort, signUp } from './user.js';
 // Sleep and wake as a user lives them, through the real router, scheduler,
 // agent and Docker of a platform brought up by scripts/up: an app put to
 // sleep answers its next requests (held by the router while its container
-// starts, none refused), a config change while it sleeps is what it serves
-// when it wakes, and a wake that crashes answers 503 at once and says why in
+// is thawed or started, none refused), a config change while it sleeps is what
+// it serves when it wakes, and a wake that crashes answers 503 at once and says why in
 // `paas logs`. Durations outside the accepted range are refused.
 
 const u = e2eUser('nap');
@@ -78,23 +78,23 @@ describe('sleep and wake', () => {
   });
 
   it('a wake that crashes answers 503 at once, not after the hold, and paas logs says why', async () => {
-    // This version starts once; started again in the same container (a wake) it exits 1.
+    // This version refuses to boot with CRASH_ON_BOOT set, which is set while it sleeps: its wake is a start of
+    // the new release's container (a frozen one, paused asleep, would only be thawed), and that start exits 1.
     writeFileSync(
       join(appDir, 'server.js'),
       [
-        "const fs = require('fs');",
-        "if (fs.existsSync('/tmp/booted')) { console.error('refusing to boot twice'); process.exit(1); }",
-        "fs.writeFileSync('/tmp/booted', '1');",
+        "if (process.env.CRASH_ON_BOOT) { console.error('refusing to boot: CRASH_ON_BOOT'); process.exit(1); }",
         "require('http').createServer((q, s) => s.end('once\\n')).listen(process.env.PORT);",
         '',
       ].join('\n'),
     );
-    await must('git', ['commit', '-qam', 'boots once'], { cwd: appDir, env: gitEnv });
+    await must('git', ['commit', '-qam', 'boots unless told not to'], { cwd: appDir, env: gitEnv });
     const push = await u.git(['push', 'paas', 'main']);
     expect(push.code, push.stderr).toBe(0);
     expect((await get()).body.trim()).toBe('once');
     await ok(['ps:sleep']);
     await asleep();
+    await ok(['config:set', 'CRASH_ON_BOOT=1']);
     const t0 = Date.now();
     const r = await get();
     const elapsed = Date.now() - t0;
@@ -102,7 +102,9 @@ describe('sleep and wake', () => {
     expect(elapsed).toBeLessThan(20_000); // the hold lasts up to 30 s
     await waitFor('the crash in paas logs', 30_000, async () => {
       const logs = await ok(['logs', '-n', '300']);
-      return /refusing to boot twice/.test(logs) && /Process exited with status 1/.test(logs) ? true : undefined;
+      return /refusing to boot: CRASH_ON_BOOT/.test(logs) && /Process exited with status 1/.test(logs)
+        ? true
+        : undefined;
     });
   });
 });

@@ -31,6 +31,7 @@ export function agentSettings(cluster: string, hostId: string, over: Partial<Age
     restartDelayMs: 500,
     orphanGraceMs: 0,
     pidsLimit: 128,
+    frozenMb: 0, // sleeping containers are stopped unless a test freezes them (freeze.test.ts)
     ...over,
   };
 }

@@ -17,7 +17,9 @@ describe('agent loadConfig', () => {
       memoryMb: 2048,
       cpus: 2,
       cluster: 'x',
+      frozenMb: 204, // a tenth of the host's memory
     });
+    expect(loadConfig({ PAAS_HOST_ID: 'h', PAAS_AGENT_FROZEN_MB: '0' }).frozenMb).toBe(0);
     expect(Object.isFrozen(c)).toBe(true);
   });
   it('has machine defaults', () => {
@@ -31,5 +33,6 @@ describe('agent loadConfig', () => {
     expect(() => loadConfig({ PAAS_HOST_ID: 'h', PAAS_HOST_ADDRESS: '1.2.3.4; rm' })).toThrow(/PAAS_HOST_ADDRESS/);
     expect(() => loadConfig({ PAAS_HOST_ID: 'h', PAAS_HOST_MEMORY_MB: '0' })).toThrow(/PAAS_HOST_MEMORY_MB/);
     expect(() => loadConfig({ PAAS_HOST_ID: 'h', PAAS_HOST_TAGS: 'nokey' })).toThrow(/PAAS_HOST_TAGS/);
+    expect(() => loadConfig({ PAAS_HOST_ID: 'h', PAAS_AGENT_FROZEN_MB: 'lots' })).toThrow(/PAAS_AGENT_FROZEN_MB/);
   });
 });
