@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import { eachLimited } from '../core/pool.js';
 import type { Mirror, Store } from '../core/store.js';
 import type { Assignment } from '../core/types.js';
 import type { Attacher } from './attach.js';
@@ -39,6 +40,7 @@ export type AgentSettings = Pick<
   | 'orphanGraceMs'
   | 'parkedContainers'
   | 'frozenMb'
+  | 'startConcurrency'
   | 'pidsLimit'
 >;
 
@@ -212,8 +214,15 @@ class Agent {
       }
       await this.containers.remove(c);
     }
-    for (const a of diff.create) await this.containers.create(a);
-    for (const { assignment, container } of diff.matched) await this.containers.check(assignment, container);
+    // Several at once (a start is mostly waiting on Docker), so that a wake storm is not one start after another.
+    const failed = (err: unknown, a: Assignment) => this.log.error({ err, assignment: a.id }, 'reconcile step failed');
+    await eachLimited(diff.create, config.startConcurrency, (a) => this.containers.create(a), failed);
+    await eachLimited(
+      diff.matched,
+      config.startConcurrency,
+      ({ assignment, container }) => this.containers.check(assignment, container),
+      (err, m) => failed(err, m.assignment),
+    );
     // The running ones grew, or the frozen ones were measured: the oldest frozen that no longer fit are stopped.
     for (const id of this.freezer.overBudget(this.frozenBudget)) await this.containers.unfreeze(id);
   }

@@ -40,6 +40,11 @@ export interface AgentConfig extends CommonConfig {
    * host's), so that its wake is an unpause (freezer.ts).
    */
   frozenMb: number;
+  /**
+   * PAAS_AGENT_START_CONCURRENCY (4): a pass creates, starts, wakes and checks at most this many containers at once;
+   * the rest wait their turn in the same pass (a wake storm is queued here, within the router's hold).
+   */
+  startConcurrency: number;
   pidsLimit: number;
   /**
    * PAAS_AGENT_DISK_LIMITS (true): each container's writable layer is a filesystem of its size's diskMb
@@ -109,6 +114,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     orphanGraceMs: int(env, 'PAAS_AGENT_ORPHAN_GRACE_MS', 3000),
     parkedContainers: int(env, 'PAAS_AGENT_PARKED_CONTAINERS', 200),
     frozenMb: int(env, 'PAAS_AGENT_FROZEN_MB', Math.floor(memoryMb / 10)),
+    startConcurrency: positive(env, 'PAAS_AGENT_START_CONCURRENCY', 4),
     pidsLimit: positive(env, 'PAAS_AGENT_PIDS_LIMIT', 256),
     diskLimits: bool(env, 'PAAS_AGENT_DISK_LIMITS', true),
     bandwidthLimits: bool(env, 'PAAS_AGENT_BANDWIDTH_LIMITS', true),

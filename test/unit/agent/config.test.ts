@@ -18,6 +18,7 @@ describe('agent loadConfig', () => {
       cpus: 2,
       cluster: 'x',
       frozenMb: 204, // a tenth of the host's memory
+      startConcurrency: 4,
     });
     expect(loadConfig({ PAAS_HOST_ID: 'h', PAAS_AGENT_FROZEN_MB: '0' }).frozenMb).toBe(0);
     expect(Object.isFrozen(c)).toBe(true);
@@ -34,5 +35,8 @@ describe('agent loadConfig', () => {
     expect(() => loadConfig({ PAAS_HOST_ID: 'h', PAAS_HOST_MEMORY_MB: '0' })).toThrow(/PAAS_HOST_MEMORY_MB/);
     expect(() => loadConfig({ PAAS_HOST_ID: 'h', PAAS_HOST_TAGS: 'nokey' })).toThrow(/PAAS_HOST_TAGS/);
     expect(() => loadConfig({ PAAS_HOST_ID: 'h', PAAS_AGENT_FROZEN_MB: 'lots' })).toThrow(/PAAS_AGENT_FROZEN_MB/);
+    expect(() => loadConfig({ PAAS_HOST_ID: 'h', PAAS_AGENT_START_CONCURRENCY: '0' })).toThrow(
+      /PAAS_AGENT_START_CONCURRENCY/,
+    );
   });
 });
