@@ -6,7 +6,10 @@ import { Api, env, flags, latestSlug, median, percentile, round, runMain } from 
 // Wake benchmark against a live platform (issue 16): for each app, N times:
 // put it to sleep (POST /apps/:app/sleep), wait until its web dynos are
 // parked, then time one request through the router (a new connection) from
-// its start to the end of the answer. Beside it, in the same run: the same
+// its start to the end of the answer (a frozen wake when the host's frozen
+// tier has room: an unpause); then up to 20 cold wakes, each after a config
+// change while asleep (its container made again, never started: the wake is a
+// start and the app's boot). Beside it, in the same run: the same
 // app's answer while awake (a new connection each), and the floor, a bare
 // `docker start` of a created copy of the app's web container (same image,
 // command, user, network; no port published) until it answers on its own
@@ -75,6 +78,7 @@ interface Dyno {
   name: string;
   type: string;
   state: string;
+  release?: { version: number };
 }
 
 /** Until every web dyno of the app has the state. */
@@ -152,7 +156,27 @@ async function wakes(api: Api, a: Args, app: string) {
     woken.push(r.ms);
     await webDynos(api, app, 'up');
   }
-  return { awake: stats(awake), wake: stats(woken), failed };
+  // Cold: a config change while it sleeps makes its container again (created, never started), so the wake is a
+  // start and the app's boot, as for an app that fell asleep before its host's frozen tier had room.
+  const cold: number[] = [];
+  for (let i = 0; i < Math.min(a.wakes, 20); i++) {
+    await putToSleep(api, app);
+    await api.json('PATCH', `/apps/${app}/config-vars`, { BENCH_COLD: String(i) });
+    const latest = Math.max(
+      ...(await api.json<{ version: number }[]>('GET', `/apps/${app}/releases`)).map((r) => r.version),
+    );
+    await until(`${app}'s web dynos made again for v${latest}, asleep`, 60_000, async () => {
+      const web = (await api.json<Dyno[]>('GET', `/apps/${app}/dynos`)).filter((d) => d.type === 'web');
+      return web.length > 0 && web.every((d) => d.state === 'sleeping' && d.release?.version === latest)
+        ? true
+        : undefined;
+    });
+    const r = await get(a.router, host);
+    if (r.status !== 200) failed++;
+    cold.push(r.ms);
+    await webDynos(api, app, 'up');
+  }
+  return { awake: stats(awake), wake: stats(woken), cold: stats(cold), failed };
 }
 
 /** N apps from the source's release, asleep together, woken at the same moment. */
@@ -204,9 +228,17 @@ runMain(async () => {
   for (const app of a.apps) {
     const w = await wakes(api, a, app);
     const f = await floor(docker, a.cluster, app, Math.min(a.wakes, 20));
-    put(app, { wake: w.wake, awake: w.awake, floor_start: f.start, floor_answer: f.answer, failed: w.failed });
+    put(app, {
+      wake: w.wake,
+      cold: w.cold,
+      awake: w.awake,
+      floor_start: f.start,
+      floor_answer: f.answer,
+      failed: w.failed,
+    });
     process.stderr.write(
-      `${app}: wake p50 ${w.wake.p50} ms p95 ${w.wake.p95} p99 ${w.wake.p99} (${w.failed} failed of ${a.wakes}); awake p50 ${w.awake.p50} ms; ` +
+      `${app}: wake p50 ${w.wake.p50} ms p95 ${w.wake.p95} p99 ${w.wake.p99}; cold wake p50 ${w.cold.p50} ms p99 ${w.cold.p99} ` +
+        `(${w.failed} failed); awake p50 ${w.awake.p50} ms; ` +
         `floor: docker start ${f.start.p50} ms, answering ${f.answer.p50} ms\n`,
     );
   }

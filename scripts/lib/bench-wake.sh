@@ -30,18 +30,21 @@ wake_section() {
 
 \`node dist/bench/wake.js --router http://127.0.0.1:$PAAS_HTTP_PORT --app wake-express --app wake-bare --wakes ${PAAS_BENCH_WAKES:-50} --concurrent ${PAAS_BENCH_WAKE_CONCURRENT:-50} --source wake-bare\`
 (${WAKE_SECONDS:-?} s): each app is put to sleep (\`POST /apps/:app/sleep\`,
-until its web dyno is parked: stopped and kept), then one request on a new
-connection through the router is timed to the end of its answer; beside it
+until its web dyno is parked: frozen, its container paused, as the host's
+frozen tier has room), then one request on a new connection through the
+router is timed to the end of its answer; a cold wake is the same after a
+\`config:set\` while asleep (its container made again and never started:
+a start and the app's boot, as when the frozen tier is full); beside it
 the same app's answer while awake, and the floor: a created copy of the
 app's web container (same image, command, user, network, no port published)
 started with a bare \`docker start\` until it answers on its own address.
 Express: \`test/fixtures/express-hello\`; bare: a Node http server
 (\`test/fixtures/apps/procfile-only\`). Goal: Express p50 ≤ 500 ms, p99 ≤ 1.5 s.
 
-| app | first request to a sleeping app p50 / p95 / p99 (max) | awake, new connection p50 | floor: \`docker start\` / until it answers, p50 | failed |
-| --- | --- | --- | --- | --- |
-| Express | $(jq_ "$f" wake-express_wake_p50_ms) / $(jq_ "$f" wake-express_wake_p95_ms) / $(jq_ "$f" wake-express_wake_p99_ms) ms ($(jq_ "$f" wake-express_wake_max_ms)) | $(jq_ "$f" wake-express_awake_p50_ms) ms | $(jq_ "$f" wake-express_floor_start_p50_ms) / $(jq_ "$f" wake-express_floor_answer_p50_ms) ms | $(jq_ "$f" wake-express_failed) |
-| bare Node http | $(jq_ "$f" wake-bare_wake_p50_ms) / $(jq_ "$f" wake-bare_wake_p95_ms) / $(jq_ "$f" wake-bare_wake_p99_ms) ms ($(jq_ "$f" wake-bare_wake_max_ms)) | $(jq_ "$f" wake-bare_awake_p50_ms) ms | $(jq_ "$f" wake-bare_floor_start_p50_ms) / $(jq_ "$f" wake-bare_floor_answer_p50_ms) ms | $(jq_ "$f" wake-bare_failed) |
+| app | first request to a sleeping app p50 / p95 / p99 (max) | cold wake p50 / p99 | awake, new connection p50 | floor: \`docker start\` / until it answers, p50 | failed |
+| --- | --- | --- | --- | --- | --- |
+| Express | $(jq_ "$f" wake-express_wake_p50_ms) / $(jq_ "$f" wake-express_wake_p95_ms) / $(jq_ "$f" wake-express_wake_p99_ms) ms ($(jq_ "$f" wake-express_wake_max_ms)) | $(jq_ "$f" wake-express_cold_p50_ms) / $(jq_ "$f" wake-express_cold_p99_ms) ms | $(jq_ "$f" wake-express_awake_p50_ms) ms | $(jq_ "$f" wake-express_floor_start_p50_ms) / $(jq_ "$f" wake-express_floor_answer_p50_ms) ms | $(jq_ "$f" wake-express_failed) |
+| bare Node http | $(jq_ "$f" wake-bare_wake_p50_ms) / $(jq_ "$f" wake-bare_wake_p95_ms) / $(jq_ "$f" wake-bare_wake_p99_ms) ms ($(jq_ "$f" wake-bare_wake_max_ms)) | $(jq_ "$f" wake-bare_cold_p50_ms) / $(jq_ "$f" wake-bare_cold_p99_ms) ms | $(jq_ "$f" wake-bare_awake_p50_ms) ms | $(jq_ "$f" wake-bare_floor_start_p50_ms) / $(jq_ "$f" wake-bare_floor_answer_p50_ms) ms | $(jq_ "$f" wake-bare_failed) |
 
 $(jq_ "$f" concurrent_apps) sleeping apps (promoted from wake-bare's release,
 no build; set up in $(jq_ "$f" concurrent_setup_ms) ms) woken by one request each
