@@ -151,17 +151,27 @@ runMain(async () => {
   };
   out.paas_apps_ms = await cli(['apps']);
   out.paas_apps_info_ms = await cli(['apps:info', '-a', name(Math.floor(a.apps / 2))]);
+  log(
+    `at ${a.apps} apps: GET /apps ${out.api_apps_list_ms} ms, paas apps ${out.paas_apps_ms} ms, ` +
+      `paas apps:info ${out.paas_apps_info_ms} ms; ${out.apps_sleeping} sleeping`,
+  );
 
   // Wakes at N apps, one after the other, each a new request to an app chosen at random.
   const woken: number[] = [];
   let failed = 0;
+  const statuses: Record<string, number> = {};
   const chosen = new Set<number>();
   while (chosen.size < Math.min(a.wake, a.apps)) chosen.add(Math.floor(Math.random() * a.apps));
   for (const i of chosen) {
     const r = await get(a.router, `${name(i)}.${a.domain}`);
-    if (r.status !== 200) failed++;
+    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    if (r.status !== 200) {
+      failed++;
+      if (failed <= 3) log(`${name(i)}: ${r.status} in ${round(r.ms, 0)} ms: ${r.body.slice(0, 200).trim()}`);
+    }
     woken.push(r.ms);
   }
+  for (const [status, n] of Object.entries(statuses)) out[`wake_status_${status}`] = n;
   if (woken.length > 0) {
     out.wake_p50_ms = round(median(woken), 0);
     out.wake_p95_ms = round(percentile(woken, 95), 0);
@@ -169,7 +179,8 @@ runMain(async () => {
     out.wake_failed = failed;
   }
   log(
-    `${woken.length} wakes at ${a.apps} apps: p50 ${out.wake_p50_ms} ms, p99 ${out.wake_p99_ms} ms, ${failed} failed`,
+    `${woken.length} wakes at ${a.apps} apps: p50 ${out.wake_p50_ms} ms, p99 ${out.wake_p99_ms} ms, ${failed} failed ` +
+      `(answers by status: ${JSON.stringify(statuses)})`,
   );
 
   // A config:set among N (the source must answer its GREETING, as test/fixtures/apps/env-echo does): from the PATCH
@@ -180,11 +191,13 @@ runMain(async () => {
     const greeting = `set-${Date.now()}`;
     const t = performance.now();
     await api.json('PATCH', `/apps/${app}/config-vars`, { GREETING: greeting });
-    while ((await get(a.router, `${app}.${a.domain}`)).body.trim() !== greeting) {
-      if (performance.now() - t > 60_000) throw new Error(`${app} never answered its new GREETING`);
+    let last = { status: 0, body: '' };
+    while ((last = await get(a.router, `${app}.${a.domain}`)).body.trim() !== greeting) {
+      if (performance.now() - t > 60_000) break;
       await sleepMs(20);
     }
-    out.config_set_serving_ms = round(performance.now() - t, 0);
+    if (last.body.trim() === greeting) out.config_set_serving_ms = round(performance.now() - t, 0);
+    else log(`${app} never answered its new GREETING within 60 s (last: ${last.status} ${last.body.slice(0, 200)})`);
   }
   out.memory_end_mb = platformRssMb(stateDir);
   out.total_s = round((performance.now() - t0) / 1000, 0);
