@@ -161,7 +161,9 @@ export function planApp(
     );
   const { chosen, anyUp } = routedInstances(current, surplus, succession, s);
   const routed = sleep.asleep ? [] : chosen; // asleep: no dyno is routed to, even before it is parked
-  parts.push(routeUpdate(app, routed, [...current, ...surplus], stored, s.at, routeStatus(sleep, routed, current, s)));
+  const waitingForRoom = desired.some((d) => d.type === 'web' && unplaced.has(d.id));
+  const status = routeStatus(sleep, routed, current, s, waitingForRoom);
+  parts.push(routeUpdate(app, routed, [...current, ...surplus], stored, s.at, status));
   parts.push(drainSurplus(surplus, succession, stored, anyUp, s, input.drainMs));
   return joinParts(parts);
 }

@@ -216,6 +216,21 @@ describe('plan: wake', () => {
     expect(plan(i).routes).toMatchObject([{ dynos: [], state: 'crashed' }]);
   });
 
+  it('a wake on a full host holds requests (waking) while it waits for room, not a 503 at once', () => {
+    let i = asleep();
+    const hog: Assignment = { ...web(i), id: 'hog.web.1.v1', app: 'hog', memoryMb: 4096, cpuShares: 1024 };
+    delete hog.parked;
+    const hogApp: AppInput = { name: 'hog', formation: {} };
+    const woke = T0 + 40 * MIN;
+    i = { ...i, now: woke, apps: [app({ activityAt: woke }), hogApp], assignments: [...i.assignments, hog] };
+    const p = plan(i);
+    expect(p.unplaced.map((u) => u.id)).toEqual(['shop.web.1.v3']);
+    expect(p.routes.find((r) => r.app === 'shop')).toMatchObject({ dynos: [], state: 'waking' });
+    // room again (the hog is gone): placed on the next pass
+    const roomy = { ...applied(i, p), apps: [i.apps[0]!], assignments: i.assignments.filter((a) => a.app !== 'hog') };
+    expect(plan(roomy).put.map((x) => x.id)).toEqual(['shop.web.1.v3']);
+  });
+
   it('moves a parked container whose host has no room left to one that has', () => {
     let i = asleep({
       hosts: [
