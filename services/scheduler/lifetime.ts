@@ -1,7 +1,8 @@
-import { lifetimeSeconds } from '../core/dynopolicy.js';
+import { lifetimeSeconds, sleepsWithApp } from '../core/dynopolicy.js';
 import { SIZES } from '../core/sizes.js';
 import type { Assignment } from '../core/types.js';
 import { upInstance, type AppInput, type Desired, type Snapshot } from './model.js';
+import { idleAtLifetime, type SleepState } from './sleep.js';
 
 // Lifetime (the phoenix pattern): a dyno that has run for its lifetime is
 // replaced blue-green by a new container of the same slot, `<root>.c<N+1>`
@@ -11,7 +12,9 @@ import { upInstance, type AppInput, type Desired, type Snapshot } from './model.
 // drain removes it. One dyno per process type at a time: none is cycled while
 // any dyno of its type is not up or a replaced one is still there. A deploy,
 // a config change or a restart makes new containers, which resets the clock
-// (it counts from the container's start, so a wake resets it too). Pure.
+// (it counts from the container's start, so a wake resets it too). An app
+// that can sleep and is idle is put to sleep at a dyno's lifetime instead
+// (dropAtLifetime). Pure.
 
 const CYCLE = /^(.*)\.c(\d+)$/;
 
@@ -44,20 +47,17 @@ export interface Cycled {
   recheckInMs?: number;
 }
 
-/**
- * The desired containers with the ids their slots hold now (a slot cycled before keeps its `.c<N>`), and the one dyno
- * per type that has outlived its lifetime given the id of its successor.
- */
-export function cycleDynos(
+/** Per process type that may be cycled now: the index in `desired` of its dyno most past its lifetime, if any. */
+function outlived(
   app: AppInput,
   desired: readonly Desired[],
   mine: readonly Assignment[],
   s: Snapshot,
-): Cycled {
+): { due: number[]; recheckInMs?: number } {
   const ids = new Set(desired.map((d) => d.id));
   const byId = new Map(mine.map((a) => [a.id, a]));
   let recheckInMs: number | undefined;
-  const out = [...desired];
+  const due: number[] = [];
   for (const type of new Set(desired.filter((d) => !d.oneOff && !d.parked).map((d) => d.type))) {
     const ofType = desired.map((d, i) => ({ d, i })).filter(({ d }) => d.type === type && !d.oneOff);
     const replacing = mine.some((a) => a.type === type && !a.oneOff && !ids.has(a.id));
@@ -76,11 +76,47 @@ export function cycleDynos(
         if (!oldest || s.now - endsAt > oldest.over) oldest = { i: x.i, over: s.now - endsAt };
       } else recheckInMs = Math.min(recheckInMs ?? Infinity, endsAt - s.now);
     }
-    if (oldest) {
-      const d = out[oldest.i] as Desired;
-      const slot = slotOf(d.id);
-      out[oldest.i] = { ...d, id: cycledId(slot.root, slot.cycle + 1), cause: 'lifetime', createdAt: s.at };
-    }
+    if (oldest) due.push(oldest.i);
+  }
+  return { due, ...(recheckInMs !== undefined && { recheckInMs }) };
+}
+
+/**
+ * The desired containers with the ids their slots hold now (a slot cycled before keeps its `.c<N>`), and the one dyno
+ * per type that has outlived its lifetime given the id of its successor.
+ */
+export function cycleDynos(
+  app: AppInput,
+  desired: readonly Desired[],
+  mine: readonly Assignment[],
+  s: Snapshot,
+): Cycled {
+  const { due, recheckInMs } = outlived(app, desired, mine, s);
+  const out = [...desired];
+  for (const i of due) {
+    const d = out[i] as Desired;
+    const slot = slotOf(d.id);
+    out[i] = { ...d, id: cycledId(slot.root, slot.cycle + 1), cause: 'lifetime', createdAt: s.at };
   }
   return { desired: out, ...(recheckInMs !== undefined && { recheckInMs }) };
+}
+
+/**
+ * An app that can sleep is dropped at its lifetime when idle: if a dyno of a type that sleeps with the app has
+ * reached its lifetime (and could be cycled now) while the app has been idle for LIFETIME_IDLE_MS (sleep.ts
+ * idleAtLifetime), the app falls asleep now instead of getting a successor. Its dynos are parked through the sleep
+ * path (the route says sleeping, the web containers are parked after the drain delay, `paas logs` says "Sleeping");
+ * the next request wakes them, and the container's new start resets the clock. Otherwise the sleep state as it was.
+ */
+export function dropAtLifetime(
+  app: AppInput,
+  sleep: SleepState,
+  desired: readonly Desired[],
+  mine: readonly Assignment[],
+  s: Snapshot,
+): SleepState {
+  if (sleep.asleep || !idleAtLifetime(app, s.now)) return sleep;
+  const { due } = outlived(app, desired, mine, s);
+  const sleeps = due.some((i) => sleepsWithApp(app, (desired[i] as Desired).type));
+  return sleeps ? { asleep: true, since: s.now } : sleep;
 }

@@ -17,7 +17,7 @@ import {
 } from './model.js';
 import type { Placement } from './place.js';
 import { fateOf, judgeReleasePhase, judgeRollout, type Fate } from './rollout.js';
-import { cycleDynos } from './lifetime.js';
+import { cycleDynos, dropAtLifetime } from './lifetime.js';
 import { routedInstances, routeStatus, routeUpdate } from './route.js';
 import { isRunAssignment, planRuns } from './runs.js';
 import { parkAsleep, sleepOf, type SleepState } from './sleep.js';
@@ -31,7 +31,8 @@ import { successionOf } from './succession.js';
 //   removeGone      assignments on lost hosts, of deleted apps; their routes
 //   desiredOf       per app: the containers it should run (desired.ts),
 //                   parked while it sleeps (sleep.ts), a dyno past its
-//                   lifetime given a successor (lifetime.ts)
+//                   lifetime given a successor, or the app put to sleep
+//                   if it can sleep and is idle (lifetime.ts)
 //   resizeInPlace   a dyno resized keeps its container where its host has
 //                   room for the new limits (inplace.ts), else is replaced
 //   placeNew        hosts for the new ones of all apps, as one batch (assign.ts)
@@ -54,10 +55,13 @@ export function plan(input: PlanInput): Plan {
     });
   const timers = new Map<string, number>();
   const desired = new Map(
-    apps.map(({ app, fate, sleep }) => {
+    apps.map((x) => {
+      const { app, fate } = x;
       const mine = s.keptOf.get(app.name) ?? [];
-      const wanted = parkAsleep(app, desiredOf(app, fate, input.now, new Map(mine.map((a) => [a.id, a]))), sleep);
-      const cycled = cycleDynos(app, wanted, mine, s);
+      const all = desiredOf(app, fate, input.now, new Map(mine.map((a) => [a.id, a])));
+      const sleep = dropAtLifetime(app, x.sleep, all, mine, s); // idle at a lifetime: asleep instead of cycled
+      x.sleep = sleep;
+      const cycled = cycleDynos(app, parkAsleep(app, all, sleep), mine, s);
       const at = minDefined(sleep.recheckInMs, cycled.recheckInMs);
       if (at !== undefined) timers.set(app.name, at);
       return [app.name, cycled.desired];

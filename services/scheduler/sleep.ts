@@ -39,6 +39,28 @@ export function lastActivity(app: AppInput): number | undefined {
   return latest(app.activityAt, app.release?.wakesApp ? time(app.release.createdAt) : undefined);
 }
 
+/**
+ * How long an app that can sleep must have been idle (no activity, nor a release) for a dyno reaching its lifetime
+ * to drop it to sleep instead of cycling it blue-green (lifetime.ts dropAtLifetime): 5 minutes, well past the
+ * router's activity writes (at most one per app per 15 s) and the drain delay, or the app's own idle time if shorter
+ * (then the idle clock has put it to sleep already).
+ */
+export const LIFETIME_IDLE_MS = 5 * 60_000;
+
+/**
+ * Whether the app can sleep (an idle time is set, it has a running web process) and has been idle at least
+ * LIFETIME_IDLE_MS (or its idle time, if shorter) at `now`. An app of which no activity nor release time is known is
+ * not idle: as with its idle clock, there is nothing to go by.
+ */
+export function idleAtLifetime(app: AppInput, now: number): boolean {
+  const r = app.release;
+  const idleMs = (app.autosleepS ?? 0) * 1000;
+  if (idleMs <= 0 || !r || !r.image || r.processTypes.web === undefined) return false;
+  if ((app.formation.web?.quantity ?? 1) < 1) return false;
+  const base = latest(lastActivity(app), time(r.createdAt));
+  return base !== undefined && now - base >= Math.min(idleMs, LIFETIME_IDLE_MS);
+}
+
 export function sleepOf(app: AppInput, now: number, stored?: { state?: string; since?: string }): SleepState {
   const r = app.release;
   if (!r || !r.image || r.processTypes.web === undefined || (app.formation.web?.quantity ?? 1) < 1) return AWAKE;

@@ -3,6 +3,7 @@ import { lifetimeSeconds } from '../../../services/core/dynopolicy.js';
 import { currentCycle, cycledId, slotOf } from '../../../services/scheduler/lifetime.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
+import { idleAtLifetime, LIFETIME_IDLE_MS } from '../../../services/scheduler/sleep.js';
 import { applied, report, SETTINGS, upstream, upstreamsOf } from './steps.js';
 
 // Lifetime: a dyno that has run its lifetime is replaced blue-green by
@@ -121,5 +122,89 @@ describe('plan: lifetime', () => {
     i = { ...i, now: T0 + 61 * MIN, apps: [next] };
     const p = plan(i);
     expect(p.put.map((a) => a.id).sort()).toEqual(['shop.web.1.v4', 'shop.web.2.v4']);
+  });
+});
+
+describe('plan: lifetime of an app that can sleep', () => {
+  // lifetime 30 min, idle time 60 min: an app past a dyno's lifetime with no
+  // request for LIFETIME_IDLE_MS is put to sleep, not given successors
+  const release = { ...app().release!, createdAt: new Date(T0).toISOString() };
+  const sleepy = (over: Partial<AppInput> = {}) => app({ release, lifetimeS: 1800, autosleepS: 3600, ...over });
+
+  /** Plans and applies until nothing changes (at most 5 passes). */
+  function settle(i: PlanInput): PlanInput {
+    for (let n = 0; n < 5; n++) {
+      const p = plan(i);
+      if (p.put.length + p.remove.length + p.routes.length + p.statuses.length === 0) return i;
+      i = applied(i, p);
+    }
+    return i;
+  }
+
+  it('drops an idle app to sleep at the lifetime, parks its dynos, and a wake resets the clock', () => {
+    let i = running({ apps: [sleepy({ activityAt: T0 + 20 * MIN })] });
+    i = { ...i, now: T0 + 31 * MIN }; // 11 minutes idle, both dynos past their lifetime
+    const p = plan(i);
+    expect(p.put).toEqual([]); // no successor
+    expect(p.remove).toEqual([]);
+    expect(p.routes).toMatchObject([
+      { app: 'shop', dynos: [], state: 'sleeping', since: new Date(i.now).toISOString() },
+    ]);
+    i = settle({ ...applied(i, p), now: i.now + 2000 }); // the drain delay passes: parked ("Sleeping")
+    expect(i.assignments.map((a) => [a.id, a.parked === true]).sort()).toEqual([
+      ['shop.web.1.v3', true],
+      ['shop.web.2.v3', true],
+    ]);
+    expect(plan({ ...i, now: i.now + 60 * MIN }).put).toEqual([]); // stays asleep, nothing cycled
+    i = report(i, ['shop.web.1.v3', 'shop.web.2.v3'], 'sleeping');
+
+    const woke = T0 + 100 * MIN;
+    i = settle({ ...i, now: woke, apps: [{ ...i.apps[0]!, activityAt: woke }] });
+    expect(webIds(i)).toEqual(['shop.web.1.v3', 'shop.web.2.v3']);
+    expect(i.assignments.some((a) => a.parked)).toBe(false);
+    i = settle(report(i, ['shop.web.1.v3', 'shop.web.2.v3'], 'up', { startedAt: new Date(woke).toISOString() }));
+    expect(upstreamsOf(i.routes[0])).toHaveLength(2);
+    const later = plan({ ...i, now: woke + 20 * MIN });
+    expect(later.put).toEqual([]); // the clock counts from the wake
+    expect(later.routes).toEqual([]);
+    expect(later.recheckOf?.get('shop')).toBe(10 * MIN);
+  });
+
+  it('cycles an app that can sleep blue-green when it had a request recently', () => {
+    const i = running({ apps: [sleepy({ activityAt: T0 + 28 * MIN })] });
+    const p = plan({ ...i, now: T0 + 31 * MIN }); // 3 minutes since the last request
+    expect(p.put.map((a) => [a.id, a.cause])).toEqual([['shop.web.1.v3.c1', 'lifetime']]);
+    expect(p.routes.filter((r) => r.state === 'sleeping')).toEqual([]);
+  });
+
+  it('cycles a worker kept awake blue-green while the idle app sleeps', () => {
+    const a = sleepy({
+      activityAt: T0 + 20 * MIN,
+      formation: { web: { quantity: 1, size: 'standard-1x' }, clock: { quantity: 1, size: 'standard-1x' } },
+      keepAwake: ['clock'],
+      release: { ...release, processTypes: { web: 'node server.js', clock: 'node clock.js' } },
+    });
+    let i = input({ apps: [a] });
+    i = applied(i, plan(i));
+    i = report(i, ['shop.web.1.v3', 'shop.clock.1.v3'], 'up', started);
+    i = settle(i);
+    i = { ...i, now: T0 + 31 * MIN };
+    const p = plan(i);
+    expect(p.routes).toMatchObject([{ state: 'sleeping' }]);
+    expect(p.put.map((x) => [x.id, x.parked === true])).toEqual([['shop.clock.1.v3.c1', false]]);
+  });
+});
+
+describe('idleAtLifetime', () => {
+  it('is idle after LIFETIME_IDLE_MS without activity, only for an app that can sleep', () => {
+    const base = app({ release: { ...app().release!, createdAt: new Date(T0).toISOString() }, autosleepS: 3600 });
+    expect(LIFETIME_IDLE_MS).toBe(5 * MIN);
+    expect(idleAtLifetime(base, T0 + 4 * MIN)).toBe(false);
+    expect(idleAtLifetime(base, T0 + 5 * MIN)).toBe(true);
+    expect(idleAtLifetime({ ...base, activityAt: T0 + 3 * MIN }, T0 + 5 * MIN)).toBe(false);
+    expect(idleAtLifetime({ ...base, autosleepS: 0 }, T0 + 100 * MIN)).toBe(false);
+    expect(idleAtLifetime({ ...base, autosleepS: 120 }, T0 + 2 * MIN)).toBe(true); // its own idle time, if shorter
+    expect(idleAtLifetime(app({ autosleepS: 3600 }), T0 + 100 * MIN)).toBe(false); // no time known
+    expect(idleAtLifetime({ ...base, formation: { web: { quantity: 0, size: 'eco' } } }, T0 + 100 * MIN)).toBe(false);
   });
 });
