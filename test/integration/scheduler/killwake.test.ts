@@ -112,16 +112,20 @@ async function timedGet(): Promise<{ answer: Answer; ms: number }> {
   return { answer, ms: performance.now() - t0 };
 }
 
-/** Asleep: the route says sleeping, the dyno is parked and nginx holds the app's requests. */
-async function putToSleep(): Promise<void> {
+/**
+ * Asleep: the route says sleeping, the dyno is parked (unless `parked` is false: an app whose dyno was unassigned
+ * sleeps with none, placed anew when it wakes) and nginx holds the app's requests.
+ */
+async function putToSleep(parked = true): Promise<void> {
   await store.put(store.keys.sleepRequest(APP), { app: APP, at: new Date().toISOString(), by: 'test' });
   await routeWhere('route sleeping', (r) => r.state === 'sleeping' && routeUpstreams(r).length === 0);
-  await withOutputs(
-    waitFor('web.1 parked', async () => {
-      const list = await store.list<Instance>(store.keys.instances(APP));
-      return list.length > 0 && list.every((i) => i.state === 'sleeping') ? true : undefined;
-    }),
-  );
+  if (parked)
+    await withOutputs(
+      waitFor('web.1 parked', async () => {
+        const list = await store.list<Instance>(store.keys.instances(APP));
+        return list.length > 0 && list.every((i) => i.state === 'sleeping') ? true : undefined;
+      }),
+    );
   await withOutputs(
     waitFor('nginx to hold the app', async () => ((await control.states()).get(APP) === 'sleeping' ? true : undefined)),
   );
@@ -140,22 +144,25 @@ const wakeAfter = (t0: number) =>
     ),
   );
 
-/** Every held request answered within the hold (plus slack): 200 from the app, or 503 with Retry-After; never 502. */
-function expectAnswered(answers: { answer: Answer; ms: number }[], what: string): void {
+/**
+ * Every held request answered within the hold (plus slack): 200 from the app, or 503 (with Retry-After when it is the
+ * hold's end: `retryAfter`); never 502, never a reset (get rejects).
+ */
+function expectAnswered(answers: { answer: Answer; ms: number }[], what: string, retryAfter = true): void {
   console.log(`${what}: held answers ${answers.map((a) => `${a.answer.status} in ${a.ms.toFixed(0)} ms`).join(', ')}`);
   for (const { answer, ms } of answers) {
     expect([200, 503]).toContain(answer.status);
     if (answer.status === 200) expect(answer.text).toBe('v1 web.1');
-    else expect(answer.headers['retry-after']).toBeDefined();
+    else if (retryAfter) expect(answer.headers['retry-after'], 'a 503 says when to retry').toBeDefined();
     expect(ms).toBeLessThan(WAKE_TIMEOUT_S * 1000 + 5000);
   }
 }
 
 /** After the fault: asleep again, a new request wakes the app and is served. */
-async function wakesAgain(): Promise<void> {
-  await putToSleep();
+async function wakesAgain(parked = true): Promise<void> {
+  await putToSleep(parked);
   const { answer } = await timedGet();
-  expect(answer.status).toBe(200);
+  expect(answer.status, outputs()).toBe(200);
   expect(answer.text).toBe('v1 web.1');
 }
 
@@ -256,5 +263,46 @@ describe('a component killed mid-wake', () => {
     expectAnswered(answers, 'agent killed');
     expect(answers.map((a) => a.answer.status)).toEqual(Array(HELD).fill(200)); // the agent is back within the hold
     await wakesAgain();
+  });
+});
+
+describe('a component killed mid-wake and kept down past the hold', () => {
+  it('scheduler: the held requests get 503 "Application is starting" with Retry-After at the hold timeout; a leader back, the app wakes again', async () => {
+    await putToSleep();
+    const held = Array.from({ length: HELD }, () => timedGet());
+    await routeWhere('route waking', (r) => r.state === 'waking', 10_000);
+    await scheduler?.kill();
+    const answers = await Promise.all(held);
+    expectAnswered(answers, 'scheduler kept down');
+    for (const { answer, ms } of answers) {
+      expect(answer.status).toBe(503);
+      expect(answer.headers['retry-after']).toBe('5');
+      expect(answer.text).toContain('<title>Application is starting</title>');
+      expect(ms).toBeGreaterThanOrEqual(WAKE_TIMEOUT_S * 1000 - 1000);
+    }
+    scheduler = startScheduler();
+    await wakesAgain();
+  });
+
+  it('agent: its host lost (lease expired), the held requests get a 503 before the hold ends; the agent back, the app wakes again', async () => {
+    await putToSleep();
+    const held = Array.from({ length: HELD }, () => timedGet());
+    await routeWhere('route waking', (r) => r.state === 'waking', 10_000);
+    await agent?.kill();
+    const answers = await Promise.all(held);
+    // The host's lease expires: the scheduler unassigns its dyno and the route is left with no state and no
+    // upstream, which ends the hold at once with the 503 of an app with no web process (no Retry-After).
+    const after = (await route()) as Route;
+    expect(routeUpstreams(after)).toEqual([]);
+    expectAnswered(answers, 'agent kept down', false);
+    expect(answers.map((a) => a.answer.status)).toEqual(Array(HELD).fill(503));
+    for (const { ms } of answers) expect(ms).toBeLessThan(WAKE_TIMEOUT_S * 1000);
+    agent = startAgent();
+    await withOutputs(
+      waitFor('the host registered again', async () =>
+        (await store.list<{ id: string }>(store.keys.hosts())).some((x) => x.id === hostId) ? true : undefined,
+      ),
+    );
+    await wakesAgain(false);
   });
 });
