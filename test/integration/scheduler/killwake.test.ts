@@ -19,7 +19,10 @@ import { startService, type ServiceProcess } from './process.js';
 // answer (200 once the component is back, or 503 with Retry-After at the
 // hold timeout), never a reset or a 502; and the app must wake again on a new
 // request afterwards. The app takes BOOT_MS to listen, so the wake is still
-// under way when the component dies.
+// under way when the component dies. Back within the hold, the held requests
+// are served; the scheduler kept down past the hold, they get the router's 503
+// "Application is starting"; the agent kept down past its host lease, its
+// dyno is unassigned and they get a 503 at once, before the hold ends.
 
 const APP = 'kw';
 const TTL = 3;
