@@ -12,7 +12,7 @@ export interface ServiceProcess {
   kill(): Promise<void>;
 }
 
-export function startService(name: 'scheduler' | 'agent', env: Record<string, string>): ServiceProcess {
+export function startService(name: 'scheduler' | 'agent' | 'router', env: Record<string, string>): ServiceProcess {
   const child: ChildProcess = spawn(process.execPath, [`${REPO_DIR}dist/services/${name}/main.js`], {
     env: { PATH: process.env.PATH ?? '', PAAS_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
