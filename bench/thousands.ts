@@ -194,10 +194,10 @@ runMain(async () => {
     const greeting = `set-${Date.now()}`;
     const t = performance.now();
     await api.json('PATCH', `/apps/${app}/config-vars`, { GREETING: greeting });
-    let last = { status: 0, body: '' };
-    while ((last = await get(a.router, `${app}.${a.domain}`)).body.trim() !== greeting) {
-      if (performance.now() - t > 60_000) break;
+    let last = await get(a.router, `${app}.${a.domain}`);
+    while (last.body.trim() !== greeting && performance.now() - t <= 60_000) {
       await sleepMs(20);
+      last = await get(a.router, `${app}.${a.domain}`);
     }
     if (last.body.trim() === greeting) out.config_set_serving_ms = round(performance.now() - t, 0);
     else log(`${app} never answered its new GREETING within 60 s (last: ${last.status} ${last.body.slice(0, 200)})`);

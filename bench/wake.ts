@@ -187,6 +187,8 @@ async function concurrent(api: Api, a: Args, n: number, source: string) {
   const t0 = performance.now();
   for (const name of names) {
     await api.json('POST', '/apps', { name });
+    // eco, the size made to sleep: N standard-1x apps awake together would not fit this host's CPU shares
+    await api.json('PATCH', `/apps/${name}/formation/web`, { size: 'eco' });
     await api.json('POST', `/apps/${name}/releases`, { slug: info.slug.id });
   }
   for (const name of names)
