@@ -150,7 +150,10 @@ async function main(): Promise<void> {
     requests_per_s: round(r.requests / loadS, 0),
     latency_p50_ms: round(median(r.latenciesMs), 1),
     latency_p99_ms: round(percentile(r.latenciesMs, 99), 1),
-    latency_max_ms: round(r.latenciesMs.reduce((m, x) => Math.max(m, x), 0), 1),
+    latency_max_ms: round(
+      r.latenciesMs.reduce((m, x) => Math.max(m, x), 0),
+      1,
+    ),
     poll_errors: pollErrors,
   };
   const ups = [...cycles.values()].map((c) => c.upAtMs).filter((x): x is number => x !== undefined);
