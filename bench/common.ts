@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 // Helpers shared by the benchmarks: command-line flags, the environment, a
 // main that fails with a message and exit 1, and statistics.
 
@@ -141,4 +142,16 @@ export async function latestSlug(api: Api, app: string): Promise<{ slug: { id: s
   const list = await api.json<{ version: number }[]>('GET', `/apps/${app}/releases`);
   const latest = Math.max(...list.map((r) => r.version));
   return api.json<{ slug: { id: string } | null }>('GET', `/apps/${app}/releases/${latest}`);
+}
+
+/** Runs a shell command; its exit code (-1: it could not run) and its stdout and stderr together. */
+export function sh(cmd: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
+    child.on('close', (code) => resolve({ code, output }));
+    child.on('error', (err) => resolve({ code: -1, output: err.message }));
+  });
 }

@@ -1,6 +1,5 @@
-import { spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { Api, env, flags, median, percentile, round, runMain } from './common.js';
+import { Api, env, flags, median, percentile, round, runMain, sh } from './common.js';
 import { startLoad } from './load.js';
 
 // Lifetime replacement under load (issue 16 item 3): kept-alive load runs
@@ -51,17 +50,6 @@ interface Dyno {
   name: string;
   type: string;
   state: string;
-}
-
-function sh(cmd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-    child.on('error', (err) => resolve({ code: -1, output: err.message }));
-  });
 }
 
 const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,8 +1,7 @@
-import { spawn } from 'node:child_process';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
-import { flags, runMain } from './common.js';
+import { flags, runMain, sh } from './common.js';
 import { startLoad, type LoadResult, type Target } from './load.js';
 
 // Swap safety (issue 6). Phase 1: one load generator on kept-alive
@@ -66,17 +65,6 @@ function parseArgs(argv: readonly string[]): Options {
     settleS: f.int('settle', 5),
     deployTimeoutS: f.int('deploy-timeout', 300),
   };
-}
-
-function sh(cmd: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (b: Buffer) => (output += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (output += b.toString()));
-    child.on('close', (code) => resolve({ code, output }));
-    child.on('error', (err) => resolve({ code: -1, output: err.message }));
-  });
 }
 
 /** The app's answer body (its identity: the fixture answers its hostname), or undefined on failure. */
