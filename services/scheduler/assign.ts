@@ -71,7 +71,7 @@ export interface Assigned {
 export type CanPark = (a: Assignment) => true | { inMs: number };
 
 const unparked = (a: Assignment): Assignment => {
-  const { parked: _parked, ...rest } = a;
+  const { parked: _parked, cold: _cold, ...rest } = a;
   return rest;
 };
 
@@ -86,13 +86,14 @@ function resized(have: Assignment, d: Desired): Assignment {
  * Each desired container: kept where it is (written again with new limits when it is resized in place: inplace.ts),
  * put where it was placed, or unplaced (`mine`: the app's kept assignments). A kept one is parked (its app sleeps:
  * once canPark allows it) or unparked (its app wakes: on its host when placement put it there, else moved) by
- * writing it again.
+ * writing it again; parked `cold` (stopped, not frozen) when `cold` says so of it (lifetime.ts pastLifetime).
  */
 export function assignDesired(
   desired: readonly Desired[],
   mine: readonly Assignment[],
   placementOf: ReadonlyMap<string, Placement>,
   canPark: CanPark = () => true,
+  cold: (a: Assignment) => boolean = () => false,
 ): Assigned {
   const byId = new Map(mine.map((a) => [a.id, a]));
   const current: Assignment[] = [];
@@ -106,7 +107,7 @@ export function assignDesired(
       let a = resized(have, d);
       if (d.parked && !have.parked) {
         const ok = canPark(have);
-        if (ok === true) a = { ...a, parked: true };
+        if (ok === true) a = { ...a, parked: true, ...(cold(have) && { cold: true }) };
         else recheckInMs = Math.min(recheckInMs ?? Infinity, ok.inMs);
       }
       if (a !== have) put.push(a);

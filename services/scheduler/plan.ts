@@ -18,7 +18,7 @@ import {
 import type { Placement, PlacementRequest } from './place.js';
 import { appsToSleepForRoom } from './room.js';
 import { fateOf, judgeReleasePhase, judgeRollout, type Fate } from './rollout.js';
-import { cycleDynos, dropAtLifetime } from './lifetime.js';
+import { cycleDynos, dropAtLifetime, pastLifetime } from './lifetime.js';
 import { routedInstances, routeStatus, routeUpdate } from './route.js';
 import { isRunAssignment, planRuns } from './runs.js';
 import { parkAsleep, sleepOf, type SleepState } from './sleep.js';
@@ -172,7 +172,8 @@ export function planApp(
 ): PlanPart {
   const mine = s.keptOf.get(app.name) ?? []; // `paas run` one-offs: planRuns
   const stored = s.routeOf.get(app.name);
-  const { current, unplaced, part: assigned } = assignDesired(desired, mine, placements, canPark(stored, s, input));
+  const parking = canPark(stored, s, input);
+  const { current, unplaced, part: assigned } = assignDesired(desired, mine, placements, parking, pastLifetime(app, s));
   const desiredIds = new Set(desired.map((d) => d.id));
   const surplus = mine.filter((a) => !desiredIds.has(a.id));
   // While the release phase runs, what serves stays as it is.
