@@ -196,7 +196,7 @@ export class Containers {
     if (c.running) {
       this.d.say?.(c, 'Sleeping');
       t?.probe?.abort();
-      if (!(await this.freeze(a, c))) {
+      if (a.cold || !(await this.freeze(a, c))) {
         this.d.log.info({ assignment: a.id, container: c.id }, 'putting container to sleep');
         await this.d.runtime.stop(c.id, this.d.config.stopGraceSeconds);
       }

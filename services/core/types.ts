@@ -138,6 +138,11 @@ export interface Assignment {
    * A parked assignment holds no room on its host (placement skips it).
    */
   parked?: boolean;
+  /**
+   * Parked with its dyno past its lifetime: the agent stops its container rather than freezing it, so that its wake
+   * starts a new process and the lifetime clock starts again (a frozen one would be cycled the moment it thawed).
+   */
+  cold?: boolean;
   /** Why this container was added beside one it replaces: `lifetime` (the agent logs "Cycling"). */
   cause?: 'lifetime';
 }

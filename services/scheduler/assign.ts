@@ -2,7 +2,7 @@ import { limitFields } from '../core/sizes.js';
 import type { Assignment } from '../core/types.js';
 import type { AppInput, Desired, PlanInput, PlanPart, Snapshot } from './model.js';
 import { sameSize } from './desired.js';
-import { Placer, type Placement } from './place.js';
+import { Placer, type Placement, type PlacementRequest } from './place.js';
 
 // Where new containers go. The new containers of all apps are placed as one
 // batch (largest first: place.ts), so big ones find room before small ones
@@ -18,6 +18,13 @@ function needsHost(d: Desired, kept: Assignment | undefined): boolean {
   return kept ? kept.parked === true && !d.parked : !d.parked;
 }
 
+/** What placeNew decided: a host (or why none) for each desired container that needed one, by id. */
+export interface NewPlacements {
+  placements: Map<string, Placement>;
+  /** The requests no host could take (appsToSleepForRoom may make room for them: room.ts). */
+  waiting: PlacementRequest[];
+}
+
 /**
  * A host (or why none) for each desired container that needs one (needsHost), by id, counted in `placer` (built over
  * the kept containers holding room, with the resizes in place: inplace.ts).
@@ -27,7 +34,7 @@ export function placeNew(
   desiredOf: ReadonlyMap<string, Desired[]>,
   s: Snapshot,
   placer: Placer,
-): Map<string, Placement> {
+): NewPlacements {
   const fresh = apps.flatMap((app) =>
     (desiredOf.get(app.name) ?? []).flatMap((d) => {
       const kept = s.keptById.get(d.id);
@@ -35,8 +42,11 @@ export function placeNew(
       return [{ ...d, requiredTags: app.pool, ...(kept && { preferHost: kept.host }) }];
     }),
   );
-  const placements = placer.placeAll(fresh);
-  return new Map(fresh.map((d, i) => [d.id, placements[i]!]));
+  const answers = placer.placeAll(fresh);
+  return {
+    placements: new Map(fresh.map((d, i) => [d.id, answers[i]!])),
+    waiting: fresh.filter((_, i) => !answers[i]!.ok),
+  };
 }
 
 /** The Placer of a plan: the hosts with the kept containers that hold room on them. */
@@ -61,7 +71,7 @@ export interface Assigned {
 export type CanPark = (a: Assignment) => true | { inMs: number };
 
 const unparked = (a: Assignment): Assignment => {
-  const { parked: _parked, ...rest } = a;
+  const { parked: _parked, cold: _cold, ...rest } = a;
   return rest;
 };
 
@@ -76,13 +86,14 @@ function resized(have: Assignment, d: Desired): Assignment {
  * Each desired container: kept where it is (written again with new limits when it is resized in place: inplace.ts),
  * put where it was placed, or unplaced (`mine`: the app's kept assignments). A kept one is parked (its app sleeps:
  * once canPark allows it) or unparked (its app wakes: on its host when placement put it there, else moved) by
- * writing it again.
+ * writing it again; parked `cold` (stopped, not frozen) when `cold` says so of it (lifetime.ts pastLifetime).
  */
 export function assignDesired(
   desired: readonly Desired[],
   mine: readonly Assignment[],
   placementOf: ReadonlyMap<string, Placement>,
   canPark: CanPark = () => true,
+  cold: (a: Assignment) => boolean = () => false,
 ): Assigned {
   const byId = new Map(mine.map((a) => [a.id, a]));
   const current: Assignment[] = [];
@@ -96,7 +107,7 @@ export function assignDesired(
       let a = resized(have, d);
       if (d.parked && !have.parked) {
         const ok = canPark(have);
-        if (ok === true) a = { ...a, parked: true };
+        if (ok === true) a = { ...a, parked: true, ...(cold(have) && { cold: true }) };
         else recheckInMs = Math.min(recheckInMs ?? Infinity, ok.inMs);
       }
       if (a !== have) put.push(a);

@@ -22,6 +22,13 @@ export const DEFAULT_MEMORY_OVERCOMMIT = 1;
  * not part of it; the release command has its own limit (releaseTimeoutMs).
  */
 export const DEFAULT_ROLLOUT_TIMEOUT_MS = 60_000;
+/**
+ * How long an app that can sleep must have been idle (or its own idle time, if shorter) before it is put to sleep to
+ * make room for containers no host can take (room.ts), unless told (PAAS_SCHEDULER_MAKE_ROOM_IDLE_S; 0: never).
+ */
+export const DEFAULT_MAKE_ROOM_IDLE_S = 60;
+/** The shortest of those idle times: a router writes an app's activity at most every 15 s (router/activity.ts). */
+export const MIN_MAKE_ROOM_IDLE_S = 15;
 
 export interface SchedulerConfig extends CommonConfig {
   /** Name this scheduler campaigns with (shows who leads). */
@@ -49,6 +56,8 @@ export interface SchedulerConfig extends CommonConfig {
   rolloutTimeoutMs: number;
   /** How long a release command (Procfile `release:`) may run before its one-off is removed and the release failed. */
   releaseTimeoutMs: number;
+  /** How long an app that can sleep must have been idle to be put to sleep to make room (room.ts); 0: never. */
+  makeRoomIdleMs: number;
 }
 
 export function loadConfig(env: Env): Readonly<SchedulerConfig> {
@@ -70,6 +79,11 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
   const rolloutTimeoutMs = int(env, 'PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS', DEFAULT_ROLLOUT_TIMEOUT_MS);
   if (rolloutTimeoutMs < 1000) throw new ConfigError('PAAS_SCHEDULER_ROLLOUT_TIMEOUT_MS must be at least 1000');
   const releaseTimeoutMs = releaseTimeoutSetting(env);
+  const makeRoomIdleS = int(env, 'PAAS_SCHEDULER_MAKE_ROOM_IDLE_S', DEFAULT_MAKE_ROOM_IDLE_S);
+  if (makeRoomIdleS !== 0 && (makeRoomIdleS < MIN_MAKE_ROOM_IDLE_S || makeRoomIdleS > 86_400))
+    throw new ConfigError(
+      `PAAS_SCHEDULER_MAKE_ROOM_IDLE_S must be 0 (never) or from ${MIN_MAKE_ROOM_IDLE_S} to 86400 (seconds)`,
+    );
   return Object.freeze({
     ...commonConfig(env),
     name: str(env, 'PAAS_SCHEDULER_NAME', `${hostname()}-${process.pid}`),
@@ -81,5 +95,6 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
     memoryOvercommit,
     rolloutTimeoutMs,
     releaseTimeoutMs,
+    makeRoomIdleMs: makeRoomIdleS * 1000,
   });
 }

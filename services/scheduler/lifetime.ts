@@ -102,6 +102,19 @@ export function cycleDynos(
 }
 
 /**
+ * Whether a dyno has run its lifetime (since its up instance's start) at `s.now`: parked, it is stopped rather than
+ * frozen (Assignment.cold), so that the wake of an app dropped at its lifetime (dropAtLifetime) starts a new process
+ * and the clock starts again, instead of thawing the old one only to cycle it.
+ */
+export function pastLifetime(app: AppInput, s: Snapshot): (a: Assignment) => boolean {
+  return (a) => {
+    const startedAt = Date.parse(upInstance(s, a)?.startedAt ?? '');
+    const lifeS = lifetimeSeconds(app, slotOf(a.id).root);
+    return lifeS > 0 && Number.isFinite(startedAt) && startedAt + lifeS * 1000 <= s.now;
+  };
+}
+
+/**
  * An app that can sleep is dropped at its lifetime when idle: if a dyno of a type that sleeps with the app has
  * reached its lifetime (and could be cycled now) while the app has been idle for LIFETIME_IDLE_MS (sleep.ts
  * idleAtLifetime), the app falls asleep now instead of getting a successor. Its dynos are parked through the sleep

@@ -97,6 +97,11 @@ export interface PlanInput extends PlanSettings {
   runs?: RunInput[];
   /** Plan only these apps (the ones that changed); absent: every app. `apps` still lists every app. */
   only?: ReadonlySet<string>;
+  /**
+   * How long an app that can sleep must have been idle (or its idle time, if shorter) to be put to sleep to make room
+   * (room.ts; SchedulerConfig.makeRoomIdleMs); absent or 0: never.
+   */
+  makeRoomIdleMs?: number;
 }
 
 export interface Plan {
@@ -114,6 +119,8 @@ export interface Plan {
   deleteRuns?: { app: string; name: string }[];
   /** Per app: plan it again after this many ms (an idle clock, a lifetime, a drain, a rollout timeout). */
   recheckOf?: Map<string, number>;
+  /** Idle apps this plan puts to sleep to make room for containers no host could take (room.ts). */
+  asleepForRoom?: string[];
 }
 
 /** What one step of the planner decides: any part of a plan. */

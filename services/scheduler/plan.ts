@@ -15,9 +15,10 @@ import {
   type PlanPart,
   type Snapshot,
 } from './model.js';
-import type { Placement } from './place.js';
+import type { Placement, PlacementRequest } from './place.js';
+import { appsToSleepForRoom } from './room.js';
 import { fateOf, judgeReleasePhase, judgeRollout, type Fate } from './rollout.js';
-import { cycleDynos, dropAtLifetime } from './lifetime.js';
+import { cycleDynos, dropAtLifetime, pastLifetime } from './lifetime.js';
 import { routedInstances, routeStatus, routeUpdate } from './route.js';
 import { isRunAssignment, planRuns } from './runs.js';
 import { parkAsleep, sleepOf, type SleepState } from './sleep.js';
@@ -46,13 +47,38 @@ import { successionOf } from './succession.js';
 export function plan(input: PlanInput): Plan {
   const s = snapshotOf(input);
   const only = input.only;
-  const apps = [...input.apps]
-    .filter((a) => !only || only.has(a.name))
-    .sort(by((a) => a.name))
-    .map((app) => {
-      const fate = fateOf(app.release, app.status);
-      return { app: runningApp(app, fate), fate, sleep: sleepOf(app, input.now, s.routeOf.get(app.name)) };
-    });
+  const planned = input.apps.filter((a) => !only || only.has(a.name));
+  let pass = planApps(planned, new Set(), input, s);
+  // No host has room for some: idle apps that can sleep are put to sleep to make it (room.ts), planned with the rest.
+  const busy = new Set(pass.waiting.map((w) => w.app));
+  const toSleep = new Set(appsToSleepForRoom(pass.waiting, busy, input, s, input.makeRoomIdleMs ?? 0));
+  if (toSleep.size > 0) {
+    const more = input.apps.filter((a) => toSleep.has(a.name) && !(only?.has(a.name) ?? true));
+    pass = planApps([...planned, ...more], toSleep, input, s);
+  }
+  const out = joinParts([removeGone(input, s), ...pass.parts, planRuns(input, s, afterPlan(s.kept, pass.parts))]);
+  for (const at of pass.timers.values()) out.recheckInMs = Math.min(out.recheckInMs ?? Infinity, at);
+  if (pass.timers.size > 0) out.recheckOf = pass.timers;
+  if (toSleep.size > 0) out.asleepForRoom = [...toSleep].sort();
+  return out;
+}
+
+/** The apps' parts of a plan, their timers (ms from now, by app) and the new containers no host could take. */
+interface AppsPass {
+  parts: PlanPart[];
+  timers: Map<string, number>;
+  waiting: PlacementRequest[];
+}
+
+/** Plans `chosen` (those in `toSleep` put to sleep now: room.ts), their new containers placed as one batch. */
+function planApps(chosen: readonly AppInput[], toSleep: ReadonlySet<string>, input: PlanInput, s: Snapshot): AppsPass {
+  const apps = [...chosen].sort(by((a) => a.name)).map((app) => {
+    const fate = fateOf(app.release, app.status);
+    const sleep = toSleep.has(app.name)
+      ? { asleep: true, since: input.now }
+      : sleepOf(app, input.now, s.routeOf.get(app.name));
+    return { app: runningApp(app, fate), fate, sleep };
+  });
   const timers = new Map<string, number>();
   const desired = new Map(
     apps.map((x) => {
@@ -70,17 +96,14 @@ export function plan(input: PlanInput): Plan {
   const placer = placerOf(s, input);
   const running = apps.map((a) => a.app);
   const resized = resizeInPlace(running, desired, s, placer);
-  const placements = placeNew(running, resized, s, placer);
-  const appParts = apps.map(({ app, fate, sleep }) => {
+  const { placements, waiting } = placeNew(running, resized, s, placer);
+  const parts = apps.map(({ app, fate, sleep }) => {
     const part = planApp(app, fate, resized.get(app.name) ?? [], placements, s, input, sleep);
     const at = minDefined(part.recheckInMs, timers.get(app.name));
     if (at !== undefined) timers.set(app.name, at);
     return part;
   });
-  const out = joinParts([removeGone(input, s), ...appParts, planRuns(input, s, afterPlan(s.kept, appParts))]);
-  for (const at of timers.values()) out.recheckInMs = Math.min(out.recheckInMs ?? Infinity, at);
-  if (timers.size > 0) out.recheckOf = timers;
-  return out;
+  return { parts, timers, waiting };
 }
 
 function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
@@ -149,7 +172,8 @@ export function planApp(
 ): PlanPart {
   const mine = s.keptOf.get(app.name) ?? []; // `paas run` one-offs: planRuns
   const stored = s.routeOf.get(app.name);
-  const { current, unplaced, part: assigned } = assignDesired(desired, mine, placements, canPark(stored, s, input));
+  const parking = canPark(stored, s, input);
+  const { current, unplaced, part: assigned } = assignDesired(desired, mine, placements, parking, pastLifetime(app, s));
   const desiredIds = new Set(desired.map((d) => d.id));
   const surplus = mine.filter((a) => !desiredIds.has(a.id));
   // While the release phase runs, what serves stays as it is.

@@ -151,6 +151,7 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
         `release v${s.version} of ${s.app}: ${s.status}`,
       );
     for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');
+    if (p.asleepForRoom) log.info({ apps: p.asleepForRoom }, 'putting idle apps to sleep to make room');
     if (recheck) clearTimeout(recheck);
     const next = Math.min(...dueAt.values());
     recheck = Number.isFinite(next) ? setTimeout(poke, Math.max(0, next - now) + 10) : undefined;

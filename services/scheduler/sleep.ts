@@ -48,17 +48,29 @@ export function lastActivity(app: AppInput): number | undefined {
 export const LIFETIME_IDLE_MS = 5 * 60_000;
 
 /**
- * Whether the app can sleep (an idle time is set, it has a running web process) and has been idle at least
- * LIFETIME_IDLE_MS (or its idle time, if shorter) at `now`. An app of which no activity nor release time is known is
- * not idle: as with its idle clock, there is nothing to go by.
+ * Since when an app that can sleep (an idle time is set, it has a running web process) has been idle: its last
+ * activity or release (ms since the epoch); undefined for an app that cannot sleep, or of which neither is known (as
+ * with its idle clock, there is nothing to go by).
  */
-export function idleAtLifetime(app: AppInput, now: number): boolean {
+export function idleSince(app: AppInput): number | undefined {
   const r = app.release;
-  const idleMs = (app.autosleepS ?? 0) * 1000;
-  if (idleMs <= 0 || !r || !r.image || r.processTypes.web === undefined) return false;
-  if ((app.formation.web?.quantity ?? 1) < 1) return false;
-  const base = latest(lastActivity(app), time(r.createdAt));
-  return base !== undefined && now - base >= Math.min(idleMs, LIFETIME_IDLE_MS);
+  if ((app.autosleepS ?? 0) <= 0 || !r || !r.image || r.processTypes.web === undefined) return undefined;
+  if ((app.formation.web?.quantity ?? 1) < 1) return undefined;
+  return latest(lastActivity(app), time(r.createdAt));
+}
+
+/**
+ * Whether the app can sleep and has been idle (idleSince) at least `minMs`, or its own idle time if shorter, at
+ * `now`.
+ */
+export function idleFor(app: AppInput, now: number, minMs: number): boolean {
+  const base = idleSince(app);
+  return base !== undefined && now - base >= Math.min((app.autosleepS ?? 0) * 1000, minMs);
+}
+
+/** Whether the app can sleep and has been idle LIFETIME_IDLE_MS (or its idle time, if shorter) at `now`. */
+export function idleAtLifetime(app: AppInput, now: number): boolean {
+  return idleFor(app, now, LIFETIME_IDLE_MS);
 }
 
 export function sleepOf(app: AppInput, now: number, stored?: { state?: string; since?: string }): SleepState {

@@ -26,7 +26,9 @@ import { runDeletes, runsOf } from './runstate.js';
 // planner's plain input, and write a plan back, fenced by leadership.
 
 /** The settings the snapshot goes by: the planner's, and how a host's room is counted. */
-export type StateSettings = PlanSettings & Pick<SchedulerConfig, 'cpuOvercommit' | 'memoryOvercommit'>;
+export type StateSettings = PlanSettings &
+  Pick<SchedulerConfig, 'cpuOvercommit' | 'memoryOvercommit'> &
+  Partial<Pick<SchedulerConfig, 'makeRoomIdleMs'>>;
 
 /** The prefixes the planner reads (a scheduler keeps a Mirror of them: scheduler.ts). */
 export function plannedPrefixes(k: KeyLayout): string[] {
@@ -97,6 +99,7 @@ export function planInputOf(
     policy: config.policy,
     rolloutTimeoutMs: config.rolloutTimeoutMs,
     releaseTimeoutMs: config.releaseTimeoutMs,
+    ...(config.makeRoomIdleMs !== undefined && { makeRoomIdleMs: config.makeRoomIdleMs }),
     apps,
     hosts: hosts.map((h) => ({
       id: h.id,

@@ -23,6 +23,7 @@ import {
 // unparked: the same process answers again, not restarted. Over the budget
 // (measured once paused), the oldest frozen one is stopped, and its wake is a
 // start. An agent that restarts finds a paused container asleep and thaws it.
+// A container parked cold (its dyno past its lifetime) is stopped, not frozen.
 
 const cluster = uniqueCluster();
 const hostId = `host-${cluster}`;
@@ -131,5 +132,20 @@ describe('agent: frozen sleep', () => {
     expect(again.containerId).toBe(up.containerId);
     expect((await dockerState(up.containerId)).StartedAt).not.toBe(startedAt); // started again
     expect(await httpBody(`${again.address}:${again.port}`)).toBe('v1 web.2');
+  });
+
+  it('stops, never freezes, a container parked cold (past its lifetime): its wake starts a new process', async () => {
+    run(512);
+    await put(assignment('ice.web.3.v1'));
+    const up = await inState('ice.web.3.v1', 'up');
+    const startedAt = (await dockerState(up.containerId)).StartedAt;
+    await put(assignment('ice.web.3.v1', { parked: true, cold: true }));
+    const asleep = await inState('ice.web.3.v1', 'sleeping');
+    expect(asleep.containerId).toBe(up.containerId);
+    expect(await dockerState(up.containerId)).toMatchObject({ Status: 'exited', Paused: false });
+    await put(assignment('ice.web.3.v1'));
+    const again = await inState('ice.web.3.v1', 'up');
+    expect(again.containerId).toBe(up.containerId);
+    expect((await dockerState(up.containerId)).StartedAt).not.toBe(startedAt);
   });
 });

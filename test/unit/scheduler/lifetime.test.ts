@@ -151,9 +151,10 @@ describe('plan: lifetime of an app that can sleep', () => {
       { app: 'shop', dynos: [], state: 'sleeping', since: new Date(i.now).toISOString() },
     ]);
     i = settle({ ...applied(i, p), now: i.now + 2000 }); // the drain delay passes: parked ("Sleeping")
-    expect(i.assignments.map((a) => [a.id, a.parked === true]).sort()).toEqual([
-      ['shop.web.1.v3', true],
-      ['shop.web.2.v3', true],
+    // parked cold: stopped, not frozen, so that the wake starts new processes
+    expect(i.assignments.map((a) => [a.id, a.parked === true, a.cold === true]).sort()).toEqual([
+      ['shop.web.1.v3', true, true],
+      ['shop.web.2.v3', true, true],
     ]);
     expect(plan({ ...i, now: i.now + 60 * MIN }).put).toEqual([]); // stays asleep, nothing cycled
     i = report(i, ['shop.web.1.v3', 'shop.web.2.v3'], 'sleeping');
@@ -161,7 +162,7 @@ describe('plan: lifetime of an app that can sleep', () => {
     const woke = T0 + 100 * MIN;
     i = settle({ ...i, now: woke, apps: [{ ...i.apps[0]!, activityAt: woke }] });
     expect(webIds(i)).toEqual(['shop.web.1.v3', 'shop.web.2.v3']);
-    expect(i.assignments.some((a) => a.parked)).toBe(false);
+    expect(i.assignments.some((a) => a.parked || a.cold)).toBe(false);
     i = settle(report(i, ['shop.web.1.v3', 'shop.web.2.v3'], 'up', { startedAt: new Date(woke).toISOString() }));
     expect(upstreamsOf(i.routes[0])).toHaveLength(2);
     const later = plan({ ...i, now: woke + 20 * MIN });

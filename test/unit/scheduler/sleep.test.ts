@@ -110,6 +110,7 @@ describe('plan: sleep', () => {
     i = { ...i, now: i.now + 2000 };
     const p2 = plan(i);
     expect(p2.put).toMatchObject([{ id: 'shop.web.1.v3', host: 'h1', parked: true }]);
+    expect(p2.put[0]!.cold).toBeUndefined(); // young: frozen where the agent can (its wake thaws it)
     expect(p2.remove).toEqual([]);
     i = applied(i, p2);
     expect(plan(i).put).toEqual([]); // stable
