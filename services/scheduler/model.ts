@@ -65,6 +65,11 @@ export interface AppInput {
   lifetimeS?: number;
   /** The latest a router saw a request (or an open websocket) or asked for a wake, ms since the epoch. */
   activityAt?: number;
+  /**
+   * The last wake a router asked for (ms since the epoch): a release made while the app slept is judged from its wake
+   * (rollout.ts), not from its creation.
+   */
+  wokenAt?: number;
   /** When a user last asked the app to sleep (`paas ps:sleep`), ms since the epoch. */
   sleepRequestedAt?: number;
 }

@@ -181,20 +181,26 @@ export function planApp(
   const succession = successionOf(mine, desired, current, app.release?.version ?? 0, holding, stored, s);
   const parts: PlanPart[] = [assigned];
   const release = app.release;
-  if (holding && release)
-    parts.push(judgeReleasePhase(app.name, release, current[0], unplaced.get(desired[0]?.id ?? ''), s, input));
+  // Asleep, the release phase waits for the wake (its one-off sleeps with the app), and is judged from then.
+  if (holding && release && !sleep.asleep)
+    parts.push(
+      judgeReleasePhase(app.name, release, current[0], unplaced.get(desired[0]?.id ?? ''), s, input, app.wokenAt),
+    );
   if (fate.judged && !holding && release && !sleep.asleep)
     parts.push(
       judgeRollout({ ...app, release }, desired, current, unplaced, succession.allUp('web'), s, input.rolloutTimeoutMs),
     );
   const { chosen, anyUp } = routedInstances(current, surplus, succession, s);
   const routed = sleep.asleep ? [] : chosen; // asleep: no dyno is routed to, even before it is parked
-  const waitingForRoom = desired.some((d) => d.type === 'web' && unplaced.has(d.id));
-  const status = routeStatus(sleep, routed, current, s, waitingForRoom);
+  // Web dynos still to come: placed once there is room, or run once the release phase has passed.
+  const coming = desired.some((d) => d.type === 'web' && unplaced.has(d.id)) || (holding && hasWeb(release));
+  const status = routeStatus(sleep, routed, current, s, coming);
   parts.push(routeUpdate(app, routed, [...current, ...surplus], stored, s.at, status));
   parts.push(drainSurplus(surplus, succession, stored, anyUp, s, input.drainMs));
   return joinParts(parts);
 }
+
+const hasWeb = (r: AppInput['release']) => r?.processTypes.web !== undefined;
 
 /**
  * A web container is parked once the route has said `sleeping` for the drain delay (no request in flight is cut);

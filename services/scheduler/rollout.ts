@@ -96,18 +96,21 @@ export function releasePhaseFailure(instance: Instance): string {
 /**
  * When the rollout of a release started: its oldest rollout assignment; with
  * none (nothing could be placed), the later of the release's creation and the
- * end of its release phase; else now. ms since the epoch; pure.
+ * end of its release phase; else now; never before the app's last wake
+ * (`wokenAt`: a release made while it slept rolls out when it wakes). ms
+ * since the epoch; pure.
  */
 export function rolloutStart(
   assignments: readonly Pick<Assignment, 'createdAt'>[],
   release: { createdAt?: string } | undefined,
   status: ReleaseStatus | undefined,
   now: number,
+  wokenAt = -Infinity,
 ): number {
   const times = assignments.map((a) => Date.parse(a.createdAt)).filter(Number.isFinite);
-  if (times.length > 0) return Math.min(...times);
+  if (times.length > 0) return Math.max(Math.min(...times), wokenAt);
   const known = [release?.createdAt, status?.at].map((t) => (t ? Date.parse(t) : NaN)).filter(Number.isFinite);
-  return known.length > 0 ? Math.max(...known) : now;
+  return Math.max(known.length > 0 ? Math.max(...known) : now, wokenAt);
 }
 
 /**
@@ -124,6 +127,7 @@ export function judgeReleasePhase(
   unplaced: string | undefined,
   s: Snapshot,
   timeouts: { rolloutTimeoutMs: number; releaseTimeoutMs: number },
+  wokenAt?: number,
 ): PlanPart {
   const status = (st: Omit<ReleaseStatusRecord, 'app' | 'version' | 'at'>): ReleaseStatusRecord => ({
     app,
@@ -149,7 +153,7 @@ export function judgeReleasePhase(
       remove: [{ host: one.host, id: one.id }],
     };
   }
-  if (s.now - rolloutStart([], release, undefined, s.now) >= timeouts.rolloutTimeoutMs) {
+  if (s.now - rolloutStart([], release, undefined, s.now, wokenAt) >= timeouts.rolloutTimeoutMs) {
     return {
       statuses: [status({ status: 'failed', reason: `release command could not be placed: ${unplaced ?? 'no host'}` })],
     };
@@ -181,6 +185,7 @@ export function judgeRollout(
       release,
       app.status,
       s.now,
+      app.wokenAt,
     ) + rolloutTimeoutMs;
   if (s.now < deadline) return { recheckInMs: deadline - s.now };
   const items: RolloutItem[] = [];

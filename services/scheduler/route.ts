@@ -62,20 +62,21 @@ export type RouteStatus = Pick<Route, 'state' | 'since'>;
 /**
  * The route's state: `sleeping` (since when) while the app sleeps; with no dyno to route to while it should run web
  * dynos, `crashed` when one of them crashed (the router answers 503 at once), else `waking` (the router holds
- * requests until one is up), also while none of its web dynos has a place yet (`waitingForRoom`: a wake on a full
- * host waits, within the router's hold, for room the next passes may find); none otherwise.
+ * requests until one is up), also while none of its web dynos is assigned yet but some are coming (`webComing`: a
+ * wake on a full host waits, within the router's hold, for room the next passes may find; a wake runs the release
+ * phase of a release made while the app slept first); none otherwise.
  */
 export function routeStatus(
   sleep: SleepState,
   chosen: readonly Instance[],
   current: readonly Assignment[],
   s: Snapshot,
-  waitingForRoom = false,
+  webComing = false,
 ): RouteStatus {
   if (sleep.asleep) return { state: 'sleeping', since: new Date(sleep.since ?? s.now).toISOString() };
   if (chosen.length > 0) return {};
   const web = current.filter((a) => a.type === 'web' && !a.parked);
-  if (web.length === 0) return waitingForRoom ? { state: 'waking' } : {};
+  if (web.length === 0) return webComing ? { state: 'waking' } : {};
   const crashed = web.some((a) => reportedInstance(s, a)?.state === 'crashed');
   return { state: crashed ? 'crashed' : 'waking' };
 }

@@ -211,6 +211,7 @@ export function appInputOf(r: StateReader, k: KeyLayout, a: App, domains?: strin
   const seen = timeOf(r.get<ActivityRecord>(k.activity(a.name)));
   const woken = timeOf(r.get<WakeRecord>(k.wake(a.name)));
   if (seen !== undefined || woken !== undefined) input.activityAt = Math.max(seen ?? 0, woken ?? 0);
+  if (woken !== undefined) input.wokenAt = woken;
   const asked = timeOf(r.get<SleepRequest>(k.sleepRequest(a.name)));
   if (asked !== undefined) input.sleepRequestedAt = asked;
   if (release) input.release = latestRelease(release);

@@ -162,6 +162,31 @@ describe('plan: a release while asleep', () => {
     expect(p.remove).toEqual([{ host: 'h1', id: 'shop.web.1.v3' }]);
     expect(p.routes).toEqual([]); // still sleeping
   });
+
+  it('runs the release phase of a release made while asleep at the wake, holding requests (waking)', () => {
+    let i = awake();
+    i = settle({ ...i, now: T0 + 31 * MIN });
+    i = settle({ ...i, now: T0 + 32 * MIN });
+    const old = i.apps[0]!.release!;
+    const v4 = {
+      ...old,
+      version: 4,
+      image: 'paas/app-shop:4',
+      wakesApp: false,
+      processTypes: { ...old.processTypes, release: 'node migrate.js' },
+    };
+    const { status: _v3, ...shop } = i.apps[0]!; // v4 has no status yet
+    i = settle({ ...i, now: T0 + 33 * MIN, apps: [{ ...shop, release: v4 }] });
+    i = settle({ ...i, now: T0 + 60 * MIN });
+    // its release phase waits for the wake, not failed for want of a place
+    expect(i.assignments.filter((a) => !a.parked)).toEqual([]);
+    expect(i.apps[0]!.status).toBeUndefined();
+    const woke = T0 + 90 * MIN; // long past the rollout timeout from the release's creation
+    const p = plan({ ...i, now: woke, apps: [{ ...i.apps[0]!, activityAt: woke, wokenAt: woke }] });
+    expect(p.put.map((a) => a.id)).toEqual(['shop.release.1.v4']);
+    expect(p.statuses).toEqual([]);
+    expect(p.routes).toMatchObject([{ app: 'shop', dynos: [], state: 'waking' }]);
+  });
 });
 
 describe('plan: wake', () => {
@@ -230,6 +255,28 @@ describe('plan: wake', () => {
     // room again (the hog is gone): placed on the next pass
     const roomy = { ...applied(i, p), apps: [i.apps[0]!], assignments: i.assignments.filter((a) => a.app !== 'hog') };
     expect(plan(roomy).put.map((x) => x.id)).toEqual(['shop.web.1.v3']);
+  });
+
+  it('judges a release made while asleep from its wake: waiting for room is not a failed rollout', () => {
+    let i = asleep();
+    const v4 = { ...i.apps[0]!.release!, version: 4, image: 'paas/app-shop:4', wakesApp: false };
+    const { status: _v3, ...shop } = i.apps[0]!;
+    i = settle({ ...i, now: T0 + 33 * MIN, apps: [{ ...shop, release: v4 }] });
+    expect(i.assignments.map((a) => [a.id, a.parked])).toEqual([['shop.web.1.v4', true]]);
+    const hog: Assignment = { ...web(i), id: 'hog.web.1.v1', app: 'hog', memoryMb: 4096, cpuShares: 1024 };
+    delete hog.parked;
+    const woke = T0 + 90 * MIN;
+    const awakeShop = { ...i.apps[0]!, activityAt: woke, wokenAt: woke };
+    i = {
+      ...i,
+      now: woke + 5000,
+      apps: [awakeShop, { name: 'hog', formation: {} }],
+      assignments: [...i.assignments, hog],
+    };
+    const p = plan(i);
+    expect(p.statuses).toEqual([]);
+    expect(p.routes.find((r) => r.app === 'shop')).toMatchObject({ state: 'waking' });
+    expect(plan({ ...i, now: woke + 61_000 }).statuses).toMatchObject([{ app: 'shop', version: 4, status: 'failed' }]);
   });
 
   it('moves a parked container whose host has no room left to one that has', () => {
