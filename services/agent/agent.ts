@@ -64,6 +64,9 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
+/** After a container's \`die\` event, passes at these delays (ms) besides one at once (Agent.pokeAfterExit). */
+const EXIT_REPOKE_MS = [150, 1000];
+
 export function startAgent(deps: AgentDeps): RunningAgent {
   return new Agent(deps).start();
 }
@@ -79,6 +82,8 @@ class Agent {
   private again = false;
   private stopped = false;
   private timers: NodeJS.Timeout[] = [];
+  /** The passes asked after a container died (pokeAfterExit), cleared at stop. */
+  private readonly exitTimers = new Set<NodeJS.Timeout>();
   private later: NodeJS.Timeout | undefined;
   /** This host's assignments, kept current (core/mirror.ts): a pass reads them with no round trip. */
   private mirror: Mirror | undefined;
@@ -135,7 +140,7 @@ class Agent {
       .then((m) => (this.stopped ? void m.close() : (this.mirror = m)))
       .catch((err: unknown) => this.log.error({ err }, 'cannot watch assignments'));
     runtime
-      .watchExits(ownerLabels(this.ctx), () => this.poke())
+      .watchExits(ownerLabels(this.ctx), () => this.pokeAfterExit())
       .then((u) => (this.stopped ? u() : (this.unwatchDocker = u)))
       .catch((err: unknown) => this.log.warn({ err }, 'cannot watch Docker events; relying on the timer'));
     this.timers.push(setInterval(() => this.poke(), config.resyncMs));
@@ -153,6 +158,7 @@ class Agent {
   private async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
+    for (const t of this.exitTimers) clearTimeout(t);
     this.stopUsage?.();
     if (this.later) clearTimeout(this.later);
     this.containers.abortProbes();
@@ -180,6 +186,22 @@ class Agent {
       } while (this.again && !this.stopped);
       this.running = false;
     })();
+  }
+
+  /**
+   * A container died: reconciles now and again shortly, since Docker's container list still says `running` for some
+   * 50-70 ms after its `die` event (measured on Docker 20.10), and a pass that saw it running would otherwise wait for
+   * the resync timer (PAAS_AGENT_RESYNC_MS) to see a one-off's result or a crash.
+   */
+  private pokeAfterExit(): void {
+    this.poke();
+    for (const ms of EXIT_REPOKE_MS) {
+      const t = setTimeout(() => {
+        this.exitTimers.delete(t);
+        this.poke();
+      }, ms);
+      this.exitTimers.add(t);
+    }
   }
 
   /** Reconciles again after ms (the earliest of all requests wins). */

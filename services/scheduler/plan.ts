@@ -196,7 +196,9 @@ export function planApp(
   const coming = desired.some((d) => d.type === 'web' && unplaced.has(d.id)) || (holding && hasWeb(release));
   const status = routeStatus(sleep, routed, current, s, coming);
   parts.push(routeUpdate(app, routed, [...current, ...surplus], stored, s.at, status));
-  parts.push(drainSurplus(surplus, succession, stored, anyUp, s, input.drainMs));
+  // Asleep with a release phase to run at its wake, its parked dynos stay (`paas ps`: sleeping) until it wakes.
+  const drained = holding && sleep.asleep ? surplus.filter((a) => !a.parked) : surplus;
+  parts.push(drainSurplus(drained, succession, stored, anyUp, s, input.drainMs));
   return joinParts(parts);
 }
 

@@ -24,9 +24,10 @@ export function routedInstances(
   succession: Succession,
   s: Snapshot,
 ): { chosen: Instance[]; anyUp: boolean } {
-  const webUpNew = current.filter((a) => a.type === 'web').flatMap((a) => upInstance(s, a) ?? []);
+  // A parked container is never routed, whatever its last report said (the agent may not have stopped it yet).
+  const webUpNew = current.filter((a) => a.type === 'web' && !a.parked).flatMap((a) => upInstance(s, a) ?? []);
   const webUpOld = surplus
-    .filter((a) => a.type === 'web' && succession.replaced(a))
+    .filter((a) => a.type === 'web' && !a.parked && succession.replaced(a))
     .flatMap((a) => upInstance(s, a) ?? []);
   const serving = succession.serving;
   const routedRelease = webUpOld.some((i) => i.release === serving)

@@ -6,15 +6,14 @@ import { Store } from '../../../services/core/store.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import {
-  RUN_IMAGE,
   agentSettings,
+  assignmentOf,
   docker,
   httpBody,
   log,
   removeContainersOf,
   uniqueCluster,
   waitFor,
-  webCommand,
 } from './support.js';
 
 // The frozen tier of sleep against the real etcd and Docker: a running
@@ -41,22 +40,7 @@ const run = (frozenMb: number) => {
   });
 };
 
-const assignment = (id: string, over: Partial<Assignment> = {}): Assignment => ({
-  id,
-  host: hostId,
-  app: 'ice',
-  release: 1,
-  type: 'web',
-  index: Number(id.split('.')[2]),
-  image: RUN_IMAGE,
-  command: webCommand('v1'),
-  env: {},
-  port: 5000,
-  memoryMb: 256,
-  cpuShares: 512,
-  createdAt: new Date().toISOString(),
-  ...over,
-});
+const assignment = (id: string, over: Partial<Assignment> = {}) => assignmentOf(hostId, id, over);
 const put = (a: Assignment) => store.put(store.keys.assignment(hostId, a.id), a);
 const inState = (id: string, state: Instance['state']) =>
   waitFor(`${id} ${state}`, async () => {

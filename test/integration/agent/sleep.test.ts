@@ -6,8 +6,8 @@ import { Store } from '../../../services/core/store.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import {
-  RUN_IMAGE,
   agentSettings,
+  assignmentOf,
   containersOf,
   docker,
   httpBody,
@@ -15,7 +15,6 @@ import {
   removeContainersOf,
   uniqueCluster,
   waitFor,
-  webCommand,
 } from './support.js';
 
 // A parked assignment (its app sleeps) against the real etcd and Docker: its
@@ -29,22 +28,7 @@ let store: Store;
 let agent: RunningAgent | undefined;
 const said: string[] = [];
 
-const assignment = (over: Partial<Assignment> = {}): Assignment => ({
-  id: 'cafe.web.1.v1',
-  host: hostId,
-  app: 'cafe',
-  release: 1,
-  type: 'web',
-  index: 1,
-  image: RUN_IMAGE,
-  command: webCommand('v1'),
-  env: {},
-  port: 5000,
-  memoryMb: 256,
-  cpuShares: 512,
-  createdAt: new Date().toISOString(),
-  ...over,
-});
+const assignment = (over: Partial<Assignment> = {}) => assignmentOf(hostId, 'cafe.web.1.v1', over);
 
 const key = (s: Store) => s.keys.assignment(hostId, 'cafe.web.1.v1');
 const instance = () => store.get<Instance>(store.keys.instance('cafe', 'cafe.web.1.v1'));

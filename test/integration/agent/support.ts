@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import Docker from 'dockerode';
 import { createLogger } from '../../../services/core/logger.js';
 import type { AgentSettings } from '../../../services/agent/agent.js';
+import type { Assignment } from '../../../services/core/types.js';
 import { loadConfig } from '../../../services/agent/config.js';
 import { waitFor as pollUntil } from '../../support/run.js';
 
@@ -68,3 +69,27 @@ export async function mainProcess(containerId: string): Promise<{ uid: string; c
 
 export const webCommand = (greeting: string) =>
   `node -e "require('http').createServer((q,s)=>s.end('${greeting} '+process.env.DYNO)).listen(process.env.PORT)"`;
+
+/**
+ * An assignment of `app` on `host` as the scheduler writes one: a web dyno (its type and index from `id`,
+ * `<app>.<type>.<index>.v<N>`) of the run stack answering `v1 <dyno>`, 256 MB and 512 CPU shares.
+ */
+export function assignmentOf(host: string, id: string, over: Partial<Assignment> = {}): Assignment {
+  const [app = 'app', type = 'web', index = '1'] = id.split('.');
+  return {
+    id,
+    host,
+    app,
+    release: 1,
+    type,
+    index: Number(index),
+    image: RUN_IMAGE,
+    command: webCommand('v1'),
+    env: {},
+    port: 5000,
+    memoryMb: 256,
+    cpuShares: 512,
+    createdAt: new Date().toISOString(),
+    ...over,
+  };
+}

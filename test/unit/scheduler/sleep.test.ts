@@ -178,8 +178,8 @@ describe('plan: a release while asleep', () => {
     const { status: _v3, ...shop } = i.apps[0]!; // v4 has no status yet
     i = settle({ ...i, now: T0 + 33 * MIN, apps: [{ ...shop, release: v4 }] });
     i = settle({ ...i, now: T0 + 60 * MIN });
-    // its release phase waits for the wake, not failed for want of a place
-    expect(i.assignments.filter((a) => !a.parked)).toEqual([]);
+    // its release phase waits for the wake, not failed for want of a place; its parked dyno stays (ps: sleeping)
+    expect(i.assignments.map((a) => [a.id, a.parked])).toEqual([['shop.web.1.v3', true]]);
     expect(i.apps[0]!.status).toBeUndefined();
     const woke = T0 + 90 * MIN; // long past the rollout timeout from the release's creation
     const p = plan({ ...i, now: woke, apps: [{ ...i.apps[0]!, activityAt: woke, wokenAt: woke }] });
