@@ -73,3 +73,16 @@ export function commonConfig(env: Env): CommonConfig {
     logLevel: str(env, 'PAAS_LOG_LEVEL', 'info'),
   };
 }
+
+/** Seconds as an operator writes them: `30`, `2.5` or `30s`, within `range`; a ConfigError naming the setting else. */
+export function seconds(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const m = /^\s*(\d{1,6}(?:\.\d{1,3})?)\s*s?\s*$/.exec(v);
+  const n = m ? Number(m[1]) : NaN;
+  if (!(n >= range.min && n <= range.max))
+    throw new ConfigError(
+      `${name} must be a number of seconds from ${range.min} to ${range.max}, got ${JSON.stringify(v)}`,
+    );
+  return n;
+}

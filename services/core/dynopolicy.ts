@@ -1,3 +1,4 @@
+import { seconds, type Env } from './config.js';
 import type { App, Formation } from './types.js';
 
 // When an app's dynos sleep and how long each one lives (`paas ps:autosleep`,
@@ -39,4 +40,16 @@ export function unitHash(text: string): number {
 export function lifetimeSeconds(app: Pick<App, 'lifetimeS'>, dynoId: string): number {
   if (app.lifetimeS !== undefined) return app.lifetimeS;
   return DEFAULT_LIFETIME_S + Math.floor(unitHash(dynoId) * LIFETIME_JITTER_S);
+}
+
+/** How long a request waits for its app to wake (PAAS_ROUTER_WAKE_TIMEOUT), and the range accepted, in seconds. */
+export const DEFAULT_WAKE_TIMEOUT_S = 30;
+export const WAKE_TIMEOUT_RANGE_S = { min: 1, max: 300 } as const;
+
+/**
+ * PAAS_ROUTER_WAKE_TIMEOUT (seconds): read by the router (how long it holds a request) and the scheduler (how long a
+ * wake waits for room before the app goes back to sleep: scheduler/room.ts).
+ */
+export function wakeTimeoutSetting(env: Env): number {
+  return seconds(env, 'PAAS_ROUTER_WAKE_TIMEOUT', DEFAULT_WAKE_TIMEOUT_S, WAKE_TIMEOUT_RANGE_S);
 }

@@ -1,7 +1,8 @@
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
-import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, WAKE_MAX_HELD_LIMIT, WAKE_TIMEOUT_RANGE_S } from './luahold.js';
+import { wakeTimeoutSetting } from '../core/dynopolicy.js';
+import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, WAKE_MAX_HELD_LIMIT } from './luahold.js';
 import { listenAddress, MAX_SOCKET_PATH, wakeSocketPath } from './render.js';
 import { isDomain } from './sites.js';
 
@@ -71,19 +72,6 @@ function port(env: Env, name: string, fallback: number): number {
   return n;
 }
 
-/** Seconds as an operator writes them: `30`, `2.5` or `30s`, within `range`; a ConfigError naming the setting else. */
-export function seconds(env: Env, name: string, fallback: number, range: { min: number; max: number }): number {
-  const v = env[name];
-  if (v === undefined || v === '') return fallback;
-  const m = /^\s*(\d{1,6}(?:\.\d{1,3})?)\s*s?\s*$/.exec(v);
-  const n = m ? Number(m[1]) : NaN;
-  if (!(n >= range.min && n <= range.max))
-    throw new ConfigError(
-      `${name} must be a number of seconds from ${range.min} to ${range.max}, got ${JSON.stringify(v)}`,
-    );
-  return n;
-}
-
 function intIn(env: Env, name: string, fallback: number, min: number, max: number): number {
   const n = int(env, name, fallback);
   if (n < min || n > max) throw new ConfigError(`${name} must be ${min}..${max}, got ${n}`);
@@ -128,7 +116,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
     nginxCheckMs: int(env, 'PAAS_ROUTER_NGINX_CHECK_MS', 500),
     maxBodyMb,
-    wakeTimeoutS: seconds(env, 'PAAS_ROUTER_WAKE_TIMEOUT', DEFAULT_WAKE_TIMEOUT_S, WAKE_TIMEOUT_RANGE_S),
+    wakeTimeoutS: wakeTimeoutSetting(env),
     wakeMaxHeld: intIn(env, 'PAAS_ROUTER_WAKE_MAX_HELD', DEFAULT_WAKE_MAX_HELD, 1, WAKE_MAX_HELD_LIMIT),
     wakeSocket,
     activityMs: intIn(env, 'PAAS_ROUTER_ACTIVITY_MS', DEFAULT_ACTIVITY_MS, 100, 10_000),

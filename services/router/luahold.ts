@@ -43,9 +43,7 @@ export const WAKE_RETRY_S = 1;
 export const RETRY_AFTER_S = 5;
 /** A worker writes an app's last-request time at most this often. */
 export const TOUCH_S = 1;
-/** How long a request waits for its app to wake (PAAS_ROUTER_WAKE_TIMEOUT), and the range accepted, in seconds. */
-export const DEFAULT_WAKE_TIMEOUT_S = 30;
-export const WAKE_TIMEOUT_RANGE_S = { min: 1, max: 300 } as const;
+export { DEFAULT_WAKE_TIMEOUT_S, WAKE_TIMEOUT_RANGE_S } from '../core/dynopolicy.js';
 /** At most this many requests held per nginx (PAAS_ROUTER_WAKE_MAX_HELD), and the largest accepted. */
 export const DEFAULT_WAKE_MAX_HELD = 4096;
 export const WAKE_MAX_HELD_LIMIT = 1_000_000;

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
+import { wakeTimeoutSetting } from '../core/dynopolicy.js';
 import { releaseTimeoutSetting } from '../core/releasephase.js';
 import { isPolicy, POLICIES, type PolicyName } from './policies.js';
 
@@ -58,6 +59,8 @@ export interface SchedulerConfig extends CommonConfig {
   releaseTimeoutMs: number;
   /** How long an app that can sleep must have been idle to be put to sleep to make room (room.ts); 0: never. */
   makeRoomIdleMs: number;
+  /** How long a wake waits for room before its app goes back to sleep (PAAS_ROUTER_WAKE_TIMEOUT: room.ts). */
+  wakeWaitMs: number;
 }
 
 export function loadConfig(env: Env): Readonly<SchedulerConfig> {
@@ -96,5 +99,6 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
     rolloutTimeoutMs,
     releaseTimeoutMs,
     makeRoomIdleMs: makeRoomIdleS * 1000,
+    wakeWaitMs: wakeTimeoutSetting(env) * 1000,
   });
 }

@@ -107,6 +107,11 @@ export interface PlanInput extends PlanSettings {
    * (room.ts; SchedulerConfig.makeRoomIdleMs); absent or 0: never.
    */
   makeRoomIdleMs?: number;
+  /**
+   * How long a wake waits for room before its app goes back to sleep (room.ts wakeGivenUpAt; the router's
+   * PAAS_ROUTER_WAKE_TIMEOUT); absent or 0: it waits on.
+   */
+  wakeWaitMs?: number;
 }
 
 export interface Plan {

@@ -16,7 +16,7 @@ import {
   type Snapshot,
 } from './model.js';
 import type { Placement, PlacementRequest } from './place.js';
-import { appsToSleepForRoom } from './room.js';
+import { appsToSleepForRoom, wakeGivenUpAt } from './room.js';
 import { fateOf, judgeReleasePhase, judgeRollout, type Fate } from './rollout.js';
 import { cycleDynos, dropAtLifetime, pastLifetime } from './lifetime.js';
 import { routedInstances, routeStatus, routeUpdate } from './route.js';
@@ -72,14 +72,19 @@ interface AppsPass {
 
 /** Plans `chosen` (those in `toSleep` put to sleep now: room.ts), their new containers placed as one batch. */
 function planApps(chosen: readonly AppInput[], toSleep: ReadonlySet<string>, input: PlanInput, s: Snapshot): AppsPass {
+  const timers = new Map<string, number>();
   const apps = [...chosen].sort(by((a) => a.name)).map((app) => {
     const fate = fateOf(app.release, app.status);
-    const sleep = toSleep.has(app.name)
-      ? { asleep: true, since: input.now }
-      : sleepOf(app, input.now, s.routeOf.get(app.name));
+    const stored = s.routeOf.get(app.name);
+    let sleep = toSleep.has(app.name) ? { asleep: true, since: input.now } : sleepOf(app, input.now, stored);
+    const givenUp = sleep.asleep
+      ? undefined
+      : wakeGivenUpAt(app, stored, s.keptOf.get(app.name) ?? [], input.wakeWaitMs ?? 0);
+    if (givenUp !== undefined && givenUp <= input.now)
+      sleep = { asleep: true, since: input.now }; // nobody waits
+    else if (givenUp !== undefined) timers.set(app.name, givenUp - input.now);
     return { app: runningApp(app, fate), fate, sleep };
   });
-  const timers = new Map<string, number>();
   const desired = new Map(
     apps.map((x) => {
       const { app, fate } = x;
@@ -88,7 +93,7 @@ function planApps(chosen: readonly AppInput[], toSleep: ReadonlySet<string>, inp
       const sleep = dropAtLifetime(app, x.sleep, all, mine, s); // idle at a lifetime: asleep instead of cycled
       x.sleep = sleep;
       const cycled = cycleDynos(app, parkAsleep(app, all, sleep), mine, s);
-      const at = minDefined(sleep.recheckInMs, cycled.recheckInMs);
+      const at = minDefined(minDefined(sleep.recheckInMs, cycled.recheckInMs), timers.get(app.name));
       if (at !== undefined) timers.set(app.name, at);
       return [app.name, cycled.desired];
     }),

@@ -5,7 +5,8 @@ import { holdingRoom } from './assign.js';
 import type { AppInput, PlanInput, Snapshot } from './model.js';
 import { Placer, type PlacementRequest } from './place.js';
 import { isRunAssignment } from './runs.js';
-import { idleFor, idleSince, sleepOf } from './sleep.js';
+import { idleFor, idleSince, lastActivity, sleepOf } from './sleep.js';
+import { routeUpstreams, type StoredRoute } from '../core/routes.js';
 
 // Room on a full host. When containers that must run (a wake, a deploy, a
 // scale) find no host with room, apps that can sleep and have been idle at
@@ -17,7 +18,10 @@ import { idleFor, idleSince, sleepOf } from './sleep.js';
 // drain delay (no request in flight is cut); the waiting ones are placed on
 // the pass after, within the router's hold. Apps asleep whose containers
 // still hold room (parked at their drain's end) count as room already
-// freeing, so a pass puts no more to sleep while those are parked.
+// freeing, so a pass puts no more to sleep while those are parked. A wake
+// that finds no room for as long as the router holds a request
+// (PAAS_ROUTER_WAKE_TIMEOUT) with no request since is given up: the app goes
+// back to sleep rather than being placed later for nobody.
 
 /** An app that may be put to sleep to make room, and the room its containers hold. */
 interface Candidate {
@@ -85,4 +89,24 @@ export function appsToSleepForRoom(
     else lo = mid + 1;
   }
   return candidates.slice(0, lo).map((c) => c.app);
+}
+
+/**
+ * When a wake waiting for room is given up (ms since the epoch), or undefined when this app is not such a wake: its
+ * last awakening was a router's wake (no release since), its route says `waking` with no dyno, and none of its
+ * containers that sleep with it holds a host (it waits to be placed, not for a start or a release phase). It is
+ * given up `waitMs` after its last activity (a request held, or the wake), when no request waits for it any more.
+ */
+export function wakeGivenUpAt(
+  app: AppInput,
+  stored: StoredRoute | undefined,
+  mine: readonly Assignment[],
+  waitMs: number,
+): number | undefined {
+  if (waitMs <= 0 || app.wokenAt === undefined || stored?.state !== 'waking' || routeUpstreams(stored).length > 0)
+    return undefined;
+  const created = Date.parse(app.release?.createdAt ?? '');
+  if (Number.isFinite(created) && created > app.wokenAt) return undefined;
+  if (mine.some((a) => !a.parked && !isRunAssignment(a) && sleepsWithApp(app, a.type))) return undefined;
+  return (lastActivity(app) ?? app.wokenAt) + waitMs;
 }

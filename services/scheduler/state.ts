@@ -28,7 +28,7 @@ import { runDeletes, runsOf } from './runstate.js';
 /** The settings the snapshot goes by: the planner's, and how a host's room is counted. */
 export type StateSettings = PlanSettings &
   Pick<SchedulerConfig, 'cpuOvercommit' | 'memoryOvercommit'> &
-  Partial<Pick<SchedulerConfig, 'makeRoomIdleMs'>>;
+  Partial<Pick<SchedulerConfig, 'makeRoomIdleMs' | 'wakeWaitMs'>>;
 
 /** The prefixes the planner reads (a scheduler keeps a Mirror of them: scheduler.ts). */
 export function plannedPrefixes(k: KeyLayout): string[] {
@@ -100,6 +100,7 @@ export function planInputOf(
     rolloutTimeoutMs: config.rolloutTimeoutMs,
     releaseTimeoutMs: config.releaseTimeoutMs,
     ...(config.makeRoomIdleMs !== undefined && { makeRoomIdleMs: config.makeRoomIdleMs }),
+    ...(config.wakeWaitMs !== undefined && { wakeWaitMs: config.wakeWaitMs }),
     apps,
     hosts: hosts.map((h) => ({
       id: h.id,

@@ -74,7 +74,7 @@ function fullHost(others: AppInput[], over: Partial<PlanInput> = {}): PlanInput 
 
 const woken = (i: PlanInput): PlanInput => ({
   ...i,
-  apps: i.apps.map((a) => (a.name === 'shop' ? { ...a, activityAt: i.now } : a)),
+  apps: i.apps.map((a) => (a.name === 'shop' ? { ...a, activityAt: i.now, wokenAt: i.now } : a)),
 });
 const routeOf = (i: PlanInput, name: string) => i.routes.find((r) => r.app === name);
 
@@ -177,5 +177,40 @@ describe('appsToSleepForRoom', () => {
     // k asleep frees its web (256 MB) only: with a asleep too, two eco fit, never three
     expect(appsToSleepForRoom([eco, eco], new Set(['shop']), j, snapshotOf(j), MIN)).toEqual(['k', 'a']);
     expect(appsToSleepForRoom([eco], new Set(['shop']), j, snapshotOf(j), MIN)).toEqual(['k']);
+  });
+});
+
+describe('plan: a wake that finds no room within the hold', () => {
+  const never = () => ['a', 'b', 'c'].map((n) => app(n, { activityAt: NOW - 30 * MIN, autosleepS: 0 }));
+
+  it('puts the app back to sleep once no request has waited for it for the hold time', () => {
+    let i = { ...woken(fullHost(never())), wakeWaitMs: 30_000 };
+    const p1 = plan(i);
+    expect(p1.routes.find((r) => r.app === 'shop')).toMatchObject({ state: 'waking' });
+    i = applied(i, p1);
+    const p2 = plan({ ...i, now: NOW + 1000 });
+    expect(p2.routes).toEqual([]);
+    expect(p2.recheckOf?.get('shop')).toBe(29_000);
+    const p3 = plan({ ...i, now: NOW + 30_000 });
+    expect(p3.routes).toMatchObject([{ app: 'shop', state: 'sleeping', since: new Date(NOW + 30_000).toISOString() }]);
+    i = applied({ ...i, now: NOW + 30_000 }, p3);
+    expect(plan({ ...i, now: NOW + 60_000 }).routes).toEqual([]); // asleep until the next request
+    // a request held since (the router's activity) keeps it waiting for the hold from then
+    const waiting = applied({ ...woken(fullHost(never())), wakeWaitMs: 30_000 }, p1);
+    const later = waiting.apps.map((x) => (x.name === 'shop' ? { ...x, activityAt: NOW + 20_000 } : x));
+    const p4 = plan({ ...waiting, now: NOW + 40_000, apps: later });
+    expect(p4.routes).toEqual([]);
+    expect(p4.recheckOf?.get('shop')).toBe(10_000);
+  });
+
+  it('never gives up a wake whose container is placed (a slow boot), nor waits with the setting off', () => {
+    let i = { ...woken(fullHost(never(), { hosts: [{ id: 'h1', memoryMb: 1024, cpus: 8 }] })), wakeWaitMs: 30_000 };
+    i = applied(i, plan(i)); // placed: room for a fourth
+    expect(i.assignments.find((a) => a.app === 'shop')?.parked).toBeUndefined();
+    i = applied(i, plan(i));
+    expect(i.routes.find((r) => r.app === 'shop')).toMatchObject({ state: 'waking' });
+    expect(plan({ ...i, now: NOW + 60_000 }).routes.filter((r) => r.state === 'sleeping')).toEqual([]);
+    const off = applied(woken(fullHost(never())), plan(woken(fullHost(never()))));
+    expect(plan({ ...off, now: NOW + 60_000 }).routes).toEqual([]);
   });
 });
