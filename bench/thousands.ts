@@ -1,10 +1,8 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { Api, env, flags, latestSlug, median, percentile, round, runMain } from './common.js';
+import { get, log, platformRssMb, promoteAsleep, sleepMs } from './fleet.js';
 
 // The 10,000-app run against a live platform (issue 16): one build (--source,
 // deployed already) promoted to N new apps through the API, each asked to
@@ -36,75 +34,6 @@ function parseArgs(argv: readonly string[]) {
   };
 }
 
-const sleepMs = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const log = (line: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
-
-/** The summed RSS (MiB) of the platform's supervised processes (supervise/<name>/pid) and nginx with its workers. */
-function platformRssMb(stateDir: string): number {
-  const pids: number[] = [];
-  const pidOf = (file: string) => {
-    try {
-      const pid = Number(readFileSync(file, 'utf8').trim());
-      return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const supervise = join(stateDir, 'supervise');
-  for (const name of readdirSync(supervise)) {
-    const pid = pidOf(join(supervise, name, 'pid'));
-    if (pid) pids.push(pid);
-  }
-  const nginx = pidOf(join(stateDir, 'nginx', 'nginx.pid'));
-  if (nginx) {
-    pids.push(nginx);
-    for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-      try {
-        const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-        if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === nginx) pids.push(Number(p));
-      } catch {
-        // gone
-      }
-    }
-  }
-  let kb = 0;
-  for (const pid of pids) {
-    try {
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-    } catch {
-      // gone
-    }
-  }
-  return Math.round(kb / 1024);
-}
-
-function get(url: URL, host: string, path = '/'): Promise<{ status: number; ms: number; body: string }> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const req = request(
-      { host: url.hostname, port: url.port || 80, path, headers: { host }, agent: false, timeout: 60_000 },
-      (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, ms: performance.now() - t0, body }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve({ status: 0, ms: performance.now() - t0, body: '' }));
-    req.end();
-  });
-}
-
-/** Runs `work` for 0..n-1 with at most `parallel` at once. */
-async function pool(n: number, parallel: number, work: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < n) await work(next++);
-    }),
-  );
-}
-
 interface AppRow {
   name: string;
   dyno_state: string | null;
@@ -126,12 +55,13 @@ runMain(async () => {
   let done = 0;
   const checkpoints = [1000, a.apps].filter((c, i, all) => c <= a.apps && all.indexOf(c) === i);
   for (const upTo of checkpoints) {
-    await pool(upTo - done, a.parallel, async (i) => {
-      const app = name(done + i);
-      await api.json('POST', '/apps', { name: app });
-      await api.json('POST', `/apps/${app}/sleep`); // born asleep: its release starts nothing
-      await api.json('POST', `/apps/${app}/releases`, { slug: slug.id });
-    });
+    const from = done;
+    await promoteAsleep(
+      api,
+      slug.id,
+      Array.from({ length: upTo - from }, (_, i) => name(from + i)),
+      a.parallel,
+    );
     done = upTo;
     out[`setup_${upTo}_s`] = round((performance.now() - t0) / 1000, 1);
     await sleepMs(10_000); // the scheduler and router settle

@@ -2,15 +2,21 @@
 # The 10,000-app run for `scripts/bench --only density` (sourced; uses its
 # paas, bench_json, log, die, $work, $REPO_DIR and $PAAS_* settings).
 
+# fleet_source NAME : deploys test/fixtures/apps/env-echo as app NAME (the
+# build bench/thousands.ts and bench/storm.ts promote).
+fleet_source() {
+  local src=$work/$1
+  cp -r "$REPO_DIR/test/fixtures/apps/env-echo" "$src"
+  git -C "$src" init -q -b main && git -C "$src" add . && git -C "$src" commit -qm first
+  (cd "$src" && paas apps:create "$1" >/dev/null)
+  git -C "$src" push -q paas main >"$work/push-$1.log" 2>&1 || { cat "$work/push-$1.log" >&2; die "push of $1 failed"; }
+}
+
 # thousands_run : deploys test/fixtures/apps/env-echo (a Node server that
 # answers its GREETING), then bench/thousands.ts promotes its build to
 # PAAS_BENCH_APPS (10000) apps born asleep and wakes 200 of them.
 thousands_run() {
-  local src=$work/thousands-src
-  cp -r "$REPO_DIR/test/fixtures/apps/env-echo" "$src"
-  git -C "$src" init -q -b main && git -C "$src" add . && git -C "$src" commit -qm first
-  (cd "$src" && paas apps:create thousands-src >/dev/null)
-  git -C "$src" push -q paas main >"$work/push.log" 2>&1 || { cat "$work/push.log" >&2; die "push of thousands-src failed"; }
+  fleet_source thousands-src
   THOUSANDS_STARTED=$(date +%s)
   bench_json thousands env PAAS_STATE_DIR="$PAAS_STATE_DIR" node "$REPO_DIR/dist/bench/thousands.js" \
     --source thousands-src --router "http://127.0.0.1:$PAAS_HTTP_PORT" --apps "${PAAS_BENCH_APPS:-10000}" \
