@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js';
-import type { Store } from '../core/store.js';
+import type { Mirror, Store } from '../core/store.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { RouteState } from '../core/types.js';
 import type { ControlChange, SiteEntry, UpstreamControl } from './control.js';
@@ -21,10 +21,23 @@ export interface RouteTable {
   watch(onChange: () => void): Promise<() => Promise<void>>;
 }
 
+/**
+ * The routes from a copy of etcd's kept current by one watch (core/mirror.ts) once watched: a pass reads no etcd
+ * (at 10,000 apps a range read of every route was 1.3 MB per route change); before, a range read.
+ */
 export function storeRouteTable(store: Store): RouteTable {
+  const prefix = store.keys.routes();
+  let mirror: Mirror | undefined;
   return {
-    routes: () => store.list<StoredRoute>(store.keys.routes()),
-    watch: (onChange) => store.watchPrefixes([store.keys.routes()], onChange),
+    routes: async () => (mirror ? mirror.list<StoredRoute>(prefix) : store.list<StoredRoute>(prefix)),
+    watch: async (onChange) => {
+      const m = await store.mirror([prefix], onChange); // calls onChange once loaded, then on every change
+      mirror = m;
+      return async () => {
+        mirror = undefined;
+        await m.close();
+      };
+    },
   };
 }
 

@@ -184,7 +184,7 @@ describe('plan: a wake that finds no room within the hold', () => {
   const never = () => ['a', 'b', 'c'].map((n) => app(n, { activityAt: NOW - 30 * MIN, autosleepS: 0 }));
 
   it('puts the app back to sleep once no request has waited for it for the hold time', () => {
-    let i = { ...woken(fullHost(never())), wakeWaitMs: 30_000 };
+    let i: PlanInput = { ...woken(fullHost(never())), wakeWaitMs: 30_000 };
     const p1 = plan(i);
     expect(p1.routes.find((r) => r.app === 'shop')).toMatchObject({ state: 'waking' });
     i = applied(i, p1);
@@ -204,7 +204,10 @@ describe('plan: a wake that finds no room within the hold', () => {
   });
 
   it('never gives up a wake whose container is placed (a slow boot), nor waits with the setting off', () => {
-    let i = { ...woken(fullHost(never(), { hosts: [{ id: 'h1', memoryMb: 1024, cpus: 8 }] })), wakeWaitMs: 30_000 };
+    let i: PlanInput = {
+      ...woken(fullHost(never(), { hosts: [{ id: 'h1', memoryMb: 1024, cpus: 8 }] })),
+      wakeWaitMs: 30_000,
+    };
     i = applied(i, plan(i)); // placed: room for a fourth
     expect(i.assignments.find((a) => a.app === 'shop')?.parked).toBeUndefined();
     i = applied(i, plan(i));
