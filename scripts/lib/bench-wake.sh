@@ -24,11 +24,12 @@ wake_run() {
 
 # wake_section : the markdown of the wake benchmark (after wake_run).
 wake_section() {
-  local f=$work/wake.json
+  local f=$work/wake.json rev
+  rev=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')
   cat <<EOF
 ## Sleep and wake
 
-\`node dist/bench/wake.js --router http://127.0.0.1:$PAAS_HTTP_PORT --app wake-express --app wake-bare --wakes ${PAAS_BENCH_WAKES:-50} --concurrent ${PAAS_BENCH_WAKE_CONCURRENT:-50} --source wake-bare\`
+\`scripts/bench --only wake\` at $rev: \`node dist/bench/wake.js --router http://127.0.0.1:$PAAS_HTTP_PORT --app wake-express --app wake-bare --wakes ${PAAS_BENCH_WAKES:-50} --concurrent ${PAAS_BENCH_WAKE_CONCURRENT:-50} --source wake-bare\`
 (${WAKE_SECONDS:-?} s): each app is put to sleep (\`POST /apps/:app/sleep\`,
 until its web dyno is parked: frozen, its container paused, as the host's
 frozen tier has room), then one request on a new connection through the
