@@ -6,7 +6,7 @@ import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Host, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, agentSettings, docker, log, removeContainersOf, uniqueCluster, waitFor } from './support.js';
+import { agentSettings, assignmentOf, docker, log, removeContainersOf, uniqueCluster, waitFor } from './support.js';
 
 // Self-healing against the real etcd and Docker: crash restarts with a
 // growing delay and their count kept across an agent restart, the HTTP
@@ -17,22 +17,8 @@ const hostId = `host-${cluster}`;
 let store: Store;
 let agent: RunningAgent | undefined;
 
-const assignment = (id: string, over: Partial<Assignment> = {}): Assignment => ({
-  id,
-  host: hostId,
-  app: 'shop',
-  release: 1,
-  type: 'worker',
-  index: Number(id.split('.')[2]),
-  image: RUN_IMAGE,
-  command: 'sleep 0.2; exit 3',
-  env: {},
-  port: 5000,
-  memoryMb: 256,
-  cpuShares: 512,
-  createdAt: new Date().toISOString(),
-  ...over,
-});
+const assignment = (id: string, over: Partial<Assignment> = {}) =>
+  assignmentOf(hostId, id, { command: 'sleep 0.2; exit 3', ...over });
 
 /** A web process answering GET /health with $STATUS, only for the Host header shop.localhost. */
 const healthServer = `node -e "require('http').createServer((q,s)=>{s.statusCode=q.url==='/health'&&q.headers.host==='shop.localhost'?Number(process.env.STATUS):404;s.end('ok')}).listen(process.env.PORT)"`;

@@ -4,7 +4,7 @@ import { currentCycle, cycledId, slotOf } from '../../../services/scheduler/life
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
 import { idleAtLifetime, LIFETIME_IDLE_MS } from '../../../services/scheduler/sleep.js';
-import { applied, report, SETTINGS, upstream, upstreamsOf } from './steps.js';
+import { applied, report, settle, SETTINGS, upstream, upstreamsOf } from './steps.js';
 
 // Lifetime: a dyno that has run its lifetime is replaced blue-green by
 // `<id>.c<N+1>`, one per process type at a time, the old one routed until
@@ -130,16 +130,6 @@ describe('plan: lifetime of an app that can sleep', () => {
   // request for LIFETIME_IDLE_MS is put to sleep, not given successors
   const release = { ...app().release!, createdAt: new Date(T0).toISOString() };
   const sleepy = (over: Partial<AppInput> = {}) => app({ release, lifetimeS: 1800, autosleepS: 3600, ...over });
-
-  /** Plans and applies until nothing changes (at most 5 passes). */
-  function settle(i: PlanInput): PlanInput {
-    for (let n = 0; n < 5; n++) {
-      const p = plan(i);
-      if (p.put.length + p.remove.length + p.routes.length + p.statuses.length === 0) return i;
-      i = applied(i, p);
-    }
-    return i;
-  }
 
   it('drops an idle app to sleep at the lifetime, parks its dynos, and a wake resets the clock', () => {
     let i = running({ apps: [sleepy({ activityAt: T0 + 20 * MIN })] });

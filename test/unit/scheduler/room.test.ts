@@ -3,7 +3,7 @@ import type { AppInput, PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
 import { appsToSleepForRoom } from '../../../services/scheduler/room.js';
 import { snapshotOf } from '../../../services/scheduler/plan.js';
-import { applied, report, SETTINGS } from './steps.js';
+import { applied, report, settle, SETTINGS } from './steps.js';
 
 // Room on a full host (room.ts): a wake that finds no host with room puts the
 // longest-idle apps that can sleep to sleep, as few as it takes; they are
@@ -27,16 +27,6 @@ function app(name: string, opts: Partial<AppInput> = {}): AppInput {
     autosleepS: 60 * 60,
     ...opts,
   };
-}
-
-/** Plans and applies until nothing changes (at most 5 passes). */
-function settle(i: PlanInput): PlanInput {
-  for (let n = 0; n < 5; n++) {
-    const p = plan(i);
-    if (p.put.length + p.remove.length + p.routes.length + p.statuses.length === 0) return i;
-    i = applied(i, p);
-  }
-  return i;
 }
 
 /**

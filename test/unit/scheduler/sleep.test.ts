@@ -3,7 +3,7 @@ import type { Assignment } from '../../../services/core/types.js';
 import { type AppInput, type PlanInput } from '../../../services/scheduler/model.js';
 import { plan } from '../../../services/scheduler/plan.js';
 import { sleepOf } from '../../../services/scheduler/sleep.js';
-import { applied, report, upstream, SETTINGS } from './steps.js';
+import { applied, report, settle, upstream, SETTINGS } from './steps.js';
 
 // Sleep and wake as the planner decides them: an idle app's route says
 // sleeping first, its web container is parked (kept, not running, holding
@@ -42,16 +42,6 @@ function input(over: Partial<PlanInput>): PlanInput {
     routes: [],
     ...over,
   };
-}
-
-/** Plans and applies until nothing changes (at most 5 passes). */
-function settle(i: PlanInput): PlanInput {
-  for (let n = 0; n < 5; n++) {
-    const p = plan(i);
-    if (p.put.length + p.remove.length + p.routes.length + p.statuses.length === 0) return i;
-    i = applied(i, p);
-  }
-  return i;
 }
 
 /** An awake app whose web.1 is up and routed. */

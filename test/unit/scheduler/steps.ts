@@ -3,6 +3,7 @@ import { routeUpstreams, type StoredRoute } from '../../../services/core/routes.
 import type { Assignment, Instance, InstanceState } from '../../../services/core/types.js';
 import { loadConfig } from '../../../services/scheduler/config.js';
 import type { Plan, PlanInput, PlanSettings } from '../../../services/scheduler/model.js';
+import { plan } from '../../../services/scheduler/plan.js';
 
 // Stepping the planner in unit tests: apply a plan's writes to its input as
 // the store would, and move the agents' reports along.
@@ -81,4 +82,14 @@ export function upstream(i: PlanInput, id: string): string {
 /** The upstreams a route lists (undefined: no route). */
 export function upstreamsOf(r: StoredRoute | undefined): string[] | undefined {
   return r ? routeUpstreams(r) : undefined;
+}
+
+/** Plans and applies until nothing changes (at most 5 passes). */
+export function settle(i: PlanInput): PlanInput {
+  for (let n = 0; n < 5; n++) {
+    const p = plan(i);
+    if (p.put.length + p.remove.length + p.routes.length + p.statuses.length === 0) return i;
+    i = applied(i, p);
+  }
+  return i;
 }
