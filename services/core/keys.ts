@@ -74,6 +74,15 @@ export interface KeyLayout {
   /** The app's place in a pipeline (PipelineCoupling). */
   pipelineCoupling(app: string): string;
   pipelineCouplings(): string;
+  /** The app's TLS certificate (CertificateRecord: uploaded or from ACME), read by routers and the controller only. */
+  cert(app: string): string;
+  certs(): string;
+  /** The app's automatic-certificate state (AutoCertRecord: `paas certs:auto`), written by the controller. */
+  autoCert(app: string): string;
+  autoCerts(): string;
+  /** An HTTP-01 challenge a router answers at /.well-known/acme-challenge/<token> (AcmeChallenge). */
+  acmeChallenge(token: string): string;
+  acmeChallenges(): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -138,6 +147,12 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     pipelines: () => `${p}/pipelines/`,
     pipelineCoupling: (app) => `${p}/pipeline-couplings/${app}`,
     pipelineCouplings: () => `${p}/pipeline-couplings/`,
+    cert: (app) => `${p}/certs/${app}`,
+    certs: () => `${p}/certs/`,
+    autoCert: (app) => `${p}/auto-certs/${app}`,
+    autoCerts: () => `${p}/auto-certs/`,
+    acmeChallenge: (token) => `${p}/acme-challenges/${token}`,
+    acmeChallenges: () => `${p}/acme-challenges/`,
   };
 }
 
@@ -217,6 +232,9 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
     rename: 'move-app',
     destroy: true,
   },
+  // a certificate names the app's domains, not the app: it moves with it
+  { fns: ['cert'], keys: (k, app) => ({ key: k.cert(app) }), rename: 'move-app', destroy: true },
+  { fns: ['autoCert'], keys: (k, app) => ({ key: k.autoCert(app) }), rename: 'move-app', destroy: true },
 ];
 
 /** The layout's functions that take an argument other than an app name. */
@@ -232,4 +250,5 @@ export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = [
   'userToken',
   'userTokens',
   'pipeline',
+  'acmeChallenge',
 ];

@@ -359,3 +359,45 @@ export interface PipelineCoupling {
   stage: PipelineStage;
   createdAt: string;
 }
+
+/**
+ * Written by the controller under /certs/<app>: the app's TLS certificate, uploaded (`paas certs:add`) or issued by
+ * an ACME server (`paas certs:auto:enable`). Routers serve it by SNI for the app's hostnames it covers
+ * (core/certs.ts certificateCovers). The key is unencrypted PKCS#8 PEM; the API never returns it.
+ */
+export interface CertificateRecord {
+  app: string;
+  source: 'upload' | 'acme';
+  /** The DNS names the certificate covers (its subjectAltName), lowercase. */
+  domains: string[];
+  /** The leaf certificate, then its intermediates, PEM. */
+  chainPem: string;
+  keyPem: string;
+  issuer: string;
+  subject: string;
+  notBefore: string;
+  notAfter: string;
+  sha256Fingerprint: string;
+  serial: string;
+  selfSigned: boolean;
+  updatedAt: string;
+}
+
+/** Written by the controller under /auto-certs/<app>: automatic certificates (ACME) for the app's custom domains. */
+export interface AutoCertRecord {
+  app: string;
+  enabled: boolean;
+  /** Per custom domain: ok (served by an ACME certificate), pending, or failing with the ACME server's error. */
+  domains: Record<string, { status: 'ok' | 'pending' | 'failing'; reason?: string; at: string }>;
+  /** When the next order (a renewal 30 days before expiry, a retry after a failure) is due. */
+  nextAt?: string;
+  updatedAt: string;
+}
+
+/** Written by the controller under /acme-challenges/<token> while an HTTP-01 challenge is open; routers answer it. */
+export interface AcmeChallenge {
+  token: string;
+  keyAuthorization: string;
+  app: string;
+  expiresAt: string;
+}
