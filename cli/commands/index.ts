@@ -17,6 +17,11 @@ import buildpacksClear from './buildpacks/clear.js';
 import buildpacksRemove from './buildpacks/remove.js';
 import buildpacksSet from './buildpacks/set.js';
 import builds from './builds/index.js';
+import certs from './certs/index.js';
+import certsAdd from './certs/add.js';
+import certsInfo from './certs/info.js';
+import certsRemove from './certs/remove.js';
+import certsUpdate from './certs/update.js';
 import buildsCacheClear from './builds/cache/clear.js';
 import buildsOutput from './builds/output.js';
 import config from './config/index.js';
@@ -74,6 +79,7 @@ export const COMMANDS: readonly Definition[] = [
   ...[apps, appsCreate, appsInfo, appsDestroy, appsRename],
   ...[keys, keysAdd, keysRemove],
   ...[domains, domainsAdd, domainsRemove],
+  ...[certs, certsAdd, certsInfo, certsUpdate, certsRemove],
   ...[maintenance, maintenanceOn, maintenanceOff],
   ...[config, configGet, configSet, configUnset],
   ...[releases, releasesInfo, rollback],

@@ -3,6 +3,7 @@ import { accessRoutes } from './access/routes.js';
 import { appRoutes } from './apps/routes.js';
 import { buildpackRoutes } from './buildpacks/routes.js';
 import { buildRoutes, internalBuildRoutes } from './builds/routes.js';
+import { certRoutes } from './certs/routes.js';
 import { configRoutes } from './configvars/routes.js';
 import type { Deps } from './deps.js';
 import { domainRoutes } from './domains/routes.js';
@@ -31,6 +32,7 @@ export function userRoutes(deps: Deps): Router {
     accessRoutes,
     appRoutes,
     domainRoutes,
+    certRoutes,
     configRoutes,
     releaseRoutes,
     pipelineRoutes,

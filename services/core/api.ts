@@ -149,6 +149,28 @@ export interface DomainView {
   created_at: string;
 }
 
+/** An app's TLS certificate as the API shows it (`paas certs`): never its private key. */
+export interface CertView {
+  /** `current`: an app has one certificate at a time. */
+  id: string;
+  /** upload (`certs:add`) or acme (`certs:auto:enable`). */
+  source: 'upload' | 'acme';
+  /** The names the certificate covers (its subjectAltName). */
+  domains: string[];
+  /** The app's domains (its default name and custom domains) this certificate covers, served over HTTPS with it. */
+  covers: string[];
+  issuer: string;
+  subject: string;
+  not_before: string;
+  not_after: string;
+  sha256_fingerprint: string;
+  serial: string;
+  self_signed: boolean;
+  updated_at: string;
+  /** What to know of an upload that was accepted (not yet valid with --force, self-signed, no intermediates). */
+  warnings?: string[];
+}
+
 export interface TokenView {
   id: string;
   description: string;
