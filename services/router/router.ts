@@ -41,6 +41,9 @@ export function storeRouteTable(store: Store): RouteTable {
   };
 }
 
+/** A pass that took longer than this pauses as long before the next one (Router.loop). */
+const PASS_PAUSE_FROM_MS = 5;
+
 export interface RouterDeps {
   table: RouteTable;
   nginx: Nginx;
@@ -190,9 +193,14 @@ export class Router {
   private async loop(): Promise<void> {
     do {
       this.again = false;
+      const started = performance.now();
       try {
         await this.reconcile();
         this.failures = 0;
+        // Changes came meanwhile: a pass that took long (many apps: it reads every route) waits as long before the
+        // next, so back-to-back changes (10,000 apps made at once) leave the process's other services half of it.
+        const took = performance.now() - started;
+        if (this.again && took > PASS_PAUSE_FROM_MS) await new Promise((r) => setTimeout(r, Math.min(took, 250)));
       } catch (err) {
         this.failures++;
         const delay = Math.min(this.deps.resyncMs, 250 * 2 ** Math.min(this.failures, 8));
