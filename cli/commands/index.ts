@@ -19,6 +19,9 @@ import buildpacksSet from './buildpacks/set.js';
 import builds from './builds/index.js';
 import certs from './certs/index.js';
 import certsAdd from './certs/add.js';
+import certsAuto from './certs/auto.js';
+import certsAutoDisable from './certs/autodisable.js';
+import certsAutoEnable from './certs/autoenable.js';
 import certsInfo from './certs/info.js';
 import certsRemove from './certs/remove.js';
 import certsUpdate from './certs/update.js';
@@ -79,7 +82,7 @@ export const COMMANDS: readonly Definition[] = [
   ...[apps, appsCreate, appsInfo, appsDestroy, appsRename],
   ...[keys, keysAdd, keysRemove],
   ...[domains, domainsAdd, domainsRemove],
-  ...[certs, certsAdd, certsInfo, certsUpdate, certsRemove],
+  ...[certs, certsAdd, certsInfo, certsUpdate, certsRemove, certsAuto, certsAutoEnable, certsAutoDisable],
   ...[maintenance, maintenanceOn, maintenanceOff],
   ...[config, configGet, configSet, configUnset],
   ...[releases, releasesInfo, rollback],

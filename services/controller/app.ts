@@ -30,6 +30,7 @@ export interface AppOptions {
     | 'keepReleaseImages'
     | 'stateDir'
     | 'engineDir'
+    | 'acme'
     | 'logs'
   >;
 }
@@ -47,6 +48,7 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
     dirs: { state: config.stateDir, engine: config.engineDir },
     logs: logs ?? new LogService(inMemory, logger),
     access,
+    ...(config.acme && { acme: config.acme }),
   };
   const app = express();
   app.disable('x-powered-by');

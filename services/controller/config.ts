@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, commonConfig, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { logsConfig, type LogsConfig } from './logs/config.js';
@@ -23,6 +24,21 @@ export interface ControllerConfig extends CommonConfig {
   engineDir: string;
   /** App logs: store, limits, drain CAs (logs/config.ts). */
   logs: LogsConfig;
+  /** Automatic certificates (certs/auto.ts); absent: no ACME server is set (PAAS_ACME_DIRECTORY_URL). */
+  acme?: AcmeSettings;
+}
+
+export interface AcmeSettings {
+  /** The ACME server's directory URL (PAAS_ACME_DIRECTORY_URL). */
+  directoryUrl: string;
+  /** PEM of CAs trusted for the ACME server's HTTPS beside the system's (PAAS_ACME_CA_FILE's contents). */
+  extraCa?: string;
+  /** The account's contact (PAAS_ACME_EMAIL). */
+  email?: string;
+  /** How often the controller looks for orders due (PAAS_ACME_CHECK_MS, 10 s). */
+  checkMs: number;
+  /** How long after a failed order it tries again (PAAS_ACME_RETRY_MS, 5 min). */
+  retryMs: number;
 }
 
 function port(env: Env, name: string, fallback: number): number {
@@ -32,6 +48,7 @@ function port(env: Env, name: string, fallback: number): number {
 }
 
 export function loadConfig(env: Env): Readonly<ControllerConfig> {
+  const acme = acmeSettings(env);
   const internalToken = str(env, 'PAAS_INTERNAL_TOKEN');
   if (internalToken.length < 16) throw new ConfigError('PAAS_INTERNAL_TOKEN must be at least 16 characters');
   const common = commonConfig(env);
@@ -48,5 +65,35 @@ export function loadConfig(env: Env): Readonly<ControllerConfig> {
     bodyLimitBytes: 100 * 1024,
     engineDir: str(env, 'PAAS_ENGINE_DIR', '/var/lib/paas-engine'),
     keepReleaseImages: int(env, 'PAAS_KEEP_RELEASE_IMAGES', DEFAULT_KEEP_RELEASE_IMAGES),
+    ...(acme && { acme }),
   });
+}
+
+/** The ACME settings, when PAAS_ACME_DIRECTORY_URL is set. */
+function acmeSettings(env: Env): AcmeSettings | undefined {
+  const directoryUrl = str(env, 'PAAS_ACME_DIRECTORY_URL', '');
+  if (directoryUrl === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(directoryUrl);
+  } catch {
+    throw new ConfigError(`PAAS_ACME_DIRECTORY_URL must be an http(s) URL, got ${JSON.stringify(directoryUrl)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(`PAAS_ACME_DIRECTORY_URL must be an http(s) URL, got ${JSON.stringify(directoryUrl)}`);
+  const caFile = str(env, 'PAAS_ACME_CA_FILE', '');
+  let extraCa: string | undefined;
+  if (caFile !== '') {
+    try {
+      extraCa = readFileSync(caFile, 'utf8');
+    } catch (err) {
+      throw new ConfigError(`PAAS_ACME_CA_FILE ${caFile} cannot be read: ${(err as Error).message}`);
+    }
+  }
+  const checkMs = int(env, 'PAAS_ACME_CHECK_MS', 10_000);
+  const retryMs = int(env, 'PAAS_ACME_RETRY_MS', 300_000);
+  if (checkMs < 100) throw new ConfigError('PAAS_ACME_CHECK_MS must be at least 100');
+  if (retryMs < 1000) throw new ConfigError('PAAS_ACME_RETRY_MS must be at least 1000');
+  const email = str(env, 'PAAS_ACME_EMAIL', '');
+  return { directoryUrl, checkMs, retryMs, ...(extraCa && { extraCa }), ...(email && { email }) };
 }

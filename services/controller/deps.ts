@@ -4,6 +4,7 @@ import type { Store } from '../core/store.js';
 import type { LogService } from './logs/service.js';
 import type { UrlSettings } from './apps/apps.js';
 import type { Repo } from './repo.js';
+import type { AcmeSettings } from './config.js';
 
 /** What the domain functions of the controller work with; built once in createApp. */
 export interface Deps {
@@ -19,4 +20,6 @@ export interface Deps {
   dirs: { state: string; engine: string };
   /** Ends log streams and `paas run` attachments of users who lost access (access/guard.ts). */
   access: AccessGuard;
+  /** Automatic certificates: absent when no ACME server is set (PAAS_ACME_DIRECTORY_URL). */
+  acme?: AcmeSettings;
 }

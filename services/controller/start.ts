@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Running, ServiceContext } from '../core/service.js';
 import { Store } from '../core/store.js';
 import { createApp } from './app.js';
+import { AcmeWorker } from './certs/auto.js';
 import { loadConfig } from './config.js';
 import { LogService } from './logs/service.js';
 
@@ -18,6 +19,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const server = createApp({ store, logger, config, logs }).listen(config.apiPort, config.apiHost);
   await once(server, 'listening');
   logger.info({ host: config.apiHost, port: config.apiPort, etcdPrefix: config.etcdPrefix }, 'controller listening');
+  const acme = config.acme && new AcmeWorker(store, config.acme, logger.child({ module: 'acme' }));
+  acme?.start();
   return {
     log: logger,
     stop: async () => {
@@ -25,6 +28,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       server.closeIdleConnections();
       // Requests still open after 5 s (e.g. a stuck client) do not hold the exit.
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      await acme?.stop();
       await logs.stop();
     },
   };

@@ -171,6 +171,14 @@ export interface CertView {
   warnings?: string[];
 }
 
+/** `paas certs:auto`: automatic certificates (ACME) of an app, per custom domain. */
+export interface AutoCertView {
+  enabled: boolean;
+  domains: { hostname: string; status: 'ok' | 'pending' | 'failing'; reason?: string; at: string }[];
+  /** When the next order (a renewal, a retry) is due. */
+  next_at?: string;
+}
+
 export interface TokenView {
   id: string;
   description: string;

@@ -83,6 +83,8 @@ export interface KeyLayout {
   /** An HTTP-01 challenge a router answers at /.well-known/acme-challenge/<token> (AcmeChallenge). */
   acmeChallenge(token: string): string;
   acmeChallenges(): string;
+  /** The platform's ACME account (its key, PEM, and URL), made at the first order. */
+  acmeAccount(): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -153,6 +155,7 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     autoCerts: () => `${p}/auto-certs/`,
     acmeChallenge: (token) => `${p}/acme-challenges/${token}`,
     acmeChallenges: () => `${p}/acme-challenges/`,
+    acmeAccount: () => `${p}/acme-account`,
   };
 }
 

@@ -63,6 +63,9 @@ export async function putCert(
   replace: boolean,
 ): Promise<CertView> {
   const { store } = deps;
+  const auto = await store.get<AutoCertRecord>(store.keys.autoCert(app.name));
+  if (auto?.enabled)
+    throw conflict(`${app.name} has automatic certificates; disable them first with \`paas certs:auto:disable\``);
   const force = body.force === true;
   const upload = parseCertificateUpload(body.certificate_chain, body.private_key, new Date(), { force });
   const domains = await appDomains(deps, app);
@@ -72,9 +75,6 @@ export async function putCert(
       `The certificate covers ${upload.cert.domains.join(', ')}, none of ${app.name}'s domains (${domains.join(', ')}). ` +
         'Add the domain first with `paas domains:add`.',
     );
-  const auto = await store.get<AutoCertRecord>(store.keys.autoCert(app.name));
-  if (auto?.enabled)
-    throw conflict(`${app.name} has automatic certificates; disable them first with \`paas certs:auto:disable\``);
   const key = store.keys.cert(app.name);
   const record: CertificateRecord = {
     app: app.name,
