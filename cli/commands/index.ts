@@ -35,6 +35,9 @@ import domains from './domains/index.js';
 import domainsAdd from './domains/add.js';
 import domainsRemove from './domains/remove.js';
 import drains from './drains/index.js';
+import features from './features/index.js';
+import featuresDisable from './features/disable.js';
+import featuresEnable from './features/enable.js';
 import drainsAdd from './drains/add.js';
 import drainsRemove from './drains/remove.js';
 import gitRemote from './git/remote.js';
@@ -84,6 +87,7 @@ export const COMMANDS: readonly Definition[] = [
   ...[domains, domainsAdd, domainsRemove],
   ...[certs, certsAdd, certsInfo, certsUpdate, certsRemove, certsAuto, certsAutoEnable, certsAutoDisable],
   ...[maintenance, maintenanceOn, maintenanceOff],
+  ...[features, featuresEnable, featuresDisable],
   ...[config, configGet, configSet, configUnset],
   ...[releases, releasesInfo, rollback],
   ...[pipelines, pipelinesCreate, pipelinesAdd, pipelinesRemove, pipelinesInfo, pipelinesPromote, pipelinesDestroy],

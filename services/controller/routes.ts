@@ -7,6 +7,7 @@ import { certRoutes } from './certs/routes.js';
 import { configRoutes } from './configvars/routes.js';
 import type { Deps } from './deps.js';
 import { domainRoutes } from './domains/routes.js';
+import { featureRoutes } from './features/routes.js';
 import { hostRoutes } from './hosts/routes.js';
 import { requireInternal, requireUser } from './http.js';
 import { internalAppRoutes } from './internal/routes.js';
@@ -33,6 +34,7 @@ export function userRoutes(deps: Deps): Router {
     appRoutes,
     domainRoutes,
     certRoutes,
+    featureRoutes,
     configRoutes,
     releaseRoutes,
     pipelineRoutes,

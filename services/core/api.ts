@@ -179,6 +179,13 @@ export interface AutoCertView {
   next_at?: string;
 }
 
+/** An app feature (`paas features`). */
+export interface FeatureView {
+  name: string;
+  description: string;
+  enabled: boolean;
+}
+
 export interface TokenView {
   id: string;
   description: string;

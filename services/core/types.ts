@@ -12,6 +12,8 @@ export interface App {
   latestRelease: number;
   /** In maintenance the router answers 503 with a maintenance page instead of proxying. */
   maintenance?: boolean;
+  /** The app's features turned on (`paas features:enable`: core/features.ts), sorted. */
+  features?: string[];
   /** Host tags every container of the app requires (`paas apps:pool`), e.g. {pool: 'high'}; absent: any host. */
   pool?: Record<string, string>;
   /**
@@ -244,6 +246,8 @@ export interface Route {
   domains?: string[];
   /** Copied from the app record: the router answers 503 with a maintenance page. */
   maintenance?: boolean;
+  /** Copied from the app's features (redirect-https): the router answers HTTP with a 308 to HTTPS. */
+  redirectHttps?: boolean;
   /**
    * Why no dyno serves, when it is not for good (absent: the app is awake, or has no web process): `sleeping` (a
    * request wakes it: the router holds it and asks for a wake), `waking` (the router holds requests until a dyno is

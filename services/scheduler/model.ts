@@ -42,6 +42,8 @@ export interface AppInput {
   domains?: string[];
   /** Maintenance mode: copied into the route; the router answers 503. */
   maintenance?: boolean;
+  /** The redirect-https feature: copied into the route; the router answers HTTP with a 308 to HTTPS. */
+  redirectHttps?: boolean;
   /**
    * The app's restart record (keys.restart): containers of an older generation are replaced like those of an older
    * release.

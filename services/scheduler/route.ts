@@ -103,6 +103,7 @@ export function routeUpdate(
   const release = chosen.reduce((max, i) => Math.max(max, i.release), 0);
   const domains = [...new Set(app.domains ?? [])].sort();
   const maintenance = app.maintenance === true;
+  const redirectHttps = app.redirectHttps === true;
   const moved =
     !stored ||
     !sameList(
@@ -118,6 +119,7 @@ export function routeUpdate(
     !isLegacyRoute(stored) &&
     sameList(stored.domains ?? [], domains) &&
     (stored.maintenance ?? false) === maintenance &&
+    (stored.redirectHttps ?? false) === redirectHttps &&
     stored.state === status.state &&
     stored.since === status.since;
   if (same) return {};
@@ -130,6 +132,7 @@ export function routeUpdate(
         release,
         ...(domains.length > 0 && { domains }),
         ...(maintenance && { maintenance }),
+        ...(redirectHttps && { redirectHttps }),
         ...(status.state && { state: status.state }),
         ...(status.since && { since: status.since }),
         updatedAt,

@@ -4,6 +4,7 @@ import type { StateReader, Store, Write } from '../core/store.js';
 import type { KeyLayout } from '../core/keys.js';
 import { effectiveTags, placementCapacity } from '../core/hosts.js';
 import { autosleepSeconds } from '../core/dynopolicy.js';
+import { hasFeature } from '../core/features.js';
 import type {
   ActivityRecord,
   App,
@@ -202,6 +203,7 @@ export function appInputOf(r: StateReader, k: KeyLayout, a: App, domains?: strin
   const input: AppInput = { name: a.name, formation: formation ?? {} };
   if (domains && domains.length > 0) input.domains = domains;
   if (a.maintenance) input.maintenance = true;
+  if (hasFeature(a, 'redirect-https')) input.redirectHttps = true;
   if (restart) input.restart = restart;
   if (a.pool && Object.keys(a.pool).length > 0) input.pool = a.pool;
   if (a.uid) input.uid = a.uid;

@@ -52,6 +52,14 @@ describe('plan: domains and maintenance in routes', () => {
     expect(plan(input([app({ maintenance: false })], [{ ...base, maintenance: true }], LATER)).routes).toEqual([base]);
   });
 
+  it('copies the redirect-https feature, and rewrites the route when it turns on and off', () => {
+    expect(plan(input([app({ redirectHttps: true })], [base], LATER)).routes).toEqual([
+      { ...base, redirectHttps: true },
+    ]);
+    expect(plan(input([app()], [{ ...base, redirectHttps: true }], LATER)).routes).toEqual([base]);
+    expect(plan(input([app({ redirectHttps: true })], [{ ...base, redirectHttps: true }], LATER)).routes).toEqual([]);
+  });
+
   it('writes nothing when domains and maintenance are as stored', () => {
     const stored: Route = { ...base, domains: ['a.shop.com', 'b.shop.com'], maintenance: true };
     expect(

@@ -1,0 +1,3 @@
+import { featureSwitch } from './switch.js';
+
+export default featureSwitch(true);
