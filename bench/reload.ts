@@ -101,7 +101,10 @@ async function main(argv: string[]): Promise<void> {
   });
   for (let i = 0; i < count; i++)
     routes.set(`app-${i}`, route(`app-${i}`, i % every === 0 ? [`www.app-${i}.example`] : []));
-  const table: RouteTable = { routes: async () => [...routes.values()], watch: async () => async () => {} };
+  const table: RouteTable = {
+    read: async () => ({ routes: [...routes.values()], certificates: new Map(), challenges: new Map() }),
+    watch: async () => async () => {},
+  };
   const calls: Array<{ call: string; ms: number }> = [];
   const [httpPort, controlPort] = [await freePort(), await freePort()];
   const router = new Router({

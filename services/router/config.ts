@@ -3,7 +3,14 @@ import { resolve } from 'node:path';
 import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { wakeTimeoutSetting } from '../core/dynopolicy.js';
 import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, WAKE_MAX_HELD_LIMIT } from './luahold.js';
-import { listenAddress, MAX_SOCKET_PATH, wakeSocketPath } from './render.js';
+import {
+  CERT_DICT_MB_LIMIT,
+  DEFAULT_CERT_DICT_MB,
+  isPlainPath,
+  listenAddress,
+  MAX_SOCKET_PATH,
+  wakeSocketPath,
+} from './render.js';
 import { isDomain } from './sites.js';
 
 // The router's settings, read from the environment once and frozen; the
@@ -17,12 +24,32 @@ export const DEFAULT_MAX_BODY_MB = 100;
 export { DEFAULT_WAKE_TIMEOUT_S, DEFAULT_WAKE_MAX_HELD };
 /** How often the router reads nginx's activity and writes what is due (PAAS_ROUTER_ACTIVITY_MS). */
 export const DEFAULT_ACTIVITY_MS = 5000;
+/** nginx's HTTPS port unless told (PAAS_HTTPS_PORT; `0` or `off`: HTTP only). */
+export const DEFAULT_HTTPS_PORT = 443;
+/** The fallback certificate and key, under $PAAS_STATE_DIR, unless told (PAAS_ROUTER_DEFAULT_CERT, _KEY). */
+export const DEFAULT_CERT_FILE = 'tls/default.crt';
+export const DEFAULT_KEY_FILE = 'tls/default.key';
+export { DEFAULT_CERT_DICT_MB };
 
 export interface RouterConfig extends CommonConfig {
   /** Public port nginx listens on. */
   httpPort: number;
   /** Address nginx listens on for apps: all addresses by default (the router is the public entry). */
   httpListen: string;
+  /**
+   * nginx's HTTPS port, beside HTTP on the same address (PAAS_HTTPS_PORT, 443); undefined when `0` or `off`. Served
+   * only while the fallback certificate and key can be read (the router says once why not).
+   */
+  httpsPort: number | undefined;
+  /**
+   * The fallback certificate (PEM, leaf then chain) and its unencrypted key (PAAS_ROUTER_DEFAULT_CERT,
+   * PAAS_ROUTER_DEFAULT_KEY; $PAAS_STATE_DIR/tls/default.crt and default.key): served for a name with no certificate
+   * of its own, and to a client that sends no name.
+   */
+  defaultCert: string;
+  defaultKey: string;
+  /** The shared dict of the apps' certificates, MiB (PAAS_ROUTER_CERT_DICT_MB, 64: about 10,000 certificates). */
+  certDictMb: number;
   /** nginx's local-only control endpoint (127.0.0.1). */
   controlPort: number;
   domain: string;
@@ -78,6 +105,27 @@ function intIn(env: Env, name: string, fallback: number, min: number, max: numbe
   return n;
 }
 
+/** PAAS_HTTPS_PORT: a port, or `0` / `off` for HTTP only. */
+function httpsPortOf(env: Env): number | undefined {
+  const v = env.PAAS_HTTPS_PORT?.trim().toLowerCase();
+  if (v === '0' || v === 'off') return undefined;
+  if (v !== undefined && v !== '' && !/^\d+$/.test(v))
+    throw new ConfigError(
+      `PAAS_HTTPS_PORT must be a port (1..65535), 0 or off, got ${JSON.stringify(env.PAAS_HTTPS_PORT)}`,
+    );
+  return port(env, 'PAAS_HTTPS_PORT', DEFAULT_HTTPS_PORT);
+}
+
+/** An absolute path nginx's config can name as it is (render.ts isPlainPath). */
+function filePath(env: Env, name: string, fallback: string): string {
+  const p = str(env, name, fallback);
+  if (!isPlainPath(p))
+    throw new ConfigError(
+      `${name} must be an absolute path of letters, digits and ._/+@- (no spaces, quotes, ..): ${JSON.stringify(p)}`,
+    );
+  return p;
+}
+
 export function loadConfig(env: Env): Readonly<RouterConfig> {
   const common = commonConfig(env);
   const domain = str(env, 'PAAS_DOMAIN', 'localhost').toLowerCase();
@@ -91,6 +139,11 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   const httpPort = port(env, 'PAAS_HTTP_PORT', 80);
   const controlPort = port(env, 'PAAS_ROUTER_CONTROL_PORT', 8701);
   if (controlPort === httpPort) throw new ConfigError('PAAS_ROUTER_CONTROL_PORT must differ from PAAS_HTTP_PORT');
+  const httpsPort = httpsPortOf(env);
+  if (httpsPort !== undefined && (httpsPort === httpPort || httpsPort === controlPort))
+    throw new ConfigError('PAAS_HTTPS_PORT must differ from PAAS_HTTP_PORT and PAAS_ROUTER_CONTROL_PORT (or be off)');
+  const defaultCert = filePath(env, 'PAAS_ROUTER_DEFAULT_CERT', resolve(common.stateDir, DEFAULT_CERT_FILE));
+  const defaultKey = filePath(env, 'PAAS_ROUTER_DEFAULT_KEY', resolve(common.stateDir, DEFAULT_KEY_FILE));
   const maxBodyMb = int(env, 'PAAS_ROUTER_MAX_BODY_MB', DEFAULT_MAX_BODY_MB);
   if (maxBodyMb < 1 || maxBodyMb > 102_400)
     throw new ConfigError(`PAAS_ROUTER_MAX_BODY_MB must be 1..102400, got ${maxBodyMb}`);
@@ -108,6 +161,10 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     ...common,
     httpPort,
     httpListen,
+    httpsPort,
+    defaultCert,
+    defaultKey,
+    certDictMb: intIn(env, 'PAAS_ROUTER_CERT_DICT_MB', DEFAULT_CERT_DICT_MB, 1, CERT_DICT_MB_LIMIT),
     controlPort,
     domain,
     nginxBin: str(env, 'PAAS_NGINX_BIN', 'nginx'),

@@ -1,11 +1,13 @@
 import { request } from 'node:http';
 import type { RouteState } from '../core/types.js';
-import { BATCH_MAX } from './luacontrol.js';
+import { BATCH_BYTES, BATCH_MAX } from './luacontrol.js';
+import type { CertificatePem } from './tls.js';
 
 // Client of nginx's local-only control endpoint (see lua.ts): the router sets
-// there the apps nginx serves (custom domains, maintenance), their peers and
-// the state of one without, so no change of apps reloads nginx, and reads
-// what nginx saw of each app's traffic.
+// there the apps nginx serves (custom domains, maintenance), their peers, the
+// state of one without, the certificate of each name and the open ACME
+// challenges, so no change of apps reloads nginx, and reads what nginx saw of
+// each app's traffic.
 
 export interface UpstreamControl {
   /** Replaces the peers ("host:port") of one app; an empty list makes the app answer 503 (or hold: its state). */
@@ -26,25 +28,76 @@ export interface UpstreamControl {
   states(): Promise<Map<string, RouteState>>;
   /** What nginx saw of each app: its last request and its open websockets. */
   activity(): Promise<Map<string, AppActivity>>;
-  /** Applies the changes in order, BATCH_MAX per call (a pass's, or everything again for a restarted nginx). */
+  /** The versions of the certificates nginx holds (each once, whatever the names it serves). */
+  certificates(): Promise<Set<string>>;
+  /** hostname -> the version of the certificate nginx serves for it. */
+  certificateNames(): Promise<Map<string, string>>;
+  /** token -> keyAuthorization of the ACME challenges nginx answers. */
+  challenges(): Promise<Map<string, string>>;
+  /** Applies the changes in order, in parts of batchParts (a pass's, or everything again for a restarted nginx). */
   batch(changes: readonly ControlChange[]): Promise<void>;
 }
 
-/** One change of what nginx holds for an app; without its value, a removal. */
+/** One change of what nginx holds; without its value, a removal. */
 export type ControlChange =
   | { kind: 'upstreams'; app: string; upstreams?: readonly string[] }
   | { kind: 'site'; app: string; site?: SiteEntry }
-  | { kind: 'state'; app: string; state?: RouteState };
+  | { kind: 'state'; app: string; state?: RouteState }
+  /** A certificate stored by its version (tls.ts certificateVersion), before any name points at it. */
+  | { kind: 'cert'; version: string; cert?: CertificatePem }
+  /** The certificate a hostname is served; removed, the fallback. */
+  | { kind: 'sni'; host: string; version?: string }
+  | { kind: 'challenge'; token: string; keyAuthorization?: string };
+
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
 
 /** The POST /batch line of a change (luacontrol.ts); names and values are validated by their producers and by Lua. */
 export function batchLine(c: ControlChange): string {
-  if (c.kind === 'upstreams')
-    return c.upstreams === undefined ? `-upstreams ${c.app}` : ['upstreams', c.app, ...c.upstreams].join(' ');
-  if (c.kind === 'site')
-    return c.site === undefined
-      ? `-site ${c.app}`
-      : ['site', c.app, c.site.maintenance ? 'maintenance' : 'serve', ...c.site.domains].join(' ');
-  return c.state === undefined ? `-state ${c.app}` : `state ${c.app} ${c.state}`;
+  switch (c.kind) {
+    case 'upstreams':
+      return c.upstreams === undefined ? `-upstreams ${c.app}` : ['upstreams', c.app, ...c.upstreams].join(' ');
+    case 'site':
+      return c.site === undefined
+        ? `-site ${c.app}`
+        : ['site', c.app, c.site.maintenance ? 'maintenance' : 'serve', ...c.site.domains].join(' ');
+    case 'state':
+      return c.state === undefined ? `-state ${c.app}` : `state ${c.app} ${c.state}`;
+    case 'cert':
+      // PEM has lines; a batch line has none: base64 of it, decoded by Lua
+      return c.cert === undefined
+        ? `-cert ${c.version}`
+        : `cert ${c.version} ${base64(c.cert.chainPem)} ${base64(c.cert.keyPem)}`;
+    case 'sni':
+      return c.version === undefined ? `-sni ${c.host}` : `sni ${c.host} ${c.version}`;
+    case 'challenge':
+      return c.keyAuthorization === undefined ? `-challenge ${c.token}` : `challenge ${c.token} ${c.keyAuthorization}`;
+  }
+}
+
+/** The bytes of a change's batch line with its newline, without building a certificate's base64. */
+function lineBytes(c: ControlChange): number {
+  if (c.kind !== 'cert' || c.cert === undefined) return Buffer.byteLength(batchLine(c)) + 1;
+  const b64 = (text: string) => 4 * Math.ceil(Buffer.byteLength(text, 'utf8') / 3);
+  return `cert ${c.version}  `.length + b64(c.cert.chainPem) + b64(c.cert.keyPem) + 1;
+}
+
+/** The changes in order, cut into parts of at most BATCH_MAX changes and BATCH_BYTES bytes: one POST /batch each. */
+export function batchParts(changes: readonly ControlChange[]): ControlChange[][] {
+  const parts: ControlChange[][] = [];
+  let part: ControlChange[] = [];
+  let bytes = 0;
+  for (const c of changes) {
+    const n = lineBytes(c);
+    if (part.length > 0 && (part.length >= BATCH_MAX || bytes + n > BATCH_BYTES)) {
+      parts.push(part);
+      part = [];
+      bytes = 0;
+    }
+    part.push(c);
+    bytes += n;
+  }
+  if (part.length > 0) parts.push(part);
+  return parts;
 }
 
 /** An app as nginx serves it: its custom domains (sorted), and whether it is in maintenance. */
@@ -115,6 +168,21 @@ export function parseActivityList(text: string): Map<string, AppActivity> {
     const websockets = Number(ws);
     if (!app || !Number.isFinite(seconds) || !Number.isInteger(websockets)) continue;
     out.set(app, { at: Math.round(seconds * 1000), websockets: Math.max(0, websockets) });
+  }
+  return out;
+}
+
+/** Parses the GET /certs answer: one certificate version per line. */
+export function parseCertificateList(text: string): Set<string> {
+  return new Set(text.split('\n').flatMap((l) => (l.trim() ? [l.trim()] : [])));
+}
+
+/** Parses the GET /sni or /challenges answer: one "name value" line each (hostname version, token keyAuthorization). */
+export function parsePairList(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const [name, value] = line.trim().split(/\s+/);
+    if (name && value) out.set(name, value);
   }
   return out;
 }
@@ -202,13 +270,20 @@ export class HttpUpstreamControl implements UpstreamControl {
     return parseActivityList(await this.expectOk('GET', '/activity'));
   }
 
+  async certificates(): Promise<Set<string>> {
+    return parseCertificateList(await this.expectOk('GET', '/certs'));
+  }
+
+  async certificateNames(): Promise<Map<string, string>> {
+    return parsePairList(await this.expectOk('GET', '/sni'));
+  }
+
+  async challenges(): Promise<Map<string, string>> {
+    return parsePairList(await this.expectOk('GET', '/challenges'));
+  }
+
   async batch(changes: readonly ControlChange[]): Promise<void> {
-    for (let i = 0; i < changes.length; i += BATCH_MAX) {
-      const body = changes
-        .slice(i, i + BATCH_MAX)
-        .map((c) => `${batchLine(c)}\n`)
-        .join('');
-      await this.expectOk('POST', '/batch', body);
-    }
+    for (const part of batchParts(changes))
+      await this.expectOk('POST', '/batch', part.map((c) => `${batchLine(c)}\n`).join(''));
   }
 }

@@ -5,7 +5,8 @@
 // apps needs a reload: the apps served (`paas_sites`: maintenance or not,
 // custom domains, and `paas_domains` from each custom domain to its app),
 // their peers (`paas_upstreams`, "host:port" lines) and the state of an app
-// with none (`paas_states`: sleeping, waking, crashed).
+// with none (`paas_states`: sleeping, waking, crashed), and for HTTPS the
+// apps' certificates by name and the open ACME challenges (luatls.ts).
 //
 //   app_of()   the app a host names (<app>.<domain> or a custom domain)
 //   access()   in the one server: no app is 404 "No such app"; an app in
@@ -18,10 +19,12 @@
 //              failed try may go on (proxy_next_upstream: never a POST/PATCH/
 //              LOCK once sent); a websocket upgrade gets the idle timeout
 //              WEBSOCKET_IDLE_S instead of the 30 s first-byte timeout
+//   certificate(), acme_challenge()  HTTPS by SNI and ACME's HTTP-01 (luatls.ts)
 //   control()  the control endpoint (luacontrol.ts)
 
 import { CONTROL_LUA } from './luacontrol.js';
 import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, HOLD_LUA } from './luahold.js';
+import { TLS_LUA } from './luatls.js';
 
 export const SHARED_DICT = 'paas_upstreams';
 /** app -> "serve" or "maintenance", then its custom domains: the apps nginx serves. */
@@ -167,6 +170,7 @@ function M.balance()
   end
 end
 
+${TLS_LUA}
 ${CONTROL_LUA}
 package.loaded.paas_router = M
 `;

@@ -2,21 +2,31 @@
 // text), on 127.0.0.1 only:
 //
 //   GET /upstreams, /sites, /states   one "app value..." line per app
+//   GET /certs                        one certificate version per line (luatls.ts)
+//   GET /sni, /challenges             one "hostname version" / "token keyAuthorization" line each
 //   GET /activity                     one "app <last request, epoch s> <websockets>" line per app
 //   GET|PUT|DELETE /upstreams/<app>   one host:port per line
 //   GET|PUT|DELETE /sites/<app>       "serve" or "maintenance", then one custom domain per line
 //   GET|PUT|DELETE /states/<app>      sleeping, waking or crashed
+//   GET|PUT|DELETE /certs/<version>, /sni/<hostname>, /challenges/<token>
+//                                     the words of their batch line after the name, one per line
 //   POST /batch                       one change per line, applied in order:
 //                                     `upstreams <app> <host:port>...`, `site <app> serve|maintenance <domain>...`,
-//                                     `state <app> <state>`, or `-upstreams|-site|-state <app>` to remove;
+//                                     `state <app> <state>`, `cert <version> <base64 chain PEM> <base64 key PEM>`,
+//                                     `sni <hostname> <version>`, `challenge <token> <keyAuthorization>`, or
+//                                     `-upstreams|-site|-state <app>`, `-cert <version>`, `-sni <hostname>`,
+//                                     `-challenge <token>` to remove;
 //                                     200 "<n> applied", or 400 naming the first bad line (those before it applied)
 //
 // A custom domain maps to one app (paas_domains); an app changing or losing
 // its domains deletes only those still its own, so a domain moving from one
-// app to another in one batch is never lost, whichever comes first.
+// app to another in one batch is never lost, whichever comes first. A name
+// can point only at a certificate stored already (`sni` after its `cert`).
 
-/** Changes per POST /batch (the control server takes bodies up to 1 MiB). */
+/** Changes per POST /batch. */
 export const BATCH_MAX = 2000;
+/** Bytes per POST /batch: the control server takes bodies up to 1 MiB, and a certificate's line is 5-12 KB. */
+export const BATCH_BYTES = 512 * 1024;
 
 export const CONTROL_LUA = String.raw`
 local function valid_hostname(h)
@@ -91,10 +101,22 @@ end
 
 local KINDS = {
   upstreams = { dict = dict, put = put_upstreams, del = del_upstreams },
-  sites = { dict = sites, put = function(app, words) return put_site(app, words[1], { unpack(words, 2) }) end, del = del_site },
+  sites = { dict = sites, put = function(app, words) return put_site(app, words[1] or "", { unpack(words, 2) }) end, del = del_site },
   states = { dict = states, put = function(app, words) return put_state(app, words[1] or "") end, del = del_state },
+  certs = {
+    dict = certs, valid = valid_version, what = "certificate version", put = put_cert, del = del_cert, list = cert_list,
+    show = function() return "stored" end,
+  },
+  sni = {
+    dict = sni, valid = valid_cert_host, what = "hostname", del = del_sni,
+    put = function(host, words) return put_sni(host, words[1] or "") end,
+  },
+  challenges = {
+    dict = challenges, valid = valid_token, what = "token", del = del_challenge,
+    put = function(token, words) return put_challenge(token, words[1] or "") end,
+  },
 }
-local BATCH = { upstreams = "upstreams", site = "sites", state = "states" }
+local BATCH = { upstreams = "upstreams", site = "sites", state = "states", cert = "certs", sni = "sni", challenge = "challenges" }
 
 local function read_body()
   ngx.req.read_body()
@@ -142,7 +164,7 @@ local function batch()
     local remove = op:sub(1, 1) == "-"
     local kind = KINDS[BATCH[remove and op:sub(2) or op] or ""]
     if kind == nil then return reply(400, "line " .. i .. ": unknown change " .. op:sub(1, 20)) end
-    if not valid_app(app) then return reply(400, "line " .. i .. ": invalid app name") end
+    if not (kind.valid or valid_app)(app) then return reply(400, "line " .. i .. ": invalid " .. (kind.what or "app name")) end
     local err, mine
     if remove then kind.del(app) else err, mine = kind.put(app, { unpack(words, 3) }) end
     if err ~= nil then return reply(mine and 400 or 500, "line " .. i .. ": " .. err) end
@@ -167,13 +189,13 @@ function M.control()
   if kind == nil then return reply(404, "not found") end
   if app == "" and uri:sub(-1) ~= "/" then
     if method ~= "GET" then return reply(405, "method not allowed") end
-    return reply(200, list_of(kind.dict))
+    return reply(200, kind.list and kind.list() or list_of(kind.dict))
   end
-  if not valid_app(app) then return reply(400, "invalid app name") end
+  if not (kind.valid or valid_app)(app) then return reply(400, "invalid " .. (kind.what or "app name")) end
   if method == "GET" then
     local v = kind.dict:get(app)
-    if v == nil then return reply(404, "nothing set for this app") end
-    return reply(200, v)
+    if v == nil then return reply(404, "nothing set for this " .. (kind.what or "app")) end
+    return reply(200, kind.show and kind.show(v) or v)
   elseif method == "DELETE" then
     kind.del(app)
     return reply(200, "deleted")
@@ -181,12 +203,8 @@ function M.control()
     local body = read_body()
     if body == nil then return reply(413, "body too large") end
     local lines = lines_of(body)
-    local err, mine
-    if name == "upstreams" then err, mine = put_upstreams(app, lines)
-    elseif name == "sites" then err, mine = put_site(app, lines[1] or "", { unpack(lines, 2) })
-    else err, mine = put_state(app, lines[1] or "") end
-    local n = name == "upstreams" and (#lines .. " upstreams") or "set"
-    return answer(err, mine, n)
+    local err, mine = kind.put(app, lines)
+    return answer(err, mine, name == "upstreams" and (#lines .. " upstreams") or "set")
   end
   return reply(405, "method not allowed")
 end

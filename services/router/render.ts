@@ -19,6 +19,7 @@ import {
   WAKE_MAX_HELD_LIMIT,
   WAKE_TIMEOUT_RANGE_S,
 } from './luahold.js';
+import { ACME_CHALLENGE_PATH, CERT_DICT, CHALLENGE_DICT, SNI_DICT } from './luatls.js';
 import { PAGES, pageHtml, REQUEST_ID_VAR, type PageName } from './pages.js';
 import { isDomain, partitionSites, type Rejected, type Site } from './sites.js';
 
@@ -50,6 +51,22 @@ export interface NginxModel {
   wake?: WakeSettings;
   /** worker_processes: a count, or `auto` (one per CPU, the default). */
   workers?: number | 'auto';
+  /** HTTPS beside HTTP, on the same server; absent: HTTP only. */
+  https?: HttpsSettings;
+  /** The certificates' shared dict, in MiB (DEFAULT_CERT_DICT_MB). */
+  certDictMb?: number;
+}
+
+export interface HttpsSettings {
+  port: number;
+  /** The fallback certificate (PEM, with its chain) and key, served to a name with no certificate of its own. */
+  certificate: string;
+  key: string;
+  /**
+   * The fallback's SHA-256, written into the config: nginx reads the files only when it loads its config, so a new
+   * fallback (same paths) changes the config and reloads nginx.
+   */
+  fingerprint?: string;
 }
 
 export interface WakeSettings {
@@ -84,6 +101,21 @@ export const READ_TIMEOUT_S = 30;
 export const CONNECT_TIMEOUT_S = CONNECT_S;
 /** A request is passed to another container only within this time of its first try (so never after a read timeout). */
 export const RETRY_WINDOW_S = 10;
+/**
+ * The certificates' shared dict, MiB: a certificate (DER chain and key, 3-6 KB) takes one or two 4 KiB pages of it,
+ * so about 10,000 certificates.
+ */
+export const DEFAULT_CERT_DICT_MB = 64;
+export const CERT_DICT_MB_LIMIT = 4096;
+/** TLS 1.2's ciphers (TLS 1.3 has its own): Mozilla's intermediate list without DHE, which needs dhparams. */
+export const TLS_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+  'ECDHE-RSA-CHACHA20-POLY1305',
+].join(':');
 /** nginx's connections per worker. */
 export const WORKER_CONNECTIONS = 16384;
 /**
@@ -94,6 +126,11 @@ export const SANE_REQUEST_ID = '^[A-Za-z0-9._:+/=@-]{1,200}$';
 
 const SAFE_PATH = /^\/[A-Za-z0-9._/+@-]*$/;
 const SAFE_GLOB = /^\/[A-Za-z0-9._/+@*-]*$/;
+
+/** An absolute path with no `..` and nothing the config's syntax would read (spaces, quotes, `;`, `$`). */
+export function isPlainPath(path: string): boolean {
+  return SAFE_PATH.test(path) && !path.split('/').includes('..');
+}
 
 function isPort(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && n <= 65535;
@@ -112,8 +149,7 @@ function checkModel(m: NginxModel): void {
   if (!isDomain(m.domain)) throw new Error(`domain is not a valid lowercase host name: ${JSON.stringify(m.domain)}`);
   if (!isPort(m.httpPort)) throw new Error(`httpPort must be 1..65535: ${m.httpPort}`);
   if (!isPort(m.controlPort)) throw new Error(`controlPort must be 1..65535: ${m.controlPort}`);
-  if (!SAFE_PATH.test(m.dir) || m.dir.split('/').includes('..'))
-    throw new Error(`dir must be a plain absolute path: ${JSON.stringify(m.dir)}`);
+  if (!isPlainPath(m.dir)) throw new Error(`dir must be a plain absolute path: ${JSON.stringify(m.dir)}`);
   if (!SAFE_GLOB.test(m.modulesInclude))
     throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
   if (!(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400))
@@ -124,6 +160,24 @@ function checkModel(m: NginxModel): void {
     !(Number.isInteger(m.workers) && m.workers >= 1 && m.workers <= 64)
   )
     throw new Error(`workers must be 1..64 or auto: ${m.workers}`);
+  if (m.https !== undefined) {
+    const { port, certificate, key, fingerprint } = m.https;
+    if (!isPort(port)) throw new Error(`https.port must be 1..65535: ${port}`);
+    if (port === m.httpPort || port === m.controlPort)
+      throw new Error(`https.port must differ from httpPort and controlPort: ${port}`);
+    for (const [name, path] of [
+      ['certificate', certificate],
+      ['key', key],
+    ] as const)
+      if (!isPlainPath(path)) throw new Error(`https.${name} must be a plain absolute path: ${JSON.stringify(path)}`);
+    if (fingerprint !== undefined && !/^[0-9A-F:]{1,200}$/.test(fingerprint))
+      throw new Error(`https.fingerprint must be colon hex: ${JSON.stringify(fingerprint)}`);
+  }
+  if (
+    m.certDictMb !== undefined &&
+    !(Number.isInteger(m.certDictMb) && m.certDictMb >= 1 && m.certDictMb <= CERT_DICT_MB_LIMIT)
+  )
+    throw new Error(`certDictMb must be 1..${CERT_DICT_MB_LIMIT}: ${m.certDictMb}`);
   if (Buffer.byteLength(wakeSocketPath(m.dir)) > MAX_SOCKET_PATH)
     throw new Error(`dir is too long for a unix socket in it (${MAX_SOCKET_PATH} bytes): ${JSON.stringify(m.dir)}`);
   const { timeoutS, maxHeld } = wakeOf(m);
@@ -158,14 +212,43 @@ function errorPages(names: readonly PageName[]): string {
     .join('');
 }
 
+/**
+ * HTTPS on the apps' server: the same locations for both schemes (one text, so they cannot drift apart), HTTP/2
+ * through ALPN, and each handshake's certificate picked by SNI in Lua from shared dicts (luatls.ts), so a new,
+ * renewed or removed certificate reloads nothing; the files are the fallback, for a name with no certificate.
+ */
+function httpsLines(https: HttpsSettings, listen: string): string {
+  const fallback =
+    https.fingerprint === undefined
+      ? ''
+      : `        # The fallback's SHA-256 ${https.fingerprint} (nginx reads the files at a reload).\n`;
+  return `        listen ${listen}:${https.port} ssl http2 default_server;
+${fallback}        ssl_certificate ${https.certificate};
+        ssl_certificate_key ${https.key};
+        ssl_certificate_by_lua_block { require("paas_router").certificate() }
+        ssl_protocols TLSv1.2 TLSv1.3;
+        ssl_ciphers ${TLS_CIPHERS};
+        ssl_prefer_server_ciphers off;
+        # Resumption from one cache across workers; no tickets: nginx changes their keys only at a reload, rare here.
+        ssl_session_cache shared:paas_tls:10m;
+        ssl_session_timeout 1d;
+        ssl_session_tickets off;
+`;
+}
+
 /** The one server of every app: $paas_app resolved from the host before any phase answers. */
 function appsServer(m: NginxModel, listen: string): string {
   return `
     server {
         listen ${listen}:${m.httpPort} default_server;
-        server_name _;
+${m.https ? httpsLines(m.https, listen) : ''}        server_name _;
         set_by_lua_block $paas_app { return require("paas_router").app_of(ngx.var.host) }
-${errorPages(['noWeb', 'badGateway', 'timeout', 'tooLarge'])}        location / {
+${errorPages(['noWeb', 'badGateway', 'timeout', 'tooLarge'])}        # ACME's HTTP-01 before any app: a sleeping app is not woken for it,
+        # one in maintenance still gets its certificate.
+        location ^~ ${ACME_CHALLENGE_PATH} {
+            content_by_lua_block { require("paas_router").acme_challenge() }
+        }
+        location / {
             access_by_lua_block { require("paas_router").access() }
             header_filter_by_lua_block { require("paas_router").header() }
             log_by_lua_block { require("paas_router").log() }
@@ -275,6 +358,11 @@ http {
     lua_shared_dict ${STATE_DICT} 4m;
     lua_shared_dict ${LIVE_DICT} 16m;
     lua_shared_dict ${HOLD_DICT} 1m;
+    # HTTPS (luatls.ts), declared with HTTPS off too: the router keeps them
+    # filled, so turning HTTPS on serves every certificate at once.
+    lua_shared_dict ${CERT_DICT} ${m.certDictMb ?? DEFAULT_CERT_DICT_MB}m;
+    lua_shared_dict ${SNI_DICT} 16m;
+    lua_shared_dict ${CHALLENGE_DICT} 4m;
     init_by_lua_block {
 ${ROUTER_LUA}
         require("paas_router").configure({ domain = "${m.domain}", wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld} })

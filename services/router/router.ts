@@ -1,37 +1,66 @@
+import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '../core/logger.js';
 import type { Mirror, Store } from '../core/store.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { RouteState } from '../core/types.js';
-import type { ControlChange, SiteEntry, UpstreamControl } from './control.js';
-import { BATCH_MAX } from './luacontrol.js';
+import { batchParts, type ControlChange, type SiteEntry, type UpstreamControl } from './control.js';
 import { desiredStates, desiredUpstreams, siteChanges, sitesOf, stateChanges, upstreamChanges } from './model.js';
 import { NginxError, type Nginx } from './nginx.js';
-import { renderNginx, type NginxModel } from './render.js';
+import { renderNginx, type HttpsSettings, type NginxModel } from './render.js';
+import { certificateChanges, challengeChanges, checkFallback, desiredCertificates, desiredChallenges } from './tls.js';
 
 // The reconcile loop: routes in etcd -> nginx. The config depends only on the
 // router's settings (render, check, swap, reload only when it changes); the
 // apps (custom domains, maintenance), their upstreams and the state of one
 // without (sleeping, waking, crashed) go to nginx's Lua through the control
 // endpoint, so a new app, a blue-green swap, a sleep or a wake reloads
-// nothing.
+// nothing; so do the apps' certificates (by hostname, for HTTPS by SNI) and
+// the ACME challenges nginx answers.
+
+/** What a pass reads: the routes, and as stored (checked by tls.ts) the apps' certificates and the open challenges. */
+export interface RouteTables {
+  routes: StoredRoute[];
+  /** app -> its CertificateRecord (keys.cert). */
+  certificates: ReadonlyMap<string, unknown>;
+  /** token -> its AcmeChallenge (keys.acmeChallenge). */
+  challenges: ReadonlyMap<string, unknown>;
+}
 
 export interface RouteTable {
-  routes(): Promise<StoredRoute[]>;
+  read(): Promise<RouteTables>;
   /** Calls onChange on every change (debounced) and once at start; returns a function that stops watching. */
   watch(onChange: () => void): Promise<() => Promise<void>>;
 }
 
 /**
- * The routes from a copy of etcd's kept current by one watch (core/mirror.ts) once watched: a pass reads no etcd
- * (at 10,000 apps a range read of every route was 1.3 MB per route change); before, a range read.
+ * The routes, certificates and challenges from a copy of etcd's kept current by one watch (core/mirror.ts) once
+ * watched: a pass reads no etcd (at 10,000 apps a range read of every route was 1.3 MB per route change, and the
+ * certificates would be 60 MB); before, range reads.
  */
 export function storeRouteTable(store: Store): RouteTable {
-  const prefix = store.keys.routes();
+  const [routes, certs, challenges] = [store.keys.routes(), store.keys.certs(), store.keys.acmeChallenges()];
   let mirror: Mirror | undefined;
+  // key -> value under a prefix, keyed by what follows it (the app, the token)
+  const byName = (entries: Iterable<[string, unknown]>, prefix: string) =>
+    new Map([...entries].map(([k, v]) => [k.slice(prefix.length), v]));
   return {
-    routes: async () => (mirror ? mirror.list<StoredRoute>(prefix) : store.list<StoredRoute>(prefix)),
+    read: async () => {
+      if (mirror)
+        return {
+          routes: mirror.list<StoredRoute>(routes),
+          certificates: byName(mirror.entries(certs), certs),
+          challenges: byName(mirror.entries(challenges), challenges),
+        };
+      const [r, c, a] = await Promise.all([
+        store.list<StoredRoute>(routes),
+        store.snapshot(certs),
+        store.snapshot(challenges),
+      ]);
+      return { routes: r, certificates: byName(c.entries, certs), challenges: byName(a.entries, challenges) };
+    },
     watch: async (onChange) => {
-      const m = await store.mirror([prefix], onChange); // calls onChange once loaded, then on every change
+      // calls onChange once loaded, then on every change
+      const m = await store.mirror([routes, certs, challenges], onChange);
       mirror = m;
       return async () => {
         mirror = undefined;
@@ -49,7 +78,10 @@ export interface RouterDeps {
   nginx: Nginx;
   control: UpstreamControl;
   log: Logger;
-  /** Everything the renderer needs but the apps. */
+  /**
+   * Everything the renderer needs but the apps. `https` (without its fingerprint) is what the operator asked for:
+   * served while its fallback files can be (each pass looks, so files made later turn HTTPS on).
+   */
   settings: Omit<NginxModel, 'apps'>;
   /** A periodic pass that restarts nginx if it died; also the longest retry delay. */
   resyncMs: number;
@@ -60,6 +92,15 @@ export interface RouterDeps {
   nginxCheckMs?: number;
   /** The host the router runs on (an agent's PAAS_HOST_ID): its containers are reached at their bridge addresses. */
   hostId?: string;
+  /** The clock of certificates' expiry. */
+  now?: () => Date;
+}
+
+/** The fallback's files as last looked at: their identity, and what came of reading them. */
+interface FallbackLook {
+  files: string;
+  https: HttpsSettings | undefined;
+  why: string;
 }
 
 export class Router {
@@ -73,6 +114,13 @@ export class Router {
   private held = new Map<string, string[]>();
   private heldStates = new Map<string, RouteState>();
   private heldSites = new Map<string, SiteEntry>();
+  /** The certificates nginx holds (versions), the one of each name, the challenges it answers. */
+  private heldCerts = new Set<string>();
+  private heldNames = new Map<string, string>();
+  private heldChallenges = new Map<string, string>();
+  private fallback: FallbackLook | undefined;
+  /** The expired certificates in use that were logged (app and version), so each is logged once. */
+  private expiredLogged = new Set<string>();
   /** Of the last pass: the apps nginx serves, and the state of each route that has one. */
   private served = new Set<string>();
   private states = new Map<string, RouteState>();
@@ -83,6 +131,7 @@ export class Router {
   private dynos = new Map<string, Map<string, string>>();
   private dynosBefore = new Map<string, Map<string, string>>();
   private lastReport = '';
+  private lastCertReport = '';
 
   private busy: Promise<void> | undefined;
   private again = false;
@@ -124,7 +173,11 @@ export class Router {
       log.warn({ pid: this.knownPid }, 'nginx is not running (killed or crashed); starting it again');
       try {
         const pid = await this.startNginx();
-        // a new master's dicts are empty: all the old one held, the apps last (they make the names answer)
+        // a new master's dicts are empty: all the old one held, the apps last (they make the names answer);
+        // the certificates (whose PEM the router does not keep) and challenges come with the pass that follows
+        this.heldCerts.clear();
+        this.heldNames.clear();
+        this.heldChallenges.clear();
         await this.push([
           ...[...this.heldStates].map(([app, state]): ControlChange => ({ kind: 'state', app, state })),
           ...[...this.held].map(([app, upstreams]): ControlChange => ({ kind: 'upstreams', app, upstreams })),
@@ -211,14 +264,19 @@ export class Router {
     } while (this.again && !this.stopped);
   }
 
-  /** One pass: routes -> config (installed, nginx reloaded or started, when it changed) -> apps, upstreams, states. */
+  /**
+   * One pass: routes -> config (installed, nginx reloaded or started, when it changed) -> apps, upstreams, states;
+   * then the certificates of the apps' names and the ACME challenges.
+   */
   async reconcile(): Promise<void> {
     const { nginx, control, log } = this.deps;
-    const routes = await this.deps.table.routes();
+    const tables = await this.deps.table.read();
+    const routes = tables.routes;
     const desired = desiredUpstreams(routes, this.deps.hostId);
     this.dynosBefore = this.dynos;
     this.dynos = desired.dynos;
-    const rendered = renderNginx({ ...this.deps.settings, apps: sitesOf(routes) });
+    const https = await this.https();
+    const rendered = renderNginx({ ...this.deps.settings, https, apps: sitesOf(routes) });
     this.report(rendered.rejected, desired.invalid);
     const desiredStateMap = desiredStates(routes);
     this.served = new Set(rendered.apps);
@@ -265,6 +323,9 @@ export class Router {
       this.held = await control.list();
       this.heldStates = await control.states();
       this.heldSites = await control.sites();
+      this.heldCerts = await control.certificates();
+      this.heldNames = await control.certificateNames();
+      this.heldChallenges = await control.challenges();
       this.knownPid = pid;
       if (!started) log.info({ pid, apps: this.heldSites.size, states: this.heldStates.size }, 'running nginx adopted');
     }
@@ -284,15 +345,92 @@ export class Router {
     ]);
     if (sites.set.length + sites.remove.length > 0)
       log.info({ set: sites.set.length, removed: sites.remove.length, apps: this.heldSites.size }, 'apps changed');
+
+    // Certificates and challenges after the apps, in a push of their own: a
+    // certificate nginx cannot store (its dict full) fails this pass after
+    // every app is served, not before. A certificate before the names that
+    // use it, a name moved before its old certificate goes, so a handshake
+    // finds a whole certificate, old or new.
+    const certs = desiredCertificates(rendered.sites, tables.certificates, this.deps.settings.domain, this.now());
+    const challenges = desiredChallenges(tables.challenges);
+    this.reportCertificates(certs, challenges.invalid);
+    const cc = certificateChanges(certs, this.heldCerts, this.heldNames);
+    const ac = challengeChanges(challenges.challenges, this.heldChallenges);
+    await this.push([
+      ...ac.set.map((c): ControlChange => ({ kind: 'challenge', ...c })),
+      ...cc.add.map((c): ControlChange => ({ kind: 'cert', ...c })),
+      ...cc.name.map((c): ControlChange => ({ kind: 'sni', ...c })),
+      ...cc.unname.map((host): ControlChange => ({ kind: 'sni', host })),
+      ...cc.drop.map((version): ControlChange => ({ kind: 'cert', version })),
+      ...ac.remove.map((token): ControlChange => ({ kind: 'challenge', token })),
+    ]);
+    if (cc.add.length + cc.name.length + cc.unname.length + cc.drop.length > 0)
+      log.info(
+        {
+          added: cc.add.length,
+          dropped: cc.drop.length,
+          named: cc.name.length,
+          unnamed: cc.unname.length,
+          certificates: this.heldCerts.size,
+          names: this.heldNames.size,
+        },
+        'certificates changed',
+      );
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
   }
 
   /**
-   * Applies the changes in order through the control endpoint, BATCH_MAX per call, and records each call's as what
-   * nginx holds once it is through (a failed call throws: the pass is tried again, from what nginx was told).
+   * The HTTPS to render: the operator's, with the fallback's fingerprint, when its files hold a certificate and its
+   * key; else none (a config naming files nginx cannot load fails `nginx -t`, HTTP with it). The files are read
+   * again only when they change (their inode, size or mtime); why HTTPS is off is logged once, and when it turns on.
+   */
+  private async https(): Promise<HttpsSettings | undefined> {
+    const want = this.deps.settings.https;
+    if (want === undefined) return undefined;
+    const identity = async (path: string) => {
+      const st = await stat(path).catch(() => undefined);
+      return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'none';
+    };
+    const files = `${await identity(want.certificate)} ${await identity(want.key)}`;
+    if (this.fallback?.files === files) return this.fallback.https;
+    let look: FallbackLook;
+    try {
+      const [certPem, keyPem] = await Promise.all(
+        [want.certificate, want.key].map((f) =>
+          readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
+            throw new Error(`cannot read ${f}: ${err.code ?? err.message}`);
+          }),
+        ),
+      );
+      const fb = checkFallback(certPem as string, keyPem as string);
+      look = { files, https: { ...want, fingerprint: fb.fingerprint.toUpperCase() }, why: '' };
+      this.deps.log.info(
+        { port: want.port, certificate: want.certificate, domains: fb.domains, notAfter: fb.notAfter },
+        'HTTPS on: the fallback certificate is served to names with none of their own',
+      );
+    } catch (err) {
+      const why = (err as Error).message;
+      look = { files, https: undefined, why };
+      if (this.fallback?.why !== why)
+        this.deps.log.warn(
+          { port: want.port, certificate: want.certificate, key: want.key, why },
+          'HTTPS off: no fallback certificate and key to serve (PAAS_ROUTER_DEFAULT_CERT, PAAS_ROUTER_DEFAULT_KEY)',
+        );
+    }
+    this.fallback = look;
+    return look.https;
+  }
+
+  /**
+   * Applies the changes in order through the control endpoint, a part (BATCH_MAX changes, BATCH_BYTES) per call, and
+   * records each call's as what nginx holds once it is through (a failed call throws: the pass is tried again, from
+   * what nginx was told).
    */
   private async push(changes: readonly ControlChange[]): Promise<void> {
-    for (let i = 0; i < changes.length; i += BATCH_MAX) {
-      const part = changes.slice(i, i + BATCH_MAX);
+    for (const part of batchParts(changes)) {
       await this.deps.control.batch(part);
       for (const c of part) this.record(c);
     }
@@ -300,25 +438,68 @@ export class Router {
 
   private record(c: ControlChange): void {
     const { log } = this.deps;
-    if (c.kind === 'state') {
-      if (c.state === undefined) this.heldStates.delete(c.app);
-      else this.heldStates.set(c.app, c.state);
-      log.info({ app: c.app, state: c.state ?? null }, 'state set');
-    } else if (c.kind === 'upstreams') {
-      if (c.upstreams === undefined) {
-        this.held.delete(c.app);
-        log.info({ app: c.app }, 'upstreams removed');
-      } else {
-        this.held.set(c.app, [...c.upstreams]);
-        log.info({ app: c.app, upstreams: c.upstreams }, 'upstreams set');
-      }
-    } else if (c.site === undefined) {
-      this.heldSites.delete(c.app);
-      log.debug({ app: c.app }, 'site removed');
-    } else {
-      this.heldSites.set(c.app, c.site);
-      log.debug({ app: c.app, ...c.site }, 'site set');
+    switch (c.kind) {
+      case 'state':
+        if (c.state === undefined) this.heldStates.delete(c.app);
+        else this.heldStates.set(c.app, c.state);
+        log.info({ app: c.app, state: c.state ?? null }, 'state set');
+        return;
+      case 'upstreams':
+        if (c.upstreams === undefined) {
+          this.held.delete(c.app);
+          log.info({ app: c.app }, 'upstreams removed');
+        } else {
+          this.held.set(c.app, [...c.upstreams]);
+          log.info({ app: c.app, upstreams: c.upstreams }, 'upstreams set');
+        }
+        return;
+      case 'site':
+        if (c.site === undefined) {
+          this.heldSites.delete(c.app);
+          log.debug({ app: c.app }, 'site removed');
+        } else {
+          this.heldSites.set(c.app, c.site);
+          log.debug({ app: c.app, ...c.site }, 'site set');
+        }
+        return;
+      case 'cert':
+        if (c.cert === undefined) this.heldCerts.delete(c.version);
+        else this.heldCerts.add(c.version);
+        log.debug({ version: c.version, stored: c.cert !== undefined }, 'certificate');
+        return;
+      case 'sni':
+        if (c.version === undefined) this.heldNames.delete(c.host);
+        else this.heldNames.set(c.host, c.version);
+        log.debug({ host: c.host, version: c.version ?? null }, 'certificate of a name set');
+        return;
+      case 'challenge':
+        if (c.keyAuthorization === undefined) this.heldChallenges.delete(c.token);
+        else this.heldChallenges.set(c.token, c.keyAuthorization);
+        log.info({ token: c.token, answered: c.keyAuthorization !== undefined }, 'ACME challenge');
     }
+  }
+
+  /**
+   * Logs certificate records that serve nothing and invalid challenges once per distinct set; an expired certificate
+   * in use once (it is still served: a client decides).
+   */
+  private reportCertificates(certs: ReturnType<typeof desiredCertificates>, invalidChallenges: string[]): void {
+    const { log } = this.deps;
+    const key = JSON.stringify([certs.unused, invalidChallenges]);
+    if (key !== this.lastCertReport) {
+      this.lastCertReport = key;
+      for (const u of certs.unused) log.warn({ app: u.app, reason: u.reason }, 'certificate not served');
+      for (const token of invalidChallenges)
+        log.warn({ token }, 'ACME challenge ignored: not a token and <token>.<thumbprint>');
+    }
+    const expired = new Set<string>();
+    for (const e of certs.expired) {
+      const k = `${e.app} ${e.version}`;
+      expired.add(k);
+      if (!this.expiredLogged.has(k))
+        log.warn({ app: e.app, notAfter: e.notAfter }, 'certificate expired; still served until it is replaced');
+    }
+    this.expiredLogged = expired;
   }
 
   /** Logs rejected names and addresses once per distinct set, not on every pass. */

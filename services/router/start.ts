@@ -36,6 +36,10 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       maxBodyMb: config.maxBodyMb,
       workers: config.nginxWorkers,
       wake: { timeoutS: config.wakeTimeoutS, maxHeld: config.wakeMaxHeld },
+      certDictMb: config.certDictMb,
+      ...(config.httpsPort !== undefined && {
+        https: { port: config.httpsPort, certificate: config.defaultCert, key: config.defaultKey },
+      }),
     },
     resyncMs: config.resyncMs,
     nginxCheckMs: config.nginxCheckMs,
@@ -90,7 +94,13 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   activity.start();
   lines?.start();
   log.info(
-    { domain: config.domain, httpPort: config.httpPort, controlPort: config.controlPort, nginxDir: config.nginxDir },
+    {
+      domain: config.domain,
+      httpPort: config.httpPort,
+      httpsPort: config.httpsPort ?? null,
+      controlPort: config.controlPort,
+      nginxDir: config.nginxDir,
+    },
     'router started',
   );
   return {

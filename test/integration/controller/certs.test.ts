@@ -1,20 +1,16 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord } from '../../../services/core/types.js';
-import { issueCert, makeCa } from '../../support/tls.js';
+import { TestCa } from '../../support/tls.js';
 import { startController, type Harness } from './harness.js';
 
 // Uploaded certificates through the real controller over the real etcd:
 // certs:add stores what the routers need (the key too) and answers without
 // the key; every bad upload is refused with its reason and stores nothing.
 
-const dir = mkdtempSync(join(tmpdir(), 'certs-api-'));
-const ca = makeCa(dir, 'ca');
-const shop = issueCert(dir, ca, 'shop', ['www.shop.example.test', 'shop.example.test']);
-const renewed = issueCert(dir, ca, 'renewed', ['www.shop.example.test']);
-const elsewhere = issueCert(dir, ca, 'elsewhere', ['other.example.test']);
+const ca = TestCa.create('certs-api');
+const shop = ca.issue('shop', ['www.shop.example.test', 'shop.example.test']);
+const renewed = ca.issue('renewed', ['www.shop.example.test']);
+const elsewhere = ca.issue('elsewhere', ['other.example.test']);
 let h: Harness;
 const path = '/apps/shop/certs';
 const upload = (c: { crt: string; key: string }, extra: Record<string, unknown> = {}) => ({
@@ -35,7 +31,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await h?.close();
-  rmSync(dir, { recursive: true, force: true });
+  ca.remove();
 });
 
 describe('certs API', () => {

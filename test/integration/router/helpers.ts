@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createLogger } from '../../../services/core/logger.js';
+import { createLogger, type Logger } from '../../../services/core/logger.js';
 import { Store } from '../../../services/core/store.js';
 import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli } from '../../../services/router/nginx.js';
@@ -165,6 +165,8 @@ export interface RouterHarness {
   nginx: NginxCli;
   control: HttpUpstreamControl;
   httpPort: number;
+  /** nginx's HTTPS port, when started with `https`. */
+  httpsPort: number | undefined;
   /** The apps' domain: an app answers at <app>.<domain>. */
   domain: string;
   /** The host the router says it runs on (containers there are reached at their bridge address). */
@@ -185,21 +187,26 @@ export interface RouterHarness {
 }
 
 /** A started Router over the real etcd (a prefix of its own), with its own nginx in a temp dir. */
-export async function startRouter(name: string, opts: { wake?: WakeSettings } = {}): Promise<RouterHarness> {
+export async function startRouter(
+  name: string,
+  opts: { wake?: WakeSettings; https?: { certificate: string; key: string }; log?: Logger } = {},
+): Promise<RouterHarness> {
   const tmp = await tempDir(name);
   await chmod(tmp.dir, 0o755);
   const store = Store.connect(etcdEndpoints(), uniquePrefix(name));
   const httpPort = await freePort();
+  const httpsPort = opts.https ? await freePort() : undefined;
   const nginx = new NginxCli('nginx', `${tmp.dir}/nginx`);
   const control = new HttpUpstreamControl(await freePort());
   const domain = 'apps.test';
   const hostId = 'router-host';
-  const log = createLogger('router-test', 'silent');
+  const log = opts.log ?? createLogger('router-test', 'silent');
   const h: RouterHarness = {
     store,
     nginx,
     control,
     httpPort,
+    httpsPort,
     domain,
     hostId,
     router: undefined,
@@ -218,6 +225,7 @@ export async function startRouter(name: string, opts: { wake?: WakeSettings } = 
           modulesInclude: DEFAULT_MODULES_INCLUDE,
           maxBodyMb: DEFAULT_MAX_BODY_MB,
           ...(opts.wake && { wake: opts.wake }),
+          ...(opts.https && httpsPort !== undefined && { https: { port: httpsPort, ...opts.https } }),
         },
         resyncMs: 200,
         hostId,

@@ -35,6 +35,36 @@ describe('router loadConfig', () => {
       nginxDir: '/tmp/s/nginx',
     });
   });
+  it('reads the HTTPS settings: the port (443; 0 or off: none), the fallback files, the dict', () => {
+    expect(loadConfig({ PAAS_STATE_DIR: '/tmp/s' })).toMatchObject({
+      httpsPort: 443,
+      defaultCert: '/tmp/s/tls/default.crt',
+      defaultKey: '/tmp/s/tls/default.key',
+      certDictMb: 64,
+    });
+    expect(loadConfig({ PAAS_HTTPS_PORT: '8443' }).httpsPort).toBe(8443);
+    expect(loadConfig({ PAAS_HTTPS_PORT: '0' }).httpsPort).toBeUndefined();
+    expect(loadConfig({ PAAS_HTTPS_PORT: 'off' }).httpsPort).toBeUndefined();
+    expect(loadConfig({ PAAS_HTTPS_PORT: 'OFF' }).httpsPort).toBeUndefined();
+    const c = loadConfig({
+      PAAS_ROUTER_DEFAULT_CERT: '/etc/paas/wild.crt',
+      PAAS_ROUTER_DEFAULT_KEY: '/etc/paas/wild.key',
+      PAAS_ROUTER_CERT_DICT_MB: '128',
+    });
+    expect(c).toMatchObject({ defaultCert: '/etc/paas/wild.crt', defaultKey: '/etc/paas/wild.key', certDictMb: 128 });
+  });
+  it('refuses bad HTTPS settings', () => {
+    for (const bad of ['70000', 'on', '-1', '44.3'])
+      expect(() => loadConfig({ PAAS_HTTPS_PORT: bad })).toThrow(/PAAS_HTTPS_PORT/);
+    expect(() => loadConfig({ PAAS_HTTPS_PORT: '80' })).toThrow(/PAAS_HTTPS_PORT must differ/);
+    expect(() => loadConfig({ PAAS_HTTPS_PORT: '8701' })).toThrow(/PAAS_HTTPS_PORT must differ/);
+    expect(loadConfig({ PAAS_HTTPS_PORT: 'off', PAAS_HTTP_PORT: '443' }).httpPort).toBe(443);
+    for (const bad of ['relative.crt', '/a b.crt', '/etc/../x.crt', '/x;.crt'])
+      expect(() => loadConfig({ PAAS_ROUTER_DEFAULT_CERT: bad })).toThrow(/PAAS_ROUTER_DEFAULT_CERT/);
+    expect(() => loadConfig({ PAAS_ROUTER_DEFAULT_KEY: 'k.pem' })).toThrow(/PAAS_ROUTER_DEFAULT_KEY/);
+    for (const bad of ['0', '5000', 'x'])
+      expect(() => loadConfig({ PAAS_ROUTER_CERT_DICT_MB: bad })).toThrow(/PAAS_ROUTER_CERT_DICT_MB/);
+  });
   it('refuses bad values', () => {
     expect(() => loadConfig({ PAAS_DOMAIN: 'bad domain' })).toThrow(/PAAS_DOMAIN/);
     expect(() => loadConfig({ PAAS_HTTP_PORT: '70000' })).toThrow(/PAAS_HTTP_PORT/);

@@ -251,3 +251,63 @@ describe('renderNginx: sleeping apps', () => {
     expect(() => renderNginx({ ...base, dir: `/${'d'.repeat(100)}` })).toThrow(/unix socket/);
   });
 });
+
+describe('renderNginx: HTTPS', () => {
+  const https = { port: 443, certificate: '/var/lib/paas/tls/default.crt', key: '/var/lib/paas/tls/default.key' };
+  const server = (config: string) => {
+    const from = config.indexOf('default_server;');
+    return config.slice(config.lastIndexOf('server {', from), config.indexOf('\n    }\n', from));
+  };
+
+  it('listens for HTTPS with HTTP/2 on the apps server, beside HTTP, with the same locations', () => {
+    const { config } = renderNginx({ ...base, https });
+    assertWellFormed(config);
+    const apps = server(config);
+    expect(apps).toMatch(/listen 0\.0\.0\.0:80 default_server;\n\s+listen 0\.0\.0\.0:443 ssl http2 default_server;/);
+    expect(apps).toContain('ssl_certificate /var/lib/paas/tls/default.crt;');
+    expect(apps).toContain('ssl_certificate_key /var/lib/paas/tls/default.key;');
+    expect(apps).toContain('ssl_certificate_by_lua_block { require("paas_router").certificate() }');
+    expect(apps).toContain('ssl_protocols TLSv1.2 TLSv1.3;');
+    expect(apps).toMatch(/ssl_session_cache shared:paas_tls:\d+m;/);
+    expect(apps).toContain('ssl_session_tickets off;');
+    expect(apps).not.toMatch(/ssl_ciphers [^;]*([ :]DHE-|RC4|3DES|SHA;)/);
+    // one server, one copy of the locations, for both schemes
+    expect(config.match(/^\s*server \{/gm)).toHaveLength(2);
+    expect(config.match(/proxy_pass http:\/\/paas_apps;/g)).toHaveLength(1);
+    expect(config).toContain('proxy_set_header X-Forwarded-Proto $scheme;');
+    expect(config).toContain('proxy_set_header X-Forwarded-Port $server_port;');
+  });
+
+  it('names the fallback by its fingerprint, so a new one changes the config', () => {
+    const a = renderNginx({ ...base, https: { ...https, fingerprint: 'AB:CD' } }).config;
+    const b = renderNginx({ ...base, https: { ...https, fingerprint: 'AB:CE' } }).config;
+    expect(a).toContain("# The fallback's SHA-256 AB:CD");
+    expect(a).not.toBe(b);
+    expect(() => renderNginx({ ...base, https: { ...https, fingerprint: 'x"; evil' } })).toThrow(/fingerprint/);
+  });
+
+  it('renders no TLS without HTTPS, but the dicts and the ACME location always', () => {
+    const { config } = renderNginx(base);
+    expect(config).not.toMatch(/^\s*(ssl_|listen [^;]* ssl)/m);
+    for (const dict of ['paas_certs', 'paas_sni', 'paas_acme'])
+      expect(config).toMatch(new RegExp(`^ {4}lua_shared_dict ${dict} \\d+m;$`, 'm'));
+    expect(config).toMatch(/^ {4}lua_shared_dict paas_certs 64m;$/m);
+    expect(renderNginx({ ...base, certDictMb: 8 }).config).toMatch(/^ {4}lua_shared_dict paas_certs 8m;$/m);
+    // before `location /`: the challenge is answered before any app is looked at
+    const apps = server(config);
+    expect(apps).toMatch(
+      /location \^~ \/\.well-known\/acme-challenge\/ \{\s+content_by_lua_block \{ require\("paas_router"\)\.acme_challenge\(\) \}\s+\}/,
+    );
+    expect(apps.indexOf('acme-challenge')).toBeLessThan(apps.indexOf('location / {'));
+  });
+
+  it('refuses bad HTTPS settings', () => {
+    expect(() => renderNginx({ ...base, https: { ...https, port: 0 } })).toThrow(/https\.port/);
+    expect(() => renderNginx({ ...base, https: { ...https, port: 80 } })).toThrow(/differ/);
+    expect(() => renderNginx({ ...base, https: { ...https, port: 8701 } })).toThrow(/differ/);
+    expect(() => renderNginx({ ...base, https: { ...https, certificate: 'rel.crt' } })).toThrow(/https\.certificate/);
+    expect(() => renderNginx({ ...base, https: { ...https, key: '/a b.key' } })).toThrow(/https\.key/);
+    expect(() => renderNginx({ ...base, https: { ...https, key: '/etc/../k;' } })).toThrow(/https\.key/);
+    for (const bad of [0, 1.5, 5000]) expect(() => renderNginx({ ...base, certDictMb: bad })).toThrow(/certDictMb/);
+  });
+});

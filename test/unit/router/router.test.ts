@@ -1,11 +1,15 @@
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { describe, expect, it } from 'vitest';
-import type { Route, RouteState } from '../../../services/core/types.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { CertificateRecord, Route, RouteState } from '../../../services/core/types.js';
 import type { AppActivity, ControlChange, SiteEntry, UpstreamControl } from '../../../services/router/control.js';
 import { NginxError, type Nginx } from '../../../services/router/nginx.js';
 import { Router, type RouterDeps, type RouteTable } from '../../../services/router/router.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
+import { TestCa } from '../../support/tls.js';
 
 // The reconcile pass over in-memory stand-ins for etcd, nginx and the control
 // endpoint: which of install / reload / start / set / remove each change causes.
@@ -52,6 +56,9 @@ class FakeControl implements UpstreamControl {
   held = new Map<string, string[]>();
   heldStates = new Map<string, RouteState>();
   heldSites = new Map<string, SiteEntry>();
+  heldCerts = new Set<string>();
+  heldNames = new Map<string, string>();
+  heldChallenges = new Map<string, string>();
   calls: string[] = [];
   async set(app: string, upstreams: readonly string[]) {
     this.calls.push(`set ${app} ${upstreams.join(',')}`);
@@ -89,29 +96,59 @@ class FakeControl implements UpstreamControl {
   async activity() {
     return new Map<string, AppActivity>();
   }
-  /** Records each change as the single call it stands for (set, site, state, remove, unsite, unstate). */
+  async certificates() {
+    return new Set(this.heldCerts);
+  }
+  async certificateNames() {
+    return new Map(this.heldNames);
+  }
+  async challenges() {
+    return new Map(this.heldChallenges);
+  }
+  /**
+   * Records each change as the single call it stands for (set, site, state, remove, unsite, unstate; cert, sni,
+   * challenge and their removals, certificates by the subject in their PEM's first line).
+   */
   async batch(changes: readonly ControlChange[]) {
     for (const c of changes) {
       if (c.kind === 'upstreams') await (c.upstreams ? this.set(c.app, c.upstreams) : this.remove(c.app));
       else if (c.kind === 'site') await (c.site ? this.setSite(c.app, c.site) : this.removeSite(c.app));
-      else await (c.state ? this.setState(c.app, c.state) : this.removeState(c.app));
+      else if (c.kind === 'state') await (c.state ? this.setState(c.app, c.state) : this.removeState(c.app));
+      else if (c.kind === 'cert') {
+        this.calls.push(c.cert ? `cert ${c.cert.chainPem.split('\n')[0]}` : `uncert ${c.version}`);
+        if (c.cert) this.heldCerts.add(c.version);
+        else this.heldCerts.delete(c.version);
+      } else if (c.kind === 'sni') {
+        this.calls.push(c.version ? `sni ${c.host}` : `unsni ${c.host}`);
+        if (c.version) this.heldNames.set(c.host, c.version);
+        else this.heldNames.delete(c.host);
+      } else {
+        this.calls.push(c.keyAuthorization ? `challenge ${c.token}` : `unchallenge ${c.token}`);
+        if (c.keyAuthorization) this.heldChallenges.set(c.token, c.keyAuthorization);
+        else this.heldChallenges.delete(c.token);
+      }
     }
   }
 }
 
-function setup(deps: Partial<Pick<RouterDeps, 'nginxCheckMs'>> = {}) {
+function setup(deps: Partial<Pick<RouterDeps, 'nginxCheckMs' | 'now'>> = {}) {
   const routes = new Map<string, string[]>();
   const states = new Map<string, RouteState>();
   const sites = new Map<string, { domains?: string[]; maintenance?: boolean }>();
+  const certificates = new Map<string, unknown>();
+  const challenges = new Map<string, unknown>();
   const table: RouteTable = {
-    routes: async () =>
-      [...routes].map(([app, upstreams]): Route => ({
+    read: async () => ({
+      routes: [...routes].map(([app, upstreams]): Route => ({
         app,
         dynos: upstreams.map((upstream, i) => ({ upstream, dyno: `web.${i + 1}`, host: 'h' })),
         ...(states.has(app) && { state: states.get(app) }),
         ...sites.get(app),
         updatedAt: '',
       })),
+      certificates,
+      challenges,
+    }),
     watch: async () => async () => {},
   };
   const nginx = new FakeNginx();
@@ -147,7 +184,7 @@ function setup(deps: Partial<Pick<RouterDeps, 'nginxCheckMs'>> = {}) {
     nginx.calls = [];
     control.calls = [];
   };
-  return { routes, states, sites, nginx, control, router, withSettings, lines, reset };
+  return { routes, states, sites, certificates, challenges, nginx, control, router, withSettings, lines, reset };
 }
 
 describe('Router.reconcile', () => {
@@ -354,5 +391,207 @@ describe('Router.reconcile', () => {
       'site api',
       'site web a.example',
     ]);
+  });
+});
+
+/** A record the fake control tells by its PEM's first line ("cert <label>"); the router checks only its shape. */
+function certRecord(label: string, domains: string[], over: Partial<CertificateRecord> = {}): CertificateRecord {
+  return {
+    app: label,
+    source: 'upload',
+    domains,
+    chainPem: `${label}\n-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n`,
+    keyPem: '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n',
+    issuer: 'Test',
+    subject: `CN=${domains[0]}`,
+    notBefore: '2026-01-01T00:00:00.000Z',
+    notAfter: '2099-01-01T00:00:00.000Z',
+    sha256Fingerprint: 'AA',
+    serial: '01',
+    selfSigned: false,
+    updatedAt: '',
+    ...over,
+  };
+}
+
+describe('Router.reconcile: certificates and ACME challenges', () => {
+  it("pushes an app's certificate after the app, then its names; nothing again while it is unchanged", async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    t.sites.set('web', { domains: ['a.example', 'b.example'] });
+    t.certificates.set('web', certRecord('one', ['a.example', 'www.a.example']));
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual(['install', 'start']);
+    expect(t.control.calls).toEqual([
+      'set web 127.0.0.1:1',
+      'site web a.example b.example',
+      'cert one',
+      'sni a.example',
+    ]);
+    t.reset();
+    t.certificates.set('web', certRecord('one', ['a.example', 'www.a.example'])); // rewritten, the same
+    await t.router.reconcile();
+    expect([...t.nginx.calls, ...t.control.calls]).toEqual([]);
+  });
+
+  it('renews without a reload: the new certificate, the names moved, the old one dropped', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    t.sites.set('web', { domains: ['a.example', 'b.example'] });
+    t.certificates.set('web', certRecord('one', ['a.example']));
+    await t.router.reconcile();
+    t.reset();
+    t.certificates.set('web', certRecord('two', ['a.example', 'b.example']));
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual([]);
+    expect(t.control.calls).toEqual(['cert two', 'sni a.example', 'sni b.example', expect.stringMatching(/^uncert /)]);
+    expect(t.control.heldCerts.size).toBe(1);
+    t.reset();
+    t.certificates.delete('web');
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual(['unsni a.example', 'unsni b.example', expect.stringMatching(/^uncert /)]);
+    expect(t.control.heldCerts.size).toBe(0);
+  });
+
+  it("takes an app's names away first when its route goes, then its certificate", async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    t.certificates.set('web', certRecord('one', ['web.localhost']));
+    await t.router.reconcile();
+    expect(t.control.calls.slice(-2)).toEqual(['cert one', 'sni web.localhost']);
+    t.reset();
+    t.routes.delete('web');
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual([
+      'unsite web',
+      'remove web',
+      'unsni web.localhost',
+      expect.stringMatching(/^uncert /),
+    ]);
+  });
+
+  it('answers the challenges as they come and go, and logs an invalid one once', async () => {
+    const t = setup();
+    const token = 'LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0';
+    t.challenges.set(token, { token, keyAuthorization: `${token}.thumb`, app: 'web', expiresAt: '' });
+    t.challenges.set('bad', { token: 'bad', keyAuthorization: 'nope' });
+    await t.router.reconcile();
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual([`challenge ${token}`]);
+    expect(t.control.heldChallenges.get(token)).toBe(`${token}.thumb`);
+    expect(t.lines.filter((l) => String(l.msg).startsWith('ACME challenge ignored'))).toHaveLength(1);
+    t.reset();
+    t.challenges.delete(token);
+    await t.router.reconcile();
+    expect(t.control.calls).toEqual([`unchallenge ${token}`]);
+  });
+
+  it('serves an expired certificate and logs it once; logs a certificate that covers none of its names once', async () => {
+    const t = setup({ now: () => new Date('2030-01-01T00:00:00Z') });
+    t.routes.set('old', ['127.0.0.1:1']);
+    t.routes.set('off', ['127.0.0.1:2']);
+    t.certificates.set('old', certRecord('old', ['old.localhost'], { notAfter: '2029-12-31T00:00:00.000Z' }));
+    t.certificates.set('off', certRecord('off', ['elsewhere.example']));
+    await t.router.reconcile();
+    await t.router.reconcile();
+    expect(t.control.calls.filter((c) => c.startsWith('sni'))).toEqual(['sni old.localhost']);
+    expect(t.lines.filter((l) => l.level === 40).map((l) => [l.msg, l.app])).toEqual([
+      ['certificate not served', 'off'],
+      ['certificate expired; still served until it is replaced', 'old'],
+    ]);
+  });
+
+  it('learns the certificates and challenges of an adopted nginx, and gives them again to a restarted one', async () => {
+    const t = setup();
+    t.routes.set('web', ['127.0.0.1:1']);
+    t.certificates.set('web', certRecord('one', ['web.localhost']));
+    const token = 'LoqXcYV8q5ONbJQxbmR7SCTNo3tiAXDfowyjxAjEuX0';
+    t.challenges.set(token, { token, keyAuthorization: `${token}.thumb` });
+    await t.router.reconcile();
+    const adopted = setup();
+    adopted.routes.set('web', ['127.0.0.1:1']);
+    adopted.certificates.set('web', certRecord('one', ['web.localhost']));
+    adopted.challenges.set(token, { token, keyAuthorization: `${token}.thumb` });
+    adopted.nginx.config = t.nginx.config;
+    adopted.nginx.pid = 7;
+    for (const k of ['held', 'heldSites', 'heldCerts', 'heldNames', 'heldChallenges'] as const)
+      (adopted.control as unknown as Record<string, unknown>)[k] = t.control[k];
+    await adopted.router.reconcile();
+    expect([...adopted.nginx.calls, ...adopted.control.calls]).toEqual([]);
+    await t.nginx.stop();
+    for (const m of [
+      t.control.held,
+      t.control.heldSites,
+      t.control.heldCerts,
+      t.control.heldNames,
+      t.control.heldChallenges,
+    ])
+      m.clear();
+    t.reset();
+    await t.router.reconcile();
+    expect(t.nginx.calls).toEqual(['start']);
+    expect(t.control.calls).toEqual([
+      'set web 127.0.0.1:1',
+      'site web',
+      `challenge ${token}`,
+      'cert one',
+      'sni web.localhost',
+    ]);
+  });
+});
+
+describe('Router.reconcile: HTTPS and its fallback certificate', () => {
+  const ca = TestCa.create('router-unit');
+  const dir = mkdtempSync(join(tmpdir(), 'paas-router-unit-'));
+  afterAll(() => {
+    ca.remove();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const one = ca.issue('one', ['*.localhost']);
+  const two = ca.issue('two', ['*.localhost']);
+  const https = { port: 8443, certificate: join(dir, 'default.crt'), key: join(dir, 'default.key') };
+  const install = (issued: { certFile: string; keyFile: string }) => {
+    copyFileSync(issued.certFile, https.certificate);
+    copyFileSync(issued.keyFile, https.key);
+  };
+  const off = (t: ReturnType<typeof setup>) =>
+    t.lines.filter((l) => String(l.msg).startsWith('HTTPS off')).map((l) => l.why);
+
+  it('stays HTTP only while the files are missing or wrong, saying why once; turns HTTPS on when they come', async () => {
+    const t = setup();
+    const router = t.withSettings({ https });
+    t.routes.set('web', ['127.0.0.1:1']);
+    await router.reconcile();
+    await router.reconcile();
+    expect(t.nginx.config).not.toContain('ssl_certificate');
+    expect(off(t)).toEqual([expect.stringContaining('cannot read')]);
+    copyFileSync(one.certFile, https.certificate);
+    copyFileSync(two.keyFile, https.key); // not its key
+    await router.reconcile();
+    expect(off(t)).toEqual([expect.stringContaining('cannot read'), "the key is not the certificate's"]);
+    t.reset();
+    install(one);
+    await router.reconcile();
+    expect(t.nginx.calls).toEqual(['install', 'reload']);
+    expect(t.nginx.config).toContain('listen 127.0.0.1:8443 ssl http2 default_server;');
+    expect(t.nginx.config).toContain(`ssl_certificate ${https.certificate};`);
+    expect(t.lines.filter((l) => String(l.msg).startsWith('HTTPS on'))).toHaveLength(1);
+    t.reset();
+    await router.reconcile();
+    expect(t.nginx.calls).toEqual([]);
+  });
+
+  it('reloads nginx when a new fallback replaces the files (nginx reads them only then)', async () => {
+    const t = setup();
+    const router = t.withSettings({ https });
+    install(one);
+    await router.reconcile();
+    const before = t.nginx.config;
+    t.reset();
+    rmSync(https.certificate); // a new inode, as a rename into place makes
+    install(two);
+    await router.reconcile();
+    expect(t.nginx.calls).toEqual(['install', 'reload']);
+    expect(t.nginx.config).not.toBe(before);
   });
 });

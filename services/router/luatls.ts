@@ -1,0 +1,162 @@
+// The Lua of HTTPS (issue 17), a part of the router's module (lua.ts joins it
+// in; static text, nothing from a user in it):
+//
+//   certificate()     in ssl_certificate_by_lua: the certificate of the name
+//                     the client asked for (SNI), looked up as sent, then as
+//                     the wildcard `*.<parent>`: `paas_sni` gives its version,
+//                     `paas_certs` the DER chain and key, handed to OpenSSL as
+//                     they are (no PEM parsing in a handshake). No SNI, or a
+//                     name with none: the fallback of the config stays.
+//   acme_challenge()  GET /.well-known/acme-challenge/<token>: the key
+//                     authorization of an open HTTP-01 challenge
+//                     (`paas_acme`), text/plain, else 404; before any app
+//                     routing, so a sleeping app is not woken for it
+//   put_cert, put_sni, put_challenge  the control endpoint's changes
+//                     (luacontrol.ts): a certificate is converted from PEM
+//                     once, when it is stored, and refused (400, nothing
+//                     stored) when it does not convert
+//
+// A certificate is stored once however many names it serves, and a name
+// moves to a new one (a renewal) in one dict write, so a handshake sees the
+// old certificate or the new one, whole. Nothing here reloads nginx or
+// touches an open connection: a change is seen by the next handshake.
+
+/** version -> "<version> <chain bytes>\n<DER chain><DER key>". */
+export const CERT_DICT = 'paas_certs';
+/** hostname (or `*.<parent>`) -> version of its certificate. */
+export const SNI_DICT = 'paas_sni';
+/** ACME token -> key authorization. */
+export const CHALLENGE_DICT = 'paas_acme';
+/** Where ACME's HTTP-01 asks (RFC 8555 §8.3). */
+export const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/';
+
+export const TLS_LUA = String.raw`
+local ssl = require "ngx.ssl"
+local certs = ngx.shared.${CERT_DICT}
+local sni = ngx.shared.${SNI_DICT}
+local challenges = ngx.shared.${CHALLENGE_DICT}
+
+-- the DER chain and key of a stored certificate
+local function der_of(v)
+  local n, at = v:match("^%S+ (%d+)\n()")
+  if n == nil then return nil end
+  n = tonumber(n)
+  return v:sub(at, at + n - 1), v:sub(at + n)
+end
+
+local function version_of_name(name)
+  local v = sni:get(name)
+  if v ~= nil then return v end
+  local parent = name:match("^[^%.]+(%..+)$")
+  if parent ~= nil then return sni:get("*" .. parent) end
+  return nil
+end
+
+function M.certificate()
+  local name = ssl.server_name()
+  if name == nil then return end -- no SNI: the fallback
+  name = name:lower()
+  local stored
+  -- twice: a renewal may move the name to a new certificate and drop the old
+  -- one between our two reads
+  for _ = 1, 2 do
+    local version = version_of_name(name)
+    if version == nil then return end
+    stored = certs:get(version)
+    if stored ~= nil then break end
+  end
+  if stored == nil then return end
+  local chain, key = der_of(stored)
+  if chain == nil then
+    ngx.log(ngx.ERR, "paas: the stored certificate of ", name, " cannot be read; serving the fallback")
+    return
+  end
+  local ok, err = ssl.clear_certs()
+  if ok then ok, err = ssl.set_der_cert(chain) end
+  if ok then ok, err = ssl.set_der_priv_key(key) end
+  if not ok then
+    -- the fallback is cleared already: this handshake fails, not the next
+    ngx.log(ngx.ERR, "paas: cannot serve the certificate of ", name, ": ", err)
+    return ngx.exit(ngx.ERROR)
+  end
+end
+
+local function valid_token(t)
+  return #t >= 1 and #t <= 128 and t:find("^[%w_%-]+$") ~= nil
+end
+
+function M.acme_challenge()
+  local method = ngx.req.get_method()
+  if method ~= "GET" and method ~= "HEAD" then return reply(405, "method not allowed") end
+  local token = ngx.var.uri:sub(${ACME_CHALLENGE_PATH.length + 1})
+  local answer = valid_token(token) and challenges:get(token) or nil
+  if answer == nil then return reply(404, "no such challenge") end
+  -- the key authorization alone, no newline: what the ACME server compares
+  ngx.status = 200
+  ngx.header["Content-Type"] = "text/plain"
+  ngx.header["Cache-Control"] = "no-store"
+  ngx.header["Content-Length"] = #answer
+  ngx.print(answer)
+  return ngx.exit(200)
+end
+
+-- a hostname, or a wildcard of one ("*.example.com"); under the platform's domain too
+local function valid_cert_host(h)
+  local rest = h:sub(1, 2) == "*." and h:sub(3) or h
+  return #h <= 253 and rest:find("^[a-z0-9][a-z0-9%.%-]*[a-z0-9]$") ~= nil and rest:find("..", 1, true) == nil
+end
+
+local function valid_version(v)
+  return #v >= 8 and #v <= 64 and v:find("^%x+$") ~= nil
+end
+
+-- words: the base64 of the chain's PEM and of the key's PEM
+local function put_cert(version, words)
+  local chain_pem = ngx.decode_base64(words[1] or "")
+  local key_pem = ngx.decode_base64(words[2] or "")
+  if chain_pem == nil or key_pem == nil then return "the certificate and key must be base64 of their PEM", true end
+  -- an encrypted key would have OpenSSL ask a terminal for its passphrase
+  if key_pem:find("ENCRYPTED", 1, true) then return "the key is encrypted", true end
+  local chain, err = ssl.cert_pem_to_der(chain_pem)
+  if chain == nil then return "the certificate does not convert: " .. tostring(err), true end
+  local key, kerr = ssl.priv_key_pem_to_der(key_pem)
+  if key == nil then return "the key does not convert: " .. tostring(kerr), true end
+  local ok, serr = certs:safe_set(version, version .. " " .. #chain .. "\n" .. chain .. key)
+  if not ok then return "cannot store the certificate: " .. tostring(serr) end
+end
+
+local function del_cert(version)
+  certs:delete(version)
+end
+
+local function put_sni(host, version)
+  if not valid_version(version) then return "invalid certificate version", true end
+  if certs:ttl(version) == nil then return "no certificate " .. version .. " is stored", true end
+  local ok, err = sni:safe_set(host, version)
+  if not ok then return "cannot store the name: " .. tostring(err) end
+end
+
+local function del_sni(host)
+  sni:delete(host)
+end
+
+local function put_challenge(token, ka)
+  -- RFC 8555 §8.1: the token, a dot, the account key's thumbprint (base64url)
+  if #ka > 256 or ka:sub(1, #token + 1) ~= token .. "." or ka:sub(#token + 2):find("^[%w_%-]+$") == nil then
+    return "the key authorization must be <token>.<thumbprint>", true
+  end
+  local ok, err = challenges:safe_set(token, ka)
+  if not ok then return "cannot store the challenge: " .. tostring(err) end
+end
+
+local function del_challenge(token)
+  challenges:delete(token)
+end
+
+-- GET /certs: the versions stored, one a line
+local function cert_list()
+  local keys = certs:get_keys(0)
+  table.sort(keys)
+  return table.concat(keys, "\n")
+end
+`;
