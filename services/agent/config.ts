@@ -1,6 +1,16 @@
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { bool, commonConfig, ConfigError, int, str, tags, type CommonConfig, type Env } from '../core/config.js';
+import {
+  bool,
+  commonConfig,
+  ConfigError,
+  httpsPortSetting,
+  int,
+  str,
+  tags,
+  type CommonConfig,
+  type Env,
+} from '../core/config.js';
 
 export interface AgentConfig extends CommonConfig {
   hostId: string;
@@ -84,6 +94,7 @@ function positive(env: Env, name: string, fallback: number): number {
 }
 
 export function loadConfig(env: Env): Readonly<AgentConfig> {
+  const https = httpsPortSetting(env);
   const hostId = str(env, 'PAAS_HOST_ID', hostname());
   if (!HOST_ID.test(hostId))
     throw new ConfigError(`PAAS_HOST_ID must match ${HOST_ID.source}, got ${JSON.stringify(hostId)}`);
@@ -119,7 +130,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     diskLimits: bool(env, 'PAAS_AGENT_DISK_LIMITS', true),
     bandwidthLimits: bool(env, 'PAAS_AGENT_BANDWIDTH_LIMITS', true),
     networkIsolation: bool(env, 'PAAS_AGENT_NETWORK_ISOLATION', true),
-    routerPorts: [int(env, 'PAAS_HTTP_PORT', 80), ...(env.PAAS_HTTPS_PORT ? [int(env, 'PAAS_HTTPS_PORT')] : [])],
+    routerPorts: [int(env, 'PAAS_HTTP_PORT', 80), ...(https === undefined ? [] : [https])],
     diskDir: str(env, 'PAAS_AGENT_DISK_DIR', join(commonConfig(env).stateDir, 'agent', `${hostId}-disks`)),
     apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),

@@ -86,3 +86,19 @@ export function seconds(env: Env, name: string, fallback: number, range: { min: 
     );
   return n;
 }
+
+/** The router's HTTPS port unless told (PAAS_HTTPS_PORT). */
+export const DEFAULT_HTTPS_PORT = 443;
+
+/** PAAS_HTTPS_PORT (router, agent): a port, or undefined for `0` / `off` (HTTP only). */
+export function httpsPortSetting(env: Env): number | undefined {
+  const v = env.PAAS_HTTPS_PORT?.trim().toLowerCase();
+  if (v === '0' || v === 'off') return undefined;
+  if (v === undefined || v === '') return DEFAULT_HTTPS_PORT;
+  const n = /^\d+$/.test(v) ? Number(v) : NaN;
+  if (!(n >= 1 && n <= 65535))
+    throw new ConfigError(
+      `PAAS_HTTPS_PORT must be a port (1..65535), 0 or off, got ${JSON.stringify(env.PAAS_HTTPS_PORT)}`,
+    );
+  return n;
+}

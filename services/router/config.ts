@@ -1,6 +1,15 @@
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from '../core/config.js';
+import {
+  commonConfig,
+  ConfigError,
+  DEFAULT_HTTPS_PORT,
+  httpsPortSetting,
+  int,
+  str,
+  type CommonConfig,
+  type Env,
+} from '../core/config.js';
 import { wakeTimeoutSetting } from '../core/dynopolicy.js';
 import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, WAKE_MAX_HELD_LIMIT } from './luahold.js';
 import {
@@ -25,7 +34,7 @@ export { DEFAULT_WAKE_TIMEOUT_S, DEFAULT_WAKE_MAX_HELD };
 /** How often the router reads nginx's activity and writes what is due (PAAS_ROUTER_ACTIVITY_MS). */
 export const DEFAULT_ACTIVITY_MS = 5000;
 /** nginx's HTTPS port unless told (PAAS_HTTPS_PORT; `0` or `off`: HTTP only). */
-export const DEFAULT_HTTPS_PORT = 443;
+export { DEFAULT_HTTPS_PORT };
 /** The fallback certificate and key, under $PAAS_STATE_DIR, unless told (PAAS_ROUTER_DEFAULT_CERT, _KEY). */
 export const DEFAULT_CERT_FILE = 'tls/default.crt';
 export const DEFAULT_KEY_FILE = 'tls/default.key';
@@ -105,17 +114,6 @@ function intIn(env: Env, name: string, fallback: number, min: number, max: numbe
   return n;
 }
 
-/** PAAS_HTTPS_PORT: a port, or `0` / `off` for HTTP only. */
-function httpsPortOf(env: Env): number | undefined {
-  const v = env.PAAS_HTTPS_PORT?.trim().toLowerCase();
-  if (v === '0' || v === 'off') return undefined;
-  if (v !== undefined && v !== '' && !/^\d+$/.test(v))
-    throw new ConfigError(
-      `PAAS_HTTPS_PORT must be a port (1..65535), 0 or off, got ${JSON.stringify(env.PAAS_HTTPS_PORT)}`,
-    );
-  return port(env, 'PAAS_HTTPS_PORT', DEFAULT_HTTPS_PORT);
-}
-
 /** An absolute path nginx's config can name as it is (render.ts isPlainPath). */
 function filePath(env: Env, name: string, fallback: string): string {
   const p = str(env, name, fallback);
@@ -139,7 +137,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   const httpPort = port(env, 'PAAS_HTTP_PORT', 80);
   const controlPort = port(env, 'PAAS_ROUTER_CONTROL_PORT', 8701);
   if (controlPort === httpPort) throw new ConfigError('PAAS_ROUTER_CONTROL_PORT must differ from PAAS_HTTP_PORT');
-  const httpsPort = httpsPortOf(env);
+  const httpsPort = httpsPortSetting(env);
   if (httpsPort !== undefined && (httpsPort === httpPort || httpsPort === controlPort))
     throw new ConfigError('PAAS_HTTPS_PORT must differ from PAAS_HTTP_PORT and PAAS_ROUTER_CONTROL_PORT (or be off)');
   const defaultCert = filePath(env, 'PAAS_ROUTER_DEFAULT_CERT', resolve(common.stateDir, DEFAULT_CERT_FILE));
