@@ -57,9 +57,7 @@ export function batchLine(c: ControlChange): string {
     case 'upstreams':
       return c.upstreams === undefined ? `-upstreams ${c.app}` : ['upstreams', c.app, ...c.upstreams].join(' ');
     case 'site':
-      return c.site === undefined
-        ? `-site ${c.app}`
-        : ['site', c.app, c.site.maintenance ? 'maintenance' : 'serve', ...c.site.domains].join(' ');
+      return c.site === undefined ? `-site ${c.app}` : ['site', c.app, siteFlag(c.site), ...c.site.domains].join(' ');
     case 'state':
       return c.state === undefined ? `-state ${c.app}` : `state ${c.app} ${c.state}`;
     case 'cert':
@@ -104,7 +102,16 @@ export function batchParts(changes: readonly ControlChange[]): ControlChange[][]
 export interface SiteEntry {
   maintenance: boolean;
   domains: string[];
+  /** redirect-https: HTTP gets a 308 to HTTPS. */
+  redirectHttps?: boolean;
 }
+
+/** The site's flag word in the control protocol: serve or maintenance, `-https` appended for redirect-https. */
+export function siteFlag(site: SiteEntry): string {
+  return `${site.maintenance ? 'maintenance' : 'serve'}${site.redirectHttps ? '-https' : ''}`;
+}
+
+const SITE_FLAGS = new Set(['serve', 'maintenance', 'serve-https', 'maintenance-https']);
 
 /** An app's traffic as nginx saw it. */
 export interface AppActivity {
@@ -153,8 +160,12 @@ export function parseSiteList(text: string): Map<string, SiteEntry> {
   const out = new Map<string, SiteEntry>();
   for (const line of text.split('\n')) {
     const [app, flag, ...domains] = line.trim().split(/\s+/);
-    if (app && (flag === 'serve' || flag === 'maintenance'))
-      out.set(app, { maintenance: flag === 'maintenance', domains: domains.sort() });
+    if (app && flag && SITE_FLAGS.has(flag))
+      out.set(app, {
+        maintenance: flag.startsWith('maintenance'),
+        domains: domains.sort(),
+        ...(flag.endsWith('-https') && { redirectHttps: true }),
+      });
   }
   return out;
 }
@@ -242,7 +253,7 @@ export class HttpUpstreamControl implements UpstreamControl {
   }
 
   async setSite(app: string, site: SiteEntry): Promise<void> {
-    const body = [site.maintenance ? 'maintenance' : 'serve', ...site.domains].map((l) => `${l}\n`).join('');
+    const body = [siteFlag(site), ...site.domains].map((l) => `${l}\n`).join('');
     await this.expectOk('PUT', `/sites/${encodeURIComponent(app)}`, body);
   }
 

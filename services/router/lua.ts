@@ -135,6 +135,13 @@ function M.access()
   local app = ngx.var.paas_app
   local site = app ~= "" and sites:get(app) or nil
   if site == nil then return ngx.exec("${NO_SUCH_APP_LOCATION}") end
+  if conf.https_port and ngx.var.scheme == "http" then
+    local flag = site:match("^%S+")
+    if flag:sub(-6) == "-https" then -- redirect-https (ACME challenges have a location of their own)
+      local port = conf.https_port == 443 and "" or (":" .. conf.https_port)
+      return ngx.redirect("https://" .. ngx.var.host .. port .. ngx.var.request_uri, 308)
+    end
+  end
   if site:byte(1) == 109 then return ngx.exec("${MAINTENANCE_LOCATION}") end -- "maintenance"
   return serve(app)
 end

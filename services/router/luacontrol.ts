@@ -59,7 +59,9 @@ local function del_upstreams(app)
 end
 
 local function put_site(app, flag, list)
-  if flag ~= "serve" and flag ~= "maintenance" then return "the site must be serve or maintenance", true end
+  if flag ~= "serve" and flag ~= "maintenance" and flag ~= "serve-https" and flag ~= "maintenance-https" then
+    return "the site must be serve or maintenance (-https: redirect HTTP to HTTPS)", true
+  end
   local keep, names = {}, {}
   for _, d in ipairs(list) do
     if not valid_hostname(d) then return "invalid domain " .. d:sub(1, 80), true end

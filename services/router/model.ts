@@ -97,7 +97,12 @@ export function sitesOf(routes: readonly StoredRoute[]): Site[] {
   for (const route of routes) {
     if (typeof route?.app !== 'string') continue;
     const domains = Array.isArray(route.domains) ? route.domains : [];
-    out.push({ app: route.app, domains, maintenance: route.maintenance === true });
+    out.push({
+      app: route.app,
+      domains,
+      maintenance: route.maintenance === true,
+      ...(route.redirectHttps === true && { redirectHttps: true }),
+    });
   }
   return out;
 }
@@ -159,9 +164,18 @@ export function siteChanges(desired: readonly Site[], current: ReadonlyMap<strin
   const wanted = new Set<string>();
   for (const s of desired) {
     wanted.add(s.app);
-    const want: SiteEntry = { maintenance: s.maintenance === true, domains: [...(s.domains ?? [])].sort() };
+    const want: SiteEntry = {
+      maintenance: s.maintenance === true,
+      domains: [...(s.domains ?? [])].sort(),
+      ...(s.redirectHttps === true && { redirectHttps: true }),
+    };
     const have = current.get(s.app);
-    if (!have || have.maintenance !== want.maintenance || !sameList(have.domains, want.domains))
+    if (
+      !have ||
+      have.maintenance !== want.maintenance ||
+      (have.redirectHttps ?? false) !== (want.redirectHttps ?? false) ||
+      !sameList(have.domains, want.domains)
+    )
       set.push({ app: s.app, site: want });
   }
   const remove = [...current.keys()].filter((app) => !wanted.has(app)).sort();

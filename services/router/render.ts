@@ -365,7 +365,7 @@ http {
     lua_shared_dict ${CHALLENGE_DICT} 4m;
     init_by_lua_block {
 ${ROUTER_LUA}
-        require("paas_router").configure({ domain = "${m.domain}", wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld} })
+        require("paas_router").configure({ domain = "${m.domain}", wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld}${m.https ? `, https_port = ${m.https.port}` : ''} })
     }
 
     upstream paas_apps {

@@ -10,6 +10,8 @@ export interface Site {
   app: string;
   domains?: readonly string[];
   maintenance?: boolean;
+  /** The redirect-https feature: HTTP requests get a 308 to HTTPS (ACME challenges excepted). */
+  redirectHttps?: boolean;
 }
 
 export interface Rejected {
@@ -52,6 +54,7 @@ export function partitionSites(
       app: site.app,
       domains,
       maintenance: prev?.maintenance === true || site.maintenance === true,
+      redirectHttps: prev?.redirectHttps === true || site.redirectHttps === true,
     });
   }
   const apps = [...byApp.keys()].sort();
@@ -71,7 +74,12 @@ export function partitionSites(
         ok.add(d);
       }
     }
-    return { app, domains: [...ok].sort(), maintenance: site.maintenance === true };
+    return {
+      app,
+      domains: [...ok].sort(),
+      maintenance: site.maintenance === true,
+      ...(site.redirectHttps === true && { redirectHttps: true }),
+    };
   });
   return { sites, rejected };
 }

@@ -270,6 +270,41 @@ describe('router: HTTPS by SNI, HTTP/2, ACME HTTP-01', () => {
     expect((await get(httpPort, 'a.example.test')).status).toBe(200);
   });
 
+  it('answers HTTP with a 308 to HTTPS for an app with redirect-https, but not its ACME challenges', async () => {
+    const token = 'redirect-test-token-0123456789abcdefghijklmnopq';
+    await store.put(store.keys.acmeChallenge(token), {
+      token,
+      keyAuthorization: `${token}.thumb`,
+      app: 'shop',
+      expiresAt: new Date(Date.now() + 60_000).toISOString(),
+    } satisfies AcmeChallenge);
+    await store.put(store.keys.route('shop'), {
+      app: 'shop',
+      dynos: [{ upstream: app.address, dyno: 'web.1', host: 'elsewhere' }],
+      release: 1,
+      domains: ['a.example.test'],
+      redirectHttps: true,
+      updatedAt: new Date().toISOString(),
+    } satisfies Route);
+    const moved = await eventually(async () => {
+      const x = await get(httpPort, 'a.example.test', { path: '/cart?id=7' });
+      return x.status === 308 ? x : undefined;
+    }, 'the redirect');
+    expect(moved.headers.location).toBe(`https://a.example.test:${httpsPort}/cart?id=7`);
+    const challenge = await eventually(async () => {
+      const x = await get(httpPort, 'a.example.test', { path: `/.well-known/acme-challenge/${token}` });
+      return x.status === 200 ? x : undefined;
+    }, 'the challenge over HTTP');
+    expect(challenge.text).toBe(`${token}.thumb`);
+    expect((await get(httpPort, 'x.b.example.test')).status).toBe(200); // another app is not redirected
+    await putRoute('shop', ['a.example.test']);
+    await eventually(async () => {
+      const x = await get(httpPort, 'a.example.test');
+      return x.status === 200 ? x : undefined;
+    }, 'the redirect gone');
+    await store.delete(store.keys.acmeChallenge(token));
+  });
+
   it('refuses a certificate that does not convert, and a name pointing at no certificate, storing nothing', async () => {
     const control = h?.control;
     if (!control) throw new Error('no router');
