@@ -1,5 +1,6 @@
 import { X509Certificate, createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { PaasError, invalid } from './errors.js';
+import type { CertificateRecord } from './types.js';
 
 // HTTPS certificates of apps, chosen by SNI: the checks an uploaded
 // certificate and key pass before anything is stored, which of an app's
@@ -360,4 +361,16 @@ export function renewalDue(notAfter: string | Date, now: Date, days: number = RE
   // A date that cannot be read is renewed rather than left to lapse unseen.
   if (Number.isNaN(end)) return true;
   return end - now.getTime() <= days * DAY_MS;
+}
+
+/** The record to store for a certificate (CertificateRecord): what it says of itself, its chain and key. Pure. */
+export function certificateRecord(
+  app: string,
+  source: CertificateRecord['source'],
+  cert: CertificateInfo,
+  chainPem: string,
+  keyPem: string,
+  at: string,
+): CertificateRecord {
+  return { ...cert, app, source, chainPem, keyPem, updatedAt: at };
 }

@@ -1,3 +1,4 @@
+import type { CertificateInfo } from './certs.js';
 // The records kept in etcd. Plain data: every service reads and writes these
 // shapes through Store (store.ts); the key of each is in keys.ts.
 
@@ -369,21 +370,12 @@ export interface PipelineCoupling {
  * an ACME server (`paas certs:auto:enable`). Routers serve it by SNI for the app's hostnames it covers
  * (core/certs.ts certificateCovers). The key is unencrypted PKCS#8 PEM; the API never returns it.
  */
-export interface CertificateRecord {
+export interface CertificateRecord extends CertificateInfo {
   app: string;
   source: 'upload' | 'acme';
-  /** The DNS names the certificate covers (its subjectAltName), lowercase. */
-  domains: string[];
   /** The leaf certificate, then its intermediates, PEM. */
   chainPem: string;
   keyPem: string;
-  issuer: string;
-  subject: string;
-  notBefore: string;
-  notAfter: string;
-  sha256Fingerprint: string;
-  serial: string;
-  selfSigned: boolean;
   updatedAt: string;
 }
 

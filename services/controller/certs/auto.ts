@@ -1,5 +1,5 @@
 import type { AutoCertView } from '../../core/api.js';
-import { certificateCovers, describeCertificate, renewalDue } from '../../core/certs.js';
+import { certificateCovers, certificateRecord, describeCertificate, renewalDue } from '../../core/certs.js';
 import { conflict, invalid } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { Store } from '../../core/store.js';
@@ -200,21 +200,7 @@ export class AcmeWorker {
       });
       if (!account) await store.put(store.keys.acmeAccount(), { key: issued.accountKey, url: issued.accountUrl });
       const info = describeCertificate(new X509Certificate(issued.certPem));
-      const record: CertificateRecord = {
-        app: r.app,
-        source: 'acme',
-        domains: info.domains,
-        chainPem: issued.certPem,
-        keyPem: issued.keyPem,
-        issuer: info.issuer,
-        subject: info.subject,
-        notBefore: info.notBefore,
-        notAfter: info.notAfter,
-        sha256Fingerprint: info.sha256Fingerprint,
-        serial: info.serial,
-        selfSigned: info.selfSigned,
-        updatedAt: at,
-      };
+      const record = certificateRecord(r.app, 'acme', info, issued.certPem, issued.keyPem, at);
       // Only while automatic certificates are still on for the app (disabled meanwhile: nothing is written).
       const ok = await store.commit(
         [{ key: store.keys.autoCert(r.app), exists: true }],

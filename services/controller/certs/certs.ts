@@ -1,5 +1,5 @@
 import type { CertView } from '../../core/api.js';
-import { coveredDomains, parseCertificateUpload } from '../../core/certs.js';
+import { certificateRecord, coveredDomains, parseCertificateUpload } from '../../core/certs.js';
 import { conflict, invalid, notFound } from '../../core/errors.js';
 import type { App, AutoCertRecord, CertificateRecord } from '../../core/types.js';
 import type { Deps } from '../deps.js';
@@ -76,21 +76,14 @@ export async function putCert(
         'Add the domain first with `paas domains:add`.',
     );
   const key = store.keys.cert(app.name);
-  const record: CertificateRecord = {
-    app: app.name,
-    source: 'upload',
-    domains: upload.cert.domains,
-    chainPem: upload.chainPem,
-    keyPem: upload.keyPem,
-    issuer: upload.cert.issuer,
-    subject: upload.cert.subject,
-    notBefore: upload.cert.notBefore,
-    notAfter: upload.cert.notAfter,
-    sha256Fingerprint: upload.cert.sha256Fingerprint,
-    serial: upload.cert.serial,
-    selfSigned: upload.cert.selfSigned,
-    updatedAt: new Date().toISOString(),
-  };
+  const record = certificateRecord(
+    app.name,
+    'upload',
+    upload.cert,
+    upload.chainPem,
+    upload.keyPem,
+    new Date().toISOString(),
+  );
   const cur = await store.getVersioned<CertificateRecord>(key);
   if (!replace && cur) throw conflict(`${app.name} has a certificate already; replace it with \`paas certs:update\``);
   if (replace && !cur) throw notFound(`${app.name} has no certificate to update. Add one with \`paas certs:add\`.`);

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseCertificateUpload } from '../../../services/core/certs.js';
+import { certificateRecord, parseCertificateUpload } from '../../../services/core/certs.js';
 import type { Store } from '../../../services/core/store.js';
 import type { AcmeChallenge, CertificateRecord, Route } from '../../../services/core/types.js';
 import { ControlError } from '../../../services/router/control.js';
@@ -44,21 +44,7 @@ describe('router: HTTPS by SNI, HTTP/2, ACME HTTP-01', () => {
 
   const record = (app: string, issued: Issued): CertificateRecord => {
     const up = parseCertificateUpload(issued.crt, issued.key, new Date());
-    return {
-      app,
-      source: 'upload',
-      domains: up.cert.domains,
-      chainPem: up.chainPem,
-      keyPem: up.keyPem,
-      issuer: up.cert.issuer,
-      subject: up.cert.subject,
-      notBefore: up.cert.notBefore,
-      notAfter: up.cert.notAfter,
-      sha256Fingerprint: up.cert.sha256Fingerprint,
-      serial: up.cert.serial,
-      selfSigned: up.cert.selfSigned,
-      updatedAt: new Date().toISOString(),
-    };
+    return certificateRecord(app, 'upload', up.cert, up.chainPem, up.keyPem, new Date().toISOString());
   };
   const fingerprintOf = (issued: Issued) => new X509Certificate(issued.crt).fingerprint256;
   const putRoute = (name: string, domains: string[]) =>
