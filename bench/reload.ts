@@ -9,7 +9,8 @@ import type { Route } from '../services/core/types.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../services/router/config.js';
 import { HttpUpstreamControl } from '../services/router/control.js';
 import { NginxCli, type Nginx } from '../services/router/nginx.js';
-import { Router, type RouteTable } from '../services/router/router.js';
+import { Router } from '../services/router/router.js';
+import type { RouteTable } from '../services/router/table.js';
 import { flags, round, runMain } from './common.js';
 
 // The router with many apps: its own nginx in a temp dir on free 127.0.0.1

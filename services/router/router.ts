@@ -1,13 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
 import type { Logger } from '../core/logger.js';
-import type { Mirror, Store } from '../core/store.js';
-import type { StoredRoute } from '../core/routes.js';
 import type { RouteState } from '../core/types.js';
 import { batchParts, type ControlChange, type SiteEntry, type UpstreamControl } from './control.js';
 import { desiredStates, desiredUpstreams, siteChanges, sitesOf, stateChanges, upstreamChanges } from './model.js';
 import { NginxError, type Nginx } from './nginx.js';
-import { renderNginx, type HttpsSettings, type NginxModel } from './render.js';
-import { certificateChanges, challengeChanges, checkFallback, desiredCertificates, desiredChallenges } from './tls.js';
+import { FallbackCertificate } from './fallback.js';
+import { renderNginx, type NginxModel } from './render.js';
+import type { RouteTable } from './table.js';
+import { certificateChanges, challengeChanges, desiredCertificates, desiredChallenges } from './tls.js';
 
 // The reconcile loop: routes in etcd -> nginx. The config depends only on the
 // router's settings (render, check, swap, reload only when it changes); the
@@ -16,59 +15,6 @@ import { certificateChanges, challengeChanges, checkFallback, desiredCertificate
 // endpoint, so a new app, a blue-green swap, a sleep or a wake reloads
 // nothing; so do the apps' certificates (by hostname, for HTTPS by SNI) and
 // the ACME challenges nginx answers.
-
-/** What a pass reads: the routes, and as stored (checked by tls.ts) the apps' certificates and the open challenges. */
-export interface RouteTables {
-  routes: StoredRoute[];
-  /** app -> its CertificateRecord (keys.cert). */
-  certificates: ReadonlyMap<string, unknown>;
-  /** token -> its AcmeChallenge (keys.acmeChallenge). */
-  challenges: ReadonlyMap<string, unknown>;
-}
-
-export interface RouteTable {
-  read(): Promise<RouteTables>;
-  /** Calls onChange on every change (debounced) and once at start; returns a function that stops watching. */
-  watch(onChange: () => void): Promise<() => Promise<void>>;
-}
-
-/**
- * The routes, certificates and challenges from a copy of etcd's kept current by one watch (core/mirror.ts) once
- * watched: a pass reads no etcd (at 10,000 apps a range read of every route was 1.3 MB per route change, and the
- * certificates would be 60 MB); before, range reads.
- */
-export function storeRouteTable(store: Store): RouteTable {
-  const [routes, certs, challenges] = [store.keys.routes(), store.keys.certs(), store.keys.acmeChallenges()];
-  let mirror: Mirror | undefined;
-  // key -> value under a prefix, keyed by what follows it (the app, the token)
-  const byName = (entries: Iterable<[string, unknown]>, prefix: string) =>
-    new Map([...entries].map(([k, v]) => [k.slice(prefix.length), v]));
-  return {
-    read: async () => {
-      if (mirror)
-        return {
-          routes: mirror.list<StoredRoute>(routes),
-          certificates: byName(mirror.entries(certs), certs),
-          challenges: byName(mirror.entries(challenges), challenges),
-        };
-      const [r, c, a] = await Promise.all([
-        store.list<StoredRoute>(routes),
-        store.snapshot(certs),
-        store.snapshot(challenges),
-      ]);
-      return { routes: r, certificates: byName(c.entries, certs), challenges: byName(a.entries, challenges) };
-    },
-    watch: async (onChange) => {
-      // calls onChange once loaded, then on every change
-      const m = await store.mirror([routes, certs, challenges], onChange);
-      mirror = m;
-      return async () => {
-        mirror = undefined;
-        await m.close();
-      };
-    },
-  };
-}
 
 /** A pass that took longer than this pauses as long before the next one (Router.loop). */
 const PASS_PAUSE_FROM_MS = 5;
@@ -96,13 +42,6 @@ export interface RouterDeps {
   now?: () => Date;
 }
 
-/** The fallback's files as last looked at: their identity, and what came of reading them. */
-interface FallbackLook {
-  files: string;
-  https: HttpsSettings | undefined;
-  why: string;
-}
-
 export class Router {
   /** The config in place on disk (read once at start, then what we installed). */
   private installed: string | undefined;
@@ -118,7 +57,7 @@ export class Router {
   private heldCerts = new Set<string>();
   private heldNames = new Map<string, string>();
   private heldChallenges = new Map<string, string>();
-  private fallback: FallbackLook | undefined;
+  private readonly fallback: FallbackCertificate;
   /** The expired certificates in use that were logged (app and version), so each is logged once. */
   private expiredLogged = new Set<string>();
   /** Of the last pass: the apps nginx serves, and the state of each route that has one. */
@@ -146,7 +85,9 @@ export class Router {
   private unwatch: (() => Promise<void>) | undefined;
   private stopped = false;
 
-  constructor(private readonly deps: RouterDeps) {}
+  constructor(private readonly deps: RouterDeps) {
+    this.fallback = new FallbackCertificate(deps.settings.https, deps.log);
+  }
 
   async start(): Promise<void> {
     this.unwatch = await this.deps.table.watch(() => this.trigger());
@@ -275,7 +216,7 @@ export class Router {
     const desired = desiredUpstreams(routes, this.deps.hostId);
     this.dynosBefore = this.dynos;
     this.dynos = desired.dynos;
-    const https = await this.https();
+    const https = await this.fallback.https();
     const rendered = renderNginx({ ...this.deps.settings, https, apps: sitesOf(routes) });
     this.report(rendered.rejected, desired.invalid);
     const desiredStateMap = desiredStates(routes);
@@ -380,48 +321,6 @@ export class Router {
 
   private now(): Date {
     return this.deps.now?.() ?? new Date();
-  }
-
-  /**
-   * The HTTPS to render: the operator's, with the fallback's fingerprint, when its files hold a certificate and its
-   * key; else none (a config naming files nginx cannot load fails `nginx -t`, HTTP with it). The files are read
-   * again only when they change (their inode, size or mtime); why HTTPS is off is logged once, and when it turns on.
-   */
-  private async https(): Promise<HttpsSettings | undefined> {
-    const want = this.deps.settings.https;
-    if (want === undefined) return undefined;
-    const identity = async (path: string) => {
-      const st = await stat(path).catch(() => undefined);
-      return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : 'none';
-    };
-    const files = `${await identity(want.certificate)} ${await identity(want.key)}`;
-    if (this.fallback?.files === files) return this.fallback.https;
-    let look: FallbackLook;
-    try {
-      const [certPem, keyPem] = await Promise.all(
-        [want.certificate, want.key].map((f) =>
-          readFile(f, 'utf8').catch((err: NodeJS.ErrnoException) => {
-            throw new Error(`cannot read ${f}: ${err.code ?? err.message}`);
-          }),
-        ),
-      );
-      const fb = checkFallback(certPem as string, keyPem as string);
-      look = { files, https: { ...want, fingerprint: fb.fingerprint.toUpperCase() }, why: '' };
-      this.deps.log.info(
-        { port: want.port, certificate: want.certificate, domains: fb.domains, notAfter: fb.notAfter },
-        'HTTPS on: the fallback certificate is served to names with none of their own',
-      );
-    } catch (err) {
-      const why = (err as Error).message;
-      look = { files, https: undefined, why };
-      if (this.fallback?.why !== why)
-        this.deps.log.warn(
-          { port: want.port, certificate: want.certificate, key: want.key, why },
-          'HTTPS off: no fallback certificate and key to serve (PAAS_ROUTER_DEFAULT_CERT, PAAS_ROUTER_DEFAULT_KEY)',
-        );
-    }
-    this.fallback = look;
-    return look.https;
   }
 
   /**

@@ -7,7 +7,8 @@ import { AccessLogTail, routerLine } from './access.js';
 import { loadConfig } from './config.js';
 import { HttpUpstreamControl } from './control.js';
 import { NginxCli } from './nginx.js';
-import { Router, storeRouteTable } from './router.js';
+import { Router } from './router.js';
+import { storeRouteTable } from './table.js';
 import { ActivityReporter, storeActivitySink } from './activity.js';
 import { storeWakeSink, Waker, WakeListener } from './wake.js';
 

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { CertificateRecord, Route, RouteState } from '../../../services/core/types.js';
 import type { AppActivity, ControlChange, SiteEntry, UpstreamControl } from '../../../services/router/control.js';
 import { NginxError, type Nginx } from '../../../services/router/nginx.js';
-import { Router, type RouterDeps, type RouteTable } from '../../../services/router/router.js';
+import { Router, type RouterDeps } from '../../../services/router/router.js';
+import type { RouteTable } from '../../../services/router/table.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 import { TestCa } from '../../support/tls.js';
 
