@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { Api } from './common.js';
+import { latestSlug, type Api } from './common.js';
 
 // What the benches that drive many apps on a live platform share
 // (thousands.ts, storm.ts): the platform's memory, one request through the
@@ -100,4 +100,11 @@ export async function promoteAsleep(api: Api, slug: string, names: readonly stri
     await api.json('POST', `/apps/${app}/sleep`); // born asleep: its release starts nothing
     await api.json('POST', `/apps/${app}/releases`, { slug });
   });
+}
+
+/** The slug of the source app's latest release, which the fleet benches promote; throws when it has none. */
+export async function sourceSlug(api: Api, source: string): Promise<string> {
+  const { slug } = await latestSlug(api, source);
+  if (!slug) throw new Error(`${source} has no build to promote`);
+  return slug.id;
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { Api, env, flags, latestSlug, median, percentile, round, runMain } from './common.js';
-import { get, log, platformRssMb, promoteAsleep, sleepMs } from './fleet.js';
+import { Api, env, flags, median, percentile, round, runMain } from './common.js';
+import { get, log, platformRssMb, promoteAsleep, sleepMs, sourceSlug } from './fleet.js';
 
 // The wake storm against a live platform (issue 16): one build (--source,
 // deployed and awake) promoted to N apps born asleep, then one request to
@@ -80,12 +80,11 @@ runMain(async () => {
   const api = new Api(env('PAAS_API_URL'), env('PAAS_TOKEN'));
   const stateDir = env('PAAS_STATE_DIR');
   const out: Record<string, number> = {};
-  const { slug } = await latestSlug(api, a.source);
-  if (!slug) throw new Error(`${a.source} has no build to promote`);
+  const slug = await sourceSlug(api, a.source);
   const prefix = `s${process.pid % 1000}`;
   const names = Array.from({ length: a.apps }, (_, i) => `${prefix}-${i + 1}`);
   const t0 = performance.now();
-  await promoteAsleep(api, slug.id, names, a.parallel);
+  await promoteAsleep(api, slug, names, a.parallel);
   out.setup_s = round((performance.now() - t0) / 1000, 1);
   await sleepMs(10_000); // the scheduler and router settle
   out.memory_before_mb = platformRssMb(stateDir);

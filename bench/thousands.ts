@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { Api, env, flags, latestSlug, median, percentile, round, runMain } from './common.js';
-import { get, log, platformRssMb, promoteAsleep, sleepMs } from './fleet.js';
+import { Api, env, flags, median, percentile, round, runMain } from './common.js';
+import { get, log, platformRssMb, promoteAsleep, sleepMs, sourceSlug } from './fleet.js';
 
 // The 10,000-app run against a live platform (issue 16): one build (--source,
 // deployed already) promoted to N new apps through the API, each asked to
@@ -44,12 +44,11 @@ runMain(async () => {
   const api = new Api(env('PAAS_API_URL'), env('PAAS_TOKEN'));
   const stateDir = env('PAAS_STATE_DIR');
   const out: Record<string, number> = {};
-  const { slug } = await latestSlug(api, a.source);
-  if (!slug) throw new Error(`${a.source} has no build to promote`);
+  const slug = await sourceSlug(api, a.source);
   const prefix = `k${process.pid % 1000}`;
   const name = (i: number) => `${prefix}-${i + 1}`;
   out.memory_before_mb = platformRssMb(stateDir);
-  log(`platform memory before: ${out.memory_before_mb} MiB; promoting ${slug.id} to ${a.apps} apps`);
+  log(`platform memory before: ${out.memory_before_mb} MiB; promoting ${slug} to ${a.apps} apps`);
 
   const t0 = performance.now();
   let done = 0;
@@ -58,7 +57,7 @@ runMain(async () => {
     const from = done;
     await promoteAsleep(
       api,
-      slug.id,
+      slug,
       Array.from({ length: upTo - from }, (_, i) => name(from + i)),
       a.parallel,
     );
