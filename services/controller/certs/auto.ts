@@ -151,19 +151,19 @@ export class AcmeWorker {
     const domainsOf = await domainsByApp(store).catch(() => new Map<string, { hostname: string }[]>());
     for (const r of records) {
       if (this.stopped) return;
-      const now = (domainsOf.get(r.app) ?? []).map((d) => d.hostname).sort();
-      const changed = !sameList(now, Object.keys(r.domains).sort()); // added or removed: ordered again at once
+      const domains = (domainsOf.get(r.app) ?? []).map((d) => d.hostname).sort();
+      const changed = !sameList(domains, Object.keys(r.domains).sort()); // added or removed: ordered again at once
       if (!r.enabled || (!changed && r.nextAt && Date.parse(r.nextAt) > Date.now())) continue;
-      await this.order(r).catch((err: unknown) =>
+      await this.order(r, domains).catch((err: unknown) =>
         this.log.error({ err, app: r.app }, 'automatic certificate pass failed'),
       );
     }
   }
 
-  private async order(r: AutoCertRecord): Promise<void> {
+  /** Orders for `domains`, the app's custom domains as the pass read them. */
+  private async order(r: AutoCertRecord, domains: readonly string[]): Promise<void> {
     const { store, settings } = this;
     const now = new Date();
-    const domains = (await customDomainsOf(store, r.app)).map((d) => d.hostname).sort();
     const cert = await store.get<CertificateRecord>(store.keys.cert(r.app));
     const at = now.toISOString();
     const mark = (status: 'ok' | 'failing', nextAt: string, reason?: string): AutoCertRecord => ({
@@ -192,7 +192,7 @@ export class AcmeWorker {
     try {
       const issued = await issueCertificate({
         directoryUrl: settings.directoryUrl,
-        domains,
+        domains: [...domains],
         challenges: challengeStore(store, r.app),
         ...(account && { accountKey: account.key }),
         ...(settings.email && { email: settings.email }),
