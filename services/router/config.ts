@@ -38,6 +38,9 @@ export { DEFAULT_HTTPS_PORT };
 /** The fallback certificate and key, under $PAAS_STATE_DIR, unless told (PAAS_ROUTER_DEFAULT_CERT, _KEY). */
 export const DEFAULT_CERT_FILE = 'tls/default.crt';
 export const DEFAULT_KEY_FILE = 'tls/default.key';
+/** The platform CA (scripts/lib/tls.sh), under $PAAS_STATE_DIR, unless told (PAAS_ROUTER_CA_CERT, _KEY). */
+export const DEFAULT_CA_CERT_FILE = 'tls/ca.crt';
+export const DEFAULT_CA_KEY_FILE = 'tls/ca.key';
 export { DEFAULT_CERT_DICT_MB };
 
 export interface RouterConfig extends CommonConfig {
@@ -57,6 +60,13 @@ export interface RouterConfig extends CommonConfig {
    */
   defaultCert: string;
   defaultKey: string;
+  /**
+   * The CA the router issues each app's own `<app>.<domain>` certificate from (leaves.ts; PAAS_ROUTER_CA_CERT,
+   * PAAS_ROUTER_CA_KEY): by default the platform CA, while the fallback is the platform's own (an operator's fallback,
+   * a public wildcard say, is served as it is); undefined when `off`, and then a name under the domain gets the
+   * fallback.
+   */
+  ca: { certificate: string; key: string } | undefined;
   /** The shared dict of the apps' certificates, MiB (PAAS_ROUTER_CERT_DICT_MB, 64: about 10,000 certificates). */
   certDictMb: number;
   /** nginx's local-only control endpoint (127.0.0.1). */
@@ -124,6 +134,17 @@ function filePath(env: Env, name: string, fallback: string): string {
   return p;
 }
 
+/** PAAS_ROUTER_CA_CERT and _KEY (RouterConfig.ca). */
+function caSetting(env: Env, stateDir: string, defaultCert: string): RouterConfig['ca'] {
+  const platformFallback = defaultCert === resolve(stateDir, DEFAULT_CERT_FILE);
+  const given = env.PAAS_ROUTER_CA_CERT;
+  if (given === 'off' || (given === undefined && !platformFallback)) return undefined;
+  return {
+    certificate: filePath(env, 'PAAS_ROUTER_CA_CERT', resolve(stateDir, DEFAULT_CA_CERT_FILE)),
+    key: filePath(env, 'PAAS_ROUTER_CA_KEY', resolve(stateDir, DEFAULT_CA_KEY_FILE)),
+  };
+}
+
 export function loadConfig(env: Env): Readonly<RouterConfig> {
   const common = commonConfig(env);
   const domain = str(env, 'PAAS_DOMAIN', 'localhost').toLowerCase();
@@ -142,6 +163,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     throw new ConfigError('PAAS_HTTPS_PORT must differ from PAAS_HTTP_PORT and PAAS_ROUTER_CONTROL_PORT (or be off)');
   const defaultCert = filePath(env, 'PAAS_ROUTER_DEFAULT_CERT', resolve(common.stateDir, DEFAULT_CERT_FILE));
   const defaultKey = filePath(env, 'PAAS_ROUTER_DEFAULT_KEY', resolve(common.stateDir, DEFAULT_KEY_FILE));
+  const ca = caSetting(env, common.stateDir, defaultCert);
   const maxBodyMb = int(env, 'PAAS_ROUTER_MAX_BODY_MB', DEFAULT_MAX_BODY_MB);
   if (maxBodyMb < 1 || maxBodyMb > 102_400)
     throw new ConfigError(`PAAS_ROUTER_MAX_BODY_MB must be 1..102400, got ${maxBodyMb}`);
@@ -162,6 +184,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     httpsPort,
     defaultCert,
     defaultKey,
+    ca,
     certDictMb: intIn(env, 'PAAS_ROUTER_CERT_DICT_MB', DEFAULT_CERT_DICT_MB, 1, CERT_DICT_MB_LIMIT),
     controlPort,
     domain,

@@ -5,8 +5,11 @@
 //                     the client asked for (SNI), looked up as sent, then as
 //                     the wildcard `*.<parent>`: `paas_sni` gives its version,
 //                     `paas_certs` the DER chain and key, handed to OpenSSL as
-//                     they are (no PEM parsing in a handshake). No SNI, or a
-//                     name with none: the fallback of the config stays.
+//                     they are (no PEM parsing in a handshake). A name with
+//                     none that is `<app>.<domain>`: the platform's leaf of
+//                     it (`paas_leaves`, asked of the router once: leaves.ts)
+//                     when the router issues them (conf.leaves). No SNI, or
+//                     a name with none: the fallback of the config stays.
 //   acme_challenge()  GET /.well-known/acme-challenge/<token>: the key
 //                     authorization of an open HTTP-01 challenge
 //                     (`paas_acme`), text/plain, else 404; before any app
@@ -25,16 +28,21 @@
 export const CERT_DICT = 'paas_certs';
 /** hostname (or `*.<parent>`) -> version of its certificate. */
 export const SNI_DICT = 'paas_sni';
+/** hostname -> "leaf <chain bytes>\n<DER chain><DER key>" of the platform's leaf, or "" (none: the fallback). */
+export const LEAF_DICT = 'paas_leaves';
 /** ACME token -> key authorization. */
 export const CHALLENGE_DICT = 'paas_acme';
 /** Where ACME's HTTP-01 asks (RFC 8555 §8.3). */
 export const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/';
+/** A name the router issues no leaf for is asked again after this long (s). */
+const LEAF_NONE_S = 10;
 
 export const TLS_LUA = String.raw`
 local ssl = require "ngx.ssl"
 local certs = ngx.shared.${CERT_DICT}
 local sni = ngx.shared.${SNI_DICT}
 local challenges = ngx.shared.${CHALLENGE_DICT}
+local leaves = ngx.shared.${LEAF_DICT}
 
 -- the DER chain and key of a stored certificate
 local function der_of(v)
@@ -52,6 +60,67 @@ local function version_of_name(name)
   return nil
 end
 
+-- GET /leaves/<name> of the router's socket: the body, and how long to keep
+-- it; "" for a name that gets none (404); nil and why when it did not answer
+local function ask_leaf(name)
+  local sock = ngx.socket.tcp()
+  sock:settimeout(2000)
+  local ok, err = sock:connect("unix:" .. conf.wake_socket)
+  if ok then ok, err = sock:send("GET /leaves/" .. name .. " HTTP/1.0\r\nHost: router\r\n\r\n") end
+  local status, len, ttl
+  if ok then
+    status, err = sock:receive("*l")
+    status = status and tonumber(status:match("^HTTP/1%.%d (%d%d%d)"))
+    while status ~= nil do
+      local line, herr = sock:receive("*l")
+      if line == nil then status, err = nil, herr break end
+      if line == "" then break end
+      local k, v = line:match("^([%w%-]+):%s*(%d+)%s*$")
+      if k ~= nil then
+        k = k:lower()
+        if k == "content-length" then len = tonumber(v) elseif k == "x-paas-cache-seconds" then ttl = tonumber(v) end
+      end
+    end
+  end
+  local body
+  if status == 200 and len ~= nil and len <= 65536 then
+    body, err = sock:receive(len)
+  elseif status == 404 then
+    body, ttl = "", ${LEAF_NONE_S}
+  elseif status ~= nil then
+    err = "status " .. status
+  end
+  sock:close()
+  if body == nil then return nil, err end
+  return body, ttl
+end
+
+-- at each (re)load: leaves of another CA than the router's now are dropped
+function M.leaves_ca(fingerprint)
+  if leaves:get(" ca") ~= fingerprint then
+    leaves:flush_all()
+    leaves:set(" ca", fingerprint)
+  end
+end
+
+-- the platform's leaf of name (<app>.<domain>), or nil: the fallback
+local function leaf_of(name)
+  if not conf.leaves or #name <= #conf.suffix or name:sub(-#conf.suffix) ~= conf.suffix then return nil end
+  if not valid_app(name:sub(1, #name - #conf.suffix)) then return nil end
+  local stored = leaves:get(name)
+  if stored == nil then
+    local body, ttl = ask_leaf(name) -- ttl: why, when body is nil
+    if body == nil then
+      ngx.log(ngx.WARN, "paas: no platform certificate for ", name, " (serving the fallback): ", ttl)
+      return nil
+    end
+    leaves:set(name, body, math.max(tonumber(ttl) or 60, 1))
+    stored = body
+  end
+  if stored == "" then return nil end
+  return stored
+end
+
 function M.certificate()
   local name = ssl.server_name()
   if name == nil then return end -- no SNI: the fallback
@@ -61,10 +130,11 @@ function M.certificate()
   -- one between our two reads
   for _ = 1, 2 do
     local version = version_of_name(name)
-    if version == nil then return end
+    if version == nil then break end
     stored = certs:get(version)
     if stored ~= nil then break end
   end
+  if stored == nil then stored = leaf_of(name) end
   if stored == nil then return end
   local chain, key = der_of(stored)
   if chain == nil then

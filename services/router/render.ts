@@ -19,7 +19,7 @@ import {
   WAKE_MAX_HELD_LIMIT,
   WAKE_TIMEOUT_RANGE_S,
 } from './luahold.js';
-import { ACME_CHALLENGE_PATH, CERT_DICT, CHALLENGE_DICT, SNI_DICT } from './luatls.js';
+import { ACME_CHALLENGE_PATH, CERT_DICT, CHALLENGE_DICT, LEAF_DICT, SNI_DICT } from './luatls.js';
 import { PAGES, pageHtml, REQUEST_ID_VAR, type PageName } from './pages.js';
 import { isDomain, partitionSites, type Rejected, type Site } from './sites.js';
 
@@ -67,6 +67,11 @@ export interface HttpsSettings {
    * fallback (same paths) changes the config and reloads nginx.
    */
   fingerprint?: string;
+  /**
+   * The router issues the platform's leaf of `<app>.<domain>` (leaves.ts), from the CA of this SHA-256 fingerprint:
+   * Lua asks for it on the router's socket, and drops the leaves it holds of another CA.
+   */
+  leaves?: string;
 }
 
 export interface WakeSettings {
@@ -161,7 +166,7 @@ function checkModel(m: NginxModel): void {
   )
     throw new Error(`workers must be 1..64 or auto: ${m.workers}`);
   if (m.https !== undefined) {
-    const { port, certificate, key, fingerprint } = m.https;
+    const { port, certificate, key, fingerprint, leaves } = m.https;
     if (!isPort(port)) throw new Error(`https.port must be 1..65535: ${port}`);
     if (port === m.httpPort || port === m.controlPort)
       throw new Error(`https.port must differ from httpPort and controlPort: ${port}`);
@@ -172,6 +177,8 @@ function checkModel(m: NginxModel): void {
       if (!isPlainPath(path)) throw new Error(`https.${name} must be a plain absolute path: ${JSON.stringify(path)}`);
     if (fingerprint !== undefined && !/^[0-9A-F:]{1,200}$/.test(fingerprint))
       throw new Error(`https.fingerprint must be colon hex: ${JSON.stringify(fingerprint)}`);
+    if (leaves !== undefined && !/^[0-9A-F:]{1,200}$/.test(leaves))
+      throw new Error(`https.leaves must be colon hex: ${JSON.stringify(leaves)}`);
   }
   if (
     m.certDictMb !== undefined &&
@@ -363,9 +370,15 @@ http {
     lua_shared_dict ${CERT_DICT} ${m.certDictMb ?? DEFAULT_CERT_DICT_MB}m;
     lua_shared_dict ${SNI_DICT} 16m;
     lua_shared_dict ${CHALLENGE_DICT} 4m;
+    lua_shared_dict ${LEAF_DICT} 16m;
     init_by_lua_block {
 ${ROUTER_LUA}
-        require("paas_router").configure({ domain = "${m.domain}", wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld}${m.https ? `, https_port = ${m.https.port}` : ''} })
+        require("paas_router").configure({ domain = "${m.domain}", wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld}${m.https ? `, https_port = ${m.https.port}` : ''}${m.https?.leaves ? ', leaves = true' : ''} })${
+          m.https?.leaves
+            ? `
+        require("paas_router").leaves_ca("${m.https.leaves}")`
+            : ''
+        }
     }
 
     upstream paas_apps {

@@ -11,6 +11,7 @@ import { Router } from './router.js';
 import { storeRouteTable } from './table.js';
 import { ActivityReporter, storeActivitySink } from './activity.js';
 import { storeWakeSink, Waker, WakeListener } from './wake.js';
+import { leafAnswerer, loadLeafIssuer } from './leaves.js';
 
 // The router's composition root, in its own process (main.ts) or the
 // platform's (services/platform). nginx is left running when it stops: it
@@ -22,6 +23,10 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const log = ctx.logger(config.logLevel);
   const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
   const control = new HttpUpstreamControl(config.controlPort);
+  const issuer =
+    config.httpsPort !== undefined && config.ca
+      ? await loadLeafIssuer(config.ca, log.child({ module: 'leaves' }))
+      : undefined;
   const router = new Router({
     table: storeRouteTable(store),
     nginx: new NginxCli(config.nginxBin, config.nginxDir),
@@ -39,7 +44,12 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       wake: { timeoutS: config.wakeTimeoutS, maxHeld: config.wakeMaxHeld },
       certDictMb: config.certDictMb,
       ...(config.httpsPort !== undefined && {
-        https: { port: config.httpsPort, certificate: config.defaultCert, key: config.defaultKey },
+        https: {
+          port: config.httpsPort,
+          certificate: config.defaultCert,
+          key: config.defaultKey,
+          ...(issuer && { leaves: issuer.fingerprint }),
+        },
       }),
     },
     resyncMs: config.resyncMs,
@@ -79,6 +89,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const wakes = new WakeListener({
     path: config.wakeSocket,
     onWake: (app) => waker.ask(app),
+    // the platform's certificate of `<app>.<domain>`, for an app this router serves only
+    ...(issuer && { onLeaf: leafAnswerer(issuer, config.domain, () => router.apps()) }),
     log: log.child({ module: 'wakes' }),
   });
   const activity = new ActivityReporter({

@@ -5,13 +5,15 @@ import type { Logger } from '../core/logger.js';
 import { isAppName } from '../core/names.js';
 import type { Store } from '../core/store.js';
 import type { RouteState, WakeRecord } from '../core/types.js';
+import { leafCacheSeconds, leafWire, type Leaf } from './leaves.js';
 
 // Wakes: nginx's Lua holds the requests of a sleeping app and asks, once per
 // app across its workers, `POST /wakes/<app>` on a unix socket under nginx's
 // dir (luahold.ts); the router answers once it has written the WakeRecord
 // that the scheduler watches (/wakes/<app>). Not taken (an app that is not
 // sleeping or waking as of the router's last pass, etcd failing): Lua asks
-// again a second later.
+// again a second later. The same socket hands nginx the platform's
+// certificate of `<app>.<domain>` (GET /leaves/<name>, leaves.ts).
 
 export interface WakeSink {
   wake(record: WakeRecord): Promise<void>;
@@ -87,6 +89,8 @@ export interface WakeListenerDeps {
   log: Logger;
   /** Told of each ask taken: the app and the time from Lua's ask to its arrival here, in ms. */
   onHop?(app: string, hopMs: number | undefined): void;
+  /** The platform certificate of a name (leaves.ts), undefined when it gets none; absent: none is ever issued. */
+  onLeaf?(name: string): Promise<Leaf | undefined>;
 }
 
 /** Milliseconds since the ask, from the X-Paas-Asked-At header (epoch seconds, to the ms), if sane. */
@@ -95,7 +99,13 @@ export function hopMs(header: string | string[] | undefined, now: number): numbe
   return Math.max(0, now - Number(header) * 1000);
 }
 
-/** The router's end of the wake hop: an HTTP server on a unix socket, POST /wakes/<app> only. */
+function answerText(res: ServerResponse, status: number, text: string): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'text/plain');
+  res.end(`${text}\n`);
+}
+
+/** The router's end of the wake hop: an HTTP server on a unix socket, POST /wakes/<app> and GET /leaves/<name>. */
 export class WakeListener {
   private server: Server | undefined;
 
@@ -131,12 +141,10 @@ export class WakeListener {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const answer = (status: number, text: string) => {
-      res.statusCode = status;
-      res.setHeader('content-type', 'text/plain');
-      res.end(`${text}\n`);
-    };
+    const answer = (status: number, text: string) => answerText(res, status, text);
     req.resume();
+    const leaf = /^\/leaves\/([^/?]+)$/.exec(req.url ?? '');
+    if (leaf) return this.leaf(req, res, leaf[1] as string);
     const m = /^\/wakes\/([^/?]+)$/.exec(req.url ?? '');
     if (!m) return answer(404, 'not found');
     if (req.method !== 'POST') return answer(405, 'method not allowed');
@@ -153,5 +161,25 @@ export class WakeListener {
       this.deps.log.error({ err, app }, 'cannot write the wake');
       return answer(503, 'cannot write the wake');
     }
+  }
+
+  /** 200 with the leaf as nginx reads it (leafWire) and how long to keep it; 404 when the name gets none. */
+  private async leaf(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+    const answer = (status: number, text: string) => answerText(res, status, text);
+    if (req.method !== 'GET') return answer(405, 'method not allowed');
+    let leaf: Leaf | undefined;
+    try {
+      leaf = await this.deps.onLeaf?.(name.toLowerCase());
+    } catch (err) {
+      this.deps.log.error({ err, name }, 'cannot issue the platform certificate');
+      return answer(503, 'cannot issue the certificate');
+    }
+    if (!leaf) return answer(404, 'no platform certificate for this name');
+    const body = leafWire(leaf);
+    res.statusCode = 200;
+    res.setHeader('content-type', 'application/octet-stream');
+    res.setHeader('content-length', body.length);
+    res.setHeader('x-paas-cache-seconds', leafCacheSeconds(leaf.notAfter, Date.now()));
+    res.end(body);
   }
 }

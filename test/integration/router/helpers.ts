@@ -13,6 +13,7 @@ import { Router } from '../../../services/router/router.js';
 import { storeRouteTable } from '../../../services/router/table.js';
 import type { Site } from '../../../services/router/sites.js';
 import { storeWakeSink, Waker, WakeListener } from '../../../services/router/wake.js';
+import { leafAnswerer, type LeafIssuer } from '../../../services/router/leaves.js';
 import type { WakeRecord } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
@@ -183,6 +184,10 @@ export interface RouterHarness {
   /** Every ask that reached the wake socket (app, ms from Lua's ask), and every WakeRecord written. */
   asks: Array<{ app: string; hopMs: number | undefined }>;
   written: WakeRecord[];
+  /** The issuer of the apps' own names' certificates that the next makeRouter/makeWakes use (leaves.ts), if any. */
+  leaves: LeafIssuer | undefined;
+  /** Every name the socket was asked a leaf of. */
+  leafAsks: string[];
   /** Stops the router and nginx, removes the keys and the temp dir. */
   stop(): Promise<void>;
 }
@@ -190,7 +195,12 @@ export interface RouterHarness {
 /** A started Router over the real etcd (a prefix of its own), with its own nginx in a temp dir. */
 export async function startRouter(
   name: string,
-  opts: { wake?: WakeSettings; https?: { certificate: string; key: string }; log?: Logger } = {},
+  opts: {
+    wake?: WakeSettings;
+    https?: { certificate: string; key: string };
+    leaves?: LeafIssuer;
+    log?: Logger;
+  } = {},
 ): Promise<RouterHarness> {
   const tmp = await tempDir(name);
   await chmod(tmp.dir, 0o755);
@@ -226,7 +236,10 @@ export async function startRouter(
           modulesInclude: DEFAULT_MODULES_INCLUDE,
           maxBodyMb: DEFAULT_MAX_BODY_MB,
           ...(opts.wake && { wake: opts.wake }),
-          ...(opts.https && httpsPort !== undefined && { https: { port: httpsPort, ...opts.https } }),
+          ...(opts.https &&
+            httpsPort !== undefined && {
+              https: { port: httpsPort, ...opts.https, ...(h.leaves && { leaves: h.leaves.fingerprint }) },
+            }),
         },
         resyncMs: 200,
         hostId,
@@ -234,6 +247,8 @@ export async function startRouter(
     wakes: undefined,
     makeWakes: () => {
       const sink = storeWakeSink(store);
+      const issuer = h.leaves;
+      const answer = issuer && leafAnswerer(issuer, domain, () => h.router?.apps() ?? new Set());
       const waker = new Waker({
         sink: { wake: (r) => sink.wake(r).then(() => void h.written.push(r)) },
         router: hostId,
@@ -245,10 +260,18 @@ export async function startRouter(
         onWake: (app) => waker.ask(app),
         onHop: (app, hopMs) => h.asks.push({ app, hopMs }),
         log,
+        ...(answer && {
+          onLeaf: (name: string) => {
+            h.leafAsks.push(name);
+            return answer(name);
+          },
+        }),
       });
     },
     asks: [],
     written: [],
+    leaves: opts.leaves,
+    leafAsks: [],
     async stop() {
       await h.wakes?.stop();
       await h.router?.stop();

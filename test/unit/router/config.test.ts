@@ -53,6 +53,27 @@ describe('router loadConfig', () => {
     });
     expect(c).toMatchObject({ defaultCert: '/etc/paas/wild.crt', defaultKey: '/etc/paas/wild.key', certDictMb: 128 });
   });
+  it("issues apps' own names from the platform CA while the fallback is the platform's, else when told", () => {
+    expect(loadConfig({ PAAS_STATE_DIR: '/tmp/s' }).ca).toEqual({
+      certificate: '/tmp/s/tls/ca.crt',
+      key: '/tmp/s/tls/ca.key',
+    });
+    // scripts/up writes the default path into paas.env: still the platform's own
+    expect(
+      loadConfig({ PAAS_STATE_DIR: '/tmp/s', PAAS_ROUTER_DEFAULT_CERT: '/tmp/s/tls/default.crt' }).ca,
+    ).toBeDefined();
+    // an operator's fallback (a public wildcard) is served as it is
+    expect(loadConfig({ PAAS_ROUTER_DEFAULT_CERT: '/etc/paas/wild.crt' }).ca).toBeUndefined();
+    expect(
+      loadConfig({
+        PAAS_ROUTER_DEFAULT_CERT: '/etc/paas/wild.crt',
+        PAAS_ROUTER_CA_CERT: '/etc/paas/ca.crt',
+        PAAS_ROUTER_CA_KEY: '/etc/paas/ca.key',
+      }).ca,
+    ).toEqual({ certificate: '/etc/paas/ca.crt', key: '/etc/paas/ca.key' });
+    expect(loadConfig({ PAAS_ROUTER_CA_CERT: 'off' }).ca).toBeUndefined();
+    expect(() => loadConfig({ PAAS_ROUTER_CA_CERT: 'ca.crt' })).toThrow(/PAAS_ROUTER_CA_CERT/);
+  });
   it('refuses bad HTTPS settings', () => {
     for (const bad of ['70000', 'on', '-1', '44.3'])
       expect(() => loadConfig({ PAAS_HTTPS_PORT: bad })).toThrow(/PAAS_HTTPS_PORT/);

@@ -286,6 +286,17 @@ describe('renderNginx: HTTPS', () => {
     expect(() => renderNginx({ ...base, https: { ...https, fingerprint: 'x"; evil' } })).toThrow(/fingerprint/);
   });
 
+  it("tells Lua to ask for apps' own certificates, and of which CA, only when the router issues them", () => {
+    const on = renderNginx({ ...base, https: { ...https, leaves: 'AB:CD' } }).config;
+    expect(on).toContain(', leaves = true })');
+    expect(on).toContain('require("paas_router").leaves_ca("AB:CD")');
+    expect(on).toMatch(/lua_shared_dict paas_leaves \d+m;/);
+    const off = renderNginx({ ...base, https }).config;
+    expect(off).not.toContain('leaves = true');
+    expect(off).not.toContain('require("paas_router").leaves_ca(');
+    expect(() => renderNginx({ ...base, https: { ...https, leaves: '"); os.exit(' } })).toThrow(/leaves/);
+  });
+
   it('renders no TLS without HTTPS, but the dicts and the ACME location always', () => {
     const { config } = renderNginx(base);
     expect(config).not.toMatch(/^\s*(ssl_|listen [^;]* ssl)/m);
