@@ -24,6 +24,7 @@ export interface AppOptions {
     | 'internalToken'
     | 'domain'
     | 'httpPort'
+    | 'httpsPort'
     | 'sshHost'
     | 'sshPort'
     | 'bodyLimitBytes'
@@ -43,7 +44,13 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
     store,
     repo,
     logger,
-    urls: { domain: config.domain, httpPort: config.httpPort, sshHost: config.sshHost, sshPort: config.sshPort },
+    urls: {
+      domain: config.domain,
+      httpPort: config.httpPort,
+      httpsPort: config.httpsPort,
+      sshHost: config.sshHost,
+      sshPort: config.sshPort,
+    },
     keepReleaseImages: config.keepReleaseImages,
     dirs: { state: config.stateDir, engine: config.engineDir },
     logs: logs ?? new LogService(inMemory, logger),

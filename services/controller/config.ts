@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError, commonConfig, int, str, type CommonConfig, type Env } from '../core/config.js';
+import { ConfigError, commonConfig, httpsPortSetting, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { logsConfig, type LogsConfig } from './logs/config.js';
 
@@ -13,6 +13,8 @@ export interface ControllerConfig extends CommonConfig {
   /** Apps answer at http://<app>.<domain>[:httpPort]/. */
   domain: string;
   httpPort: number;
+  /** And at https://<app>.<domain>[:httpsPort]/ (PAAS_HTTPS_PORT, 443); undefined: `0` or `off`, no HTTPS. */
+  httpsPort: number | undefined;
   /** Where users push: ssh://git@<sshHost>:<sshPort>/<app>.git */
   sshHost: string;
   sshPort: number;
@@ -60,6 +62,7 @@ export function loadConfig(env: Env): Readonly<ControllerConfig> {
     internalToken,
     domain: str(env, 'PAAS_DOMAIN', 'localhost'),
     httpPort: port(env, 'PAAS_HTTP_PORT', 80),
+    httpsPort: httpsPortSetting(env),
     sshHost: str(env, 'PAAS_SSH_HOST', '127.0.0.1'),
     sshPort: port(env, 'PAAS_SSH_PORT', 2222),
     bodyLimitBytes: 100 * 1024,

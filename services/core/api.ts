@@ -18,6 +18,8 @@ export interface AppInfo {
   owner: UserRef;
   created_at: string;
   web_url: string;
+  /** The same over HTTPS; null when the platform serves no HTTPS (PAAS_HTTPS_PORT off). */
+  https_url: string | null;
   git_url: string;
   release: { version: number } | null;
   maintenance: boolean;

@@ -19,6 +19,7 @@ export function appInfoText(app: AppInfo, now = Date.now()): string {
       ['Git URL', app.git_url],
       ['Owner', app.owner.email ?? app.owner.id],
       ['Web URL', app.web_url],
+      ...(app.https_url ? [['HTTPS URL', app.https_url] as [string, string]] : []),
       ['Release', app.release ? `v${app.release.version}` : 'none yet (git push paas main)'],
       ['Dynos', dynoStateText(app, now)],
       ['Created', formatDate(app.created_at)],

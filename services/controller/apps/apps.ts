@@ -4,7 +4,7 @@ import { assertAppName, generateAppName } from '../../core/names.js';
 import { DEFAULT_SIZE } from '../../core/sizes.js';
 import type { App, Collaborator, Route, User } from '../../core/types.js';
 import type { Deps } from '../deps.js';
-import { gitUrl, webUrl } from '../../core/urls.js';
+import { gitUrl, httpsUrl, webUrl } from '../../core/urls.js';
 import type { AppInfo } from '../../core/api.js';
 import { userRef } from '../users/users.js';
 
@@ -15,6 +15,8 @@ import { userRef } from '../users/users.js';
 export interface UrlSettings {
   domain: string;
   httpPort: number;
+  /** Undefined: no HTTPS (PAAS_HTTPS_PORT off). */
+  httpsPort?: number | undefined;
   sshHost: string;
   sshPort: number;
 }
@@ -37,6 +39,7 @@ export function appInfo(
     owner: userRef(app.owner, owner),
     created_at: app.createdAt,
     ...appUrls(app.name, urls),
+    https_url: urls.httpsPort === undefined ? null : httpsUrl(app.name, urls.domain, urls.httpsPort),
     release: app.latestRelease > 0 ? { version: app.latestRelease } : null,
     maintenance: app.maintenance ?? false,
     pool: app.pool && Object.keys(app.pool).length ? { ...app.pool } : null,

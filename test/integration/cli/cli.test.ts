@@ -105,7 +105,7 @@ describe('paas CLI', () => {
     });
     const text = await paas(['apps:info', '-a', 'cli-app-2']);
     expect(text.out).toMatch(
-      /^=== cli-app-2\nGit URL: +ssh:\/\/git@127\.0\.0\.1:2222\/cli-app-2\.git\nOwner: +admin@example\.com/,
+      /^=== cli-app-2\nGit URL: +ssh:\/\/git@127\.0\.0\.1:2222\/cli-app-2\.git\nOwner: +admin@example\.com\nWeb URL: +http:\/\/cli-app-2\.localhost\/\nHTTPS URL: +https:\/\/cli-app-2\.localhost\//,
     );
     expect((await paas(['apps'])).out.split('\n')).toEqual(
       expect.arrayContaining(['=== Apps', 'cli-app', 'cli-app-2']),

@@ -82,6 +82,7 @@ describe('apps', () => {
       name: 'alice-app',
       owner: { id: alice.id, email: 'alice@example.com' },
       web_url: 'http://alice-app.localhost/',
+      https_url: 'https://alice-app.localhost/',
       git_url: 'ssh://git@127.0.0.1:2222/alice-app.git',
       release: null,
     });

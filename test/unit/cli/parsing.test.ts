@@ -116,6 +116,7 @@ describe('command output', () => {
       owner: { id: 'u', email: 'me@x.io' },
       created_at: '2024-01-02T03:04:05Z',
       web_url: 'http://my-app.localhost/',
+      https_url: 'https://my-app.localhost/',
       git_url: 'ssh://git@h:2222/my-app.git',
       release: null,
       maintenance: false,
@@ -124,7 +125,7 @@ describe('command output', () => {
       sleeping_since: null,
     });
     expect(text).toContain(
-      '=== my-app\nGit URL:  ssh://git@h:2222/my-app.git\nOwner:    me@x.io\nWeb URL:  http://my-app.localhost/\nRelease:  none yet',
+      '=== my-app\nGit URL:    ssh://git@h:2222/my-app.git\nOwner:      me@x.io\nWeb URL:    http://my-app.localhost/\nHTTPS URL:  https://my-app.localhost/\nRelease:    none yet',
     );
   });
   it('tries ed25519 before rsa', () => {

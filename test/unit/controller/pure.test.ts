@@ -88,6 +88,7 @@ describe('views', () => {
       owner: { id: alice.id, email: alice.email },
       created_at: app.createdAt,
       web_url: 'http://my-app.paas.test:8080/',
+      https_url: null,
       git_url: 'ssh://git@git.paas.test:22/my-app.git',
       release: { version: 3 },
       maintenance: false,
@@ -95,6 +96,8 @@ describe('views', () => {
       dyno_state: null,
       sleeping_since: null,
     });
+    expect(appInfo(app, undefined, { ...urls, httpsPort: 443 }).https_url).toBe('https://my-app.paas.test/');
+    expect(appInfo(app, undefined, { ...urls, httpsPort: 8443 }).https_url).toBe('https://my-app.paas.test:8443/');
     expect(appInfo(app, undefined, urls).release).toBeNull();
     expect(appInfo({ ...app, maintenance: true }, undefined, urls).maintenance).toBe(true);
     expect(appInfo({ ...app, pool: { pool: 'high' } }, undefined, urls).pool).toEqual({ pool: 'high' });

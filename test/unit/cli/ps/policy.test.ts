@@ -144,6 +144,7 @@ describe('a sleeping app in ps, apps and apps:info', () => {
       owner: { id: 'u', email: 'me@x.io' },
       created_at: '2026-12-01T00:00:00.000Z',
       web_url: 'http://shop.localhost/',
+      https_url: null,
       git_url: 'ssh://git@h:2222/shop.git',
       release: { version: 3 },
       maintenance: false,
