@@ -72,6 +72,8 @@ export function labelFilter(labels: Record<string, string>): string[] {
 
 const MB = 1024 * 1024;
 const statusOf = (err: unknown): number | undefined => (err as { statusCode?: number }).statusCode;
+/** How long a container that has exited may still be said to run (DockerRuntime.stillRunning), with a margin. */
+const EXIT_LAG_MS = 250;
 
 export interface DiskLog {
   warn(obj: object, msg: string): void;
@@ -173,6 +175,22 @@ export class DockerRuntime implements Runtime {
       await this.bandwidth.apply(id, rates);
     } catch (err) {
       // A quick command (a release phase's echo) may have ended meanwhile: nothing left to shape, not a failure.
+      if (!(await this.stillRunning(id))) return;
+      await this.docker
+        .getContainer(id)
+        .stop({ t: 0 })
+        .catch(() => undefined);
+      throw new Error(`cannot limit the container's bandwidth: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /**
+   * Whether the container still runs, looked at for EXIT_LAG_MS: Docker says `running` for some 50-70 ms after its
+   * process has exited (measured on 20.10), so a quick command that has just ended would look alive at once.
+   */
+  private async stillRunning(id: string): Promise<boolean> {
+    const deadline = Date.now() + EXIT_LAG_MS;
+    for (;;) {
       const running = await this.docker
         .getContainer(id)
         .inspect()
@@ -180,12 +198,9 @@ export class DockerRuntime implements Runtime {
           (i) => i.State.Running,
           () => false,
         );
-      if (!running) return;
-      await this.docker
-        .getContainer(id)
-        .stop({ t: 0 })
-        .catch(() => undefined);
-      throw new Error(`cannot limit the container's bandwidth: ${(err as Error).message}`, { cause: err });
+      if (!running) return false;
+      if (Date.now() >= deadline) return true;
+      await new Promise((r) => setTimeout(r, 25));
     }
   }
 
