@@ -41,6 +41,11 @@ export interface AcmeSettings {
   checkMs: number;
   /** How long after a failed order it tries again (PAAS_ACME_RETRY_MS, 5 min). */
   retryMs: number;
+  /**
+   * A router's HTTP address the controller asks for each challenge before the ACME server is told to validate it
+   * (PAAS_ACME_SELF_CHECK_URL: http://127.0.0.1:<PAAS_HTTP_PORT>; `off`: none): certs/selfcheck.ts.
+   */
+  selfCheckUrl?: string;
 }
 
 function port(env: Env, name: string, fallback: number): number {
@@ -98,5 +103,17 @@ function acmeSettings(env: Env): AcmeSettings | undefined {
   if (checkMs < 100) throw new ConfigError('PAAS_ACME_CHECK_MS must be at least 100');
   if (retryMs < 1000) throw new ConfigError('PAAS_ACME_RETRY_MS must be at least 1000');
   const email = str(env, 'PAAS_ACME_EMAIL', '');
-  return { directoryUrl, checkMs, retryMs, ...(extraCa && { extraCa }), ...(email && { email }) };
+  const selfCheck = str(env, 'PAAS_ACME_SELF_CHECK_URL', `http://127.0.0.1:${port(env, 'PAAS_HTTP_PORT', 80)}`);
+  if (selfCheck !== 'off' && !/^http:\/\/[^/?#]+\/?$/.test(selfCheck))
+    throw new ConfigError(
+      `PAAS_ACME_SELF_CHECK_URL must be http://host[:port] or off, got ${JSON.stringify(selfCheck)}`,
+    );
+  return {
+    directoryUrl,
+    checkMs,
+    retryMs,
+    ...(extraCa && { extraCa }),
+    ...(email && { email }),
+    ...(selfCheck !== 'off' && { selfCheckUrl: selfCheck }),
+  };
 }

@@ -12,6 +12,8 @@ import type { CertificateRecord } from './types.js';
 export const MAX_PEM_BYTES = 64 * 1024;
 /** Days before expiry from which a certificate is renewed (as ACME clients do). */
 export const RENEWAL_DAYS = 30;
+/** Where ACME's HTTP-01 asks (RFC 8555 §8.3): the router answers it, the controller checks it (certs/selfcheck.ts). */
+export const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/';
 
 const DAY_MS = 86_400_000;
 

@@ -1,3 +1,5 @@
+import { ACME_CHALLENGE_PATH } from '../core/certs.js';
+
 // The Lua of HTTPS (issue 17), a part of the router's module (lua.ts joins it
 // in; static text, nothing from a user in it):
 //
@@ -32,8 +34,7 @@ export const SNI_DICT = 'paas_sni';
 export const LEAF_DICT = 'paas_leaves';
 /** ACME token -> key authorization. */
 export const CHALLENGE_DICT = 'paas_acme';
-/** Where ACME's HTTP-01 asks (RFC 8555 §8.3). */
-export const ACME_CHALLENGE_PATH = '/.well-known/acme-challenge/';
+export { ACME_CHALLENGE_PATH };
 /** A name the router issues no leaf for is asked again after this long (s). */
 const LEAF_NONE_S = 10;
 

@@ -20,9 +20,10 @@ import acme from 'acme-client';
 //   finalize   a CSR signed by a fresh private key (one per certificate,
 //              never the account key), then the certificate downloaded.
 //
-// No self-check of the challenge URL before answering it (acme-client's
-// verifyChallenge): the controller may not reach the apps' public names from
-// where it runs, and the server's own validation is the one that counts.
+// Not acme-client's self-check of the challenge URL (verifyChallenge): the
+// controller may not reach the apps' public names from where it runs. The
+// ChallengeStore's set() waits instead until a router serves the answer
+// (auto.ts, selfcheck.ts); the server's own validation is the one that counts.
 //
 // acme-client talks through one module-wide axios instance, with no option
 // for a CA per client; an extra CA (PEM) given for a directory is trusted,

@@ -9,6 +9,7 @@ import type { Deps } from '../deps.js';
 import { customDomainsOf, domainsByApp } from '../domains/domains.js';
 import { sameList } from '../../core/compare.js';
 import { issueCertificate, type ChallengeStore } from './acme.js';
+import { challengeServed } from './selfcheck.js';
 import { X509Certificate } from 'node:crypto';
 
 // Automatic certificates, Heroku's ACM: `paas certs:auto:enable` marks the
@@ -78,8 +79,11 @@ interface AcmeAccount {
   url: string;
 }
 
-/** HTTP-01 answers as records the routers serve (keys.acmeChallenge). */
-function challengeStore(store: Store, app: string): ChallengeStore {
+/**
+ * HTTP-01 answers as records the routers serve (keys.acmeChallenge); with a self-check URL, set() returns once the
+ * router there serves the answer (selfcheck.ts), or after its timeout (logged).
+ */
+function challengeStore(store: Store, app: string, selfCheckUrl: string | undefined, log: Logger): ChallengeStore {
   return {
     set: async (token, keyAuthorization) => {
       const c: AcmeChallenge = {
@@ -89,6 +93,8 @@ function challengeStore(store: Store, app: string): ChallengeStore {
         expiresAt: new Date(Date.now() + CHALLENGE_TTL_MS).toISOString(),
       };
       await store.put(store.keys.acmeChallenge(token), c);
+      if (selfCheckUrl && !(await challengeServed(selfCheckUrl, token, keyAuthorization)))
+        log.warn({ app, token, selfCheckUrl }, 'the router does not serve the challenge yet; answering it anyway');
     },
     remove: async (token) => {
       await store.delete(store.keys.acmeChallenge(token));
@@ -193,7 +199,7 @@ export class AcmeWorker {
       const issued = await issueCertificate({
         directoryUrl: settings.directoryUrl,
         domains: [...domains],
-        challenges: challengeStore(store, r.app),
+        challenges: challengeStore(store, r.app, settings.selfCheckUrl, this.log),
         ...(account && { accountKey: account.key }),
         ...(settings.email && { email: settings.email }),
         ...(settings.extraCa && { extraCa: settings.extraCa }),

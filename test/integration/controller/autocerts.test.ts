@@ -41,7 +41,11 @@ beforeAll(async () => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   pebble = await startPebble({ httpPort: (server.address() as AddressInfo).port });
   writeFileSync(join(dir, 'pebble-ca.pem'), pebble.ca);
-  const env = { PAAS_ACME_DIRECTORY_URL: pebble.directoryUrl, PAAS_ACME_CA_FILE: join(dir, 'pebble-ca.pem') };
+  const env = {
+    PAAS_ACME_DIRECTORY_URL: pebble.directoryUrl,
+    PAAS_ACME_CA_FILE: join(dir, 'pebble-ca.pem'),
+    PAAS_ACME_SELF_CHECK_URL: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+  };
   h = await startController('autocerts', { ...env, PAAS_ACME_CHECK_MS: '200', PAAS_ACME_RETRY_MS: '600000' });
   const settings = loadConfig({ ...env, PAAS_INTERNAL_TOKEN: 'x'.repeat(20), PAAS_ACME_CHECK_MS: '200' }).acme!;
   worker = new AcmeWorker(h.store, { ...settings, retryMs: 600_000 }, createLogger('acme', 'silent'));

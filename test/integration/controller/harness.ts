@@ -29,9 +29,9 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The controller in-process under a prefix of its own; `env` adds settings (say, PAAS_STATE_DIR). */
+/** The controller in-process under a prefix of its own (or env's PAAS_ETCD_PREFIX); `env` adds settings (say, PAAS_STATE_DIR). */
 export async function startController(name: string, env: Record<string, string> = {}): Promise<Harness> {
-  const prefix = uniquePrefix(name);
+  const prefix = env.PAAS_ETCD_PREFIX ?? uniquePrefix(name); // another harness's, to share its keys
   const internalToken = 'internal-' + prefix.replace(/\W/g, '') + '-0123456789';
   const config = loadConfig({
     ...env,

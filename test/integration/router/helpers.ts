@@ -200,11 +200,13 @@ export async function startRouter(
     https?: { certificate: string; key: string };
     leaves?: LeafIssuer;
     log?: Logger;
+    /** The etcd prefix (another harness's, to share its keys); by default one of its own. */
+    prefix?: string;
   } = {},
 ): Promise<RouterHarness> {
   const tmp = await tempDir(name);
   await chmod(tmp.dir, 0o755);
-  const store = Store.connect(etcdEndpoints(), uniquePrefix(name));
+  const store = Store.connect(etcdEndpoints(), opts.prefix ?? uniquePrefix(name));
   const httpPort = await freePort();
   const httpsPort = opts.https ? await freePort() : undefined;
   const nginx = new NginxCli('nginx', `${tmp.dir}/nginx`);

@@ -39,6 +39,26 @@ describe('config', () => {
     expect(Object.isFrozen(c)).toBe(true);
     expect(() => loadConfig({ PAAS_INTERNAL_TOKEN: 'x'.repeat(32), PAAS_API_PORT: '70000' })).toThrow(/port/);
   });
+
+  it('reads the ACME settings only with a directory, and where it checks that a router serves a challenge', () => {
+    const token = { PAAS_INTERNAL_TOKEN: 'x'.repeat(32) };
+    expect(loadConfig(token).acme).toBeUndefined();
+    const dir = { ...token, PAAS_ACME_DIRECTORY_URL: 'https://acme.example/dir' };
+    expect(loadConfig(dir).acme).toEqual({
+      directoryUrl: 'https://acme.example/dir',
+      checkMs: 10_000,
+      retryMs: 300_000,
+      selfCheckUrl: 'http://127.0.0.1:80',
+    });
+    expect(loadConfig({ ...dir, PAAS_HTTP_PORT: '8080' }).acme?.selfCheckUrl).toBe('http://127.0.0.1:8080');
+    expect(loadConfig({ ...dir, PAAS_ACME_SELF_CHECK_URL: 'http://10.0.0.2:80' }).acme?.selfCheckUrl).toBe(
+      'http://10.0.0.2:80',
+    );
+    expect(loadConfig({ ...dir, PAAS_ACME_SELF_CHECK_URL: 'off' }).acme?.selfCheckUrl).toBeUndefined();
+    for (const bad of ['https://r:443', 'r:80', 'http://r/x'])
+      expect(() => loadConfig({ ...dir, PAAS_ACME_SELF_CHECK_URL: bad })).toThrow(/PAAS_ACME_SELF_CHECK_URL/);
+    expect(() => loadConfig({ ...token, PAAS_ACME_DIRECTORY_URL: 'ftp://x' })).toThrow(/PAAS_ACME_DIRECTORY_URL/);
+  });
 });
 
 describe('tokens', () => {
