@@ -1,6 +1,6 @@
-import { chmod, mkdir, rm } from 'node:fs/promises';
+import { chmod, mkdir, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Logger } from '../core/logger.js';
 import { isAppName } from '../core/names.js';
 import type { Store } from '../core/store.js';
@@ -99,6 +99,21 @@ export function hopMs(header: string | string[] | undefined, now: number): numbe
   return Math.max(0, now - Number(header) * 1000);
 }
 
+/**
+ * The first directory on the way to `path` that other users cannot pass through (no x bit for others), if any:
+ * nginx's workers run as nobody under a root master, and a socket they cannot reach fails every ask silently.
+ */
+export async function blockedDir(path: string): Promise<string | undefined> {
+  let dir = dirname(resolve(path));
+  for (;;) {
+    const st = await stat(dir).catch(() => undefined);
+    if (st && (st.mode & 0o001) === 0) return dir;
+    const up = dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
 function answerText(res: ServerResponse, status: number, text: string): void {
   res.statusCode = status;
   res.setHeader('content-type', 'text/plain');
@@ -129,6 +144,12 @@ export class WakeListener {
     // nginx's workers run as another user (nobody) when the router is root.
     await chmod(path, 0o666);
     this.server = server;
+    const blocked = process.getuid?.() === 0 ? await blockedDir(path) : undefined;
+    if (blocked)
+      log.error(
+        { socket: path, dir: blocked },
+        "nginx's workers (nobody) cannot reach the router's socket: give the directory o+x (chmod o+x). Until then wakes wait for the activity report (seconds) and apps' own names get the fallback certificate",
+      );
   }
 
   async stop(): Promise<void> {

@@ -1,6 +1,9 @@
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RouteState, WakeRecord } from '../../../services/core/types.js';
-import { hopMs, Waker } from '../../../services/router/wake.js';
+import { blockedDir, hopMs, Waker } from '../../../services/router/wake.js';
 
 function setup(states: Record<string, RouteState> = {}) {
   let now = 1_000_000;
@@ -99,5 +102,22 @@ describe('hopMs', () => {
     expect(hopMs('1000.250', 1_000_253)).toBe(3);
     expect(hopMs('1000.300', 1_000_253)).toBe(0); // clocks a hair apart: never negative
     for (const bad of [undefined, '', 'soon', '1e3', '-1', ['1', '2']]) expect(hopMs(bad, 5)).toBeUndefined();
+  });
+});
+
+describe('blockedDir', () => {
+  it('names the first directory others cannot pass through on the way to the socket, or none', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'paas-blocked-'));
+    try {
+      await chmod(root, 0o755);
+      await mkdir(join(root, 'state', 'nginx'), { recursive: true, mode: 0o755 });
+      await chmod(join(root, 'state'), 0o755);
+      const sock = join(root, 'state', 'nginx', 'router.sock');
+      expect(await blockedDir(sock)).toBeUndefined();
+      await chmod(join(root, 'state'), 0o700);
+      expect(await blockedDir(sock)).toBe(join(root, 'state'));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });
