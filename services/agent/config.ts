@@ -11,8 +11,11 @@ import {
   type CommonConfig,
   type Env,
 } from '../core/config.js';
+import { metricsListen, type MetricsListen } from '../core/metrics.js';
 
 export interface AgentConfig extends CommonConfig {
+  /** Where GET /metrics is served (core/metrics.ts: PAAS_METRICS_LISTEN, PAAS_AGENT_METRICS_PORT; 0: none). */
+  metrics: MetricsListen | undefined;
   hostId: string;
   /** Address containers publish their ports on, and where the router reaches them. */
   hostAddress: string;
@@ -107,6 +110,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
   const memoryMb = positive(env, 'PAAS_HOST_MEMORY_MB', Math.floor(totalmem() / 1024 / 1024));
   return Object.freeze({
     ...commonConfig(env),
+    metrics: metricsListen(env, 'agent'),
     hostId,
     hostAddress,
     tags: hostTags,

@@ -9,6 +9,7 @@ import { DockerRuntime } from './docker.js';
 import { Bandwidth } from './isolation/bandwidth.js';
 import { startIsolation } from './isolation/network.js';
 import { startLogShipping } from './logs/start.js';
+import { ServiceMetrics } from '../core/metrics.js';
 
 // The agent's composition root, in its own process (main.ts) or the
 // platform's (services/platform): config, logger, etcd and Docker; then the
@@ -19,6 +20,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const config = loadConfig(ctx.env);
   const log = ctx.logger(config.logLevel);
   const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
+  const metrics = new ServiceMetrics('agent');
+  await metrics.serve(config.metrics, log.child({ module: 'metrics' }));
   const docker = sharedDocker(ctx, config.dockerSocket);
   const bandwidth = config.bandwidthLimits ? new Bandwidth(docker, log) : undefined;
   const runtime = new DockerRuntime(
@@ -74,6 +77,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       await agent.stop();
       isolation?.stop();
       await shipper?.stop();
+      await metrics.close();
     },
   };
 }

@@ -5,8 +5,11 @@ import { DEFAULT_BUILDPACKS } from '../core/buildpacks.js';
 import { bool, commonConfig, ConfigError, int, list, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { releaseTimeoutSetting } from '../core/releasephase.js';
+import { metricsListen, type MetricsListen } from '../core/metrics.js';
 
 export interface BuilderConfig extends CommonConfig {
+  /** Where GET /metrics is served (core/metrics.ts: PAAS_METRICS_LISTEN, PAAS_BUILDER_METRICS_PORT; 0: none). */
+  metrics: MetricsListen | undefined;
   sshPort: number;
   sshListenHost: string;
   /** OpenSSH private host key (made by ssh-keygen when missing). */
@@ -83,6 +86,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
   const stateDir = resolve(common.stateDir);
   const config: BuilderConfig = {
     ...common,
+    metrics: metricsListen(env, 'builder'),
     stateDir,
     sshPort: int(env, 'PAAS_SSH_PORT', 2222),
     sshListenHost: str(env, 'PAAS_SSH_LISTEN_HOST', '127.0.0.1'),

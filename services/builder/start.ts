@@ -2,6 +2,7 @@ import { sharedDocker } from '../core/dockerclient.js';
 import type { Running, ServiceContext } from '../core/service.js';
 import { loadConfig } from './config.js';
 import { startBuilder } from './service.js';
+import { ServiceMetrics } from '../core/metrics.js';
 
 // The builder's composition root, in its own process (main.ts) or the
 // platform's (services/platform): config, logger, Docker; the controller
@@ -11,6 +12,14 @@ import { startBuilder } from './service.js';
 export async function start(ctx: ServiceContext): Promise<Running> {
   const config = loadConfig(ctx.env);
   const logger = ctx.logger(config.logLevel);
+  const metrics = new ServiceMetrics('builder');
+  await metrics.serve(config.metrics, logger.child({ module: 'metrics' }));
   const builder = await startBuilder(config, { logger, docker: sharedDocker(ctx, config.dockerSocket) });
-  return { log: logger, stop: () => builder.close() };
+  return {
+    log: logger,
+    stop: async () => {
+      await builder.close();
+      await metrics.close();
+    },
+  };
 }

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, commonConfig, httpsPortSetting, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { logsConfig, type LogsConfig } from './logs/config.js';
+import { metricsListen, type MetricsListen } from '../core/metrics.js';
 
 // The controller's settings. loadConfig is the only reader of the environment.
 
 export interface ControllerConfig extends CommonConfig {
+  /** Where GET /metrics is served (core/metrics.ts: PAAS_METRICS_LISTEN, PAAS_CONTROLLER_METRICS_PORT; 0: none). */
+  metrics: MetricsListen | undefined;
   apiHost: string;
   apiPort: number;
   /** Bearer token the builder and scheduler use on /internal/*. */
@@ -61,6 +64,7 @@ export function loadConfig(env: Env): Readonly<ControllerConfig> {
   const common = commonConfig(env);
   return Object.freeze({
     ...common,
+    metrics: metricsListen(env, 'controller'),
     logs: logsConfig(env, common.stateDir),
     apiHost: str(env, 'PAAS_API_HOST', '127.0.0.1'),
     apiPort: port(env, 'PAAS_API_PORT', 8700),

@@ -5,6 +5,7 @@ import { createApp } from './app.js';
 import { AcmeWorker } from './certs/auto.js';
 import { loadConfig } from './config.js';
 import { LogService } from './logs/service.js';
+import { ServiceMetrics } from '../core/metrics.js';
 
 // The controller's composition root, in its own process (main.ts) or the
 // platform's (services/platform): config from the environment, the logger,
@@ -14,6 +15,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const config = loadConfig(ctx.env);
   const logger = ctx.logger(config.logLevel);
   const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
+  const metrics = new ServiceMetrics('controller');
+  await metrics.serve(config.metrics, logger.child({ module: 'metrics' }));
   const logs = new LogService(config.logs, logger.child({ module: 'logs' }));
   await logs.start(store);
   const server = createApp({ store, logger, config, logs }).listen(config.apiPort, config.apiHost);
@@ -30,6 +33,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       await acme?.stop();
       await logs.stop();
+      await metrics.close();
     },
   };
 }

@@ -21,6 +21,7 @@ import {
   wakeSocketPath,
 } from './render.js';
 import { isDomain } from './sites.js';
+import { metricsListen, type MetricsListen } from '../core/metrics.js';
 
 // The router's settings, read from the environment once and frozen; the
 // defaults live here only.
@@ -44,6 +45,8 @@ export const DEFAULT_CA_KEY_FILE = 'tls/ca.key';
 export { DEFAULT_CERT_DICT_MB };
 
 export interface RouterConfig extends CommonConfig {
+  /** Where GET /metrics is served (core/metrics.ts: PAAS_METRICS_LISTEN, PAAS_ROUTER_METRICS_PORT; 0: none). */
+  metrics: MetricsListen | undefined;
   /** Public port nginx listens on. */
   httpPort: number;
   /** Address nginx listens on for apps: all addresses by default (the router is the public entry). */
@@ -179,6 +182,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     throw new ConfigError(`PAAS_NGINX_WORKERS must be 1..64 or auto, got ${JSON.stringify(workers)}`);
   return Object.freeze({
     ...common,
+    metrics: metricsListen(env, 'router'),
     httpPort,
     httpListen,
     httpsPort,

@@ -12,6 +12,7 @@ import { storeRouteTable } from './table.js';
 import { ActivityReporter, storeActivitySink } from './activity.js';
 import { storeWakeSink, Waker, WakeListener } from './wake.js';
 import { leafAnswerer, loadLeafIssuer } from './leaves.js';
+import { ServiceMetrics } from '../core/metrics.js';
 
 // The router's composition root, in its own process (main.ts) or the
 // platform's (services/platform). nginx is left running when it stops: it
@@ -22,6 +23,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const config = loadConfig(ctx.env);
   const log = ctx.logger(config.logLevel);
   const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
+  const metrics = new ServiceMetrics('router');
+  await metrics.serve(config.metrics, log.child({ module: 'metrics' }));
   const control = new HttpUpstreamControl(config.controlPort);
   const issuer =
     config.httpsPort !== undefined && config.ca
@@ -124,6 +127,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       await accessLog.stop();
       await lines?.stop();
       await router.stop();
+      await metrics.close();
     },
   };
 }

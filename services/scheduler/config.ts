@@ -3,6 +3,7 @@ import { commonConfig, ConfigError, int, str, type CommonConfig, type Env } from
 import { wakeTimeoutSetting } from '../core/dynopolicy.js';
 import { releaseTimeoutSetting } from '../core/releasephase.js';
 import { isPolicy, POLICIES, type PolicyName } from './policies.js';
+import { metricsListen, type MetricsListen } from '../core/metrics.js';
 
 // The scheduler's settings, read from the environment once and frozen; the
 // defaults live here only, and every part of the scheduler gets the config.
@@ -32,6 +33,8 @@ export const DEFAULT_MAKE_ROOM_IDLE_S = 60;
 export const MIN_MAKE_ROOM_IDLE_S = 15;
 
 export interface SchedulerConfig extends CommonConfig {
+  /** Where GET /metrics is served (core/metrics.ts: PAAS_METRICS_LISTEN, PAAS_SCHEDULER_METRICS_PORT; 0: none). */
+  metrics: MetricsListen | undefined;
   /** Name this scheduler campaigns with (shows who leads). */
   name: string;
   /** TTL of the election lease: how long a dead leader blocks a standby. */
@@ -89,6 +92,7 @@ export function loadConfig(env: Env): Readonly<SchedulerConfig> {
     );
   return Object.freeze({
     ...commonConfig(env),
+    metrics: metricsListen(env, 'scheduler'),
     name: str(env, 'PAAS_SCHEDULER_NAME', `${hostname()}-${process.pid}`),
     electionTtlSeconds,
     drainMs,

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../services/core/logger.js';
-import type { CertificateRecord, Route } from '../../../services/core/types.js';
+import type { CertificateRecord } from '../../../services/core/types.js';
 import { AcmeWorker } from '../../../services/controller/certs/auto.js';
 import { loadConfig } from '../../../services/controller/config.js';
 import { startPebble, type Pebble } from '../../support/pebble.js';
@@ -13,7 +13,7 @@ import { uniquePrefix } from '../../support/env.js';
 import { waitFor } from '../../support/run.js';
 import { TestCa, type Issued } from '../../support/tls.js';
 import { startController, type Harness } from '../controller/harness.js';
-import { startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
+import { startApp, startRouter, type RouterHarness, type TestApp, putRoute } from './helpers.js';
 
 // Automatic certificates through the real router: the controller's API and
 // AcmeWorker, Pebble (Let's Encrypt's test server) validating HTTP-01 against
@@ -68,13 +68,7 @@ beforeAll(async () => {
   expect((await api.call('POST', '/apps', { token, body: { name: 'shop' } })).status).toBe(201);
   expect((await api.call('POST', '/apps/shop/domains', { token, body: { hostname: DOMAIN } })).status).toBe(201);
   // the route the scheduler would write for the running app
-  await api.store.put(api.store.keys.route('shop'), {
-    app: 'shop',
-    dynos: [{ upstream: app.address, dyno: 'web.1', host: 'elsewhere' }],
-    release: 1,
-    domains: [DOMAIN],
-    updatedAt: new Date().toISOString(),
-  } satisfies Route);
+  await putRoute(api.store, 'shop', app.address, [DOMAIN]);
 }, 60_000);
 
 afterAll(async () => {

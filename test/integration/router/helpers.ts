@@ -14,7 +14,7 @@ import { storeRouteTable } from '../../../services/router/table.js';
 import type { Site } from '../../../services/router/sites.js';
 import { storeWakeSink, Waker, WakeListener } from '../../../services/router/wake.js';
 import { leafAnswerer, type LeafIssuer } from '../../../services/router/leaves.js';
-import type { WakeRecord } from '../../../services/core/types.js';
+import type { Route, WakeRecord } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 
@@ -288,4 +288,15 @@ export async function startRouter(
   await h.wakes.start();
   await h.router.start();
   return h;
+}
+
+/** Puts the route of `app` served by one dyno at `upstream` (on another host), with these custom domains. */
+export function putRoute(store: Store, app: string, upstream: string, domains: string[] = []): Promise<void> {
+  return store.put(store.keys.route(app), {
+    app,
+    dynos: [{ upstream, dyno: 'web.1', host: 'elsewhere' }],
+    release: 1,
+    domains,
+    updatedAt: new Date().toISOString(),
+  } satisfies Route);
 }

@@ -13,7 +13,16 @@ import type { AcmeChallenge, CertificateRecord, Route } from '../../../services/
 import { ControlError } from '../../../services/router/control.js';
 import type { NginxCli } from '../../../services/router/nginx.js';
 import { TestCa, type Issued } from '../../support/tls.js';
-import { childPids, eventually, get, startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
+import {
+  childPids,
+  eventually,
+  get,
+  startApp,
+  startRouter,
+  type RouterHarness,
+  type TestApp,
+  putRoute as putAppRoute,
+} from './helpers.js';
 
 // HTTPS through the real router, etcd and nginx: each name's certificate
 // picked by SNI from the shared dicts, the fallback for a name with none,
@@ -47,14 +56,7 @@ describe('router: HTTPS by SNI, HTTP/2, ACME HTTP-01', () => {
     return certificateRecord(app, 'upload', up.cert, up.chainPem, up.keyPem, new Date().toISOString());
   };
   const fingerprintOf = (issued: Issued) => new X509Certificate(issued.crt).fingerprint256;
-  const putRoute = (name: string, domains: string[]) =>
-    store.put(store.keys.route(name), {
-      app: name,
-      dynos: [{ upstream: app.address, dyno: 'web.1', host: 'elsewhere' }],
-      release: 1,
-      domains,
-      updatedAt: new Date().toISOString(),
-    } satisfies Route);
+  const putRoute = (name: string, domains: string[]) => putAppRoute(store, name, app.address, domains);
 
   /** A TLS handshake (no request) asking for `servername` (none: no SNI), trusting only the test's CA. */
   const handshake = (servername: string | undefined, alpn: string[] = ['http/1.1']): Promise<Seen> =>

@@ -7,10 +7,16 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateRecord, parseCertificateUpload } from '../../../services/core/certs.js';
 import type { Store } from '../../../services/core/store.js';
-import type { Route } from '../../../services/core/types.js';
 import { LeafIssuer } from '../../../services/router/leaves.js';
 import { TestCa, type Issued } from '../../support/tls.js';
-import { eventually, startApp, startRouter, type RouterHarness, type TestApp } from './helpers.js';
+import {
+  eventually,
+  startApp,
+  startRouter,
+  type RouterHarness,
+  type TestApp,
+  putRoute as putAppRoute,
+} from './helpers.js';
 
 // Each app's own name over HTTPS, through the real router, etcd and nginx:
 // `<app>.<domain>` gets a certificate of its own, issued from the platform CA
@@ -32,14 +38,7 @@ describe('router: a certificate of its own for each app name, from the platform 
   let fallback: Issued;
   let own: Issued;
 
-  const putRoute = (name: string, domains: string[] = []) =>
-    store.put(store.keys.route(name), {
-      app: name,
-      dynos: [{ upstream: app.address, dyno: 'web.1', host: 'elsewhere' }],
-      release: 1,
-      domains,
-      updatedAt: new Date().toISOString(),
-    } satisfies Route);
+  const putRoute = (name: string) => putAppRoute(store, name, app.address);
 
   /** The certificate served for `servername` (a handshake, no request), checked by the test, not node:tls. */
   const served = (servername: string): Promise<X509Certificate> =>
