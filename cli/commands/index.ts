@@ -36,6 +36,7 @@ import domainsAdd from './domains/add.js';
 import domainsRemove from './domains/remove.js';
 import drains from './drains/index.js';
 import features from './features/index.js';
+import metrics from './metrics/index.js';
 import featuresDisable from './features/disable.js';
 import featuresEnable from './features/enable.js';
 import drainsAdd from './drains/add.js';
@@ -88,6 +89,7 @@ export const COMMANDS: readonly Definition[] = [
   ...[certs, certsAdd, certsInfo, certsUpdate, certsRemove, certsAuto, certsAutoEnable, certsAutoDisable],
   ...[maintenance, maintenanceOn, maintenanceOff],
   ...[features, featuresEnable, featuresDisable],
+  metrics,
   ...[config, configGet, configSet, configUnset],
   ...[releases, releasesInfo, rollback],
   ...[pipelines, pipelinesCreate, pipelinesAdd, pipelinesRemove, pipelinesInfo, pipelinesPromote, pipelinesDestroy],

@@ -10,6 +10,7 @@ import { logEarlyRoutes } from './logs/routes.js';
 import { LogService } from './logs/service.js';
 import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
 import { AccessGuard } from './access/guard.js';
+import { MetricsStore } from './metrics/store.js';
 
 // The controller's express app, built from its clients; start.ts listens,
 // tests run it in-process.
@@ -19,6 +20,8 @@ export interface AppOptions {
   logger: Logger;
   /** The app log pipeline (start.ts builds and starts one); absent: one in memory only, with config.logs's limits. */
   logs?: LogService;
+  /** The apps' metrics (start.ts: kept in a file); absent: in memory only. */
+  metrics?: MetricsStore;
   config: Pick<
     ControllerConfig,
     | 'internalToken'
@@ -36,7 +39,7 @@ export interface AppOptions {
   >;
 }
 
-export function createApp({ store, logger, config, logs }: AppOptions): Express {
+export function createApp({ store, logger, config, logs, metrics }: AppOptions): Express {
   const { dir: _onDisk, ...inMemory } = config.logs;
   const repo = new Repo(store);
   const access = new AccessGuard({ store, repo, logger });
@@ -54,6 +57,7 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
     keepReleaseImages: config.keepReleaseImages,
     dirs: { state: config.stateDir, engine: config.engineDir },
     logs: logs ?? new LogService(inMemory, logger),
+    metrics: metrics ?? new MetricsStore(),
     access,
     ...(config.acme && { acme: config.acme }),
   };

@@ -5,6 +5,7 @@ import type { LogService } from './logs/service.js';
 import type { UrlSettings } from './apps/apps.js';
 import type { Repo } from './repo.js';
 import type { AcmeSettings } from './config.js';
+import type { MetricsStore } from './metrics/store.js';
 
 /** What the domain functions of the controller work with; built once in createApp. */
 export interface Deps {
@@ -20,6 +21,8 @@ export interface Deps {
   dirs: { state: string; engine: string };
   /** Ends log streams and `paas run` attachments of users who lost access (access/guard.ts). */
   access: AccessGuard;
+  /** The apps' metrics over 7 days (metrics/store.ts). */
+  metrics: MetricsStore;
   /** Automatic certificates: absent when no ACME server is set (PAAS_ACME_DIRECTORY_URL). */
   acme?: AcmeSettings;
 }

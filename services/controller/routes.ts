@@ -13,6 +13,7 @@ import { requireInternal, requireUser } from './http.js';
 import { internalAppRoutes } from './internal/routes.js';
 import { keyRoutes } from './keys/routes.js';
 import { logUserRoutes } from './logs/routes.js';
+import { internalMetricsRoutes, metricsRoutes } from './metrics/routes.js';
 import { pipelineRoutes } from './pipelines/routes.js';
 import { psRoutes } from './ps/routes.js';
 import { releaseRoutes } from './releases/routes.js';
@@ -44,6 +45,7 @@ export function userRoutes(deps: Deps): Router {
     hostRoutes,
     statusRoutes,
     logUserRoutes,
+    metricsRoutes,
     runRoutes,
     tokenRoutes,
     keyRoutes,
@@ -60,5 +62,6 @@ export function internalRoutes(deps: Deps, internalToken: string): Router {
   r.use(requireInternal(internalToken));
   r.use(internalBuildRoutes(deps));
   r.use(internalAppRoutes(deps));
+  r.use(internalMetricsRoutes(deps));
   return r;
 }

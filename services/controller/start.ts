@@ -1,10 +1,12 @@
 import { once } from 'node:events';
+import { join } from 'node:path';
 import type { Running, ServiceContext } from '../core/service.js';
 import { Store } from '../core/store.js';
 import { createApp } from './app.js';
 import { AcmeWorker } from './certs/auto.js';
 import { loadConfig } from './config.js';
 import { LogService } from './logs/service.js';
+import { MetricsStore } from './metrics/store.js';
 import { ServiceMetrics } from '../core/metrics.js';
 
 // The controller's composition root, in its own process (main.ts) or the
@@ -19,7 +21,9 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   await metrics.serve(config.metrics, logger.child({ module: 'metrics' }));
   const logs = new LogService(config.logs, logger.child({ module: 'logs' }));
   await logs.start(store);
-  const server = createApp({ store, logger, config, logs }).listen(config.apiPort, config.apiHost);
+  const series = new MetricsStore(join(config.stateDir, 'metrics', 'series.json'), logger.child({ module: 'metrics' }));
+  await series.start();
+  const server = createApp({ store, logger, config, logs, metrics: series }).listen(config.apiPort, config.apiHost);
   await once(server, 'listening');
   logger.info({ host: config.apiHost, port: config.apiPort, etcdPrefix: config.etcdPrefix }, 'controller listening');
   const acme = config.acme && new AcmeWorker(store, config.acme, logger.child({ module: 'acme' }));
@@ -33,6 +37,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
       await acme?.stop();
       await logs.stop();
+      await series.stop();
       await metrics.close();
     },
   };

@@ -12,6 +12,29 @@ export interface UserRef {
   email: string | null;
 }
 
+/** A step of an app's metrics (GET /apps/<app>/metrics). */
+export interface MetricsPoint {
+  /** The step's start. */
+  at: string;
+  requests_ok: number;
+  /** 5xx answers, the app's and the router's. */
+  requests_failed: number;
+  /** Response time percentiles (ms) from the router's histogram; null with no request. */
+  p50_ms: number | null;
+  p95_ms: number | null;
+  p99_ms: number | null;
+  /** dyno -> the largest memory (working set, bytes) seen in the step. */
+  memory_bytes: Record<string, number>;
+}
+
+export interface MetricsView {
+  app: string;
+  range: string;
+  /** 60 (1h, 2h), 600 (24h) or 3600 (7d). */
+  step_s: number;
+  points: MetricsPoint[];
+}
+
 export interface AppInfo {
   id: string;
   name: string;

@@ -44,7 +44,11 @@ export async function patchApp(deps: Deps, user: User, name: string, patch: AppP
   const renaming = patch.name !== undefined && patch.name !== name;
   const ownerAction = renaming ? 'rename it' : patch.pool !== undefined ? 'change its pool' : undefined;
   const app = ownerAction ? await ownedApp(deps, user, name, ownerAction) : await visibleApp(deps, user, name);
-  if (renaming) return infoOf(deps, await renameApp(deps.store, app.name, patch.name as string, patch.maintenance));
+  if (renaming) {
+    const renamed = await renameApp(deps.store, app.name, patch.name as string, patch.maintenance);
+    deps.metrics.rename(app.name, renamed.name);
+    return infoOf(deps, renamed);
+  }
   if (patch.pool === undefined && (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance))
     return infoOf(deps, app);
   return infoOf(deps, await setAppFields(deps.store, app.name, patch));
@@ -177,5 +181,7 @@ export async function destroyApp(store: Store, name: string): Promise<App> {
 /** DELETE /apps/:app: owner or admin only. */
 export async function destroyAppFor(deps: Deps, user: User, name: string): Promise<AppInfo> {
   const app = await ownedApp(deps, user, name, 'destroy it');
-  return infoOf(deps, await destroyApp(deps.store, app.name));
+  const destroyed = await destroyApp(deps.store, app.name);
+  deps.metrics.forget(app.name);
+  return infoOf(deps, destroyed);
 }
