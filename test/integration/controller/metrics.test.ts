@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LATENCY_BUCKETS_S } from '../../../services/core/metricseries.js';
 import { MetricsStore } from '../../../services/controller/metrics/store.js';
+import { createLogger } from '../../../services/core/logger.js';
+import { postMetrics, SAMPLES_PER_POST } from '../../../services/core/metricpost.js';
 import { startController, type Harness } from './harness.js';
 
 // An app's metrics through the real controller over the real etcd: routers
@@ -80,6 +82,28 @@ describe('metrics API', () => {
     expect((await h.call('DELETE', '/apps/journal', { token: h.adminToken })).status).toBe(200);
     expect((await h.call('POST', '/apps', { token: h.adminToken, body: { name: 'journal' } })).status).toBe(201);
     expect((await read('journal')).body.points.at(-1).requests_ok).toBe(0);
+  });
+});
+
+describe('postMetrics (the producers)', () => {
+  it('sends samples in bodies the API takes, and counts those it did not take', async () => {
+    const log = createLogger('metrics-test', 'silent');
+    const t = minute();
+    const samples = Array.from({ length: 2 * SAMPLES_PER_POST + 10 }, () => ({
+      app: 'shop',
+      t,
+      ok: 1,
+      latency: latency(0, 1),
+    }));
+    const before = (await read('shop')).body.points.at(-1).requests_ok as number;
+    expect(await postMetrics({ apiUrl: h.url, internalToken: h.internalToken }, samples, log)).toBe(0);
+    expect((await read('shop')).body.points.at(-1).requests_ok).toBe(before + samples.length);
+    expect(await postMetrics({ apiUrl: h.url, internalToken: 'wrong-token-0123456789' }, samples, log)).toBe(
+      samples.length,
+    );
+    expect(await postMetrics({ apiUrl: 'http://127.0.0.1:1', internalToken: h.internalToken }, samples, log)).toBe(
+      samples.length,
+    );
   });
 });
 
