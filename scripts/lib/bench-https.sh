@@ -1,0 +1,125 @@
+# shellcheck shell=bash
+# HTTPS through the router for `scripts/bench --only https` (sourced; uses
+# its new_app, push_until, bench_json, jq_, log, die, $work, $REPO_DIR and
+# $PAAS_* settings).
+
+# https_acme_start : Pebble for the controller's ACME worker, started before
+# scripts/up (the controller runs the worker only when PAAS_ACME_DIRECTORY_URL
+# is set at its start, and scripts/up writes every PAAS_* variable into
+# paas.env): `dist/bench/https.js acme-server` (built first) keeps Pebble and
+# its DNS responder up until scripts/bench ends (cleanup kills
+# $HTTPS_ACME_PID), HTTP-01 validated at the router's HTTP port. Pebble's CA
+# goes under the state directory, so a controller started again (or kept with
+# PAAS_BENCH_KEEP=1) still reads its PAAS_ACME_CA_FILE.
+https_acme_start() {
+  local dir=$PAAS_STATE_DIR/acme i
+  log "https: building, then starting pebble for the controller's ACME worker"
+  (cd "$REPO_DIR" && npm run --silent build >&2)
+  mkdir -p "$dir"
+  node "$REPO_DIR/dist/bench/https.js" acme-server --http-port "$PAAS_HTTP_PORT" --ca-file "$dir/pebble-ca.pem" \
+    --out "$work/acme.json" >"$work/acme-server.log" 2>&1 &
+  HTTPS_ACME_PID=$!
+  for i in $(seq 1 300); do
+    [ -s "$work/acme.json" ] && break
+    kill -0 "$HTTPS_ACME_PID" 2>/dev/null || { cat "$work/acme-server.log" >&2; die "pebble did not start"; }
+    sleep 0.1
+  done
+  [ -s "$work/acme.json" ] || { cat "$work/acme-server.log" >&2; die "pebble did not serve within 30 s"; }
+  PAAS_ACME_DIRECTORY_URL=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).directoryUrl)' "$work/acme.json")
+  PAAS_ACME_CA_FILE=$dir/pebble-ca.pem
+  # The worker looks for orders due every 10 s by default: a run would mostly measure that wait.
+  PAAS_ACME_CHECK_MS=${PAAS_ACME_CHECK_MS:-500}
+  export PAAS_ACME_DIRECTORY_URL PAAS_ACME_CA_FILE PAAS_ACME_CHECK_MS
+  log "https: pebble at $PAAS_ACME_DIRECTORY_URL (PAAS_ACME_CHECK_MS=$PAAS_ACME_CHECK_MS)"
+}
+
+# https_run : deploys the Express fixture as https-app, then bench/https.ts
+# (HTTPS against HTTP, failures during certs:update and deploys, ACME).
+https_run() {
+  local dir
+  dir=$(new_app https-app)
+  push_until "$dir" https-app "hello v1" >/dev/null
+  HTTPS_STARTED=$(date +%s)
+  bench_json https node "$REPO_DIR/dist/bench/https.js" --app https-app --cli "node $REPO_DIR/dist/cli/main.js" \
+    --http-port "$PAAS_HTTP_PORT" --https-port "$PAAS_HTTPS_PORT" --updates "${PAAS_BENCH_CERT_UPDATES:-20}" \
+    --deploys "${PAAS_BENCH_HTTPS_DEPLOYS:-20}" --acme-runs "${PAAS_BENCH_ACME_RUNS:-3}"
+  HTTPS_SECONDS=$(($(date +%s) - HTTPS_STARTED))
+}
+
+# https_runs PREFIX N : "a / b / c ms" of the keys PREFIX1_ms .. PREFIXN_ms of https.json ("n/a" for a missing one).
+https_runs() {
+  local i list=()
+  for i in $(seq 1 "$2"); do list+=("$(jq_ "$work/https.json" "$1${i}_ms")"); done
+  local IFS=/
+  echo "${list[*]}" | sed 's|/| / |g'
+}
+
+# https_row KIND LABEL : a row of the throughput table of https.json.
+https_row() {
+  local f=$work/https.json
+  echo "| $2 | $(jq_ "$f" "http_$1_rps") | $(jq_ "$f" "https_$1_rps") | **$(jq_ "$f" "ratio_$1")** | $(jq_ "$f" "http_$1_p50_ms") / $(jq_ "$f" "http_$1_p99_ms") ms | $(jq_ "$f" "https_$1_p50_ms") / $(jq_ "$f" "https_$1_p99_ms") ms | $(jq_ "$f" "http_$1_failed") / $(jq_ "$f" "https_$1_failed") |"
+}
+
+# https_section : its markdown (after https_run).
+https_section() {
+  local f=$work/https.json rev runs=${PAAS_BENCH_ACME_RUNS:-3} u=${PAAS_BENCH_CERT_UPDATES:-20} d=${PAAS_BENCH_HTTPS_DEPLOYS:-20}
+  rev=$(git -C "$REPO_DIR" rev-parse --short HEAD 2>/dev/null || echo '?')
+  cat <<EOT
+## HTTPS through the router
+
+\`scripts/bench --only https\` (bench/https.ts, at $rev, ${HTTPS_SECONDS:-?} s in all):
+\`node dist/bench/https.js --app https-app --cli paas --http-port $PAAS_HTTP_PORT --https-port $PAAS_HTTPS_PORT --updates $u --deploys $d --acme-runs $runs\`.
+The Express fixture (\`test/fixtures/express-hello\`, web=1) at its custom
+domain \`$(jq_ "$f" domain)\`, with a certificate uploaded by \`paas certs:add\`
+(EC P-256, made with openssl by a CA of the bench's own), and the same name
+over HTTP for the comparison. Every client connects to 127.0.0.1 and sends
+that name as the Host and by SNI (wrk through a Lua \`wrk.resolve\`, since its
+\`-H Host\` never changes the SNI; curl with \`--resolve\`). The router
+negotiated $(jq_ "$f" tls_protocol) \`$(jq_ "$f" tls_cipher)\` and resumed
+$(jq_ "$f" tls_resumed_of_19) of 19 TLS sessions offered in a row. HTTP/1.1, $(jq_ "$f" concurrency)
+connections, 10 s per measure after 2 s of warm-up, the six measures in turn,
+three rounds (req/s over the rounds; latency: the median of the rounds'
+percentiles).
+
+| load | HTTP req/s | HTTPS req/s | HTTPS / HTTP | HTTP p50 / p99 | HTTPS p50 / p99 | failed HTTP / HTTPS |
+| --- | --- | --- | --- | --- | --- | --- |
+$(https_row keepalive "kept-alive connections (wrk)")
+$(https_row close "a new connection per request, TLS session resumed (wrk, \`Connection: close\`; latency from the request written, after connect and handshake)")
+$(https_row full "a new connection and a full TLS handshake per request (curl \`--no-sessionid --parallel\`, \`Connection: close\`; latency: the whole transfer)")
+
+Failed requests under HTTPS load: $(jq_ "$f" load_concurrency) kept-alive connections and $(jq_ "$f" load_concurrency) loops
+of a new connection (a full handshake) per request (Node, verifying the
+certificate against the bench's CA for \`$(jq_ "$f" domain)\`: a wrong or
+missing certificate fails), while \`paas certs:update\` replaces the
+certificate $u times in a row (each waited until a new handshake gets it),
+then while \`paas config:set\` redeploys the app $d times (each waited until
+only the new release answers \`/greeting\`), and $(jq_ "$f" settle_s) s after. Failed = a
+non-2xx, reset, timeout or TLS error.
+
+| while | requests kept-alive / new connection | failed (by cause) | |
+| --- | --- | --- | --- |
+| $u × \`certs:update\` | $(jq_ "$f" certs_keepalive_requests) / $(jq_ "$f" certs_new_conn_requests) | **$(jq_ "$f" certs_failed_total)** $(jq_ "$f" certs_keepalive_failures) $(jq_ "$f" certs_new_conn_failures) | command $(jq_ "$f" cert_update_command_ms_median) ms, new certificate served $(jq_ "$f" cert_update_served_ms_median) ms after it started (median; max $(jq_ "$f" cert_update_served_ms_max)); not served: $(jq_ "$f" cert_updates_not_served), failed: $(jq_ "$f" cert_update_failures) |
+| $d × \`config:set\` | $(jq_ "$f" deploy_keepalive_requests) / $(jq_ "$f" deploy_new_conn_requests) | **$(jq_ "$f" deploy_failed_total)** $(jq_ "$f" deploy_keepalive_failures) $(jq_ "$f" deploy_new_conn_failures) | only the new release answering after $(jq_ "$f" deploy_serving_ms_median) ms (median); not seen: $(jq_ "$f" deploys_not_seen), failed: $(jq_ "$f" deploy_failures) |
+
+Automatic certificates: Debian's \`pebble\` started by the bench before the
+platform (\`https.js acme-server\`: PAAS_ACME_DIRECTORY_URL, PAAS_ACME_CA_FILE
+and PAAS_ACME_CHECK_MS=${PAAS_ACME_CHECK_MS:-500} in the controller's
+environment), every name resolved to 127.0.0.1 by its own DNS responder,
+HTTP-01 validated through the router's HTTP port. Each run adds a custom
+domain \`acme<N>.https-app.test\`, runs \`paas certs:auto:enable\` and times
+until a new handshake for that name gets a certificate issued by Pebble
+(then \`certs:auto:disable\`, which drops it, and the domain removed); run 1
+also makes the platform's ACME account. The floor, same run: a second Pebble
+issuing one certificate to a bare acme-client (the controller's polling: 1 s
+doubling) answering its own HTTP-01 challenge, from the order to the
+certificate.
+
+| measure | value |
+| --- | --- |
+| \`certs:auto:enable\` until the domain serves Pebble's certificate, runs 1–$runs | $(https_runs acme_run "$runs") ms (median $(jq_ "$f" acme_ms_median); failed $(jq_ "$f" acme_failures)) |
+| of which the command / until the worker starts the order (medians) | $(jq_ "$f" acme_enable_command_ms_median) / $(jq_ "$f" acme_pickup_ms_median) ms |
+| the order's start until served (median) | $(jq_ "$f" acme_order_to_served_ms_median) ms |
+| floor: bare acme-client and Pebble, order to certificate, runs 1–$runs | $(https_runs acme_floor_run "$runs") ms (median $(jq_ "$f" acme_floor_ms_median)) |
+| \`certs:add\` until its certificate is served | $(jq_ "$f" cert_add_served_ms) ms |
+EOT
+}
