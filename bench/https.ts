@@ -1,6 +1,6 @@
-import { spawn } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes, X509Certificate } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +10,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connect as tlsConnect, type DetailedPeerCertificate } from 'node:tls';
 import acme from 'acme-client';
-import type { CertView } from '../services/core/api.js';
+import type { AutoCertView, CertView } from '../services/core/api.js';
+import { Store } from '../services/core/store.js';
+import type { AcmeChallenge } from '../services/core/types.js';
 import { startPebble } from '../test/support/pebble.js';
 import { TestCa } from '../test/support/tls.js';
 import { Api, env, flags, median, percentile, round, runMain, sh } from './common.js';
@@ -33,7 +35,11 @@ import { runWrk, wrkConnectTo } from './wrk.js';
 //      its latency is the whole transfer: connect, handshake, answer). wrk is
 //      pointed at 127.0.0.1 by a Lua resolve (wrkConnectTo), so its URL's host
 //      is the Host header and the SNI; curl by --resolve. HTTP/1.1 throughout
-//      (wrk speaks nothing else; curl is held to it).
+//      (wrk speaks nothing else; curl is held to it). Beside each measure, the
+//      CPU it took per request: nginx's (its master and workers, by the pid
+//      file under --state-dir), the load generator's, and how busy the machine
+//      was; a full handshake is costly on both ends, so on a small machine the
+//      client's share bounds what the router is asked.
 //   2. Failed requests under HTTPS load (load.ts: C kept-alive connections and
 //      C loops of a new connection, so a new full handshake, per request, each
 //      verifying the certificate against the bench's CA for the domain) while
@@ -48,14 +54,19 @@ import { runWrk, wrkConnectTo } from './wrk.js';
 //      started by `https.js acme-server` before the platform: see there),
 //      --acme-runs times: each run adds a domain acme<N>.<app>.test, enables,
 //      waits, disables (the ACME certificate goes) and removes the domain. The
-//      floor, same run: a second Pebble issuing one certificate to a bare
-//      acme-client answering its own HTTP-01 challenge (the controller's
-//      polling: 1 s doubling), timed from the order to the certificate.
+//      --acme-timeout caps a run; the orders that failed meanwhile are counted
+//      (the domain marked failing in `certs:auto`, with the server's error).
+//      Before the runs: how long after an AcmeChallenge record is written the
+//      router answers it (challengeLag), which an order needs before the ACME
+//      server validates. The floor, same run: a second Pebble issuing one
+//      certificate to a bare acme-client answering its own HTTP-01 challenge
+//      (the controller's polling: 1 s doubling), from the order to the
+//      certificate.
 //
 //   PAAS_API_URL=... PAAS_TOKEN=... node dist/bench/https.js --app APP \
 //     --cli 'node dist/cli/main.js' [--domain www.APP.test] [--http-port 80] [--https-port 443] \
 //     [--concurrency 16] [--duration 10] [--warmup 2] [--rounds 3] [--load-concurrency 4] \
-//     [--updates 20] [--deploys 20] [--acme-runs 3] [--settle 5]
+//     [--updates 20] [--deploys 20] [--acme-runs 3] [--acme-timeout 60] [--settle 5] [--state-dir DIR]
 //
 // Prints one JSON object with flat keys on stdout, progress on stderr.
 //
@@ -69,7 +80,7 @@ import { runWrk, wrkConnectTo } from './wrk.js';
 // PAAS_ACME_CA_FILE before scripts/up starts the controller.
 
 const USAGE =
-  "usage: node dist/bench/https.js --app APP --cli 'node dist/cli/main.js' [--domain HOST] [--http-port P] [--https-port P] [--concurrency C] [--duration S] [--warmup S] [--rounds N] [--load-concurrency C] [--updates N] [--deploys N] [--acme-runs N] [--settle S]\n" +
+  "usage: node dist/bench/https.js --app APP --cli 'node dist/cli/main.js' [--domain HOST] [--http-port P] [--https-port P] [--concurrency C] [--duration S] [--warmup S] [--rounds N] [--load-concurrency C] [--updates N] [--deploys N] [--acme-runs N] [--acme-timeout S] [--settle S] [--state-dir DIR]\n" +
   '       node dist/bench/https.js acme-server --http-port PORT --ca-file FILE --out FILE';
 
 interface Options {
@@ -86,7 +97,10 @@ interface Options {
   updates: number;
   deploys: number;
   acmeRuns: number;
+  acmeTimeoutS: number;
   settleS: number;
+  /** The platform's state directory (nginx's pid file: its CPU); PAAS_STATE_DIR when absent. */
+  stateDir?: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -104,7 +118,9 @@ function parseArgs(argv: readonly string[]): Options {
     'updates',
     'deploys',
     'acme-runs',
+    'acme-timeout',
     'settle',
+    'state-dir',
   ]);
   const app = f.required('app');
   return {
@@ -121,7 +137,11 @@ function parseArgs(argv: readonly string[]): Options {
     updates: f.int('updates', 20),
     deploys: f.int('deploys', 20),
     acmeRuns: f.int('acme-runs', 3),
+    acmeTimeoutS: f.int('acme-timeout', 60, 1),
     settleS: f.int('settle', 5),
+    ...((f.one('state-dir') ?? process.env.PAAS_STATE_DIR) && {
+      stateDir: f.one('state-dir') ?? process.env.PAAS_STATE_DIR,
+    }),
   };
 }
 
@@ -248,6 +268,8 @@ interface Run {
   p99Ms: number;
   failed: number;
   failures: Record<string, number>;
+  /** The CPU it took (clock ticks), when measured. */
+  cpu?: Cpu;
 }
 
 /**
@@ -308,6 +330,43 @@ async function curlLoad(url: string, resolveTo: string, ca: string, parallel: nu
   };
 }
 
+/** CPU so far, in clock ticks: nginx (its master and workers), this process's reaped children (wrk, curl), the machine. */
+interface Cpu {
+  nginx: number;
+  client: number;
+  busy: number;
+  total: number;
+}
+
+/** Fields of /proc/<pid>/stat after the command's name: [0] is field 3 (state), so field n is at n - 3. */
+function statFields(pid: number | 'self'): string[] | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the CPU counters (nginx's 0 when its pid file under `stateDir` cannot be read). */
+function cpuNow(stateDir: string | undefined): Cpu {
+  const self = statFields('self') ?? [];
+  const client = Number(self[13]) + Number(self[14]); // cutime, cstime: children waited for
+  let nginx = 0;
+  const master = stateDir ? Number(readFileSync(join(stateDir, 'nginx', 'nginx.pid'), 'utf8').trim()) : NaN;
+  if (Number.isInteger(master) && master > 0) {
+    for (const p of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      const f = statFields(Number(p));
+      if (f && (Number(p) === master || Number(f[1]) === master)) nginx += Number(f[11]) + Number(f[12]); // utime, stime
+    }
+  }
+  const cpu = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').split(/\s+/).slice(1).map(Number);
+  const total = cpu.slice(0, 8).reduce((a, b) => a + b, 0);
+  return { nginx, client, busy: total - (cpu[3] ?? 0) - (cpu[4] ?? 0), total };
+}
+
+const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
+
 type Scheme = 'http' | 'https';
 /** keepalive: wrk; close: wrk with Connection: close (TLS resumed); full: curl, a full handshake per request. */
 type Kind = 'keepalive' | 'close' | 'full';
@@ -336,10 +395,18 @@ async function throughput(o: Options, ca: TestCa, dir: string): Promise<Record<s
   for (let i = 1; i <= o.rounds; i++) {
     for (const [s, k] of targets) {
       await measure(s, k, o.warmupS);
+      const before = cpuNow(o.stateDir);
       const r = await measure(s, k, o.durationS);
+      const after = cpuNow(o.stateDir);
+      r.cpu = {
+        nginx: after.nginx - before.nginx,
+        client: after.client - before.client,
+        busy: after.busy - before.busy,
+        total: after.total - before.total,
+      };
       runs.get(`${s}_${k}`)?.push(r);
       log(
-        `round ${i} ${s} ${k}: ${round(r.requests / r.seconds, 0)} req/s, p50 ${round(r.p50Ms)} ms, p99 ${round(r.p99Ms)} ms, ${r.failed} failed`,
+        `round ${i} ${s} ${k}: ${round(r.requests / r.seconds, 0)} req/s, p50 ${round(r.p50Ms)} ms, p99 ${round(r.p99Ms)} ms, ${r.failed} failed; CPU per request: nginx ${round((r.cpu.nginx * TICK_US) / r.requests, 0)} µs, load ${round((r.cpu.client * TICK_US) / r.requests, 0)} µs; machine ${round((100 * r.cpu.busy) / r.cpu.total, 0)}% busy`,
       );
     }
   }
@@ -352,6 +419,11 @@ async function throughput(o: Options, ca: TestCa, dir: string): Promise<Record<s
     out[`${name}_p99_ms`] = round(median(list.map((r) => r.p99Ms)));
     out[`${name}_requests`] = list.reduce((n, r) => n + r.requests, 0);
     out[`${name}_failed`] = list.reduce((n, r) => n + r.failed, 0);
+    const requests = list.reduce((n, r) => n + r.requests, 0);
+    const ticks = (k: keyof Cpu) => list.reduce((n, r) => n + (r.cpu?.[k] ?? 0), 0);
+    out[`${name}_nginx_us_per_req`] = round((ticks('nginx') * TICK_US) / requests, 0);
+    out[`${name}_load_us_per_req`] = round((ticks('client') * TICK_US) / requests, 0);
+    out[`${name}_machine_busy_pct`] = round((100 * ticks('busy')) / ticks('total'), 0);
     const failures = merge(list.map((r) => r.failures));
     if (Object.keys(failures).length > 0) out[`${name}_failures`] = JSON.stringify(failures);
   }
@@ -484,6 +556,8 @@ async function automatic(o: Options, api: Api): Promise<Record<string, number | 
   const orderToServedMs: number[] = [];
   const commandMs: number[] = [];
   let failures = 0;
+  let failedOrders = 0;
+  let lastReason = '';
   const out: Record<string, number | string> = {};
   for (let i = 1; i <= o.acmeRuns; i++) {
     const domain = `acme${i}.${o.app}.test`;
@@ -491,11 +565,31 @@ async function automatic(o: Options, api: Api): Promise<Record<string, number | 
     const wall0 = Date.now();
     const t0 = performance.now();
     commandMs.push(await mustPaas(o, `certs:auto:enable -a ${o.app}`));
-    const served = await until(async () => fromPebble(await peerCertificate(o.httpsPort, domain), domain), 180_000, 50);
+    // The failed orders meanwhile: each marks the domain failing (with the ACME server's error) until the next.
+    const failing = new Map<string, string>();
+    let watching = true;
+    const watch = (async () => {
+      while (watching) {
+        const v = await api.json<AutoCertView>('GET', `/apps/${o.app}/certs/auto`).catch(() => undefined);
+        for (const d of v?.domains ?? []) if (d.status === 'failing') failing.set(d.at, d.reason ?? '');
+        await sleep(200);
+      }
+    })();
+    const served = await until(
+      async () => fromPebble(await peerCertificate(o.httpsPort, domain), domain),
+      o.acmeTimeoutS * 1000,
+      50,
+    );
+    watching = false;
+    await watch;
+    out[`acme_run${i}_failed_orders`] = failing.size;
+    failedOrders += failing.size;
+    if (failing.size > 0) lastReason = [...failing.values()].at(-1) ?? '';
     if (served === undefined) {
       failures++;
-      const status = await api.json<unknown>('GET', `/apps/${o.app}/certs/auto`).catch((e: Error) => e.message);
-      log(`acme run ${i}: ${domain} never served a Pebble certificate; certs:auto: ${JSON.stringify(status)}`);
+      log(
+        `acme run ${i}: ${domain} never served a Pebble certificate in ${o.acmeTimeoutS} s; ${failing.size} orders failed, the last: ${lastReason}`,
+      );
     } else {
       const ms = performance.now() - t0;
       const cert = await api.json<CertView>('GET', `/apps/${o.app}/certs/current`);
@@ -505,7 +599,7 @@ async function automatic(o: Options, api: Api): Promise<Record<string, number | 
       orderToServedMs.push(ms - orderStart);
       out[`acme_run${i}_ms`] = Math.round(ms);
       log(
-        `acme run ${i}: ${domain} served Pebble's certificate after ${Math.round(ms)} ms (the order started after ${orderStart} ms; source ${cert.source})`,
+        `acme run ${i}: ${domain} served Pebble's certificate after ${Math.round(ms)} ms (the last order started after ${orderStart} ms; source ${cert.source}; ${failing.size} orders failed before)`,
       );
     }
     await mustPaas(o, `certs:auto:disable -a ${o.app}`);
@@ -514,11 +608,63 @@ async function automatic(o: Options, api: Api): Promise<Record<string, number | 
   return {
     acme_runs: o.acmeRuns,
     acme_failures: failures,
+    acme_failed_orders: failedOrders,
+    ...(lastReason && { acme_last_failure: lastReason.slice(0, 300) }),
     ...out,
     acme_ms_median: round(median(totalMs), 0),
     acme_enable_command_ms_median: round(median(commandMs), 0),
     acme_pickup_ms_median: round(median(pickupMs), 0),
     acme_order_to_served_ms_median: round(median(orderToServedMs), 0),
+  };
+}
+
+/**
+ * How long after an AcmeChallenge record is written to etcd the router answers it on its HTTP port, `n` times: the
+ * record the controller writes before it tells the ACME server the challenge is ready, so what a server validating
+ * at once needs. Tokens of the bench's own, for no order, each removed after.
+ */
+async function challengeLag(o: Options, n = 20): Promise<Record<string, number>> {
+  const store = Store.connect(env('PAAS_ETCD_ENDPOINTS').split(','), process.env.PAAS_ETCD_PREFIX || '/paas');
+  const lags: number[] = [];
+  let missed = 0;
+  try {
+    for (let i = 0; i < n; i++) {
+      const token = randomBytes(32).toString('base64url');
+      const keyAuthorization = `${token}.${randomBytes(32).toString('base64url')}`;
+      const record: AcmeChallenge = {
+        token,
+        keyAuthorization,
+        app: o.app,
+        expiresAt: new Date(Date.now() + 60_000).toISOString(),
+      };
+      const url = `http://127.0.0.1:${o.httpPort}/.well-known/acme-challenge/${token}`;
+      const t0 = performance.now();
+      await store.put(store.keys.acmeChallenge(token), record);
+      const answered = await until(
+        async () =>
+          (await fetch(url).then(
+            (r) => r.text(),
+            () => '',
+          )) === keyAuthorization,
+        10_000,
+        1,
+      );
+      if (answered === undefined) missed++;
+      else lags.push(performance.now() - t0);
+      await store.delete(store.keys.acmeChallenge(token));
+      await sleep(200);
+    }
+  } finally {
+    store.close();
+  }
+  log(
+    `challenge record to answered by the router: p50 ${round(median(lags), 1)} ms, max ${round(Math.max(...lags), 1)} ms`,
+  );
+  return {
+    challenge_lag_samples: n,
+    challenge_lag_p50_ms: round(median(lags), 1),
+    challenge_lag_max_ms: round(Math.max(...lags), 1),
+    challenge_lag_missed: missed,
   };
 }
 
@@ -592,6 +738,7 @@ async function main(): Promise<void> {
     concurrency: o.concurrency,
     load_concurrency: o.loadConcurrency,
     settle_s: o.settleS,
+    acme_timeout_s: o.acmeTimeoutS,
   };
   try {
     // The custom domain with its uploaded certificate, served before anything is measured.
@@ -615,6 +762,7 @@ async function main(): Promise<void> {
     await mustPaas(o, `certs:remove -a ${o.app} --confirm ${o.app}`);
     await mustPaas(o, `domains:remove ${o.domain} -a ${o.app}`);
     if (o.acmeRuns > 0) {
+      Object.assign(out, await challengeLag(o));
       Object.assign(out, await automatic(o, api));
       Object.assign(out, await acmeFloor(o.acmeRuns));
     }

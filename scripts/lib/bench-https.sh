@@ -27,10 +27,12 @@ https_acme_start() {
   [ -s "$work/acme.json" ] || { cat "$work/acme-server.log" >&2; die "pebble did not serve within 30 s"; }
   PAAS_ACME_DIRECTORY_URL=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).directoryUrl)' "$work/acme.json")
   PAAS_ACME_CA_FILE=$dir/pebble-ca.pem
-  # The worker looks for orders due every 10 s by default: a run would mostly measure that wait.
+  # The worker looks for orders due every 10 s by default, and orders again 5 min after a failed one: a run
+  # would mostly measure those waits.
   PAAS_ACME_CHECK_MS=${PAAS_ACME_CHECK_MS:-500}
-  export PAAS_ACME_DIRECTORY_URL PAAS_ACME_CA_FILE PAAS_ACME_CHECK_MS
-  log "https: pebble at $PAAS_ACME_DIRECTORY_URL (PAAS_ACME_CHECK_MS=$PAAS_ACME_CHECK_MS)"
+  PAAS_ACME_RETRY_MS=${PAAS_ACME_RETRY_MS:-1000}
+  export PAAS_ACME_DIRECTORY_URL PAAS_ACME_CA_FILE PAAS_ACME_CHECK_MS PAAS_ACME_RETRY_MS
+  log "https: pebble at $PAAS_ACME_DIRECTORY_URL (PAAS_ACME_CHECK_MS=$PAAS_ACME_CHECK_MS, PAAS_ACME_RETRY_MS=$PAAS_ACME_RETRY_MS)"
 }
 
 # https_run : deploys the Express fixture as https-app, then bench/https.ts
@@ -46,10 +48,12 @@ https_run() {
   HTTPS_SECONDS=$(($(date +%s) - HTTPS_STARTED))
 }
 
-# https_runs PREFIX N : "a / b / c ms" of the keys PREFIX1_ms .. PREFIXN_ms of https.json ("n/a" for a missing one).
-https_runs() {
+# https_runs PREFIX N : "a / b / c" of the keys PREFIX1_ms .. PREFIXN_ms of https.json ("n/a" for a missing one).
+https_runs() { https_counts "$1" _ms "$2"; }
+# https_counts PREFIX SUFFIX N : "a / b / c" of the keys PREFIX1SUFFIX .. PREFIXNSUFFIX of https.json.
+https_counts() {
   local i list=()
-  for i in $(seq 1 "$2"); do list+=("$(jq_ "$work/https.json" "$1${i}_ms")"); done
+  for i in $(seq 1 "$3"); do list+=("$(jq_ "$work/https.json" "$1${i}$2")"); done
   local IFS=/
   echo "${list[*]}" | sed 's|/| / |g'
 }
@@ -58,6 +62,11 @@ https_runs() {
 https_row() {
   local f=$work/https.json
   echo "| $2 | $(jq_ "$f" "http_$1_rps") | $(jq_ "$f" "https_$1_rps") | **$(jq_ "$f" "ratio_$1")** | $(jq_ "$f" "http_$1_p50_ms") / $(jq_ "$f" "http_$1_p99_ms") ms | $(jq_ "$f" "https_$1_p50_ms") / $(jq_ "$f" "https_$1_p99_ms") ms | $(jq_ "$f" "http_$1_failed") / $(jq_ "$f" "https_$1_failed") |"
+}
+# https_cpu_row KIND LABEL : a row of the CPU table of https.json.
+https_cpu_row() {
+  local f=$work/https.json
+  echo "| $2 | $(jq_ "$f" "http_$1_nginx_us_per_req") / $(jq_ "$f" "https_$1_nginx_us_per_req") | $(jq_ "$f" "http_$1_load_us_per_req") / $(jq_ "$f" "https_$1_load_us_per_req") | $(jq_ "$f" "http_$1_machine_busy_pct") / $(jq_ "$f" "https_$1_machine_busy_pct") |"
 }
 
 # https_section : its markdown (after https_run).
@@ -87,6 +96,16 @@ $(https_row keepalive "kept-alive connections (wrk)")
 $(https_row close "a new connection per request, TLS session resumed (wrk, \`Connection: close\`; latency from the request written, after connect and handshake)")
 $(https_row full "a new connection and a full TLS handshake per request (curl \`--no-sessionid --parallel\`, \`Connection: close\`; latency: the whole transfer)")
 
+The CPU each took per request (HTTP / HTTPS), over the same measures: nginx's
+(its master and workers) and the load generator's; and how busy the machine's
+$(nproc) cores were.
+
+| load | nginx µs per request | load generator µs per request | machine busy % |
+| --- | --- | --- | --- |
+$(https_cpu_row keepalive "kept-alive (wrk)")
+$(https_cpu_row close "new connection, session resumed (wrk)")
+$(https_cpu_row full "new connection, full handshake (curl)")
+
 Failed requests under HTTPS load: $(jq_ "$f" load_concurrency) kept-alive connections and $(jq_ "$f" load_concurrency) loops
 of a new connection (a full handshake) per request (Node, verifying the
 certificate against the bench's CA for \`$(jq_ "$f" domain)\`: a wrong or
@@ -103,22 +122,28 @@ non-2xx, reset, timeout or TLS error.
 
 Automatic certificates: Debian's \`pebble\` started by the bench before the
 platform (\`https.js acme-server\`: PAAS_ACME_DIRECTORY_URL, PAAS_ACME_CA_FILE
-and PAAS_ACME_CHECK_MS=${PAAS_ACME_CHECK_MS:-500} in the controller's
-environment), every name resolved to 127.0.0.1 by its own DNS responder,
-HTTP-01 validated through the router's HTTP port. Each run adds a custom
-domain \`acme<N>.https-app.test\`, runs \`paas certs:auto:enable\` and times
-until a new handshake for that name gets a certificate issued by Pebble
-(then \`certs:auto:disable\`, which drops it, and the domain removed); run 1
-also makes the platform's ACME account. The floor, same run: a second Pebble
-issuing one certificate to a bare acme-client (the controller's polling: 1 s
-doubling) answering its own HTTP-01 challenge, from the order to the
-certificate.
+and, for the bench, PAAS_ACME_CHECK_MS=${PAAS_ACME_CHECK_MS:-500} and
+PAAS_ACME_RETRY_MS=${PAAS_ACME_RETRY_MS:-1000} in the controller's environment),
+every name resolved to 127.0.0.1 by its own DNS responder, HTTP-01 validated
+through the router's HTTP port as soon as the challenge is said ready
+(PEBBLE_VA_NOSLEEP). Each run adds a custom domain
+\`acme<N>.https-app.test\`, runs \`paas certs:auto:enable\` and times until a
+new handshake for that name gets a certificate issued by Pebble, $(jq_ "$f" acme_timeout_s) s at
+most, counting the orders that failed meanwhile (then \`certs:auto:disable\`,
+which drops the certificate, and the domain removed); run 1 also makes the
+platform's ACME account. Before the runs, an AcmeChallenge record of the
+bench's own is written to etcd $(jq_ "$f" challenge_lag_samples) times and timed until the router
+answers it on its HTTP port. The floor, same run: a second Pebble issuing one
+certificate to a bare acme-client (the controller's polling: 1 s doubling)
+answering its own HTTP-01 challenge, from the order to the certificate.
 
 | measure | value |
 | --- | --- |
-| \`certs:auto:enable\` until the domain serves Pebble's certificate, runs 1–$runs | $(https_runs acme_run "$runs") ms (median $(jq_ "$f" acme_ms_median); failed $(jq_ "$f" acme_failures)) |
-| of which the command / until the worker starts the order (medians) | $(jq_ "$f" acme_enable_command_ms_median) / $(jq_ "$f" acme_pickup_ms_median) ms |
-| the order's start until served (median) | $(jq_ "$f" acme_order_to_served_ms_median) ms |
+| \`certs:auto:enable\` until the domain serves Pebble's certificate, runs 1–$runs | $(https_runs acme_run "$runs") ms (median $(jq_ "$f" acme_ms_median); runs never served: $(jq_ "$f" acme_failures)) |
+| orders that failed meanwhile, runs 1–$runs | $(https_counts acme_run _failed_orders "$runs") (the last error: $(jq_ "$f" acme_last_failure)) |
+| of which the command / until the worker starts the order that succeeds (medians) | $(jq_ "$f" acme_enable_command_ms_median) / $(jq_ "$f" acme_pickup_ms_median) ms |
+| that order's start until served (median) | $(jq_ "$f" acme_order_to_served_ms_median) ms |
+| an AcmeChallenge record written until the router answers it, p50 / max | $(jq_ "$f" challenge_lag_p50_ms) / $(jq_ "$f" challenge_lag_max_ms) ms (never: $(jq_ "$f" challenge_lag_missed)) |
 | floor: bare acme-client and Pebble, order to certificate, runs 1–$runs | $(https_runs acme_floor_run "$runs") ms (median $(jq_ "$f" acme_floor_ms_median)) |
 | \`certs:add\` until its certificate is served | $(jq_ "$f" cert_add_served_ms) ms |
 EOT
