@@ -277,11 +277,24 @@ interface Run {
  * for https), `parallel` transfers at a time, for `seconds` (then stopped). Each transfer's status, exit code and
  * whole time are written to stderr (unbuffered) by -w; those counted are the ones finished before the stop.
  */
-async function curlLoad(url: string, resolveTo: string, ca: string, parallel: number, seconds: number): Promise<Run> {
+async function curlLoad(c: {
+  url: string;
+  /** --resolve's host:port:address. */
+  resolveTo: string;
+  /** The CA file to verify against; absent: not verified (-k). */
+  caFile?: string;
+  /** A Host header other than the URL's host (which stays the SNI). */
+  host?: string;
+  parallel: number;
+  seconds: number;
+}): Promise<Run> {
+  const { parallel, seconds } = c;
   const args = [
     ...['-s', '--http1.1', '--no-sessionid', '--parallel', '--parallel-immediate', '--parallel-max', String(parallel)],
-    ...['-H', 'Connection: close', '--resolve', resolveTo, '--cacert', ca, '-o', '/dev/null'],
-    ...['-w', '%{stderr}%{http_code} %{exitcode} %{time_total}\\n', `${url}?[1-100000000]`],
+    ...['-H', 'Connection: close', '--resolve', c.resolveTo, '-o', '/dev/null'],
+    ...(c.caFile ? ['--cacert', c.caFile] : ['-k']),
+    ...(c.host ? ['-H', `Host: ${c.host}`] : []),
+    ...['-w', '%{stderr}%{http_code} %{exitcode} %{time_total}\\n', `${c.url}?[1-100000000]`],
   ];
   const child = spawn('curl', args, { stdio: ['ignore', 'ignore', 'pipe'] });
   const latencies: number[] = [];
@@ -368,8 +381,14 @@ function cpuNow(stateDir: string | undefined): Cpu {
 const TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK']).toString().trim() || 100);
 
 type Scheme = 'http' | 'https';
-/** keepalive: wrk; close: wrk with Connection: close (TLS resumed); full: curl, a full handshake per request. */
-type Kind = 'keepalive' | 'close' | 'full';
+/**
+ * keepalive: wrk; close: wrk with Connection: close (TLS resumed); full: curl, a full handshake per request; fallback
+ * (https only): the same for a name no certificate covers, so nginx's fallback of its config, none set by Lua.
+ */
+type Kind = 'keepalive' | 'close' | 'full' | 'fallback';
+
+/** A name that no app's certificate covers (the fallback's SNI), sent with the app's Host. */
+const UNCOVERED = 'no-certificate.bench.test';
 
 /** Phase 1: the six targets in turn, --rounds times; per target: req/s, p50/p99 (medians of the rounds), failed. */
 async function throughput(o: Options, ca: TestCa, dir: string): Promise<Record<string, number | string>> {
@@ -378,7 +397,16 @@ async function throughput(o: Options, ca: TestCa, dir: string): Promise<Record<s
   const url = (s: Scheme) => `${s}://${o.domain}:${port(s)}/`;
   const caFile = join(ca.dir, 'ca.crt');
   const measure = async (s: Scheme, k: Kind, seconds: number): Promise<Run> => {
-    if (k === 'full') return curlLoad(url(s), `${o.domain}:${port(s)}:127.0.0.1`, caFile, o.concurrency, seconds);
+    if (k === 'full' || k === 'fallback') {
+      const name = k === 'full' ? o.domain : UNCOVERED;
+      return curlLoad({
+        url: `${s}://${name}:${port(s)}/`,
+        resolveTo: `${name}:${port(s)}:127.0.0.1`,
+        ...(k === 'full' ? { caFile } : { host: o.domain }),
+        parallel: o.concurrency,
+        seconds,
+      });
+    }
     const w = await runWrk({
       url: url(s),
       connections: o.concurrency,
@@ -391,6 +419,7 @@ async function throughput(o: Options, ca: TestCa, dir: string): Promise<Record<s
   const targets: Array<[Scheme, Kind]> = [];
   for (const k of ['keepalive', 'close', 'full'] as const)
     for (const s of ['http', 'https'] as const) targets.push([s, k]);
+  targets.push(['https', 'fallback']);
   const runs = new Map<string, Run[]>(targets.map(([s, k]) => [`${s}_${k}`, []]));
   for (let i = 1; i <= o.rounds; i++) {
     for (const [s, k] of targets) {
@@ -539,6 +568,31 @@ async function deploys(o: Options, target: Target): Promise<Record<string, numbe
   };
 }
 
+/**
+ * The time (ms since the epoch) of the first line `msg` about --app at or after `since` in the controller's log
+ * (logs/platform.log with PAAS_PROCESSES=one, else logs/controller.log, under --state-dir); undefined when none.
+ */
+function controllerLogTime(o: Options, msg: string, since: number): number | undefined {
+  for (const name of ['platform.log', 'controller.log']) {
+    let text: string;
+    try {
+      text = readFileSync(join(o.stateDir ?? '', 'logs', name), 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (!line.includes(`"msg":"${msg}"`)) continue;
+      try {
+        const l = JSON.parse(line) as { time?: number; app?: string; name?: string };
+        if (l.app === o.app && l.name === 'controller' && (l.time ?? 0) >= since) return l.time;
+      } catch {
+        // not a JSON line
+      }
+    }
+  }
+  return undefined;
+}
+
 /** Whether the certificate is the one Pebble issued for `domain`: its issuer Pebble's intermediate, the name in it. */
 function fromPebble(c: DetailedPeerCertificate | undefined, domain: string): boolean {
   if (!c?.issuer) return false;
@@ -555,6 +609,8 @@ async function automatic(o: Options, api: Api): Promise<Record<string, number | 
   const pickupMs: number[] = [];
   const orderToServedMs: number[] = [];
   const commandMs: number[] = [];
+  const orderToIssuedMs: number[] = [];
+  const issuedToServedMs: number[] = [];
   let failures = 0;
   let failedOrders = 0;
   let lastReason = '';
@@ -598,8 +654,13 @@ async function automatic(o: Options, api: Api): Promise<Record<string, number | 
       pickupMs.push(orderStart);
       orderToServedMs.push(ms - orderStart);
       out[`acme_run${i}_ms`] = Math.round(ms);
+      const issued = controllerLogTime(o, 'certificate issued', wall0);
+      if (issued !== undefined) {
+        orderToIssuedMs.push(issued - wall0 - orderStart);
+        issuedToServedMs.push(ms - (issued - wall0));
+      }
       log(
-        `acme run ${i}: ${domain} served Pebble's certificate after ${Math.round(ms)} ms (the last order started after ${orderStart} ms; source ${cert.source}; ${failing.size} orders failed before)`,
+        `acme run ${i}: ${domain} served Pebble's certificate after ${Math.round(ms)} ms (the last order started after ${orderStart} ms, issued and stored after ${issued === undefined ? '?' : issued - wall0} ms; source ${cert.source}; ${failing.size} orders failed before)`,
       );
     }
     await mustPaas(o, `certs:auto:disable -a ${o.app}`);
@@ -615,6 +676,8 @@ async function automatic(o: Options, api: Api): Promise<Record<string, number | 
     acme_enable_command_ms_median: round(median(commandMs), 0),
     acme_pickup_ms_median: round(median(pickupMs), 0),
     acme_order_to_served_ms_median: round(median(orderToServedMs), 0),
+    acme_order_to_issued_ms_median: round(median(orderToIssuedMs), 0),
+    acme_issued_to_served_ms_median: round(median(issuedToServedMs), 0),
   };
 }
 

@@ -63,6 +63,15 @@ https_row() {
   local f=$work/https.json
   echo "| $2 | $(jq_ "$f" "http_$1_rps") | $(jq_ "$f" "https_$1_rps") | **$(jq_ "$f" "ratio_$1")** | $(jq_ "$f" "http_$1_p50_ms") / $(jq_ "$f" "http_$1_p99_ms") ms | $(jq_ "$f" "https_$1_p50_ms") / $(jq_ "$f" "https_$1_p99_ms") ms | $(jq_ "$f" "http_$1_failed") / $(jq_ "$f" "https_$1_failed") |"
 }
+# https_failures PREFIX : "N" failed requests of a phase, then their causes when there are any.
+https_failures() {
+  local f=$work/https.json k n
+  k=$(jq_ "$f" "$1_keepalive_failures")
+  n=$(jq_ "$f" "$1_new_conn_failures")
+  printf '**%s**' "$(jq_ "$f" "$1_failed_total")"
+  [ "$k" = "{}" ] || printf ' kept-alive: %s' "$k"
+  [ "$n" = "{}" ] || printf ' new connection: %s' "$n"
+}
 # https_cpu_row KIND LABEL : a row of the CPU table of https.json.
 https_cpu_row() {
   local f=$work/https.json
@@ -86,7 +95,7 @@ that name as the Host and by SNI (wrk through a Lua \`wrk.resolve\`, since its
 \`-H Host\` never changes the SNI; curl with \`--resolve\`). The router
 negotiated $(jq_ "$f" tls_protocol) \`$(jq_ "$f" tls_cipher)\` and resumed
 $(jq_ "$f" tls_resumed_of_19) of 19 TLS sessions offered in a row. HTTP/1.1, $(jq_ "$f" concurrency)
-connections, 10 s per measure after 2 s of warm-up, the six measures in turn,
+connections, 10 s per measure after 2 s of warm-up, the seven measures in turn,
 three rounds (req/s over the rounds; latency: the median of the rounds'
 percentiles).
 
@@ -95,6 +104,7 @@ percentiles).
 $(https_row keepalive "kept-alive connections (wrk)")
 $(https_row close "a new connection per request, TLS session resumed (wrk, \`Connection: close\`; latency from the request written, after connect and handshake)")
 $(https_row full "a new connection and a full TLS handshake per request (curl \`--no-sessionid --parallel\`, \`Connection: close\`; latency: the whole transfer)")
+| the same for a name no certificate covers, with the app's Host (nginx's fallback from its config: no certificate set by Lua; curl \`-k\`) | – | $(jq_ "$f" https_fallback_rps) | – | – | $(jq_ "$f" https_fallback_p50_ms) / $(jq_ "$f" https_fallback_p99_ms) ms | – / $(jq_ "$f" https_fallback_failed) |
 
 The CPU each took per request (HTTP / HTTPS), over the same measures: nginx's
 (its master and workers) and the load generator's; and how busy the machine's
@@ -105,6 +115,7 @@ $(nproc) cores were.
 $(https_cpu_row keepalive "kept-alive (wrk)")
 $(https_cpu_row close "new connection, session resumed (wrk)")
 $(https_cpu_row full "new connection, full handshake (curl)")
+| new connection, full handshake, fallback certificate (curl) | – / $(jq_ "$f" https_fallback_nginx_us_per_req) | – / $(jq_ "$f" https_fallback_load_us_per_req) | – / $(jq_ "$f" https_fallback_machine_busy_pct) |
 
 Failed requests under HTTPS load: $(jq_ "$f" load_concurrency) kept-alive connections and $(jq_ "$f" load_concurrency) loops
 of a new connection (a full handshake) per request (Node, verifying the
@@ -115,10 +126,10 @@ then while \`paas config:set\` redeploys the app $d times (each waited until
 only the new release answers \`/greeting\`), and $(jq_ "$f" settle_s) s after. Failed = a
 non-2xx, reset, timeout or TLS error.
 
-| while | requests kept-alive / new connection | failed (by cause) | |
+| while | requests kept-alive / new connection | failed (by cause) | the commands |
 | --- | --- | --- | --- |
-| $u × \`certs:update\` | $(jq_ "$f" certs_keepalive_requests) / $(jq_ "$f" certs_new_conn_requests) | **$(jq_ "$f" certs_failed_total)** $(jq_ "$f" certs_keepalive_failures) $(jq_ "$f" certs_new_conn_failures) | command $(jq_ "$f" cert_update_command_ms_median) ms, new certificate served $(jq_ "$f" cert_update_served_ms_median) ms after it started (median; max $(jq_ "$f" cert_update_served_ms_max)); not served: $(jq_ "$f" cert_updates_not_served), failed: $(jq_ "$f" cert_update_failures) |
-| $d × \`config:set\` | $(jq_ "$f" deploy_keepalive_requests) / $(jq_ "$f" deploy_new_conn_requests) | **$(jq_ "$f" deploy_failed_total)** $(jq_ "$f" deploy_keepalive_failures) $(jq_ "$f" deploy_new_conn_failures) | only the new release answering after $(jq_ "$f" deploy_serving_ms_median) ms (median); not seen: $(jq_ "$f" deploys_not_seen), failed: $(jq_ "$f" deploy_failures) |
+| $u × \`certs:update\` | $(jq_ "$f" certs_keepalive_requests) / $(jq_ "$f" certs_new_conn_requests) | $(https_failures certs) | command $(jq_ "$f" cert_update_command_ms_median) ms, new certificate served $(jq_ "$f" cert_update_served_ms_median) ms after it started (median; max $(jq_ "$f" cert_update_served_ms_max)); not served: $(jq_ "$f" cert_updates_not_served), failed: $(jq_ "$f" cert_update_failures) |
+| $d × \`config:set\` | $(jq_ "$f" deploy_keepalive_requests) / $(jq_ "$f" deploy_new_conn_requests) | $(https_failures deploy) | only the new release answering after $(jq_ "$f" deploy_serving_ms_median) ms (median); not seen: $(jq_ "$f" deploys_not_seen), failed: $(jq_ "$f" deploy_failures) |
 
 Automatic certificates: Debian's \`pebble\` started by the bench before the
 platform (\`https.js acme-server\`: PAAS_ACME_DIRECTORY_URL, PAAS_ACME_CA_FILE
@@ -141,8 +152,8 @@ answering its own HTTP-01 challenge, from the order to the certificate.
 | --- | --- |
 | \`certs:auto:enable\` until the domain serves Pebble's certificate, runs 1–$runs | $(https_runs acme_run "$runs") ms (median $(jq_ "$f" acme_ms_median); runs never served: $(jq_ "$f" acme_failures)) |
 | orders that failed meanwhile, runs 1–$runs | $(https_counts acme_run _failed_orders "$runs") (the last error: $(jq_ "$f" acme_last_failure)) |
-| of which the command / until the worker starts the order that succeeds (medians) | $(jq_ "$f" acme_enable_command_ms_median) / $(jq_ "$f" acme_pickup_ms_median) ms |
-| that order's start until served (median) | $(jq_ "$f" acme_order_to_served_ms_median) ms |
+| of which the command itself / from its start until the worker starts the order that succeeds (medians) | $(jq_ "$f" acme_enable_command_ms_median) / $(jq_ "$f" acme_pickup_ms_median) ms |
+| that order's start until served (median) | $(jq_ "$f" acme_order_to_served_ms_median) ms: until the controller logs it issued and stored $(jq_ "$f" acme_order_to_issued_ms_median) ms, then until a handshake gets it $(jq_ "$f" acme_issued_to_served_ms_median) ms |
 | an AcmeChallenge record written until the router answers it, p50 / max | $(jq_ "$f" challenge_lag_p50_ms) / $(jq_ "$f" challenge_lag_max_ms) ms (never: $(jq_ "$f" challenge_lag_missed)) |
 | floor: bare acme-client and Pebble, order to certificate, runs 1–$runs | $(https_runs acme_floor_run "$runs") ms (median $(jq_ "$f" acme_floor_ms_median)) |
 | \`certs:add\` until its certificate is served | $(jq_ "$f" cert_add_served_ms) ms |
