@@ -1,13 +1,19 @@
 import { Agent, request } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { performance } from 'node:perf_hooks';
 
 // The router benchmarks' HTTP load generator (kept-alive or a new connection
-// per request) that counts failures.
+// per request) that counts failures. An https: URL is HTTPS, the router's
+// certificate verified against `tls.ca` for the name sent by SNI: a wrong or
+// missing certificate is a failure (by its error code); a new connection per
+// request is then a full handshake each (no session kept between them).
 
 export interface Target {
   url: URL;
   /** Host header to send (the app's name at the router); the URL's host when absent. */
   host?: string;
+  /** HTTPS only: the CA (PEM) the certificate must chain to, and the name sent by SNI (the Host's when absent). */
+  tls?: { ca: string; servername?: string };
 }
 
 export interface LoadResult {
@@ -28,14 +34,16 @@ export interface Load {
 /** One request; resolves with its status or the error's code. Never rejects. */
 function once(target: Target, agent: Agent | false, timeoutMs: number): Promise<{ status?: number; error?: string }> {
   return new Promise((resolve) => {
-    const req = request(
+    const secure = target.url.protocol === 'https:';
+    const req = (secure ? httpsRequest : request)(
       {
         host: target.url.hostname,
-        port: target.url.port || 80,
+        port: target.url.port || (secure ? 443 : 80),
         path: `${target.url.pathname}${target.url.search}`,
         headers: target.host ? { host: target.host } : {},
         agent,
         timeout: timeoutMs,
+        ...(secure && tlsOptions(target)),
       },
       (res) => {
         res.resume();
@@ -49,6 +57,12 @@ function once(target: Target, agent: Agent | false, timeoutMs: number): Promise<
   });
 }
 
+/** The TLS options of an https: target: its CA, the name sent by SNI and checked in the certificate. */
+function tlsOptions(target: Target): { ca?: string; servername: string } {
+  const servername = target.tls?.servername ?? (target.host ?? target.url.hostname).replace(/:\d+$/, '');
+  return { ...(target.tls && { ca: target.tls.ca }), servername };
+}
+
 /**
  * Starts `concurrency` loops of requests until stop(); keepAlive shares one agent, else every request opens its own
  * connection.
@@ -57,7 +71,8 @@ export function startLoad(
   target: Target,
   opts: { keepAlive: boolean; concurrency: number; timeoutMs?: number; recordLatency?: boolean },
 ): Load {
-  const agent = opts.keepAlive ? new Agent({ keepAlive: true, maxSockets: opts.concurrency }) : false;
+  const Kind = target.url.protocol === 'https:' ? HttpsAgent : Agent;
+  const agent = opts.keepAlive ? new Kind({ keepAlive: true, maxSockets: opts.concurrency }) : false;
   const result: LoadResult = { requests: 0, ok: 0, statuses: {}, errors: {}, failed: 0, latenciesMs: [] };
   let running = true;
   const loop = async (): Promise<void> => {

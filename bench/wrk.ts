@@ -1,4 +1,9 @@
-// wrk's report (run with --latency) as numbers.
+import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+// wrk's report (run with --latency) as numbers, and a run of it.
 
 /** One wrk run's figures. */
 export interface WrkResult {
@@ -39,4 +44,52 @@ export function parseWrk(out: string): WrkResult {
     p99Ms: durationMs(p99[1] as string),
     failed,
   };
+}
+
+/** One wrk run: one thread, `connections` kept-alive connections (unless a header closes them) for `seconds`. */
+export interface WrkRun {
+  url: string;
+  connections: number;
+  seconds: number;
+  /** Extra request headers, "Name: value". */
+  headers?: readonly string[];
+  /** A Lua script for wrk (-s), e.g. wrkConnectTo's. */
+  script?: string;
+}
+
+/** Runs wrk with --latency and parses its report. Throws when wrk is missing, fails or prints no report. */
+export async function runWrk(r: WrkRun): Promise<WrkResult> {
+  const args = [
+    '-t1',
+    `-c${r.connections}`,
+    `-d${r.seconds}s`,
+    '--latency',
+    ...(r.headers ?? []).flatMap((h) => ['-H', h]),
+    ...(r.script ? ['-s', r.script] : []),
+    r.url,
+  ];
+  try {
+    const { stdout } = await promisify(execFile)('wrk', args, { timeout: (r.seconds + 30) * 1000 });
+    return parseWrk(stdout);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error('wrk is not installed (Debian: apt-get install wrk; scripts/bench installs it)', { cause: err });
+    throw err;
+  }
+}
+
+/**
+ * A Lua script (written into `dir`) that makes wrk connect to `address` whatever host its URL names, which stays
+ * the Host header and the name wrk sends by SNI (ssl_connect in wrk's src/ssl.c sends the URL's host). So a name
+ * that no resolver knows (www.app.test) can be asked of 127.0.0.1 over HTTPS with its own SNI, as curl --resolve
+ * does; wrk's own -H Host changes the header only, never the SNI.
+ */
+export function wrkConnectTo(dir: string, address: string): string {
+  const file = join(dir, `connect-${address.replace(/[^0-9a-z.]/gi, '_')}.lua`);
+  writeFileSync(
+    file,
+    `-- wrk: connect to ${address}, whatever host the URL names (it stays the Host header and the SNI).\n` +
+      `wrk.resolve = function(host, service)\n  wrk.addrs = wrk.lookup(${JSON.stringify(address)}, service)\nend\n`,
+  );
+  return file;
 }
