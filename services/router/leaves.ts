@@ -32,10 +32,10 @@ const MAX_KEPT = 20_000;
 
 const DAY_MS = 86_400_000;
 
-/** A leaf as nginx takes it: the DER of the leaf then the CA, the DER of its key (PKCS#8). */
+/** A leaf as nginx takes it: the PEM of the leaf then the CA, the PEM of its key (PKCS#8). */
 export interface Leaf {
-  chainDer: Buffer;
-  keyDer: Buffer;
+  chainPem: string;
+  keyPem: string;
   notAfter: Date;
 }
 
@@ -57,9 +57,9 @@ export function leafCacheSeconds(notAfter: Date, now: number): number {
   return Math.max(60, Math.min(LEAF_CACHE_S, untilRenewalS(notAfter, now)));
 }
 
-/** What nginx's Lua reads (luatls.ts der_of): `leaf <chain bytes>\n<DER chain><DER key>`; pure. */
-export function leafWire(leaf: Pick<Leaf, 'chainDer' | 'keyDer'>): Buffer {
-  return Buffer.concat([Buffer.from(`leaf ${leaf.chainDer.length}\n`), leaf.chainDer, leaf.keyDer]);
+/** What nginx's Lua reads (luatls.ts parts_of): `leaf pem <chain bytes>\n<chain PEM><key PEM>`; pure. */
+export function leafWire(leaf: Pick<Leaf, 'chainPem' | 'keyPem'>): Buffer {
+  return Buffer.from(`leaf pem ${Buffer.byteLength(leaf.chainPem)}\n${leaf.chainPem}${leaf.keyPem}`);
 }
 
 type SigningAlgorithm = EcdsaParams & EcKeyImportParams;
@@ -92,11 +92,11 @@ export class LeafIssuer {
     /** The CA's SHA-256 fingerprint, colon hex (render.ts: nginx drops the leaves of another CA). */
     readonly fingerprint: string,
     private readonly ca: x509.X509Certificate,
-    private readonly caDer: Buffer,
+    private readonly caPem: string,
     private readonly caKey: CryptoKey,
     private readonly algorithm: SigningAlgorithm | RsaHashedImportParams,
     private readonly keys: CryptoKeyPair,
-    private readonly keyDer: Buffer,
+    private readonly keyPem: string,
     private readonly extensions: x509.Extension[],
     private readonly now: () => number,
   ) {}
@@ -125,7 +125,11 @@ export class LeafIssuer {
     ]);
     const leafAlg = { name: 'ECDSA', namedCurve: 'P-256' };
     const keys = (await subtle.generateKey(leafAlg, true, ['sign', 'verify'])) as CryptoKeyPair;
-    const keyDer = Buffer.from(await subtle.exportKey('pkcs8', keys.privateKey));
+    const keyPem = createPrivateKey({
+      key: Buffer.from(await subtle.exportKey('pkcs8', keys.privateKey)),
+      format: 'der',
+      type: 'pkcs8',
+    }).export({ format: 'pem', type: 'pkcs8' }) as string;
     const ca = new x509.X509Certificate(nodeCa.raw);
     const extensions = [
       new x509.BasicConstraintsExtension(false, undefined, true),
@@ -134,7 +138,17 @@ export class LeafIssuer {
       await x509.AuthorityKeyIdentifierExtension.create(ca),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     ];
-    return new LeafIssuer(nodeCa.fingerprint256, ca, nodeCa.raw, caKey, algorithm, keys, keyDer, extensions, now);
+    return new LeafIssuer(
+      nodeCa.fingerprint256,
+      ca,
+      nodeCa.toString(),
+      caKey,
+      algorithm,
+      keys,
+      keyPem,
+      extensions,
+      now,
+    );
   }
 
   /** The leaf of `name` (one this issuer made and holds, else a new one); concurrent asks share one issuance. */
@@ -168,7 +182,7 @@ export class LeafIssuer {
       signingKey: this.caKey,
       extensions: [new x509.SubjectAlternativeNameExtension([{ type: 'dns', value: name }]), ...this.extensions],
     });
-    return { chainDer: Buffer.concat([Buffer.from(cert.rawData), this.caDer]), keyDer: this.keyDer, notAfter };
+    return { chainPem: `${cert.toString('pem')}\n${this.caPem}`, keyPem: this.keyPem, notAfter };
   }
 }
 

@@ -9,7 +9,7 @@ import type { Site } from './sites.js';
 // certificate's files can be served at all.
 //
 // nginx holds a certificate once however many names it serves (`paas_certs`:
-// version -> DER chain and key) and each name's choice apart (`paas_sni`:
+// version -> PEM chain and key) and each name's choice apart (`paas_sni`:
 // hostname -> version), so an app's certificate for five names is pushed,
 // converted and stored once, and a renewal moves every name in one batch.
 

@@ -37,15 +37,20 @@ async function makeCa(opts: { ca?: boolean; days?: number; alg?: 'P-256' | 'RSA'
 }
 
 /** The leaf's certificates as Node reads them, from what nginx gets. */
-function chainOf(wire: Buffer): { leaf: X509Certificate; ca: X509Certificate; keyDer: Buffer } {
-  const m = /^leaf (\d+)\n/.exec(wire.subarray(0, 32).toString('latin1'));
+function chainOf(wire: Buffer): { leaf: X509Certificate; ca: X509Certificate; keyPem: string } {
+  const text = wire.toString('utf8');
+  const m = /^leaf pem (\d+)\n/.exec(text);
   expect(m).not.toBeNull();
   const head = (m as RegExpExecArray)[0].length;
   const n = Number((m as RegExpExecArray)[1]);
-  const chain = wire.subarray(head, head + n);
-  const leaf = new X509Certificate(chain);
-  const ca = new X509Certificate(chain.subarray(leaf.raw.length));
-  return { leaf, ca, keyDer: wire.subarray(head + n) };
+  const chain = text.slice(head, head + n);
+  const pems = chain.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  expect(pems).toHaveLength(2);
+  return {
+    leaf: new X509Certificate(pems[0] as string),
+    ca: new X509Certificate(pems[1] as string),
+    keyPem: text.slice(head + n),
+  };
 }
 
 describe('leafApp: the app a name is the platform name of', () => {
@@ -71,8 +76,8 @@ describe('leafCacheSeconds and leafWire', () => {
   });
 
   it('frames the chain and key as the Lua reads them', () => {
-    const wire = leafWire({ chainDer: Buffer.from('CHAIN'), keyDer: Buffer.from('KEY') });
-    expect(wire.toString('latin1')).toBe('leaf 5\nCHAINKEY');
+    const wire = leafWire({ chainPem: 'CHAIN', keyPem: 'KEY' });
+    expect(wire.toString('utf8')).toBe('leaf pem 5\nCHAINKEY');
   });
 });
 
@@ -87,7 +92,7 @@ describe('LeafIssuer', () => {
     const issuer = await LeafIssuer.create(ca.certPem, ca.keyPem, () => now);
     expect(issuer.fingerprint).toBe(new X509Certificate(ca.certPem).fingerprint256);
     const got = await issuer.leaf('shop.localhost');
-    const { leaf, ca: second, keyDer } = chainOf(leafWire(got));
+    const { leaf, ca: second, keyPem } = chainOf(leafWire(got));
     const caCert = new X509Certificate(ca.certPem);
     expect(second.fingerprint256).toBe(caCert.fingerprint256);
     expect(leaf.checkIssued(caCert)).toBe(true);
@@ -102,7 +107,7 @@ describe('LeafIssuer', () => {
     expect(Date.parse(leaf.validTo)).toBeGreaterThan(now + (LEAF_VALID_DAYS - 1) * DAY);
     expect(Date.parse(leaf.validFrom)).toBeLessThan(now);
     // the key is the leaf's
-    expect(leaf.checkPrivateKey(createPrivateKey({ key: keyDer, format: 'der', type: 'pkcs8' }))).toBe(true);
+    expect(leaf.checkPrivateKey(createPrivateKey(keyPem))).toBe(true);
     // a positive serial of 128 bits at most
     expect(leaf.serialNumber).toMatch(/^[0-7][0-9A-F]{31}$/);
   });
