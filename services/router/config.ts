@@ -21,6 +21,7 @@ import {
   wakeSocketPath,
 } from './render.js';
 import { isDomain } from './sites.js';
+import { DEFAULT_METRICS_DICT_MB, METRICS_DICT_MB_LIMIT } from './luametrics.js';
 import { metricsListen, type MetricsListen } from '../core/metrics.js';
 
 // The router's settings, read from the environment once and frozen; the
@@ -43,10 +44,19 @@ export const DEFAULT_KEY_FILE = 'tls/default.key';
 export const DEFAULT_CA_CERT_FILE = 'tls/ca.crt';
 export const DEFAULT_CA_KEY_FILE = 'tls/ca.key';
 export { DEFAULT_CERT_DICT_MB };
+/** The request metrics' shared dict unless told (PAAS_ROUTER_METRICS_DICT_MB). */
+export { DEFAULT_METRICS_DICT_MB };
 
 export interface RouterConfig extends CommonConfig {
   /** Where GET /metrics is served (core/metrics.ts: PAAS_METRICS_LISTEN, PAAS_ROUTER_METRICS_PORT; 0: none). */
   metrics: MetricsListen | undefined;
+  /**
+   * nginx counts each app's requests for GET /metrics (metrics.ts; PAAS_ROUTER_REQUEST_METRICS, `on` or `off`: on),
+   * so their cost can be measured against none.
+   */
+  requestMetrics: boolean;
+  /** The request metrics' shared dict, MiB (PAAS_ROUTER_METRICS_DICT_MB, 64: 500,000 counters, 10,000 busy apps). */
+  metricsDictMb: number;
   /** Public port nginx listens on. */
   httpPort: number;
   /** Address nginx listens on for apps: all addresses by default (the router is the public entry). */
@@ -148,6 +158,15 @@ function caSetting(env: Env, stateDir: string, defaultCert: string): RouterConfi
   };
 }
 
+/** PAAS_ROUTER_REQUEST_METRICS: on (the default) or off; true and false too. */
+function onOff(env: Env, name: string, fallback: boolean): boolean {
+  const v = (env[name] ?? '').toLowerCase();
+  if (v === '') return fallback;
+  if (v === 'on' || v === 'true') return true;
+  if (v === 'off' || v === 'false') return false;
+  throw new ConfigError(`${name} must be on or off, got ${JSON.stringify(env[name])}`);
+}
+
 export function loadConfig(env: Env): Readonly<RouterConfig> {
   const common = commonConfig(env);
   const domain = str(env, 'PAAS_DOMAIN', 'localhost').toLowerCase();
@@ -183,6 +202,8 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   return Object.freeze({
     ...common,
     metrics: metricsListen(env, 'router'),
+    requestMetrics: onOff(env, 'PAAS_ROUTER_REQUEST_METRICS', true),
+    metricsDictMb: intIn(env, 'PAAS_ROUTER_METRICS_DICT_MB', DEFAULT_METRICS_DICT_MB, 1, METRICS_DICT_MB_LIMIT),
     httpPort,
     httpListen,
     httpsPort,

@@ -1,13 +1,14 @@
 import { request } from 'node:http';
 import type { RouteState } from '../core/types.js';
 import { BATCH_BYTES, BATCH_MAX } from './luacontrol.js';
+import { parseRequestMetrics, type RequestMetrics, type RequestMetricsSource } from './metrics.js';
 import type { CertificatePem } from './tls.js';
 
 // Client of nginx's local-only control endpoint (see lua.ts): the router sets
 // there the apps nginx serves (custom domains, maintenance), their peers, the
 // state of one without, the certificate of each name and the open ACME
 // challenges, so no change of apps reloads nginx, and reads what nginx saw of
-// each app's traffic.
+// each app's traffic (its activity, its request metrics: metrics.ts).
 
 export interface UpstreamControl {
   /** Replaces the peers ("host:port") of one app; an empty list makes the app answer 503 (or hold: its state). */
@@ -198,7 +199,7 @@ export function parsePairList(text: string): Map<string, string> {
   return out;
 }
 
-export class HttpUpstreamControl implements UpstreamControl {
+export class HttpUpstreamControl implements UpstreamControl, RequestMetricsSource {
   constructor(
     readonly port: number,
     private readonly host = '127.0.0.1',
@@ -279,6 +280,11 @@ export class HttpUpstreamControl implements UpstreamControl {
 
   async activity(): Promise<Map<string, AppActivity>> {
     return parseActivityList(await this.expectOk('GET', '/activity'));
+  }
+
+  /** What nginx counted of each app's requests (GET /metrics: each worker's counts of about FLUSH_S ago). */
+  async requestMetrics(): Promise<RequestMetrics> {
+    return parseRequestMetrics(await this.expectOk('GET', '/metrics'));
   }
 
   async certificates(): Promise<Set<string>> {

@@ -13,7 +13,9 @@
 //              maintenance gets its 503 page; else its request goes on to
 //              the balancer when it has peers, is held while it sleeps or
 //              wakes (luahold.ts), or gets 503 (the "no web process" page)
-//   header(), log()  count the app's open websockets (luahold.ts)
+//   header(), log()  count the app's open websockets (luahold.ts); log() also
+//              counts each request of an app into its metrics (luametrics.ts)
+//   init_worker()  each worker's flush of its request metrics (luametrics.ts)
 //   balance()  in the shared upstream's balancer_by_lua_block: round robin;
 //              up to MAX_TRIES peers per request, nginx deciding whether a
 //              failed try may go on (proxy_next_upstream: never a POST/PATCH/
@@ -24,6 +26,7 @@
 
 import { CONTROL_LUA } from './luacontrol.js';
 import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, HOLD_LUA } from './luahold.js';
+import { METRICS_LUA } from './luametrics.js';
 import { TLS_LUA } from './luatls.js';
 
 export const SHARED_DICT = 'paas_upstreams';
@@ -46,8 +49,11 @@ local M = {}
 local dict = ngx.shared.${SHARED_DICT}
 local sites = ngx.shared.${SITE_DICT}
 local domains = ngx.shared.${DOMAIN_DICT}
--- the operator's settings (render.ts calls configure): the apps' domain, the wake's socket and bounds
-local conf = { suffix = ".localhost", wake_socket = nil, wake_timeout = ${DEFAULT_WAKE_TIMEOUT_S}, max_held = ${DEFAULT_WAKE_MAX_HELD} }
+-- the operator's settings (render.ts calls configure): the apps' domain, the wake's socket and bounds, request metrics
+local conf = {
+  suffix = ".localhost", wake_socket = nil, wake_timeout = ${DEFAULT_WAKE_TIMEOUT_S}, max_held = ${DEFAULT_WAKE_MAX_HELD},
+  request_metrics = true,
+}
 
 function M.configure(c)
   for k, v in pairs(c) do conf[k] = v end
@@ -113,6 +119,17 @@ local function reply(status, text)
 end
 
 ${HOLD_LUA}
+${METRICS_LUA}
+-- The log phase of every request of the apps' server, its own pages too (a
+-- server-level log_by_lua): a websocket's end; the request of an app into its
+-- metrics (the platform's ACME answers are not the app's traffic).
+function M.log()
+  local ctx = ngx.ctx
+  ws_closed(ctx)
+  local app = ngx.var.paas_app
+  if conf.request_metrics and app ~= nil and app ~= "" and not ctx.paas_uncounted then count(app) end
+end
+
 -- The app a host names (set_by_lua of $paas_app, before any phase can
 -- answer, so the access log names it): <app>.<domain> (never a custom
 -- domain: those are not under the domain), else a custom domain; "" if none.

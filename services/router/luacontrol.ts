@@ -5,6 +5,8 @@
 //   GET /certs                        one certificate version per line (luatls.ts)
 //   GET /sni, /challenges             one "hostname version" / "token keyAuthorization" line each
 //   GET /activity                     one "app <last request, epoch s> <websockets>" line per app
+//   GET /metrics                      the request metrics: "~lost <n>", then one
+//                                     "<app> <process type> <field>=<value>..." line per app (luametrics.ts)
 //   GET|PUT|DELETE /upstreams/<app>   one host:port per line
 //   GET|PUT|DELETE /sites/<app>       "serve" or "maintenance", then one custom domain per line
 //   GET|PUT|DELETE /states/<app>      sleeping, waking or crashed
@@ -22,6 +24,7 @@
 // its domains deletes only those still its own, so a domain moving from one
 // app to another in one batch is never lost, whichever comes first. A name
 // can point only at a certificate stored already (`sni` after its `cert`).
+// A site removed takes its request metrics with it.
 
 /** Changes per POST /batch. */
 export const BATCH_MAX = 2000;
@@ -87,6 +90,7 @@ local function del_site(app)
   for _, d in ipairs(domains_of(old)) do
     if domains:get(d) == app then domains:delete(d) end
   end
+  metrics_forget(app)
 end
 
 local function put_state(app, state)
@@ -185,6 +189,10 @@ function M.control()
   if uri == "/activity" then
     if method ~= "GET" then return reply(405, "method not allowed") end
     return reply(200, activity_list())
+  end
+  if uri == "/metrics" then
+    if method ~= "GET" then return reply(405, "method not allowed") end
+    return reply(200, metrics_dump())
   end
   local name, app = uri:match("^/(%a+)/?([^/]*)$")
   local kind = KINDS[name or ""]

@@ -25,7 +25,8 @@
 //               not yet through its first pass).
 //   activity    per app the time of the last request (t:<app>, written at
 //               most every TOUCH_S per worker) and the open websockets
-//               (ws:<app>: +1 when the app answers 101, -1 in the log phase),
+//               (ws:<app>: +1 when the app answers 101, -1 in the log phase:
+//               ws_closed),
 //               read by the router through GET /activity.
 
 export const STATE_DICT = 'paas_states';
@@ -221,8 +222,9 @@ function M.header()
   end
 end
 
-function M.log()
-  local app = ngx.ctx.paas_ws
+-- in the log phase (lua.ts M.log): a websocket's end
+local function ws_closed(ctx)
+  local app = ctx.paas_ws
   if app ~= nil then live:incr("ws:" .. app, -1, 0) end
 end
 

@@ -192,6 +192,7 @@ local function valid_token(t)
 end
 
 function M.acme_challenge()
+  ngx.ctx.paas_uncounted = true -- the platform's answer, not the app's traffic (request metrics)
   local method = ngx.req.get_method()
   if method ~= "GET" and method ~= "HEAD" then return reply(405, "method not allowed") end
   local token = ngx.var.uri:sub(${ACME_CHALLENGE_PATH.length + 1})

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import {
   CONNECT_S,
   DOMAIN_DICT,
@@ -8,20 +7,32 @@ import {
   SHARED_DICT,
   SITE_DICT,
 } from './lua.js';
-import {
-  DEFAULT_WAKE_MAX_HELD,
-  DEFAULT_WAKE_TIMEOUT_S,
-  HOLD_DICT,
-  LIVE_DICT,
-  RETRY_AFTER_S,
-  STARTING_LOCATION,
-  STATE_DICT,
-  WAKE_MAX_HELD_LIMIT,
-  WAKE_TIMEOUT_RANGE_S,
-} from './luahold.js';
+import { HOLD_DICT, LIVE_DICT, RETRY_AFTER_S, STARTING_LOCATION, STATE_DICT } from './luahold.js';
+import { DEFAULT_METRICS_DICT_MB, METRICS_DICT, METRICS_INDEX_DICT, metricsIndexMb } from './luametrics.js';
 import { ACME_CHALLENGE_PATH, CERT_DICT, CHALLENGE_DICT, LEAF_DICT, SNI_DICT } from './luatls.js';
+import {
+  checkModel,
+  DEFAULT_CERT_DICT_MB,
+  listenAddress,
+  wakeOf,
+  wakeSocketPath,
+  type HttpsSettings,
+  type NginxModel,
+} from './nginxmodel.js';
 import { PAGES, pageHtml, REQUEST_ID_VAR, type PageName } from './pages.js';
-import { isDomain, partitionSites, type Rejected, type Site } from './sites.js';
+import { partitionSites, type Rejected, type Site } from './sites.js';
+
+export {
+  CERT_DICT_MB_LIMIT,
+  DEFAULT_CERT_DICT_MB,
+  isPlainPath,
+  listenAddress,
+  MAX_SOCKET_PATH,
+  wakeSocketPath,
+  type HttpsSettings,
+  type NginxModel,
+  type WakeSettings,
+} from './nginxmodel.js';
 
 // renderNginx: a pure function from the operator's settings to the whole
 // nginx.conf, and from the routes' apps to the sites the router pushes. No
@@ -29,65 +40,7 @@ import { isDomain, partitionSites, type Rejected, type Site } from './sites.js';
 // resolving it through shared dicts (lua.ts) that the router sets through the
 // control endpoint, so a new app, custom domain or maintenance flag reloads
 // nothing and the config does not grow with the apps (10,000 apps: see
-// bench/reload.ts).
-
-export interface NginxModel {
-  /** Apps that have a route (a name, or a Site): not in the config; validated into `sites`, the others reported. */
-  apps: readonly (string | Site)[];
-  /** Apps answer at <app>.<domain>. */
-  domain: string;
-  /** Public listen address and port. */
-  listen: string;
-  httpPort: number;
-  /** Local-only control endpoint (always bound to 127.0.0.1). */
-  controlPort: number;
-  /** Absolute directory holding the pid file, logs and temp paths. */
-  dir: string;
-  /** Loads ndk + lua (the distribution's module snippets: config.ts). */
-  modulesInclude: string;
-  /** client_max_body_size in MiB. */
-  maxBodyMb: number;
-  /** Requests for a sleeping or waking app: held this long at most, this many at most (luahold.ts' defaults). */
-  wake?: WakeSettings;
-  /** worker_processes: a count, or `auto` (one per CPU, the default). */
-  workers?: number | 'auto';
-  /** HTTPS beside HTTP, on the same server; absent: HTTP only. */
-  https?: HttpsSettings;
-  /** The certificates' shared dict, in MiB (DEFAULT_CERT_DICT_MB). */
-  certDictMb?: number;
-}
-
-export interface HttpsSettings {
-  port: number;
-  /** The fallback certificate (PEM, with its chain) and key, served to a name with no certificate of its own. */
-  certificate: string;
-  key: string;
-  /**
-   * The fallback's SHA-256, written into the config: nginx reads the files only when it loads its config, so a new
-   * fallback (same paths) changes the config and reloads nginx.
-   */
-  fingerprint?: string;
-  /**
-   * The router issues the platform's leaf of `<app>.<domain>` (leaves.ts), from the CA of this SHA-256 fingerprint:
-   * Lua asks for it on the router's socket, and drops the leaves it holds of another CA.
-   */
-  leaves?: string;
-}
-
-export interface WakeSettings {
-  /** Seconds a held request waits before a 503 "Application is starting". */
-  timeoutS: number;
-  /** Requests held at once by this nginx; past it, that 503 at once. */
-  maxHeld: number;
-}
-
-/** The unix socket under nginx's dir where the router takes wakes (POST /wakes/<app>, wake.ts). */
-export function wakeSocketPath(dir: string): string {
-  return `${dir.replace(/\/+$/, '')}/router.sock`;
-}
-
-/** A unix socket's path fits in sun_path (108 bytes with its NUL). */
-export const MAX_SOCKET_PATH = 107;
+// bench/reload.ts). The model and its checks: nginxmodel.ts.
 
 export interface Rendered {
   config: string;
@@ -106,12 +59,6 @@ export const READ_TIMEOUT_S = 30;
 export const CONNECT_TIMEOUT_S = CONNECT_S;
 /** A request is passed to another container only within this time of its first try (so never after a read timeout). */
 export const RETRY_WINDOW_S = 10;
-/**
- * The certificates' shared dict, MiB: a certificate (DER chain and key, 3-6 KB) takes one or two 4 KiB pages of it,
- * so about 10,000 certificates.
- */
-export const DEFAULT_CERT_DICT_MB = 64;
-export const CERT_DICT_MB_LIMIT = 4096;
 /** TLS 1.2's ciphers (TLS 1.3 has its own): Mozilla's intermediate list without DHE, which needs dhparams. */
 export const TLS_CIPHERS = [
   'ECDHE-ECDSA-AES128-GCM-SHA256',
@@ -128,76 +75,6 @@ export const WORKER_CONNECTIONS = 16384;
  * $request_id.
  */
 export const SANE_REQUEST_ID = '^[A-Za-z0-9._:+/=@-]{1,200}$';
-
-const SAFE_PATH = /^\/[A-Za-z0-9._/+@-]*$/;
-const SAFE_GLOB = /^\/[A-Za-z0-9._/+@*-]*$/;
-
-/** An absolute path with no `..` and nothing the config's syntax would read (spaces, quotes, `;`, `$`). */
-export function isPlainPath(path: string): boolean {
-  return SAFE_PATH.test(path) && !path.split('/').includes('..');
-}
-
-function isPort(n: number): boolean {
-  return Number.isInteger(n) && n >= 1 && n <= 65535;
-}
-
-/** "0.0.0.0", "127.0.0.1", "::" or "*": an address for `listen`, bracketed when IPv6. */
-export function listenAddress(listen: string): string {
-  if (listen === '*') return '*';
-  const kind = isIP(listen);
-  if (kind === 4) return listen;
-  if (kind === 6) return `[${listen}]`;
-  throw new Error(`listen address must be an IP address or "*": ${JSON.stringify(listen)}`);
-}
-
-function checkModel(m: NginxModel): void {
-  if (!isDomain(m.domain)) throw new Error(`domain is not a valid lowercase host name: ${JSON.stringify(m.domain)}`);
-  if (!isPort(m.httpPort)) throw new Error(`httpPort must be 1..65535: ${m.httpPort}`);
-  if (!isPort(m.controlPort)) throw new Error(`controlPort must be 1..65535: ${m.controlPort}`);
-  if (!isPlainPath(m.dir)) throw new Error(`dir must be a plain absolute path: ${JSON.stringify(m.dir)}`);
-  if (!SAFE_GLOB.test(m.modulesInclude))
-    throw new Error(`modulesInclude must be a plain absolute path: ${JSON.stringify(m.modulesInclude)}`);
-  if (!(Number.isInteger(m.maxBodyMb) && m.maxBodyMb >= 1 && m.maxBodyMb <= 102_400))
-    throw new Error(`maxBodyMb must be 1..102400: ${m.maxBodyMb}`);
-  if (
-    m.workers !== undefined &&
-    m.workers !== 'auto' &&
-    !(Number.isInteger(m.workers) && m.workers >= 1 && m.workers <= 64)
-  )
-    throw new Error(`workers must be 1..64 or auto: ${m.workers}`);
-  if (m.https !== undefined) {
-    const { port, certificate, key, fingerprint, leaves } = m.https;
-    if (!isPort(port)) throw new Error(`https.port must be 1..65535: ${port}`);
-    if (port === m.httpPort || port === m.controlPort)
-      throw new Error(`https.port must differ from httpPort and controlPort: ${port}`);
-    for (const [name, path] of [
-      ['certificate', certificate],
-      ['key', key],
-    ] as const)
-      if (!isPlainPath(path)) throw new Error(`https.${name} must be a plain absolute path: ${JSON.stringify(path)}`);
-    if (fingerprint !== undefined && !/^[0-9A-F:]{1,200}$/.test(fingerprint))
-      throw new Error(`https.fingerprint must be colon hex: ${JSON.stringify(fingerprint)}`);
-    if (leaves !== undefined && !/^[0-9A-F:]{1,200}$/.test(leaves))
-      throw new Error(`https.leaves must be colon hex: ${JSON.stringify(leaves)}`);
-  }
-  if (
-    m.certDictMb !== undefined &&
-    !(Number.isInteger(m.certDictMb) && m.certDictMb >= 1 && m.certDictMb <= CERT_DICT_MB_LIMIT)
-  )
-    throw new Error(`certDictMb must be 1..${CERT_DICT_MB_LIMIT}: ${m.certDictMb}`);
-  if (Buffer.byteLength(wakeSocketPath(m.dir)) > MAX_SOCKET_PATH)
-    throw new Error(`dir is too long for a unix socket in it (${MAX_SOCKET_PATH} bytes): ${JSON.stringify(m.dir)}`);
-  const { timeoutS, maxHeld } = wakeOf(m);
-  const t = WAKE_TIMEOUT_RANGE_S;
-  if (!(Number.isFinite(timeoutS) && timeoutS >= t.min && timeoutS <= t.max))
-    throw new Error(`wake.timeoutS must be ${t.min}..${t.max}: ${timeoutS}`);
-  if (!(Number.isInteger(maxHeld) && maxHeld >= 1 && maxHeld <= WAKE_MAX_HELD_LIMIT))
-    throw new Error(`wake.maxHeld must be 1..${WAKE_MAX_HELD_LIMIT}: ${maxHeld}`);
-}
-
-function wakeOf(m: NginxModel): WakeSettings {
-  return m.wake ?? { timeoutS: DEFAULT_WAKE_TIMEOUT_S, maxHeld: DEFAULT_WAKE_MAX_HELD };
-}
 
 function pageReturn(name: PageName): string {
   const page = PAGES[name];
@@ -250,6 +127,8 @@ function appsServer(m: NginxModel, listen: string): string {
         listen ${listen}:${m.httpPort} default_server;
 ${m.https ? httpsLines(m.https, listen) : ''}        server_name _;
         set_by_lua_block $paas_app { return require("paas_router").app_of(ngx.var.host) }
+        # Every request's end, the pages nginx answers itself too: websockets, request metrics (lua.ts M.log).
+        log_by_lua_block { require("paas_router").log() }
 ${errorPages(['noWeb', 'badGateway', 'timeout', 'tooLarge'])}        # ACME's HTTP-01 before any app: a sleeping app is not woken for it,
         # one in maintenance still gets its certificate.
         location ^~ ${ACME_CHALLENGE_PATH} {
@@ -258,7 +137,6 @@ ${errorPages(['noWeb', 'badGateway', 'timeout', 'tooLarge'])}        # ACME's HT
         location / {
             access_by_lua_block { require("paas_router").access() }
             header_filter_by_lua_block { require("paas_router").header() }
-            log_by_lua_block { require("paas_router").log() }
             proxy_pass http://paas_apps;
         }
         location ${NO_SUCH_APP_LOCATION} {
@@ -289,6 +167,7 @@ export function renderNginx(m: NginxModel): Rendered {
   const modules = m.modulesInclude;
   const maxBody = m.maxBodyMb;
   const wake = wakeOf(m);
+  const metricsMb = m.metricsDictMb ?? DEFAULT_METRICS_DICT_MB;
   // A reload lets the old workers finish their requests: held ones too.
   const shutdownS = Math.max(60, Math.ceil(wake.timeoutS) + 30);
   const config = `# Written by the paas router; do not edit (it is rewritten when the router's settings change; apps live in shared dicts).
@@ -371,15 +250,20 @@ http {
     lua_shared_dict ${SNI_DICT} 16m;
     lua_shared_dict ${CHALLENGE_DICT} 4m;
     lua_shared_dict ${LEAF_DICT} 16m;
+    # Request metrics (luametrics.ts): the counters, and the apps that have some.
+    lua_shared_dict ${METRICS_DICT} ${metricsMb}m;
+    lua_shared_dict ${METRICS_INDEX_DICT} ${metricsIndexMb(metricsMb)}m;
     init_by_lua_block {
 ${ROUTER_LUA}
-        require("paas_router").configure({ domain = "${m.domain}", wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld}${m.https ? `, https_port = ${m.https.port}` : ''}${m.https?.leaves ? ', leaves = true' : ''} })${
+        require("paas_router").configure({ domain = "${m.domain}", wake_socket = "${wakeSocketPath(d)}", wake_timeout = ${wake.timeoutS}, max_held = ${wake.maxHeld}, request_metrics = ${m.requestMetrics !== false}${m.https ? `, https_port = ${m.https.port}` : ''}${m.https?.leaves ? ', leaves = true' : ''} })${
           m.https?.leaves
             ? `
         require("paas_router").leaves_ca("${m.https.leaves}")`
             : ''
         }
     }
+
+    init_worker_by_lua_block { require("paas_router").init_worker() }
 
     upstream paas_apps {
         server 0.0.0.1:1; # placeholder; the balancer picks every peer

@@ -13,6 +13,7 @@ import { ActivityReporter, storeActivitySink } from './activity.js';
 import { storeWakeSink, Waker, WakeListener } from './wake.js';
 import { leafAnswerer, loadLeafIssuer } from './leaves.js';
 import { ServiceMetrics } from '../core/metrics.js';
+import { requestMetricsText } from './metrics.js';
 
 // The router's composition root, in its own process (main.ts) or the
 // platform's (services/platform). nginx is left running when it stops: it
@@ -26,6 +27,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const metrics = new ServiceMetrics('router');
   await metrics.serve(config.metrics, log.child({ module: 'metrics' }));
   const control = new HttpUpstreamControl(config.controlPort);
+  // nginx's counts of the apps' requests, read at each scrape (metrics.ts)
+  if (config.requestMetrics) metrics.extra(() => requestMetricsText(control));
   const issuer =
     config.httpsPort !== undefined && config.ca
       ? await loadLeafIssuer(config.ca, log.child({ module: 'leaves' }))
@@ -46,6 +49,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       workers: config.nginxWorkers,
       wake: { timeoutS: config.wakeTimeoutS, maxHeld: config.wakeMaxHeld },
       certDictMb: config.certDictMb,
+      requestMetrics: config.requestMetrics,
+      metricsDictMb: config.metricsDictMb,
       ...(config.httpsPort !== undefined && {
         https: {
           port: config.httpsPort,

@@ -202,6 +202,8 @@ export async function startRouter(
     log?: Logger;
     /** The etcd prefix (another harness's, to share its keys); by default one of its own. */
     prefix?: string;
+    /** nginx counts the apps' requests (metrics.ts); on unless false. */
+    requestMetrics?: boolean;
   } = {},
 ): Promise<RouterHarness> {
   const tmp = await tempDir(name);
@@ -238,6 +240,7 @@ export async function startRouter(
           modulesInclude: DEFAULT_MODULES_INCLUDE,
           maxBodyMb: DEFAULT_MAX_BODY_MB,
           ...(opts.wake && { wake: opts.wake }),
+          ...(opts.requestMetrics === false && { requestMetrics: false }),
           ...(opts.https &&
             httpsPort !== undefined && {
               https: { port: httpsPort, ...opts.https, ...(h.leaves && { leaves: h.leaves.fingerprint }) },

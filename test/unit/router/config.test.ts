@@ -19,6 +19,18 @@ describe('router loadConfig', () => {
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
+  it('counts requests for GET /metrics unless PAAS_ROUTER_REQUEST_METRICS is off', () => {
+    expect(loadConfig({})).toMatchObject({ requestMetrics: true, metricsDictMb: 64 });
+    for (const v of ['off', 'OFF', 'false'])
+      expect(loadConfig({ PAAS_ROUTER_REQUEST_METRICS: v }).requestMetrics).toBe(false);
+    for (const v of ['on', 'true', ''])
+      expect(loadConfig({ PAAS_ROUTER_REQUEST_METRICS: v }).requestMetrics).toBe(true);
+    expect(() => loadConfig({ PAAS_ROUTER_REQUEST_METRICS: 'no' })).toThrow(
+      /PAAS_ROUTER_REQUEST_METRICS must be on or off/,
+    );
+    expect(loadConfig({ PAAS_ROUTER_METRICS_DICT_MB: '256' }).metricsDictMb).toBe(256);
+    expect(() => loadConfig({ PAAS_ROUTER_METRICS_DICT_MB: '0' })).toThrow(/PAAS_ROUTER_METRICS_DICT_MB/);
+  });
   it('reads overrides', () => {
     const c = loadConfig({
       PAAS_STATE_DIR: '/tmp/s',

@@ -217,10 +217,12 @@ describe('renderNginx: sleeping apps', () => {
     for (const dict of ['paas_upstreams', 'paas_sites', 'paas_domains', 'paas_states', 'paas_live', 'paas_hold'])
       expect(config).toMatch(new RegExp(`^ {4}lua_shared_dict ${dict} \\d+m;$`, 'm'));
     expect(config).toContain(
-      'require("paas_router").configure({ domain = "localhost", wake_socket = "/var/lib/paas/nginx/router.sock", wake_timeout = 30, max_held = 4096 })',
+      'require("paas_router").configure({ domain = "localhost", wake_socket = "/var/lib/paas/nginx/router.sock", wake_timeout = 30, max_held = 4096, request_metrics = true })',
     );
     const custom = renderNginx({ ...base, dir: '/srv/n/', wake: { timeoutS: 2.5, maxHeld: 7 } }).config;
-    expect(custom).toContain('wake_socket = "/srv/n/router.sock", wake_timeout = 2.5, max_held = 7 })');
+    expect(custom).toContain(
+      'wake_socket = "/srv/n/router.sock", wake_timeout = 2.5, max_held = 7, request_metrics = true })',
+    );
     expect(config).toMatch(/^ {4}worker_connections 16384;$/m);
   });
 
@@ -236,8 +238,13 @@ describe('renderNginx: sleeping apps', () => {
     const from = config.indexOf('default_server;');
     const server = config.slice(from, config.indexOf('\n    }\n', from));
     expect(server).toMatch(
-      /location \/ \{\s+access_by_lua_block \{ require\("paas_router"\)\.access\(\) \}\s+header_filter_by_lua_block \{ require\("paas_router"\)\.header\(\) \}\s+log_by_lua_block \{ require\("paas_router"\)\.log\(\) \}\s+proxy_pass http:\/\/paas_apps;/,
+      /location \/ \{\s+access_by_lua_block \{ require\("paas_router"\)\.access\(\) \}\s+header_filter_by_lua_block \{ require\("paas_router"\)\.header\(\) \}\s+proxy_pass http:\/\/paas_apps;/,
     );
+    // the log phase on the server: every location's, the pages nginx answers itself too
+    expect(server).toMatch(
+      /set_by_lua_block \$paas_app .*\n.*\n {8}log_by_lua_block \{ require\("paas_router"\)\.log\(\) \}\n/,
+    );
+    expect(server.match(/log_by_lua_block/g)).toHaveLength(1);
     expect(server).toMatch(
       /location @paas_starting \{\s+default_type text\/html;\s+add_header X-Request-Id \$paas_request_id always;\s+add_header Retry-After 5 always;\s+return 503 "<!DOCTYPE html>.*<title>Application is starting<\/title>/,
     );
@@ -320,5 +327,25 @@ describe('renderNginx: HTTPS', () => {
     expect(() => renderNginx({ ...base, https: { ...https, key: '/a b.key' } })).toThrow(/https\.key/);
     expect(() => renderNginx({ ...base, https: { ...https, key: '/etc/../k;' } })).toThrow(/https\.key/);
     for (const bad of [0, 1.5, 5000]) expect(() => renderNginx({ ...base, certDictMb: bad })).toThrow(/certDictMb/);
+  });
+});
+
+describe('renderNginx: request metrics', () => {
+  it("declares the metrics' dicts, starts each worker's flush and tells Lua whether to count", () => {
+    const { config } = renderNginx(base);
+    expect(config).toMatch(/^ {4}lua_shared_dict paas_metrics 64m;$/m);
+    expect(config).toMatch(/^ {4}lua_shared_dict paas_metrics_apps 4m;$/m);
+    expect(config).toMatch(/^ {4}init_worker_by_lua_block \{ require\("paas_router"\)\.init_worker\(\) \}$/m);
+    expect(config).toContain(', request_metrics = true })');
+    const off = renderNginx({ ...base, requestMetrics: false, metricsDictMb: 8 }).config;
+    expect(off).toContain(', request_metrics = false })');
+    expect(off).toMatch(/^ {4}lua_shared_dict paas_metrics 8m;$/m);
+    expect(off).toMatch(/^ {4}lua_shared_dict paas_metrics_apps 1m;$/m);
+    expect(renderNginx({ ...base, metricsDictMb: 100 }).config).toMatch(/^ {4}lua_shared_dict paas_metrics_apps 7m;$/m);
+  });
+
+  it('refuses a bad dict size', () => {
+    for (const metricsDictMb of [0, 1.5, 4097])
+      expect(() => renderNginx({ ...base, metricsDictMb })).toThrow(/metricsDictMb/);
   });
 });
