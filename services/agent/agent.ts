@@ -62,6 +62,8 @@ export interface RunningAgent {
   poke(): void;
   /** Stops the loop, leaving containers running and records to expire with the lease. */
   stop(): Promise<void>;
+  /** The restarts of each container it follows, by container id (its crash history: backoff.ts). */
+  restarts(): Map<string, number>;
 }
 
 /** After a container's \`die\` event, passes at these delays (ms) besides one at once (Agent.pokeAfterExit). */
@@ -152,7 +154,7 @@ class Agent {
       everyMs: config.usageMs,
       log: this.log,
     });
-    return { poke: () => this.poke(), stop: () => this.stop() };
+    return { poke: () => this.poke(), stop: () => this.stop(), restarts: () => this.containers.restarts() };
   }
 
   private async stop(): Promise<void> {

@@ -65,6 +65,13 @@ export class Containers {
     this.resizer = new Resizer({ runtime: d.runtime, log: d.log, ...(d.say && { say: d.say }) });
   }
 
+  /** The restarts of each container the agent follows, by container id (kube_pod_container_status_restarts_total). */
+  restarts(): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const t of this.tracked.values()) if (t.containerId) out.set(t.containerId, t.history.restarts);
+    return out;
+  }
+
   /** Ends every health check still running (the agent stops). */
   abortProbes(): void {
     for (const t of this.tracked.values()) t.probe?.abort();

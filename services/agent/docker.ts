@@ -24,6 +24,8 @@ export interface ContainerState {
   /** Its memory limit (MB) and CPU shares as Docker holds it to them now (HostConfig). */
   memoryMb: number;
   cpuShares: number;
+  /** Its main process on this host while it runs (or is paused); 0 otherwise (metrics/: where its cgroups are). */
+  pid?: number;
 }
 
 export interface Runtime {
@@ -118,6 +120,7 @@ export class DockerRuntime implements Runtime {
     const cs = await this.docker.listContainers({ all: true, filters: { label: labelFilter(labels) } });
     return cs.map((c) => ({
       id: c.Id,
+      ...(c.Names[0] && { name: c.Names[0].replace(/^\//, '') }),
       labels: c.Labels,
       running: c.State === 'running',
       ...(c.State === 'paused' && { paused: true }),
@@ -216,6 +219,7 @@ export class DockerRuntime implements Runtime {
       startedAt: info.State.StartedAt,
       memoryMb: Math.round((info.HostConfig.Memory ?? 0) / MB),
       cpuShares: info.HostConfig.CpuShares ?? 0,
+      pid: info.State.Pid ?? 0,
     };
     if (binding?.HostPort) state.hostPort = Number(binding.HostPort);
     const ip = Object.values(info.NetworkSettings.Networks ?? {}).find((n) => n.IPAddress)?.IPAddress;

@@ -84,6 +84,8 @@ export function containerSpec(a: Assignment, ctx: SpecContext) {
 
 export interface ContainerRef {
   id: string;
+  /** Its name in Docker (containerName), when listed. */
+  name?: string;
   labels: Record<string, string>;
   running: boolean;
   /** Paused: frozen asleep (freezer.ts); `running` is false. */

@@ -10,6 +10,8 @@ import { Bandwidth } from './isolation/bandwidth.js';
 import { startIsolation } from './isolation/network.js';
 import { startLogShipping } from './logs/start.js';
 import { ServiceMetrics } from '../core/metrics.js';
+import { DynoMetrics } from './metrics/dynos.js';
+import { ownerLabels } from './spec.js';
 
 // The agent's composition root, in its own process (main.ts) or the
 // platform's (services/platform): config, logger, etcd and Docker; then the
@@ -61,6 +63,14 @@ export async function start(ctx: ServiceContext): Promise<Running> {
     ...(isolation && { network: isolation.network }),
     ...(shipper && { say: (c, line, o) => shipper.say(c.id, c.labels, line, o) }),
   });
+  // per-dyno CPU, memory, network and restarts, under cAdvisor's names (metrics/dynos.ts)
+  new DynoMetrics({
+    runtime,
+    labels: ownerLabels(config),
+    hostId: config.hostId,
+    restarts: () => agent.restarts(),
+    log: log.child({ module: 'metrics' }),
+  }).register(metrics);
   log.info(
     {
       host: config.hostId,
