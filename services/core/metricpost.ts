@@ -52,12 +52,14 @@ export function onStepEnds(stepMs: number, tick: (startMs: number) => Promise<vo
   let stopped = false;
   const schedule = () => {
     if (stopped) return;
+    const now = Date.now();
+    const end = now - (now % stepMs) + stepMs;
     // a moment past the boundary: what came in the step's last moments is counted
-    timer = setTimeout(run, stepMs - (Date.now() % stepMs) + lagMs);
+    timer = setTimeout(() => run(end - stepMs), end - now + lagMs);
     timer.unref();
   };
-  const run = () => {
-    const start = Math.floor((Date.now() - lagMs) / stepMs) * stepMs - stepMs;
+  // the step is the one scheduled for, not read from the clock again (a timer may fire a millisecond early)
+  const run = (start: number) => {
     Promise.resolve()
       .then(() => tick(start))
       .catch(() => undefined)
