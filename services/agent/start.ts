@@ -11,6 +11,8 @@ import { startIsolation } from './isolation/network.js';
 import { startLogShipping } from './logs/start.js';
 import { ServiceMetrics } from '../core/metrics.js';
 import { DynoMetrics } from './metrics/dynos.js';
+import { MemoryMinutes, SAMPLE_EVERY_MS } from './metrics/minutes.js';
+import { onStepEnds, postMetrics } from '../core/metricpost.js';
 import { ownerLabels } from './spec.js';
 
 // The agent's composition root, in its own process (main.ts) or the
@@ -63,14 +65,27 @@ export async function start(ctx: ServiceContext): Promise<Running> {
     ...(isolation && { network: isolation.network }),
     ...(shipper && { say: (c, line, o) => shipper.say(c.id, c.labels, line, o) }),
   });
-  // per-dyno CPU, memory, network and restarts, under cAdvisor's names (metrics/dynos.ts)
-  new DynoMetrics({
+  // per-dyno CPU, memory, network and restarts, under cAdvisor's names (metrics/dynos.ts); each dyno's memory
+  // of each minute to the controller, for the app's series (metrics/minutes.ts)
+  const minutes = new MemoryMinutes();
+  const dynos = new DynoMetrics({
     runtime,
     labels: ownerLabels(config),
     hostId: config.hostId,
     restarts: () => agent.restarts(),
     log: log.child({ module: 'metrics' }),
-  }).register(metrics);
+    onSample: (samples, at) => minutes.observe(samples, at),
+  });
+  dynos.register(metrics);
+  const internalToken = config.internalToken;
+  const sampler = internalToken && setInterval(() => void dynos.text().catch(() => undefined), SAMPLE_EVERY_MS);
+  const stopMinutes =
+    internalToken &&
+    onStepEnds(60_000, async (start) => {
+      const samples = minutes.take(start / 1000);
+      if (samples.length > 0)
+        await postMetrics({ apiUrl: config.apiUrl, internalToken }, samples, log.child({ module: 'metrics' }));
+    });
   log.info(
     {
       host: config.hostId,
@@ -87,6 +102,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       await agent.stop();
       isolation?.stop();
       await shipper?.stop();
+      if (sampler) clearInterval(sampler);
+      if (stopMinutes) stopMinutes();
       await metrics.close();
     },
   };

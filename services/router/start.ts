@@ -14,6 +14,8 @@ import { storeWakeSink, Waker, WakeListener } from './wake.js';
 import { leafAnswerer, loadLeafIssuer } from './leaves.js';
 import { ServiceMetrics } from '../core/metrics.js';
 import { requestMetricsText } from './metrics.js';
+import { minuteSamples, readingOf, type Reading } from './minutes.js';
+import { onStepEnds, postMetrics } from '../core/metricpost.js';
 
 // The router's composition root, in its own process (main.ts) or the
 // platform's (services/platform). nginx is left running when it stops: it
@@ -29,6 +31,19 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const control = new HttpUpstreamControl(config.controlPort);
   // nginx's counts of the apps' requests, read at each scrape (metrics.ts)
   if (config.requestMetrics) metrics.extra(() => requestMetricsText(control));
+  // and what grew each minute, per app, to the controller: the apps' series (minutes.ts)
+  const internalToken = config.internalToken;
+  let reading: Reading | undefined;
+  const stopMinutes =
+    config.requestMetrics && internalToken
+      ? onStepEnds(60_000, async (start) => {
+          const now = readingOf(await control.requestMetrics());
+          const samples = minuteSamples(reading, now, start / 1000);
+          reading = now;
+          if (samples.length > 0)
+            await postMetrics({ apiUrl: config.apiUrl, internalToken }, samples, log.child({ module: 'metrics' }));
+        })
+      : undefined;
   const issuer =
     config.httpsPort !== undefined && config.ca
       ? await loadLeafIssuer(config.ca, log.child({ module: 'leaves' }))
@@ -132,6 +147,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       await accessLog.stop();
       await lines?.stop();
       await router.stop();
+      stopMinutes?.();
       await metrics.close();
     },
   };

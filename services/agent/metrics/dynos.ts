@@ -34,6 +34,8 @@ export interface DynoMetricsDeps {
   log: Logger;
   /** A sample this recent (ms) is served again rather than taken anew (1000). */
   maxAgeMs?: number;
+  /** Told of every sample taken (minutes.ts: the apps' series). */
+  onSample?: (samples: readonly DynoSample[], atMs: number) => void;
 }
 
 /** Containers located at once (an inspect call each), at most. */
@@ -110,6 +112,7 @@ export class DynoMetrics {
       }
     }
     this.lastSeconds = (performance.now() - started) / 1000;
+    this.d.onSample?.(out, Date.now());
     return out;
   }
 
