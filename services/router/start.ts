@@ -126,6 +126,12 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   });
   await wakes.start();
   await router.start();
+  // the baseline of the first minute's counts: nginx may have counted since long before this router
+  if (stopMinutes)
+    await control.requestMetrics().then(
+      (m) => (reading ??= readingOf(m)),
+      () => undefined, // none yet: the first minute's reading is the baseline
+    );
   accessLog.start();
   activity.start();
   lines?.start();
