@@ -100,7 +100,7 @@ local D, U, Q, B = ${base('d')}, ${base('u')}, ${base('q')}, ${base('b')}
 local PROCESS_TYPES = ${lua(PROCESS_TYPES)}
 local ok_new, new_tab = pcall(require, "table.new")
 if not ok_new then new_tab = function() return {} end end
-local counts = {}       -- "<app> web" -> this worker's counts since its last flush (FIELDS' order)
+local counts = {}       -- app -> this worker's counts of its web requests since its last flush (FIELDS' order)
 local draining = false  -- told to exit: each request flushes itself
 local full_logged = 0
 mdict:safe_add("${LOST_KEY}", 0) -- made while there is room (init_by_lua; kept by a reload)
@@ -143,9 +143,10 @@ local function flush()
   local pending = counts
   counts = {}
   local lost = 0
-  for key, e in pairs(pending) do
+  for app, e in pairs(pending) do
     -- a site removed took its counters with it (metrics_forget): not made again
-    if sites:get(key:match("^%S+")) ~= nil then
+    if sites:get(app) ~= nil then
+      local key = app .. " web"
       local ok, err = mindex:safe_add(key, true)
       local failed = not ok and err ~= "exists"
       if not failed then
@@ -175,12 +176,11 @@ local function count(app)
   local status = ngx.status
   local class = math.floor(status / 100)
   if class < 1 or class > 5 then return end -- no HTTP status (HTTP/0.9): not a response to count
-  local key = app .. " web"
-  local e = counts[key]
+  local e = counts[app]
   if e == nil then
     e = new_tab(NFIELDS, 0)
     for i = 1, NFIELDS do e[i] = 0 end
-    counts[key] = e
+    counts[app] = e
   end
   local var = ngx.var
   -- a dyno answered when the last dyno tried sent a response header ("-": none)

@@ -1,0 +1,203 @@
+import { execFile } from 'node:child_process';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../services/router/config.js';
+import { HttpUpstreamControl } from '../services/router/control.js';
+import { FLUSH_S } from '../services/router/luametrics.js';
+import { NginxCli } from '../services/router/nginx.js';
+import { renderNginx } from '../services/router/render.js';
+import { flags, median, percentile, round, runMain } from './common.js';
+import { parseWrk, type WrkResult } from './wrk.js';
+
+// The cost of the router's request metrics (luametrics.ts): two nginx from
+// the router's own config, request metrics on in one and off in the other
+// (PAAS_ROUTER_REQUEST_METRICS), the same app behind both, wrk taking turns
+// between them (the order swapped each round, so drift on a shared machine
+// hits both): throughput (overall, and the median of the rounds), latency,
+// and the nginx workers' CPU per request (/proc/<pid>/stat), the figure a
+// noisy machine moves least. Then the requests the metrics counted against
+// those nginx answered.
+//
+//   node dist/bench/reqmetrics.js [--backend host:port] [--concurrency 16] [--duration 10] [--warmup 2] [--rounds 5]
+//     [--workers 2]
+//
+// Without --backend the app is a bare Node server in this process (it
+// answers "ok"; the load generator, wrk, runs as its own process). Prints
+// one JSON object with flat keys on stdout, each round on stderr.
+
+const USAGE =
+  'usage: node dist/bench/reqmetrics.js [--backend host:port] [--concurrency C] [--duration S] [--warmup S] [--rounds N] [--workers N]';
+const APP = 'bench';
+const DOMAIN = 'bench.test';
+
+const run = promisify(execFile);
+
+type Mode = 'on' | 'off';
+
+interface Instance {
+  mode: Mode;
+  nginx: NginxCli;
+  control: HttpUpstreamControl;
+  port: number;
+  pid: number;
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as AddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
+}
+
+/** CPU seconds (user + system) of the master's workers. */
+async function workersCpuS(master: number): Promise<number> {
+  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(master)]);
+  let ticks = 0;
+  for (const pid of stdout.split(/\s+/).filter(Boolean)) {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticks += Number(fields[11] ?? 0) + Number(fields[12] ?? 0); // utime, stime (fields 14, 15)
+  }
+  return ticks / 100; // USER_HZ
+}
+
+async function start(mode: Mode, dir: string, backend: string, workers: number): Promise<Instance> {
+  const [port, controlPort] = [await freePort(), await freePort()];
+  const nginx = new NginxCli('nginx', join(dir, mode, 'nginx'));
+  const { config } = renderNginx({
+    apps: [],
+    domain: DOMAIN,
+    listen: '127.0.0.1',
+    httpPort: port,
+    controlPort,
+    dir: nginx.paths.dir,
+    modulesInclude: DEFAULT_MODULES_INCLUDE,
+    maxBodyMb: DEFAULT_MAX_BODY_MB,
+    workers,
+    requestMetrics: mode === 'on',
+  });
+  await nginx.install(config);
+  const pid = await nginx.start();
+  const control = new HttpUpstreamControl(controlPort);
+  await control.batch([
+    { kind: 'upstreams', app: APP, upstreams: [backend] },
+    { kind: 'site', app: APP, site: { maintenance: false, domains: [] } },
+  ]);
+  return { mode, nginx, control, port, pid };
+}
+
+async function wrk(port: number, concurrency: number, seconds: number): Promise<WrkResult> {
+  const args = ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', '-H', `Host: ${APP}.${DOMAIN}`];
+  try {
+    const { stdout } = await run('wrk', [...args, `http://127.0.0.1:${port}/`], { timeout: (seconds + 30) * 1000 });
+    return parseWrk(stdout);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error('wrk is not installed (Debian: apt-get install wrk)', { cause: err });
+    throw err;
+  }
+}
+
+async function bareServer(): Promise<{ server: Server; address: string }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    res.writeHead(200, { 'content-type': 'text/plain', 'content-length': 3 }).end('ok\n');
+  });
+  server.keepAliveTimeout = 5000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, address: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+async function main(): Promise<void> {
+  const f = flags(process.argv.slice(2), USAGE, ['backend', 'concurrency', 'duration', 'warmup', 'rounds', 'workers']);
+  const concurrency = f.int('concurrency', 16, 1);
+  const durationS = f.positive('duration', 10);
+  const warmupS = f.positive('warmup', 2);
+  const rounds = f.int('rounds', 5, 1);
+  const workers = f.int('workers', 2, 1);
+  const given = f.one('backend');
+  const bare = given ? undefined : await bareServer();
+  const backend = given ?? (bare?.address as string);
+  const dir = await mkdtemp(join(tmpdir(), 'paas-bench-reqmetrics-'));
+  await chmod(dir, 0o755); // nginx's workers (nobody, under root) write below
+  const instances: Instance[] = [];
+  try {
+    for (const mode of ['on', 'off'] as const) instances.push(await start(mode, dir, backend, workers));
+    const runs = new Map<Mode, Array<WrkResult & { cpuS: number }>>([
+      ['on', []],
+      ['off', []],
+    ]);
+    const answered = new Map<Mode, number>([
+      ['on', 0],
+      ['off', 0],
+    ]);
+    for (let i = 0; i < rounds; i++) {
+      for (const t of i % 2 === 0 ? instances : [...instances].reverse()) {
+        const warm = await wrk(t.port, concurrency, warmupS);
+        const cpu0 = await workersCpuS(t.pid);
+        const r = await wrk(t.port, concurrency, durationS);
+        const cpuS = (await workersCpuS(t.pid)) - cpu0;
+        runs.get(t.mode)?.push({ ...r, cpuS });
+        answered.set(t.mode, (answered.get(t.mode) ?? 0) + warm.requests + r.requests);
+        process.stderr.write(
+          `round ${i + 1} metrics ${t.mode}: ${round(r.rps, 0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ` +
+            `nginx ${round((cpuS * 1e6) / r.requests, 1)} µs CPU/request, ${r.failed} failed\n`,
+        );
+      }
+    }
+    const out: Record<string, number | string> = { generator: 'wrk', concurrency, duration_s: durationS, rounds };
+    const rps: Partial<Record<Mode, number>> = {};
+    for (const [mode, list] of runs) {
+      const requests = list.reduce((s, r) => s + r.requests, 0);
+      rps[mode] = requests / list.reduce((s, r) => s + r.seconds, 0);
+      out[`${mode}_rps`] = round(rps[mode] as number, 0);
+      out[`${mode}_rps_round_median`] = round(median(list.map((r) => r.rps)), 0);
+      out[`${mode}_p50_ms`] = round(
+        percentile(
+          list.map((r) => r.p50Ms),
+          50,
+        ),
+      );
+      out[`${mode}_p99_ms`] = round(
+        percentile(
+          list.map((r) => r.p99Ms),
+          50,
+        ),
+      );
+      out[`${mode}_nginx_cpu_us_per_request`] = round((list.reduce((s, r) => s + r.cpuS, 0) * 1e6) / requests, 1);
+      out[`${mode}_requests`] = requests;
+      out[`${mode}_failed`] = list.reduce((s, r) => s + r.failed, 0);
+    }
+    out.throughput_ratio = round((rps.on as number) / (rps.off as number), 3);
+    // the rounds' medians: a shared machine's outlier rounds (either way) move the totals
+    out.round_median_ratio = round((out.on_rps_round_median as number) / (out.off_rps_round_median as number), 3);
+    // what the metrics counted (after the workers' last flush) against what wrk got answered
+    await sleep(FLUSH_S * 1000 + 500);
+    const on = instances.find((t) => t.mode === 'on') as Instance;
+    const counted = (await on.control.requestMetrics()).series
+      .filter((s) => s.app === APP)
+      .reduce((sum, s) => sum + [...s.values].filter(([k]) => /^[so]\d$/.test(k)).reduce((a, [, v]) => a + v, 0), 0);
+    out.on_counted = counted;
+    out.on_answered = answered.get('on') as number;
+    process.stderr.write(
+      `metrics on ${out.on_rps} req/s (nginx ${out.on_nginx_cpu_us_per_request} µs/request), off ${out.off_rps} req/s ` +
+        `(${out.off_nginx_cpu_us_per_request} µs/request): on / off ${out.throughput_ratio} ` +
+        `(rounds' medians ${out.round_median_ratio}); ` +
+        `counted ${counted} of ${out.on_answered} answered (wrk leaves out those in flight at its end)\n`,
+    );
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  } finally {
+    for (const t of instances) await t.nginx.stop();
+    bare?.server.closeAllConnections();
+    bare?.server.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+runMain(main);
