@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../core/logger.js';
+import type { ServiceMetrics } from '../core/metrics.js';
 import type { Store } from '../core/store.js';
 import type { ControllerConfig } from './config.js';
 import type { Deps } from './deps.js';
@@ -10,6 +11,7 @@ import { logEarlyRoutes } from './logs/routes.js';
 import { LogService } from './logs/service.js';
 import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
 import { AccessGuard } from './access/guard.js';
+import { ControllerMetrics } from './metrics.js';
 
 // The controller's express app, built from its clients; start.ts listens,
 // tests run it in-process.
@@ -19,6 +21,8 @@ export interface AppOptions {
   logger: Logger;
   /** The app log pipeline (start.ts builds and starts one); absent: one in memory only, with config.logs's limits. */
   logs?: LogService;
+  /** The controller's registry: requests and releases are counted there (metrics.ts). */
+  metrics?: ServiceMetrics;
   config: Pick<
     ControllerConfig,
     | 'internalToken'
@@ -36,10 +40,11 @@ export interface AppOptions {
   >;
 }
 
-export function createApp({ store, logger, config, logs }: AppOptions): Express {
+export function createApp({ store, logger, config, logs, metrics }: AppOptions): Express {
   const { dir: _onDisk, ...inMemory } = config.logs;
   const repo = new Repo(store);
   const access = new AccessGuard({ store, repo, logger });
+  const counted = metrics && new ControllerMetrics(metrics);
   const deps: Deps = {
     store,
     repo,
@@ -56,10 +61,12 @@ export function createApp({ store, logger, config, logs }: AppOptions): Express 
     logs: logs ?? new LogService(inMemory, logger),
     access,
     ...(config.acme && { acme: config.acme }),
+    ...(counted && { metrics: counted }),
   };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (counted) app.use(counted.middleware());
   app.use(requestLogger(logger));
   app.use(logEarlyRoutes(deps, config.internalToken)); // before the JSON parser and user auth: bigger ingest bodies, session URLs
   app.use(express.json({ limit: config.bodyLimitBytes }));

@@ -5,6 +5,7 @@ import type { LogService } from './logs/service.js';
 import type { UrlSettings } from './apps/apps.js';
 import type { Repo } from './repo.js';
 import type { AcmeSettings } from './config.js';
+import type { ControllerMetrics } from './metrics.js';
 
 /** What the domain functions of the controller work with; built once in createApp. */
 export interface Deps {
@@ -22,4 +23,6 @@ export interface Deps {
   access: AccessGuard;
   /** Automatic certificates: absent when no ACME server is set (PAAS_ACME_DIRECTORY_URL). */
   acme?: AcmeSettings;
+  /** Where requests and releases are counted (metrics.ts); absent: not counted. */
+  metrics?: ControllerMetrics;
 }

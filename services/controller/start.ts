@@ -17,9 +17,9 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
   const metrics = new ServiceMetrics('controller');
   await metrics.serve(config.metrics, logger.child({ module: 'metrics' }));
-  const logs = new LogService(config.logs, logger.child({ module: 'logs' }));
+  const logs = new LogService(config.logs, logger.child({ module: 'logs' }), metrics);
   await logs.start(store);
-  const server = createApp({ store, logger, config, logs }).listen(config.apiPort, config.apiHost);
+  const server = createApp({ store, logger, config, logs, metrics }).listen(config.apiPort, config.apiHost);
   await once(server, 'listening');
   logger.info({ host: config.apiHost, port: config.apiPort, etcdPrefix: config.etcdPrefix }, 'controller listening');
   const acme = config.acme && new AcmeWorker(store, config.acme, logger.child({ module: 'acme' }));
