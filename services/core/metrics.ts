@@ -138,6 +138,12 @@ export class ServiceMetrics {
     log.info({ metrics: `http://${listen.host}:${listen.port}/metrics` }, 'serving metrics');
   }
 
+  /** Where it serves now (the port bound, when it was asked for 0); undefined when it does not. */
+  address(): MetricsListen | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
+  }
+
   async close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
