@@ -4,6 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type Docker from 'dockerode';
 import type { Logger } from '../core/logger.js';
+import type { ServiceMetrics } from '../core/metrics.js';
 import { controllerInventory, startCleanup } from './cleanup/cleanup.js';
 import type { BuilderConfig } from './config.js';
 import { ControllerClient, type Controller } from './controller.js';
@@ -15,6 +16,7 @@ import { Pushes } from './push/pushes.js';
 import { BuildQueue } from './build/queue.js';
 import { HttpBuildReporter } from './build/records.js';
 import { readHostKey, startSshServer } from './push/sshserver.js';
+import { BuilderMetrics } from './metrics.js';
 
 // The builder's parts wired together: the hook socket and the ssh server,
 // sharing the pushes in progress, and the clean-up loop of destroyed apps. start.ts gives it the real clients.
@@ -39,9 +41,11 @@ export interface Builder {
 
 export async function startBuilder(
   config: Readonly<BuilderConfig>,
-  deps: { logger: Logger; docker: Docker; controller?: Controller },
+  deps: { logger: Logger; docker: Docker; controller?: Controller; metrics?: ServiceMetrics },
 ): Promise<Builder> {
   const { logger, docker } = deps;
+  const queue = new BuildQueue(config.maxParallelBuilds);
+  const metrics = deps.metrics && new BuilderMetrics(deps.metrics, queue);
   const controller = deps.controller ?? new ControllerClient(config.apiUrl, config.internalToken);
   const pushes = new Pushes();
   const activeBuilds = new Set<string>();
@@ -60,7 +64,8 @@ export async function startBuilder(
       ...(disks && { disks }),
       logger,
       pushes,
-      queue: new BuildQueue(config.maxParallelBuilds),
+      queue,
+      ...(metrics && { metrics }),
       buildsDir: config.buildsDir,
       maxSourceBytes: config.maxSourceMb * 1024 * 1024,
       reporter: new HttpBuildReporter(config.apiUrl, config.internalToken),

@@ -14,7 +14,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const logger = ctx.logger(config.logLevel);
   const metrics = new ServiceMetrics('builder');
   await metrics.serve(config.metrics, logger.child({ module: 'metrics' }));
-  const builder = await startBuilder(config, { logger, docker: sharedDocker(ctx, config.dockerSocket) });
+  const builder = await startBuilder(config, { logger, docker: sharedDocker(ctx, config.dockerSocket), metrics });
   return {
     log: logger,
     stop: async () => {

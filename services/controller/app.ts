@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { Logger } from '../core/logger.js';
+import type { ServiceMetrics } from '../core/metrics.js';
 import type { Store } from '../core/store.js';
 import type { ControllerConfig } from './config.js';
 import type { Deps } from './deps.js';
@@ -11,6 +12,7 @@ import { LogService } from './logs/service.js';
 import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
 import { AccessGuard } from './access/guard.js';
 import { MetricsStore } from './metrics/store.js';
+import { ControllerMetrics } from './metrics/counters.js';
 
 // The controller's express app, built from its clients; start.ts listens,
 // tests run it in-process.
@@ -21,7 +23,9 @@ export interface AppOptions {
   /** The app log pipeline (start.ts builds and starts one); absent: one in memory only, with config.logs's limits. */
   logs?: LogService;
   /** The apps' metrics (start.ts: kept in a file); absent: in memory only. */
-  metrics?: MetricsStore;
+  series?: MetricsStore;
+  /** The controller's registry: requests and releases are counted there (metrics.ts). */
+  metrics?: ServiceMetrics;
   config: Pick<
     ControllerConfig,
     | 'internalToken'
@@ -39,10 +43,11 @@ export interface AppOptions {
   >;
 }
 
-export function createApp({ store, logger, config, logs, metrics }: AppOptions): Express {
+export function createApp({ store, logger, config, logs, metrics, series }: AppOptions): Express {
   const { dir: _onDisk, ...inMemory } = config.logs;
   const repo = new Repo(store);
   const access = new AccessGuard({ store, repo, logger });
+  const counted = metrics && new ControllerMetrics(metrics);
   const deps: Deps = {
     store,
     repo,
@@ -57,13 +62,15 @@ export function createApp({ store, logger, config, logs, metrics }: AppOptions):
     keepReleaseImages: config.keepReleaseImages,
     dirs: { state: config.stateDir, engine: config.engineDir },
     logs: logs ?? new LogService(inMemory, logger),
-    metrics: metrics ?? new MetricsStore(),
+    series: series ?? new MetricsStore(),
     access,
     ...(config.acme && { acme: config.acme }),
+    ...(counted && { metrics: counted }),
   };
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  if (counted) app.use(counted.middleware());
   app.use(requestLogger(logger));
   app.use(logEarlyRoutes(deps, config.internalToken)); // before the JSON parser and user auth: bigger ingest bodies, session URLs
   app.use(express.json({ limit: config.bodyLimitBytes }));

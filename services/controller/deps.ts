@@ -6,6 +6,7 @@ import type { UrlSettings } from './apps/apps.js';
 import type { Repo } from './repo.js';
 import type { AcmeSettings } from './config.js';
 import type { MetricsStore } from './metrics/store.js';
+import type { ControllerMetrics } from './metrics/counters.js';
 
 /** What the domain functions of the controller work with; built once in createApp. */
 export interface Deps {
@@ -22,7 +23,9 @@ export interface Deps {
   /** Ends log streams and `paas run` attachments of users who lost access (access/guard.ts). */
   access: AccessGuard;
   /** The apps' metrics over 7 days (metrics/store.ts). */
-  metrics: MetricsStore;
+  series: MetricsStore;
   /** Automatic certificates: absent when no ACME server is set (PAAS_ACME_DIRECTORY_URL). */
   acme?: AcmeSettings;
+  /** Where requests and releases are counted (metrics.ts); absent: not counted. */
+  metrics?: ControllerMetrics;
 }

@@ -19,11 +19,11 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
   const metrics = new ServiceMetrics('controller');
   await metrics.serve(config.metrics, logger.child({ module: 'metrics' }));
-  const logs = new LogService(config.logs, logger.child({ module: 'logs' }));
+  const logs = new LogService(config.logs, logger.child({ module: 'logs' }), metrics);
   await logs.start(store);
   const series = new MetricsStore(join(config.stateDir, 'metrics', 'series.json'), logger.child({ module: 'metrics' }));
   await series.start();
-  const server = createApp({ store, logger, config, logs, metrics: series }).listen(config.apiPort, config.apiHost);
+  const server = createApp({ store, logger, config, logs, metrics, series }).listen(config.apiPort, config.apiHost);
   await once(server, 'listening');
   logger.info({ host: config.apiHost, port: config.apiPort, etcdPrefix: config.etcdPrefix }, 'controller listening');
   const acme = config.acme && new AcmeWorker(store, config.acme, logger.child({ module: 'acme' }));

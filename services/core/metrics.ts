@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import client from 'prom-client';
 import { ConfigError, int, str, type Env } from './config.js';
+import { etcdRoundTrips } from './etcdmetrics.js';
 import type { Logger } from './logger.js';
 
 // Each service's metrics (issue 18), in Prometheus' text format, on an HTTP
@@ -11,7 +12,10 @@ import type { Logger } from './logger.js';
 // With the services in one process (services/platform) each still has its
 // own port and registry, so a scrape config is the same either way; each
 // registry carries the process's own metrics (prom-client's default ones:
-// CPU, memory, event loop lag, GC), which are then the same process's.
+// CPU, memory, event loop lag, GC), which are then the same process's, and
+// the service's round trips to etcd (core/etcdmetrics.ts: its Store's alone).
+// The service's work metrics are made by the service (services/<svc>/
+// metrics.ts), named paas_<service>_*.
 //
 // Why prom-client: the Node client the Prometheus ecosystem uses (siimon/
 // prom-client, kept since 2015): the exposition format, histograms and the
@@ -53,6 +57,9 @@ export class ServiceMetrics {
 
   constructor(readonly service: MetricsService) {
     client.collectDefaultMetrics({ register: this.registry });
+    const etcd = etcdRoundTrips(service);
+    this.registry.registerMetric(etcd.requests);
+    this.registry.registerMetric(etcd.duration);
   }
 
   counter<L extends string>(name: string, help: string, labelNames: readonly L[] = []): client.Counter<L> {
@@ -129,6 +136,12 @@ export class ServiceMetrics {
     server.on('error', (err) => log.error({ err }, 'metrics listener failed'));
     this.server = server;
     log.info({ metrics: `http://${listen.host}:${listen.port}/metrics` }, 'serving metrics');
+  }
+
+  /** Where it serves now (the port bound, when it was asked for 0); undefined when it does not. */
+  address(): MetricsListen | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? { host: a.address, port: a.port } : undefined;
   }
 
   async close(): Promise<void> {

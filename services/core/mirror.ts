@@ -1,4 +1,5 @@
 import type { Etcd3, Watcher } from 'etcd3';
+import { untimed, type Timed } from './etcdmetrics.js';
 
 // A copy in memory of everything under some prefixes of etcd, kept current
 // by one watch (the informer pattern): read once at one revision, then every
@@ -34,20 +35,22 @@ export class Mirror implements StateReader {
 
   /**
    * Reads the prefixes at one revision, then watches `root` (under which they all are) from the next one; onChange is
-   * called (after debounceMs) when something changed, and once when the copy is loaded.
+   * called (after debounceMs, 2) when something changed, and once when the copy is loaded. Its reads and its watch are
+   * made through `timed` (the Store's: counted as its service's).
    */
   static async open(
     etcd: Etcd3,
     root: string,
     prefixes: readonly string[],
     onChange: () => void,
-    debounceMs = 2,
+    opts: { debounceMs?: number; timed?: Timed } = {},
   ): Promise<Mirror> {
-    const m = new Mirror(prefixes, onChange, debounceMs);
+    const timed = opts.timed ?? untimed;
+    const m = new Mirror(prefixes, onChange, opts.debounceMs ?? 2);
     let revision: string | undefined;
     for (const p of prefixes) {
       const q = etcd.getAll().prefix(p);
-      const res = await (revision ? q.revision(revision) : q).exec();
+      const res = await timed('range', () => (revision ? q.revision(revision) : q).exec());
       revision ??= res.header.revision;
       const map = m.maps.get(p) as Map<string, unknown>;
       for (const kv of res.kvs) {
@@ -57,11 +60,13 @@ export class Mirror implements StateReader {
     }
     m.rev = BigInt(revision ?? '0');
     // One watch over the root, so that changes come in revision order and `revision` is a consistent point.
-    const w = await etcd
-      .watch()
-      .prefix(root)
-      .startRevision(String(m.rev + 1n))
-      .create();
+    const w = await timed('watch', () =>
+      etcd
+        .watch()
+        .prefix(root)
+        .startRevision(String(m.rev + 1n))
+        .create(),
+    );
     w.on('data', (res) => {
       for (const e of res.events) {
         const key = e.kv.key.toString();

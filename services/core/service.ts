@@ -20,6 +20,8 @@ export interface Running {
 }
 
 export interface ServiceContext {
+  /** The service's name (controller, builder, ...): what its metrics are named by (its Store's: Store.shared). */
+  readonly service: string;
   /** The process's environment: read only by the service's loadConfig. */
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The service's logger at its level; every line names the service. */
@@ -88,6 +90,7 @@ export function runServices(
   };
   const started = services.map(([service, start]) =>
     start({
+      service,
       env: process.env,
       logger: loggerOf(service),
       shared: (k, make, close) => shares.get(k, make, close),

@@ -1,5 +1,6 @@
 import { Etcd3, GRPCDeadlineExceededError, GRPCUnavailableError, type Election, type Lease, type Watcher } from 'etcd3';
 import { conflict, noSuchApp } from './errors.js';
+import { etcdRoundTrips, untimed, type EtcdRoundTrips, type Timed } from './etcdmetrics.js';
 import { keyLayout, type KeyLayout } from './keys.js';
 import { Mirror } from './mirror.js';
 import type { ServiceContext } from './service.js';
@@ -9,7 +10,8 @@ import type { App, Formation, Release } from './types.js';
 
 // The typed etcd store. Values are JSON. Every multi-key change is one etcd
 // transaction guarded by a compare, so no request leaves half-written state
-// and two concurrent changes never both win.
+// and two concurrent changes never both win. A service's Store (Store.shared)
+// counts and times each request it makes (core/etcdmetrics.ts).
 
 export type { Campaign, Election, Lease } from 'etcd3';
 export type { Mirror, StateReader } from './mirror.js';
@@ -43,12 +45,17 @@ export const MAX_ANSWER_BYTES = 512 * 1024 * 1024;
 
 export class Store {
   readonly keys: KeyLayout;
+  /** How each request to etcd is made: counted and timed for a service (roundTrips), else as it is. */
+  private readonly timed: Timed;
 
   constructor(
     readonly etcd: Etcd3,
     prefix = '/paas',
+    /** Where this Store counts its requests (a service's: etcdRoundTrips); none: not counted. */
+    readonly roundTrips?: EtcdRoundTrips,
   ) {
     this.keys = keyLayout(prefix);
+    this.timed = roundTrips?.time ?? untimed;
   }
 
   static connect(endpoints: string[], prefix: string): Store {
@@ -64,24 +71,36 @@ export class Store {
   /**
    * The process's Store for these endpoints and prefix: the services of one process (services/platform) share one
    * etcd client (its watches, leases and elections are each its own). The process closes it after they all stopped.
+   * A service (ctx.service) gets a Store of its own over that client, which counts its requests as the service's
+   * (core/etcdmetrics.ts: exported by its ServiceMetrics).
    */
-  static shared(ctx: Pick<ServiceContext, 'shared'>, endpoints: readonly string[], prefix: string): Store {
-    return ctx.shared(
+  static shared(
+    ctx: Pick<ServiceContext, 'shared'> & Partial<Pick<ServiceContext, 'service'>>,
+    endpoints: readonly string[],
+    prefix: string,
+  ): Store {
+    const store = ctx.shared(
       `etcd ${prefix} ${endpoints.join(',')}`,
       () => Store.connect([...endpoints], prefix),
       (s) => s.close(),
     );
+    return ctx.service ? store.countedAs(etcdRoundTrips(ctx.service)) : store;
+  }
+
+  /** This Store over the same etcd client, its requests counted in `roundTrips`. */
+  countedAs(roundTrips: EtcdRoundTrips): Store {
+    return new Store(this.etcd, this.keys.prefix, roundTrips);
   }
 
   async get<T>(key: string): Promise<T | undefined> {
-    const raw = await this.etcd.get(key).string();
+    const raw = await this.timed('get', () => this.etcd.get(key).string());
     return raw === null ? undefined : (JSON.parse(raw) as T);
   }
 
   /** The value with its revisions; at `revision` (default: now) when given. */
   async getVersioned<T>(key: string, revision?: string): Promise<Versioned<T> | undefined> {
     const get = this.etcd.get(key);
-    const res = await (revision ? get.revision(revision) : get).exec();
+    const res = await this.timed('get', () => (revision ? get.revision(revision) : get).exec());
     const kv = res.kvs[0];
     if (!kv) return undefined;
     return {
@@ -98,7 +117,7 @@ export class Store {
    */
   async range<T>(prefix: string, revision?: string): Promise<{ revision: string; entries: Entry<T>[] }> {
     const get = this.etcd.getAll().prefix(prefix);
-    const res = await (revision ? get.revision(revision) : get).exec();
+    const res = await this.timed('range', () => (revision ? get.revision(revision) : get).exec());
     const entries = res.kvs.map((kv) => ({
       key: kv.key.toString(),
       value: JSON.parse(kv.value.toString()) as T,
@@ -126,13 +145,15 @@ export class Store {
       if ('put' in w) return this.etcd.put(w.put).value(JSON.stringify(w.value));
       return 'delete' in w ? this.etcd.delete().key(w.delete) : this.etcd.delete().prefix(w.deletePrefix);
     });
-    const res = await txn.then(...ops).commit();
+    const res = await this.timed('txn', () => txn.then(...ops).commit());
     return res.succeeded ? BigInt(res.header.revision) : undefined;
   }
 
   /** A lease of `ttlSeconds`, kept alive until revoked or lost (keys put with it go with it). */
   lease(ttlSeconds: number): Lease {
-    return this.etcd.lease(ttlSeconds, { autoKeepAlive: true });
+    const lease = this.etcd.lease(ttlSeconds, { autoKeepAlive: true });
+    if (this.roundTrips) countLease(lease, this.roundTrips);
+    return lease;
   }
 
   /** The election `name`, its keys under this store's prefix. */
@@ -153,7 +174,7 @@ export class Store {
         return undefined;
       }
     };
-    const w = await this.etcd.watch().prefix(prefix).withPreviousKV().create();
+    const w = await this.timed('watch', () => this.etcd.watch().prefix(prefix).withPreviousKV().create());
     w.on('put', (kv, prev) => {
       const value = parse(kv.value);
       if (value !== undefined)
@@ -165,7 +186,7 @@ export class Store {
 
   /** All values under a prefix, in key order. */
   async list<T>(prefix: string): Promise<T[]> {
-    const all = await this.etcd.getAll().prefix(prefix).strings();
+    const all = await this.timed('range', () => this.etcd.getAll().prefix(prefix).strings());
     return Object.keys(all)
       .sort()
       .map((k) => JSON.parse(all[k] as string) as T);
@@ -173,24 +194,24 @@ export class Store {
 
   /** Keys and values under a prefix, with the store revision they were read at. */
   async snapshot<T>(prefix: string): Promise<{ revision: string; entries: Map<string, T> }> {
-    const res = await this.etcd.getAll().prefix(prefix).exec();
+    const res = await this.timed('range', () => this.etcd.getAll().prefix(prefix).exec());
     const entries = new Map<string, T>();
     for (const kv of res.kvs) entries.set(kv.key.toString(), JSON.parse(kv.value.toString()) as T);
     return { revision: res.header.revision, entries };
   }
 
   async put(key: string, value: unknown, lease?: Lease): Promise<void> {
-    if (lease) await lease.put(key).value(JSON.stringify(value));
-    else await this.etcd.put(key).value(JSON.stringify(value));
+    const json = JSON.stringify(value);
+    await this.timed('put', () => (lease ? lease.put(key) : this.etcd.put(key)).value(json));
   }
 
   async delete(key: string): Promise<void> {
-    await this.etcd.delete().key(key);
+    await this.timed('delete', () => this.etcd.delete().key(key));
   }
 
   /** Deletes every key under the prefix. */
   async deletePrefix(prefix: string): Promise<void> {
-    await this.etcd.delete().prefix(prefix);
+    await this.timed('delete', () => this.etcd.delete().prefix(prefix));
   }
 
   /**
@@ -198,7 +219,7 @@ export class Store {
    * each change (and once loaded).
    */
   mirror(prefixes: readonly string[], onChange: () => void): Promise<Mirror> {
-    return Mirror.open(this.etcd, `${this.keys.prefix}/`, prefixes, onChange);
+    return Mirror.open(this.etcd, `${this.keys.prefix}/`, prefixes, onChange, { timed: this.timed });
   }
 
   /**
@@ -214,7 +235,7 @@ export class Store {
     };
     const watchers: Watcher[] = [];
     for (const p of prefixes) {
-      const w = await this.etcd.watch().prefix(p).create();
+      const w = await this.timed('watch', () => this.etcd.watch().prefix(p).create());
       w.on('data', fire);
       w.on('connected', fire); // after a reconnect, state may have moved on
       watchers.push(w);
@@ -242,7 +263,8 @@ export class Store {
       const result = await attempt(tx);
       if (tx.ops.length === 0) return result;
       if (!tx.guard) throw new Error('Store.transact: a write needs a compare (read a key or add one with tx.require)');
-      if ((await tx.guard.then(...tx.ops).commit()).succeeded) return result;
+      const guard = tx.guard;
+      if ((await this.timed('txn', () => guard.then(...tx.ops).commit())).succeeded) return result;
       await opts.onConflict?.();
     }
     throw conflict(opts.conflict);
@@ -311,4 +333,24 @@ export class Store {
   async getFormation(appName: string): Promise<Formation> {
     return (await this.get<Formation>(this.keys.formation(appName))) ?? {};
   }
+}
+
+/** Counts a lease's grant and its keep-alives (each from its sending to its answer) as requests of a service. */
+function countLease(lease: Lease, rt: EtcdRoundTrips): void {
+  const since = (t: bigint) => Number(process.hrtime.bigint() - t) / 1e9;
+  const asked = process.hrtime.bigint();
+  lease.grant().then(
+    () => rt.record('lease_grant', true, since(asked)),
+    () => rt.record('lease_grant', false, since(asked)),
+  );
+  let fired: bigint | undefined;
+  lease.on('keepaliveFired', () => (fired = process.hrtime.bigint()));
+  lease.on('keepaliveSucceeded', () => {
+    rt.record('lease_keepalive', true, fired === undefined ? undefined : since(fired));
+    fired = undefined;
+  });
+  lease.on('keepaliveFailed', () => {
+    rt.record('lease_keepalive', false);
+    fired = undefined;
+  });
 }

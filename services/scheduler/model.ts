@@ -179,7 +179,7 @@ export function instanceKey(a: Pick<Assignment, 'app' | 'id'>): string {
  * after a wake, not the report of the container being put to sleep).
  */
 export function reportedInstance(
-  s: Snapshot,
+  s: Pick<Snapshot, 'instanceOf'>,
   a: Pick<Assignment, 'app' | 'id' | 'host' | 'createdAt'>,
 ): Instance | undefined {
   const i = s.instanceOf.get(instanceKey(a));
@@ -189,7 +189,7 @@ export function reportedInstance(
 
 /** The up instance of an assignment, on the host it is assigned to. */
 export function upInstance(
-  s: Snapshot,
+  s: Pick<Snapshot, 'instanceOf'>,
   a: Pick<Assignment, 'app' | 'id' | 'host' | 'createdAt'>,
 ): Instance | undefined {
   const i = reportedInstance(s, a);

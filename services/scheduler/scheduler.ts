@@ -1,8 +1,10 @@
 import type { Logger } from '../core/logger.js';
+import type { ServiceMetrics } from '../core/metrics.js';
 import type { Campaign, Election, Mirror, Store } from '../core/store.js';
 import type { PlacementSettings } from '../core/types.js';
 import type { SchedulerConfig } from './config.js';
-import { plan, type Plan } from './plan.js';
+import { SchedulerMetrics, type SchedulerView } from './metrics.js';
+import { plan, type Plan, type PlanInput } from './plan.js';
 import { applyPlan, appsOfKeys, isEmptyPlan, plannedPrefixes, PlanInputs } from './state.js';
 
 // Leader election and the reconcile loop. Every scheduler campaigns; the one
@@ -15,6 +17,8 @@ export interface SchedulerOptions {
   /** The scheduler's frozen settings (config.ts: loadConfig). */
   config: Readonly<SchedulerConfig>;
   now?: () => number;
+  /** The scheduler's registry: its passes and what they did are counted there (metrics.ts). */
+  metrics?: ServiceMetrics;
 }
 
 export interface RunningScheduler {
@@ -42,6 +46,13 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
   let campaign: Campaign | undefined;
   let term: Term | undefined;
   let retry: NodeJS.Timeout | undefined;
+  const work =
+    opts.metrics &&
+    new SchedulerMetrics(
+      opts.metrics,
+      () => term !== undefined,
+      () => term?.view(),
+    );
 
   const runCampaign = () => {
     if (stopped) return;
@@ -53,7 +64,13 @@ export function startScheduler(opts: SchedulerOptions): RunningScheduler {
       c.getCampaignKey()
         .then((fenceKey) => {
           if (stopped || campaign !== c) return;
-          term = startTerm({ ...opts, now, fenceKey, onLost: () => lose(c, new Error('leadership fence failed')) });
+          term = startTerm({
+            ...opts,
+            now,
+            fenceKey,
+            onLost: () => lose(c, new Error('leadership fence failed')),
+            ...(work && { work }),
+          });
         })
         .catch((err: unknown) => lose(c, err));
     });
@@ -103,11 +120,15 @@ function placementSettings(
 interface Term {
   poke(): void;
   stop(): Promise<void>;
+  /** What a scrape reads of this term (undefined until its copy of etcd is loaded). */
+  view(): SchedulerView | undefined;
 }
 
 /** One term of leadership: watch, plan, apply, until stopped. */
-function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: string; onLost: () => void }): Term {
-  const { store, log, config } = opts;
+function startTerm(
+  opts: SchedulerOptions & { now: () => number; fenceKey: string; onLost: () => void; work?: SchedulerMetrics },
+): Term {
+  const { store, log, config, work } = opts;
   let running = false;
   let again = false;
   let ended = false;
@@ -122,9 +143,22 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
   let full = true;
   const dueAt = new Map<string, number>();
   let waiting = new Set<string>();
+  let unplaced = 0;
 
   const reconcile = async () => {
     if (!mirror || !inputs) return; // poked again once it is loaded
+    const passed = work?.pass(full ? 'all' : 'changed');
+    try {
+      await pass(mirror, inputs);
+      passed?.('ok');
+    } catch (err) {
+      passed?.('error');
+      throw err;
+    }
+  };
+
+  /** One pass over the loaded copy: plan, write the plan, wait until the copy has it. */
+  const pass = async (copy: Mirror, planInputs: PlanInputs) => {
     const now = opts.now();
     const keys = changed;
     changed = new Set();
@@ -135,8 +169,10 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
       for (const app of waiting) dirty.add(app);
     }
     let p: Plan;
+    let input: PlanInput;
     try {
-      p = plan(inputs.input(now, config, dirty));
+      input = planInputs.input(now, config, dirty);
+      p = plan(input);
     } catch (err) {
       full = true;
       throw err;
@@ -145,6 +181,7 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
     if (!dirty) dueAt.clear();
     for (const [app, ms] of p.recheckOf ?? []) dueAt.set(app, now + ms);
     waiting = new Set(p.unplaced.map((u) => u.id.split('.')[0] as string));
+    unplaced = p.unplaced.length;
     for (const s of p.statuses)
       log[s.status === 'failed' ? 'warn' : 'info'](
         { app: s.app, version: s.version, status: s.status, reason: s.reason },
@@ -170,8 +207,9 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
       throw err;
     });
     if (revision === false) return opts.onLost();
+    work?.applied(p, input);
     // The next pass plans on a copy that has this plan's writes.
-    if (!(await mirror.caughtUp(revision))) log.warn({ revision: String(revision) }, 'the copy of etcd lags behind');
+    if (!(await copy.caughtUp(revision))) log.warn({ revision: String(revision) }, 'the copy of etcd lags behind');
   };
 
   const poke = () => {
@@ -232,6 +270,16 @@ function startTerm(opts: SchedulerOptions & { now: () => number; fenceKey: strin
 
   return {
     poke,
+    view: () =>
+      mirror && {
+        state: mirror,
+        revision: mirror.revision,
+        keys: k,
+        unplaced,
+        appsWaiting: waiting.size,
+        pendingChanges: changed.size,
+        rechecks: dueAt.size,
+      },
     async stop() {
       ended = true;
       clearInterval(timer);

@@ -14,7 +14,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const store = Store.shared(ctx, config.etcdEndpoints, config.etcdPrefix);
   const metrics = new ServiceMetrics('scheduler');
   await metrics.serve(config.metrics, log.child({ module: 'metrics' }));
-  const scheduler = startScheduler({ store, log, config });
+  const scheduler = startScheduler({ store, log, config, metrics });
   log.info({ candidate: config.name, prefix: config.etcdPrefix }, 'scheduler started');
   return {
     log,

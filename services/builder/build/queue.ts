@@ -1,9 +1,12 @@
 // Builds of one app run one after another; builds of different apps run in
 // parallel up to a limit. `run` resolves with the job's result once it ran.
+// `counts` says how many run and how many wait (the builder's metrics).
 
 export class BuildQueue {
   private readonly tails = new Map<string, Promise<void>>();
   private running = 0;
+  /** Jobs given to run that have not started: behind their app's previous one, or waiting for a slot. */
+  private queued = 0;
   private readonly waiting: Array<() => void> = [];
 
   constructor(private readonly limit: number) {
@@ -23,10 +26,17 @@ export class BuildQueue {
     return undefined;
   }
 
+  /** Jobs running now, and jobs waiting to start. */
+  counts(): { running: number; queued: number } {
+    return { running: this.running, queued: this.queued };
+  }
+
   run<T>(app: string, job: () => Promise<T>): Promise<T> {
     const prev = this.tails.get(app) ?? Promise.resolve();
+    this.queued++;
     const result = prev.then(async () => {
       await this.acquire();
+      this.queued--;
       try {
         return await job();
       } finally {

@@ -14,6 +14,7 @@ import { BUILDS_PATH, HEADER_COMMIT, HEADER_PUSH, HEADER_REF, resultLine } from 
 import type { Pushes } from './pushes.js';
 import type { BuildQueue } from '../build/queue.js';
 import { BuildRecorder, type BuildReporter } from '../build/records.js';
+import type { BuilderMetrics, BuildOutcome } from '../metrics.js';
 
 // The unix socket the pre-receive hooks talk to (protocol.ts).
 
@@ -26,6 +27,8 @@ export interface HookServerDeps extends BuildDeps {
   reporter?: BuildReporter;
   /** Ids of the builds in progress (the clean-up keeps their images). */
   activeBuilds?: Set<string>;
+  /** Where builds are counted (metrics.ts); none: not counted. */
+  metrics?: BuilderMetrics;
 }
 
 export interface RunningHookServer {
@@ -116,8 +119,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
   const recorder = deps.reporter && new BuildRecorder(deps.reporter, push.app, id, blog);
   const out = recorder ? recorder.tee(wire) : wire;
   deps.activeBuilds?.add(id);
+  const counted = deps.metrics?.start();
 
   let ok = false;
+  let outcome: BuildOutcome = 'error';
   let failure = '';
   let version: number | undefined;
   try {
@@ -150,8 +155,10 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
     });
     version = result.version;
     ok = true;
+    outcome = 'succeeded';
   } catch (err) {
     if (err instanceof BuildFailure || err instanceof LimitExceeded) {
+      outcome = 'failed';
       blog.info({ reason: err.message }, 'build failed');
       failure = err instanceof ReleaseFailure ? err.message : `Build failed: ${err.message}`;
     } else {
@@ -173,4 +180,5 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
     ok ? { status: 'succeeded', ...(version !== undefined && { release: version }) } : { status: 'failed', failure },
   );
   res.end(resultLine(ok ? 'ok' : 'failed'));
+  counted?.(outcome);
 }

@@ -46,7 +46,7 @@ export async function patchApp(deps: Deps, user: User, name: string, patch: AppP
   const app = ownerAction ? await ownedApp(deps, user, name, ownerAction) : await visibleApp(deps, user, name);
   if (renaming) {
     const renamed = await renameApp(deps.store, app.name, patch.name as string, patch.maintenance);
-    deps.metrics.rename(app.name, renamed.name);
+    deps.series.rename(app.name, renamed.name);
     return infoOf(deps, renamed);
   }
   if (patch.pool === undefined && (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance))
@@ -182,6 +182,6 @@ export async function destroyApp(store: Store, name: string): Promise<App> {
 export async function destroyAppFor(deps: Deps, user: User, name: string): Promise<AppInfo> {
   const app = await ownedApp(deps, user, name, 'destroy it');
   const destroyed = await destroyApp(deps.store, app.name);
-  deps.metrics.forget(app.name);
+  deps.series.forget(app.name);
   return infoOf(deps, destroyed);
 }

@@ -134,7 +134,7 @@ export async function configOf(deps: Deps, app: App): Promise<ConfigVars> {
  * loop against the release it really follows, so concurrent changes all land.
  */
 export async function setConfigVars(deps: Deps, app: App, user: User, patch: ConfigPatch): Promise<Release> {
-  return deps.store.createRelease(app.name, (_version, previous) => {
+  const release = await deps.store.createRelease(app.name, (_version, previous) => {
     const change = applyConfigPatch(previous?.config ?? {}, patch);
     if (change.set.length === 0 && change.removed.length === 0) {
       throw invalid(`No config vars changed: ${keyList([...patch.keys()])} already as requested`);
@@ -152,4 +152,6 @@ export async function setConfigVars(deps: Deps, app: App, user: User, patch: Con
       createdAt: new Date().toISOString(),
     };
   });
+  deps.metrics?.released('config');
+  return release;
 }

@@ -162,5 +162,6 @@ export async function createBuildRelease(
     createdAt: new Date().toISOString(),
     wakesApp: true, // the pusher waits for it to serve
   }));
+  deps.metrics?.released('build');
   return { release, web_url: appUrls(appName, deps.urls).web_url };
 }

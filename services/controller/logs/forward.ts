@@ -4,6 +4,7 @@ import { connect as tlsConnect, rootCertificates } from 'node:tls';
 import type { Logger } from '../../core/logger.js';
 import { l10Line, nowMicro, type LogRecord } from '../../core/logs.js';
 import type { Store } from '../../core/store.js';
+import type { LogCounts } from '../metrics/counters.js';
 import type { LogDrain } from './drains.js';
 import type { LogStore } from './store.js';
 import { octetFrame, parseDrainUrl, syslogMessage, type DrainTarget } from './syslog.js';
@@ -27,6 +28,8 @@ export interface ForwarderOptions {
   log: Logger;
   /** PEM text of extra CA certificates trusted for TLS drains. */
   extraCa?: string;
+  /** Where the lines a drain loses are counted. */
+  counts?: Pick<LogCounts, 'dropped'>;
 }
 
 class Drain {
@@ -45,6 +48,7 @@ class Drain {
     readonly drain: LogDrain,
     private readonly ca: string[] | undefined,
     private readonly log: Logger,
+    private readonly counts?: Pick<LogCounts, 'dropped'>,
   ) {
     this.target = parseDrainUrl(drain.url);
     if (this.target.kind === 'https') this.timer = setInterval(() => this.post(), HTTPS_EVERY_MS);
@@ -52,10 +56,12 @@ class Drain {
   }
 
   push(records: readonly LogRecord[]): void {
+    let lost = 0;
     for (const r of records) {
       if (this.queue.length >= DRAIN_QUEUE) {
         if (this.dropped === 0) this.droppedSince = r.at;
         this.dropped++;
+        lost++;
         continue;
       }
       if (this.dropped > 0) {
@@ -70,6 +76,7 @@ class Drain {
       }
       this.queue.push(octetFrame(syslogMessage(r, this.drain.token)));
     }
+    this.counts?.dropped('drain_overflow', lost);
     if (this.target.kind !== 'https') this.flushSocket();
     else if (this.queue.length >= HTTPS_BATCH) this.post();
   }
@@ -160,7 +167,9 @@ class Drain {
   private retry(frames: string[]): void {
     const room = Math.max(0, DRAIN_QUEUE - this.queue.length);
     this.queue.unshift(...frames.slice(0, room));
-    this.dropped += frames.length - Math.min(room, frames.length);
+    const lost = frames.length - Math.min(room, frames.length);
+    this.dropped += lost;
+    this.counts?.dropped('drain_overflow', lost);
   }
 }
 
@@ -204,7 +213,7 @@ export class DrainForwarder {
         const id = `${w.app}/${w.id}`;
         if (this.drains.has(id)) continue;
         try {
-          this.drains.set(id, new Drain(w, this.ca, this.opts.log));
+          this.drains.set(id, new Drain(w, this.ca, this.opts.log, this.opts.counts));
         } catch (err) {
           this.opts.log.warn({ err, drain: w.id }, 'drain URL no longer valid; skipped');
         }

@@ -44,6 +44,8 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
         await deps.logs.store.append(app, records);
         accepted += records.length;
       }
+      deps.logs.counts?.received(accepted);
+      deps.logs.counts?.dropped('unknown_app', dropped);
       res.json({ accepted, dropped });
     },
   );
@@ -61,7 +63,8 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
     if (!s) throw gone;
     const grant = s.grant;
     if (grant && !(await deps.access.allowed(grant))) throw gone;
-    await streamSession(deps.logs.store, s, res, grant && ((onLost) => deps.access.watch(grant, onLost)));
+    const watch = grant && ((onLost: () => void) => deps.access.watch(grant, onLost));
+    await streamSession(deps.logs.store, s, res, watch, deps.logs.counts);
   });
 
   return r;

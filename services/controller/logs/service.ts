@@ -1,5 +1,7 @@
 import type { Logger } from '../../core/logger.js';
+import type { ServiceMetrics } from '../../core/metrics.js';
 import type { Store } from '../../core/store.js';
+import { LogCounts } from '../metrics/counters.js';
 import type { LogsConfig } from './config.js';
 import { PlatformEvents } from './events.js';
 import { DrainForwarder } from './forward.js';
@@ -7,18 +9,23 @@ import { SessionTable } from './sessions.js';
 import { LogStore } from './store.js';
 
 // The controller's log pipeline, built once: the store, the log sessions, and
-// (once started) the platform-event watch and the drain forwarder.
+// (once started) the platform-event watch and the drain forwarder. Given the
+// controller's metrics, it counts the lines taken in and lost (../metrics.ts).
 
 export class LogService {
   readonly store: LogStore;
   readonly sessions = new SessionTable();
+  /** Lines taken in and lost (absent: not counted). */
+  readonly counts: LogCounts | undefined;
   private events: PlatformEvents | undefined;
   private forwarder: DrainForwarder | undefined;
 
   constructor(
     private readonly config: Omit<LogsConfig, 'dir'> & Partial<Pick<LogsConfig, 'dir'>>,
     private readonly log: Logger,
+    metrics?: ServiceMetrics,
   ) {
+    this.counts = metrics && new LogCounts(metrics);
     this.store = new LogStore({
       ...(config.dir && { dir: config.dir }),
       maxLines: config.maxLines,
@@ -36,6 +43,7 @@ export class LogService {
       logs: this.store,
       log: this.log,
       ...(this.config.drainCa && { extraCa: this.config.drainCa }),
+      ...(this.counts && { counts: this.counts }),
     });
     await this.events.start();
     await this.forwarder.start();

@@ -11,6 +11,7 @@ import {
   type LogSessionRequest,
 } from '../../core/logs.js';
 import type { Grant } from '../access/guard.js';
+import type { LogCounts } from '../metrics/counters.js';
 import type { LogStore } from './store.js';
 import { by } from '../../core/compare.js';
 
@@ -103,6 +104,7 @@ export async function streamSession(
   s: LogSession,
   res: Response,
   guard?: (onLost: () => void) => () => void,
+  counts?: Pick<LogCounts, 'dropped'>,
 ): Promise<void> {
   res.status(200);
   res.setHeader('content-type', 'text/plain; charset=utf-8');
@@ -119,7 +121,9 @@ export async function streamSession(
       .join('');
     if (!text) return;
     if (res.writableLength > SLOW_CLIENT_BYTES) {
-      dropped += text.split('\n').length - 1;
+      const lost = text.split('\n').length - 1;
+      dropped += lost;
+      counts?.dropped('tail_overflow', lost);
       return;
     }
     if (dropped > 0) {

@@ -19,7 +19,7 @@ export function metricsRoutes(deps: Deps): Router {
     const range = typeof req.query.range === 'string' ? req.query.range : '1h';
     const rangeS = RANGES[range];
     if (rangeS === undefined) throw invalid(`range must be one of ${Object.keys(RANGES).join(', ')}, not ${range}`);
-    res.json(deps.metrics.view(app.name, range, rangeS));
+    res.json(deps.series.view(app.name, range, rangeS));
   });
   return r;
 }
@@ -38,8 +38,8 @@ export function internalMetricsRoutes(deps: Deps): Router {
           `A sample is not {app, t (a minute, epoch s), ok, failed, latency, memory}: ${JSON.stringify(s)}`,
         );
     }
-    for (const { app, ...sample } of samples as Array<{ app: string } & Parameters<typeof deps.metrics.add>[1]>)
-      deps.metrics.add(app, sample);
+    for (const { app, ...sample } of samples as Array<{ app: string } & Parameters<typeof deps.series.add>[1]>)
+      deps.series.add(app, sample);
     res.status(202).json({ taken: samples.length });
   });
   return r;

@@ -128,6 +128,7 @@ export async function promote(deps: Deps, user: User, req: PromotionRequest): Pr
         throw conflict(`${target} left the pipeline ${pipeline.name} meanwhile; nothing was promoted`);
     },
   });
+  deps.metrics?.released('promote', made.length);
   return {
     pipeline: { id: pipeline.id, name: pipeline.name },
     source: { app: { name: source.name }, release: { version: release.version }, slug: { id: slug.id } },

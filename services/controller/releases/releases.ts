@@ -132,5 +132,6 @@ export async function rollback(deps: Deps, app: App, user: User, version: number
       createdAt: new Date().toISOString(),
     };
   });
+  deps.metrics?.released('rollback');
   return releaseInfoView(release, user, release.version);
 }

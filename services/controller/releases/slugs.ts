@@ -192,5 +192,6 @@ export async function releaseSlug(deps: Deps, o: SlugDeploy): Promise<Release[]>
 export async function deploySlug(deps: Deps, target: App, user: User, ref: SlugRef): Promise<ReleaseInfo> {
   const slug = await findSlug(deps, user, target, ref);
   const [release] = await releaseSlug(deps, { slug, targets: [target.name], description: `Deploy ${slug.id}`, user });
+  deps.metrics?.released('slug');
   return releaseInfoView(release as Release, user, (release as Release).version);
 }

@@ -1,9 +1,12 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { etcdRoundTrips } from '../../../services/core/etcdmetrics.js';
 import { createLogger } from '../../../services/core/logger.js';
+import type { ServiceMetrics } from '../../../services/core/metrics.js';
 import { Store } from '../../../services/core/store.js';
 import { createApp } from '../../../services/controller/app.js';
 import { loadConfig } from '../../../services/controller/config.js';
+import { LogService } from '../../../services/controller/logs/service.js';
 import { Repo } from '../../../services/controller/repo.js';
 import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
@@ -29,8 +32,16 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-/** The controller in-process under a prefix of its own (or env's PAAS_ETCD_PREFIX); `env` adds settings (say, PAAS_STATE_DIR). */
-export async function startController(name: string, env: Record<string, string> = {}): Promise<Harness> {
+/**
+ * The controller in-process under a prefix of its own (or env's PAAS_ETCD_PREFIX); `env` adds settings (say,
+ * PAAS_STATE_DIR). With `metrics`, it counts its work there as start.ts has it do: requests, releases, log lines and
+ * its Store's requests to etcd.
+ */
+export async function startController(
+  name: string,
+  env: Record<string, string> = {},
+  opts: { metrics?: ServiceMetrics } = {},
+): Promise<Harness> {
   const prefix = env.PAAS_ETCD_PREFIX ?? uniquePrefix(name); // another harness's, to share its keys
   const internalToken = 'internal-' + prefix.replace(/\W/g, '') + '-0123456789';
   const config = loadConfig({
@@ -39,8 +50,16 @@ export async function startController(name: string, env: Record<string, string> 
     PAAS_ETCD_PREFIX: prefix,
     PAAS_LOG_LEVEL: 'silent',
   });
-  const store = Store.connect(etcdEndpoints(), prefix);
-  const server = createApp({ store, logger: createLogger('controller', 'silent'), config }).listen(0, '127.0.0.1');
+  const connected = Store.connect(etcdEndpoints(), prefix);
+  const { metrics } = opts;
+  const store = metrics ? connected.countedAs(etcdRoundTrips('controller')) : connected;
+  const logger = createLogger('controller', 'silent');
+  const { dir: _onDisk, ...inMemory } = config.logs;
+  const logs = metrics && new LogService(inMemory, logger, metrics);
+  const server = createApp({ store, logger, config, ...(logs && { logs }), ...(metrics && { metrics }) }).listen(
+    0,
+    '127.0.0.1',
+  );
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const { token: adminToken } = await ensureAdmin(new Repo(store), 'admin@example.com');

@@ -11,6 +11,8 @@ import { startHookServer, type RunningHookServer } from '../../../../services/bu
 import { HEADER_COMMIT, HEADER_PUSH, HEADER_REF, ResultReader } from '../../../../services/builder/push/protocol.js';
 import { Pushes } from '../../../../services/builder/push/pushes.js';
 import { BuildQueue } from '../../../../services/builder/build/queue.js';
+import { BuilderMetrics } from '../../../../services/builder/metrics.js';
+import { ServiceMetrics } from '../../../../services/core/metrics.js';
 
 // The builder's side of the hook socket, for requests that never reach a build.
 
@@ -18,6 +20,8 @@ describe('hook socket server', () => {
   let dir: string;
   let server: RunningHookServer;
   const pushes = new Pushes();
+  const metrics = new ServiceMetrics('builder');
+  const queue = new BuildQueue(1);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'paas-hooksrv-'));
@@ -39,7 +43,8 @@ describe('hook socket server', () => {
         docker: new DockerodeBuilder(new Docker()),
         logger: createLogger('hooksrv-test', 'silent'),
         pushes,
-        queue: new BuildQueue(1),
+        queue,
+        metrics: new BuilderMetrics(metrics, queue),
         buildsDir: join(dir, 'builds'),
         maxSourceBytes: 1024 * 1024,
       },
@@ -102,5 +107,21 @@ describe('hook socket server', () => {
     );
     expect(r.result).toBe('failed');
     expect(r.text).toContain('Build failed: could not read the pushed source');
+  });
+
+  it("counts the builds it started, and the pusher's failures as failed (not the refused request)", async () => {
+    const text = await metrics.text();
+    const sample = (series: string) =>
+      Number(
+        text
+          .split('\n')
+          .find((l) => l.startsWith(`${series} `))
+          ?.slice(series.length + 1),
+      );
+    expect(sample('paas_builder_builds_started_total')).toBe(2);
+    expect(sample('paas_builder_builds_finished_total{outcome="failed"}')).toBe(2);
+    expect(sample('paas_builder_builds_finished_total{outcome="error"}')).toBe(0);
+    expect(sample('paas_builder_build_duration_seconds_count{outcome="failed"}')).toBe(2);
+    expect(sample('paas_builder_builds_running')).toBe(0);
   });
 });
