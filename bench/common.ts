@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createServer as createNetServer, type AddressInfo as NetAddressInfo } from 'node:net';
 // Helpers shared by the benchmarks: command-line flags, the environment, a
 // main that fails with a message and exit 1, and statistics.
 
@@ -154,4 +155,13 @@ export function sh(cmd: string): Promise<{ code: number | null; output: string }
     child.on('close', (code) => resolve({ code, output }));
     child.on('error', (err) => resolve({ code: -1, output: err.message }));
   });
+}
+
+/** A port of 127.0.0.1 free a moment ago. */
+export async function freePort(): Promise<number> {
+  const srv = createNetServer();
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address() as NetAddressInfo;
+  await new Promise<void>((resolve) => srv.close(() => resolve()));
+  return port;
 }

@@ -1,6 +1,5 @@
 import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,7 +10,7 @@ import { HttpUpstreamControl } from '../services/router/control.js';
 import { NginxCli, type Nginx } from '../services/router/nginx.js';
 import { Router } from '../services/router/router.js';
 import type { RouteTable } from '../services/router/table.js';
-import { flags, round, runMain } from './common.js';
+import { flags, freePort, round, runMain } from './common.js';
 
 // The router with many apps: its own nginx in a temp dir on free 127.0.0.1
 // ports, driven by the real Router over an in-memory route table (no etcd).
@@ -27,14 +26,6 @@ import { flags, round, runMain } from './common.js';
 // Every --domains-every-th app has a custom domain. Prints one JSON object.
 
 const USAGE = 'usage: node dist/bench/reload.js [--apps N] [--domains-every K]';
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
 
 function status(port: number, host: string): Promise<number> {
   return new Promise((resolve) => {

@@ -11,7 +11,7 @@ import { HttpUpstreamControl } from '../services/router/control.js';
 import { FLUSH_S } from '../services/router/luametrics.js';
 import { NginxCli } from '../services/router/nginx.js';
 import { renderNginx } from '../services/router/render.js';
-import { flags, median, percentile, round, runMain } from './common.js';
+import { flags, freePort, median, percentile, round, runMain } from './common.js';
 import { parseWrk, type WrkResult } from './wrk.js';
 
 // The cost of the router's request metrics (luametrics.ts): two nginx from
@@ -45,14 +45,6 @@ interface Instance {
   control: HttpUpstreamControl;
   port: number;
   pid: number;
-}
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
 }
 
 /** CPU seconds (user + system) of the master's workers. */

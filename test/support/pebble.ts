@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDnsResponder, type DnsResponder } from './dns.js';
+import { freePort, stopChild } from './ports.js';
 
 // Pebble, Let's Encrypt's ACME test server (Debian's package), for one test
 // file: its directory on a free port of 127.0.0.1 over HTTPS, with a
@@ -107,14 +107,6 @@ export async function startPebble(opts: PebbleOptions): Promise<Pebble> {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Polls the directory until it answers 200 (true), Pebble exits, or 15 s pass (false). */
 async function waitForDirectory(child: ChildProcess, url: string, ca: string): Promise<boolean> {
   const deadline = Date.now() + 15_000;
@@ -132,13 +124,4 @@ async function waitForDirectory(child: ChildProcess, url: string, ca: string): P
     await new Promise((r) => setTimeout(r, 50));
   }
   return false;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { freePort, stopChild } from './ports.js';
 
 // A real Prometheus (Debian's `prometheus` package) for one test file: its
 // HTTP API on a free port of 127.0.0.1, a config of the test's own jobs
@@ -118,14 +118,6 @@ async function instantQuery(url: string, expr: string): Promise<Sample[]> {
   return body.data.result.map((r) => ({ metric: r.metric, value: Number(r.value[1]) }));
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
 /** Polls /-/ready until it answers 200 (true), Prometheus exits, or 30 s pass (false). */
 async function waitForReady(child: ChildProcess, url: string): Promise<boolean> {
   const deadline = Date.now() + 30_000;
@@ -138,13 +130,4 @@ async function waitForReady(child: ChildProcess, url: string): Promise<boolean> 
     await new Promise((r) => setTimeout(r, 100));
   }
   return false;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
 }

@@ -1,4 +1,3 @@
-import { createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildQueue } from '../../../services/builder/build/queue.js';
 import { BuilderMetrics } from '../../../services/builder/metrics.js';
@@ -6,6 +5,7 @@ import { createLogger } from '../../../services/core/logger.js';
 import { ServiceMetrics } from '../../../services/core/metrics.js';
 import { startController, type Harness } from '../controller/harness.js';
 import { startPrometheus, type Prometheus, type Sample } from '../../support/prometheus.js';
+import { freePort } from '../../support/ports.js';
 
 // A real Prometheus (Debian's package) scrapes two services' GET /metrics as
 // the README's scrape config has it, one job per service: a controller (the
@@ -21,14 +21,6 @@ let controller: Harness;
 let prometheus: Prometheus;
 
 const one = (samples: Sample[]) => (samples.length === 1 ? samples[0]?.value : undefined);
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function serve(metrics: ServiceMetrics): Promise<string> {
   await metrics.serve({ host: '127.0.0.1', port: 0 }, log);

@@ -17,6 +17,7 @@ import { leafAnswerer, type LeafIssuer } from '../../../services/router/leaves.j
 import type { Route, WakeRecord } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
+import { freePort } from '../../support/ports.js';
 
 // Helpers for the router's integration tests: free ports, tiny app servers,
 // requests with a Host header, nginx's worker pids, and the whole router
@@ -28,13 +29,7 @@ export async function serveSites(control: HttpUpstreamControl, sites: readonly S
     await control.setSite(s.app, { maintenance: s.maintenance === true, domains: [...(s.domains ?? [])] });
 }
 
-export async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
-  const { port } = srv.address() as AddressInfo;
-  await new Promise<void>((resolve) => srv.close(() => resolve()));
-  return port;
-}
+export { freePort };
 
 export interface TestApp {
   port: number;
