@@ -16,7 +16,7 @@ import type { AcmeChallenge } from '../services/core/types.js';
 import { startPebble } from '../test/support/pebble.js';
 import { TestCa } from '../test/support/tls.js';
 import { Api, env, flags, median, percentile, round, runMain, sh } from './common.js';
-import { startLoad, type LoadResult, type Target } from './load.js';
+import { flatLoad, startLoad, type Target } from './load.js';
 import { runWrk, wrkConnectTo } from './wrk.js';
 
 // HTTPS through the router (issue 17), against a live platform whose app
@@ -467,14 +467,6 @@ function merge(list: readonly Record<string, number>[]): Record<string, number> 
   return out;
 }
 
-function flat(prefix: string, r: LoadResult): Record<string, number | string> {
-  return {
-    [`${prefix}_requests`]: r.requests,
-    [`${prefix}_failed`]: r.failed,
-    [`${prefix}_failures`]: JSON.stringify({ ...r.statuses, ...r.errors }),
-  };
-}
-
 /** Phase 2: `during` runs (its figures returned) under kept-alive and new-connection HTTPS load; the loads' counts. */
 async function underLoad(
   o: Options,
@@ -490,8 +482,8 @@ async function underLoad(
   const [k, f] = await Promise.all([kept.stop(), fresh.stop()]);
   return {
     ...figures,
-    ...flat(`${name}_keepalive`, k),
-    ...flat(`${name}_new_conn`, f),
+    ...flatLoad(`${name}_keepalive`, k),
+    ...flatLoad(`${name}_new_conn`, f),
     [`${name}_failed_total`]: k.failed + f.failed,
     [`${name}_phase_s`]: round((performance.now() - t0) / 1000, 1),
   };

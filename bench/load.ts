@@ -99,3 +99,12 @@ export function startLoad(
     },
   };
 }
+
+/** A load's counts as flat keys of a bench's JSON: `<prefix>_requests`, `_failed`, `_failures` (statuses and errors). */
+export function flatLoad(prefix: string, r: LoadResult): Record<string, number | string> {
+  return {
+    [`${prefix}_requests`]: r.requests,
+    [`${prefix}_failed`]: r.failed,
+    [`${prefix}_failures`]: JSON.stringify({ ...r.statuses, ...r.errors }),
+  };
+}

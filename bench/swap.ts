@@ -2,7 +2,7 @@ import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { flags, runMain, sh } from './common.js';
-import { startLoad, type LoadResult, type Target } from './load.js';
+import { flatLoad, startLoad, type Target } from './load.js';
 
 // Swap safety (issue 6). Phase 1: one load generator on kept-alive
 // connections and one opening a new connection per request run against an
@@ -198,14 +198,6 @@ function startSockets(o: Options): { ready: Promise<void>; stop(): Promise<Socke
   };
 }
 
-function flat(prefix: string, r: LoadResult): Record<string, number | string> {
-  return {
-    [`${prefix}_requests`]: r.requests,
-    [`${prefix}_failed`]: r.failed,
-    [`${prefix}_failures`]: JSON.stringify({ ...r.statuses, ...r.errors }),
-  };
-}
-
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   if ((await body(o.target)) === undefined)
@@ -240,8 +232,8 @@ async function main(): Promise<void> {
       deploys: o.deploys,
       deploy_failures: deployFailures,
       deploys_not_seen: unchanged,
-      ...flat('keepalive', k),
-      ...flat('new_conn', f),
+      ...flatLoad('keepalive', k),
+      ...flatLoad('new_conn', f),
       failed_total: k.failed + f.failed,
       deploy_phase_s: Math.round((Date.now() - t0) / 1000),
     });
