@@ -139,13 +139,12 @@ export class ActivityReporter {
     const seen = await deps.control.activity();
     const now = (deps.now ?? Date.now)();
     const apps = deps.apps();
-    for (const app of this.reported.keys()) if (!apps.has(app)) this.reported.delete(app);
-    const writes = activityWrites(seen, this.reported, {
-      now,
-      apps,
-      writeEveryMs: deps.writeEveryMs ?? WRITE_EVERY_MS,
-      pollMs: deps.everyMs,
-    });
+    const writeEveryMs = deps.writeEveryMs ?? WRITE_EVERY_MS;
+    // An app the router no longer serves is forgotten, but not at once: one pass that misses it (its routes read
+    // while the copy of etcd reloads) must not make its next write look like a first one.
+    for (const [app, r] of this.reported)
+      if (!apps.has(app) && now - r.writtenAt > 2 * writeEveryMs) this.reported.delete(app);
+    const writes = activityWrites(seen, this.reported, { now, apps, writeEveryMs, pollMs: deps.everyMs });
     if (writes.length === 0) return;
     const records = writes.map((w): ActivityRecord => ({
       app: w.app,
