@@ -21,7 +21,7 @@ import type { Logger } from './logger.js';
 // prom-client, kept since 2015): the exposition format, histograms and the
 // process metrics Prometheus' own clients export, under the same names.
 
-export type MetricsService = 'controller' | 'builder' | 'scheduler' | 'agent' | 'router';
+export type MetricsService = 'controller' | 'builder' | 'scheduler' | 'agent' | 'router' | 'dashboard';
 
 /** Each service's metrics port unless told (PAAS_<SERVICE>_METRICS_PORT). */
 export const METRICS_PORTS: Readonly<Record<MetricsService, number>> = {
@@ -30,6 +30,7 @@ export const METRICS_PORTS: Readonly<Record<MetricsService, number>> = {
   scheduler: 8712,
   agent: 8713,
   router: 8714,
+  dashboard: 8715,
 };
 
 export interface MetricsListen {

@@ -9,7 +9,7 @@ describe('metricsListen', () => {
       port: 18713,
     });
     expect(metricsListen({ PAAS_CONTROLLER_METRICS_PORT: '0' }, 'controller')).toBeUndefined();
-    expect(new Set(Object.values(METRICS_PORTS)).size).toBe(5);
+    expect(new Set(Object.values(METRICS_PORTS)).size).toBe(6);
   });
 
   it('refuses a bad port or address, naming the setting', () => {
