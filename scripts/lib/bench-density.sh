@@ -22,13 +22,13 @@ pids_of_pidfile() {
   pgrep -P "$pid" || true
 }
 
-# platform_rss_mb : RSS of the platform's own processes: the five services
+# platform_rss_mb : RSS of the platform's own processes: the six services
 # (one "platform" process or one each, PAAS_PROCESSES), etcd and nginx
 # (master and workers), in MiB. The Docker engine is apart (engine_rss_mb): a
 # host runs it whatever runs on it.
 platform_rss_mb() {
   local s pids=()
-  for s in platform controller builder scheduler agent router etcd; do
+  for s in platform controller builder scheduler agent router dashboard etcd; do
     mapfile -t -O "${#pids[@]}" pids < <(pids_of_pidfile "$PAAS_STATE_DIR/supervise/$s/pid")
   done
   mapfile -t -O "${#pids[@]}" pids < <(pids_of_pidfile "$PAAS_STATE_DIR/nginx/nginx.pid")

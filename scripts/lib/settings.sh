@@ -11,7 +11,7 @@ PAAS_SETTINGS=(
   PAAS_API_PORT PAAS_API_URL PAAS_SSH_PORT PAAS_HTTP_PORT PAAS_HTTPS_PORT PAAS_ROUTER_CONTROL_PORT
   PAAS_ROUTER_DEFAULT_CERT PAAS_ROUTER_DEFAULT_KEY PAAS_DOMAIN PAAS_INTERNAL_TOKEN PAAS_SSH_HOST_KEY
   PAAS_RUN_STACK_IMAGE PAAS_BUILD_STACK_IMAGE PAAS_REPO_DIR PAAS_CONFIG_DIR PAAS_LOG_LEVEL
-  PAAS_PROCESSES
+  PAAS_PROCESSES PAAS_DASHBOARD_PORT
 )
 
 # Variables that steer the scripts themselves and are not service settings.
@@ -37,7 +37,9 @@ load_settings() {
   : "${PAAS_REPO_DIR:=$REPO_DIR}"
   : "${PAAS_CONFIG_DIR:=$HOME/.config/paas}"
   : "${PAAS_LOG_LEVEL:=info}"
-  # one: the five services in one supervised process, "platform" (services/platform); separate: a process each.
+  # The dashboard (services/dashboard) on 127.0.0.1; the router serves it at dashboard.$PAAS_DOMAIN.
+  : "${PAAS_DASHBOARD_PORT:=8702}"
+  # one: the six services in one supervised process, "platform" (services/platform); separate: a process each.
   : "${PAAS_PROCESSES:=one}"
   # Filled by scripts/up (token file, stack build); may be preset.
   : "${PAAS_INTERNAL_TOKEN:=}"

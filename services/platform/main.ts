@@ -1,6 +1,7 @@
 import { start as agent } from '../agent/start.js';
 import { start as builder } from '../builder/start.js';
 import { start as controller } from '../controller/start.js';
+import { start as dashboard } from '../dashboard/start.js';
 import { failedToStart, runServices, type StartService } from '../core/service.js';
 import { start as router } from '../router/start.js';
 import { start as scheduler } from '../scheduler/start.js';
@@ -12,7 +13,7 @@ import { selectServices } from './select.js';
 // own (services/<svc>/main.ts); they share the etcd client and the Docker
 // client. `node main.js [service...]` runs only those named.
 
-const SERVICES: Readonly<Record<string, StartService>> = { controller, builder, scheduler, agent, router };
+const SERVICES: Readonly<Record<string, StartService>> = { controller, builder, scheduler, agent, router, dashboard };
 
 let names: string[] = [];
 try {

@@ -48,6 +48,7 @@ describe('metrics of an app', () => {
       ['PAAS_CONTROLLER_METRICS_PORT', 8710],
       ['PAAS_BUILDER_METRICS_PORT', 8711],
       ['PAAS_SCHEDULER_METRICS_PORT', 8712],
+      ['PAAS_DASHBOARD_METRICS_PORT', 8715],
     ] as const)
       expect(await scrape(port(name, fallback))).toMatch(/^process_cpu_seconds_total /m);
 

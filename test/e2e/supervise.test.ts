@@ -6,7 +6,7 @@ import { httpGet } from '../support/run.js';
 import { env, e2eUser, httpPort, signUp } from './user.js';
 
 // Every platform process supervised (issue 14): kill -9 of each service's
-// process (the one "platform" process running all five with
+// process (the one "platform" process running all six with
 // PAAS_PROCESSES=one, scripts/up's default; each service's own with
 // separate), of etcd and of nginx, and each is back (a new pid, running)
 // within a bounded wait; then the platform has converged: the app pushed
@@ -16,7 +16,7 @@ import { env, e2eUser, httpPort, signUp } from './user.js';
 // each time (backoff). Needs a platform brought up by scripts/up (scripts/test).
 
 const state = env.PAAS_STATE_DIR ?? '/var/lib/paas';
-const SERVICES = ['controller', 'builder', 'scheduler', 'agent', 'router'];
+const SERVICES = ['controller', 'builder', 'scheduler', 'agent', 'router', 'dashboard'];
 // A paas.env of before the switch (no PAAS_PROCESSES) was a process per service.
 const oneProcess = (env.PAAS_PROCESSES ?? 'separate') === 'one';
 /** The supervised processes that run the services. */

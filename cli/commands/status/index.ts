@@ -37,9 +37,9 @@ export default command(
     json: 'output as JSON: {processes: [{name, services, state, pid, up_since, supervisor, restarts, last_exit}]}',
     example: [
       '$ paas status',
-      'Process                                                   State          Since                    Supervisor  Restarts  Last exit',
-      'etcd                                                      up (pid 4242)  2026/12/06 18:00:00 UTC  runit       0         -',
-      'platform (controller, builder, scheduler, agent, router)  up (pid 4250)  2026/12/06 18:00:01 UTC  runit       0         -',
+      'Process                                                              State          Since                    Supervisor  Restarts  Last exit',
+      'etcd                                                                 up (pid 4242)  2026/12/06 18:00:00 UTC  runit       0         -',
+      'platform (controller, builder, scheduler, agent, router, dashboard)  up (pid 4250)  2026/12/06 18:00:01 UTC  runit       0         -',
     ],
   },
   async ({ api, opts, out }) => {

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { selectServices } from '../../../services/platform/select.js';
 
-const ALL = ['controller', 'builder', 'scheduler', 'agent', 'router'];
+const ALL = ['controller', 'builder', 'scheduler', 'agent', 'router', 'dashboard'];
 
 describe('selectServices', () => {
-  it('runs all five with no names, else those named, in the platform order', () => {
+  it('runs all six with no names, else those named, in the platform order', () => {
     expect(selectServices([], ALL)).toEqual(ALL);
     expect(selectServices(['router', 'agent'], ALL)).toEqual(['agent', 'router']);
+    expect(selectServices(['dashboard', 'controller'], ALL)).toEqual(['controller', 'dashboard']);
   });
 
   it('refuses an unknown or a repeated name', () => {
