@@ -2,6 +2,7 @@ import type { Logger } from '../core/logger.js';
 import type { Store, Write } from '../core/store.js';
 import type { ActivityRecord } from '../core/types.js';
 import type { AppActivity, UpstreamControl } from './control.js';
+import { isPlatformSite } from './platformsites.js';
 
 // Activity: nginx's Lua keeps per app the time of its last request and its
 // open websockets; the router reads them (GET /activity) every
@@ -35,7 +36,7 @@ export interface ActivityWrite {
 
 export interface ActivityPolicy {
   now: number;
-  /** The apps the router serves: no record for another. */
+  /** The apps the router serves: no record for another (nor for a platform site: the dashboard is no app). */
   apps: ReadonlySet<string>;
   writeEveryMs: number;
   /** How often this runs: a write due within a quarter of it (timer jitter) is not put off to the next run. */
@@ -57,7 +58,7 @@ export function activityWrites(
   const slack = Math.min(1000, p.pollMs / 4);
   const names = [...new Set([...seen.keys(), ...reported.keys()])].sort();
   for (const app of names) {
-    if (!p.apps.has(app)) continue;
+    if (!p.apps.has(app) || isPlatformSite(app)) continue;
     const r = reported.get(app);
     if (r && p.now - r.writtenAt < p.writeEveryMs - slack) continue;
     const a = seen.get(app) ?? { at: 0, websockets: 0 };

@@ -23,6 +23,7 @@ import {
 import { isDomain } from './sites.js';
 import { DEFAULT_METRICS_DICT_MB, METRICS_DICT_MB_LIMIT } from './luametrics.js';
 import { metricsListen, type MetricsListen } from '../core/metrics.js';
+import { dashboardUpstreamSetting } from './platformsites.js';
 
 // The router's settings, read from the environment once and frozen; the
 // defaults live here only.
@@ -50,6 +51,8 @@ export { DEFAULT_METRICS_DICT_MB };
 export interface RouterConfig extends CommonConfig {
   /** Where GET /metrics is served (core/metrics.ts: PAAS_METRICS_LISTEN, PAAS_ROUTER_METRICS_PORT; 0: none). */
   metrics: MetricsListen | undefined;
+  /** The dashboard's host:port, served at dashboard.<domain> (platformsites.ts: PAAS_ROUTER_DASHBOARD_UPSTREAM); off: none. */
+  dashboardUpstream: string | undefined;
   /**
    * nginx counts each app's requests for GET /metrics (metrics.ts; PAAS_ROUTER_REQUEST_METRICS, `on` or `off`: on),
    * so their cost can be measured against none.
@@ -202,6 +205,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   return Object.freeze({
     ...common,
     metrics: metricsListen(env, 'router'),
+    dashboardUpstream: dashboardUpstreamSetting(env),
     requestMetrics: onOff(env, 'PAAS_ROUTER_REQUEST_METRICS', true),
     metricsDictMb: intIn(env, 'PAAS_ROUTER_METRICS_DICT_MB', DEFAULT_METRICS_DICT_MB, 1, METRICS_DICT_MB_LIMIT),
     httpPort,

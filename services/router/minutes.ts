@@ -1,6 +1,7 @@
 import type { AppSample } from '../core/metricpost.js';
 import { LATENCY_BUCKETS_S } from '../core/metricseries.js';
 import type { RequestMetrics } from './metrics.js';
+import { isPlatformSite } from './platformsites.js';
 
 // Each app's requests for its series (`paas metrics`, the dashboard): once a
 // minute has ended the router reads nginx's counts (the same as a scrape's,
@@ -30,12 +31,14 @@ export function readingOf(m: RequestMetrics): Reading {
 
 /**
  * What each app's counts grew by since `before` (none: a first reading sends nothing, it only sets the baseline), as
- * the samples of the minute starting at `t` (epoch s); apps with no request in it are left out. Pure.
+ * the samples of the minute starting at `t` (epoch s); apps with no request in it are left out, and the platform's
+ * own sites (the dashboard: no app has its series). Pure.
  */
 export function minuteSamples(before: Reading | undefined, now: Reading, t: number): AppSample[] {
   if (!before) return [];
   const out: AppSample[] = [];
   for (const [app, cur] of now) {
+    if (isPlatformSite(app)) continue;
     const prev = before.get(app);
     const grew = (k: string) => {
       const c = cur.get(k) ?? 0;

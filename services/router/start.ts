@@ -9,6 +9,7 @@ import { HttpUpstreamControl } from './control.js';
 import { NginxCli } from './nginx.js';
 import { Router } from './router.js';
 import { storeRouteTable } from './table.js';
+import { isPlatformSite, platformTable } from './platformsites.js';
 import { ActivityReporter, storeActivitySink } from './activity.js';
 import { storeWakeSink, Waker, WakeListener } from './wake.js';
 import { leafAnswerer, loadLeafIssuer } from './leaves.js';
@@ -49,7 +50,10 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       ? await loadLeafIssuer(config.ca, log.child({ module: 'leaves' }))
       : undefined;
   const router = new Router({
-    table: storeRouteTable(store),
+    // dashboard.<domain> beside the apps (platformsites.ts)
+    table: platformTable(storeRouteTable(store), {
+      ...(config.dashboardUpstream !== undefined && { dashboard: config.dashboardUpstream }),
+    }),
     nginx: new NginxCli(config.nginxBin, config.nginxDir),
     control,
     log: log.child({ module: 'router' }),
@@ -81,7 +85,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   });
 
   // The access log (JSON lines, written by nginx) followed from its end: each
-  // request to an app becomes a `router` line of its log (`paas logs`).
+  // request to an app becomes a `router` line of its log (`paas logs`); the dashboard's are no app's.
   const lines = config.internalToken
     ? new LogBatcher({ apiUrl: config.apiUrl, internalToken: config.internalToken, log })
     : undefined;
@@ -89,7 +93,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const accessLog = new AccessLogTail(join(config.nginxDir, 'logs', 'access.log'), {
     fromEnd: true,
     onRecord: (r) => {
-      if (r.app)
+      if (r.app && !isPlatformSite(r.app))
         lines?.offer({
           app: r.app,
           at: isoMicro(r.at) ?? nowMicro(),

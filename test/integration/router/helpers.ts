@@ -18,6 +18,7 @@ import type { Route, WakeRecord } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { DEFAULT_MAX_BODY_MB, DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 import { freePort } from '../../support/ports.js';
+import { platformTable, type PlatformUpstreams } from '../../../services/router/platformsites.js';
 
 // Helpers for the router's integration tests: free ports, tiny app servers,
 // requests with a Host header, nginx's worker pids, and the whole router
@@ -199,6 +200,8 @@ export async function startRouter(
     prefix?: string;
     /** nginx counts the apps' requests (metrics.ts); on unless false. */
     requestMetrics?: boolean;
+    /** The platform's own sites served (platformsites.ts: the dashboard), as start.ts has them; none unless given. */
+    platform?: PlatformUpstreams;
   } = {},
 ): Promise<RouterHarness> {
   const tmp = await tempDir(name);
@@ -222,7 +225,7 @@ export async function startRouter(
     router: undefined,
     makeRouter: () =>
       new Router({
-        table: storeRouteTable(store),
+        table: opts.platform ? platformTable(storeRouteTable(store), opts.platform) : storeRouteTable(store),
         nginx,
         control,
         log,

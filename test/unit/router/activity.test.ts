@@ -21,6 +21,12 @@ const seen = (o: Record<string, AppActivity>) => new Map(Object.entries(o));
 const reported = (o: Record<string, Reported>) => new Map(Object.entries(o));
 
 describe('activityWrites', () => {
+  it('writes nothing for the dashboard, which the router serves but is no app', () => {
+    const s = seen({ dashboard: { at: NOW - 1000, websockets: 1 }, a1: { at: NOW - 1000, websockets: 0 } });
+    const apps = new Set(['dashboard', 'a1']);
+    expect(activityWrites(s, new Map(), policy({ apps })).map((w) => w.app)).toEqual(['a1']);
+  });
+
   it('writes a recent request of an app it never wrote, and nothing for old or no traffic', () => {
     const s = seen({ a1: { at: NOW - 3000, websockets: 0 }, b2: { at: NOW - 31_000, websockets: 0 } });
     expect(activityWrites(s, new Map(), policy())).toEqual([{ app: 'a1', at: NOW - 3000, websockets: 0 }]);

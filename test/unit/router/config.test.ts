@@ -19,6 +19,14 @@ describe('router loadConfig', () => {
     });
     expect(Object.isFrozen(c)).toBe(true);
   });
+  it('serves the dashboard from 127.0.0.1:$PAAS_DASHBOARD_PORT unless told, or not at all with off', () => {
+    expect(loadConfig({}).dashboardUpstream).toBe('127.0.0.1:8702');
+    expect(loadConfig({ PAAS_DASHBOARD_PORT: '18702' }).dashboardUpstream).toBe('127.0.0.1:18702');
+    expect(loadConfig({ PAAS_ROUTER_DASHBOARD_UPSTREAM: '10.0.0.5:9000' }).dashboardUpstream).toBe('10.0.0.5:9000');
+    expect(loadConfig({ PAAS_ROUTER_DASHBOARD_UPSTREAM: 'off' }).dashboardUpstream).toBeUndefined();
+    for (const v of ['localhost:8702', '127.0.0.1', '127.0.0.1:0', 'http://127.0.0.1:8702'])
+      expect(() => loadConfig({ PAAS_ROUTER_DASHBOARD_UPSTREAM: v })).toThrow(/PAAS_ROUTER_DASHBOARD_UPSTREAM/);
+  });
   it('counts requests for GET /metrics unless PAAS_ROUTER_REQUEST_METRICS is off', () => {
     expect(loadConfig({})).toMatchObject({ requestMetrics: true, metricsDictMb: 64 });
     for (const v of ['off', 'OFF', 'false'])

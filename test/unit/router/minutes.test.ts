@@ -27,4 +27,10 @@ describe('minuteSamples', () => {
     expect(out.find((s) => s.app === 'shop')).toMatchObject({ ok: 4 });
     expect(out.find((s) => s.app === 'fresh')).toMatchObject({ ok: 2, failed: 0 });
   });
+
+  it('sends nothing for the dashboard (a platform site, no app)', () => {
+    const before = readingOf(metrics({ dashboard: { s2: 1, d1: 1 }, shop: { s2: 1, d1: 1 } }));
+    const after = readingOf(metrics({ dashboard: { s2: 50, d1: 50 }, shop: { s2: 2, d1: 2 } }));
+    expect(minuteSamples(before, after, T).map((s) => s.app)).toEqual(['shop']);
+  });
 });
