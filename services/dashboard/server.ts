@@ -200,6 +200,7 @@ export function createDashboard(deps: DashboardDeps): Express {
   );
 
   // Any other page: the UI, which routes itself.
+  let unbuiltTold = false;
   app.get('/{*page}', (_req, res, next) => {
     res.locals.page = true;
     res.set('cache-control', 'no-cache');
@@ -207,7 +208,8 @@ export function createDashboard(deps: DashboardDeps): Express {
       if (!err) return;
       if (res.headersSent) return void res.destroy();
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        log.warn({ assetsDir: deps.assetsDir }, 'no index.html: the UI is not built (npm run build)');
+        if (!unbuiltTold) log.warn({ assetsDir: deps.assetsDir }, 'no index.html: the UI is not built (npm run build)');
+        unbuiltTold = true;
         return void res.status(503).type('text/plain').send('The dashboard is not built yet (npm run build).\n');
       }
       next(err);
