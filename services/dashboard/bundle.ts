@@ -6,7 +6,7 @@
 // <repo>/dist/dashboard). Offline: esbuild is a local binary.
 
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -84,11 +84,18 @@ export async function bundle(opts: BundleOptions): Promise<Bundle> {
   const style = written.find((f) => /^assets\/app-[^/]+\.css$/.test(f));
   if (!script || !style) throw new Error(`esbuild wrote no app script or style: ${written.join(', ')}`);
 
-  // index.html in one step (a server reading it never sees half), then what older bundles left
+  // index.html in one step (a server reading it never sees half); the assets of the one before it stay (a page
+  // loaded from it, or a server that read it, still finds them), older ones go
+  const index = join(outDir, 'index.html');
+  const previous = await readFile(index, 'utf8').catch(() => '');
   const tmp = join(outDir, `.index.html.${process.pid}`);
   await writeFile(tmp, indexHtml(basename(script), basename(style)));
-  await rename(tmp, join(outDir, 'index.html'));
+  await rename(tmp, index);
   const keep = new Set(written.map((f) => basename(f)));
+  for (const m of previous.matchAll(/\/assets\/(app-[A-Za-z0-9_-]+\.(?:js|css))"/g)) {
+    keep.add(m[1] as string);
+    keep.add(`${m[1]}.map`);
+  }
   for (const f of await readdir(assets)) if (!keep.has(f)) await rm(join(assets, f), { force: true });
   return { files: ['index.html', ...written], script, style };
 }

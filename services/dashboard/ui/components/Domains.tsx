@@ -40,7 +40,7 @@ export function Domains({ app }: { app: string }) {
               <td>
                 <span class="muted">{d.kind}</span>
               </td>
-              <td>
+              <td class="wide-only">
                 <Ago at={d.created_at} />
               </td>
               <td class="actions">

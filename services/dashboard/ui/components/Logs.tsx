@@ -19,10 +19,10 @@ interface Line {
   text: string;
 }
 
-/** "2024-05-01T10:00:00.000000+00:00 app[web.1]: text" in its parts; anything else is all text. */
+/** "2024-05-01T10:00:00.000000+00:00 app[web.1]: text" (or "... router: text") in its parts; else all text. */
 function parse(n: number, raw: string): Line {
   const line = plain(raw);
-  const m = /^(\S+) ([A-Za-z0-9_.-]+\[[^\]]*\]): ?(.*)$/.exec(line);
+  const m = /^(\d\S+) ([a-z]+(?:\[[^\]]*\])?): ?(.*)$/.exec(line);
   return m ? { n, at: m[1] ?? '', source: m[2] ?? '', text: m[3] ?? '' } : { n, at: '', source: '', text: line };
 }
 

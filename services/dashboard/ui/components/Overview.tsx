@@ -92,9 +92,9 @@ export function Overview({ app, onChange }: { app: AppSummary; onChange: () => v
                 <th>Dyno</th>
                 <th>State</th>
                 <th>Size</th>
-                <th>Release</th>
-                <th>Restarts</th>
-                <th>Since</th>
+                <th class="wide-only">Release</th>
+                <th class="wide-only">Restarts</th>
+                <th class="wide-only">Since</th>
               </tr>
             </thead>
             <tbody>
@@ -107,9 +107,9 @@ export function Overview({ app, onChange }: { app: AppSummary; onChange: () => v
                       <StateBadge state={d.state} testid="dyno-state" />
                     </td>
                     <td data-testid="dyno-size">{d.size}</td>
-                    <td>v{d.release.version}</td>
-                    <td>{d.restarts}</td>
-                    <td>
+                    <td class="wide-only">v{d.release.version}</td>
+                    <td class="wide-only">{d.restarts}</td>
+                    <td class="wide-only">
                       <Ago at={d.started_at ?? d.updated_at} />
                     </td>
                   </tr>

@@ -48,9 +48,9 @@ export function Releases({ app, onChange }: { app: string; onChange: () => void 
             <tr>
               <th>Version</th>
               <th>Description</th>
-              <th>By</th>
-              <th>Status</th>
-              <th>When</th>
+              <th class="wide-only">By</th>
+              <th class="wide-only">Status</th>
+              <th class="wide-only">When</th>
               <th />
             </tr>
           </thead>
@@ -62,11 +62,11 @@ export function Releases({ app, onChange }: { app: string; onChange: () => void 
                   {r.description}
                   {r.failure && <div class="muted small">{r.failure}</div>}
                 </td>
-                <td>{r.user.email ?? '—'}</td>
-                <td>
+                <td class="wide-only">{r.user.email ?? '—'}</td>
+                <td class="wide-only">
                   <StateBadge state={r.status} testid="release-status" />
                 </td>
-                <td>
+                <td class="wide-only">
                   <Ago at={r.created_at} />
                 </td>
                 <td class="actions">
@@ -77,9 +77,10 @@ export function Releases({ app, onChange }: { app: string; onChange: () => void 
                       type="button"
                       disabled={action.busy}
                       onClick={() => void rollback(r.version)}
+                      title={`Roll back to v${r.version}: a new release with its build and config`}
                       data-testid="rollback-button"
                     >
-                      Roll back to v{r.version}
+                      Roll back
                     </button>
                   )}
                 </td>
