@@ -143,7 +143,7 @@ describe('the dashboard in a browser', () => {
       byTest(page, 'release-row', '[data-version="6"]').locator('[data-testid="release-description"]'),
       /Rollback to v2/,
     );
-    expect((await byTest(page, 'app-release').textContent())?.trim()).toBe('v6');
+    await showing(byTest(page, 'app-release'), 'v6');
     await waitFor('the app to serve v2 config again', 60_000, async () =>
       (await httpGet(httpPort, host, '/greeting')).body.trim() === 'hi there' ? true : undefined,
     );
@@ -186,8 +186,11 @@ describe('the dashboard in a browser', () => {
     const { page } = w;
     // the minute ends, then routers and agents send it: at most a minute and a few seconds
     await waitFor('the API to have the requests', 90_000, async () => {
-      const v = JSON.parse(await ok(u, ['metrics', '--json'])) as { points: { requests_ok: number }[] };
-      return v.points.reduce((n, p) => n + p.requests_ok, 0) >= 30 ? true : undefined;
+      const v = JSON.parse(await ok(u, ['metrics', '--json'])) as {
+        points: { requests_ok: number; memory_bytes: Record<string, number> }[];
+      };
+      const requests = v.points.reduce((n, p) => n + p.requests_ok, 0);
+      return requests >= 30 && v.points.some((p) => Object.keys(p.memory_bytes).length > 0) ? true : undefined;
     });
     await byTest(page, 'tab-metrics').click();
     const chart = byTest(page, 'chart-throughput');
