@@ -8,7 +8,8 @@ import { ErrorBox, Loading } from './components/common.js';
 import { AppPage } from './pages/AppPage.js';
 import { AppsList } from './pages/AppsList.js';
 import { Login } from './pages/Login.js';
-import { Link, routeOf, usePath } from './router.js';
+import { routeOf } from './routes.js';
+import { Link, usePath } from './router.js';
 import type { Session } from './types.js';
 
 export function App() {

@@ -5,7 +5,8 @@ import { useEffect } from 'preact/hooks';
 import type { BuildOutputView, BuildView } from '../../../core/api.js';
 import { api, appPath } from '../api.js';
 import { Link } from '../router.js';
-import { Ago, Pending, StateBadge, plain, useLoad } from './common.js';
+import { plain } from '../text.js';
+import { Ago, Pending, StateBadge, useLoad } from './common.js';
 
 const REFRESH_MS = 5_000;
 const RUNNING_MS = 2_000;

@@ -3,15 +3,7 @@
 
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
-
-export interface ChartSeries {
-  label: string;
-  color: string;
-  /** One value per x (null: none in that step, drawn as a gap). */
-  values: (number | null)[];
-  /** Filled below the line. */
-  fill?: boolean;
-}
+import type { ChartSeries } from '../metrics.js';
 
 interface ChartProps {
   title: string;

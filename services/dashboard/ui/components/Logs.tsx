@@ -4,27 +4,13 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { LogSessionView } from '../../../core/api.js';
 import { api, appPath, messageOf, send } from '../api.js';
-import { plain } from './common.js';
+import { parseLine, type Line } from '../loglines.js';
 
 /** Lines kept on the page; older ones scroll away. */
 const MAX_LINES = 2000;
 const HISTORY_LINES = 100;
 
 type Status = 'connecting' | 'live' | 'ended' | 'failed';
-
-interface Line {
-  n: number;
-  at: string;
-  source: string;
-  text: string;
-}
-
-/** "2024-05-01T10:00:00.000000+00:00 app[web.1]: text" (or "... router: text") in its parts; else all text. */
-function parse(n: number, raw: string): Line {
-  const line = plain(raw);
-  const m = /^(\d\S+) ([a-z]+(?:\[[^\]]*\])?): ?(.*)$/.exec(line);
-  return m ? { n, at: m[1] ?? '', source: m[2] ?? '', text: m[3] ?? '' } : { n, at: '', source: '', text: line };
-}
 
 /** Streams the app's log, calling `onLines` with each batch of complete lines until the stream ends or `signal`. */
 async function follow(app: string, signal: AbortSignal, onLive: () => void, onLines: (lines: string[]) => void) {
@@ -67,7 +53,7 @@ export function Logs({ app }: { app: string }) {
       ctl.signal,
       () => setStatus('live'),
       (batch) => {
-        const parsed = batch.map((l) => parse(count.current++, l));
+        const parsed = batch.map((l) => parseLine(count.current++, l));
         setLines((prev) => {
           const all = prev.concat(parsed);
           return all.length > MAX_LINES ? all.slice(all.length - MAX_LINES) : all;

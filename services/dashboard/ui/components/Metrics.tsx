@@ -4,14 +4,14 @@
 import { useMemo, useState } from 'preact/hooks';
 import type { MetricsView } from '../../../core/api.js';
 import { api, appPath } from '../api.js';
-import { Chart, type ChartSeries } from './Chart.js';
+import { chartsOf } from '../metrics.js';
+import { Chart } from './Chart.js';
 import { Pending, useLoad } from './common.js';
 
 const RANGES = ['1h', '24h', '7d'] as const;
 type Range = (typeof RANGES)[number];
 /** The metrics are per minute: a minute's step arrives about a minute after it ends. */
 const REFRESH_MS = 30_000;
-const PALETTE = ['#6762a6', '#d68b16', '#2f9e72', '#c2416b', '#3d7fc2', '#8b5fbf', '#7f8c2a', '#b35c3c'];
 
 const count = (v: number) => (Math.abs(v) >= 1000 ? `${(v / 1000).toFixed(1)}k` : String(Math.round(v * 10) / 10));
 const ms = (v: number) => (v >= 1000 ? `${(v / 1000).toFixed(2)} s` : `${Math.round(v)} ms`);
@@ -69,30 +69,4 @@ export function Metrics({ app }: { app: string }) {
       )}
     </section>
   );
-}
-
-function chartsOf(view: MetricsView) {
-  const points = [...view.points].sort((a, b) => a.at.localeCompare(b.at));
-  const xs = points.map((p) => Math.floor(Date.parse(p.at) / 1000));
-  const throughput: ChartSeries[] = [
-    { label: 'ok', color: '#2f9e72', fill: true, values: points.map((p) => p.requests_ok) },
-    { label: 'failed (5xx)', color: '#c2416b', fill: true, values: points.map((p) => p.requests_failed) },
-  ];
-  const latency: ChartSeries[] = [
-    { label: 'p50', color: '#3d7fc2', values: points.map((p) => p.p50_ms) },
-    { label: 'p95', color: '#d68b16', values: points.map((p) => p.p95_ms) },
-    { label: 'p99', color: '#c2416b', values: points.map((p) => p.p99_ms) },
-  ];
-  const dynos = [...new Set(points.flatMap((p) => Object.keys(p.memory_bytes)))].sort((a, b) =>
-    a.localeCompare(b, undefined, { numeric: true }),
-  );
-  const memory: ChartSeries[] = dynos.map((d, i) => ({
-    label: d,
-    color: PALETTE[i % PALETTE.length] ?? '#6762a6',
-    values: points.map((p) => {
-      const b = p.memory_bytes[d];
-      return b === undefined ? null : b / (1024 * 1024);
-    }),
-  }));
-  return { xs, throughput, latency, memory };
 }
