@@ -9,6 +9,9 @@
 //   services/core/**   imports nothing from the other services;
 //   services/platform/** (every service in one process) imports, besides core,
 //                      only each service's composition root, services/<svc>/start.ts;
+//   services/dashboard/ui/** (the browser's code) imports from services/ only
+//                      services/core/api.ts (types), no node: module and no
+//                      Node global;
 //   cli/**             imports from services/ only the core's wire contract:
 //                      services/core/api.ts and ids.ts (and durations.ts: the
 //                      one way a duration is written);
@@ -34,6 +37,10 @@ const SERVICES = fs
 const MAX_DEPTH = 6;
 // The modules of services/core the CLI may import: the wire contract.
 const CLI_ALLOWED_CORE = ['api', 'ids', 'durations'];
+
+// How deep the dashboard's UI goes below services/dashboard/ui/ (ui/pages/x.tsx: 1).
+const UI_MAX_DEPTH = 3;
+const UI_MESSAGE = "The dashboard UI imports from services/ only services/core/api.ts (the API's types).";
 
 const ETCD_PATH = {
   name: 'etcd3',
@@ -74,6 +81,19 @@ function serviceBoundaries(svc) {
   }));
 }
 
+/** One config per depth of folder in services/dashboard/ui/: out of ui/ only to ../core/api.js, and no node: module. */
+function uiBoundaries() {
+  return Array.from({ length: UI_MAX_DEPTH }, (_, depth) => ({
+    files: [`services/dashboard/ui/${'*/'.repeat(depth)}*.{ts,tsx}`],
+    rules: {
+      'no-restricted-imports': restrict([
+        { regex: `^(?:\\.\\./){${depth + 1}}(?!\\.\\./core/api\\.js$)`, caseSensitive: true, message: UI_MESSAGE },
+        { regex: '^node:', message: 'The dashboard UI runs in the browser: no node: modules.' },
+      ]),
+    },
+  }));
+}
+
 export default defineConfig(
   {
     ignores: ['dist/', 'node_modules/', '.state/', 'test/fixtures/'],
@@ -100,6 +120,21 @@ export default defineConfig(
     languageOptions: { globals: globals.node },
   },
   ...SERVICES.flatMap(serviceBoundaries),
+  ...uiBoundaries(),
+  {
+    // The browser's code: its globals, none of Node's (its tsconfig has Node's types only for core/api.ts's imports).
+    files: ['services/dashboard/ui/**/*.{ts,tsx}'],
+    languageOptions: { globals: globals.browser },
+    rules: {
+      'no-restricted-globals': [
+        'error',
+        ...['process', 'Buffer', 'require', 'global', '__dirname', '__filename', 'setImmediate'].map((name) => ({
+          name,
+          message: 'The dashboard UI runs in the browser.',
+        })),
+      ],
+    },
+  },
   {
     // The Store is the one module that talks to etcd.
     files: ['services/core/store.ts', 'services/core/txn.ts', 'services/core/mirror.ts'],
