@@ -80,6 +80,7 @@ metricsstore_table() {
       ["heap, floor: an empty store", (o) => `${o.heap_floor_mb} MiB`],
       ["heap with the 7 days held", (o) => `${o.heap_mb} MiB`],
       ["the store (above the floor)", (o) => `**${o.store_mb} MiB** (${o.store_kib_per_app} KiB an app)`],
+      ["heap once the store is dropped (back to the floor?)", (o) => `${o.heap_dropped_mb} MiB`],
       ["`$STATE/metrics/series.json`", (o) => `**${o.file_mb} MiB** (${o.file_kib_per_app} KiB an app)`],
       ["one save (every 60 s while samples come)", (o) => `${o.save_ms} ms (the event loop held ${o.save_stall_ms} ms)`],
       ["the file read back (a restart)", (o) => `${o.read_back_ms} ms (the event loop held ${o.read_back_stall_ms} ms), ${o.read_back_store_mb} MiB of heap`],
