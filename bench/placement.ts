@@ -10,7 +10,7 @@ import {
   type PlacementRequest,
   type PolicyName,
 } from '../services/scheduler/place.js';
-import { flags, median, round, runMain } from './common.js';
+import { flags, median, rng, round, runMain } from './common.js';
 
 // Placement benchmark: speed (10,000 containers onto 1,000 hosts of mixed
 // sizes and tags, a full placement per policy) and quality (the spread of
@@ -25,18 +25,6 @@ import { flags, median, round, runMain } from './common.js';
 function parseArgs(argv: readonly string[]) {
   const f = flags(argv, 'usage: node dist/bench/placement.js [--seed N] [--runs N]', ['seed', 'runs']);
   return { seed: f.int('seed', 42), runs: f.int('runs', 5, 1) };
-}
-
-/** mulberry32: a small seeded generator, uniform in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Picks by weight: [[value, weight], ...]. */

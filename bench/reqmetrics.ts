@@ -12,16 +12,17 @@ import { FLUSH_S } from '../services/router/luametrics.js';
 import { NginxCli } from '../services/router/nginx.js';
 import { renderNginx } from '../services/router/render.js';
 import { flags, freePort, median, percentile, round, runMain } from './common.js';
-import { parseWrk, type WrkResult } from './wrk.js';
+import { runWrk, type WrkResult } from './wrk.js';
 
 // The cost of the router's request metrics (luametrics.ts): two nginx from
 // the router's own config, request metrics on in one and off in the other
-// (PAAS_ROUTER_REQUEST_METRICS), the same app behind both, wrk taking turns
-// between them (the order swapped each round, so drift on a shared machine
-// hits both): throughput (overall, and the median of the rounds), latency,
-// and the nginx workers' CPU per request (/proc/<pid>/stat), the figure a
-// noisy machine moves least. Then the requests the metrics counted against
-// those nginx answered.
+// (PAAS_ROUTER_REQUEST_METRICS), the same app behind both, and the app
+// itself asked directly (the floor: no proxy at all); wrk takes turns
+// between the three (the order reversed each round, so drift on a shared
+// machine hits all alike): throughput (overall, and the median of the
+// rounds), latency, and the nginx workers' CPU per request
+// (/proc/<pid>/stat), the figure a noisy machine moves least. Then the
+// requests the metrics counted against those nginx answered.
 //
 //   node dist/bench/reqmetrics.js [--backend host:port] [--concurrency 16] [--duration 10] [--warmup 2] [--rounds 5]
 //     [--workers 2]
@@ -38,6 +39,8 @@ const DOMAIN = 'bench.test';
 const run = promisify(execFile);
 
 type Mode = 'on' | 'off';
+/** The two nginx, and the app directly. */
+type Target = Mode | 'direct';
 
 interface Instance {
   mode: Mode;
@@ -84,18 +87,6 @@ async function start(mode: Mode, dir: string, backend: string, workers: number):
   return { mode, nginx, control, port, pid };
 }
 
-async function wrk(port: number, concurrency: number, seconds: number): Promise<WrkResult> {
-  const args = ['-t1', `-c${concurrency}`, `-d${seconds}s`, '--latency', '-H', `Host: ${APP}.${DOMAIN}`];
-  try {
-    const { stdout } = await run('wrk', [...args, `http://127.0.0.1:${port}/`], { timeout: (seconds + 30) * 1000 });
-    return parseWrk(stdout);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new Error('wrk is not installed (Debian: apt-get install wrk)', { cause: err });
-    throw err;
-  }
-}
-
 async function bareServer(): Promise<{ server: Server; address: string }> {
   const server = createServer((req, res) => {
     req.resume();
@@ -105,6 +96,8 @@ async function bareServer(): Promise<{ server: Server; address: string }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, address: `127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
+
+const LABEL: Record<Target, string> = { on: 'metrics on', off: 'metrics off', direct: 'the app directly' };
 
 async function main(): Promise<void> {
   const f = flags(process.argv.slice(2), USAGE, ['backend', 'concurrency', 'duration', 'warmup', 'rounds', 'workers']);
@@ -121,67 +114,82 @@ async function main(): Promise<void> {
   const instances: Instance[] = [];
   try {
     for (const mode of ['on', 'off'] as const) instances.push(await start(mode, dir, backend, workers));
-    const runs = new Map<Mode, Array<WrkResult & { cpuS: number }>>([
-      ['on', []],
-      ['off', []],
-    ]);
-    const answered = new Map<Mode, number>([
-      ['on', 0],
-      ['off', 0],
-    ]);
+    const targets: Array<{ name: Target; url: string; headers: string[]; pid?: number }> = [
+      ...instances.map((t) => ({
+        name: t.mode,
+        url: `http://127.0.0.1:${t.port}/`,
+        headers: [`Host: ${APP}.${DOMAIN}`],
+        pid: t.pid,
+      })),
+      { name: 'direct', url: `http://${backend}/`, headers: [] },
+    ];
+    const runs = new Map<Target, Array<WrkResult & { cpuS: number }>>(targets.map((t) => [t.name, []]));
+    let answeredOn = 0;
     for (let i = 0; i < rounds; i++) {
-      for (const t of i % 2 === 0 ? instances : [...instances].reverse()) {
-        const warm = await wrk(t.port, concurrency, warmupS);
-        const cpu0 = await workersCpuS(t.pid);
-        const r = await wrk(t.port, concurrency, durationS);
-        const cpuS = (await workersCpuS(t.pid)) - cpu0;
-        runs.get(t.mode)?.push({ ...r, cpuS });
-        answered.set(t.mode, (answered.get(t.mode) ?? 0) + warm.requests + r.requests);
+      for (const t of i % 2 === 0 ? targets : [...targets].reverse()) {
+        const load = { url: t.url, connections: concurrency, headers: t.headers };
+        const warm = await runWrk({ ...load, seconds: warmupS });
+        const cpu0 = t.pid ? await workersCpuS(t.pid) : 0;
+        const r = await runWrk({ ...load, seconds: durationS });
+        const cpuS = t.pid ? (await workersCpuS(t.pid)) - cpu0 : 0;
+        runs.get(t.name)?.push({ ...r, cpuS });
+        if (t.name === 'on') answeredOn += warm.requests + r.requests;
+        const cpu = t.pid ? `nginx ${round((cpuS * 1e6) / r.requests, 1)} µs CPU/request, ` : '';
         process.stderr.write(
-          `round ${i + 1} metrics ${t.mode}: ${round(r.rps, 0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ` +
-            `nginx ${round((cpuS * 1e6) / r.requests, 1)} µs CPU/request, ${r.failed} failed\n`,
+          `round ${i + 1} ${LABEL[t.name]}: ${round(r.rps, 0)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, ${cpu}${r.failed} failed\n`,
         );
       }
     }
     const out: Record<string, number | string> = { generator: 'wrk', concurrency, duration_s: durationS, rounds };
-    const rps: Partial<Record<Mode, number>> = {};
-    for (const [mode, list] of runs) {
+    const rps: Partial<Record<Target, number>> = {};
+    for (const [name, list] of runs) {
       const requests = list.reduce((s, r) => s + r.requests, 0);
-      rps[mode] = requests / list.reduce((s, r) => s + r.seconds, 0);
-      out[`${mode}_rps`] = round(rps[mode] as number, 0);
-      out[`${mode}_rps_round_median`] = round(median(list.map((r) => r.rps)), 0);
-      out[`${mode}_p50_ms`] = round(
+      rps[name] = requests / list.reduce((s, r) => s + r.seconds, 0);
+      out[`${name}_rps`] = round(rps[name] as number, 0);
+      out[`${name}_rps_round_median`] = round(median(list.map((r) => r.rps)), 0);
+      // the rounds' median of each percentile
+      out[`${name}_p50_ms`] = round(
         percentile(
           list.map((r) => r.p50Ms),
           50,
         ),
       );
-      out[`${mode}_p99_ms`] = round(
+      out[`${name}_p99_ms`] = round(
         percentile(
           list.map((r) => r.p99Ms),
           50,
         ),
       );
-      out[`${mode}_nginx_cpu_us_per_request`] = round((list.reduce((s, r) => s + r.cpuS, 0) * 1e6) / requests, 1);
-      out[`${mode}_requests`] = requests;
-      out[`${mode}_failed`] = list.reduce((s, r) => s + r.failed, 0);
+      if (name !== 'direct')
+        out[`${name}_nginx_cpu_us_per_request`] = round((list.reduce((s, r) => s + r.cpuS, 0) * 1e6) / requests, 1);
+      out[`${name}_requests`] = requests;
+      out[`${name}_failed`] = list.reduce((s, r) => s + r.failed, 0);
     }
-    out.throughput_ratio = round((rps.on as number) / (rps.off as number), 3);
+    const [on, off, direct] = [rps.on, rps.off, rps.direct] as [number, number, number];
+    out.throughput_ratio = round(on / off, 3);
     // the rounds' medians: a shared machine's outlier rounds (either way) move the totals
     out.round_median_ratio = round((out.on_rps_round_median as number) / (out.off_rps_round_median as number), 3);
+    out.on_direct_ratio = round(on / direct, 3);
+    out.off_direct_ratio = round(off / direct, 3);
+    // on and off run side by side in every round: each round's pair, on's nginx CPU per request less off's
+    const perRequest = (r: WrkResult & { cpuS: number }) => (r.cpuS * 1e6) / r.requests;
+    const diffs = (runs.get('on') ?? []).map((r, i) => perRequest(r) - perRequest((runs.get('off') ?? [])[i] ?? r));
+    out.cpu_us_diff_round_median = round(median(diffs), 1);
+    out.cpu_on_higher_rounds = diffs.filter((d) => d > 0).length;
     // what the metrics counted (after the workers' last flush) against what wrk got answered
     await sleep(FLUSH_S * 1000 + 500);
-    const on = instances.find((t) => t.mode === 'on') as Instance;
-    const counted = (await on.control.requestMetrics()).series
+    const counted = (await (instances.find((t) => t.mode === 'on') as Instance).control.requestMetrics()).series
       .filter((s) => s.app === APP)
       .reduce((sum, s) => sum + [...s.values].filter(([k]) => /^[so]\d$/.test(k)).reduce((a, [, v]) => a + v, 0), 0);
     out.on_counted = counted;
-    out.on_answered = answered.get('on') as number;
+    out.on_answered = answeredOn;
     process.stderr.write(
       `metrics on ${out.on_rps} req/s (nginx ${out.on_nginx_cpu_us_per_request} µs/request), off ${out.off_rps} req/s ` +
-        `(${out.off_nginx_cpu_us_per_request} µs/request): on / off ${out.throughput_ratio} ` +
-        `(rounds' medians ${out.round_median_ratio}); ` +
-        `counted ${counted} of ${out.on_answered} answered (wrk leaves out those in flight at its end)\n`,
+        `(${out.off_nginx_cpu_us_per_request} µs/request), the app directly ${out.direct_rps} req/s: ` +
+        `on / off ${out.throughput_ratio} (rounds' medians ${out.round_median_ratio}), ` +
+        `on / direct ${out.on_direct_ratio}, off / direct ${out.off_direct_ratio}; nginx CPU on - off, the rounds' ` +
+        `median ${out.cpu_us_diff_round_median} µs/request (on higher in ${out.cpu_on_higher_rounds} of ${rounds}); ` +
+        `counted ${counted} of ${answeredOn} answered (wrk leaves out those in flight at its end)\n`,
     );
     process.stdout.write(`${JSON.stringify(out)}\n`);
   } finally {

@@ -57,14 +57,19 @@ headline() {
 | log lines delivered of 50,000/s for 10 s | $(jq_ "$work/logs.json" delivered_per_s)/s (the rest dropped and counted; unaccounted: $(jq_ "$work/logs.json" lines_unaccounted)) |
 | platform memory (services, etcd, nginx), idle / 50 apps / $DENSITY_APPS apps | $DENSITY_IDLE_MB / ${DENSITY_50_MB:-n/a} / $DENSITY_FULL_MB MiB |
 | apps deployed and answering, apps per GiB of app memory | $DENSITY_ANSWERING, $(awk -v a="$DENSITY_APPS_MB" -v n="$DENSITY_APPS" 'BEGIN {printf "%.1f", n / (a / 1024)}') |
+| router throughput with request metrics on / off (nginx CPU per request, on / off) | $(jq_ "$work/reqmetrics.json" throughput_ratio) ($(jq_ "$work/reqmetrics.json" on_nginx_cpu_us_per_request) / $(jq_ "$work/reqmetrics.json" off_nginx_cpu_us_per_request) µs) |
+| metrics store, 100 apps over 7 days: heap above an empty store's / its file | $(jq_ "$work/metricsstore-100.json" store_mb) / $(jq_ "$work/metricsstore-100.json" file_mb) MiB |
 ROWS
 }
 
-# write_doc : rewrites $OUT (docs/benchmarks.md).
+# write_doc : rewrites $OUT (docs/benchmarks.md) up to its first section
+# written apart (<!-- bench:NAME -->, doc_section): those, and the notes
+# between them, are kept as they were.
 write_doc() {
-local cpu mem
+local cpu mem kept
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)
 mem=$(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)
+kept=$(sed -n '/^<!-- bench:/,$p' "$OUT" 2>/dev/null || true)
 cat >"$OUT" <<EOF
 # Benchmarks
 
@@ -266,4 +271,5 @@ $(cat "$work/density-rows")
 
 Command: \`scripts/bench\` (PAAS_BENCH_RUNS=$RUNS, PAAS_BENCH_DENSITY_APPS=$DENSITY_APPS).
 EOF
+if [ -n "$kept" ]; then printf '\n%s\n' "$kept" >>"$OUT"; fi
 }

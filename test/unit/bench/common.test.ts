@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flags, median, parseFlags, percentile, round } from '../../../bench/common.js';
+import { flags, median, parseFlags, percentile, rng, round } from '../../../bench/common.js';
 
 describe('parseFlags', () => {
   it('reads known flags; a repeated flag collects its values', () => {
@@ -69,5 +69,13 @@ describe('statistics', () => {
 
   it('round to digits', () => {
     expect([round(1.23456), round(1.23456, 3), round(1234.5, 0)]).toEqual([1.23, 1.235, 1235]);
+  });
+
+  it('rng: the same sequence for the same seed, in [0, 1)', () => {
+    const [a, b, c] = [rng(42), rng(42), rng(43)];
+    const xs = Array.from({ length: 1000 }, () => a());
+    expect(Array.from({ length: 1000 }, () => b())).toEqual(xs);
+    expect(c()).not.toBe(xs[0]);
+    expect(xs.every((x) => x >= 0 && x < 1)).toBe(true);
   });
 });
