@@ -14,7 +14,7 @@ import { ActivityReporter, storeActivitySink } from './activity.js';
 import { storeWakeSink, Waker, WakeListener } from './wake.js';
 import { leafAnswerer, loadLeafIssuer } from './leaves.js';
 import { ServiceMetrics } from '../core/metrics.js';
-import { requestMetricsText } from './metrics.js';
+import { requestMetricsText, type RequestMetrics } from './metrics.js';
 import { minuteSamples, readingOf, type Reading } from './minutes.js';
 import { onStepEnds, postMetrics } from '../core/metricpost.js';
 
@@ -130,12 +130,10 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   });
   await wakes.start();
   await router.start();
-  // the baseline of the first minute's counts: nginx may have counted since long before this router
-  if (stopMinutes)
-    await control.requestMetrics().then(
-      (m) => (reading ??= readingOf(m)),
-      () => undefined, // none yet: the first minute's reading is the baseline
-    );
+  // the baseline of the first minute's counts: nginx may have counted since long before this router. The control
+  // endpoint may not answer yet right after nginx starts: asked again, for up to 5 s (without a baseline the first
+  // minute's reading becomes one, and that minute's requests, often a fresh platform's first ones, are not sent).
+  if (stopMinutes) void baselineOf(control).then((m) => (reading ??= m && readingOf(m)));
   accessLog.start();
   activity.start();
   lines?.start();
@@ -161,4 +159,16 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       await metrics.close();
     },
   };
+}
+
+/** nginx's counts as soon as the control endpoint gives them, within about 5 s; undefined past that. */
+async function baselineOf(control: HttpUpstreamControl): Promise<RequestMetrics | undefined> {
+  for (let i = 0; i < 25; i++) {
+    try {
+      return await control.requestMetrics();
+    } catch {
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return undefined;
 }
