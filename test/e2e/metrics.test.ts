@@ -72,4 +72,36 @@ describe('metrics of an app', () => {
     expect(text.stdout).toMatch(/web\.1 \d+ MB/);
     expect((await paas(['metrics', '--range', '3y'])).code).toBe(1);
   });
+
+  it("the services' metrics ports and the dashboard's are not reachable from an app's container", async () => {
+    // from a one-off dyno of the app: its default gateway (the host's address on the apps' bridge) and each port
+    const ports = [
+      port('PAAS_CONTROLLER_METRICS_PORT', 8710),
+      port('PAAS_BUILDER_METRICS_PORT', 8711),
+      port('PAAS_SCHEDULER_METRICS_PORT', 8712),
+      port('PAAS_AGENT_METRICS_PORT', 8713),
+      port('PAAS_ROUTER_METRICS_PORT', 8714),
+      port('PAAS_DASHBOARD_METRICS_PORT', 8715),
+      port('PAAS_DASHBOARD_PORT', 8702),
+      port('PAAS_API_PORT', 8700),
+      httpPort, // the control: the router's HTTP port is open to everyone, so the probe can see an open port
+    ];
+    const probe = [
+      "const f=require('fs').readFileSync('/proc/net/route','utf8').split('\\n').map(l=>l.split('\\t'));",
+      "const h=f.find(x=>x[1]==='00000000')[2];",
+      'const ip=[3,2,1,0].map(i=>parseInt(h.substr(i*2,2),16)).join(".");',
+      `const ports=${JSON.stringify(ports)};`,
+      "Promise.all(ports.map(p=>new Promise(r=>{const s=require('net').connect(p,ip);",
+      "s.on('connect',()=>{s.destroy();r(p+':open')});s.on('error',e=>r(p+':'+e.code));",
+      "setTimeout(()=>{s.destroy();r(p+':timeout')},3000)}))).then(a=>console.log('PROBE',ip,a.join(' ')));",
+    ].join('');
+    const r = await paas(['run', '--no-tty', '--', 'node', '-e', probe]);
+    expect(r.code, r.stderr).toBe(0);
+    const line = /^PROBE (\S+) (.*)$/m.exec(r.stdout);
+    expect(line, r.stdout).not.toBeNull();
+    const results = (line?.[2] ?? '').split(' ');
+    expect(results).toHaveLength(ports.length);
+    expect(results.pop()).toBe(`${httpPort}:open`);
+    for (const res of results) expect(res).not.toMatch(/:open$/);
+  });
 });
