@@ -215,6 +215,8 @@ export interface TokenView {
   id: string;
   description: string;
   created_at: string;
+  /** When it stops working (`expires_in` when made); null: never. */
+  expires_at: string | null;
   last4?: string;
 }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { forbidden, invalid, notFound, PaasError } from '../../core/errors.js';
-import { assertAppName, generateAppName } from '../../core/names.js';
+import { assertNewAppName, generateAppName } from '../../core/names.js';
 import { DEFAULT_SIZE } from '../../core/sizes.js';
 import type { App, Collaborator, Route, User } from '../../core/types.js';
 import type { Deps } from '../deps.js';
@@ -124,7 +124,7 @@ async function routesByApp(deps: Deps): Promise<Map<string, Route>> {
 /** The name to create: the one asked for (validated), else undefined so a generated one is used. */
 export function requestedName(name: unknown): string | undefined {
   if (name === undefined || name === null || name === '') return undefined;
-  return assertAppName(name);
+  return assertNewAppName(name);
 }
 
 export async function createAppFor(

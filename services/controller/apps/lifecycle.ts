@@ -1,5 +1,5 @@
 import { conflict, invalid } from '../../core/errors.js';
-import { assertAppName } from '../../core/names.js';
+import { assertNewAppName } from '../../core/names.js';
 import { APP_KEY_FAMILIES, type AppKeys } from '../../core/keys.js';
 import type { Entry, Store, Txn } from '../../core/store.js';
 import type { App, User } from '../../core/types.js';
@@ -29,7 +29,7 @@ export function parseAppPatch(body: Record<string, unknown>): AppPatch {
     if (typeof body.maintenance !== 'boolean') throw invalid('maintenance must be true or false');
     out.maintenance = body.maintenance;
   }
-  if (body.name !== undefined) out.name = assertAppName(body.name);
+  if (body.name !== undefined) out.name = assertNewAppName(body.name);
   const pool = parsePool(body.pool);
   if (pool !== undefined) out.pool = pool;
   if (out.name !== undefined && out.pool !== undefined)
