@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { accessRoutes } from './access/routes.js';
+import { activityRoutes } from './activity/routes.js';
 import { appRoutes } from './apps/routes.js';
 import { buildpackRoutes } from './buildpacks/routes.js';
 import { buildRoutes, internalBuildRoutes } from './builds/routes.js';
@@ -34,6 +35,7 @@ export function userRoutes(deps: Deps): Router {
   for (const routes of [
     accessRoutes,
     appRoutes,
+    activityRoutes,
     domainRoutes,
     certRoutes,
     featureRoutes,

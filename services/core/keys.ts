@@ -87,6 +87,9 @@ export interface KeyLayout {
   acmeChallenges(): string;
   /** The platform's ACME account (its key, PEM, and URL), made at the first order. */
   acmeAccount(): string;
+  /** The app's build in progress ({id, at}: core/builds.ts ActiveBuild), put and deleted with its build record. */
+  activeBuild(app: string): string;
+  activeBuilds(): string;
   /** The app's recent platform events (AppEventLog: scale, restart, policy, maintenance, domain), one capped record. */
   appEvents(app: string): string;
 }
@@ -162,6 +165,8 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     acmeChallenges: () => `${p}/acme-challenges/`,
     acmeAccount: () => `${p}/acme-account`,
     appEvents: (app) => `${p}/app-events/${app}`,
+    activeBuild: (app) => `${p}/active-builds/${app}`,
+    activeBuilds: () => `${p}/active-builds/`,
   };
 }
 
@@ -212,6 +217,7 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   { fns: ['build', 'builds'], keys: (k, app) => ({ prefix: k.builds(app) }), rename: 'drop', destroy: true },
   { fns: ['buildOutput'], keys: (k, app) => ({ prefix: k.buildOutput(app, '') }), rename: 'drop', destroy: true },
   { fns: ['buildCache'], keys: (k, app) => ({ key: k.buildCache(app) }), rename: 'drop', destroy: true },
+  { fns: ['activeBuild'], keys: (k, app) => ({ key: k.activeBuild(app) }), rename: 'drop', destroy: true },
   {
     fns: ['releaseStatus', 'releaseStatuses'],
     keys: (k, app) => ({ prefix: k.releaseStatuses(app) }),
