@@ -54,6 +54,7 @@ export class ApiClient {
     }
     const text = await res.text();
     if (!res.ok) throw new CliError(errorMessage(res.status, text));
+    if (res.status === 204) return { body: undefined as T, headers: res.headers };
     try {
       return { body: JSON.parse(text) as T, headers: res.headers };
     } catch {

@@ -9,8 +9,10 @@ export interface Ctx {
   out(text: string): void;
   /** Prints a line (or lines) on stderr. */
   err(text: string): void;
-  /** Asks the person for one line of input. */
+  /** Asks the person for one line of input (on stdin that is not a terminal: its next line). */
   readLine(prompt: string): Promise<string>;
+  /** Asks the person at a terminal for a line without echoing it (a password); absent when stdin is no terminal. */
+  readSecret?(prompt: string): Promise<string>;
   fetch: typeof fetch;
 }
 

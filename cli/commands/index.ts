@@ -2,6 +2,7 @@ import type { Definition } from '../command.js';
 import access from './access/index.js';
 import accessAdd from './access/add.js';
 import accessRemove from './access/remove.js';
+import accountPassword from './account/password.js';
 import apps from './apps/index.js';
 import appsCreate from './apps/create.js';
 import appsDestroy from './apps/destroy.js';
@@ -100,6 +101,7 @@ export const COMMANDS: readonly Definition[] = [
   usersCreate,
   ...[access, accessAdd, accessRemove],
   ...[tokens, tokensCreate, tokensRevoke],
+  accountPassword,
   gitRemote,
   ...[buildpacks, buildpacksSet, buildpacksAdd, buildpacksRemove, buildpacksClear],
   ...[hosts, hostsInfo, hostsTag, appsPool],

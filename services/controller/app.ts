@@ -13,6 +13,7 @@ import { Rendezvous, withRendezvous } from './runs/rendezvous.js';
 import { AccessGuard } from './access/guard.js';
 import { MetricsStore } from './metrics/store.js';
 import { ControllerMetrics } from './metrics/counters.js';
+import { LoginLimiter } from './users/ratelimit.js';
 
 // The controller's express app, built from its clients; start.ts listens,
 // tests run it in-process.
@@ -64,6 +65,7 @@ export function createApp({ store, logger, config, logs, metrics, series }: AppO
     logs: logs ?? new LogService(inMemory, logger),
     series: series ?? new MetricsStore(),
     access,
+    logins: new LoginLimiter(),
     ...(config.acme && { acme: config.acme }),
     ...(counted && { metrics: counted }),
   };

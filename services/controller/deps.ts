@@ -4,6 +4,7 @@ import type { Store } from '../core/store.js';
 import type { LogService } from './logs/service.js';
 import type { UrlSettings } from './apps/apps.js';
 import type { Repo } from './repo.js';
+import type { LoginLimiter } from './users/ratelimit.js';
 import type { AcmeSettings } from './config.js';
 import type { MetricsStore } from './metrics/store.js';
 import type { ControllerMetrics } from './metrics/counters.js';
@@ -26,6 +27,8 @@ export interface Deps {
   series: MetricsStore;
   /** Automatic certificates: absent when no ACME server is set (PAAS_ACME_DIRECTORY_URL). */
   acme?: AcmeSettings;
+  /** Failed password checks, per email and remote address (users/ratelimit.ts), in memory. */
+  logins: LoginLimiter;
   /** Where requests and releases are counted (metrics.ts); absent: not counted. */
   metrics?: ControllerMetrics;
 }

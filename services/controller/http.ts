@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { ErrorRequestHandler, NextFunction, Request, RequestHandler, Response } from 'express';
-import { PaasError, statusOf, unauthorized } from '../core/errors.js';
+import { PaasError, statusOf, TooManyRequests, unauthorized } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { isUnavailable } from '../core/store.js';
 import type { User } from '../core/types.js';
@@ -60,6 +60,30 @@ export function requestLogger(logger: Logger): RequestHandler {
     });
     next();
   };
+}
+
+const LOOPBACK = /^(?:127\.|::1$|::ffff:127\.)/;
+
+/**
+ * The address the request came from: the peer's, or, when the peer is on this machine (the router, the dashboard),
+ * the rightmost address of X-Forwarded-For that is not: the one the nearest proxy saw. What a client writes to the
+ * left of it is not believed.
+ */
+export function remoteAddress(peer: string | undefined, forwardedFor: string | undefined): string | undefined {
+  if (!peer || !LOOPBACK.test(peer) || !forwardedFor) return peer;
+  const hops = forwardedFor
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '');
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = hops[i] as string;
+    if (!LOOPBACK.test(hop)) return hop.slice(0, 64);
+  }
+  return peer;
+}
+
+export function addressOf(req: Request): string | undefined {
+  return remoteAddress(req.socket.remoteAddress, req.get('x-forwarded-for'));
 }
 
 export function requireUser(repo: Repo): RequestHandler {
@@ -133,6 +157,7 @@ export function errorHandler(): ErrorRequestHandler {
       }
     }
     if (res.headersSent) return;
+    if (e instanceof TooManyRequests) res.set('Retry-After', String(e.retryAfterS));
     res.status(statusOf[e.code]).json({ id: e.code, message: e.message });
   };
 }

@@ -7,6 +7,11 @@ import type { App, SshKey, TokenRecord, User, UserTokenRef } from '../core/types
 // SSH keys. Every multi-key write is one etcd transaction guarded by a
 // compare, like Store.createApp.
 
+/** Whether the token has stopped working at `now` (ms); a token without expiresAt never does. Pure. */
+export function tokenExpired(record: Pick<TokenRecord, 'expiresAt'>, now: number): boolean {
+  return record.expiresAt !== undefined && Date.parse(record.expiresAt) <= now;
+}
+
 export class Repo {
   readonly keys: KeyLayout;
 
@@ -23,10 +28,17 @@ export class Repo {
     return id === undefined ? undefined : this.getUser(id);
   }
 
-  /** The user a token (by its sha256) belongs to, if the token exists. */
-  async userByTokenHash(hash: string): Promise<User | undefined> {
-    const rec = await this.store.get<TokenRecord>(this.keys.token(hash));
-    return rec ? this.getUser(rec.user) : undefined;
+  /** The token's record (by its sha256) and its user, if both exist, expired or not. */
+  async tokenOwner(hash: string): Promise<{ record: TokenRecord; user: User } | undefined> {
+    const record = await this.store.get<TokenRecord>(this.keys.token(hash));
+    const user = record && (await this.getUser(record.user));
+    return record && user ? { record, user } : undefined;
+  }
+
+  /** The user a token (by its sha256) belongs to, if the token exists and has not expired at `now` (ms). */
+  async userByTokenHash(hash: string, now = Date.now()): Promise<User | undefined> {
+    const owner = await this.tokenOwner(hash);
+    return owner && !tokenExpired(owner.record, now) ? owner.user : undefined;
   }
 
   /** Creates the user, its email index and its first token, or fails with conflict if the email is taken. */

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import { accessRoutes } from './access/routes.js';
+import { activityRoutes } from './activity/routes.js';
 import { appRoutes } from './apps/routes.js';
 import { buildpackRoutes } from './buildpacks/routes.js';
 import { buildRoutes, internalBuildRoutes } from './builds/routes.js';
@@ -19,20 +20,22 @@ import { psRoutes } from './ps/routes.js';
 import { releaseRoutes } from './releases/routes.js';
 import { runRoutes } from './runs/routes.js';
 import { statusRoutes } from './status/routes.js';
-import { tokenRoutes } from './tokens/routes.js';
+import { passwordLoginRoute, tokenRoutes } from './tokens/routes.js';
 import { userAccountRoutes } from './users/routes.js';
 
 // Every resource's routes (<resource>/routes.ts), mounted behind their
 // authentication. Handlers are thin: read the request, call a domain
 // function, answer; errors thrown (or rejected) reach the error middleware.
 
-/** The users' API: Authorization: Bearer <user token>. */
+/** The users' API: Authorization: Bearer <user token> (and Basic email:password for POST /account/tokens only). */
 export function userRoutes(deps: Deps): Router {
   const r = Router();
+  r.use(passwordLoginRoute(deps));
   r.use(requireUser(deps.repo));
   for (const routes of [
     accessRoutes,
     appRoutes,
+    activityRoutes,
     domainRoutes,
     certRoutes,
     featureRoutes,

@@ -6,6 +6,7 @@ import type { BuildPhases, BuildStatus } from './builds.js';
 import type { InstanceState, PipelineStage, RouteState } from './types.js';
 
 export type { LogSessionRequest, LogSource } from './logs.js';
+export type { ActivityKind, ActivityView } from './apiactivity.js';
 
 export interface UserRef {
   id: string;
@@ -52,6 +53,8 @@ export interface AppInfo {
   dyno_state: RouteState | null;
   /** Since when the app sleeps; null unless dyno_state is sleeping. */
   sleeping_since: string | null;
+  /** deploying: a build or release in progress; idle: nothing runs (no release, no dynos). */
+  state: 'running' | 'sleeping' | 'crashed' | 'deploying' | 'idle';
 }
 
 /** GET and PATCH /apps/:app/dyno-policy: when the app sleeps and how long its dynos live. */
@@ -215,6 +218,8 @@ export interface TokenView {
   id: string;
   description: string;
   created_at: string;
+  /** When it stops working (`expires_in` when made); null: never. */
+  expires_at: string | null;
   last4?: string;
 }
 

@@ -30,6 +30,18 @@ export interface BuildRecord {
   failure: string | null;
 }
 
+/**
+ * Under /active-builds/<app> while a build of the app runs (an app's builds never overlap): put with its record,
+ * deleted when it succeeds or fails, so that one range read tells which apps are building (AppInfo.state).
+ */
+export interface ActiveBuild {
+  id: string;
+  at: string;
+}
+
+/** An ActiveBuild older than this is one its builder never finished (it died): it no longer counts. */
+export const ACTIVE_BUILD_STALE_MS = 2 * 3600_000;
+
 export interface BuildOutput {
   lines: string[];
   /** Bytes of output cut from the start to keep the last BUILD_OUTPUT_MAX_BYTES. */

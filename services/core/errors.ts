@@ -9,6 +9,7 @@ export type ErrorCode =
   | 'not_found'
   | 'conflict'
   | 'payload_too_large'
+  | 'too_many_requests'
   | 'unavailable'
   | 'internal';
 
@@ -20,6 +21,7 @@ export const statusOf: Record<ErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  too_many_requests: 429,
   unavailable: 503,
   internal: 500,
 };
@@ -41,3 +43,14 @@ export const noSuchApp = () => notFound(`Couldn't find that app.`);
 export const conflict = (message: string) => new PaasError('conflict', message);
 export const unauthorized = (message: string) => new PaasError('unauthorized', message);
 export const forbidden = (message: string) => new PaasError('forbidden', message);
+
+/** A 429: the HTTP layer sends Retry-After with it (controller/http.ts). */
+export class TooManyRequests extends PaasError {
+  constructor(
+    message: string,
+    /** Whole seconds until the request may be made again. */
+    readonly retryAfterS: number,
+  ) {
+    super('too_many_requests', message);
+  }
+}

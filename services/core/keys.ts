@@ -26,6 +26,8 @@ export interface KeyLayout {
   users(): string;
   userByEmail(email: string): string;
   token(hash: string): string;
+  /** A user's password, hashed (controller/users/passwords.ts PasswordRecord: scrypt, its salt and parameters); never in a view. */
+  password(user: string): string;
   sshKey(fingerprint: string): string;
   sshKeys(): string;
   schedulerElection(): string;
@@ -85,6 +87,11 @@ export interface KeyLayout {
   acmeChallenges(): string;
   /** The platform's ACME account (its key, PEM, and URL), made at the first order. */
   acmeAccount(): string;
+  /** The app's build in progress ({id, at}: core/builds.ts ActiveBuild), put and deleted with its build record. */
+  activeBuild(app: string): string;
+  activeBuilds(): string;
+  /** The app's recent platform events (AppEventLog: scale, restart, policy, maintenance, domain), one capped record. */
+  appEvents(app: string): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -117,6 +124,7 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     users: () => `${p}/users/`,
     userByEmail: (email) => `${p}/user-emails/${encodeURIComponent(email.toLowerCase())}`,
     token: (hash) => `${p}/tokens/${hash}`,
+    password: (user) => `${p}/passwords/${user}`,
     sshKey: (fp) => `${p}/keys/${encodeURIComponent(fp)}`,
     sshKeys: () => `${p}/keys/`,
     schedulerElection: () => `${p}/election/scheduler`,
@@ -156,6 +164,9 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     acmeChallenge: (token) => `${p}/acme-challenges/${token}`,
     acmeChallenges: () => `${p}/acme-challenges/`,
     acmeAccount: () => `${p}/acme-account`,
+    appEvents: (app) => `${p}/app-events/${app}`,
+    activeBuild: (app) => `${p}/active-builds/${app}`,
+    activeBuilds: () => `${p}/active-builds/`,
   };
 }
 
@@ -206,6 +217,7 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   { fns: ['build', 'builds'], keys: (k, app) => ({ prefix: k.builds(app) }), rename: 'drop', destroy: true },
   { fns: ['buildOutput'], keys: (k, app) => ({ prefix: k.buildOutput(app, '') }), rename: 'drop', destroy: true },
   { fns: ['buildCache'], keys: (k, app) => ({ key: k.buildCache(app) }), rename: 'drop', destroy: true },
+  { fns: ['activeBuild'], keys: (k, app) => ({ key: k.activeBuild(app) }), rename: 'drop', destroy: true },
   {
     fns: ['releaseStatus', 'releaseStatuses'],
     keys: (k, app) => ({ prefix: k.releaseStatuses(app) }),
@@ -238,6 +250,8 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   // a certificate names the app's domains, not the app: it moves with it
   { fns: ['cert'], keys: (k, app) => ({ key: k.cert(app) }), rename: 'move-app', destroy: true },
   { fns: ['autoCert'], keys: (k, app) => ({ key: k.autoCert(app) }), rename: 'move-app', destroy: true },
+  // the activity feed's recorded events (one key, capped): the app's history goes with it
+  { fns: ['appEvents'], keys: (k, app) => ({ key: k.appEvents(app) }), rename: 'move', destroy: true },
 ];
 
 /** The layout's functions that take an argument other than an app name. */
@@ -249,6 +263,7 @@ export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = [
   'user',
   'userByEmail',
   'token',
+  'password',
   'sshKey',
   'userToken',
   'userTokens',

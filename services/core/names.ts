@@ -19,6 +19,16 @@ export function assertAppName(name: unknown): string {
   return name;
 }
 
+/** Names no app may take: the platform serves them itself (dashboard.<PAAS_DOMAIN>). */
+export const RESERVED_APP_NAMES: ReadonlySet<string> = new Set(['dashboard']);
+
+/** A name a new (or renamed) app may take: a valid app name that is not reserved; 422 otherwise. */
+export function assertNewAppName(name: unknown): string {
+  const n = assertAppName(name);
+  if (RESERVED_APP_NAMES.has(n)) throw invalid(`${n} is reserved for the platform's dashboard`);
+  return n;
+}
+
 const ADJECTIVES = [
   'calm',
   'brave',

@@ -309,6 +309,7 @@ export interface TokenRecord {
   createdAt: string;
   /** The token's last four characters, to tell tokens apart in a list. */
   last4?: string;
+  expiresAt?: string; // when it stops working (POST /account/tokens `expires_in`); absent: never
 }
 
 /** Stored under /user-tokens/<user>/<token id>: the per-user index of tokens, written with the token. */

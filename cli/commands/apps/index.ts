@@ -4,10 +4,17 @@ import type { AppInfo } from '../../../services/core/api.js';
 
 // apps: the apps you can see.
 
-/** `=== Apps` over one name a line, a sleeping (waking, crashed) app marked `my-app (sleeping)`; pure. */
-export function appsText(apps: readonly Pick<AppInfo, 'name' | 'dyno_state'>[]): string {
+/** What marks an app in the list: its dynos' state (sleeping, waking, crashed), else its state unless running. */
+function mark(a: Pick<AppInfo, 'dyno_state'> & Partial<Pick<AppInfo, 'state'>>): string | undefined {
+  return a.dyno_state ?? (a.state && a.state !== 'running' ? a.state : undefined);
+}
+
+/** `=== Apps` over one name a line, an app not simply running marked `my-app (sleeping)`, `(deploying)`; pure. */
+export function appsText(
+  apps: readonly (Pick<AppInfo, 'name' | 'dyno_state'> & Partial<Pick<AppInfo, 'state'>>)[],
+): string {
   if (apps.length === 0) return 'You have no apps. Create one with `paas apps:create`.';
-  return ['=== Apps', ...apps.map((a) => (a.dyno_state ? `${a.name} (${a.dyno_state})` : a.name))].join('\n');
+  return ['=== Apps', ...apps.map((a) => (mark(a) ? `${a.name} (${mark(a)})` : a.name))].join('\n');
 }
 
 export default command(

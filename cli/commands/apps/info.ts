@@ -22,6 +22,7 @@ export function appInfoText(app: AppInfo, now = Date.now()): string {
       ...(app.https_url ? [['HTTPS URL', app.https_url] as [string, string]] : []),
       ['Release', app.release ? `v${app.release.version}` : 'none yet (git push paas main)'],
       ['Dynos', dynoStateText(app, now)],
+      ...(app.state ? [['State', app.state] as [string, string]] : []),
       ['Created', formatDate(app.created_at)],
     ]),
   ].join('\n');

@@ -4,11 +4,23 @@ import type { TokenView } from '../../../services/core/api.js';
 
 // tokens: your own API tokens (tokens:create, tokens:revoke change them).
 
-export function tokensText(tokens: readonly TokenView[]): string {
+/** When the token stops working: `never`, its date, or `expired <date>`; pure. */
+export function expiryText(expiresAt: string | null | undefined, now: number): string {
+  if (!expiresAt) return 'never';
+  return Date.parse(expiresAt) <= now ? `expired ${formatDate(expiresAt)}` : formatDate(expiresAt);
+}
+
+export function tokensText(tokens: readonly TokenView[], now = Date.now()): string {
   if (tokens.length === 0) return 'You have no API tokens listed. Create one with `paas tokens:create`.';
   return table(
-    tokens.map((t) => [t.id, t.last4 ? `…${t.last4}` : '', t.description, formatDate(t.created_at)]),
-    ['ID', 'Token', 'Description', 'Created'],
+    tokens.map((t) => [
+      t.id,
+      t.last4 ? `…${t.last4}` : '',
+      t.description,
+      formatDate(t.created_at),
+      expiryText(t.expires_at, now),
+    ]),
+    ['ID', 'Token', 'Description', 'Created', 'Expires'],
   );
 }
 
@@ -16,10 +28,10 @@ export default listing<TokenView[]>('tokens', {
   description: 'list your API tokens (never the tokens themselves)',
   example: [
     '$ paas tokens',
-    'ID                                    Token  Description  Created',
+    'ID                                    Token  Description  Created                  Expires',
     '───  ...',
-    '0b1c...                               …x3Fq  ci           2024/05/01 10:20:30 UTC',
+    '0b1c...                               …x3Fq  ci           2024/05/01 10:20:30 UTC  never',
   ],
   path: '/account/tokens',
-  text: tokensText,
+  text: (tokens) => tokensText(tokens),
 });

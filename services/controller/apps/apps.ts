@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { forbidden, invalid, notFound, PaasError } from '../../core/errors.js';
-import { assertAppName, generateAppName } from '../../core/names.js';
+import { assertNewAppName, generateAppName } from '../../core/names.js';
 import { DEFAULT_SIZE } from '../../core/sizes.js';
-import type { App, Collaborator, Route, User } from '../../core/types.js';
+import type { ActiveBuild } from '../../core/builds.js';
+import type { App, Collaborator, Formation, Route, User } from '../../core/types.js';
 import type { Deps } from '../deps.js';
 import { gitUrl, httpsUrl, webUrl } from '../../core/urls.js';
 import type { AppInfo } from '../../core/api.js';
 import { userRef } from '../users/users.js';
+import { appState, buildActive, latestOutcome, stateReads, type AppState } from './state.js';
 
 // Apps as users see them: an app is visible to its owner, its collaborators
 // and admins; to anyone else it does not exist (404, no existence leak).
@@ -26,12 +28,13 @@ export function appUrls(app: string, urls: UrlSettings): { web_url: string; git_
   return { web_url: webUrl(app, urls.domain, urls.httpPort), git_url: gitUrl(app, urls.sshHost, urls.sshPort) };
 }
 
-/** The app as GET /apps/:app shows it, with its route's state (sleeping, waking, crashed); pure. */
+/** The app as GET /apps/:app shows it, with its route's state (sleeping, waking, crashed) and its state; pure. */
 export function appInfo(
   app: App,
   owner: User | undefined,
   urls: UrlSettings,
-  route?: Pick<Route, 'state' | 'since'>,
+  route?: Pick<Route, 'state' | 'since'> & Partial<Pick<Route, 'dynos'>>,
+  state: AppState = appState({ latestRelease: app.latestRelease, route, building: false }),
 ): AppInfo {
   return {
     id: app.id,
@@ -45,6 +48,7 @@ export function appInfo(
     pool: app.pool && Object.keys(app.pool).length ? { ...app.pool } : null,
     dyno_state: route?.state ?? null,
     sleeping_since: (route?.state === 'sleeping' && route.since) || null,
+    state,
   };
 }
 
@@ -97,23 +101,38 @@ export function userLookup(deps: Deps): (id: string) => Promise<User | undefined
   };
 }
 
+/** What infoOf reads of every app at once (GET /apps): routes, formations, builds in progress. */
+export interface AllStates {
+  routes: ReadonlyMap<string, Route>;
+  formations: ReadonlyMap<string, Formation>;
+  building: ReadonlyMap<string, ActiveBuild>;
+}
+
 /**
- * The app's AppInfo, with the state of its route (sleeping, waking, crashed): read here, unless `routes` holds every
- * route by app (the list reads them all at once).
+ * The app's AppInfo, with its route's state and its state (apps/state.ts): read here, unless `all` holds them for
+ * every app (the list reads them at once); then only an app whose latest release is not served yet reads more.
  */
 export async function infoOf(
   deps: Deps,
   app: App,
-  {
-    lookup = userLookup(deps),
-    routes,
-  }: { lookup?: ReturnType<typeof userLookup>; routes?: ReadonlyMap<string, Route> } = {},
+  { lookup = userLookup(deps), all }: { lookup?: ReturnType<typeof userLookup>; all?: AllStates } = {},
 ): Promise<AppInfo> {
-  const [owner, route] = await Promise.all([
+  const { store } = deps;
+  const [owner, route, formation, active] = await Promise.all([
     lookup(app.owner),
-    routes ? routes.get(app.name) : deps.store.get<Route>(deps.store.keys.route(app.name)),
+    all ? all.routes.get(app.name) : store.get<Route>(store.keys.route(app.name)),
+    all ? all.formations.get(app.name) : store.get<Formation>(store.keys.formation(app.name)),
+    all ? all.building.get(app.name) : store.get<ActiveBuild>(store.keys.activeBuild(app.name)),
   ]);
-  return appInfo(app, owner, deps.urls, route);
+  const latest = await latestOutcome(store, app, route);
+  const building = buildActive(active, Date.now());
+  return appInfo(
+    app,
+    owner,
+    deps.urls,
+    route,
+    appState({ latestRelease: app.latestRelease, route, formation, building, latest }),
+  );
 }
 
 /** Every route, by app (one range read). */
@@ -124,7 +143,7 @@ async function routesByApp(deps: Deps): Promise<Map<string, Route>> {
 /** The name to create: the one asked for (validated), else undefined so a generated one is used. */
 export function requestedName(name: unknown): string | undefined {
   if (name === undefined || name === null || name === '') return undefined;
-  return assertAppName(name);
+  return assertNewAppName(name);
 }
 
 export async function createAppFor(
@@ -166,6 +185,10 @@ export async function visibleApps(deps: Deps, user: User): Promise<App[]> {
 
 export async function listAppsFor(deps: Deps, user: User): Promise<AppInfo[]> {
   const lookup = userLookup(deps);
-  const [apps, routes] = await Promise.all([visibleApps(deps, user), routesByApp(deps)]);
-  return Promise.all(apps.map((a) => infoOf(deps, a, { lookup, routes })));
+  const [apps, routes, states] = await Promise.all([
+    visibleApps(deps, user),
+    routesByApp(deps),
+    stateReads(deps.store),
+  ]);
+  return Promise.all(apps.map((a) => infoOf(deps, a, { lookup, all: { routes, ...states } })));
 }

@@ -1,5 +1,5 @@
 import { conflict, invalid } from '../../core/errors.js';
-import { assertAppName } from '../../core/names.js';
+import { assertNewAppName } from '../../core/names.js';
 import { APP_KEY_FAMILIES, type AppKeys } from '../../core/keys.js';
 import type { Entry, Store, Txn } from '../../core/store.js';
 import type { App, User } from '../../core/types.js';
@@ -29,7 +29,7 @@ export function parseAppPatch(body: Record<string, unknown>): AppPatch {
     if (typeof body.maintenance !== 'boolean') throw invalid('maintenance must be true or false');
     out.maintenance = body.maintenance;
   }
-  if (body.name !== undefined) out.name = assertAppName(body.name);
+  if (body.name !== undefined) out.name = assertNewAppName(body.name);
   const pool = parsePool(body.pool);
   if (pool !== undefined) out.pool = pool;
   if (out.name !== undefined && out.pool !== undefined)
@@ -39,19 +39,28 @@ export function parseAppPatch(body: Record<string, unknown>): AppPatch {
   return out;
 }
 
-/** PATCH /apps/:app: a rename needs the owner (or an admin); maintenance any user who sees the app. */
-export async function patchApp(deps: Deps, user: User, name: string, patch: AppPatch): Promise<AppInfo> {
+/**
+ * PATCH /apps/:app: a rename needs the owner (or an admin); maintenance any user who sees the app. Answers the app,
+ * and `maintenance` when the patch turned it on or off (as the app was read).
+ */
+export async function patchApp(
+  deps: Deps,
+  user: User,
+  name: string,
+  patch: AppPatch,
+): Promise<{ info: AppInfo; maintenance?: boolean }> {
   const renaming = patch.name !== undefined && patch.name !== name;
   const ownerAction = renaming ? 'rename it' : patch.pool !== undefined ? 'change its pool' : undefined;
   const app = ownerAction ? await ownedApp(deps, user, name, ownerAction) : await visibleApp(deps, user, name);
+  const switched = patch.maintenance !== undefined && (app.maintenance ?? false) !== patch.maintenance;
+  const changed = switched ? { maintenance: patch.maintenance as boolean } : {};
   if (renaming) {
     const renamed = await renameApp(deps.store, app.name, patch.name as string, patch.maintenance);
     deps.series.rename(app.name, renamed.name);
-    return infoOf(deps, renamed);
+    return { info: await infoOf(deps, renamed), ...changed };
   }
-  if (patch.pool === undefined && (patch.maintenance === undefined || (app.maintenance ?? false) === patch.maintenance))
-    return infoOf(deps, app);
-  return infoOf(deps, await setAppFields(deps.store, app.name, patch));
+  if (patch.pool === undefined && !switched) return { info: await infoOf(deps, app) };
+  return { info: await infoOf(deps, await setAppFields(deps.store, app.name, patch)), ...changed };
 }
 
 /**

@@ -1,7 +1,8 @@
 import { Router } from 'express';
 import { createAppFor, infoOf, listAppsFor, requestedName, visibleApp } from './apps.js';
 import type { Deps } from '../deps.js';
-import { bodyOf, param, userOf } from '../http.js';
+import { bodyOf, logOf, param, userOf } from '../http.js';
+import { recordEvent } from '../activity/activity.js';
 import { destroyAppFor, parseAppPatch, patchApp } from './lifecycle.js';
 
 // Apps: create, list, info; maintenance, pool, rename and destroy. Thin
@@ -24,8 +25,12 @@ export function appRoutes(deps: Deps): Router {
   });
 
   r.patch('/apps/:app', async (req, res) => {
-    const info = await patchApp(deps, userOf(res), param(req, 'app'), parseAppPatch(bodyOf(req)));
+    const { info, maintenance } = await patchApp(deps, userOf(res), param(req, 'app'), parseAppPatch(bodyOf(req)));
     if (info.name !== param(req, 'app')) await deps.logs.store.rename(param(req, 'app'), info.name); // the app's log moves with it
+    if (maintenance !== undefined) {
+      const description = `Maintenance mode turned ${maintenance ? 'on' : 'off'}`;
+      await recordEvent(deps, logOf(res), info.name, { kind: 'maintenance', user: userOf(res), description });
+    }
     res.json(info);
   });
 

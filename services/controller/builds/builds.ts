@@ -4,6 +4,7 @@ import {
   BUILD_STATUSES,
   buildsToDrop,
   capOutput,
+  type ActiveBuild,
   type BuildCacheRecord,
   type BuildOutput,
   type BuildPhases,
@@ -141,6 +142,7 @@ export async function createBuild(deps: Deps, appName: string, req: NewBuild): P
     [
       { put: keys.build(appName, req.id), value: rec },
       { put: keys.buildOutput(appName, req.id), value: { lines: [], truncatedBytes: 0 } },
+      { put: keys.activeBuild(appName), value: { id: req.id, at: now } satisfies ActiveBuild },
       ...drops,
     ],
   );
@@ -164,6 +166,10 @@ export async function updateBuild(deps: Deps, appName: string, id: string, upd: 
         phases: { ...cur.phases, ...upd.phases },
         updatedAt: new Date().toISOString(),
       });
+      if (upd.status === 'succeeded' || upd.status === 'failed') {
+        const active = await tx.read<ActiveBuild>(keys.activeBuild(appName));
+        if (active?.id === id) tx.delete(keys.activeBuild(appName));
+      }
       if (upd.append && upd.append.length > 0) {
         // the record's Mod guards the output too: every append rewrites the record
         const prev = (await store.get<BuildOutput>(keys.buildOutput(appName, id))) ?? { lines: [], truncatedBytes: 0 };

@@ -105,6 +105,11 @@ function durationLine(what: string, before: number | undefined, after: number | 
  * turned off`), none for what did not change; `by`: the user's email. Pure.
  */
 export function policyLines(before: App, after: App, by: string): string[] {
+  return policyChanges(before, after).map((l) => `${l} by user ${by}`);
+}
+
+/** What changed: `Autosleep set to 30m`, `Keep awake set to worker`, `Lifetime set to 6h`. Pure. */
+export function policyChanges(before: App, after: App): string[] {
   const keep = (a: App) => a.keepAwake ?? [];
   const lines = [
     durationLine('Autosleep', before.autosleepS, after.autosleepS),
@@ -113,7 +118,7 @@ export function policyLines(before: App, after: App, by: string): string[] {
       : `Keep awake set to ${keep(after).length ? keep(after).join(', ') : 'none'}`,
     durationLine('Lifetime', before.lifetimeS, after.lifetimeS),
   ];
-  return lines.filter((l): l is string => l !== undefined).map((l) => `${l} by user ${by}`);
+  return lines.filter((l): l is string => l !== undefined);
 }
 
 /** `Sleep requested by user a@b.c`. Pure. */

@@ -6,7 +6,17 @@ import { formationEntryOf, formationOf, parseBatch, parseUpdate, sizesView, upda
 import { parseRestartTarget, restartDynos } from './restarts.js';
 import { bodyOf, logOf, param, userOf } from '../http.js';
 import { platformRecords } from '../logs/events.js';
-import { parsePolicyUpdate, policyLines, policyOf, requestSleep, sleepLine, updatePolicy } from './policy.js';
+import {
+  parsePolicyUpdate,
+  policyChanges,
+  policyLines,
+  policyOf,
+  requestSleep,
+  sleepLine,
+  updatePolicy,
+} from './policy.js';
+import { recordEvent, restartDescription, scaleDescription } from '../activity/activity.js';
+import type { FormationEntryView } from '../../core/api.js';
 
 // Formation (scale), dyno sizes, dynos (ps), restarts, the dyno policy
 // (autosleep, lifetime) and sleep requests. Mounted inside userRoutes, so
@@ -34,15 +44,22 @@ export function psRoutes(deps: Deps): Router {
     res.json(await formationEntryOf(deps, await app(req, res), param(req, 'type')));
   });
 
+  /** Records a scale in the activity feed. */
+  const scaled = (res: Response, name: string, entries: FormationEntryView[]) =>
+    recordEvent(deps, logOf(res), name, { kind: 'scale', user: userOf(res), description: scaleDescription(entries) });
+
   r.patch('/apps/:app/formation', async (req, res) => {
     const a = await app(req, res);
-    res.json(await updateFormation(deps, a, parseBatch(bodyOf(req))));
+    const entries = await updateFormation(deps, a, parseBatch(bodyOf(req)));
+    await scaled(res, a.name, entries);
+    res.json(entries);
   });
 
   r.patch('/apps/:app/formation/:type', async (req, res) => {
     const a = await app(req, res);
-    const [entry] = await updateFormation(deps, a, [parseUpdate(bodyOf(req), param(req, 'type'))]);
-    res.json(entry);
+    const entries = await updateFormation(deps, a, [parseUpdate(bodyOf(req), param(req, 'type'))]);
+    await scaled(res, a.name, entries);
+    res.json(entries[0]);
   });
 
   r.get('/apps/:app/dynos', async (req, res) => {
@@ -53,14 +70,17 @@ export function psRoutes(deps: Deps): Router {
     res.json(await dynoOf(deps, await app(req, res), param(req, 'dyno')));
   });
 
-  r.delete('/apps/:app/dynos', async (req, res) => {
-    res.status(202).json(await restartDynos(deps, await app(req, res), parseRestartTarget(undefined)));
-  });
-
-  r.delete('/apps/:app/dynos/:dyno', async (req, res) => {
+  const restart = async (req: Request, res: Response, dyno: string | undefined) => {
     const a = await app(req, res);
-    res.status(202).json(await restartDynos(deps, a, parseRestartTarget(param(req, 'dyno'))));
-  });
+    const done = await restartDynos(deps, a, parseRestartTarget(dyno));
+    const description = restartDescription(done.target);
+    await recordEvent(deps, logOf(res), a.name, { kind: 'restart', user: userOf(res), description });
+    res.status(202).json(done);
+  };
+
+  r.delete('/apps/:app/dynos', (req, res) => restart(req, res, undefined));
+
+  r.delete('/apps/:app/dynos/:dyno', (req, res) => restart(req, res, param(req, 'dyno')));
 
   r.get('/apps/:app/dyno-policy', async (req, res) => {
     res.json(await policyOf(deps, await app(req, res)));
@@ -70,6 +90,13 @@ export function psRoutes(deps: Deps): Router {
     const a = await app(req, res);
     const { view, before, after } = await updatePolicy(deps, a.name, parsePolicyUpdate(bodyOf(req)));
     await tell(res, a.name, policyLines(before, after, userOf(res).email));
+    const changes = policyChanges(before, after);
+    if (changes.length > 0)
+      await recordEvent(deps, logOf(res), a.name, {
+        kind: 'policy',
+        user: userOf(res),
+        description: changes.join('; '),
+      });
     res.json(view);
   });
 

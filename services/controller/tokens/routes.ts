@@ -1,9 +1,13 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
-import { bodyOf, param, userOf } from '../http.js';
-import { createToken, listTokens, parseDescription, revokeToken } from './tokens.js';
+import { unauthorized } from '../../core/errors.js';
+import { basicCredentials, INVALID_CREDENTIALS } from '../auth.js';
+import { addressOf, bodyOf, param, userOf } from '../http.js';
+import { passwordLogin } from '../users/login.js';
+import { createToken, listTokens, parseTokenRequest, revokeToken } from './tokens.js';
 
-// A user's own API tokens. Mounted inside userRoutes (the caller is authenticated).
+// A user's own API tokens. Mounted inside userRoutes (the caller is authenticated), but for passwordLogin, which
+// userRoutes mounts before its bearer check.
 
 export function tokenRoutes(deps: Deps): Router {
   const r = Router();
@@ -13,7 +17,8 @@ export function tokenRoutes(deps: Deps): Router {
   });
 
   r.post('/account/tokens', async (req, res) => {
-    res.status(201).json(await createToken(deps.repo, userOf(res), parseDescription(bodyOf(req).description)));
+    const { description, expiresInS } = parseTokenRequest(bodyOf(req));
+    res.status(201).json(await createToken(deps.repo, userOf(res), description, expiresInS));
   });
 
   r.delete('/account/tokens/:id', async (req, res) => {
@@ -21,4 +26,23 @@ export function tokenRoutes(deps: Deps): Router {
   });
 
   return r;
+}
+
+/**
+ * POST /account/tokens with `Authorization: Basic base64(email:password)`: a login (the dashboard's). Any other
+ * request goes on to the bearer check.
+ */
+export function passwordLoginRoute(deps: Deps): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.get('authorization');
+    if (req.method !== 'POST' || req.path !== '/account/tokens' || !header || !/^Basic\s/i.test(header)) {
+      next();
+      return;
+    }
+    const credentials = basicCredentials(header);
+    if (!credentials) throw unauthorized(INVALID_CREDENTIALS);
+    const request = parseTokenRequest(bodyOf(req)); // a bad body is refused before any password is checked
+    const user = await passwordLogin(deps, credentials, addressOf(req));
+    res.status(201).json(await createToken(deps.repo, user, request.description, request.expiresInS));
+  };
 }

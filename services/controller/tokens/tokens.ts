@@ -4,7 +4,7 @@ import type { TokenRecord, User, UserTokenRef } from '../../core/types.js';
 import { hashToken, newToken } from '../auth.js';
 import type { Deps } from '../deps.js';
 import type { Repo } from '../repo.js';
-import type { TokenView } from '../../core/api.js';
+import type { CreatedTokenView, TokenView } from '../../core/api.js';
 import { compareStrings } from '../../core/compare.js';
 
 // A user's own API tokens: list, create, revoke. A token is stored only as
@@ -22,14 +22,40 @@ export interface MintedToken {
 
 export const MAX_DESCRIPTION = 200;
 
-/** A new random token and the record to store for it; pure but for the randomness. */
-export function mintedToken(userId: string, description: string, now = new Date()): MintedToken {
+/** A new random token and the record to store for it (expiring `expiresInS` from now, if given); pure but for the randomness. */
+export function mintedToken(userId: string, description: string, now = new Date(), expiresInS?: number): MintedToken {
   const token = newToken();
   return {
     token,
     hash: hashToken(token),
-    record: { user: userId, id: randomUUID(), description, createdAt: now.toISOString(), last4: token.slice(-4) },
+    record: {
+      user: userId,
+      id: randomUUID(),
+      description,
+      createdAt: now.toISOString(),
+      last4: token.slice(-4),
+      ...(expiresInS !== undefined && { expiresAt: new Date(now.getTime() + expiresInS * 1000).toISOString() }),
+    },
   };
+}
+
+/** The accepted `expires_in` of POST /account/tokens, in seconds: one minute to a year. */
+export const EXPIRES_IN_RANGE = { minS: 60, maxS: 31_536_000 } as const;
+
+/** The optional `expires_in` of POST /account/tokens: whole seconds within EXPIRES_IN_RANGE; undefined: never. Pure. */
+export function parseExpiresIn(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  const { minS, maxS } = EXPIRES_IN_RANGE;
+  if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < minS || raw > maxS)
+    throw invalid(`expires_in must be a whole number of seconds from ${minS} to ${maxS}, got ${JSON.stringify(raw)}`);
+  return raw;
+}
+
+/** POST /account/tokens's body: {description?, expires_in?}. Pure. */
+export function parseTokenRequest(body: Record<string, unknown>): { description: string; expiresInS?: number } {
+  const description = parseDescription(body.description);
+  const expiresInS = parseExpiresIn(body.expires_in);
+  return { description, ...(expiresInS !== undefined && { expiresInS }) };
 }
 
 /** The optional `description` of POST /account/tokens: a string of up to 200 characters, trimmed; '' when absent. */
@@ -48,6 +74,7 @@ export function tokenView(id: string, record: TokenRecord): TokenView {
     id,
     description: record.description,
     created_at: record.createdAt,
+    expires_at: record.expiresAt ?? null,
     ...(record.last4 && { last4: record.last4 }),
   };
 }
@@ -71,8 +98,13 @@ export async function listTokens(deps: Deps, user: User): Promise<TokenView[]> {
 }
 
 /** Mints another token for an existing user; the answer is the only time it is seen. */
-export async function createToken(repo: Repo, user: User, description: string): Promise<TokenView & { token: string }> {
-  const minted = mintedToken(user.id, description);
+export async function createToken(
+  repo: Repo,
+  user: User,
+  description: string,
+  expiresInS?: number,
+): Promise<CreatedTokenView> {
+  const minted = mintedToken(user.id, description, new Date(), expiresInS);
   await repo.addToken(minted.hash, minted.record);
   return { ...tokenView(minted.record.id, minted.record), token: minted.token };
 }

@@ -187,6 +187,7 @@ describe('API tokens', () => {
       token: expect.any(String),
       description: 'ci',
       created_at: expect.any(String),
+      expires_at: null,
       last4: created.body.token.slice(-4),
     });
     expect((await h.call('GET', '/account', { token: created.body.token })).body.email).toBe('carol@example.com');
@@ -198,6 +199,7 @@ describe('API tokens', () => {
       id: created.body.id,
       description: 'ci',
       created_at: created.body.created_at,
+      expires_at: null,
       last4: created.body.token.slice(-4),
     });
   });

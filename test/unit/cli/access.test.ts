@@ -79,12 +79,21 @@ describe('output', () => {
     ]);
   });
   it('tokens never print more than the last four characters', () => {
-    const text = tokensText([
-      { id: 'id-1', description: 'ci', created_at: '2024-05-01T10:20:30.000Z', last4: 'x3Fq' },
-      { id: 'id-2', description: '', created_at: 'T' },
-    ]);
-    expect(text.split('\n')[2]).toBe('id-1  …x3Fq  ci           2024/05/01 10:20:30 UTC');
-    expect(text.split('\n')[3]).toBe('id-2                      T');
+    const now = Date.parse('2024-05-02T00:00:00Z');
+    const text = tokensText(
+      [
+        { id: 'id-1', description: 'ci', created_at: '2024-05-01T10:20:30.000Z', expires_at: null, last4: 'x3Fq' },
+        { id: 'id-2', description: '', created_at: 'T', expires_at: '2024-05-03T00:00:00.000Z' },
+        { id: 'id-3', description: '', created_at: 'T', expires_at: '2024-05-01T12:00:00.000Z' },
+      ],
+      now,
+    );
+    expect(text.split('\n')[0]).toBe('ID    Token  Description  Created                  Expires');
+    expect(text.split('\n')[2]).toBe('id-1  …x3Fq  ci           2024/05/01 10:20:30 UTC  never');
+    expect(text.split('\n')[3]).toBe('id-2                      T                        2024/05/03 00:00:00 UTC');
+    expect(text.split('\n')[4]).toBe(
+      'id-3                      T                        expired 2024/05/01 12:00:00 UTC',
+    );
     expect(tokensText([])).toMatch(/no API tokens/);
   });
   it('users:create --json gives {name, token} and keeps user', () => {

@@ -123,7 +123,9 @@ describe('command output', () => {
       pool: null,
       dyno_state: null,
       sleeping_since: null,
+      state: 'idle',
     });
+    expect(text).toContain('State:      idle\n');
     expect(text).toContain(
       '=== my-app\nGit URL:    ssh://git@h:2222/my-app.git\nOwner:      me@x.io\nWeb URL:    http://my-app.localhost/\nHTTPS URL:  https://my-app.localhost/\nRelease:    none yet',
     );

@@ -121,12 +121,14 @@ describe('tokens', () => {
       id: 't1',
       description: 'ci',
       created_at: 'T',
+      expires_at: null,
       last4: 'abcd',
     });
     expect(tokenView('t0', { user: 'carol', description: 'old', createdAt: 'T' })).toEqual({
       id: 't0',
       description: 'old',
       created_at: 'T',
+      expires_at: null,
     });
   });
 

@@ -115,6 +115,7 @@ describe('views', () => {
       pool: null,
       dyno_state: null,
       sleeping_since: null,
+      state: 'idle',
     });
     expect(appInfo(app, undefined, { ...urls, httpsPort: 443 }).https_url).toBe('https://my-app.paas.test/');
     expect(appInfo(app, undefined, { ...urls, httpsPort: 8443 }).https_url).toBe('https://my-app.paas.test:8443/');

@@ -128,6 +128,13 @@ describe('a sleeping app in ps, apps and apps:info', () => {
         { name: 'api', dyno_state: 'waking' },
       ]),
     ).toBe('=== Apps\nshop (sleeping)\nblog\napi (waking)');
+    expect(
+      appsText([
+        { name: 'new', dyno_state: null, state: 'deploying' },
+        { name: 'up', dyno_state: null, state: 'running' },
+        { name: 'zero', dyno_state: null, state: 'idle' },
+      ]),
+    ).toBe('=== Apps\nnew (deploying)\nup\nzero (idle)');
     expect(appsText([])).toBe('You have no apps. Create one with `paas apps:create`.');
   });
 
@@ -151,6 +158,7 @@ describe('a sleeping app in ps, apps and apps:info', () => {
       pool: null,
       dyno_state: 'sleeping',
       sleeping_since: since,
+      state: 'sleeping',
     };
     expect(appInfoText(info, now)).toContain(
       'Release:  v3\nDynos:    sleeping since 2026/12/07 01:00:00 UTC (~ 5m ago)\n',
