@@ -1,8 +1,9 @@
 // The shapes the UI reads besides services/core/api.ts's: the dashboard's own
-// /session, and the API's additions of issue 18 (AppInfo.state, the activity
-// feed) as the dashboard contract fixes them, until they are in api.ts.
+// /session, and the app's state as the UI shows it.
 
 import type { AppInfo } from '../../core/api.js';
+
+export type { ActivityView } from '../../core/api.js';
 
 /** GET and POST /session (the dashboard service). */
 export interface Session {
@@ -12,21 +13,10 @@ export interface Session {
   expires_at: string;
 }
 
-export type AppState = 'running' | 'sleeping' | 'crashed' | 'deploying' | 'idle';
+export type AppState = AppInfo['state'];
 
-/** AppInfo with its state (the API adds it; older APIs answer without it). */
-export type AppSummary = AppInfo & { state?: AppState };
-
-/** GET /apps/:app/activity, newest first. */
-export interface ActivityView {
-  id: string;
-  at: string;
-  kind: 'build' | 'release' | 'scale' | 'restart' | 'policy' | 'maintenance' | 'domain';
-  user: { email: string | null };
-  description: string;
-  release?: { version: number };
-  build?: { id: string; status: string };
-}
+/** An app of GET /apps (an older API answers without its state). */
+export type AppSummary = Omit<AppInfo, 'state'> & { state?: AppState };
 
 /** The app's state: the API's, or what its route state and release tell when the API gives none. */
 export function stateOf(app: AppSummary): AppState {
