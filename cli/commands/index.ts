@@ -3,6 +3,7 @@ import access from './access/index.js';
 import accessAdd from './access/add.js';
 import accessRemove from './access/remove.js';
 import accountPassword from './account/password.js';
+import activity from './activity/index.js';
 import apps from './apps/index.js';
 import appsCreate from './apps/create.js';
 import appsDestroy from './apps/destroy.js';
@@ -93,6 +94,7 @@ export const COMMANDS: readonly Definition[] = [
   metrics,
   ...[config, configGet, configSet, configUnset],
   ...[releases, releasesInfo, rollback],
+  activity,
   ...[pipelines, pipelinesCreate, pipelinesAdd, pipelinesRemove, pipelinesInfo, pipelinesPromote, pipelinesDestroy],
   ...[builds, buildsOutput, buildsCacheClear],
   ...[ps, psScale, psType, psRestart, psSizes],

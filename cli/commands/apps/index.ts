@@ -4,12 +4,12 @@ import type { AppInfo } from '../../../services/core/api.js';
 
 // apps: the apps you can see.
 
-/** What marks an app in the list: its dynos' state (sleeping, waking, crashed), else its state unless running. */
+/** What marks an app in the list: its dynos' state (sleeping, waking, crashed), else deploying or crashed. */
 function mark(a: Pick<AppInfo, 'dyno_state'> & Partial<Pick<AppInfo, 'state'>>): string | undefined {
-  return a.dyno_state ?? (a.state && a.state !== 'running' ? a.state : undefined);
+  return a.dyno_state ?? (a.state === 'deploying' || a.state === 'crashed' ? a.state : undefined);
 }
 
-/** `=== Apps` over one name a line, an app not simply running marked `my-app (sleeping)`, `(deploying)`; pure. */
+/** `=== Apps` over one name a line, a sleeping, waking, crashed or deploying app marked `my-app (sleeping)`; pure. */
 export function appsText(
   apps: readonly (Pick<AppInfo, 'name' | 'dyno_state'> & Partial<Pick<AppInfo, 'state'>>)[],
 ): string {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { newPassword } from '../../../cli/commands/account/password.js';
+import { activityText } from '../../../cli/commands/activity/index.js';
 import { expiresInArg } from '../../../cli/commands/tokens/create.js';
 import type { Ctx } from '../../../cli/context.js';
 
@@ -39,5 +40,28 @@ describe('expiresInArg', () => {
     expect(expiresInArg('3600')).toBe(3600);
     expect(() => expiresInArg('soon')).toThrow('Not a duration');
     expect(() => expiresInArg('0')).toThrow('Not a duration');
+  });
+});
+
+describe('activityText', () => {
+  it('is a table of when, who, kind, description', () => {
+    const text = activityText('shop', [
+      {
+        id: '1',
+        at: '2026-12-07T10:20:30.000Z',
+        kind: 'scale',
+        user: { email: 'me@x.io' },
+        description: 'Scaled web to 2:eco',
+      },
+      { id: '2', at: '2026-12-07T10:18:02Z', kind: 'release', user: { email: null }, description: 'Deploy 3f2a1c0' },
+    ]);
+    expect(text.split('\n')).toEqual([
+      '=== shop Activity',
+      'When                     Who      Kind     Description',
+      '───────────────────────  ───────  ───────  ───────────────────',
+      '2026/12/07 10:20:30 UTC  me@x.io  scale    Scaled web to 2:eco',
+      '2026/12/07 10:18:02 UTC           release  Deploy 3f2a1c0',
+    ]);
+    expect(activityText('shop', [])).toBe('=== shop has no activity yet');
   });
 });

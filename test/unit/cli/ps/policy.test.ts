@@ -133,8 +133,9 @@ describe('a sleeping app in ps, apps and apps:info', () => {
         { name: 'new', dyno_state: null, state: 'deploying' },
         { name: 'up', dyno_state: null, state: 'running' },
         { name: 'zero', dyno_state: null, state: 'idle' },
+        { name: 'down', dyno_state: null, state: 'crashed' },
       ]),
-    ).toBe('=== Apps\nnew (deploying)\nup\nzero (idle)');
+    ).toBe('=== Apps\nnew (deploying)\nup\nzero\ndown (crashed)');
     expect(appsText([])).toBe('You have no apps. Create one with `paas apps:create`.');
   });
 
