@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { Deps } from '../deps.js';
+import type { User } from '../../core/types.js';
 import { unauthorized } from '../../core/errors.js';
 import { basicCredentials, INVALID_CREDENTIALS } from '../auth.js';
 import { addressOf, bodyOf, param, userOf } from '../http.js';
@@ -19,6 +20,7 @@ export function tokenRoutes(deps: Deps): Router {
   r.post('/account/tokens', async (req, res) => {
     const { description, expiresInS } = parseTokenRequest(bodyOf(req));
     res.status(201).json(await createToken(deps.repo, userOf(res), description, expiresInS));
+    pruneAfterLogin(deps, userOf(res));
   });
 
   r.delete('/account/tokens/:id', async (req, res) => {
@@ -44,5 +46,13 @@ export function passwordLoginRoute(deps: Deps): RequestHandler {
     const request = parseTokenRequest(bodyOf(req)); // a bad body is refused before any password is checked
     const user = await passwordLogin(deps, credentials, addressOf(req));
     res.status(201).json(await createToken(deps.repo, user, request.description, request.expiresInS));
+    pruneAfterLogin(deps, user);
   };
+}
+
+/** After a new token, the user's expired ones are deleted (listTokens does it), in the background; a failure only logs. */
+function pruneAfterLogin(deps: Deps, user: User): void {
+  listTokens(deps, user).catch((err: unknown) =>
+    deps.logger.warn({ err, user: user.id }, 'could not delete the expired tokens'),
+  );
 }

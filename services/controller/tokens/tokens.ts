@@ -3,7 +3,7 @@ import { invalid, notFound } from '../../core/errors.js';
 import type { TokenRecord, User, UserTokenRef } from '../../core/types.js';
 import { hashToken, newToken } from '../auth.js';
 import type { Deps } from '../deps.js';
-import type { Repo } from '../repo.js';
+import { tokenExpired, type Repo } from '../repo.js';
 import type { CreatedTokenView, TokenView } from '../../core/api.js';
 import { compareStrings } from '../../core/compare.js';
 
@@ -81,15 +81,25 @@ export function tokenView(id: string, record: TokenRecord): TokenView {
 
 const TOKEN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-/** The user's tokens, oldest first. */
-export async function listTokens(deps: Deps, user: User): Promise<TokenView[]> {
+/**
+ * The user's tokens, oldest first; those that have expired are deleted (with their index entries) rather than listed:
+ * a dashboard login mints a 12 h token, and sessions that never log out would otherwise pile up.
+ */
+export async function listTokens(deps: Deps, user: User, now = Date.now()): Promise<TokenView[]> {
   const { store } = deps;
-  const { entries } = await store.range<UserTokenRef>(store.keys.userTokens(user.id));
+  const prefix = store.keys.userTokens(user.id);
+  const { entries } = await store.range<UserTokenRef>(prefix);
   const views = await Promise.all(
-    entries.map(async ({ key, value: ref }) => {
-      const id = key.slice(store.keys.userTokens(user.id).length);
-      const record = await store.get<TokenRecord>(store.keys.token(ref.hash));
-      return record && record.user === user.id ? tokenView(id, record) : undefined;
+    entries.map(async ({ key, value: ref, modRevision }) => {
+      const id = key.slice(prefix.length);
+      const tokenKey = store.keys.token(ref.hash);
+      const record = await store.get<TokenRecord>(tokenKey);
+      if (!record || record.user !== user.id) return undefined;
+      if (tokenExpired(record, now)) {
+        await store.commit([{ key, modRevision }], [{ delete: key }, { delete: tokenKey }]); // false: revoked meanwhile
+        return undefined;
+      }
+      return tokenView(id, record);
     }),
   );
   return views

@@ -192,6 +192,19 @@ describe('tokens that expire', () => {
       body: { id: 'unauthorized', message: 'Token expired. Run `paas login` again.' },
     });
   });
+
+  it('deletes expired tokens when the user lists or makes tokens', async () => {
+    const res = await h.call('POST', '/account/tokens', { token: frank.token, body: { expires_in: 60 } });
+    const key = h.store.keys.token(hashToken(res.body.token));
+    const record = (await h.store.get<TokenRecord>(key)) as TokenRecord;
+    await h.store.put(key, { ...record, expiresAt: new Date(Date.now() - 1000).toISOString() });
+    const list = await h.call('GET', '/account/tokens', { token: frank.token });
+    expect(list.status).toBe(200);
+    expect(list.body.map((t: { id: string }) => t.id)).not.toContain(res.body.id);
+    expect(await h.store.get(key)).toBeUndefined();
+    expect(await h.store.get(h.store.keys.userToken(record.user, res.body.id))).toBeUndefined();
+    expect((await h.call('GET', '/account', { token: frank.token })).status).toBe(200); // the others are kept
+  });
 });
 
 describe('the reserved app name', () => {
