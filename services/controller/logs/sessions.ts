@@ -28,7 +28,11 @@ export const DEFAULT_LINES = 100;
 export const MAX_LINES_ASKED = 10_000;
 /** A tail client that lets this much pile up unread loses lines (counted, then told). */
 export const SLOW_CLIENT_BYTES = 1024 * 1024;
-export const HEARTBEAT_MS = 30_000;
+/**
+ * An empty line this often keeps a quiet tail open: under the router's 30 s read timeout (READ_TIMEOUT_S), which a
+ * tail through the dashboard (dashboard.<domain>, proxied by nginx) would otherwise hit.
+ */
+export const HEARTBEAT_MS = 20_000;
 
 export interface LogSession extends LogSessionRequest {
   id: string;
