@@ -163,13 +163,14 @@ describe('tokens', () => {
     });
   });
 
-  it('prints {id, token, description, created_at} with --json', async () => {
+  it('prints {id, token, description, created_at, expires_at} with --json', async () => {
     const res = await paas(devToken, ['tokens:create', '--json']);
     expect(JSON.parse(res.out)).toEqual({
       id: expect.any(String),
       token: expect.any(String),
       description: '',
       created_at: expect.any(String),
+      expires_at: null,
       last4: expect.any(String),
     });
   });
