@@ -1,5 +1,5 @@
 import { request, Agent } from 'node:http';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Cookie, type Page } from 'playwright-core';
 import { Api, env, flags, median, percentile, round, runMain } from './common.js';
 
 // bench/dashboard.ts: the dashboard's page loads in Chromium (Debian's
@@ -121,6 +121,7 @@ const stats = (out: Record<string, unknown>, name: string, values: number[]) => 
   out[`${name}_p50_ms`] = round(median(values), 1);
   out[`${name}_p95_ms`] = round(percentile(values, 95), 1);
 };
+const note = (msg: string) => process.stderr.write(`dashboard: ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function main() {
@@ -181,7 +182,7 @@ async function main() {
       login: number[] = [];
     const bytes: Record<string, number[]> = {};
     let firstLoadUrls: string[] = [];
-    let cookie: { name: string; value: string } | undefined;
+    let cookie: Cookie | undefined;
     for (let i = 0; i < runs; i++) {
       const context = await newContext();
       const page = watch(await context.newPage());
@@ -222,6 +223,7 @@ async function main() {
     );
     out.first_load_files = firstLoadUrls.map((u) => new URL(u).pathname).join(' ');
     if (!cookie) throw new Error('no paas_session cookie after login');
+    note(`first load ${out.first_load_login_form_p50_ms} ms to the form, login ${out.login_to_apps_list_p50_ms} ms`);
 
     // floors: /healthz in a new context; the first load's files fetched again, uncached
     const health: number[] = [],
@@ -273,6 +275,7 @@ async function main() {
       if (Date.now() > deadline) throw new Error(`the API shows ${seen} of the ${requests} requests to ${app}`);
       await sleep(2000);
     }
+    note('the API has the requests');
     out.metrics_waited_s = round((Date.now() - requestsMadeAt) / 1000, 0);
     const metricsPath = `/apps/${app}/metrics?range=1h`;
     stats(out, 'node_api_metrics_via_dashboard', await series(() => viaDash(metricsPath)));
@@ -284,7 +287,7 @@ async function main() {
     let appApi = '';
     for (let i = 0; i < runs; i++) {
       const context: BrowserContext = await newContext();
-      await context.addCookies([{ ...cookie, url: base }]);
+      await context.addCookies([cookie]);
       const page = watch(await context.newPage());
       await page.goto(`${base}/apps/${app}`); // warms the cache (unmeasured)
       await marksOf(page, 'dynos');
