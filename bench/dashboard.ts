@@ -265,6 +265,9 @@ async function main() {
     };
     stats(out, 'node_api_apps_via_dashboard', await series(() => viaDash('/apps')));
     stats(out, 'node_api_apps_direct', await series(() => direct('/apps')));
+    out.apps_listed = (await api.json<unknown[]>('GET', '/apps')).length;
+    for (const part of ['dynos', 'formation'])
+      stats(out, `node_api_app_${part}_via_dashboard`, await series(() => viaDash(`/apps/${app}/${part}`)));
 
     // 3: once the API has the requests, the app page (warm cache) and its metrics tab
     const deadline = requestsMadeAt + f.int('metrics-timeout', 150, 1) * 1000;

@@ -33,7 +33,7 @@ dashboard_section() {
   cat <<EOF
 ## Dashboard page loads
 
-\`scripts/bench --only dashboard\` at $rev: \`node dist/bench/dashboard.js --base http://dashboard.${PAAS_DOMAIN:-localhost}:$PAAS_HTTP_PORT --api http://127.0.0.1:$PAAS_API_PORT --app dash-app --app-host dash-app.${PAAS_DOMAIN:-localhost} --runs $(jq_ "$f" runs)\`
+\`scripts/bench${ONLY:+ --only $ONLY}\` at $rev: \`node dist/bench/dashboard.js --base http://dashboard.${PAAS_DOMAIN:-localhost}:$PAAS_HTTP_PORT --api http://127.0.0.1:$PAAS_API_PORT --app dash-app --app-host dash-app.${PAAS_DOMAIN:-localhost} --runs $(jq_ "$f" runs)\`
 (${DASHBOARD_SECONDS:-?} s, $(jq_ "$f" metrics_waited_s) s of it waiting for the
 app's metrics): Chromium $(jq_ "$f" chromium) (Debian's, headless, driven by
 playwright-core) through the router at \`dashboard.<domain>\`, the UI as
@@ -44,7 +44,8 @@ is in the document and laid out. A run of 1 and 2 is a new browser context
 \`/apps/dash-app\` in a context that has loaded it once (cache and
 connection warm), then a click on its Metrics tab. The app is the Express
 fixture (\`test/fixtures/express-hello\`), sent $(jq_ "$f" requests) requests
-first (so that its metrics tab has data). Median / p95 of $(jq_ "$f" runs) runs.
+first (so that its metrics tab has data); the apps list shows $(jq_ "$f" apps_listed) app(s).
+Median / p95 of $(jq_ "$f" runs) runs.
 
 | measure | median / p95 | floor in the same run |
 | --- | --- | --- |
@@ -52,7 +53,7 @@ first (so that its metrics tab has data). Median / p95 of $(jq_ "$f" runs) runs.
 | 1. login page, cold: navigation start → login form painted | $(p first_load_login_form) | the same files fetched again by a page, uncached, no parsing: $(p floor_refetch_first_load_files) |
 | 2. login submitted → apps list painted | $(p login_to_apps_list) | Node, \`GET /api/apps\` through the router and the dashboard (cookie, kept alive): $(p node_api_apps_via_dashboard); the API directly: $(p node_api_apps_direct) |
 | 3. app page, warm cache: navigation start → load event | $(p app_page_load_event) | |
-| 3. app page, warm cache: navigation start → dynos table painted | $(p app_page_dynos) | |
+| 3. app page, warm cache: navigation start → dynos table painted | $(p app_page_dynos) | Node through the dashboard, \`GET /api/apps/dash-app/dynos\`: $(p node_api_app_dynos_via_dashboard); \`.../formation\`: $(p node_api_app_formation_via_dashboard) |
 | 3. Metrics tab clicked → its 3 charts painted | $(p metrics_tab_charts) | Node, \`GET /api/apps/dash-app/metrics?range=1h\` through the dashboard: $(p node_api_metrics_via_dashboard); the API directly: $(p node_api_metrics_direct) |
 
 The first load transferred $(kb "$f" first_load_total_bytes): HTML $(kb "$f" first_load_html_bytes),
