@@ -37,7 +37,18 @@ export function processStatus(
 
 const FILES = ['pid', 'started', 'restarts', 'last_exit', 'supervisor', 'services'] as const;
 /** Where the services' order comes from: as scripts/up starts them. */
-const ORDER = ['dockerd', 'etcd', 'platform', 'controller', 'builder', 'scheduler', 'agent', 'router', 'dashboard', 'nginx'];
+const ORDER = [
+  'dockerd',
+  'etcd',
+  'platform',
+  'controller',
+  'builder',
+  'scheduler',
+  'agent',
+  'router',
+  'dashboard',
+  'nginx',
+];
 
 function alive(pid: number): boolean {
   try {
