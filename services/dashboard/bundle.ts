@@ -10,6 +10,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { createLogger } from '../core/logger.js';
 
 const ENTRY = 'services/dashboard/ui/main.tsx';
 
@@ -104,11 +105,15 @@ if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.ur
   const repo = repoDirOf();
   const out = process.argv[2] ?? join(repo, 'dist', 'dashboard');
   const started = Date.now();
+  const log = createLogger('dashboard').child({ module: 'bundle' });
   bundle({ outDir: out, repoDir: repo }).then(
     (b) =>
-      console.log(`dashboard: ${b.script}, ${b.style} in ${relative(repo, out) || '.'} (${Date.now() - started} ms)`),
+      log.info(
+        { script: b.script, style: b.style, dir: relative(repo, out) || '.', ms: Date.now() - started },
+        'dashboard bundled',
+      ),
     (err: unknown) => {
-      console.error(err instanceof Error ? err.message : err);
+      log.error({ err }, 'the dashboard could not be bundled');
       process.exit(1);
     },
   );
