@@ -3,10 +3,19 @@
 // the CLI imports this file and nothing else of the services.
 
 import type { BuildPhases, BuildStatus } from './builds.js';
-import type { InstanceState, PipelineStage, RouteState } from './types.js';
+import type { InstanceState, RouteState } from './types.js';
 
 export type { LogSessionRequest, LogSource } from './logs.js';
 export type { ActivityKind, ActivityView } from './apiactivity.js';
+export type {
+  PipelineAppView,
+  PipelineCouplingView,
+  PipelineCreateRequest,
+  PipelineInfoView,
+  PipelinePromotionRequest,
+  PipelinePromotionView,
+  PipelineView,
+} from './apipipelines.js';
 
 export interface UserRef {
   id: string;
@@ -363,59 +372,4 @@ export interface LogSessionView {
   logplex_url: string;
   created_at: string;
   updated_at: string;
-}
-
-/** GET /pipelines (the pipelines you own or see an app of), POST /pipelines, DELETE /pipelines/:pipeline. */
-export interface PipelineView {
-  id: string;
-  name: string;
-  owner: UserRef;
-  created_at: string;
-}
-
-/** POST /pipelines: a name; with `app` and `stage`, the app is coupled in the same step. */
-export interface PipelineCreateRequest {
-  name: string;
-  app?: string;
-  stage?: PipelineStage;
-}
-
-/** An app of a pipeline, as GET /pipelines/:pipeline lists it. */
-export interface PipelineAppView {
-  name: string;
-  stage: PipelineStage;
-  /** Its latest release (AppInfo's); null before its first. */
-  release: { version: number } | null;
-}
-
-/** GET /pipelines/:pipeline. */
-export interface PipelineInfoView extends PipelineView {
-  /** The stages that have apps, upstream first (review, development, staging, production), apps by name. */
-  stages: { stage: PipelineStage; apps: PipelineAppView[] }[];
-  /** Apps of the pipeline the caller cannot see: counted, not named. */
-  hidden_apps: number;
-}
-
-/** POST /pipeline-couplings `{app, pipeline, stage}`; GET and DELETE /apps/:app/pipeline-couplings. */
-export interface PipelineCouplingView {
-  app: { name: string };
-  pipeline: { id: string; name: string };
-  stage: PipelineStage;
-  created_at: string;
-}
-
-/** POST /pipeline-promotions: from the source app to the next stage downstream that has apps, or to `targets`. */
-export interface PipelinePromotionRequest {
-  source: string;
-  targets?: string[];
-}
-
-/** POST /pipeline-promotions answers what it released. */
-export interface PipelinePromotionView {
-  pipeline: { id: string; name: string };
-  /** The source's release promoted: its newest succeeded one. */
-  source: { app: { name: string }; release: { version: number }; slug: { id: string } };
-  /** One new release per target, each with its own config: "Promote from <source> v<N>". */
-  targets: { app: { name: string }; stage: PipelineStage; release: { version: number } }[];
-  created_at: string;
 }
