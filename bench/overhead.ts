@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { flags, percentile, round, runMain } from './common.js';
-import { parseWrk, type WrkResult } from './wrk.js';
+import { flags, round, runMain } from './common.js';
+import { parseWrk, roundsFields, type WrkResult } from './wrk.js';
 
 // Router overhead: requests per second and p50/p99 latency through the
 // router against the same container directly, same load (wrk: C kept-alive
@@ -106,23 +106,9 @@ async function main(): Promise<void> {
   };
   const rps: Partial<Record<TargetName, number>> = {};
   for (const [name, list] of runs) {
-    const requests = list.reduce((s, r) => s + r.requests, 0);
-    rps[name] = requests / list.reduce((s, r) => s + r.seconds, 0);
-    out[`${name}_rps`] = round(rps[name] as number, 0);
-    out[`${name}_p50_ms`] = round(
-      percentile(
-        list.map((r) => r.p50Ms),
-        50,
-      ),
-    );
-    out[`${name}_p99_ms`] = round(
-      percentile(
-        list.map((r) => r.p99Ms),
-        50,
-      ),
-    );
-    out[`${name}_requests`] = requests;
-    out[`${name}_failed`] = list.reduce((s, r) => s + r.failed, 0);
+    const summed = roundsFields(name, list);
+    rps[name] = summed.rps;
+    Object.assign(out, summed.fields);
   }
   out.throughput_ratio = round((rps.router as number) / (rps.direct as number), 3);
   if (rps.published !== undefined) out.published_ratio = round((rps.router as number) / rps.published, 3);

@@ -11,8 +11,8 @@ import { HttpUpstreamControl } from '../services/router/control.js';
 import { FLUSH_S } from '../services/router/luametrics.js';
 import { NginxCli } from '../services/router/nginx.js';
 import { renderNginx } from '../services/router/render.js';
-import { flags, freePort, median, percentile, round, runMain } from './common.js';
-import { runWrk, type WrkResult } from './wrk.js';
+import { flags, freePort, median, round, runMain } from './common.js';
+import { roundsFields, runWrk, type WrkResult } from './wrk.js';
 
 // The cost of the router's request metrics (luametrics.ts): two nginx from
 // the router's own config, request metrics on in one and off in the other
@@ -143,27 +143,15 @@ async function main(): Promise<void> {
     const out: Record<string, number | string> = { generator: 'wrk', concurrency, duration_s: durationS, rounds };
     const rps: Partial<Record<Target, number>> = {};
     for (const [name, list] of runs) {
-      const requests = list.reduce((s, r) => s + r.requests, 0);
-      rps[name] = requests / list.reduce((s, r) => s + r.seconds, 0);
-      out[`${name}_rps`] = round(rps[name] as number, 0);
+      const summed = roundsFields(name, list);
+      rps[name] = summed.rps;
+      Object.assign(out, summed.fields);
       out[`${name}_rps_round_median`] = round(median(list.map((r) => r.rps)), 0);
-      // the rounds' median of each percentile
-      out[`${name}_p50_ms`] = round(
-        percentile(
-          list.map((r) => r.p50Ms),
-          50,
-        ),
-      );
-      out[`${name}_p99_ms`] = round(
-        percentile(
-          list.map((r) => r.p99Ms),
-          50,
-        ),
-      );
       if (name !== 'direct')
-        out[`${name}_nginx_cpu_us_per_request`] = round((list.reduce((s, r) => s + r.cpuS, 0) * 1e6) / requests, 1);
-      out[`${name}_requests`] = requests;
-      out[`${name}_failed`] = list.reduce((s, r) => s + r.failed, 0);
+        out[`${name}_nginx_cpu_us_per_request`] = round(
+          (list.reduce((s, r) => s + r.cpuS, 0) * 1e6) / summed.requests,
+          1,
+        );
     }
     const [on, off, direct] = [rps.on, rps.off, rps.direct] as [number, number, number];
     out.throughput_ratio = round(on / off, 3);

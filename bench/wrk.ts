@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { percentile, round } from './common.js';
 
 // wrk's report (run with --latency) as numbers, and a run of it.
 
@@ -92,4 +93,37 @@ export function wrkConnectTo(dir: string, address: string): string {
       `wrk.resolve = function(host, service)\n  wrk.addrs = wrk.lookup(${JSON.stringify(address)}, service)\nend\n`,
   );
   return file;
+}
+
+/**
+ * A target's rounds taken together, as `<name>_*` fields: its requests/s over all rounds (requests over seconds), the
+ * rounds' median p50 and p99, its requests and failures; `rps` unrounded, for ratios, and `requests`.
+ */
+export function roundsFields(
+  name: string,
+  list: readonly WrkResult[],
+): { rps: number; requests: number; fields: Record<string, number> } {
+  const requests = list.reduce((s, r) => s + r.requests, 0);
+  const rps = requests / list.reduce((s, r) => s + r.seconds, 0);
+  return {
+    rps,
+    requests,
+    fields: {
+      [`${name}_rps`]: round(rps, 0),
+      [`${name}_p50_ms`]: round(
+        percentile(
+          list.map((r) => r.p50Ms),
+          50,
+        ),
+      ),
+      [`${name}_p99_ms`]: round(
+        percentile(
+          list.map((r) => r.p99Ms),
+          50,
+        ),
+      ),
+      [`${name}_requests`]: requests,
+      [`${name}_failed`]: list.reduce((s, r) => s + r.failed, 0),
+    },
+  };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseWrk } from '../../../bench/wrk.js';
+import { parseWrk, roundsFields } from '../../../bench/wrk.js';
 
 const report = (tail: string) => `Running 5s test @ http://127.0.0.1:80/
   1 threads and 16 connections
@@ -39,5 +39,22 @@ describe('parseWrk', () => {
     expect(() => parseWrk('unable to connect to 127.0.0.1:80 Connection refused')).toThrow(
       /not a wrk --latency report/,
     );
+  });
+});
+
+describe('roundsFields', () => {
+  it("sums a target's rounds: requests over seconds, the rounds' median percentiles, its failures", () => {
+    const r = (requests: number, seconds: number, p50Ms: number, p99Ms: number, failed = 0) => ({
+      requests,
+      seconds,
+      rps: requests / seconds,
+      p50Ms,
+      p99Ms,
+      failed,
+    });
+    const { rps, requests, fields } = roundsFields('on', [r(1000, 1, 1, 9), r(3000, 2, 3, 5, 2), r(2000, 1, 2, 7)]);
+    expect(rps).toBe(1500);
+    expect(requests).toBe(6000);
+    expect(fields).toEqual({ on_rps: 1500, on_p50_ms: 2, on_p99_ms: 7, on_requests: 6000, on_failed: 2 });
   });
 });
