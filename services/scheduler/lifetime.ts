@@ -12,11 +12,25 @@ import { idleAtLifetime, type SleepState } from './sleep.js';
 // drain removes it. One dyno per process type at a time: none is cycled while
 // any dyno of its type is not up or a replaced one is still there. A deploy,
 // a config change or a restart makes new containers, which resets the clock
-// (it counts from the container's start, so a wake resets it too). An app
+// (it counts from the container's start, so a wake resets it too; a thawed
+// container keeps its start, so for a type that sleeps with the app the
+// clock counts from the app's last wake when that is later: clockStart). An app
 // that can sleep and is idle is put to sleep at a dyno's lifetime instead
 // (dropAtLifetime). Pure.
 
 const CYCLE = /^(.*)\.c(\d+)$/;
+
+/**
+ * When a dyno's lifetime clock started: its container's start, or the app's last wake when later and the dyno's type
+ * sleeps with the app (a frozen dyno is thawed with its old start: without this, setting a lifetime shorter than its
+ * age while it slept would cycle it right after its wake). NaN when the start is unknown.
+ */
+export function clockStart(app: AppInput, type: string, startedAt: string | undefined): number {
+  const started = Date.parse(startedAt ?? '');
+  if (!Number.isFinite(started)) return NaN;
+  const woken = app.wokenAt;
+  return woken !== undefined && woken > started && sleepsWithApp(app, type) ? woken : started;
+}
 
 /** An id's slot root (`<app>.<type>.<i>.v<N>[.g<G>]`) and cycle, its size suffix (sizedId) left out. */
 export function slotOf(id: string): { root: string; cycle: number } {
@@ -64,7 +78,7 @@ function outlived(
     const started = ofType.map(({ d, i }) => {
       const a = byId.get(d.id);
       const inst = a && !a.parked ? upInstance(s, a) : undefined;
-      return { d, i, startedAt: inst?.startedAt ? Date.parse(inst.startedAt) : undefined };
+      return { d, i, startedAt: inst?.startedAt ? clockStart(app, d.type, inst.startedAt) : undefined };
     });
     if (replacing || started.some((x) => x.startedAt === undefined || Number.isNaN(x.startedAt))) continue;
     let oldest: { i: number; over: number } | undefined;
@@ -108,7 +122,7 @@ export function cycleDynos(
  */
 export function pastLifetime(app: AppInput, s: Snapshot): (a: Assignment) => boolean {
   return (a) => {
-    const startedAt = Date.parse(upInstance(s, a)?.startedAt ?? '');
+    const startedAt = clockStart(app, a.type, upInstance(s, a)?.startedAt);
     const lifeS = lifetimeSeconds(app, slotOf(a.id).root);
     return lifeS > 0 && Number.isFinite(startedAt) && startedAt + lifeS * 1000 <= s.now;
   };

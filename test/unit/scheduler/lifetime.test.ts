@@ -161,6 +161,17 @@ describe('plan: lifetime of an app that can sleep', () => {
     expect(later.recheckOf?.get('shop')).toBe(10 * MIN);
   });
 
+  it("counts a thawed dyno's clock from the wake, not from its container's old start", () => {
+    // frozen while asleep, then thawed at T0 + 50 min: the container keeps its start (T0)
+    const woke = T0 + 50 * MIN;
+    const i = running({ apps: [sleepy({ activityAt: woke + MIN, wokenAt: woke })] });
+    const p = plan({ ...i, now: T0 + 31 * MIN + 25 * MIN }); // 56 min after the start, 6 after the wake
+    expect(p.put).toEqual([]);
+    expect(p.recheckOf?.get('shop')).toBe(24 * MIN);
+    const due = plan({ ...i, apps: [{ ...i.apps[0]!, activityAt: woke + 29 * MIN }], now: woke + 30 * MIN });
+    expect(due.put.map((a) => [a.id, a.cause])).toEqual([['shop.web.1.v3.c1', 'lifetime']]);
+  });
+
   it('cycles an app that can sleep blue-green when it had a request recently', () => {
     const i = running({ apps: [sleepy({ activityAt: T0 + 28 * MIN })] });
     const p = plan({ ...i, now: T0 + 31 * MIN }); // 3 minutes since the last request
