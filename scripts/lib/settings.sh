@@ -15,7 +15,7 @@ PAAS_SETTINGS=(
 )
 
 # Variables that steer the scripts themselves and are not service settings.
-PAAS_SCRIPT_ONLY='^(PAAS_ENV_FILE|PAAS_TEST_KEEP|PAAS_INSTALL_CLI|PAAS_UP_TIMEOUT|PAAS_STACK_[A-Z_]*|PAAS_DEBIAN_[A-Z_]*|PAAS_LOG_TAG|PAAS_SETTINGS|PAAS_SCRIPT_ONLY)$'
+PAAS_SCRIPT_ONLY='^(PAAS_HA|PAAS_ENV_FILE|PAAS_TEST_KEEP|PAAS_INSTALL_CLI|PAAS_UP_TIMEOUT|PAAS_STACK_[A-Z_]*|PAAS_DEBIAN_[A-Z_]*|PAAS_LOG_TAG|PAAS_SETTINGS|PAAS_SCRIPT_ONLY)$'
 
 # load_settings : sets every PAAS_* default that the environment leaves unset.
 load_settings() {

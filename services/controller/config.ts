@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { ConfigError, commonConfig, httpsPortSetting, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
@@ -29,6 +30,11 @@ export interface ControllerConfig extends CommonConfig {
   engineDir: string;
   /** App logs: store, limits, drain CAs (logs/config.ts). */
   logs: LogsConfig;
+  /**
+   * PAAS_METRICS_STORE_DIR ($PAAS_STATE_DIR/metrics): where the apps' 7-day series are saved (series.json); each
+   * controller on a machine its own.
+   */
+  metricsStoreDir: string;
   /** Automatic certificates (certs/auto.ts); absent: no ACME server is set (PAAS_ACME_DIRECTORY_URL). */
   acme?: AcmeSettings;
 }
@@ -66,6 +72,7 @@ export function loadConfig(env: Env): Readonly<ControllerConfig> {
     ...common,
     metrics: metricsListen(env, 'controller'),
     logs: logsConfig(env, common.stateDir),
+    metricsStoreDir: str(env, 'PAAS_METRICS_STORE_DIR', join(common.stateDir, 'metrics')),
     apiHost: str(env, 'PAAS_API_HOST', '127.0.0.1'),
     apiPort: port(env, 'PAAS_API_PORT', 8700),
     internalToken,

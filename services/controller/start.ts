@@ -21,7 +21,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   await metrics.serve(config.metrics, logger.child({ module: 'metrics' }));
   const logs = new LogService(config.logs, logger.child({ module: 'logs' }), metrics);
   await logs.start(store);
-  const series = new MetricsStore(join(config.stateDir, 'metrics', 'series.json'), logger.child({ module: 'metrics' }));
+  const series = new MetricsStore(join(config.metricsStoreDir, 'series.json'), logger.child({ module: 'metrics' }));
   await series.start();
   const server = createApp({ store, logger, config, logs, metrics, series }).listen(config.apiPort, config.apiHost);
   await once(server, 'listening');

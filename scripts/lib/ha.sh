@@ -1,0 +1,138 @@
+# shellcheck shell=bash
+# The HA topology on one machine (scripts/up --ha): etcd as a cluster of
+# three members and a second instance of the services that may run twice
+# (controller-2, scheduler-2), each supervised like the first. Needs log.sh,
+# procs.sh, settings.sh, supervise.sh and infra.sh.
+#
+# etcd: member 1 is the platform's etcd of ensure_etcd (name $PAAS_CLUSTER,
+# client port P of the first endpoint, peer P+1, data $PAAS_STATE_DIR/etcd);
+# member i (2, 3) is "$PAAS_CLUSTER-i", client P+2(i-1), peer one above, data
+# $PAAS_STATE_DIR/etcd-i. A member is added through the cluster API
+# (/v3/cluster/member/add of etcd's HTTP gateway, no etcdctl needed) and
+# started at once with --initial-cluster-state existing, one at a time (a
+# cluster of two with one unstarted has no quorum), so a running one-member
+# platform grows into three with its data. `scripts/up` without --ha leaves
+# the members as they are (it never shrinks the cluster: that would be
+# `member remove`, by hand).
+
+HA_ETCD_MEMBERS=3
+
+# The client port of etcd member I (1-based).
+etcd_member_port() { echo $(($(etcd_endpoint_part port) + 2 * ($1 - 1))); }
+
+# ha_etcd_endpoints : the client URLs of the three members, comma-separated.
+ha_etcd_endpoints() {
+  local i out=""
+  for i in $(seq 1 "$HA_ETCD_MEMBERS"); do out+="${out:+,}http://127.0.0.1:$(etcd_member_port "$i")"; done
+  echo "$out"
+}
+
+# etcd_api PORT PATH JSON : POSTs JSON to the v3 HTTP gateway of the member at PORT.
+etcd_api() { curl -fsS --max-time 5 -X POST "http://127.0.0.1:$1/v3/$2" -d "$3"; }
+
+# etcd_members PORT : "<name> <peer url>" a line per member ("" for the name of one added and not yet started).
+etcd_members() {
+  etcd_api "$1" cluster/member/list '{}' |
+    node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{for(const m of JSON.parse(s).members??[])console.log((m.name||"-")+" "+(m.peerURLs??[])[0])})'
+}
+
+# ensure_etcd_cluster : members 2 and 3 added (when missing) and running.
+ensure_etcd_cluster() {
+  local base i name port peer dir members cluster run before
+  base=$(etcd_member_port 1)
+  for i in $(seq 2 "$HA_ETCD_MEMBERS"); do
+    name=$PAAS_CLUSTER-$i port=$(etcd_member_port "$i") peer=$(($(etcd_member_port "$i") + 1))
+    dir=$PAAS_STATE_DIR/etcd-$i run=$PAAS_STATE_DIR/runit/sv/etcd-$i/run before=""
+    members=$(etcd_members "$base") || die "cannot list etcd's members at 127.0.0.1:$base"
+    if ! grep -q " http://127.0.0.1:$peer\$" <<<"$members"; then
+      # A data directory of a member no longer in the cluster would make it refuse to start.
+      rm -rf "${dir:?}"
+      # etcd refuses a member while the one added before has been connected for less than 5 s: tried for 20 s.
+      wait_until 20 "etcd to add member $name" \
+        etcd_api "$base" cluster/member/add "{\"peerURLs\":[\"http://127.0.0.1:$peer\"]}" >/dev/null ||
+        die "etcd refused to add member $name"
+      log "etcd: added member $name (peer 127.0.0.1:$peer)"
+      members=$(etcd_members "$base")
+    fi
+    # The cluster as the new member must be told it: every member by name, itself included.
+    cluster=$(awk -v me="$name" -v mine="http://127.0.0.1:$peer" \
+      '{ n = ($2 == mine) ? me : $1; printf "%s%s=%s", (NR > 1 ? "," : ""), n, $2 }' <<<"$members")
+    mkdir -p "$dir"
+    chmod 700 "$dir"
+    [ -f "$run" ] && before=$(cat "$run")
+    supervise_define "etcd-$i" "$PAAS_STATE_DIR/runit" "$PAAS_STATE_DIR/logs/etcd-$i.log" "" \
+      env GOGC=50 etcd --name "$name" --data-dir "$dir" \
+      --listen-client-urls "http://127.0.0.1:$port" --advertise-client-urls "http://127.0.0.1:$port" \
+      --listen-peer-urls "http://127.0.0.1:$peer" --initial-advertise-peer-urls "http://127.0.0.1:$peer" \
+      --initial-cluster "$cluster" --initial-cluster-state existing "${ETCD_FLAGS[@]}"
+    # --initial-cluster counts only at a member's first start: the list changing later restarts nothing.
+    if ! supervise_running "etcd-$i" "$PAAS_STATE_DIR/runit"; then
+      supervise_up "etcd-$i" "$PAAS_STATE_DIR/runit"
+    elif [ "$(grep -v -- --initial-cluster <<<"$before")" != "$(grep -v -- --initial-cluster "$run")" ]; then
+      log "etcd-$i's command changed: restarting it"
+      supervise_up "etcd-$i" "$PAAS_STATE_DIR/runit"
+    fi
+    wait_until 60 "etcd member $name at 127.0.0.1:$port" etcd_healthy 127.0.0.1 "$port" || {
+      tail -n 30 "$PAAS_STATE_DIR/logs/etcd-$i.log" >&2
+      die "etcd member $name did not become healthy"
+    }
+    log "etcd member $name healthy at 127.0.0.1:$port"
+  done
+}
+
+# The second instance of each service that runs twice in HA, and its settings
+# over paas.env's (ports of its own; the controller its own log and metrics
+# stores, which its peers fill too).
+HA_SECOND=(controller-2 scheduler-2)
+HA_CONTROLLER_2_PORT=8720
+
+ha_overrides() {
+  case $1 in
+    controller-2)
+      echo "PAAS_API_PORT=$HA_CONTROLLER_2_PORT"
+      echo "PAAS_CONTROLLER_PEER_URL=http://127.0.0.1:$HA_CONTROLLER_2_PORT"
+      echo "PAAS_CONTROLLER_METRICS_PORT=$((HA_CONTROLLER_2_PORT + 1))"
+      echo "PAAS_LOG_DIR=$PAAS_STATE_DIR/logs/apps-2"
+      echo "PAAS_METRICS_STORE_DIR=$PAAS_STATE_DIR/metrics-2"
+      ;;
+    scheduler-2)
+      echo "PAAS_SCHEDULER_METRICS_PORT=$((HA_CONTROLLER_2_PORT + 2))"
+      ;;
+  esac
+}
+
+# ha_define_second NAME : NAME's env file (paas.env, then its overrides) and its supervised process.
+ha_define_second() {
+  local name=$1 svc=${1%-*} envfile=$PAAS_STATE_DIR/paas-$1.env main
+  main="$REPO_DIR/dist/services/$svc/main.js"
+  {
+    cat "$PAAS_STATE_DIR/paas.env"
+    echo "# $name's own, over the above (scripts/lib/ha.sh)"
+    ha_overrides "$name" | while IFS='=' read -r k v; do echo "$k=$(shell_quote "$v")"; done
+  } >"$envfile.tmp"
+  chmod 600 "$envfile.tmp"
+  mv "$envfile.tmp" "$envfile"
+  supervise_define "$name" "$PAAS_STATE_DIR/runit" "$PAAS_STATE_DIR/logs/$name.log" "$envfile" node "$main"
+  echo "$svc" >"$PAAS_STATE_DIR/supervise/$name/services"
+}
+
+# ha_restart_seconds : (re)starts the second instances (HA), in parallel.
+ha_restart_seconds() {
+  local name pids=()
+  for name in "${HA_SECOND[@]}"; do
+    ha_define_second "$name"
+    supervise_up "$name" "$PAAS_STATE_DIR/runit" &
+    pids+=($!)
+  done
+  wait "${pids[@]}"
+}
+
+# ha_stop_seconds : the second instances stopped and forgotten (scripts/up without --ha).
+ha_stop_seconds() {
+  local name
+  for name in "${HA_SECOND[@]}"; do
+    [ -d "$PAAS_STATE_DIR/supervise/$name" ] || continue
+    supervise_down "$name" "$PAAS_STATE_DIR/runit"
+    rm -rf "${PAAS_STATE_DIR:?}/supervise/$name" "$PAAS_STATE_DIR/paas-$name.env"
+  done
+}
