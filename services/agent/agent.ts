@@ -55,6 +55,8 @@ export interface AgentDeps {
   network?: string;
   /** Platform lines of the agent's own in a dyno's log (`Sleeping`, `Waking`, `Resized in place ...`); absent: none. */
   say?: ContainerDeps['say'];
+  /** Fetches the images its engine lacks from a builder (images.ts); absent: the engine must have them. */
+  images?: ContainerDeps['images'];
 }
 
 export interface RunningAgent {
@@ -134,6 +136,7 @@ class Agent {
       poke: () => this.poke(),
       pokeIn: (ms) => this.pokeIn(ms),
       ...(this.deps.say && { say: this.deps.say }),
+      ...(this.deps.images && { images: this.deps.images }),
       freezer: this.freezer,
       frozenBudgetMb: () => this.frozenBudget,
     });

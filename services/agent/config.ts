@@ -12,6 +12,7 @@ import {
   type Env,
 } from '../core/config.js';
 import { metricsListen, type MetricsListen } from '../core/metrics.js';
+import { NETNS } from './isolation/netns.js';
 
 export interface AgentConfig extends CommonConfig {
   /** Where GET /metrics is served (core/metrics.ts: PAAS_METRICS_LISTEN, PAAS_AGENT_METRICS_PORT; 0: none). */
@@ -24,6 +25,13 @@ export interface AgentConfig extends CommonConfig {
   cpus: number;
   leaseTtlSeconds: number;
   dockerSocket: string;
+  /**
+   * PAAS_AGENT_NETNS: the network namespace the Docker engine runs in when it is not the agent's (scripts/hosts);
+   * the agent's iptables and tc commands run there (isolation/netns.ts). Unset: the agent's own.
+   */
+  netns?: string;
+  /** PAAS_AGENT_IMAGE_FETCH (true): images the engine lacks are fetched from a builder (images.ts). */
+  imageFetch: boolean;
   /** Reconcile at least this often, even with no change in etcd or Docker. */
   resyncMs: number;
   /** SIGTERM, then SIGKILL after this many seconds. */
@@ -107,6 +115,9 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
   const hostTags = env.PAAS_HOST_TAGS ? tags(env, 'PAAS_HOST_TAGS') : { pool: 'shared' };
   const leaseTtlSeconds = int(env, 'PAAS_AGENT_LEASE_TTL', 10);
   if (leaseTtlSeconds < 2) throw new ConfigError('PAAS_AGENT_LEASE_TTL must be at least 2 (seconds)');
+  const netns = env.PAAS_AGENT_NETNS || undefined;
+  if (netns !== undefined && !NETNS.test(netns))
+    throw new ConfigError(`PAAS_AGENT_NETNS is not a network namespace name: ${JSON.stringify(netns)}`);
   const memoryMb = positive(env, 'PAAS_HOST_MEMORY_MB', Math.floor(totalmem() / 1024 / 1024));
   return Object.freeze({
     ...commonConfig(env),
@@ -118,6 +129,8 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     cpus: positive(env, 'PAAS_HOST_CPUS', availableParallelism()),
     leaseTtlSeconds,
     dockerSocket: str(env, 'PAAS_DOCKER_SOCKET', '/var/run/docker.sock'),
+    ...(netns && { netns }),
+    imageFetch: bool(env, 'PAAS_AGENT_IMAGE_FETCH', true),
     resyncMs: positive(env, 'PAAS_AGENT_RESYNC_MS', 5000),
     stopGraceSeconds: int(env, 'PAAS_AGENT_STOP_GRACE', 10),
     healthTimeoutMs: positive(env, 'PAAS_AGENT_HEALTH_TIMEOUT_MS', 60_000),

@@ -49,6 +49,8 @@ export interface ContainerDeps {
   freezer?: Freezer;
   /** The frozen tier's budget now (MB: freezer.ts frozenBudgetMb). */
   frozenBudgetMb?: () => number;
+  /** Makes sure the engine has an image, fetching it from a builder when it lacks it (images.ts); absent: Docker's. */
+  images?: { ensure(ref: string): Promise<unknown> };
 }
 
 /** What the agent knows of one assignment's container. */
@@ -98,6 +100,7 @@ export class Containers {
     const { runtime } = this.d;
     let containerId: string;
     try {
+      await this.d.images?.ensure(a.image); // an engine that did not build it: fetched and loaded first
       containerId = await runtime.create(containerSpec(a, this.d.ctx), { diskMb: a.diskMb });
     } catch (err) {
       this.d.log.error({ err, assignment: a.id, image: a.image }, 'cannot create container');

@@ -7,7 +7,9 @@ import { Attacher } from './attach.js';
 import { loadConfig } from './config.js';
 import { DockerRuntime } from './docker.js';
 import { Bandwidth } from './isolation/bandwidth.js';
-import { startIsolation } from './isolation/network.js';
+import { iptablesIn, startIsolation } from './isolation/network.js';
+import { ImageFetcher } from './images.js';
+import type { ImageServerRecord } from '../core/imageservers.js';
 import { startLogShipping } from './logs/start.js';
 import { ServiceMetrics } from '../core/metrics.js';
 import { DynoMetrics } from './metrics/dynos.js';
@@ -27,7 +29,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
   const metrics = new ServiceMetrics('agent');
   await metrics.serve(config.metrics, log.child({ module: 'metrics' }));
   const docker = sharedDocker(ctx, config.dockerSocket);
-  const bandwidth = config.bandwidthLimits ? new Bandwidth(docker, log) : undefined;
+  const bandwidth = config.bandwidthLimits ? new Bandwidth(docker, log, 'tc', config.netns) : undefined;
   const runtime = new DockerRuntime(
     docker,
     config.diskLimits ? { disks: new LayerDisks(config.diskDir), log } : undefined,
@@ -50,12 +52,24 @@ export async function start(ctx: ServiceContext): Promise<Running> {
         cluster: config.cluster,
         routerPorts: config.routerPorts,
         log: log.child({ module: 'isolation' }),
+        ipt: iptablesIn(config.netns),
       })
     : undefined;
   if (!isolation)
     log.warn(
       "PAAS_AGENT_NETWORK_ISOLATION=false: apps share Docker's default bridge and reach each other and the host",
     );
+  // images the engine lacks (an engine of its own: several hosts), from the builders that serve theirs
+  const images =
+    config.imageFetch && config.internalToken
+      ? new ImageFetcher({
+          docker,
+          servers: () => store.list<ImageServerRecord>(store.keys.imageServers()),
+          internalToken: config.internalToken,
+          log: log.child({ module: 'images' }),
+          metrics,
+        })
+      : undefined;
   const agent = startAgent({
     store,
     runtime,
@@ -63,6 +77,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
     config,
     ...(attacher && { attacher }),
     ...(isolation && { network: isolation.network }),
+    ...(images && { images }),
     ...(shipper && { say: (c, line, o) => shipper.say(c.id, c.labels, line, o) }),
   });
   // per-dyno CPU, memory, network and restarts, under cAdvisor's names (metrics/dynos.ts); each dyno's memory
@@ -90,6 +105,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
     {
       host: config.hostId,
       address: config.hostAddress,
+      ...(config.netns && { netns: config.netns }),
       tags: config.tags,
       memoryMb: config.memoryMb,
       cpus: config.cpus,

@@ -66,6 +66,12 @@ export interface BuilderConfig extends CommonConfig {
   buildDisksDir: string;
   /** The Docker engine's socket (PAAS_DOCKER_SOCKET, the agent's setting too). */
   dockerSocket: string;
+  /**
+   * Where the builder serves its engine's images to agents of other engines (imageserver.ts):
+   * PAAS_BUILDER_IMAGES_LISTEN (host:port, default 127.0.0.1:0, any free port: agents find it in etcd), or
+   * undefined with PAAS_BUILDER_IMAGES=false. PAAS_BUILDER_IMAGES_URL: the URL agents use, when not the listen address.
+   */
+  images: { host: string; port: number; url?: string } | undefined;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,6 +85,18 @@ function findBuildpacksDir(): string {
     dir = dirname(dir);
   }
   return resolve(here, '../../../buildpacks');
+}
+
+function imagesSetting(env: Env): BuilderConfig['images'] {
+  if (!bool(env, 'PAAS_BUILDER_IMAGES', true)) return undefined;
+  const listen = str(env, 'PAAS_BUILDER_IMAGES_LISTEN', '127.0.0.1:0');
+  const m = /^\[?([0-9a-fA-F.:]+?)\]?:(\d{1,5})$/.exec(listen);
+  if (!m || Number(m[2]) > 65535)
+    throw new ConfigError(`PAAS_BUILDER_IMAGES_LISTEN must be an IP address and a port, got ${JSON.stringify(listen)}`);
+  const url = env.PAAS_BUILDER_IMAGES_URL;
+  if (url !== undefined && !/^https?:\/\/[^\s/]+/.test(url))
+    throw new ConfigError(`PAAS_BUILDER_IMAGES_URL must be an http(s) URL, got ${JSON.stringify(url)}`);
+  return { host: m[1] as string, port: Number(m[2]), ...(url && { url }) };
 }
 
 export function loadConfig(env: Env): Readonly<BuilderConfig> {
@@ -120,6 +138,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     buildCacheMb: int(env, 'PAAS_BUILD_CACHE_MB', 4096),
     buildDisksDir: join(stateDir, 'build-disks'),
     dockerSocket: str(env, 'PAAS_DOCKER_SOCKET', '/var/run/docker.sock'),
+    images: imagesSetting(env),
   };
   if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
   for (const name of config.buildpacks)

@@ -92,6 +92,12 @@ export interface KeyLayout {
   activeBuilds(): string;
   /** The app's recent platform events (AppEventLog: scale, restart, policy, maintenance, domain), one capped record. */
   appEvents(app: string): string;
+  /**
+   * A builder that serves its engine's images to agents on other Docker engines (builder/images/serve.ts
+   * ImageServerRecord: its URL), under the builder's lease: it goes when the builder does.
+   */
+  imageServer(name: string): string;
+  imageServers(): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -167,6 +173,8 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     appEvents: (app) => `${p}/app-events/${app}`,
     activeBuild: (app) => `${p}/active-builds/${app}`,
     activeBuilds: () => `${p}/active-builds/`,
+    imageServer: (name) => `${p}/image-servers/${name}`,
+    imageServers: () => `${p}/image-servers/`,
   };
 }
 
@@ -269,4 +277,5 @@ export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = [
   'userTokens',
   'pipeline',
   'acmeChallenge',
+  'imageServer',
 ];

@@ -3,6 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { LABEL } from '../spec.js';
+import { inNetns, linkNames } from './netns.js';
 
 // Bandwidth per dyno (its size's egress and ingress rates), as Scalingo does:
 // tc token buckets (tbf) on both ends of the container's veth, set after every
@@ -73,6 +74,8 @@ export class Bandwidth {
     private readonly docker: Docker,
     private readonly log: ShaperLog,
     private readonly tcBin = 'tc',
+    /** The engine's network namespace when it is not the agent's (netns.ts): the host-side veths are there. */
+    private readonly netns?: string,
   ) {}
 
   /**
@@ -93,7 +96,7 @@ export class Bandwidth {
       );
       return undefined;
     }
-    await run(this.tcBin, tbfArgs(dev, rates.ingressMbit));
+    await run(...inNetns(this.netns, this.tcBin, tbfArgs(dev, rates.ingressMbit)));
     await run('nsenter', ['-t', pid, '-n', this.tcBin, ...tbfArgs('eth0', rates.egressMbit)]);
     return dev;
   }
@@ -103,6 +106,11 @@ export class Bandwidth {
     const { stdout } = await run('nsenter', ['-t', pid, '-n', 'ip', '-o', 'link', 'show', 'dev', 'eth0']);
     const index = peerIndex(stdout);
     if (index === undefined) return undefined;
+    if (this.netns) {
+      // /sys/class/net shows the agent's namespace: ask the engine's
+      const links = await run(...inNetns(this.netns, 'ip', ['-o', 'link', 'show']));
+      return linkNames(links.stdout).get(index);
+    }
     for (const name of await readdir('/sys/class/net')) {
       const i = Number((await readFile(`/sys/class/net/${name}/ifindex`, 'utf8').catch(() => '')).trim());
       if (i === index) return name;

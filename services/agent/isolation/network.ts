@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type Docker from 'dockerode';
 import { sameList } from '../../core/compare.js';
+import { inNetns } from './netns.js';
 
 // Network isolation of apps (see docs/architecture.md, "Network isolation").
 // Every container of a cluster's apps runs on one user-defined bridge,
@@ -91,6 +92,12 @@ export interface Iptables {
 }
 
 export const iptables: Iptables = async (args) => (await run('iptables', ['-w', '5', ...args])).stdout;
+
+/** iptables inside the engine's network namespace (netns.ts), or the agent's own without one. */
+export function iptablesIn(netns: string | undefined): Iptables {
+  if (!netns) return iptables;
+  return async (args) => (await run(...inNetns(netns, 'iptables', ['-w', '5', ...args]))).stdout;
+}
 
 /**
  * Keeps a cluster's rules in their chains: present, in order, next to each
