@@ -92,6 +92,18 @@ export interface KeyLayout {
   activeBuilds(): string;
   /** The app's recent platform events (AppEventLog: scale, restart, policy, maintenance, domain), one capped record. */
   appEvents(app: string): string;
+  /**
+   * A live controller (PeerRecord: {id, url, startedAt}, controller/peers/registry.ts), under its lease: what peers
+   * replicate logs and metrics to and proxy `paas run` sides to.
+   */
+  controller(id: string): string;
+  controllers(): string;
+  /**
+   * The controller that hosts a `paas run` rendezvous (RendezvousHolder: {id, url}), under that controller's lease:
+   * put by the first side to arrive, read by the second (controller/runs/relay.ts).
+   */
+  rendezvous(app: string, name: string): string;
+  rendezvousAll(app?: string): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -167,6 +179,10 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     appEvents: (app) => `${p}/app-events/${app}`,
     activeBuild: (app) => `${p}/active-builds/${app}`,
     activeBuilds: () => `${p}/active-builds/`,
+    controller: (id) => `${p}/controllers/${id}`,
+    controllers: () => `${p}/controllers/`,
+    rendezvous: (app, name) => `${p}/rendezvous/${app}/${name}`,
+    rendezvousAll: (app) => (app ? `${p}/rendezvous/${app}/` : `${p}/rendezvous/`),
   };
 }
 
@@ -236,6 +252,13 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   },
   { fns: ['route'], keys: (k, app) => ({ key: k.route(app) }), rename: 'others', destroy: false },
   { fns: ['run', 'runs'], keys: (k, app) => ({ prefix: k.runs(app) }), rename: 'others', destroy: false },
+  // leased, removed by the controller that holds the rendezvous when the run's sides leave
+  {
+    fns: ['rendezvous', 'rendezvousAll'],
+    keys: (k, app) => ({ prefix: k.rendezvousAll(app) }),
+    rename: 'others',
+    destroy: false,
+  },
   // the routers': traffic seen, wakes asked; of the old name (a renamed app starts awake)
   { fns: ['activity'], keys: (k, app) => ({ key: k.activity(app) }), rename: 'drop', destroy: true },
   { fns: ['wake'], keys: (k, app) => ({ key: k.wake(app) }), rename: 'drop', destroy: true },
@@ -269,4 +292,5 @@ export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = [
   'userTokens',
   'pipeline',
   'acmeChallenge',
+  'controller',
 ];

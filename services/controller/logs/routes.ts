@@ -4,6 +4,7 @@ import { notFound } from '../../core/errors.js';
 import { visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
 import { bodyOf, grantOf, param, requireInternal, userOf } from '../http.js';
+import { REPLICATED_HEADER } from '../peers/replicate.js';
 import { addDrain, drainView, listDrains, removeDrain } from './drains.js';
 import { parseSessionRequest, streamSession, type LogSession } from './sessions.js';
 
@@ -34,6 +35,8 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
     express.json({ limit: INGEST_BODY_LIMIT }),
     async (req, res) => {
       const byApp = groupByApp(parseIngest(bodyOf(req)));
+      // a copy from another controller (peers/replicate.ts): kept and tailed, not copied on nor drained, not counted
+      const copy = req.get(REPLICATED_HEADER) !== undefined;
       let accepted = 0;
       let dropped = 0;
       for (const [app, records] of byApp) {
@@ -41,11 +44,13 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
           dropped += records.length;
           continue;
         }
-        await deps.logs.store.append(app, records);
+        await deps.logs.store.append(app, records, copy ? 'peer' : 'source');
         accepted += records.length;
       }
-      deps.logs.counts?.received(accepted);
-      deps.logs.counts?.dropped('unknown_app', dropped);
+      if (!copy) {
+        deps.logs.counts?.received(accepted);
+        deps.logs.counts?.dropped('unknown_app', dropped);
+      }
       res.json({ accepted, dropped });
     },
   );

@@ -22,7 +22,14 @@ export interface LogStoreOptions {
   log: Logger;
 }
 
-export type AppendListener = (app: string, records: readonly LogRecord[]) => void;
+/**
+ * Where appended records come from: `source`, taken here from their producer (the ingest, the API's own lines);
+ * `peer`, a copy another controller took from its source (peers/replicate.ts); `event`, a platform event every
+ * controller writes for itself from the etcd watch (events.ts). Listeners (drains, the copy to peers) tell them apart.
+ */
+export type LogOrigin = 'source' | 'peer' | 'event';
+
+export type AppendListener = (app: string, records: readonly LogRecord[], origin: LogOrigin) => void;
 
 interface Loaded {
   ring: LogRing;
@@ -40,18 +47,18 @@ export class LogStore {
 
   constructor(readonly opts: LogStoreOptions) {}
 
-  /** Called with every appended batch (drains). */
+  /** Called with every appended batch (drains, the copy to peers). */
   onAppend(fn: AppendListener): void {
     this.listeners.push(fn);
   }
 
   /** Adds records to the app's log: subscribers first (tail), then the ring and the file. */
-  async append(app: string, records: readonly LogRecord[]): Promise<void> {
+  async append(app: string, records: readonly LogRecord[], origin: LogOrigin = 'source'): Promise<void> {
     if (records.length === 0 || !isAppName(app)) return;
     for (const fn of this.subscribers.get(app) ?? []) fn(records);
     for (const fn of this.listeners) {
       try {
-        fn(app, records);
+        fn(app, records, origin);
       } catch (err) {
         this.opts.log.warn({ err, app }, 'log listener failed');
       }
