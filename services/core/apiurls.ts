@@ -170,21 +170,61 @@ export class ApiUrls {
    * with 502/503; rejects with an UpgradeRefused for another answer, else with the last error.
    */
   async openWebSocket(path: string, opts: ClientOptions = {}): Promise<WebSocket> {
-    let lastErr: unknown;
-    for (const base of this.order()) {
-      try {
-        const ws = await openPaused(base.replace(/^http/, 'ws') + path, opts);
-        this.worked(base);
-        return ws;
-      } catch (err) {
-        lastErr = err;
-        if (err instanceof UpgradeRefused && !FAILOVER_STATUSES.includes(err.status)) throw err;
-        if (!(err instanceof UpgradeRefused) && !isUnreachable(err)) throw err;
-        this.failed(base);
-      }
-    }
-    throw lastErr;
+    const order = this.order();
+    const { ws, index } = await openFirst(
+      order.map((b) => b.replace(/^http/, 'ws') + path),
+      opts,
+      (i) => this.failed(order[i] as string),
+    );
+    this.worked(order[index] as string);
+    return ws;
   }
+}
+
+/**
+ * The first of `urls` (whole ws(s):// URLs) whose websocket opens (paused, as openPaused), moving on as
+ * ApiUrls.openWebSocket does; `failed(i)` is told of each passed over.
+ */
+export async function openFirst(
+  urls: readonly string[],
+  opts: ClientOptions = {},
+  failed?: (index: number) => void,
+): Promise<{ ws: WebSocket; index: number }> {
+  let lastErr: unknown = new Error('No URL to open');
+  for (const [index, url] of urls.entries()) {
+    try {
+      return { ws: await openPaused(url, opts), index };
+    } catch (err) {
+      lastErr = err;
+      if (err instanceof UpgradeRefused && !FAILOVER_STATUSES.includes(err.status)) throw err;
+      if (!(err instanceof UpgradeRefused) && !isUnreachable(err)) throw err;
+      failed?.(index);
+    }
+  }
+  throw lastErr;
+}
+
+/**
+ * fetch on the first of `urls` (whole URLs: sameOnEach) that answers other than 502/503, moving on as ApiUrls.fetch
+ * does (the last answer or error when none does).
+ */
+export async function fetchFirst(urls: readonly string[], init: FailoverInit = {}): Promise<Response> {
+  const { fetchFn = fetch, ...rest } = init;
+  let lastErr: unknown = new Error('No URL to fetch');
+  for (const [i, url] of urls.entries()) {
+    try {
+      const res = await fetchFn(url, rest);
+      if (i < urls.length - 1 && FAILOVER_STATUSES.includes(res.status)) {
+        await res.body?.cancel().catch(() => undefined);
+        continue;
+      }
+      return res;
+    } catch (err) {
+      if (rest.signal?.aborted || !isUnreachable(err)) throw err;
+      lastErr = err;
+    }
+  }
+  throw lastErr;
 }
 
 /** An upgrade answered with an HTTP status instead of 101, with its body's text. */

@@ -93,7 +93,7 @@ export class Rendezvous {
     const [app, name] = [m[1] as string, m[2] as string];
     const key = `${app}/${name}`;
     // relayed by a peer (relay.ts): it checked the side; joined here, the holder
-    const relayed = peerUser !== undefined || (agent !== undefined && req.headers[PEER_HEADER] !== undefined);
+    const relayed = Boolean(peerUser) || Boolean(agent && req.headers[PEER_HEADER] !== undefined);
     void (async () => {
       const grant = relayed
         ? authenticateInternal(this.o.internalToken, req.headers.authorization)

@@ -1,5 +1,6 @@
 import { once } from 'node:events';
 import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +18,7 @@ import { freePort } from '../../support/ports.js';
 // store and peer registry, as start.ts builds one) over the real etcd under
 // one prefix: the platform with no single controller (issue 19).
 
-export const logger = createLogger('test', 'silent');
+export const logger = createLogger('test', process.env.HA_LOG ?? 'silent');
 
 export interface Ctl {
   id: string;
@@ -49,6 +50,13 @@ export async function startCtl(id: string, prefix: string, internalToken: string
   const registry = new PeerRegistry({ store, id, url: config.peerUrl, log: logger, ttlSeconds });
   const server: Server = createApp({ store, logger, config, logs, series, peers: registry }).listen(port, '127.0.0.1');
   await once(server, 'listening');
+  // every connection, websockets too (an upgraded socket leaves the server's own list): a stop ends them all, as the
+  // end of a process does
+  const sockets = new Set<Socket>();
+  server.on('connection', (sock: Socket) => {
+    sockets.add(sock);
+    sock.on('close', () => sockets.delete(sock));
+  });
   await registry.start();
   let done = false;
   const close = async (revoke: boolean) => {
@@ -56,6 +64,7 @@ export async function startCtl(id: string, prefix: string, internalToken: string
     done = true;
     server.closeAllConnections();
     server.close();
+    for (const sock of sockets) sock.destroy();
     if (revoke) await registry.stop();
     else await registry.abandon();
     await logs.stop();
