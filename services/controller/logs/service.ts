@@ -44,12 +44,15 @@ export class LogService {
    * With other controllers (peers/registry.ts): what this one takes from its sources is copied to them, and it
    * forwards platform events to drains only while it leads. Once.
    */
-  joinPeers(registry: Pick<PeerRegistry, 'leads'>, replicator: Pick<Replicator, 'lines'>): void {
+  joinPeers(registry: Pick<PeerRegistry, 'leads'>, replicator: Pick<Replicator, 'lines' | 'lifecycle'>): void {
     if (this.joined) return;
     this.joined = true;
     this.leads = () => registry.leads();
     this.store.onAppend((app, records, origin) => {
       if (origin === 'source') replicator.lines(records.map((r) => ({ app, ...r })));
+    });
+    this.store.onLifecycle((op, origin) => {
+      if (origin === 'source') replicator.lifecycle(op);
     });
   }
 

@@ -3,6 +3,7 @@ import { MAX_BATCH_RECORDS, type IngestRecord } from '../../core/logs.js';
 import type { AppSample } from '../../core/metricpost.js';
 import { SAMPLES_PER_POST } from '../../core/metricpost.js';
 import type { PeerRecord, PeerRegistry } from './registry.js';
+import type { LogLifecycle } from '../logs/store.js';
 
 // Copies what a controller takes from its sources (log lines, metric
 // samples) to every live peer (registry.ts): POST /internal/logs and
@@ -11,12 +12,15 @@ import type { PeerRecord, PeerRegistry } from './registry.js';
 // forward them to drains. Each peer has a bounded queue (PEER_QUEUE lines,
 // PEER_SAMPLES samples) sent one POST at a time; what a slow or unreachable
 // peer cannot take is dropped and counted (peer_overflow), never slowing the
-// ingest. A peer that comes later gets what is taken from then on.
+// ingest. A peer that comes later gets what is taken from then on. An app
+// destroyed or renamed on one controller has its log and metrics dropped or
+// moved on the others too (POST /internal/logs/lifecycle).
 
 /** The header of a copy from a peer (its value: the sender's id). */
 export const REPLICATED_HEADER = 'paas-replicated-from';
 export const PEER_QUEUE = 20_000;
 export const PEER_SAMPLES = 5_000;
+export const PEER_OPS = 1_000;
 const SEND_TIMEOUT_MS = 5_000;
 const BACKOFF_MS = 1_000;
 
@@ -31,6 +35,7 @@ export interface ReplicatorOptions {
 
 class PeerLink {
   private lines: IngestRecord[] = [];
+  private ops: LogLifecycle[] = [];
   private samples: AppSample[] = [];
   private sending = false;
   private closed = false;
@@ -54,8 +59,14 @@ class PeerLink {
     this.kick();
   }
 
+  offerLifecycle(op: LogLifecycle): void {
+    if (this.ops.length < PEER_OPS) this.ops.push(op);
+    this.kick();
+  }
+
   close(): void {
     this.closed = true;
+    this.ops = [];
     if (this.lines.length) this.o.lost?.(this.lines.length);
     this.lines = [];
     this.samples = [];
@@ -63,7 +74,11 @@ class PeerLink {
 
   /** Queued lines and samples (tests). */
   get queued(): number {
-    return this.lines.length + this.samples.length;
+    return this.lines.length + this.samples.length + this.ops.length;
+  }
+
+  private get pending(): boolean {
+    return this.lines.length > 0 || this.samples.length > 0 || this.ops.length > 0;
   }
 
   private kick(): void {
@@ -71,14 +86,14 @@ class PeerLink {
     this.sending = true;
     void this.drain().finally(() => {
       this.sending = false;
-      if (!this.closed && (this.lines.length || this.samples.length)) setTimeout(() => this.kick(), 50).unref();
+      if (!this.closed && this.pending) setTimeout(() => this.kick(), 50).unref();
     });
   }
 
   private async drain(): Promise<void> {
     const wait = this.pausedUntil - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait).unref());
-    while (!this.closed && (this.lines.length || this.samples.length)) {
+    while (!this.closed && this.pending) {
       if (this.lines.length) {
         const batch = this.lines.splice(0, MAX_BATCH_RECORDS);
         if (!(await this.post('/internal/logs', { lines: batch }))) {
@@ -90,6 +105,9 @@ class PeerLink {
         const batch = this.samples.splice(0, SAMPLES_PER_POST);
         if (!(await this.post('/internal/metrics', { samples: batch }))) return this.pause();
       }
+      // after the lines taken before it: an app destroyed or renamed here is on every controller
+      const op = this.ops.shift();
+      if (op && !(await this.post('/internal/logs/lifecycle', op))) return this.pause();
     }
   }
 
@@ -137,6 +155,11 @@ export class Replicator {
   samples(samples: readonly AppSample[]): void {
     if (samples.length === 0) return;
     for (const l of this.links.values()) l.offerSamples(samples);
+  }
+
+  /** An app's log (and metrics) dropped or moved here: the same on every live peer. */
+  lifecycle(op: LogLifecycle): void {
+    for (const l of this.links.values()) l.offerLifecycle(op);
   }
 
   /** What waits to be sent (tests: 0 once every copy went). */

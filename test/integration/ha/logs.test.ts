@@ -142,6 +142,19 @@ describe('logs with two controllers', () => {
     });
   });
 
+  it('moves and drops an app’s log on B when the app is renamed and destroyed through A', async () => {
+    const has = async (c: Ctl, name: string, text: string) =>
+      (await c.logs.store.recent(name, 100)).some((r) => r.line === text);
+    expect((await call(a.url, 'POST', '/apps', admin, { name: 'hamove' })).status).toBe(201);
+    await call(a.url, 'POST', '/internal/logs', internal, { lines: [{ ...line('before the rename'), app: 'hamove' }] });
+    await until(() => has(b, 'hamove', 'before the rename'));
+    expect((await call(a.url, 'PATCH', '/apps/hamove', admin, { name: 'hamoved' })).status).toBe(200);
+    await until(() => has(b, 'hamoved', 'before the rename'), 10_000, 'the log moved on B');
+    expect(await has(b, 'hamove', 'before the rename')).toBe(false);
+    expect((await call(a.url, 'DELETE', '/apps/hamoved', admin)).status).toBe(200);
+    await until(async () => (await b.logs.store.recent('hamoved', 100)).length === 0, 10_000, 'the log dropped on B');
+  });
+
   it('stops copying to a controller that went away', async () => {
     const c = await startCtl('ctl-c', prefix, internal, 2);
     await meshed([a, b, c]);
