@@ -15,7 +15,8 @@
 //   cli/**             imports from services/ only the core's wire contract:
 //                      services/core/api.ts (with apiactivity.ts, types it
 //                      re-exports) and ids.ts (and durations.ts: the one way
-//                      a duration is written);
+//                      a duration is written; apiurls.ts: how several API
+//                      URLs are tried, as every client of the API tries them);
 //   'etcd3'            is imported only by the Store (services/core/store.ts, txn.ts, mirror.ts): every
 //                      other file talks to etcd through the Store;
 //   test/**, bench/**  may import anything (they reach into every service).
@@ -37,7 +38,7 @@ const SERVICES = fs
 // Deepest folder under services/<svc>/ the patterns cover (services/x/a/b/c/d/e.ts).
 const MAX_DEPTH = 6;
 // The modules of services/core the CLI may import: the wire contract.
-const CLI_ALLOWED_CORE = ['api', 'apiactivity', 'ids', 'durations'];
+const CLI_ALLOWED_CORE = ['api', 'apiactivity', 'ids', 'durations', 'apiurls'];
 
 // How deep the dashboard's UI goes below services/dashboard/ui/ (ui/pages/x.tsx: 1).
 const UI_MAX_DEPTH = 3;

@@ -1,3 +1,4 @@
+import { ApiUrls } from '../services/core/apiurls.js';
 import { CliError, type Ctx } from './context.js';
 import { credentialsPath, effectiveCredentials, readCredentials } from './credentials.js';
 
@@ -16,11 +17,16 @@ export function errorMessage(status: number, bodyText: string): string {
 }
 
 export class ApiClient {
+  /** The controllers of `base` (one URL, or several comma-separated: tried in turn, core/apiurls.ts). */
+  readonly urls: ApiUrls;
+
   constructor(
     readonly base: string,
     private readonly token: string | undefined,
     private readonly fetchFn: typeof fetch = fetch,
-  ) {}
+  ) {
+    this.urls = new ApiUrls(base);
+  }
 
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
@@ -41,10 +47,11 @@ export class ApiClient {
     if (body !== undefined) headers['content-type'] = 'application/json';
     let res: Response;
     try {
-      res = await this.fetchFn(this.base + path, {
+      res = await this.urls.fetch(path, {
         method,
         headers,
         ...(body !== undefined && { body: JSON.stringify(body) }),
+        fetchFn: this.fetchFn,
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;

@@ -1,5 +1,6 @@
 import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { parseApiUrls } from '../services/core/apiurls.js';
 import { CliError } from './context.js';
 
 // $PAAS_CONFIG_DIR/credentials.json (default ~/.config/paas), mode 0600:
@@ -19,16 +20,16 @@ export function credentialsPath(env: Env, home: string): string {
   return join(dir, 'credentials.json');
 }
 
-/** "http://host:port/" -> "http://host:port"; anything but an http(s) URL is refused. */
+/**
+ * "http://host:port/" -> "http://host:port"; several, comma-separated, each so (any controller answers: the client
+ * fails over, core/apiurls.ts); anything but http(s) URLs is refused.
+ */
 export function normaliseApiUrl(url: string): string {
-  let u: URL;
   try {
-    u = new URL(url);
-  } catch {
-    throw new CliError(`Not a URL: ${url}`);
+    return parseApiUrls(url).join(',');
+  } catch (err) {
+    throw new CliError((err as Error).message);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new CliError(`The API URL must be http(s): ${url}`);
-  return u.toString().replace(/\/+$/, '');
 }
 
 /** The API and token to use: the environment first, then the file, then the default API. */

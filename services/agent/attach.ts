@@ -1,3 +1,4 @@
+import { apiUrls } from '../core/apiurls.js';
 import type { Duplex } from 'node:stream';
 import { Writable } from 'node:stream';
 import type Docker from 'dockerode';
@@ -108,7 +109,7 @@ export class Attacher {
   /** Resolves once the container has been started (the piping goes on). */
   private async session(a: Assignment, containerId: string, log: Logger): Promise<void> {
     const container = this.o.docker.getContainer(containerId);
-    const url = `${this.o.apiUrl.replace(/^http/, 'ws')}/internal/rendezvous/${encodeURIComponent(a.app)}/${dynoName(a.type, a.index)}`;
+    const path = `/internal/rendezvous/${encodeURIComponent(a.app)}/${dynoName(a.type, a.index)}`;
     // Attached first, then the websocket, whose handlers are set before it can bring the go.
     const stream = (await container.attach({
       stream: true,
@@ -118,7 +119,14 @@ export class Attacher {
       hijack: true,
     })) as unknown as Duplex;
     stream.on('error', (err) => log.warn({ err }, 'attach stream error'));
-    const ws = new WebSocket(url, { headers: { authorization: `Bearer ${this.o.internalToken}` } });
+    // the first controller of PAAS_API_URL that takes it, opened paused (resumed once handled: core/apiurls.ts); none:
+    // a socket to the first, whose failure runs the one-off detached
+    const urls = apiUrls(this.o.apiUrl);
+    const headers = { authorization: `Bearer ${this.o.internalToken}` };
+    const ws = await urls.openWebSocket(path, { headers }).catch((err: unknown) => {
+      log.warn({ err }, 'no controller takes the rendezvous');
+      return new WebSocket(`${urls.pick().replace(/^http/, 'ws')}${path}`, { headers });
+    });
     const send = (channel: number) => (b: Buffer) => {
       if (ws.readyState === ws.OPEN) ws.send(Buffer.concat([Buffer.from([channel]), b]), { binary: true });
     };
@@ -161,6 +169,7 @@ export class Attacher {
       }
     });
     ws.on('error', (err) => log.warn({ err }, 'rendezvous socket error; running detached'));
+    ws.resume();
     // Asked right after start (not-running): it answers at the exit, before the container can be removed.
     let exitCode: Promise<number> = Promise.resolve(1);
     stream.on('end', () => {

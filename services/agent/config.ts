@@ -1,3 +1,4 @@
+import { apiUrlSetting } from '../core/apiurls.js';
 import { availableParallelism, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -149,7 +150,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     networkIsolation: bool(env, 'PAAS_AGENT_NETWORK_ISOLATION', true),
     routerPorts: [int(env, 'PAAS_HTTP_PORT', 80), ...(https === undefined ? [] : [https])],
     diskDir: str(env, 'PAAS_AGENT_DISK_DIR', join(commonConfig(env).stateDir, 'agent', `${hostId}-disks`)),
-    apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
+    apiUrl: apiUrlSetting(env),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),
     logRate: positive(env, 'PAAS_LOG_RATE', 5000),
     logBurst: positive(env, 'PAAS_LOG_BURST', 10000),

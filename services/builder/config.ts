@@ -1,3 +1,4 @@
+import { apiUrlSetting } from '../core/apiurls.js';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,7 +110,7 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     sshPort: int(env, 'PAAS_SSH_PORT', 2222),
     sshListenHost: str(env, 'PAAS_SSH_LISTEN_HOST', '127.0.0.1'),
     sshHostKey: str(env, 'PAAS_SSH_HOST_KEY', join(stateDir, 'ssh', 'host_ed25519')),
-    apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
+    apiUrl: apiUrlSetting(env),
     internalToken: str(env, 'PAAS_INTERNAL_TOKEN'),
     buildStackImage: str(env, 'PAAS_BUILD_STACK_IMAGE', 'paas/stack-build:latest'),
     runStackImage: str(env, 'PAAS_RUN_STACK_IMAGE', 'paas/stack-run:latest'),

@@ -1,3 +1,4 @@
+import { apiFetch } from '../core/apiurls.js';
 import type { LogSessionRequest } from '../core/logs.js';
 import type { HealthCheck, ProcessTypes, Release } from '../core/types.js';
 
@@ -96,7 +97,7 @@ export class ControllerClient implements Controller {
   }
 
   private call(method: string, path: string, body?: unknown): Promise<Response> {
-    return fetch(this.baseUrl + path, {
+    return apiFetch(this.baseUrl, path, {
       method,
       headers: {
         authorization: `Bearer ${this.token}`,

@@ -14,6 +14,8 @@ import { AccessGuard } from './access/guard.js';
 import { MetricsStore } from './metrics/store.js';
 import { ControllerMetrics } from './metrics/counters.js';
 import { LoginLimiter } from './users/ratelimit.js';
+import type { PeerRegistry } from './peers/registry.js';
+import { Replicator } from './peers/replicate.js';
 
 // The controller's express app, built from its clients; start.ts listens,
 // tests run it in-process.
@@ -27,6 +29,11 @@ export interface AppOptions {
   series?: MetricsStore;
   /** The controller's registry: requests and releases are counted there (metrics.ts). */
   metrics?: ServiceMetrics;
+  /**
+   * The other controllers (peers/registry.ts, started by the caller): logs and metrics are copied to them and
+   * `paas run` sides relayed; absent: this controller works alone.
+   */
+  peers?: PeerRegistry;
   config: Pick<
     ControllerConfig,
     | 'internalToken'
@@ -44,8 +51,19 @@ export interface AppOptions {
   >;
 }
 
-export function createApp({ store, logger, config, logs, metrics, series }: AppOptions): Express {
+export function createApp({ store, logger, config, logs, metrics, series, peers }: AppOptions): Express {
   const { dir: _onDisk, ...inMemory } = config.logs;
+  const logService = logs ?? new LogService(inMemory, logger);
+  logService.sessions.useSecret(config.internalToken); // any controller opens a session another made
+  const replicator =
+    peers &&
+    new Replicator({
+      registry: peers,
+      internalToken: config.internalToken,
+      log: logger.child({ module: 'peers' }),
+      lost: (n) => logService.counts?.dropped('peer_overflow', n),
+    });
+  if (peers && replicator) logService.joinPeers(peers, replicator);
   const repo = new Repo(store);
   const access = new AccessGuard({ store, repo, logger });
   const counted = metrics && new ControllerMetrics(metrics);
@@ -62,7 +80,8 @@ export function createApp({ store, logger, config, logs, metrics, series }: AppO
     },
     keepReleaseImages: config.keepReleaseImages,
     dirs: { state: config.stateDir, engine: config.engineDir },
-    logs: logs ?? new LogService(inMemory, logger),
+    logs: logService,
+    ...(peers && replicator && { peers: { registry: peers, replicator } }),
     series: series ?? new MetricsStore(),
     access,
     logins: new LoginLimiter(),
@@ -86,6 +105,12 @@ export function createApp({ store, logger, config, logs, metrics, series }: AppO
   // `paas run`'s websockets (runs/rendezvous.ts), on the server app.listen makes
   return withRendezvous(
     app,
-    new Rendezvous({ store, internalToken: config.internalToken, log: logger.child({ module: 'rendezvous' }), access }),
+    new Rendezvous({
+      store,
+      internalToken: config.internalToken,
+      log: logger.child({ module: 'rendezvous' }),
+      access,
+      ...(peers && { peers }),
+    }),
   );
 }

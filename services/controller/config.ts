@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { ConfigError, commonConfig, httpsPortSetting, int, str, type CommonConfig, type Env } from '../core/config.js';
 import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { logsConfig, type LogsConfig } from './logs/config.js';
@@ -37,6 +38,10 @@ export interface ControllerConfig extends CommonConfig {
   metricsStoreDir: string;
   /** Automatic certificates (certs/auto.ts); absent: no ACME server is set (PAAS_ACME_DIRECTORY_URL). */
   acme?: AcmeSettings;
+  /** Where the other controllers reach this one (PAAS_CONTROLLER_PEER_URL, http://127.0.0.1:$PAAS_API_PORT): peers/. */
+  peerUrl: string;
+  /** This controller among its peers (PAAS_CONTROLLER_ID, <hostname>:<PAAS_API_PORT>). */
+  controllerId: string;
 }
 
 export interface AcmeSettings {
@@ -68,13 +73,22 @@ export function loadConfig(env: Env): Readonly<ControllerConfig> {
   const internalToken = str(env, 'PAAS_INTERNAL_TOKEN');
   if (internalToken.length < 16) throw new ConfigError('PAAS_INTERNAL_TOKEN must be at least 16 characters');
   const common = commonConfig(env);
+  const apiPort = port(env, 'PAAS_API_PORT', 8700);
+  const peerUrl = str(env, 'PAAS_CONTROLLER_PEER_URL', `http://127.0.0.1:${apiPort}`).replace(/\/+$/, '');
+  if (!/^https?:\/\/[^/?#]+$/.test(peerUrl))
+    throw new ConfigError(`PAAS_CONTROLLER_PEER_URL must be http(s)://host[:port], got ${JSON.stringify(peerUrl)}`);
+  const controllerId = str(env, 'PAAS_CONTROLLER_ID', `${hostname()}:${apiPort}`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(controllerId))
+    throw new ConfigError(`PAAS_CONTROLLER_ID must match [A-Za-z0-9][A-Za-z0-9._:-]{0,127}`);
   return Object.freeze({
     ...common,
     metrics: metricsListen(env, 'controller'),
     logs: logsConfig(env, common.stateDir),
     metricsStoreDir: str(env, 'PAAS_METRICS_STORE_DIR', join(common.stateDir, 'metrics')),
     apiHost: str(env, 'PAAS_API_HOST', '127.0.0.1'),
-    apiPort: port(env, 'PAAS_API_PORT', 8700),
+    apiPort,
+    peerUrl,
+    controllerId,
     internalToken,
     domain: str(env, 'PAAS_DOMAIN', 'localhost'),
     httpPort: port(env, 'PAAS_HTTP_PORT', 80),

@@ -4,6 +4,8 @@ import type { Store } from '../core/store.js';
 import type { LogService } from './logs/service.js';
 import type { UrlSettings } from './apps/apps.js';
 import type { Repo } from './repo.js';
+import type { PeerRegistry } from './peers/registry.js';
+import type { Replicator } from './peers/replicate.js';
 import type { LoginLimiter } from './users/ratelimit.js';
 import type { AcmeSettings } from './config.js';
 import type { MetricsStore } from './metrics/store.js';
@@ -29,6 +31,8 @@ export interface Deps {
   acme?: AcmeSettings;
   /** Failed password checks, per email and remote address (users/ratelimit.ts), in memory. */
   logins: LoginLimiter;
+  /** The other controllers (peers/): absent when this one works alone. */
+  peers?: { registry: PeerRegistry; replicator: Replicator };
   /** Where requests and releases are counted (metrics.ts); absent: not counted. */
   metrics?: ControllerMetrics;
 }

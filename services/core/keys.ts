@@ -98,6 +98,18 @@ export interface KeyLayout {
    */
   imageServer(name: string): string;
   imageServers(): string;
+  /**
+   * A live controller (PeerRecord: {id, url, startedAt}, controller/peers/registry.ts), under its lease: what peers
+   * replicate logs and metrics to and proxy `paas run` sides to.
+   */
+  controller(id: string): string;
+  controllers(): string;
+  /**
+   * The controller that hosts a `paas run` rendezvous (RendezvousHolder: {id, url}), under that controller's lease:
+   * put by the first side to arrive, read by the second (controller/runs/relay.ts).
+   */
+  rendezvous(app: string, name: string): string;
+  rendezvousAll(app?: string): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -175,6 +187,10 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     activeBuilds: () => `${p}/active-builds/`,
     imageServer: (name) => `${p}/image-servers/${name}`,
     imageServers: () => `${p}/image-servers/`,
+    controller: (id) => `${p}/controllers/${id}`,
+    controllers: () => `${p}/controllers/`,
+    rendezvous: (app, name) => `${p}/rendezvous/${app}/${name}`,
+    rendezvousAll: (app) => (app ? `${p}/rendezvous/${app}/` : `${p}/rendezvous/`),
   };
 }
 
@@ -244,6 +260,13 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   },
   { fns: ['route'], keys: (k, app) => ({ key: k.route(app) }), rename: 'others', destroy: false },
   { fns: ['run', 'runs'], keys: (k, app) => ({ prefix: k.runs(app) }), rename: 'others', destroy: false },
+  // leased, removed by the controller that holds the rendezvous when the run's sides leave
+  {
+    fns: ['rendezvous', 'rendezvousAll'],
+    keys: (k, app) => ({ prefix: k.rendezvousAll(app) }),
+    rename: 'others',
+    destroy: false,
+  },
   // the routers': traffic seen, wakes asked; of the old name (a renamed app starts awake)
   { fns: ['activity'], keys: (k, app) => ({ key: k.activity(app) }), rename: 'drop', destroy: true },
   { fns: ['wake'], keys: (k, app) => ({ key: k.wake(app) }), rename: 'drop', destroy: true },
@@ -278,4 +301,5 @@ export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = [
   'pipeline',
   'acmeChallenge',
   'imageServer',
+  'controller',
 ];

@@ -1,3 +1,4 @@
+import { apiFetch } from './apiurls.js';
 import type { Logger } from './logger.js';
 import type { IngestRecord } from './logs.js';
 import { MAX_BATCH_RECORDS } from './logs.js';
@@ -8,6 +9,7 @@ import { MAX_BATCH_RECORDS } from './logs.js';
 // are counted and dropped, so a producer's memory stays bounded.
 
 export interface LogPostTarget {
+  /** PAAS_API_URL: one controller or several, tried in turn (core/apiurls.ts). */
   apiUrl: string;
   internalToken: string;
   fetchFn?: typeof fetch;
@@ -15,7 +17,8 @@ export interface LogPostTarget {
 
 /** Sends one batch; resolves with the HTTP status, rejects when the controller cannot be reached. */
 export async function postLogLines(target: LogPostTarget, lines: readonly IngestRecord[]): Promise<number> {
-  const res = await (target.fetchFn ?? fetch)(`${target.apiUrl}/internal/logs`, {
+  const res = await apiFetch(target.apiUrl, '/internal/logs', {
+    ...(target.fetchFn && { fetchFn: target.fetchFn }),
     method: 'POST',
     headers: { authorization: `Bearer ${target.internalToken}`, 'content-type': 'application/json' },
     body: JSON.stringify({ lines }),

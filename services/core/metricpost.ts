@@ -1,3 +1,4 @@
+import { apiFetch } from './apiurls.js';
 import type { Logger } from './logger.js';
 import type { LogPostTarget } from './logpost.js';
 import type { MinuteSample } from './metricseries.js';
@@ -19,7 +20,8 @@ export async function postMetrics(target: LogPostTarget, samples: readonly AppSa
   for (let i = 0; i < samples.length; i += SAMPLES_PER_POST) {
     const chunk = samples.slice(i, i + SAMPLES_PER_POST);
     try {
-      const res = await (target.fetchFn ?? fetch)(`${target.apiUrl}/internal/metrics`, {
+      const res = await apiFetch(target.apiUrl, '/internal/metrics', {
+        ...(target.fetchFn && { fetchFn: target.fetchFn }),
         method: 'POST',
         headers: { authorization: `Bearer ${target.internalToken}`, 'content-type': 'application/json' },
         body: JSON.stringify({ samples: chunk }),

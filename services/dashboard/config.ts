@@ -4,6 +4,7 @@ import { isIP } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError, int, str, type Env } from '../core/config.js';
+import { apiUrlSetting } from '../core/apiurls.js';
 import { metricsListen, type MetricsListen } from '../core/metrics.js';
 
 // The dashboard's settings (issue 18): where it listens, the public API it
@@ -52,15 +53,7 @@ export function loadConfig(env: Env): Readonly<DashboardConfig> {
   const listenHost = str(env, 'PAAS_DASHBOARD_LISTEN', '127.0.0.1');
   if (isIP(listenHost) === 0)
     throw new ConfigError(`PAAS_DASHBOARD_LISTEN must be an IP address, got ${JSON.stringify(listenHost)}`);
-  const apiUrl = str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, '');
-  let parsed: URL | undefined;
-  try {
-    parsed = new URL(apiUrl);
-  } catch {
-    parsed = undefined;
-  }
-  if (!parsed || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.search || parsed.hash)
-    throw new ConfigError(`PAAS_API_URL must be an http(s) URL, got ${JSON.stringify(apiUrl)}`);
+  const apiUrl = apiUrlSetting(env); // one URL or several (core/apiurls.ts)
   const secret = env.PAAS_DASHBOARD_SECRET ?? '';
   const internal = env.PAAS_INTERNAL_TOKEN ?? '';
   if (secret !== '' && secret.length < MIN_SECRET_LENGTH)

@@ -1,3 +1,4 @@
+import { apiFetch } from '../core/apiurls.js';
 import { newCsrf, type Session } from './session.js';
 import { SESSION_TTL_S } from './policy.js';
 
@@ -125,7 +126,7 @@ export type LoginApiFor = (forwardedFor: string | undefined) => LoginApi;
 export function fetchLoginApi(apiUrl: string, timeoutMs = 10_000): LoginApiFor {
   const call = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
     try {
-      const res = await fetch(apiUrl + path, {
+      const res = await apiFetch(apiUrl, path, {
         method,
         headers: {
           accept: 'application/json',

@@ -1,9 +1,11 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { apiUrls, isUnreachable, type ApiUrls } from '../core/apiurls.js';
 import type { Logger } from '../core/logger.js';
 import { answerHeaders, upstreamRequestHeaders } from './policy.js';
 
-// /api/<path> -> <PAAS_API_URL>/<path>, streamed both ways with node:http:
+// /api/<path> -> <PAAS_API_URL>/<path> (the controller that last answered, of
+// one or several), streamed both ways with node:http:
 // the request's body goes up as it comes (no parsing here), the answer
 // comes down as the API writes it (a log session's stream never ends, a
 // build's output grows), with the API's status and the headers policy.ts
@@ -21,14 +23,13 @@ export interface ApiProxyOptions {
 }
 
 export class ApiProxy {
-  private readonly base: URL;
-  private readonly agent: HttpAgent;
+  /** PAAS_API_URL's controllers (one or several): each request goes to the one that last answered (core/apiurls.ts). */
+  private readonly urls: ApiUrls;
+  private readonly agents = { http: new HttpAgent({ keepAlive: true }), https: new HttpsAgent({ keepAlive: true }) };
   private readonly open = new Set<() => void>();
 
   constructor(private readonly opts: ApiProxyOptions) {
-    this.base = new URL(opts.apiUrl);
-    const secure = this.base.protocol === 'https:';
-    this.agent = secure ? new HttpsAgent({ keepAlive: true }) : new HttpAgent({ keepAlive: true });
+    this.urls = apiUrls(opts.apiUrl);
   }
 
   /** Requests in flight (log streams included). */
@@ -38,17 +39,29 @@ export class ApiProxy {
 
   /** Passes `req` on to the API's `path` (with its query) with the session's token, and its answer back to `res`. */
   forward(req: IncomingMessage, res: ServerResponse, path: string, token: string): void {
+    this.attempt(req, res, path, token, this.urls.order());
+  }
+
+  /**
+   * One try on the first of `order`. A controller that cannot be reached is passed over for the next requests; a
+   * request without a body is tried on the next one at once (a body already sent cannot be sent again: 502).
+   */
+  private attempt(req: IncomingMessage, res: ServerResponse, path: string, token: string, order: string[]): void {
     const { log, onAnswer } = this.opts;
-    const basePath = this.base.pathname.replace(/\/+$/, '');
-    const send = this.base.protocol === 'https:' ? httpsRequest : httpRequest;
+    const baseText = order[0] as string;
+    const base = new URL(baseText);
+    const bodyless = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined;
+    const basePath = base.pathname.replace(/\/+$/, '');
+    const secure = base.protocol === 'https:';
+    const send = secure ? httpsRequest : httpRequest;
     const upstream = send({
-      protocol: this.base.protocol,
-      hostname: this.base.hostname.replace(/^\[|\]$/g, ''),
-      port: this.base.port || undefined,
+      protocol: base.protocol,
+      hostname: base.hostname.replace(/^\[|\]$/g, ''),
+      port: base.port || undefined,
       method: req.method,
       path: basePath + path,
       headers: upstreamRequestHeaders(req.headers, token, req.socket.remoteAddress),
-      agent: this.agent,
+      agent: secure ? this.agents.https : this.agents.http,
     });
     const abort = () => {
       if (!upstream.destroyed) upstream.destroy();
@@ -58,6 +71,7 @@ export class ApiProxy {
 
     upstream.on('response', (answer) => {
       const status = answer.statusCode ?? 502;
+      this.urls.worked(baseText);
       onAnswer?.(status);
       res.writeHead(status, answerHeaders(answer.headers));
       // each chunk as it comes: no Nagle delay on a log line
@@ -78,6 +92,10 @@ export class ApiProxy {
         res.destroy();
         return;
       }
+      if (isUnreachable(err)) {
+        this.urls.failed(baseText);
+        if (bodyless && order.length > 1) return this.attempt(req, res, path, token, order.slice(1));
+      }
       log.warn({ err: { message: err.message, code: (err as NodeJS.ErrnoException).code } }, 'the API does not answer');
       onAnswer?.('failed');
       res
@@ -90,13 +108,15 @@ export class ApiProxy {
       done();
     });
     req.on('error', abort);
-    req.pipe(upstream);
+    if (bodyless) upstream.end();
+    else req.pipe(upstream);
   }
 
   /** Ends every request in flight (at stop: log streams would keep the server open) and the kept-alive sockets. */
   close(): void {
     for (const abort of [...this.open]) abort();
     this.open.clear();
-    this.agent.destroy();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 }

@@ -1,3 +1,4 @@
+import { apiUrlSetting } from '../core/apiurls.js';
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import {
@@ -229,7 +230,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     activityMs: intIn(env, 'PAAS_ROUTER_ACTIVITY_MS', DEFAULT_ACTIVITY_MS, 100, 10_000),
     nginxWorkers,
     hostId: str(env, 'PAAS_HOST_ID', hostname()),
-    apiUrl: str(env, 'PAAS_API_URL', `http://127.0.0.1:${int(env, 'PAAS_API_PORT', 8700)}`).replace(/\/+$/, ''),
+    apiUrl: apiUrlSetting(env),
     ...(env.PAAS_INTERNAL_TOKEN && { internalToken: env.PAAS_INTERNAL_TOKEN }),
   });
 }

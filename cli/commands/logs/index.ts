@@ -1,3 +1,4 @@
+import { fetchFirst, sameOnEach } from '../../../services/core/apiurls.js';
 import { appPath } from '../../api.js';
 import { appCommand } from '../../command.js';
 import { CliError, type Ctx } from '../../context.js';
@@ -27,11 +28,18 @@ export function logSessionRequest(o: LogsOptions): LogSessionRequest {
 
 /**
  * Streams the session's text to `out`, line by line (heartbeat blank lines dropped), until it ends or `signal` aborts.
+ * The URL names the controller that made the session; any other of `bases` (PAAS_API_URL's) serves it too, and is
+ * tried when that one cannot be reached.
  */
-export async function streamLines(ctx: Ctx, url: string, signal: AbortSignal): Promise<void> {
+export async function streamLines(
+  ctx: Ctx,
+  url: string,
+  signal: AbortSignal,
+  bases: readonly string[] = [],
+): Promise<void> {
   let res: Response;
   try {
-    res = await ctx.fetch(url, { signal });
+    res = await fetchFirst(sameOnEach(url, bases), { signal, fetchFn: ctx.fetch });
   } catch (err) {
     if (signal.aborted) return;
     throw new CliError(`Could not read the logs at ${url} (${(err as Error).message})`);
@@ -75,7 +83,7 @@ export default appCommand(
     const stop = () => abort.abort();
     if (body.tail) process.once('SIGINT', stop);
     try {
-      await streamLines(ctx, session.logplex_url, abort.signal);
+      await streamLines(ctx, session.logplex_url, abort.signal, api.urls.order());
     } finally {
       process.removeListener('SIGINT', stop);
     }

@@ -58,7 +58,7 @@ export default appCommand(
       return;
     }
     const stop = () => api.request('POST', appPath(app, `/dynos/${encodeURIComponent(dyno.name)}/actions/stop`));
-    const code = await attach(dyno, io, tty, ctx, () => stop().then(() => undefined));
+    const code = await attach(dyno, io, tty, ctx, () => stop().then(() => undefined), api.urls.order());
     if (code !== 0) throw new CommanderError(code, 'paas.run.exit', '');
   },
 );

@@ -1,4 +1,5 @@
 import type { BuildPhase, BuildPhases, BuildStatus } from '../../core/builds.js';
+import { apiFetch } from '../../core/apiurls.js';
 import type { Logger } from '../../core/logger.js';
 import type { Pusher } from '../controller.js';
 import type { Output } from '../output.js';
@@ -47,7 +48,7 @@ export class HttpBuildReporter implements BuildReporter {
   }
 
   private async send(method: string, path: string, body: unknown, want: number): Promise<void> {
-    const res = await fetch(this.apiUrl + path, {
+    const res = await apiFetch(this.apiUrl, path, {
       method,
       headers: { authorization: `Bearer ${this.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(body),

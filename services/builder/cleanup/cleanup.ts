@@ -1,6 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
+import { apiFetch } from '../../core/apiurls.js';
 import type { Logger } from '../../core/logger.js';
 import { isAppName } from '../../core/names.js';
 import { keptReleaseImages } from '../../core/images.js';
@@ -216,7 +217,7 @@ export function controllerInventory(
 ): () => Promise<InventoryEntry[] | undefined> {
   return async () => {
     try {
-      const res = await fetch(`${apiUrl}/internal/apps`, {
+      const res = await apiFetch(apiUrl, '/internal/apps', {
         headers: { authorization: `Bearer ${token}` },
         signal: AbortSignal.timeout(timeoutMs),
       });

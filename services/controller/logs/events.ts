@@ -10,7 +10,9 @@ import { sortedEntries } from '../../core/compare.js';
 // controller writes them, whatever path wrote them (a build's release, a
 // config change, a rollback, ps:scale, ps:restart): a watch on /releases/,
 // /formation/ and /restarts/. Changes made while the controller was down are
-// not told.
+// not told. With several controllers each writes them for itself (they are
+// not copied between them) and only the leader forwards them to drains
+// (forward.ts, peers/registry.ts).
 
 /** The lines for a new release: its description, then `Release v5 created by user a@b.c`. Pure. */
 export function releaseLines(r: Pick<Release, 'version' | 'description'>, by: string): string[] {
@@ -96,6 +98,6 @@ export class PlatformEvents {
 
   private async write(app: string, lines: string[]): Promise<void> {
     if (lines.length === 0 || !app) return;
-    await this.logs.append(app, platformRecords(lines));
+    await this.logs.append(app, platformRecords(lines), 'event'); // every controller writes its own (peers/registry.ts)
   }
 }

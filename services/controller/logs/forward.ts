@@ -15,7 +15,8 @@ import { octetFrame, parseDrainUrl, syslogMessage, type DrainTarget } from './sy
 // ingest. Syslog drains keep one TCP/TLS connection, reconnecting with
 // backoff (1 s doubling to 30 s); https drains get POSTs of up to 500 frames
 // (Heroku's application/logplex-1). Extra CAs (PAAS_DRAIN_CA_FILE) are trusted
-// on top of the system's, for drains with a private CA.
+// on top of the system's, for drains with a private CA. Every controller runs
+// one; each line reaches a drain once (see the onAppend below).
 
 export const DRAIN_QUEUE = 10_000;
 const HTTPS_BATCH = 500;
@@ -30,6 +31,8 @@ export interface ForwarderOptions {
   extraCa?: string;
   /** Where the lines a drain loses are counted. */
   counts?: Pick<LogCounts, 'dropped'>;
+  /** Whether this controller forwards platform events (the leader of several: peers/registry.ts); default yes. */
+  leads?: () => boolean;
 }
 
 class Drain {
@@ -182,7 +185,10 @@ export class DrainForwarder {
 
   constructor(private readonly opts: ForwarderOptions) {
     this.ca = opts.extraCa ? [...rootCertificates, opts.extraCa] : undefined;
-    opts.logs.onAppend((app, records) => {
+    // Each line once across controllers: the one that took it from its source forwards it, never a copy from a
+    // peer; platform events (every controller writes them) only the leader forwards.
+    opts.logs.onAppend((app, records, origin) => {
+      if (origin === 'peer' || (origin === 'event' && opts.leads && !opts.leads())) return;
       for (const d of this.byApp.get(app) ?? []) d.push(records);
     });
   }

@@ -1,9 +1,11 @@
 import express, { Router, type Request } from 'express';
 import { cleanLine, nowMicro, parseIngest, type IngestRecord, type LogRecord } from '../../core/logs.js';
-import { notFound } from '../../core/errors.js';
+import { invalid, notFound } from '../../core/errors.js';
+import { isAppName } from '../../core/names.js';
 import { visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
 import { bodyOf, grantOf, param, requireInternal, userOf } from '../http.js';
+import { REPLICATED_HEADER } from '../peers/replicate.js';
 import { addDrain, drainView, listDrains, removeDrain } from './drains.js';
 import { parseSessionRequest, streamSession, type LogSession } from './sessions.js';
 
@@ -34,6 +36,8 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
     express.json({ limit: INGEST_BODY_LIMIT }),
     async (req, res) => {
       const byApp = groupByApp(parseIngest(bodyOf(req)));
+      // a copy from another controller (peers/replicate.ts): kept and tailed, not copied on nor drained, not counted
+      const copy = req.get(REPLICATED_HEADER) !== undefined;
       let accepted = 0;
       let dropped = 0;
       for (const [app, records] of byApp) {
@@ -41,14 +45,31 @@ export function logEarlyRoutes(deps: Deps, internalToken: string): Router {
           dropped += records.length;
           continue;
         }
-        await deps.logs.store.append(app, records);
+        await deps.logs.store.append(app, records, copy ? 'peer' : 'source');
         accepted += records.length;
       }
-      deps.logs.counts?.received(accepted);
-      deps.logs.counts?.dropped('unknown_app', dropped);
+      if (!copy) {
+        deps.logs.counts?.received(accepted);
+        deps.logs.counts?.dropped('unknown_app', dropped);
+      }
       res.json({ accepted, dropped });
     },
   );
+
+  // Another controller destroyed or renamed an app (peers/replicate.ts): its log and its metrics go or move here too.
+  r.post('/internal/logs/lifecycle', requireInternal(internalToken), express.json(), async (req, res) => {
+    const b = bodyOf(req);
+    const name = (v: unknown) => (typeof v === 'string' && isAppName(v) ? v : undefined);
+    const [app, from, to] = [name(b.app), name(b.from), name(b.to)];
+    if (b.op === 'drop' && app) {
+      await deps.logs.store.drop(app, 'peer');
+      deps.series.forget(app);
+    } else if (b.op === 'rename' && from && to) {
+      await deps.logs.store.rename(from, to, 'peer');
+      deps.series.rename(from, to);
+    } else throw invalid('Give {op: "drop", app} or {op: "rename", from, to}');
+    res.json({ ok: true });
+  });
 
   // The builder follows a release command's output into the push (builder/release/releaselog.ts).
   r.post('/internal/apps/:app/log-sessions', requireInternal(internalToken), express.json(), async (req, res) => {

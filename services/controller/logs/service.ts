@@ -7,6 +7,8 @@ import { PlatformEvents } from './events.js';
 import { DrainForwarder } from './forward.js';
 import { SessionTable } from './sessions.js';
 import { LogStore } from './store.js';
+import type { PeerRegistry } from '../peers/registry.js';
+import type { Replicator } from '../peers/replicate.js';
 
 // The controller's log pipeline, built once: the store, the log sessions, and
 // (once started) the platform-event watch and the drain forwarder. Given the
@@ -19,6 +21,9 @@ export class LogService {
   readonly counts: LogCounts | undefined;
   private events: PlatformEvents | undefined;
   private forwarder: DrainForwarder | undefined;
+  /** Whether this controller forwards platform events to drains (one of several: the leader). */
+  private leads: () => boolean = () => true;
+  private joined = false;
 
   constructor(
     private readonly config: Omit<LogsConfig, 'dir'> & Partial<Pick<LogsConfig, 'dir'>>,
@@ -35,6 +40,22 @@ export class LogService {
     });
   }
 
+  /**
+   * With other controllers (peers/registry.ts): what this one takes from its sources is copied to them, and it
+   * forwards platform events to drains only while it leads. Once.
+   */
+  joinPeers(registry: Pick<PeerRegistry, 'leads'>, replicator: Pick<Replicator, 'lines' | 'lifecycle'>): void {
+    if (this.joined) return;
+    this.joined = true;
+    this.leads = () => registry.leads();
+    this.store.onAppend((app, records, origin) => {
+      if (origin === 'source') replicator.lines(records.map((r) => ({ app, ...r })));
+    });
+    this.store.onLifecycle((op, origin) => {
+      if (origin === 'source') replicator.lifecycle(op);
+    });
+  }
+
   /** Starts telling platform events and forwarding to drains. */
   async start(store: Store): Promise<void> {
     this.events = new PlatformEvents(store, this.store, this.log);
@@ -44,6 +65,7 @@ export class LogService {
       log: this.log,
       ...(this.config.drainCa && { extraCa: this.config.drainCa }),
       ...(this.counts && { counts: this.counts }),
+      leads: () => this.leads(),
     });
     await this.events.start();
     await this.forwarder.start();

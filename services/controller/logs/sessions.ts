@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { Response } from 'express';
 import { invalid } from '../../core/errors.js';
 import {
@@ -9,6 +9,7 @@ import {
   type LogFilter,
   type LogRecord,
   type LogSessionRequest,
+  type LogSource,
 } from '../../core/logs.js';
 import type { Grant } from '../access/guard.js';
 import type { LogCounts } from '../metrics/counters.js';
@@ -16,14 +17,15 @@ import type { LogStore } from './store.js';
 import { by } from '../../core/compare.js';
 
 // Heroku's log sessions: POST /apps/:app/log-sessions answers a logplex_url
-// that streams the app's lines as text. The URL carries an unguessable id
-// (128 bits), valid for SESSION_TTL_MS, so `curl <logplex_url>` works with
-// no token; a tail started within that time streams until the client leaves,
+// that streams the app's lines as text. The URL carries an unguessable id,
+// valid for SESSION_TTL_MS, so `curl <logplex_url>` works with no token; the
+// id is the session itself, sealed with a key from the internal token
+// (AES-256-GCM: a 96-bit random IV and a 128-bit tag; sealSession), so any
+// controller opens a session another made and none keeps a table; a tail started within that time streams until the client leaves,
 // or until the user who made it loses access to the app (then the stream ends
 // with a last `paas[logs]` line; access/guard.ts).
 
 export const SESSION_TTL_MS = 5 * 60_000;
-export const MAX_SESSIONS = 10_000;
 export const DEFAULT_LINES = 100;
 export const MAX_LINES_ASKED = 10_000;
 /** A tail client that lets this much pile up unread loses lines (counted, then told). */
@@ -54,28 +56,107 @@ export function parseSessionRequest(body: Record<string, unknown>): LogSessionRe
   return { lines, tail: body.tail === true, ...(dyno && { dyno }), ...(source && { source }) };
 }
 
+/** A session's sealed id: AES-256-GCM over its JSON, the key from the internal token (HKDF), base64url. */
+interface Sealed {
+  /** app, lines, tail, dyno, source */
+  a: string;
+  l: number;
+  t: boolean;
+  d?: string;
+  s?: LogSource;
+  /** grant: user id and API token hash */
+  u?: string;
+  h?: string;
+  /** created, expires (ms) */
+  c: number;
+  e: number;
+}
+
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+
+/** The sealing key of log sessions from the internal token (every controller has it). Pure. */
+export function sessionKey(internalToken: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', internalToken, 'paas log sessions', 'v1 aes-256-gcm', 32));
+}
+
+/**
+ * The session as its id: sealed (AES-256-GCM, a fresh random IV), so any controller with the internal token opens
+ * it, nobody without can read or make one (the grant's token hash stays hidden), and a changed byte is refused. Pure
+ * but for the IV.
+ */
+export function sealSession(key: Buffer, s: Omit<LogSession, 'id'>): string {
+  const v: Sealed = {
+    a: s.app,
+    l: s.lines,
+    t: s.tail,
+    ...(s.dyno && { d: s.dyno }),
+    ...(s.source && { s: s.source }),
+    ...(s.grant && { u: s.grant.userId, h: s.grant.tokenHash }),
+    c: Date.parse(s.createdAt),
+    e: s.expiresAt,
+  };
+  const iv = randomBytes(IV_BYTES);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const body = Buffer.concat([cipher.update(JSON.stringify(v), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, body, cipher.getAuthTag()]).toString('base64url');
+}
+
+/** The session an id seals, when it opens with the key, is of `app` and has not expired; else undefined. Pure. */
+export function openSession(key: Buffer, app: string, id: string, now = Date.now()): LogSession | undefined {
+  if (!/^[A-Za-z0-9_-]{40,2048}$/.test(id)) return undefined;
+  const raw = Buffer.from(id, 'base64url');
+  if (raw.length <= IV_BYTES + TAG_BYTES) return undefined;
+  let v: Sealed;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, IV_BYTES));
+    decipher.setAuthTag(raw.subarray(raw.length - TAG_BYTES));
+    const text = Buffer.concat([decipher.update(raw.subarray(IV_BYTES, raw.length - TAG_BYTES)), decipher.final()]);
+    v = JSON.parse(text.toString('utf8')) as Sealed;
+  } catch {
+    return undefined;
+  }
+  if (v.a !== app || !(v.e > now)) return undefined;
+  return {
+    id,
+    app: v.a,
+    lines: v.l,
+    tail: v.t,
+    ...(v.d && { dyno: v.d }),
+    ...(v.s && { source: v.s }),
+    createdAt: new Date(v.c).toISOString(),
+    expiresAt: v.e,
+    ...(v.u && v.h && { grant: { app: v.a, userId: v.u, tokenHash: v.h } }),
+  };
+}
+
+/**
+ * Makes and opens log sessions. Nothing is kept: the id is the session, sealed (sealSession), so a session made on
+ * one controller streams from any other (issue 19). Until useSecret, a random key (one controller, as in tests of
+ * other parts); createApp gives it the internal token.
+ */
 export class SessionTable {
-  private readonly sessions = new Map<string, LogSession>();
+  private key: Buffer = randomBytes(32);
+
+  /** Seals with the key every controller derives from the internal token. */
+  useSecret(internalToken: string): void {
+    this.key = sessionKey(internalToken);
+  }
 
   create(app: string, req: LogSessionRequest, grant?: Grant, now = Date.now()): LogSession {
-    for (const [id, s] of this.sessions) if (s.expiresAt <= now) this.sessions.delete(id);
-    while (this.sessions.size >= MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value as string);
-    const s: LogSession = {
+    const s: Omit<LogSession, 'id'> = {
       ...req,
-      id: randomBytes(16).toString('hex'),
       app,
       createdAt: new Date(now).toISOString(),
       expiresAt: now + SESSION_TTL_MS,
       ...(grant && { grant }),
     };
-    this.sessions.set(s.id, s);
-    return s;
+    return { ...s, id: sealSession(this.key, s) };
   }
 
   /** The live session with this id for this app, else undefined. */
   get(app: string, id: string, now = Date.now()): LogSession | undefined {
-    const s = this.sessions.get(id);
-    return s && s.app === app && s.expiresAt > now ? s : undefined;
+    return openSession(this.key, app, id, now);
   }
 }
 

@@ -22,7 +22,17 @@ export interface LogStoreOptions {
   log: Logger;
 }
 
-export type AppendListener = (app: string, records: readonly LogRecord[]) => void;
+/**
+ * Where appended records come from: `source`, taken here from their producer (the ingest, the API's own lines);
+ * `peer`, a copy another controller took from its source (peers/replicate.ts); `event`, a platform event every
+ * controller writes for itself from the etcd watch (events.ts). Listeners (drains, the copy to peers) tell them apart.
+ */
+export type LogOrigin = 'source' | 'peer' | 'event';
+
+export type AppendListener = (app: string, records: readonly LogRecord[], origin: LogOrigin) => void;
+
+/** An app's log dropped (destroyed) or moved (renamed): what the other controllers are told (peers/replicate.ts). */
+export type LogLifecycle = { op: 'drop'; app: string } | { op: 'rename'; from: string; to: string };
 
 interface Loaded {
   ring: LogRing;
@@ -36,22 +46,28 @@ export class LogStore {
   private readonly writes = new Map<string, Promise<void>>();
   private readonly subscribers = new Map<string, Set<(records: readonly LogRecord[]) => void>>();
   private readonly listeners: AppendListener[] = [];
+  private readonly lifecycleListeners: ((op: LogLifecycle, origin: LogOrigin) => void)[] = [];
   private dirReady: Promise<void> | undefined;
 
   constructor(readonly opts: LogStoreOptions) {}
 
-  /** Called with every appended batch (drains). */
+  /** Called with every appended batch (drains, the copy to peers). */
   onAppend(fn: AppendListener): void {
     this.listeners.push(fn);
   }
 
+  /** Called with every drop and rename (the copy to peers). */
+  onLifecycle(fn: (op: LogLifecycle, origin: LogOrigin) => void): void {
+    this.lifecycleListeners.push(fn);
+  }
+
   /** Adds records to the app's log: subscribers first (tail), then the ring and the file. */
-  async append(app: string, records: readonly LogRecord[]): Promise<void> {
+  async append(app: string, records: readonly LogRecord[], origin: LogOrigin = 'source'): Promise<void> {
     if (records.length === 0 || !isAppName(app)) return;
     for (const fn of this.subscribers.get(app) ?? []) fn(records);
     for (const fn of this.listeners) {
       try {
-        fn(app, records);
+        fn(app, records, origin);
       } catch (err) {
         this.opts.log.warn({ err, app }, 'log listener failed');
       }
@@ -87,13 +103,15 @@ export class LogStore {
   }
 
   /** An app destroyed: its log goes. */
-  async drop(app: string): Promise<void> {
+  async drop(app: string, origin: LogOrigin = 'source'): Promise<void> {
+    for (const fn of this.lifecycleListeners) fn({ op: 'drop', app }, origin);
     this.loaded.delete(app);
     if (this.opts.dir) await this.chain(app, () => rm(this.file(app), { force: true }));
   }
 
   /** An app renamed: its log moves with it (a log already under the new name is replaced). */
-  async rename(from: string, to: string): Promise<void> {
+  async rename(from: string, to: string, origin: LogOrigin = 'source'): Promise<void> {
+    for (const fn of this.lifecycleListeners) fn({ op: 'rename', from, to }, origin);
     const l = this.loaded.get(from);
     this.loaded.delete(from);
     this.loaded.delete(to);

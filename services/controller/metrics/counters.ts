@@ -14,7 +14,9 @@ import type { ServiceMetrics } from '../../core/metrics.js';
 //                                                                for no such app), drain_overflow
 //                                                                (a drain's queue full: L10),
 //                                                                tail_overflow (a `logs --tail`
-//                                                                reader too slow: L11)
+//                                                                reader too slow: L11), peer_overflow
+//                                                                (not copied to another controller:
+//                                                                its queue full, or it did not answer)
 //
 // `route` is the pattern express matched (`/apps/:app/releases`), never the
 // path: a bounded set of values whatever the requests. A request no route
@@ -23,7 +25,7 @@ import type { ServiceMetrics } from '../../core/metrics.js';
 // (runs/rendezvous.ts) are not express requests and are not counted.
 
 export type ReleaseKind = 'build' | 'config' | 'rollback' | 'slug' | 'promote';
-export type DropReason = 'unknown_app' | 'drain_overflow' | 'tail_overflow';
+export type DropReason = 'unknown_app' | 'drain_overflow' | 'tail_overflow' | 'peer_overflow';
 
 /** Seconds: most answers take milliseconds; log streams and builds' records last minutes. */
 export const HTTP_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -112,10 +114,10 @@ export class LogCounts {
     );
     this.droppedLines = metrics.counter(
       'paas_controller_log_lines_dropped_total',
-      "App log lines lost: unknown_app (no such app), drain_overflow (a drain's queue full), tail_overflow (a slow reader)",
+      "App log lines lost: unknown_app (no such app), drain_overflow (a drain's queue full), tail_overflow (a slow reader), peer_overflow (not copied to a peer controller)",
       ['reason'],
     );
-    for (const reason of ['unknown_app', 'drain_overflow', 'tail_overflow'] as const)
+    for (const reason of ['unknown_app', 'drain_overflow', 'tail_overflow', 'peer_overflow'] as const)
       this.droppedLines.inc({ reason }, 0);
   }
 

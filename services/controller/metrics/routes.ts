@@ -4,10 +4,13 @@ import { isAppName } from '../../core/names.js';
 import { isMinuteSample, RANGES } from '../../core/metricseries.js';
 import { visibleApp } from '../apps/apps.js';
 import type { Deps } from '../deps.js';
+import type { AppSample } from '../../core/metricpost.js';
+import { REPLICATED_HEADER } from '../peers/replicate.js';
 import { bodyOf, param, userOf } from '../http.js';
 
 // An app's metrics: GET /apps/<app>/metrics?range=1h|2h|24h|7d (users), and
-// POST /internal/metrics (routers and agents: what they saw each minute).
+// POST /internal/metrics (routers and agents: what they saw each minute),
+// copied to the other controllers (peers/replicate.ts): each holds every app's series.
 
 /** Samples taken in one POST at most. */
 export const MAX_SAMPLES = 1000;
@@ -38,8 +41,9 @@ export function internalMetricsRoutes(deps: Deps): Router {
           `A sample is not {app, t (a minute, epoch s), ok, failed, latency, memory}: ${JSON.stringify(s)}`,
         );
     }
-    for (const { app, ...sample } of samples as Array<{ app: string } & Parameters<typeof deps.series.add>[1]>)
-      deps.series.add(app, sample);
+    for (const { app, ...sample } of samples as AppSample[]) deps.series.add(app, sample);
+    // to the other controllers, unless this is their copy (peers/replicate.ts)
+    if (req.get(REPLICATED_HEADER) === undefined) deps.peers?.replicator.samples(samples as AppSample[]);
     res.status(202).json({ taken: samples.length });
   });
   return r;

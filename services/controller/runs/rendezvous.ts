@@ -8,6 +8,9 @@ import type { RunRequest } from '../../core/runs.js';
 import type { Store } from '../../core/store.js';
 import { authenticateInternal } from '../auth.js';
 import type { AccessGuard, Grant } from '../access/guard.js';
+import { isUnreachable, UpgradeRefused } from '../../core/apiurls.js';
+import type { PeerRegistry } from '../peers/registry.js';
+import { PEER_HEADER, PEER_USER_PATH, RendezvousClaims, splice, type RendezvousHolder } from './relay.js';
 
 // The rendezvous of `paas run` (Heroku's design): the agent running an
 // attached one-off opens GET /internal/rendezvous/<app>/<name> (internal
@@ -18,6 +21,8 @@ import type { AccessGuard, Grant } from '../access/guard.js';
 // there the agent is told {"attached": true} and starts the container.
 // Frames: binary, first byte the channel (0 stdin, 1 stdout, 2 stderr, as
 // Kubernetes' exec); text, JSON control ({"resize"}, {"stdin_eof"}, {"exit"}).
+// With several controllers the pair lives on the one the first side reached;
+// the other side is relayed there (relay.ts).
 
 export interface RendezvousOptions {
   store: Store;
@@ -29,6 +34,8 @@ export interface RendezvousOptions {
   maxBuffered?: number;
   /** Closes the user's side (and so stops the dyno) when they lose access to the app (access/guard.ts). */
   access?: Pick<AccessGuard, 'allowed' | 'watch'>;
+  /** The other controllers (peers/registry.ts): a side whose rendezvous another holds is relayed there (relay.ts). */
+  peers?: PeerRegistry;
 }
 
 type Side = 'agent' | 'user';
@@ -66,32 +73,75 @@ export class Rendezvous {
   private readonly pairs = new Map<string, Pair>();
   private readonly waitMs: number;
   private readonly maxBuffered: number;
+  private readonly claims: RendezvousClaims | undefined;
 
   constructor(private readonly o: RendezvousOptions) {
     this.waitMs = o.waitMs ?? 120_000;
     this.maxBuffered = o.maxBuffered ?? 1024 * 1024;
+    this.claims = o.peers && new RendezvousClaims(o.store, o.peers, o.internalToken);
   }
 
-  /** Takes the upgrade requests of its two paths; returns false for any other (left to others). */
+  /** Takes the upgrade requests of its paths; returns false for any other (left to others). */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
     const url = new URL(req.url ?? '/', 'http://x');
     const agent = AGENT_PATH.exec(url.pathname);
-    const user = agent ? undefined : USER_PATH.exec(url.pathname);
-    const m = agent ?? user;
+    const peerUser = agent ? undefined : PEER_USER_PATH.exec(url.pathname);
+    const user = agent || peerUser ? undefined : USER_PATH.exec(url.pathname);
+    const m = agent ?? peerUser ?? user;
     if (!m) return false;
     const side: Side = agent ? 'agent' : 'user';
-    const key = `${m[1]}/${m[2]}`;
-    void this.admit(side, m[1] as string, m[2] as string, req, url)
-      .then(() => this.wss.handleUpgrade(req, socket, head, (ws) => this.join(side, key, ws)))
-      .catch((err: unknown) =>
-        refuse(
-          socket,
-          err instanceof PaasError ? err : new PaasError('internal', 'Internal server error'),
-          this.o.log,
-          err,
-        ),
+    const [app, name] = [m[1] as string, m[2] as string];
+    const key = `${app}/${name}`;
+    // relayed by a peer (relay.ts): it checked the side; joined here, the holder
+    const relayed = Boolean(peerUser) || Boolean(agent && req.headers[PEER_HEADER] !== undefined);
+    void (async () => {
+      const grant = relayed
+        ? authenticateInternal(this.o.internalToken, req.headers.authorization)
+        : await this.admit(side, app, name, req, url);
+      const holder = relayed || !this.claims ? undefined : await this.claims.claim(app, name);
+      if (!holder || this.claims?.isSelf(holder)) {
+        if (side === 'user' && this.pairs.get(key)?.userCame)
+          throw new PaasError('conflict', `${name} is attached already`);
+        return this.wss.handleUpgrade(req, socket, head, (ws) => this.join(side, key, ws, grant ?? undefined));
+      }
+      await this.relayTo(side, app, name, holder, grant ?? undefined, req, socket, head);
+    })().catch((err: unknown) => {
+      if (err instanceof UpgradeRefused) return refuseRaw(socket, err.status, err.body);
+      refuse(
+        socket,
+        err instanceof PaasError
+          ? err
+          : isUnreachable(err)
+            ? new PaasError('unavailable', `The controller holding ${name}'s session cannot be reached; try again`)
+            : new PaasError('internal', 'Internal server error'),
+        this.o.log,
+        err,
       );
+    });
     return true;
+  }
+
+  /** The side to the holder (another controller), once the holder took it; the user's access watched here. */
+  private async relayTo(
+    side: Side,
+    app: string,
+    name: string,
+    holder: RendezvousHolder,
+    grant: Grant | undefined,
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+  ): Promise<void> {
+    const far = await (this.claims as RendezvousClaims).open(holder, side, app, name);
+    const log = this.o.log.child({ run: `${app}/${name}`, side, holder: holder.id });
+    this.wss.handleUpgrade(req, socket, head, (near) => {
+      log.info('rendezvous side relayed to its holder');
+      splice(near, far, this.maxBuffered, log);
+      if (side === 'user' && grant && this.o.access) {
+        const unguard = this.o.access.watch(grant, () => near.close(1008, 'access to the app ended'));
+        near.on('close', unguard);
+      }
+    });
   }
 
   /** Attaches to every server the app listens with (express's app.listen). */
@@ -102,7 +152,8 @@ export class Rendezvous {
     });
   }
 
-  private async admit(side: Side, app: string, name: string, req: IncomingMessage, url: URL): Promise<void> {
+  /** Checks a side that reached this controller first-hand; the user's grant (who may attach), if any. */
+  private async admit(side: Side, app: string, name: string, req: IncomingMessage, url: URL): Promise<Grant | void> {
     if (side === 'agent') return authenticateInternal(this.o.internalToken, req.headers.authorization);
     const token = url.searchParams.get('token') ?? '';
     const run = await this.o.store.get<RunRequest>(this.o.store.keys.run(app, name));
@@ -113,7 +164,7 @@ export class Rendezvous {
       const grant: Grant = { app, userId: run.createdBy, tokenHash: run.apiTokenHash };
       if (this.o.access && !(await this.o.access.allowed(grant)))
         throw new PaasError('not_found', `Couldn't find that dyno (${name}).`);
-      this.pair(`${app}/${name}`).grant = grant;
+      return grant;
     }
   }
 
@@ -126,11 +177,12 @@ export class Rendezvous {
     return p;
   }
 
-  private join(side: Side, key: string, ws: WebSocket): void {
+  private join(side: Side, key: string, ws: WebSocket, grant?: Grant): void {
     const p = this.pair(key);
     if (side === 'user') {
       if (p.userCame) return ws.close(4409, 'attached already');
       p.userCame = true;
+      if (grant) p.grant = grant;
       if (p.grant && this.o.access)
         p.unguard = this.o.access.watch(p.grant, () => ws.close(1008, 'access to the app ended'));
     } else p.agent?.close(4409, 'replaced');
@@ -159,7 +211,7 @@ export class Rendezvous {
       this.o.log.warn({ run: key }, 'rendezvous timed out');
       p.agent?.close(4408, 'no user attached in time');
       p.user?.close(4408, 'the dyno did not start in time');
-      this.pairs.delete(key);
+      this.end(key);
     }, this.waitMs);
     p.timer.unref();
   }
@@ -205,7 +257,16 @@ export class Rendezvous {
       }
     } else p.agent?.close(1000, 'user detached'); // the agent stops the dyno
     if (p.timer) clearTimeout(p.timer);
+    this.end(key);
+  }
+
+  /** The pair is over: forgotten, and its claim (several controllers) removed. */
+  private end(key: string): void {
     this.pairs.delete(key);
+    const [app, name] = key.split('/') as [string, string];
+    this.claims
+      ?.release(app, name)
+      .catch((err: unknown) => this.o.log.warn({ err, run: key }, 'cannot remove the rendezvous claim'));
   }
 }
 
@@ -213,6 +274,13 @@ function sameHash(token: string, hash: string): boolean {
   const a = Buffer.from(createHash('sha256').update(token, 'utf8').digest('hex'));
   const b = Buffer.from(hash);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The holder's refusal, as it answered, on the raw socket of a relayed side's upgrade. */
+function refuseRaw(socket: Duplex, status: number, body: string): void {
+  socket.end(
+    `HTTP/1.1 ${status} refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** An HTTP answer on the raw socket of a refused upgrade: the API's {id, message}. */

@@ -50,7 +50,7 @@ describe('the release command output, followed by the builder', () => {
       body: { lines: 10, tail: false, dyno: 'release.1' },
     });
     expect(ok.status).toBe(201);
-    expect(ok.body.logplex_url).toMatch(new RegExp(`^${h.url}/apps/rl/log-sessions/[0-9a-f]{32}/stream$`));
+    expect(ok.body.logplex_url).toMatch(new RegExp(`^${h.url}/apps/rl/log-sessions/[A-Za-z0-9_-]{60,}/stream$`)); // a sealed session (logs/sessions.ts)
     expect((await h.call('POST', '/internal/apps/rl/log-sessions', { token: h.adminToken, body: {} })).status).toBe(
       401,
     );
