@@ -86,10 +86,14 @@ ensure_etcd_cluster() {
 HA_SECOND=(controller-2 scheduler-2)
 HA_CONTROLLER_2_PORT=8720
 
+# ha_api_urls : both controllers' API URLs, comma-separated (PAAS_API_URL in HA).
+ha_api_urls() { echo "http://127.0.0.1:$PAAS_API_PORT,http://127.0.0.1:$HA_CONTROLLER_2_PORT"; }
+
 ha_overrides() {
   case $1 in
     controller-2)
       echo "PAAS_API_PORT=$HA_CONTROLLER_2_PORT"
+      echo "PAAS_CONTROLLER_ID=$PAAS_CLUSTER-controller-2"
       echo "PAAS_CONTROLLER_PEER_URL=http://127.0.0.1:$HA_CONTROLLER_2_PORT"
       echo "PAAS_CONTROLLER_METRICS_PORT=$((HA_CONTROLLER_2_PORT + 1))"
       echo "PAAS_LOG_DIR=$PAAS_STATE_DIR/logs/apps-2"
