@@ -84,23 +84,25 @@ ensure_etcd_cluster() {
 # over paas.env's (ports of its own; the controller its own log and metrics
 # stores, which its peers fill too).
 HA_SECOND=(controller-2 scheduler-2)
-HA_CONTROLLER_2_PORT=8720
+# Ports of the second instances: 20 above the API port (8720 for 8700), so
+# the user's, the test and the bench platforms' (18700, 28700) never collide.
+ha_port() { echo $((PAAS_API_PORT + 20 + $1)); }
 
 # ha_api_urls : both controllers' API URLs, comma-separated (PAAS_API_URL in HA).
-ha_api_urls() { echo "http://127.0.0.1:$PAAS_API_PORT,http://127.0.0.1:$HA_CONTROLLER_2_PORT"; }
+ha_api_urls() { echo "http://127.0.0.1:$PAAS_API_PORT,http://127.0.0.1:$(ha_port 0)"; }
 
 ha_overrides() {
   case $1 in
     controller-2)
-      echo "PAAS_API_PORT=$HA_CONTROLLER_2_PORT"
+      echo "PAAS_API_PORT=$(ha_port 0)"
       echo "PAAS_CONTROLLER_ID=$PAAS_CLUSTER-controller-2"
-      echo "PAAS_CONTROLLER_PEER_URL=http://127.0.0.1:$HA_CONTROLLER_2_PORT"
-      echo "PAAS_CONTROLLER_METRICS_PORT=$((HA_CONTROLLER_2_PORT + 1))"
+      echo "PAAS_CONTROLLER_PEER_URL=http://127.0.0.1:$(ha_port 0)"
+      echo "PAAS_CONTROLLER_METRICS_PORT=$(ha_port 1)"
       echo "PAAS_LOG_DIR=$PAAS_STATE_DIR/logs/apps-2"
       echo "PAAS_METRICS_STORE_DIR=$PAAS_STATE_DIR/metrics-2"
       ;;
     scheduler-2)
-      echo "PAAS_SCHEDULER_METRICS_PORT=$((HA_CONTROLLER_2_PORT + 2))"
+      echo "PAAS_SCHEDULER_METRICS_PORT=$(ha_port 2)"
       ;;
   esac
 }
