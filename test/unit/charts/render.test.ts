@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CHART, HELM_VERSION, helm, render, type Manifest } from './helm.js';
+import { CHART, HELM_VERSION, helm, render, VALUE_SETS, type Manifest } from './helm.js';
 import { podSpecOf, validate } from './k8s.js';
 
 // The chart as `helm lint` and `helm template` (the pinned helm) see it, for
@@ -37,10 +37,7 @@ describe('the pinned helm', () => {
   });
 });
 
-describe.each([
-  ['default values', [] as string[]],
-  ['values-ha.yaml', [HA]],
-])('charts/paas with %s', (_name, valuesFiles) => {
+describe.each(VALUE_SETS)('charts/paas with %s', (_name, valuesFiles) => {
   let ms: Manifest[];
   beforeAll(() => {
     ms = render({ valuesFiles });

@@ -1,9 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { chartCopy, helm, parseManifests, render, template, unzipEntry } from './helm.js';
+import { chartCopy, helm, parseManifests, render, template } from './helm.js';
 import { schemaErrors, semanticErrors, typesModule, validate } from './k8s.js';
-import { deflateRawSync } from 'node:zlib';
 
 // The checks themselves can fail: the validator refuses what the Kubernetes
 // 1.30 API refuses, and a template broken on purpose fails the chart's tests.
@@ -107,49 +106,5 @@ describe('a broken chart', () => {
     const r = template({ chart });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/scheduler\.yaml/);
-  });
-});
-
-describe('unzipEntry', () => {
-  it('reads stored and deflated entries of a zip', () => {
-    // A zip of two files made here: "a" stored, "b" deflated.
-    const files = [
-      { name: 'a', data: Buffer.from('hello'), method: 0 },
-      { name: 'b', data: Buffer.from('world '.repeat(50)), method: 8 },
-    ];
-    const locals: Buffer[] = [];
-    const centrals: Buffer[] = [];
-    let offset = 0;
-    for (const f of files) {
-      const body = f.method === 8 ? deflateRawSync(f.data) : f.data;
-      const name = Buffer.from(f.name);
-      const local = Buffer.alloc(30);
-      local.writeUInt32LE(0x04034b50, 0);
-      local.writeUInt16LE(f.method, 8);
-      local.writeUInt32LE(body.length, 18);
-      local.writeUInt32LE(f.data.length, 22);
-      local.writeUInt16LE(name.length, 26);
-      const central = Buffer.alloc(46);
-      central.writeUInt32LE(0x02014b50, 0);
-      central.writeUInt16LE(f.method, 10);
-      central.writeUInt32LE(body.length, 20);
-      central.writeUInt32LE(f.data.length, 24);
-      central.writeUInt16LE(name.length, 28);
-      central.writeUInt32LE(offset, 42);
-      locals.push(local, name, body);
-      centrals.push(central, name);
-      offset += 30 + name.length + body.length;
-    }
-    const cd = Buffer.concat(centrals);
-    const end = Buffer.alloc(22);
-    end.writeUInt32LE(0x06054b50, 0);
-    end.writeUInt16LE(files.length, 10);
-    end.writeUInt32LE(cd.length, 12);
-    end.writeUInt32LE(offset, 16);
-    const zip = Buffer.concat([...locals, cd, end]);
-    expect(unzipEntry(zip, 'a').toString()).toBe('hello');
-    expect(unzipEntry(zip, 'b').toString()).toBe('world '.repeat(50));
-    expect(() => unzipEntry(zip, 'c')).toThrow(/c is not in the zip/);
-    expect(() => unzipEntry(Buffer.from('not a zip at all, not at all'), 'a')).toThrow(/not a zip/);
   });
 });
