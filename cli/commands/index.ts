@@ -12,6 +12,7 @@ import appsPool from './apps/pool.js';
 import appsRename from './apps/rename.js';
 import login from './auth/login.js';
 import logout from './auth/logout.js';
+import authToken from './auth/token.js';
 import whoami from './auth/whoami.js';
 import buildpacks from './buildpacks/index.js';
 import buildpacksAdd from './buildpacks/add.js';
@@ -84,7 +85,7 @@ import usersCreate from './users/create.js';
 // (cli/commands/<topic>/<verb>.ts: `paas <topic>:<verb>`; <topic>/index.ts: `paas <topic>`).
 
 export const COMMANDS: readonly Definition[] = [
-  ...[login, logout, whoami],
+  ...[login, logout, whoami, authToken],
   ...[apps, appsCreate, appsInfo, appsDestroy, appsRename],
   ...[keys, keysAdd, keysRemove],
   ...[domains, domainsAdd, domainsRemove],

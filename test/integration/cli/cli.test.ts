@@ -194,8 +194,17 @@ describe('paas CLI', () => {
     expect(res.err).toMatch(/^paas: Could not reach the paas API at http:\/\/127\.0\.0\.1:9999/);
   });
 
+  it('prints the token it uses (auth:token): PAAS_TOKEN first, then the saved one', async () => {
+    const saved = await paas(['auth:token']);
+    expect(saved.code).toBe(0);
+    expect(saved.out).toMatch(/^\S{20,}$/);
+    expect(await paas(['whoami'], { env: { PAAS_TOKEN: saved.out } })).toMatchObject({ code: 0 });
+    expect(await paas(['auth:token'], { env: { PAAS_TOKEN: 'from-env' } })).toMatchObject({ code: 0, out: 'from-env' });
+  });
+
   it('logs out', async () => {
     expect(await paas(['logout'])).toMatchObject({ code: 0, out: 'Logged out' });
+    expect(await paas(['auth:token'])).toMatchObject({ code: 1, err: 'paas: Not logged in. Run `paas login` first.' });
     expect(await paas(['whoami'])).toMatchObject({ code: 1, err: 'paas: Not logged in. Run `paas login` first.' });
   });
 });
