@@ -5,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiUrls, openFirst, sameOnEach } from '../../../services/core/apiurls.js';
 import { LogBatcher } from '../../../services/core/logpost.js';
 import { Store } from '../../../services/core/store.js';
-import { Repo } from '../../../services/controller/repo.js';
-import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { paasInProcess } from '../../support/cli.js';
-import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { call, logger, meshed, startCtl, until, type Ctl } from './harness.js';
+import { uniquePrefix } from '../../support/env.js';
+import { call, logger, until, type Ctl, startPair, type Pair } from './harness.js';
 
 // Clients given several API URLs (PAAS_API_URL="A,B") keep working when the
 // controller they used goes away: the CLI (its API calls and its log
@@ -18,6 +16,7 @@ import { call, logger, meshed, startCtl, until, type Ctl } from './harness.js';
 
 const prefix = uniquePrefix('ha-failover');
 const internal = 'internal-ha-failover-0123456789';
+let pair: Pair | undefined;
 let store: Store;
 let a: Ctl;
 let b: Ctl;
@@ -38,17 +37,12 @@ const paas = (args: string[]) =>
   });
 
 beforeAll(async () => {
-  store = Store.connect(etcdEndpoints(), prefix);
-  [a, b] = [await startCtl('ctl-a', prefix, internal), await startCtl('ctl-b', prefix, internal)];
-  await meshed([a, b]);
-  admin = (await ensureAdmin(new Repo(store), 'admin@example.com')).token;
+  pair = await startPair(prefix, internal);
+  ({ store, a, b, admin } = pair);
 });
 
 afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await store.etcd.delete().prefix(prefix + '/');
-  store.close();
+  await pair?.stop();
   rmSync(home, { recursive: true, force: true });
 });
 

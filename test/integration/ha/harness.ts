@@ -11,6 +11,8 @@ import { loadConfig } from '../../../services/controller/config.js';
 import { LogService } from '../../../services/controller/logs/service.js';
 import { MetricsStore } from '../../../services/controller/metrics/store.js';
 import { PeerRegistry } from '../../../services/controller/peers/registry.js';
+import { Repo } from '../../../services/controller/repo.js';
+import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { etcdEndpoints } from '../../support/env.js';
 import { freePort } from '../../support/ports.js';
 
@@ -72,6 +74,30 @@ export async function startCtl(id: string, prefix: string, internalToken: string
     rmSync(stateDir, { recursive: true, force: true });
   };
   return { id, url: config.peerUrl, registry, logs, series, stop: () => close(true), kill: () => close(false) };
+}
+
+/** Two controllers ctl-a and ctl-b meshed under `prefix`, an admin's token, and a Store of the test's own. */
+export interface Pair {
+  store: Store;
+  a: Ctl;
+  b: Ctl;
+  admin: string;
+  /** Stops both, deletes the prefix, closes the store. */
+  stop(): Promise<void>;
+}
+
+export async function startPair(prefix: string, internalToken: string): Promise<Pair> {
+  const store = Store.connect(etcdEndpoints(), prefix);
+  const [a, b] = [await startCtl('ctl-a', prefix, internalToken), await startCtl('ctl-b', prefix, internalToken)];
+  await meshed([a, b]);
+  const admin = (await ensureAdmin(new Repo(store), 'admin@example.com')).token;
+  const stop = async () => {
+    await a.stop();
+    await b.stop();
+    await store.etcd.delete().prefix(prefix + '/');
+    store.close();
+  };
+  return { store, a, b, admin, stop };
 }
 
 /** Waits until `fn` holds (polling), or fails after `ms`. */

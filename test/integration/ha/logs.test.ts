@@ -1,19 +1,16 @@
 import { once } from 'node:events';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Store } from '../../../services/core/store.js';
-import { Repo } from '../../../services/controller/repo.js';
-import { ensureAdmin } from '../../../services/controller/users/users.js';
 import { readFrames } from '../../../services/controller/logs/syslog.js';
-import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { call, meshed, readStream, startCtl, until, type Ctl } from './harness.js';
+import { uniquePrefix } from '../../support/env.js';
+import { call, meshed, readStream, startCtl, until, type Ctl, startPair, type Pair } from './harness.js';
 
 // Two controllers over one etcd (issue 19): the log store, log sessions,
 // drains and metrics work whichever controller a producer or a user reaches.
 
 const prefix = uniquePrefix('ha-logs');
 const internal = 'internal-ha-logs-0123456789';
-let store: Store;
+let pair: Pair | undefined;
 let a: Ctl;
 let b: Ctl;
 let admin = '';
@@ -24,18 +21,13 @@ const ingest = (c: Ctl, texts: string[]) =>
   call(c.url, 'POST', '/internal/logs', internal, { lines: texts.map((t) => line(t)) });
 
 beforeAll(async () => {
-  store = Store.connect(etcdEndpoints(), prefix);
-  [a, b] = [await startCtl('ctl-a', prefix, internal), await startCtl('ctl-b', prefix, internal)];
-  await meshed([a, b]);
-  admin = (await ensureAdmin(new Repo(store), 'admin@example.com')).token;
+  pair = await startPair(prefix, internal);
+  ({ a, b, admin } = pair);
   expect((await call(a.url, 'POST', '/apps', admin, { name: app })).status).toBe(201);
 });
 
 afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await store.etcd.delete().prefix(prefix + '/');
-  store.close();
+  await pair?.stop();
 });
 
 describe('logs with two controllers', () => {

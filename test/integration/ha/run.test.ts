@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket, type RawData } from 'ws';
 import { Store } from '../../../services/core/store.js';
-import { Repo } from '../../../services/controller/repo.js';
-import { ensureAdmin } from '../../../services/controller/users/users.js';
-import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { call, meshed, startCtl, until, type Ctl } from './harness.js';
+import { uniquePrefix } from '../../support/env.js';
+import { call, meshed, startCtl, until, type Ctl, startPair, type Pair } from './harness.js';
 
 // `paas run` with two controllers (issue 19): the agent's side of the
 // rendezvous on one, the user's on the other. The agent's protocol is spoken
@@ -13,6 +11,7 @@ import { call, meshed, startCtl, until, type Ctl } from './harness.js';
 
 const prefix = uniquePrefix('ha-run');
 const internal = 'internal-ha-run-0123456789';
+let pair: Pair | undefined;
 let store: Store;
 let a: Ctl;
 let b: Ctl;
@@ -58,10 +57,8 @@ async function newRun(on: Ctl): Promise<{ name: string; attachUrl: string }> {
 }
 
 beforeAll(async () => {
-  store = Store.connect(etcdEndpoints(), prefix);
-  [a, b] = [await startCtl('ctl-a', prefix, internal), await startCtl('ctl-b', prefix, internal)];
-  await meshed([a, b]);
-  admin = (await ensureAdmin(new Repo(store), 'admin@example.com')).token;
+  pair = await startPair(prefix, internal);
+  ({ store, a, b, admin } = pair);
   expect((await call(a.url, 'POST', '/apps', admin, { name: app })).status).toBe(201);
   const rel = await call(a.url, 'POST', `/internal/apps/${app}/releases`, internal, {
     image: 'example/run:1',
@@ -72,10 +69,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await a?.stop();
-  await b?.stop();
-  await store.etcd.delete().prefix(prefix + '/');
-  store.close();
+  await pair?.stop();
 });
 
 describe('paas run across two controllers', () => {
