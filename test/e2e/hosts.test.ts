@@ -15,8 +15,9 @@ import { e2eUser, env, httpPort, signUp } from './user.js';
 // run` on a host with the app's config, `paas logs` with both dynos' lines,
 // sleep and wake on a host, a host lost (`scripts/hosts kill 1`: its dyno
 // moves to the other within 30 s, the survivor serving meanwhile), and a wake
-// that crashes on a host answered 503 at once. The hosts go at the end
-// (`scripts/hosts down`), failed or not.
+// that crashes on a host answered 503 at once, and apps:destroy leaving
+// nothing on a host's engine (its agent removes the images it fetched). The
+// hosts go at the end (`scripts/hosts down`), failed or not.
 
 const stateDir = env.PAAS_STATE_DIR ?? '/var/lib/paas';
 const cluster = env.PAAS_CLUSTER ?? 'paas';
@@ -211,5 +212,18 @@ describe('an app on two Docker hosts (scripts/hosts)', () => {
         ? true
         : undefined;
     });
+  });
+
+  it("apps:destroy leaves none of the app's containers or images on the surviving host's engine", async () => {
+    const h2 = hosts[1] as { engine: Docker };
+    const ofApp = { filters: { label: [`paas.cluster=${cluster}`, `paas.app=${appName}`] } };
+    expect((await h2.engine.listImages(ofApp)).length).toBeGreaterThan(0); // fetched from the builder
+    await ok(['apps:destroy', '--confirm', appName]);
+    await waitFor("the app's containers and images gone from host 2", 60_000, async () =>
+      (await h2.engine.listContainers({ all: true, ...ofApp })).length === 0 &&
+      (await h2.engine.listImages(ofApp)).length === 0
+        ? true
+        : undefined,
+    );
   });
 });
