@@ -19,6 +19,9 @@
 #                      PAAS_AGENT_NETNS=paas-hS (its iptables and tc commands run inside)
 #   INPUT here         from paas-hS-a: replies and the router's ports accepted, the rest dropped (comment
 #                      paas:<cluster>:hS): a dyno of the host reaches the router at 10.213.S.1, nothing else here
+#   FORWARD, nat here  from paas-hS-a: forwarded and masqueraded (10.214.S.0/24 and 10.213.S.2) out of this
+#                      namespace, except to other hosts, Docker bridges and 169.254.0.0/16 (same comment):
+#                      the host's dynos reach beyond the machine, as on the main engine
 # dockerd and the agent are supervised (supervise.sh) under hosts/K/runit, a runsvdir of the host's own, so that
 # `kill` can take the supervisor with them, as a machine that dies.
 #
@@ -76,19 +79,44 @@ host_vars() {
   CGROUP_PARENT=/paas-h$s
 }
 
-# The comment of this platform's INPUT rules for slot S.
+# The comment of this platform's rules for slot S (INPUT, FORWARD and nat POSTROUTING).
 input_comment() { echo "paas:$PAAS_CLUSTER:h$1"; }
 
-# remove_input_rules S : this platform's INPUT rules for slot S, gone.
+# remove_input_rules S : this platform's rules for slot S (INPUT, FORWARD and nat POSTROUTING), gone.
 remove_input_rules() {
-  local rule
-  { iptables -w 5 -S INPUT 2>/dev/null || true; } | { grep -E -- "--comment \"?$(input_comment "$1")\"? " || true; } |
-    sed 's/^-A /-D /' | while read -r rule; do
-    eval "iptables -w 5 $rule" || warn "cannot remove the iptables rule: $rule"
+  local rule where table chain
+  for where in filter:INPUT filter:FORWARD nat:POSTROUTING; do
+    table=${where%%:*} chain=${where#*:}
+    { iptables -w 5 -t "$table" -S "$chain" 2>/dev/null || true; } |
+      { grep -E -- "--comment \"?$(input_comment "$1")\"? " || true; } |
+      sed 's/^-A /-D /' | while read -r rule; do
+      eval "iptables -w 5 -t $table $rule" || warn "cannot remove the iptables rule: -t $table $rule"
+    done
   done
 }
 
-# ensure_netns S : the namespace, the veth pair, addresses, routes and INPUT rules of slot S.
+# ensure_egress S : slot S's dynos reach beyond this machine, as Heroku apps expect (packages, APIs): what leaves
+# the host's veth is forwarded (FORWARD's policy is DROP once Docker runs here) and masqueraded behind this
+# namespace's address on the way out (NAT out of the main namespace); the replies come back. Not forwarded: to
+# another host's namespace (paas-h+), to this machine's Docker bridges (docker0, br-+, the apps networks pa-+) and
+# to link-local addresses (169.254.0.0/16: cloud metadata). This machine itself stays behind the INPUT rules.
+ensure_egress() {
+  local s=$1 c out
+  host_vars "$s"
+  c=$(input_comment "$s")
+  # Inserted at the top of FORWARD (above Docker's chains), last first.
+  iptables -w 5 -I FORWARD 1 -i "$VETH_OUT" -m comment --comment "$c" -j ACCEPT
+  for out in 'paas-h+' docker0 'br-+' 'pa-+'; do
+    iptables -w 5 -I FORWARD 1 -i "$VETH_OUT" -o "$out" -m comment --comment "$c" -j DROP
+  done
+  iptables -w 5 -I FORWARD 1 -i "$VETH_OUT" -d 169.254.0.0/16 -m comment --comment "$c" -j DROP
+  iptables -w 5 -I FORWARD 1 -o "$VETH_OUT" -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "$c" -j ACCEPT
+  # The host's containers' addresses, and the host's own (its engine masquerades its networks behind it).
+  iptables -w 5 -t nat -I POSTROUTING 1 -s "$BRIDGE_NET" ! -o "$VETH_OUT" -m comment --comment "$c" -j MASQUERADE
+  iptables -w 5 -t nat -I POSTROUTING 1 -s "$ADDR_IN/32" ! -o "$VETH_OUT" -m comment --comment "$c" -j MASQUERADE
+}
+
+# ensure_netns S : the namespace, the veth pair, addresses, routes, INPUT rules and egress (NAT) of slot S.
 ensure_netns() {
   local s=$1 port
   host_vars "$s"
@@ -113,6 +141,7 @@ ensure_netns() {
   done
   iptables -w 5 -I INPUT 1 -i "$VETH_OUT" -m conntrack --ctstate RELATED,ESTABLISHED \
     -m comment --comment "$(input_comment "$s")" -j ACCEPT
+  ensure_egress "$s"
 }
 
 # remove_netns S : the namespace (its end of the veth pair with it: the other end goes too), routes, rules.
@@ -173,6 +202,8 @@ write_host_env() {
     export PAAS_HOST_ID PAAS_HOST_ADDRESS=$ADDR_IN PAAS_DOCKER_SOCKET=$hd/docker.sock PAAS_AGENT_NETNS=$NETNS
     PAAS_HOST_ID=$main_id-h$k
     export PAAS_AGENT_DISK_DIR=$hd/disks
+    # No builder uses this engine: its agent removes the old releases' images it fetched (the builder's retention).
+    export PAAS_AGENT_IMAGE_CLEANUP=true
     # Each host's metrics beside the platform agent's: its port + 100 + K (0: none, as the platform's).
     [ "${PAAS_AGENT_METRICS_PORT:-}" = 0 ] || export PAAS_AGENT_METRICS_PORT=$((${PAAS_AGENT_METRICS_PORT:-8713} + 100 + k))
     write_env_file "$hd/agent.env"

@@ -13,6 +13,7 @@ import {
   type Env,
 } from '../core/config.js';
 import { metricsListen, type MetricsListen } from '../core/metrics.js';
+import { DEFAULT_KEEP_RELEASE_IMAGES } from '../core/images.js';
 import { NETNS } from './isolation/netns.js';
 
 export interface AgentConfig extends CommonConfig {
@@ -33,6 +34,15 @@ export interface AgentConfig extends CommonConfig {
   netns?: string;
   /** PAAS_AGENT_IMAGE_FETCH (true): images the engine lacks are fetched from a builder (images.ts). */
   imageFetch: boolean;
+  /**
+   * PAAS_AGENT_IMAGE_CLEANUP (false): the agent removes old releases' and destroyed apps' images from its engine
+   * (imagecleanup.ts), for an engine no builder uses (scripts/hosts turns it on); on a builder's engine the builder
+   * does it. Every PAAS_AGENT_IMAGE_CLEANUP_MS (PAAS_BUILDER_CLEANUP_MS, else 30000), keeping each app's newest
+   * PAAS_KEEP_RELEASE_IMAGES (5) releases' images, as the builder does.
+   */
+  imageCleanup: boolean;
+  imageCleanupMs: number;
+  keepReleaseImages: number;
   /** Reconcile at least this often, even with no change in etcd or Docker. */
   resyncMs: number;
   /** SIGTERM, then SIGKILL after this many seconds. */
@@ -105,6 +115,12 @@ function positive(env: Env, name: string, fallback: number): number {
   return n;
 }
 
+function atLeast(env: Env, name: string, fallback: number, min: number): number {
+  const n = int(env, name, fallback);
+  if (n < min) throw new ConfigError(`${name} must be at least ${min}`);
+  return n;
+}
+
 export function loadConfig(env: Env): Readonly<AgentConfig> {
   const https = httpsPortSetting(env);
   const hostId = str(env, 'PAAS_HOST_ID', hostname());
@@ -132,6 +148,9 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     dockerSocket: str(env, 'PAAS_DOCKER_SOCKET', '/var/run/docker.sock'),
     ...(netns && { netns }),
     imageFetch: bool(env, 'PAAS_AGENT_IMAGE_FETCH', true),
+    imageCleanup: bool(env, 'PAAS_AGENT_IMAGE_CLEANUP', false),
+    imageCleanupMs: atLeast(env, 'PAAS_AGENT_IMAGE_CLEANUP_MS', int(env, 'PAAS_BUILDER_CLEANUP_MS', 30_000), 1000),
+    keepReleaseImages: atLeast(env, 'PAAS_KEEP_RELEASE_IMAGES', DEFAULT_KEEP_RELEASE_IMAGES, 1),
     resyncMs: positive(env, 'PAAS_AGENT_RESYNC_MS', 5000),
     stopGraceSeconds: int(env, 'PAAS_AGENT_STOP_GRACE', 10),
     healthTimeoutMs: positive(env, 'PAAS_AGENT_HEALTH_TIMEOUT_MS', 60_000),

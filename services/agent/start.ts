@@ -9,6 +9,7 @@ import { DockerRuntime } from './docker.js';
 import { Bandwidth } from './isolation/bandwidth.js';
 import { iptablesIn, startIsolation } from './isolation/network.js';
 import { ImageFetcher } from './images.js';
+import { ImageCleanup } from './imagecleanup.js';
 import type { ImageServerRecord } from '../core/imageservers.js';
 import { startLogShipping } from './logs/start.js';
 import { ServiceMetrics } from '../core/metrics.js';
@@ -70,6 +71,19 @@ export async function start(ctx: ServiceContext): Promise<Running> {
           metrics,
         })
       : undefined;
+  // old releases' images on an engine no builder cleans (several hosts), with the builder's retention
+  const stopImageCleanup =
+    config.imageCleanup && config.internalToken
+      ? new ImageCleanup({
+          docker,
+          cluster: config.cluster,
+          apiUrl: config.apiUrl,
+          internalToken: config.internalToken,
+          keepReleaseImages: config.keepReleaseImages,
+          log: log.child({ module: 'image-cleanup' }),
+          metrics,
+        }).start(config.imageCleanupMs)
+      : undefined;
   const agent = startAgent({
     store,
     runtime,
@@ -116,6 +130,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
     log,
     stop: async () => {
       await agent.stop();
+      await stopImageCleanup?.();
       isolation?.stop();
       await shipper?.stop();
       if (sampler) clearInterval(sampler);

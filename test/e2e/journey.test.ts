@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,8 +30,25 @@ const get = (path: string) => httpGet(httpPort, host, path);
 const body = async (path: string) => (await get(path)).body.trim();
 const answers = (path: string, text: string) =>
   waitFor(`${host}${path} to answer "${text}"`, 60_000, async () => ((await body(path)) === text ? true : undefined));
+/** The machine's engine and those of the Docker hosts scripts/hosts made for this platform (their dynos count too). */
+const engines = () => [
+  docker,
+  ...(existsSync(join(stateDir, 'hosts')) ? readdirSync(join(stateDir, 'hosts')) : [])
+    .map((k) => join(stateDir, 'hosts', k, 'docker.sock'))
+    .filter((sock) => existsSync(sock))
+    .map((socketPath) => new Docker({ socketPath })),
+];
+/** The app's containers on every engine (a host's engine that does not answer has none to count). */
 const containersOfApp = async () =>
-  docker.listContainers({ all: true, filters: { label: [`paas.cluster=${cluster}`, `paas.app=${appName}`] } });
+  (
+    await Promise.all(
+      engines().map((e) =>
+        e
+          .listContainers({ all: true, filters: { label: [`paas.cluster=${cluster}`, `paas.app=${appName}`] } })
+          .catch((err: unknown) => (e === docker ? Promise.reject(err) : [])),
+      ),
+    )
+  ).flat();
 const commit = (message: string) => must('git', ['commit', '-qam', message], { cwd: appDir, env: gitEnv });
 
 describe('the journey of a new user', () => {
@@ -190,7 +207,16 @@ describe('the journey of a new user', () => {
     await waitFor('containers gone', 60_000, async () => ((await containersOfApp()).length === 0 ? true : undefined));
     expect((await get('/')).status).toBe(404);
     await waitFor('repo and images gone', 90_000, async () => {
-      const images = await docker.listImages({ filters: { label: [`paas.app=${appName}`] } });
+      // the builder's engine, and each host's (its agent removes what it fetched: agent/imagecleanup.ts)
+      const images = (
+        await Promise.all(
+          engines().map((e) =>
+            e
+              .listImages({ filters: { label: [`paas.app=${appName}`] } })
+              .catch((err: unknown) => (e === docker ? Promise.reject(err) : [])),
+          ),
+        )
+      ).flat();
       return images.length === 0 && !existsSync(join(stateDir, 'repos', `${appName}.git`)) ? true : undefined;
     });
     expect((await paas(['apps:info'])).code).toBe(1);

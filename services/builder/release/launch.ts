@@ -83,6 +83,20 @@ export async function releaseAndLaunch(
 }
 
 /**
+ * Whether the release phase of `version` is known to have succeeded before its release serves: the command's exit
+ * line said 0, or the release's status is `succeeded` (its rollout is done). A `pending` status says nothing: the
+ * controller answers it for the latest release until it serves, before its release phase as after it (an engine that
+ * fetches the image first starts the command seconds after the release). Pure.
+ */
+export function releasePhaseSucceeded(
+  version: number,
+  status: { version: number; status: string } | null | undefined,
+  exitCode: number | undefined,
+): boolean {
+  return exitCode === 0 || (status?.version === version && status.status === 'succeeded');
+}
+
+/**
  * Keeps the push open until the router serves the new release, as Heroku's
  * "Launching..." does, so the app answers with the new code when `git push`
  * returns. With a release phase (`phase`), the release command's output is
@@ -136,8 +150,8 @@ async function waitUntilServing(
         topic(job.out, `Launching... done, v${version} is serving (${seconds(started)})`);
         return;
       }
-      if (!phaseOver && (follower?.exitCode === 0 || status?.version === version)) {
-        await endPhase(true); // a status of this release that is not `failed` is `released` or `succeeded`
+      if (!phaseOver && releasePhaseSucceeded(version, status, follower?.exitCode)) {
+        await endPhase(true);
         deadline = Math.min(deadline, Date.now() + waitMs);
       }
       await new Promise((resolve) => setTimeout(resolve, 150));

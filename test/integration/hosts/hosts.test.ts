@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
@@ -24,8 +24,10 @@ import { get, startRouter, type RouterHarness } from '../router/helpers.js';
 // is fetched from it) and a router with its nginx, all over the real etcd
 // under a prefix of this file's. Placement by pool and capacity, the router
 // reaching each dyno at its host's address, ports published only there,
-// isolation from a dyno of a host, and a host lost abruptly (`scripts/hosts
-// kill`) whose dynos the scheduler moves to the other.
+// isolation from a dyno of a host, its way out of the machine (masqueraded:
+// to a network namespace of this file's standing for the outside), and a host
+// lost abruptly (`scripts/hosts kill`) whose dynos the scheduler moves to the
+// other.
 
 const run = promisify(execFile);
 const HOSTS = fileURLToPath(new URL('../../../scripts/hosts', import.meta.url));
@@ -44,6 +46,19 @@ let routerPort = 0;
 let otherPort = 0;
 /** Host K's agent id, address and engine. */
 const hosts = new Map<number, { id: string; address: string; engine: Docker; dir: string }>();
+
+/** "The outside": a namespace of this file's behind a veth, with no route back to the hosts' addresses. */
+const ext = {
+  netns: `paas-x${cluster.slice(1, 7)}`,
+  out: `pxo-${cluster.slice(1, 9)}`,
+  in: `pxi-${cluster.slice(1, 9)}`,
+  net: `198.18.${parseInt(cluster.slice(1, 3), 16)}`, // 198.18.0.0/15: for benchmarks, never routed
+  port: 8099,
+};
+let extListener: ReturnType<typeof spawn> | undefined;
+/** What the outside listener saw: the source address of each connection. */
+let extSeen = '';
+const sh = (cmd: string, args: string[]) => run(cmd, args, { timeout: 30_000 });
 
 const hostsCmd = (...args: string[]) =>
   run(HOSTS, args, { env: { ...process.env, PAAS_STATE_DIR: stateDir }, timeout: 120_000 });
@@ -133,6 +148,27 @@ beforeAll(async () => {
     config: { ...loadConfig({}), name: 's1', electionTtlSeconds: 3, drainMs: 500, resyncMs: 1000 },
   });
   router = await startRouter('hosts', { prefix });
+  await sh('ip', ['netns', 'add', ext.netns]);
+  await sh('ip', ['link', 'add', ext.out, 'type', 'veth', 'peer', 'name', ext.in]);
+  await sh('ip', ['link', 'set', ext.in, 'netns', ext.netns]);
+  await sh('ip', ['addr', 'add', `${ext.net}.1/30`, 'dev', ext.out]);
+  await sh('ip', ['link', 'set', ext.out, 'up']);
+  await sh('ip', ['-n', ext.netns, 'addr', 'add', `${ext.net}.2/30`, 'dev', ext.in]);
+  await sh('ip', ['-n', ext.netns, 'link', 'set', ext.in, 'up']);
+  extListener = spawn(
+    'ip',
+    [
+      'netns',
+      'exec',
+      ext.netns,
+      process.execPath,
+      '-e',
+      `require('net').createServer((c) => { console.log(c.remoteAddress); c.end(c.remoteAddress + '\\n'); }).listen(${ext.port}, '${ext.net}.2', () => console.log('listening'))`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  extListener.stdout?.on('data', (d: Buffer) => (extSeen += d.toString()));
+  await waitFor('the outside listener', async () => (extSeen.includes('listening') ? true : undefined), 10_000);
   await hostsCmd('up', '2', '--tags', 'pool=shared', '--tags', 'pool=high', '--memory', '1536');
   for (const k of [1, 2]) {
     const dir = `${stateDir}/hosts/${k}`;
@@ -150,8 +186,18 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
+  extListener?.kill();
+  await sh('ip', ['netns', 'del', ext.netns]).catch(() => undefined);
+  await sh('ip', ['link', 'del', ext.out]).catch(() => undefined);
   if (process.env.PAAS_TEST_KEEP_HOSTS === '1') return; // to look at them after a failure (then scripts/hosts down)
   await hostsCmd('down').catch((err: unknown) => console.error('scripts/hosts down failed', err));
+  // every rule the hosts had (INPUT, FORWARD, nat POSTROUTING) went with them
+  for (const [table, chain] of [
+    ['filter', 'INPUT'],
+    ['filter', 'FORWARD'],
+    ['nat', 'POSTROUTING'],
+  ] as const)
+    expect((await sh('iptables', ['-w', '5', '-t', table, '-S', chain])).stdout).not.toContain(`paas:${cluster}:h`);
   await router?.stop();
   await scheduler?.stop();
   await images?.close();
@@ -257,6 +303,48 @@ describe('several Docker hosts on one machine (scripts/hosts)', () => {
       etcd: 'closed',
     });
     await store.put(store.keys.formation('probe'), { probe: { quantity: 0, size: 'eco' } });
+  });
+
+  it('lets a dyno of a host reach beyond the machine, masqueraded behind its address', async () => {
+    const h1 = host(1);
+    // the masquerade and forward rules carry the host's comment (scripts/hosts down removes them)
+    const slot = (await readFile(`${h1.dir}/slot`, 'utf8')).trim();
+    const nat = (await sh('iptables', ['-w', '5', '-t', 'nat', '-S', 'POSTROUTING'])).stdout;
+    expect(nat).toMatch(new RegExp(`-s 10\\.214\\.${slot}\\.0/24 .*paas:${cluster}:h${slot}.* -j MASQUERADE`));
+    const cmd = `out=$(timeout 3 bash -c "exec 3<>/dev/tcp/${ext.net}.2/${ext.port}; cat <&3" 2>&1); echo "egress seen-as=$out"; sleep 3600`;
+    await store.createApp(
+      {
+        name: 'egress',
+        id: 'egress',
+        owner: 'u1',
+        createdAt: new Date().toISOString(),
+        latestRelease: 0,
+        pool: { pool: 'shared' },
+      },
+      { egress: { quantity: 1, size: 'eco' } },
+    );
+    await store.createRelease('egress', () => ({
+      image: spreadImage,
+      config: {},
+      processTypes: { egress: cmd },
+      description: 'deploy',
+      createdBy: 'test',
+      createdAt: new Date().toISOString(),
+    }));
+    const out = await waitFor(
+      'the egress output',
+      async () => {
+        const cs = await h1.engine.listContainers({ filters: { label: ['paas.app=egress', 'paas.type=egress'] } });
+        if (!cs[0]) return undefined;
+        const text = (await h1.engine.getContainer(cs[0].Id).logs({ stdout: true, stderr: true })).toString('utf8');
+        return text.includes('egress seen-as=') ? text : undefined;
+      },
+      60_000,
+    );
+    // the outside has no route to 10.213/10.214: an answer at all means the connection was masqueraded
+    expect(out).toContain(`egress seen-as=${ext.net}.1`);
+    expect(extSeen).toContain(`${ext.net}.1`);
+    await store.put(store.keys.formation('egress'), { egress: { quantity: 0, size: 'eco' } });
   });
 
   it('moves the dynos of a host killed abruptly to the surviving host', async () => {
