@@ -110,6 +110,11 @@ ensure_egress() {
     iptables -w 5 -I FORWARD 1 -i "$VETH_OUT" -o "$out" -m comment --comment "$c" -j DROP
   done
   iptables -w 5 -I FORWARD 1 -i "$VETH_OUT" -d 169.254.0.0/16 -m comment --comment "$c" -j DROP
+  # Nor the other way: the machine's containers (builds, the main engine's dynos) and other hosts' open nothing on
+  # this host (only the router, in this namespace, reaches its dynos; its packets are not forwarded).
+  for out in 'paas-h+' docker0 'br-+' 'pa-+'; do
+    iptables -w 5 -I FORWARD 1 -i "$out" -o "$VETH_OUT" -m conntrack --ctstate NEW -m comment --comment "$c" -j DROP
+  done
   iptables -w 5 -I FORWARD 1 -o "$VETH_OUT" -m conntrack --ctstate RELATED,ESTABLISHED -m comment --comment "$c" -j ACCEPT
   # The host's containers' addresses, and the host's own (its engine masquerades its networks behind it).
   iptables -w 5 -t nat -I POSTROUTING 1 -s "$BRIDGE_NET" ! -o "$VETH_OUT" -m comment --comment "$c" -j MASQUERADE

@@ -269,6 +269,38 @@ describe('several Docker hosts on one machine (scripts/hosts)', () => {
     ]);
   });
 
+  it("keeps the machine's own containers away from a host's dynos", async () => {
+    const h1 = host(1);
+    const route = await store.get<Route>(store.keys.route('spread'));
+    const up = (route ? routeUpstreams(route) : []).find((u) => u.startsWith(`${h1.address}:`));
+    expect(up).toBeDefined();
+    // from a container of the machine's engine (Docker's default bridge, as a build runs): the router's port on the
+    // bridge's gateway answers (the probe can reach something), the host's dyno at its published port does not
+    const gateway = (
+      await sh('docker', ['network', 'inspect', 'bridge', '-f', '{{(index .IPAM.Config 0).Gateway}}'])
+    ).stdout.trim();
+    const probe = PROBE.replace('; sleep 3600', '');
+    const out = (
+      await sh('docker', [
+        'run',
+        '--rm',
+        '--network',
+        'bridge',
+        '--entrypoint',
+        'bash',
+        '-e',
+        `TARGETS=router=${gateway}:${routerPort} dyno=${up}`,
+        spreadImage,
+        '-c',
+        probe,
+      ])
+    ).stdout;
+    expect(Object.fromEntries([...out.matchAll(/(\w+) (open|closed)/g)].map((m) => [m[1], m[2]]))).toEqual({
+      router: 'open',
+      dyno: 'closed',
+    });
+  });
+
   it('lets a dyno of a host reach the router port and nothing else of the machine', async () => {
     const h1 = host(1);
     const gw = h1.address.replace(/\.2$/, '.1'); // the machine's end of the host's veth
