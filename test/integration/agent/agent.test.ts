@@ -13,7 +13,7 @@ import {
   httpBody,
   log,
   mainProcess,
-  removeContainersOf,
+  forgetCluster,
   uniqueCluster,
   waitFor,
   webCommand,
@@ -58,7 +58,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await agent?.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.etcd.delete().prefix(`${store.keys.prefix}/`);
   store.close();
 });

@@ -9,7 +9,7 @@ import { LayerDisks, mountPoints } from '../../../services/core/layerdisk.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, agentSettings, docker, log, removeContainersOf, uniqueCluster, waitFor } from './support.js';
+import { RUN_IMAGE, agentSettings, docker, log, forgetCluster, uniqueCluster, waitFor } from './support.js';
 
 // A dyno's writable space is bounded by its size's diskMb (core/layerdisk.ts):
 // writing past it fails inside the dyno with ENOSPC, a neighbour keeps
@@ -58,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await agent?.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.etcd.delete().prefix(`${store.keys.prefix}/`);
   store.close();
   await rm(diskDir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { agentSettings, assignmentOf, log, removeContainersOf, uniqueCluster, waitFor } from './support.js';
+import { agentSettings, assignmentOf, log, forgetCluster, uniqueCluster, waitFor } from './support.js';
 
 // A container's exit seen from its Docker `die` event alone, against the real
 // etcd and Docker: the agent's resync timer is set to 10 minutes, so a
@@ -34,7 +34,7 @@ const inState = (app: string, id: string, states: Instance['state'][]) =>
 
 afterAll(async () => {
   await agent.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.deletePrefix(`${store.keys.prefix}/`);
   store.close();
 });

@@ -11,7 +11,7 @@ import {
   docker,
   httpBody,
   log,
-  removeContainersOf,
+  forgetCluster,
   uniqueCluster,
   waitFor,
 } from './support.js';
@@ -55,7 +55,7 @@ afterEach(async () => {
 });
 
 afterAll(async () => {
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.deletePrefix(`${store.keys.prefix}/`);
   store.close();
 });

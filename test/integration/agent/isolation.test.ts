@@ -22,7 +22,7 @@ import {
   docker,
   httpBody,
   log,
-  removeContainersOf,
+  forgetCluster,
   uniqueCluster,
   waitFor,
   webCommand,
@@ -150,7 +150,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await agent?.stop();
   for (const s of stops) s();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.etcd.delete().prefix(`${store.keys.prefix}/`);
   store.close();
   for (const c of [cluster, other]) {

@@ -8,7 +8,7 @@ import { ServiceMetrics } from '../../../services/core/metrics.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { agentSettings, assignmentOf, docker, log, removeContainersOf, uniqueCluster, waitFor } from './support.js';
+import { agentSettings, assignmentOf, docker, log, forgetCluster, uniqueCluster, waitFor } from './support.js';
 
 // Per-dyno metrics against the real etcd and Docker: the agent runs a dyno
 // (the run stack, its labels as the agent puts them) that allocates memory,
@@ -102,7 +102,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await agent?.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.deletePrefix(`${store.keys.prefix}/`);
   store.close();
 });

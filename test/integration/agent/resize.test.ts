@@ -17,7 +17,7 @@ import {
   docker,
   httpBody,
   log,
-  removeContainersOf,
+  forgetCluster,
   uniqueCluster,
   waitFor,
   webCommand,
@@ -127,7 +127,7 @@ afterAll(async () => {
       : undefined,
   ).catch(() => undefined);
   await agent?.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.deletePrefix(`${store.keys.prefix}/`);
   store.close();
   await rm(diskDir, { recursive: true, force: true });

@@ -6,7 +6,7 @@ import { DockerRuntime } from '../../../services/agent/docker.js';
 import { Store } from '../../../services/core/store.js';
 import type { Assignment, Host, Instance } from '../../../services/core/types.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { agentSettings, assignmentOf, docker, log, removeContainersOf, uniqueCluster, waitFor } from './support.js';
+import { agentSettings, assignmentOf, docker, log, forgetCluster, uniqueCluster, waitFor } from './support.js';
 
 // Self-healing against the real etcd and Docker: crash restarts with a
 // growing delay and their count kept across an agent restart, the HTTP
@@ -64,7 +64,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await agent?.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.etcd.delete().prefix(`${store.keys.prefix}/`);
   store.close();
 });

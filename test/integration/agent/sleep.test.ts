@@ -12,7 +12,7 @@ import {
   docker,
   httpBody,
   log,
-  removeContainersOf,
+  forgetCluster,
   uniqueCluster,
   waitFor,
 } from './support.js';
@@ -52,7 +52,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await agent?.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.deletePrefix(`${store.keys.prefix}/`);
   store.close();
 });

@@ -5,6 +5,7 @@ import { createLogger } from '../../../services/core/logger.js';
 import type { AgentSettings } from '../../../services/agent/agent.js';
 import type { Assignment } from '../../../services/core/types.js';
 import { loadConfig } from '../../../services/agent/config.js';
+import { appsNetworkName, deleteArgs, iptables, ourLines } from '../../../services/agent/isolation/network.js';
 import { waitFor as pollUntil } from '../../support/run.js';
 
 // Helpers shared by the agent and scheduler integration tests: a cluster
@@ -57,6 +58,22 @@ export async function containersOf(cluster: string): Promise<Docker.ContainerInf
 
 export async function removeContainersOf(cluster: string): Promise<void> {
   for (const c of await containersOf(cluster)) await docker.getContainer(c.Id).remove({ force: true });
+}
+
+/**
+ * Everything a test's cluster left on the machine: its containers, its apps network (each takes one of Docker's
+ * address pools: a few dozen left behind and no engine on the machine can make a network) and its iptables rules.
+ */
+export async function forgetCluster(cluster: string): Promise<void> {
+  await removeContainersOf(cluster);
+  await docker
+    .getNetwork(appsNetworkName(cluster))
+    .remove()
+    .catch((err: { statusCode?: number }) => {
+      if (err.statusCode !== 404) throw err;
+    });
+  for (const chain of ['INPUT', 'DOCKER-USER'])
+    for (const line of ourLines(await iptables(['-S', chain]), cluster)) await iptables(deleteArgs(line));
 }
 
 /** Uid and effective capabilities of a container's main process, from /proc on the host. */

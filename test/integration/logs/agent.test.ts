@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LogShipper } from '../../../services/agent/logs/shipper.js';
 import { parseL10, type IngestRecord } from '../../../services/core/logs.js';
-import { docker, log, removeContainersOf, RUN_IMAGE, uniqueCluster, waitFor } from '../agent/support.js';
+import { docker, log, forgetCluster, RUN_IMAGE, uniqueCluster, waitFor } from '../agent/support.js';
 
 // The agent's log shipping against the real Docker engine, into a stand-in
 // /internal/logs: a container's lines arrive with its dyno, a restart of the
@@ -75,7 +75,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   server.close();
   rmSync(dir, { recursive: true, force: true });
 });

@@ -15,7 +15,7 @@ import {
   docker,
   httpBody,
   log,
-  removeContainersOf,
+  forgetCluster,
   uniqueCluster,
   waitFor,
   webCommand,
@@ -59,7 +59,7 @@ afterAll(async () => {
   await leader?.kill();
   await standby?.stop();
   await agent?.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.deletePrefix(`${prefix}/`);
   standbyStore.close();
   store.close();

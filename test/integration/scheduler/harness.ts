@@ -8,15 +8,7 @@ import type { Formation, HealthCheck, Instance, ProcessTypes, Route } from '../.
 import { loadConfig, type SchedulerConfig } from '../../../services/scheduler/config.js';
 import { startScheduler, type RunningScheduler, type SchedulerOptions } from '../../../services/scheduler/scheduler.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import {
-  RUN_IMAGE,
-  agentSettings,
-  httpBody,
-  log,
-  removeContainersOf,
-  uniqueCluster,
-  waitFor,
-} from '../agent/support.js';
+import { RUN_IMAGE, agentSettings, httpBody, log, forgetCluster, uniqueCluster, waitFor } from '../agent/support.js';
 
 // One app on a platform in this process, for the scheduler's integration
 // tests: a store under a prefix of its own on the real etcd, an agent on the
@@ -146,7 +138,7 @@ export function schedulerHarness(name: string, opts: HarnessOptions): SchedulerH
     await h.scheduler?.stop();
     await h.agent?.stop();
     for (const cancel of cancels) await cancel();
-    await removeContainersOf(cluster);
+    await forgetCluster(cluster);
     if (h.store) {
       await h.store.deletePrefix(`${h.store.keys.prefix}/`);
       h.store.close();

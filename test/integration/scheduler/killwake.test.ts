@@ -7,7 +7,7 @@ import type { Instance, Route, WakeRecord } from '../../../services/core/types.j
 import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli } from '../../../services/router/nginx.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { RUN_IMAGE, removeContainersOf, uniqueCluster, waitFor } from '../agent/support.js';
+import { RUN_IMAGE, forgetCluster, uniqueCluster, waitFor } from '../agent/support.js';
 import { freePort, get, tempDir, type Answer } from '../router/helpers.js';
 import { startService, type ServiceProcess } from './process.js';
 
@@ -204,7 +204,7 @@ afterAll(async () => {
   await scheduler?.kill();
   await agent?.kill();
   await new NginxCli('nginx', `${stateDir.dir}/nginx`).stop().catch(() => undefined);
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await store.deletePrefix(`${prefix}/`);
   store.close();
   await stateDir.remove();

@@ -8,7 +8,7 @@ import { startScheduler, type RunningScheduler } from '../../../services/schedul
 import { etcdEndpoints } from '../../support/env.js';
 import { REPO_DIR, run } from '../../support/run.js';
 import { startController, type Harness } from '../controller/harness.js';
-import { RUN_IMAGE, agentSettings, log, removeContainersOf, uniqueCluster } from '../agent/support.js';
+import { RUN_IMAGE, agentSettings, log, forgetCluster, uniqueCluster } from '../agent/support.js';
 
 // bench/rollout.ts (built) against a platform in this process: the real
 // controller API, scheduler and agent with the real Docker engine. It must
@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await scheduler?.stop();
   await agent?.stop();
-  await removeContainersOf(cluster);
+  await forgetCluster(cluster);
   await h?.close();
 });
 
