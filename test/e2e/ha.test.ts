@@ -47,7 +47,7 @@ const downNow = new Set<string>();
 
 const paas = (args: string[], configDir = join(work, 'config')) =>
   run('node', [CLI, ...args], {
-    cwd: appDir,
+    cwd: existsSync(appDir) ? appDir : work,
     env: { PAAS_CONFIG_DIR: configDir, PAAS_API_URL: undefined, PAAS_TOKEN: undefined },
   });
 const ok = async (args: string[], configDir?: string) => {

@@ -48,7 +48,6 @@ export async function startSshServer(
   const server = new Server({ hostKeys: [deps.hostKey], ident: 'paas-builder' }, (client) =>
     handleClient(client, deps, log),
   );
-  server.on('error', (err: Error) => log.error({ err }, 'ssh server error'));
   // The port may still be the proxy's for a few seconds (scripts/up leaving HA: the routers' nginx reloads without it).
   for (let waited = 0; ; waited += LISTEN_RETRY_MS) {
     try {
@@ -66,6 +65,7 @@ export async function startSshServer(
       await new Promise((r) => setTimeout(r, LISTEN_RETRY_MS));
     }
   }
+  server.on('error', (err: Error) => log.error({ err }, 'ssh server error'));
   const port = (server.address() as AddressInfo).port;
   log.info({ host: listen.host, port }, 'ssh listening');
   return {
