@@ -1,8 +1,11 @@
 # shellcheck shell=bash
 # The HA topology on one machine (scripts/up --ha): etcd as a cluster of
-# three members and a second instance of the services that may run twice
-# (controller-2, scheduler-2), each supervised like the first. Needs log.sh,
-# procs.sh, settings.sh, supervise.sh and infra.sh.
+# three members and a second instance of every service that may run twice
+# (controller-2, scheduler-2, builder-2, router-2), each supervised like the
+# first. The git remote's port (PAAS_SSH_PORT) is then the routers' TCP proxy
+# (services/router/stream.ts: nginx's stream module, in both routers' nginx
+# with reuseport) in front of both builders, each on a port of its own. Needs
+# log.sh, procs.sh, settings.sh, supervise.sh and infra.sh.
 #
 # etcd: member 1 is the platform's etcd of ensure_etcd (name $PAAS_CLUSTER,
 # client port P of the first endpoint, peer P+1, data $PAAS_STATE_DIR/etcd);
@@ -82,14 +85,28 @@ ensure_etcd_cluster() {
 
 # The second instance of each service that runs twice in HA, and its settings
 # over paas.env's (ports of its own; the controller its own log and metrics
-# stores, which its peers fill too).
-HA_SECOND=(controller-2 scheduler-2)
+# stores, which its peers fill too; the builder its own repos, builds and
+# caches; the router its own nginx).
+HA_SECOND=(controller-2 scheduler-2 builder-2 router-2)
 # Ports of the second instances: 20 above the API port (8720 for 8700), so
 # the user's, the test and the bench platforms' (18700, 28700) never collide.
+#   +20 controller-2 API   +21 controller-2 metrics   +22 scheduler-2 metrics
+#   +23 builder SSH        +24 builder-2 SSH          +25 builder-2 metrics
+#   +26 router-2 HTTP      +27 router-2 HTTPS         +28 router-2 control   +29 router-2 metrics
 ha_port() { echo $((PAAS_API_PORT + 20 + $1)); }
 
 # ha_api_urls : both controllers' API URLs, comma-separated (PAAS_API_URL in HA).
 ha_api_urls() { echo "http://127.0.0.1:$PAAS_API_PORT,http://127.0.0.1:$(ha_port 0)"; }
+
+# ha_settings : the settings HA adds to paas.env (every service's): the first
+# builder leaves the remote's port to the proxy, and both routers' nginx proxy
+# it to both builders (builder first, builder-2 its backup: a builder's repos
+# stay warm; PAAS_ROUTER_SSH_BALANCE=round-robin spreads pushes instead).
+ha_settings() {
+  : "${PAAS_BUILDER_SSH_PORT:=$(ha_port 3)}"
+  : "${PAAS_ROUTER_SSH_UPSTREAMS:=127.0.0.1:$PAAS_BUILDER_SSH_PORT,127.0.0.1:$(ha_port 4)}"
+  export PAAS_BUILDER_SSH_PORT PAAS_ROUTER_SSH_UPSTREAMS
+}
 
 ha_overrides() {
   case $1 in
@@ -104,7 +121,46 @@ ha_overrides() {
     scheduler-2)
       echo "PAAS_SCHEDULER_METRICS_PORT=$(ha_port 2)"
       ;;
+    builder-2)
+      echo "PAAS_BUILDER_SSH_PORT=$(ha_port 4)"
+      echo "PAAS_BUILDER_METRICS_PORT=$(ha_port 5)"
+      echo "PAAS_BUILDER_ID=$PAAS_CLUSTER-builder-2"
+      echo "PAAS_BUILDER_DIR=$PAAS_STATE_DIR/builder-2"
+      # a fixed image-server port is the first builder's; this one takes any free port (agents find it in etcd)
+      [ -z "${PAAS_BUILDER_IMAGES_LISTEN:-}" ] || echo "PAAS_BUILDER_IMAGES_LISTEN=${PAAS_BUILDER_IMAGES_LISTEN%:*}:0"
+      ;;
+    router-2)
+      echo "PAAS_HTTP_PORT=$(ha_port 6)"
+      case ${PAAS_HTTPS_PORT:-443} in 0 | off) ;; *) echo "PAAS_HTTPS_PORT=$(ha_port 7)" ;; esac
+      echo "PAAS_ROUTER_CONTROL_PORT=$(ha_port 8)"
+      echo "PAAS_ROUTER_METRICS_PORT=$(ha_port 9)"
+      echo "PAAS_ROUTER_NGINX_DIR=$PAAS_STATE_DIR/nginx-2"
+      ;;
   esac
+}
+
+# ha_free_ssh_port : before the services restart in HA, the first builder
+# stops when it still holds the remote's port (a platform that was not HA):
+# the routers' nginx must bind it (a reload that cannot bind keeps the old
+# config without a word).
+ha_free_ssh_port() {
+  if ss -Hltnp "sport = :$PAAS_SSH_PORT" 2>/dev/null | grep -q '"node"'; then
+    log "the builder holds $PAAS_SSH_PORT: stopping it before the proxy takes the port"
+    supervise_down builder "$PAAS_STATE_DIR/runit"
+  fi
+}
+
+# ssh_banner PORT : an SSH server answers at 127.0.0.1:PORT.
+ssh_banner() { timeout 3 bash -c "exec 3<>/dev/tcp/127.0.0.1/$1 && head -c 7 <&3" 2>/dev/null | grep -q '^SSH-2.0'; }
+
+# ha_wait_ssh_proxy : the git remote answers through the proxy (a builder's SSH banner).
+ha_wait_ssh_proxy() {
+  local port=$PAAS_SSH_PORT
+  if wait_until 30 "the SSH proxy at 127.0.0.1:$port" ssh_banner "$port"; then
+    log "git remote answers through the routers' proxy at 127.0.0.1:$port"
+  else
+    warn "no builder answers through the SSH proxy at 127.0.0.1:$port; see $PAAS_STATE_DIR/nginx/logs/error.log"
+  fi
 }
 
 # ha_define_second NAME : NAME's env file (paas.env, then its overrides) and its supervised process.
@@ -133,7 +189,9 @@ ha_restart_seconds() {
   wait "${pids[@]}"
 }
 
-# ha_stop_seconds : the second instances stopped and forgotten (scripts/up without --ha).
+# ha_stop_seconds : the second instances stopped and forgotten (scripts/up
+# without --ha; before the first ones restart, so the remote's port is free
+# for the builder), router-2's nginx too. builder-2's repos and caches stay.
 ha_stop_seconds() {
   local name
   for name in "${HA_SECOND[@]}"; do
@@ -141,4 +199,5 @@ ha_stop_seconds() {
     supervise_down "$name" "$PAAS_STATE_DIR/runit"
     rm -rf "${PAAS_STATE_DIR:?}/supervise/$name" "$PAAS_STATE_DIR/paas-$name.env"
   done
+  stop_pidfile nginx-2 "$PAAS_STATE_DIR/nginx-2/nginx.pid" nginx QUIT
 }

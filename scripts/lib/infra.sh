@@ -3,7 +3,7 @@
 # engine and etcd. scripts/up starts what is not running, under a supervisor
 # (supervise.sh).
 
-HOST_PACKAGES=(docker.io etcd-server nginx libnginx-mod-http-lua debootstrap git openssh-client curl ca-certificates openssl tini runit iproute2 unzip)
+HOST_PACKAGES=(docker.io etcd-server nginx libnginx-mod-http-lua libnginx-mod-stream debootstrap git openssh-client curl ca-certificates openssl tini runit iproute2 unzip)
 
 # Where the Docker engine is supervised when scripts/up has to start it: the
 # engine is the machine's, not one platform's, so not under a state directory.

@@ -1,5 +1,6 @@
 import { apiUrlSetting } from '../core/apiurls.js';
 import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_BUILDPACKS } from '../core/buildpacks.js';
@@ -13,6 +14,8 @@ export interface BuilderConfig extends CommonConfig {
   metrics: MetricsListen | undefined;
   sshPort: number;
   sshListenHost: string;
+  /** This builder's name in the build locks it holds (applock.ts; PAAS_BUILDER_ID, default <hostname>:<ssh port>). */
+  builderId: string;
   /** OpenSSH private host key (made by ssh-keygen when missing). */
   sshHostKey: string;
   apiUrl: string;
@@ -103,12 +106,17 @@ function imagesSetting(env: Env): BuilderConfig['images'] {
 export function loadConfig(env: Env): Readonly<BuilderConfig> {
   const common = commonConfig(env);
   const stateDir = resolve(common.stateDir);
+  // A second builder on the machine (HA: scripts/lib/ha.sh) keeps its repos, builds, caches and hook socket apart:
+  // PAAS_BUILDER_DIR (default the state directory). The host key stays shared (PAAS_SSH_HOST_KEY): one remote, any builder.
+  const own = resolve(str(env, 'PAAS_BUILDER_DIR', stateDir));
   const config: BuilderConfig = {
     ...common,
     metrics: metricsListen(env, 'builder'),
     stateDir,
-    sshPort: int(env, 'PAAS_SSH_PORT', 2222),
+    // PAAS_BUILDER_SSH_PORT: where this builder listens when a proxy has the remote's PAAS_SSH_PORT (HA).
+    sshPort: int(env, 'PAAS_BUILDER_SSH_PORT', int(env, 'PAAS_SSH_PORT', 2222)),
     sshListenHost: str(env, 'PAAS_SSH_LISTEN_HOST', '127.0.0.1'),
+    builderId: '',
     sshHostKey: str(env, 'PAAS_SSH_HOST_KEY', join(stateDir, 'ssh', 'host_ed25519')),
     apiUrl: apiUrlSetting(env),
     internalToken: str(env, 'PAAS_INTERNAL_TOKEN'),
@@ -116,14 +124,14 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     runStackImage: str(env, 'PAAS_RUN_STACK_IMAGE', 'paas/stack-run:latest'),
     buildpacksDir: resolve(str(env, 'PAAS_BUILDPACKS_DIR', findBuildpacksDir())),
     buildpacks: list(env, 'PAAS_BUILDPACKS', [...DEFAULT_BUILDPACKS]),
-    buildpacksCacheDir: join(stateDir, 'buildpacks-cache'),
+    buildpacksCacheDir: join(own, 'buildpacks-cache'),
     buildpacksAllowFile: str(env, 'PAAS_BUILDPACKS_ALLOW_FILE', 'false') === 'true',
     hookScript: resolve(str(env, 'PAAS_BUILDER_HOOK_SCRIPT', join(here, 'push', 'hook.js'))),
     nodePath: process.execPath,
-    reposDir: join(stateDir, 'repos'),
-    buildsDir: join(stateDir, 'builds'),
-    cacheDir: join(stateDir, 'cache'),
-    socketPath: join(stateDir, 'run', 'builder.sock'),
+    reposDir: join(own, 'repos'),
+    buildsDir: join(own, 'builds'),
+    cacheDir: join(own, 'cache'),
+    socketPath: join(own, 'run', 'builder.sock'),
     buildMemoryMb: int(env, 'PAAS_BUILD_MEMORY_MB', 2048),
     buildCpus: Number(str(env, 'PAAS_BUILD_CPUS', '2')),
     buildPids: int(env, 'PAAS_BUILD_PIDS', 2048),
@@ -137,11 +145,13 @@ export function loadConfig(env: Env): Readonly<BuilderConfig> {
     buildDiskLimits: bool(env, 'PAAS_BUILD_DISK_LIMITS', true),
     buildDiskMb: int(env, 'PAAS_BUILD_DISK_MB', 8192),
     buildCacheMb: int(env, 'PAAS_BUILD_CACHE_MB', 4096),
-    buildDisksDir: join(stateDir, 'build-disks'),
+    buildDisksDir: join(own, 'build-disks'),
     dockerSocket: str(env, 'PAAS_DOCKER_SOCKET', '/var/run/docker.sock'),
     images: imagesSetting(env),
   };
-  if (config.sshPort < 0 || config.sshPort > 65535) throw new ConfigError('PAAS_SSH_PORT must be a port number');
+  config.builderId = str(env, 'PAAS_BUILDER_ID', `${hostname()}:${config.sshPort}`);
+  if (config.sshPort < 0 || config.sshPort > 65535)
+    throw new ConfigError('PAAS_SSH_PORT (PAAS_BUILDER_SSH_PORT) must be a port number');
   for (const name of config.buildpacks)
     if (!/^[a-z][a-z0-9-]{0,39}$/.test(name))
       throw new ConfigError(`PAAS_BUILDPACKS: ${JSON.stringify(name)} is not a buildpack folder name`);

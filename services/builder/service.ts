@@ -17,6 +17,7 @@ import { BuildQueue } from './build/queue.js';
 import { HttpBuildReporter } from './build/records.js';
 import { readHostKey, startSshServer } from './push/sshserver.js';
 import { BuilderMetrics } from './metrics.js';
+import type { AppLocks } from './build/applock.js';
 
 // The builder's parts wired together: the hook socket and the ssh server,
 // sharing the pushes in progress, and the clean-up loop of destroyed apps. start.ts gives it the real clients.
@@ -41,7 +42,14 @@ export interface Builder {
 
 export async function startBuilder(
   config: Readonly<BuilderConfig>,
-  deps: { logger: Logger; docker: Docker; controller?: Controller; metrics?: ServiceMetrics },
+  deps: {
+    logger: Logger;
+    docker: Docker;
+    controller?: Controller;
+    metrics?: ServiceMetrics;
+    /** An app's builds across builders one at a time (applock.ts); none: this builder's queue only. */
+    locks?: AppLocks;
+  },
 ): Promise<Builder> {
   const { logger, docker } = deps;
   const queue = new BuildQueue(config.maxParallelBuilds);
@@ -70,6 +78,7 @@ export async function startBuilder(
       maxSourceBytes: config.maxSourceMb * 1024 * 1024,
       reporter: new HttpBuildReporter(config.apiUrl, config.internalToken),
       activeBuilds,
+      ...(deps.locks && { locks: deps.locks }),
     },
     config.socketPath,
   );
@@ -96,6 +105,7 @@ export async function startBuilder(
       log: logger.child({ module: 'cleanup' }),
       keepReleaseImages: config.keepReleaseImages,
       activeBuilds,
+      ...(deps.locks && { allActiveBuilds: deps.locks.activeBuilds.bind(deps.locks) }),
       ...(disks && { disks }),
     },
     config.cleanupMs,

@@ -90,6 +90,12 @@ export interface KeyLayout {
   /** The app's build in progress ({id, at}: core/builds.ts ActiveBuild), put and deleted with its build record. */
   activeBuild(app: string): string;
   activeBuilds(): string;
+  /**
+   * The lock a builder holds while it builds the app ({builder, build, at}: builder/build/applock.ts), under the
+   * builder's lease: builds of one app never run at once on two builders; a dead builder's goes with its lease.
+   */
+  buildLock(app: string): string;
+  buildLocks(): string;
   /** The app's recent platform events (AppEventLog: scale, restart, policy, maintenance, domain), one capped record. */
   appEvents(app: string): string;
   /**
@@ -185,6 +191,8 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     appEvents: (app) => `${p}/app-events/${app}`,
     activeBuild: (app) => `${p}/active-builds/${app}`,
     activeBuilds: () => `${p}/active-builds/`,
+    buildLock: (app) => `${p}/build-locks/${app}`,
+    buildLocks: () => `${p}/build-locks/`,
     imageServer: (name) => `${p}/image-servers/${name}`,
     imageServers: () => `${p}/image-servers/`,
     controller: (id) => `${p}/controllers/${id}`,
@@ -242,6 +250,13 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   { fns: ['buildOutput'], keys: (k, app) => ({ prefix: k.buildOutput(app, '') }), rename: 'drop', destroy: true },
   { fns: ['buildCache'], keys: (k, app) => ({ key: k.buildCache(app) }), rename: 'drop', destroy: true },
   { fns: ['activeBuild'], keys: (k, app) => ({ key: k.activeBuild(app) }), rename: 'drop', destroy: true },
+  // leased by the builder that builds the app; it deletes it when the build ends (or its lease expires)
+  {
+    fns: ['buildLock'],
+    keys: (k, app) => ({ key: k.buildLock(app) }),
+    rename: 'others',
+    destroy: false,
+  },
   {
     fns: ['releaseStatus', 'releaseStatuses'],
     keys: (k, app) => ({ prefix: k.releaseStatuses(app) }),

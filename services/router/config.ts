@@ -25,6 +25,7 @@ import { isDomain } from './sites.js';
 import { DEFAULT_METRICS_DICT_MB, METRICS_DICT_MB_LIMIT } from './luametrics.js';
 import { metricsListen, type MetricsListen } from '../core/metrics.js';
 import { dashboardUpstreamSetting } from './platformsites.js';
+import { sshProxySetting, type SshProxy } from './stream.js';
 
 // The router's settings, read from the environment once and frozen; the
 // defaults live here only.
@@ -90,8 +91,10 @@ export interface RouterConfig extends CommonConfig {
   controlPort: number;
   domain: string;
   nginxBin: string;
-  /** $PAAS_STATE_DIR/nginx: nginx.conf, nginx.pid, logs/, tmp/. */
+  /** $PAAS_STATE_DIR/nginx (PAAS_ROUTER_NGINX_DIR): nginx.conf, nginx.pid, logs/, tmp/. */
   nginxDir: string;
+  /** The git remote's TCP proxy to the builders (stream.ts: PAAS_ROUTER_SSH_UPSTREAMS ...); undefined: none. */
+  sshProxy: SshProxy | undefined;
   /** The distribution's snippets that load ndk + lua. */
   nginxModulesInclude: string;
   /** How often the router checks that nginx still runs (and restarts it). */
@@ -193,7 +196,8 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
   const maxBodyMb = int(env, 'PAAS_ROUTER_MAX_BODY_MB', DEFAULT_MAX_BODY_MB);
   if (maxBodyMb < 1 || maxBodyMb > 102_400)
     throw new ConfigError(`PAAS_ROUTER_MAX_BODY_MB must be 1..102400, got ${maxBodyMb}`);
-  const nginxDir = resolve(common.stateDir, 'nginx');
+  // A second router on the machine (HA: scripts/lib/ha.sh) has an nginx of its own: PAAS_ROUTER_NGINX_DIR.
+  const nginxDir = resolve(str(env, 'PAAS_ROUTER_NGINX_DIR', resolve(common.stateDir, 'nginx')));
   const wakeSocket = wakeSocketPath(nginxDir);
   if (Buffer.byteLength(wakeSocket) > MAX_SOCKET_PATH)
     throw new ConfigError(
@@ -220,6 +224,7 @@ export function loadConfig(env: Env): Readonly<RouterConfig> {
     domain,
     nginxBin: str(env, 'PAAS_NGINX_BIN', 'nginx'),
     nginxDir,
+    sshProxy: sshProxySetting(env),
     nginxModulesInclude: str(env, 'PAAS_NGINX_MODULES_INCLUDE', DEFAULT_MODULES_INCLUDE),
     resyncMs: int(env, 'PAAS_ROUTER_RESYNC_MS', 10_000),
     nginxCheckMs: int(env, 'PAAS_ROUTER_NGINX_CHECK_MS', 500),

@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { DEFAULT_WAKE_MAX_HELD, DEFAULT_WAKE_TIMEOUT_S, WAKE_MAX_HELD_LIMIT, WAKE_TIMEOUT_RANGE_S } from './luahold.js';
 import { METRICS_DICT_MB_LIMIT } from './luametrics.js';
 import { isDomain, type Site } from './sites.js';
+import type { SshProxy } from './stream.js';
 
 // What renderNginx (render.ts) is given, the operator's settings, and their
 // checks: a setting nginx's syntax could misread never reaches the config.
@@ -34,6 +35,8 @@ export interface NginxModel {
   requestMetrics?: boolean;
   /** The request metrics' shared dict, in MiB (DEFAULT_METRICS_DICT_MB). */
   metricsDictMb?: number;
+  /** The git remote's TCP proxy to the builders (stream.ts, HA); absent: none. */
+  ssh?: SshProxy;
 }
 
 export interface HttpsSettings {

@@ -21,6 +21,7 @@ import {
 } from './nginxmodel.js';
 import { PAGES, pageHtml, REQUEST_ID_VAR, type PageName } from './pages.js';
 import { partitionSites, type Rejected, type Site } from './sites.js';
+import { renderStream } from './stream.js';
 
 export {
   CERT_DICT_MB_LIMIT,
@@ -290,6 +291,6 @@ ${appsServer(m, listen)}
         }
     }
 }
-`;
+${renderStream(m.ssh, d)}`;
   return { config, apps, sites, rejected };
 }

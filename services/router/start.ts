@@ -70,6 +70,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
       certDictMb: config.certDictMb,
       requestMetrics: config.requestMetrics,
       metricsDictMb: config.metricsDictMb,
+      ...(config.sshProxy && { ssh: config.sshProxy }),
       ...(config.httpsPort !== undefined && {
         https: {
           port: config.httpsPort,

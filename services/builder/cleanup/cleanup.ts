@@ -130,6 +130,8 @@ export interface CleanupDeps {
   keepReleaseImages?: number;
   /** Ids of the builds in progress (their images are kept). */
   activeBuilds?: ReadonlySet<string>;
+  /** Ids of the builds in progress on every builder (applock.ts: several builders share one engine). */
+  allActiveBuilds?: () => Promise<Iterable<string>>;
   /** The apps' cache filesystems (disks.ts), deleted with their caches. */
   disks?: Pick<BuildDisks, 'removeCache'>;
 }
@@ -202,6 +204,8 @@ export async function cleanupOnce(deps: CleanupDeps): Promise<Removals> {
 async function keepRules(deps: CleanupDeps): Promise<KeepRules | undefined> {
   if (deps.keepReleaseImages === undefined) return undefined;
   const active = new Set(deps.activeBuilds ?? []);
+  // another builder's build in progress: its image has no release yet either (an unreadable list removes nothing)
+  if (deps.allActiveBuilds) for (const id of await deps.allActiveBuilds()) active.add(id);
   const containers = await deps.docker.listContainers({ all: true });
   const inUse = new Set(
     containers.flatMap((c) => [c.Image, c.ImageID]).filter((x): x is string => typeof x === 'string' && x !== ''),

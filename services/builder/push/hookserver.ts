@@ -14,6 +14,7 @@ import { BUILDS_PATH, HEADER_COMMIT, HEADER_PUSH, HEADER_REF, resultLine } from 
 import type { Pushes } from './pushes.js';
 import type { BuildQueue } from '../build/queue.js';
 import { BuildRecorder, type BuildReporter } from '../build/records.js';
+import type { AppLocks } from '../build/applock.js';
 import type { BuilderMetrics, BuildOutcome } from '../metrics.js';
 
 // The unix socket the pre-receive hooks talk to (protocol.ts).
@@ -29,6 +30,8 @@ export interface HookServerDeps extends BuildDeps {
   activeBuilds?: Set<string>;
   /** Where builds are counted (metrics.ts); none: not counted. */
   metrics?: BuilderMetrics;
+  /** An app's builds across builders, one at a time (applock.ts); none: this builder's queue only. */
+  locks?: AppLocks;
 }
 
 export interface RunningHookServer {
@@ -136,7 +139,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
     recorder?.phase('queue_wait');
     const waiting = deps.queue.waitReason(push.app);
     if (waiting) topic(out, waiting);
-    const result = await deps.queue.run(push.app, () => {
+    const build = () => {
       recorder?.phase('compile');
       recorder?.status('building');
       return runBuild(
@@ -152,7 +155,15 @@ async function handle(req: IncomingMessage, res: ServerResponse, deps: HookServe
         },
         deps,
       );
-    });
+    };
+    const result = await deps.queue.run(push.app, () =>
+      deps.locks
+        ? deps.locks.run(push.app, id, build, {
+            signal: aborter.signal,
+            onWait: (holder) => topic(out, `Waiting for the build of ${push.app} on ${holder.builder} to finish...`),
+          })
+        : build(),
+    );
     version = result.version;
     ok = true;
     outcome = 'succeeded';

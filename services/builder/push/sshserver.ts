@@ -9,6 +9,7 @@ import { parseGitCommand } from './commands.js';
 import type { Controller, Pusher } from '../controller.js';
 import type { Pushes } from './pushes.js';
 import { ensureRepo } from './repos.js';
+import { alignDeployRefs } from './refsync.js';
 
 const { Server, utils } = ssh2;
 
@@ -25,6 +26,10 @@ export interface SshServerDeps {
   hookScript: string;
   socketPath: string;
 }
+
+/** How long the ssh server tries again to listen on a port in use, and how often. */
+const LISTEN_WAIT_MS = 30_000;
+const LISTEN_RETRY_MS = 500;
 
 export interface RunningSshServer {
   port: number;
@@ -43,14 +48,24 @@ export async function startSshServer(
   const server = new Server({ hostKeys: [deps.hostKey], ident: 'paas-builder' }, (client) =>
     handleClient(client, deps, log),
   );
+  // The port may still be the proxy's for a few seconds (scripts/up leaving HA: the routers' nginx reloads without it).
+  for (let waited = 0; ; waited += LISTEN_RETRY_MS) {
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(listen.port, listen.host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE' || waited >= LISTEN_WAIT_MS) throw err;
+      if (waited === 0) log.warn({ port: listen.port }, 'ssh port in use; trying again');
+      await new Promise((r) => setTimeout(r, LISTEN_RETRY_MS));
+    }
+  }
   server.on('error', (err: Error) => log.error({ err }, 'ssh server error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(listen.port, listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
   const port = (server.address() as AddressInfo).port;
   log.info({ host: listen.host, port }, 'ssh listening');
   return {
@@ -142,6 +157,16 @@ async function runReceivePack(
   const auth = await deps.controller.authorize(pusher.fingerprint, app);
   if (!auth.ok) return refuse(channel, auth.status === 404 ? 'App not found' : `You do not have access to ${app}`);
   const repo = await ensureRepo({ reposDir: deps.reposDir, app, nodePath: deps.nodePath, hookScript: deps.hookScript });
+  // Another builder may have taken the app's later pushes (HA): the refs follow the commit the app runs (refsync.ts).
+  const commit = await deps.controller.getApp(app).then(
+    (info) => info.release?.commit,
+    (err: unknown) => {
+      log.warn({ err }, 'cannot read the app to align its refs; the repo is advertised as it is');
+      return undefined;
+    },
+  );
+  const aligned = await alignDeployRefs(repo, commit);
+  if (aligned.length > 0) log.info({ aligned, commit }, 'deploy refs aligned with the latest release');
   const push = deps.pushes.open(app, auth.user);
   log.info({ repo }, 'receive-pack');
   // A small, explicit environment: the builder's own (with its secrets) is not passed on.
