@@ -23,8 +23,9 @@ import { window, type Bench } from './faultswindow.js';
 // the topology has them: $PAAS_STATE_DIR/supervise/builder-2, router-2). In
 // turn: no fault (the floor), kill -9 of etcd's leader, of a follower, of the
 // leading scheduler, of the first controller, of the builder running a push,
-// of a router and its nginx, a host's link cut for --partition seconds, and a
-// whole host killed (scripts/hosts kill K, then up again). For each: the
+// of a router and its nginx, a host's link cut for --partition seconds (alone,
+// then with its agent stopped: the agent runs in the main namespace, so the
+// link alone does not cut it from etcd), and a whole host killed (scripts/hosts kill K, then up again). For each: the
 // requests failed in its window, the control plane answering the CLI again (a
 // read, then a config:set), that release serving, the lost dynos up
 // elsewhere, the killed part back, and the app's releases, config and builds
@@ -189,8 +190,15 @@ async function main(): Promise<void> {
       : { key: 'router', what: 'kill -9 of a router', write: false, skipped: 'not in this topology (no router-2)' },
     {
       key: 'partition',
-      what: `a host's link down ${o.partitionS} s`,
-      run: partition({ seconds: o.partitionS, settleS: 30, topo }),
+      what: `a host's link down ${o.partitionS} s (its dynos cut off, its agent not)`,
+      run: partition({ seconds: o.partitionS, settleS: 30, topo, freezeAgent: false }),
+      write: false,
+      spread: true,
+    },
+    {
+      key: 'partition-agent',
+      what: `a host's link down and its agent stopped ${o.partitionS} s (the whole host cut off)`,
+      run: partition({ seconds: o.partitionS, settleS: 30, topo, freezeAgent: true }),
       write: false,
       spread: true,
     },

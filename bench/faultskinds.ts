@@ -32,16 +32,19 @@ export const noFault: Fault = async () => ({});
 export interface EtcdMembers {
   ports: number[];
   names: string[];
+  /** The member killed last: a follower is chosen among the others when it can be. */
+  lastKilled?: number;
 }
 
 /** kill -9 of etcd's leader, or of a follower. */
 export function etcdMember(m: EtcdMembers, role: 'leader' | 'follower'): Fault {
   return async (b) => {
     const st = await etcdLeader(m.ports);
-    const port = role === 'leader' ? st.leader : st.followers[0];
+    const port = role === 'leader' ? st.leader : (st.followers.find((p) => p !== m.lastKilled) ?? st.followers[0]);
     if (port === undefined) throw new Error(`no etcd ${role} among ${m.ports.join(', ')}`);
     const name = m.names[m.ports.indexOf(port)] as string;
     const pid = b.platform.kill9(name);
+    m.lastKilled = port;
     const at = performance.now();
     const others = m.ports.filter((p) => p !== port);
     let electedMs: number | undefined;
@@ -300,7 +303,7 @@ export function wholeHost(opts: { scripts: string; topo: Topology }): Fault {
 export const PARTITION_COMMENT = 'paas-bench-faults';
 
 /** Host K's link cut (its veth down) for `seconds`, then up again (its route to the containers' network put back). */
-export function partition(opts: { seconds: number; settleS: number; topo: Topology }): Fault {
+export function partition(opts: { seconds: number; settleS: number; topo: Topology; freezeAgent: boolean }): Fault {
   return async (b) => {
     const h = await hostWithDyno(b);
     const veth = `paas-h${h.slot}-a`;
@@ -328,13 +331,20 @@ export function partition(opts: { seconds: number; settleS: number; topo: Topolo
       const r = await rule('-I', net);
       if (r.code !== 0) throw new Error(`iptables -I OUTPUT -d ${net}: ${r.output}`);
     }
+    // The host's agent runs in this namespace (scripts/lib/hosts.sh): the link cuts the host's containers off, not the
+    // agent from etcd. With freezeAgent the agent is stopped too (SIGSTOP), so its lease lapses as it would for an
+    // agent on the far side of a cut; SIGCONT at the heal.
+    const agent = opts.freezeAgent ? b.platform.hostAgentPid(h.k) : undefined;
+    if (opts.freezeAgent && !agent) throw new Error(`no agent pid for host ${h.k}`);
     const down = await run('ip', ['link', 'set', 'dev', veth, 'down']);
     if (down.code !== 0) throw new Error(`ip link set ${veth} down: ${down.output}`);
+    if (agent) process.kill(agent, 'SIGSTOP');
     const at = performance.now();
     let healedAt = 0;
     const over = (async () => {
       await sleep(opts.seconds * 1000);
       await run('ip', ['link', 'set', 'dev', veth, 'up']);
+      if (agent) process.kill(agent, 'SIGCONT');
       // the link's routes went with it: the one to the host's containers' network is put back, as scripts/hosts made it
       await run('ip', ['route', 'replace', `10.214.${h.slot}.0/24`, 'via', `10.213.${h.slot}.2`, 'dev', veth]);
       for (const net of nets) await rule('-D', net);
@@ -350,7 +360,7 @@ export function partition(opts: { seconds: number; settleS: number; topo: Topolo
         const dup = twice(s.runs, healedAt + opts.topo.drainMs);
         const during = twice(s.runs, at);
         return (
-          `host ${h.k}'s ${veth} down ${opts.seconds} s; ` +
+          `host ${h.k}'s ${veth} down ${opts.seconds} s${agent ? `, its agent stopped (SIGSTOP) as long` : ' (its agent, in the main namespace, still reaches etcd)'}; ` +
           listingNote(s, `10.213.${h.slot}.2`, at, at + opts.seconds * 1000, opts.topo) +
           `; a dyno twice from the cut on: at most ${during.max} containers of one name (${during.dynos.join(', ') || 'none'}, longest ${secs(during.longestMs)})` +
           `; after the heal + drain (${opts.topo.drainMs} ms): at most ${dup.max} (${dup.dynos.join(', ') || 'none'}, longest ${secs(dup.longestMs)})`

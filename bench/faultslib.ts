@@ -150,6 +150,8 @@ export interface FaultResult {
   failed?: number;
   failures?: string;
   windowS?: number;
+  /** The load's latency: p50 / p99 / max. */
+  latency?: string;
   /** The control plane answering a read (the CLI, both API URLs), ms after the fault. */
   readMs?: number;
   /** A write (config:set, or a push retried) accepted, ms after the fault. */
@@ -169,17 +171,17 @@ const s = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000)
 /** The markdown table of the results; pure. */
 export function faultsTable(results: readonly FaultResult[]): string {
   const rows = [
-    '| fault | requests / failed | control plane answers (read / write) | that write served | lost dynos up elsewhere | back | records before → after | notes |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    '| fault | requests / failed | latency p50 / p99 / max | control plane answers (read / write) | that write served | lost dynos up elsewhere | back | records before → after | notes |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {
     if (r.skipped) {
-      rows.push(`| ${r.what} | ${r.skipped} | | | | | | |`);
+      rows.push(`| ${r.what} | ${r.skipped} | | | | | | | |`);
       continue;
     }
     const failures = r.failures && r.failures !== '{}' ? ` ${r.failures}` : '';
     rows.push(
-      `| ${r.what} | ${r.requests ?? '—'} / ${r.failed ?? '—'}${failures} (${r.windowS ?? '?'} s) | ${s(r.readMs)} / ${s(r.writeMs)} | ${s(r.servedMs)} | ${s(r.movedMs)} | ${s(r.backMs)} | ${r.records ?? '—'} | ${r.notes ?? ''} |`,
+      `| ${r.what} | ${r.requests ?? '—'} / ${r.failed ?? '—'}${failures} (${r.windowS ?? '?'} s) | ${r.latency ?? '—'} | ${s(r.readMs)} / ${s(r.writeMs)} | ${s(r.servedMs)} | ${s(r.movedMs)} | ${s(r.backMs)} | ${r.records ?? '—'} | ${r.notes ?? ''} |`,
     );
   }
   return rows.join('\n');

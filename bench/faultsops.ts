@@ -90,6 +90,18 @@ export class Platform {
     return undefined;
   }
 
+  /** The pid of host K's agent (scripts/lib/hosts.sh supervises it under hosts/K). */
+  hostAgentPid(k: number): number | undefined {
+    try {
+      const n = Number(
+        readFileSync(join(this.stateDir, 'hosts', String(k), 'supervise', `h${k}-agent`, 'pid'), 'utf8').trim(),
+      );
+      return n > 0 ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The hosts of scripts/hosts: number, slot and the id its agent registers (<main host id>-hK). */
   hosts(): { k: number; slot: number; id: string; socket: string }[] {
     const dir = join(this.stateDir, 'hosts');

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { routeUpstreams, type StoredRoute } from '../services/core/routes.js';
 import type { Store } from '../services/core/store.js';
-import { round } from './common.js';
+import { percentile, round } from './common.js';
 import { checkRecords, recordText, type FaultResult } from './faultslib.js';
 import { run, sleep, type Api, type Platform } from './faultsops.js';
 import { startLoad, type Load, type LoadResult, type Target } from './load.js';
@@ -47,17 +47,19 @@ export interface Done {
 
 export type Fault = (b: Bench, t0: number) => Promise<Done>;
 
-/** The CLI's read until it answers: ms after t0 (undefined: not before the deadline). */
-async function probeRead(b: Bench, t0: number, deadline: number): Promise<number | undefined> {
+/** The CLI's read until it answers: ms after t0 (undefined: not before the deadline), and the failed tries. */
+async function probeRead(b: Bench, t0: number, deadline: number): Promise<{ ms?: number; failed: string[] }> {
+  const failed: string[] = [];
   while (performance.now() < deadline) {
     const r = await run('node', [b.cli, 'config:get', 'FAULTS_PROBE', '-a', b.app], {
       env: b.cliEnv,
       timeoutMs: 10_000,
     });
-    if (r.code === 0) return performance.now() - t0;
+    if (r.code === 0) return { ms: performance.now() - t0, failed };
+    failed.push(`${Math.round(r.ms)} ms: ${r.output.trim().split('\n').at(-1) ?? `exit ${r.code}`}`);
     await sleep(100);
   }
-  return undefined;
+  return { failed };
 }
 
 /** One config:set, tried again until accepted: ms after t0 and the release it made. */
@@ -136,7 +138,7 @@ export async function window(
 ): Promise<FaultResult> {
   process.stderr.write(`--- ${key}: ${what}\n`);
   const loads: Load[] = b.targets.map((t) =>
-    startLoad(t, { keepAlive: true, concurrency: b.concurrency, timeoutMs: 10_000 }),
+    startLoad(t, { keepAlive: true, concurrency: b.concurrency, timeoutMs: 10_000, recordLatency: true }),
   );
   const started = performance.now();
   await sleep(2000); // the load on a steady platform first
@@ -145,7 +147,8 @@ export async function window(
   const done = await fault(b, called);
   const t0 = done.at ?? called;
   const limit = t0 + b.limitS * 1000;
-  const readMs = await probeRead(b, t0, limit);
+  const read = await probeRead(b, t0, limit);
+  const readMs = read.ms;
   const varKey = `FAULT_${key.toUpperCase().replace(/\W/g, '_')}`;
   const value = `${Date.now()}`;
   const wrote = done.wrote ? await withTimeout(done.wrote, Math.max(0, limit - performance.now())) : undefined;
@@ -176,7 +179,10 @@ export async function window(
   const others = results
     .slice(1)
     .map((r, i) => `router ${i + 2}: ${r.requests} requests, ${r.failed} failed ${failures(r)}`);
-  const notes = [done.notes?.() ?? '', writeNote, ...others].filter(Boolean).join('; ');
+  const readNote = read.failed.length
+    ? `the read failed ${read.failed.length} time(s) first (${read.failed.slice(0, 3).join(' / ').slice(0, 300)})`
+    : '';
+  const notes = [done.notes?.() ?? '', readNote, writeNote, ...others].filter(Boolean).join('; ');
   const out: FaultResult = {
     key,
     what,
@@ -184,6 +190,10 @@ export async function window(
     failed: main.failed,
     failures: failures(main),
     windowS,
+    latency: `${round(percentile(main.latenciesMs, 50), 1)} / ${round(percentile(main.latenciesMs, 99), 1)} / ${round(
+      main.latenciesMs.reduce((m, x) => Math.max(m, x), 0),
+      0,
+    )} ms`,
     ...(readMs !== undefined && { readMs: Math.round(readMs) }),
     ...(writeMs !== undefined && { writeMs: Math.round(writeMs) }),
     ...(servedMs !== undefined && { servedMs: Math.round(servedMs) }),

@@ -110,12 +110,22 @@ describe('twice', () => {
 describe('faultsTable', () => {
   it('writes a row per fault, a skipped one with its reason', () => {
     const t = faultsTable([
-      { key: 'none', what: 'none', requests: 100, failed: 0, failures: '{}', windowS: 22, readMs: 400, writeMs: 900 },
+      {
+        key: 'none',
+        what: 'none',
+        requests: 100,
+        failed: 0,
+        failures: '{}',
+        windowS: 22,
+        latency: '1 / 2 / 3 ms',
+        readMs: 400,
+        writeMs: 900,
+      },
       { key: 'router', what: 'kill -9 of a router', skipped: 'not in this topology' },
     ]);
     const lines = t.split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toBe('| none | 100 / 0 (22 s) | 0.4 s / 0.9 s | — | — | — | — |  |');
-    expect(lines[3]).toBe('| kill -9 of a router | not in this topology | | | | | | |');
+    expect(lines[2]).toBe('| none | 100 / 0 (22 s) | 1 / 2 / 3 ms | 0.4 s / 0.9 s | — | — | — | — |  |');
+    expect(lines[3]).toBe('| kill -9 of a router | not in this topology | | | | | | | |');
   });
 });
