@@ -150,7 +150,7 @@ export interface FaultResult {
   failed?: number;
   failures?: string;
   windowS?: number;
-  /** The load's latency: p50 / p99 / max. */
+  /** The load's latency: p50 / p99 / max, and how many requests took over 1 s. */
   latency?: string;
   /** The control plane answering a read (the CLI, both API URLs), ms after the fault. */
   readMs?: number;
@@ -171,7 +171,7 @@ const s = (ms: number | undefined) => (ms === undefined ? '—' : `${(ms / 1000)
 /** The markdown table of the results; pure. */
 export function faultsTable(results: readonly FaultResult[]): string {
   const rows = [
-    '| fault | requests / failed | latency p50 / p99 / max | control plane answers (read / write) | that write served | lost dynos up elsewhere | back | records before → after | notes |',
+    '| fault | requests / failed | latency p50 / p99 / max (over 1 s) | control plane answers (read / write) | that write served | lost dynos up elsewhere | back | records before → after | notes |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const r of results) {

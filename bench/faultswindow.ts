@@ -193,7 +193,7 @@ export async function window(
     latency: `${round(percentile(main.latenciesMs, 50), 1)} / ${round(percentile(main.latenciesMs, 99), 1)} / ${round(
       main.latenciesMs.reduce((m, x) => Math.max(m, x), 0),
       0,
-    )} ms`,
+    )} ms (${main.latenciesMs.filter((x) => x > 1000).length} over 1 s)`,
     ...(readMs !== undefined && { readMs: Math.round(readMs) }),
     ...(writeMs !== undefined && { writeMs: Math.round(writeMs) }),
     ...(servedMs !== undefined && { servedMs: Math.round(servedMs) }),

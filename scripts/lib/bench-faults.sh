@@ -57,7 +57,8 @@ faults_section() {
 bench platform brought up with \`scripts/up --ha\` ($topo) and two hosts of
 \`scripts/hosts up 2\` (tag pool=faults); the Express fixture at web=2 in that
 pool, so one dyno on each host, under kept-alive load through the router
-(${PAAS_BENCH_FAULTS_CONCURRENCY:-4} connections, 10 s timeout). Each fault has a window of its own:
+(${PAAS_BENCH_FAULTS_CONCURRENCY:-4} connections, 10 s timeout; the router's own connect timeout
+is 5 s, then it tries the next peer). Each fault has a window of its own:
 the load runs 2 s, the app's releases, config and builds are read, the fault
 is done, then the CLI (PAAS_API_URL naming both controllers) reads the config
 until it answers and sets a config var (tried again until accepted), that
@@ -68,7 +69,10 @@ floor: the same window with no fault. Goals: no failed request where the app
 had a dyno elsewhere, lost dynos up elsewhere within 30 s, no release, config
 var or build lost or duplicated; after a partition no dyno runs twice beyond
 the drain, and the router does not list the unreachable host's dyno longer
-than the agent's lease (10 s).
+than the agent's lease (10 s). The hosts' agents run in the machine's own
+namespace (scripts/lib/hosts.sh), so a host's link cut alone leaves its agent
+reaching etcd (a cut between the router and the host only); the second
+partition also stops the agent (SIGSTOP) for as long, the host cut off whole.
 
 $(cat "$work/faults-table.md")
 EOT
