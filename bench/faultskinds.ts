@@ -2,8 +2,18 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { round } from './common.js';
-import { listedFor, twice, type RouteSample, type RunSample } from './faultslib.js';
-import { alive, descends, engineDynos, etcdLeader, routerUpstreams, run, schedulerLeads, sleep } from './faultsops.js';
+import { listedFor, singleAfter, twice, type RouteSample, type RunSample } from './faultslib.js';
+import {
+  alive,
+  descends,
+  engineDynos,
+  etcdLeader,
+  getWithHost,
+  routerUpstreams,
+  run,
+  schedulerLeads,
+  sleep,
+} from './faultsops.js';
 import type { Bench, Done, Fault } from './faultswindow.js';
 
 // The faults of bench/faults.ts, each a kill -9 (or a cut link) of one part of
@@ -144,26 +154,25 @@ export function builderDuringPush(opts: { gitDir: string; builders: string[]; ur
     const at = performance.now();
     const firstResult = await first;
     let retries = 0;
+    const refusals: string[] = [];
     const wrote = (async () => {
-      let tries = 0;
       let writeMs: number | undefined;
       while (performance.now() - at < b.limitS * 1000) {
-        tries++;
+        retries++;
         const r = await push();
         if (r.code === 0) {
           writeMs = performance.now() - at;
           break;
         }
+        refusals.push(r.output.trim().split('\n').at(-1) ?? `exit ${r.code}`);
         await sleep(1000);
       }
       const servedMs =
         writeMs === undefined
           ? undefined
           : await until(at, b.limitS * 1000, async () => {
-              const res = await fetch(opts.url, { headers: { host: opts.host }, signal: AbortSignal.timeout(2000) });
-              return (await res.text()) === text;
+              return (await getWithHost(opts.url, opts.host, 2000)).body === text;
             });
-      retries = tries;
       return {
         ...(writeMs !== undefined && { writeMs }),
         ...(servedMs !== undefined && { servedMs }),
@@ -175,8 +184,10 @@ export function builderDuringPush(opts: { gitDir: string; builders: string[]; ur
       at,
       back: b.platform.back(victim, pid, at),
       wrote,
+      // the interrupted push's build and the retry's; one release, the retry's
+      expects: { releases: 1, builds: 2 },
       notes: () =>
-        `${victim} ran the push; the interrupted push exited ${firstResult.code}; write = the push again (${retries} tries) accepted`,
+        `${victim} ran the push, killed 3 s into its build; the interrupted push exited ${firstResult.code}; write = the push again until accepted (${retries} tries${refusals.length ? `: ${[...new Set(refusals)].join(' / ').slice(0, 200)}` : ''}), served = its text through the router`,
     };
   };
 }
@@ -191,12 +202,7 @@ export function router(opts: { url: string; host: string }): Fault {
     const pid = b.platform.kill9('router');
     for (const p of [nginx, ...workers]) if (p && alive(p)) process.kill(p, 'SIGKILL');
     const at = performance.now();
-    const back = until(
-      at,
-      60_000,
-      async () => (await fetch(opts.url, { headers: { host: opts.host }, signal: AbortSignal.timeout(1000) })).ok,
-      100,
-    );
+    const back = until(at, 60_000, async () => (await getWithHost(opts.url, opts.host, 1000)).status === 200, 100);
     return {
       at,
       back,
@@ -358,12 +364,13 @@ export function partition(opts: { seconds: number; settleS: number; topo: Topolo
       over,
       notes: () => {
         const dup = twice(s.runs, healedAt + opts.topo.drainMs);
+        const single = singleAfter(s.runs, healedAt);
         const during = twice(s.runs, at);
         return (
           `host ${h.k}'s ${veth} down ${opts.seconds} s${agent ? `, its agent stopped (SIGSTOP) as long` : ' (its agent, in the main namespace, still reaches etcd)'}; ` +
           listingNote(s, `10.213.${h.slot}.2`, at, at + opts.seconds * 1000, opts.topo) +
           `; a dyno twice from the cut on: at most ${during.max} containers of one name (${during.dynos.join(', ') || 'none'}, longest ${secs(during.longestMs)})` +
-          `; after the heal + drain (${opts.topo.drainMs} ms): at most ${dup.max} (${dup.dynos.join(', ') || 'none'}, longest ${secs(dup.longestMs)})`
+          `; after the heal: each dyno once again after ${secs(single)} (the drain: ${opts.topo.drainMs} ms), past the drain at most ${dup.max} of one name (${dup.dynos.join(', ') || 'none'})`
         );
       },
     } satisfies Done;

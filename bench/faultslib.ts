@@ -139,6 +139,17 @@ export function twice(
   return { max, longestMs, dynos: [...names].sort() };
 }
 
+/** ms after `from` until the first sample in which no dyno has two containers (undefined: none such). */
+export function singleAfter(samples: readonly RunSample[], from: number): number | undefined {
+  for (const s of samples) {
+    if (s.t < from) continue;
+    const counts = new Map<string, number>();
+    for (const d of s.dynos) counts.set(d.dyno, (counts.get(d.dyno) ?? 0) + 1);
+    if (Math.max(0, ...counts.values()) <= 1) return s.t - from;
+  }
+  return undefined;
+}
+
 /** One fault's figures, as bench/faults.ts prints them. */
 export interface FaultResult {
   key: string;

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { request } from 'node:http';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -31,6 +32,36 @@ export function run(
         resolve({ code, output: `${stdout}${stderr}`, ms: performance.now() - t0 });
       },
     );
+  });
+}
+
+/**
+ * GET of a URL with a Host header of our own (fetch does not send one it is given): the status and body; status 0 on
+ * an error or the timeout.
+ */
+export function getWithHost(url: string, host: string, timeoutMs: number): Promise<{ status: number; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port || 80,
+        path: `${u.pathname}${u.search}`,
+        headers: { host },
+        timeout: timeoutMs,
+        agent: false,
+      },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('error', () => resolve({ status: 0, body }));
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
   });
 }
 

@@ -40,6 +40,8 @@ export interface Done {
   at?: number;
   /** The window's own write was done by the fault (a push): its ms, and when its release served. */
   wrote?: Promise<{ writeMs?: number; servedMs?: number; releases: number; builds: number }>;
+  /** What the fault's own writes should add to the records (a push: a release, a build per try). */
+  expects?: { releases: number; builds: number };
   /** Resolves when the fault is over (a partition healed), before the window may end. */
   over?: Promise<unknown>;
   notes?: () => string;
@@ -172,8 +174,8 @@ export async function window(
   const after = await b.api.snapshot(b.app);
   const check = checkRecords(before, after, {
     set: opts.write && writeMs !== undefined ? { [varKey]: value } : {},
-    releases: opts.write ? (writeMs !== undefined ? 1 : 0) : (wrote?.releases ?? 0),
-    builds: wrote?.builds ?? 0,
+    releases: opts.write ? (writeMs !== undefined ? 1 : 0) : (done.expects?.releases ?? 0),
+    builds: done.expects?.builds ?? 0,
   });
   const main = results[0] as LoadResult;
   const others = results

@@ -7,7 +7,9 @@
 # run there and nowhere else), the Express fixture pushed to an app of that
 # pool at web=2, then bench/faults.ts: each fault under kept-alive load.
 # The hosts are removed at the end. The section's markdown is also written
-# to $PAAS_BENCH_FAULTS_MD (default /tmp/paas-bench-faults.md).
+# to $PAAS_BENCH_FAULTS_MD (default /tmp/paas-bench-faults.md). PAAS_BENCH_FAULTS_ONLY=key,...
+# runs only those faults (bench/faults.ts --only: none, etcd-leader, etcd-follower, scheduler, controller,
+# builder, router, partition, partition-agent, host).
 faults_run() {
   local dir api_urls
   [ -d "$PAAS_STATE_DIR/supervise/controller-2" ] || die "the faults benchmark needs the HA platform (scripts/up --ha)"
@@ -27,7 +29,7 @@ faults_run() {
     --app faults-app --url "http://127.0.0.1:$PAAS_HTTP_PORT/" --host faults-app.localhost \
     --state-dir "$PAAS_STATE_DIR" --scripts "$SCRIPTS" --git-dir "$dir" \
     --concurrency "${PAAS_BENCH_FAULTS_CONCURRENCY:-4}" --window 20 --limit 90 --partition 30 \
-    --markdown "$work/faults-table.md" >"$work/faults.json" || rc=$?
+    ${PAAS_BENCH_FAULTS_ONLY:+--only "$PAAS_BENCH_FAULTS_ONLY"} --markdown "$work/faults-table.md" >"$work/faults.json" || rc=$?
   FAULTS_SECONDS=$(($(date +%s) - FAULTS_STARTED))
   faults_remove_rules
   [ "$rc" = 0 ] || die "the faults benchmark failed"

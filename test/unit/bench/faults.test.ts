@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkRecords, faultsTable, listedFor, recordText, twice, type Snapshot } from '../../../bench/faultslib.js';
+import {
+  checkRecords,
+  faultsTable,
+  listedFor,
+  recordText,
+  singleAfter,
+  twice,
+  type Snapshot,
+} from '../../../bench/faultslib.js';
 
 const before: Snapshot = {
   releases: [
@@ -104,6 +112,9 @@ describe('twice', () => {
     ];
     expect(twice(samples, 500)).toEqual({ max: 2, longestMs: 2000, dynos: ['web.2'] });
     expect(twice(samples, 4500)).toEqual({ max: 1, longestMs: 0, dynos: [] });
+    expect(singleAfter(samples, 0)).toBe(1000);
+    expect(singleAfter(samples, 2000)).toBe(2500);
+    expect(singleAfter(samples.slice(0, 5), 2000)).toBeUndefined();
   });
 });
 
