@@ -171,7 +171,7 @@ export function builderDuringPush(opts: { gitDir: string; builders: string[]; ur
         writeMs === undefined
           ? undefined
           : await until(at, b.limitS * 1000, async () => {
-              return (await getWithHost(opts.url, opts.host, 2000)).body === text;
+              return (await getWithHost(opts.url, opts.host, 2000)).body.trim() === text;
             });
       return {
         ...(writeMs !== undefined && { writeMs }),
