@@ -27,7 +27,7 @@ export interface RecordCheck {
   duplicated: string[];
   /** Fewer than them, or a value set and not there. */
   missing: string[];
-  /** Builds that were not finished after (neither succeeded nor failed), by id. */
+  /** Builds that were not finished after (neither succeeded nor failed): id (status). */
   unfinished: string[];
 }
 
@@ -59,7 +59,9 @@ export function checkRecords(before: Snapshot, after: Snapshot, expected: Expect
     duplicated.push(`${newBuilds.length - expected.builds} build(s) more than pushed`);
   if (newBuilds.length < expected.builds)
     missing.push(`${expected.builds - newBuilds.length} build(s) fewer than pushed`);
-  const unfinished = newBuilds.filter((b) => b.status !== 'succeeded' && b.status !== 'failed').map((b) => b.id);
+  const unfinished = newBuilds
+    .filter((b) => b.status !== 'succeeded' && b.status !== 'failed')
+    .map((b) => `${b.id} (${b.status})`);
   return {
     ok: lost.length + duplicated.length + missing.length + unfinished.length === 0,
     lost,

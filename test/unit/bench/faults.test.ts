@@ -51,7 +51,7 @@ describe('checkRecords', () => {
     const after: Snapshot = { ...before, builds: [...before.builds, { id: 'b2', status: 'building' }] };
     const c = checkRecords(before, after, { set: { F: 'x' }, releases: 1, builds: 1 });
     expect(c.missing).toEqual(['1 release(s) fewer than written', 'config F=x']);
-    expect(c.unfinished).toEqual(['b2']);
+    expect(c.unfinished).toEqual(['b2 (building)']);
   });
 
   it('counts builds against the pushes', () => {
