@@ -161,6 +161,8 @@ async function main(): Promise<void> {
     write: boolean;
     skipped?: string;
     spread?: boolean;
+    /** A longer limit of its own (a push's failover to a builder with no cache builds cold). */
+    limitS?: number;
   }[] = [
     { key: 'none', what: 'none (the floor: the same load, read, config:set and rollout)', run: noFault, write: true },
     { key: 'etcd-leader', what: 'kill -9 of the etcd leader', run: etcdMember(etcd, 'leader'), write: true },
@@ -172,6 +174,7 @@ async function main(): Promise<void> {
           key: 'builder',
           what: 'kill -9 of the builder running a push',
           run: builderDuringPush({ gitDir: o.gitDir, builders, url: o.url, host: o.host }),
+          limitS: 180,
           write: false,
         }
       : {
@@ -221,7 +224,9 @@ async function main(): Promise<void> {
       }
       if (f.spread) await spread(b);
       try {
-        results.push(await window(b, f.key, f.what, f.run, { write: f.write }));
+        results.push(
+          await window({ ...b, limitS: Math.max(b.limitS, f.limitS ?? 0) }, f.key, f.what, f.run, { write: f.write }),
+        );
       } catch (err) {
         process.stderr.write(`${f.key} failed: ${(err as Error).stack}\n`);
         results.push({

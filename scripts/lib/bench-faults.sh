@@ -66,7 +66,8 @@ is done, then the CLI (PAAS_API_URL naming both controllers) reads the config
 until it answers and sets a config var (tried again until accepted), that
 release is awaited in the route with both dynos, the lost dynos (a host's) are
 awaited up on the other host; the load runs 20 s after the fault at least, and
-every wait ends 90 s after it. Times are from the fault. The first row is the
+every wait ends 90 s after it (180 s for the builder's: its push tried again may
+build cold on the other builder). Times are from the fault. The first row is the
 floor: the same window with no fault. Goals: no failed request where the app
 had a dyno elsewhere, lost dynos up elsewhere within 30 s, no release, config
 var or build lost or duplicated; after a partition no dyno runs twice beyond
