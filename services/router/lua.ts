@@ -16,7 +16,8 @@
 //   header(), log()  count the app's open websockets (luahold.ts); log() also
 //              counts each request of an app into its metrics (luametrics.ts)
 //   init_worker()  each worker's flush of its request metrics (luametrics.ts)
-//   balance()  in the shared upstream's balancer_by_lua_block: round robin;
+//   balance()  in the shared upstream's balancer_by_lua_block: round robin,
+//              passing over for FAILED_PEER_S a peer that failed a try;
 //              up to MAX_TRIES peers per request, nginx deciding whether a
 //              failed try may go on (proxy_next_upstream: never a POST/PATCH/
 //              LOCK once sent); a websocket upgrade gets the idle timeout
@@ -43,6 +44,13 @@ export const WEBSOCKET_IDLE_S = 55;
 export const CONNECT_S = 5;
 /** At most this many containers are tried for one request. */
 export const MAX_TRIES = 3;
+/**
+ * A container that failed a try (no connection within CONNECT_S, refused, reset: what proxy_next_upstream retries)
+ * is passed over by that nginx worker for this long, unless every container of the app is: nginx's own
+ * max_fails=1 fail_timeout=10s. A host cut off from the router keeps its dynos in the route until its lease ends, or
+ * for good when only the data path is cut; without this every request sent to it would wait CONNECT_S first.
+ */
+export const FAILED_PEER_S = 10;
 
 export const ROUTER_LUA = String.raw`
 local M = {}
@@ -163,6 +171,9 @@ function M.access()
   return serve(app)
 end
 
+-- "host:port" -> until when this worker passes it over (FAILED_PEER_S)
+local failed_peers = {}
+
 function M.balance()
   local balancer = require "ngx.balancer"
   local ctx = ngx.ctx
@@ -180,7 +191,24 @@ function M.balance()
     rr[app] = i
     if n > 1 then balancer.set_more_tries(math.min(n, ${MAX_TRIES}) - 1) end
   else
-    i = i + 1 -- a retry after a failed attempt: the next peer
+    -- a retry after a failed try: that peer is passed over for a while (a bad status is "next", not "failed")
+    if balancer.get_last_failure() == "failed" then
+      local prev = peers[(i - 1) % n + 1]
+      failed_peers[prev.host .. ":" .. prev.port] = ngx.now() + ${FAILED_PEER_S}
+    end
+    i = i + 1 -- the next peer
+  end
+  local now = ngx.now()
+  for _ = 1, n - 1 do -- past the peers that failed lately, unless every one did
+    local p = peers[(i - 1) % n + 1]
+    local key = p.host .. ":" .. p.port
+    local until_ = failed_peers[key]
+    if until_ == nil then break end
+    if until_ <= now then
+      failed_peers[key] = nil
+      break
+    end
+    i = i + 1
   end
   ctx.paas_i = i
   if ngx.var.http_upgrade ~= nil then

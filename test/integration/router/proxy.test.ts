@@ -1,10 +1,13 @@
+import { execFile } from 'node:child_process';
 import { chmod, readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { Agent } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAccessLine, type AccessRecord } from '../../../services/router/access.js';
 import { HttpUpstreamControl } from '../../../services/router/control.js';
 import { NginxCli } from '../../../services/router/nginx.js';
 import { renderNginx, type NginxModel } from '../../../services/router/render.js';
+import { CONNECT_S } from '../../../services/router/lua.js';
 import { childPids, freePort, get, serveSites, tempDir } from './helpers.js';
 import { openWs, startWsApp, type WsTestApp } from './wsapp.js';
 import { DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
@@ -12,6 +15,8 @@ import { DEFAULT_MODULES_INCLUDE } from '../../../services/router/config.js';
 // What a request meets in the router: headers, websockets, error pages, the
 // body limit, retries and the access log, against a real nginx from the
 // rendered config (no etcd: the upstreams are set through the control endpoint).
+
+const run = promisify(execFile);
 
 describe('the router proxying requests', () => {
   let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -165,6 +170,28 @@ describe('the router proxying requests', () => {
     for (let i = 0; i < 6; i++) expect((await get(model.httpPort, 'broken.paas.test')).status).toBe(200);
     expect(reset.seen.get('GET')).toBeGreaterThan(0);
   });
+
+  it('passes over for a while a container that did not connect, instead of waiting for it on every turn', async () => {
+    // a port whose SYNs are dropped: a container on a host cut off from the router (no refusal, a connect timeout)
+    const port = await freePort();
+    const rule = ['INPUT', '-i', 'lo', '-p', 'tcp', '--dport', String(port), '-j', 'DROP'];
+    await run('iptables', ['-w', '5', '-I', ...rule]);
+    try {
+      await control.set('broken', [`127.0.0.1:${port}`, blue.address]);
+      const slow: number[] = [];
+      for (let i = 0; i < 10; i++) {
+        const started = Date.now();
+        expect((await get(model.httpPort, 'broken.paas.test')).status).toBe(200);
+        if (Date.now() - started > (CONNECT_S * 1000) / 2) slow.push(i);
+      }
+      // one wait for the connect timeout per nginx worker at most (two here); round robin alone would wait on every
+      // other request
+      expect(slow.length).toBeGreaterThan(0);
+      expect(slow.length).toBeLessThanOrEqual(2);
+    } finally {
+      await run('iptables', ['-w', '5', '-D', ...rule]);
+    }
+  }, 60_000);
 
   it('writes one JSON line per request to the access log', async () => {
     const id = `log-test-${Date.now()}`;
