@@ -94,6 +94,10 @@ export interface AgentConfig extends CommonConfig {
   /** Flood control per container (logs/flood.ts): PAAS_LOG_RATE lines/s (5000), bursts of PAAS_LOG_BURST (10000). */
   logRate: number;
   logBurst: number;
+  /** PAAS_AGENT_ADDONS (true): run this host's add-on assignments (addons/runner.ts), from PAAS_ADDON_IMAGE. */
+  addons: boolean;
+  /** PAAS_ADDON_IMAGE (paas/addon:latest): the add-on image (scripts/addon-stack/build). */
+  addonImage: string;
 }
 
 export const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -134,6 +138,8 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     imageFetch: bool(env, 'PAAS_AGENT_IMAGE_FETCH', true),
     resyncMs: positive(env, 'PAAS_AGENT_RESYNC_MS', 5000),
     stopGraceSeconds: int(env, 'PAAS_AGENT_STOP_GRACE', 10),
+    addons: bool(env, 'PAAS_AGENT_ADDONS', true),
+    addonImage: str(env, 'PAAS_ADDON_IMAGE', 'paas/addon:latest'),
     healthTimeoutMs: positive(env, 'PAAS_AGENT_HEALTH_TIMEOUT_MS', 60_000),
     restartDelayMs: int(env, 'PAAS_AGENT_RESTART_DELAY_MS', 2000),
     restartMaxDelayMs: positive(env, 'PAAS_AGENT_RESTART_MAX_DELAY_MS', 300_000),

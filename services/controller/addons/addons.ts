@@ -200,6 +200,25 @@ export async function destroyAddon(deps: Deps, user: User, name: string, opts: {
   return changeView(deps, rec, releases);
 }
 
+/**
+ * Before an app is destroyed (apps/lifecycle.ts): its add-ons go with it (core/keys.ts), so it is refused (409) while
+ * one of them is attached to another app, which would keep config vars naming a database that is gone.
+ */
+export async function refuseSharedAddons(deps: Pick<Deps, 'store'>, app: string): Promise<void> {
+  const k = deps.store.keys;
+  const owned = new Set(
+    (await deps.store.list<AddonRecord>(k.addons())).filter((r) => r.app === app).map((r) => r.name),
+  );
+  if (owned.size === 0) return;
+  const shared = (await deps.store.list<AttachmentRecord>(k.addonAttachments())).filter(
+    (a) => owned.has(a.addon) && a.app !== app,
+  );
+  if (shared.length > 0)
+    throw conflict(
+      `${app}'s add-ons are attached to other apps (${shared.map((a) => `${a.addon} to ${a.app}`).join(', ')}): detach or destroy them first`,
+    );
+}
+
 /** Pure check of a DELETE's query: `force` is true only for "true" or "1". */
 export function forceOf(q: unknown): boolean {
   return q === 'true' || q === '1';

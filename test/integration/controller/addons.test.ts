@@ -182,6 +182,14 @@ describe('add-ons', () => {
       token: alice.token,
       body: { kind: 'postgresql' },
     });
+    await h.call('POST', `/addons/${made.body.addon.name}/attachments`, {
+      token: alice.token,
+      body: { app: 'reports' },
+    });
+    const refused = await h.call('DELETE', '/apps/temp', { token: alice.token });
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/attached to other apps/);
+    await h.call('DELETE', `/apps/reports/addons/${made.body.addon.name}`, { token: alice.token });
     const renamed = await h.call('PATCH', '/apps/temp', { token: alice.token, body: { name: 'temp2' } });
     expect(renamed.status).toBe(200);
     const info = await h.call<AddonView>('GET', `/addons/${made.body.addon.name}`, { token: alice.token });
