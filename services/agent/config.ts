@@ -98,6 +98,8 @@ export interface AgentConfig extends CommonConfig {
   addons: boolean;
   /** PAAS_ADDON_IMAGE (paas/addon:latest): the add-on image (scripts/addon-stack/build). */
   addonImage: string;
+  /** PAAS_ADDON_VOLUME_GRACE_HOURS (168): how long a destroyed add-on's data volume is kept on its host. */
+  addonVolumeGraceMs: number;
 }
 
 export const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -140,6 +142,7 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     stopGraceSeconds: int(env, 'PAAS_AGENT_STOP_GRACE', 10),
     addons: bool(env, 'PAAS_AGENT_ADDONS', true),
     addonImage: str(env, 'PAAS_ADDON_IMAGE', 'paas/addon:latest'),
+    addonVolumeGraceMs: int(env, 'PAAS_ADDON_VOLUME_GRACE_HOURS', 168) * 3_600_000,
     healthTimeoutMs: positive(env, 'PAAS_AGENT_HEALTH_TIMEOUT_MS', 60_000),
     restartDelayMs: int(env, 'PAAS_AGENT_RESTART_DELAY_MS', 2000),
     restartMaxDelayMs: positive(env, 'PAAS_AGENT_RESTART_MAX_DELAY_MS', 300_000),

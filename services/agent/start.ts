@@ -91,6 +91,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
         leaseTtlSeconds: config.leaseTtlSeconds,
         resyncMs: config.resyncMs,
         stopGraceSeconds: config.stopGraceSeconds,
+        volumeGraceMs: config.addonVolumeGraceMs,
       })
     : undefined;
   // per-dyno CPU, memory, network and restarts, under cAdvisor's names (metrics/dynos.ts); each dyno's memory

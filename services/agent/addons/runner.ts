@@ -14,6 +14,7 @@ import {
   containerAction,
   networkChanges,
   restartDelayMs,
+  volumesPastGrace,
   type AddonSpecContext,
 } from './spec.js';
 
@@ -25,9 +26,9 @@ import {
 //     container of another digest (image, plan, password) is replaced on the
 //     same volume; a stopped one (crashed, killed) is started again after a
 //     backoff, counted as a restart;
-//   - containers, networks of add-ons no longer assigned go (their volumes
-//     stay: the data outlives the container; removing them after a grace
-//     period is not done yet);
+//   - containers, networks of add-ons no longer assigned go; their volumes
+//     stay for a grace period (volumeGraceMs, counted from when this agent
+//     first saw them unassigned), then go too;
 //   - the running containers of the attached apps are connected to the
 //     add-on's network, and those of other apps disconnected;
 //   - each add-on's state (starting, up once Docker's health check passes,
@@ -41,6 +42,8 @@ export interface AddonRunnerDeps {
   leaseTtlSeconds: number;
   resyncMs: number;
   stopGraceSeconds: number;
+  /** How long the volume of an add-on no longer assigned here is kept (its data after a destroy). */
+  volumeGraceMs: number;
 }
 
 interface Crashes {
@@ -54,6 +57,8 @@ export class AddonRunner {
   private lease: Lease | undefined;
   private readonly written = new Map<string, string>();
   private readonly crashes = new Map<string, Crashes>();
+  /** When each volume of an add-on no longer assigned here was first seen so (in memory: a restart starts over). */
+  private orphanedSince = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private later: NodeJS.Timeout | undefined;
   private events: NodeJS.ReadableStream | undefined;
@@ -159,6 +164,23 @@ export class AddonRunner {
       }
     }
     await this.connectApps(assignments);
+    await this.sweepVolumes(assignments);
+  }
+
+  /** Removes the volumes of add-ons no longer assigned here once their grace period is over. */
+  private async sweepVolumes(assignments: readonly AddonAssignment[]): Promise<void> {
+    const { docker, ctx } = this.deps;
+    const filters = { label: Object.entries(addonOwnerLabels(ctx)).map(([k, v]) => `${k}=${v}`) };
+    const volumes = ((await docker.listVolumes({ filters })).Volumes ?? []).map((v) => v.Name);
+    const wanted = new Set(assignments.map((a) => addonVolumeName(ctx.cluster, a)));
+    const { remove, seen } = volumesPastGrace(volumes, wanted, this.orphanedSince, Date.now(), this.deps.volumeGraceMs);
+    this.orphanedSince = seen;
+    for (const v of remove)
+      await docker
+        .getVolume(v)
+        .remove()
+        .then(() => this.log.info({ volume: v }, 'removed the volume of a destroyed add-on (its grace period is over)'))
+        .catch((err: unknown) => this.log.warn({ err, volume: v }, 'cannot remove an add-on volume'));
   }
 
   /** The add-on's network, volume and container, running; its state reported. */

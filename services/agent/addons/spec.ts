@@ -169,3 +169,25 @@ export function networkChanges(
   }
   return { connect, disconnect };
 }
+
+/**
+ * The volumes of add-ons no longer assigned here whose grace period is over, and the times volumes were first seen
+ * unassigned (kept between passes; a volume assigned again is forgotten). Pure: `now` and the times in ms.
+ */
+export function volumesPastGrace(
+  volumes: readonly string[],
+  wanted: ReadonlySet<string>,
+  firstSeen: ReadonlyMap<string, number>,
+  now: number,
+  graceMs: number,
+): { remove: string[]; seen: Map<string, number> } {
+  const seen = new Map<string, number>();
+  const remove: string[] = [];
+  for (const v of volumes) {
+    if (wanted.has(v)) continue;
+    const since = firstSeen.get(v) ?? now;
+    if (now - since >= graceMs) remove.push(v);
+    else seen.set(v, since);
+  }
+  return { remove, seen };
+}

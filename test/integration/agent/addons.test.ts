@@ -91,6 +91,7 @@ beforeAll(async () => {
     leaseTtlSeconds: 5,
     resyncMs: 1000,
     stopGraceSeconds: 5,
+    volumeGraceMs: 3_600_000,
   });
 });
 
@@ -179,5 +180,25 @@ describe('the add-on runner', () => {
     const vol = await docker.getVolume(addonVolumeName(cluster, assignment)).inspect();
     expect(vol.Name).toBe(addonVolumeName(cluster, assignment));
     await waitFor('instance record gone', async () => ((await instance()) === undefined ? true : undefined));
+  });
+
+  it("removes a destroyed add-on's volume once its grace period is over", async () => {
+    await runner?.stop();
+    runner = await startAddons({
+      store,
+      docker,
+      log,
+      ctx: { cluster, hostId, image: IMAGE, pidsLimit: 256 },
+      leaseTtlSeconds: 5,
+      resyncMs: 500,
+      stopGraceSeconds: 5,
+      volumeGraceMs: 1500,
+    });
+    const volume = addonVolumeName(cluster, assignment);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect((await docker.getVolume(volume).inspect()).Name).toBe(volume); // not before its time
+    await waitFor('volume gone', async () =>
+      (await docker.listVolumes({ filters: { name: [volume] } })).Volumes?.length ? undefined : true,
+    );
   });
 });

@@ -36,6 +36,7 @@ beforeAll(async () => {
     leaseTtlSeconds: 5,
     resyncMs: 1000,
     stopGraceSeconds: 5,
+    volumeGraceMs: 3_600_000,
   });
 });
 

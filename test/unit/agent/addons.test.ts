@@ -8,6 +8,7 @@ import {
   containerAction,
   networkChanges,
   restartDelayMs,
+  volumesPastGrace,
 } from '../../../services/agent/addons/spec.js';
 import { LABEL } from '../../../services/agent/spec.js';
 
@@ -109,5 +110,22 @@ describe('networkChanges', () => {
       nets,
     );
     expect(out).toEqual({ connect: [], disconnect: [] });
+  });
+});
+
+describe('volumesPastGrace', () => {
+  it('keeps the volumes of assigned add-ons, and the others until their grace period is over', () => {
+    const first = volumesPastGrace(['a', 'gone'], new Set(['a']), new Map(), 1000, 500);
+    expect(first).toEqual({ remove: [], seen: new Map([['gone', 1000]]) });
+    expect(volumesPastGrace(['a', 'gone'], new Set(['a']), first.seen, 1499, 500).remove).toEqual([]);
+    expect(volumesPastGrace(['a', 'gone'], new Set(['a']), first.seen, 1500, 500)).toEqual({
+      remove: ['gone'],
+      seen: new Map(),
+    });
+    // assigned again (never happens for an add-on's own volume, which names its id): forgotten
+    expect(volumesPastGrace(['gone'], new Set(['gone']), first.seen, 9999, 500)).toEqual({
+      remove: [],
+      seen: new Map(),
+    });
   });
 });
