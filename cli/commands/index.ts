@@ -4,6 +4,12 @@ import accessAdd from './access/add.js';
 import accessRemove from './access/remove.js';
 import accountPassword from './account/password.js';
 import activity from './activity/index.js';
+import addons from './addons/index.js';
+import addonsAttach from './addons/attach.js';
+import addonsCreate from './addons/create.js';
+import addonsDestroy from './addons/destroy.js';
+import addonsDetach from './addons/detach.js';
+import addonsInfo from './addons/info.js';
 import apps from './apps/index.js';
 import appsCreate from './apps/create.js';
 import appsDestroy from './apps/destroy.js';
@@ -94,6 +100,7 @@ export const COMMANDS: readonly Definition[] = [
   ...[features, featuresEnable, featuresDisable],
   metrics,
   ...[config, configGet, configSet, configUnset],
+  ...[addons, addonsCreate, addonsInfo, addonsAttach, addonsDetach, addonsDestroy],
   ...[releases, releasesInfo, rollback],
   activity,
   ...[pipelines, pipelinesCreate, pipelinesAdd, pipelinesRemove, pipelinesInfo, pipelinesPromote, pipelinesDestroy],

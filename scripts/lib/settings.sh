@@ -11,7 +11,7 @@ PAAS_SETTINGS=(
   PAAS_API_PORT PAAS_API_URL PAAS_SSH_PORT PAAS_HTTP_PORT PAAS_HTTPS_PORT PAAS_ROUTER_CONTROL_PORT
   PAAS_ROUTER_DEFAULT_CERT PAAS_ROUTER_DEFAULT_KEY PAAS_DOMAIN PAAS_INTERNAL_TOKEN PAAS_SSH_HOST_KEY
   PAAS_RUN_STACK_IMAGE PAAS_BUILD_STACK_IMAGE PAAS_REPO_DIR PAAS_CONFIG_DIR PAAS_LOG_LEVEL
-  PAAS_PROCESSES PAAS_DASHBOARD_PORT
+  PAAS_PROCESSES PAAS_DASHBOARD_PORT PAAS_ADDON_IMAGE
 )
 
 # Variables that steer the scripts themselves and are not service settings.
@@ -45,6 +45,8 @@ load_settings() {
   : "${PAAS_INTERNAL_TOKEN:=}"
   : "${PAAS_RUN_STACK_IMAGE:=}"
   : "${PAAS_BUILD_STACK_IMAGE:=}"
+  # The add-on image (managed PostgreSQL and Redis: scripts/addon-stack/build), made from the run stack.
+  : "${PAAS_ADDON_IMAGE:=}"
   [[ $PAAS_CLUSTER =~ ^[a-z][a-z0-9-]{0,20}$ ]] || die "PAAS_CLUSTER must match ^[a-z][a-z0-9-]{0,20}\$"
   case $PAAS_PROCESSES in one | separate) ;; *) die "PAAS_PROCESSES must be one or separate, not '$PAAS_PROCESSES'" ;; esac
   export "${PAAS_SETTINGS[@]}"

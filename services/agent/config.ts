@@ -104,6 +104,12 @@ export interface AgentConfig extends CommonConfig {
   /** Flood control per container (logs/flood.ts): PAAS_LOG_RATE lines/s (5000), bursts of PAAS_LOG_BURST (10000). */
   logRate: number;
   logBurst: number;
+  /** PAAS_AGENT_ADDONS (true): run this host's add-on assignments (addons/runner.ts), from PAAS_ADDON_IMAGE. */
+  addons: boolean;
+  /** PAAS_ADDON_IMAGE (paas/addon:latest): the add-on image (scripts/addon-stack/build). */
+  addonImage: string;
+  /** PAAS_ADDON_VOLUME_GRACE_HOURS (168): how long a destroyed add-on's data volume is kept on its host. */
+  addonVolumeGraceMs: number;
 }
 
 export const HOST_ID = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
@@ -153,6 +159,9 @@ export function loadConfig(env: Env): Readonly<AgentConfig> {
     keepReleaseImages: atLeast(env, 'PAAS_KEEP_RELEASE_IMAGES', DEFAULT_KEEP_RELEASE_IMAGES, 1),
     resyncMs: positive(env, 'PAAS_AGENT_RESYNC_MS', 5000),
     stopGraceSeconds: int(env, 'PAAS_AGENT_STOP_GRACE', 10),
+    addons: bool(env, 'PAAS_AGENT_ADDONS', true),
+    addonImage: str(env, 'PAAS_ADDON_IMAGE', 'paas/addon:latest'),
+    addonVolumeGraceMs: int(env, 'PAAS_ADDON_VOLUME_GRACE_HOURS', 168) * 3_600_000,
     healthTimeoutMs: positive(env, 'PAAS_AGENT_HEALTH_TIMEOUT_MS', 60_000),
     restartDelayMs: int(env, 'PAAS_AGENT_RESTART_DELAY_MS', 2000),
     restartMaxDelayMs: positive(env, 'PAAS_AGENT_RESTART_MAX_DELAY_MS', 300_000),

@@ -17,6 +17,7 @@ import { DynoMetrics } from './metrics/dynos.js';
 import { MemoryMinutes, SAMPLE_EVERY_MS } from './metrics/minutes.js';
 import { onStepEnds, postMetrics } from '../core/metricpost.js';
 import { ownerLabels } from './spec.js';
+import { startAddons } from './addons/runner.js';
 
 // The agent's composition root, in its own process (main.ts) or the
 // platform's (services/platform): config, logger, etcd and Docker; then the
@@ -94,6 +95,19 @@ export async function start(ctx: ServiceContext): Promise<Running> {
     ...(images && { images }),
     ...(shipper && { say: (c, line, o) => shipper.say(c.id, c.labels, line, o) }),
   });
+  // this host's add-ons (issue 20): their containers, volumes and networks, the attached apps connected to them
+  const addons = config.addons
+    ? await startAddons({
+        store,
+        docker,
+        log,
+        ctx: { cluster: config.cluster, hostId: config.hostId, image: config.addonImage, pidsLimit: config.pidsLimit },
+        leaseTtlSeconds: config.leaseTtlSeconds,
+        resyncMs: config.resyncMs,
+        stopGraceSeconds: config.stopGraceSeconds,
+        volumeGraceMs: config.addonVolumeGraceMs,
+      })
+    : undefined;
   // per-dyno CPU, memory, network and restarts, under cAdvisor's names (metrics/dynos.ts); each dyno's memory
   // of each minute to the controller, for the app's series (metrics/minutes.ts)
   const minutes = new MemoryMinutes();
@@ -130,6 +144,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
     log,
     stop: async () => {
       await agent.stop();
+      await addons?.stop();
       await stopImageCleanup?.();
       isolation?.stop();
       await shipper?.stop();

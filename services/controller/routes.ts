@@ -1,6 +1,7 @@
 import { Router } from 'express';
 import { accessRoutes } from './access/routes.js';
 import { activityRoutes } from './activity/routes.js';
+import { addonRoutes } from './addons/routes.js';
 import { appRoutes } from './apps/routes.js';
 import { buildpackRoutes } from './buildpacks/routes.js';
 import { buildRoutes, internalBuildRoutes } from './builds/routes.js';
@@ -36,6 +37,7 @@ export function userRoutes(deps: Deps): Router {
     accessRoutes,
     appRoutes,
     activityRoutes,
+    addonRoutes,
     domainRoutes,
     certRoutes,
     featureRoutes,

@@ -8,6 +8,14 @@ import type { InstanceState, RouteState } from './types.js';
 export type { LogSessionRequest, LogSource } from './logs.js';
 export type { ActivityKind, ActivityView } from './apiactivity.js';
 export type {
+  AddonAttachRequest,
+  AddonAttachmentView,
+  AddonChangeView,
+  AddonCreateRequest,
+  AddonStateView,
+  AddonView,
+} from './apiaddons.js';
+export type {
   PipelineAppView,
   PipelineCouplingView,
   PipelineCreateRequest,

@@ -116,6 +116,19 @@ export interface KeyLayout {
    */
   rendezvous(app: string, name: string): string;
   rendezvousAll(app?: string): string;
+  /** An add-on (core/addons.ts AddonRecord), by its name, written by the controller; its `app` owns it. */
+  addon(name: string): string;
+  addons(): string;
+  /** An add-on attached to the app under an alias (AttachmentRecord: the config vars it set). */
+  addonAttachment(app: string, alias: string): string;
+  /** One app's attachments; without an app, every app's. */
+  addonAttachments(app?: string): string;
+  /** An add-on's container on a host (AddonAssignment), written by the scheduler. */
+  addonAssignment(host: string, name: string): string;
+  addonAssignments(host?: string): string;
+  /** What runs of an add-on (AddonInstance), under its host's lease, written by that host's agent. */
+  addonInstance(name: string): string;
+  addonInstances(): string;
 }
 
 /** Versions are zero-padded so that etcd's byte order is numeric order. */
@@ -199,6 +212,14 @@ export function keyLayout(prefix = '/paas'): KeyLayout {
     controllers: () => `${p}/controllers/`,
     rendezvous: (app, name) => `${p}/rendezvous/${app}/${name}`,
     rendezvousAll: (app) => (app ? `${p}/rendezvous/${app}/` : `${p}/rendezvous/`),
+    addon: (name) => `${p}/addons/${name}`,
+    addons: () => `${p}/addons/`,
+    addonAttachment: (app, alias) => `${p}/addon-attachments/${app}/${alias}`,
+    addonAttachments: (app) => (app ? `${p}/addon-attachments/${app}/` : `${p}/addon-attachments/`),
+    addonAssignment: (host, name) => `${p}/addon-assignments/${host}/${name}`,
+    addonAssignments: (host) => (host ? `${p}/addon-assignments/${host}/` : `${p}/addon-assignments/`),
+    addonInstance: (name) => `${p}/addon-instances/${name}`,
+    addonInstances: () => `${p}/addon-instances/`,
   };
 }
 
@@ -298,6 +319,16 @@ export const APP_KEY_FAMILIES: readonly AppKeyFamily[] = [
   { fns: ['autoCert'], keys: (k, app) => ({ key: k.autoCert(app) }), rename: 'move-app', destroy: true },
   // the activity feed's recorded events (one key, capped): the app's history goes with it
   { fns: ['appEvents'], keys: (k, app) => ({ key: k.appEvents(app) }), rename: 'move', destroy: true },
+  // the add-ons the app owns (keyed by add-on name; each names its owner app): they go with it, as on Heroku; the
+  // scheduler then removes their containers (their volumes stay: the agent's add-on runner)
+  { fns: ['addon'], keys: (k) => ({ where: k.addons() }), rename: 'app-field', destroy: true },
+  // the add-ons attached to the app: the attachment goes with the app (its config vars are in its releases)
+  {
+    fns: ['addonAttachment', 'addonAttachments'],
+    keys: (k, app) => ({ prefix: k.addonAttachments(app) }),
+    rename: 'move-app',
+    destroy: true,
+  },
 ];
 
 /** The layout's functions that take an argument other than an app name. */
@@ -317,4 +348,7 @@ export const NOT_PER_APP_FNS: readonly (keyof KeyLayout)[] = [
   'acmeChallenge',
   'imageServer',
   'controller',
+  'addonAssignment',
+  'addonAssignments',
+  'addonInstance',
 ];

@@ -305,19 +305,29 @@ export class Store {
     appName: string,
     make: (version: number, previous: Release | undefined) => Omit<Release, 'version' | 'app'>,
   ): Promise<Release> {
-    const key = this.keys.app(appName);
-    return this.transact(
-      async (tx) => {
-        const cur = await tx.readApp(appName);
-        const previous =
-          cur.latestRelease > 0 ? await this.get<Release>(this.keys.release(appName, cur.latestRelease)) : undefined;
-        const version = cur.latestRelease + 1;
-        const release: Release = { ...make(version, previous), app: appName, version };
-        tx.put<App>(key, { ...cur, latestRelease: version });
-        return tx.put(this.keys.release(appName, version), release);
-      },
-      { attempts: 100, backoff: true, conflict: `Too many concurrent changes to ${appName}; try again` },
-    );
+    return this.transact((tx) => this.putRelease(tx, appName, make), {
+      attempts: 100,
+      backoff: true,
+      conflict: `Too many concurrent changes to ${appName}; try again`,
+    });
+  }
+
+  /**
+   * Release vN+1 as one attempt of a transaction writes it (createRelease's, or one that writes more beside it: an
+   * add-on's attachment): the app record read (and so compared), the bumped record and the release put at commit.
+   */
+  async putRelease(
+    tx: Txn,
+    appName: string,
+    make: (version: number, previous: Release | undefined) => Omit<Release, 'version' | 'app'>,
+  ): Promise<Release> {
+    const cur = await tx.readApp(appName);
+    const previous =
+      cur.latestRelease > 0 ? await this.get<Release>(this.keys.release(appName, cur.latestRelease)) : undefined;
+    const version = cur.latestRelease + 1;
+    const release: Release = { ...make(version, previous), app: appName, version };
+    tx.put<App>(this.keys.app(appName), { ...cur, latestRelease: version });
+    return tx.put(this.keys.release(appName, version), release);
   }
 
   async listReleases(appName: string): Promise<Release[]> {

@@ -51,7 +51,7 @@ export function placeNew(
 
 /** The Placer of a plan: the hosts with the kept containers that hold room on them. */
 export function placerOf(s: Snapshot, input: Pick<PlanInput, 'hosts' | 'policy'>): Placer {
-  return new Placer(input.hosts, holdingRoom(s.kept), input.policy);
+  return new Placer(input.hosts, [...holdingRoom(s.kept), ...(s.addonRoom ?? [])], input.policy);
 }
 
 /** The assignments that count on their hosts' room: all but the parked. */

@@ -11,7 +11,8 @@ import type {
   Route,
 } from '../core/types.js';
 import type { SchedulerConfig } from './config.js';
-import type { HostRoom } from './place.js';
+import type { AddonAssignment, AddonDesired } from '../core/addons.js';
+import type { HostRoom, Placed } from './place.js';
 
 // The planner's data: what it reads (PlanInput, plain data read by state.ts
 // at one etcd revision) and what it decides (Plan, written by state.ts). Each
@@ -114,6 +115,10 @@ export interface PlanInput extends PlanSettings {
    * PAAS_ROUTER_WAKE_TIMEOUT); absent or 0: it waits on.
    */
   wakeWaitMs?: number;
+  /** The add-ons with the apps attached to each (core/addons.ts); absent: none (addons.ts plans them). */
+  addons?: AddonDesired[];
+  /** The add-on assignments stored, on any host. */
+  addonAssignments?: AddonAssignment[];
 }
 
 export interface Plan {
@@ -133,6 +138,12 @@ export interface Plan {
   recheckOf?: Map<string, number>;
   /** Idle apps this plan puts to sleep to make room for containers no host could take (room.ts). */
   asleepForRoom?: string[];
+  /** The add-ons' containers to write and remove (keys.addonAssignment), and those no host can take (addons.ts). */
+  addons?: {
+    put: AddonAssignment[];
+    remove: { host: string; name: string }[];
+    unplaced: { name: string; reason: string }[];
+  };
 }
 
 /** What one step of the planner decides: any part of a plan. */
@@ -167,6 +178,8 @@ export interface Snapshot {
   /** Instances by instanceKey. */
   instanceOf: ReadonlyMap<string, Instance>;
   routeOf: ReadonlyMap<string, StoredRoute>;
+  /** The add-ons' containers (kept and placed by this plan): they hold room on their hosts (addons.ts). */
+  addonRoom?: readonly Placed[];
 }
 
 /** The key of an instance in Snapshot.instanceOf: `<app>/<id>`. */

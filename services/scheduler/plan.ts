@@ -1,4 +1,5 @@
 import { by } from '../core/compare.js';
+import { addonPlaced, planAddons } from './addons.js';
 import type { StoredRoute } from '../core/routes.js';
 import type { Assignment } from '../core/types.js';
 import { assignDesired, holdingRoom, placeNew, placerOf, type CanPark } from './assign.js';
@@ -40,12 +41,15 @@ import { successionOf } from './succession.js';
 //   planApp         per app: assign, judge the release (rollout.ts), route
 //                   (route.ts), drain the surplus (drain.ts)
 //   planRuns        the `paas run` one-offs (runs.ts)
+//   planAddons      first of all: each add-on's container, placed once and kept on its host (addons.ts); the
+//                   apps' new containers are placed around them
 //
 // With `input.only`, only those apps are planned (the scheduler's pass after
 // a change to them); the others are left as they are.
 
 export function plan(input: PlanInput): Plan {
   const s = snapshotOf(input);
+  const addons = addonsPart(input, s);
   const only = input.only;
   const planned = input.apps.filter((a) => !only || only.has(a.name));
   let pass = planApps(planned, new Set(), input, s);
@@ -60,7 +64,28 @@ export function plan(input: PlanInput): Plan {
   for (const at of pass.timers.values()) out.recheckInMs = Math.min(out.recheckInMs ?? Infinity, at);
   if (pass.timers.size > 0) out.recheckOf = pass.timers;
   if (toSleep.size > 0) out.asleepForRoom = [...toSleep].sort();
+  if (addons) out.addons = addons;
   return out;
+}
+
+/** The add-ons' step (addons.ts), with the room their containers hold put in the snapshot for the apps' placement. */
+function addonsPart(input: PlanInput, s: Snapshot): Plan['addons'] {
+  if (!input.addons?.length && !input.addonAssignments?.length) return undefined;
+  const live = new Set(input.hosts.map((h) => h.id));
+  const part = planAddons({
+    addons: input.addons ?? [],
+    assignments: input.addonAssignments ?? [],
+    hosts: input.hosts,
+    appRoom: holdingRoom(s.kept),
+    poolOf: new Map(input.apps.flatMap((a) => (a.pool ? [[a.name, a.pool] as const] : []))),
+    policy: input.policy,
+    at: s.at,
+  });
+  const removed = new Set(part.remove.map((r) => `${r.host}/${r.name}`));
+  const put = new Set(part.put.map((a) => a.name));
+  const kept = (input.addonAssignments ?? []).filter((a) => !removed.has(`${a.host}/${a.name}`) && !put.has(a.name));
+  s.addonRoom = [...kept, ...part.put].filter((a) => live.has(a.host)).map(addonPlaced);
+  return part.put.length + part.remove.length + part.unplaced.length > 0 ? part : undefined;
 }
 
 /** The apps' parts of a plan, their timers (ms from now, by app) and the new containers no host could take. */

@@ -188,6 +188,7 @@ function startTerm(
         `release v${s.version} of ${s.app}: ${s.status}`,
       );
     for (const u of p.unplaced) log.warn({ assignment: u.id, reason: u.reason }, 'cannot place');
+    for (const u of p.addons?.unplaced ?? []) log.warn({ addon: u.name, reason: u.reason }, 'cannot place add-on');
     if (p.asleepForRoom) log.info({ apps: p.asleepForRoom }, 'putting idle apps to sleep to make room');
     if (recheck) clearTimeout(recheck);
     const next = Math.min(...dueAt.values());

@@ -19,6 +19,7 @@ import type {
   SleepRequest,
   WakeRecord,
 } from '../core/types.js';
+import type { AddonAssignment, AddonRecord, AttachmentRecord } from '../core/addons.js';
 import type { SchedulerConfig } from './config.js';
 import type { AppInput, LatestRelease, Plan, PlanInput, PlanSettings } from './model.js';
 import { runDeletes, runsOf } from './runstate.js';
@@ -49,6 +50,9 @@ export function plannedPrefixes(k: KeyLayout): string[] {
     k.activities(),
     k.wakes(),
     k.sleepRequests(),
+    k.addons(),
+    k.addonAttachments(),
+    k.addonAssignments(),
   ];
 }
 
@@ -115,7 +119,22 @@ export function planInputOf(
     instances,
     routes,
     runs,
+    ...addonsOf(r, k),
     ...(cached?.only && { only: cached.only }),
+  };
+}
+
+/** The add-ons with their attached apps, and their assignments (few next to apps: read whole at every pass). */
+function addonsOf(r: StateReader, k: KeyLayout): Pick<PlanInput, 'addons' | 'addonAssignments'> {
+  const records = r.list<AddonRecord>(k.addons());
+  const assignments = r.list<AddonAssignment>(k.addonAssignments());
+  if (records.length === 0 && assignments.length === 0) return {};
+  const appsOf = new Map<string, string[]>();
+  for (const a of r.list<AttachmentRecord>(k.addonAttachments()))
+    appsOf.set(a.addon, [...(appsOf.get(a.addon) ?? []), a.app]);
+  return {
+    addons: records.map((record) => ({ record, apps: [...new Set(appsOf.get(record.name) ?? [])].sort() })),
+    addonAssignments: assignments,
   };
 }
 
@@ -173,6 +192,9 @@ export function appsOfKeys(k: KeyLayout, keys: Iterable<string>): Set<string> | 
       case 'host-tags':
       case 'domains':
         return undefined;
+      case 'addons':
+      case 'addon-assignments':
+        break; // the add-ons' step plans every add-on at every pass
       case 'assignments':
         // <host>/<app>.<dyno>.v<N>...: app names have no dots
         if (b) out.add(b.split('.')[0] as string);
@@ -254,7 +276,9 @@ export function isEmptyPlan(p: Plan): boolean {
       p.routes.length +
       p.deleteRoutes.length +
       (p.statuses?.length ?? 0) +
-      (p.deleteRuns?.length ?? 0) ===
+      (p.deleteRuns?.length ?? 0) +
+      (p.addons?.put.length ?? 0) +
+      (p.addons?.remove.length ?? 0) ===
     0
   );
 }
@@ -273,6 +297,8 @@ export async function applyPlan(store: Store, p: Plan, fenceKey: string): Promis
     ...p.remove.map((r) => ({ delete: k.assignment(r.host, r.id) })),
     ...p.deleteRoutes.map((app) => ({ delete: k.route(app) })),
     ...runDeletes(store, p.deleteRuns),
+    ...(p.addons?.put ?? []).map((a) => ({ put: k.addonAssignment(a.host, a.name), value: a })),
+    ...(p.addons?.remove ?? []).map((r) => ({ delete: k.addonAssignment(r.host, r.name) })),
   ];
   let revision = 0n;
   for (let i = 0; i < writes.length; i += 100) {

@@ -1,4 +1,5 @@
 import { conflict, invalid } from '../../core/errors.js';
+import { refuseSharedAddons } from '../addons/addons.js';
 import { assertNewAppName } from '../../core/names.js';
 import { APP_KEY_FAMILIES, type AppKeys } from '../../core/keys.js';
 import type { Entry, Store, Txn } from '../../core/store.js';
@@ -190,6 +191,7 @@ export async function destroyApp(store: Store, name: string): Promise<App> {
 /** DELETE /apps/:app: owner or admin only. */
 export async function destroyAppFor(deps: Deps, user: User, name: string): Promise<AppInfo> {
   const app = await ownedApp(deps, user, name, 'destroy it');
+  await refuseSharedAddons(deps, app.name);
   const destroyed = await destroyApp(deps.store, app.name);
   deps.series.forget(app.name);
   return infoOf(deps, destroyed);

@@ -128,30 +128,51 @@ export async function configOf(deps: Deps, app: App): Promise<ConfigVars> {
   return (await deps.store.latestRelease(app.name))?.config ?? {};
 }
 
+/** How a config change's release is described and who made it (configRelease). */
+export interface ConfigReleaseOptions {
+  user: User;
+  /** The release's description; absent: Heroku's "Set FOO config var" (configDescription). */
+  description?: string;
+  /** Make the release even when no var changes (an add-on detached whose vars were unset by hand); absent: refuse. */
+  evenUnchanged?: boolean;
+}
+
 /**
- * Release vN+1 with the patched config; the image, process types and commit of
- * vN ('' image when there was none). The merge runs inside the compare-and-swap
- * loop against the release it really follows, so concurrent changes all land.
+ * Release vN+1's body with the patched config: the image, process types and commit of vN ('' image when there was
+ * none). Pure; throws before anything is written when nothing changes (unless evenUnchanged) or a limit is passed.
+ * config:set, and add-ons' attach and detach (controller/addons), make their releases with it.
+ */
+export function configRelease(
+  previous: Release | undefined,
+  patch: ConfigPatch,
+  opts: ConfigReleaseOptions,
+): Omit<Release, 'version' | 'app'> {
+  const change = applyConfigPatch(previous?.config ?? {}, patch);
+  if (change.set.length === 0 && change.removed.length === 0 && !opts.evenUnchanged) {
+    throw invalid(`No config vars changed: ${keyList([...patch.keys()])} already as requested`);
+  }
+  checkConfigLimits(change.config);
+  return {
+    image: previous?.image ?? '',
+    config: change.config,
+    processTypes: { ...(previous?.processTypes ?? {}) },
+    ...(previous?.healthcheck && { healthcheck: { ...previous.healthcheck } }),
+    description: opts.description ?? configDescription(change.set, change.removed),
+    ...(previous?.commit && { commit: previous.commit }),
+    ...(previous?.buildId && { buildId: previous.buildId }),
+    createdBy: opts.user.id,
+    createdAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * Release vN+1 with the patched config (configRelease). The merge runs inside the compare-and-swap loop against the
+ * release it really follows, so concurrent changes all land.
  */
 export async function setConfigVars(deps: Deps, app: App, user: User, patch: ConfigPatch): Promise<Release> {
-  const release = await deps.store.createRelease(app.name, (_version, previous) => {
-    const change = applyConfigPatch(previous?.config ?? {}, patch);
-    if (change.set.length === 0 && change.removed.length === 0) {
-      throw invalid(`No config vars changed: ${keyList([...patch.keys()])} already as requested`);
-    }
-    checkConfigLimits(change.config);
-    return {
-      image: previous?.image ?? '',
-      config: change.config,
-      processTypes: { ...(previous?.processTypes ?? {}) },
-      ...(previous?.healthcheck && { healthcheck: { ...previous.healthcheck } }),
-      description: configDescription(change.set, change.removed),
-      ...(previous?.commit && { commit: previous.commit }),
-      ...(previous?.buildId && { buildId: previous.buildId }),
-      createdBy: user.id,
-      createdAt: new Date().toISOString(),
-    };
-  });
+  const release = await deps.store.createRelease(app.name, (_version, previous) =>
+    configRelease(previous, patch, { user }),
+  );
   deps.metrics?.released('config');
   return release;
 }
