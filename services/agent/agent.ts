@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import { Passes } from './passes.js';
 import { eachLimited } from '../core/pool.js';
 import type { Mirror, Store } from '../core/store.js';
 import type { Assignment } from '../core/types.js';
@@ -57,6 +58,8 @@ export interface AgentDeps {
   say?: ContainerDeps['say'];
   /** Fetches the images its engine lacks from a builder (images.ts); absent: the engine must have them. */
   images?: ContainerDeps['images'];
+  /** Before a container starts (its add-ons' networks joined: addons/runner.ts); absent: none. */
+  beforeStart?: ContainerDeps['beforeStart'];
 }
 
 export interface RunningAgent {
@@ -82,9 +85,11 @@ class Agent {
   private registration!: Registration;
   private instances!: InstanceRecords;
   private containers!: Containers;
-  private running = false;
-  private again = false;
   private stopped = false;
+  private readonly passes = new Passes(
+    () => this.reconcile(),
+    (err) => this.log.error({ err }, 'reconcile failed'),
+  );
   private timers: NodeJS.Timeout[] = [];
   /** The passes asked after a container died (pokeAfterExit), cleared at stop. */
   private readonly exitTimers = new Set<NodeJS.Timeout>();
@@ -93,7 +98,6 @@ class Agent {
   private mirror: Mirror | undefined;
   private unwatchDocker: (() => void) | undefined;
   private stopUsage: (() => void) | undefined;
-  private loop: Promise<void> = Promise.resolve();
   /** Containers paused asleep (freezer.ts), and the budget the last pass found for them. */
   private readonly freezer = new Freezer();
   private frozenBudget = 0;
@@ -137,6 +141,7 @@ class Agent {
       pokeIn: (ms) => this.pokeIn(ms),
       ...(this.deps.say && { say: this.deps.say }),
       ...(this.deps.images && { images: this.deps.images }),
+      ...(this.deps.beforeStart && { beforeStart: this.deps.beforeStart }),
       freezer: this.freezer,
       frozenBudgetMb: () => this.frozenBudget,
     });
@@ -162,6 +167,7 @@ class Agent {
 
   private async stop(): Promise<void> {
     this.stopped = true;
+    const idle = this.passes.stop();
     for (const t of this.timers) clearInterval(t);
     for (const t of this.exitTimers) clearTimeout(t);
     this.stopUsage?.();
@@ -169,28 +175,12 @@ class Agent {
     this.containers.abortProbes();
     this.unwatchDocker?.();
     await this.mirror?.close();
-    await this.loop;
+    await idle;
     this.registration.close();
   }
 
   poke(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.loop = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.reconcile();
-        } catch (err) {
-          this.log.error({ err }, 'reconcile failed');
-        }
-      } while (this.again && !this.stopped);
-      this.running = false;
-    })();
+    this.passes.poke();
   }
 
   /**

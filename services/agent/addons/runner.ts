@@ -1,4 +1,5 @@
 import type Docker from 'dockerode';
+import { Passes } from '../passes.js';
 import type { AddonAssignment, AddonInstance, AddonState } from '../../core/addons.js';
 import type { Logger } from '../../core/logger.js';
 import type { Lease, Mirror, Store } from '../../core/store.js';
@@ -62,10 +63,11 @@ export class AddonRunner {
   private timer: NodeJS.Timeout | undefined;
   private later: NodeJS.Timeout | undefined;
   private events: NodeJS.ReadableStream | undefined;
-  private running = false;
-  private again = false;
   private stopped = false;
-  private loop: Promise<void> = Promise.resolve();
+  private readonly passes = new Passes(
+    () => this.reconcile(),
+    (err) => this.log.error({ err }, 'add-on pass failed'),
+  );
 
   constructor(private readonly deps: AddonRunnerDeps) {
     this.log = deps.log.child({ module: 'addons' });
@@ -91,32 +93,17 @@ export class AddonRunner {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    const idle = this.passes.stop();
     if (this.timer) clearInterval(this.timer);
     if (this.later) clearTimeout(this.later);
     (this.events as unknown as { destroy?: () => void } | undefined)?.destroy?.();
-    await this.loop;
+    await idle;
     await this.mirror?.close();
     await this.lease?.revoke().catch(() => undefined);
   }
 
   poke(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = true;
-    this.loop = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.reconcile();
-        } catch (err) {
-          this.log.error({ err }, 'add-on pass failed');
-        }
-      } while (this.again && !this.stopped);
-      this.running = false;
-    })();
+    this.passes.poke();
   }
 
   private pokeIn(ms: number): void {
@@ -235,6 +222,25 @@ export class AddonRunner {
     const health = (await docker.getContainer(id).inspect()).State.Health?.Status;
     if (health !== 'healthy') this.pokeIn(2000); // report `up` soon after it answers
     await this.report(a, health === 'healthy' ? 'up' : 'starting', id, crashes.restarts);
+  }
+
+  /**
+   * Connects a container of `app`, created and not yet started, to the networks of the add-ons on this host attached
+   * to the app, so that its first connection finds them (a release command, a `paas run` that connects at once); the
+   * pass below would connect it only once it runs. A network not made yet is left to that pass. Never throws.
+   */
+  async join(containerId: string, app: string): Promise<void> {
+    const { store, docker, ctx } = this.deps;
+    const assignments = this.mirror?.list<AddonAssignment>(store.keys.addonAssignments(ctx.hostId)) ?? [];
+    for (const a of assignments.filter((x) => x.apps.includes(app)))
+      await docker
+        .getNetwork(addonNetworkName(ctx.cluster, a.name))
+        .connect({ Container: containerId })
+        .catch((err: { statusCode?: number; message?: string }) => {
+          // 403: connected already (a restart of the same container); 404: the network is not made yet
+          if (err.statusCode !== 403 && err.statusCode !== 404)
+            this.log.warn({ err, addon: a.name, container: containerId }, 'cannot connect a new app container');
+        });
   }
 
   /** Connects the attached apps' running containers on this host to their add-ons' networks; the others off them. */
