@@ -51,6 +51,8 @@ export interface ContainerDeps {
   frozenBudgetMb?: () => number;
   /** Makes sure the engine has an image, fetching it from a builder when it lacks it (images.ts); absent: Docker's. */
   images?: { ensure(ref: string): Promise<unknown> };
+  /** Before a container of the app starts: joins it to its add-ons' networks (addons/runner.ts join); absent: none. */
+  beforeStart?: (containerId: string, app: string) => Promise<void>;
 }
 
 /** What the agent knows of one assignment's container. */
@@ -124,6 +126,7 @@ export class Containers {
     }
     if (a.cause === 'lifetime') this.d.say?.(ref, 'Cycling');
     if (a.attach && this.d.attacher) {
+      await this.d.beforeStart?.(containerId, a.app); // the attacher starts it once its user is there
       await this.report(a, { app: a.app, containerId, port: 0, state: 'starting', history: freshHistory() });
       return this.d.attacher.begin(a, containerId, () => this.d.poke()); // started once its user is there
     }
@@ -283,7 +286,10 @@ export class Containers {
     const { runtime, config } = this.d;
     try {
       if (opts.thaw) await runtime.unpause(containerId);
-      else await runtime.start(containerId, { rates: assignedRates(a) }); // its assignment's: it may have been resized
+      else {
+        await this.d.beforeStart?.(containerId, a.app);
+        await runtime.start(containerId, { rates: assignedRates(a) }); // its assignment's: it may have been resized
+      }
     } catch (err) {
       this.d.log.error({ err, assignment: a.id }, 'cannot start container');
       await this.report(a, { app: a.app, containerId, port: 0, state: a.oneOff ? 'failed' : 'crashed', history });

@@ -17,7 +17,7 @@ import { DynoMetrics } from './metrics/dynos.js';
 import { MemoryMinutes, SAMPLE_EVERY_MS } from './metrics/minutes.js';
 import { onStepEnds, postMetrics } from '../core/metricpost.js';
 import { ownerLabels } from './spec.js';
-import { startAddons } from './addons/runner.js';
+import { startAddons, type AddonRunner } from './addons/runner.js';
 
 // The agent's composition root, in its own process (main.ts) or the
 // platform's (services/platform): config, logger, etcd and Docker; then the
@@ -85,6 +85,8 @@ export async function start(ctx: ServiceContext): Promise<Running> {
           metrics,
         }).start(config.imageCleanupMs)
       : undefined;
+  // this host's add-ons, made after the agent (below); until then a starting container joins them at the runner's pass
+  const late: { addons?: AddonRunner } = {};
   const agent = startAgent({
     store,
     runtime,
@@ -94,6 +96,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
     ...(isolation && { network: isolation.network }),
     ...(images && { images }),
     ...(shipper && { say: (c, line, o) => shipper.say(c.id, c.labels, line, o) }),
+    ...(config.addons && { beforeStart: (id: string, app: string) => late.addons?.join(id, app) ?? Promise.resolve() }),
   });
   // this host's add-ons (issue 20): their containers, volumes and networks, the attached apps connected to them
   const addons = config.addons
@@ -108,6 +111,7 @@ export async function start(ctx: ServiceContext): Promise<Running> {
         volumeGraceMs: config.addonVolumeGraceMs,
       })
     : undefined;
+  if (addons) late.addons = addons;
   // per-dyno CPU, memory, network and restarts, under cAdvisor's names (metrics/dynos.ts); each dyno's memory
   // of each minute to the controller, for the app's series (metrics/minutes.ts)
   const minutes = new MemoryMinutes();

@@ -138,6 +138,26 @@ describe('the add-on runner', () => {
     expect(refused.out).toMatch(/could not translate host name|Name or service not known|timeout/i);
   });
 
+  it('joins a container of an attached app before it starts, so its very first query answers', async () => {
+    const first = async (join: boolean) => {
+      const c = await docker.createContainer({
+        Image: IMAGE,
+        Cmd: ['psql', url, '-tAc', 'select 7'], // one try, at once: a release command's migration
+        Labels: { 'paas.cluster': cluster, 'paas.host': hostId, 'paas.app': 'shop' },
+      });
+      appContainers.push(c.id);
+      if (join) await runner!.join(c.id, 'shop');
+      await c.start();
+      const { StatusCode } = (await c.wait()) as { StatusCode: number };
+      return { code: StatusCode, out: (await c.logs({ stdout: true, stderr: true })).toString('utf8') };
+    };
+    const joined = await first(true);
+    expect(joined.out).toContain('7');
+    expect(joined.code).toBe(0);
+    // not joined first: connected by the runner's pass only once it runs, after its query failed
+    expect((await first(false)).code).not.toBe(0);
+  });
+
   it('restarts a killed add-on on the same volume: every committed row is still there', async () => {
     expect((await psql(shop, 'create table rows (n int primary key)')).code).toBe(0);
     // writes under way when it is killed: each insert commits on its own
