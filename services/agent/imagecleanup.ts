@@ -1,3 +1,4 @@
+import { parseInventory, type InventoryEntry } from '../core/inventory.js';
 import type Docker from 'dockerode';
 import type { Counter } from 'prom-client';
 import { apiFetch } from '../core/apiurls.js';
@@ -29,14 +30,6 @@ export interface EngineImage {
   app: string;
 }
 
-export interface AppImages {
-  name: string;
-  /** Every image a release of the app names. */
-  images: string[];
-  /** Each release's image (absent: every image of the app is kept). */
-  releases?: Array<{ version: number; image: string }>;
-}
-
 /**
  * The references to remove from the engine (a tag, or the id of an image with no tag left to remove): those no
  * existing app keeps among its newest `keep` releases' images, that no container uses. An image kept by its id keeps
@@ -44,7 +37,7 @@ export interface AppImages {
  */
 export function imageRemovals(
   local: readonly EngineImage[],
-  apps: readonly AppImages[],
+  apps: readonly InventoryEntry[],
   keep: number,
   inUse: ReadonlySet<string>,
 ): string[] {
@@ -56,34 +49,6 @@ export function imageRemovals(
     else out.push(...img.tags.filter((t) => !kept.has(t)));
   }
   return out.sort();
-}
-
-/** A well-formed GET /internal/apps answer, or undefined (then nothing is removed). Pure. */
-export function parseAppImages(body: unknown): AppImages[] | undefined {
-  if (!Array.isArray(body)) return undefined;
-  const out: AppImages[] = [];
-  for (const e of body as unknown[]) {
-    if (typeof e !== 'object' || e === null) return undefined;
-    const { name, images, releases } = e as { name?: unknown; images?: unknown; releases?: unknown };
-    if (typeof name !== 'string' || !Array.isArray(images) || !images.every((i) => typeof i === 'string'))
-      return undefined;
-    if (releases === undefined) {
-      out.push({ name, images: images as string[] });
-      continue;
-    }
-    const ok =
-      Array.isArray(releases) &&
-      releases.every(
-        (r: unknown) =>
-          typeof r === 'object' &&
-          r !== null &&
-          typeof (r as { version?: unknown }).version === 'number' &&
-          typeof (r as { image?: unknown }).image === 'string',
-      );
-    if (!ok) return undefined;
-    out.push({ name, images: images as string[], releases: releases as Array<{ version: number; image: string }> });
-  }
-  return out;
 }
 
 export interface ImageCleanupDeps {
@@ -122,7 +87,7 @@ export class ImageCleanup {
   }
 
   /** What exists (the controller's GET /internal/apps); undefined when it cannot say. */
-  async apps(): Promise<AppImages[] | undefined> {
+  async apps(): Promise<InventoryEntry[] | undefined> {
     try {
       const res = await apiFetch(this.d.apiUrl, '/internal/apps', {
         headers: { authorization: `Bearer ${this.d.internalToken}` },
@@ -132,7 +97,7 @@ export class ImageCleanup {
         await res.body?.cancel().catch(() => undefined);
         return undefined;
       }
-      return parseAppImages(await res.json());
+      return parseInventory(await res.json());
     } catch {
       return undefined;
     }

@@ -1,3 +1,4 @@
+import { parseInventory, type InventoryEntry } from '../../core/inventory.js';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Docker from 'dockerode';
@@ -28,13 +29,6 @@ export interface LocalState {
   repos: string[]; // app names with $STATE/repos/<app>.git
   caches: string[]; // app names with $STATE/cache/<app>
   images: LocalImage[];
-}
-
-export interface InventoryEntry {
-  name: string;
-  images: string[];
-  /** Each release's image, newest first (absent from an older controller: every image is kept). */
-  releases?: Array<{ version: number; image: string }>;
 }
 
 /** What, beyond destroyed apps, the plan removes: app images older than the last N releases'. */
@@ -90,32 +84,6 @@ export function cleanupPlan(local: LocalState, inventory: readonly InventoryEntr
     caches: local.caches.filter((a) => !apps.has(a)).sort(),
     images: images.sort(),
   };
-}
-
-/** A well-formed inventory, or undefined (then nothing is removed). */
-export function parseInventory(body: unknown): InventoryEntry[] | undefined {
-  if (!Array.isArray(body)) return undefined;
-  const out: InventoryEntry[] = [];
-  for (const e of body) {
-    if (typeof e !== 'object' || e === null) return undefined;
-    const { name, images, releases } = e as { name?: unknown; images?: unknown; releases?: unknown };
-    if (typeof name !== 'string' || !Array.isArray(images) || !images.every((i) => typeof i === 'string'))
-      return undefined;
-    if (releases === undefined) {
-      out.push({ name, images: images as string[] });
-      continue;
-    }
-    if (!Array.isArray(releases)) return undefined;
-    const rs = releases as Array<{ version?: unknown; image?: unknown }>;
-    if (
-      !rs.every(
-        (r) => typeof r === 'object' && r !== null && typeof r.version === 'number' && typeof r.image === 'string',
-      )
-    )
-      return undefined;
-    out.push({ name, images: images as string[], releases: rs as Array<{ version: number; image: string }> });
-  }
-  return out;
 }
 
 export interface CleanupDeps {

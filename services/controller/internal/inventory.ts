@@ -1,16 +1,9 @@
 import type { Store } from '../../core/store.js';
 import type { App, Release } from '../../core/types.js';
+import type { InventoryEntry } from '../../core/inventory.js';
 
 // GET /internal/apps: what exists, for the builder's clean-up of the
 // repositories and images of destroyed (or renamed) apps.
-
-export interface InventoryEntry {
-  name: string;
-  /** Every image a release of the app names (after a rename, images built under the old name). */
-  images: string[];
-  /** The image of each release with one, newest first (the builder keeps the last PAAS_KEEP_RELEASE_IMAGES). */
-  releases: Array<{ version: number; image: string }>;
-}
 
 export async function appInventory(store: Store): Promise<InventoryEntry[]> {
   const [apps, releases] = await Promise.all([

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { imageRemovals, parseAppImages, type EngineImage } from '../../../services/agent/imagecleanup.js';
+import { imageRemovals, type EngineImage } from '../../../services/agent/imagecleanup.js';
+import { parseInventory } from '../../../services/core/inventory.js';
 
 const id = (n: number) => `sha256:${String(n).padStart(64, '0')}`;
 const img = (n: number, app: string, ...tags: string[]): EngineImage => ({ id: id(n), app, tags });
@@ -35,10 +36,10 @@ describe("a host engine's image clean-up (agent/imagecleanup.ts)", () => {
   });
 
   it('takes only a well-formed inventory (anything else: nothing is removed)', () => {
-    expect(parseAppImages([{ name: 'a', images: ['x'], releases: [{ version: 1, image: 'x' }] }])).toEqual([
+    expect(parseInventory([{ name: 'a', images: ['x'], releases: [{ version: 1, image: 'x' }] }])).toEqual([
       { name: 'a', images: ['x'], releases: [{ version: 1, image: 'x' }] },
     ]);
-    expect(parseAppImages([{ name: 'a', images: ['x'] }])).toEqual([{ name: 'a', images: ['x'] }]);
+    expect(parseInventory([{ name: 'a', images: ['x'] }])).toEqual([{ name: 'a', images: ['x'] }]);
     for (const bad of [
       null,
       {},
@@ -47,6 +48,6 @@ describe("a host engine's image clean-up (agent/imagecleanup.ts)", () => {
       [{ name: 'a', images: [1] }],
       [{ name: 'a', images: [], releases: [{ version: '1', image: 'x' }] }],
     ])
-      expect(parseAppImages(bad)).toBeUndefined();
+      expect(parseInventory(bad)).toBeUndefined();
   });
 });

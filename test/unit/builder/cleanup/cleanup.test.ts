@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanupPlan, parseInventory, type LocalState } from '../../../../services/builder/cleanup/cleanup.js';
+import { cleanupPlan, type LocalState } from '../../../../services/builder/cleanup/cleanup.js';
+import { parseInventory } from '../../../../services/core/inventory.js';
 
 // What the builder removes of apps that no longer exist.
 

@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cleanupPlan,
-  parseInventory,
-  type KeepRules,
-  type LocalImage,
-} from '../../../../services/builder/cleanup/cleanup.js';
+import { cleanupPlan, type KeepRules, type LocalImage } from '../../../../services/builder/cleanup/cleanup.js';
 import { keptReleaseImages } from '../../../../services/core/images.js';
+import { parseInventory } from '../../../../services/core/inventory.js';
 
 describe('keeping the last N release images', () => {
   const img = (tag: string, app = 'web', build = tag): LocalImage => ({
