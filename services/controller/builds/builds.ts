@@ -150,14 +150,37 @@ export async function createBuild(deps: Deps, appName: string, req: NewBuild): P
   return rec;
 }
 
-/** Applies an update to a build record (and its output); compare-and-swap, retried on a lost race. */
+/** What a build left `building` by a builder that died says once another build of its app starts. */
+export const INTERRUPTED_BUILD =
+  'Build interrupted: its builder stopped before the build ended (push again; the running release is unchanged)';
+
+/**
+ * Applies an update to a build record (and its output); compare-and-swap, retried on a lost race. A build that
+ * starts building ends any other build of the app still `building`: one app's builds never run at once (a builder's
+ * queue, and across builders their build lock), so such a one was left by a builder that died mid-build.
+ */
 export async function updateBuild(deps: Deps, appName: string, id: string, upd: BuildUpdate): Promise<BuildRecord> {
   const { store } = deps;
   const { keys } = store;
+  const others =
+    upd.status === 'building'
+      ? (await store.list<BuildRecord>(keys.builds(appName))).filter((b) => b.id !== id && b.status === 'building')
+      : [];
   return store.transact(
     async (tx) => {
       const cur = await tx.read<BuildRecord>(keys.build(appName, id));
       if (!cur) throw notFound(`Couldn't find the build ${id}.`);
+      if (cur.status !== 'building')
+        for (const o of others) {
+          const stale = await tx.read<BuildRecord>(keys.build(appName, o.id));
+          if (stale?.status === 'building')
+            tx.put<BuildRecord>(keys.build(appName, o.id), {
+              ...stale,
+              status: 'failed',
+              failure: INTERRUPTED_BUILD,
+              updatedAt: new Date().toISOString(),
+            });
+        }
       const next = tx.put<BuildRecord>(keys.build(appName, id), {
         ...cur,
         ...(upd.status && { status: upd.status }),

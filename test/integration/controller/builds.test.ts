@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILDS_KEPT } from '../../../services/core/builds.js';
+import { INTERRUPTED_BUILD } from '../../../services/controller/builds/builds.js';
 import { newUser, startController, type Harness } from './harness.js';
 
 // Build records (the builder's POST/PATCH /internal/apps/:app/builds, the
@@ -90,6 +91,26 @@ describe('build records', () => {
     const list = await h.call('GET', '/apps/built/builds', { token: dev.token });
     expect(list.body.map((b: { id: string }) => b.id)).toEqual(['20260102-000000-bbbbbb', '20260101-000000-aaaaaa']);
     expect(list.body[0]).toMatchObject({ status: 'failed', release: null, source_blob: { version: 'b'.repeat(40) } });
+  });
+
+  it('fails a build left building by a dead builder once another build of the app starts building', async () => {
+    expect((await h.call('POST', '/apps', { token: dev.token, body: { name: 'orphan' } })).status).toBe(201);
+    const [dead, next] = ['20260103-000000-cccccc', '20260103-000100-dddddd'];
+    expect((await newBuild('orphan', dead)).status).toBe(201);
+    await internal('PATCH', `/internal/apps/orphan/builds/${dead}`, { status: 'building' });
+    // its builder dies: the next push's build is made (pending: the dead one stays building), then builds
+    expect((await newBuild('orphan', next)).status).toBe(201);
+    let list = await h.call('GET', '/apps/orphan/builds', { token: dev.token });
+    expect(list.body.map((b: { status: string }) => b.status)).toEqual(['pending', 'building']);
+    await internal('PATCH', `/internal/apps/orphan/builds/${next}`, { status: 'building' });
+    list = await h.call('GET', '/apps/orphan/builds', { token: dev.token });
+    expect(list.body).toMatchObject([
+      { id: next, status: 'building' },
+      { id: dead, status: 'failed', failure: INTERRUPTED_BUILD },
+    ]);
+    // a build reporting building again (a phase) fails nothing more
+    await internal('PATCH', `/internal/apps/orphan/builds/${next}`, { status: 'building', append: ['line'] });
+    expect((await h.call('GET', `/apps/orphan/builds/${next}`, { token: dev.token })).body.status).toBe('building');
   });
 
   it('keeps the last 256 KiB of output and counts what it cut', async () => {
