@@ -5,6 +5,7 @@ import { addonUrl, type AddonAssignment, type AddonInstance } from '../../../ser
 import { Store } from '../../../services/core/store.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
 import { docker, log, uniqueCluster, waitFor } from './support.js';
+import { ADDON_IMAGE, execIn, removeAddon, startRunner } from './addonsupport.js';
 
 // The agent's add-on runner against the real etcd and Docker, with the real
 // add-on image (scripts/addon-stack/build): a PostgreSQL add-on assigned by
@@ -13,7 +14,7 @@ import { docker, log, uniqueCluster, waitFor } from './support.js';
 // writes: started again on the same volume, every committed row there;
 // unassigned: container and network gone, volume kept.
 
-const IMAGE = process.env.PAAS_ADDON_IMAGE ?? 'paas/addon:latest';
+const IMAGE = ADDON_IMAGE;
 const cluster = uniqueCluster();
 const hostId = `host-${cluster}`;
 const name = `paas-postgresql-${cluster}`;
@@ -48,25 +49,7 @@ async function appContainer(app: string): Promise<string> {
   return c.id;
 }
 
-async function exec(container: string, cmd: string[]): Promise<{ code: number; out: string }> {
-  const e = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await e.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (b: Buffer) => chunks.push(b));
-  await new Promise((resolve) => stream.on('end', resolve));
-  const code = (await e.inspect()).ExitCode ?? -1;
-  // the multiplexed stream's 8-byte frame headers dropped
-  const out: string[] = [];
-  const all = Buffer.concat(chunks);
-  for (let i = 0; i + 8 <= all.length;) {
-    const n = all.readUInt32BE(i + 4);
-    out.push(all.subarray(i + 8, i + 8 + n).toString());
-    i += 8 + n;
-  }
-  return { code, out: out.join('').trim() };
-}
-
-const psql = (container: string, sql: string) => exec(container, ['psql', url, '-tAc', sql]);
+const psql = (container: string, sql: string) => execIn(container, ['psql', url, '-tAc', sql]);
 const instance = () => store.get<AddonInstance>(store.keys.addonInstance(name));
 const upAfter = (restarts: number) =>
   waitFor(
@@ -83,16 +66,7 @@ const addonContainers = () =>
 beforeAll(async () => {
   store = Store.connect(etcdEndpoints(), uniquePrefix('addons-agent'));
   await store.put(store.keys.addonAssignment(hostId, name), assignment);
-  runner = await startAddons({
-    store,
-    docker,
-    log,
-    ctx: { cluster, hostId, image: IMAGE, pidsLimit: 256 },
-    leaseTtlSeconds: 5,
-    resyncMs: 1000,
-    stopGraceSeconds: 5,
-    volumeGraceMs: 3_600_000,
-  });
+  runner = await startRunner(store, cluster, hostId);
 });
 
 afterAll(async () => {
@@ -102,15 +76,7 @@ afterAll(async () => {
       .getContainer(id)
       .remove({ force: true })
       .catch(() => undefined);
-  for (const c of await addonContainers()) await docker.getContainer(c.Id).remove({ force: true });
-  await docker
-    .getNetwork(addonNetworkName(cluster, name))
-    .remove()
-    .catch(() => undefined);
-  await docker
-    .getVolume(addonVolumeName(cluster, assignment))
-    .remove()
-    .catch(() => undefined);
+  await removeAddon(cluster, assignment);
   await store?.etcd.delete().prefix(store.keys.prefix + '/');
   store?.close();
 });
@@ -161,7 +127,7 @@ describe('the add-on runner', () => {
   it('restarts a killed add-on on the same volume: every committed row is still there', async () => {
     expect((await psql(shop, 'create table rows (n int primary key)')).code).toBe(0);
     // writes under way when it is killed: each insert commits on its own
-    const writer = exec(shop, [
+    const writer = execIn(shop, [
       'bash',
       '-c',
       `for i in $(seq 1 100000); do psql "${url}" -qtAc "insert into rows values ($i)" >/dev/null 2>&1 || break; echo $i > /tmp/last; done; cat /tmp/last`,

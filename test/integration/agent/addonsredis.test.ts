@@ -1,17 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startAddons, type AddonRunner } from '../../../services/agent/addons/runner.js';
-import { addonNetworkName, addonVolumeName } from '../../../services/agent/addons/spec.js';
+import type { AddonRunner } from '../../../services/agent/addons/runner.js';
 import { addonUrl, type AddonAssignment, type AddonInstance } from '../../../services/core/addons.js';
 import { Store } from '../../../services/core/store.js';
 import { etcdEndpoints, uniquePrefix } from '../../support/env.js';
-import { docker, log, uniqueCluster, waitFor } from './support.js';
+import { docker, uniqueCluster, waitFor } from './support.js';
+import { ADDON_IMAGE, execIn, removeAddon, startRunner } from './addonsupport.js';
 
 // A Redis add-on through the agent's add-on runner, real etcd and Docker, the
 // real add-on image: up once it answers; an attached app's container reaches
 // it by REDIS_URL with the password (and not without); a key written survives
 // a `docker kill` (append-only file on the volume).
 
-const IMAGE = process.env.PAAS_ADDON_IMAGE ?? 'paas/addon:latest';
+const IMAGE = ADDON_IMAGE;
 const cluster = uniqueCluster();
 const hostId = `host-${cluster}`;
 const name = `paas-redis-${cluster}`;
@@ -33,34 +33,14 @@ const assignment: AddonAssignment = {
 };
 const url = addonUrl({ kind: 'redis', name, password: assignment.password });
 
-async function exec(container: string, cmd: string[]): Promise<string> {
-  const e = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-  const stream = await e.start({});
-  const chunks: Buffer[] = [];
-  stream.on('data', (b: Buffer) => chunks.push(b));
-  await new Promise((resolve) => stream.on('end', resolve));
-  const all = Buffer.concat(chunks);
-  const out: string[] = [];
-  for (let i = 0; i + 8 <= all.length; i += 8 + all.readUInt32BE(i + 4))
-    out.push(all.subarray(i + 8, i + 8 + all.readUInt32BE(i + 4)).toString());
-  return out.join('').trim();
-}
+const exec = async (container: string, cmd: string[]) => (await execIn(container, cmd)).out;
 const cli = (...args: string[]) => exec(app!, ['redis-cli', '-u', url, '--no-auth-warning', ...args]);
 const instance = () => store.get<AddonInstance>(store.keys.addonInstance(name));
 
 beforeAll(async () => {
   store = Store.connect(etcdEndpoints(), uniquePrefix('addons-redis'));
   await store.put(store.keys.addonAssignment(hostId, name), assignment);
-  runner = await startAddons({
-    store,
-    docker,
-    log,
-    ctx: { cluster, hostId, image: IMAGE, pidsLimit: 256 },
-    leaseTtlSeconds: 5,
-    resyncMs: 1000,
-    stopGraceSeconds: 5,
-    volumeGraceMs: 3_600_000,
-  });
+  runner = await startRunner(store, cluster, hostId);
   const c = await docker.createContainer({
     Image: IMAGE,
     Cmd: ['sleep', 'infinity'],
@@ -74,16 +54,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await runner?.stop();
   if (app) await docker.getContainer(app).remove({ force: true });
-  for (const c of await docker.listContainers({ all: true, filters: { label: [`paas.addon.cluster=${cluster}`] } }))
-    await docker.getContainer(c.Id).remove({ force: true });
-  await docker
-    .getNetwork(addonNetworkName(cluster, name))
-    .remove()
-    .catch(() => undefined);
-  await docker
-    .getVolume(addonVolumeName(cluster, assignment))
-    .remove()
-    .catch(() => undefined);
+  await removeAddon(cluster, assignment);
   await store?.etcd.delete().prefix(store.keys.prefix + '/');
   store?.close();
 });
